@@ -1,0 +1,171 @@
+"""Composition root: builds Server + Dispatcher, opens the listeners, runs cron, shuts down in order.
+
+Each protocol or subsystem is a Component (start/stop); ``COMPONENTS`` lists them in start order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import gc
+import logging
+import os
+import signal
+import sys
+from collections.abc import AsyncIterator, Callable
+from typing import Protocol
+
+from redvector import __version__
+from redvector.commands import build_table
+from redvector.commands.dispatcher import Dispatcher
+from redvector.config import Config
+from redvector.protocol.resp.connection import start_resp
+from redvector.server.cron import Cron
+from redvector.server.server import Server
+
+log = logging.getLogger("redvector")
+
+
+class App:
+    """A running RedVector: the shared state plus every listener. ``ports`` holds the bound ports."""
+
+    def __init__(self, config: Config, ephemeral_ports: bool = False) -> None:
+        self.config = config
+        # Tests: every enabled listener binds port 0 and the OS picks a free port (read back in ``ports``).
+        self.ephemeral_ports = ephemeral_ports
+        self.server = Server(config)
+        self.dispatcher = Dispatcher(self.server, build_table())
+        self.cron = Cron(self.server)
+        self.ports: dict[str, int] = {}
+        self.listeners: list[asyncio.Server] = []
+        self.components: list[Component] = [factory(self) for factory in COMPONENTS]
+        self.stopped = asyncio.Event()
+
+    async def start(self) -> None:
+        for component in self.components:
+            await component.start()
+        self.cron.start()
+        self.server.ports = self.ports
+        self.server.shutdown_requested = self.request_shutdown
+        if self.config["gc-freeze-after-load"]:
+            # Objects alive after startup (modules, loaded data) are never scanned by the cyclic GC.
+            gc.collect()
+            gc.freeze()
+
+    async def stop(self) -> None:
+        for listener in self.listeners:
+            listener.close()
+        await self.cron.stop()
+        for component in reversed(self.components):
+            try:
+                await component.stop()
+            except Exception:
+                log.exception("error while stopping %s", type(component).__name__)
+        for client in list(self.server.clients.values()):
+            client.kill()
+        self.stopped.set()
+
+    def listen_port(self, directive: str) -> int | None:
+        """The port to bind for a port directive: None when it is 0 (off, Redis's rule)."""
+        port = int(self.config[directive])
+        if port == 0:
+            return None
+        return 0 if self.ephemeral_ports else port
+
+    def request_shutdown(self, save: bool | None = None) -> None:
+        self.server.extensions["shutdown_save"] = save
+        asyncio.get_running_loop().call_soon(self.stopped.set)
+
+
+class Component(Protocol):
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+
+class RespComponent:
+    """The Redis protocol listener(s) on ``bind`` x ``port`` (port 0: not started)."""
+
+    def __init__(self, app: App) -> None:
+        self.app = app
+
+    async def start(self) -> None:
+        port = self.app.listen_port("port")
+        if port is None:
+            return
+        hosts = bind_addresses(self.app.config["bind"])
+        for host, optional in hosts:
+            try:
+                listener = await start_resp(self.app.server, self.app.dispatcher, host, port)
+            except OSError:
+                if optional:
+                    continue
+                raise
+            self.app.listeners.append(listener)
+            port = port or listener.sockets[0].getsockname()[1]
+            self.app.ports["resp"] = port
+
+    async def stop(self) -> None:
+        return None
+
+
+def bind_addresses(bind: str) -> list[tuple[str, bool]]:
+    """redis.conf ``bind``: addresses separated by spaces; a leading '-' marks one as optional."""
+    out = []
+    for item in bind.split():
+        optional = item.startswith("-")
+        out.append((item.lstrip("-"), optional))
+    return out or [("127.0.0.1", False)]
+
+
+COMPONENTS: list[Callable[[App], Component]] = [RespComponent]
+
+
+@contextlib.asynccontextmanager
+async def serve(config: Config, ephemeral_ports: bool = False) -> AsyncIterator[App]:
+    """Start everything, yield the running app (ports bound), stop on exit."""
+    app = App(config, ephemeral_ports)
+    try:
+        await app.start()
+        yield app
+    finally:
+        await app.stop()
+
+
+def banner(app: App) -> str:
+    cfg = app.config
+    ports = ", ".join(f"{name}={port}" for name, port in app.ports.items()) or "none"
+    persistence = "append-only file" if cfg["appendonly"] else "no AOF"
+    persistence += f", snapshots ({cfg.render('save')})" if cfg["save"] else ", no snapshots"
+    return (
+        f"RedVector {__version__} (pid {os.getpid()}) ready\n"
+        f"  listening: {ports} on {cfg['bind']}\n"
+        f"  data directory: {os.path.abspath(cfg['dir'])}\n"
+        f"  persistence: {persistence}"
+    )
+
+
+async def main_async(config: Config) -> int:
+    loop = asyncio.get_running_loop()
+    async with serve(config) as app:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError):
+                loop.add_signal_handler(sig, app.stopped.set)
+        print(banner(app), flush=True)
+        await app.stopped.wait()
+        log.info("shutting down")
+    return 0
+
+
+def run(config: Config) -> int:
+    try:
+        import uvloop
+
+        runner: Callable[..., int] = uvloop.run
+    except ImportError:  # pragma: no cover - uvloop is optional on non-Linux platforms
+        runner = asyncio.run
+    try:
+        return runner(main_async(config))
+    except OSError as exc:
+        print(f"redvector: could not start: {exc}", file=sys.stderr)
+        return 1

@@ -1,0 +1,99 @@
+"""Argument parsing helpers with Redis's exact error messages: integers, floats, tokens, a cursor."""
+
+from __future__ import annotations
+
+import math
+
+from redvector.errors import NOT_FLOAT_MSG, NotFloat, NotInteger, RedVectorError, SyntaxErr
+from redvector.replies import format_double
+
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+
+
+def parse_int(arg: bytes, error: RedVectorError | None = None) -> int:
+    """A strict Redis integer (string2ll): optional '-', digits, no spaces or '+', within int64."""
+    try:
+        if not arg or arg[0] in b" +\t\r\n" or arg[-1] in b" \t\r\n" or (len(arg) > 1 and arg[0] == 48) \
+                or arg[:2] == b"-0":
+            if arg != b"0":
+                raise ValueError
+        value = int(arg)
+    except ValueError:
+        raise error or NotInteger()
+    if not INT64_MIN <= value <= INT64_MAX:
+        raise error or NotInteger()
+    return value
+
+
+def parse_float(arg: bytes, error: RedVectorError | None = None, allow_nan: bool = False) -> float:
+    """A Redis double (strtod): accepts inf/-inf/+inf, rejects NaN and empty or space-padded text."""
+    try:
+        if not arg or arg[0] in b" \t\r\n" or arg[-1] in b" \t\r\n":
+            raise ValueError
+        value = float(arg)
+    except ValueError:
+        raise error or NotFloat()
+    if math.isnan(value) and not allow_nan:
+        raise error or NotFloat()
+    return value
+
+
+def parse_timeout_ms(arg: bytes, in_seconds: bool = True) -> int:
+    """Blocking commands' timeout: seconds as a double (sub-second precision), 0 = forever."""
+    try:
+        value = float(arg)
+    except ValueError:
+        raise RedVectorError("timeout is not a float or out of range")
+    if math.isnan(value) or math.isinf(value):
+        raise RedVectorError("timeout is not a float or out of range")
+    if value < 0:
+        raise RedVectorError("timeout is negative")
+    return int(value * 1000) if in_seconds else int(value)
+
+
+class ArgCursor:
+    """Walks the arguments of a command: typed reads, upper-cased tokens, Redis errors."""
+
+    __slots__ = ("args", "pos")
+
+    def __init__(self, args: list[bytes], pos: int = 0) -> None:
+        self.args = args
+        self.pos = pos
+
+    def __bool__(self) -> bool:
+        return self.pos < len(self.args)
+
+    def remaining(self) -> int:
+        return len(self.args) - self.pos
+
+    def peek_token(self) -> str | None:
+        if self.pos >= len(self.args):
+            return None
+        return self.args[self.pos].decode("latin-1").upper()
+
+    def next(self) -> bytes:
+        if self.pos >= len(self.args):
+            raise SyntaxErr()
+        arg = self.args[self.pos]
+        self.pos += 1
+        return arg
+
+    def next_token(self) -> str:
+        return self.next().decode("latin-1").upper()
+
+    def next_int(self, error: RedVectorError | None = None) -> int:
+        return parse_int(self.next(), error)
+
+    def next_float(self, error: RedVectorError | None = None) -> float:
+        return parse_float(self.next(), error)
+
+    def take_rest(self) -> list[bytes]:
+        rest = self.args[self.pos :]
+        self.pos = len(self.args)
+        return rest
+
+
+__all__ = [
+    "INT64_MAX", "INT64_MIN", "NOT_FLOAT_MSG", "ArgCursor", "format_double", "parse_float", "parse_int",
+    "parse_timeout_ms",
+]

@@ -1,0 +1,136 @@
+"""The dispatcher: lookup -> arity -> guards -> MULTI queue / EXEC -> call -> propagate.
+
+Redis's processCommand() and call() in one place, so handlers never repeat the generic checks.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+from redvector.commands.context import CommandContext
+from redvector.commands.spec import CommandSpec, CommandTable, Flag
+from redvector.errors import (
+    CodedError,
+    ExecAbort,
+    NoAuth,
+    OutOfMemory,
+    RedVectorError,
+    UnknownCommand,
+    WrongArity,
+)
+from redvector.replies import NULL_ARRAY, QUEUED, Blocked
+from redvector.server.client import ClientState
+from redvector.server.server import Server
+from redvector.server.transactions import MultiState
+
+log = logging.getLogger("redvector.dispatch")
+
+INTERNAL_ERROR = RedVectorError("internal error")
+
+
+class Dispatcher:
+    def __init__(self, server: Server, table: CommandTable) -> None:
+        self.server = server
+        self.table = table
+        # Optional OOM guard (maxmemory); returns True when writes that need memory must be refused.
+        self.over_memory_limit: Any = None
+
+    def execute(self, client: ClientState, argv: list[bytes]) -> Any:
+        """Run one command for a client and return its reply value (an error is returned, not raised)."""
+        server = self.server
+        spec = self.table.lookup(argv[0])
+        if spec is None:
+            return self._reject(client, UnknownCommand(argv))
+        if not spec.arity_ok(len(argv)):
+            return self._reject(client, WrongArity(spec.name.lower()))
+        if not client.authenticated and not spec.flags & Flag.NO_AUTH:
+            return self._reject(client, NoAuth())
+        if client.multi is not None and not spec.flags & Flag.TX_CONTROL:
+            if spec.flags & Flag.NO_MULTI:
+                return self._reject(client, RedVectorError("Command not allowed inside a transaction"))
+            client.multi.queue.append((spec, argv))
+            return QUEUED
+        if client.protocol == 2 and client.subscription_count and not spec.flags & Flag.SUBSCRIBE_OK:
+            return RedVectorError(
+                f"Can't execute '{spec.name.lower()}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / "
+                "RESET are allowed in this context"
+            )
+        if server.loading and not spec.flags & Flag.LOADING:
+            return CodedError("LOADING", "Redis is loading the dataset in memory")
+        if (
+            spec.flags & Flag.DENYOOM
+            and self.over_memory_limit is not None
+            and self.over_memory_limit()
+        ):
+            return OutOfMemory()
+        reply = self.call(client, spec, argv)
+        if server.blocking.ready:
+            server.blocking.serve_ready()
+        return reply
+
+    def call(self, client: ClientState, spec: CommandSpec, argv: list[bytes]) -> Any:
+        """Run the handler; propagate the effect if the keyspace changed (Redis's call())."""
+        server = self.server
+        keyspace = server.keyspace
+        ctx = CommandContext(server, client, int(time.time() * 1000), self)
+        dirty = keyspace.dirty
+        db_index = client.db_index
+        stats = server.stats
+        stats.total_commands += 1
+        stats.command_calls[spec.name] += 1
+        try:
+            reply = spec.handler(ctx, argv)
+        except RedVectorError as exc:
+            stats.command_errors[spec.name] += 1
+            reply = exc
+        except Exception:
+            log.exception("internal error in %s", spec.name)
+            stats.command_errors[spec.name] += 1
+            reply = INTERNAL_ERROR
+        if keyspace.dirty != dirty and server.propagate_sinks:
+            if ctx.aof_argv is None:
+                server.propagate(db_index, argv)
+            else:
+                for logged in ctx.aof_argv:
+                    server.propagate(db_index, logged)
+        return reply
+
+    def rerun(self, client: ClientState, argv: list[bytes]) -> Any:
+        """Run a parked blocking command again after one of its keys became ready."""
+        spec = self.table.lookup(argv[0])
+        assert spec is not None
+        return self.call(client, spec, argv)
+
+    def _reject(self, client: ClientState, error: RedVectorError) -> RedVectorError:
+        # Redis: an error while queueing a MULTI makes EXEC fail with EXECABORT.
+        if client.multi is not None:
+            client.multi.aborted = True
+        self.server.stats.command_errors["__rejected__"] += 1
+        return error
+
+    # -- transactions (EXEC re-enters call, so it lives here) --------------------------------------------
+    def begin_multi(self, client: ClientState) -> None:
+        client.multi = MultiState()
+
+    def exec_multi(self, client: ClientState) -> Any:
+        multi = client.multi
+        assert multi is not None
+        client.multi = None
+        watch_failed = client.watch_dirty
+        self.server.watches.unwatch_all(client)
+        if multi.aborted:
+            return ExecAbort()
+        if watch_failed:
+            return NULL_ARRAY
+        replies: list[Any] = []
+        for spec, argv in multi.queue:
+            if spec.flags & Flag.BLOCKING:
+                reply = self.call(client, spec, argv)
+                if isinstance(reply, Blocked):  # inside MULTI a blocking command never blocks
+                    reply = reply.timeout_reply
+            else:
+                reply = self.call(client, spec, argv)
+            replies.append(reply)
+        return replies

@@ -1,0 +1,92 @@
+"""Server commands: FLUSHDB FLUSHALL DBSIZE CONFIG TIME INFO (sections in commands/info.py)."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from redvector.commands.args import ArgCursor
+from redvector.commands.context import CommandContext
+from redvector.commands.spec import CommandGroup, Flag
+from redvector.errors import RedVectorError, SyntaxErr, UnknownSubcommand, WrongArity
+from redvector.keyspace.glob import glob_match
+from redvector.replies import OK, Map
+
+group = CommandGroup("server")
+
+
+def _flush_mode(argv: list[bytes]) -> None:
+    if len(argv) > 2:
+        raise SyntaxErr()
+    if len(argv) == 2 and argv[1].upper() not in (b"ASYNC", b"SYNC"):
+        raise SyntaxErr()
+
+
+@group.command("FLUSHDB", -1, Flag.WRITE, summary="Removes all keys from the current database.")
+def flushdb(ctx: CommandContext, argv: list[bytes]) -> Any:
+    _flush_mode(argv)
+    ctx.db.clear()
+    return OK
+
+
+@group.command("FLUSHALL", -1, Flag.WRITE, summary="Removes all keys from all databases.")
+def flushall(ctx: CommandContext, argv: list[bytes]) -> Any:
+    _flush_mode(argv)
+    ctx.server.keyspace.flush_all()
+    return OK
+
+
+@group.command("DBSIZE", 1, Flag.READONLY | Flag.FAST, summary="Returns the number of keys in the database.")
+def dbsize(ctx: CommandContext, argv: list[bytes]) -> Any:
+    return len(ctx.db)
+
+
+@group.command("TIME", 1, Flag.LOADING | Flag.STALE | Flag.FAST, summary="Returns the server time.")
+def time_(ctx: CommandContext, argv: list[bytes]) -> Any:
+    now = time.time()
+    return [b"%d" % int(now), b"%d" % int((now % 1) * 1_000_000)]
+
+
+@group.command("CONFIG", -2, Flag.ADMIN | Flag.NOSCRIPT | Flag.LOADING | Flag.STALE,
+               subcommands=("GET", "SET", "RESETSTAT", "REWRITE", "HELP"),
+               summary="A container for server configuration commands.")
+def config(ctx: CommandContext, argv: list[bytes]) -> Any:
+    sub = argv[1].upper()
+    cfg = ctx.server.config
+    if sub == b"GET":
+        if len(argv) < 3:
+            raise WrongArity("config|get")
+        out: dict[str, str] = {}
+        for pattern in argv[2:]:
+            for name in cfg.names():
+                if glob_match(pattern.lower(), name.encode()):
+                    out[name] = cfg.render(name)
+        return Map(list(out.items()))
+    if sub == b"SET":
+        if len(argv) < 4 or len(argv) % 2:
+            raise WrongArity("config|set")
+        args = ArgCursor(argv, 2)
+        pairs = []
+        while args:
+            pairs.append((args.next().decode().lower(), args.next().decode()))
+        for name, value in pairs:
+            cfg.set(name, value)
+        return OK
+    if sub == b"RESETSTAT":
+        stats = ctx.server.stats
+        stats.total_commands = stats.keyspace_hits = stats.keyspace_misses = 0
+        stats.expired_keys = stats.evicted_keys = stats.total_connections = 0
+        stats.command_calls.clear()
+        stats.command_errors.clear()
+        stats.command_usec.clear()
+        return OK
+    if sub == b"REWRITE":
+        cfg.rewrite()
+        return OK
+    if sub == b"HELP":
+        return [b"CONFIG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+                b"GET <pattern>", b"SET <directive> <value>", b"RESETSTAT", b"REWRITE"]
+    raise UnknownSubcommand("config", argv[1])
+
+
+__all__ = ["RedVectorError", "group"]

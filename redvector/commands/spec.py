@@ -1,0 +1,159 @@
+"""CommandSpec, Flag, KeySpec and CommandGroup: the declarative command table (Redis's command JSON).
+
+A command is one spec plus one plain function ``handler(ctx, argv) -> Reply`` (argv includes the command
+name; arity is checked before the handler runs). Arity follows Redis: N means exactly N arguments, -N at
+least N, counting the command name.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from redvector.commands.context import CommandContext
+
+Handler = Callable[["CommandContext", list[bytes]], Any]
+
+
+class Flag(enum.Flag):
+    WRITE = enum.auto()
+    READONLY = enum.auto()
+    DENYOOM = enum.auto()
+    ADMIN = enum.auto()
+    PUBSUB = enum.auto()
+    NOSCRIPT = enum.auto()
+    BLOCKING = enum.auto()
+    LOADING = enum.auto()
+    STALE = enum.auto()
+    NO_AUTH = enum.auto()
+    FAST = enum.auto()
+    NO_MULTI = enum.auto()
+    ALLOW_BUSY = enum.auto()
+    MAY_REPLICATE = enum.auto()
+    SKIP_SLOWLOG = enum.auto()
+    # RedVector's own: runs immediately even inside MULTI (MULTI, EXEC, DISCARD, WATCH, QUIT, RESET).
+    TX_CONTROL = enum.auto()
+    # Allowed in RESP2 subscribe mode.
+    SUBSCRIBE_OK = enum.auto()
+    MODULE = enum.auto()
+
+
+# COMMAND INFO flag names, in Redis's spelling.
+FLAG_NAMES: dict[Flag, str] = {
+    Flag.WRITE: "write", Flag.READONLY: "readonly", Flag.DENYOOM: "denyoom", Flag.ADMIN: "admin",
+    Flag.PUBSUB: "pubsub", Flag.NOSCRIPT: "noscript", Flag.BLOCKING: "blocking", Flag.LOADING: "loading",
+    Flag.STALE: "stale", Flag.NO_AUTH: "no_auth", Flag.FAST: "fast", Flag.NO_MULTI: "no_multi",
+    Flag.ALLOW_BUSY: "allow_busy", Flag.MAY_REPLICATE: "may_replicate", Flag.SKIP_SLOWLOG: "skip_slowlog",
+    Flag.MODULE: "module",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class KeySpec:
+    """COMMAND INFO's first key, last key (negative counts from the end) and step."""
+
+    first: int = 1
+    last: int = 1
+    step: int = 1
+
+    def positions(self, argc: int) -> range:
+        if self.first == 0:
+            return range(0)
+        last = self.last if self.last >= 0 else argc + self.last
+        return range(self.first, min(last, argc - 1) + 1, self.step)
+
+
+NO_KEYS = KeySpec(0, 0, 0)
+
+
+@dataclass(frozen=True, slots=True)
+class CommandSpec:
+    name: str  # upper case, e.g. "SET", "FT.SEARCH"
+    handler: Handler
+    arity: int
+    flags: Flag
+    keys: KeySpec
+    group: str
+    summary: str = ""
+    since: str = "1.0.0"
+    subcommands: tuple[str, ...] = ()
+    # Custom key extraction (e.g. ZUNIONSTORE numkeys, XREAD STREAMS) for COMMAND GETKEYS.
+    getkeys: Callable[[list[bytes]], list[bytes]] | None = None
+
+    def arity_ok(self, argc: int) -> bool:
+        a = self.arity
+        return argc == a if a >= 0 else argc >= -a
+
+    def key_args(self, argv: list[bytes]) -> list[bytes]:
+        if self.getkeys is not None:
+            return self.getkeys(argv)
+        return [argv[i] for i in self.keys.positions(len(argv))]
+
+    @property
+    def is_write(self) -> bool:
+        return bool(self.flags & Flag.WRITE)
+
+
+@dataclass
+class CommandGroup:
+    """The commands of one family; each family module ends with its group (dragonfly's Register)."""
+
+    name: str
+    specs: list[CommandSpec] = field(default_factory=list)
+
+    def command(
+        self,
+        name: str,
+        arity: int,
+        flags: Flag = Flag(0),  # noqa: B008 - an immutable enum value
+        keys: KeySpec = NO_KEYS,
+        summary: str = "",
+        since: str = "1.0.0",
+        subcommands: Iterable[str] = (),
+        getkeys: Callable[[list[bytes]], list[bytes]] | None = None,
+    ) -> Callable[[Handler], Handler]:
+        def register(fn: Handler) -> Handler:
+            doc = summary or (fn.__doc__ or "").strip().splitlines()[0] if (summary or fn.__doc__) else ""
+            self.specs.append(
+                CommandSpec(name.upper(), fn, arity, flags, keys, self.name, doc, since, tuple(subcommands), getkeys)
+            )
+            return fn
+
+        return register
+
+
+class CommandTable:
+    """name -> spec. Lookups accept any case; both upper and lower forms are kept for a fast path."""
+
+    def __init__(self, specs: Iterable[CommandSpec]) -> None:
+        self.by_name: dict[str, CommandSpec] = {}
+        self._fast: dict[bytes, CommandSpec] = {}
+        for spec in specs:
+            self.add(spec)
+
+    @classmethod
+    def of(cls, *groups: CommandGroup) -> CommandTable:
+        return cls(spec for g in groups for spec in g.specs)
+
+    def add(self, spec: CommandSpec) -> None:
+        if spec.name in self.by_name:
+            raise ValueError(f"duplicate command {spec.name}")
+        self.by_name[spec.name] = spec
+        upper = spec.name.encode()
+        self._fast[upper] = spec
+        self._fast[upper.lower()] = spec
+
+    def lookup(self, name: bytes) -> CommandSpec | None:
+        spec = self._fast.get(name)
+        if spec is None:
+            spec = self._fast.get(name.lower())
+        return spec
+
+    def __iter__(self) -> Iterator[CommandSpec]:
+        return iter(self.by_name.values())
+
+    def __len__(self) -> int:
+        return len(self.by_name)

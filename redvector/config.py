@@ -1,0 +1,299 @@
+"""Configuration: redis.conf-style directives with types, defaults and validation.
+
+One table (``DIRECTIVES``) says every directive's type and default; the config file parser, the
+``--name value`` flags and CONFIG GET/SET all go through it. Values are kept as typed Python values;
+``render`` gives the text CONFIG GET shows.
+"""
+
+from __future__ import annotations
+
+import shlex
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from redvector.errors import ConfigError
+
+_UNITS = {
+    "k": 1000, "kb": 1024, "m": 1000**2, "mb": 1024**2, "g": 1000**3, "gb": 1024**3,
+}
+
+
+def parse_memory(text: str) -> int:
+    t = text.strip().lower()
+    for suffix in ("kb", "mb", "gb", "k", "m", "g"):
+        if t.endswith(suffix) and t[: -len(suffix)].lstrip("-").isdigit():
+            return int(t[: -len(suffix)]) * _UNITS[suffix]
+    if t.lstrip("-").isdigit():
+        return int(t)
+    raise ValueError(f"invalid memory value '{text}'")
+
+
+def _parse_bool(text: str) -> bool:
+    t = text.lower()
+    if t in ("yes", "true", "1"):
+        return True
+    if t in ("no", "false", "0"):
+        return False
+    raise ValueError("argument must be 'yes' or 'no'")
+
+
+def _parse_int(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise ValueError("argument couldn't be parsed into an integer")
+
+
+def _parse_port(text: str) -> int:
+    port = _parse_int(text)
+    if not 0 <= port <= 65535:
+        raise ValueError("argument must be between 0 and 65535 inclusive")
+    return port
+
+
+def _enum(*choices: str) -> Callable[[str], str]:
+    def parse(text: str) -> str:
+        t = text.lower()
+        if t not in choices:
+            raise ValueError("argument(s) must be one of the following: " + ", ".join(choices))
+        return t
+
+    return parse
+
+
+def _parse_save(text: str) -> list[tuple[int, int]]:
+    parts = text.split()
+    if len(parts) % 2:
+        raise ValueError("Invalid save parameters")
+    rules = []
+    for i in range(0, len(parts), 2):
+        try:
+            rules.append((int(parts[i]), int(parts[i + 1])))
+        except ValueError:
+            raise ValueError("Invalid save parameters")
+    return rules
+
+
+def _render_save(rules: list[tuple[int, int]]) -> str:
+    return " ".join(f"{s} {c}" for s, c in rules)
+
+
+def _parse_notify(text: str) -> str:
+    allowed = set("KEg$lshzxetmdnA")
+    if not set(text) <= allowed:
+        raise ValueError("Invalid event class character. Use 'Ag$lshzxeKEtmdn'.")
+    return text
+
+
+@dataclass(frozen=True, slots=True)
+class Directive:
+    name: str
+    default: str
+    parse: Callable[[str], Any]
+    render: Callable[[Any], str] = str
+    mutable: bool = True  # CONFIG SET may change it at run time
+
+
+def _yesno(v: bool) -> str:
+    return "yes" if v else "no"
+
+
+def _d(name: str, default: str, parse: Callable[[str], Any] = str, render: Callable[[Any], str] = str,
+       mutable: bool = True) -> Directive:
+    return Directive(name, default, parse, render, mutable)
+
+
+def _b(name: str, default: str, mutable: bool = True) -> Directive:
+    return Directive(name, default, _parse_bool, _yesno, mutable)
+
+
+def _i(name: str, default: str, mutable: bool = True) -> Directive:
+    return Directive(name, default, _parse_int, str, mutable)
+
+
+def _m(name: str, default: str) -> Directive:
+    return Directive(name, default, parse_memory, str)
+
+
+DIRECTIVES: dict[str, Directive] = {
+    d.name: d
+    for d in [
+        _d("port", "6379", _parse_port, mutable=False),
+        _d("bind", "127.0.0.1 -::1", mutable=False),
+        _d("requirepass", ""),
+        _i("databases", "16", mutable=False),
+        _d("dir", "./data"),
+        _d("loglevel", "notice", _enum("debug", "verbose", "notice", "warning", "nothing")),
+        _d("logfile", ""),
+        _i("maxclients", "10000"),
+        _i("timeout", "0"),
+        _i("tcp-keepalive", "300"),
+        _i("tcp-backlog", "511", mutable=False),
+        _m("proto-max-bulk-len", "536870912"),
+        _m("client-query-buffer-limit", "1073741824"),
+        _d("client-output-buffer-limit", "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60"),
+        _d("rest-port", "8888", _parse_port, mutable=False),
+        _d("grpc-port", "50051", _parse_port, mutable=False),
+        _d("qdrant-port", "6333", _parse_port, mutable=False),
+        _d("qdrant-grpc-port", "6334", _parse_port, mutable=False),
+        _d("api-key", ""),
+        _m("max-request-body", "67108864"),
+        _b("appendonly", "yes"),
+        _d("appendfsync", "everysec", _enum("always", "everysec", "no")),
+        _d("appendfilename", "appendonly.aof", mutable=False),
+        _d("appenddirname", "appendonlydir", mutable=False),
+        _i("auto-aof-rewrite-percentage", "100"),
+        _m("auto-aof-rewrite-min-size", "67108864"),
+        _b("aof-load-truncated", "yes"),
+        _b("aof-use-rdb-preamble", "yes"),
+        _d("save", "3600 1 300 100 60 10000", _parse_save, _render_save),
+        _d("dbfilename", "dump.rdb"),
+        _b("rdbcompression", "yes"),
+        _b("rdbchecksum", "yes"),
+        _b("stop-writes-on-bgsave-error", "yes"),
+        _d("notify-keyspace-events", "", _parse_notify),
+        _m("maxmemory", "0"),
+        _d("maxmemory-policy", "noeviction", _enum(
+            "noeviction", "allkeys-lru", "volatile-lru", "allkeys-lfu", "volatile-lfu", "allkeys-random",
+            "volatile-random", "volatile-ttl")),
+        _i("maxmemory-samples", "5"),
+        _i("hz", "10"),
+        _i("lfu-log-factor", "10"),
+        _i("lfu-decay-time", "1"),
+        _b("daemonize", "no", mutable=False),
+        _d("pidfile", "", mutable=False),
+        _b("protected-mode", "yes"),
+        _i("list-max-listpack-size", "-2"),
+        _i("list-compress-depth", "0"),
+        _i("hash-max-listpack-entries", "128"),
+        _i("hash-max-listpack-value", "64"),
+        _i("set-max-intset-entries", "512"),
+        _i("set-max-listpack-entries", "128"),
+        _i("set-max-listpack-value", "64"),
+        _i("zset-max-listpack-entries", "128"),
+        _i("zset-max-listpack-value", "64"),
+        _i("slowlog-log-slower-than", "10000"),
+        _i("slowlog-max-len", "128"),
+        _i("latency-monitor-threshold", "0"),
+        _b("lazyfree-lazy-user-flush", "no"),
+        _d("appendonly-dir", "", mutable=False),
+        _i("search-default-ef-runtime", "64"),
+        _i("search-timeout", "500"),
+        _b("gc-freeze-after-load", "yes"),
+    ]
+}
+
+
+class Config:
+    """The live configuration. Read with ``config["port"]``; change with ``set`` (validated)."""
+
+    def __init__(self, values: dict[str, str] | None = None) -> None:
+        self._values: dict[str, Any] = {}
+        self._listeners: list[Callable[[str, Any], None]] = []
+        self.config_file: str | None = None
+        for d in DIRECTIVES.values():
+            self._values[d.name] = d.parse(d.default)
+        for name, value in (values or {}).items():
+            self.set(name, value, startup=True)
+
+    def __getitem__(self, name: str) -> Any:
+        return self._values[name]
+
+    def get(self, name: str, default: Any = None) -> Any:
+        return self._values.get(name, default)
+
+    def names(self) -> Iterator[str]:
+        return iter(self._values)
+
+    def render(self, name: str) -> str:
+        return DIRECTIVES[name].render(self._values[name])
+
+    def on_change(self, listener: Callable[[str, Any], None]) -> None:
+        self._listeners.append(listener)
+
+    def set(self, name: str, value: str, startup: bool = False) -> None:
+        name = name.lower()
+        directive = DIRECTIVES.get(name)
+        if directive is None:
+            raise ConfigError(f"Unknown option or number of arguments for CONFIG SET - '{name}'")
+        if not startup and not directive.mutable:
+            raise ConfigError(f"CONFIG SET failed (possibly related to argument '{name}') - can't set immutable config")
+        try:
+            parsed = directive.parse(value)
+        except ValueError as exc:
+            if startup:
+                raise ConfigError(f"Bad directive or wrong number of arguments: '{name}' '{value}': {exc}")
+            raise ConfigError(f"CONFIG SET failed (possibly related to argument '{name}') - {exc}")
+        self._values[name] = parsed
+        if not startup:
+            for listener in self._listeners:
+                listener(name, parsed)
+
+    @classmethod
+    def from_args(cls, argv: list[str]) -> Config:
+        """redis-server style: ``[configfile] [--name value ...]``; later settings win."""
+        pairs: list[tuple[str, str]] = []
+        config_file = None
+        args = list(argv)
+        if args and not args[0].startswith("--"):
+            config_file = args.pop(0)
+            with open(config_file, encoding="utf-8") as f:
+                pairs.extend(parse_config_text(f.read()))
+        i = 0
+        while i < len(args):
+            arg = args[i]
+            if not arg.startswith("--") or len(arg) == 2:
+                raise ConfigError(f"Invalid argument '{arg}': expected --name value")
+            name = arg[2:].lower()
+            values: list[str] = []
+            i += 1
+            while i < len(args) and not args[i].startswith("--"):
+                values.append(args[i])
+                i += 1
+            if name in ("version", "help"):
+                pairs.append((name, ""))
+                continue
+            pairs.append((name, " ".join(values)))
+        cfg = cls()
+        cfg.config_file = config_file
+        for name, value in pairs:
+            if name in ("version", "help"):
+                continue
+            if name not in DIRECTIVES:
+                raise ConfigError(f"Bad directive or wrong number of arguments: unknown directive '{name}'")
+            cfg.set(name, value, startup=True)
+        return cfg
+
+    def rewrite(self) -> None:
+        """CONFIG REWRITE: write non-default directives back to the config file."""
+        if not self.config_file:
+            raise ConfigError("The server is running without a config file")
+        lines = []
+        for d in DIRECTIVES.values():
+            text = self.render(d.name)
+            if text != d.render(d.parse(d.default)):
+                lines.append(f"{d.name} {_quote(text)}")
+        with open(self.config_file, "w", encoding="utf-8") as f:
+            f.write("\n".join(lines) + "\n")
+
+
+def _quote(text: str) -> str:
+    if text == "" or any(c.isspace() or c in "\"'" for c in text):
+        return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return text
+
+
+def parse_config_text(text: str) -> Iterable[tuple[str, str]]:
+    """redis.conf syntax: ``directive arg...`` per line, ``#`` comments, quoted strings."""
+    for lineno, raw in enumerate(text.splitlines(), 1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        try:
+            parts = shlex.split(line, comments=False, posix=True)
+        except ValueError:
+            raise ConfigError(f"Unbalanced quotes in configuration line {lineno}: {raw!r}")
+        name = parts[0].lower()
+        # ``save ""`` means no rules: shlex gives an empty string.
+        yield name, " ".join(parts[1:])

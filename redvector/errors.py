@@ -1,0 +1,155 @@
+"""The error tree: every error a client can see, with its RESP code and Redis's exact text.
+
+Nothing here formats RESP: the RESP encoder writes ``-<code> <message>``, REST and gRPC map the classes
+to status codes with one table each.
+"""
+
+from __future__ import annotations
+
+# Message constants, byte-for-byte as Redis 7 writes them (without the leading code).
+WRONGTYPE_MSG = "Operation against a key holding the wrong kind of value"
+SYNTAX_MSG = "syntax error"
+NOT_INTEGER_MSG = "value is not an integer or out of range"
+NOT_FLOAT_MSG = "value is not a valid float"
+OVERFLOW_MSG = "increment or decrement would overflow"
+NO_SUCH_KEY_MSG = "no such key"
+INDEX_OUT_OF_RANGE_MSG = "index out of range"
+INVALID_EXPIRE_MSG = "invalid expire time in '{}' command"
+DB_INDEX_MSG = "DB index is out of range"
+NOAUTH_MSG = "Authentication required."
+WRONGPASS_MSG = "invalid username-password pair or user is disabled."
+NOPASS_MSG = (
+    "AUTH <password> called without any password configured for the default user. "
+    "Are you sure your configuration is correct?"
+)
+OOM_MSG = "command not allowed when used memory > 'maxmemory'."
+BIT_OFFSET_MSG = "bit offset is not an integer or out of range"
+BIT_VALUE_MSG = "bit is not an integer or out of range"
+STRING_TOO_LONG_MSG = "string exceeds maximum allowed size (proto-max-bulk-len)"
+NAN_MSG = "resulting score is not a number (NaN)"
+MIN_MAX_FLOAT_MSG = "min or max is not a float"
+MIN_MAX_LEX_MSG = "min or max not valid string range item"
+
+
+class RedVectorError(Exception):
+    """Base of every error a client may see. ``code`` is the first word of the RESP error line."""
+
+    code = "ERR"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def resp_line(self) -> str:
+        return f"{self.code} {self.message}"
+
+
+class CodedError(RedVectorError):
+    """An error whose code is not ERR (for example BUSYGROUP, NOSCRIPT, EXECABORT, LOADING)."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+class WrongType(RedVectorError):
+    code = "WRONGTYPE"
+
+    def __init__(self) -> None:
+        super().__init__(WRONGTYPE_MSG)
+
+
+class SyntaxErr(RedVectorError):
+    def __init__(self) -> None:
+        super().__init__(SYNTAX_MSG)
+
+
+class NotInteger(RedVectorError):
+    def __init__(self) -> None:
+        super().__init__(NOT_INTEGER_MSG)
+
+
+class NotFloat(RedVectorError):
+    def __init__(self) -> None:
+        super().__init__(NOT_FLOAT_MSG)
+
+
+class NoSuchKey(RedVectorError, LookupError):
+    def __init__(self) -> None:
+        super().__init__(NO_SUCH_KEY_MSG)
+
+
+class WrongArity(RedVectorError):
+    def __init__(self, command: str) -> None:
+        super().__init__(f"wrong number of arguments for '{command.lower()}' command")
+
+
+class UnknownCommand(RedVectorError):
+    def __init__(self, argv: list[bytes]) -> None:
+        name = _printable(argv[0]) if argv else ""
+        # Redis: "'<arg>' " per argument, so the line ends with a space.
+        args = "".join(f"'{_printable(a)}' " for a in argv[1:])
+        super().__init__(f"unknown command '{name}', with args beginning with: {args}")
+
+
+class UnknownSubcommand(RedVectorError):
+    def __init__(self, command: str, sub: bytes) -> None:
+        super().__init__(
+            f"unknown subcommand '{_printable(sub)}'. Try {command.upper()} HELP."
+        )
+
+
+class NoAuth(RedVectorError):
+    code = "NOAUTH"
+
+    def __init__(self) -> None:
+        super().__init__(NOAUTH_MSG)
+
+
+class WrongPass(RedVectorError):
+    code = "WRONGPASS"
+
+    def __init__(self) -> None:
+        super().__init__(WRONGPASS_MSG)
+
+
+class OutOfMemory(RedVectorError):
+    code = "OOM"
+
+    def __init__(self) -> None:
+        super().__init__(OOM_MSG)
+
+
+class ExecAbort(RedVectorError):
+    code = "EXECABORT"
+
+    def __init__(self) -> None:
+        super().__init__("Transaction discarded because of previous errors.")
+
+
+class ProtocolError(RedVectorError):
+    """Malformed RESP input: answered once, then the connection is closed (as Redis does)."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(f"Protocol error: {detail}")
+
+
+class NotFound(RedVectorError, LookupError):
+    """A named thing (index, collection, point) does not exist. REST 404, gRPC NOT_FOUND."""
+
+
+class AlreadyExists(RedVectorError):
+    """Creating something that exists. REST 409, gRPC ALREADY_EXISTS."""
+
+
+class BadRequest(RedVectorError, ValueError):
+    """Invalid input in the vector API (dimension, id, filter). REST 400, gRPC INVALID_ARGUMENT."""
+
+
+class ConfigError(RedVectorError, ValueError):
+    """A bad configuration directive or value."""
+
+
+def _printable(arg: bytes) -> str:
+    # Redis truncates each shown argument to 128 bytes and escapes nothing fancy here.
+    return arg[:128].decode("utf-8", "replace")

@@ -1,0 +1,173 @@
+"""Databases: key -> value and key -> expire_at_ms, lazy expiry, type-checked lookups, the change hook."""
+
+from __future__ import annotations
+
+import random
+from typing import Any, TypeVar
+
+from redvector.errors import WrongType
+from redvector.keyspace.events import KeyspaceObserver
+
+T = TypeVar("T")
+
+
+class Keyspace:
+    """All databases, the write counter and the observers that see every key change."""
+
+    def __init__(self, num_databases: int = 16) -> None:
+        self.dirty = 0  # writes since the last save; the dispatcher compares it to decide propagation
+        self.observers: list[KeyspaceObserver] = []
+        self.databases = [Database(i, self) for i in range(num_databases)]
+
+    def add_observer(self, observer: KeyspaceObserver) -> None:
+        self.observers.append(observer)
+
+    def flush_all(self) -> None:
+        for db in self.databases:
+            db.data = {}
+            db.expires = {}
+        self.dirty += 1
+        for observer in self.observers:
+            observer.db_flushed(None)
+
+    def swap(self, a: int, b: int) -> None:
+        da, db = self.databases[a], self.databases[b]
+        da.data, db.data = db.data, da.data
+        da.expires, db.expires = db.expires, da.expires
+        self.dirty += 1
+        for observer in self.observers:
+            observer.dbs_swapped(a, b)
+
+
+class Database:
+    """One numbered database. Every write, delete, expiry and flush ends in ``touched``."""
+
+    __slots__ = ("_expire_cursor", "_expire_snapshot", "data", "expires", "index", "keyspace")
+
+    def __init__(self, index: int, keyspace: Keyspace) -> None:
+        self.index = index
+        self.keyspace = keyspace
+        self.data: dict[bytes, Any] = {}
+        self.expires: dict[bytes, int] = {}
+        self._expire_snapshot: list[bytes] = []
+        self._expire_cursor = 0
+
+    def __len__(self) -> int:
+        return len(self.data)
+
+    # -- the change hook ----------------------------------------------------------------------------
+    def touched(self, key: bytes, event: str) -> None:
+        """Every key change ends here: WATCH, keyspace events, search indexes and the AOF counter."""
+        self.keyspace.dirty += 1
+        for observer in self.keyspace.observers:
+            observer.key_changed(self.index, key, event)
+
+    # -- reads (lazy expiry) --------------------------------------------------------------------------
+    def get(self, key: bytes, now_ms: int) -> Any:
+        """The live value at key, or None. Expires the key first if its time has passed."""
+        if self.expires and key in self.expires and self.expires[key] <= now_ms:
+            self.expire_now(key)
+            return None
+        return self.data.get(key)
+
+    def get_typed(self, key: bytes, kind: type[T], now_ms: int) -> T | None:
+        """The value if it is of ``kind``; None if missing; WRONGTYPE if it is another type."""
+        value = self.get(key, now_ms)
+        if value is None or type(value) is kind:
+            return value
+        raise WrongType()
+
+    def exists(self, key: bytes, now_ms: int) -> bool:
+        return self.get(key, now_ms) is not None
+
+    def expire_now(self, key: bytes) -> None:
+        """Remove a key whose time has passed (lazy or active expiry) and signal ``expired``."""
+        self.data.pop(key, None)
+        self.expires.pop(key, None)
+        self.touched(key, "expired")
+
+    def ttl_ms(self, key: bytes, now_ms: int) -> int | None:
+        at = self.expires.get(key)
+        return None if at is None else at - now_ms
+
+    # -- writes (callers signal with touched()) -----------------------------------------------------
+    def set(self, key: bytes, value: Any, expire_at_ms: int | None = None, keep_ttl: bool = False) -> None:
+        """Store ``value``; clears any TTL unless ``keep_ttl``, sets ``expire_at_ms`` when given."""
+        self.data[key] = value
+        if expire_at_ms is not None:
+            self.expires[key] = expire_at_ms
+        elif not keep_ttl and self.expires:
+            self.expires.pop(key, None)
+
+    def delete(self, key: bytes) -> bool:
+        """Remove key and its TTL. The caller signals ``del`` (or its own event)."""
+        if self.data.pop(key, None) is None:
+            return False
+        if self.expires:
+            self.expires.pop(key, None)
+        return True
+
+    def delete_if_empty(self, key: bytes, value: Any) -> bool:
+        """Containers never stay empty in Redis: drop the key when its container emptied."""
+        if not value:
+            self.delete(key)
+            return True
+        return False
+
+    def set_expire(self, key: bytes, expire_at_ms: int) -> None:
+        self.expires[key] = expire_at_ms
+
+    def persist(self, key: bytes) -> bool:
+        return self.expires.pop(key, None) is not None
+
+    def clear(self) -> None:
+        self.data = {}
+        self.expires = {}
+        self.keyspace.dirty += 1
+        for observer in self.keyspace.observers:
+            observer.db_flushed(self.index)
+
+    # -- iteration --------------------------------------------------------------------------------------
+    def snapshot_keys(self) -> list[bytes]:
+        """A copy of the key list, safe to iterate while keys change."""
+        return list(self.data)
+
+    def random_key(self, now_ms: int, attempts: int = 100) -> bytes | None:
+        while self.data and attempts > 0:
+            attempts -= 1
+            key = random.choice(list(self.data)) if len(self.data) < 64 else _sample_key(self.data)
+            if self.get(key, now_ms) is not None:
+                return key
+        return None
+
+    def active_expire(self, now_ms: int, sample: int = 20) -> tuple[int, int]:
+        """One step of active expiry: test the next ``sample`` keys that carry a TTL, delete the expired.
+
+        Like Redis's activeExpireCycle it walks the TTL table incrementally (a cursor over a snapshot of
+        its keys, refreshed once per full pass), so every volatile key is visited without a full scan
+        per call. Returns (tested, expired); the caller repeats while more than 25% were expired.
+        """
+        if not self.expires:
+            return 0, 0
+        if self._expire_cursor >= len(self._expire_snapshot):
+            self._expire_snapshot = list(self.expires)
+            self._expire_cursor = 0
+        batch = self._expire_snapshot[self._expire_cursor : self._expire_cursor + sample]
+        self._expire_cursor += len(batch)
+        expired = 0
+        for key in batch:
+            at = self.expires.get(key)
+            if at is not None and at <= now_ms:
+                self.expire_now(key)
+                expired += 1
+        return len(batch), expired
+
+
+def _sample_key(d: dict[bytes, Any]) -> bytes:
+    # dicts do not support random access; pick a random start in the iteration order.
+    n = len(d)
+    skip = random.randrange(n)
+    for i, k in enumerate(d):
+        if i == skip:
+            return k
+    raise KeyError("empty")

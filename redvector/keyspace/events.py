@@ -1,0 +1,47 @@
+"""Key events and the observer protocol: WATCH, keyspace notifications, search indexes and memory
+accounting all plug into ``Database.touched`` through ``KeyspaceObserver``."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+# Event name -> notify-keyspace-events class letter (Redis's NOTIFY_* flags).
+EVENT_CLASS: dict[str, str] = {
+    # generic
+    "del": "g", "rename_from": "g", "rename_to": "g", "expire": "g", "persist": "g", "copy_to": "g",
+    "move_from": "g", "move_to": "g", "restore": "g", "sortstore": "g", "new": "n",
+    # strings
+    "set": "$", "setrange": "$", "incrby": "$", "incrbyfloat": "$", "append": "$", "setbit": "$",
+    "bitop": "$", "decrby": "$",
+    # lists
+    "lpush": "l", "rpush": "l", "lpop": "l", "rpop": "l", "linsert": "l", "lset": "l", "lrem": "l",
+    "ltrim": "l", "lmove": "l",
+    # hashes
+    "hset": "h", "hdel": "h", "hincrby": "h", "hincrbyfloat": "h",
+    # sets
+    "sadd": "s", "srem": "s", "spop": "s", "sinterstore": "s", "sunionstore": "s", "sdiffstore": "s",
+    # sorted sets
+    "zadd": "z", "zincr": "z", "zrem": "z", "zremrangebyscore": "z", "zremrangebyrank": "z",
+    "zremrangebylex": "z", "zpopmin": "z", "zpopmax": "z", "zinterstore": "z", "zunionstore": "z",
+    "zdiffstore": "z", "zrangestore": "z",
+    # expiry and eviction
+    "expired": "x", "evicted": "e",
+    # hyperloglog (strings in Redis)
+    "pfadd": "$", "pfmerge": "$",
+}
+
+
+def event_class(event: str) -> str:
+    return EVENT_CLASS.get(event, "g")
+
+
+class KeyspaceObserver(Protocol):
+    """Something that must see every key change (WatchRegistry, KeyspaceNotifier, search Indexer)."""
+
+    def key_changed(self, db_index: int, key: bytes, event: str) -> None: ...
+
+    def db_flushed(self, db_index: int | None) -> None:
+        """FLUSHDB (db_index) or FLUSHALL (None): every key of the database(s) is gone."""
+        ...
+
+    def dbs_swapped(self, a: int, b: int) -> None: ...

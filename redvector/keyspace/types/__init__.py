@@ -1,0 +1,20 @@
+"""Value types held by the keyspace, and their Redis type names.
+
+A value's Python type is its Redis type: ``bytes`` string, ``collections.deque`` list, ``dict`` hash,
+``set`` set, ``ZSet`` sorted set. Built-in containers keep per-key overhead and dispatch cost low.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+
+from redvector.keyspace.types.sorted_set import ZSet
+
+TYPE_NAMES: dict[type, str] = {bytes: "string", deque: "list", dict: "hash", set: "set", ZSet: "zset"}
+
+
+def type_name(value: object) -> str:
+    return TYPE_NAMES.get(type(value), "none")
+
+
+__all__ = ["TYPE_NAMES", "ZSet", "type_name"]

@@ -1,0 +1,1 @@
+"""The RESP transport: sans-IO request parser, reply encoder, asyncio connection."""

@@ -1,0 +1,232 @@
+"""One asyncio.Protocol per RESP client: parse -> dispatch -> encode, pipelining, backpressure, push."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import socket
+from typing import Any, cast
+
+from redvector.commands.dispatcher import Dispatcher
+from redvector.errors import ProtocolError
+from redvector.protocol.resp.encoder import encode
+from redvector.protocol.resp.parser import RequestParser
+from redvector.replies import NO_REPLY, Blocked, Push
+from redvector.server.blocking import Waiter
+from redvector.server.client import ClientState
+from redvector.server.server import Server
+
+log = logging.getLogger("redvector.resp")
+
+# Stop reading a client's requests while this many reply bytes wait to be sent (backpressure), so a
+# slow reader cannot make the server buffer without bound; reading resumes once the buffer drains.
+WRITE_HIGH_WATER = 4 * 1024 * 1024
+WRITE_LOW_WATER = 1 * 1024 * 1024
+
+
+class RespConnection(asyncio.Protocol):
+    def __init__(self, server: Server, dispatcher: Dispatcher) -> None:
+        self.server = server
+        self.dispatcher = dispatcher
+        self.parser = RequestParser(int(server.config["proto-max-bulk-len"]))
+        self.client = ClientState(authenticated=not server.requires_auth())
+        self.transport: asyncio.Transport | None = None
+        # flow control
+        self._reading_paused_by_writes = False
+        self._waiter: Waiter | None = None
+        self._timer: asyncio.TimerHandle | None = None
+        self._closed = False
+
+    # -- asyncio.Protocol --------------------------------------------------------------------------------
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        transport = cast(asyncio.Transport, transport)  # uvloop's transports are not subclasses
+        self.transport = transport
+        maxclients = int(self.server.config["maxclients"])
+        sock = transport.get_extra_info("socket")
+        if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
+            try:
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            except OSError:
+                pass
+        peer = transport.get_extra_info("peername")
+        local = transport.get_extra_info("sockname")
+        self.client.addr = _fmt_addr(peer)
+        self.client.laddr = _fmt_addr(local)
+        self.client.deliver = self.deliver
+        self.client.kill = self.kill
+        self.client.output_buffer_size = transport.get_write_buffer_size
+        transport.set_write_buffer_limits(high=WRITE_HIGH_WATER, low=WRITE_LOW_WATER)
+        if len(self.server.clients) >= maxclients:
+            self.server.stats.rejected_connections += 1
+            transport.write(b"-ERR max number of clients reached\r\n")
+            transport.close()
+            self._closed = True
+            return
+        self.server.register_client(self.client)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._closed = True
+        self._unblock()
+        self.server.unregister_client(self.client)
+
+    def pause_writing(self) -> None:
+        if self.transport is not None and not self._reading_paused_by_writes:
+            self._reading_paused_by_writes = True
+            self.transport.pause_reading()
+
+    def resume_writing(self) -> None:
+        if self.transport is not None and self._reading_paused_by_writes:
+            self._reading_paused_by_writes = False
+            self.transport.resume_reading()
+
+    def data_received(self, data: bytes) -> None:
+        self.server.stats.net_input_bytes += len(data)
+        self.parser.feed(data)
+        if self._waiter is None:
+            self._process()
+
+    # -- request processing ----------------------------------------------------------------------------
+    def _process(self) -> None:
+        """Run every complete request in the buffer; stop early when a command blocks."""
+        out = bytearray()
+        client = self.client
+        execute = self.dispatcher.execute
+        try:
+            while not self._closed:
+                try:
+                    argv = self.parser.next()
+                except ProtocolError as exc:
+                    encode(exc, client.protocol, out)
+                    self._write(out)
+                    self.kill()
+                    return
+                if argv is None:
+                    break
+                reply = execute(client, argv)
+                if type(reply) is Blocked:
+                    self._write(out)
+                    out = bytearray()
+                    self._block(argv, reply)
+                    return
+                self._emit(reply, out)
+                if client.closing:
+                    self._write(out)
+                    self.kill()
+                    return
+        finally:
+            if out:
+                self._write(out)
+
+    def _emit(self, reply: Any, out: bytearray) -> None:
+        client = self.client
+        if reply is NO_REPLY:
+            return
+        mode = client.reply_mode
+        if mode != "on":
+            if mode == "skip":
+                client.reply_mode = "on"
+            return
+        encode(reply, client.protocol, out)
+
+    def _write(self, out: bytearray) -> None:
+        if out and self.transport is not None and not self._closed:
+            self.server.stats.net_output_bytes += len(out)
+            self.transport.write(out)
+
+    # -- blocking commands -----------------------------------------------------------------------------
+    def _block(self, argv: list[bytes], blocked: Blocked) -> None:
+        blocking = self.server.blocking
+        loop = asyncio.get_running_loop()
+
+        def try_serve() -> bool:
+            if self._closed:
+                return True
+            reply = self.dispatcher.rerun(self.client, argv)
+            if type(reply) is Blocked:
+                return False
+            self._finish_block(reply)
+            return True
+
+        self._waiter = Waiter(self.client, self.client.db_index, tuple(blocked.keys), try_serve)
+        blocking.park(self._waiter)
+        if blocked.timeout_ms > 0:
+            self._timer = loop.call_later(blocked.timeout_ms / 1000, self._on_timeout, blocked.timeout_reply)
+
+    def _on_timeout(self, reply: Any) -> None:
+        self._timer = None
+        if self._waiter is not None:
+            self.server.blocking.unpark(self._waiter)
+            self._finish_block(reply)
+
+    def _finish_block(self, reply: Any) -> None:
+        self._waiter = None
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        out = bytearray()
+        self._emit(reply, out)
+        self._write(out)
+        # Requests pipelined behind the blocking command run now, after this call returns.
+        asyncio.get_running_loop().call_soon(self._process)
+
+    def _unblock(self) -> None:
+        if self._waiter is not None:
+            self.server.blocking.unpark(self._waiter)
+            self._waiter = None
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+
+    def unblock_with(self, reply: Any) -> None:
+        """CLIENT UNBLOCK: end the wait now with ``reply``."""
+        if self._waiter is not None:
+            self.server.blocking.unpark(self._waiter)
+            self._finish_block(reply)
+
+    # -- out-of-band -------------------------------------------------------------------------------------
+    def deliver(self, message: Any) -> None:
+        """Push data (pub/sub) to this client. A subscriber over its output limit is disconnected."""
+        if self._closed or self.transport is None:
+            return
+        out = bytearray()
+        encode(message, self.client.protocol, out)
+        self._write(out)
+        if type(message) is Push:
+            limit = _pubsub_hard_limit(self.server)
+            if limit and self.transport.get_write_buffer_size() > limit:
+                log.warning("client %d closed for overcoming of output buffer limits (pubsub)", self.client.id)
+                self.kill()
+
+    def kill(self) -> None:
+        if self.transport is not None and not self._closed:
+            self._closed = True
+            self.transport.close()
+
+
+def _pubsub_hard_limit(server: Server) -> int:
+    spec = str(server.config["client-output-buffer-limit"]).split()
+    for i in range(0, len(spec) - 3, 4):
+        if spec[i] == "pubsub":
+            try:
+                from redvector.config import parse_memory
+
+                return parse_memory(spec[i + 1])
+            except ValueError:
+                return 0
+    return 0
+
+
+def _fmt_addr(addr: Any) -> str:
+    if isinstance(addr, tuple) and len(addr) >= 2:
+        host = addr[0]
+        return f"[{host}]:{addr[1]}" if ":" in str(host) else f"{host}:{addr[1]}"
+    return str(addr or "")
+
+
+async def start_resp(server: Server, dispatcher: Dispatcher, host: str | list[str], port: int) -> asyncio.Server:
+    """Listen for RESP clients; returns the asyncio server (its sockets tell the bound port)."""
+    loop = asyncio.get_running_loop()
+    backlog = int(server.config["tcp-backlog"])
+    return await loop.create_server(
+        lambda: RespConnection(server, dispatcher), host=host, port=port, backlog=backlog, reuse_address=True
+    )

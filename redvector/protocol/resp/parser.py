@@ -1,0 +1,190 @@
+"""Sans-IO request parser: bytes in, argv lists out. hiredis parses RESP; inline commands
+(``redis-cli``/telnet style) are split here with Redis's quoting rules (sdssplitargs).
+
+Errors are ``ProtocolError`` with Redis's exact text; after one the connection must be closed.
+"""
+
+from __future__ import annotations
+
+import re
+
+import hiredis
+
+from redvector.errors import ProtocolError
+
+INLINE_MAX = 64 * 1024  # PROTO_INLINE_MAX_SIZE
+_BIG_BULK = re.compile(rb"(?:^|\n)\$(-?\d+)\r")
+_MULTIBULK = re.compile(rb"(?:^|\n)\*(-?\d+)\r")
+
+
+class RequestParser:
+    """Feed bytes, then call ``next()`` until it returns None.
+
+    A request is a list of bytes. Inline requests are recognised when a new request does not start
+    with ``*`` (as in Redis's processInlineBuffer).
+    """
+
+    __slots__ = ("_inline", "_last", "_max_bulk", "_reader")
+
+    def __init__(self, max_bulk_len: int = 512 * 1024 * 1024) -> None:
+        self._reader = hiredis.Reader()
+        self._max_bulk = max_bulk_len
+        self._inline = bytearray()  # bytes waiting to be examined for inline requests
+        self._last = b""  # the last chunk fed to hiredis, checked for oversized headers
+
+    def feed(self, data: bytes) -> None:
+        if self._inline or (not self._reader.has_data() and data[:1] != b"*"):
+            self._inline += data
+            return
+        self._feed_reader(data)
+
+    def _feed_reader(self, data: bytes) -> None:
+        self._reader.feed(data)
+        self._last = data
+
+    def next(self) -> list[bytes] | None:
+        """The next complete request, or None when more bytes are needed."""
+        while True:
+            if self._inline:
+                if self._reader.has_data():
+                    # finish the RESP request in progress before looking at inline bytes
+                    self._feed_reader(bytes(self._inline))
+                    self._inline.clear()
+                elif self._inline[:1] == b"*":
+                    self._feed_reader(bytes(self._inline))
+                    self._inline.clear()
+                else:
+                    argv = self._next_inline()
+                    if argv is None:
+                        return None
+                    if not argv:
+                        continue  # empty line: ignored, as Redis does
+                    return argv
+            try:
+                request = self._reader.gets()
+            except hiredis.ProtocolError as exc:
+                raise ProtocolError(_redis_message(str(exc)))
+            if request is False:
+                if self._last:
+                    self.check_header(self._last)
+                    self._last = b""
+                return None
+            if type(request) is not list:
+                raise ProtocolError(f"expected '*', got '{_first_char(request)}'")
+            if not request:
+                continue  # "*0" and "*-1" are ignored by Redis
+            for arg in request:
+                if type(arg) is not bytes:
+                    raise ProtocolError(f"expected '$', got '{_first_char(arg)}'")
+            return request
+
+    def _next_inline(self) -> list[bytes] | None:
+        buf = self._inline
+        end = buf.find(b"\n")
+        if end < 0:
+            if len(buf) > INLINE_MAX:
+                raise ProtocolError("too big inline request")
+            return None
+        line = bytes(buf[:end])
+        del buf[: end + 1]
+        if line.endswith(b"\r"):
+            line = line[:-1]
+        return split_inline(line)
+
+    def check_header(self, data: bytes) -> None:
+        """Refuse a bulk or multibulk length Redis would refuse, before buffering its payload."""
+        if b"$" in data:
+            for m in _BIG_BULK.finditer(data[:65536]):
+                n = int(m.group(1))
+                if n > self._max_bulk or n < -1:
+                    raise ProtocolError("invalid bulk length")
+        if b"*" in data:
+            for m in _MULTIBULK.finditer(data[:65536]):
+                if int(m.group(1)) > 1024 * 1024 * 1024:
+                    raise ProtocolError("invalid multibulk length")
+
+
+def _redis_message(hiredis_message: str) -> str:
+    """hiredis's error text -> Redis's ``Protocol error: ...`` detail."""
+    if "multi-bulk" in hiredis_message.lower():
+        return "invalid multibulk length"
+    if "bulk" in hiredis_message.lower():
+        return "invalid bulk length"
+    m = re.search(r'got "(.)"', hiredis_message)
+    return f"expected '$', got '{m.group(1) if m else '?'}'"
+
+
+def _first_char(value: object) -> str:
+    if isinstance(value, int):
+        return ":"
+    if isinstance(value, list):
+        return "*"
+    if isinstance(value, hiredis.ReplyError):
+        return "-"
+    return "+"
+
+
+def split_inline(line: bytes) -> list[bytes]:
+    """Redis's sdssplitargs: whitespace-separated, "double" (with escapes) and 'single' quotes."""
+    args: list[bytes] = []
+    i, n = 0, len(line)
+    while True:
+        while i < n and line[i] in b" \t\r\n\v\f":
+            i += 1
+        if i >= n:
+            return args
+        current = bytearray()
+        in_dq = in_sq = False
+        while True:
+            if in_dq:
+                if i >= n:
+                    raise ProtocolError("unbalanced quotes in request")
+                c = line[i]
+                if c == 0x5C and i + 3 < n and line[i + 1] == 0x78 and _ishex(line[i + 2]) and _ishex(line[i + 3]):
+                    current.append(int(line[i + 2 : i + 4], 16))
+                    i += 3
+                elif c == 0x5C and i + 1 < n:
+                    i += 1
+                    current += {0x6E: b"\n", 0x72: b"\r", 0x74: b"\t", 0x62: b"\b", 0x61: b"\a"}.get(
+                        line[i], bytes([line[i]]))
+                elif c == 0x22:
+                    if i + 1 < n and line[i + 1] not in b" \t\r\n\v\f":
+                        raise ProtocolError("unbalanced quotes in request")
+                    in_dq = False
+                    i += 1
+                    break
+                else:
+                    current.append(c)
+            elif in_sq:
+                if i >= n:
+                    raise ProtocolError("unbalanced quotes in request")
+                c = line[i]
+                if c == 0x5C and i + 1 < n and line[i + 1] == 0x27:
+                    i += 1
+                    current.append(0x27)
+                elif c == 0x27:
+                    if i + 1 < n and line[i + 1] not in b" \t\r\n\v\f":
+                        raise ProtocolError("unbalanced quotes in request")
+                    in_sq = False
+                    i += 1
+                    break
+                else:
+                    current.append(c)
+            else:
+                if i >= n:
+                    break
+                c = line[i]
+                if c in b" \t\r\n\v\f":
+                    break
+                if c == 0x22:
+                    in_dq = True
+                elif c == 0x27:
+                    in_sq = True
+                else:
+                    current.append(c)
+            i += 1
+        args.append(bytes(current))
+
+
+def _ishex(c: int) -> bool:
+    return c in b"0123456789abcdefABCDEF"

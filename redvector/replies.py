@@ -1,0 +1,119 @@
+"""Typed reply values: what handlers return. Only the RESP encoder knows RESP2 from RESP3.
+
+Plain Python values map directly: ``None`` (null), ``int``, ``float`` (a double), ``bytes`` (bulk
+string), ``str`` (bulk string, UTF-8), ``list``/``tuple`` (array), ``bool`` (RESP3 boolean, RESP2
+integer), a ``RedVectorError`` instance (an error reply, inside arrays too).
+The classes below carry a shape whose encoding differs between RESP2 and RESP3.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+
+class SimpleString(bytes):
+    """A ``+OK``-style status reply."""
+
+
+OK = SimpleString(b"OK")
+QUEUED = SimpleString(b"QUEUED")
+PONG = SimpleString(b"PONG")
+
+
+class _NullArray:
+    """RESP2 ``*-1`` (null array, e.g. EXEC aborted by WATCH, BLPOP timeout); RESP3 ``_``."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "NULL_ARRAY"
+
+
+NULL_ARRAY = _NullArray()
+
+
+class _NoReply:
+    """The command sends nothing (CLIENT REPLY OFF/SKIP, SUBSCRIBE sends its own pushes)."""
+
+    __slots__ = ()
+
+
+NO_REPLY = _NoReply()
+
+
+@dataclass(frozen=True, slots=True)
+class Map:
+    """A map: RESP3 ``%``, RESP2 a flat array of 2N items."""
+
+    items: Sequence[tuple[Any, Any]]
+
+    @classmethod
+    def of(cls, d: dict[Any, Any]) -> Map:
+        return cls(list(d.items()))
+
+
+@dataclass(frozen=True, slots=True)
+class Pairs:
+    """Pairs like ZRANGE WITHSCORES: RESP3 an array of 2-arrays, RESP2 one flat array."""
+
+    items: Sequence[tuple[Any, Any]]
+
+
+@dataclass(frozen=True, slots=True)
+class SetReply:
+    """A set: RESP3 ``~``, RESP2 an array."""
+
+    items: Iterable[Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Push:
+    """Out-of-band data (pub/sub messages): RESP3 ``>``, RESP2 an array."""
+
+    items: Sequence[Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Verbatim:
+    """A verbatim string (INFO, CLIENT INFO in RESP3 ``=``); RESP2 a bulk string."""
+
+    text: bytes
+    fmt: bytes = b"txt"
+
+
+@dataclass(frozen=True, slots=True)
+class BigNumber:
+    """RESP3 ``(`` big number; RESP2 a bulk string."""
+
+    digits: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class Blocked:
+    """Returned by a blocking command that found nothing to serve now (BLPOP on empty lists).
+
+    The connection parks the client until one of ``keys`` (in the client's database) is signalled ready,
+    then runs the same command again through the dispatcher (so propagation is that of the pop it became);
+    after ``timeout_ms`` (0 = forever) it sends ``timeout_reply``.
+    """
+
+    keys: Sequence[bytes]
+    timeout_ms: int
+    timeout_reply: Any = NULL_ARRAY
+
+
+def format_double(value: float) -> bytes:
+    """Redis 7.2+ double text: shortest round-trip, integers without a fraction, ``inf``/``-inf``."""
+    if math.isinf(value):
+        return b"inf" if value > 0 else b"-inf"
+    if value.is_integer() and abs(value) < 1e17:
+        return b"%d" % int(value)
+    text = repr(value)
+    if "e" in text:
+        mant, exp = text.split("e")
+        sign = exp[0] if exp[0] in "+-" else "+"
+        text = f"{mant}e{sign}{exp.lstrip('+-').rjust(2, '0')}"
+    return text.encode()

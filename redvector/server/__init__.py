@@ -1,0 +1,1 @@
+"""Runtime state shared by every protocol: databases, clients, pub/sub, transactions. Knows no sockets."""

@@ -1,0 +1,85 @@
+"""Clients blocked on keys (BLPOP, BZPOPMIN, ...): waiters per key in arrival order, woken by writes.
+
+A KeyspaceObserver: a write event on a key someone waits for marks the key ready; after the command that
+wrote it, ``serve_ready`` lets the waiters retry in arrival order (Redis's handleClientsBlockedOnKeys).
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Callable
+
+from redvector.server.client import ClientState
+
+# Events that can make a blocked pop succeed.
+WAKING_EVENTS = frozenset({
+    "lpush", "rpush", "linsert", "lset", "lmove", "zadd", "zincr", "zunionstore", "zinterstore",
+    "zdiffstore", "zrangestore", "set", "restore", "rename_to", "copy_to", "move_to", "sortstore",
+    "sinterstore", "sunionstore", "sdiffstore", "sadd",
+})
+
+
+class Waiter:
+    """One parked client. ``try_serve`` re-runs its command; True when it was served (or gone)."""
+
+    __slots__ = ("client", "db_index", "keys", "try_serve")
+
+    def __init__(self, client: ClientState, db_index: int, keys: tuple[bytes, ...],
+                 try_serve: Callable[[], bool]) -> None:
+        self.client = client
+        self.db_index = db_index
+        self.keys = keys
+        self.try_serve = try_serve
+
+
+class BlockingRegistry:
+    def __init__(self) -> None:
+        self.waiters: dict[tuple[int, bytes], list[Waiter]] = {}
+        self.ready: OrderedDict[tuple[int, bytes], None] = OrderedDict()
+
+    def park(self, waiter: Waiter) -> None:
+        for key in waiter.keys:
+            self.waiters.setdefault((waiter.db_index, key), []).append(waiter)
+        waiter.client.blocked_on = waiter.keys
+
+    def unpark(self, waiter: Waiter) -> None:
+        for key in waiter.keys:
+            ref = (waiter.db_index, key)
+            queue = self.waiters.get(ref)
+            if queue is not None:
+                try:
+                    queue.remove(waiter)
+                except ValueError:
+                    pass
+                if not queue:
+                    del self.waiters[ref]
+        waiter.client.blocked_on = ()
+
+    def serve_ready(self) -> None:
+        """Let waiters on ready keys retry, oldest first, until each key's queue stops being served."""
+        while self.ready:
+            ref, _ = self.ready.popitem(last=False)
+            queue = self.waiters.get(ref)
+            while queue:
+                waiter = queue[0]
+                self.unpark(waiter)
+                if not waiter.try_serve():
+                    # Still nothing for it: park again at its original position (front of the queue).
+                    for key in waiter.keys:
+                        self.waiters.setdefault((waiter.db_index, key), []).insert(0, waiter)
+                    waiter.client.blocked_on = waiter.keys
+                    break
+                queue = self.waiters.get(ref)
+
+    # -- KeyspaceObserver ----------------------------------------------------------------------------
+    def key_changed(self, db_index: int, key: bytes, event: str) -> None:
+        if self.waiters and event in WAKING_EVENTS and (db_index, key) in self.waiters:
+            self.ready[(db_index, key)] = None
+
+    def db_flushed(self, db_index: int | None) -> None:
+        return None
+
+    def dbs_swapped(self, a: int, b: int) -> None:
+        for ref in list(self.waiters):
+            if ref[0] in (a, b):
+                self.ready[ref] = None

@@ -1,0 +1,76 @@
+"""ClientState: everything the server knows about one connection (or one internal REST/gRPC caller)."""
+
+from __future__ import annotations
+
+import itertools
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from redvector.server.transactions import MultiState
+
+_ids = itertools.count(1)
+
+
+class ClientState:
+    """Per-connection state. The transport sets ``deliver`` (push out-of-band data) and ``close``."""
+
+    __slots__ = (
+        "addr", "authenticated", "blocked_on", "closing", "created_at", "db_index", "deliver",
+        "flags", "id", "kill", "laddr", "last_cmd", "last_interaction", "lib_name", "lib_ver",
+        "multi", "name", "no_evict", "no_touch", "output_buffer_size", "patterns", "protocol",
+        "reply_mode", "shard_channels", "channels", "watched", "watch_dirty", "internal",
+    )
+
+    def __init__(self, addr: str = "", laddr: str = "", authenticated: bool = True, internal: bool = False) -> None:
+        # identity
+        self.id = next(_ids)
+        self.name = b""
+        self.addr = addr
+        self.laddr = laddr
+        self.lib_name = b""
+        self.lib_ver = b""
+        self.internal = internal  # a REST/gRPC request or AOF replay, not a socket
+        self.created_at = time.time()
+        self.last_interaction = self.created_at
+        self.last_cmd = "NULL"
+        # session
+        self.db_index = 0
+        self.protocol = 2
+        self.authenticated = authenticated
+        self.reply_mode = "on"  # on | off | skip
+        self.no_evict = False
+        self.no_touch = False
+        self.flags = ""
+        # transactions
+        self.multi: MultiState | None = None
+        self.watched: set[tuple[int, bytes]] = set()
+        self.watch_dirty = False
+        # pub/sub
+        self.channels: set[bytes] = set()
+        self.patterns: set[bytes] = set()
+        self.shard_channels: set[bytes] = set()
+        # blocking
+        self.blocked_on: tuple[bytes, ...] = ()
+        # transport hooks
+        self.deliver: Callable[[Any], None] = _drop
+        self.kill: Callable[[], None] = _noop
+        self.closing = False
+        self.output_buffer_size: Callable[[], int] = _zero
+
+    @property
+    def subscription_count(self) -> int:
+        return len(self.channels) + len(self.patterns) + len(self.shard_channels)
+
+
+def _drop(_: Any) -> None:
+    return None
+
+
+def _noop() -> None:
+    return None
+
+
+def _zero() -> int:
+    return 0

@@ -1,0 +1,104 @@
+"""Server: the state every protocol shares (config, keyspace, clients, stats, watches, propagation)."""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from redvector.config import Config
+from redvector.keyspace.database import Database, Keyspace
+from redvector.server.blocking import BlockingRegistry
+from redvector.server.client import ClientState
+from redvector.server.transactions import WatchRegistry
+
+# A propagation sink: (db_index, argv) for every effective write, in apply order (the AOF is one).
+PropagateSink = Callable[[int, list[bytes]], None]
+
+
+@dataclass(slots=True)
+class Stats:
+    """INFO stats counters."""
+
+    start_time: float = field(default_factory=time.time)
+    total_connections: int = 0
+    rejected_connections: int = 0
+    total_commands: int = 0
+    keyspace_hits: int = 0
+    keyspace_misses: int = 0
+    expired_keys: int = 0
+    evicted_keys: int = 0
+    net_input_bytes: int = 0
+    net_output_bytes: int = 0
+    command_calls: Counter[str] = field(default_factory=Counter)
+    command_errors: Counter[str] = field(default_factory=Counter)
+    command_usec: Counter[str] = field(default_factory=Counter)
+    last_save_time: int = field(default_factory=lambda: int(time.time()))
+
+
+class Server:
+    """Everything shared by RESP, REST and gRPC. Subsystems attach themselves (pubsub, search, AOF)."""
+
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        self.keyspace = Keyspace(int(config["databases"]))
+        self.stats = Stats()
+        self.clients: dict[int, ClientState] = {}
+        self.watches = WatchRegistry()
+        self.keyspace.add_observer(self.watches)
+        self.blocking = BlockingRegistry()
+        self.keyspace.add_observer(self.blocking)
+        self.propagate_sinks: list[PropagateSink] = []
+        self.paused_until_ms = 0
+        self.paused_writes_only = False
+        self.shutdown_requested: Callable[[bool | None], None] | None = None
+        self.loading = False
+        # Subsystems registered by the composition root (app.py) or by later layers:
+        # "pubsub", "blocking", "search", "persistence", ... Typed accessors live with each subsystem.
+        self.extensions: dict[str, Any] = {}
+        self.ports: dict[str, int] = {}
+        self.run_id = "%040x" % int.from_bytes(__import__("os").urandom(20), "big")
+
+    @property
+    def databases(self) -> list[Database]:
+        return self.keyspace.databases
+
+    def db(self, index: int) -> Database:
+        return self.keyspace.databases[index]
+
+    @staticmethod
+    def now_ms() -> int:
+        return int(time.time() * 1000)
+
+    def register_client(self, client: ClientState) -> None:
+        self.clients[client.id] = client
+        self.stats.total_connections += 1
+
+    def unregister_client(self, client: ClientState) -> None:
+        self.clients.pop(client.id, None)
+        self.watches.unwatch_all(client)
+        for hook in self.extensions.get("client_closed_hooks", []):
+            hook(client)
+
+    def propagate(self, db_index: int, argv: list[bytes]) -> None:
+        for sink in self.propagate_sinks:
+            sink(db_index, argv)
+
+    def requires_auth(self) -> bool:
+        return bool(self.config["requirepass"])
+
+    def active_expire_cycle(self, budget_ms: float = 25.0) -> int:
+        """Redis's activeExpireCycle: sample volatile keys per db, repeat while >25% were expired."""
+        deadline = time.perf_counter() + budget_ms / 1000
+        total = 0
+        now = self.now_ms()
+        for db in self.keyspace.databases:
+            while db.expires:
+                tested, expired = db.active_expire(now, 20)
+                total += expired
+                if tested == 0 or expired * 4 <= tested or time.perf_counter() > deadline:
+                    break
+        self.stats.expired_keys += total
+        return total
