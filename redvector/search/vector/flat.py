@@ -1,0 +1,104 @@
+"""FLAT: exact search over a growable float32 matrix with numpy (the oracle for HNSW tests)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from redvector.search.vector.base import FloatArray, IdArray, Metric, VectorOptions
+
+
+class FlatIndex:
+    """Rows hold vectors (normalised for COSINE); doc ids map to rows; deletes swap in the last row."""
+
+    def __init__(self, options: VectorOptions) -> None:
+        self.options = options
+        cap = max(16, options.initial_cap)
+        self._data = np.zeros((cap, options.dim), dtype=np.float32)
+        self._row_doc = np.zeros(cap, dtype=np.int64)
+        self._doc_row: dict[int, int] = {}
+        self._size = 0
+
+    def __len__(self) -> int:
+        return self._size
+
+    def _prepare(self, vector: FloatArray) -> FloatArray:
+        v = np.asarray(vector, dtype=np.float32).reshape(-1)
+        if self.options.metric is Metric.COSINE:
+            norm = float(np.linalg.norm(v))
+            if norm > 0:
+                v = v / norm
+        return v
+
+    def add(self, doc_id: int, vector: FloatArray) -> None:
+        v = self._prepare(vector)
+        row = self._doc_row.get(doc_id)
+        if row is None:
+            if self._size == len(self._data):
+                grow = max(len(self._data), self.options.block_size)
+                self._data = np.concatenate([self._data, np.zeros((grow, self.options.dim), np.float32)])
+                self._row_doc = np.concatenate([self._row_doc, np.zeros(grow, np.int64)])
+            row = self._size
+            self._size += 1
+            self._doc_row[doc_id] = row
+            self._row_doc[row] = doc_id
+        self._data[row] = v
+
+    def remove(self, doc_id: int) -> bool:
+        row = self._doc_row.pop(doc_id, None)
+        if row is None:
+            return False
+        last = self._size - 1
+        if row != last:
+            moved = int(self._row_doc[last])
+            self._data[row] = self._data[last]
+            self._row_doc[row] = moved
+            self._doc_row[moved] = row
+        self._size = last
+        return True
+
+    def distances(self, query: FloatArray, rows: IdArray | None = None) -> FloatArray:
+        """Distances from query to the given rows (all rows when None), RediSearch convention."""
+        q = self._prepare(query)
+        data = self._data[: self._size] if rows is None else self._data[rows]
+        metric = self.options.metric
+        if metric is Metric.L2:
+            diff = data - q
+            return np.einsum("ij,ij->i", diff, diff)
+        return (1.0 - data @ q).astype(np.float32)
+
+    def _rows_for(self, allowed: IdArray | None) -> IdArray | None:
+        if allowed is None:
+            return None
+        rows = [self._doc_row[d] for d in allowed.tolist() if d in self._doc_row]
+        return np.asarray(rows, dtype=np.int64)
+
+    def knn(self, query: FloatArray, k: int, ef_runtime: int | None = None,
+            allowed: IdArray | None = None) -> list[tuple[int, float]]:
+        if self._size == 0 or k <= 0:
+            return []
+        rows = self._rows_for(allowed)
+        if rows is not None and len(rows) == 0:
+            return []
+        dist = self.distances(query, rows)
+        n = len(dist)
+        if k < n:
+            part = np.argpartition(dist, k - 1)[:k]
+        else:
+            part = np.arange(n)
+        docs = self._row_doc[part] if rows is None else self._row_doc[rows[part]]
+        order = np.lexsort((docs, dist[part]))
+        return [(int(docs[i]), float(dist[part][i])) for i in order]
+
+    def range(self, query: FloatArray, radius: float, allowed: IdArray | None = None,
+              epsilon: float | None = None) -> list[tuple[int, float]]:
+        if self._size == 0:
+            return []
+        rows = self._rows_for(allowed)
+        dist = self.distances(query, rows)
+        hit = np.nonzero(dist <= radius)[0]
+        docs = self._row_doc[hit] if rows is None else self._row_doc[rows[hit]]
+        order = np.lexsort((docs, dist[hit]))
+        return [(int(docs[i]), float(dist[hit][i])) for i in order]
+
+    def memory_bytes(self) -> int:
+        return int(self._data.nbytes + self._row_doc.nbytes + len(self._doc_row) * 100)
