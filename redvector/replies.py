@@ -9,7 +9,7 @@ The classes below carry a shape whose encoding differs between RESP2 and RESP3.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -103,6 +103,27 @@ class Blocked:
     keys: Sequence[bytes]
     timeout_ms: int
     timeout_reply: Any = NULL_ARRAY
+
+
+@dataclass(frozen=True, slots=True)
+class Deferred:
+    """A read whose heavy part may run off the event loop (a long FLAT scan, a large aggregation).
+
+    A socket connection runs ``work`` in a worker thread (native code such as numpy and hnswlib releases
+    the GIL), then ``finish(result)`` back on the loop to build the reply, so other clients are served
+    meanwhile; requests pipelined behind it wait, keeping reply order. Inside MULTI/EXEC and for internal
+    callers, ``resolve_sync`` runs both at once. ``work`` must be safe to run beside writes on the loop.
+    """
+
+    work: Callable[[], Any]
+    finish: Callable[[Any], Any]
+
+
+def resolve_sync(reply: Any) -> Any:
+    """Run a Deferred reply now; other replies pass through."""
+    if type(reply) is Deferred:
+        return reply.finish(reply.work())
+    return reply
 
 
 def format_double(value: float) -> bytes:

@@ -20,7 +20,7 @@ from redvector.errors import (
     UnknownCommand,
     WrongArity,
 )
-from redvector.replies import NULL_ARRAY, QUEUED, Blocked
+from redvector.replies import NULL_ARRAY, QUEUED, Blocked, Deferred, resolve_sync
 from redvector.server.client import ClientState
 from redvector.server.server import Server
 from redvector.server.transactions import MultiState
@@ -97,6 +97,17 @@ class Dispatcher:
                     server.propagate(db_index, logged)
         return reply
 
+    @staticmethod
+    def resolve(reply: Any) -> Any:
+        """A Deferred reply computed synchronously (MULTI/EXEC, internal callers); errors as values."""
+        try:
+            return resolve_sync(reply)
+        except RedVectorError as exc:
+            return exc
+        except Exception:
+            log.exception("internal error in deferred reply")
+            return INTERNAL_ERROR
+
     def rerun(self, client: ClientState, argv: list[bytes]) -> Any:
         """Run a parked blocking command again after one of its keys became ready."""
         spec = self.table.lookup(argv[0])
@@ -126,11 +137,10 @@ class Dispatcher:
             return NULL_ARRAY
         replies: list[Any] = []
         for spec, argv in multi.queue:
-            if spec.flags & Flag.BLOCKING:
-                reply = self.call(client, spec, argv)
-                if isinstance(reply, Blocked):  # inside MULTI a blocking command never blocks
-                    reply = reply.timeout_reply
-            else:
-                reply = self.call(client, spec, argv)
+            reply = self.call(client, spec, argv)
+            if type(reply) is Blocked:  # inside MULTI a blocking command never blocks
+                reply = reply.timeout_reply
+            elif type(reply) is Deferred:  # nor does a deferred read leave the transaction
+                reply = self.resolve(reply)
             replies.append(reply)
         return replies

@@ -8,10 +8,10 @@ import socket
 from typing import Any, cast
 
 from redvector.commands.dispatcher import Dispatcher
-from redvector.errors import ProtocolError
+from redvector.errors import ProtocolError, RedVectorError
 from redvector.protocol.resp.encoder import encode
 from redvector.protocol.resp.parser import RequestParser
-from redvector.replies import NO_REPLY, Blocked, Push
+from redvector.replies import NO_REPLY, Blocked, Deferred, Push
 from redvector.server.blocking import Waiter
 from redvector.server.client import ClientState
 from redvector.server.server import Server
@@ -35,6 +35,7 @@ class RespConnection(asyncio.Protocol):
         self._reading_paused_by_writes = False
         self._waiter: Waiter | None = None
         self._timer: asyncio.TimerHandle | None = None
+        self._deferred = False
         self._closed = False
 
     # -- asyncio.Protocol --------------------------------------------------------------------------------
@@ -82,7 +83,7 @@ class RespConnection(asyncio.Protocol):
     def data_received(self, data: bytes) -> None:
         self.server.stats.net_input_bytes += len(data)
         self.parser.feed(data)
-        if self._waiter is None:
+        if self._waiter is None and not self._deferred:
             self._process()
 
     # -- request processing ----------------------------------------------------------------------------
@@ -107,6 +108,11 @@ class RespConnection(asyncio.Protocol):
                     self._write(out)
                     out = bytearray()
                     self._block(argv, reply)
+                    return
+                if type(reply) is Deferred:
+                    self._write(out)
+                    out = bytearray()
+                    self._defer(reply)
                     return
                 self._emit(reply, out)
                 if client.closing:
@@ -168,6 +174,29 @@ class RespConnection(asyncio.Protocol):
         self._write(out)
         # Requests pipelined behind the blocking command run now, after this call returns.
         asyncio.get_running_loop().call_soon(self._process)
+
+    # -- deferred reads ---------------------------------------------------------------------------------
+    def _defer(self, deferred: Deferred) -> None:
+        """Run the heavy part in a worker thread; pause this client's queue until it is done."""
+        loop = asyncio.get_running_loop()
+        self._deferred = True
+        future = loop.run_in_executor(None, deferred.work)
+
+        def done(fut: asyncio.Future[Any]) -> None:
+            self._deferred = False
+            try:
+                reply = deferred.finish(fut.result())
+            except RedVectorError as exc:
+                reply = exc
+            except Exception:
+                log.exception("internal error in deferred reply")
+                reply = RedVectorError("internal error")
+            out = bytearray()
+            self._emit(reply, out)
+            self._write(out)
+            self._process()
+
+        future.add_done_callback(done)
 
     def _unblock(self) -> None:
         if self._waiter is not None:
