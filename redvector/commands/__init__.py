@@ -4,10 +4,17 @@ from __future__ import annotations
 
 from redvector.commands import (
     connection,
+    hashes,
+    hyperloglog,
     info,
     introspection,
     keys,
+    lists,
+    lists_blocking,
+    objects,
     server_admin,
+    sets,
+    sort,
     strings,
     transactions,
 )
@@ -21,6 +28,13 @@ GROUPS: list[CommandGroup] = [
     info.group,
     introspection.group,
     transactions.group,
+    lists.group,
+    lists_blocking.group,
+    hashes.group,
+    sets.group,
+    hyperloglog.group,
+    sort.group,
+    objects.group,
 ]
 
 
