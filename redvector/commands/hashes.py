@@ -157,6 +157,8 @@ def hincrby(ctx: CommandContext, argv: list[bytes]) -> Any:
 def hincrbyfloat(ctx: CommandContext, argv: list[bytes]) -> Any:
     key, field = argv[1], argv[2]
     increment = parse_float(argv[3])
+    if math.isinf(increment):
+        raise RedVectorError("value is NaN or Infinity")
     h = get_hash(ctx, key)
     old = None if h is None else h.get(field)
     current = 0.0 if old is None else parse_float(old, RedVectorError("hash value is not a float"))

@@ -19,6 +19,7 @@ from redvector.errors import (
     NoSuchKey,
     RedVectorError,
     SyntaxErr,
+    WrongArity,
 )
 from redvector.replies import NULL_ARRAY, OK
 
@@ -104,7 +105,7 @@ def rpushx(ctx: CommandContext, argv: list[bytes]) -> Any:
 
 def _pop(ctx: CommandContext, argv: list[bytes], left: bool) -> Any:
     if len(argv) > 3:
-        raise SyntaxErr()
+        raise WrongArity(argv[0].decode("latin-1"))
     count: int | None = None
     if len(argv) == 3:
         count = parse_int(argv[2], RedVectorError(POSITIVE_MSG))

@@ -50,7 +50,7 @@ def brpop(ctx: CommandContext, argv: list[bytes]) -> Any:
 def _bmove(ctx: CommandContext, src: bytes, dst: bytes, from_left: bool, to_left: bool, timeout_ms: int) -> Any:
     value = move(ctx, src, dst, from_left, to_left)
     if value is None:
-        return Blocked([src], timeout_ms, None)
+        return Blocked([src], timeout_ms, NULL_ARRAY)  # Redis answers a null array here too
     ctx.propagate_as([b"LMOVE", src, dst, b"LEFT" if from_left else b"RIGHT", b"LEFT" if to_left else b"RIGHT"])
     return value
 

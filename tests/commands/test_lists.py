@@ -46,7 +46,7 @@ def test_pop_with_count(r: redis.Redis) -> None:
     assert r.lpop("l", 3) is None
     assert err(r, "LPOP", "l", "-1") == "value is out of range, must be positive"
     assert err(r, "RPOP", "l", "x") == "value is out of range, must be positive"
-    assert err(r, "LPOP", "l", "1", "2") == "syntax error"
+    assert err(r, "LPOP", "l", "1", "2") == "wrong number of arguments for 'lpop' command"
 
 
 def test_lindex_lset(r: redis.Redis) -> None:
