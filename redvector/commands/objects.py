@@ -1,10 +1,11 @@
 """OBJECT ENCODING / REFCOUNT / IDLETIME / FREQ / HELP.
 
 ENCODING names Redis's representation for the value's current size (keyspace/types/encoding.py).
-IDLETIME and FREQ come from the access tracker the memory-limit subsystem registers as
-``server.extensions["key_access"]`` (an object with ``idle_ms(db_index, key, now_ms)`` and
-``frequency(db_index, key)``, each returning an int or None); without one they answer 0, with Redis's
-errors when the maxmemory policy makes a figure meaningless (FREQ needs an LFU policy, IDLETIME an LRU one).
+IDLETIME and FREQ come from the access tracker of the memory-limit subsystem: the first of
+``server.extensions["key_access"]`` / ``server.extensions["memory"]`` that has ``idle_ms(db_index, key,
+now_ms)`` and ``frequency(db_index, key)`` (each an int, or None for an untracked key). Without one they
+answer 0. Redis's errors come first when the policy makes a figure meaningless (FREQ needs an LFU policy;
+IDLETIME is refused under one).
 """
 
 from __future__ import annotations
@@ -73,13 +74,21 @@ def object_(ctx: CommandContext, argv: list[bytes]) -> Any:
                 return SHARED_REFCOUNT
         return 1
     policy = str(ctx.server.config.get("maxmemory-policy", "noeviction"))
-    tracker = ctx.server.extensions.get("key_access")
+    tracker = _tracker(ctx)
     if sub == b"IDLETIME":
         if "lfu" in policy:
             raise RedVectorError("An LFU maxmemory policy is selected, idle time not tracked. " + _POLICY_NOTE)
         idle_ms = None if tracker is None else tracker.idle_ms(ctx.client.db_index, key, ctx.now_ms)
-        return 0 if idle_ms is None else idle_ms // 1000
+        return 0 if idle_ms is None else max(int(idle_ms), 0) // 1000
     if "lfu" not in policy:
         raise RedVectorError("An LFU maxmemory policy is not selected, access frequency not tracked. " + _POLICY_NOTE)
     freq = None if tracker is None else tracker.frequency(ctx.client.db_index, key)
-    return 0 if freq is None else freq
+    return 0 if freq is None else int(freq)
+
+
+def _tracker(ctx: CommandContext) -> Any:
+    for name in ("key_access", "memory"):
+        candidate = ctx.server.extensions.get(name)
+        if hasattr(candidate, "idle_ms") and hasattr(candidate, "frequency"):
+            return candidate
+    return None
