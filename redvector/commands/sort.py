@@ -81,14 +81,17 @@ def lookup_pattern(ctx: CommandContext, pattern: bytes, subst: bytes) -> bytes |
 
 
 def _to_double(text: bytes) -> float:
-    # Redis uses strtod: leading spaces are allowed, trailing garbage and NaN are not.
+    # Redis uses strtod: leading spaces are allowed; trailing garbage, overflow and NaN are not; an
+    # empty string converts nothing and counts as 0.
+    if not text:
+        return 0.0
     try:
         if b"_" in text or text[-1:].isspace():
             raise ValueError
         value = float(text)
     except ValueError:
         raise RedVectorError(NOT_DOUBLE_MSG)
-    if math.isnan(value):
+    if math.isnan(value) or (math.isinf(value) and b"inf" not in text.lower()):
         raise RedVectorError(NOT_DOUBLE_MSG)
     return value
 

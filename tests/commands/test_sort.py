@@ -140,6 +140,10 @@ def test_errors(r: redis.Redis) -> None:
     assert err(r, "SORT", "l", "GET") == "syntax error"
     r.rpush("bad", "1", "x")
     assert err(r, "SORT", "bad") == "One or more scores can't be converted into double"
+    r.rpush("odd", "", "1", "-1", "inf", " 2", "-inf")
+    assert r.sort("odd") == [b"-inf", b"-1", b"", b"1", b" 2", b"inf"]
+    r.rpush("huge", "1e500")
+    assert err(r, "SORT", "huge") == "One or more scores can't be converted into double"
     r.set("wx", "abc")
     r.rpush("byl", "x")
     assert err(r, "SORT", "byl", "BY", "w*") == "One or more scores can't be converted into double"
