@@ -121,12 +121,12 @@ def _pop(ctx: CommandContext, argv: list[bytes], left: bool) -> Any:
     return pop_many(ctx, key, lst, left, count)
 
 
-@group.command("LPOP", -2, _WF, _K1, summary="Returns the first elements in a list after removing it.")
+@group.command("LPOP", -2, Flag.WRITE | Flag.FAST, _K1, summary="Returns the first elements in a list after removing it.")
 def lpop(ctx: CommandContext, argv: list[bytes]) -> Any:
     return _pop(ctx, argv, left=True)
 
 
-@group.command("RPOP", -2, _WF, _K1, summary="Returns and removes the last elements of the list.")
+@group.command("RPOP", -2, Flag.WRITE | Flag.FAST, _K1, summary="Returns and removes the last elements of the list.")
 def rpop(ctx: CommandContext, argv: list[bytes]) -> Any:
     return _pop(ctx, argv, left=False)
 
@@ -409,7 +409,7 @@ def _mpop_keys(argv: list[bytes]) -> list[bytes]:
         return []
 
 
-@group.command("LMPOP", -4, _W, KeySpec(2, -2, 1), getkeys=_mpop_keys,
+@group.command("LMPOP", -4, Flag.WRITE, KeySpec(2, -2, 1), getkeys=_mpop_keys,
                summary="Returns multiple elements from a list after removing them.")
 def lmpop(ctx: CommandContext, argv: list[bytes]) -> Any:
     keys, left, count = parse_mpop(argv, 1)

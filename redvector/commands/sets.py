@@ -154,7 +154,7 @@ def srandmember(ctx: CommandContext, argv: list[bytes]) -> Any:
     return random.sample(members, count)
 
 
-@group.command("SMOVE", 4, _WF, KeySpec(1, 2, 1), summary="Moves a member from one set to another.")
+@group.command("SMOVE", 4, Flag.WRITE | Flag.FAST, KeySpec(1, 2, 1), summary="Moves a member from one set to another.")
 def smove(ctx: CommandContext, argv: list[bytes]) -> Any:
     src, dst, member = argv[1], argv[2], argv[3]
     source = get_set(ctx, src)

@@ -10,8 +10,10 @@ import shutil
 import socket
 import subprocess
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
+import redis
 
 from tests.serverutil import ThreadedServer, free_port, wait_for_ping
 
@@ -255,6 +257,43 @@ def test_replies_match_redis(server: ThreadedServer, reference_port: int, proto:
         for line in SCRIPT.strip().splitlines():
             args = [a.encode() for a in line.split()]
             assert ours.call(args) == theirs.call(args), line
+    finally:
+        theirs.close()
+        ours.close()
+
+
+COMPARED_FLAGS = {"write", "readonly", "denyoom", "fast", "blocking"}
+NAMES = ["LPUSH", "RPUSH", "LPUSHX", "RPUSHX", "LPOP", "RPOP", "LLEN", "LRANGE", "LINDEX", "LSET", "LTRIM",
+         "LINSERT", "LREM", "LPOS", "LMOVE", "RPOPLPUSH", "LMPOP", "BLPOP", "BRPOP", "BLMOVE", "BRPOPLPUSH",
+         "BLMPOP", "HSET", "HSETNX", "HGET", "HMSET", "HMGET", "HGETALL", "HDEL", "HEXISTS", "HKEYS", "HVALS",
+         "HLEN", "HINCRBY", "HINCRBYFLOAT", "HSTRLEN", "HRANDFIELD", "HSCAN", "SADD", "SREM", "SMEMBERS",
+         "SISMEMBER", "SMISMEMBER", "SCARD", "SPOP", "SRANDMEMBER", "SMOVE", "SINTER", "SINTERCARD",
+         "SINTERSTORE", "SUNION", "SUNIONSTORE", "SDIFF", "SDIFFSTORE", "SSCAN", "PFADD", "PFCOUNT", "PFMERGE",
+         "SORT", "SORT_RO", "OBJECT"]
+
+
+def _info(client: redis.Redis, name: str) -> Any:
+    # redis-py parses COMMAND INFO into {name: {"arity": ..., "flags": [...], "first_key_pos": ...}}
+    reply = client.execute_command("COMMAND", "INFO", name)
+    return next(iter(reply.values()))
+
+
+def _flags(info: Any) -> set[str]:
+    return {f.decode() if isinstance(f, bytes) else str(f) for f in info["flags"]} & COMPARED_FLAGS
+
+
+def test_command_table_matches_redis(server: ThreadedServer, reference_port: int) -> None:
+    theirs = redis.Redis(port=reference_port)
+    ours = redis.Redis(port=server.port)
+    try:
+        for name in NAMES:
+            a, b = _info(theirs, name), _info(ours, name)
+            assert a["arity"] == b["arity"], (name, "arity")
+            if name != "OBJECT":  # Redis flags OBJECT's subcommands, not the container
+                assert _flags(a) == _flags(b), name
+            if name not in ("LMPOP", "BLMPOP", "SINTERCARD", "OBJECT"):  # movable keys / a container command
+                for field in ("first_key_pos", "last_key_pos", "step_count"):
+                    assert a[field] == b[field], (name, field)
     finally:
         theirs.close()
         ours.close()
