@@ -184,7 +184,7 @@ def hrandfield(ctx: CommandContext, argv: list[bytes]) -> Any:
         return random.choice(list(h)) if h else None
     count = parse_int(argv[2])
     # Redis: a negative count times 2 (WITHVALUES) must not overflow a long.
-    if count < -INT64_MAX // (2 if with_values else 1):
+    if count < (-(INT64_MAX // 2) if with_values else -INT64_MAX):
         raise RedVectorError("value is out of range")
     h = get_hash(ctx, argv[1])
     if not h or count == 0:

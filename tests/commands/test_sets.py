@@ -185,3 +185,14 @@ def test_encodings(r: redis.Redis) -> None:
     assert r.object("encoding", "ints") == b"hashtable"
     r.sadd("many", *range(600))
     assert r.object("encoding", "many") == b"hashtable"  # over set-max-intset-entries (512)
+
+
+def test_spop_large_set_pops_every_member_once(r: redis.Redis) -> None:
+    members = {f"m{i}".encode() for i in range(5000)}  # over the uniform-draw limit: O(1) pops
+    r.sadd("big", *members)
+    pipe = r.pipeline(transaction=False)
+    for _ in range(len(members)):
+        pipe.spop("big")
+    popped = pipe.execute()
+    assert len(popped) == len(set(popped)) == len(members) and set(popped) == members
+    assert r.exists("big") == 0
