@@ -24,16 +24,20 @@ class RequestParser:
     with ``*`` (as in Redis's processInlineBuffer).
     """
 
-    __slots__ = ("_inline", "_last", "_max_bulk", "_reader")
+    __slots__ = ("_in_request", "_inline", "_last", "_max_bulk", "_reader")
 
     def __init__(self, max_bulk_len: int = 512 * 1024 * 1024) -> None:
         self._reader = hiredis.Reader()
         self._max_bulk = max_bulk_len
         self._inline = bytearray()  # bytes waiting to be examined for inline requests
         self._last = b""  # the last chunk fed to hiredis, checked for oversized headers
+        # True while hiredis may hold part of a request. hiredis consumes the complete elements of an
+        # unfinished multibulk, so has_data() is False mid-request: a chunk that then starts with '$'
+        # must still go to hiredis, not be taken for an inline command.
+        self._in_request = False
 
     def feed(self, data: bytes) -> None:
-        if self._inline or (not self._reader.has_data() and data[:1] != b"*"):
+        if self._inline or (not self._in_request and data[:1] != b"*"):
             self._inline += data
             return
         self._feed_reader(data)
@@ -41,12 +45,13 @@ class RequestParser:
     def _feed_reader(self, data: bytes) -> None:
         self._reader.feed(data)
         self._last = data
+        self._in_request = True
 
     def next(self) -> list[bytes] | None:
         """The next complete request, or None when more bytes are needed."""
         while True:
             if self._inline:
-                if self._reader.has_data():
+                if self._in_request:
                     # finish the RESP request in progress before looking at inline bytes
                     self._feed_reader(bytes(self._inline))
                     self._inline.clear()
@@ -69,6 +74,7 @@ class RequestParser:
                     self.check_header(self._last)
                     self._last = b""
                 return None
+            self._in_request = self._reader.has_data()
             if type(request) is not list:
                 raise ProtocolError(f"expected '*', got '{_first_char(request)}'")
             if not request:
