@@ -1,4 +1,4 @@
-"""Helpers shared by the container families: the HSCAN/SSCAN cursor.
+"""Helpers shared by the container families: the HSCAN/SSCAN cursor and random picks from large containers.
 
 Cursor scheme. A small container (Redis's listpack or intset encodings) is returned whole with cursor 0,
 as Redis does. A large one is walked in the order of a 63-bit hash of each element: the cursor is the
@@ -13,6 +13,7 @@ contract allows. Cursors are meaningful within one server process only (the hash
 
 from __future__ import annotations
 
+import random
 from collections import OrderedDict
 from collections.abc import Collection
 
@@ -114,4 +115,47 @@ def scan_container(
     return b"%d" % next_cursor, chosen, novalues
 
 
-__all__ = ["parse_cursor", "scan_container"]
+# Random picks (SRANDMEMBER, HRANDFIELD). Python sets and dicts have no random access, so a container
+# larger than this draws from a cached tuple of its elements (O(1) per pick), rebuilt when the size
+# changed or a drawn element has gone: uniform over a snapshot that may lag a container whose elements
+# were swapped without changing its size. Smaller ones are copied per call.
+SMALL_PICK_LIMIT = 4096
+_POOL_CACHE = "container_sample_pools"
+
+
+def _sample_pool(ctx: CommandContext, key: bytes, container: Collection[bytes], fresh: bool) -> tuple[bytes, ...]:
+    cache: OrderedDict[tuple[int, bytes], tuple[int, tuple[bytes, ...]]] = ctx.server.extensions.setdefault(
+        _POOL_CACHE, OrderedDict()
+    )
+    ref = (ctx.client.db_index, key)
+    entry = cache.get(ref)
+    if fresh or entry is None or entry[0] != id(container) or len(entry[1]) != len(container):
+        entry = (id(container), tuple(container))
+        cache[ref] = entry
+    cache.move_to_end(ref)
+    while len(cache) > 1 and (
+        len(cache) > _CACHE_ENTRIES or sum(len(e[1]) for e in cache.values()) > _CACHE_ELEMENTS
+    ):
+        cache.popitem(last=False)
+    return entry[1]
+
+
+def random_picks(ctx: CommandContext, key: bytes, container: Collection[bytes], count: int) -> list[bytes]:
+    """``count`` distinct elements (count > 0, at most all) or -count elements with repeats (count < 0)."""
+    if len(container) <= SMALL_PICK_LIMIT:
+        elements: tuple[bytes, ...] = tuple(container)
+    else:
+        elements = _sample_pool(ctx, key, container, fresh=False)
+    picks: list[bytes] = []
+    for attempt in range(2):
+        if count < 0:
+            picks = random.choices(elements, k=-count)
+        else:
+            picks = list(elements) if count >= len(elements) else random.sample(elements, count)
+        if attempt or len(container) <= SMALL_PICK_LIMIT or all(x in container for x in picks):
+            break
+        elements = _sample_pool(ctx, key, container, fresh=True)
+    return picks
+
+
+__all__ = ["SMALL_PICK_LIMIT", "parse_cursor", "random_picks", "scan_container"]

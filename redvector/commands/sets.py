@@ -4,13 +4,12 @@ their STORE forms, SINTERCARD) and SSCAN. RESP3 replies sets as sets (SetReply).
 from __future__ import annotations
 
 import random
-from collections import OrderedDict
 from collections.abc import Iterable
 from itertools import islice
 from typing import Any
 
 from redvector.commands.args import INT64_MAX, ArgCursor, parse_int
-from redvector.commands.containers import scan_container
+from redvector.commands.containers import random_picks, scan_container
 from redvector.commands.context import CommandContext
 from redvector.commands.lists import POSITIVE_MSG, parse_numkeys
 from redvector.commands.spec import CommandGroup, Flag, KeySpec
@@ -29,7 +28,6 @@ _ALL = KeySpec(1, -1, 1)
 _PROPAGATE_BATCH = 1024
 # Up to this size a single SPOP draws uniformly (an O(n) walk); larger sets pop in O(1) (see spop).
 _UNIFORM_POP_LIMIT = 4096
-_SAMPLE_CACHE = "set_sample_pools"
 
 
 def get_set(ctx: CommandContext, key: bytes) -> set[bytes] | None:
@@ -137,43 +135,6 @@ def _any_member(s: set[bytes]) -> bytes:
     return next(islice(s, random.randrange(len(s)), None))
 
 
-def _sample_pool(ctx: CommandContext, key: bytes, s: set[bytes], fresh: bool = False) -> tuple[bytes, ...]:
-    """A tuple of a large set's members for O(1) random picks, cached per server.
-
-    Rebuilt when the set's size changed or a drawn member has gone; so a pick is uniform over a snapshot
-    that can lag a set whose members were swapped without changing its size (until a stale pick).
-    """
-    cache: OrderedDict[tuple[int, bytes], tuple[int, tuple[bytes, ...]]] = ctx.server.extensions.setdefault(
-        _SAMPLE_CACHE, OrderedDict()
-    )
-    ref = (ctx.client.db_index, key)
-    entry = cache.get(ref)
-    if fresh or entry is None or entry[0] != id(s) or len(entry[1]) != len(s):
-        entry = (id(s), tuple(s))
-        cache[ref] = entry
-    cache.move_to_end(ref)
-    while len(cache) > 1 and (len(cache) > 8 or sum(len(e[1]) for e in cache.values()) > 2_000_000):
-        cache.popitem(last=False)
-    return entry[1]
-
-
-def _random_members(ctx: CommandContext, key: bytes, s: set[bytes], count: int) -> list[bytes]:
-    """SRANDMEMBER's picks: ``count`` distinct members (count > 0) or -count with repeats (count < 0)."""
-    if len(s) <= _UNIFORM_POP_LIMIT:
-        members: tuple[bytes, ...] = tuple(s)
-    else:
-        members = _sample_pool(ctx, key, s)
-    for attempt in range(2):
-        if count < 0:
-            picks = random.choices(members, k=-count)
-        else:
-            picks = list(members) if count >= len(members) else random.sample(members, count)
-        if attempt or all(m in s for m in picks):
-            break
-        members = _sample_pool(ctx, key, s, fresh=True)
-    return picks
-
-
 @group.command("SRANDMEMBER", -2, _R, _K1, summary="Get one or multiple random members from a set.")
 def srandmember(ctx: CommandContext, argv: list[bytes]) -> Any:
     if len(argv) > 3:
@@ -182,14 +143,14 @@ def srandmember(ctx: CommandContext, argv: list[bytes]) -> Any:
         s = get_set(ctx, argv[1])
         if not s:
             return None
-        return _random_members(ctx, argv[1], s, 1)[0]
+        return random_picks(ctx, argv[1], s, 1)[0]
     count = parse_int(argv[2])
     if count < -INT64_MAX:
         raise RedVectorError("value is out of range")
     s = get_set(ctx, argv[1])
     if not s or count == 0:
         return []
-    return _random_members(ctx, argv[1], s, count)
+    return random_picks(ctx, argv[1], s, count)
 
 
 @group.command("SMOVE", 4, Flag.WRITE | Flag.FAST, KeySpec(1, 2, 1), summary="Moves a member from one set to another.")
