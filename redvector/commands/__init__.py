@@ -8,6 +8,10 @@ from redvector.commands import (
     introspection,
     keys,
     server_admin,
+    sorted_sets,
+    sorted_sets_algebra,
+    sorted_sets_pop,
+    sorted_sets_range,
     strings,
     transactions,
 )
@@ -21,6 +25,10 @@ GROUPS: list[CommandGroup] = [
     info.group,
     introspection.group,
     transactions.group,
+    sorted_sets.group,
+    sorted_sets_range.group,
+    sorted_sets_pop.group,
+    sorted_sets_algebra.group,
 ]
 
 
