@@ -7,6 +7,7 @@ from redvector.commands import (
     info,
     introspection,
     keys,
+    pubsub,
     server_admin,
     sorted_sets,
     sorted_sets_algebra,
@@ -29,6 +30,7 @@ GROUPS: list[CommandGroup] = [
     sorted_sets_range.group,
     sorted_sets_pop.group,
     sorted_sets_algebra.group,
+    pubsub.group,
 ]
 
 
