@@ -31,10 +31,10 @@ from redvector.keyspace.types import ZSet
 from redvector.server.server import Server
 
 # Calibrated per-object costs in bytes (CPython 3.11, 64-bit; see bench/memory_bench.py).
-KEY_SLOT = 110  # a db dict entry (amortized table + index) plus this tracker's own entry
+KEY_SLOT = 80  # a db dict entry (amortized table + index) plus this tracker's own entry
 BYTES_HEADER = 33
 ZSET_BASE = 400  # ZSet, its dict and SortedList headers
-ZSET_ENTRY = 150  # dict entry + float + (score, member) tuple + SortedList slot
+ZSET_ENTRY = 165  # dict entry + float + (score, member) tuple + SortedList slot
 HASH_BASE = 232
 HASH_ENTRY = 50
 SET_BASE = 216
