@@ -12,9 +12,14 @@ from redvector.commands import (
     lists,
     lists_blocking,
     objects,
+    pubsub,
     server_admin,
     sets,
     sort,
+    sorted_sets,
+    sorted_sets_algebra,
+    sorted_sets_pop,
+    sorted_sets_range,
     strings,
     transactions,
 )
@@ -35,6 +40,11 @@ GROUPS: list[CommandGroup] = [
     hyperloglog.group,
     sort.group,
     objects.group,
+    sorted_sets.group,
+    sorted_sets_range.group,
+    sorted_sets_pop.group,
+    sorted_sets_algebra.group,
+    pubsub.group,
 ]
 
 
