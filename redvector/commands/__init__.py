@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from redvector.commands import (
+    bits,
     connection,
     info,
     introspection,
     keys,
+    lcs,
     server_admin,
     strings,
     transactions,
@@ -16,6 +18,8 @@ from redvector.commands.spec import CommandGroup, CommandTable
 GROUPS: list[CommandGroup] = [
     connection.group,
     strings.group,
+    bits.group,
+    lcs.group,
     keys.group,
     server_admin.group,
     info.group,
