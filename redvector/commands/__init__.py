@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from redvector.commands import (
     bits,
+    client,
     connection,
     info,
     introspection,
     keys,
+    keys_extra,
     lcs,
     server_admin,
+    server_extra,
     strings,
     transactions,
 )
@@ -17,11 +20,14 @@ from redvector.commands.spec import CommandGroup, CommandTable
 
 GROUPS: list[CommandGroup] = [
     connection.group,
+    client.group,
     strings.group,
     bits.group,
     lcs.group,
     keys.group,
+    keys_extra.group,
     server_admin.group,
+    server_extra.group,
     info.group,
     introspection.group,
     transactions.group,

@@ -80,6 +80,7 @@ class Dispatcher:
         stats = server.stats
         stats.total_commands += 1
         stats.command_calls[spec.name] += 1
+        client.last_cmd = spec.name
         try:
             reply = spec.handler(ctx, argv)
         except RedVectorError as exc:
