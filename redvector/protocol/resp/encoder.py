@@ -107,7 +107,7 @@ def encode(reply: Any, proto: int, out: bytearray) -> None:
 
 
 def _error_line(error: RedVectorError) -> bytes:
-    line = f"{error.code} {error.message}".encode("utf-8", "replace")
+    line = error.resp_line().encode("utf-8", "replace")
     # An error line cannot contain CR or LF (Redis replaces them with spaces).
     return line.replace(b"\r", b" ").replace(b"\n", b" ")
 
