@@ -10,6 +10,7 @@ from redvector.errors import RedVectorError
 from redvector.replies import (
     NULL_ARRAY,
     BigNumber,
+    ByProtocol,
     Map,
     Pairs,
     Push,
@@ -93,6 +94,8 @@ def encode(reply: Any, proto: int, out: bytearray) -> None:
             out += b"(%b\r\n" % reply.digits
         else:
             out += b"$%d\r\n%b\r\n" % (len(reply.digits), reply.digits)
+    elif t is ByProtocol:
+        encode(reply.resp3 if proto == 3 else reply.resp2, proto, out)
     elif isinstance(reply, bytes):  # other bytes subclasses
         out += b"$%d\r\n%b\r\n" % (len(reply), bytes(reply))
     elif isinstance(reply, dict):
