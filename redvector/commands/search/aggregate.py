@@ -23,9 +23,20 @@ from redvector.replies import OK, ByProtocol
 from redvector.search.index import SearchIndex
 from redvector.search.query.executor import SCORERS, Executor
 from redvector.search.query.expr import Expr, parse_expr, to_num, to_str
+from redvector.search.schema import FieldType
 
 Row = dict[str, Any]
 _DOC = "\x00doc"  # hidden: the row's doc id (for implicit loads)
+
+
+class _Null:
+    """A GROUPBY key missing from a row: replied as nil, as RediSearch does."""
+
+    def __repr__(self) -> str:
+        return "NULL"
+
+
+NULL = _Null()
 
 
 @dataclass(slots=True)
@@ -53,6 +64,11 @@ class _Loader:
         if not isinstance(h, dict):
             return None
         spec = self.index.definition.field(name.encode())
+        if spec is not None and spec.type is FieldType.NUMERIC and spec.sortable:
+            # RediSearch loads sortable numbers from its sorting vector: normalised number text.
+            number = meta.sort_values.get(spec.name)
+            if isinstance(number, float):
+                return number
         ident = spec.identifier if spec is not None else name.encode()
         return h.get(ident)
 
@@ -224,7 +240,7 @@ def parse_pipeline(argv: list[bytes], i: int, loader: _Loader, opts: dict[str, A
                         reducers: list[tuple[str, Callable[[list[Any]], Any], list[str]]] = reducers) -> list[Row]:
                 groups: dict[tuple[Any, ...], list[Row]] = {}
                 for r in rows:
-                    kv = tuple(_hashable(loader.value(r, k)) for k in keys)
+                    kv = tuple(_hashable(loader.value(r, k), NULL) for k in keys)
                     groups.setdefault(kv, []).append(r)
                 out: list[Row] = []
                 for kv, members in groups.items():
@@ -305,7 +321,9 @@ def parse_pipeline(argv: list[bytes], i: int, loader: _Loader, opts: dict[str, A
     return steps
 
 
-def _hashable(v: Any) -> Any:
+def _hashable(v: Any, missing: Any = None) -> Any:
+    if v is None:
+        return missing
     if isinstance(v, list):
         return tuple(v)
     return v
@@ -317,6 +335,9 @@ def _emit(rows: list[Row]) -> list[dict[str, Any]]:
         fields: list[tuple[bytes, Any]] = []
         for k, v in r.items():
             if k == _DOC or v is None:
+                continue
+            if v is NULL:
+                fields.append((k.encode(), None))
                 continue
             if isinstance(v, list | tuple):
                 fields.append((k.encode(), [value_bytes(x) for x in v]))
