@@ -11,6 +11,7 @@ graph) so the keyspace scan that follows re-indexes text/tag/numeric fields with
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -293,10 +294,33 @@ class SearchIndex:
 
 
 def vector_knn(index: VectorIndex, query: FloatArray, k: int, ef_runtime: int | None,
-               allowed: np.ndarray | None) -> list[tuple[int, float]]:
-    """KNN through the hybrid planner when the HNSW backend provides one, else the index's own knn."""
+               allowed: np.ndarray | None, policy: str | None = None) -> list[tuple[int, float]]:
+    """KNN through the hybrid planner when the HNSW backend provides one (it picks ADHOC_BF or BATCHES by
+    the filter's selectivity unless the query forces HYBRID_POLICY), else the index's own knn."""
     try:
-        from redvector.search.vector.hybrid import hybrid_knn
+        hybrid: Any = importlib.import_module("redvector.search.vector.hybrid")
     except ImportError:
         return index.knn(query, k, ef_runtime, allowed)
-    return hybrid_knn(index, query, k, allowed, ef_runtime)  # type: ignore[no-any-return,unused-ignore]
+    forced = getattr(hybrid, "HybridPolicy", None)
+    chosen = forced(policy) if (forced is not None and policy is not None) else None
+    if chosen is None:
+        return hybrid.hybrid_knn(index, query, k, allowed, ef_runtime)
+    return hybrid.hybrid_knn(index, query, k, allowed, ef_runtime, chosen)
+
+
+def close_vectors(index: SearchIndex) -> None:
+    """Stop background work of the vector indexes (HNSW batch inserts) when an index is dropped."""
+    for vindex in index.vectors.values():
+        close = getattr(vindex, "close", None)
+        if close is not None:
+            close()
+
+
+def pending_vectors(index: SearchIndex) -> int:
+    """Vectors accepted but not yet in an HNSW graph (FT.INFO ``indexing``)."""
+    total = 0
+    for vindex in index.vectors.values():
+        pending = getattr(vindex, "pending_count", None)
+        if pending is not None:
+            total += int(pending())
+    return total

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from redvector.errors import INDEX_EXISTS_MSG, SearchError
-from redvector.search.index import SearchIndex
+from redvector.search.index import SearchIndex, close_vectors
 from redvector.search.indexer import SYNC_SCAN_LIMIT, Indexer
 from redvector.search.schema import IndexDefinition
 
@@ -130,6 +130,7 @@ class SearchRegistry:
         if index is None:
             return None
         self.indexer.detach(index)
+        close_vectors(index)
         for alias in [a for a, t in self.aliases.items() if t == name]:
             del self.aliases[alias]
         for cid in [c.id for c in self.cursors.values() if c.index_name == name]:
@@ -139,6 +140,7 @@ class SearchRegistry:
     def _flushed(self, dropped: list[SearchIndex]) -> None:
         for index in dropped:
             self.indexes.pop(index.name, None)
+            close_vectors(index)
             for alias in [a for a, t in self.aliases.items() if t == index.name]:
                 del self.aliases[alias]
         self.cursors.clear()

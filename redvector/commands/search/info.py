@@ -13,7 +13,7 @@ from redvector.commands.context import CommandContext
 from redvector.commands.search.common import S, get_index, group
 from redvector.commands.spec import Flag, KeySpec
 from redvector.replies import ByProtocol, Map
-from redvector.search.index import ErrorStats, SearchIndex
+from redvector.search.index import ErrorStats, SearchIndex, pending_vectors
 from redvector.search.schema import FieldSpec, FieldType
 
 MB = 1024.0 * 1024.0
@@ -92,6 +92,11 @@ def info_reply(index: SearchIndex) -> ByProtocol:
         sum(len(n) for n in index.numeric.values()) + sum(len(v) for v in index.vectors.values())
     total_mem = sum(mem.values())
     scan = index.scan
+    pending = pending_vectors(index)
+    vector_count = sum(len(v) for v in index.vectors.values())
+    percent = scan.percent if scan is not None else 1.0
+    if pending and vector_count:
+        percent = min(percent, 1.0 - pending / vector_count)
 
     def common(attrs: Any) -> list[tuple[Any, Any]]:
         items: list[tuple[Any, Any]] = [
@@ -120,8 +125,8 @@ def info_reply(index: SearchIndex) -> ByProtocol:
             (S(b"offset_bits_per_record_avg"), 8.0 if num_records else math.nan),
             (S(b"hash_indexing_failures"), index.errors.failures),
             (S(b"total_indexing_time"), float(index.total_indexing_time_ms)),
-            (S(b"indexing"), 1 if scan is not None else 0),
-            (S(b"percent_indexed"), scan.percent if scan is not None else 1.0),
+            (S(b"indexing"), 1 if scan is not None or pending else 0),
+            (S(b"percent_indexed"), percent),
             (S(b"number_of_uses"), index.number_of_uses),
             (S(b"cleaning"), 0),
             (S(b"gc_stats"), Map([

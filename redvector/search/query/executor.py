@@ -111,7 +111,7 @@ class Executor:
         if plan.node.k == 0 or (plan.allowed is not None and len(plan.allowed) == 0):
             return []
         vindex = self.index.vectors[plan.node.field]
-        return vector_knn(vindex, plan.query, plan.node.k, plan.ef_runtime, plan.allowed)
+        return vector_knn(vindex, plan.query, plan.node.k, plan.ef_runtime, plan.allowed, plan.node.hybrid_policy)
 
     def finish_knn(self, plan: KnnPlan, hits: list[tuple[int, float]]) -> Hits:
         docs = self.index.docs
