@@ -85,14 +85,14 @@ class Indexer:
         index.scan = ScanState(keys, 0, force)
         return index.scan
 
-    def scan_step(self, index: SearchIndex, budget_keys: int = SCAN_CHUNK_KEYS) -> bool:
+    def scan_step(self, index: SearchIndex, budget_keys: int | None = None) -> bool:
         """Index the next chunk; True when the scan is complete. Keys written since the scan began are
         already current (the observer indexed them) and are skipped."""
         scan = index.scan
         if scan is None:
             return True
         data = index.db.data
-        end = min(len(scan.keys), scan.pos + budget_keys)
+        end = min(len(scan.keys), scan.pos + (budget_keys or SCAN_CHUNK_KEYS))
         for key in scan.keys[scan.pos:end]:
             if key in index and not scan.force:
                 continue
