@@ -105,3 +105,20 @@ def test_info_layout(pair: tuple[redis.Redis, redis.Redis]) -> None:
     for key in (b"index_definition", b"attributes", b"num_docs", b"max_doc_id", b"num_terms",
                 b"hash_indexing_failures", b"indexing", b"percent_indexed", b"Index Errors", b"field statistics"):
         assert a[key] == b[key], key
+
+
+DIALECT1_AND_ERRORS = [
+    ("FT.SEARCH", "idx", "*=>[KNN 2 @v $q]", "PARAMS", "2", "q", Q),
+    ("FT.SEARCH", "idx", "@v:[VECTOR_RANGE 1 $q]", "PARAMS", "2", "q", Q),
+    ("FT.DROPINDEX", "idx", "a", "b"),
+    ("FT.SEARCH", "nope", "*"),
+    ("FT.INFO", "nope"),
+    ("FT.CREATE", "idx", "SCHEMA", "t", "TEXT"),
+    ("FT.SEARCH", "idx", "*", "LIMIT", "1"),
+]
+
+
+@pytest.mark.parametrize("args", DIALECT1_AND_ERRORS, ids=[" ".join(str(a) for a in c[:3]) for c in DIALECT1_AND_ERRORS])
+def test_same_errors(pair: tuple[redis.Redis, redis.Redis], args: tuple[Any, ...]) -> None:
+    ref, ours = pair
+    assert _call(ours, args) == _call(ref, args)

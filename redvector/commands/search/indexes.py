@@ -12,7 +12,7 @@ from typing import Any
 from redvector.commands.context import CommandContext
 from redvector.commands.search.common import S, get_index, group, registry
 from redvector.commands.spec import Flag, KeySpec
-from redvector.errors import SearchError
+from redvector.errors import RedVectorError, SearchError
 from redvector.replies import OK, ByProtocol, Map, SetReply
 from redvector.search.index import SearchIndex
 from redvector.search.schema import FieldType, parse_alter, parse_create
@@ -61,7 +61,7 @@ def ft_create(ctx: CommandContext, argv: list[bytes]) -> Any:
 @group.command("FT.DROPINDEX", -2, Flag.WRITE | FT, KeySpec(0, 0, 0), summary="Drop an index [and its documents]")
 def ft_dropindex(ctx: CommandContext, argv: list[bytes]) -> Any:
     if len(argv) > 3:
-        raise SearchError("wrong number of arguments for 'FT.DROPINDEX' command")
+        raise RedVectorError("wrong number of arguments for 'FT.DROPINDEX' command")
     delete_docs = False
     if len(argv) == 3:
         if argv[2].upper() != b"DD":

@@ -630,7 +630,12 @@ def parse_query(text: str, definition: IndexDefinition, params: dict[str, bytes]
     """Parse a query string. DIALECT 1 shares the grammar here except that vector clauses are refused."""
     node = QueryParser(text, definition, params, stopwords, verbatim).parse()
     if dialect == 1 and _has_vector(node):
-        raise SearchError("Syntax error")
+        # DIALECT 1 has no vector syntax: RediSearch fails at the "=>" or at VECTOR_RANGE.
+        at = text.find("=>")
+        if at >= 0:
+            raise SearchError(f"Syntax error at offset {at} near {text[at + 1:at + 3]}")
+        at = text.upper().find("VECTOR_RANGE")
+        raise SearchError(f"Syntax error at offset {max(at, 0)} near VECTOR_RANGE")
     return node
 
 
