@@ -17,6 +17,7 @@ from redvector.commands import (
     lists_blocking,
     objects,
     pubsub,
+    search,
     server_admin,
     server_extra,
     sets,
@@ -55,6 +56,7 @@ GROUPS: list[CommandGroup] = [
     sorted_sets_pop.group,
     sorted_sets_algebra.group,
     pubsub.group,
+    search.group,
 ]
 
 

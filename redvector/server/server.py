@@ -10,6 +10,7 @@ from typing import Any
 
 from redvector.config import Config
 from redvector.keyspace.database import Database, Keyspace
+from redvector.search.registry import SearchRegistry
 from redvector.server.blocking import BlockingRegistry
 from redvector.server.client import ClientState
 from redvector.server.transactions import WatchRegistry
@@ -59,6 +60,9 @@ class Server:
         # Subsystems registered by the composition root (app.py) or by later layers:
         # "pubsub", "blocking", "search", "persistence", ... Typed accessors live with each subsystem.
         self.extensions: dict[str, Any] = {}
+        # FT.* indexes over the keyspace (redvector/search/registry.py documents the Python API).
+        self.search = SearchRegistry(self.keyspace, lambda: int(self.config["search-default-ef-runtime"]))
+        self.extensions["search"] = self.search
         self.ports: dict[str, int] = {}
         self.run_id = "%040x" % int.from_bytes(__import__("os").urandom(20), "big")
 
