@@ -59,11 +59,12 @@ class Store:
 
     # -- reads -------------------------------------------------------------------------------------------
     def keys(self, iv: IndexView) -> Iterator[bytes]:
-        """Every live hash key under the collection's prefix."""
+        """Every live hash key under the collection's prefix (the index's documents when it lists them)."""
         prefix = iv.prefix
         db = self.db
         now_ms = self.server.now_ms()
-        for key in db.snapshot_keys():
+        candidates = iv.index.keys() if hasattr(iv.index, "keys") else db.snapshot_keys()
+        for key in candidates:
             if key.startswith(prefix) and len(key) > len(prefix):
                 value = db.get(key, now_ms)
                 if type(value) is dict:
