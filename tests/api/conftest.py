@@ -53,7 +53,7 @@ def qrest(server: ThreadedServer) -> Iterator[httpx.Client]:
 @pytest.fixture
 def clean(server: ThreadedServer, needs_vectors: None) -> Iterator[redis.Redis]:
     """A RESP client on an empty keyspace with no indexes left from another test."""
-    client = redis.Redis(port=server.port, decode_responses=False)
+    client = redis.Redis(port=server.port, protocol=2)
     for name in client.execute_command("FT._LIST"):
         client.execute_command("FT.DROPINDEX", name)
     client.flushall()
