@@ -138,7 +138,11 @@ def mirror_value(value: Any) -> bytes | None:
 def encode_point(iv: IndexView, vector: FloatArray, payload: dict[str, Any]) -> dict[bytes, bytes]:
     dtype = BLOB_DTYPES.get(iv.options.dtype, np.dtype("<f4"))
     fields: dict[bytes, bytes] = {iv.vector_field: np.asarray(vector).astype(dtype).tobytes()}
-    fields[PAYLOAD_FIELD] = json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
+    try:
+        text = json.dumps(payload, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+    except ValueError:
+        raise BadRequest("Format error in JSON body: payload numbers must be finite (no NaN or Infinity)")
+    fields[PAYLOAD_FIELD] = text.encode()
     for name, value in payload.items():
         encoded_name = name.encode()
         if encoded_name in (iv.vector_field, PAYLOAD_FIELD) or not name:

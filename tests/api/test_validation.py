@@ -103,3 +103,12 @@ def test_update_mode_and_uuid_ids(rest: httpx.Client, coll: str) -> None:
                                                    "update_mode": "update_only"})
     records = rest.post(f"/collections/{coll}/points/scroll", json={"with_vector": True}).json()["result"]["points"]
     assert records == [{"id": "2eeca6a2-d1cc-4a64-8965-dba78b952d13", "payload": {"v": 1}, "vector": [1.0, 0.0, 0.0]}]
+
+
+def test_non_finite_numbers_are_rejected(rest: httpx.Client, coll: str) -> None:
+    r = rest.put(f"/collections/{coll}/points", content=b'{"points": [{"id": 1, "vector": [1, 2, 3], '
+                 b'"payload": {"x": NaN}}]}', headers={"content-type": "application/json"})
+    assert r.status_code == 400 and "finite" in error(r)
+    r = rest.put(f"/collections/{coll}/points", content=b'{"points": [{"id": 1, "vector": [1, Infinity, 3]}]}',
+                 headers={"content-type": "application/json"})
+    assert r.status_code == 400 and "points[0].vector[1]" in error(r)
