@@ -159,13 +159,32 @@ def prepare_vector(iv: IndexView, values: Any, where: str) -> FloatArray:
         raise BadRequest(f"Format error in JSON body: {where} must be a list of numbers")
     if len(values) != iv.dim:
         raise BadRequest(f"Wrong input: Vector dimension error: expected dim: {iv.dim}, got {len(values)}")
-    for i, x in enumerate(values):
-        if isinstance(x, bool) or not isinstance(x, (int, float)) or not math.isfinite(x):
-            raise BadRequest(f"Format error in JSON body: {where}[{i}] must be a finite number, got {x!r}")
-    vector = np.asarray(values, dtype=np.float32)
+    try:
+        # Fast path: one conversion; bools (ints in Python) and non-finite values are caught below.
+        wide = np.asarray(values, dtype=np.float64)
+        ok = wide.ndim == 1 and bool(np.isfinite(wide).all()) and not any(x.__class__ is bool for x in values)
+    except (TypeError, ValueError, OverflowError):
+        ok = False
+    if ok:
+        # Values beyond float32's range would become inf when stored.
+        ok = bool((np.abs(wide) <= 3.4028234663852886e38).all())
+        if ok:
+            vector = wide.astype(np.float32)
+    if not ok:
+        for i, x in enumerate(values):
+            if isinstance(x, bool) or not isinstance(x, (int, float)) or not _finite_f32(x):
+                raise BadRequest(f"Format error in JSON body: {where}[{i}] must be a finite number, got {x!r}")
+        vector = np.asarray(values, dtype=np.float32)
     if iv.distance == "Cosine":
         vector = normalize(vector)
     return vector
+
+
+def _finite_f32(x: float) -> bool:
+    try:
+        return math.isfinite(x) and abs(float(x)) <= 3.4028234663852886e38
+    except OverflowError:
+        return False
 
 
 def normalize(vector: FloatArray) -> FloatArray:
