@@ -196,3 +196,40 @@ def test_expected_errors(client: QdrantClient) -> None:
         client.query_points("err", query=[1.0, 2.0], limit=1)
     client.create_payload_index("err", "city", models.PayloadSchemaType.KEYWORD)
     assert "city" in client.get_collection("err").payload_schema
+
+
+@pytest.mark.parametrize("prefer_grpc", [False, True])
+def test_client_on_the_product_ports(server: ThreadedServer, clean: Any, prefer_grpc: bool) -> None:
+    """The Qdrant routes on rest-port and the Qdrant services on grpc-port, beside the product's own."""
+    ports = server.ports()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        c = QdrantClient(url=f"http://127.0.0.1:{ports['rest']}", grpc_port=ports["grpc"], prefer_grpc=prefer_grpc)
+        time.sleep(0.3)
+    assert [str(w.message) for w in caught] == []
+    c.create_collection("pp", vectors_config=models.VectorParams(size=2, distance=models.Distance.EUCLID))
+    c.upsert("pp", points=[models.PointStruct(id=i, vector=[float(i), 0.0], payload={"i": i}) for i in range(5)])
+    hits = c.query_points("pp", query=[2.2, 0.0], limit=2).points
+    assert [(p.id, round(p.score, 4)) for p in hits] == [(2, 0.2), (3, 0.8)]
+    assert c.info().version == "1.19.0"
+    c.close()
+
+
+def test_legacy_grpc_search_and_recommend(server: ThreadedServer, clean: Any) -> None:
+    """qdrant.Points/Search, SearchBatch and Recommend (clients <= 1.15) through the raw stubs."""
+    import grpc
+    from qdrant_client import grpc as qgrpc
+
+    c = QdrantClient(url=f"http://127.0.0.1:{server.ports()['qdrant']}")
+    c.create_collection("lg", vectors_config=models.VectorParams(size=2, distance=models.Distance.DOT))
+    c.upsert("lg", points=[models.PointStruct(id=i, vector=[float(i), 1.0]) for i in range(1, 6)])
+    with grpc.insecure_channel(f"127.0.0.1:{server.ports()['qdrant-grpc']}") as channel:
+        stub = qgrpc.PointsStub(channel)
+        reply = stub.Search(qgrpc.SearchPoints(collection_name="lg", vector=[1.0, 0.0], limit=2))
+        assert [(p.id.num, p.score) for p in reply.result] == [(5, 5.0), (4, 4.0)]
+        batch = stub.SearchBatch(qgrpc.SearchBatchPoints(collection_name="lg", search_points=[
+            qgrpc.SearchPoints(collection_name="lg", vector=[-1.0, 0.0], limit=1)]))
+        assert [p.id.num for p in batch.result[0].result] == [1]
+        rec = stub.Recommend(qgrpc.RecommendPoints(collection_name="lg", positive=[qgrpc.PointId(num=5)], limit=2))
+        assert [p.id.num for p in rec.result] == [4, 3]
+    c.close()
