@@ -23,6 +23,9 @@ from redvector.protocol.grpc import GrpcServer, start_grpc
 from redvector.protocol.http import HttpListener, start_http
 from redvector.protocol.resp.connection import start_resp
 from redvector.server.cron import Cron
+from redvector.server.memory import MemoryManager
+from redvector.server.notifications import KeyspaceNotifier
+from redvector.server.pubsub import pubsub_hub
 from redvector.server.server import Server
 from redvector.service import VectorAPI
 
@@ -177,7 +180,22 @@ class GrpcComponent:
             self.server = None
 
 
-COMPONENTS: list[Callable[[App], Component]] = [RespComponent, HttpComponent, GrpcComponent]
+class KeyspaceServicesComponent:
+    """Pub/sub hub, keyspace notifications and memory accounting/eviction, attached before any listener."""
+
+    def __init__(self, app: App) -> None:
+        server = app.server
+        server.keyspace.add_observer(KeyspaceNotifier(pubsub_hub(server), server.config))
+        MemoryManager(server).attach(app.dispatcher)
+
+    async def start(self) -> None:
+        return None
+
+    async def stop(self) -> None:
+        return None
+
+
+COMPONENTS: list[Callable[[App], Component]] = [KeyspaceServicesComponent, RespComponent, HttpComponent, GrpcComponent]
 
 
 @contextlib.asynccontextmanager

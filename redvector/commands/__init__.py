@@ -4,10 +4,22 @@ from __future__ import annotations
 
 from redvector.commands import (
     connection,
+    hashes,
+    hyperloglog,
     info,
     introspection,
     keys,
+    lists,
+    lists_blocking,
+    objects,
+    pubsub,
     server_admin,
+    sets,
+    sort,
+    sorted_sets,
+    sorted_sets_algebra,
+    sorted_sets_pop,
+    sorted_sets_range,
     strings,
     transactions,
 )
@@ -21,6 +33,18 @@ GROUPS: list[CommandGroup] = [
     info.group,
     introspection.group,
     transactions.group,
+    lists.group,
+    lists_blocking.group,
+    hashes.group,
+    sets.group,
+    hyperloglog.group,
+    sort.group,
+    objects.group,
+    sorted_sets.group,
+    sorted_sets_range.group,
+    sorted_sets_pop.group,
+    sorted_sets_algebra.group,
+    pubsub.group,
 ]
 
 
