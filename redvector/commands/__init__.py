@@ -7,6 +7,7 @@ from redvector.commands import (
     info,
     introspection,
     keys,
+    persistence,
     server_admin,
     strings,
     transactions,
@@ -21,6 +22,7 @@ GROUPS: list[CommandGroup] = [
     info.group,
     introspection.group,
     transactions.group,
+    persistence.group,
 ]
 
 
