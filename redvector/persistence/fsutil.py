@@ -22,6 +22,7 @@ def fsync_dir(path: str) -> None:
 def write_atomic(path: str, data: bytes | bytearray | memoryview, tmp_path: str | None = None) -> None:
     """Write ``data`` to ``tmp_path`` (default ``path``.tmp-PID), fsync, and rename it over ``path``."""
     directory = os.path.dirname(os.path.abspath(path))
+    os.makedirs(directory, exist_ok=True)
     tmp = tmp_path or f"{path}.tmp-{os.getpid()}"
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
     try:

@@ -114,7 +114,6 @@ class Persistence:
     # -- startup -------------------------------------------------------------------------------------
     def load(self, execute: Execute) -> str:
         """Load the AOF if enabled, else the RDB; open the AOF. Returns what was loaded (for the log)."""
-        os.makedirs(self.data_dir, exist_ok=True)
         now_ms = int(time.time() * 1000)
         try:
             if self.config["appendonly"]:
@@ -131,6 +130,7 @@ class Persistence:
 
     def _load_aof(self, execute: Execute, now_ms: int) -> None:
         aof_dir = self.aof_dir
+        os.makedirs(self.data_dir, exist_ok=True)
         legacy = os.path.join(self.data_dir, str(self.config["appendfilename"]))
         if aof_dir.exists():
             self.manifest = aof_dir.read_manifest()

@@ -1,0 +1,230 @@
+"""RDB snapshots: SAVE/BGSAVE/LASTSAVE, save rules, the final save on SIGTERM, and interoperability with
+Debian's redis-server in both directions (skipped with a message when it is not installed)."""
+
+from __future__ import annotations
+
+import math
+import shutil
+import subprocess
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+import redis
+
+from redvector.keyspace.types import ZSet
+from redvector.persistence.rdb import load_rdb
+from tests.persistence.helpers import REDIS_CHECK_RDB, REDIS_SERVER, redvector, stop, wait_until
+from tests.serverutil import free_port, wait_for_ping
+
+RDB_ONLY = ("--appendonly", "no")
+needs_redis = pytest.mark.skipif(REDIS_SERVER is None, reason="redis-server is not installed (CI installs it)")
+
+
+def test_save_lastsave_and_restart(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    with redvector(data, *RDB_ONLY, "--save", "") as (_, r):
+        r.set("k", "v")
+        r.set("ttl", "t", ex=500)
+        r.execute_command("SELECT", 5)
+        r.set("db5", "five")
+        r.execute_command("SELECT", 0)
+        before = r.lastsave()
+        time.sleep(1.05)
+        assert r.save() is True
+        assert r.lastsave() > before
+        assert r.info("persistence")["rdb_changes_since_last_save"] == 0
+        r.set("after-save", "lost")  # no save rules, no AOF: not persisted
+    with redvector(data, *RDB_ONLY, "--save", "") as (_, r):
+        assert r.get("k") == b"v"
+        assert 0 < r.ttl("ttl") <= 500
+        assert r.get("after-save") is None
+        r.execute_command("SELECT", 5)
+        assert r.get("db5") == b"five"
+
+
+def test_bgsave_reports_progress_and_writes_a_checkable_dump(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    with redvector(data, *RDB_ONLY, "--save", "") as (_, r):
+        r.mset({f"key:{i}": f"value:{i}" * 10 for i in range(2000)})
+        assert r.bgsave() is True
+        wait_until(lambda: r.info("persistence")["rdb_bgsave_in_progress"] == 0)
+        info = r.info("persistence")
+        assert info["rdb_last_bgsave_status"] == "ok" and info["rdb_saves"] == 1
+    dump = data / "dump.rdb"
+    assert dump.exists() and not list(data.glob("temp-*"))
+    if REDIS_CHECK_RDB is None:
+        pytest.skip("redis-check-rdb is not installed (CI installs it)")
+    check = subprocess.run([REDIS_CHECK_RDB, str(dump)], capture_output=True, text=True, timeout=60)
+    assert "RDB looks OK" in check.stdout, check.stdout
+
+
+def test_save_rule_triggers_a_background_save(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    with redvector(data, *RDB_ONLY, "--save", "1 2") as (_, r):
+        r.set("a", "1")
+        r.set("b", "2")
+        wait_until(lambda: r.info("persistence")["rdb_saves"] >= 1, timeout=10)
+        assert (data / "dump.rdb").exists()
+
+
+def test_sigterm_saves_when_save_rules_are_set_and_shutdown_nosave_semantics(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    with redvector(data, *RDB_ONLY, "--save", "3600 1") as (proc, r):
+        r.set("final", "saved on SIGTERM")
+    assert "Saving the final RDB snapshot" in stop(proc)
+    with redvector(data, *RDB_ONLY, "--save", "") as (_, r):
+        assert r.get("final") == b"saved on SIGTERM"
+        r.set("final", "changed")
+    with redvector(data, *RDB_ONLY, "--save", "") as (_, r):  # no rules: no final save
+        assert r.get("final") == b"saved on SIGTERM"
+
+
+def test_bgsave_errors_and_scheduling(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    with redvector(data, *RDB_ONLY, "--save", "") as (_, r):
+        with pytest.raises(redis.ResponseError, match="syntax error"):
+            r.execute_command("BGSAVE", "NOW")
+        r.set("k", "v")
+        assert r.execute_command("BGSAVE", "SCHEDULE") is True  # redis-py maps "+Background saving started"
+        wait_until(lambda: r.info("persistence")["rdb_bgsave_in_progress"] == 0)
+        with pytest.raises(redis.ResponseError, match="not allowed"), r.pipeline(transaction=True) as pipe:
+            pipe.execute_command("SAVE")
+            pipe.execute()
+
+
+# -- interoperability with redis-server ------------------------------------------------------------------
+def _start_redis(directory: Path) -> tuple[subprocess.Popen[bytes], redis.Redis]:
+    assert REDIS_SERVER is not None
+    port = free_port()
+    proc = subprocess.Popen(
+        [REDIS_SERVER, "--port", str(port), "--dir", str(directory), "--save", "", "--appendonly", "no",
+         "--bind", "127.0.0.1"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    wait_for_ping(port, 15, proc)
+    return proc, redis.Redis(port=port)
+
+
+def _stop_redis(proc: subprocess.Popen[bytes], client: redis.Redis) -> None:
+    client.close()
+    proc.terminate()
+    proc.wait(15)
+
+
+def _redis_contents(r: redis.Redis) -> dict[tuple[int, bytes], tuple[Any, int]]:
+    """Every key of every non-empty db as (value, pexpiretime) read with type-specific commands."""
+    out: dict[tuple[int, bytes], tuple[Any, int]] = {}
+    for db in range(16):
+        r.execute_command("SELECT", db)
+        for key in r.keys("*"):
+            kind = r.type(key)
+            value: Any
+            if kind == b"string":
+                value = r.get(key)
+            elif kind == b"list":
+                value = r.lrange(key, 0, -1)
+            elif kind == b"hash":
+                value = r.hgetall(key)
+            elif kind == b"set":
+                value = r.smembers(key)
+            else:
+                value = [(m, float(s)) for m, s in r.zrange(key, 0, -1, withscores=True)]
+            out[(db, key)] = (value, r.pexpiretime(key))
+    r.execute_command("SELECT", 0)
+    return out
+
+
+def _rdb_contents(path: Path) -> dict[tuple[int, bytes], tuple[Any, int]]:
+    out: dict[tuple[int, bytes], tuple[Any, int]] = {}
+
+    def on_entry(db: int, key: bytes, value: Any, expire_at_ms: int | None) -> None:
+        if isinstance(value, ZSet):
+            value = [(m, s) for s, m in value]
+        elif not isinstance(value, (bytes, dict, set)):
+            value = list(value)
+        out[(db, key)] = (value, -1 if expire_at_ms is None else expire_at_ms)
+
+    load_rdb(path.read_bytes(), on_entry)
+    return out
+
+
+def _fill_with_every_encoding(r: redis.Redis) -> None:
+    """Small values (listpack/intset) and large ones (quicklist/hashtable/skiplist), LZF strings."""
+    p = r.pipeline(transaction=False)
+    p.set("s", "hello").set("int", 123456).set("neg", -7).set("i64", 1234567890123)
+    p.set("lzf", "abcd" * 5000).set("ttl", "t", px=10_000_000)
+    p.rpush("lsmall", *[1, "x", -2]).rpush("lbig", *[f"item{i}" for i in range(3000)])
+    p.rpush("lplain", "z" * 20000, "a")
+    p.sadd("sint", *[i * 1000 for i in range(5)]).sadd("sstr", *["m1", "m2"])
+    p.sadd("sbig", *[f"member{i}" for i in range(1000)])
+    p.hset("hsmall", mapping={"f1": 1, "f2": "two"}).hset("hbig", mapping={f"f{i}": "v" * 80 for i in range(300)})
+    p.zadd("zsmall", {"a": 1.5, "b": -2}).zadd("zbig", {f"m{i}": i / 7 for i in range(500)})
+    p.zadd("zinf", {"lo": -math.inf, "hi": math.inf})
+    p.execute_command("SELECT", 2).set("db2", "two").execute_command("SELECT", 0)
+    p.execute()
+
+
+@needs_redis
+def test_rdb_written_by_redis_loads_into_redvector(tmp_path: Path) -> None:
+    redis_dir = tmp_path / "redis"
+    redis_dir.mkdir()
+    proc, rr = _start_redis(redis_dir)
+    try:
+        _fill_with_every_encoding(rr)
+        assert rr.object("encoding", "lsmall") == b"listpack" or rr.object("encoding", "lsmall") == b"quicklist"
+        assert rr.object("encoding", "sint") == b"intset"
+        assert rr.object("encoding", "zbig") == b"skiplist"
+        expected = _redis_contents(rr)
+        rr.save()
+    finally:
+        _stop_redis(proc, rr)
+    assert _rdb_contents(redis_dir / "dump.rdb") == expected
+    data = tmp_path / "data"
+    data.mkdir()
+    shutil.copy(redis_dir / "dump.rdb", data / "dump.rdb")
+    with redvector(data, *RDB_ONLY, "--save", "") as (_, r):
+        assert r.dbsize() == sum(1 for db, _ in expected if db == 0)
+        assert r.get("lzf") == b"abcd" * 5000 and r.get("i64") == b"1234567890123"
+        assert r.pexpiretime("ttl") == expected[(0, b"ttl")][1]
+        for (db, key), _ in expected.items():
+            r.execute_command("SELECT", db)
+            assert r.type(key) == rr_type(expected[(db, key)][0])
+
+
+def rr_type(value: Any) -> bytes:
+    """The Redis type name of a value as _redis_contents reads it."""
+    if isinstance(value, (bytes, dict, set)):
+        return {bytes: b"string", dict: b"hash", set: b"set"}[type(value)]
+    return b"zset" if isinstance(value[0], tuple) else b"list"
+
+
+@needs_redis
+def test_rdb_written_by_redvector_loads_into_redis(tmp_path: Path) -> None:
+    # Fill Redis, load its dump into RedVector, SAVE from RedVector, load that into a fresh Redis.
+    redis_dir = tmp_path / "redis"
+    redis_dir.mkdir()
+    proc, rr = _start_redis(redis_dir)
+    try:
+        _fill_with_every_encoding(rr)
+        expected = _redis_contents(rr)
+        rr.save()
+    finally:
+        _stop_redis(proc, rr)
+    data = tmp_path / "data"
+    data.mkdir()
+    shutil.move(str(redis_dir / "dump.rdb"), data / "dump.rdb")
+    with redvector(data, *RDB_ONLY, "--save", "") as (_, r):
+        r.set("from-redvector", "yes")
+        r.save()
+    expected[(0, b"from-redvector")] = (b"yes", -1)
+    if REDIS_CHECK_RDB is not None:
+        check = subprocess.run([REDIS_CHECK_RDB, str(data / "dump.rdb")], capture_output=True, text=True, timeout=60)
+        assert "RDB looks OK" in check.stdout, check.stdout
+    back_dir = tmp_path / "back"
+    back_dir.mkdir()
+    shutil.copy(data / "dump.rdb", back_dir / "dump.rdb")
+    proc, rr = _start_redis(back_dir)
+    try:
+        assert _redis_contents(rr) == expected
+    finally:
+        _stop_redis(proc, rr)
