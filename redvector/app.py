@@ -111,10 +111,15 @@ class PersistenceComponent:
         if loaded != "nothing":
             log.info("DB loaded from %s", loaded)
         self.persistence.on_fatal = _exit_now
+        self.persistence.last_save_time = server.stats.last_save_time
+        self.persistence.on_saved = self._saved
         self.persistence.attach(asyncio.get_running_loop())
         self.app.cron.every_tick(self.persistence.tick)
         server.extensions["aof_durable"] = self._durable
         self.started = True
+
+    def _saved(self, unix_time_s: int) -> None:
+        self.app.server.stats.last_save_time = unix_time_s
 
     async def _durable(self) -> None:
         """REST/gRPC: await before answering a write, so appendfsync always holds for them too."""

@@ -1,4 +1,7 @@
-"""SAVE BGSAVE BGREWRITEAOF LASTSAVE: the persistence commands (the work is in redvector/persistence)."""
+"""SAVE BGSAVE BGREWRITEAOF: the persistence commands (the work is in redvector/persistence).
+
+LASTSAVE (commands/server_extra.py) reads server.stats.last_save_time, which persistence updates.
+"""
 
 from __future__ import annotations
 
@@ -43,8 +46,3 @@ def bgsave(ctx: CommandContext, argv: list[bytes]) -> Any:
 def bgrewriteaof(ctx: CommandContext, argv: list[bytes]) -> Any:
     return SimpleString(persistence_of(ctx).bgrewriteaof().encode())
 
-
-@group.command("LASTSAVE", 1, Flag.LOADING | Flag.STALE | Flag.FAST,
-               summary="Returns the Unix timestamp of the last successful save to disk.")
-def lastsave(ctx: CommandContext, argv: list[bytes]) -> Any:
-    return persistence_of(ctx).last_save_time

@@ -82,6 +82,7 @@ class Persistence:
         self.writer: AofWriter | None = None
         self.child: ChildJob | None = None
         self.on_fatal: Callable[[str], None] | None = None
+        self.on_saved: Callable[[int], None] | None = None  # LASTSAVE's clock (server.stats)
         # RDB state (INFO persistence)
         self.dirty_at_last_save = 0
         self.last_save_time = int(time.time())
@@ -307,6 +308,8 @@ class Persistence:
         self.last_save_time = int(started)
         self.last_bgsave_ok = True
         self.rdb_saves += 1
+        if self.on_saved is not None:
+            self.on_saved(self.last_save_time)
 
     def bgsave(self, schedule: bool = False) -> str:
         if self.child is not None:
