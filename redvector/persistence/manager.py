@@ -29,7 +29,14 @@ from redvector.persistence.manifest import (
     ManifestError,
 )
 from redvector.persistence.participants import SnapshotParticipant
-from redvector.persistence.snapshot import SnapshotLoadError, load_snapshot, write_snapshot
+from redvector.persistence.snapshot import (
+    SnapshotLoadError,
+    load_snapshot,
+    new_token,
+    save_sidecars,
+    save_sidecars_in_background,
+    write_snapshot,
+)
 
 log = logging.getLogger("redvector.persistence")
 
@@ -160,8 +167,10 @@ class Persistence:
         # New multi-part AOF: a base holding the data loaded so far, and an empty incr file.
         os.makedirs(aof_dir.path, exist_ok=True)
         base = AofFile(aof_dir.base_name(1), 1, TYPE_BASE)
+        token = new_token()
         write_snapshot(self.keyspace, aof_dir.file_path(base.name), self.participants, int(time.time()),
-                       aof_base=True)
+                       aof_base=True, token=token)
+        save_sidecars(self.participants, aof_dir.file_path(base.name), token)
         self.manifest = Manifest(base=base)
         self._new_incr()
         self._open_writer()
@@ -294,9 +303,11 @@ class Persistence:
             raise RedVectorError("Background save already in progress")
         started = time.time()
         dirty = self.keyspace.dirty
+        token = new_token()
         try:
             write_snapshot(self.keyspace, self.rdb_path, self.participants, int(started),
-                           bool(self.config["rdbchecksum"]))
+                           bool(self.config["rdbchecksum"]), token=token)
+            save_sidecars(self.participants, self.rdb_path, token)
         except OSError as exc:
             log.error("Failed saving the DB: %s", exc)
             raise RedVectorError("Background save failed") from None
@@ -328,10 +339,11 @@ class Persistence:
         participants = list(self.participants)
         checksum = bool(self.config["rdbchecksum"])
         self.last_bgsave_try = started
+        token = new_token()
 
         def work() -> None:
             write_snapshot(self.keyspace, path, participants, int(started), checksum,
-                           tmp_path=os.path.join(os.path.dirname(path), f"temp-{os.getpid()}.rdb"))
+                           tmp_path=os.path.join(os.path.dirname(path), f"temp-{os.getpid()}.rdb"), token=token)
 
         def done(ok: bool) -> None:
             self.last_bgsave_time_s = int(time.time() - started)
@@ -350,6 +362,7 @@ class Persistence:
                 done(False)
                 raise RedVectorError("Background save failed") from None
             done(True)
+        save_sidecars_in_background(participants, path, token)
         return "Background saving started"
 
     # -- AOF rewrite ---------------------------------------------------------------------------------
@@ -381,10 +394,12 @@ class Persistence:
         base_path = aof_dir.file_path(base.name)
         participants = list(self.participants)
         started = time.time()
+        token = new_token()
 
         def work() -> None:
             write_snapshot(self.keyspace, base_path, participants, int(started), aof_base=True,
-                           tmp_path=os.path.join(aof_dir.path, f"temp-rewriteaof-bg-{os.getpid()}.aof"))
+                           tmp_path=os.path.join(aof_dir.path, f"temp-rewriteaof-bg-{os.getpid()}.aof"),
+                           token=token)
 
         def done(ok: bool) -> None:
             self.aof_last_rewrite_time_s = int(time.time() - started)
@@ -409,6 +424,7 @@ class Persistence:
                 done(False)
                 return
             done(True)
+        save_sidecars_in_background(participants, base_path, token)
 
     # -- shutdown ------------------------------------------------------------------------------------
     def shutdown(self, save: bool | None) -> None:

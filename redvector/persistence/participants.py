@@ -1,10 +1,14 @@
 """The hook through which subsystems with state beyond the keyspace take part in snapshots.
 
-Search registers one: its index definitions (the original FT.CREATE argv) travel as RDB aux fields,
-which Redis ignores when it loads the same dump, and its HNSW graphs are written as sidecar files next
-to the dump with a checksum of what they cover, so a restart reloads them instead of rebuilding.
-Participants live in ``Persistence.participants``; every method runs on the event loop except
-``save_sidecars``, which runs in the forked snapshot child (or inline when fork is unavailable).
+Search registers one: its index definitions (the original FT.CREATE argv) and key -> doc id maps
+travel as RDB aux fields, which Redis ignores when it loads the same dump, and its HNSW graphs are
+written as sidecar files next to the dump, tagged with the snapshot's token and the doc ids they cover,
+so a restart reloads them instead of rebuilding and falls back to a rebuild when they do not match.
+
+``aux_fields`` runs where the dump is written (in the forked child: it must only read Python objects,
+never take a lock another thread may hold); ``save_sidecars`` runs in a worker thread of the server
+(the forked child has no threads, so native structures with their own locks are saved from the parent);
+``load_aux`` and ``after_load`` run on the event loop while loading.
 """
 
 from __future__ import annotations
@@ -13,11 +17,11 @@ from typing import Protocol
 
 
 class SnapshotParticipant(Protocol):
-    def aux_fields(self) -> list[tuple[bytes, bytes]]:
-        """Aux fields to store in the dump (called while the snapshot is taken)."""
+    def aux_fields(self, token: bytes) -> list[tuple[bytes, bytes]]:
+        """Aux fields to store in the dump; ``token`` identifies this snapshot."""
         ...
 
-    def save_sidecars(self, rdb_path: str) -> None:
+    def save_sidecars(self, rdb_path: str, token: bytes) -> None:
         """Write extra files beside ``rdb_path`` (temporary name, fsync, rename)."""
         ...
 

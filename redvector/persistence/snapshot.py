@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 from collections.abc import Iterable
 
 from redvector import REDIS_COMPAT_VERSION
@@ -27,19 +28,37 @@ def standard_aux(now_s: int, aof_base: bool) -> list[tuple[bytes, bytes]]:
     ]
 
 
+def new_token() -> bytes:
+    """Identifies one snapshot: sidecar files carry it, so stale ones are never taken for current."""
+    return os.urandom(8).hex().encode()
+
+
 def write_snapshot(keyspace: Keyspace, path: str, participants: Iterable[SnapshotParticipant],
                    now_s: int, checksum: bool = True, aof_base: bool = False,
-                   tmp_path: str | None = None) -> int:
-    """Dump the keyspace (and participants' aux fields and sidecars) to ``path``; returns its size."""
-    participants = list(participants)
+                   tmp_path: str | None = None, token: bytes = b"") -> int:
+    """Dump the keyspace (and participants' aux fields) to ``path``; returns its size."""
     aux = standard_aux(now_s, aof_base)
     for participant in participants:
-        aux.extend(participant.aux_fields())
+        aux.extend(participant.aux_fields(token))
     image = dump_keyspace(keyspace, aux, checksum)
     write_atomic(path, image, tmp_path)
-    for participant in participants:
-        participant.save_sidecars(path)
     return len(image)
+
+
+def save_sidecars(participants: Iterable[SnapshotParticipant], path: str, token: bytes) -> None:
+    for participant in participants:
+        try:
+            participant.save_sidecars(path, token)
+        except Exception:
+            # A missing sidecar only costs a rebuild at the next start; the dump itself is complete.
+            log.exception("could not save the sidecar files of %s", path)
+
+
+def save_sidecars_in_background(participants: Iterable[SnapshotParticipant], path: str, token: bytes) -> None:
+    participants = list(participants)
+    if participants:
+        threading.Thread(target=save_sidecars, args=(participants, path, token), daemon=True,
+                         name="snapshot-sidecars").start()
 
 
 def load_snapshot(keyspace: Keyspace, path: str, participants: Iterable[SnapshotParticipant],
