@@ -27,7 +27,9 @@ import numpy as np
 import redis
 
 ROOT = Path(__file__).resolve().parent.parent
-DATASET = ROOT.parent.parent / "shared" / "data" / "minilm-100k"
+# shared/ sits beside the repository (CI) or beside the worktrees' folder (developers).
+DATASET = next((p / "shared" / "data" / "minilm-100k" for p in (ROOT.parent, ROOT.parent.parent)
+                if (p / "shared" / "data" / "minilm-100k").exists()), ROOT.parent / "shared" / "data" / "minilm-100k")
 MODES = {
     "off": ["--appendonly", "no", "--save", ""],
     "no": ["--appendonly", "yes", "--appendfsync", "no", "--save", ""],

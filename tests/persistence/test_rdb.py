@@ -4,6 +4,7 @@ Debian's redis-server in both directions (skipped with a message when it is not 
 from __future__ import annotations
 
 import math
+import os
 import shutil
 import subprocess
 import time
@@ -233,3 +234,29 @@ def test_rdb_written_by_redvector_loads_into_redis(tmp_path: Path) -> None:
         assert _redis_contents(rr) == expected
     finally:
         _stop_redis(proc, rr)
+
+
+# shared/ sits beside the repository (CI) or beside the worktrees' folder (developers).
+STACK_TOOL = next((p / "shared" / "tools" / "redis-stack.sh" for p in Path(__file__).resolve().parents[3:5]
+                   if (p / "shared" / "tools" / "redis-stack.sh").exists()), Path("/nonexistent"))
+STACK_VENV = Path(os.environ.get("REDIS_STACK_VENV", Path(os.environ.get("TMPDIR", "/tmp")) / "redis-stack-venv"))
+
+
+@pytest.mark.skipif(not STACK_TOOL.exists() or not (STACK_VENV / "bin" / "python").exists(),
+                    reason="Redis Stack 7.4 is not installed (../shared/tools/redis-stack.sh start installs it)")
+def test_rdb_v12_from_redis_stack_with_search_module_aux_loads(tmp_path: Path) -> None:
+    port = free_port()
+    stack_dir = tmp_path / "stack"
+    subprocess.run([str(STACK_TOOL), "start", str(port), str(stack_dir)], check=True, capture_output=True,
+                   timeout=120)
+    rr = redis.Redis(port=port)
+    try:
+        _fill_with_every_encoding(rr)
+        rr.execute_command("FT.CREATE", "idx", "ON", "HASH", "PREFIX", "1", "h", "SCHEMA", "f1", "TEXT")
+        expected = _redis_contents(rr)
+        rr.save()
+    finally:
+        rr.close()
+        subprocess.run([str(STACK_TOOL), "stop", str(port), str(stack_dir)], capture_output=True, timeout=60)
+    assert (stack_dir / "dump.rdb").read_bytes()[:9] == b"REDIS0012"
+    assert _rdb_contents(stack_dir / "dump.rdb") == expected  # RediSearch's module aux data is skipped
