@@ -231,3 +231,28 @@ def test_other_fsync_policies_round_trip(tmp_path: Path, policy: str) -> None:
         assert r.config_get("appendfsync") == {"appendfsync": policy}
     with redvector(data, *AOF_ONLY) as (_, r):
         assert r.get("k49") == b"49"
+
+
+def test_automatic_rewrite_on_growth(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    args = (*AOF_ONLY, "--auto-aof-rewrite-min-size", "4kb", "--auto-aof-rewrite-percentage", "100")
+    with redvector(data, *args) as (_, r):
+        for i in range(100):
+            r.set("same-key", "x" * 100 + str(i))  # the log grows, the data does not
+        wait_until(lambda: r.info("persistence")["aof_rewrites"] >= 1)
+        wait_until(lambda: r.info("persistence")["aof_rewrite_in_progress"] == 0)
+        assert r.info("persistence")["aof_current_size"] < 4096
+    with redvector(data, *AOF_ONLY) as (_, r):
+        assert r.get("same-key") == b"x" * 100 + b"99"
+
+
+def test_appendfsync_changed_at_run_time(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    with redvector(data, *AOF_ONLY) as (_, r):
+        r.set("a", "1")
+        r.config_set("appendfsync", "always")
+        r.set("b", "2")
+        r.config_set("appendfsync", "no")
+        r.set("c", "3")
+    with redvector(data, *AOF_ONLY) as (_, r):
+        assert r.mget("a", "b", "c") == [b"1", b"2", b"3"]
