@@ -93,6 +93,29 @@ class RdbReader:
         return value
 
     def string(self) -> bytes:
+        # The hot path of loading: plain length-prefixed strings, decoded inline.
+        data = self.data
+        p = self.pos
+        if p < len(data):
+            b = data[p]
+            kind = b >> 6
+            if kind == 0:
+                start = p + 1
+                end = start + (b & 0x3F)
+            elif kind == 1 and p + 1 < len(data):
+                start = p + 2
+                end = start + (((b & 0x3F) << 8) | data[p + 1])
+            elif b == c.LEN_32BIT and p + 5 <= len(data):
+                start = p + 5
+                end = start + _U32_BE(data, p + 1)[0]
+            else:
+                return self._special_string()
+            if end <= len(data):
+                self.pos = end
+                return data[start:end]
+        raise RdbError("unexpected end of file", p)
+
+    def _special_string(self) -> bytes:
         value, special = self.length_or_encoding()
         if not special:
             return self.read(value)
