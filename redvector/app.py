@@ -23,6 +23,9 @@ from redvector.persistence.manager import Persistence, StartupError
 from redvector.protocol.resp.connection import start_resp
 from redvector.server.client import ClientState
 from redvector.server.cron import Cron
+from redvector.server.memory import MemoryManager
+from redvector.server.notifications import KeyspaceNotifier
+from redvector.server.pubsub import pubsub_hub
 from redvector.server.server import Server
 
 log = logging.getLogger("redvector")
@@ -110,6 +113,9 @@ class PersistenceComponent:
                 gc.enable()
         if loaded != "nothing":
             log.info("DB loaded from %s", loaded)
+        memory = server.extensions.get("memory")
+        if memory is not None and getattr(memory, "tracking", False):
+            memory.recount()  # a dump is loaded straight into the databases, past the observers
         self.persistence.on_fatal = _exit_now
         self.persistence.last_save_time = server.stats.last_save_time
         self.persistence.on_saved = self._saved
@@ -177,7 +183,22 @@ def bind_addresses(bind: str) -> list[tuple[str, bool]]:
     return out or [("127.0.0.1", False)]
 
 
-COMPONENTS: list[Callable[[App], Component]] = [PersistenceComponent, RespComponent]
+class KeyspaceServicesComponent:
+    """Pub/sub hub, keyspace notifications and memory accounting/eviction, attached before any listener."""
+
+    def __init__(self, app: App) -> None:
+        server = app.server
+        server.keyspace.add_observer(KeyspaceNotifier(pubsub_hub(server), server.config))
+        MemoryManager(server).attach(app.dispatcher)
+
+    async def start(self) -> None:
+        return None
+
+    async def stop(self) -> None:
+        return None
+
+
+COMPONENTS: list[Callable[[App], Component]] = [KeyspaceServicesComponent, PersistenceComponent, RespComponent]
 
 
 @contextlib.asynccontextmanager

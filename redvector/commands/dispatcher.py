@@ -40,6 +40,8 @@ class Dispatcher:
         # is replayed: expiries were logged as DELs where they happened (Redis does not expire keys
         # while loading either).
         self.clock = time.time
+        # Optional per-command key access hook (db_index, keys): the LRU/LFU clocks of maxmemory policies.
+        self.key_access: Any = None
 
     def execute(self, client: ClientState, argv: list[bytes]) -> Any:
         """Run one command for a client and return its reply value (an error is returned, not raised)."""
@@ -69,7 +71,10 @@ class Dispatcher:
             and self.over_memory_limit()
         ):
             return OutOfMemory()
+        db_index = client.db_index
         reply = self.call(client, spec, argv)
+        if self.key_access is not None:
+            self.key_access(db_index, spec.key_args(argv))
         if server.blocking.ready:
             server.blocking.serve_ready()
         return reply

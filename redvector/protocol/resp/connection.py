@@ -5,9 +5,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import socket
+import time
 from typing import Any, cast
 
 from redvector.commands.dispatcher import Dispatcher
+from redvector.config import parse_memory
 from redvector.errors import ProtocolError, RedVectorError
 from redvector.protocol.resp.encoder import encode
 from redvector.protocol.resp.parser import RequestParser
@@ -37,6 +39,11 @@ class RespConnection(asyncio.Protocol):
         self._timer: asyncio.TimerHandle | None = None
         self._deferred = False
         self._closed = False
+        # While requests are being processed, replies collect here; pushes (pub/sub messages, subscribe
+        # confirmations) go into the same buffer so they keep their place among the replies.
+        self._out: bytearray | None = None
+        # When the pubsub soft output limit was first exceeded (monotonic seconds), or None.
+        self._soft_limit_since: float | None = None
 
     # -- asyncio.Protocol --------------------------------------------------------------------------------
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -89,7 +96,7 @@ class RespConnection(asyncio.Protocol):
     # -- request processing ----------------------------------------------------------------------------
     def _process(self) -> None:
         """Run every complete request in the buffer; stop early when a command blocks."""
-        out = bytearray()
+        out = self._out = bytearray()
         client = self.client
         execute = self.dispatcher.execute
         try:
@@ -106,12 +113,12 @@ class RespConnection(asyncio.Protocol):
                 reply = execute(client, argv)
                 if type(reply) is Blocked:
                     self._write(out)
-                    out = bytearray()
+                    out = self._out = bytearray()
                     self._block(argv, reply)
                     return
                 if type(reply) is Deferred:
                     self._write(out)
-                    out = bytearray()
+                    out = self._out = bytearray()
                     self._defer(reply)
                     return
                 self._emit(reply, out)
@@ -120,6 +127,7 @@ class RespConnection(asyncio.Protocol):
                     self.kill()
                     return
         finally:
+            self._out = None
             if out:
                 self._write(out)
 
@@ -225,14 +233,33 @@ class RespConnection(asyncio.Protocol):
         """Push data (pub/sub) to this client. A subscriber over its output limit is disconnected."""
         if self._closed or self.transport is None:
             return
-        out = bytearray()
-        encode(message, self.client.protocol, out)
-        self._write(out)
+        pending = self._out
+        if pending is not None:
+            encode(message, self.client.protocol, pending)
+        else:
+            out = bytearray()
+            encode(message, self.client.protocol, out)
+            self._write(out)
         if type(message) is Push:
-            limit = _pubsub_hard_limit(self.server)
-            if limit and self.transport.get_write_buffer_size() > limit:
-                log.warning("client %d closed for overcoming of output buffer limits (pubsub)", self.client.id)
-                self.kill()
+            hard, soft, soft_seconds = _pubsub_limits(self.server)
+            queued = self.transport.get_write_buffer_size() + (len(pending) if pending is not None else 0)
+            if hard and queued > hard:
+                self._over_limit()
+            elif soft and queued > soft:
+                now = time.monotonic()
+                if self._soft_limit_since is None:
+                    self._soft_limit_since = now
+                elif now - self._soft_limit_since >= soft_seconds:
+                    self._over_limit()
+            else:
+                self._soft_limit_since = None
+
+    def _over_limit(self) -> None:
+        # Redis: "closed for overcoming of output buffer limits"; nothing queued is kept for it.
+        log.warning("client %d closed for overcoming of output buffer limits (pubsub)", self.client.id)
+        if self.transport is not None and not self._closed:
+            self._closed = True
+            self.transport.abort()
 
     def kill(self) -> None:
         if self.transport is not None and not self._closed:
@@ -244,17 +271,26 @@ class RespConnection(asyncio.Protocol):
             transport.close()
 
 
-def _pubsub_hard_limit(server: Server) -> int:
-    spec = str(server.config["client-output-buffer-limit"]).split()
+def _pubsub_limits(server: Server) -> tuple[int, int, float]:
+    """``client-output-buffer-limit``'s pubsub class: (hard bytes, soft bytes, soft seconds); 0 = none."""
+    text = str(server.config["client-output-buffer-limit"])
+    cached = _LIMITS_CACHE.get(text)
+    if cached is not None:
+        return cached
+    limits = (0, 0, 0.0)
+    spec = text.split()
     for i in range(0, len(spec) - 3, 4):
         if spec[i] == "pubsub":
             try:
-                from redvector.config import parse_memory
-
-                return parse_memory(spec[i + 1])
+                limits = (parse_memory(spec[i + 1]), parse_memory(spec[i + 2]), float(spec[i + 3]))
             except ValueError:
-                return 0
-    return 0
+                pass
+    _LIMITS_CACHE.clear()
+    _LIMITS_CACHE[text] = limits
+    return limits
+
+
+_LIMITS_CACHE: dict[str, tuple[int, int, float]] = {}
 
 
 def _fmt_addr(addr: Any) -> str:
