@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import shutil
 import signal
@@ -11,9 +12,12 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import redis
 
+from redvector.keyspace.types import ZSet
+from redvector.persistence.rdb import load_rdb
 from tests.serverutil import free_port, subprocess_server
 
 REDIS_SERVER = shutil.which("redis-server")
@@ -79,3 +83,56 @@ def wait_until(predicate: object, timeout: float = 10.0) -> None:
             return
         time.sleep(0.05)
     raise AssertionError("condition not reached in time")
+
+
+def redis_contents(r: redis.Redis) -> dict[tuple[int, bytes], tuple[Any, int]]:
+    """Every key of every non-empty db as (value, pexpiretime) read with type-specific commands."""
+    out: dict[tuple[int, bytes], tuple[Any, int]] = {}
+    for db in range(16):
+        r.execute_command("SELECT", db)
+        for key in r.keys("*"):
+            kind = r.type(key)
+            value: Any
+            if kind == b"string":
+                value = r.get(key)
+            elif kind == b"list":
+                value = r.lrange(key, 0, -1)
+            elif kind == b"hash":
+                value = r.hgetall(key)
+            elif kind == b"set":
+                value = r.smembers(key)
+            else:
+                value = [(m, float(s)) for m, s in r.zrange(key, 0, -1, withscores=True)]
+            out[(db, key)] = (value, r.pexpiretime(key))
+    r.execute_command("SELECT", 0)
+    return out
+
+
+def rdb_contents(path: Path) -> dict[tuple[int, bytes], tuple[Any, int]]:
+    out: dict[tuple[int, bytes], tuple[Any, int]] = {}
+
+    def on_entry(db: int, key: bytes, value: Any, expire_at_ms: int | None) -> None:
+        if isinstance(value, ZSet):
+            value = [(m, s) for s, m in value]
+        elif not isinstance(value, (bytes, dict, set)):
+            value = list(value)
+        out[(db, key)] = (value, -1 if expire_at_ms is None else expire_at_ms)
+
+    load_rdb(path.read_bytes(), on_entry)
+    return out
+
+
+def fill_with_every_encoding(r: redis.Redis) -> None:
+    """Small values (listpack/intset) and large ones (quicklist/hashtable/skiplist), LZF strings."""
+    p = r.pipeline(transaction=False)
+    p.set("s", "hello").set("int", 123456).set("neg", -7).set("i64", 1234567890123)
+    p.set("lzf", "abcd" * 5000).set("ttl", "t", px=10_000_000)
+    p.rpush("lsmall", *[1, "x", -2]).rpush("lbig", *[f"item{i}" for i in range(3000)])
+    p.rpush("lplain", "z" * 20000, "a")
+    p.sadd("sint", *[i * 1000 for i in range(5)]).sadd("sstr", *["m1", "m2"])
+    p.sadd("sbig", *[f"member{i}" for i in range(1000)])
+    p.hset("hsmall", mapping={"f1": 1, "f2": "two"}).hset("hbig", mapping={f"f{i}": "v" * 80 for i in range(300)})
+    p.zadd("zsmall", {"a": 1.5, "b": -2}).zadd("zbig", {f"m{i}": i / 7 for i in range(500)})
+    p.zadd("zinf", {"lo": -math.inf, "hi": math.inf})
+    p.execute_command("SELECT", 2).set("db2", "two").execute_command("SELECT", 0)
+    p.execute()

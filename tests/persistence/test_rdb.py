@@ -3,7 +3,6 @@ Debian's redis-server in both directions (skipped with a message when it is not 
 
 from __future__ import annotations
 
-import math
 import os
 import shutil
 import subprocess
@@ -14,9 +13,16 @@ from typing import Any
 import pytest
 import redis
 
-from redvector.keyspace.types import ZSet
-from redvector.persistence.rdb import load_rdb
-from tests.persistence.helpers import REDIS_CHECK_RDB, REDIS_SERVER, redvector, stop, wait_until
+from tests.persistence.helpers import (
+    REDIS_CHECK_RDB,
+    REDIS_SERVER,
+    fill_with_every_encoding,
+    rdb_contents,
+    redis_contents,
+    redvector,
+    stop,
+    wait_until,
+)
 from tests.serverutil import free_port, wait_for_ping
 
 RDB_ONLY = ("--appendonly", "no")
@@ -117,74 +123,21 @@ def _stop_redis(proc: subprocess.Popen[bytes], client: redis.Redis) -> None:
     proc.wait(15)
 
 
-def _redis_contents(r: redis.Redis) -> dict[tuple[int, bytes], tuple[Any, int]]:
-    """Every key of every non-empty db as (value, pexpiretime) read with type-specific commands."""
-    out: dict[tuple[int, bytes], tuple[Any, int]] = {}
-    for db in range(16):
-        r.execute_command("SELECT", db)
-        for key in r.keys("*"):
-            kind = r.type(key)
-            value: Any
-            if kind == b"string":
-                value = r.get(key)
-            elif kind == b"list":
-                value = r.lrange(key, 0, -1)
-            elif kind == b"hash":
-                value = r.hgetall(key)
-            elif kind == b"set":
-                value = r.smembers(key)
-            else:
-                value = [(m, float(s)) for m, s in r.zrange(key, 0, -1, withscores=True)]
-            out[(db, key)] = (value, r.pexpiretime(key))
-    r.execute_command("SELECT", 0)
-    return out
-
-
-def _rdb_contents(path: Path) -> dict[tuple[int, bytes], tuple[Any, int]]:
-    out: dict[tuple[int, bytes], tuple[Any, int]] = {}
-
-    def on_entry(db: int, key: bytes, value: Any, expire_at_ms: int | None) -> None:
-        if isinstance(value, ZSet):
-            value = [(m, s) for s, m in value]
-        elif not isinstance(value, (bytes, dict, set)):
-            value = list(value)
-        out[(db, key)] = (value, -1 if expire_at_ms is None else expire_at_ms)
-
-    load_rdb(path.read_bytes(), on_entry)
-    return out
-
-
-def _fill_with_every_encoding(r: redis.Redis) -> None:
-    """Small values (listpack/intset) and large ones (quicklist/hashtable/skiplist), LZF strings."""
-    p = r.pipeline(transaction=False)
-    p.set("s", "hello").set("int", 123456).set("neg", -7).set("i64", 1234567890123)
-    p.set("lzf", "abcd" * 5000).set("ttl", "t", px=10_000_000)
-    p.rpush("lsmall", *[1, "x", -2]).rpush("lbig", *[f"item{i}" for i in range(3000)])
-    p.rpush("lplain", "z" * 20000, "a")
-    p.sadd("sint", *[i * 1000 for i in range(5)]).sadd("sstr", *["m1", "m2"])
-    p.sadd("sbig", *[f"member{i}" for i in range(1000)])
-    p.hset("hsmall", mapping={"f1": 1, "f2": "two"}).hset("hbig", mapping={f"f{i}": "v" * 80 for i in range(300)})
-    p.zadd("zsmall", {"a": 1.5, "b": -2}).zadd("zbig", {f"m{i}": i / 7 for i in range(500)})
-    p.zadd("zinf", {"lo": -math.inf, "hi": math.inf})
-    p.execute_command("SELECT", 2).set("db2", "two").execute_command("SELECT", 0)
-    p.execute()
-
-
 @needs_redis
 def test_rdb_written_by_redis_loads_into_redvector(tmp_path: Path) -> None:
     redis_dir = tmp_path / "redis"
     redis_dir.mkdir()
     proc, rr = _start_redis(redis_dir)
     try:
-        _fill_with_every_encoding(rr)
+        fill_with_every_encoding(rr)
         assert rr.object("encoding", "lsmall") == b"listpack" or rr.object("encoding", "lsmall") == b"quicklist"
         assert rr.object("encoding", "sint") == b"intset"
         assert rr.object("encoding", "zbig") == b"skiplist"
-        expected = _redis_contents(rr)
+        expected = redis_contents(rr)
         rr.save()
     finally:
         _stop_redis(proc, rr)
-    assert _rdb_contents(redis_dir / "dump.rdb") == expected
+    assert rdb_contents(redis_dir / "dump.rdb") == expected
     data = tmp_path / "data"
     data.mkdir()
     shutil.copy(redis_dir / "dump.rdb", data / "dump.rdb")
@@ -211,8 +164,8 @@ def test_rdb_written_by_redvector_loads_into_redis(tmp_path: Path) -> None:
     redis_dir.mkdir()
     proc, rr = _start_redis(redis_dir)
     try:
-        _fill_with_every_encoding(rr)
-        expected = _redis_contents(rr)
+        fill_with_every_encoding(rr)
+        expected = redis_contents(rr)
         rr.save()
     finally:
         _stop_redis(proc, rr)
@@ -231,7 +184,7 @@ def test_rdb_written_by_redvector_loads_into_redis(tmp_path: Path) -> None:
     shutil.copy(data / "dump.rdb", back_dir / "dump.rdb")
     proc, rr = _start_redis(back_dir)
     try:
-        assert _redis_contents(rr) == expected
+        assert redis_contents(rr) == expected
     finally:
         _stop_redis(proc, rr)
 
@@ -251,12 +204,12 @@ def test_rdb_v12_from_redis_stack_with_search_module_aux_loads(tmp_path: Path) -
                    timeout=120)
     rr = redis.Redis(port=port)
     try:
-        _fill_with_every_encoding(rr)
+        fill_with_every_encoding(rr)
         rr.execute_command("FT.CREATE", "idx", "ON", "HASH", "PREFIX", "1", "h", "SCHEMA", "f1", "TEXT")
-        expected = _redis_contents(rr)
+        expected = redis_contents(rr)
         rr.save()
     finally:
         rr.close()
         subprocess.run([str(STACK_TOOL), "stop", str(port), str(stack_dir)], capture_output=True, timeout=60)
     assert (stack_dir / "dump.rdb").read_bytes()[:9] == b"REDIS0012"
-    assert _rdb_contents(stack_dir / "dump.rdb") == expected  # RediSearch's module aux data is skipped
+    assert rdb_contents(stack_dir / "dump.rdb") == expected  # RediSearch's module aux data is skipped
