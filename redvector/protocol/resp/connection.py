@@ -101,15 +101,15 @@ class RespConnection(asyncio.Protocol):
         out = bytearray()
         client = self.client
         execute = self.dispatcher.execute
+        next_request = self.parser.next
         server = self.server
+        argv = self._paused_argv
+        self._paused_argv = None
         try:
             while not self._closed:
-                argv = self._paused_argv
-                if argv is not None:
-                    self._paused_argv = None
-                else:
+                if argv is None:
                     try:
-                        argv = self.parser.next()
+                        argv = next_request()
                     except ProtocolError as exc:
                         encode(exc, client.protocol, out)
                         self._write(out)
@@ -121,21 +121,24 @@ class RespConnection(asyncio.Protocol):
                     self._wait_for_unpause(argv)
                     return
                 reply = execute(client, argv)
-                if type(reply) is Blocked:
+                kind = type(reply)
+                if kind is Blocked or kind is Deferred:
                     self._write(out)
                     out = bytearray()
-                    self._block(argv, reply)
+                    if kind is Blocked:
+                        self._block(argv, reply)
+                    else:
+                        self._defer(reply)
                     return
-                if type(reply) is Deferred:
-                    self._write(out)
-                    out = bytearray()
-                    self._defer(reply)
-                    return
-                self._emit(reply, out)
+                if client.reply_mode == "on" and reply is not NO_REPLY:
+                    encode(reply, client.protocol, out)
+                else:
+                    self._emit(reply, out)
                 if client.closing:
                     self._write(out)
                     self.kill()
                     return
+                argv = None
         finally:
             if out:
                 self._write(out)

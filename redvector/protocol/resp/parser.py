@@ -24,13 +24,20 @@ class RequestParser:
     with ``*`` (as in Redis's processInlineBuffer).
     """
 
-    __slots__ = ("_inline", "_last", "_max_bulk", "_reader")
+    __slots__ = ("_big_bulk", "_big_multibulk", "_inline", "_last", "_max_bulk", "_reader", "_tail")
 
     def __init__(self, max_bulk_len: int = 512 * 1024 * 1024) -> None:
         self._reader = hiredis.Reader()
         self._max_bulk = max_bulk_len
         self._inline = bytearray()  # bytes waiting to be examined for inline requests
         self._last = b""  # the last chunk fed to hiredis, checked for oversized headers
+        self._tail = b""  # the end of the chunk before it, for a header split between two reads
+        # Headers that could exceed the limits: a negative length, or as many digits as the bulk limit
+        # (multibulk counts above 1024*1024*1024 have 10 digits). Patterns that start with a literal let
+        # the regex engine skip ahead quickly; the precise check (check_header) runs only on a hit.
+        digits = len(str(max_bulk_len))
+        self._big_bulk = re.compile(rb"\$(?:-|\d{%d})" % digits)
+        self._big_multibulk = re.compile(rb"\*(?:-|\d{10})")
 
     def feed(self, data: bytes) -> None:
         if self._inline or (not self._reader.has_data() and data[:1] != b"*"):
@@ -44,6 +51,46 @@ class RequestParser:
 
     def next(self) -> list[bytes] | None:
         """The next complete request, or None when more bytes are needed."""
+        if self._inline:
+            return self._next_slow(None)
+        try:
+            request = self._reader.gets()
+        except hiredis.ProtocolError as exc:
+            raise ProtocolError(_redis_message(str(exc)))
+        if type(request) is list and request:  # the hot path: one complete multibulk request
+            for arg in request:
+                if type(arg) is not bytes:
+                    raise ProtocolError(f"expected '$', got '{_first_char(arg)}'")
+            return request
+        if request is False:
+            self._check_partial()
+            return None
+        return self._next_slow(request)
+
+    def _check_partial(self) -> None:
+        """After the last complete request: refuse an oversized header of the one still arriving.
+
+        Only a request left incomplete can still be refused before its payload is buffered, so the
+        chunks that end on a request boundary (pipelined small commands) are not searched at all.
+        """
+        last = self._last
+        if not last:
+            return
+        self._last = b""
+        if self._reader.has_data():
+            probe = self._tail + last
+            if self._big_bulk.search(probe) is not None or self._big_multibulk.search(probe) is not None:
+                self.check_header(probe)
+            self._tail = last[-24:]
+        else:
+            self._tail = b""
+
+    def _next_slow(self, request: object) -> list[bytes] | None:
+        """Inline requests, empty multibulks and malformed requests (the rare paths)."""
+        if request is not None:
+            if type(request) is not list:
+                raise ProtocolError(f"expected '*', got '{_first_char(request)}'")
+            # "*0" and "*-1" are ignored by Redis: look at what follows.
         while True:
             if self._inline:
                 if self._reader.has_data():
@@ -65,14 +112,12 @@ class RequestParser:
             except hiredis.ProtocolError as exc:
                 raise ProtocolError(_redis_message(str(exc)))
             if request is False:
-                if self._last:
-                    self.check_header(self._last)
-                    self._last = b""
+                self._check_partial()
                 return None
             if type(request) is not list:
                 raise ProtocolError(f"expected '*', got '{_first_char(request)}'")
             if not request:
-                continue  # "*0" and "*-1" are ignored by Redis
+                continue
             for arg in request:
                 if type(arg) is not bytes:
                     raise ProtocolError(f"expected '$', got '{_first_char(arg)}'")
