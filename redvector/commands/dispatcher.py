@@ -10,7 +10,7 @@ import time
 from typing import Any
 
 from redvector.commands.context import CommandContext
-from redvector.commands.spec import CommandSpec, CommandTable
+from redvector.commands.spec import CommandSpec, CommandTable, Flag
 from redvector.errors import (
     CodedError,
     ExecAbort,
@@ -38,6 +38,12 @@ class Dispatcher:
         self._calls = server.stats.command_calls  # INFO commandstats (CONFIG RESETSTAT clears it in place)
         # Optional OOM guard (maxmemory); returns True when writes that need memory must be refused.
         self.over_memory_limit: Any = None
+        # The command clock (seconds). AOF replay freezes it at 0 so that no key expires while the log
+        # is replayed: expiries were logged as DELs where they happened (Redis does not expire keys
+        # while loading either).
+        self.clock = time.time
+        # Optional per-command key access hook (db_index, keys): the LRU/LFU clocks of maxmemory policies.
+        self.key_access: Any = None
 
     def execute(self, client: ClientState, argv: list[bytes]) -> Any:
         """Run one command for a client and return its reply value (an error is returned, not raised)."""
@@ -71,7 +77,7 @@ class Dispatcher:
             return OutOfMemory()
         # call(), inlined: one Python frame less on every command.
         keyspace = server.keyspace
-        ctx = CommandContext(server, client, time.time_ns() // 1_000_000, self)
+        ctx = CommandContext(server, client, int(self.clock() * 1000), self)
         dirty = keyspace.dirty
         db_index = client.db_index
         server.stats.total_commands += 1
@@ -81,8 +87,10 @@ class Dispatcher:
             reply = spec.handler(ctx, argv)
         except Exception as exc:
             reply = self._failed(spec, exc)
-        if keyspace.dirty != dirty and server.propagate_sinks:
+        if keyspace.dirty != dirty and server.propagate_sinks and not spec.flags & Flag.READONLY:
             self._propagate(db_index, argv, ctx)
+        if self.key_access is not None:
+            self.key_access(db_index, spec.key_args(argv))
         if server.blocking.ready:
             server.blocking.serve_ready()
         return reply
@@ -91,7 +99,7 @@ class Dispatcher:
         """Run the handler; propagate the effect if the keyspace changed (Redis's call())."""
         server = self.server
         keyspace = server.keyspace
-        ctx = CommandContext(server, client, time.time_ns() // 1_000_000, self)
+        ctx = CommandContext(server, client, int(self.clock() * 1000), self)
         dirty = keyspace.dirty
         db_index = client.db_index
         server.stats.total_commands += 1
@@ -101,7 +109,8 @@ class Dispatcher:
             reply = spec.handler(ctx, argv)
         except Exception as exc:
             reply = self._failed(spec, exc)
-        if keyspace.dirty != dirty and server.propagate_sinks:
+        # A read whose only effect was a lazy expiry is not logged (the expiry was, as DEL).
+        if keyspace.dirty != dirty and server.propagate_sinks and not spec.flags & Flag.READONLY:
             self._propagate(db_index, argv, ctx)
         return reply
 
@@ -163,11 +172,25 @@ class Dispatcher:
         if watch_failed:
             return NULL_ARRAY
         replies: list[Any] = []
-        for spec, argv in multi.queue:
-            reply = self.call(client, spec, argv)
-            if type(reply) is Blocked:  # inside MULTI a blocking command never blocks
-                reply = reply.timeout_reply
-            elif type(reply) is Deferred:  # nor does a deferred read leave the transaction
-                reply = self.resolve(reply)
-            replies.append(reply)
+        server = self.server
+        # The transaction's writes are collected and propagated as one MULTI ... EXEC block, so the
+        # AOF replays them atomically (Redis wraps them the same way when there is more than one).
+        sinks = server.propagate_sinks
+        logged: list[tuple[int, list[bytes]]] = []
+        if sinks:
+            server.propagate_sinks = [lambda db_index, argv: logged.append((db_index, argv))]
+        try:
+            for spec, argv in multi.queue:
+                reply = self.call(client, spec, argv)
+                if type(reply) is Blocked:  # inside MULTI a blocking command never blocks
+                    reply = reply.timeout_reply
+                elif type(reply) is Deferred:  # nor does a deferred read leave the transaction
+                    reply = self.resolve(reply)
+                replies.append(reply)
+        finally:
+            server.propagate_sinks = sinks
+        if len(logged) > 1:
+            logged = [(logged[0][0], [b"MULTI"]), *logged, (logged[-1][0], [b"EXEC"])]
+        for db_index, argv in logged:
+            server.propagate(db_index, argv)
         return replies

@@ -10,6 +10,7 @@ from typing import Any, cast
 
 from redvector.commands.dispatcher import Dispatcher
 from redvector.commands.spec import Flag
+from redvector.config import parse_memory
 from redvector.errors import CodedError, ProtocolError, RedVectorError
 from redvector.protocol.resp.encoder import encode
 from redvector.protocol.resp.parser import RequestParser
@@ -39,6 +40,11 @@ class RespConnection(asyncio.Protocol):
         self._timer: asyncio.TimerHandle | None = None
         self._deferred = False
         self._closed = False
+        # While requests are being processed, replies collect here; pushes (pub/sub messages, subscribe
+        # confirmations) go into the same buffer so they keep their place among the replies.
+        self._out: bytearray | None = None
+        # When the pubsub soft output limit was first exceeded (monotonic seconds), or None.
+        self._soft_limit_since: float | None = None
         self._blocked_timeout_reply: Any = None
         # CLIENT PAUSE: the request held back until the pause ends, and the timer that retries it.
         self._paused_argv: list[bytes] | None = None
@@ -98,7 +104,7 @@ class RespConnection(asyncio.Protocol):
     # -- request processing ----------------------------------------------------------------------------
     def _process(self) -> None:
         """Run every complete request in the buffer; stop early when a command blocks."""
-        out = bytearray()
+        out = self._out = bytearray()
         client = self.client
         execute = self.dispatcher.execute
         next_request = self.parser.next
@@ -124,7 +130,7 @@ class RespConnection(asyncio.Protocol):
                 kind = type(reply)
                 if kind is Blocked or kind is Deferred:
                     self._write(out)
-                    out = bytearray()
+                    out = self._out = bytearray()
                     if kind is Blocked:
                         self._block(argv, reply)
                     else:
@@ -140,6 +146,7 @@ class RespConnection(asyncio.Protocol):
                     return
                 argv = None
         finally:
+            self._out = None
             if out:
                 self._write(out)
 
@@ -157,6 +164,9 @@ class RespConnection(asyncio.Protocol):
     def _write(self, out: bytearray) -> None:
         if out and self.transport is not None and not self._closed:
             self.server.stats.net_output_bytes += len(out)
+            gate = self.server.reply_gate
+            if gate is not None and gate(self._write_now, bytes(out)):
+                return  # sent once the AOF fsync covering these commands is done
             self.transport.write(out)
 
     # -- CLIENT PAUSE ----------------------------------------------------------------------------------
@@ -197,6 +207,11 @@ class RespConnection(asyncio.Protocol):
         self._end_pause_wait()
         if not self._closed and self._paused_argv is not None:
             asyncio.get_running_loop().call_soon(self._process)
+
+    def _write_now(self, data: bytes) -> None:
+        transport = self.transport
+        if transport is not None and not transport.is_closing():
+            transport.write(data)
 
     # -- blocking commands -----------------------------------------------------------------------------
     def _block(self, argv: list[bytes], blocked: Blocked) -> None:
@@ -287,32 +302,64 @@ class RespConnection(asyncio.Protocol):
         """Push data (pub/sub) to this client. A subscriber over its output limit is disconnected."""
         if self._closed or self.transport is None:
             return
-        out = bytearray()
-        encode(message, self.client.protocol, out)
-        self._write(out)
+        pending = self._out
+        if pending is not None:
+            encode(message, self.client.protocol, pending)
+        else:
+            out = bytearray()
+            encode(message, self.client.protocol, out)
+            self._write(out)
         if type(message) is Push:
-            limit = _pubsub_hard_limit(self.server)
-            if limit and self.transport.get_write_buffer_size() > limit:
-                log.warning("client %d closed for overcoming of output buffer limits (pubsub)", self.client.id)
-                self.kill()
+            hard, soft, soft_seconds = _pubsub_limits(self.server)
+            queued = self.transport.get_write_buffer_size() + (len(pending) if pending is not None else 0)
+            if hard and queued > hard:
+                self._over_limit()
+            elif soft and queued > soft:
+                now = time.monotonic()
+                if self._soft_limit_since is None:
+                    self._soft_limit_since = now
+                elif now - self._soft_limit_since >= soft_seconds:
+                    self._over_limit()
+            else:
+                self._soft_limit_since = None
+
+    def _over_limit(self) -> None:
+        # Redis: "closed for overcoming of output buffer limits"; nothing queued is kept for it.
+        log.warning("client %d closed for overcoming of output buffer limits (pubsub)", self.client.id)
+        if self.transport is not None and not self._closed:
+            self._closed = True
+            self.transport.abort()
 
     def kill(self) -> None:
         if self.transport is not None and not self._closed:
             self._closed = True
-            self.transport.close()
+            gate = self.server.reply_gate
+            transport = self.transport
+            if gate is not None and gate(lambda _data: transport.close(), b""):
+                return  # closed after the held replies (e.g. QUIT's +OK) went out
+            transport.close()
 
 
-def _pubsub_hard_limit(server: Server) -> int:
-    spec = str(server.config["client-output-buffer-limit"]).split()
+def _pubsub_limits(server: Server) -> tuple[int, int, float]:
+    """``client-output-buffer-limit``'s pubsub class: (hard bytes, soft bytes, soft seconds); 0 = none."""
+    text = str(server.config["client-output-buffer-limit"])
+    cached = _LIMITS_CACHE.get(text)
+    if cached is not None:
+        return cached
+    limits = (0, 0, 0.0)
+    spec = text.split()
     for i in range(0, len(spec) - 3, 4):
         if spec[i] == "pubsub":
             try:
-                from redvector.config import parse_memory
-
-                return parse_memory(spec[i + 1])
+                limits = (parse_memory(spec[i + 1]), parse_memory(spec[i + 2]), float(spec[i + 3]))
             except ValueError:
-                return 0
-    return 0
+                pass
+    _LIMITS_CACHE.clear()
+    _LIMITS_CACHE[text] = limits
+    return limits
+
+
+_LIMITS_CACHE: dict[str, tuple[int, int, float]] = {}
 
 
 def _fmt_addr(addr: Any) -> str:

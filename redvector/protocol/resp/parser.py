@@ -24,7 +24,7 @@ class RequestParser:
     with ``*`` (as in Redis's processInlineBuffer).
     """
 
-    __slots__ = ("_big_bulk", "_big_multibulk", "_inline", "_last", "_max_bulk", "_reader", "_tail")
+    __slots__ = ("_big_bulk", "_big_multibulk", "_inline", "_last", "_max_bulk", "_partial", "_reader", "_tail")
 
     def __init__(self, max_bulk_len: int = 512 * 1024 * 1024) -> None:
         self._reader = hiredis.Reader()
@@ -38,9 +38,12 @@ class RequestParser:
         digits = len(str(max_bulk_len))
         self._big_bulk = re.compile(rb"\$(?:-|\d{%d})" % digits)
         self._big_multibulk = re.compile(rb"\*(?:-|\d{10})")
+        # hiredis holds a request in progress: has_data() cannot tell, because hiredis moves the parsed
+        # parts of an incomplete request out of its buffer (a chunk starting "$2" is then not inline).
+        self._partial = False
 
     def feed(self, data: bytes) -> None:
-        if self._inline or (not self._reader.has_data() and data[:1] != b"*"):
+        if self._inline or (not self._partial and not self._reader.has_data() and data[:1] != b"*"):
             self._inline += data
             return
         self._feed_reader(data)
@@ -48,6 +51,7 @@ class RequestParser:
     def _feed_reader(self, data: bytes) -> None:
         self._reader.feed(data)
         self._last = data
+        self._partial = True
 
     def next(self) -> list[bytes] | None:
         """The next complete request, or None when more bytes are needed."""
@@ -58,6 +62,8 @@ class RequestParser:
         except hiredis.ProtocolError as exc:
             raise ProtocolError(_redis_message(str(exc)))
         if type(request) is list and request:  # the hot path: one complete multibulk request
+            # A whole request came out: anything left is unparsed bytes, which has_data() sees.
+            self._partial = self._reader.has_data()
             for arg in request:
                 if type(arg) is not bytes:
                     raise ProtocolError(f"expected '$', got '{_first_char(arg)}'")
@@ -77,7 +83,7 @@ class RequestParser:
         if not last:
             return
         self._last = b""
-        if self._reader.has_data():
+        if self._partial:
             probe = self._tail + last
             if self._big_bulk.search(probe) is not None or self._big_multibulk.search(probe) is not None:
                 self.check_header(probe)
@@ -88,12 +94,13 @@ class RequestParser:
     def _next_slow(self, request: object) -> list[bytes] | None:
         """Inline requests, empty multibulks and malformed requests (the rare paths)."""
         if request is not None:
+            self._partial = self._reader.has_data()
             if type(request) is not list:
                 raise ProtocolError(f"expected '*', got '{_first_char(request)}'")
             # "*0" and "*-1" are ignored by Redis: look at what follows.
         while True:
             if self._inline:
-                if self._reader.has_data():
+                if self._partial or self._reader.has_data():
                     # finish the RESP request in progress before looking at inline bytes
                     self._feed_reader(bytes(self._inline))
                     self._inline.clear()
@@ -111,6 +118,9 @@ class RequestParser:
                 request = self._reader.gets()
             except hiredis.ProtocolError as exc:
                 raise ProtocolError(_redis_message(str(exc)))
+            if request is not False:
+                # A whole request came out: anything left is unparsed bytes, which has_data() sees.
+                self._partial = self._reader.has_data()
             if request is False:
                 self._check_partial()
                 return None
