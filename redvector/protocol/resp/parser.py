@@ -15,6 +15,7 @@ from redvector.errors import ProtocolError
 INLINE_MAX = 64 * 1024  # PROTO_INLINE_MAX_SIZE
 _BIG_BULK = re.compile(rb"(?:^|\n)\$(-?\d+)\r")
 _MULTIBULK = re.compile(rb"(?:^|\n)\*(-?\d+)\r")
+_NOTHING = object()  # no request taken from hiredis yet
 
 
 class RequestParser:
@@ -56,7 +57,7 @@ class RequestParser:
     def next(self) -> list[bytes] | None:
         """The next complete request, or None when more bytes are needed."""
         if self._inline:
-            return self._next_slow(None)
+            return self._next_slow(_NOTHING)
         try:
             request = self._reader.gets()
         except hiredis.ProtocolError as exc:
@@ -93,11 +94,11 @@ class RequestParser:
 
     def _next_slow(self, request: object) -> list[bytes] | None:
         """Inline requests, empty multibulks and malformed requests (the rare paths)."""
-        if request is not None:
+        if request is not _NOTHING:
             self._partial = self._reader.has_data()
-            if type(request) is not list:
+            if request is not None and type(request) is not list:
                 raise ProtocolError(f"expected '*', got '{_first_char(request)}'")
-            # "*0" and "*-1" are ignored by Redis: look at what follows.
+            # "*0" (an empty list) and "*-1" (None) are ignored by Redis: look at what follows.
         while True:
             if self._inline:
                 if self._partial or self._reader.has_data():
@@ -124,6 +125,8 @@ class RequestParser:
             if request is False:
                 self._check_partial()
                 return None
+            if request is None:
+                continue  # "*-1"
             if type(request) is not list:
                 raise ProtocolError(f"expected '*', got '{_first_char(request)}'")
             if not request:
