@@ -146,18 +146,25 @@ def redis_benchmark(port: int, cpu: str | None, test: str, requests: int, client
     raise RuntimeError(f"no result for {test} in: {out!r}")
 
 
-def load_keys(server: Server, count: int, batch: int = 1000) -> float:
-    """SET count small string keys (key:NNNNNNN -> value-NNNN) with pipelined MSETs; returns seconds."""
+def load_keys(server: Server, count: int, kind: str = "strings", batch: int = 1000) -> float:
+    """Load count small keys: strings (key:NNNNNNN -> value-NNNN, pipelined MSETs) or hashes (one HSET
+    of two fields per key, pipelined); returns seconds."""
     start = time.perf_counter()
-    with socket.create_connection(("127.0.0.1", server.port), timeout=120) as s:
+    with socket.create_connection(("127.0.0.1", server.port), timeout=300) as s:
         pending = 0
         for base in range(0, count, batch):
-            argv = [b"MSET"]
-            for i in range(base, min(base + batch, count)):
-                argv += [b"key:%07d" % i, b"value-%d" % (i % 10000)]
-            s.sendall(encode_command(argv))
-            pending += 1
-            if pending >= 32:
+            end = min(base + batch, count)
+            if kind == "strings":
+                argv = [b"MSET"]
+                for i in range(base, end):
+                    argv += [b"key:%07d" % i, b"value-%d" % (i % 10000)]
+                s.sendall(encode_command(argv))
+                pending += 1
+            else:
+                s.sendall(b"".join(encode_command([b"HSET", b"hkey:%07d" % i, b"f1", b"%d" % i, b"f2", b"v"])
+                                   for i in range(base, end)))
+                pending += end - base
+            if pending >= 32 * (1 if kind == "strings" else batch):
                 _drain(s, pending)
                 pending = 0
         _drain(s, pending)
@@ -165,10 +172,11 @@ def load_keys(server: Server, count: int, batch: int = 1000) -> float:
 
 
 def _drain(s: socket.socket, replies: int) -> None:
-    s.settimeout(120)
-    data = b""
-    while data.count(b"\r\n") < replies:
-        data += s.recv(65536)
+    """Read ``replies`` one-line replies (+OK or :N)."""
+    s.settimeout(300)
+    seen = 0
+    while seen < replies:
+        seen += s.recv(1 << 20).count(b"\r\n")
 
 
 def throughput(args: argparse.Namespace) -> None:
@@ -204,25 +212,37 @@ def memory(args: argparse.Namespace) -> None:
 
 
 def latency(args: argparse.Namespace) -> None:
-    print(f"\n== Latency: GET/SET -c {args.clients} -P 1 with {args.keys:,} keys loaded while a second "
-          f"client keeps writing (SET -P 16 over the same keys)")
+    with start_server("redvector", args.server_cpu, []) as probe:
+        kind = "hashes" if probe.has_command("hset") and args.latency_values == "hashes" else "strings"
+    print(f"\n== Latency: GET/SET -c {args.clients} -P 1 with {args.keys:,} {kind} loaded while a second "
+          f"client keeps creating keys (2 clients, -P 1)")
     print(f"{'server':<28}{'test':<6}{'ops/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'max ms':>9}")
     variants = [("redis", [])] + [(f"redvector gc={mode}", ["--gc-mode", mode]) for mode in args.gc_modes]
     for label, extra in variants:
         name = "redis" if label == "redis" else "redvector"
         with start_server(name, args.server_cpu, extra) as srv:
-            load_keys(srv, args.keys)
+            load_keys(srv, args.keys, kind)
+            # The writer creates new keys of the loaded kind all along (new containers are what the
+            # cyclic collector has to track), over a key range ten times the loaded one.
+            write = ["HSET", "wkey:__rand_int__", "f", "v"] if kind == "hashes" else ["SET", "wkey:__rand_int__", "v"]
             writer = subprocess.Popen(
-                [*pin(args.client_cpu), "redis-benchmark", "-p", str(srv.port), "-c", "4", "-n", "100000000",
-                 "-P", "16", "-t", "set", "-r", str(args.keys), "-q"],
+                [*pin(args.client_cpu), "redis-benchmark", "-p", str(srv.port), "-c", "2", "-n", "100000000",
+                 "-P", "1", "-r", str(10 * args.keys), "-q", *write],
                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             try:
-                time.sleep(0.5)
+                time.sleep(1.5)  # past the first second: gc-mode tuned has frozen the loaded data
+                srv.call(b"CONFIG", b"RESETSTAT")  # RedVector: gc pauses counted from here
                 for test in ("get", "set"):
                     res = redis_benchmark(srv.port, args.client_cpu, test, args.latency_requests, args.clients, 1,
                                           keyspace=args.keys)
                     print(f"{label:<28}{test.upper():<6}{res['rps']:>10,.0f}{res['p50_latency_ms']:>9.3f}"
                           f"{res['p99_latency_ms']:>9.3f}{res['max_latency_ms']:>9.3f}", flush=True)
+                if name == "redvector":
+                    info = dict(line.split(":", 1) for line in srv.call(b"INFO", b"memory").decode().split("\r\n")
+                                if ":" in line)
+                    print(f"{'':<28}gc: {info.get('gc_collections')} collections, max pause "
+                          f"{info.get('gc_pause_max_ms')} ms, total {info.get('gc_pause_total_ms')} ms, "
+                          f"{info.get('gc_frozen_objects')} objects frozen", flush=True)
             finally:
                 writer.terminate()
                 writer.wait()
@@ -236,6 +256,8 @@ def main() -> int:
     parser.add_argument("--pipelines", type=int, nargs="+", default=[1, 16])
     parser.add_argument("--tests", nargs="+", default=list(TESTS), choices=list(TESTS))
     parser.add_argument("--keys", type=int, default=None, help="keys for the memory and latency phases")
+    parser.add_argument("--latency-values", choices=["strings", "hashes"], default="hashes",
+                        help="what the latency phase loads (hashes are GC-tracked containers)")
     parser.add_argument("--gc-modes", nargs="+", default=["default", "tuned"],
                         help="RedVector gc-mode values compared in the latency phase")
     parser.add_argument("--server-cpu", default=None, help="cpu for the servers (default: 0)")
@@ -251,7 +273,7 @@ def main() -> int:
     if cpus >= 2:
         args.server_cpu = args.server_cpu or "0"
         args.client_cpu = args.client_cpu or "1"
-    args.requests = args.requests or (100_000 if args.quick else 1_000_000)
+    args.requests = args.requests or (100_000 if args.quick else 300_000)
     args.keys = args.keys or (200_000 if args.quick else 1_000_000)
     args.latency_requests = 50_000 if args.quick else 200_000
     print(f"RedVector KV benchmark ({'quick' if args.quick else 'full'}), {cpus} cpus, "

@@ -80,6 +80,9 @@ def config(ctx: CommandContext, argv: list[bytes]) -> Any:
         stats.command_errors.clear()
         stats.command_usec.clear()
         stats.error_codes.clear()
+        gc_reset = ctx.server.extensions.get("gc_reset")
+        if gc_reset is not None:
+            gc_reset()
         return OK
     if sub == b"REWRITE":
         cfg.rewrite()
