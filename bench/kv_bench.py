@@ -93,15 +93,29 @@ def encode_command(argv: list[bytes]) -> bytes:
 
 
 def read_reply(s: socket.socket) -> bytes:
-    s.settimeout(2)
+    """One reply: a bulk/verbatim string read to its declared length, anything else to its first line."""
+    s.settimeout(30)
     data = b""
-    try:
-        while chunk := s.recv(65536):
+    while b"\r\n" not in data:
+        chunk = s.recv(65536)
+        if not chunk:
+            return data
+        data += chunk
+    if data[:1] in (b"$", b"="):
+        size = int(data[1 : data.index(b"\r\n")])
+        need = data.index(b"\r\n") + 2 + max(size, 0) + 2
+        while len(data) < need:
+            chunk = s.recv(65536)
+            if not chunk:
+                break
             data += chunk
-            if data.endswith(b"\r\n"):
-                s.settimeout(0.05)
-    except TimeoutError:
-        pass
+    elif data[:1] == b"*":
+        s.settimeout(0.2)  # arrays: short replies (COMMAND INFO), read what arrives
+        try:
+            while chunk := s.recv(65536):
+                data += chunk
+        except TimeoutError:
+            pass
     return data
 
 
