@@ -35,7 +35,10 @@ class Dispatcher:
         self.server = server
         self.table = table
         self._by_wire = table._fast  # name as sent (upper or lower case) -> spec
-        self._calls = server.stats.command_calls  # INFO commandstats (CONFIG RESETSTAT clears it in place)
+        # INFO commandstats: every command counted from 0 (CONFIG RESETSTAT zeroes it in place).
+        self._calls = server.stats.command_calls
+        for spec in table:
+            self._calls.setdefault(spec.name, 0)
         # Optional OOM guard (maxmemory); returns True when writes that need memory must be refused.
         self.over_memory_limit: Any = None
         # The command clock (seconds). AOF replay freezes it at 0 so that no key expires while the log

@@ -175,7 +175,7 @@ def _commandstats(ctx: CommandContext) -> list[tuple[str, Any]]:
     return [
         (f"cmdstat_{name.lower()}", f"calls={calls},usec=0,usec_per_call=0.00,rejected_calls=0,"
                                     f"failed_calls={st.command_errors.get(name, 0)}")
-        for name, calls in sorted(st.command_calls.items())
+        for name, calls in sorted(st.command_calls.items()) if calls
     ]
 
 

@@ -14,7 +14,7 @@ from redvector.config import parse_memory
 from redvector.errors import CodedError, ProtocolError, RedVectorError
 from redvector.protocol.resp.encoder import encode
 from redvector.protocol.resp.parser import RequestParser
-from redvector.replies import NO_REPLY, Blocked, Deferred, Push
+from redvector.replies import NO_REPLY, OK, Blocked, Deferred, Push
 from redvector.server.blocking import Waiter
 from redvector.server.client import ClientState
 from redvector.server.server import Server
@@ -136,8 +136,14 @@ class RespConnection(asyncio.Protocol):
                     else:
                         self._defer(reply)
                     return
-                if client.reply_mode == "on" and reply is not NO_REPLY:
-                    encode(reply, client.protocol, out)
+                if client.reply_mode == "on":
+                    # The two commonest replies inline (GET's bulk string, SET's +OK); encode() for the rest.
+                    if kind is bytes:
+                        out += b"$%d\r\n%b\r\n" % (len(reply), reply)
+                    elif reply is OK:
+                        out += b"+OK\r\n"
+                    elif reply is not NO_REPLY:
+                        encode(reply, client.protocol, out)
                 else:
                     self._emit(reply, out)
                 if client.closing:
