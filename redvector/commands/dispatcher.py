@@ -36,7 +36,8 @@ class Dispatcher:
         self.table = table
         # Optional OOM guard (maxmemory); returns True when writes that need memory must be refused.
         self.over_memory_limit: Any = None
-        # Optional per-command key access hook (db_index, keys): the LRU/LFU clocks of maxmemory policies.
+        # Optional per-command key access hook (client, db_index, spec, argv), called after the command:
+        # the LRU/LFU clocks of maxmemory policies.
         self.key_access: Any = None
 
     def execute(self, client: ClientState, argv: list[bytes]) -> Any:
@@ -70,7 +71,7 @@ class Dispatcher:
         db_index = client.db_index
         reply = self.call(client, spec, argv)
         if self.key_access is not None:
-            self.key_access(db_index, spec.key_args(argv))
+            self.key_access(client, db_index, spec, argv)
         if server.blocking.ready:
             server.blocking.serve_ready()
         return reply

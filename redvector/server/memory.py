@@ -28,6 +28,7 @@ from typing import Any
 
 from redvector.keyspace.database import Database
 from redvector.keyspace.types import ZSet
+from redvector.server.client import ClientState
 from redvector.server.server import Server
 
 # Calibrated per-object costs in bytes (CPython 3.11, 64-bit; see bench/memory_bench.py).
@@ -46,6 +47,7 @@ ACCESS_ENTRY = 80  # an LRU/LFU clock entry
 SAMPLE = 8
 
 LFU_INIT = 5
+NO_TOUCH_COMMANDS = frozenset({"OBJECT"})
 
 
 def alloc(n: int) -> int:
@@ -204,8 +206,17 @@ class MemoryManager:
     def _now_ms(self) -> int:
         return int((time.monotonic() - self._started) * 1000)
 
-    def key_access(self, db_index: int, keys: list[bytes]) -> None:
-        """After a command: refresh the clocks of the keys it named (only existing keys are recorded)."""
+    def key_access(self, client: ClientState, db_index: int, spec: Any, argv: list[bytes]) -> None:
+        """After a command: refresh the clocks of the keys it named (only existing keys are recorded).
+
+        As Redis's LOOKUP_NOTOUCH: OBJECT never touches, nor does a CLIENT NO-TOUCH client (but TOUCH does).
+        """
+        name = spec.name
+        if name in NO_TOUCH_COMMANDS or (client.no_touch and name != "TOUCH"):
+            return
+        self.touch_keys(db_index, spec.key_args(argv))
+
+    def touch_keys(self, db_index: int, keys: list[bytes]) -> None:
         data = self.keyspace.databases[db_index].data
         clocks = self.access[db_index]
         if self.policy.endswith("-lru"):
@@ -222,6 +233,23 @@ class MemoryManager:
                     word = clocks.get(key)
                     counter = LFU_INIT if word is None else self._lfu_decayed(word, minutes, decay)
                     clocks[key] = (minutes << 8) | _lfu_incr(counter, log_factor)
+
+    # -- OBJECT IDLETIME / FREQ (commands/objects.py) ----------------------------------------------------------
+    def idle_ms(self, db_index: int, key: bytes, now_ms: int) -> int | None:
+        """Milliseconds since the key was last named by a command (LRU policies only; None: untracked)."""
+        if not self.policy.endswith("-lru"):
+            return None
+        clock = self.access[db_index].get(key)
+        return None if clock is None else self._now_ms() - clock
+
+    def frequency(self, db_index: int, key: bytes) -> int | None:
+        """The key's logarithmic access counter, decayed (LFU policies only; None: untracked)."""
+        if not self.policy.endswith("-lfu"):
+            return None
+        word = self.access[db_index].get(key)
+        if word is None:
+            return None
+        return self._lfu_decayed(word, self._now_ms() // 60000, int(self.config["lfu-decay-time"]))
 
     @staticmethod
     def _lfu_decayed(word: int, minutes: int, decay: int) -> int:
