@@ -3,9 +3,10 @@
 **The estimate.** ``used_memory`` is the dataset's estimated footprint, kept incrementally: a
 KeyspaceObserver re-estimates a key after every change (``Database.touched``) and adjusts a running total.
 A key costs its slot in the database dict, its key and value objects (CPython sizes, rounded to pymalloc's
-16-byte classes), and for containers ``len * (per-element overhead + mean element size)``, the mean taken
-from up to 8 elements, so re-estimating a 1M-member set after one ZADD is O(1). The per-element overheads
-are calibrated against RSS growth (bench/memory_bench.py). Tracking starts on first use (maxmemory set or
+16-byte classes), and for containers their table as allocated (``sys.getsizeof`` of a dict/set/deque, a
+calibrated per-member cost for sorted sets) plus ``len * mean element size``, the mean taken from up to 8
+elements, so re-estimating a 1M-member set after one ZADD is O(1). Constants are checked against RSS
+growth by bench/memory_bench.py. Tracking starts on first use (maxmemory set or
 INFO read) with one full pass; until then it costs nothing.
 
 **Eviction.** Before a DENYOOM command, if ``maxmemory`` is set and the estimate exceeds it, keys are
@@ -36,12 +37,6 @@ KEY_SLOT = 80  # a db dict entry (amortized table + index) plus this tracker's o
 BYTES_HEADER = 33
 ZSET_BASE = 400  # ZSet, its dict and SortedList headers
 ZSET_ENTRY = 165  # dict entry + float + (score, member) tuple + SortedList slot
-HASH_BASE = 232
-HASH_ENTRY = 50
-SET_BASE = 216
-SET_ENTRY = 40
-LIST_BASE = 632
-LIST_ENTRY = 9
 EXPIRE_ENTRY = 80  # the expires dict entry and its int
 ACCESS_ENTRY = 80  # an LRU/LFU clock entry
 SAMPLE = 8
@@ -74,16 +69,14 @@ def estimate_value(value: Any) -> int:
     if t is ZSet:
         n = len(value)
         return ZSET_BASE + int(n * (ZSET_ENTRY + _mean(iter(value.scores), bytes_cost)))
-    if t is dict:
+    if t is dict or t is set or t is deque:
+        # getsizeof includes the hash table (or deque blocks) as allocated, over-allocation included.
         n = len(value)
-        return HASH_BASE + int(n * (HASH_ENTRY + _mean(iter(value.items()),
-                                                       lambda kv: bytes_cost(kv[0]) + bytes_cost(kv[1]))))
-    if t is set:
-        n = len(value)
-        return SET_BASE + int(n * (SET_ENTRY + _mean(iter(value), _cost_any)))
-    if t is deque:
-        n = len(value)
-        return LIST_BASE + int(n * (LIST_ENTRY + _mean(iter(value), _cost_any)))
+        if t is dict:
+            mean = _mean(iter(value.items()), lambda kv: bytes_cost(kv[0]) + bytes_cost(kv[1]))
+        else:
+            mean = _mean(iter(value), _cost_any)
+        return alloc(sys.getsizeof(value)) + int(n * mean)
     return _cost_any(value)
 
 
