@@ -11,7 +11,7 @@ import math
 import random
 from typing import Any
 
-from redvector.commands.args import ArgCursor, parse_float, parse_int
+from redvector.commands.args import ArgCursor, parse_int
 from redvector.commands.context import CommandContext
 from redvector.commands.spec import CommandGroup, Flag, KeySpec
 from redvector.errors import (
@@ -21,6 +21,7 @@ from redvector.errors import (
     NotFloat,
     RedVectorError,
     SyntaxErr,
+    WrongType,
 )
 from redvector.keyspace.glob import glob_match
 from redvector.keyspace.types.sorted_set import LexBound, ScoreBound, ZSet
@@ -39,10 +40,15 @@ def get_zset(ctx: CommandContext, key: bytes) -> ZSet | None:
 
 
 def parse_score(arg: bytes, error: RedVectorError | None = None) -> float:
-    """A score as strtod reads it (inf, -inf, +inf accepted; NaN and Python-only spellings rejected)."""
-    if b"_" in arg:
+    """A score as strtod reads it (inf, -inf, +inf accepted; NaN, spaces around, and Python-only
+    spellings such as "1_0" rejected). On the ZADD hot path, so float() goes first."""
+    try:
+        value = float(arg)
+    except ValueError:
         raise error or NotFloat()
-    return parse_float(arg, error)
+    if value != value or b"_" in arg or arg[:1].isspace() or arg[-1:].isspace():
+        raise error or NotFloat()
+    return value
 
 
 def parse_score_bound(arg: bytes) -> ScoreBound:
@@ -165,8 +171,37 @@ def zadd_generic(ctx: CommandContext, argv: list[bytes], incr_only: bool = False
     return added + updated if ch else added
 
 
+def _zadd_one(ctx: CommandContext, argv: list[bytes]) -> int | None:
+    """The common ``ZADD key score member`` without options; None when argv[2] is not a score (an option)."""
+    try:
+        score = parse_score(argv[2])
+    except RedVectorError:
+        return None
+    key, member = argv[1], argv[3]
+    db = ctx.db
+    zset = db.get(key, ctx.now_ms)
+    if zset is None:
+        zset = ZSet()
+        zset.add(member, score)
+        db.set(key, zset)
+        db.touched(key, "zadd")
+        return 1
+    if type(zset) is not ZSet:
+        raise WrongType()
+    current = zset.scores.get(member)
+    if current == score:
+        return 0
+    zset.add(member, score)
+    db.touched(key, "zadd")
+    return 1 if current is None else 0
+
+
 @group.command("ZADD", -4, _W, _K1, summary="Adds one or more members to a sorted set, or updates their scores.")
 def zadd(ctx: CommandContext, argv: list[bytes]) -> Any:
+    if len(argv) == 4:
+        added = _zadd_one(ctx, argv)
+        if added is not None:
+            return added
     return zadd_generic(ctx, argv)
 
 
