@@ -4,7 +4,7 @@
 KeyspaceObserver re-estimates a key after every change (``Database.touched``) and adjusts a running total.
 A key costs its slot in the database dict, its key and value objects (CPython sizes, rounded to pymalloc's
 16-byte classes), and for containers their table as allocated (``sys.getsizeof`` of a dict/set/deque, a
-calibrated per-member cost for sorted sets) plus ``len * mean element size``, the mean taken from up to 8
+calibrated per-member cost for sorted sets) plus ``len * mean element size``, the mean taken from the first 4
 elements, so re-estimating a 1M-member set after one ZADD is O(1). Constants are checked against RSS
 growth by bench/memory_bench.py. Tracking starts on first use (maxmemory set or
 INFO read) with one full pass; until then it costs nothing.
@@ -39,7 +39,7 @@ ZSET_BASE = 400  # ZSet, its dict and SortedList headers
 ZSET_ENTRY = 165  # dict entry + float + (score, member) tuple + SortedList slot
 EXPIRE_ENTRY = 80  # the expires dict entry and its int
 ACCESS_ENTRY = 80  # an LRU/LFU clock entry
-SAMPLE = 8
+SAMPLE = 4
 
 LFU_INIT = 5
 NO_TOUCH_COMMANDS = frozenset({"OBJECT"})
@@ -54,29 +54,34 @@ def bytes_cost(value: bytes) -> int:
     return alloc(BYTES_HEADER + len(value))
 
 
-def _mean(items: Any, cost: Any) -> float:
-    sample = list(islice(items, SAMPLE))
-    if not sample:
-        return 0.0
-    return sum(cost(x) for x in sample) / len(sample)
+def _mean_bytes_cost(items: Any, n: int) -> int:
+    """pymalloc cost of a bytes object of the mean length of the first few of ``n`` elements."""
+    k = min(SAMPLE, n)
+    if not k:
+        return 0
+    try:
+        total = sum(map(len, islice(items, k)))
+    except TypeError:  # elements that are not bytes: measure them one by one
+        return sum(_cost_any(x) for x in islice(items, k)) // k
+    return alloc(BYTES_HEADER + total // k)
 
 
 def estimate_value(value: Any) -> int:
-    """Bytes used by one value (not its key)."""
+    """Bytes used by one value (not its key). O(1): containers are measured on a few elements."""
     t = type(value)
     if t is bytes:
-        return bytes_cost(value)
+        return alloc(BYTES_HEADER + len(value))
     if t is ZSet:
         n = len(value)
-        return ZSET_BASE + int(n * (ZSET_ENTRY + _mean(iter(value.scores), bytes_cost)))
-    if t is dict or t is set or t is deque:
-        # getsizeof includes the hash table (or deque blocks) as allocated, over-allocation included.
+        return ZSET_BASE + n * (ZSET_ENTRY + _mean_bytes_cost(iter(value.scores), n))
+    if t is dict:
+        # getsizeof includes the hash table as allocated, over-allocation included.
         n = len(value)
-        if t is dict:
-            mean = _mean(iter(value.items()), lambda kv: bytes_cost(kv[0]) + bytes_cost(kv[1]))
-        else:
-            mean = _mean(iter(value), _cost_any)
-        return alloc(sys.getsizeof(value)) + int(n * mean)
+        per_entry = _mean_bytes_cost(iter(value), n) + _mean_bytes_cost(iter(value.values()), n)
+        return alloc(sys.getsizeof(value)) + n * per_entry
+    if t is set or t is deque:
+        n = len(value)
+        return alloc(sys.getsizeof(value)) + n * _mean_bytes_cost(iter(value), n)
     return _cost_any(value)
 
 
