@@ -11,7 +11,8 @@ import math
 import random
 from typing import Any
 
-from redvector.commands.args import ArgCursor, parse_int
+from redvector.commands.args import parse_int
+from redvector.commands.containers import parse_cursor, scan_container
 from redvector.commands.context import CommandContext
 from redvector.commands.spec import CommandGroup, Flag, KeySpec
 from redvector.errors import (
@@ -23,7 +24,7 @@ from redvector.errors import (
     SyntaxErr,
     WrongType,
 )
-from redvector.keyspace.glob import glob_match
+from redvector.keyspace.types.encoding import is_small_zset
 from redvector.keyspace.types.sorted_set import LexBound, ScoreBound, ZSet
 from redvector.replies import NULL_ARRAY, Pairs, format_double
 
@@ -334,35 +335,18 @@ def zrandmember(ctx: CommandContext, argv: list[bytes]) -> Any:
 
 @group.command("ZSCAN", -3, Flag.READONLY, _K1, summary="Iterates over members and scores of a sorted set.")
 def zscan(ctx: CommandContext, argv: list[bytes]) -> Any:
-    """The cursor is a rank: members present for the whole scan are returned at least once unless
-    members ranked before the cursor are removed meanwhile (then some may be skipped: documented)."""
-    try:
-        cursor = parse_int(argv[2])
-    except RedVectorError:
-        raise RedVectorError("invalid cursor")
+    """A small (listpack-sized) set comes back whole, in score order; a large one is walked in member-hash
+    order by the cursor scheme HSCAN/SSCAN share (commands/containers.py), so members present for the
+    whole scan are returned. Scores are bulk strings in both protocols, as in Redis."""
+    parse_cursor(argv[2])
     zset = get_zset(ctx, argv[1])
     if zset is None:
-        return [b"0", []]
-    args = ArgCursor(argv, 3)
-    pattern: bytes | None = None
-    count = 10
-    while args:
-        token = args.next_token()
-        if token == "MATCH" and args:
-            pattern = args.next()
-        elif token == "COUNT" and args:
-            count = args.next_int()
-            if count < 1:
-                raise SyntaxErr()
-        else:
-            raise SyntaxErr()
-    n = len(zset)
-    # Like Redis's small (listpack) encodings, a small set is returned whole in one call.
-    start = max(cursor, 0)
-    stop = n if n <= 128 else min(start + count, n)
+        return [b"0", []]  # Redis answers a missing key before looking at the options
+    small = is_small_zset(zset, ctx.server.config)
+    members: Any = [member for _score, member in zset] if small else zset.scores
+    cursor, chosen, _ = scan_container(ctx, argv, members, small=small)
+    scores = zset.scores
     out: list[bytes] = []
-    for score, member in zset.slice(start, stop):
-        if pattern is None or glob_match(pattern, member):
-            out += [member, format_double(score)]
-    next_cursor = 0 if stop >= n else stop
-    return [b"%d" % next_cursor, out]
+    for member in chosen:
+        out += [member, format_double(scores[member])]
+    return [cursor, out]

@@ -366,3 +366,20 @@ def test_blocking_pop_is_logged_as_the_pop_it_became(server: ThreadedServer, r: 
     finally:
         server.call(sinks.remove, sink)
         other.close()
+
+
+def test_zscan_returns_members_present_throughout(r: redis.Redis) -> None:
+    r.zadd("z", {f"m{i}".encode(): i for i in range(400)})
+    stable = {f"m{i}".encode() for i in range(0, 400, 2)}
+    seen: set[bytes] = set()
+    cursor, step = 0, 0
+    while True:
+        cursor, page = r.zscan("z", cursor, count=25)
+        seen.update(dict(page))
+        # Churn between steps: drop odd members (already returned or not) and add new ones.
+        r.zrem("z", *[f"m{i}" for i in range(1 + 2 * step, 400, 40)])
+        r.zadd("z", {f"new{step}-{j}": -j for j in range(5)})
+        step += 1
+        if cursor == 0:
+            break
+    assert stable <= seen
