@@ -1,7 +1,7 @@
 """Pub/Sub commands: (P|S)SUBSCRIBE, (P|S)UNSUBSCRIBE, PUBLISH, SPUBLISH and PUBSUB's introspection.
 
-A (un)subscribe answers with one frame per channel (RESP3 pushes, RESP2 arrays), delivered in order
-through the client's push path; the command itself then sends no reply (NO_REPLY).
+A (un)subscribe answers with one frame per channel (RESP3 pushes, RESP2 arrays): a ``Frames`` reply, so
+the frames keep their place among pipelined replies and sit in one EXEC slot as in Redis.
 Single node: shard channels behave like plain channels, in their own namespace.
 """
 
@@ -14,7 +14,7 @@ from redvector.commands.context import CommandContext
 from redvector.commands.spec import CommandGroup, Flag, KeySpec
 from redvector.errors import UnknownSubcommand, WrongArity
 from redvector.keyspace.glob import glob_match
-from redvector.replies import NO_REPLY, Push, SimpleString
+from redvector.replies import Frames, Push, SimpleString
 from redvector.server.client import ClientState
 from redvector.server.pubsub import PubSubHub, pubsub_hub
 
@@ -32,10 +32,11 @@ def _count(client: ClientState, shard: bool) -> int:
 def _subscribe(ctx: CommandContext, names: list[bytes], kind: bytes,
                add: Callable[[ClientState, bytes], bool], shard: bool = False) -> Any:
     client = ctx.client
+    frames = []
     for name in names:
         add(client, name)
-        client.deliver(Push([kind, name, _count(client, shard)]))
-    return NO_REPLY
+        frames.append(Push([kind, name, _count(client, shard)]))
+    return Frames(frames)
 
 
 def _unsubscribe(ctx: CommandContext, names: list[bytes], kind: bytes, mine: set[bytes],
@@ -43,11 +44,12 @@ def _unsubscribe(ctx: CommandContext, names: list[bytes], kind: bytes, mine: set
     client = ctx.client
     targets = names or list(mine)
     if not targets:
-        client.deliver(Push([kind, None, _count(client, shard)]))
+        return Push([kind, None, _count(client, shard)])
+    frames = []
     for name in targets:
         remove(client, name)
-        client.deliver(Push([kind, name, _count(client, shard)]))
-    return NO_REPLY
+        frames.append(Push([kind, name, _count(client, shard)]))
+    return Frames(frames)
 
 
 def _hub(ctx: CommandContext) -> PubSubHub:
