@@ -200,7 +200,10 @@ class HnswIndex:
     def _apply_to_graph(self, docs: IdArray, vectors: FloatArray, batch: set[int], deletes: list[int]) -> None:
         graph = self._graph
         for d in deletes:
-            graph.mark_deleted(d)
+            try:
+                graph.mark_deleted(d)
+            except RuntimeError:  # already marked by a batch that failed before recording it
+                pass
         updates: list[int] = []
         new: list[int] = []
         for i, d in enumerate(docs.tolist()):
