@@ -270,8 +270,10 @@ def redvector_server() -> Iterator[tuple[int, subprocess.Popen[bytes]]]:
 
     port = free_port()
     with tempfile.TemporaryDirectory(prefix="rv-bench") as d:
+        # Only the RESP listener: the REST/gRPC/Qdrant ports stay off so nothing else on the host collides.
         proc = subprocess.Popen([sys.executable, "-m", "redvector", "--port", str(port), "--appendonly", "no",
-                                 "--save", "", "--dir", d], cwd=ROOT,
+                                 "--save", "", "--dir", d, "--rest-port", "0", "--grpc-port", "0",
+                                 "--qdrant-port", "0", "--qdrant-grpc-port", "0"], cwd=ROOT,
                                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         try:
             client = redis.Redis(port=port)
