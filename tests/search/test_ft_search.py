@@ -261,3 +261,13 @@ def test_raw_resp2_reply_shape(r2: redis.Redis) -> None:
     assert reply[0] == 1 and reply[1] == b"doc:0" and isinstance(reply[2], bytes) and reply[3] == [b"year", b"1990"]
     assert r2.execute_command("FT.SEARCH", "idx", "*", "NOCONTENT", "SORTBY", "year") == [3, b"doc:0", b"doc:1", b"doc:2"]
     assert search(r2, "idx", "*", "INKEYS", "1", "doc:2")[1][0][0] == "doc:2"
+
+
+def test_phrases_are_exact_and_sortable_text_sorts_case_folded(client: redis.Redis) -> None:
+    client.execute_command("FT.CREATE", "p", "PREFIX", "1", "p:", "SCHEMA", "t", "TEXT", "g", "TAG", "SORTABLE")
+    hset(client, "p:1", {"t": "lazy dogs sleeping", "g": "banana"})
+    hset(client, "p:2", {"t": "the lazy dog", "g": "Apple"})
+    hset(client, "p:3", {"t": "dog lazy", "g": "cherry"})
+    assert ids(client, "p", '"lazy dog"', "NOCONTENT") == ["p:2"]
+    assert sorted(ids(client, "p", "lazy dog", "NOCONTENT")) == ["p:1", "p:2", "p:3"]
+    assert ids(client, "p", "*", "SORTBY", "g", "NOCONTENT") == ["p:2", "p:1", "p:3"]

@@ -53,7 +53,7 @@ def test_parser_precedence_and_nodes() -> None:
     assert isinstance(neg, Not) and isinstance(neg.child, Tag)
     assert [(v.text, v.prefix) for v in neg.child.values] == [(b"a b", False), (b"c", True)]
     assert num == NumericRange(b"n", 1.0, math.inf, lo_excl=True)
-    assert parse_query('"the quick fox"', d, {}) == Phrase(((1, "quick"), (2, "fox")))
+    assert parse_query('"the quick fox"', d, {}) == Phrase(((1, "quick"), (2, "fox")), verbatim=True)
     assert isinstance(parse_query("~foo bar", d, {}), Intersect)
     assert isinstance(parse_query("~foo", d, {}), Optional)
     knn = parse_query("(@g:{x})=>[KNN $k @v $b HYBRID_POLICY BATCHES]=>{$yield_distance_as: dist}", d,

@@ -231,13 +231,15 @@ class QueryParser:
             return Empty()
         return Term(tok, fields, verbatim=self.verbatim)
 
-    def _phrase_from_tokens(self, tokens: list[str], fields: tuple[bytes, ...] | None) -> Node:
+    def _phrase_from_tokens(self, tokens: list[str], fields: tuple[bytes, ...] | None,
+                            exact: bool = False) -> Node:
         terms = tuple((i, t) for i, t in enumerate(tokens) if t not in self.stopwords)
         if not terms:
             return Empty()
         if len(terms) == 1:
-            return Term(terms[0][1], fields, verbatim=self.verbatim)
-        return Phrase(terms, fields, verbatim=self.verbatim)
+            return Term(terms[0][1], fields, verbatim=self.verbatim or exact)
+        # A quoted phrase is exact: its terms are not stemmed (RediSearch).
+        return Phrase(terms, fields, verbatim=self.verbatim or exact)
 
     def phrase(self, fields: tuple[bytes, ...] | None) -> Node:
         start = self.pos
@@ -259,7 +261,7 @@ class QueryParser:
             if tokens[0] in self.stopwords:
                 return Empty()
             return Term(tokens[0], fields, verbatim=True)
-        return self._phrase_from_tokens(tokens, fields)
+        return self._phrase_from_tokens(tokens, fields, exact=True)
 
     def fuzzy(self, fields: tuple[bytes, ...] | None) -> Node:
         start = self.pos
