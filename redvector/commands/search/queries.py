@@ -29,8 +29,11 @@ from redvector.search.query.parser import parse_query
 from redvector.search.schema import FieldType
 
 MAX_SEARCH_RESULTS = 1_000_000
-# A KNN over a FLAT index at least this large (rows x dim) runs in a worker thread.
+# A KNN over a FLAT index at least this large (rows x dim) runs in a worker thread; so does one over an
+# HNSW graph of at least DEFER_MIN_HNSW vectors (hnswlib releases the GIL: concurrent clients use the
+# other core while the loop parses and replies).
 DEFER_MIN_FLOATS = 2_000_000
+DEFER_MIN_HNSW = 5_000
 _CSV_QUERY_RE = re.compile(rb"^\s*[-+]?[\d.eE+-]+(\s*,\s*[-+]?[\d.eE+-]+)+\s*$")
 
 FT_MODULE = Flag.MODULE
@@ -454,7 +457,9 @@ def run_search(ctx: CommandContext, index: SearchIndex, req: SearchRequest) -> A
         return finish(executor.run(node))
     plan = executor.plan_knn(knn)
     vindex = index.vectors[knn.field]
-    if vindex.options.algorithm == "FLAT" and len(vindex) * vindex.options.dim >= DEFER_MIN_FLOATS:
+    size = len(vindex)
+    if (size * vindex.options.dim >= DEFER_MIN_FLOATS if vindex.options.algorithm == "FLAT"
+            else size >= DEFER_MIN_HNSW):
         generation = index.generation
 
         def work() -> Any:
