@@ -21,6 +21,9 @@ from redvector.commands.dispatcher import Dispatcher
 from redvector.config import Config
 from redvector.protocol.resp.connection import start_resp
 from redvector.server.cron import Cron
+from redvector.server.memory import MemoryManager
+from redvector.server.notifications import KeyspaceNotifier
+from redvector.server.pubsub import pubsub_hub
 from redvector.server.server import Server
 
 log = logging.getLogger("redvector")
@@ -118,7 +121,22 @@ def bind_addresses(bind: str) -> list[tuple[str, bool]]:
     return out or [("127.0.0.1", False)]
 
 
-COMPONENTS: list[Callable[[App], Component]] = [RespComponent]
+class KeyspaceServicesComponent:
+    """Pub/sub hub, keyspace notifications and memory accounting/eviction, attached before any listener."""
+
+    def __init__(self, app: App) -> None:
+        server = app.server
+        server.keyspace.add_observer(KeyspaceNotifier(pubsub_hub(server), server.config))
+        MemoryManager(server).attach(app.dispatcher)
+
+    async def start(self) -> None:
+        return None
+
+    async def stop(self) -> None:
+        return None
+
+
+COMPONENTS: list[Callable[[App], Component]] = [KeyspaceServicesComponent, RespComponent]
 
 
 @contextlib.asynccontextmanager

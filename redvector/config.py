@@ -80,10 +80,15 @@ def _render_save(rules: list[tuple[int, int]]) -> str:
 
 
 def _parse_notify(text: str) -> str:
+    """notify-keyspace-events, kept in Redis's canonical spelling (keyspaceEventsFlagsToString)."""
     allowed = set("KEg$lshzxetmdnA")
     if not set(text) <= allowed:
         raise ValueError("Invalid event class character. Use 'Ag$lshzxeKEtmdn'.")
-    return text
+    every = "g$lshzxetd"  # what 'A' stands for
+    classes = set(every) if "A" in text else set()
+    classes.update(c for c in text if c in every)
+    out = "A" if classes >= set(every) else "".join(c for c in every if c in classes)
+    return out + "".join(c for c in "KEmn" if c in text)
 
 
 @dataclass(frozen=True, slots=True)

@@ -41,6 +41,9 @@ def parse_float(arg: bytes, error: RedVectorError | None = None, allow_nan: bool
 def parse_timeout_ms(arg: bytes, in_seconds: bool = True) -> int:
     """Blocking commands' timeout: seconds as a double (sub-second precision), 0 = forever."""
     try:
+        # Redis (strtold) rejects surrounding spaces; Python's float() would also take "1_0".
+        if not arg or arg[0] in b" \t\r\n" or arg[-1] in b" \t\r\n" or b"_" in arg:
+            raise ValueError
         value = float(arg)
     except ValueError:
         raise RedVectorError("timeout is not a float or out of range")

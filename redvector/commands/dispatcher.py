@@ -36,6 +36,8 @@ class Dispatcher:
         self.table = table
         # Optional OOM guard (maxmemory); returns True when writes that need memory must be refused.
         self.over_memory_limit: Any = None
+        # Optional per-command key access hook (db_index, keys): the LRU/LFU clocks of maxmemory policies.
+        self.key_access: Any = None
 
     def execute(self, client: ClientState, argv: list[bytes]) -> Any:
         """Run one command for a client and return its reply value (an error is returned, not raised)."""
@@ -65,7 +67,10 @@ class Dispatcher:
             and self.over_memory_limit()
         ):
             return OutOfMemory()
+        db_index = client.db_index
         reply = self.call(client, spec, argv)
+        if self.key_access is not None:
+            self.key_access(db_index, spec.key_args(argv))
         if server.blocking.ready:
             server.blocking.serve_ready()
         return reply
@@ -80,10 +85,12 @@ class Dispatcher:
         stats = server.stats
         stats.total_commands += 1
         stats.command_calls[spec.name] += 1
+        client.last_cmd = spec.name
         try:
             reply = spec.handler(ctx, argv)
         except RedVectorError as exc:
             stats.command_errors[spec.name] += 1
+            stats.error_codes[exc.code] += 1
             reply = exc
         except Exception:
             log.exception("internal error in %s", spec.name)
@@ -119,6 +126,7 @@ class Dispatcher:
         if client.multi is not None:
             client.multi.aborted = True
         self.server.stats.command_errors["__rejected__"] += 1
+        self.server.stats.error_codes[error.code] += 1
         return error
 
     # -- transactions (EXEC re-enters call, so it lives here) --------------------------------------------

@@ -5,17 +5,18 @@ from __future__ import annotations
 
 from typing import Protocol
 
-# Event name -> notify-keyspace-events class letter (Redis's NOTIFY_* flags).
+# Event name -> notify-keyspace-events class letter (Redis's NOTIFY_* flags), Redis 7's names: INCR, DECR
+# and DECRBY all emit "incrby"; BITOP emits "set"; LMOVE/RPOPLPUSH emit "lpop"/"rpop" then "lpush"/"rpush";
+# SMOVE "srem" then "sadd"; HSETNX/HMSET "hset".
 EVENT_CLASS: dict[str, str] = {
     # generic
     "del": "g", "rename_from": "g", "rename_to": "g", "expire": "g", "persist": "g", "copy_to": "g",
     "move_from": "g", "move_to": "g", "restore": "g", "sortstore": "g", "new": "n",
     # strings
     "set": "$", "setrange": "$", "incrby": "$", "incrbyfloat": "$", "append": "$", "setbit": "$",
-    "bitop": "$", "decrby": "$",
     # lists
     "lpush": "l", "rpush": "l", "lpop": "l", "rpop": "l", "linsert": "l", "lset": "l", "lrem": "l",
-    "ltrim": "l", "lmove": "l",
+    "ltrim": "l",
     # hashes
     "hset": "h", "hdel": "h", "hincrby": "h", "hincrbyfloat": "h",
     # sets
@@ -24,6 +25,9 @@ EVENT_CLASS: dict[str, str] = {
     "zadd": "z", "zincr": "z", "zrem": "z", "zremrangebyscore": "z", "zremrangebyrank": "z",
     "zremrangebylex": "z", "zpopmin": "z", "zpopmax": "z", "zinterstore": "z", "zunionstore": "z",
     "zdiffstore": "z", "zrangestore": "z",
+    # streams
+    "xadd": "t", "xtrim": "t", "xdel": "t", "xsetid": "t", "xgroup-create": "t", "xgroup-createconsumer": "t",
+    "xgroup-delconsumer": "t", "xgroup-destroy": "t", "xgroup-setid": "t",
     # expiry and eviction
     "expired": "x", "evicted": "e",
     # hyperloglog (strings in Redis)

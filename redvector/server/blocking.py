@@ -56,20 +56,24 @@ class BlockingRegistry:
         waiter.client.blocked_on = ()
 
     def serve_ready(self) -> None:
-        """Let waiters on ready keys retry, oldest first, until each key's queue stops being served."""
+        """Let waiters on ready keys retry, oldest first, until one of a key's waiters is not served.
+
+        A waiter stays parked (keeping its place in every queue it is in) while its command re-runs;
+        it leaves the queues only once served. Re-runs that write (BLMOVE pushes) mark more keys ready,
+        which this loop then serves too.
+        """
         while self.ready:
             ref, _ = self.ready.popitem(last=False)
             queue = self.waiters.get(ref)
-            while queue:
-                waiter = queue[0]
-                self.unpark(waiter)
+            if not queue:
+                continue
+            for waiter in list(queue):
+                current = self.waiters.get(ref)
+                if current is None or not any(w is waiter for w in current):
+                    continue  # served or gone meanwhile (through another key)
                 if not waiter.try_serve():
-                    # Still nothing for it: park again at its original position (front of the queue).
-                    for key in waiter.keys:
-                        self.waiters.setdefault((waiter.db_index, key), []).insert(0, waiter)
-                    waiter.client.blocked_on = waiter.keys
-                    break
-                queue = self.waiters.get(ref)
+                    break  # the key is empty again: later waiters cannot be served either
+                self.unpark(waiter)
 
     # -- KeyspaceObserver ----------------------------------------------------------------------------
     def key_changed(self, db_index: int, key: bytes, event: str) -> None:

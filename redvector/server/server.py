@@ -36,6 +36,7 @@ class Stats:
     command_calls: Counter[str] = field(default_factory=Counter)
     command_errors: Counter[str] = field(default_factory=Counter)
     command_usec: Counter[str] = field(default_factory=Counter)
+    error_codes: Counter[str] = field(default_factory=Counter)  # INFO errorstats: replies per error code
     last_save_time: int = field(default_factory=lambda: int(time.time()))
 
 

@@ -5,10 +5,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import socket
+import time
 from typing import Any, cast
 
 from redvector.commands.dispatcher import Dispatcher
-from redvector.errors import ProtocolError, RedVectorError
+from redvector.commands.spec import Flag
+from redvector.config import parse_memory
+from redvector.errors import CodedError, ProtocolError, RedVectorError
 from redvector.protocol.resp.encoder import encode
 from redvector.protocol.resp.parser import RequestParser
 from redvector.replies import NO_REPLY, Blocked, Deferred, Push
@@ -37,6 +40,15 @@ class RespConnection(asyncio.Protocol):
         self._timer: asyncio.TimerHandle | None = None
         self._deferred = False
         self._closed = False
+        # While requests are being processed, replies collect here; pushes (pub/sub messages, subscribe
+        # confirmations) go into the same buffer so they keep their place among the replies.
+        self._out: bytearray | None = None
+        # When the pubsub soft output limit was first exceeded (monotonic seconds), or None.
+        self._soft_limit_since: float | None = None
+        self._blocked_timeout_reply: Any = None
+        # CLIENT PAUSE: the request held back until the pause ends, and the timer that retries it.
+        self._paused_argv: list[bytes] | None = None
+        self._pause_timer: asyncio.TimerHandle | None = None
 
     # -- asyncio.Protocol --------------------------------------------------------------------------------
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -56,6 +68,7 @@ class RespConnection(asyncio.Protocol):
         self.client.deliver = self.deliver
         self.client.kill = self.kill
         self.client.output_buffer_size = transport.get_write_buffer_size
+        self.client.unblock = self._client_unblock
         transport.set_write_buffer_limits(high=WRITE_HIGH_WATER, low=WRITE_LOW_WATER)
         if len(self.server.clients) >= maxclients:
             self.server.stats.rejected_connections += 1
@@ -68,6 +81,7 @@ class RespConnection(asyncio.Protocol):
     def connection_lost(self, exc: Exception | None) -> None:
         self._closed = True
         self._unblock()
+        self._end_pause_wait()
         self.server.unregister_client(self.client)
 
     def pause_writing(self) -> None:
@@ -82,36 +96,45 @@ class RespConnection(asyncio.Protocol):
 
     def data_received(self, data: bytes) -> None:
         self.server.stats.net_input_bytes += len(data)
+        self.client.last_interaction = time.time()
         self.parser.feed(data)
-        if self._waiter is None and not self._deferred:
+        if self._waiter is None and not self._deferred and self._paused_argv is None:
             self._process()
 
     # -- request processing ----------------------------------------------------------------------------
     def _process(self) -> None:
         """Run every complete request in the buffer; stop early when a command blocks."""
-        out = bytearray()
+        out = self._out = bytearray()
         client = self.client
         execute = self.dispatcher.execute
+        server = self.server
         try:
             while not self._closed:
-                try:
-                    argv = self.parser.next()
-                except ProtocolError as exc:
-                    encode(exc, client.protocol, out)
-                    self._write(out)
-                    self.kill()
+                argv = self._paused_argv
+                if argv is not None:
+                    self._paused_argv = None
+                else:
+                    try:
+                        argv = self.parser.next()
+                    except ProtocolError as exc:
+                        encode(exc, client.protocol, out)
+                        self._write(out)
+                        self.kill()
+                        return
+                    if argv is None:
+                        break
+                if server.paused_until_ms and self._held_by_pause(argv):
+                    self._wait_for_unpause(argv)
                     return
-                if argv is None:
-                    break
                 reply = execute(client, argv)
                 if type(reply) is Blocked:
                     self._write(out)
-                    out = bytearray()
+                    out = self._out = bytearray()
                     self._block(argv, reply)
                     return
                 if type(reply) is Deferred:
                     self._write(out)
-                    out = bytearray()
+                    out = self._out = bytearray()
                     self._defer(reply)
                     return
                 self._emit(reply, out)
@@ -120,6 +143,7 @@ class RespConnection(asyncio.Protocol):
                     self.kill()
                     return
         finally:
+            self._out = None
             if out:
                 self._write(out)
 
@@ -139,6 +163,45 @@ class RespConnection(asyncio.Protocol):
             self.server.stats.net_output_bytes += len(out)
             self.transport.write(out)
 
+    # -- CLIENT PAUSE ----------------------------------------------------------------------------------
+    def _held_by_pause(self, argv: list[bytes]) -> bool:
+        """Redis's pause check: ALL holds every command, WRITE the ones that may write (EXEC included)."""
+        server = self.server
+        remaining_ms = server.paused_until_ms - int(time.time() * 1000)
+        if remaining_ms <= 0:
+            server.paused_until_ms = 0
+            server.paused_writes_only = False
+            return False
+        if not server.paused_writes_only:
+            return True
+        spec = self.dispatcher.table.lookup(argv[0])
+        if spec is None:
+            return False
+        multi = self.client.multi
+        if multi is not None:
+            if spec.name != "EXEC":
+                return False  # queued, not executed
+            return any(queued.flags & (Flag.WRITE | Flag.MAY_REPLICATE) for queued, _ in multi.queue)
+        return bool(spec.flags & (Flag.WRITE | Flag.MAY_REPLICATE))
+
+    def _wait_for_unpause(self, argv: list[bytes]) -> None:
+        self._paused_argv = argv
+        waiters: set[Any] = self.server.extensions.setdefault("pause_waiters", set())
+        waiters.add(self._resume_after_pause)
+        delay_s = max(self.server.paused_until_ms - int(time.time() * 1000), 0) / 1000
+        self._pause_timer = asyncio.get_running_loop().call_later(delay_s + 0.001, self._resume_after_pause)
+
+    def _end_pause_wait(self) -> None:
+        self.server.extensions.get("pause_waiters", set()).discard(self._resume_after_pause)
+        if self._pause_timer is not None:
+            self._pause_timer.cancel()
+            self._pause_timer = None
+
+    def _resume_after_pause(self) -> None:
+        self._end_pause_wait()
+        if not self._closed and self._paused_argv is not None:
+            asyncio.get_running_loop().call_soon(self._process)
+
     # -- blocking commands -----------------------------------------------------------------------------
     def _block(self, argv: list[bytes], blocked: Blocked) -> None:
         blocking = self.server.blocking
@@ -153,6 +216,7 @@ class RespConnection(asyncio.Protocol):
             self._finish_block(reply)
             return True
 
+        self._blocked_timeout_reply = blocked.timeout_reply
         self._waiter = Waiter(self.client, self.client.db_index, tuple(blocked.keys), try_serve)
         blocking.park(self._waiter)
         if blocked.timeout_ms > 0:
@@ -212,19 +276,48 @@ class RespConnection(asyncio.Protocol):
             self.server.blocking.unpark(self._waiter)
             self._finish_block(reply)
 
+    def _client_unblock(self, error: bool) -> bool:
+        """ClientState.unblock: the command's timeout reply, or Redis's UNBLOCKED error."""
+        if self._waiter is None:
+            return False
+        if error:
+            self.unblock_with(CodedError("UNBLOCKED", "client unblocked via CLIENT UNBLOCK"))
+        else:
+            self.unblock_with(self._blocked_timeout_reply)
+        return True
+
     # -- out-of-band -------------------------------------------------------------------------------------
     def deliver(self, message: Any) -> None:
         """Push data (pub/sub) to this client. A subscriber over its output limit is disconnected."""
         if self._closed or self.transport is None:
             return
-        out = bytearray()
-        encode(message, self.client.protocol, out)
-        self._write(out)
+        pending = self._out
+        if pending is not None:
+            encode(message, self.client.protocol, pending)
+        else:
+            out = bytearray()
+            encode(message, self.client.protocol, out)
+            self._write(out)
         if type(message) is Push:
-            limit = _pubsub_hard_limit(self.server)
-            if limit and self.transport.get_write_buffer_size() > limit:
-                log.warning("client %d closed for overcoming of output buffer limits (pubsub)", self.client.id)
-                self.kill()
+            hard, soft, soft_seconds = _pubsub_limits(self.server)
+            queued = self.transport.get_write_buffer_size() + (len(pending) if pending is not None else 0)
+            if hard and queued > hard:
+                self._over_limit()
+            elif soft and queued > soft:
+                now = time.monotonic()
+                if self._soft_limit_since is None:
+                    self._soft_limit_since = now
+                elif now - self._soft_limit_since >= soft_seconds:
+                    self._over_limit()
+            else:
+                self._soft_limit_since = None
+
+    def _over_limit(self) -> None:
+        # Redis: "closed for overcoming of output buffer limits"; nothing queued is kept for it.
+        log.warning("client %d closed for overcoming of output buffer limits (pubsub)", self.client.id)
+        if self.transport is not None and not self._closed:
+            self._closed = True
+            self.transport.abort()
 
     def kill(self) -> None:
         if self.transport is not None and not self._closed:
@@ -232,17 +325,26 @@ class RespConnection(asyncio.Protocol):
             self.transport.close()
 
 
-def _pubsub_hard_limit(server: Server) -> int:
-    spec = str(server.config["client-output-buffer-limit"]).split()
+def _pubsub_limits(server: Server) -> tuple[int, int, float]:
+    """``client-output-buffer-limit``'s pubsub class: (hard bytes, soft bytes, soft seconds); 0 = none."""
+    text = str(server.config["client-output-buffer-limit"])
+    cached = _LIMITS_CACHE.get(text)
+    if cached is not None:
+        return cached
+    limits = (0, 0, 0.0)
+    spec = text.split()
     for i in range(0, len(spec) - 3, 4):
         if spec[i] == "pubsub":
             try:
-                from redvector.config import parse_memory
-
-                return parse_memory(spec[i + 1])
+                limits = (parse_memory(spec[i + 1]), parse_memory(spec[i + 2]), float(spec[i + 3]))
             except ValueError:
-                return 0
-    return 0
+                pass
+    _LIMITS_CACHE.clear()
+    _LIMITS_CACHE[text] = limits
+    return limits
+
+
+_LIMITS_CACHE: dict[str, tuple[int, int, float]] = {}
 
 
 def _fmt_addr(addr: Any) -> str:

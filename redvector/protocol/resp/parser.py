@@ -24,16 +24,19 @@ class RequestParser:
     with ``*`` (as in Redis's processInlineBuffer).
     """
 
-    __slots__ = ("_inline", "_last", "_max_bulk", "_reader")
+    __slots__ = ("_inline", "_last", "_max_bulk", "_partial", "_reader")
 
     def __init__(self, max_bulk_len: int = 512 * 1024 * 1024) -> None:
         self._reader = hiredis.Reader()
         self._max_bulk = max_bulk_len
         self._inline = bytearray()  # bytes waiting to be examined for inline requests
         self._last = b""  # the last chunk fed to hiredis, checked for oversized headers
+        # hiredis holds a request in progress: has_data() cannot tell, because hiredis moves the parsed
+        # parts of an incomplete request out of its buffer (a chunk starting "$2" is then not inline).
+        self._partial = False
 
     def feed(self, data: bytes) -> None:
-        if self._inline or (not self._reader.has_data() and data[:1] != b"*"):
+        if self._inline or (not self._partial and not self._reader.has_data() and data[:1] != b"*"):
             self._inline += data
             return
         self._feed_reader(data)
@@ -41,12 +44,13 @@ class RequestParser:
     def _feed_reader(self, data: bytes) -> None:
         self._reader.feed(data)
         self._last = data
+        self._partial = True
 
     def next(self) -> list[bytes] | None:
         """The next complete request, or None when more bytes are needed."""
         while True:
             if self._inline:
-                if self._reader.has_data():
+                if self._partial or self._reader.has_data():
                     # finish the RESP request in progress before looking at inline bytes
                     self._feed_reader(bytes(self._inline))
                     self._inline.clear()
@@ -64,6 +68,9 @@ class RequestParser:
                 request = self._reader.gets()
             except hiredis.ProtocolError as exc:
                 raise ProtocolError(_redis_message(str(exc)))
+            if request is not False:
+                # A whole request came out: anything left is unparsed bytes, which has_data() sees.
+                self._partial = self._reader.has_data()
             if request is False:
                 if self._last:
                     self.check_header(self._last)

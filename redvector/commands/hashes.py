@@ -1,0 +1,215 @@
+"""Hash commands (value = dict[bytes, bytes]): HSET HGET HDEL HINCRBY* HRANDFIELD HSCAN and friends.
+
+Every write ends in ``touched(key, "hset"/"hdel"/"hincrby"/"hincrbyfloat")``: the search engine re-indexes
+hash documents from that hook, so nothing here knows about indexes.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from typing import Any
+
+from redvector.commands.args import INT64_MAX, INT64_MIN, parse_float, parse_int
+from redvector.commands.containers import scan_container
+from redvector.commands.context import CommandContext
+from redvector.commands.spec import CommandGroup, Flag, KeySpec
+from redvector.errors import OVERFLOW_MSG, RedVectorError, SyntaxErr, WrongArity
+from redvector.keyspace.types.encoding import is_small_hash
+from redvector.replies import OK, Map, Pairs, format_double
+
+group = CommandGroup("hash")
+
+_R = Flag.READONLY
+_RF = Flag.READONLY | Flag.FAST
+_WF = Flag.WRITE | Flag.DENYOOM | Flag.FAST
+_K1 = KeySpec(1, 1, 1)
+
+
+def get_hash(ctx: CommandContext, key: bytes) -> dict[bytes, bytes] | None:
+    return ctx.db.get_typed(key, dict, ctx.now_ms)
+
+
+def _hash_for_write(ctx: CommandContext, key: bytes) -> dict[bytes, bytes]:
+    h = get_hash(ctx, key)
+    if h is None:
+        h = {}
+        ctx.db.set(key, h)
+    return h
+
+
+def _set_pairs(ctx: CommandContext, argv: list[bytes]) -> int:
+    if len(argv) % 2:
+        raise WrongArity(argv[0].decode("latin-1"))
+    key = argv[1]
+    h = _hash_for_write(ctx, key)
+    before = len(h)
+    for i in range(2, len(argv), 2):
+        h[argv[i]] = argv[i + 1]
+    ctx.db.touched(key, "hset")
+    return len(h) - before
+
+
+@group.command("HSET", -4, _WF, _K1, summary="Creates or modifies the value of a field in a hash.")
+def hset(ctx: CommandContext, argv: list[bytes]) -> Any:
+    return _set_pairs(ctx, argv)
+
+
+@group.command("HMSET", -4, _WF, _K1, summary="Sets the values of multiple fields.")
+def hmset(ctx: CommandContext, argv: list[bytes]) -> Any:
+    _set_pairs(ctx, argv)
+    return OK
+
+
+@group.command("HSETNX", 4, _WF, _K1, summary="Sets the value of a field in a hash only when the field doesn't exist.")
+def hsetnx(ctx: CommandContext, argv: list[bytes]) -> Any:
+    key, field = argv[1], argv[2]
+    h = get_hash(ctx, key)
+    if h is not None and field in h:
+        return 0
+    h = _hash_for_write(ctx, key)
+    h[field] = argv[3]
+    ctx.db.touched(key, "hset")
+    return 1
+
+
+@group.command("HGET", 3, _RF, _K1, summary="Returns the value of a field in a hash.")
+def hget(ctx: CommandContext, argv: list[bytes]) -> Any:
+    h = get_hash(ctx, argv[1])
+    return None if h is None else h.get(argv[2])
+
+
+@group.command("HMGET", -3, _RF, _K1, summary="Returns the values of all fields in a hash.")
+def hmget(ctx: CommandContext, argv: list[bytes]) -> Any:
+    h = get_hash(ctx, argv[1]) or {}
+    return [h.get(f) for f in argv[2:]]
+
+
+@group.command("HGETALL", 2, _R, _K1, summary="Returns all fields and values in a hash.")
+def hgetall(ctx: CommandContext, argv: list[bytes]) -> Any:
+    h = get_hash(ctx, argv[1])
+    return Map(list(h.items()) if h else [])
+
+
+@group.command("HKEYS", 2, _R, _K1, summary="Returns all fields in a hash.")
+def hkeys(ctx: CommandContext, argv: list[bytes]) -> Any:
+    return list(get_hash(ctx, argv[1]) or ())
+
+
+@group.command("HVALS", 2, _R, _K1, summary="Returns all values in a hash.")
+def hvals(ctx: CommandContext, argv: list[bytes]) -> Any:
+    return list((get_hash(ctx, argv[1]) or {}).values())
+
+
+@group.command("HLEN", 2, _RF, _K1, summary="Returns the number of fields in a hash.")
+def hlen(ctx: CommandContext, argv: list[bytes]) -> Any:
+    return len(get_hash(ctx, argv[1]) or ())
+
+
+@group.command("HSTRLEN", 3, _RF, _K1, summary="Returns the length of the value of a field.")
+def hstrlen(ctx: CommandContext, argv: list[bytes]) -> Any:
+    h = get_hash(ctx, argv[1]) or {}
+    return len(h.get(argv[2], b""))
+
+
+@group.command("HEXISTS", 3, _RF, _K1, summary="Determines whether a field exists in a hash.")
+def hexists(ctx: CommandContext, argv: list[bytes]) -> Any:
+    h = get_hash(ctx, argv[1])
+    return 1 if h is not None and argv[2] in h else 0
+
+
+@group.command("HDEL", -3, Flag.WRITE | Flag.FAST, _K1, summary="Deletes one or more fields and their values from a hash.")
+def hdel(ctx: CommandContext, argv: list[bytes]) -> Any:
+    key = argv[1]
+    h = get_hash(ctx, key)
+    if h is None:
+        return 0
+    removed = 0
+    for field in argv[2:]:
+        if h.pop(field, None) is not None:
+            removed += 1
+    if removed:
+        db = ctx.db
+        db.touched(key, "hdel")
+        if not h:
+            db.delete(key)
+            db.touched(key, "del")
+    return removed
+
+
+@group.command("HINCRBY", 4, _WF, _K1, summary="Increments the integer value of a field in a hash by a number.")
+def hincrby(ctx: CommandContext, argv: list[bytes]) -> Any:
+    key, field = argv[1], argv[2]
+    increment = parse_int(argv[3])
+    h = get_hash(ctx, key)
+    old = None if h is None else h.get(field)
+    current = 0 if old is None else parse_int(old, RedVectorError("hash value is not an integer"))
+    new = current + increment
+    if not INT64_MIN <= new <= INT64_MAX:
+        raise RedVectorError(OVERFLOW_MSG)
+    h = _hash_for_write(ctx, key)
+    h[field] = b"%d" % new
+    ctx.db.touched(key, "hincrby")
+    return new
+
+
+@group.command("HINCRBYFLOAT", 4, _WF, _K1, summary="Increments the floating point value of a field by a number.")
+def hincrbyfloat(ctx: CommandContext, argv: list[bytes]) -> Any:
+    key, field = argv[1], argv[2]
+    increment = parse_float(argv[3])
+    if math.isinf(increment):
+        raise RedVectorError("value is NaN or Infinity")
+    h = get_hash(ctx, key)
+    old = None if h is None else h.get(field)
+    current = 0.0 if old is None else parse_float(old, RedVectorError("hash value is not a float"))
+    new = current + increment
+    if math.isnan(new) or math.isinf(new):
+        raise RedVectorError("increment would produce NaN or Infinity")
+    text = format_double(new)
+    h = _hash_for_write(ctx, key)
+    h[field] = text
+    ctx.db.touched(key, "hincrbyfloat")
+    # Redis propagates HINCRBYFLOAT as HSET so float formatting cannot drift on replay.
+    ctx.propagate_as([b"HSET", key, field, text])
+    return text
+
+
+@group.command("HRANDFIELD", -2, _R, _K1, summary="Returns one or more random fields from a hash.")
+def hrandfield(ctx: CommandContext, argv: list[bytes]) -> Any:
+    if len(argv) > 4 or (len(argv) == 4 and argv[3].upper() != b"WITHVALUES"):
+        raise SyntaxErr()
+    with_values = len(argv) == 4
+    if len(argv) == 2:
+        h = get_hash(ctx, argv[1])
+        return random.choice(list(h)) if h else None
+    count = parse_int(argv[2])
+    # Redis: a negative count times 2 (WITHVALUES) must not overflow a long.
+    if count < -INT64_MAX // (2 if with_values else 1):
+        raise RedVectorError("value is out of range")
+    h = get_hash(ctx, argv[1])
+    if not h or count == 0:
+        return []
+    fields = list(h)
+    if count > 0:
+        chosen = fields if count >= len(fields) else random.sample(fields, count)
+    else:
+        chosen = random.choices(fields, k=-count)
+    if with_values:
+        return Pairs([(f, h[f]) for f in chosen])
+    return chosen
+
+
+@group.command("HSCAN", -3, _R, _K1, summary="Iterates over fields and values of a hash.")
+def hscan(ctx: CommandContext, argv: list[bytes]) -> Any:
+    h = get_hash(ctx, argv[1])
+    cursor, fields, novalues = scan_container(ctx, argv, h, allow_novalues=True,
+                                              small=h is not None and is_small_hash(h, ctx.server.config))
+    if novalues or h is None:
+        return [cursor, fields]
+    flat: list[bytes] = []
+    for f in fields:
+        flat.append(f)
+        flat.append(h[f])
+    return [cursor, flat]
+
+

@@ -1,0 +1,78 @@
+"""HyperLogLog commands: PFADD PFCOUNT PFMERGE over string values in Redis's HLL format
+(keyspace/types/hyperloglog.py)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from redvector.commands.context import CommandContext
+from redvector.commands.spec import CommandGroup, Flag, KeySpec
+from redvector.errors import CodedError
+from redvector.keyspace.types import hyperloglog as hll
+from redvector.replies import OK
+
+group = CommandGroup("hyperloglog")
+
+NOT_HLL_MSG = "Key is not a valid HyperLogLog string value."
+
+
+def _hll_value(ctx: CommandContext, key: bytes) -> bytes | None:
+    value = ctx.db.get_typed(key, bytes, ctx.now_ms)
+    if value is not None:
+        try:
+            hll.check(value)
+        except hll.InvalidHLL:
+            raise CodedError("WRONGTYPE", NOT_HLL_MSG)
+    return value
+
+
+def _registers(values: list[bytes]) -> Any:
+    try:
+        return hll.merge(values)
+    except hll.CorruptHLL:
+        raise CodedError("INVALIDOBJ", "Corrupted HLL object detected")
+
+
+@group.command("PFADD", -2, Flag.WRITE | Flag.DENYOOM | Flag.FAST, KeySpec(1, 1, 1),
+               summary="Adds elements to a HyperLogLog key. Creates the key if it doesn't exist.")
+def pfadd(ctx: CommandContext, argv: list[bytes]) -> Any:
+    key = argv[1]
+    value = _hll_value(ctx, key)
+    try:
+        new, changed = hll.add(value, argv[2:])
+    except hll.CorruptHLL:
+        raise CodedError("INVALIDOBJ", "Corrupted HLL object detected")
+    if not changed:
+        return 0
+    ctx.db.set(key, new, keep_ttl=True)
+    ctx.db.touched(key, "pfadd")
+    return 1
+
+
+@group.command("PFCOUNT", -2, Flag.READONLY | Flag.MAY_REPLICATE, KeySpec(1, -1, 1),
+               summary="Returns the approximated cardinality of the set(s) observed by the HyperLogLog key(s).")
+def pfcount(ctx: CommandContext, argv: list[bytes]) -> Any:
+    values = [v for v in (_hll_value(ctx, k) for k in argv[1:]) if v is not None]
+    if not values:
+        return 0
+    if len(values) == 1:
+        cached = hll.cached_count(values[0])
+        if cached is not None:
+            return cached
+    # The cached cardinality is not written back: PFCOUNT stays a read (Redis updates the cache and
+    # counts that as a write; the answer is the same).
+    return hll.count(_registers(values))
+
+
+@group.command("PFMERGE", -2, Flag.WRITE | Flag.DENYOOM, KeySpec(1, -1, 1),
+               summary="Merges one or more HyperLogLog values into a single key.")
+def pfmerge(ctx: CommandContext, argv: list[bytes]) -> Any:
+    dest = argv[1]
+    values = [v for v in (_hll_value(ctx, k) for k in argv[1:]) if v is not None]
+    merged = hll.encode(_registers(values))
+    ctx.db.set(dest, merged, keep_ttl=True)
+    # Redis signals PFMERGE's destination with the "pfadd" event.
+    ctx.db.touched(dest, "pfadd")
+    return OK
+
+

@@ -1,0 +1,299 @@
+"""Byte-for-byte RESP2/RESP3 replies of list, hash and set commands compared with Debian's redis-server.
+
+Skipped when redis-server is not installed. Only commands with deterministic replies are listed (no
+random picks, no multi-member sets whose order is an implementation detail).
+"""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import redis
+
+from tests.serverutil import ThreadedServer, free_port, wait_for_ping
+
+SCRIPT = """
+RPUSH l a b c d e
+LPUSH l z
+LRANGE l 0 -1
+LRANGE l -100 100
+LRANGE l 4 2
+LPOP l 2
+RPOP l 0
+RPOP nolist 2
+LPOP nolist
+LPOP l -1
+LPOP l 1 2
+LINDEX l -1
+LINDEX l 99
+LSET l 99 x
+LSET nolist 0 x
+LINSERT l BEFORE c c0
+LINSERT l SIDEWAYS c c0
+LINSERT l AFTER zz x
+LREM l 0 c0
+LPOS l d
+LPOS l d COUNT 0
+LPOS l zz COUNT 0
+LPOS l d RANK 0
+LPOS l d RANK -1 MAXLEN 1
+LPOS nolist a
+LMOVE l l2 LEFT RIGHT
+LMOVE l l2 UP RIGHT
+RPOPLPUSH nolist l2
+LMPOP 2 nolist l RIGHT COUNT 10
+LMPOP 2 nolist l RIGHT
+LMPOP 0 l LEFT
+LMPOP 1 l LEFT COUNT 0
+LTRIM l2 0 0
+LRANGE l2 0 -1
+LLEN l2
+BLPOP nolist l2 0
+BLPOP nolist 0.01
+BLPOP nolist abc
+BLPOP nolist -1
+BRPOPLPUSH nolist x 0.01
+BLMOVE nolist x LEFT LEFT 0.01
+BLMPOP 0.01 1 nolist LEFT
+HSET h f1 v1 f2 v2
+HSET h f1
+HSETNX h f1 x
+HGET h f1
+HGET h nofield
+HMGET h f1 nofield f2
+HGETALL h
+HGETALL noh
+HKEYS h
+HVALS h
+HLEN h
+HSTRLEN h f1
+HEXISTS h f1
+HDEL h f2 nofield
+HINCRBY h n 5
+HINCRBY h f1 1
+HINCRBY h n notanumber
+HINCRBYFLOAT h fl 2.5
+HINCRBYFLOAT h fl 1e2
+HINCRBYFLOAT h f1 1
+HRANDFIELD noh
+HRANDFIELD noh 3 WITHVALUES
+HRANDFIELD h 1 WITHVALUE
+HRANDFIELD h 0
+HSCAN h 0
+HSCAN h 0 MATCH f* COUNT 5
+HSCAN h x
+HSCAN h 0 COUNT 0
+SADD s 5
+SADD s 5
+SMEMBERS s
+SISMEMBER s 5
+SMISMEMBER s 5 6
+SCARD s
+SPOP nos
+SPOP nos 3
+SPOP s -1
+SPOP s 1 2
+SRANDMEMBER s 1 2
+SRANDMEMBER nos
+SRANDMEMBER nos 5
+SRANDMEMBER s 0
+SINTER s nos
+SUNION s nos
+SDIFF s nos
+SINTERSTORE d s nos
+SUNIONSTORE d s nos
+SMEMBERS d
+SINTERCARD 1 s LIMIT 0
+SINTERCARD 2 s
+SINTERCARD 1 s LIMIT -1
+SMOVE s s2 5
+SMOVE s s2 5
+SSCAN s2 0
+SSCAN s2 0 MATCH x*
+SET str v
+LPUSH str a
+HGET str f
+SADD str a
+SINTER s2 str
+TYPE h
+TYPE s2
+TYPE l2
+OBJECT ENCODING h
+OBJECT ENCODING s2
+OBJECT ENCODING str
+OBJECT REFCOUNT str
+OBJECT ENCODING nokey
+PFADD hll a b c
+PFADD hll a
+PFCOUNT hll
+PFCOUNT hll nokey
+PFCOUNT str
+PFMERGE hll2 hll
+PFCOUNT hll2
+SORT nolist
+SORT str
+RPUSH one only
+HSET oneh f v
+SADD ones m
+HRANDFIELD oneh
+HRANDFIELD oneh 1
+HRANDFIELD oneh -3
+HRANDFIELD oneh -2 WITHVALUES
+HRANDFIELD oneh 5 WITHVALUES
+SRANDMEMBER ones -2
+SRANDMEMBER ones 3
+SPOP ones 5
+SPOP ones
+LRANGE one a b
+LINDEX one x
+LTRIM one a 1
+LPOS one only RANK 2
+LPOS one only RANK -1 COUNT 3
+LPOS one only COUNT 1 MAXLEN 0
+LPOS one only RANK
+LINSERT nolist BEFORE a b
+LINSERT one BEFORE only a
+LINSERT one AFTER only z
+LRANGE one 0 -1
+LREM one -1 a
+LREM one x a
+RPUSHX nolist a
+LPUSHX one b
+SINTERCARD 2 nos ones
+SINTERCARD x nos
+SDIFFSTORE d2 nos
+EXISTS d2
+SMISMEMBER nos a b
+HINCRBYFLOAT fh f 10.50
+HINCRBYFLOAT fh f 0.1
+HINCRBYFLOAT fh f -10.6
+HINCRBYFLOAT fh g 5.0e3
+HINCRBYFLOAT fh g abc
+HINCRBYFLOAT fh g inf
+HGETALL fh
+HMSET fh a 1 b 2
+HSCAN fh 0 NOMATCH
+BLPOP one str 0
+BRPOP str 0
+BLMOVE str one LEFT LEFT 0
+BLMPOP 0 2 one str LEFT
+LMPOP 1 str LEFT
+LMOVE one str LEFT LEFT
+SORT one ALPHA
+SORT one BY nosort GET # GET one
+SORT one LIMIT 0
+SORT_RO nolist STORE x
+"""
+
+
+def _pack(args: list[bytes]) -> bytes:
+    return b"*%d\r\n" % len(args) + b"".join(b"$%d\r\n%b\r\n" % (len(a), a) for a in args)
+
+
+class RawClient:
+    def __init__(self, port: int, proto: int) -> None:
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=5)
+        self.buf = b""
+        self.sock.sendall(_pack([b"HELLO", b"%d" % proto]))
+        self.read_reply()
+
+    def read_line(self) -> bytes:
+        while b"\r\n" not in self.buf:
+            self.buf += self.sock.recv(65536)
+        line, self.buf = self.buf.split(b"\r\n", 1)
+        return line + b"\r\n"
+
+    def read_exact(self, n: int) -> bytes:
+        while len(self.buf) < n:
+            self.buf += self.sock.recv(65536)
+        data, self.buf = self.buf[:n], self.buf[n:]
+        return data
+
+    def read_reply(self) -> bytes:
+        line = self.read_line()
+        kind, rest = line[:1], line[1:-2]
+        if kind in (b"$", b"=", b"!") and rest != b"-1":
+            return line + self.read_exact(int(rest) + 2)
+        if kind in (b"*", b"~", b">") and rest != b"-1":
+            return line + b"".join(self.read_reply() for _ in range(int(rest)))
+        if kind == b"%":
+            return line + b"".join(self.read_reply() for _ in range(2 * int(rest)))
+        return line
+
+    def call(self, args: list[bytes]) -> bytes:
+        self.sock.sendall(_pack(args))
+        return self.read_reply()
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+@pytest.fixture(scope="module")
+def reference_port() -> Iterator[int]:
+    if shutil.which("redis-server") is None:
+        pytest.skip("redis-server is not installed")
+    port = free_port()
+    proc = subprocess.Popen(["redis-server", "--port", str(port), "--save", "", "--appendonly", "no"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_for_ping(port, 10)
+        yield port
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+@pytest.mark.parametrize("proto", [2, 3])
+def test_replies_match_redis(server: ThreadedServer, reference_port: int, proto: int) -> None:
+    theirs, ours = RawClient(reference_port, proto), RawClient(server.port, proto)
+    try:
+        for client in (theirs, ours):
+            client.call([b"FLUSHALL"])
+        for line in SCRIPT.strip().splitlines():
+            args = [a.encode() for a in line.split()]
+            assert ours.call(args) == theirs.call(args), line
+    finally:
+        theirs.close()
+        ours.close()
+
+
+COMPARED_FLAGS = {"write", "readonly", "denyoom", "fast", "blocking"}
+NAMES = ["LPUSH", "RPUSH", "LPUSHX", "RPUSHX", "LPOP", "RPOP", "LLEN", "LRANGE", "LINDEX", "LSET", "LTRIM",
+         "LINSERT", "LREM", "LPOS", "LMOVE", "RPOPLPUSH", "LMPOP", "BLPOP", "BRPOP", "BLMOVE", "BRPOPLPUSH",
+         "BLMPOP", "HSET", "HSETNX", "HGET", "HMSET", "HMGET", "HGETALL", "HDEL", "HEXISTS", "HKEYS", "HVALS",
+         "HLEN", "HINCRBY", "HINCRBYFLOAT", "HSTRLEN", "HRANDFIELD", "HSCAN", "SADD", "SREM", "SMEMBERS",
+         "SISMEMBER", "SMISMEMBER", "SCARD", "SPOP", "SRANDMEMBER", "SMOVE", "SINTER", "SINTERCARD",
+         "SINTERSTORE", "SUNION", "SUNIONSTORE", "SDIFF", "SDIFFSTORE", "SSCAN", "PFADD", "PFCOUNT", "PFMERGE",
+         "SORT", "SORT_RO", "OBJECT"]
+
+
+def _info(client: redis.Redis, name: str) -> Any:
+    # redis-py parses COMMAND INFO into {name: {"arity": ..., "flags": [...], "first_key_pos": ...}}
+    reply = client.execute_command("COMMAND", "INFO", name)
+    return next(iter(reply.values()))
+
+
+def _flags(info: Any) -> set[str]:
+    return {f.decode() if isinstance(f, bytes) else str(f) for f in info["flags"]} & COMPARED_FLAGS
+
+
+def test_command_table_matches_redis(server: ThreadedServer, reference_port: int) -> None:
+    theirs = redis.Redis(port=reference_port)
+    ours = redis.Redis(port=server.port)
+    try:
+        for name in NAMES:
+            a, b = _info(theirs, name), _info(ours, name)
+            assert a["arity"] == b["arity"], (name, "arity")
+            if name != "OBJECT":  # Redis flags OBJECT's subcommands, not the container
+                assert _flags(a) == _flags(b), name
+            if name not in ("LMPOP", "BLMPOP", "SINTERCARD", "OBJECT"):  # movable keys / a container command
+                for field in ("first_key_pos", "last_key_pos", "step_count"):
+                    assert a[field] == b[field], (name, field)
+    finally:
+        theirs.close()
+        ours.close()
