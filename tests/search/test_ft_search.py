@@ -12,7 +12,7 @@ from redis.commands.search.field import GeoField, NumericField, TagField, TextFi
 from redis.commands.search.index_definition import IndexDefinition, IndexType
 from redis.commands.search.query import Query
 
-from tests.search.helpers import blob, hset, ids, need_hashes, search
+from tests.search.helpers import blob, hset, ids, search
 
 DIM = 8
 
@@ -214,7 +214,6 @@ def test_wrong_size_blob_counted_as_failure(client: redis.Redis) -> None:
 def test_hdel_and_rename_reflected(client: redis.Redis) -> None:
     make_index(client)
     load(client, 3)
-    need_hashes(client)
     client.hdel("doc:0", "genre")
     assert ids(client, "idx", "@genre:{drama}", "NOCONTENT", "DIALECT", "2") == []
     client.rename("doc:1", "other:1")
@@ -271,3 +270,24 @@ def test_phrases_are_exact_and_sortable_text_sorts_case_folded(client: redis.Red
     assert ids(client, "p", '"lazy dog"', "NOCONTENT") == ["p:2"]
     assert sorted(ids(client, "p", "lazy dog", "NOCONTENT")) == ["p:1", "p:2", "p:3"]
     assert ids(client, "p", "*", "SORTBY", "g", "NOCONTENT") == ["p:2", "p:1", "p:3"]
+
+
+def test_hnsw_recall_against_flat_through_ft_search(r: redis.Redis) -> None:
+    r.execute_command("FT.CREATE", "rc", "PREFIX", "1", "rc:", "SCHEMA",
+                      "h", "VECTOR", "HNSW", "10", "TYPE", "FLOAT32", "DIM", "16", "DISTANCE_METRIC", "COSINE",
+                      "M", "8", "EF_CONSTRUCTION", "64",
+                      "f", "VECTOR", "FLAT", "6", "TYPE", "FLOAT32", "DIM", "16", "DISTANCE_METRIC", "COSINE")
+    rng = np.random.default_rng(11)
+    data = rng.normal(size=(600, 16)).astype(np.float32)
+    pipe = r.pipeline(transaction=False)
+    for i, v in enumerate(data):
+        pipe.hset(f"rc:{i}", mapping={"h": v.tobytes(), "f": v.tobytes()})
+    pipe.execute()
+    hits = total = 0
+    for q in rng.normal(size=(20, 16)).astype(np.float32):
+        args = ["PARAMS", "2", "q", q.tobytes(), "DIALECT", "2", "NOCONTENT"]
+        approx = set(ids(r, "rc", "*=>[KNN 10 @h $q]", *args))
+        exact = set(ids(r, "rc", "*=>[KNN 10 @f $q]", *args))
+        hits += len(approx & exact)
+        total += len(exact)
+    assert hits / total >= 0.9
