@@ -95,7 +95,8 @@ class SearchIndex:
         self.number_of_uses = 0
         self.dialect_stats = [0, 0, 0, 0]
         self._preassigned: dict[bytes, int] = {}
-        self._restored_vectors: set[bytes] = set()
+        self._restored_vectors: set[bytes] = set()  # keys whose saved vectors are in restored indexes
+        self._restored_fields: set[bytes] = set()  # vector fields whose saved index was installed
 
     # -- schema ------------------------------------------------------------------------------------------
     def _install_fields(self, fields: Iterable[FieldSpec]) -> None:
@@ -188,8 +189,8 @@ class SearchIndex:
             self.numeric[spec.name].add(doc_id, num)
         for spec, point in doc.geo:
             self.geo[spec.name].add(doc_id, point)
-        if not restoring:
-            for spec, vec in doc.vectors:
+        for spec, vec in doc.vectors:
+            if not (restoring and spec.name in self._restored_fields):
                 self.vectors[spec.name].add(doc_id, vec)
 
     def remove_key(self, key: bytes) -> bool:
@@ -217,6 +218,7 @@ class SearchIndex:
         """Forget every document (the definition stays)."""
         self.key_to_id.clear()
         self.docs.clear()
+        close_vectors(self)
         self.text = TextIndex(self.definition.stopword_set, self.definition.language)
         self.tags, self.numeric, self.geo, self.vectors = {}, {}, {}, {}
         self._install_fields(self.definition.fields)
@@ -231,7 +233,11 @@ class SearchIndex:
         if vector_indexes:
             for name, vindex in vector_indexes.items():
                 if name in self.vectors:
+                    close = getattr(self.vectors[name], "close", None)
+                    if close is not None:
+                        close()
                     self.vectors[name] = vindex
+                    self._restored_fields.add(name)
             self._restored_vectors = set(doc_ids)
         if doc_ids:
             self.max_doc_id = max(self.max_doc_id, max(doc_ids.values()))
@@ -240,10 +246,11 @@ class SearchIndex:
         """After the load scan: drop saved vectors of keys that did not come back."""
         for key, doc_id in self._preassigned.items():
             if key in self._restored_vectors:
-                for vec in self.vectors.values():
-                    vec.remove(doc_id)
+                for name in self._restored_fields:
+                    self.vectors[name].remove(doc_id)
         self._preassigned = {}
         self._restored_vectors = set()
+        self._restored_fields = set()
 
     # -- vector API (REST/gRPC service) -----------------------------------------------------------------
     def vector_field(self, name: bytes | str | None = None) -> FieldSpec:

@@ -8,6 +8,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 from redvector.commands.context import CommandContext
 from redvector.commands.search.common import get_index, group, number_text, registry, result_reply
 from redvector.commands.spec import Flag, KeySpec
@@ -27,6 +29,7 @@ from redvector.search.query.ast import (
 from redvector.search.query.executor import SCORERS, Executor, Hits, QueryOptions
 from redvector.search.query.parser import parse_query
 from redvector.search.schema import FieldType
+from redvector.search.vector.base import BLOB_DTYPES
 
 MAX_SEARCH_RESULTS = 1_000_000
 # A KNN over a FLAT index at least this large (rows x dim) runs in a worker thread; so does one over an
@@ -300,8 +303,15 @@ def _short_form(index: SearchIndex, text: bytes, params: dict[str, bytes]) -> No
     vec = parse_csv_vector(text, spec.vector.dim)
     if vec is None:
         raise SearchError(f"query vector has the wrong dimension (expected {spec.vector.dim})")
-    params["__short_vector"] = text
-    return Knn(Wildcard(), 10, spec.name, text, f"__{spec.name.decode('utf-8', 'replace')}_score")
+    return Knn(Wildcard(), 10, spec.name, encode_vector(vec, spec.vector.dtype),
+               f"__{spec.name.decode('utf-8', 'replace')}_score")
+
+
+def encode_vector(vec: np.ndarray, dtype: str) -> bytes:
+    """A float vector as the field's little-endian blob (BFLOAT16: the high half of each float32)."""
+    if dtype == "BFLOAT16":
+        return (np.asarray(vec, dtype="<f4").view("<u4") >> 16).astype("<u2").tobytes()
+    return np.asarray(vec, dtype=BLOB_DTYPES[dtype]).tobytes()
 
 
 def with_filters(node: Node, extra: list[Node]) -> Node:
