@@ -54,7 +54,8 @@ CONFIG_DEFAULTS: dict[str, str] = {
     "FRISOINI": "",
     "EXTLOAD": "",
     "SAFEMODE": "true",
-    "WORKERS": "0",
+    # RedVector: 0 runs vector searches on the event loop; otherwise large ones run in worker threads.
+    "WORKERS": "4",
 }
 
 

@@ -469,7 +469,7 @@ def run_search(ctx: CommandContext, index: SearchIndex, req: SearchRequest) -> A
     vindex = index.vectors[knn.field]
     size = len(vindex)
     if (size * vindex.options.dim >= DEFER_MIN_FLOATS if vindex.options.algorithm == "FLAT"
-            else size >= DEFER_MIN_HNSW):
+            else size >= DEFER_MIN_HNSW and registry(ctx).config.get("WORKERS", "0") != "0"):
         generation = index.generation
 
         def work() -> Any:

@@ -9,6 +9,7 @@ clause optional, ``@f:`` modifies one atom; ``{tags}``, ``[lo hi]``, ``[lon lat 
 from __future__ import annotations
 
 import math
+import re
 
 from redvector.errors import SearchError
 from redvector.search.fields.text import SEPARATORS, tokenize
@@ -32,6 +33,8 @@ from redvector.search.query.ast import (
 from redvector.search.schema import FieldType, IndexDefinition
 
 _TERM_STOP = set(SEPARATORS) - {"\\"} | {"*"}
+_WS_RE = re.compile(r"\s*")
+_BRACKET_TOKEN_RE = re.compile(r"[^\s\]]+")
 _GEO_UNITS = ("m", "km", "mi", "ft")
 
 
@@ -52,9 +55,9 @@ class QueryParser:
         return SearchError(f"Syntax error at offset {p} near {near}")
 
     def ws(self) -> None:
-        s, n = self.s, len(self.s)
-        while self.pos < n and s[self.pos].isspace():
-            self.pos += 1
+        m = _WS_RE.match(self.s, self.pos)
+        if m:
+            self.pos = m.end()
 
     def peek(self, text: str) -> bool:
         return self.s.startswith(text, self.pos)
@@ -97,13 +100,11 @@ class QueryParser:
     def bracket_token(self) -> str:
         """A whitespace-delimited token inside [...] (stops at ']')."""
         self.ws()
-        start = self.pos
-        s, n = self.s, len(self.s)
-        while self.pos < n and not s[self.pos].isspace() and s[self.pos] != "]":
-            self.pos += 1
-        if self.pos == start:
+        m = _BRACKET_TOKEN_RE.match(self.s, self.pos)
+        if not m:
             raise self.error()
-        return s[start:self.pos]
+        self.pos = m.end()
+        return m.group()
 
     # -- grammar -----------------------------------------------------------------------------------------
     def parse(self) -> Node:
