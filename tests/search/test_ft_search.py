@@ -188,11 +188,17 @@ def test_writes_deletes_updates_reflected(client: redis.Redis) -> None:
 
 def test_expiry_reflected(client: redis.Redis) -> None:
     make_index(client)
-    load(client, 4)
-    client.pexpire("doc:1", 30)
+    data = load(client, 6)
+    for key in ("doc:1", "doc:2"):
+        client.pexpire(key, 30)
+    client.expire("doc:3", 1000)
     time.sleep(0.08)
     res = client.ft("idx").search(Query("*").no_content().dialect(2))
-    assert "doc:1" not in [d.id for d in res.docs] and res.total == 3
+    assert sorted(d.id for d in res.docs) == ["doc:0", "doc:3", "doc:4", "doc:5"] and res.total == 4
+    knn = client.ft("idx").search(Query("*=>[KNN 3 @vec $q AS d]").sort_by("d").no_content().dialect(2),
+                                  {"q": data[1].tobytes()})
+    expected = [i for i in np.argsort(distances(data, data[1], "L2")) if i not in (1, 2)][:3]
+    assert [d.id for d in knn.docs] == [f"doc:{i}" for i in expected]
 
 
 def test_wrong_size_blob_counted_as_failure(client: redis.Redis) -> None:

@@ -164,3 +164,18 @@ def test_executor_bm25_prefers_rarer_terms_and_shorter_docs() -> None:
     assert scores[1] > scores[2] > 0 and 3 not in scores
     both = Executor(index, QueryOptions()).run(parse_query("apple | banana", index.definition, {})).scores
     assert both[1] > both[3]
+
+
+def test_knn_skips_expired_documents_and_still_returns_k() -> None:
+    ks, reg = setup()
+    index = reg.create(definition(), 0)
+    for i in range(6):
+        put(ks, b"d:%d" % i, {b"v": np.array([i, 0], np.float32).tobytes(), b"g": b"x"})
+    gone = {index.key_to_id[b"d:0"], index.key_to_id[b"d:1"]}
+    opts = QueryOptions(expired=lambda d: d in gone)
+    q = {"b": np.array([0, 0], np.float32).tobytes()}
+    for text in ("*=>[KNN 2 @v $b]", "@g:{x}=>[KNN 2 @v $b]"):
+        hits = Executor(index, opts).run(parse_query(text, index.definition, q))
+        assert sorted(index.key_of(d) for d in hits.scores) == [b"d:2", b"d:3"]
+    assert sorted(Executor(index, opts).run(parse_query("@g:{x}", index.definition, {})).scores) == \
+        sorted(set(index.docs) - gone)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -325,14 +326,22 @@ def with_filters(node: Node, extra: list[Node]) -> Node:
     return Intersect((node, *extra))
 
 
-def expired_doc_ids(ctx: CommandContext, index: SearchIndex) -> frozenset[int]:
-    """Docs whose key's TTL has passed but which expiry has not removed yet: never returned."""
+def expiry_check(ctx: CommandContext, index: SearchIndex) -> Callable[[int], bool] | None:
+    """Docs whose key's TTL has passed but which expiry has not removed yet are never returned."""
     expires = index.db.expires
     if not expires:
-        return frozenset()
+        return None
     now = ctx.now_ms
-    ids = index.key_to_id
-    return frozenset(ids[k] for k, at in expires.items() if at <= now and k in ids)
+    docs = index.docs
+
+    def expired(doc_id: int) -> bool:
+        meta = docs.get(doc_id)
+        if meta is None:
+            return False
+        at = expires.get(meta.key)
+        return at is not None and at <= now
+
+    return expired
 
 
 def query_options(ctx: CommandContext, index: SearchIndex, verbatim: bool, infields: list[bytes] | None,
@@ -343,7 +352,7 @@ def query_options(ctx: CommandContext, index: SearchIndex, verbatim: bool, infie
         inkeys=inkeys,
         scorer=scorer,
         default_ef_runtime=registry(ctx).default_ef_runtime,
-        excluded=expired_doc_ids(ctx, index),
+        expired=expiry_check(ctx, index),
     )
 
 

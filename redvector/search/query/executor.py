@@ -7,7 +7,7 @@ vector part can run in a worker thread; ``SearchIndex.generation`` tells whether
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -47,7 +47,8 @@ class QueryOptions:
     inkeys: list[bytes] | None = None
     scorer: str = "BM25STD"
     default_ef_runtime: int | None = None
-    excluded: frozenset[int] = frozenset()  # expired docs (not yet removed): never returned
+    # Whether a doc's key has expired but expiry has not removed it yet (never returned); None: no TTLs.
+    expired: Callable[[int], bool] | None = None
 
 
 @dataclass(slots=True)
@@ -98,7 +99,7 @@ class Executor:
                 f"index's expected size ({spec.vector.blob_size}).")
         allowed: np.ndarray | None = None
         filter_scores: Scores | None = None
-        if not isinstance(node.filter, Wildcard) or self._inkeys is not None or self.opts.excluded:
+        if not isinstance(node.filter, Wildcard) or self._inkeys is not None:
             filter_scores = self._restrict(self.eval(node.filter))
             allowed = np.fromiter(sorted(filter_scores), dtype=np.int64, count=len(filter_scores))
         ef = node.ef_runtime
@@ -114,6 +115,12 @@ class Executor:
         return vector_knn(vindex, plan.query, plan.node.k, plan.ef_runtime, plan.allowed, plan.node.hybrid_policy)
 
     def finish_knn(self, plan: KnnPlan, hits: list[tuple[int, float]]) -> Hits:
+        expired = self.opts.expired
+        if expired is not None and any(expired(d) for d, _ in hits):
+            # Expired documents among the nearest: search again among the live ones only (rare).
+            live = [d for d in (self.index.docs if plan.allowed is None else plan.allowed.tolist()) if not expired(d)]
+            plan.allowed = np.asarray(sorted(live), dtype=np.int64)
+            hits = self.run_knn(plan)
         docs = self.index.docs
         distances = {d: dist for d, dist in hits if d in docs}
         base = plan.filter_scores or {}
@@ -126,8 +133,9 @@ class Executor:
     def _restrict(self, scores: Scores) -> Scores:
         if self._inkeys is not None:
             scores = {d: s for d, s in scores.items() if d in self._inkeys}
-        if self.opts.excluded:
-            scores = {d: s for d, s in scores.items() if d not in self.opts.excluded}
+        expired = self.opts.expired
+        if expired is not None:
+            scores = {d: s for d, s in scores.items() if not expired(d)}
         return scores
 
     def all_docs(self) -> Scores:
