@@ -3,9 +3,10 @@ and FT.EXPLAIN / FT.EXPLAINCLI."""
 
 from __future__ import annotations
 
+import heapq
 import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -357,6 +358,12 @@ def query_options(ctx: CommandContext, index: SearchIndex, verbatim: bool, infie
 
 
 # -- ordering -----------------------------------------------------------------------------------------
+def _first(docs: Iterable[int], key: Callable[[int], Any], need: int | None) -> list[int]:
+    if need is None:
+        return sorted(docs, key=key)
+    return heapq.nsmallest(need, docs, key=key)
+
+
 def sort_value(index: SearchIndex, hits: Hits, name: bytes, doc_id: int) -> float | bytes | None:
     key = name.decode("utf-8", "replace")
     if key in hits.yields:
@@ -368,12 +375,22 @@ def sort_value(index: SearchIndex, hits: Hits, name: bytes, doc_id: int) -> floa
 
 
 def order_hits(index: SearchIndex, hits: Hits, sortby: tuple[bytes, bool] | None,
-               by_distance: str | None = None) -> list[int]:
+               by_distance: str | None = None, need: int | None = None) -> list[int]:
+    """Result doc ids in reply order; with ``need``, only the first ``need`` of them (a heap instead of a
+    full sort: ``*`` over a large index with LIMIT 0 10 stays cheap)."""
+    if need == 0:
+        return []
     if by_distance is not None:
         dist = hits.yields.get(by_distance, {})
-        return sorted(hits.scores, key=lambda d: (dist.get(d, math.inf), d))
+        return _first(hits.scores, lambda d: (dist.get(d, math.inf), d), need)
     if sortby is None:
-        return sorted(hits.scores, key=lambda d: (-hits.scores[d], d))
+        scores = hits.scores
+        if scores and min(scores.values()) == max(scores.values()):
+            # Equal scores (filters, wildcard, KNN): doc-id order; timsort is linear on ids that are
+            # mostly in order already.
+            ordered = sorted(scores)
+            return ordered if need is None else ordered[:need]
+        return _first(scores, lambda d: (-scores[d], d), need)
     name, asc = sortby
     name_text = name.decode("utf-8", "replace")
     if name_text not in hits.yields and index.definition.field(name) is None:
@@ -467,8 +484,8 @@ def run_search(ctx: CommandContext, index: SearchIndex, req: SearchRequest) -> A
 
     def finish(hits: Hits) -> Any:
         by_distance = knn.score_as if (short and knn is not None and req.sortby is None) else None
-        order = order_hits(index, hits, req.sortby, by_distance)
-        total = len(order)
+        total = len(hits.scores)
+        order = order_hits(index, hits, req.sortby, by_distance, req.offset + req.num)
         page = order[req.offset:req.offset + req.num] if req.num else []
         return result_reply(total, build_rows(ctx, index, req, hits, page))
 
