@@ -38,7 +38,7 @@ class DocMeta:
     score: float
     payload: bytes | None
     sort_values: dict[bytes, float | bytes]
-    has_vector: bool = False
+    vector_fields: tuple[bytes, ...] = ()  # attributes of the vectors this document has
 
 
 @dataclass(slots=True)
@@ -178,7 +178,7 @@ class SearchIndex:
             doc_id = self.max_doc_id
         self.generation += 1
         self.key_to_id[key] = doc_id
-        meta = DocMeta(key, doc.score, doc.payload, doc.sort_values, bool(doc.vectors))
+        meta = DocMeta(key, doc.score, doc.payload, doc.sort_values, tuple(spec.name for spec, _ in doc.vectors))
         self.docs[doc_id] = meta
         pos = 0
         for spec, text in doc.text:

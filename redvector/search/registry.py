@@ -48,7 +48,6 @@ CONFIG_DEFAULTS: dict[str, str] = {
     "UNION_ITERATOR_HEAP": "20",
     "GC_POLICY": "fork",
     "FORK_GC_RUN_INTERVAL": "30",
-    "DEFAULT_EF_RUNTIME": "64",
     "NOGC": "false",
     "CONCURRENT_WRITE_MODE": "false",
     "FRISOINI": "",
@@ -107,9 +106,10 @@ class SearchRegistry:
 
     @property
     def default_ef_runtime(self) -> int:
+        """The config directive ``search-default-ef-runtime`` (RedVector's default EF_RUNTIME, 64)."""
         if self._default_ef is not None:
             return self._default_ef()
-        return int(self.config["DEFAULT_EF_RUNTIME"])
+        return 64
 
     # -- lifecycle ----------------------------------------------------------------------------------------
     def create(self, definition: IndexDefinition, db_index: int) -> SearchIndex:

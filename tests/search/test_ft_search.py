@@ -297,3 +297,12 @@ def test_hnsw_recall_against_flat_through_ft_search(r: redis.Redis) -> None:
         hits += len(approx & exact)
         total += len(exact)
     assert hits / total >= 0.9
+
+
+def test_ismissing(client: redis.Redis) -> None:
+    make_index(client)
+    load(client, 3)
+    hset(client, "doc:x", {"title": "no vector, no genre"})
+    assert ids(client, "idx", "ismissing(@genre)", "NOCONTENT", "DIALECT", "2") == ["doc:x"]
+    assert ids(client, "idx", "ismissing(@vec)", "NOCONTENT", "DIALECT", "2") == ["doc:x"]
+    assert sorted(ids(client, "idx", "-ismissing(@vec)", "NOCONTENT", "DIALECT", "2")) == ["doc:0", "doc:1", "doc:2"]

@@ -21,6 +21,7 @@ from redvector.search.query.ast import (
     GeoRadius,
     Intersect,
     Knn,
+    Missing,
     Node,
     Not,
     NumericRange,
@@ -173,6 +174,8 @@ class Executor:
                 return dict.fromkeys(geo.radius(lon, lat, radius * UNIT_M[unit]), 0.0)
             case VectorRange():
                 return self.vector_range(node)
+            case Missing(field=fname):
+                return self.missing(fname)
             case Union(children=children):
                 out: Scores = {}
                 for c in children:
@@ -311,6 +314,15 @@ class Executor:
             if ok:
                 out[d] = sum(tf[d] for tf in tfs)
         return self._score(out, node.weight)
+
+    def missing(self, name: bytes) -> Scores:
+        spec = self.index.definition.field(name)
+        if spec is None:
+            return {}
+        docs = self.index.docs
+        if spec.type is FieldType.VECTOR:
+            return {d: 0.0 for d, meta in docs.items() if name not in meta.vector_fields}
+        return {d: 0.0 for d, meta in docs.items() if name not in meta.sort_values}
 
     # -- vectors ----------------------------------------------------------------------------------------
     def vector_range(self, node: VectorRange) -> Scores:

@@ -18,6 +18,7 @@ from redvector.search.query.ast import (
     GeoRadius,
     Intersect,
     Knn,
+    Missing,
     Node,
     Not,
     NumericRange,
@@ -201,6 +202,18 @@ class QueryParser:
             pattern = self.s[self.pos:end].lower()
             self.pos = end + 1
             return Term(pattern, fields, "wildcard", verbatim=self.verbatim)
+        if self.s[self.pos:self.pos + 10].lower() == "ismissing(":
+            self.pos += 10
+            self.ws()
+            if not self.eat("@"):
+                raise self.error()
+            name = self.word()
+            self.ws()
+            if not name or not self.eat(")"):
+                raise self.error(start)
+            if self.definition.field(name.encode()) is None:
+                raise SearchError(f"Unknown field at offset {start} near {name}")
+            return Missing(name.encode())
         if self.peek("*"):
             self.pos += 1
             w = self.word()
