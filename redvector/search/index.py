@@ -12,7 +12,7 @@ graph) so the keyspace scan that follows re-indexes text/tag/numeric fields with
 from __future__ import annotations
 
 import importlib
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -94,6 +94,8 @@ class SearchIndex:
         self.total_indexing_time_ms = 0.0
         self.number_of_uses = 0
         self.dialect_stats = [0, 0, 0, 0]
+        # RedVector's default EF_RUNTIME (config search-default-ef-runtime), set by the registry.
+        self.default_ef_runtime: Callable[[], int] | None = None
         self._preassigned: dict[bytes, int] = {}
         self._restored_vectors: set[bytes] = set()  # keys whose saved vectors are in restored indexes
         self._restored_fields: set[bytes] = set()  # vector fields whose saved index was installed
@@ -280,13 +282,22 @@ class SearchIndex:
         if q.shape[0] != spec.vector.dim:
             raise SearchError(f"query vector has dimension {q.shape[0]}, expected {spec.vector.dim}")
         allowed = None if allowed_keys is None else self.allowed_ids(allowed_keys)
-        hits = vector_knn(self.vectors[spec.name], q, k, ef_runtime, allowed)
+        ef = ef_runtime if ef_runtime is not None else self.effective_ef_runtime(spec)
+        hits = vector_knn(self.vectors[spec.name], q, k, ef, allowed)
         out = []
         for doc_id, dist in hits:
             meta = self.docs.get(doc_id)
             if meta is not None:
                 out.append((meta.key, dist))
         return out
+
+    def effective_ef_runtime(self, spec: FieldSpec) -> int | None:
+        """The EF_RUNTIME a query without one uses: max(the field's, search-default-ef-runtime); None on FLAT."""
+        assert spec.vector is not None
+        if spec.vector.algorithm != "HNSW":
+            return None
+        default = self.default_ef_runtime() if self.default_ef_runtime is not None else 0
+        return max(spec.vector.ef_runtime, default)
 
     # -- statistics -------------------------------------------------------------------------------------
     def memory_bytes(self) -> dict[str, int]:

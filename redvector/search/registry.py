@@ -118,6 +118,7 @@ class SearchRegistry:
         if definition.name in self.indexes:
             raise SearchError(INDEX_EXISTS_MSG)
         index = SearchIndex(definition, self.keyspace.databases[db_index])
+        index.default_ef_runtime = lambda: self.default_ef_runtime
         self.indexes[definition.name] = index
         self.indexer.attach(index)
         if not definition.skip_initial_scan:

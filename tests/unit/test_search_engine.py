@@ -179,3 +179,18 @@ def test_knn_skips_expired_documents_and_still_returns_k() -> None:
         assert sorted(index.key_of(d) for d in hits.scores) == [b"d:2", b"d:3"]
     assert sorted(Executor(index, opts).run(parse_query("@g:{x}", index.definition, {})).scores) == \
         sorted(set(index.docs) - gone)
+
+
+def test_default_ef_runtime_is_at_least_the_configured_one() -> None:
+    ks = Keyspace(1)
+    reg = SearchRegistry(ks, lambda: 64)
+    argv = [b"FT.CREATE", b"i", b"SCHEMA", b"h", b"VECTOR", b"HNSW", b"8", b"TYPE", b"FLOAT32", b"DIM", b"2",
+            b"DISTANCE_METRIC", b"L2", b"EF_RUNTIME", b"10", b"f", b"VECTOR", b"FLAT", b"6", b"TYPE", b"FLOAT32",
+            b"DIM", b"2", b"DISTANCE_METRIC", b"L2"]
+    index = reg.create(parse_create(argv), 0)
+    h, f = index.definition.fields
+    assert index.effective_ef_runtime(h) == 64 and index.effective_ef_runtime(f) is None
+    argv[argv.index(b"10")] = b"200"
+    assert SearchRegistry(Keyspace(1), lambda: 64).create(parse_create(argv), 0).effective_ef_runtime(h) == 64
+    index2 = SearchRegistry(Keyspace(1), lambda: 64).create(parse_create(argv), 0)
+    assert index2.effective_ef_runtime(index2.definition.fields[0]) == 200

@@ -15,7 +15,7 @@ import numpy as np
 from redvector.commands.context import CommandContext
 from redvector.commands.search.common import get_index, group, number_text, registry, result_reply
 from redvector.commands.spec import Flag, KeySpec
-from redvector.errors import SearchError
+from redvector.errors import NO_SUCH_INDEX_MSG, NoSuchIndex, SearchError
 from redvector.replies import Deferred
 from redvector.search.documents import parse_csv_vector
 from redvector.search.index import SearchIndex
@@ -505,7 +505,9 @@ def run_search(ctx: CommandContext, index: SearchIndex, req: SearchRequest) -> A
                 return None
 
         def done(result: Any) -> Any:
-            if result is None or index.generation != generation or registry(ctx).get(index.name) is not index:
+            if registry(ctx).get(index.name) is not index:
+                raise NoSuchIndex(NO_SUCH_INDEX_MSG.format(index.name.decode("utf-8", "replace")))
+            if result is None or index.generation != generation:
                 # Writes landed while the scan ran: recompute on the loop so the reply is consistent.
                 fresh = Executor(index, opts)
                 return finish(fresh.run(node))
