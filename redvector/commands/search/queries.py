@@ -422,7 +422,11 @@ def build_rows(ctx: CommandContext, index: SearchIndex, req: SearchRequest, hits
             continue
         row: dict[str, Any] = {"id": meta.key}
         if req.withscores:
-            row["score"] = hits.scores.get(doc_id, 0.0)
+            score = hits.scores.get(doc_id, 0.0)
+            row["score"] = score
+            if req.explainscore:
+                # A one-line explanation tree in the EXPLAINSCORE shape ([score, [text, [children]]]).
+                row["score"] = [score, [f"Final {req.scorer} : score {score:.2f}".encode(), []]]
         if req.withpayloads:
             row["payload"] = meta.payload
         if req.withsortkeys:

@@ -37,6 +37,10 @@ from redvector.search.schema import FieldType
 
 Scores = dict[int, float]
 
+# Score of a document matched by a tag, numeric, geo or vector-range clause (RediSearch scores such a
+# record as one occurrence: 1 with the default scorer); text clauses add their BM25/TF-IDF score.
+FILTER_SCORE = 1.0
+
 SCORERS = ("TFIDF", "TFIDF.DOCNORM", "BM25", "BM25STD", "BM25STD.TANH", "BM25STD.NORM", "DISMAX", "DOCSCORE",
            "HAMMING")
 
@@ -161,17 +165,17 @@ class Executor:
                 docs: set[int] = set()
                 for v in values:
                     docs |= tags.match(v.text, v.prefix, v.suffix, v.wildcard)
-                return dict.fromkeys(docs, 0.0)
+                return dict.fromkeys(docs, FILTER_SCORE)
             case NumericRange(field=fname, lo=lo, hi=hi, lo_excl=lx, hi_excl=hx):
                 nums = self.index.numeric.get(fname)
                 if nums is None:
                     return {}
-                return dict.fromkeys(nums.range(lo, hi, lx, hx), 0.0)
+                return dict.fromkeys(nums.range(lo, hi, lx, hx), FILTER_SCORE)
             case GeoRadius(field=fname, lon=lon, lat=lat, radius=radius, unit=unit):
                 geo = self.index.geo.get(fname)
                 if geo is None:
                     return {}
-                return dict.fromkeys(geo.radius(lon, lat, radius * UNIT_M[unit]), 0.0)
+                return dict.fromkeys(geo.radius(lon, lat, radius * UNIT_M[unit]), FILTER_SCORE)
             case VectorRange():
                 return self.vector_range(node)
             case Missing(field=fname):
@@ -338,4 +342,4 @@ class Executor:
             target = self.yields.setdefault(node.yield_as, {})
             for d, dist in hits:
                 target[d] = dist
-        return {d: 0.0 for d, _ in hits}
+        return {d: FILTER_SCORE for d, _ in hits}
