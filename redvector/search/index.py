@@ -134,6 +134,12 @@ class SearchIndex:
     def __contains__(self, key: bytes) -> bool:
         return key in self.key_to_id
 
+    def __len__(self) -> int:
+        return len(self.docs)
+
+    def __iter__(self) -> Iterator[bytes]:
+        return self.keys()
+
     def keys(self) -> Iterator[bytes]:
         """Every indexed key (a snapshot: safe while the index changes)."""
         return iter(list(self.key_to_id))

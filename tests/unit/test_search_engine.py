@@ -194,3 +194,15 @@ def test_default_ef_runtime_is_at_least_the_configured_one() -> None:
     assert SearchRegistry(Keyspace(1), lambda: 64).create(parse_create(argv), 0).effective_ef_runtime(h) == 64
     index2 = SearchRegistry(Keyspace(1), lambda: 64).create(parse_create(argv), 0)
     assert index2.effective_ef_runtime(index2.definition.fields[0]) == 200
+
+
+def test_swapdb_rebuilds_and_flushdb_drops() -> None:
+    ks, reg = setup()
+    index = reg.create(definition(), 0)
+    put(ks, b"d:1", {b"t": b"zero"})
+    put(ks, b"d:2", {b"t": b"one"}, db=1)
+    put(ks, b"d:3", {b"t": b"one"}, db=1)
+    ks.swap(0, 1)
+    assert sorted(index) == [b"d:2", b"d:3"] and len(index) == 2
+    ks.databases[0].clear()
+    assert reg.get(b"idx") is None
