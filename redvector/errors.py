@@ -146,6 +146,22 @@ class BadRequest(RedVectorError, ValueError):
     """Invalid input in the vector API (dimension, id, filter). REST 400, gRPC INVALID_ARGUMENT."""
 
 
+class Unprocessable(BadRequest):
+    """Well-formed input that fails validation (Qdrant's "Validation error in JSON body"). REST 422."""
+
+
+class Unauthorized(RedVectorError):
+    """A REST/gRPC request without the required api key. REST 401, gRPC UNAUTHENTICATED."""
+
+
+class Forbidden(RedVectorError):
+    """A REST/gRPC request with a wrong api key. REST 403, gRPC PERMISSION_DENIED."""
+
+
+class PayloadTooLarge(RedVectorError):
+    """A request body over ``max-request-body``. REST 413, gRPC RESOURCE_EXHAUSTED."""
+
+
 class ConfigError(RedVectorError, ValueError):
     """A bad configuration directive or value."""
 

@@ -16,6 +16,7 @@ from redvector.commands import (
     lists,
     lists_blocking,
     objects,
+    persistence,
     pubsub,
     search,
     server_admin,
@@ -57,6 +58,7 @@ GROUPS: list[CommandGroup] = [
     sorted_sets_algebra.group,
     pubsub.group,
     search.group,
+    persistence.group,
 ]
 
 

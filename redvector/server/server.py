@@ -53,6 +53,9 @@ class Server:
         self.blocking = BlockingRegistry()
         self.keyspace.add_observer(self.blocking)
         self.propagate_sinks: list[PropagateSink] = []
+        # appendfsync always: reply_gate(write, data) holds a reply until the AOF write it follows is
+        # fsynced (True: held, sent later by the gate). None when replies may go out at once.
+        self.reply_gate: Callable[[Callable[[bytes], None], bytes], bool] | None = None
         self.paused_until_ms = 0
         self.paused_writes_only = False
         self.shutdown_requested: Callable[[bool | None], None] | None = None

@@ -161,6 +161,9 @@ class RespConnection(asyncio.Protocol):
     def _write(self, out: bytearray) -> None:
         if out and self.transport is not None and not self._closed:
             self.server.stats.net_output_bytes += len(out)
+            gate = self.server.reply_gate
+            if gate is not None and gate(self._write_now, bytes(out)):
+                return  # sent once the AOF fsync covering these commands is done
             self.transport.write(out)
 
     # -- CLIENT PAUSE ----------------------------------------------------------------------------------
@@ -201,6 +204,11 @@ class RespConnection(asyncio.Protocol):
         self._end_pause_wait()
         if not self._closed and self._paused_argv is not None:
             asyncio.get_running_loop().call_soon(self._process)
+
+    def _write_now(self, data: bytes) -> None:
+        transport = self.transport
+        if transport is not None and not transport.is_closing():
+            transport.write(data)
 
     # -- blocking commands -----------------------------------------------------------------------------
     def _block(self, argv: list[bytes], blocked: Blocked) -> None:
@@ -322,7 +330,11 @@ class RespConnection(asyncio.Protocol):
     def kill(self) -> None:
         if self.transport is not None and not self._closed:
             self._closed = True
-            self.transport.close()
+            gate = self.server.reply_gate
+            transport = self.transport
+            if gate is not None and gate(lambda _data: transport.close(), b""):
+                return  # closed after the held replies (e.g. QUIT's +OK) went out
+            transport.close()
 
 
 def _pubsub_limits(server: Server) -> tuple[int, int, float]:
