@@ -90,6 +90,8 @@ class SearchIndex:
         self.field_errors: dict[bytes, ErrorStats] = {f.name: ErrorStats() for f in definition.fields}
         # Bumped on every change: a query computed off the loop is only kept if this did not move.
         self.generation = 0
+        # KNN prefilter results: (filter node, options) -> (generation, allowed ids, scores).
+        self.filter_cache: dict[Any, tuple[int, np.ndarray, dict[int, float]]] = {}
         self.scan: ScanState | None = None
         self.total_indexing_time_ms = 0.0
         self.number_of_uses = 0
@@ -227,6 +229,7 @@ class SearchIndex:
         self.key_to_id.clear()
         self.docs.clear()
         close_vectors(self)
+        self.filter_cache.clear()
         self.text = TextIndex(self.definition.stopword_set, self.definition.language)
         self.tags, self.numeric, self.geo, self.vectors = {}, {}, {}, {}
         self._install_fields(self.definition.fields)

@@ -306,3 +306,18 @@ def test_ismissing(client: redis.Redis) -> None:
     assert ids(client, "idx", "ismissing(@genre)", "NOCONTENT", "DIALECT", "2") == ["doc:x"]
     assert ids(client, "idx", "ismissing(@vec)", "NOCONTENT", "DIALECT", "2") == ["doc:x"]
     assert sorted(ids(client, "idx", "-ismissing(@vec)", "NOCONTENT", "DIALECT", "2")) == ["doc:0", "doc:1", "doc:2"]
+
+
+def test_repeated_hybrid_filter_sees_writes(client: redis.Redis) -> None:
+    make_index(client, "HNSW", "L2")
+    data = load(client, 30)
+    q = data[0].tobytes()
+    query = "(@genre:{drama})=>[KNN 3 @vec $q AS d]"
+    first = ids(client, "idx", query, "SORTBY", "d", "NOCONTENT", "PARAMS", "2", "q", q, "DIALECT", "2")
+    assert ids(client, "idx", query, "SORTBY", "d", "NOCONTENT", "PARAMS", "2", "q", q, "DIALECT", "2") == first
+    assert first[0] == "doc:0"
+    hset(client, "doc:0", {"genre": "comedy"})
+    after = ids(client, "idx", query, "SORTBY", "d", "NOCONTENT", "PARAMS", "2", "q", q, "DIALECT", "2")
+    assert "doc:0" not in after and len(after) == 3
+    hset(client, "doc:1", {"genre": "drama", "vec": (data[0] + 0.001).tobytes()})
+    assert ids(client, "idx", query, "SORTBY", "d", "NOCONTENT", "PARAMS", "2", "q", q, "DIALECT", "2")[0] == "doc:1"

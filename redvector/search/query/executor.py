@@ -40,6 +40,8 @@ Scores = dict[int, float]
 # Score of a document matched by a tag, numeric, geo or vector-range clause (RediSearch scores such a
 # record as one occurrence: 1 with the default scorer); text clauses add their BM25/TF-IDF score.
 FILTER_SCORE = 1.0
+# Evaluated KNN prefilters kept per index (valid while the index's generation is unchanged).
+FILTER_CACHE_SIZE = 16
 
 SCORERS = ("TFIDF", "TFIDF.DOCNORM", "BM25", "BM25STD", "BM25STD.TANH", "BM25STD.NORM", "DISMAX", "DOCSCORE",
            "HAMMING")
@@ -105,8 +107,20 @@ class Executor:
         allowed: np.ndarray | None = None
         filter_scores: Scores | None = None
         if not isinstance(node.filter, Wildcard) or self._inkeys is not None:
-            filter_scores = self._restrict(self.eval(node.filter))
-            allowed = np.fromiter(sorted(filter_scores), dtype=np.int64, count=len(filter_scores))
+            # Hybrid queries repeat their filters: the evaluated set is cached until the index changes.
+            cacheable = self._inkeys is None and self.opts.expired is None and self.opts.infields is None
+            cache = self.index.filter_cache
+            key = (node.filter, self.opts.verbatim, self.opts.scorer)
+            hit = cache.get(key) if cacheable else None
+            if hit is not None and hit[0] == self.index.generation:
+                _, allowed, filter_scores = hit
+            else:
+                filter_scores = self._restrict(self.eval(node.filter))
+                allowed = np.fromiter(sorted(filter_scores), dtype=np.int64, count=len(filter_scores))
+                if cacheable:
+                    if len(cache) >= FILTER_CACHE_SIZE:
+                        cache.pop(next(iter(cache)))
+                    cache[key] = (self.index.generation, allowed, filter_scores)
         ef = node.ef_runtime
         if ef is None and spec.vector.algorithm == "HNSW":
             ef = max(spec.vector.ef_runtime, self.opts.default_ef_runtime or 0)
