@@ -290,8 +290,7 @@ class Points:
         for pid, key, fields in rows:
             if start_key is not None and id_sort_key(pid) < start_key:
                 continue
-            payload = read_payload(iv, fields)
-            if predicate is not None and not predicate(pid, payload):
+            if predicate is not None and not predicate(pid, read_payload(iv, fields)):
                 continue
             if len(page) == limit:
                 next_offset = pid
