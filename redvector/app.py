@@ -19,9 +19,11 @@ from redvector import __version__
 from redvector.commands import build_table
 from redvector.commands.dispatcher import Dispatcher
 from redvector.config import Config
+from redvector.persistence.manager import Persistence, StartupError
 from redvector.protocol.grpc import GrpcServer, start_grpc
 from redvector.protocol.http import HttpListener, start_http
 from redvector.protocol.resp.connection import start_resp
+from redvector.server.client import ClientState
 from redvector.server.cron import Cron
 from redvector.server.memory import MemoryManager
 from redvector.server.notifications import KeyspaceNotifier
@@ -87,6 +89,66 @@ class Component(Protocol):
     async def start(self) -> None: ...
 
     async def stop(self) -> None: ...
+
+
+class PersistenceComponent:
+    """Loads the AOF (or the RDB) before any listener opens, logs writes, saves on shutdown."""
+
+    def __init__(self, app: App) -> None:
+        self.app = app
+        self.persistence = Persistence(app.server)
+        self.started = False
+        app.server.extensions["persistence"] = self.persistence
+        app.server.extensions["info_persistence"] = lambda: self.persistence.info(app.server.loading)
+
+    async def start(self) -> None:
+        server, dispatcher = self.app.server, self.app.dispatcher
+        replay_client = ClientState(internal=True)
+        clock = dispatcher.clock
+        dispatcher.clock = _replay_clock
+        gc_was_enabled = gc.isenabled()
+        gc.disable()  # loading allocates millions of objects that all stay alive
+        try:
+            loaded = self.persistence.load(lambda argv: dispatcher.execute(replay_client, argv))
+        finally:
+            dispatcher.clock = clock
+            if gc_was_enabled:
+                gc.enable()
+        if loaded != "nothing":
+            log.info("DB loaded from %s", loaded)
+        memory = server.extensions.get("memory")
+        if memory is not None and getattr(memory, "tracking", False):
+            memory.recount()  # a dump is loaded straight into the databases, past the observers
+        self.persistence.on_fatal = _exit_now
+        self.persistence.last_save_time = server.stats.last_save_time
+        self.persistence.on_saved = self._saved
+        self.persistence.attach(asyncio.get_running_loop())
+        self.app.cron.every_tick(self.persistence.tick)
+        server.extensions["aof_durable"] = self._durable
+        self.started = True
+
+    def _saved(self, unix_time_s: int) -> None:
+        self.app.server.stats.last_save_time = unix_time_s
+
+    async def _durable(self) -> None:
+        """REST/gRPC: await before answering a write, so appendfsync always holds for them too."""
+        writer = self.persistence.writer
+        if writer is not None:
+            await writer.durable()
+
+    async def stop(self) -> None:
+        if not self.started:  # never save an empty keyspace over the files that failed to load
+            return
+        self.persistence.shutdown(self.app.server.extensions.get("shutdown_save"))
+
+
+def _replay_clock() -> float:
+    return 0.0
+
+
+def _exit_now(message: str) -> None:
+    print(f"redvector: {message}", file=sys.stderr, flush=True)
+    os._exit(1)
 
 
 class RespComponent:
@@ -195,7 +257,9 @@ class KeyspaceServicesComponent:
         return None
 
 
-COMPONENTS: list[Callable[[App], Component]] = [KeyspaceServicesComponent, RespComponent, HttpComponent, GrpcComponent]
+COMPONENTS: list[Callable[[App], Component]] = [
+    KeyspaceServicesComponent, PersistenceComponent, RespComponent, HttpComponent, GrpcComponent,
+]
 
 
 @contextlib.asynccontextmanager
@@ -212,8 +276,10 @@ async def serve(config: Config, ephemeral_ports: bool = False) -> AsyncIterator[
 def banner(app: App) -> str:
     cfg = app.config
     ports = ", ".join(f"{name}={port}" for name, port in app.ports.items()) or "none"
-    persistence = "append-only file" if cfg["appendonly"] else "no AOF"
+    persistence = f"append-only file (appendfsync {cfg['appendfsync']})" if cfg["appendonly"] else "no AOF"
     persistence += f", snapshots ({cfg.render('save')})" if cfg["save"] else ", no snapshots"
+    if not cfg["appendonly"] and not cfg["save"]:
+        persistence = "none (pure in-memory: nothing is written to disk)"
     return (
         f"RedVector {__version__} (pid {os.getpid()}) ready\n"
         f"  listening: {ports} on {cfg['bind']}\n"
@@ -243,6 +309,6 @@ def run(config: Config) -> int:
         runner = asyncio.run
     try:
         return runner(main_async(config))
-    except OSError as exc:
+    except (OSError, StartupError) as exc:
         print(f"redvector: could not start: {exc}", file=sys.stderr)
         return 1

@@ -166,6 +166,29 @@ class ConfigError(RedVectorError, ValueError):
     """A bad configuration directive or value."""
 
 
+class SearchError(RedVectorError):
+    """A RediSearch (FT.*) error: its text goes on the wire as is, without an ``ERR`` code, as the
+    module's ``RedisModule_ReplyWithError`` does (e.g. ``-Index already exists``)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.code = message.split(" ", 1)[0]
+
+    def resp_line(self) -> str:
+        return self.message
+
+
+class NoSuchIndex(SearchError, LookupError):
+    """A missing search index (REST 404). Text varies by command, as in RediSearch 2.10."""
+
+
+# RediSearch messages (2.10 / 8.2 wording).
+INDEX_EXISTS_MSG = "Index already exists"
+UNKNOWN_INDEX_MSG = "Unknown index name"
+UNKNOWN_INDEX_CAP_MSG = "Unknown Index name"
+NO_SUCH_INDEX_MSG = "{}: no such index"
+
+
 def _printable(arg: bytes) -> str:
     # Redis truncates each shown argument to 128 bytes and escapes nothing fancy here.
     return arg[:128].decode("utf-8", "replace")

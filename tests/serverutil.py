@@ -87,11 +87,6 @@ async def _as_coro(fn: Any, *args: Any) -> Any:
     return fn(*args)
 
 
-# The REST/gRPC/Qdrant listeners are off in subprocess servers unless a test turns them on (later flags
-# win): their fixed default ports would collide between servers started side by side.
-API_PORTS_OFF = ["--rest-port", "0", "--grpc-port", "0", "--qdrant-port", "0", "--qdrant-grpc-port", "0"]
-
-
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -106,7 +101,9 @@ def subprocess_server(args: list[str], cwd: Path | None = None, port: int | None
     env = dict(os.environ)
     env["PYTHONPATH"] = str(Path(__file__).resolve().parent.parent) + os.pathsep + env.get("PYTHONPATH", "")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "redvector", "--port", str(port), *API_PORTS_OFF, *args],
+        # The other listeners are off unless the test turns them on (later flags win, as in redis-server).
+        [sys.executable, "-m", "redvector", "--port", str(port), "--rest-port", "0", "--grpc-port", "0",
+         "--qdrant-port", "0", "--qdrant-grpc-port", "0", *args],
         cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
     )
     try:

@@ -36,6 +36,10 @@ class Dispatcher:
         self.table = table
         # Optional OOM guard (maxmemory); returns True when writes that need memory must be refused.
         self.over_memory_limit: Any = None
+        # The command clock (seconds). AOF replay freezes it at 0 so that no key expires while the log
+        # is replayed: expiries were logged as DELs where they happened (Redis does not expire keys
+        # while loading either).
+        self.clock = time.time
         # Optional per-command key access hook (db_index, keys): the LRU/LFU clocks of maxmemory policies.
         self.key_access: Any = None
 
@@ -79,22 +83,25 @@ class Dispatcher:
         """Run the handler; propagate the effect if the keyspace changed (Redis's call())."""
         server = self.server
         keyspace = server.keyspace
-        ctx = CommandContext(server, client, int(time.time() * 1000), self)
+        ctx = CommandContext(server, client, int(self.clock() * 1000), self)
         dirty = keyspace.dirty
         db_index = client.db_index
         stats = server.stats
         stats.total_commands += 1
         stats.command_calls[spec.name] += 1
+        client.last_cmd = spec.name
         try:
             reply = spec.handler(ctx, argv)
         except RedVectorError as exc:
             stats.command_errors[spec.name] += 1
+            stats.error_codes[exc.code] += 1
             reply = exc
         except Exception:
             log.exception("internal error in %s", spec.name)
             stats.command_errors[spec.name] += 1
             reply = INTERNAL_ERROR
-        if keyspace.dirty != dirty and server.propagate_sinks:
+        # A read whose only effect was a lazy expiry is not logged (the expiry was, as DEL).
+        if keyspace.dirty != dirty and server.propagate_sinks and not spec.flags & Flag.READONLY:
             if ctx.aof_argv is None:
                 server.propagate(db_index, argv)
             else:
@@ -124,6 +131,7 @@ class Dispatcher:
         if client.multi is not None:
             client.multi.aborted = True
         self.server.stats.command_errors["__rejected__"] += 1
+        self.server.stats.error_codes[error.code] += 1
         return error
 
     # -- transactions (EXEC re-enters call, so it lives here) --------------------------------------------
@@ -141,11 +149,25 @@ class Dispatcher:
         if watch_failed:
             return NULL_ARRAY
         replies: list[Any] = []
-        for spec, argv in multi.queue:
-            reply = self.call(client, spec, argv)
-            if type(reply) is Blocked:  # inside MULTI a blocking command never blocks
-                reply = reply.timeout_reply
-            elif type(reply) is Deferred:  # nor does a deferred read leave the transaction
-                reply = self.resolve(reply)
-            replies.append(reply)
+        server = self.server
+        # The transaction's writes are collected and propagated as one MULTI ... EXEC block, so the
+        # AOF replays them atomically (Redis wraps them the same way when there is more than one).
+        sinks = server.propagate_sinks
+        logged: list[tuple[int, list[bytes]]] = []
+        if sinks:
+            server.propagate_sinks = [lambda db_index, argv: logged.append((db_index, argv))]
+        try:
+            for spec, argv in multi.queue:
+                reply = self.call(client, spec, argv)
+                if type(reply) is Blocked:  # inside MULTI a blocking command never blocks
+                    reply = reply.timeout_reply
+                elif type(reply) is Deferred:  # nor does a deferred read leave the transaction
+                    reply = self.resolve(reply)
+                replies.append(reply)
+        finally:
+            server.propagate_sinks = sinks
+        if len(logged) > 1:
+            logged = [(logged[0][0], [b"MULTI"]), *logged, (logged[-1][0], [b"EXEC"])]
+        for db_index, argv in logged:
+            server.propagate(db_index, argv)
         return replies

@@ -27,6 +27,7 @@ def multi(ctx: CommandContext, argv: list[bytes]) -> Any:
 def exec_(ctx: CommandContext, argv: list[bytes]) -> Any:
     if ctx.client.multi is None:
         raise RedVectorError("EXEC without MULTI")
+    ctx.aof_argv = []  # exec_multi propagates the transaction's writes itself, wrapped in MULTI/EXEC
     return ctx.dispatcher.exec_multi(ctx.client)
 
 

@@ -1,0 +1,100 @@
+"""RDB snapshots on disk: write a dump atomically, load a dump into the keyspace."""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from collections.abc import Iterable
+
+from redvector import REDIS_COMPAT_VERSION
+from redvector.keyspace.database import Keyspace
+from redvector.persistence.fsutil import write_atomic
+from redvector.persistence.participants import SnapshotParticipant
+from redvector.persistence.rdb import RdbError, dump_keyspace, load_rdb
+
+log = logging.getLogger("redvector.rdb")
+
+
+class SnapshotLoadError(Exception):
+    pass
+
+
+def standard_aux(now_s: int, aof_base: bool) -> list[tuple[bytes, bytes]]:
+    """The aux fields Redis writes first (redis-check-rdb prints them)."""
+    return [
+        (b"redis-ver", REDIS_COMPAT_VERSION.encode()), (b"redis-bits", b"64"),
+        (b"ctime", b"%d" % now_s), (b"used-mem", b"0"), (b"aof-base", b"1" if aof_base else b"0"),
+    ]
+
+
+def new_token() -> bytes:
+    """Identifies one snapshot: sidecar files carry it, so stale ones are never taken for current."""
+    return os.urandom(8).hex().encode()
+
+
+def write_snapshot(keyspace: Keyspace, path: str, participants: Iterable[SnapshotParticipant],
+                   now_s: int, checksum: bool = True, aof_base: bool = False,
+                   tmp_path: str | None = None, token: bytes = b"") -> int:
+    """Dump the keyspace (and participants' aux fields) to ``path``; returns its size."""
+    aux = standard_aux(now_s, aof_base)
+    for participant in participants:
+        aux.extend(participant.aux_fields(token))
+    image = dump_keyspace(keyspace, aux, checksum)
+    write_atomic(path, image, tmp_path)
+    return len(image)
+
+
+def save_sidecars(participants: Iterable[SnapshotParticipant], path: str, token: bytes) -> None:
+    for participant in participants:
+        try:
+            participant.save_sidecars(path, token)
+        except Exception:
+            # A missing sidecar only costs a rebuild at the next start; the dump itself is complete.
+            log.exception("could not save the sidecar files of %s", path)
+
+
+def save_sidecars_in_background(participants: Iterable[SnapshotParticipant], path: str, token: bytes) -> None:
+    participants = list(participants)
+    if participants:
+        threading.Thread(target=save_sidecars, args=(participants, path, token), daemon=True,
+                         name="snapshot-sidecars").start()
+
+
+def load_snapshot(keyspace: Keyspace, path: str, participants: Iterable[SnapshotParticipant],
+                  now_ms: int, data: bytes | None = None) -> tuple[int, int]:
+    """Load a dump into ``keyspace`` (keys already past their expiry are skipped, as a Redis master
+    does). Returns (keys loaded, keys skipped as expired). Raises SnapshotLoadError."""
+    participants = list(participants)
+    if data is None:
+        with open(path, "rb") as f:
+            data = f.read()
+    databases = keyspace.databases
+    counts = [0, 0]
+
+    def on_entry(db: int, key: bytes, value: object, expire_at_ms: int | None) -> None:
+        if db >= len(databases):
+            raise SnapshotLoadError(
+                f"{path}: key in database {db}, but only {len(databases)} databases are configured")
+        if expire_at_ms is not None and expire_at_ms <= now_ms:
+            counts[1] += 1
+            return
+        database = databases[db]
+        database.data[key] = value
+        if expire_at_ms is not None:
+            database.expires[key] = expire_at_ms
+        counts[0] += 1
+
+    def on_aux(key: bytes, value: bytes) -> None:
+        for participant in participants:
+            if participant.load_aux(key, value):
+                return
+
+    try:
+        load_rdb(data, on_entry, on_aux)
+    except RdbError as exc:
+        raise SnapshotLoadError(f"Short read or corrupt RDB file {path}: {exc}")
+    for participant in participants:
+        participant.after_load(path)
+    log.info("loaded %d keys from %s (%d expired keys skipped)", counts[0], os.path.basename(path), counts[1])
+    return counts[0], counts[1]
