@@ -21,6 +21,8 @@ from redvector.commands.dispatcher import Dispatcher
 from redvector.config import Config
 from redvector.persistence.manager import Persistence, StartupError
 from redvector.persistence.search_state import SearchSnapshot
+from redvector.protocol.grpc import GrpcServer, start_grpc
+from redvector.protocol.http import HttpListener, start_http
 from redvector.protocol.resp.connection import start_resp
 from redvector.server.client import ClientState
 from redvector.server.cron import Cron
@@ -28,6 +30,7 @@ from redvector.server.memory import MemoryManager
 from redvector.server.notifications import KeyspaceNotifier
 from redvector.server.pubsub import pubsub_hub
 from redvector.server.server import Server
+from redvector.service import VectorAPI
 
 log = logging.getLogger("redvector")
 
@@ -191,6 +194,62 @@ def bind_addresses(bind: str) -> list[tuple[str, bool]]:
     return out or [("127.0.0.1", False)]
 
 
+def vector_api(app: App) -> VectorAPI:
+    """The one VectorAPI (internal client, collections, points, metrics) shared by REST and gRPC."""
+    api = app.server.extensions.get("vector_api")
+    if api is None:
+        api = VectorAPI(app.server, app.dispatcher)
+        app.server.extensions["vector_api"] = api
+    return api
+
+
+class HttpComponent:
+    """REST on ``rest-port`` (product + Qdrant routes) and the Qdrant REST API on ``qdrant-port``."""
+
+    def __init__(self, app: App) -> None:
+        self.app = app
+        self.listeners: list[HttpListener] = []
+
+    async def start(self) -> None:
+        api = vector_api(self.app)
+        hosts = bind_addresses(self.app.config["bind"])
+        for which, directive in (("rest", "rest-port"), ("qdrant", "qdrant-port")):
+            port = self.app.listen_port(directive)
+            if port is None:
+                continue
+            listener = await start_http(api, which, hosts, port)
+            if listener is not None:
+                self.listeners.append(listener)
+                self.app.ports[which] = listener.port
+
+    async def stop(self) -> None:
+        for listener in self.listeners:
+            await listener.stop()
+        self.listeners.clear()
+
+
+class GrpcComponent:
+    """gRPC on ``grpc-port`` (VectorService + Qdrant services) and on ``qdrant-grpc-port``: one server."""
+
+    def __init__(self, app: App) -> None:
+        self.app = app
+        self.server: GrpcServer | None = None
+
+    async def start(self) -> None:
+        ports = {name: self.app.listen_port(d) for name, d in (("grpc", "grpc-port"), ("qdrant-grpc", "qdrant-grpc-port"))}
+        wanted = {name: port for name, port in ports.items() if port is not None}
+        if not wanted:
+            return
+        hosts = bind_addresses(self.app.config["bind"])
+        self.server = await start_grpc(vector_api(self.app), hosts, wanted)
+        self.app.ports.update(self.server.ports)
+
+    async def stop(self) -> None:
+        if self.server is not None:
+            await self.server.stop()
+            self.server = None
+
+
 class KeyspaceServicesComponent:
     """Pub/sub hub, keyspace notifications and memory accounting/eviction, attached before any listener."""
 
@@ -206,7 +265,9 @@ class KeyspaceServicesComponent:
         return None
 
 
-COMPONENTS: list[Callable[[App], Component]] = [KeyspaceServicesComponent, PersistenceComponent, RespComponent]
+COMPONENTS: list[Callable[[App], Component]] = [
+    KeyspaceServicesComponent, PersistenceComponent, RespComponent, HttpComponent, GrpcComponent,
+]
 
 
 @contextlib.asynccontextmanager

@@ -146,8 +146,47 @@ class BadRequest(RedVectorError, ValueError):
     """Invalid input in the vector API (dimension, id, filter). REST 400, gRPC INVALID_ARGUMENT."""
 
 
+class Unprocessable(BadRequest):
+    """Well-formed input that fails validation (Qdrant's "Validation error in JSON body"). REST 422."""
+
+
+class Unauthorized(RedVectorError):
+    """A REST/gRPC request without the required api key. REST 401, gRPC UNAUTHENTICATED."""
+
+
+class Forbidden(RedVectorError):
+    """A REST/gRPC request with a wrong api key. REST 403, gRPC PERMISSION_DENIED."""
+
+
+class PayloadTooLarge(RedVectorError):
+    """A request body over ``max-request-body``. REST 413, gRPC RESOURCE_EXHAUSTED."""
+
+
 class ConfigError(RedVectorError, ValueError):
     """A bad configuration directive or value."""
+
+
+class SearchError(RedVectorError):
+    """A RediSearch (FT.*) error: its text goes on the wire as is, without an ``ERR`` code, as the
+    module's ``RedisModule_ReplyWithError`` does (e.g. ``-Index already exists``)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.code = message.split(" ", 1)[0]
+
+    def resp_line(self) -> str:
+        return self.message
+
+
+class NoSuchIndex(SearchError, LookupError):
+    """A missing search index (REST 404). Text varies by command, as in RediSearch 2.10."""
+
+
+# RediSearch messages (2.10 / 8.2 wording).
+INDEX_EXISTS_MSG = "Index already exists"
+UNKNOWN_INDEX_MSG = "Unknown index name"
+UNKNOWN_INDEX_CAP_MSG = "Unknown Index name"
+NO_SUCH_INDEX_MSG = "{}: no such index"
 
 
 def _printable(arg: bytes) -> str:

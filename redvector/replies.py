@@ -92,6 +92,15 @@ class BigNumber:
 
 
 @dataclass(frozen=True, slots=True)
+class ByProtocol:
+    """A reply whose RESP2 and RESP3 forms differ in structure, not only in encoding (RediSearch's
+    FT.SEARCH / FT.AGGREGATE / FT.INFO: arrays in RESP2, maps with other keys in RESP3)."""
+
+    resp2: Any
+    resp3: Any
+
+
+@dataclass(frozen=True, slots=True)
 class Blocked:
     """Returned by a blocking command that found nothing to serve now (BLPOP on empty lists).
 

@@ -3,18 +3,24 @@
 from __future__ import annotations
 
 from redvector.commands import (
+    bits,
+    client,
     connection,
     hashes,
     hyperloglog,
     info,
     introspection,
     keys,
+    keys_extra,
+    lcs,
     lists,
     lists_blocking,
     objects,
     persistence,
     pubsub,
+    search,
     server_admin,
+    server_extra,
     sets,
     sort,
     sorted_sets,
@@ -28,9 +34,14 @@ from redvector.commands.spec import CommandGroup, CommandTable
 
 GROUPS: list[CommandGroup] = [
     connection.group,
+    client.group,
     strings.group,
+    bits.group,
+    lcs.group,
     keys.group,
+    keys_extra.group,
     server_admin.group,
+    server_extra.group,
     info.group,
     introspection.group,
     transactions.group,
@@ -46,6 +57,7 @@ GROUPS: list[CommandGroup] = [
     sorted_sets_pop.group,
     sorted_sets_algebra.group,
     pubsub.group,
+    search.group,
     persistence.group,
 ]
 

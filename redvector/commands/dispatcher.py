@@ -89,10 +89,12 @@ class Dispatcher:
         stats = server.stats
         stats.total_commands += 1
         stats.command_calls[spec.name] += 1
+        client.last_cmd = spec.name
         try:
             reply = spec.handler(ctx, argv)
         except RedVectorError as exc:
             stats.command_errors[spec.name] += 1
+            stats.error_codes[exc.code] += 1
             reply = exc
         except Exception:
             log.exception("internal error in %s", spec.name)
@@ -129,6 +131,7 @@ class Dispatcher:
         if client.multi is not None:
             client.multi.aborted = True
         self.server.stats.command_errors["__rejected__"] += 1
+        self.server.stats.error_codes[error.code] += 1
         return error
 
     # -- transactions (EXEC re-enters call, so it lives here) --------------------------------------------

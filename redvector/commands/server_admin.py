@@ -79,6 +79,7 @@ def config(ctx: CommandContext, argv: list[bytes]) -> Any:
         stats.command_calls.clear()
         stats.command_errors.clear()
         stats.command_usec.clear()
+        stats.error_codes.clear()
         return OK
     if sub == b"REWRITE":
         cfg.rewrite()

@@ -32,7 +32,13 @@ def get_string(ctx: CommandContext, key: bytes) -> bytes | None:
 
 @group.command("GET", 2, _R, _K1, summary="Returns the string value of a key.")
 def get(ctx: CommandContext, argv: list[bytes]) -> Any:
-    return ctx.db.get_typed(argv[1], bytes, ctx.now_ms)
+    value = ctx.db.get_typed(argv[1], bytes, ctx.now_ms)
+    # INFO keyspace_hits/keyspace_misses, counted where it is cheap (GET and MGET).
+    if value is None:
+        ctx.server.stats.keyspace_misses += 1
+    else:
+        ctx.server.stats.keyspace_hits += 1
+    return value
 
 
 @dataclass(slots=True)
@@ -186,6 +192,10 @@ def mget(ctx: CommandContext, argv: list[bytes]) -> Any:
     for key in argv[1:]:
         value = db.get(key, now)
         out.append(value if type(value) is bytes else None)
+    hits = sum(1 for v in out if v is not None)
+    stats = ctx.server.stats
+    stats.keyspace_hits += hits
+    stats.keyspace_misses += len(out) - hits
     return out
 
 

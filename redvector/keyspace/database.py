@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import random
 from typing import Any, TypeVar
 
 from redvector.errors import WrongType
 from redvector.keyspace.events import KeyspaceObserver
+from redvector.keyspace.scan_index import KeyOrder
 
 T = TypeVar("T")
 
@@ -24,8 +24,7 @@ class Keyspace:
 
     def flush_all(self) -> None:
         for db in self.databases:
-            db.data = {}
-            db.expires = {}
+            db.reset()
         self.dirty += 1
         for observer in self.observers:
             observer.db_flushed(None)
@@ -34,6 +33,7 @@ class Keyspace:
         da, db = self.databases[a], self.databases[b]
         da.data, db.data = db.data, da.data
         da.expires, db.expires = db.expires, da.expires
+        da.key_order, db.key_order = db.key_order, da.key_order
         self.dirty += 1
         for observer in self.observers:
             observer.dbs_swapped(a, b)
@@ -42,13 +42,16 @@ class Keyspace:
 class Database:
     """One numbered database. Every write, delete, expiry and flush ends in ``touched``."""
 
-    __slots__ = ("_expire_cursor", "_expire_snapshot", "data", "expires", "index", "keyspace")
+    __slots__ = ("_expire_cursor", "_expire_snapshot", "data", "expires", "index", "key_order", "keyspace")
 
     def __init__(self, index: int, keyspace: Keyspace) -> None:
         self.index = index
         self.keyspace = keyspace
         self.data: dict[bytes, Any] = {}
         self.expires: dict[bytes, int] = {}
+        # Every key in hash order, for SCAN cursors and RANDOMKEY (see scan_index.py). Database.set and
+        # delete keep it exact; touched() repairs it for code that wrote ``data`` directly.
+        self.key_order = KeyOrder()
         self._expire_snapshot: list[bytes] = []
         self._expire_cursor = 0
 
@@ -58,9 +61,18 @@ class Database:
     # -- the change hook ----------------------------------------------------------------------------
     def touched(self, key: bytes, event: str) -> None:
         """Every key change ends here: WATCH, keyspace events, search indexes and the AOF counter."""
+        if len(self.data) != self.key_order.size:
+            self._sync_key_order(key)
         self.keyspace.dirty += 1
         for observer in self.keyspace.observers:
             observer.key_changed(self.index, key, event)
+
+    def _sync_key_order(self, key: bytes) -> None:
+        if key in self.data:
+            if key not in self.key_order:
+                self.key_order.add(key)
+        else:
+            self.key_order.discard(key)
 
     # -- reads (lazy expiry) --------------------------------------------------------------------------
     def get(self, key: bytes, now_ms: int) -> Any:
@@ -82,7 +94,8 @@ class Database:
 
     def expire_now(self, key: bytes) -> None:
         """Remove a key whose time has passed (lazy or active expiry) and signal ``expired``."""
-        self.data.pop(key, None)
+        if self.data.pop(key, None) is not None:
+            self.key_order.discard(key)
         self.expires.pop(key, None)
         self.touched(key, "expired")
 
@@ -93,7 +106,10 @@ class Database:
     # -- writes (callers signal with touched()) -----------------------------------------------------
     def set(self, key: bytes, value: Any, expire_at_ms: int | None = None, keep_ttl: bool = False) -> None:
         """Store ``value``; clears any TTL unless ``keep_ttl``, sets ``expire_at_ms`` when given."""
-        self.data[key] = value
+        data = self.data
+        if key not in data:
+            self.key_order.add(key)
+        data[key] = value
         if expire_at_ms is not None:
             self.expires[key] = expire_at_ms
         elif not keep_ttl and self.expires:
@@ -103,6 +119,7 @@ class Database:
         """Remove key and its TTL. The caller signals ``del`` (or its own event)."""
         if self.data.pop(key, None) is None:
             return False
+        self.key_order.discard(key)
         if self.expires:
             self.expires.pop(key, None)
         return True
@@ -120,9 +137,16 @@ class Database:
     def persist(self, key: bytes) -> bool:
         return self.expires.pop(key, None) is not None
 
-    def clear(self) -> None:
+    def reset(self) -> None:
+        """Drop every key without signalling (callers signal db_flushed)."""
         self.data = {}
         self.expires = {}
+        self.key_order = KeyOrder()
+        self._expire_snapshot = []
+        self._expire_cursor = 0
+
+    def clear(self) -> None:
+        self.reset()
         self.keyspace.dirty += 1
         for observer in self.keyspace.observers:
             observer.db_flushed(self.index)
@@ -133,12 +157,19 @@ class Database:
         return list(self.data)
 
     def random_key(self, now_ms: int, attempts: int = 100) -> bytes | None:
+        """A random live key (O(1) per try through the key order), None when the database is empty."""
         while self.data and attempts > 0:
             attempts -= 1
-            key = random.choice(list(self.data)) if len(self.data) < 64 else _sample_key(self.data)
+            key = self.key_order.random_key()
+            if key is None:
+                return None
             if self.get(key, now_ms) is not None:
                 return key
         return None
+
+    def scan(self, cursor: int, count: int) -> tuple[list[bytes], int]:
+        """Up to ~count keys from ``cursor`` (possibly expired: the caller checks) and the next cursor."""
+        return self.key_order.scan(cursor, count)
 
     def active_expire(self, now_ms: int, sample: int = 20) -> tuple[int, int]:
         """One step of active expiry: test the next ``sample`` keys that carry a TTL, delete the expired.
@@ -161,13 +192,3 @@ class Database:
                 self.expire_now(key)
                 expired += 1
         return len(batch), expired
-
-
-def _sample_key(d: dict[bytes, Any]) -> bytes:
-    # dicts do not support random access; pick a random start in the iteration order.
-    n = len(d)
-    skip = random.randrange(n)
-    for i, k in enumerate(d):
-        if i == skip:
-            return k
-    raise KeyError("empty")

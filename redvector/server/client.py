@@ -20,7 +20,7 @@ class ClientState:
         "addr", "authenticated", "blocked_on", "closing", "created_at", "db_index", "deliver",
         "flags", "id", "kill", "laddr", "last_cmd", "last_interaction", "lib_name", "lib_ver",
         "multi", "name", "no_evict", "no_touch", "output_buffer_size", "patterns", "protocol",
-        "reply_mode", "shard_channels", "channels", "watched", "watch_dirty", "internal",
+        "reply_mode", "shard_channels", "channels", "watched", "watch_dirty", "internal", "unblock",
     )
 
     def __init__(self, addr: str = "", laddr: str = "", authenticated: bool = True, internal: bool = False) -> None:
@@ -58,6 +58,8 @@ class ClientState:
         self.kill: Callable[[], None] = _noop
         self.closing = False
         self.output_buffer_size: Callable[[], int] = _zero
+        # CLIENT UNBLOCK: end a blocking wait now (True: with an UNBLOCKED error); False if not blocked.
+        self.unblock: Callable[[bool], bool] = _not_blocked
 
     @property
     def subscription_count(self) -> int:
@@ -74,3 +76,7 @@ def _noop() -> None:
 
 def _zero() -> int:
     return 0
+
+
+def _not_blocked(_: bool) -> bool:
+    return False

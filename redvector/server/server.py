@@ -10,6 +10,7 @@ from typing import Any
 
 from redvector.config import Config
 from redvector.keyspace.database import Database, Keyspace
+from redvector.search.registry import SearchRegistry
 from redvector.server.blocking import BlockingRegistry
 from redvector.server.client import ClientState
 from redvector.server.transactions import WatchRegistry
@@ -35,6 +36,7 @@ class Stats:
     command_calls: Counter[str] = field(default_factory=Counter)
     command_errors: Counter[str] = field(default_factory=Counter)
     command_usec: Counter[str] = field(default_factory=Counter)
+    error_codes: Counter[str] = field(default_factory=Counter)  # INFO errorstats: replies per error code
     last_save_time: int = field(default_factory=lambda: int(time.time()))
 
 
@@ -61,6 +63,9 @@ class Server:
         # Subsystems registered by the composition root (app.py) or by later layers:
         # "pubsub", "blocking", "search", "persistence", ... Typed accessors live with each subsystem.
         self.extensions: dict[str, Any] = {}
+        # FT.* indexes over the keyspace (redvector/search/registry.py documents the Python API).
+        self.search = SearchRegistry(self.keyspace, lambda: int(self.config["search-default-ef-runtime"]))
+        self.extensions["search"] = self.search
         self.ports: dict[str, int] = {}
         self.run_id = "%040x" % int.from_bytes(__import__("os").urandom(20), "big")
 

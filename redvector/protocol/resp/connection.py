@@ -9,8 +9,9 @@ import time
 from typing import Any, cast
 
 from redvector.commands.dispatcher import Dispatcher
+from redvector.commands.spec import Flag
 from redvector.config import parse_memory
-from redvector.errors import ProtocolError, RedVectorError
+from redvector.errors import CodedError, ProtocolError, RedVectorError
 from redvector.protocol.resp.encoder import encode
 from redvector.protocol.resp.parser import RequestParser
 from redvector.replies import NO_REPLY, Blocked, Deferred, Push
@@ -44,6 +45,10 @@ class RespConnection(asyncio.Protocol):
         self._out: bytearray | None = None
         # When the pubsub soft output limit was first exceeded (monotonic seconds), or None.
         self._soft_limit_since: float | None = None
+        self._blocked_timeout_reply: Any = None
+        # CLIENT PAUSE: the request held back until the pause ends, and the timer that retries it.
+        self._paused_argv: list[bytes] | None = None
+        self._pause_timer: asyncio.TimerHandle | None = None
 
     # -- asyncio.Protocol --------------------------------------------------------------------------------
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -63,6 +68,7 @@ class RespConnection(asyncio.Protocol):
         self.client.deliver = self.deliver
         self.client.kill = self.kill
         self.client.output_buffer_size = transport.get_write_buffer_size
+        self.client.unblock = self._client_unblock
         transport.set_write_buffer_limits(high=WRITE_HIGH_WATER, low=WRITE_LOW_WATER)
         if len(self.server.clients) >= maxclients:
             self.server.stats.rejected_connections += 1
@@ -75,6 +81,7 @@ class RespConnection(asyncio.Protocol):
     def connection_lost(self, exc: Exception | None) -> None:
         self._closed = True
         self._unblock()
+        self._end_pause_wait()
         self.server.unregister_client(self.client)
 
     def pause_writing(self) -> None:
@@ -89,8 +96,9 @@ class RespConnection(asyncio.Protocol):
 
     def data_received(self, data: bytes) -> None:
         self.server.stats.net_input_bytes += len(data)
+        self.client.last_interaction = time.time()
         self.parser.feed(data)
-        if self._waiter is None and not self._deferred:
+        if self._waiter is None and not self._deferred and self._paused_argv is None:
             self._process()
 
     # -- request processing ----------------------------------------------------------------------------
@@ -99,17 +107,25 @@ class RespConnection(asyncio.Protocol):
         out = self._out = bytearray()
         client = self.client
         execute = self.dispatcher.execute
+        server = self.server
         try:
             while not self._closed:
-                try:
-                    argv = self.parser.next()
-                except ProtocolError as exc:
-                    encode(exc, client.protocol, out)
-                    self._write(out)
-                    self.kill()
+                argv = self._paused_argv
+                if argv is not None:
+                    self._paused_argv = None
+                else:
+                    try:
+                        argv = self.parser.next()
+                    except ProtocolError as exc:
+                        encode(exc, client.protocol, out)
+                        self._write(out)
+                        self.kill()
+                        return
+                    if argv is None:
+                        break
+                if server.paused_until_ms and self._held_by_pause(argv):
+                    self._wait_for_unpause(argv)
                     return
-                if argv is None:
-                    break
                 reply = execute(client, argv)
                 if type(reply) is Blocked:
                     self._write(out)
@@ -150,6 +166,45 @@ class RespConnection(asyncio.Protocol):
                 return  # sent once the AOF fsync covering these commands is done
             self.transport.write(out)
 
+    # -- CLIENT PAUSE ----------------------------------------------------------------------------------
+    def _held_by_pause(self, argv: list[bytes]) -> bool:
+        """Redis's pause check: ALL holds every command, WRITE the ones that may write (EXEC included)."""
+        server = self.server
+        remaining_ms = server.paused_until_ms - int(time.time() * 1000)
+        if remaining_ms <= 0:
+            server.paused_until_ms = 0
+            server.paused_writes_only = False
+            return False
+        if not server.paused_writes_only:
+            return True
+        spec = self.dispatcher.table.lookup(argv[0])
+        if spec is None:
+            return False
+        multi = self.client.multi
+        if multi is not None:
+            if spec.name != "EXEC":
+                return False  # queued, not executed
+            return any(queued.flags & (Flag.WRITE | Flag.MAY_REPLICATE) for queued, _ in multi.queue)
+        return bool(spec.flags & (Flag.WRITE | Flag.MAY_REPLICATE))
+
+    def _wait_for_unpause(self, argv: list[bytes]) -> None:
+        self._paused_argv = argv
+        waiters: set[Any] = self.server.extensions.setdefault("pause_waiters", set())
+        waiters.add(self._resume_after_pause)
+        delay_s = max(self.server.paused_until_ms - int(time.time() * 1000), 0) / 1000
+        self._pause_timer = asyncio.get_running_loop().call_later(delay_s + 0.001, self._resume_after_pause)
+
+    def _end_pause_wait(self) -> None:
+        self.server.extensions.get("pause_waiters", set()).discard(self._resume_after_pause)
+        if self._pause_timer is not None:
+            self._pause_timer.cancel()
+            self._pause_timer = None
+
+    def _resume_after_pause(self) -> None:
+        self._end_pause_wait()
+        if not self._closed and self._paused_argv is not None:
+            asyncio.get_running_loop().call_soon(self._process)
+
     def _write_now(self, data: bytes) -> None:
         transport = self.transport
         if transport is not None and not transport.is_closing():
@@ -169,6 +224,7 @@ class RespConnection(asyncio.Protocol):
             self._finish_block(reply)
             return True
 
+        self._blocked_timeout_reply = blocked.timeout_reply
         self._waiter = Waiter(self.client, self.client.db_index, tuple(blocked.keys), try_serve)
         blocking.park(self._waiter)
         if blocked.timeout_ms > 0:
@@ -227,6 +283,16 @@ class RespConnection(asyncio.Protocol):
         if self._waiter is not None:
             self.server.blocking.unpark(self._waiter)
             self._finish_block(reply)
+
+    def _client_unblock(self, error: bool) -> bool:
+        """ClientState.unblock: the command's timeout reply, or Redis's UNBLOCKED error."""
+        if self._waiter is None:
+            return False
+        if error:
+            self.unblock_with(CodedError("UNBLOCKED", "client unblocked via CLIENT UNBLOCK"))
+        else:
+            self.unblock_with(self._blocked_timeout_reply)
+        return True
 
     # -- out-of-band -------------------------------------------------------------------------------------
     def deliver(self, message: Any) -> None:

@@ -10,6 +10,7 @@ from redvector.errors import RedVectorError
 from redvector.replies import (
     NULL_ARRAY,
     BigNumber,
+    ByProtocol,
     Map,
     Pairs,
     Push,
@@ -93,6 +94,8 @@ def encode(reply: Any, proto: int, out: bytearray) -> None:
             out += b"(%b\r\n" % reply.digits
         else:
             out += b"$%d\r\n%b\r\n" % (len(reply.digits), reply.digits)
+    elif t is ByProtocol:
+        encode(reply.resp3 if proto == 3 else reply.resp2, proto, out)
     elif isinstance(reply, bytes):  # other bytes subclasses
         out += b"$%d\r\n%b\r\n" % (len(reply), bytes(reply))
     elif isinstance(reply, dict):
@@ -107,7 +110,7 @@ def encode(reply: Any, proto: int, out: bytearray) -> None:
 
 
 def _error_line(error: RedVectorError) -> bytes:
-    line = f"{error.code} {error.message}".encode("utf-8", "replace")
+    line = error.resp_line().encode("utf-8", "replace")
     # An error line cannot contain CR or LF (Redis replaces them with spaces).
     return line.replace(b"\r", b" ").replace(b"\n", b" ")
 

@@ -1,0 +1,8 @@
+"""FT.* commands (RediSearch-compatible): one group, split by family across this package's modules."""
+
+from __future__ import annotations
+
+from redvector.commands.search import aggregate, indexes, info, legacy, queries
+from redvector.commands.search.common import group
+
+__all__ = ["aggregate", "group", "indexes", "info", "legacy", "queries"]

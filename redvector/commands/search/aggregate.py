@@ -1,0 +1,420 @@
+"""FT.AGGREGATE (LOAD, APPLY, FILTER, GROUPBY/REDUCE, SORTBY [MAX], LIMIT, ADDSCORES, WITHCURSOR, KNN
+queries) and FT.CURSOR READ/DEL: a pipeline of steps over rows (dicts) in the order given."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from redvector.commands.context import CommandContext
+from redvector.commands.search.common import get_index, group, registry, result_reply, value_bytes
+from redvector.commands.search.queries import (
+    build_query,
+    parse_dialect,
+    parse_limit,
+    parse_params,
+    query_options,
+)
+from redvector.commands.spec import Flag, KeySpec
+from redvector.errors import SearchError
+from redvector.replies import OK, ByProtocol
+from redvector.search.index import SearchIndex
+from redvector.search.query.executor import SCORERS, Executor
+from redvector.search.query.expr import Expr, parse_expr, to_num, to_str
+from redvector.search.schema import FieldType
+
+Row = dict[str, Any]
+_DOC = "\x00doc"  # hidden: the row's doc id (for implicit loads)
+
+
+class _Null:
+    """A GROUPBY key missing from a row: replied as nil, as RediSearch does."""
+
+    def __repr__(self) -> str:
+        return "NULL"
+
+
+NULL = _Null()
+
+
+@dataclass(slots=True)
+class Step:
+    kind: str
+    run: Callable[[list[Row]], list[Row]]
+
+
+class _Loader:
+    def __init__(self, index: SearchIndex) -> None:
+        self.index = index
+
+    def value(self, row: Row, name: str) -> Any:
+        if name in row:
+            return row[name]
+        doc_id = row.get(_DOC)
+        if doc_id is None:
+            return None
+        meta = self.index.docs.get(doc_id)
+        if meta is None:
+            return None
+        if name == "__key":
+            return meta.key
+        h = self.index.db.data.get(meta.key)
+        if not isinstance(h, dict):
+            return None
+        spec = self.index.definition.field(name.encode())
+        if spec is not None and spec.type is FieldType.NUMERIC and spec.sortable:
+            # RediSearch loads sortable numbers from its sorting vector: normalised number text.
+            number = meta.sort_values.get(spec.name)
+            if isinstance(number, float):
+                return number
+        ident = spec.identifier if spec is not None else name.encode()
+        return h.get(ident)
+
+    def load(self, row: Row, names: list[str] | None) -> None:
+        doc_id = row.get(_DOC)
+        meta = self.index.docs.get(doc_id) if doc_id is not None else None
+        if meta is None:
+            return
+        h = self.index.db.data.get(meta.key)
+        if names is None:
+            if isinstance(h, dict):
+                for k, v in h.items():
+                    row.setdefault(k.decode("utf-8", "replace"), v)
+            return
+        for name in names:
+            if name not in row:
+                v = self.value(row, name)
+                if v is not None:
+                    row[name] = v
+
+    def expr_row(self, row: Row, expr: Expr) -> Row:
+        missing = [p for p in expr.properties if p not in row]
+        if not missing:
+            return row
+        view = dict(row)
+        for p in missing:
+            v = self.value(row, p)
+            if v is not None:
+                view[p] = v
+        return view
+
+
+def _prop(raw: bytes) -> str:
+    text = raw.decode("utf-8", "replace")
+    return text[1:] if text.startswith("@") else text
+
+
+def _reducer(name: str, args: list[str]) -> Callable[[list[Any]], Any]:
+    def nums(values: list[Any]) -> list[float]:
+        return [n for n in (to_num(v) for v in values) if n is not None]
+
+    if name == "COUNT":
+        return lambda vals: float(len(vals))
+    if name in ("COUNT_DISTINCT", "COUNT_DISTINCTISH"):
+        return lambda vals: float(len({to_str(v) for v in vals if v is not None}))
+    if name == "SUM":
+        return lambda vals: float(sum(nums(vals)))
+    if name == "AVG":
+        return lambda vals: (sum(nums(vals)) / len(nums(vals))) if nums(vals) else math.nan
+    if name == "MIN":
+        return lambda vals: min(nums(vals)) if nums(vals) else math.inf
+    if name == "MAX":
+        return lambda vals: max(nums(vals)) if nums(vals) else -math.inf
+    if name == "TOLIST":
+        return lambda vals: list(dict.fromkeys(to_str(v) for v in vals if v is not None))
+    if name == "FIRST_VALUE":
+        return lambda vals: next((v for v in vals if v is not None), None)
+    if name == "STDDEV":
+        def stddev(vals: list[Any]) -> float:
+            xs = nums(vals)
+            if len(xs) < 2:
+                return 0.0
+            mean = sum(xs) / len(xs)
+            return math.sqrt(sum((x - mean) ** 2 for x in xs) / (len(xs) - 1))
+        return stddev
+    raise SearchError(f"No such reducer `{name.lower()}`")
+
+
+def _sort_key(v: Any) -> tuple[int, Any]:
+    n = to_num(v) if not isinstance(v, bytes | str) or _numeric_text(v) else None
+    if n is not None:
+        return (0, n)
+    return (1, to_str(v) or "")
+
+
+def _numeric_text(v: bytes | str) -> bool:
+    try:
+        float(v)
+        return True
+    except ValueError:
+        return False
+
+
+def parse_pipeline(argv: list[bytes], i: int, loader: _Loader, opts: dict[str, Any]) -> list[Step]:
+    steps: list[Step] = []
+    n = len(argv)
+
+    def count(at: int, what: str) -> int:
+        try:
+            c = int(argv[at])
+        except (ValueError, IndexError):
+            raise SearchError(f"Bad arguments for {what}: Could not convert argument to expected type")
+        if c < 0 or at + c >= n + (0 if c else 1):
+            raise SearchError(f"Bad arguments for {what}: Expected an argument, but none provided")
+        return c
+
+    while i < n:
+        tok = argv[i].decode("latin-1").upper()
+        i += 1
+        if tok == "LOAD":
+            if i < n and argv[i] == b"*":
+                names = None
+                i += 1
+            else:
+                c = count(i, "LOAD")
+                names = [_prop(a) for a in argv[i + 1:i + 1 + c]]
+                i += 1 + c
+                # LOAD x AS y
+                cleaned: list[str] = []
+                j = 0
+                while j < len(names):
+                    cleaned.append(names[j])
+                    j += 3 if j + 1 < len(names) and names[j + 1].upper() == "AS" else 1
+                names = cleaned
+
+            def load(rows: list[Row], names: list[str] | None = names) -> list[Row]:
+                for r in rows:
+                    loader.load(r, names)
+                return rows
+            steps.append(Step("LOAD", load))
+        elif tok == "APPLY":
+            if i >= n:
+                raise SearchError("Bad arguments for APPLY: Expected an argument, but none provided")
+            expr = parse_expr(argv[i].decode("utf-8", "replace"))
+            i += 1
+            alias = expr.text
+            if i + 1 < n and argv[i].upper() == b"AS":
+                alias = argv[i + 1].decode("utf-8", "replace")
+                i += 2
+
+            def apply(rows: list[Row], expr: Expr = expr, alias: str = alias) -> list[Row]:
+                for r in rows:
+                    r[alias] = expr.evaluate(loader.expr_row(r, expr))
+                return rows
+            steps.append(Step("APPLY", apply))
+        elif tok == "FILTER":
+            if i >= n:
+                raise SearchError("Bad arguments for FILTER: Expected an argument, but none provided")
+            fexpr = parse_expr(argv[i].decode("utf-8", "replace"))
+            i += 1
+
+            def filt(rows: list[Row], expr: Expr = fexpr) -> list[Row]:
+                out = []
+                for r in rows:
+                    v = expr.evaluate(loader.expr_row(r, expr))
+                    if v is not None and (v != 0 if isinstance(v, float) else v != ""):
+                        out.append(r)
+                return out
+            steps.append(Step("FILTER", filt))
+        elif tok == "GROUPBY":
+            c = count(i, "GROUPBY")
+            keys = [_prop(a) for a in argv[i + 1:i + 1 + c]]
+            i += 1 + c
+            reducers: list[tuple[str, Callable[[list[Any]], Any], list[str]]] = []
+            while i < n and argv[i].upper() == b"REDUCE":
+                if i + 2 >= n + 1:
+                    raise SearchError("Bad arguments for REDUCE: Expected an argument, but none provided")
+                func = argv[i + 1].decode("latin-1").upper()
+                c = count(i + 2, "REDUCE")
+                args = [_prop(a) for a in argv[i + 3:i + 3 + c]]
+                i += 3 + c
+                alias = "__generated_alias" + func.lower() + "".join(a for a in args)
+                if i + 1 < n and argv[i].upper() == b"AS":
+                    alias = argv[i + 1].decode("utf-8", "replace")
+                    i += 2
+                reducers.append((alias, _reducer(func, args), args))
+
+            def groupby(rows: list[Row], keys: list[str] = keys,
+                        reducers: list[tuple[str, Callable[[list[Any]], Any], list[str]]] = reducers) -> list[Row]:
+                groups: dict[tuple[Any, ...], list[Row]] = {}
+                for r in rows:
+                    kv = tuple(_hashable(loader.value(r, k), NULL) for k in keys)
+                    groups.setdefault(kv, []).append(r)
+                out: list[Row] = []
+                for kv, members in groups.items():
+                    row: Row = dict(zip(keys, kv, strict=True))
+                    for alias, fn, args in reducers:
+                        values = [loader.value(m, args[0]) for m in members] if args else [None] * len(members)
+                        row[alias] = fn(values)
+                    out.append(row)
+                return out
+            steps.append(Step("GROUPBY", groupby))
+        elif tok == "SORTBY":
+            c = count(i, "SORTBY")
+            spec = argv[i + 1:i + 1 + c]
+            i += 1 + c
+            fields: list[tuple[str, bool]] = []
+            j = 0
+            while j < len(spec):
+                name = _prop(spec[j])
+                asc = True
+                if j + 1 < len(spec) and spec[j + 1].upper() in (b"ASC", b"DESC"):
+                    asc = spec[j + 1].upper() == b"ASC"
+                    j += 1
+                fields.append((name, asc))
+                j += 1
+            max_n: int | None = None
+            if i + 1 < n and argv[i].upper() == b"MAX":
+                try:
+                    max_n = int(argv[i + 1])
+                except ValueError:
+                    raise SearchError("Bad arguments for MAX: Could not convert argument to expected type")
+                i += 2
+
+            def sortby(rows: list[Row], fields: list[tuple[str, bool]] = fields, max_n: int | None = max_n) -> list[Row]:
+                for name, asc in reversed(fields):
+                    present = [r for r in rows if loader.value(r, name) is not None]
+                    missing = [r for r in rows if loader.value(r, name) is None]
+                    keyed = [(_sort_key(loader.value(r, name)), r) for r in present]
+                    keyed.sort(key=lambda kr: kr[0], reverse=not asc)
+                    present = [r for _, r in keyed]
+                    rows = present + missing
+                return rows[:max_n] if max_n else rows
+            steps.append(Step("SORTBY", sortby))
+        elif tok == "LIMIT":
+            off, num = parse_limit(argv, i)
+            i += 2
+
+            def limit(rows: list[Row], off: int = off, num: int = num) -> list[Row]:
+                return rows[off:off + num]
+            steps.append(Step("LIMIT", limit))
+        elif tok == "WITHCURSOR":
+            opts["cursor"] = True
+            while i + 1 < n and argv[i].upper() in (b"COUNT", b"MAXIDLE"):
+                try:
+                    opts[argv[i].decode().upper()] = int(argv[i + 1])
+                except ValueError:
+                    raise SearchError(f"Bad arguments for {argv[i].decode().upper()}: Could not convert argument to expected type")
+                i += 2
+        elif tok == "PARAMS":
+            i = parse_params(argv, i, opts["params"])
+        elif tok == "DIALECT":
+            opts["dialect"] = parse_dialect(argv, i)
+            i += 1
+        elif tok == "SCORER":
+            if i >= n or argv[i].decode("latin-1").upper() not in SCORERS:
+                raise SearchError(f"No such scorer {argv[i].decode('utf-8', 'replace') if i < n else ''}")
+            opts["scorer"] = argv[i].decode("latin-1").upper()
+            i += 1
+        elif tok == "ADDSCORES":
+            opts["addscores"] = True
+        elif tok == "VERBATIM":
+            opts["verbatim"] = True
+        elif tok == "TIMEOUT":
+            i += 1
+        elif tok in ("INKEYS", "INFIELDS"):
+            i += 1 + count(i, tok)
+        else:
+            raise SearchError(f"Unknown argument `{argv[i - 1].decode('utf-8', 'replace')}` at position {i - 3} for <main>")
+    return steps
+
+
+def _hashable(v: Any, missing: Any = None) -> Any:
+    if v is None:
+        return missing
+    if isinstance(v, list):
+        return tuple(v)
+    return v
+
+
+def _emit(rows: list[Row]) -> list[dict[str, Any]]:
+    out = []
+    for r in rows:
+        fields: list[tuple[bytes, Any]] = []
+        for k, v in r.items():
+            if k == _DOC or v is None:
+                continue
+            if v is NULL:
+                fields.append((k.encode(), None))
+                continue
+            if isinstance(v, list | tuple):
+                fields.append((k.encode(), [value_bytes(x) for x in v]))
+            else:
+                fields.append((k.encode(), value_bytes(v)))
+        out.append({"fields": fields})
+    return out
+
+
+@group.command("FT.AGGREGATE", -3, Flag.READONLY | Flag.MODULE, KeySpec(0, 0, 0), summary="Run an aggregation")
+def ft_aggregate(ctx: CommandContext, argv: list[bytes]) -> Any:
+    index = get_index(ctx, argv[1])
+    loader = _Loader(index)
+    opts: dict[str, Any] = {"params": {}, "dialect": None, "scorer": "BM25STD"}
+    steps = parse_pipeline(argv, 3, loader, opts)
+    node, _ = build_query(ctx, index, argv[2], opts["params"], opts["dialect"], bool(opts.get("verbatim")))
+    index.number_of_uses += 1
+    executor = Executor(index, query_options(ctx, index, bool(opts.get("verbatim")), None, None, opts["scorer"]))
+    hits = executor.run(node)
+    order = hits.knn_order if hits.knn_order is not None else sorted(hits.scores)
+    rows: list[Row] = []
+    for doc_id in order:
+        row: Row = {_DOC: doc_id}
+        for name, values in hits.yields.items():
+            if doc_id in values:
+                row[name] = values[doc_id]
+        if opts.get("addscores"):
+            row["__score"] = hits.scores.get(doc_id, 0.0)
+        rows.append(row)
+    for step in steps:
+        rows = step.run(rows)
+    if opts.get("cursor"):
+        count = opts.get("COUNT") or 1000
+        max_idle = opts.get("MAXIDLE") or int(registry(ctx).config.get("CURSOR_MAX_IDLE", "300000"))
+        return _cursor_reply(ctx, index, rows, count, max_idle)
+    return result_reply(len(rows), _emit(rows), include_id=False)
+
+
+def _cursor_reply(ctx: CommandContext, index: SearchIndex, rows: list[Row], count: int, max_idle: int) -> Any:
+    reg = registry(ctx)
+    reg.expire_cursors(ctx.now_ms)
+    batch, rest = rows[:count], rows[count:]
+    cid = 0
+    if rest:
+        cursor = reg.new_cursor(index.name, rest, count, max_idle, ctx.now_ms)
+        cid = cursor.id
+    page = result_reply(len(rows), _emit(batch), include_id=False)
+    return ByProtocol([page.resp2, cid], [page.resp3, cid])
+
+
+@group.command("FT.CURSOR", -4, Flag.READONLY | Flag.MODULE, KeySpec(0, 0, 0), summary="Read or delete an aggregate cursor")
+def ft_cursor(ctx: CommandContext, argv: list[bytes]) -> Any:
+    reg = registry(ctx)
+    sub = argv[1].decode("latin-1").upper()
+    try:
+        cid = int(argv[3])
+    except ValueError:
+        raise SearchError("Bad cursor ID")
+    reg.expire_cursors(ctx.now_ms)
+    cursor = reg.cursors.get(cid)
+    if sub == "DEL":
+        if cursor is None:
+            raise SearchError("Cursor does not exist")
+        del reg.cursors[cid]
+        return OK
+    if sub != "READ":
+        raise SearchError("Unknown subcommand")
+    if cursor is None or cursor.index_name != (reg.get(argv[2]) or get_index(ctx, argv[2])).name:
+        raise SearchError("Cursor not found, id: %d" % cid)
+    count = cursor.count
+    if len(argv) >= 6 and argv[4].upper() == b"COUNT":
+        count = int(argv[5])
+    batch, cursor.rows = cursor.rows[:count], cursor.rows[count:]
+    cursor.last_used_ms = ctx.now_ms
+    next_id = cid
+    if not cursor.rows:
+        del reg.cursors[cid]
+        next_id = 0
+    page = result_reply(len(batch), _emit(batch), include_id=False)
+    return ByProtocol([page.resp2, next_id], [page.resp3, next_id])

@@ -1,0 +1,101 @@
+"""Shared pieces of the FT.* commands: the command group, index lookup with RediSearch's error texts,
+number formatting and RESP2/RESP3 result shapes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from redvector.commands.context import CommandContext
+from redvector.commands.spec import CommandGroup
+from redvector.errors import (
+    NO_SUCH_INDEX_MSG,
+    UNKNOWN_INDEX_CAP_MSG,
+    UNKNOWN_INDEX_MSG,
+    NoSuchIndex,
+)
+from redvector.replies import ByProtocol, Map, SimpleString
+from redvector.search.index import SearchIndex
+from redvector.search.query.expr import format_number
+from redvector.search.registry import SearchRegistry
+
+group = CommandGroup("search")
+
+S = SimpleString
+
+
+def registry(ctx: CommandContext) -> SearchRegistry:
+    return ctx.server.search
+
+
+def get_index(ctx: CommandContext, name: bytes, style: str = "search") -> SearchIndex:
+    """The index (or alias target). Missing-index texts differ per command in RediSearch 2.10:
+    FT.SEARCH/AGGREGATE/EXPLAIN ``<idx>: no such index``, FT.INFO ``Unknown index name``, FT.DROPINDEX
+    ``Unknown Index name``."""
+    index = registry(ctx).get(name)
+    if index is None:
+        text = name.decode("utf-8", "replace")
+        if style == "info":
+            raise NoSuchIndex(UNKNOWN_INDEX_MSG)
+        if style == "drop":
+            raise NoSuchIndex(UNKNOWN_INDEX_CAP_MSG)
+        raise NoSuchIndex(NO_SUCH_INDEX_MSG.format(text))
+    return index
+
+
+def number_text(value: float) -> bytes:
+    return format_number(value).encode()
+
+
+def value_bytes(value: Any) -> bytes | None:
+    """A row value on the wire: bytes as is, numbers as RediSearch prints them."""
+    if value is None:
+        return None
+    if isinstance(value, bytes):
+        return value
+    if isinstance(value, float | int):
+        return number_text(float(value))
+    return str(value).encode()
+
+
+def result_reply(total: int, rows: list[dict[str, Any]], include_id: bool = True) -> ByProtocol:
+    """FT.SEARCH / FT.AGGREGATE reply. Each row: ``id`` (bytes), optional ``score`` (float), ``payload``,
+    ``sortkey``, and ``fields`` (list of (name, value) pairs, None for a key gone mid-query, absent with
+    NOCONTENT)."""
+    resp2: list[Any] = [total]
+    resp3_rows: list[Any] = []
+    for row in rows:
+        r3: list[tuple[Any, Any]] = []
+        if include_id:
+            resp2.append(row["id"])
+            r3.append((S(b"id"), row["id"]))
+        if "score" in row:
+            resp2.append(row["score"])
+            r3.append((S(b"score"), row["score"]))
+        if "payload" in row:
+            resp2.append(row["payload"])
+            r3.append((S(b"payload"), row["payload"]))
+        if "sortkey" in row:
+            resp2.append(row["sortkey"])
+            r3.append((S(b"sortkey"), row["sortkey"]))
+        if "fields" in row:
+            fields = row["fields"]
+            if fields is None:
+                resp2.append(None)
+                r3.append((S(b"extra_attributes"), None))
+            else:
+                flat: list[Any] = []
+                for k, v in fields:
+                    flat.append(k)
+                    flat.append(v)
+                resp2.append(flat)
+                r3.append((S(b"extra_attributes"), Map(list(fields))))
+        r3.append((S(b"values"), []))
+        resp3_rows.append(Map(r3))
+    resp3 = Map([
+        (S(b"attributes"), []),
+        (S(b"total_results"), total),
+        (S(b"format"), S(b"STRING")),
+        (S(b"results"), resp3_rows),
+        (S(b"warning"), []),
+    ])
+    return ByProtocol(resp2, resp3)

@@ -1,0 +1,515 @@
+"""FT.SEARCH (options, DIALECT 2 queries, KNN and range vector clauses, the product's CSV-vector short form)
+and FT.EXPLAIN / FT.EXPLAINCLI."""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from redvector.commands.context import CommandContext
+from redvector.commands.search.common import get_index, group, number_text, registry, result_reply
+from redvector.commands.spec import Flag, KeySpec
+from redvector.errors import SearchError
+from redvector.replies import Deferred
+from redvector.search.documents import parse_csv_vector
+from redvector.search.index import SearchIndex
+from redvector.search.query.ast import (
+    GeoRadius,
+    Intersect,
+    Knn,
+    Node,
+    NumericRange,
+    Wildcard,
+    explain,
+)
+from redvector.search.query.executor import SCORERS, Executor, Hits, QueryOptions
+from redvector.search.query.parser import parse_query
+from redvector.search.schema import FieldType
+
+MAX_SEARCH_RESULTS = 1_000_000
+# A KNN over a FLAT index at least this large (rows x dim) runs in a worker thread.
+DEFER_MIN_FLOATS = 2_000_000
+_CSV_QUERY_RE = re.compile(rb"^\s*[-+]?[\d.eE+-]+(\s*,\s*[-+]?[\d.eE+-]+)+\s*$")
+
+FT_MODULE = Flag.MODULE
+
+
+@dataclass(slots=True)
+class SearchRequest:
+    query: bytes
+    nocontent: bool = False
+    verbatim: bool = False
+    nostopwords: bool = False
+    withscores: bool = False
+    withpayloads: bool = False
+    withsortkeys: bool = False
+    explainscore: bool = False
+    numeric_filters: list[NumericRange] = field(default_factory=list)
+    geo_filters: list[GeoRadius] = field(default_factory=list)
+    inkeys: list[bytes] | None = None
+    infields: list[bytes] | None = None
+    return_fields: list[tuple[bytes, bytes]] | None = None
+    sortby: tuple[bytes, bool] | None = None  # (attribute, ascending)
+    offset: int = 0
+    num: int = 10
+    params: dict[str, bytes] = field(default_factory=dict)
+    dialect: int | None = None
+    scorer: str = "BM25STD"
+    timeout_ms: int | None = None
+    slop: int | None = None
+    inorder: bool = False
+
+
+def _count(argv: list[bytes], i: int, what: str) -> int:
+    if i >= len(argv):
+        raise SearchError(f"Bad arguments for {what}: Expected an argument, but none provided")
+    try:
+        n = int(argv[i])
+    except ValueError:
+        raise SearchError(f"Bad arguments for {what}: Could not convert argument to expected type")
+    if n < 0:
+        raise SearchError(f"Bad arguments for {what}: Value is outside acceptable bounds")
+    return n
+
+
+def parse_limit(argv: list[bytes], i: int) -> tuple[int, int]:
+    if i + 1 >= len(argv):
+        raise SearchError("LIMIT requires two arguments")
+    try:
+        offset, num = int(argv[i]), int(argv[i + 1])
+    except ValueError:
+        raise SearchError("LIMIT needs two numeric arguments")
+    if offset < 0 or num < 0:
+        raise SearchError("LIMIT needs two numeric arguments")
+    if num == 0 and offset != 0:
+        raise SearchError("The `offset` of the LIMIT must be 0 when `num` is 0")
+    if num > MAX_SEARCH_RESULTS:
+        raise SearchError(f"LIMIT exceeds maximum of {MAX_SEARCH_RESULTS}")
+    return offset, num
+
+
+def parse_params(argv: list[bytes], i: int, params: dict[str, bytes]) -> int:
+    """PARAMS nargs name value ...; returns the index after them."""
+    if params:
+        raise SearchError("Multiple PARAMS are not allowed. Parameters can be defined only once")
+    n = _count(argv, i, "PARAMS")
+    if n % 2:
+        raise SearchError("Parameters must be specified in PARAM VALUE pairs")
+    if i + 1 + n > len(argv):
+        raise SearchError("Bad arguments for PARAMS: Expected an argument, but none provided")
+    for j in range(i + 1, i + 1 + n, 2):
+        params[argv[j].decode("utf-8", "replace")] = argv[j + 1]
+    return i + 1 + n
+
+
+def parse_dialect(argv: list[bytes], i: int) -> int:
+    try:
+        d = int(argv[i])
+    except (ValueError, IndexError):
+        d = 0
+    if not 1 <= d <= 4:
+        raise SearchError("DIALECT requires a non negative integer >=1 and <= 4")
+    return d
+
+
+def _num_bound(raw: bytes) -> tuple[float, bool]:
+    text = raw.decode("latin-1")
+    excl = text.startswith("(")
+    text = text.lstrip("(").lower()
+    if text in ("inf", "+inf"):
+        return math.inf, excl
+    if text == "-inf":
+        return -math.inf, excl
+    try:
+        return float(text), excl
+    except ValueError:
+        raise SearchError("Bad upper range: " + raw.decode("utf-8", "replace"))
+
+
+def parse_search_args(argv: list[bytes]) -> SearchRequest:
+    req = SearchRequest(argv[2])
+    i = 3
+    n = len(argv)
+    while i < n:
+        tok = argv[i].decode("latin-1").upper()
+        i += 1
+        if tok == "NOCONTENT":
+            req.nocontent = True
+        elif tok == "VERBATIM":
+            req.verbatim = True
+        elif tok == "NOSTOPWORDS":
+            req.nostopwords = True
+        elif tok == "WITHSCORES":
+            req.withscores = True
+        elif tok == "WITHPAYLOADS":
+            req.withpayloads = True
+        elif tok == "WITHSORTKEYS":
+            req.withsortkeys = True
+        elif tok == "EXPLAINSCORE":
+            req.explainscore = True
+        elif tok == "INORDER":
+            req.inorder = True
+        elif tok in ("WITHCOUNT", "WITHOUTCOUNT"):
+            pass
+        elif tok == "FILTER":
+            if i + 3 > n:
+                raise SearchError("Bad arguments for FILTER: Expected an argument, but none provided")
+            lo, lx = _num_bound(argv[i + 1])
+            hi, hx = _num_bound(argv[i + 2])
+            req.numeric_filters.append(NumericRange(argv[i], lo, hi, lx, hx))
+            i += 3
+        elif tok == "GEOFILTER":
+            if i + 5 > n:
+                raise SearchError("Bad arguments for GEOFILTER: Expected an argument, but none provided")
+            try:
+                lon, lat, radius = float(argv[i + 1]), float(argv[i + 2]), float(argv[i + 3])
+            except ValueError:
+                raise SearchError("Bad arguments for GEOFILTER: Could not convert argument to expected type")
+            unit = argv[i + 4].decode("latin-1").lower()
+            if unit not in ("m", "km", "mi", "ft"):
+                raise SearchError("Unknown distance unit " + unit)
+            req.geo_filters.append(GeoRadius(argv[i], lon, lat, radius, unit))
+            i += 5
+        elif tok == "INKEYS":
+            cnt = _count(argv, i, "INKEYS")
+            req.inkeys = (req.inkeys or []) + argv[i + 1:i + 1 + cnt]
+            i += 1 + cnt
+        elif tok == "INFIELDS":
+            cnt = _count(argv, i, "INFIELDS")
+            req.infields = (req.infields or []) + argv[i + 1:i + 1 + cnt]
+            i += 1 + cnt
+        elif tok == "RETURN":
+            # The count covers every token, ``AS alias`` included (redis-py counts them so).
+            cnt = _count(argv, i, "RETURN")
+            tokens = argv[i + 1:i + 1 + cnt]
+            if len(tokens) < cnt:
+                raise SearchError("Bad arguments for RETURN: Expected an argument, but none provided")
+            i += 1 + cnt
+            fields: list[tuple[bytes, bytes]] = []
+            j = 0
+            while j < len(tokens):
+                ident = tokens[j]
+                alias = ident
+                if j + 1 < len(tokens) and tokens[j + 1].upper() == b"AS":
+                    if j + 2 >= len(tokens):
+                        raise SearchError("AS requires an argument")
+                    alias = tokens[j + 2]
+                    j += 2
+                j += 1
+                fields.append((ident, alias))
+            if cnt == 0:
+                req.nocontent = True
+            req.return_fields = fields
+        elif tok in ("SUMMARIZE", "HIGHLIGHT"):
+            # Accepted and ignored: FIELDS n f.. FRAGS n LEN n SEPARATOR s / TAGS open close.
+            while i < n and argv[i].decode("latin-1").upper() in ("FIELDS", "FRAGS", "LEN", "SEPARATOR", "TAGS"):
+                sub = argv[i].decode("latin-1").upper()
+                i += 1
+                if sub == "FIELDS":
+                    i += 1 + _count(argv, i, sub)
+                elif sub == "TAGS":
+                    i += 2
+                else:
+                    i += 1
+        elif tok == "SLOP":
+            req.slop = _count(argv, i, "SLOP")
+            i += 1
+        elif tok == "TIMEOUT":
+            try:
+                req.timeout_ms = int(argv[i])
+            except (ValueError, IndexError):
+                req.timeout_ms = -1
+            if req.timeout_ms < 0:
+                raise SearchError("TIMEOUT requires a non negative integer")
+            i += 1
+        elif tok in ("LANGUAGE", "EXPANDER", "PAYLOAD"):
+            if i >= n:
+                raise SearchError(f"Bad arguments for {tok}: Expected an argument, but none provided")
+            i += 1
+        elif tok == "SCORER":
+            if i >= n:
+                raise SearchError("Bad arguments for SCORER: Expected an argument, but none provided")
+            scorer = argv[i].decode("latin-1").upper()
+            if scorer not in SCORERS:
+                raise SearchError(f"No such scorer {argv[i].decode('utf-8', 'replace')}")
+            req.scorer = scorer
+            i += 1
+        elif tok == "SORTBY":
+            if i >= n:
+                raise SearchError("Bad arguments for SORTBY: Expected an argument, but none provided")
+            name = argv[i].lstrip(b"@")
+            i += 1
+            asc = True
+            if i < n and argv[i].upper() in (b"ASC", b"DESC"):
+                asc = argv[i].upper() == b"ASC"
+                i += 1
+            if i < n and argv[i].upper() == b"WITHCOUNT":
+                i += 1
+            req.sortby = (name, asc)
+        elif tok == "LIMIT":
+            req.offset, req.num = parse_limit(argv, i)
+            i += 2
+        elif tok == "PARAMS":
+            i = parse_params(argv, i, req.params)
+        elif tok == "DIALECT":
+            req.dialect = parse_dialect(argv, i)
+            i += 1
+        elif tok == "FORMAT":
+            i += 1
+        elif tok == "LOAD":
+            i += 1 + _count(argv, i, "LOAD")
+        elif tok == "ADDSCORES":
+            raise SearchError("ADDSCORES is not supported on FT.SEARCH")
+        else:
+            raise SearchError(f"Unknown argument `{argv[i - 1].decode('utf-8', 'replace')}` at position {i - 3} for <main>")
+    if req.explainscore and not req.withscores:
+        raise SearchError("EXPLAINSCORE must be accompanied with WITHSCORES")
+    return req
+
+
+# -- query construction ----------------------------------------------------------------------------------
+def build_query(ctx: CommandContext, index: SearchIndex, text: bytes, params: dict[str, bytes], dialect: int | None,
+                verbatim: bool = False, nostopwords: bool = False) -> tuple[Node, bool]:
+    """The AST for a query string; the second value says it came from the CSV short form."""
+    short = _short_form(index, text, params)
+    if short is not None:
+        return short, True
+    d = dialect or int(registry(ctx).config.get("DEFAULT_DIALECT", "1"))
+    index.dialect_stats[d - 1] += 1
+    stop: frozenset[str] | None = frozenset() if nostopwords else None
+    return parse_query(text.decode("utf-8", "replace"), index.definition, params, d, verbatim, stop), False
+
+
+def _short_form(index: SearchIndex, text: bytes, params: dict[str, bytes]) -> Node | None:
+    """``FT.SEARCH idx "0.1,0.2,..."``: a KNN over the index's vector field when the query is only
+    comma-separated floats of the right dimension (RedVector's short syntax, see README)."""
+    if b"@" in text or b"=>" in text or b"(" in text or not _CSV_QUERY_RE.match(text):
+        return None
+    vectors = index.definition.vector_fields()
+    csv_fields = [f for f in vectors if f.csv_vectors]
+    candidates = csv_fields or vectors
+    if len(candidates) != 1:
+        return None
+    spec = candidates[0]
+    assert spec.vector is not None
+    vec = parse_csv_vector(text, spec.vector.dim)
+    if vec is None:
+        raise SearchError(f"query vector has the wrong dimension (expected {spec.vector.dim})")
+    params["__short_vector"] = text
+    return Knn(Wildcard(), 10, spec.name, text, f"__{spec.name.decode('utf-8', 'replace')}_score")
+
+
+def with_filters(node: Node, extra: list[Node]) -> Node:
+    if not extra:
+        return node
+    if isinstance(node, Knn):
+        return Knn(with_filters(node.filter, extra), node.k, node.field, node.blob, node.score_as,
+                   node.ef_runtime, node.hybrid_policy, node.batch_size)
+    if isinstance(node, Wildcard):
+        return extra[0] if len(extra) == 1 else Intersect(tuple(extra))
+    return Intersect((node, *extra))
+
+
+def expired_doc_ids(ctx: CommandContext, index: SearchIndex) -> frozenset[int]:
+    """Docs whose key's TTL has passed but which expiry has not removed yet: never returned."""
+    expires = index.db.expires
+    if not expires:
+        return frozenset()
+    now = ctx.now_ms
+    ids = index.key_to_id
+    return frozenset(ids[k] for k, at in expires.items() if at <= now and k in ids)
+
+
+def query_options(ctx: CommandContext, index: SearchIndex, verbatim: bool, infields: list[bytes] | None,
+                  inkeys: list[bytes] | None, scorer: str) -> QueryOptions:
+    return QueryOptions(
+        verbatim=verbatim,
+        infields=frozenset(infields) if infields is not None else None,
+        inkeys=inkeys,
+        scorer=scorer,
+        default_ef_runtime=registry(ctx).default_ef_runtime,
+        excluded=expired_doc_ids(ctx, index),
+    )
+
+
+# -- ordering -----------------------------------------------------------------------------------------
+def sort_value(index: SearchIndex, hits: Hits, name: bytes, doc_id: int) -> float | bytes | None:
+    key = name.decode("utf-8", "replace")
+    if key in hits.yields:
+        return hits.yields[key].get(doc_id)
+    meta = index.docs.get(doc_id)
+    if meta is None:
+        return None
+    return meta.sort_values.get(name)
+
+
+def order_hits(index: SearchIndex, hits: Hits, sortby: tuple[bytes, bool] | None,
+               by_distance: str | None = None) -> list[int]:
+    if by_distance is not None:
+        dist = hits.yields.get(by_distance, {})
+        return sorted(hits.scores, key=lambda d: (dist.get(d, math.inf), d))
+    if sortby is None:
+        return sorted(hits.scores, key=lambda d: (-hits.scores[d], d))
+    name, asc = sortby
+    name_text = name.decode("utf-8", "replace")
+    if name_text not in hits.yields and index.definition.field(name) is None:
+        raise SearchError(f"Property `{name_text}` not loaded nor in schema")
+    present: list[tuple[Any, int]] = []
+    missing: list[int] = []
+    for d in hits.scores:
+        v = sort_value(index, hits, name, d)
+        if v is None:
+            missing.append(d)
+        else:
+            present.append((v, d))
+    numeric = [p for p in present if isinstance(p[0], float)]
+    strings = [p for p in present if not isinstance(p[0], float)]
+    numeric.sort(reverse=not asc)
+    strings.sort(reverse=not asc)
+    missing.sort(reverse=not asc)
+    return [d for _, d in numeric] + [d for _, d in strings] + missing
+
+
+# -- rows -----------------------------------------------------------------------------------------------
+def build_rows(ctx: CommandContext, index: SearchIndex, req: SearchRequest, hits: Hits, page: list[int]) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    data = index.db.data
+    yield_names = list(hits.yields)
+    for doc_id in page:
+        meta = index.docs.get(doc_id)
+        if meta is None:
+            continue
+        row: dict[str, Any] = {"id": meta.key}
+        if req.withscores:
+            row["score"] = hits.scores.get(doc_id, 0.0)
+        if req.withpayloads:
+            row["payload"] = meta.payload
+        if req.withsortkeys:
+            v = sort_value(index, hits, req.sortby[0], doc_id) if req.sortby else None
+            row["sortkey"] = None if v is None else (b"#" + number_text(v) if isinstance(v, float) else b"$" + v)
+        if not req.nocontent:
+            value = data.get(meta.key)
+            if not isinstance(value, dict):
+                row["fields"] = None
+            else:
+                row["fields"] = _row_fields(index, req.return_fields, value, hits, doc_id, yield_names)
+        rows.append(row)
+    return rows
+
+
+def _row_fields(index: SearchIndex, return_fields: list[tuple[bytes, bytes]] | None, value: dict[bytes, bytes],
+                hits: Hits, doc_id: int, yield_names: list[str]) -> list[tuple[bytes, bytes]]:
+    out: list[tuple[bytes, bytes]] = []
+    if return_fields is None:
+        for name in yield_names:
+            dist = hits.yields[name].get(doc_id)
+            if dist is not None:
+                out.append((name.encode(), number_text(dist)))
+        out.extend(value.items())
+        return out
+    # Requested yielded distances come first (RediSearch loads them before hash fields).
+    rest: list[tuple[bytes, bytes]] = []
+    for ident, alias in return_fields:
+        name = ident.decode("utf-8", "replace")
+        if name in hits.yields:
+            dist = hits.yields[name].get(doc_id)
+            if dist is not None:
+                out.append((alias, number_text(dist)))
+            continue
+        spec = index.definition.field(ident)
+        hash_field = spec.identifier if spec is not None else ident
+        v = value.get(hash_field)
+        if v is not None:
+            rest.append((alias, v))
+    return out + rest
+
+
+# -- the command ------------------------------------------------------------------------------------------
+def _knn_node(node: Node) -> Knn | None:
+    return node if isinstance(node, Knn) else None
+
+
+def run_search(ctx: CommandContext, index: SearchIndex, req: SearchRequest) -> Any:
+    node, short = build_query(ctx, index, req.query, req.params, req.dialect, req.verbatim, req.nostopwords)
+    if short:
+        assert isinstance(node, Knn)
+        node = Knn(node.filter, max(req.offset + req.num, 1) if req.num else 10, node.field, node.blob,
+                   node.score_as)
+    node = with_filters(node, [*req.numeric_filters, *req.geo_filters])
+    index.number_of_uses += 1
+    opts = query_options(ctx, index, req.verbatim, req.infields, req.inkeys, req.scorer)
+    executor = Executor(index, opts)
+    knn = _knn_node(node)
+
+    def finish(hits: Hits) -> Any:
+        by_distance = knn.score_as if (short and knn is not None and req.sortby is None) else None
+        order = order_hits(index, hits, req.sortby, by_distance)
+        total = len(order)
+        page = order[req.offset:req.offset + req.num] if req.num else []
+        return result_reply(total, build_rows(ctx, index, req, hits, page))
+
+    if knn is None:
+        return finish(executor.run(node))
+    plan = executor.plan_knn(knn)
+    vindex = index.vectors[knn.field]
+    if vindex.options.algorithm == "FLAT" and len(vindex) * vindex.options.dim >= DEFER_MIN_FLOATS:
+        generation = index.generation
+
+        def work() -> Any:
+            try:
+                return executor.run_knn(plan)
+            except Exception:  # a write raced the scan: recomputed on the loop in done()
+                return None
+
+        def done(result: Any) -> Any:
+            if result is None or index.generation != generation or registry(ctx).get(index.name) is not index:
+                # Writes landed while the scan ran: recompute on the loop so the reply is consistent.
+                fresh = Executor(index, opts)
+                return finish(fresh.run(node))
+            return finish(executor.finish_knn(plan, result))
+
+        return Deferred(work, done)
+    return finish(executor.finish_knn(plan, executor.run_knn(plan)))
+
+
+@group.command("FT.SEARCH", -3, Flag.READONLY | FT_MODULE, KeySpec(0, 0, 0), summary="Search an index")
+def ft_search(ctx: CommandContext, argv: list[bytes]) -> Any:
+    index = get_index(ctx, argv[1])
+    req = parse_search_args(argv)
+    return run_search(ctx, index, req)
+
+
+def _explain(ctx: CommandContext, argv: list[bytes]) -> str:
+    index = get_index(ctx, argv[1])
+    params: dict[str, bytes] = {}
+    dialect = None
+    i = 3
+    while i < len(argv):
+        tok = argv[i].upper()
+        if tok == b"PARAMS":
+            i = parse_params(argv, i + 1, params)
+        elif tok == b"DIALECT":
+            dialect = parse_dialect(argv, i + 1)
+            i += 2
+        else:
+            raise SearchError(f"Unknown argument `{argv[i].decode('utf-8', 'replace')}` at position {i - 3} for <main>")
+    node, _ = build_query(ctx, index, argv[2], params, dialect)
+    return explain(node)
+
+
+@group.command("FT.EXPLAIN", -3, Flag.READONLY | FT_MODULE, KeySpec(0, 0, 0), summary="Explain a query plan")
+def ft_explain(ctx: CommandContext, argv: list[bytes]) -> Any:
+    return _explain(ctx, argv).encode()
+
+
+@group.command("FT.EXPLAINCLI", -3, Flag.READONLY | FT_MODULE, KeySpec(0, 0, 0), summary="Explain a query plan as lines")
+def ft_explaincli(ctx: CommandContext, argv: list[bytes]) -> Any:
+    return [line.encode() for line in _explain(ctx, argv).splitlines()] + [b""]
+
+
+def ensure_text_field(index: SearchIndex, name: bytes) -> None:
+    spec = index.definition.field(name)
+    if spec is None or spec.type is not FieldType.TEXT:
+        raise SearchError("Unknown field")

@@ -1,0 +1,51 @@
+"""Memory estimates for MEMORY USAGE and INFO: what a key and its value take in this process.
+
+Like Redis's objectComputeSize it measures containers by sampling: the average size of ``samples``
+elements times the number of elements (``samples`` 0 measures all of them). Sizes are CPython object
+sizes (sys.getsizeof) plus the main dict's per-entry cost, so they track real RSS growth.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections import deque
+from itertools import islice
+from typing import Any
+
+# One entry of the database dict (hash, key pointer, value pointer) plus its index slot, amortised
+# over the dict's 2/3 maximum load, plus the key's pointer in the SCAN order index.
+DICT_ENTRY_BYTES = 24 + 8 + 8 + 8
+EXPIRE_ENTRY_BYTES = DICT_ENTRY_BYTES + 32  # the dict entry plus the int holding the timestamp
+
+
+def _sampled(items: Any, length: int, samples: int, size_of: Any) -> int:
+    if length == 0:
+        return 0
+    taken = list(islice(items, samples if samples > 0 else length))
+    if not taken:
+        return 0
+    return sum(size_of(item) for item in taken) * length // len(taken)
+
+
+def value_size(value: Any, samples: int = 5) -> int:
+    """Estimated bytes held by a value (its container and its elements)."""
+    getsizeof = sys.getsizeof
+    kind = type(value)
+    if kind is bytes:
+        return getsizeof(value)
+    if kind is dict:
+        return getsizeof(value) + _sampled(
+            iter(value.items()), len(value), samples, lambda kv: getsizeof(kv[0]) + getsizeof(kv[1]))
+    if kind is set or kind is deque:
+        return getsizeof(value) + _sampled(iter(value), len(value), samples, getsizeof)
+    scores = getattr(value, "scores", None)
+    if type(scores) is dict:  # a sorted set: member -> score dict plus the ordered (score, member) list
+        per_member = lambda kv: getsizeof(kv[0]) + getsizeof(kv[1]) + 8 + 64  # noqa: E731
+        return getsizeof(scores) + _sampled(iter(scores.items()), len(scores), samples, per_member)
+    return getsizeof(value)
+
+
+def key_size(key: bytes, value: Any, has_ttl: bool, samples: int = 5) -> int:
+    """MEMORY USAGE: the key, its value and its entries in the database's tables."""
+    return (sys.getsizeof(key) + value_size(value, samples) + DICT_ENTRY_BYTES
+            + (EXPIRE_ENTRY_BYTES if has_ttl else 0))

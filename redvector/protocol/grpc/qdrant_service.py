@@ -1,0 +1,293 @@
+"""Qdrant's gRPC services (Collections, Points, Qdrant) over the same service.qdrant core as REST.
+
+Each RPC converts the protobuf request to Qdrant's REST JSON with qdrant-client's ``GrpcToRest``
+converters, calls the QdrantAPI method the REST route calls, and converts the JSON result back with
+``RestToGrpc`` (qdrant.md §8.3 option A). RPCs not listed answer UNIMPLEMENTED (generated base classes).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import grpc
+from qdrant_client import grpc as qgrpc
+from qdrant_client.conversions.conversion import GrpcToRest, RestToGrpc
+from qdrant_client.http import models as rest
+
+from redvector.errors import BadRequest
+from redvector.protocol.grpc.errors import status_of
+from redvector.service import VectorAPI
+
+# qdrant.FieldType enum value -> Qdrant REST field_schema name.
+FIELD_TYPES = {0: "keyword", 1: "integer", 2: "float", 3: "geo", 4: "text", 5: "bool", 6: "datetime", 7: "uuid"}
+
+
+def dump(model: Any) -> Any:
+    """A qdrant-client pydantic model (or a list/dict of them) as the JSON Qdrant's REST API receives."""
+    if isinstance(model, list):
+        return [dump(m) for m in model]
+    if isinstance(model, dict):
+        return {k: dump(v) for k, v in model.items()}
+    if hasattr(model, "model_dump"):
+        return model.model_dump(mode="json", by_alias=True, exclude_none=True)
+    return model
+
+
+def _selector(message: Any, body: dict[str, Any]) -> None:
+    """A PointsSelector into the REST body: {"points": [...]} or {"filter": {...}}."""
+    selector = dump(GrpcToRest.convert_points_selector(message))
+    if "points" in selector:
+        body["points"] = selector["points"]
+    elif "filter" in selector:
+        body["filter"] = selector["filter"]
+
+
+def _payload_options(request: Any, body: dict[str, Any], default: bool) -> None:
+    body["with_payload"] = (dump(GrpcToRest.convert_with_payload_selector(request.with_payload))
+                            if request.HasField("with_payload") else default)
+    if request.HasField("with_vectors"):
+        body["with_vector"] = dump(GrpcToRest.convert_with_vectors_selector(request.with_vectors))
+
+
+def _scored(points: list[dict[str, Any]]) -> list[Any]:
+    return [RestToGrpc.convert_scored_point(rest.ScoredPoint.model_validate(p)) for p in points]
+
+
+def _records(points: list[dict[str, Any]]) -> list[Any]:
+    return [RestToGrpc.convert_record(rest.Record.model_validate(p)) for p in points]
+
+
+def _update(result: dict[str, Any]) -> Any:
+    return RestToGrpc.convert_update_result(rest.UpdateResult.model_validate(result))
+
+
+Handler = Callable[[Any, Any, grpc.aio.ServicerContext], Awaitable[Any]]
+
+
+def _rpc(fn: Callable[[Any, Any], Any]) -> Any:
+    async def handler(self: Any, request: Any, context: grpc.aio.ServicerContext) -> Any:
+        try:
+            return fn(self, request)
+        except Exception as exc:
+            code, message = status_of(exc)
+            await context.abort(code, message)
+
+    return handler
+
+
+class QdrantHealth(qgrpc.QdrantServicer):
+    def __init__(self, api: VectorAPI) -> None:
+        self.api = api
+
+    async def HealthCheck(self, request: Any, context: grpc.aio.ServicerContext) -> Any:
+        return qgrpc.HealthCheckReply(title="qdrant - vector search engine", version=self.api.qdrant_version)
+
+
+class QdrantCollections(qgrpc.CollectionsServicer):
+    def __init__(self, api: VectorAPI) -> None:
+        self.q = api.qdrant
+
+    def _get(self, request: Any) -> Any:
+        started = time.perf_counter()
+        info = rest.CollectionInfo.model_validate(self.q.get_collection(request.collection_name))
+        return qgrpc.GetCollectionInfoResponse(result=RestToGrpc.convert_collection_info(info),
+                                               time=time.perf_counter() - started)
+
+    def _list(self, request: Any) -> Any:
+        names = [c["name"] for c in self.q.list_collections()["collections"]]
+        return qgrpc.ListCollectionsResponse(collections=[qgrpc.CollectionDescription(name=n) for n in names])
+
+    def _create(self, request: Any) -> Any:
+        if not request.HasField("vectors_config"):
+            raise BadRequest("Wrong input: vectors_config is required")
+        vectors = dump(GrpcToRest.convert_vectors_config(request.vectors_config))
+        return qgrpc.CollectionOperationResponse(
+            result=self.q.create_collection(request.collection_name, {"vectors": vectors}))
+
+    def _delete(self, request: Any) -> Any:
+        return qgrpc.CollectionOperationResponse(result=self.q.delete_collection(request.collection_name))
+
+    def _exists(self, request: Any) -> Any:
+        exists = self.q.collection_exists(request.collection_name)["exists"]
+        return qgrpc.CollectionExistsResponse(result=qgrpc.CollectionExists(exists=exists))
+
+    def _update(self, request: Any) -> Any:
+        self.q.get_collection(request.collection_name)
+        return qgrpc.CollectionOperationResponse(result=True)
+
+    Get = _rpc(_get)
+    List = _rpc(_list)
+    Create = _rpc(_create)
+    Delete = _rpc(_delete)
+    CollectionExists = _rpc(_exists)
+    Update = _rpc(_update)
+
+
+class QdrantPoints(qgrpc.PointsServicer):
+    def __init__(self, api: VectorAPI) -> None:
+        self.api = api
+        self.q = api.qdrant
+
+    def _upsert(self, request: Any) -> Any:
+        points = [dump(GrpcToRest.convert_point_struct(p)) for p in request.points]
+        body: dict[str, Any] = {"points": points}
+        if request.HasField("update_mode"):
+            body["update_mode"] = dump(GrpcToRest.convert_update_mode(request.update_mode))
+        return qgrpc.PointsOperationResponse(result=_update(self.q.upsert(request.collection_name, body, True)))
+
+    def _get(self, request: Any) -> Any:
+        body: dict[str, Any] = {"ids": [dump(GrpcToRest.convert_point_id(i)) for i in request.ids]}
+        _payload_options(request, body, default=False)
+        return qgrpc.GetResponse(result=_records(self.q.retrieve(request.collection_name, body)))
+
+    def _delete(self, request: Any) -> Any:
+        body: dict[str, Any] = {}
+        _selector(request.points, body)
+        return qgrpc.PointsOperationResponse(result=_update(self.q.delete_points(request.collection_name, body, True)))
+
+    def _payload_body(self, request: Any, selector: Any) -> dict[str, Any]:
+        body: dict[str, Any] = {}
+        if request.HasField(selector):
+            _selector(getattr(request, selector), body)
+        return body
+
+    def _set_payload(self, request: Any, overwrite: bool = False) -> Any:
+        body = self._payload_body(request, "points_selector")
+        body["payload"] = dump(GrpcToRest.convert_payload(request.payload))
+        if request.HasField("key"):
+            body["key"] = request.key
+        result = self.q.set_payload(request.collection_name, body, True, overwrite=overwrite)
+        return qgrpc.PointsOperationResponse(result=_update(result))
+
+    def _overwrite_payload(self, request: Any) -> Any:
+        return self._set_payload(request, overwrite=True)
+
+    def _delete_payload(self, request: Any) -> Any:
+        body = self._payload_body(request, "points_selector")
+        body["keys"] = list(request.keys)
+        return qgrpc.PointsOperationResponse(result=_update(self.q.delete_payload(request.collection_name, body, True)))
+
+    def _clear_payload(self, request: Any) -> Any:
+        body = self._payload_body(request, "points")
+        return qgrpc.PointsOperationResponse(result=_update(self.q.clear_payload(request.collection_name, body, True)))
+
+    def _scroll(self, request: Any) -> Any:
+        body: dict[str, Any] = {}
+        if request.HasField("filter"):
+            body["filter"] = dump(GrpcToRest.convert_filter(request.filter))
+        if request.HasField("offset"):
+            body["offset"] = dump(GrpcToRest.convert_point_id(request.offset))
+        if request.HasField("limit"):
+            body["limit"] = request.limit
+        if request.HasField("order_by"):
+            body["order_by"] = request.order_by.key
+        _payload_options(request, body, default=True)
+        result = self.q.scroll(request.collection_name, body)
+        response = qgrpc.ScrollResponse(result=_records(result["points"]))
+        if result["next_page_offset"] is not None:
+            response.next_page_offset.CopyFrom(RestToGrpc.convert_extended_point_id(result["next_page_offset"]))
+        return response
+
+    def _count(self, request: Any) -> Any:
+        body: dict[str, Any] = {}
+        if request.HasField("filter"):
+            body["filter"] = dump(GrpcToRest.convert_filter(request.filter))
+        count = self.q.count(request.collection_name, body)["count"]
+        return qgrpc.CountResponse(result=qgrpc.CountResult(count=count))
+
+    def _query_body(self, request: Any) -> dict[str, Any]:
+        body = dump(GrpcToRest.convert_query_points(request))
+        assert isinstance(body, dict)
+        return body
+
+    def _timed(self, started: float) -> float:
+        elapsed = time.perf_counter() - started
+        self.api.metrics.observe_search("grpc", elapsed)
+        return elapsed
+
+    def _query(self, request: Any) -> Any:
+        started = time.perf_counter()
+        result = self.q.query(request.collection_name, self._query_body(request))
+        return qgrpc.QueryResponse(result=_scored(result["points"]), time=self._timed(started))
+
+    def _query_batch(self, request: Any) -> Any:
+        started = time.perf_counter()
+        results = [self.q.query(request.collection_name, self._query_body(r)) for r in request.query_points]
+        return qgrpc.QueryBatchResponse(result=[qgrpc.BatchResult(result=_scored(r["points"])) for r in results],
+                                        time=self._timed(started))
+
+    def _search_body(self, request: Any) -> dict[str, Any]:
+        body: dict[str, Any] = {"vector": list(request.vector), "limit": request.limit}
+        if request.HasField("vector_name") and request.vector_name:
+            body["vector"] = {"name": request.vector_name, "vector": body["vector"]}
+        if request.HasField("filter"):
+            body["filter"] = dump(GrpcToRest.convert_filter(request.filter))
+        if request.HasField("score_threshold"):
+            body["score_threshold"] = request.score_threshold
+        if request.HasField("offset"):
+            body["offset"] = request.offset
+        if request.HasField("params") and request.params.HasField("hnsw_ef"):
+            body["params"] = {"hnsw_ef": request.params.hnsw_ef}
+        _payload_options(request, body, default=False)
+        return body
+
+    def _search(self, request: Any) -> Any:
+        started = time.perf_counter()
+        result = self.q.search(request.collection_name, self._search_body(request))
+        return qgrpc.SearchResponse(result=_scored(result), time=self._timed(started))
+
+    def _search_batch(self, request: Any) -> Any:
+        started = time.perf_counter()
+        results = [self.q.search(request.collection_name, self._search_body(r)) for r in request.search_points]
+        return qgrpc.SearchBatchResponse(result=[qgrpc.BatchResult(result=_scored(r)) for r in results],
+                                         time=self._timed(started))
+
+    def _recommend(self, request: Any) -> Any:
+        started = time.perf_counter()
+        body: dict[str, Any] = {
+            "positive": [dump(GrpcToRest.convert_point_id(i)) for i in request.positive]
+            + [list(GrpcToRest.convert_vector(v)) for v in request.positive_vectors],
+            "negative": [dump(GrpcToRest.convert_point_id(i)) for i in request.negative]
+            + [list(GrpcToRest.convert_vector(v)) for v in request.negative_vectors],
+            "limit": request.limit,
+        }
+        if request.HasField("filter"):
+            body["filter"] = dump(GrpcToRest.convert_filter(request.filter))
+        if request.HasField("score_threshold"):
+            body["score_threshold"] = request.score_threshold
+        if request.HasField("offset"):
+            body["offset"] = request.offset
+        if request.HasField("using") and request.using:
+            body["using"] = request.using
+        _payload_options(request, body, default=False)
+        result = self.q.recommend(request.collection_name, body)
+        return qgrpc.RecommendResponse(result=_scored(result), time=self._timed(started))
+
+    def _create_index(self, request: Any) -> Any:
+        body = {"field_name": request.field_name,
+                "field_schema": FIELD_TYPES.get(request.field_type, "keyword") if request.HasField("field_type")
+                else "keyword"}
+        return qgrpc.PointsOperationResponse(result=_update(self.q.create_index(request.collection_name, body, True)))
+
+    def _delete_index(self, request: Any) -> Any:
+        result = self.q.delete_index(request.collection_name, request.field_name, True)
+        return qgrpc.PointsOperationResponse(result=_update(result))
+
+    Upsert = _rpc(_upsert)
+    Get = _rpc(_get)
+    Delete = _rpc(_delete)
+    SetPayload = _rpc(_set_payload)
+    OverwritePayload = _rpc(_overwrite_payload)
+    DeletePayload = _rpc(_delete_payload)
+    ClearPayload = _rpc(_clear_payload)
+    Scroll = _rpc(_scroll)
+    Count = _rpc(_count)
+    Query = _rpc(_query)
+    QueryBatch = _rpc(_query_batch)
+    Search = _rpc(_search)
+    SearchBatch = _rpc(_search_batch)
+    Recommend = _rpc(_recommend)
+    CreateFieldIndex = _rpc(_create_index)
+    DeleteFieldIndex = _rpc(_delete_index)

@@ -1,0 +1,111 @@
+"""Hash -> Document: the typed values an index stores for one key, or the indexing failure RediSearch reports.
+
+Vector blobs are decoded with ``decode_blob``; a wrong size makes the whole document fail (not indexed,
+counted in FT.INFO ``hash_indexing_failures``), as do unparsable NUMERIC and GEO values.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from redvector.search.fields.geo import parse_point
+from redvector.search.fields.numeric import parse_number
+from redvector.search.schema import FieldSpec, FieldType, IndexDefinition
+from redvector.search.vector.base import FloatArray, decode_blob
+
+_CSV_FLOATS_RE = re.compile(rb"^\s*[-+]?[\d.eE+-]+(\s*,\s*[-+]?[\d.eE+-]+)*\s*$")
+
+
+@dataclass(slots=True)
+class Document:
+    key: bytes
+    score: float = 1.0
+    language: str | None = None
+    payload: bytes | None = None
+    text: list[tuple[FieldSpec, str]] = field(default_factory=list)
+    tags: list[tuple[FieldSpec, bytes]] = field(default_factory=list)
+    numeric: list[tuple[FieldSpec, float]] = field(default_factory=list)
+    geo: list[tuple[FieldSpec, tuple[float, float]]] = field(default_factory=list)
+    vectors: list[tuple[FieldSpec, FloatArray]] = field(default_factory=list)
+    # attribute name -> value for SORTBY (numbers as float, text as bytes).
+    sort_values: dict[bytes, float | bytes] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class IndexingFailure:
+    field: FieldSpec
+    message: str
+
+
+def parse_csv_vector(raw: bytes, dim: int) -> FloatArray | None:
+    """The short syntax's text vectors: ``"0.1,0.2,..."`` with exactly ``dim`` numbers."""
+    if not _CSV_FLOATS_RE.match(raw):
+        return None
+    try:
+        values = [float(p) for p in raw.split(b",")]
+    except ValueError:
+        return None
+    if len(values) != dim:
+        return None
+    return np.asarray(values, dtype=np.float32)
+
+
+def vector_value(spec: FieldSpec, raw: bytes) -> FloatArray | None:
+    """A field value as a float32 vector: the binary blob, or CSV text on VECTOR(n) fields."""
+    assert spec.vector is not None
+    if spec.csv_vectors:
+        v = parse_csv_vector(raw, spec.vector.dim)
+        if v is not None:
+            return v
+    return decode_blob(raw, spec.vector)
+
+
+def build_document(definition: IndexDefinition, key: bytes, value: dict[bytes, bytes]) -> Document | IndexingFailure:
+    doc = Document(key, score=definition.score, language=definition.language)
+    if definition.score_field is not None and definition.score_field in value:
+        s = parse_number(value[definition.score_field])
+        if s is not None and 0 <= s <= 1:
+            doc.score = s
+    if definition.language_field is not None and definition.language_field in value:
+        doc.language = value[definition.language_field].decode("latin-1").lower()
+    if definition.payload_field is not None:
+        doc.payload = value.get(definition.payload_field)
+    for spec in definition.fields:
+        raw = value.get(spec.identifier)
+        if raw is None:
+            continue
+        t = spec.type
+        if t is FieldType.TEXT:
+            text = raw.decode("utf-8", "replace")
+            doc.sort_values[spec.name] = raw
+            if not spec.noindex:
+                doc.text.append((spec, text))
+        elif t is FieldType.TAG:
+            doc.sort_values[spec.name] = raw
+            if not spec.noindex:
+                doc.tags.append((spec, raw))
+        elif t is FieldType.NUMERIC:
+            num = parse_number(raw)
+            if num is None:
+                return IndexingFailure(spec, f"Invalid numeric value: '{raw.decode('utf-8', 'replace')}'")
+            doc.sort_values[spec.name] = num
+            if not spec.noindex:
+                doc.numeric.append((spec, num))
+        elif t is FieldType.GEO:
+            point = parse_point(raw)
+            if point is None:
+                return IndexingFailure(spec, f"Invalid geo coordinates: {raw.decode('utf-8', 'replace')}")
+            doc.sort_values[spec.name] = raw
+            if not spec.noindex:
+                doc.geo.append((spec, point))
+        elif t is FieldType.VECTOR:
+            assert spec.vector is not None
+            vec = vector_value(spec, raw)
+            if vec is None:
+                return IndexingFailure(
+                    spec, f"Could not add vector with blob size {len(raw)} (expected size {spec.vector.blob_size})")
+            doc.vectors.append((spec, vec))
+    return doc

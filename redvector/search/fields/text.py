@@ -1,0 +1,205 @@
+"""Full text: RediSearch's tokenizer, stop words, Snowball stemming, a positional inverted index and BM25STD.
+
+One inverted index covers every TEXT field of an index (``term -> doc id -> field -> positions``), as
+RediSearch keeps one index with field masks. Stemming happens at query-expansion time: a query term
+matches every indexed term with the same stem (RediSearch indexes ``+stem`` entries for the same effect).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable
+
+import snowballstemmer
+
+# src/toksep.h: whitespace and these punctuation characters separate tokens; '_' does not.
+SEPARATORS = " \t\n\r\v\f,.<>{}[]\"':;!@#$%^&*()-+=~|/?`\\"
+_SPLIT_RE = re.compile("[" + re.escape(SEPARATORS) + "]+")
+
+BM25_K1 = 1.2
+BM25_B = 0.75
+
+_STEMMERS: dict[str, snowballstemmer.stemmer] = {}
+
+
+def stemmer_for(language: str | None) -> snowballstemmer.stemmer | None:
+    lang = (language or "english").lower()
+    if lang not in _STEMMERS:
+        try:
+            _STEMMERS[lang] = snowballstemmer.stemmer(lang)
+        except KeyError:
+            _STEMMERS[lang] = None
+    return _STEMMERS[lang]
+
+
+def stem(word: str, language: str | None = None) -> str:
+    s = stemmer_for(language)
+    return s.stemWord(word) if s is not None else word
+
+
+def tokenize(text: str) -> list[str]:
+    """Lower-cased tokens; a backslash escapes a separator (``hello\\-world`` is one token)."""
+    if "\\" not in text:
+        return [t for t in _SPLIT_RE.split(text.lower()) if t]
+    tokens: list[str] = []
+    cur: list[str] = []
+    i = 0
+    while i < len(text):
+        ch = text[i]
+        if ch == "\\" and i + 1 < len(text):
+            cur.append(text[i + 1])
+            i += 2
+            continue
+        if ch in SEPARATORS:
+            if cur:
+                tokens.append("".join(cur).lower())
+                cur = []
+        else:
+            cur.append(ch)
+        i += 1
+    if cur:
+        tokens.append("".join(cur).lower())
+    return tokens
+
+
+Postings = dict[int, dict[bytes, list[int]]]  # doc id -> field name -> positions
+
+
+class TextIndex:
+    """term -> postings; per-doc lengths for BM25; stem -> terms for query expansion."""
+
+    def __init__(self, stopwords: frozenset[str], language: str | None = None) -> None:
+        self.stopwords = stopwords
+        self.language = language
+        self.terms: dict[str, Postings] = {}
+        self.doc_terms: dict[int, set[str]] = {}
+        self.doc_len: dict[int, int] = {}
+        self.total_len = 0
+        self.stems: dict[str, set[str]] = {}
+        self.num_records = 0
+
+    def __len__(self) -> int:
+        return len(self.doc_len)
+
+    def add(self, doc_id: int, field_name: bytes, text: str, start_pos: int) -> int:
+        """Index one field's text for doc_id; returns the next free position (positions are per doc)."""
+        pos = start_pos
+        terms = self.doc_terms.setdefault(doc_id, set())
+        for tok in tokenize(text):
+            if tok in self.stopwords:
+                pos += 1
+                continue
+            pos += 1
+            postings = self.terms.get(tok)
+            if postings is None:
+                postings = self.terms[tok] = {}
+                self.stems.setdefault(stem(tok, self.language), set()).add(tok)
+            per_field = postings.get(doc_id)
+            if per_field is None:
+                per_field = postings[doc_id] = {}
+                self.num_records += 1
+            per_field.setdefault(field_name, []).append(pos)
+            terms.add(tok)
+        added = pos - start_pos
+        self.doc_len[doc_id] = self.doc_len.get(doc_id, 0) + added
+        self.total_len += added
+        return pos
+
+    def remove(self, doc_id: int) -> None:
+        for term in self.doc_terms.pop(doc_id, ()):
+            postings = self.terms.get(term)
+            if postings is None:
+                continue
+            if postings.pop(doc_id, None) is not None:
+                self.num_records -= 1
+            if not postings:
+                del self.terms[term]
+                st = stem(term, self.language)
+                group = self.stems.get(st)
+                if group is not None:
+                    group.discard(term)
+                    if not group:
+                        del self.stems[st]
+        self.total_len -= self.doc_len.pop(doc_id, 0)
+
+    # -- query-time expansion ---------------------------------------------------------------------------
+    def expand(self, term: str, use_stem: bool) -> list[tuple[str, bool]]:
+        """Indexed terms matching ``term``: itself, and (unless verbatim) those with the same stem.
+        Each is paired with whether it is an exact match (NOSTEM fields accept only exact ones)."""
+        out = [(term, True)] if term in self.terms else []
+        if use_stem:
+            for t in self.stems.get(stem(term, self.language), ()):
+                if t != term:
+                    out.append((t, False))
+        return out
+
+    def prefix(self, prefix: str) -> list[str]:
+        return [t for t in self.terms if t.startswith(prefix)]
+
+    def suffix(self, suffix: str) -> list[str]:
+        return [t for t in self.terms if t.endswith(suffix)]
+
+    def contains(self, infix: str) -> list[str]:
+        return [t for t in self.terms if infix in t]
+
+    def fuzzy(self, term: str, distance: int) -> list[str]:
+        return [t for t in self.terms if abs(len(t) - len(term)) <= distance and _levenshtein(t, term) <= distance]
+
+    def wildcard(self, pattern: str) -> list[str]:
+        rx = re.compile("".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern) + r"\Z")
+        return [t for t in self.terms if rx.match(t)]
+
+    # -- scoring ------------------------------------------------------------------------------------------
+    def idf(self, num_docs: int, docs_with_term: int) -> float:
+        return math.log(1 + (num_docs - docs_with_term + 0.5) / (docs_with_term + 0.5))
+
+    def bm25(self, tf: float, doc_id: int, idf: float) -> float:
+        n = len(self.doc_len)
+        avg = self.total_len / n if n else 1.0
+        dl = self.doc_len.get(doc_id, 0)
+        denom = tf + BM25_K1 * (1 - BM25_B + BM25_B * (dl / avg if avg else 0.0))
+        return idf * tf * (BM25_K1 + 1) / denom if denom else 0.0
+
+    def tfidf(self, tf: float, doc_id: int, idf: float) -> float:
+        return tf * idf
+
+    def term_docs(self, terms: Iterable[tuple[str, bool]], fields: frozenset[bytes] | None,
+                  nostem_fields: frozenset[bytes], weights: dict[bytes, float]) -> dict[int, float]:
+        """doc id -> weighted term frequency over the given expansions, restricted to ``fields``."""
+        out: dict[int, float] = {}
+        for term, exact in terms:
+            for doc_id, per_field in self.terms.get(term, {}).items():
+                tf = 0.0
+                for fname, positions in per_field.items():
+                    if fields is not None and fname not in fields:
+                        continue
+                    if not exact and fname in nostem_fields:
+                        continue
+                    tf += len(positions) * weights.get(fname, 1.0)
+                if tf:
+                    out[doc_id] = out.get(doc_id, 0.0) + tf
+        return out
+
+    def positions(self, term: str, doc_id: int, fields: frozenset[bytes] | None) -> list[int]:
+        per_field = self.terms.get(term, {}).get(doc_id)
+        if not per_field:
+            return []
+        out: list[int] = []
+        for fname, positions in per_field.items():
+            if fields is None or fname in fields:
+                out.extend(positions)
+        return out
+
+    def memory_bytes(self) -> int:
+        return self.num_records * 64 + len(self.terms) * 80
+
+
+def _levenshtein(a: str, b: str) -> int:
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i]
+        for j, cb in enumerate(b, 1):
+            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
+        prev = cur
+    return prev[-1]

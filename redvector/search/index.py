@@ -1,0 +1,326 @@
+"""SearchIndex: one FT index over one database: key <-> doc id, per-field indexes, failures, statistics.
+
+Every (re)index of a key gives it a new, higher doc id, as RediSearch does (doc-id order is the tie
+breaker in results). The index reads hashes from its ``Database`` only when told a key changed
+(``index_key``) and when loading result rows; it never reads the clock.
+
+Persistence hooks: ``definition.argvs()`` re-creates the index; ``doc_ids()`` is the key -> doc id map,
+and ``restore(doc_ids, vector_indexes)`` re-installs a saved map and saved vector indexes (e.g. an HNSW
+graph) so the keyspace scan that follows re-indexes text/tag/numeric fields without re-adding vectors.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from redvector.errors import SearchError
+from redvector.search.documents import Document, IndexingFailure, build_document
+from redvector.search.fields.geo import GeoIndex
+from redvector.search.fields.numeric import NumericIndex
+from redvector.search.fields.tag import TagIndex
+from redvector.search.fields.text import TextIndex
+from redvector.search.rules import IndexRule
+from redvector.search.schema import FieldSpec, FieldType, IndexDefinition
+from redvector.search.vector.base import FloatArray, VectorIndex, create_vector_index
+
+if TYPE_CHECKING:
+    from redvector.keyspace.database import Database
+
+
+@dataclass(slots=True)
+class DocMeta:
+    key: bytes
+    score: float
+    payload: bytes | None
+    sort_values: dict[bytes, float | bytes]
+    has_vector: bool = False
+
+
+@dataclass(slots=True)
+class ErrorStats:
+    failures: int = 0
+    last_error: str | None = None
+    last_key: bytes | None = None
+
+    def record(self, message: str, key: bytes) -> None:
+        self.failures += 1
+        self.last_error = message
+        self.last_key = key
+
+
+@dataclass(slots=True)
+class ScanState:
+    """Initial indexing of existing keys (FT.CREATE / FT.ALTER): FT.INFO ``indexing``/``percent_indexed``."""
+
+    keys: list[bytes] = field(default_factory=list)
+    pos: int = 0
+    force: bool = False  # FT.ALTER: re-index keys already indexed (new fields)
+
+    @property
+    def done(self) -> bool:
+        return self.pos >= len(self.keys)
+
+    @property
+    def percent(self) -> float:
+        return 1.0 if not self.keys else self.pos / len(self.keys)
+
+
+class SearchIndex:
+    """The Python API other layers (commands, REST/gRPC service, persistence) use for one index."""
+
+    def __init__(self, definition: IndexDefinition, db: Database) -> None:
+        self.definition = definition
+        self.db = db
+        self.rule = IndexRule(definition)
+        self.key_to_id: dict[bytes, int] = {}
+        self.docs: dict[int, DocMeta] = {}
+        self.max_doc_id = 0
+        self.text = TextIndex(definition.stopword_set, definition.language)
+        self.tags: dict[bytes, TagIndex] = {}
+        self.numeric: dict[bytes, NumericIndex] = {}
+        self.geo: dict[bytes, GeoIndex] = {}
+        self.vectors: dict[bytes, VectorIndex] = {}
+        self._install_fields(definition.fields)
+        self.errors = ErrorStats()
+        self.field_errors: dict[bytes, ErrorStats] = {f.name: ErrorStats() for f in definition.fields}
+        # Bumped on every change: a query computed off the loop is only kept if this did not move.
+        self.generation = 0
+        self.scan: ScanState | None = None
+        self.total_indexing_time_ms = 0.0
+        self.number_of_uses = 0
+        self.dialect_stats = [0, 0, 0, 0]
+        self._preassigned: dict[bytes, int] = {}
+        self._restored_vectors: set[bytes] = set()
+
+    # -- schema ------------------------------------------------------------------------------------------
+    def _install_fields(self, fields: Iterable[FieldSpec]) -> None:
+        for f in fields:
+            if f.type is FieldType.TAG:
+                self.tags[f.name] = TagIndex(f.separator, f.casesensitive)
+            elif f.type is FieldType.NUMERIC:
+                self.numeric[f.name] = NumericIndex()
+            elif f.type is FieldType.GEO:
+                self.geo[f.name] = GeoIndex()
+            elif f.type is FieldType.VECTOR:
+                assert f.vector is not None
+                self.vectors[f.name] = create_vector_index(f.vector)
+
+    def add_fields(self, fields: list[FieldSpec], argv: list[bytes]) -> None:
+        """FT.ALTER SCHEMA ADD: extend the schema; the caller re-scans the keys."""
+        self.definition.fields.extend(fields)
+        self.definition.alter_argvs.append(list(argv))
+        self.rule = IndexRule(self.definition)
+        self._install_fields(fields)
+        for f in fields:
+            self.field_errors[f.name] = ErrorStats()
+
+    @property
+    def name(self) -> bytes:
+        return self.definition.name
+
+    @property
+    def num_docs(self) -> int:
+        return len(self.docs)
+
+    # -- keys ---------------------------------------------------------------------------------------------
+    def __contains__(self, key: bytes) -> bool:
+        return key in self.key_to_id
+
+    def keys(self) -> Iterator[bytes]:
+        """Every indexed key (a snapshot: safe while the index changes)."""
+        return iter(list(self.key_to_id))
+
+    def doc_ids(self) -> dict[bytes, int]:
+        """key -> doc id (a copy), for persistence of vector graphs."""
+        return dict(self.key_to_id)
+
+    def key_of(self, doc_id: int) -> bytes | None:
+        meta = self.docs.get(doc_id)
+        return meta.key if meta is not None else None
+
+    def covers(self, key: bytes) -> bool:
+        return self.rule.key_matches(key)
+
+    # -- indexing -----------------------------------------------------------------------------------------
+    def index_key(self, key: bytes, value: Any) -> bool:
+        """(Re)index ``key`` from its current value (a hash dict, or anything else / None to remove it).
+        Returns whether the key is indexed afterwards."""
+        if not isinstance(value, dict) or not self.rule.key_matches(key) or not self.rule.value_matches(key, value):
+            self.remove_key(key)
+            return False
+        doc = build_document(self.definition, key, value)
+        if isinstance(doc, IndexingFailure):
+            self.remove_key(key)
+            self.errors.record(doc.message, key)
+            self.field_errors.setdefault(doc.field.name, ErrorStats()).record(doc.message, key)
+            return False
+        self._add(doc)
+        return True
+
+    def _add(self, doc: Document) -> None:
+        key = doc.key
+        restoring = False
+        pre = self._preassigned.pop(key, None) if self._preassigned else None
+        if pre is not None:
+            restoring = key in self._restored_vectors
+            self._remove_postings(key, keep_vectors=restoring)
+            doc_id = pre
+            self.max_doc_id = max(self.max_doc_id, doc_id)
+        else:
+            self.remove_key(key)
+            self.max_doc_id += 1
+            doc_id = self.max_doc_id
+        self.generation += 1
+        self.key_to_id[key] = doc_id
+        meta = DocMeta(key, doc.score, doc.payload, doc.sort_values, bool(doc.vectors))
+        self.docs[doc_id] = meta
+        pos = 0
+        for spec, text in doc.text:
+            pos = self.text.add(doc_id, spec.name, text, pos) + 100  # a gap so phrases never span fields
+        for spec, raw in doc.tags:
+            self.tags[spec.name].add(doc_id, raw)
+        for spec, num in doc.numeric:
+            self.numeric[spec.name].add(doc_id, num)
+        for spec, point in doc.geo:
+            self.geo[spec.name].add(doc_id, point)
+        if not restoring:
+            for spec, vec in doc.vectors:
+                self.vectors[spec.name].add(doc_id, vec)
+
+    def remove_key(self, key: bytes) -> bool:
+        return self._remove_postings(key, keep_vectors=False)
+
+    def _remove_postings(self, key: bytes, keep_vectors: bool) -> bool:
+        doc_id = self.key_to_id.pop(key, None)
+        if doc_id is None:
+            return False
+        self.generation += 1
+        self.docs.pop(doc_id, None)
+        self.text.remove(doc_id)
+        for tags in self.tags.values():
+            tags.remove(doc_id)
+        for nums in self.numeric.values():
+            nums.remove(doc_id)
+        for geo in self.geo.values():
+            geo.remove(doc_id)
+        if not keep_vectors:
+            for vec in self.vectors.values():
+                vec.remove(doc_id)
+        return True
+
+    def clear(self) -> None:
+        """Forget every document (the definition stays)."""
+        self.key_to_id.clear()
+        self.docs.clear()
+        self.text = TextIndex(self.definition.stopword_set, self.definition.language)
+        self.tags, self.numeric, self.geo, self.vectors = {}, {}, {}, {}
+        self._install_fields(self.definition.fields)
+        self.generation += 1
+
+    # -- persistence hook -------------------------------------------------------------------------------
+    def restore(self, doc_ids: Mapping[bytes, int], vector_indexes: Mapping[bytes, VectorIndex] | None = None) -> None:
+        """Before the keyspace scan of a load: reuse saved doc ids (and saved vector indexes, keyed by
+        attribute name, already holding those doc ids' vectors). Keys indexed afterwards get their saved
+        id; their vectors are not re-added to a restored vector index. Call on an empty index."""
+        self._preassigned = dict(doc_ids)
+        if vector_indexes:
+            for name, vindex in vector_indexes.items():
+                if name in self.vectors:
+                    self.vectors[name] = vindex
+            self._restored_vectors = set(doc_ids)
+        if doc_ids:
+            self.max_doc_id = max(self.max_doc_id, max(doc_ids.values()))
+
+    def finish_restore(self) -> None:
+        """After the load scan: drop saved vectors of keys that did not come back."""
+        for key, doc_id in self._preassigned.items():
+            if key in self._restored_vectors:
+                for vec in self.vectors.values():
+                    vec.remove(doc_id)
+        self._preassigned = {}
+        self._restored_vectors = set()
+
+    # -- vector API (REST/gRPC service) -----------------------------------------------------------------
+    def vector_field(self, name: bytes | str | None = None) -> FieldSpec:
+        fields = self.definition.vector_fields()
+        if name is None:
+            if len(fields) != 1:
+                raise SearchError("the index has no single vector field")
+            return fields[0]
+        n = name.encode() if isinstance(name, str) else name
+        for f in fields:
+            if f.name == n:
+                return f
+        raise SearchError(f"Unknown vector field `{n.decode('utf-8', 'replace')}`")
+
+    def allowed_ids(self, keys: Iterable[bytes]) -> np.ndarray:
+        ids = [self.key_to_id[k] for k in keys if k in self.key_to_id]
+        return np.asarray(sorted(ids), dtype=np.int64)
+
+    def knn(self, field: bytes | str | None, query: FloatArray, k: int, ef_runtime: int | None = None,
+            allowed_keys: Iterable[bytes] | None = None) -> list[tuple[bytes, float]]:
+        """The k nearest indexed keys to ``query`` in vector field ``field`` (None: the only one):
+        ``[(key, distance)]`` closest first, distances as RediSearch reports them (COSINE 1-cos,
+        L2 squared, IP 1-dot). ``allowed_keys`` restricts the candidates (hybrid search)."""
+        spec = self.vector_field(field)
+        assert spec.vector is not None
+        q = np.asarray(query, dtype=np.float32).reshape(-1)
+        if q.shape[0] != spec.vector.dim:
+            raise SearchError(f"query vector has dimension {q.shape[0]}, expected {spec.vector.dim}")
+        allowed = None if allowed_keys is None else self.allowed_ids(allowed_keys)
+        hits = vector_knn(self.vectors[spec.name], q, k, ef_runtime, allowed)
+        out = []
+        for doc_id, dist in hits:
+            meta = self.docs.get(doc_id)
+            if meta is not None:
+                out.append((meta.key, dist))
+        return out
+
+    # -- statistics -------------------------------------------------------------------------------------
+    def memory_bytes(self) -> dict[str, int]:
+        return {
+            "inverted": self.text.memory_bytes(),
+            "vector": sum(v.memory_bytes() for v in self.vectors.values()),
+            "tag": sum(t.memory_bytes() for t in self.tags.values()),
+            "numeric": sum(n.memory_bytes() for n in self.numeric.values()),
+            "doc_table": len(self.docs) * 96,
+            "key_table": sum(len(k) + 48 for k in self.key_to_id),
+        }
+
+
+def vector_knn(index: VectorIndex, query: FloatArray, k: int, ef_runtime: int | None,
+               allowed: np.ndarray | None, policy: str | None = None) -> list[tuple[int, float]]:
+    """KNN through the hybrid planner when the HNSW backend provides one (it picks ADHOC_BF or BATCHES by
+    the filter's selectivity unless the query forces HYBRID_POLICY), else the index's own knn."""
+    try:
+        hybrid: Any = importlib.import_module("redvector.search.vector.hybrid")
+    except ImportError:
+        return index.knn(query, k, ef_runtime, allowed)
+    forced = getattr(hybrid, "HybridPolicy", None)
+    chosen = forced(policy) if (forced is not None and policy is not None) else None
+    if chosen is None:
+        return hybrid.hybrid_knn(index, query, k, allowed, ef_runtime)
+    return hybrid.hybrid_knn(index, query, k, allowed, ef_runtime, chosen)
+
+
+def close_vectors(index: SearchIndex) -> None:
+    """Stop background work of the vector indexes (HNSW batch inserts) when an index is dropped."""
+    for vindex in index.vectors.values():
+        close = getattr(vindex, "close", None)
+        if close is not None:
+            close()
+
+
+def pending_vectors(index: SearchIndex) -> int:
+    """Vectors accepted but not yet in an HNSW graph (FT.INFO ``indexing``)."""
+    total = 0
+    for vindex in index.vectors.values():
+        pending = getattr(vindex, "pending_count", None)
+        if pending is not None:
+            total += int(pending())
+    return total

@@ -1,0 +1,321 @@
+"""Query execution: AST -> matching doc ids with scores (BM25STD/TFIDF) and yielded vector distances.
+
+Set-at-a-time evaluation over the field indexes. A top-level KNN evaluates its filter first, then asks the
+vector index for the k nearest among the allowed doc ids (``plan_knn`` / ``run_knn`` are split so the
+vector part can run in a worker thread; ``SearchIndex.generation`` tells whether writes happened meanwhile).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from redvector.errors import SearchError
+from redvector.search.documents import vector_value
+from redvector.search.fields.geo import UNIT_M
+from redvector.search.index import SearchIndex, vector_knn
+from redvector.search.query.ast import (
+    Empty,
+    GeoRadius,
+    Intersect,
+    Knn,
+    Node,
+    Not,
+    NumericRange,
+    Optional,
+    Phrase,
+    Tag,
+    Term,
+    Union,
+    VectorRange,
+    Wildcard,
+)
+from redvector.search.schema import FieldType
+
+Scores = dict[int, float]
+
+SCORERS = ("TFIDF", "TFIDF.DOCNORM", "BM25", "BM25STD", "BM25STD.TANH", "BM25STD.NORM", "DISMAX", "DOCSCORE",
+           "HAMMING")
+
+
+@dataclass(slots=True)
+class QueryOptions:
+    verbatim: bool = False
+    infields: frozenset[bytes] | None = None
+    inkeys: list[bytes] | None = None
+    scorer: str = "BM25STD"
+    default_ef_runtime: int | None = None
+    excluded: frozenset[int] = frozenset()  # expired docs (not yet removed): never returned
+
+
+@dataclass(slots=True)
+class Hits:
+    scores: Scores
+    # yielded attribute (distance) name -> doc id -> value
+    yields: dict[str, dict[int, float]] = field(default_factory=dict)
+    knn_order: list[int] | None = None  # KNN results in distance order (FT.AGGREGATE without SORTBY)
+
+
+@dataclass(slots=True)
+class KnnPlan:
+    """A KNN whose filter is evaluated: everything needed to run the vector search (thread-safe part)."""
+
+    node: Knn
+    query: np.ndarray
+    allowed: np.ndarray | None
+    filter_scores: Scores | None
+    ef_runtime: int | None
+    generation: int
+
+
+class Executor:
+    def __init__(self, index: SearchIndex, options: QueryOptions) -> None:
+        self.index = index
+        self.opts = options
+        self.yields: dict[str, dict[int, float]] = {}
+        self._all: Scores | None = None
+        self._inkeys: set[int] | None = None
+        if options.inkeys is not None:
+            self._inkeys = {index.key_to_id[k] for k in options.inkeys if k in index.key_to_id}
+
+    # -- entry points ---------------------------------------------------------------------------------
+    def run(self, node: Node) -> Hits:
+        if isinstance(node, Knn):
+            plan = self.plan_knn(node)
+            return self.finish_knn(plan, self.run_knn(plan))
+        scores = self._restrict(self.eval(node))
+        return Hits(scores, self.yields)
+
+    def plan_knn(self, node: Knn) -> KnnPlan:
+        spec = self.index.definition.field(node.field)
+        assert spec is not None and spec.vector is not None
+        query = vector_value(spec, node.blob)
+        if query is None:
+            raise SearchError(
+                f"Error parsing vector similarity query: query vector blob size ({len(node.blob)}) does not match "
+                f"index's expected size ({spec.vector.blob_size}).")
+        allowed: np.ndarray | None = None
+        filter_scores: Scores | None = None
+        if not isinstance(node.filter, Wildcard) or self._inkeys is not None or self.opts.excluded:
+            filter_scores = self._restrict(self.eval(node.filter))
+            allowed = np.fromiter(sorted(filter_scores), dtype=np.int64, count=len(filter_scores))
+        ef = node.ef_runtime
+        if ef is None and spec.vector.algorithm == "HNSW":
+            ef = max(spec.vector.ef_runtime, self.opts.default_ef_runtime or 0)
+        return KnnPlan(node, query, allowed, filter_scores, ef, self.index.generation)
+
+    def run_knn(self, plan: KnnPlan) -> list[tuple[int, float]]:
+        """The vector search itself (safe to run off the event loop)."""
+        if plan.node.k == 0 or (plan.allowed is not None and len(plan.allowed) == 0):
+            return []
+        vindex = self.index.vectors[plan.node.field]
+        return vector_knn(vindex, plan.query, plan.node.k, plan.ef_runtime, plan.allowed, plan.node.hybrid_policy)
+
+    def finish_knn(self, plan: KnnPlan, hits: list[tuple[int, float]]) -> Hits:
+        docs = self.index.docs
+        distances = {d: dist for d, dist in hits if d in docs}
+        base = plan.filter_scores or {}
+        scores = {d: base.get(d, 0.0) for d in distances}
+        self.yields.setdefault(plan.node.score_as, {}).update(distances)
+        order = [d for d, _ in hits if d in distances]
+        return Hits(scores, self.yields, order)
+
+    # -- evaluation -------------------------------------------------------------------------------------
+    def _restrict(self, scores: Scores) -> Scores:
+        if self._inkeys is not None:
+            scores = {d: s for d, s in scores.items() if d in self._inkeys}
+        if self.opts.excluded:
+            scores = {d: s for d, s in scores.items() if d not in self.opts.excluded}
+        return scores
+
+    def all_docs(self) -> Scores:
+        if self._all is None:
+            self._all = dict.fromkeys(self.index.docs, 1.0)
+        return self._all
+
+    def eval(self, node: Node) -> Scores:
+        match node:
+            case Wildcard():
+                return dict(self.all_docs())
+            case Empty():
+                return {}
+            case Term():
+                return self.term(node)
+            case Phrase():
+                return self.phrase(node)
+            case Tag(field=fname, values=values):
+                tags = self.index.tags.get(fname)
+                if tags is None:
+                    return {}
+                docs: set[int] = set()
+                for v in values:
+                    docs |= tags.match(v.text, v.prefix, v.suffix, v.wildcard)
+                return dict.fromkeys(docs, 0.0)
+            case NumericRange(field=fname, lo=lo, hi=hi, lo_excl=lx, hi_excl=hx):
+                nums = self.index.numeric.get(fname)
+                if nums is None:
+                    return {}
+                return dict.fromkeys(nums.range(lo, hi, lx, hx), 0.0)
+            case GeoRadius(field=fname, lon=lon, lat=lat, radius=radius, unit=unit):
+                geo = self.index.geo.get(fname)
+                if geo is None:
+                    return {}
+                return dict.fromkeys(geo.radius(lon, lat, radius * UNIT_M[unit]), 0.0)
+            case VectorRange():
+                return self.vector_range(node)
+            case Union(children=children):
+                out: Scores = {}
+                for c in children:
+                    for d, s in self.eval(c).items():
+                        out[d] = out.get(d, 0.0) + s
+                return out
+            case Intersect(children=children):
+                return self.intersect(children)
+            case Not(child=child):
+                excluded = self.eval(child)
+                return {d: 0.0 for d in self.all_docs() if d not in excluded}
+            case Optional(child=child):
+                # Alone, an optional clause matches everything and only adds to scores.
+                opt = self.eval(child)
+                return {d: opt.get(d, 0.0) for d in self.all_docs()}
+            case Knn():
+                raise SearchError("KNN must be at the top level of the query")
+        raise SearchError("Syntax error")
+
+    def intersect(self, children: Iterable[Node]) -> Scores:
+        required = [c for c in children if not isinstance(c, Optional)]
+        optional = [c for c in children if isinstance(c, Optional)]
+        result: Scores | None = None
+        # Evaluate the non-negated clauses first (smaller sets), negations filter afterwards.
+        for c in sorted(required, key=lambda n: isinstance(n, Not)):
+            if result is not None and isinstance(c, Not):
+                excluded = self.eval(c.child)
+                result = {d: s for d, s in result.items() if d not in excluded}
+            else:
+                scores = self.eval(c)
+                if result is None:
+                    result = scores
+                else:
+                    result = {d: s + scores[d] for d, s in result.items() if d in scores}
+            if not result:
+                return {}
+        if result is None:
+            result = dict(self.all_docs())
+        for c in optional:
+            opt = self.eval(c.child)
+            for d in result:
+                if d in opt:
+                    result[d] += opt[d]
+        return result
+
+    # -- text -------------------------------------------------------------------------------------------
+    def _text_fields(self, fields: tuple[bytes, ...] | None) -> frozenset[bytes] | None:
+        restrict = self.opts.infields
+        if fields is None:
+            return restrict
+        chosen = frozenset(fields)
+        return chosen & restrict if restrict is not None else chosen
+
+    def _nostem(self) -> frozenset[bytes]:
+        return frozenset(f.name for f in self.index.definition.fields if f.type is FieldType.TEXT and f.nostem)
+
+    def _weights(self) -> dict[bytes, float]:
+        return {f.name: f.weight for f in self.index.definition.fields if f.type is FieldType.TEXT}
+
+    def _expansions(self, node: Term) -> list[tuple[str, bool]]:
+        text = self.index.text
+        if node.kind == "exact":
+            return text.expand(node.text, not (node.verbatim or self.opts.verbatim))
+        if node.kind == "prefix":
+            found = text.prefix(node.text)
+        elif node.kind == "suffix":
+            found = text.suffix(node.text)
+        elif node.kind == "infix":
+            found = text.contains(node.text)
+        elif node.kind == "fuzzy":
+            found = text.fuzzy(node.text, node.fuzz)
+        else:
+            found = text.wildcard(node.text)
+        return [(t, True) for t in found]
+
+    def term(self, node: Term) -> Scores:
+        text = self.index.text
+        fields = self._text_fields(node.fields)
+        tf = text.term_docs(self._expansions(node), fields, self._nostem(), self._weights())
+        return self._score(tf, node.weight)
+
+    def _score(self, tf: dict[int, float], weight: float) -> Scores:
+        if not tf:
+            return {}
+        text = self.index.text
+        docs = self.index.docs
+        n = len(docs)
+        idf = text.idf(n, len(tf))
+        scorer = self.opts.scorer
+        out: Scores = {}
+        for d, f in tf.items():
+            meta = docs.get(d)
+            doc_score = meta.score if meta is not None else 1.0
+            if scorer.startswith("TFIDF"):
+                s = text.tfidf(f, d, idf)
+            elif scorer == "DOCSCORE":
+                s = 1.0
+            elif scorer == "DISMAX":
+                s = f
+            else:
+                s = text.bm25(f, d, idf)
+            out[d] = s * doc_score * weight
+        return out
+
+    def phrase(self, node: Phrase) -> Scores:
+        text = self.index.text
+        fields = self._text_fields(node.fields)
+        verbatim = node.verbatim or self.opts.verbatim
+        per_term: list[tuple[int, list[tuple[str, bool]]]] = []
+        for offset, t in node.terms:
+            exp = text.expand(t, not verbatim)
+            if not exp:
+                return {}
+            per_term.append((offset, exp))
+        nostem, weights = self._nostem(), self._weights()
+        tfs = [text.term_docs(exp, fields, nostem, weights) for _, exp in per_term]
+        common = set(tfs[0])
+        for tf in tfs[1:]:
+            common &= tf.keys()
+        out: dict[int, float] = {}
+        for d in common:
+            positions = []
+            for _, exp in per_term:
+                ps: set[int] = set()
+                for t, _exact in exp:
+                    ps.update(text.positions(t, d, fields))
+                positions.append(ps)
+            base_off = per_term[0][0]
+            slop = node.slop or 0
+            ok = False
+            for p in positions[0]:
+                if all(any(p + (off - base_off) + j in positions[i] for j in range(slop + 1))
+                       for i, (off, _) in enumerate(per_term) if i):
+                    ok = True
+                    break
+            if ok:
+                out[d] = sum(tf[d] for tf in tfs)
+        return self._score(out, node.weight)
+
+    # -- vectors ----------------------------------------------------------------------------------------
+    def vector_range(self, node: VectorRange) -> Scores:
+        spec = self.index.definition.field(node.field)
+        assert spec is not None and spec.vector is not None
+        query = vector_value(spec, node.blob)
+        if query is None:
+            raise SearchError(
+                f"Error parsing vector similarity query: query vector blob size ({len(node.blob)}) does not match "
+                f"index's expected size ({spec.vector.blob_size}).")
+        hits = self.index.vectors[node.field].range(query, node.radius, None, node.epsilon)
+        if node.yield_as is not None:
+            target = self.yields.setdefault(node.yield_as, {})
+            for d, dist in hits:
+                target[d] = dist
+        return {d: 0.0 for d, _ in hits}

@@ -1,0 +1,360 @@
+"""Points: upsert / retrieve / delete / payload updates / scroll / count / search over a collection's hashes.
+
+Writes are HSET / HDEL / DEL through the dispatcher (store.py); every request is validated whole before
+the first write, so a batch is never partially applied. Searches call the search engine's knn with the
+filter evaluated here (filters.py) as the allowed key set.
+"""
+
+from __future__ import annotations
+
+import math
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from redvector.errors import BadRequest, NotFound
+from redvector.search.vector.base import FloatArray
+from redvector.service import engine
+from redvector.service.collections import Collections
+from redvector.service.engine import IndexView
+from redvector.service.filters import Predicate
+from redvector.service.ids import id_suffix, suffix_to_id, suffix_to_qdrant_id
+from redvector.service.models import (
+    PointId,
+    Record,
+    ScoredPoint,
+    UpdateResult,
+    higher_is_better,
+    id_sort_key,
+)
+from redvector.service.store import (
+    PAYLOAD_FIELD,
+    Store,
+    encode_point,
+    read_payload,
+    read_vector,
+    suffix,
+)
+
+QDRANT = "qdrant"  # ids: uint or UUID (other keys -> uuid5)
+PRODUCT = "product"  # ids: uint or any string
+
+
+@dataclass(frozen=True, slots=True)
+class PayloadSelector:
+    """with_payload: all, none, an include list or an exclude list of (possibly dotted) keys."""
+
+    mode: str = "all"  # all | none | include | exclude
+    keys: tuple[str, ...] = ()
+
+    def apply(self, payload: dict[str, Any]) -> dict[str, Any] | None:
+        if self.mode == "none":
+            return None
+        if self.mode == "all":
+            return payload
+        if self.mode == "include":
+            out: dict[str, Any] = {}
+            for key in self.keys:
+                _copy_path(payload, out, key.split("."))
+            return out
+        result = dict(payload)
+        for key in self.keys:
+            _drop_path(result, key.split("."))
+        return result
+
+
+ALL_PAYLOAD = PayloadSelector("all")
+NO_PAYLOAD = PayloadSelector("none")
+
+
+def _copy_path(src: dict[str, Any], dst: dict[str, Any], parts: list[str]) -> None:
+    head = parts[0]
+    if head not in src:
+        return
+    if len(parts) == 1:
+        dst[head] = src[head]
+    elif isinstance(src[head], dict):
+        sub = dst.setdefault(head, {})
+        if isinstance(sub, dict):
+            _copy_path(src[head], sub, parts[1:])
+
+
+def _drop_path(d: dict[str, Any], parts: list[str]) -> None:
+    head = parts[0]
+    if head not in d:
+        return
+    if len(parts) == 1:
+        del d[head]
+    elif isinstance(d[head], dict):
+        d[head] = dict(d[head])
+        _drop_path(d[head], parts[1:])
+
+
+@dataclass(frozen=True, slots=True)
+class PointWrite:
+    id: PointId
+    vector: FloatArray
+    payload: dict[str, Any]
+
+
+def _score(distance: str, engine_distance: float) -> float:
+    if distance == "Euclid":
+        return math.sqrt(max(engine_distance, 0.0))
+    return 1.0 - engine_distance
+
+
+class Points:
+    def __init__(self, store: Store, collections: Collections) -> None:
+        self.store = store
+        self.collections = collections
+        self.server = store.server
+
+    # -- ids and keys ------------------------------------------------------------------------------------
+    @staticmethod
+    def key_of(iv: IndexView, point_id: PointId) -> bytes:
+        return iv.prefix + id_suffix(point_id).encode()
+
+    @staticmethod
+    def id_of(iv: IndexView, key: bytes, style: str) -> PointId:
+        text = suffix(iv, key)
+        return suffix_to_qdrant_id(text) if style == QDRANT else suffix_to_id(text)
+
+    def find_key(self, iv: IndexView, point_id: PointId, style: str) -> bytes | None:
+        """The hash key of a point, or None. A uuid5 id of a foreign key is found by a scan."""
+        key = self.key_of(iv, point_id)
+        if self.store.hash(key) is not None:
+            return key
+        if style == QDRANT and isinstance(point_id, uuid.UUID):
+            for candidate in self.store.keys(iv):
+                if self.id_of(iv, candidate, style) == point_id:
+                    return candidate
+        return None
+
+    def iter_points(self, iv: IndexView, style: str) -> Iterator[tuple[bytes, PointId, dict[bytes, bytes]]]:
+        for key in self.store.keys(iv):
+            fields = self.store.hash(key)
+            if fields is not None:
+                yield key, self.id_of(iv, key, style), fields
+
+    def matching(self, iv: IndexView, predicate: Predicate | None, style: str) -> list[tuple[bytes, PointId]]:
+        out = []
+        for key, pid, fields in self.iter_points(iv, style):
+            if predicate is None or predicate(pid, read_payload(iv, fields)):
+                out.append((key, pid))
+        return out
+
+    def _record(self, iv: IndexView, key: bytes, pid: PointId, fields: dict[bytes, bytes],
+                with_payload: PayloadSelector, with_vector: bool) -> Record:
+        payload = with_payload.apply(read_payload(iv, fields)) if with_payload.mode != "none" else None
+        vector = None
+        if with_vector:
+            v = read_vector(iv, fields)
+            vector = None if v is None else [float(x) for x in v]
+        return Record(id=pid, payload=payload, vector=vector, key=key)
+
+    # -- writes ------------------------------------------------------------------------------------------
+    def upsert(self, name: str, points: list[PointWrite], mode: str = "upsert") -> UpdateResult:
+        iv = self.collections.get(name)
+        writes: list[tuple[bytes, dict[bytes, bytes], dict[bytes, bytes] | None]] = []
+        seen: dict[bytes, int] = {}
+        for p in points:
+            key = self.key_of(iv, p.id)
+            if not self.store.key_type_ok(key):
+                raise BadRequest(f"Wrong input: key {key.decode('utf-8', 'replace')!r} holds a non-hash value")
+            existing = self.store.hash(key)
+            if mode == "insert_only" and existing is not None:
+                continue
+            if mode == "update_only" and existing is None:
+                continue
+            # A later point with the same id wins, as in Qdrant's batch.
+            if key in seen:
+                writes[seen[key]] = (key, encode_point(iv, p.vector, p.payload), existing)
+                continue
+            seen[key] = len(writes)
+            writes.append((key, encode_point(iv, p.vector, p.payload), existing))
+        for key, fields, existing in writes:
+            self._write(key, fields, existing)
+        return UpdateResult(self.store.next_operation_id(), affected=len(writes))
+
+    def _write(self, key: bytes, fields: dict[bytes, bytes], existing: dict[bytes, bytes] | None) -> None:
+        argv = [b"HSET", key]
+        for f, v in fields.items():
+            argv += [f, v]
+        stale = [f for f in existing if f not in fields] if existing else []
+        self.store.execute(argv)
+        if stale:
+            self.store.execute([b"HDEL", key, *stale])
+
+    def delete_keys(self, keys: list[bytes]) -> int:
+        deleted = 0
+        for i in range(0, len(keys), 512):
+            deleted += int(self.store.execute([b"DEL", *keys[i:i + 512]]))
+        return deleted
+
+    def delete(self, name: str, ids: list[PointId] | None, predicate: Predicate | None, style: str) -> UpdateResult:
+        iv = self.collections.get(name)
+        if ids is not None:
+            keys = [k for k in (self.find_key(iv, pid, style) for pid in ids) if k is not None]
+        else:
+            keys = [k for k, _ in self.matching(iv, predicate, style)]
+        deleted = self.delete_keys(list(dict.fromkeys(keys)))
+        return UpdateResult(self.store.next_operation_id(), affected=deleted)
+
+    def _targets(self, iv: IndexView, ids: list[PointId] | None, predicate: Predicate | None,
+                 style: str) -> list[bytes]:
+        if ids is None:
+            return [k for k, _ in self.matching(iv, predicate, style)]
+        keys = []
+        for pid in ids:
+            key = self.find_key(iv, pid, style)
+            if key is None:
+                raise NotFound(f"Not found: No point with id {pid} found")
+            keys.append(key)
+        return list(dict.fromkeys(keys))
+
+    def update_payload(self, name: str, ids: list[PointId] | None, predicate: Predicate | None, style: str,
+                       *, set_: dict[str, Any] | None = None, overwrite: dict[str, Any] | None = None,
+                       delete_keys: list[str] | None = None, clear: bool = False,
+                       key_path: str | None = None) -> UpdateResult:
+        """Qdrant's set (merge, optionally under ``key_path``), overwrite, delete keys and clear."""
+        iv = self.collections.get(name)
+        targets = self._targets(iv, ids, predicate, style)
+        for key in targets:
+            fields = self.store.hash(key)
+            if fields is None:
+                continue
+            payload = read_payload(iv, fields)
+            if clear:
+                payload = {}
+            elif overwrite is not None:
+                payload = dict(overwrite)
+            elif set_ is not None:
+                if key_path:
+                    node = payload
+                    for part in key_path.split("."):
+                        child = node.get(part)
+                        if not isinstance(child, dict):
+                            child = {}
+                            node[part] = child
+                        node = child
+                    node.update(set_)
+                else:
+                    payload.update(set_)
+            elif delete_keys is not None:
+                for k in delete_keys:
+                    _drop_path(payload, k.split("."))
+            vector_blob = fields.get(iv.vector_field)
+            new_fields = encode_point(iv, np.zeros(0, dtype=np.float32), payload)
+            if vector_blob is None:
+                del new_fields[iv.vector_field]
+            else:
+                new_fields[iv.vector_field] = vector_blob
+            self._write(key, new_fields, fields)
+        return UpdateResult(self.store.next_operation_id(), affected=len(targets))
+
+    # -- reads -------------------------------------------------------------------------------------------
+    def retrieve(self, name: str, ids: list[PointId], with_payload: PayloadSelector, with_vector: bool,
+                 style: str) -> list[Record]:
+        iv = self.collections.get(name)
+        out = []
+        seen: set[bytes] = set()
+        for pid in ids:
+            key = self.find_key(iv, pid, style)
+            if key is None or key in seen:
+                continue
+            seen.add(key)
+            fields = self.store.hash(key)
+            if fields is not None:
+                out.append(self._record(iv, key, self.id_of(iv, key, style), fields, with_payload, with_vector))
+        return out
+
+    def vector_of(self, iv: IndexView, pid: PointId, style: str) -> FloatArray:
+        key = self.find_key(iv, pid, style)
+        fields = self.store.hash(key) if key is not None else None
+        vector = read_vector(iv, fields) if fields is not None else None
+        if vector is None:
+            raise NotFound(f"Not found: No point with id {pid} found")
+        return vector
+
+    def scroll(self, name: str, predicate: Predicate | None, limit: int, offset: PointId | None,
+               with_payload: PayloadSelector, with_vector: bool, style: str) -> tuple[list[Record], PointId | None]:
+        iv = self.collections.get(name)
+        rows = [(pid, key, fields) for key, pid, fields in self.iter_points(iv, style)]
+        rows.sort(key=lambda row: id_sort_key(row[0]))
+        start_key = id_sort_key(offset) if offset is not None else None
+        page: list[Record] = []
+        next_offset: PointId | None = None
+        for pid, key, fields in rows:
+            if start_key is not None and id_sort_key(pid) < start_key:
+                continue
+            payload = read_payload(iv, fields)
+            if predicate is not None and not predicate(pid, payload):
+                continue
+            if len(page) == limit:
+                next_offset = pid
+                break
+            page.append(self._record(iv, key, pid, fields, with_payload, with_vector))
+        return page, next_offset
+
+    def count(self, name: str, predicate: Predicate | None, style: str) -> int:
+        iv = self.collections.get(name)
+        if predicate is None:
+            return sum(1 for _ in self.store.keys(iv))
+        return len(self.matching(iv, predicate, style))
+
+    def search(self, name: str, query: FloatArray, limit: int, *, predicate: Predicate | None = None,
+               offset: int = 0, score_threshold: float | None = None,
+               with_payload: PayloadSelector = ALL_PAYLOAD, with_vector: bool = False,
+               exclude: list[PointId] | None = None, ef_runtime: int | None = None,
+               style: str = QDRANT, iv: IndexView | None = None) -> list[ScoredPoint]:
+        """The ``limit`` best points after ``offset`` (Cosine/Dot: highest score; Euclid: lowest)."""
+        if iv is None:
+            iv = self.collections.get(name)
+        if limit <= 0:
+            return []
+        excluded: set[bytes] = set()
+        for pid in exclude or []:
+            key = self.find_key(iv, pid, style)
+            if key is not None:
+                excluded.add(key)
+        allowed: list[bytes] | None = None
+        if predicate is not None:
+            allowed = [k for k, _ in self.matching(iv, predicate, style) if k not in excluded]
+            if not allowed:
+                return []
+        k = offset + limit + (len(excluded) if allowed is None else 0)
+        default_ef = int(self.server.config.get("search-default-ef-runtime", 64) or 64)
+        ef = max(ef_runtime or default_ef, k)
+        hits = engine.knn(iv, query, k, ef, allowed)
+        better_high = higher_is_better(iv.distance)
+        scored: list[tuple[float, bytes, PointId]] = []
+        for key, dist in hits:
+            if key in excluded:
+                continue
+            score = _score(iv.distance, dist)
+            if score_threshold is not None and (
+                score <= score_threshold if better_high else score >= score_threshold
+            ):
+                continue
+            scored.append((score, key, self.id_of(iv, key, style)))
+        # Deterministic tie-break: id ascending (qdrant.md §6).
+        scored.sort(key=lambda t: ((-t[0] if better_high else t[0]), id_sort_key(t[2])))
+        out = []
+        for score, key, pid in scored[offset:offset + limit]:
+            fields = self.store.hash(key)
+            if fields is None:
+                continue
+            payload = with_payload.apply(read_payload(iv, fields)) if with_payload.mode != "none" else None
+            vector = None
+            if with_vector:
+                v = read_vector(iv, fields)
+                vector = None if v is None else [float(x) for x in v]
+            out.append(ScoredPoint(id=pid, score=score, payload=payload, vector=vector))
+        return out
+
+
+__all__ = ["ALL_PAYLOAD", "NO_PAYLOAD", "PAYLOAD_FIELD", "PRODUCT", "QDRANT", "PayloadSelector", "PointWrite",
+           "Points"]

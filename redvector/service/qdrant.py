@@ -1,0 +1,455 @@
+"""The Qdrant API over JSON values (qdrant.md §3): request bodies in, ``result`` values out.
+
+REST routes call these with the parsed body; the Qdrant gRPC servicers convert protobuf to the same JSON
+with qdrant-client's converters and call them too, so both transports share one implementation.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from redvector.errors import BadRequest, NotFound, Unprocessable
+from redvector.search.vector.base import FloatArray
+from redvector.service.collections import Collections, validate_size
+from redvector.service.engine import IndexView
+from redvector.service.filters import optional_filter
+from redvector.service.ids import parse_json_id
+from redvector.service.models import CollectionInfo, PointId, Record, ScoredPoint, UpdateResult, format_id
+from redvector.service.points import (
+    ALL_PAYLOAD,
+    NO_PAYLOAD,
+    QDRANT,
+    PayloadSelector,
+    Points,
+    PointWrite,
+)
+from redvector.service.store import normalize, prepare_vector
+
+QDRANT_VERSION = "1.19.0"
+
+_UNSUPPORTED_QUERY = ("prefetch", "fusion", "rrf", "discover", "context", "formula", "mmr", "sample",
+                      "order_by", "document", "image", "object")
+
+
+def version_document(version: str = QDRANT_VERSION) -> dict[str, Any]:
+    return {"title": "qdrant - vector search engine", "version": version}
+
+
+def _obj(body: Any, where: str = "body") -> dict[str, Any]:
+    if body is None:
+        return {}
+    if not isinstance(body, dict):
+        raise BadRequest(f"Format error in JSON body: {where} must be a JSON object")
+    return body
+
+
+def _int(value: Any, where: str, default: int, minimum: int = 0) -> int:
+    if value is None:
+        return default
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise BadRequest(f"Format error in JSON body: {where} must be an integer, got {value!r}")
+    if value < minimum:
+        raise Unprocessable(f"Validation error in JSON body: [{where}: value {value} invalid, must be {minimum} or larger]")
+    return value
+
+
+def _number(value: Any, where: str) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise BadRequest(f"Format error in JSON body: {where} must be a number")
+    return float(value)
+
+
+def payload_selector(value: Any, default: bool) -> PayloadSelector:
+    if value is None:
+        return ALL_PAYLOAD if default else NO_PAYLOAD
+    if isinstance(value, bool):
+        return ALL_PAYLOAD if value else NO_PAYLOAD
+    if isinstance(value, list) and all(isinstance(k, str) for k in value):
+        return PayloadSelector("include", tuple(value))
+    if isinstance(value, dict):
+        if isinstance(value.get("include"), list):
+            return PayloadSelector("include", tuple(str(k) for k in value["include"]))
+        if isinstance(value.get("exclude"), list):
+            return PayloadSelector("exclude", tuple(str(k) for k in value["exclude"]))
+    raise BadRequest(f"Format error in JSON body: with_payload must be a bool, a list of keys, "
+                     f"or {{include|exclude: [...]}}, got {value!r}")
+
+
+def with_vector_flag(body: dict[str, Any]) -> bool:
+    value = body.get("with_vector", body.get("with_vectors"))
+    if value is None:
+        return False
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, list):
+        # Named vectors are not supported: any requested name selects the single vector.
+        return bool(value)
+    raise BadRequest(f"Format error in JSON body: with_vector must be a bool or a list of names, got {value!r}")
+
+
+# -- JSON shapes ----------------------------------------------------------------------------------------
+def record_json(r: Record) -> dict[str, Any]:
+    out: dict[str, Any] = {"id": format_id(r.id)}
+    if r.payload is not None:
+        out["payload"] = r.payload
+    if r.vector is not None:
+        out["vector"] = r.vector
+    return out
+
+
+def scored_json(p: ScoredPoint) -> dict[str, Any]:
+    out: dict[str, Any] = {"id": format_id(p.id), "version": p.version, "score": p.score}
+    if p.payload is not None:
+        out["payload"] = p.payload
+    if p.vector is not None:
+        out["vector"] = p.vector
+    return out
+
+
+def update_json(u: UpdateResult, wait: bool = True) -> dict[str, Any]:
+    return {"operation_id": u.operation_id, "status": "completed" if wait else "acknowledged"}
+
+
+def collection_info_json(info: CollectionInfo) -> dict[str, Any]:
+    return {
+        "status": "green",
+        "optimizer_status": "ok",
+        "indexed_vectors_count": info.indexed_vectors_count,
+        "points_count": info.points_count,
+        "segments_count": 1,
+        "config": {
+            "params": {
+                "vectors": {"size": info.vector_size, "distance": info.distance},
+                "shard_number": 1, "replication_factor": 1, "write_consistency_factor": 1,
+                "on_disk_payload": False,
+            },
+            "hnsw_config": {"m": 16, "ef_construct": 200, "full_scan_threshold": 10000,
+                            "max_indexing_threads": 0, "on_disk": False},
+            "optimizer_config": {"deleted_threshold": 0.2, "vacuum_min_vector_number": 1000,
+                                 "default_segment_number": 0, "max_segment_size": None,
+                                 "memmap_threshold": None, "indexing_threshold": 10000,
+                                 "flush_interval_sec": 5, "max_optimization_threads": None},
+            "wal_config": {"wal_capacity_mb": 32, "wal_segments_ahead": 0},
+            "quantization_config": None,
+        },
+        "payload_schema": {
+            name: {"data_type": entry["data_type"], "points": info.points_count}
+            for name, entry in info.payload_schema.items()
+        },
+    }
+
+
+class QdrantAPI:
+    """Each method is one Qdrant REST route's behaviour (body -> result)."""
+
+    def __init__(self, collections: Collections, points: Points) -> None:
+        self.collections = collections
+        self.points = points
+
+    # -- collections -------------------------------------------------------------------------------------
+    def list_collections(self) -> dict[str, Any]:
+        return {"collections": [{"name": n} for n in self.collections.names()]}
+
+    def get_collection(self, name: str) -> dict[str, Any]:
+        return collection_info_json(self.collections.info(name))
+
+    def collection_exists(self, name: str) -> dict[str, Any]:
+        return {"exists": self.collections.exists(name)}
+
+    def create_collection(self, name: str, body: Any) -> bool:
+        body = _obj(body)
+        vectors = body.get("vectors")
+        if not isinstance(vectors, dict):
+            raise BadRequest("Format error in JSON body: `vectors` must be an object {size, distance}")
+        if "size" not in vectors:
+            named = [k for k, v in vectors.items() if isinstance(v, dict)]
+            if named:
+                raise BadRequest("Bad request: named vectors are not supported by RedVector")
+            raise BadRequest("Format error in JSON body: missing field `size` in vectors")
+        if body.get("sparse_vectors"):
+            raise BadRequest("Bad request: sparse vectors are not supported by RedVector")
+        if vectors.get("multivector_config"):
+            raise BadRequest("Bad request: multivectors are not supported by RedVector")
+        size = validate_size(vectors.get("size"), "vectors.size")
+        self.collections.create(name, size, vectors.get("distance"))
+        return True
+
+    def delete_collection(self, name: str) -> bool:
+        return self.collections.delete(name)
+
+    def create_index(self, name: str, body: Any, wait: bool) -> dict[str, Any]:
+        body = _obj(body)
+        return update_json(self.collections.create_payload_index(name, body.get("field_name"),
+                                                                 body.get("field_schema")), wait)
+
+    def delete_index(self, name: str, field_name: str, wait: bool) -> dict[str, Any]:
+        return update_json(self.collections.delete_payload_index(name, field_name), wait)
+
+    # -- points: writes ----------------------------------------------------------------------------------
+    def _vector(self, iv: IndexView, value: Any, where: str) -> FloatArray:
+        if isinstance(value, dict):
+            if len(value) == 1 and isinstance(next(iter(value.values())), list):
+                name, inner = next(iter(value.items()))
+                if name in ("", iv.vector_field.decode()):
+                    return prepare_vector(iv, inner, where)
+                raise BadRequest(f"Wrong input: Not existing vector name error: {name}")
+            raise BadRequest(f"Bad request: {where}: named, sparse and multi vectors are not supported by RedVector")
+        return prepare_vector(iv, value, where)
+
+    def _payload(self, value: Any, where: str) -> dict[str, Any]:
+        if value is None:
+            return {}
+        if not isinstance(value, dict):
+            raise BadRequest(f"Format error in JSON body: {where} must be an object or null")
+        return value
+
+    def upsert(self, name: str, body: Any, wait: bool) -> dict[str, Any]:
+        body = _obj(body)
+        iv = self.collections.get(name)
+        writes: list[PointWrite] = []
+        if "points" in body:
+            items = body["points"]
+            if not isinstance(items, list):
+                raise BadRequest("Format error in JSON body: points must be a list")
+            for i, item in enumerate(items):
+                if not isinstance(item, dict):
+                    raise BadRequest(f"Format error in JSON body: points[{i}] must be an object")
+                if "id" not in item:
+                    raise BadRequest(f"Format error in JSON body: points[{i}]: missing field `id`")
+                pid = parse_json_id(item["id"])
+                vector_value = item.get("vector", item.get("vectors"))
+                if vector_value is None:
+                    raise BadRequest(f"Format error in JSON body: points[{i}]: missing field `vector`")
+                writes.append(PointWrite(pid, self._vector(iv, vector_value, f"points[{i}].vector"),
+                                         self._payload(item.get("payload"), f"points[{i}].payload")))
+        elif "batch" in body:
+            batch = _obj(body["batch"], "batch")
+            ids = batch.get("ids")
+            vectors = batch.get("vectors")
+            payloads = batch.get("payloads")
+            if not isinstance(ids, list) or not isinstance(vectors, list):
+                raise BadRequest("Format error in JSON body: batch needs `ids` and `vectors` lists")
+            if len(ids) != len(vectors) or (payloads is not None and len(payloads) != len(ids)):
+                raise BadRequest("Wrong input: batch ids, vectors and payloads must have the same length")
+            for i, raw_id in enumerate(ids):
+                pid = parse_json_id(raw_id)
+                payload = self._payload(payloads[i] if payloads is not None else None, f"batch.payloads[{i}]")
+                writes.append(PointWrite(pid, self._vector(iv, vectors[i], f"batch.vectors[{i}]"), payload))
+        else:
+            raise BadRequest("Format error in JSON body: expected `points` or `batch`")
+        mode = body.get("update_mode") or "upsert"
+        if mode not in ("upsert", "insert_only", "update_only"):
+            raise BadRequest(f"Format error in JSON body: unknown update_mode {mode!r}")
+        return update_json(self.points.upsert(name, writes, mode), wait)
+
+    def _selector(self, body: dict[str, Any], ids_field: str = "points") -> tuple[list[PointId] | None, Any]:
+        ids = body.get(ids_field)
+        if ids is not None:
+            if not isinstance(ids, list):
+                raise BadRequest(f"Format error in JSON body: {ids_field} must be a list of ids")
+            return [parse_json_id(v) for v in ids], None
+        if body.get("filter") is not None:
+            return None, optional_filter(body["filter"])
+        raise BadRequest(f"Format error in JSON body: expected `{ids_field}` or `filter`")
+
+    def delete_points(self, name: str, body: Any, wait: bool) -> dict[str, Any]:
+        body = _obj(body)
+        self.collections.get(name)
+        ids, predicate = self._selector(body)
+        return update_json(self.points.delete(name, ids, predicate, QDRANT), wait)
+
+    def set_payload(self, name: str, body: Any, wait: bool, overwrite: bool = False) -> dict[str, Any]:
+        body = _obj(body)
+        self.collections.get(name)
+        payload = body.get("payload")
+        if not isinstance(payload, dict):
+            raise BadRequest("Format error in JSON body: payload must be an object")
+        ids, predicate = self._selector(body)
+        key = body.get("key")
+        if key is not None and not isinstance(key, str):
+            raise BadRequest("Format error in JSON body: key must be a string")
+        if overwrite:
+            result = self.points.update_payload(name, ids, predicate, QDRANT, overwrite=payload)
+        else:
+            result = self.points.update_payload(name, ids, predicate, QDRANT, set_=payload, key_path=key)
+        return update_json(result, wait)
+
+    def delete_payload(self, name: str, body: Any, wait: bool) -> dict[str, Any]:
+        body = _obj(body)
+        self.collections.get(name)
+        keys = body.get("keys")
+        if not isinstance(keys, list) or not all(isinstance(k, str) for k in keys):
+            raise BadRequest("Format error in JSON body: keys must be a list of strings")
+        ids, predicate = self._selector(body)
+        return update_json(self.points.update_payload(name, ids, predicate, QDRANT, delete_keys=keys), wait)
+
+    def clear_payload(self, name: str, body: Any, wait: bool) -> dict[str, Any]:
+        body = _obj(body)
+        self.collections.get(name)
+        ids, predicate = self._selector(body)
+        return update_json(self.points.update_payload(name, ids, predicate, QDRANT, clear=True), wait)
+
+    # -- points: reads -----------------------------------------------------------------------------------
+    def retrieve(self, name: str, body: Any) -> list[dict[str, Any]]:
+        body = _obj(body)
+        ids = body.get("ids")
+        if not isinstance(ids, list):
+            raise BadRequest("Format error in JSON body: ids must be a list")
+        parsed: list[PointId] = [parse_json_id(v) for v in ids]
+        records = self.points.retrieve(name, parsed, payload_selector(body.get("with_payload"), True),
+                                       with_vector_flag(body), QDRANT)
+        return [record_json(r) for r in records]
+
+    def get_point(self, name: str, point_id: PointId) -> dict[str, Any]:
+        records = self.points.retrieve(name, [point_id], ALL_PAYLOAD, True, QDRANT)
+        if not records:
+            raise NotFound(f"Not found: Point with id {format_id(point_id)} does not exists!")
+        return record_json(records[0])
+
+    def scroll(self, name: str, body: Any) -> dict[str, Any]:
+        body = _obj(body)
+        if body.get("order_by") is not None:
+            raise BadRequest("Bad request: order_by is not supported by RedVector")
+        predicate = optional_filter(body.get("filter"))
+        limit = _int(body.get("limit"), "limit", 10, 1)
+        offset = parse_json_id(body["offset"]) if body.get("offset") is not None else None
+        page, next_offset = self.points.scroll(name, predicate, limit, offset,
+                                               payload_selector(body.get("with_payload"), True),
+                                               with_vector_flag(body), QDRANT)
+        return {"points": [record_json(r) for r in page],
+                "next_page_offset": None if next_offset is None else format_id(next_offset)}
+
+    def count(self, name: str, body: Any) -> dict[str, Any]:
+        body = _obj(body)
+        predicate = optional_filter(body.get("filter"))
+        return {"count": self.points.count(name, predicate, QDRANT)}
+
+    # -- search ------------------------------------------------------------------------------------------
+    def _query_vector(self, iv: IndexView, value: Any, where: str) -> tuple[FloatArray, list[PointId]]:
+        """A query given as a vector, or as a point id (whose stored vector is used and excluded)."""
+        if isinstance(value, (int, str)) and not isinstance(value, bool):
+            pid = parse_json_id(value)
+            return self.points.vector_of(iv, pid, QDRANT), [pid]
+        return self._vector(iv, value, where), []
+
+    def _search_params(self, body: dict[str, Any]) -> int | None:
+        params = body.get("params")
+        if isinstance(params, dict) and isinstance(params.get("hnsw_ef"), int):
+            return int(params["hnsw_ef"])
+        return None
+
+    def _run_search(self, name: str, iv: IndexView, body: dict[str, Any], vector: FloatArray,
+                    exclude: list[PointId], payload_default: bool) -> list[dict[str, Any]]:
+        limit = _int(body.get("limit", body.get("top")), "limit", 10, 0)
+        offset = _int(body.get("offset"), "offset", 0, 0)
+        hits = self.points.search(
+            name, vector, limit, predicate=optional_filter(body.get("filter")), offset=offset,
+            score_threshold=_number(body.get("score_threshold"), "score_threshold"),
+            with_payload=payload_selector(body.get("with_payload"), payload_default),
+            with_vector=with_vector_flag(body), exclude=exclude, ef_runtime=self._search_params(body),
+            style=QDRANT, iv=iv,
+        )
+        return [scored_json(h) for h in hits]
+
+    def _check_using(self, iv: IndexView, body: dict[str, Any]) -> None:
+        using = body.get("using")
+        if using is not None and using not in ("", iv.vector_field.decode()):
+            raise BadRequest(f"Wrong input: Not existing vector name error: {using}")
+
+    def query(self, name: str, body: Any) -> dict[str, Any]:
+        body = _obj(body)
+        iv = self.collections.get(name)
+        self._check_using(iv, body)
+        for key in ("prefetch", "lookup_from"):
+            if body.get(key) is not None:
+                raise BadRequest(f"Bad request: {key} is not supported by RedVector")
+        query = body.get("query")
+        if query is None:
+            limit = _int(body.get("limit"), "limit", 10, 0)
+            offset = _int(body.get("offset"), "offset", 0, 0)
+            page, _ = self.points.scroll(name, optional_filter(body.get("filter")), limit + offset, None,
+                                         payload_selector(body.get("with_payload"), False),
+                                         with_vector_flag(body), QDRANT)
+            return {"points": [{**record_json(r), "version": 0, "score": 1.0} for r in page[offset:]]}
+        if isinstance(query, dict):
+            if "nearest" in query:
+                vector, exclude = self._query_vector(iv, query["nearest"], "query.nearest")
+            elif "recommend" in query:
+                vector, exclude = self._recommend_vector(iv, _obj(query["recommend"], "query.recommend"))
+            else:
+                kind = next(iter(query), "?")
+                raise BadRequest(f"Bad request: query `{kind}` is not supported by RedVector")
+        else:
+            vector, exclude = self._query_vector(iv, query, "query")
+        return {"points": self._run_search(name, iv, body, vector, exclude, payload_default=False)}
+
+    def query_batch(self, name: str, body: Any) -> list[dict[str, Any]]:
+        searches = _obj(body).get("searches")
+        if not isinstance(searches, list):
+            raise BadRequest("Format error in JSON body: searches must be a list")
+        return [self.query(name, s) for s in searches]
+
+    def search(self, name: str, body: Any) -> list[dict[str, Any]]:
+        body = _obj(body)
+        iv = self.collections.get(name)
+        if body.get("limit", body.get("top")) is None:
+            raise BadRequest("Format error in JSON body: missing field `limit`")
+        raw = body.get("vector")
+        if isinstance(raw, dict) and "vector" in raw:
+            if raw.get("name") not in (None, "", iv.vector_field.decode()):
+                raise BadRequest(f"Wrong input: Not existing vector name error: {raw.get('name')}")
+            raw = raw["vector"]
+        if raw is None:
+            raise BadRequest("Format error in JSON body: missing field `vector`")
+        vector = self._vector(iv, raw, "vector")
+        return self._run_search(name, iv, body, vector, [], payload_default=False)
+
+    def search_batch(self, name: str, body: Any) -> list[list[dict[str, Any]]]:
+        searches = _obj(body).get("searches")
+        if not isinstance(searches, list):
+            raise BadRequest("Format error in JSON body: searches must be a list")
+        return [self.search(name, s) for s in searches]
+
+    def _recommend_vector(self, iv: IndexView, body: dict[str, Any]) -> tuple[FloatArray, list[PointId]]:
+        strategy = body.get("strategy") or "average_vector"
+        if strategy != "average_vector":
+            raise BadRequest(f"Bad request: recommend strategy {strategy!r} is not supported by RedVector")
+        vectors: dict[str, list[FloatArray]] = {"positive": [], "negative": []}
+        exclude: list[PointId] = []
+        for side in ("positive", "negative"):
+            items = body.get(side) or []
+            if not isinstance(items, list):
+                raise BadRequest(f"Format error in JSON body: {side} must be a list")
+            for i, item in enumerate(items):
+                vector, ids = self._query_vector(iv, item, f"{side}[{i}]")
+                vectors[side].append(vector)
+                exclude.extend(ids)
+        if not vectors["positive"]:
+            raise BadRequest("Bad request: recommend needs at least one positive example")
+        avg_pos = np.mean(np.stack(vectors["positive"]), axis=0)
+        if vectors["negative"]:
+            avg_neg = np.mean(np.stack(vectors["negative"]), axis=0)
+            query = 2 * avg_pos - avg_neg
+        else:
+            query = avg_pos
+        query = np.asarray(query, dtype=np.float32)
+        if iv.distance == "Cosine":
+            query = normalize(query)
+        return query, exclude
+
+    def recommend(self, name: str, body: Any) -> list[dict[str, Any]]:
+        body = _obj(body)
+        iv = self.collections.get(name)
+        self._check_using(iv, body)
+        vector, exclude = self._recommend_vector(iv, body)
+        return self._run_search(name, iv, body, vector, exclude, payload_default=False)
+
+    def recommend_batch(self, name: str, body: Any) -> list[list[dict[str, Any]]]:
+        searches = _obj(body).get("searches")
+        if not isinstance(searches, list):
+            raise BadRequest("Format error in JSON body: searches must be a list")
+        return [self.recommend(name, s) for s in searches]

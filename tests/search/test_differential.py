@@ -1,0 +1,124 @@
+"""Differential: the same FT.* commands against Redis Stack 7.4 (RediSearch 2.10) and RedVector, replies
+compared exactly for shapes and vector results. Skipped when Redis Stack cannot start."""
+
+from __future__ import annotations
+
+import os
+import socket
+import struct
+import subprocess
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import redis
+
+from tests.search.helpers import hset
+from tests.serverutil import ThreadedServer
+
+SCRIPT = "/work/shared/tools/redis-stack.sh"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def stack_port() -> Iterator[int]:
+    if os.environ.get("REDVECTOR_NO_DIFFERENTIAL") or not os.path.exists(SCRIPT):
+        pytest.skip("Redis Stack reference not available")
+    port = _free_port()
+    try:
+        subprocess.run([SCRIPT, "start", str(port)], check=True, capture_output=True, timeout=120)
+    except (subprocess.SubprocessError, OSError) as exc:
+        pytest.skip(f"Redis Stack did not start: {exc}")
+    try:
+        yield port
+    finally:
+        subprocess.run([SCRIPT, "stop", str(port)], capture_output=True, timeout=60)
+
+
+@pytest.fixture(params=[2, 3], ids=["resp2", "resp3"])
+def pair(stack_port: int, server: ThreadedServer, request: pytest.FixtureRequest) -> Iterator[tuple[redis.Redis, redis.Redis]]:
+    ref = redis.Redis(port=stack_port, protocol=request.param)
+    ours = redis.Redis(port=server.port, protocol=request.param)
+    for c in (ref, ours):
+        c.flushall()
+        c.execute_command("FT.CREATE", "idx", "PREFIX", "1", "d:", "SCHEMA", "t", "TEXT", "SORTABLE", "g", "TAG",
+                          "n", "NUMERIC", "SORTABLE", "loc", "GEO", "v", "VECTOR", "FLAT", "6", "TYPE", "FLOAT32",
+                          "DIM", "2", "DISTANCE_METRIC", "L2")
+        for i in range(8):
+            hset(c, f"d:{i}", {"t": f"hello world {i} {'foo' if i % 2 else 'bar baz'}", "g": "a,b" if i % 3 else "c",
+                               "n": i * 1.5, "loc": f"{i / 10},{i / 10}", "v": struct.pack("<2f", i, 1)})
+        hset(c, "d:bad", {"t": "x", "v": b"abc"})
+    yield ref, ours
+    ref.close()
+    ours.close()
+
+
+Q = struct.pack("<2f", 2.2, 1)
+SAME = [
+    ("FT.SEARCH", "idx", "*=>[KNN 3 @v $q]", "PARAMS", "2", "q", Q, "DIALECT", "2"),
+    ("FT.SEARCH", "idx", "*=>[KNN 3 @v $q AS d]", "PARAMS", "2", "q", Q, "DIALECT", "2", "SORTBY", "d",
+     "RETURN", "2", "t", "d"),
+    ("FT.SEARCH", "idx", "@g:{a}=>[KNN 3 @v $q AS d]", "PARAMS", "2", "q", Q, "DIALECT", "2", "SORTBY", "d",
+     "RETURN", "1", "d"),
+    ("FT.SEARCH", "idx", "@v:[VECTOR_RANGE 2 $q]=>{$YIELD_DISTANCE_AS: d}", "PARAMS", "2", "q", Q, "DIALECT", "2",
+     "RETURN", "1", "d"),
+    ("FT.SEARCH", "idx", "@n:[3 (9]", "SORTBY", "n", "DESC", "NOCONTENT"),
+    ("FT.SEARCH", "idx", "@loc:[0 0 30 km]", "NOCONTENT"),
+    ("FT.SEARCH", "idx", "-@g:{c}", "NOCONTENT"),
+    ("FT.SEARCH", "idx", "*", "SORTBY", "t", "LIMIT", "0", "3", "RETURN", "1", "t"),
+    ("FT.SEARCH", "idx", '"bar baz"', "NOCONTENT"),
+    ("FT.SEARCH", "idx", "hel*", "NOCONTENT", "LIMIT", "0", "0"),
+    ("FT.SEARCH", "idx", "*=>[KNN 3 @v $q]", "PARAMS", "2", "q", "abc", "DIALECT", "2"),
+    ("FT.SEARCH", "idx", "*=>[KNN 3 @v $q EF_RUNTIME 5]", "PARAMS", "2", "q", Q, "DIALECT", "2"),
+    ("FT.AGGREGATE", "idx", "*", "GROUPBY", "1", "@g", "REDUCE", "COUNT", "0", "AS", "c", "SORTBY", "2", "@c", "DESC"),
+    ("FT.TAGVALS", "idx", "g"),
+    ("FT._LIST",),
+]
+
+
+def _call(c: redis.Redis, args: tuple[Any, ...]) -> Any:
+    try:
+        return c.execute_command(*args)
+    except redis.ResponseError as e:
+        return f"error: {e}"
+
+
+@pytest.mark.parametrize("args", SAME, ids=[" ".join(str(a) for a in c[:3]) for c in SAME])
+def test_same_reply(pair: tuple[redis.Redis, redis.Redis], args: tuple[Any, ...]) -> None:
+    ref, ours = pair
+    assert _call(ours, args) == _call(ref, args)
+
+
+def test_info_layout(pair: tuple[redis.Redis, redis.Redis]) -> None:
+    ref, ours = pair
+    a, b = ref.execute_command("FT.INFO", "idx"), ours.execute_command("FT.INFO", "idx")
+    if isinstance(a, list):
+        assert a[::2] == b[::2]
+        a, b = dict(zip(a[::2], a[1::2], strict=True)), dict(zip(b[::2], b[1::2], strict=True))
+    else:
+        assert list(a) == list(b)
+    for key in (b"index_definition", b"attributes", b"num_docs", b"max_doc_id", b"num_terms",
+                b"hash_indexing_failures", b"indexing", b"percent_indexed", b"Index Errors", b"field statistics"):
+        assert a[key] == b[key], key
+
+
+DIALECT1_AND_ERRORS = [
+    ("FT.SEARCH", "idx", "*=>[KNN 2 @v $q]", "PARAMS", "2", "q", Q),
+    ("FT.SEARCH", "idx", "@v:[VECTOR_RANGE 1 $q]", "PARAMS", "2", "q", Q),
+    ("FT.DROPINDEX", "idx", "a", "b"),
+    ("FT.SEARCH", "nope", "*"),
+    ("FT.INFO", "nope"),
+    ("FT.CREATE", "idx", "SCHEMA", "t", "TEXT"),
+    ("FT.SEARCH", "idx", "*", "LIMIT", "1"),
+]
+
+
+@pytest.mark.parametrize("args", DIALECT1_AND_ERRORS, ids=[" ".join(str(a) for a in c[:3]) for c in DIALECT1_AND_ERRORS])
+def test_same_errors(pair: tuple[redis.Redis, redis.Redis], args: tuple[Any, ...]) -> None:
+    ref, ours = pair
+    assert _call(ours, args) == _call(ref, args)

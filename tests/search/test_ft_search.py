@@ -1,0 +1,263 @@
+"""FT.SEARCH through redis-py's search API: KNN per metric and type, hybrid filters, range queries,
+RETURN/SORTBY/LIMIT, text/tag/numeric/geo queries, and index maintenance on writes, deletes and expiry."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pytest
+import redis
+from redis.commands.search.field import GeoField, NumericField, TagField, TextField, VectorField
+from redis.commands.search.index_definition import IndexDefinition, IndexType
+from redis.commands.search.query import Query
+
+from tests.search.helpers import blob, hset, ids, need_hashes, search
+
+DIM = 8
+
+
+def make_index(r: redis.Redis, algo: str = "FLAT", metric: str = "L2", dtype: str = "FLOAT32",
+               name: str = "idx", prefix: str = "doc:") -> None:
+    r.ft(name).create_index(
+        [
+            TextField("title"),
+            TagField("genre"),
+            NumericField("year", sortable=True),
+            GeoField("loc"),
+            VectorField("vec", algo, {"TYPE": dtype, "DIM": DIM, "DISTANCE_METRIC": metric}),
+        ],
+        definition=IndexDefinition(prefix=[prefix], index_type=IndexType.HASH),
+    )
+
+
+def load(r: redis.Redis, n: int = 40, dtype: str = "float32", seed: int = 7) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    data = rng.normal(size=(n, DIM)).astype(dtype)
+    genres = ["drama", "comedy", "action sci-fi"]
+    for i in range(n):
+        hset(r, f"doc:{i}", {
+            "title": f"movie number {i} {'space' if i % 5 == 0 else 'earth'}",
+            "genre": genres[i % 3],
+            "year": 1990 + i,
+            "loc": f"{i / 100},{i / 100}",
+            "vec": data[i].tobytes(),
+        })
+    return data
+
+
+def distances(data: np.ndarray, q: np.ndarray, metric: str) -> np.ndarray:
+    d = data.astype(np.float64)
+    qq = q.astype(np.float64)
+    if metric == "L2":
+        return ((d - qq) ** 2).sum(axis=1)
+    if metric == "IP":
+        return 1 - d @ qq
+    return 1 - (d @ qq) / (np.linalg.norm(d, axis=1) * np.linalg.norm(qq))
+
+
+@pytest.mark.parametrize("metric", ["L2", "IP", "COSINE"])
+@pytest.mark.parametrize("dtype", ["FLOAT32", "FLOAT64"])
+def test_knn_each_metric_and_type_matches_numpy(client: redis.Redis, metric: str, dtype: str) -> None:
+    make_index(client, "FLAT", metric, dtype)
+    data = load(client, 40, dtype.lower())
+    q = np.random.default_rng(1).normal(size=DIM).astype(dtype.lower())
+    res = client.ft("idx").search(
+        Query("*=>[KNN 5 @vec $q AS dist]").sort_by("dist").return_fields("dist").dialect(2),
+        {"q": q.tobytes()},
+    )
+    expected = distances(data, q, metric)
+    order = np.argsort(expected, kind="stable")[:5]
+    assert [d.id for d in res.docs] == [f"doc:{i}" for i in order]
+    tol = 1e-4 if dtype == "FLOAT32" else 1e-6
+    for doc, i in zip(res.docs, order, strict=True):
+        assert float(doc.dist) == pytest.approx(expected[i], abs=tol)
+    assert res.total == 5
+
+
+def test_hnsw_knn_and_hybrid_filters(client: redis.Redis) -> None:
+    make_index(client, "HNSW", "COSINE")
+    data = load(client, 60)
+    q = data[3] + 0.01
+    res = client.ft("idx").search(
+        Query("(@genre:{drama} @year:[1990 2020])=>[KNN 4 @vec $q AS dist]").sort_by("dist")
+        .return_fields("dist", "genre", "year").dialect(2), {"q": q.tobytes()})
+    assert res.docs[0].id == "doc:3"
+    for d in res.docs:
+        assert d.genre == "drama" and 1990 <= int(d.year) <= 2020
+    # exact oracle over the filtered subset
+    allowed = [i for i in range(60) if i % 3 == 0 and 1990 + i <= 2020]
+    expected = distances(data[allowed], q, "COSINE")
+    assert [d.id for d in res.docs] == [f"doc:{allowed[i]}" for i in np.argsort(expected)[:4]]
+
+
+def test_knn_without_sortby_is_in_doc_id_order_and_default_score_name(client: redis.Redis) -> None:
+    make_index(client)
+    load(client, 10)
+    q = blob(np.zeros(DIM))
+    res = client.ft("idx").search(Query("*=>[KNN 3 @vec $q]").dialect(2), {"q": q})
+    got = [d.id for d in res.docs]
+    assert got == sorted(got, key=lambda k: int(k.split(":")[1]))
+    assert all(hasattr(d, "__vec_score") for d in res.docs)
+
+
+def test_range_query_with_yield_and_filter(client: redis.Redis) -> None:
+    make_index(client, metric="L2")
+    data = load(client, 30)
+    q = data[0]
+    radius = float(np.sort(distances(data, q, "L2"))[6])
+    res = client.ft("idx").search(
+        Query("@vec:[VECTOR_RANGE $r $q]=>{$YIELD_DISTANCE_AS: d}").sort_by("d").return_fields("d")
+        .paging(0, 100).dialect(2), {"q": q.tobytes(), "r": radius})
+    assert res.total == 7
+    assert res.docs[0].id == "doc:0" and float(res.docs[0].d) == 0
+    res2 = client.ft("idx").search(
+        Query("@vec:[VECTOR_RANGE $r $q]=>{$YIELD_DISTANCE_AS: d} @genre:{drama}").sort_by("d")
+        .return_fields("d", "genre").dialect(2), {"q": q.tobytes(), "r": radius})
+    assert 0 < res2.total < 7 and all(d.genre == "drama" for d in res2.docs)
+
+
+def test_return_sortby_limit_and_paging(client: redis.Redis) -> None:
+    make_index(client)
+    load(client, 25)
+    res = client.ft("idx").search(Query("*").sort_by("year", asc=False).return_field("year", as_field="y")
+                                  .paging(0, 3).dialect(2))
+    assert res.total == 25
+    assert [d.y for d in res.docs] == ["2014", "2013", "2012"]
+    seen = []
+    for off in range(0, 25, 10):
+        page = client.ft("idx").search(Query("*").sort_by("year").no_content().paging(off, 10).dialect(2))
+        seen += [d.id for d in page.docs]
+    assert seen == [f"doc:{i}" for i in range(25)]
+    count = client.ft("idx").search(Query("@genre:{comedy}").no_content().paging(0, 0).dialect(2))
+    assert count.total == 8 and count.docs == []
+
+
+def test_tag_numeric_geo_text_queries(client: redis.Redis) -> None:
+    make_index(client)
+    load(client, 30)
+    ft = client.ft("idx")
+    assert ft.search(Query("@genre:{action sci\\-fi}").paging(0, 0).dialect(2)).total == 10
+    assert ft.search(Query("@genre:{drama | comedy}").paging(0, 0).dialect(2)).total == 20
+    assert ft.search(Query("@genre:{dra*}").paging(0, 0).dialect(2)).total == 10
+    assert ft.search(Query("-@genre:{drama}").paging(0, 0).dialect(2)).total == 20
+    assert ft.search(Query("@year:[(1990 1995]").paging(0, 0).dialect(2)).total == 5
+    assert ft.search(Query("@year:[-inf (1995]").paging(0, 0).dialect(2)).total == 5
+    assert ft.search(Query("@year:[2010 +inf]").paging(0, 0).dialect(2)).total == 10
+    # points (i/100, i/100): within 10 km of (0, 0) are i = 0..6 (6 -> 9.4 km, 7 -> 11 km)
+    res = ft.search(Query("@loc:[0 0 10 km]").no_content().paging(0, 100).dialect(2))
+    assert sorted(int(d.id.split(":")[1]) for d in res.docs) == list(range(7))
+    assert ft.search(Query("space").paging(0, 0).dialect(2)).total == 6
+    assert ft.search(Query("@title:(space | earth)").paging(0, 0).dialect(2)).total == 30
+    assert ft.search(Query('"number 12"').no_content().dialect(2)).docs[0].id == "doc:12"
+    assert ft.search(Query("spac*").paging(0, 0).dialect(2)).total == 6
+    assert ft.search(Query("%spaec%").paging(0, 0).dialect(2)).total == 0
+    assert ft.search(Query("%%spaec%%").paging(0, 0).dialect(2)).total == 6
+    assert ft.search(Query("@year==1995").paging(0, 0).dialect(2)).total == 1
+
+
+def test_text_ranking_and_stemming(client: redis.Redis) -> None:
+    client.ft("t").create_index([TextField("body"), TextField("title", weight=5.0)],
+                                definition=IndexDefinition(prefix=["p:"]))
+    hset(client, "p:1", {"title": "cooking", "body": "a long text about many things and also running"})
+    hset(client, "p:2", {"title": "running shoes", "body": "runners run when they are running"})
+    hset(client, "p:3", {"title": "weather", "body": "rain and sun"})
+    res = client.ft("t").search(Query("run").with_scores().dialect(2))
+    assert [d.id for d in res.docs] == ["p:2", "p:1"]
+    assert float(res.docs[0].score) > float(res.docs[1].score) > 0
+    # the stop word "and" is dropped; VERBATIM disables stemming
+    assert client.ft("t").search(Query("rain and sun").no_content().dialect(2)).docs[0].id == "p:3"
+    assert client.ft("t").search(Query("run").verbatim().no_content().dialect(2)).total == 1
+
+
+def test_writes_deletes_updates_reflected(client: redis.Redis) -> None:
+    make_index(client)
+    load(client, 5)
+    q = blob(np.zeros(DIM))
+    client.delete("doc:0")
+    res = client.ft("idx").search(Query("*").no_content().paging(0, 10).dialect(2))
+    assert res.total == 4 and "doc:0" not in [d.id for d in res.docs]
+    hset(client, "doc:1", {"genre": "western"})
+    assert ids(client, "idx", "@genre:{western}", "NOCONTENT", "DIALECT", "2") == ["doc:1"]
+    hset(client, "doc:2", {"vec": blob(np.zeros(DIM))})
+    res = client.ft("idx").search(Query("*=>[KNN 1 @vec $q AS d]").return_field("d").dialect(2), {"q": q})
+    assert res.docs[0].id == "doc:2" and float(res.docs[0].d) == 0
+    hset(client, "other:1", {"genre": "western"})  # outside the prefix
+    assert client.ft("idx").info()["num_docs"] in (4, "4")
+
+
+def test_expiry_reflected(client: redis.Redis) -> None:
+    make_index(client)
+    load(client, 4)
+    client.pexpire("doc:1", 30)
+    time.sleep(0.08)
+    res = client.ft("idx").search(Query("*").no_content().dialect(2))
+    assert "doc:1" not in [d.id for d in res.docs] and res.total == 3
+
+
+def test_wrong_size_blob_counted_as_failure(client: redis.Redis) -> None:
+    make_index(client)
+    load(client, 3)
+    hset(client, "doc:bad", {"title": "bad", "vec": b"\x00" * 5})
+    hset(client, "doc:1", {"vec": b"\x00" * 3})  # was indexed: now removed
+    info = client.ft("idx").info()
+    assert int(info["num_docs"]) == 2
+    assert int(info["hash_indexing_failures"]) == 2
+    errors = info["Index Errors"]
+    errors = errors if isinstance(errors, dict) else dict(zip(errors[::2], errors[1::2], strict=True))
+    text = {k.decode() if isinstance(k, bytes) else k: v for k, v in errors.items()}
+    last = text["last indexing error"]
+    assert (last.decode() if isinstance(last, bytes) else last) == \
+        f"Could not add vector with blob size 3 (expected size {DIM * 4})"
+
+
+def test_hdel_and_rename_reflected(client: redis.Redis) -> None:
+    make_index(client)
+    load(client, 3)
+    need_hashes(client)
+    client.hdel("doc:0", "genre")
+    assert ids(client, "idx", "@genre:{drama}", "NOCONTENT", "DIALECT", "2") == []
+    client.rename("doc:1", "other:1")
+    assert "doc:1" not in ids(client, "idx", "*", "NOCONTENT")
+    client.rename("other:1", "doc:9")
+    assert "doc:9" in ids(client, "idx", "*", "NOCONTENT")
+
+
+def test_query_errors(client: redis.Redis) -> None:
+    make_index(client)
+    load(client, 2)
+    cases = [
+        (["idx", "*", "LIMIT", "1"], "LIMIT requires two arguments"),
+        (["idx", "*", "DIALECT", "9"], "DIALECT requires a non negative integer >=1 and <= 4"),
+        (["idx", "*", "FOO"], "Unknown argument `FOO` at position 1 for <main>"),
+        (["idx", "*=>[KNN 2 @vec $q]", "PARAMS", "2", "q", "abc", "DIALECT", "2"],
+         "Error parsing vector similarity query: query vector blob size (3) does not match index's expected size (32)."),
+        (["idx", "*=>[KNN 2 @vec $x]", "DIALECT", "2"], "No such parameter `x`"),
+        (["idx", "*=>[KNN 2 @title $q]", "PARAMS", "2", "q", "abc", "DIALECT", "2"], "Expected a VECTOR field"),
+        (["nope", "*"], "nope: no such index"),
+        (["idx", "*", "SORTBY", "zzz"], "Property `zzz` not loaded nor in schema"),
+    ]
+    for args, message in cases:
+        with pytest.raises(redis.ResponseError) as e:
+            client.execute_command("FT.SEARCH", *args)
+        assert message in str(e.value)
+
+
+def test_raw_resp3_reply_shape(r3: redis.Redis) -> None:
+    make_index(r3)
+    load(r3, 3)
+    reply = r3.execute_command("FT.SEARCH", "idx", "*=>[KNN 2 @vec $q AS d]", "RETURN", "1", "d",
+                               "PARAMS", "2", "q", blob(np.zeros(DIM)), "DIALECT", "2", "WITHSCORES")
+    assert list(reply) == [b"attributes", b"total_results", b"format", b"results", b"warning"]
+    row = reply[b"results"][0]
+    assert list(row) == [b"id", b"score", b"extra_attributes", b"values"]
+    assert isinstance(row[b"score"], float) and list(row[b"extra_attributes"]) == [b"d"]
+
+
+def test_raw_resp2_reply_shape(r2: redis.Redis) -> None:
+    make_index(r2)
+    load(r2, 3)
+    reply = r2.execute_command("FT.SEARCH", "idx", "@genre:{drama}", "RETURN", "1", "year", "WITHSCORES", "DIALECT", "2")
+    assert reply[0] == 1 and reply[1] == b"doc:0" and isinstance(reply[2], bytes) and reply[3] == [b"year", b"1990"]
+    assert r2.execute_command("FT.SEARCH", "idx", "*", "NOCONTENT", "SORTBY", "year") == [3, b"doc:0", b"doc:1", b"doc:2"]
+    assert search(r2, "idx", "*", "INKEYS", "1", "doc:2")[1][0][0] == "doc:2"

@@ -1,0 +1,166 @@
+"""The search engine without sockets: tokenizer, query parser, expressions, rules, the indexer's
+reaction to key events, initial scans in chunks, and the persistence hooks (doc ids, restore)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from redvector.errors import SearchError
+from redvector.keyspace.database import Keyspace
+from redvector.search.fields.text import tokenize
+from redvector.search.query.ast import Intersect, Knn, Not, NumericRange, Optional, Phrase, Tag, Term, Union
+from redvector.search.query.executor import Executor, QueryOptions
+from redvector.search.query.expr import format_number, parse_expr
+from redvector.search.query.parser import parse_query
+from redvector.search.registry import SearchRegistry
+from redvector.search.schema import IndexDefinition, parse_create
+from redvector.search.vector.flat import FlatIndex
+
+CREATE = [b"FT.CREATE", b"idx", b"PREFIX", b"1", b"d:", b"SCHEMA", b"t", b"TEXT", b"g", b"TAG", b"n", b"NUMERIC",
+          b"v", b"VECTOR", b"FLAT", b"6", b"TYPE", b"FLOAT32", b"DIM", b"2", b"DISTANCE_METRIC", b"L2"]
+
+
+def definition() -> IndexDefinition:
+    return parse_create(CREATE)
+
+
+def setup() -> tuple[Keyspace, SearchRegistry]:
+    ks = Keyspace(2)
+    return ks, SearchRegistry(ks)
+
+
+def put(ks: Keyspace, key: bytes, value: dict[bytes, bytes], db: int = 0) -> None:
+    d = ks.databases[db]
+    d.data.setdefault(key, {}).update(value)
+    d.touched(key, "hset")
+
+
+def test_tokenizer() -> None:
+    assert tokenize("Hello, World! foo_bar hello\\-world a.b") == ["hello", "world", "foo_bar", "hello-world", "a", "b"]
+
+
+def test_parser_precedence_and_nodes() -> None:
+    d = definition()
+    node = parse_query("@t:hello world | -@g:{a\\ b|c*} @n:[(1 +inf]", d, {})
+    assert isinstance(node, Union)
+    left, right = node.children
+    assert left == Intersect((Term("hello", (b"t",)), Term("world")))
+    assert isinstance(right, Intersect)
+    neg, num = right.children
+    assert isinstance(neg, Not) and isinstance(neg.child, Tag)
+    assert [(v.text, v.prefix) for v in neg.child.values] == [(b"a b", False), (b"c", True)]
+    assert num == NumericRange(b"n", 1.0, math.inf, lo_excl=True)
+    assert parse_query('"the quick fox"', d, {}) == Phrase(((1, "quick"), (2, "fox")))
+    assert isinstance(parse_query("~foo bar", d, {}), Intersect)
+    assert isinstance(parse_query("~foo", d, {}), Optional)
+    knn = parse_query("(@g:{x})=>[KNN $k @v $b HYBRID_POLICY BATCHES]=>{$yield_distance_as: dist}", d,
+                      {"k": b"3", "b": b"\x00" * 8})
+    assert isinstance(knn, Knn) and knn.k == 3 and knn.score_as == "dist" and isinstance(knn.filter, Tag)
+
+
+@pytest.mark.parametrize(("query", "message"), [
+    ("@g:{a", "Syntax error"),
+    ("(foo", "Syntax error"),
+    ("*=>[KNN 2 @v $nope]", "No such parameter `nope`"),
+    ("*=>[KNN 2 @t $b]", "Expected a VECTOR field"),
+    ("*=>[KNN 2 @v $b HYBRID_POLICY ADHOC_BF]", "hybrid query attributes were sent for a non-hybrid query"),
+    ("*=>[KNN 2 @v $b EPSILON 0.1]", "range query attributes were sent for a non-range query"),
+    ("*=>[KNN 2 @v $b EF_RUNTIME 4]", "Invalid option"),  # EF_RUNTIME on a FLAT field
+    ("@v:[VECTOR_RANGE -1 $b]", "negative radius"),
+])
+def test_parser_errors(query: str, message: str) -> None:
+    with pytest.raises(SearchError) as e:
+        parse_query(query, definition(), {"b": b"\x00" * 8})
+    assert message in e.value.message
+
+
+def test_expressions() -> None:
+    e = parse_expr("(2 - @d)/2 + startswith(@name, 'ab') * 10")
+    assert e.evaluate({"d": "1", "name": "abc"}) == pytest.approx(10.5)
+    assert parse_expr("@a > 3 && @b == 'x'").evaluate({"a": b"4", "b": b"x"}) == 1.0
+    assert parse_expr("!exists(@zz)").evaluate({}) == 1.0
+    assert format_number(3.0) == "3" and format_number(0.1 + 0.2) == "0.3" and format_number(1 / 3) == "0.333333333333"
+
+
+def test_indexer_events_rename_flush_and_filter() -> None:
+    ks, reg = setup()
+    argv = [*CREATE[:5], b"FILTER", b"@n > 1", *CREATE[5:]]
+    index = reg.create(parse_create(argv), 0)
+    put(ks, b"d:1", {b"n": b"5", b"g": b"x"})
+    put(ks, b"d:2", {b"n": b"0"})  # filtered out
+    put(ks, b"other", {b"n": b"5"})  # prefix mismatch
+    assert sorted(index.keys()) == [b"d:1"]
+    first_id = index.key_to_id[b"d:1"]
+    put(ks, b"d:1", {b"g": b"y"})
+    assert index.key_to_id[b"d:1"] > first_id  # re-index: a new, higher doc id
+    db = ks.databases[0]
+    db.data[b"d:9"] = db.data.pop(b"d:1")
+    db.touched(b"d:1", "rename_from")
+    db.touched(b"d:9", "rename_to")
+    assert list(index.keys()) == [b"d:9"]
+    db.data[b"d:9"] = b"a string now"
+    db.touched(b"d:9", "set")
+    assert index.num_docs == 0
+    put(ks, b"d:3", {b"n": b"7"}, db=1)  # another database
+    assert index.num_docs == 0
+    ks.databases[1].clear()
+    assert reg.names() == [b"idx"]  # FLUSHDB of another database keeps it
+    ks.flush_all()
+    assert reg.names() == []
+
+
+def test_initial_scan_in_chunks_skips_keys_written_meanwhile() -> None:
+    ks, reg = setup()
+    for i in range(10):
+        put(ks, b"d:%d" % i, {b"t": b"hello"})
+    d = definition()
+    d.skip_initial_scan = True
+    index = reg.create(d, 0)
+    assert index.num_docs == 0
+    reg.indexer.start_scan(index)
+    assert not reg.indexer.scan_step(index, 4)
+    assert index.num_docs == 4 and index.scan is not None and 0 < index.scan.percent < 1
+    put(ks, b"d:9", {b"t": b"changed"})  # indexed now by the observer
+    changed_id = index.key_to_id[b"d:9"]
+    while not reg.indexer.scan_step(index, 4):
+        pass
+    assert index.num_docs == 10 and index.key_to_id[b"d:9"] == changed_id and index.scan is None
+
+
+def test_restore_reuses_doc_ids_and_vectors() -> None:
+    ks, reg = setup()
+    for i in range(4):
+        put(ks, b"d:%d" % i, {b"v": np.array([i, 0], np.float32).tobytes()})
+    d = definition()
+    d.skip_initial_scan = True
+    saved_ids = {b"d:0": 7, b"d:1": 8, b"d:2": 9, b"d:3": 10}
+    saved = FlatIndex(d.fields[3].vector)  # type: ignore[arg-type]
+    for key, doc_id in saved_ids.items():
+        if key != b"d:3":
+            saved.add(doc_id, np.array([int(key[2:]), 0], np.float32))
+    index = reg.create(d, 0)
+    index.restore({k: v for k, v in saved_ids.items() if k != b"d:3"} | {b"gone": 11}, {b"v": saved})
+    saved.add(11, np.array([100, 0], np.float32))
+    reg.indexer.start_scan(index)
+    while not reg.indexer.scan_step(index):
+        pass
+    index.finish_restore()
+    assert index.doc_ids() == {b"d:0": 7, b"d:1": 8, b"d:2": 9, b"d:3": 12}
+    assert len(index.vectors[b"v"]) == 4  # d:3 added, "gone" removed
+    assert index.knn(b"v", np.array([2.9, 0], np.float32), 2) == [(b"d:3", pytest.approx(0.01, abs=1e-5)),
+                                                                  (b"d:2", pytest.approx(0.81, abs=1e-5))]
+
+
+def test_executor_bm25_prefers_rarer_terms_and_shorter_docs() -> None:
+    ks, reg = setup()
+    index = reg.create(definition(), 0)
+    put(ks, b"d:1", {b"t": b"apple banana"})
+    put(ks, b"d:2", {b"t": b"apple banana cherry date elderberry fig"})
+    put(ks, b"d:3", {b"t": b"banana"})
+    scores = Executor(index, QueryOptions()).run(parse_query("apple", index.definition, {})).scores
+    assert scores[1] > scores[2] > 0 and 3 not in scores
+    both = Executor(index, QueryOptions()).run(parse_query("apple | banana", index.definition, {})).scores
+    assert both[1] > both[3]
