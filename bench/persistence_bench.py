@@ -65,7 +65,8 @@ def start(kind: str, args: list[str], data_dir: Path) -> tuple[subprocess.Popen[
     data_dir.mkdir(parents=True, exist_ok=True)
     if kind == "redvector":
         env = dict(os.environ, PYTHONPATH=str(ROOT))
-        cmd = [sys.executable, "-m", "redvector", "--port", str(port), "--dir", str(data_dir), *args]
+        cmd = [sys.executable, "-m", "redvector", "--port", str(port), "--rest-port", "0", "--grpc-port", "0",
+               "--qdrant-port", "0", "--qdrant-grpc-port", "0", "--dir", str(data_dir), *args]
     else:
         env = dict(os.environ)
         cmd = ["redis-server", "--port", str(port), "--dir", str(data_dir), "--bind", "127.0.0.1", *args]
