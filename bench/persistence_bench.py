@@ -148,15 +148,25 @@ def load_vectors(client: redis.Redis, count: int, with_index: bool) -> None:
     pipe.execute()
 
 
-def timed_restart(args: list[str], data_dir: Path, probe_key: str) -> float:
+def timed_restart(args: list[str], data_dir: Path, probe_key: str, with_index: bool) -> str:
+    """Seconds to the first PONG, and (with an index) until FT.INFO says it is fully indexed."""
     started = time.monotonic()
     proc, port = start("redvector", args, data_dir)
-    elapsed = time.monotonic() - started
-    client = redis.Redis(port=port)
+    pong = time.monotonic() - started
+    client = redis.Redis(port=port, protocol=2, socket_timeout=600)
     assert client.exists(probe_key), "data missing after restart"
+    text = f"{pong:6.1f} s to PONG"
+    if with_index:
+        while True:
+            info = client.execute_command("FT.INFO", "idx")
+            fields = dict(zip(info[::2], info[1::2], strict=False))
+            if float(fields.get(b"percent_indexed", b"1")) >= 1.0 and int(fields.get(b"indexing", 0)) == 0:
+                break
+            time.sleep(0.05)
+        text += f", {time.monotonic() - started:6.1f} s until fully indexed ({fields.get(b'num_docs')} docs)"
     client.close()
     stop(proc)
-    return elapsed
+    return text
 
 
 def restart(count: int) -> None:
@@ -180,13 +190,14 @@ def restart(count: int) -> None:
         client.close()
         stop(proc)
         probe = f"doc:{count - 1}"
-        print(f"from AOF (appendonly yes, base + incr): {timed_restart(MODES['everysec'], data, probe):6.1f} s")
-        print(f"from RDB snapshot (appendonly no):       {timed_restart(MODES['off'][:2], data, probe):6.1f} s")
+        rdb_only = MODES["off"][:2]
+        print(f"from AOF (replaying the commands):  {timed_restart(MODES['everysec'], data, probe, with_index)}")
+        print(f"from RDB with saved graphs:         {timed_restart(rdb_only, data, probe, with_index)}")
         if with_index:
             sidecars = [p for p in data.iterdir() if p.name.startswith("dump.rdb.")]
             for p in sidecars:
                 p.unlink()
-            print(f"from RDB without saved graphs:           {timed_restart(MODES['off'][:2], data, probe):6.1f} s")
+            print(f"from RDB without saved graphs:      {timed_restart(rdb_only, data, probe, with_index)}")
         else:
             print("FT.* not available in this build: index restart figures skipped")
 
