@@ -138,18 +138,29 @@ def throughput(requests: int, clients: int, rounds: int) -> None:
         print(f"target everysec >= 0.8x persistence off (SET): {every / off:.2f}x ({verdict})")
 
 
+def wait_indexed(client: redis.Redis) -> dict[bytes, bytes]:
+    while True:
+        info = client.execute_command("FT.INFO", "idx")
+        fields = dict(zip(info[::2], info[1::2], strict=False))
+        if float(fields.get(b"percent_indexed", b"1")) >= 1.0 and int(fields.get(b"indexing", 0)) == 0:
+            return fields
+        time.sleep(0.05)
+
+
 def load_vectors(client: redis.Redis, count: int, with_index: bool) -> None:
+    """HSET every vector, then FT.CREATE (one scan builds the graph), and wait until it is indexed."""
     vectors = np.load(DATASET / "base.f16.npy", mmap_mode="r")[:count].astype(np.float32)
-    if with_index:
-        client.execute_command("FT.CREATE", "idx", "ON", "HASH", "PREFIX", "1", "doc:", "SCHEMA",
-                               "vec", "VECTOR", "HNSW", "6", "TYPE", "FLOAT32", "DIM", str(vectors.shape[1]),
-                               "DISTANCE_METRIC", "COSINE")
     pipe = client.pipeline(transaction=False)
     for i, vec in enumerate(vectors):
         pipe.hset(f"doc:{i}", mapping={"vec": vec.tobytes(), "n": i})
         if i % 1000 == 999:
             pipe.execute()
     pipe.execute()
+    if with_index:
+        client.execute_command("FT.CREATE", "idx", "ON", "HASH", "PREFIX", "1", "doc:", "SCHEMA", "n", "NUMERIC",
+                               "vec", "VECTOR", "HNSW", "6", "TYPE", "FLOAT32", "DIM", str(vectors.shape[1]),
+                               "DISTANCE_METRIC", "COSINE")
+        wait_indexed(client)
 
 
 def timed_restart(args: list[str], data_dir: Path, probe_key: str, with_index: bool) -> str:
@@ -161,12 +172,7 @@ def timed_restart(args: list[str], data_dir: Path, probe_key: str, with_index: b
     assert client.exists(probe_key), "data missing after restart"
     text = f"{pong:6.1f} s to PONG"
     if with_index:
-        while True:
-            info = client.execute_command("FT.INFO", "idx")
-            fields = dict(zip(info[::2], info[1::2], strict=False))
-            if float(fields.get(b"percent_indexed", b"1")) >= 1.0 and int(fields.get(b"indexing", 0)) == 0:
-                break
-            time.sleep(0.05)
+        fields = wait_indexed(client)
         text += f", {time.monotonic() - started:6.1f} s until fully indexed ({fields.get(b'num_docs')} docs)"
     client.close()
     stop(proc)
@@ -181,7 +187,7 @@ def restart(count: int) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         data = Path(tmp) / "data"
         proc, port = start("redvector", MODES["everysec"], data)
-        client = redis.Redis(port=port, socket_timeout=600)
+        client = redis.Redis(port=port, protocol=2, socket_timeout=600)
         try:
             client.execute_command("FT._LIST")
             with_index = True
