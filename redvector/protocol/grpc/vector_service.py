@@ -81,10 +81,15 @@ def _rpc(fn: Callable[[VectorService, Any], Any]) -> Any:
 
     async def handler(self: VectorService, request: Any, context: grpc.aio.ServicerContext) -> Any:
         try:
-            return fn(self, request)
+            reply = fn(self, request)
         except Exception as exc:
             code, message = status_of(exc)
             await context.abort(code, message)
+        # appendfsync always: answer once the AOF writes made for this call are fsynced.
+        durable = self.api.server.extensions.get("aof_durable")
+        if durable is not None:
+            await durable()
+        return reply
 
     return handler
 
