@@ -238,7 +238,7 @@ class MemoryManager:
         if not self.policy.endswith("-lru"):
             return None
         clock = self.access[db_index].get(key)
-        return None if clock is None else self._now_ms() - clock
+        return None if clock is None else max(self._now_ms() - clock, 0)
 
     def frequency(self, db_index: int, key: bytes) -> int | None:
         """The key's logarithmic access counter, decayed (LFU policies only; None: untracked)."""
@@ -256,22 +256,6 @@ class MemoryManager:
             return counter
         periods = (minutes - (word >> 8)) // decay
         return max(0, counter - periods)
-
-    def idle_ms(self, db_index: int, key: bytes, now_ms: int) -> int | None:
-        """OBJECT IDLETIME: ms since the key's last access, or None when not tracked (LRU policies only)."""
-        if not self.policy.endswith("-lru"):
-            return None
-        clock = self.access[db_index].get(key)
-        return None if clock is None else max(self._now_ms() - clock, 0)
-
-    def frequency(self, db_index: int, key: bytes) -> int | None:
-        """OBJECT FREQ: the key's logarithmic access counter after decay, or None when not tracked."""
-        if not self.policy.endswith("-lfu"):
-            return None
-        word = self.access[db_index].get(key)
-        if word is None:
-            return None
-        return self._lfu_decayed(word, self._now_ms() // 60000, int(self.config["lfu-decay-time"]))
 
     # -- eviction -------------------------------------------------------------------------------------------
     def over_limit(self) -> bool:
