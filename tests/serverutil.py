@@ -22,7 +22,8 @@ class ThreadedServer:
     """A RedVector running on its own event loop in a daemon thread."""
 
     def __init__(self, overrides: dict[str, str] | None = None) -> None:
-        values = {"appendonly": "no", "save": "", "dir": "/tmp/redvector-test"}
+        # gc-mode default: the test process's collector is left as CPython sets it.
+        values = {"appendonly": "no", "save": "", "dir": "/tmp/redvector-test", "gc-mode": "default"}
         values.update(overrides or {})
         self.config = Config(values)
         self.app: App | None = None
@@ -101,7 +102,9 @@ def subprocess_server(args: list[str], cwd: Path | None = None, port: int | None
     env = dict(os.environ)
     env["PYTHONPATH"] = str(Path(__file__).resolve().parent.parent) + os.pathsep + env.get("PYTHONPATH", "")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "redvector", "--port", str(port), *args],
+        # The other listeners are off unless the test turns them on (later flags win, as in redis-server).
+        [sys.executable, "-m", "redvector", "--port", str(port), "--rest-port", "0", "--grpc-port", "0",
+         "--qdrant-port", "0", "--qdrant-grpc-port", "0", *args],
         cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
     )
     try:
