@@ -106,12 +106,15 @@ class PersistenceComponent:
         replay_client = ClientState(internal=True)
         clock = dispatcher.clock
         dispatcher.clock = _replay_clock
+        # Redis loads the whole dataset whatever maxmemory says: no eviction, no OOM during the replay.
+        oom_guard, dispatcher.over_memory_limit = dispatcher.over_memory_limit, None
         gc_was_enabled = gc.isenabled()
         gc.disable()  # loading allocates millions of objects that all stay alive
         try:
             loaded = self.persistence.load(lambda argv: dispatcher.execute(replay_client, argv))
         finally:
             dispatcher.clock = clock
+            dispatcher.over_memory_limit = oom_guard
             if gc_was_enabled:
                 gc.enable()
         if loaded != "nothing":
