@@ -238,7 +238,7 @@ class MemoryManager:
         if not self.policy.endswith("-lru"):
             return None
         clock = self.access[db_index].get(key)
-        return None if clock is None else self._now_ms() - clock
+        return None if clock is None else max(self._now_ms() - clock, 0)
 
     def frequency(self, db_index: int, key: bytes) -> int | None:
         """The key's logarithmic access counter, decayed (LFU policies only; None: untracked)."""

@@ -33,7 +33,9 @@ class Stats:
     evicted_keys: int = 0
     net_input_bytes: int = 0
     net_output_bytes: int = 0
-    command_calls: Counter[str] = field(default_factory=Counter)
+    # Calls per command name: a plain dict (an exact dict increments twice as fast as a Counter on the
+    # hot path); the dispatcher fills in every command name with 0, so never clear() it, zero it.
+    command_calls: dict[str, int] = field(default_factory=dict)
     command_errors: Counter[str] = field(default_factory=Counter)
     command_usec: Counter[str] = field(default_factory=Counter)
     error_codes: Counter[str] = field(default_factory=Counter)  # INFO errorstats: replies per error code
@@ -53,8 +55,8 @@ class Server:
         self.blocking = BlockingRegistry()
         self.keyspace.add_observer(self.blocking)
         self.propagate_sinks: list[PropagateSink] = []
-        # appendfsync always: reply_gate(write, data) holds a reply until the AOF write it follows is
-        # fsynced (True: held, sent later by the gate). None when replies may go out at once.
+        # With the AOF on, reply_gate(write, data) holds a reply until the AOF writes before it are
+        # fsynced (always) or written (everysec, no); True: held, sent later. None: AOF off.
         self.reply_gate: Callable[[Callable[[bytes], None], bytes], bool] | None = None
         self.paused_until_ms = 0
         self.paused_writes_only = False
