@@ -27,6 +27,10 @@ class Keyspace:
         self.observers.append(observer)
         self.change_hooks = tuple(o.key_changed for o in self.observers)
 
+    def remove_observer(self, observer: KeyspaceObserver) -> None:
+        self.observers.remove(observer)
+        self.change_hooks = tuple(o.key_changed for o in self.observers)
+
     def flush_all(self) -> None:
         for db in self.databases:
             db.reset()
