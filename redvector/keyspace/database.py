@@ -28,7 +28,6 @@ class Keyspace:
         self.change_hooks = tuple(o.key_changed for o in self.observers)
 
     def remove_observer(self, observer: KeyspaceObserver) -> None:
-        """Unregister an observer added with ``add_observer``."""
         self.observers.remove(observer)
         self.change_hooks = tuple(o.key_changed for o in self.observers)
 
