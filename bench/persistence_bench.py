@@ -65,7 +65,8 @@ def start(kind: str, args: list[str], data_dir: Path) -> tuple[subprocess.Popen[
     data_dir.mkdir(parents=True, exist_ok=True)
     if kind == "redvector":
         env = dict(os.environ, PYTHONPATH=str(ROOT))
-        cmd = [sys.executable, "-m", "redvector", "--port", str(port), "--dir", str(data_dir), *args]
+        cmd = [sys.executable, "-m", "redvector", "--port", str(port), "--rest-port", "0", "--grpc-port", "0",
+               "--qdrant-port", "0", "--qdrant-grpc-port", "0", "--dir", str(data_dir), *args]
     else:
         env = dict(os.environ)
         cmd = ["redis-server", "--port", str(port), "--dir", str(data_dir), "--bind", "127.0.0.1", *args]
@@ -92,28 +93,32 @@ def benchmark(port: int, tests: str, requests: int, clients: int) -> dict[str, f
     return {r[0]: float(r[1]) for r in rows}
 
 
-def throughput(requests: int, clients: int) -> None:
-    print(f"== write throughput (redis-benchmark -n {requests} -c {clients}), requests/s")
+def throughput(requests: int, clients: int, rounds: int) -> None:
+    print(f"== write throughput (redis-benchmark -n {requests} -c {clients}), requests/s, "
+          f"best of {rounds} interleaved rounds")
     have_redis = shutil.which("redis-server") is not None and shutil.which("redis-benchmark") is not None
     if shutil.which("redis-benchmark") is None:
         print("redis-benchmark is not installed: skipped")
         return
     results: dict[tuple[str, str], dict[str, float]] = {}
-    for mode, args in MODES.items():
-        for kind in ("redvector", "redis") if have_redis else ("redvector",):
-            with tempfile.TemporaryDirectory() as tmp:
-                proc, port = start(kind, args, Path(tmp) / "data")
+    runs = [(mode, args, kind) for _ in range(rounds) for mode, args in MODES.items()
+            for kind in (("redvector", "redis") if have_redis else ("redvector",))]
+    for mode, args, kind in runs:
+        with tempfile.TemporaryDirectory() as tmp:
+            proc, port = start(kind, args, Path(tmp) / "data")
+            try:
+                tests = "set,lpush"
+                client = redis.Redis(port=port)
                 try:
-                    tests = "set,lpush"
-                    client = redis.Redis(port=port)
-                    try:
-                        client.lpush("probe", "x")
-                    except redis.ResponseError:
-                        tests = "set"  # LPUSH not available in this build yet
-                    client.close()
-                    results[(kind, mode)] = benchmark(port, tests, requests, clients)
-                finally:
-                    stop(proc)
+                    client.lpush("probe", "x")
+                except redis.ResponseError:
+                    tests = "set"  # LPUSH not available in this build yet
+                client.close()
+                best = results.setdefault((kind, mode), {})
+                for test, rps in benchmark(port, tests, requests, clients).items():
+                    best[test] = max(best.get(test, 0.0), rps)
+            finally:
+                stop(proc)
     print(f"{'mode':10} {'test':6} {'RedVector':>11} {'Redis':>11} {'RV/Redis':>9} {'RV/RV-off':>10}")
     for mode in MODES:
         for test in ("SET", "LPUSH"):
@@ -133,29 +138,45 @@ def throughput(requests: int, clients: int) -> None:
         print(f"target everysec >= 0.8x persistence off (SET): {every / off:.2f}x ({verdict})")
 
 
+def wait_indexed(client: redis.Redis) -> dict[bytes, bytes]:
+    while True:
+        info = client.execute_command("FT.INFO", "idx")
+        fields = dict(zip(info[::2], info[1::2], strict=False))
+        if float(fields.get(b"percent_indexed", b"1")) >= 1.0 and int(fields.get(b"indexing", 0)) == 0:
+            return fields
+        time.sleep(0.05)
+
+
 def load_vectors(client: redis.Redis, count: int, with_index: bool) -> None:
+    """HSET every vector, then FT.CREATE (one scan builds the graph), and wait until it is indexed."""
     vectors = np.load(DATASET / "base.f16.npy", mmap_mode="r")[:count].astype(np.float32)
-    if with_index:
-        client.execute_command("FT.CREATE", "idx", "ON", "HASH", "PREFIX", "1", "doc:", "SCHEMA",
-                               "vec", "VECTOR", "HNSW", "6", "TYPE", "FLOAT32", "DIM", str(vectors.shape[1]),
-                               "DISTANCE_METRIC", "COSINE")
     pipe = client.pipeline(transaction=False)
     for i, vec in enumerate(vectors):
         pipe.hset(f"doc:{i}", mapping={"vec": vec.tobytes(), "n": i})
         if i % 1000 == 999:
             pipe.execute()
     pipe.execute()
+    if with_index:
+        client.execute_command("FT.CREATE", "idx", "ON", "HASH", "PREFIX", "1", "doc:", "SCHEMA", "n", "NUMERIC",
+                               "vec", "VECTOR", "HNSW", "6", "TYPE", "FLOAT32", "DIM", str(vectors.shape[1]),
+                               "DISTANCE_METRIC", "COSINE")
+        wait_indexed(client)
 
 
-def timed_restart(args: list[str], data_dir: Path, probe_key: str) -> float:
+def timed_restart(args: list[str], data_dir: Path, probe_key: str, with_index: bool) -> str:
+    """Seconds to the first PONG, and (with an index) until FT.INFO says it is fully indexed."""
     started = time.monotonic()
     proc, port = start("redvector", args, data_dir)
-    elapsed = time.monotonic() - started
-    client = redis.Redis(port=port)
+    pong = time.monotonic() - started
+    client = redis.Redis(port=port, protocol=2, socket_timeout=600)
     assert client.exists(probe_key), "data missing after restart"
+    text = f"{pong:6.1f} s to PONG"
+    if with_index:
+        fields = wait_indexed(client)
+        text += f", {time.monotonic() - started:6.1f} s until fully indexed ({fields.get(b'num_docs')} docs)"
     client.close()
     stop(proc)
-    return elapsed
+    return text
 
 
 def restart(count: int) -> None:
@@ -166,7 +187,7 @@ def restart(count: int) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         data = Path(tmp) / "data"
         proc, port = start("redvector", MODES["everysec"], data)
-        client = redis.Redis(port=port, socket_timeout=600)
+        client = redis.Redis(port=port, protocol=2, socket_timeout=600)
         try:
             client.execute_command("FT._LIST")
             with_index = True
@@ -179,13 +200,14 @@ def restart(count: int) -> None:
         client.close()
         stop(proc)
         probe = f"doc:{count - 1}"
-        print(f"from AOF (appendonly yes, base + incr): {timed_restart(MODES['everysec'], data, probe):6.1f} s")
-        print(f"from RDB snapshot (appendonly no):       {timed_restart(MODES['off'][:2], data, probe):6.1f} s")
+        rdb_only = MODES["off"][:2]
+        print(f"from AOF (replaying the commands):  {timed_restart(MODES['everysec'], data, probe, with_index)}")
+        print(f"from RDB with saved graphs:         {timed_restart(rdb_only, data, probe, with_index)}")
         if with_index:
             sidecars = [p for p in data.iterdir() if p.name.startswith("dump.rdb.")]
             for p in sidecars:
                 p.unlink()
-            print(f"from RDB without saved graphs:           {timed_restart(MODES['off'][:2], data, probe):6.1f} s")
+            print(f"from RDB without saved graphs:      {timed_restart(rdb_only, data, probe, with_index)}")
         else:
             print("FT.* not available in this build: index restart figures skipped")
 
@@ -195,11 +217,12 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=100_000)
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--restart-vectors", type=int, default=100_000)
+    parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds; the best of each is kept")
     parser.add_argument("--skip-throughput", action="store_true")
     parser.add_argument("--skip-restart", action="store_true")
     args = parser.parse_args()
     if not args.skip_throughput:
-        throughput(args.requests, args.clients)
+        throughput(args.requests, args.clients, args.rounds)
     if not args.skip_restart:
         restart(args.restart_vectors)
 

@@ -13,13 +13,14 @@ import os
 import signal
 import sys
 from collections.abc import AsyncIterator, Callable
-from typing import Protocol
+from typing import Any, Protocol
 
 from redvector import __version__
 from redvector.commands import build_table
 from redvector.commands.dispatcher import Dispatcher
 from redvector.config import Config
 from redvector.persistence.manager import Persistence, StartupError
+from redvector.persistence.search_state import SearchSnapshot
 from redvector.protocol.grpc import GrpcServer, start_grpc
 from redvector.protocol.http import HttpListener, start_http
 from redvector.protocol.resp.connection import start_resp
@@ -104,12 +105,19 @@ class PersistenceComponent:
     async def start(self) -> None:
         server, dispatcher = self.app.server, self.app.dispatcher
         replay_client = ClientState(internal=True)
+
+        def execute(argv: list[bytes]) -> Any:
+            return dispatcher.execute(replay_client, argv)
+
+        registry = server.extensions.get("search")
+        if registry is not None:  # index definitions and HNSW graphs travel with the snapshots
+            self.persistence.participants.append(SearchSnapshot(registry, execute))
         clock = dispatcher.clock
         dispatcher.clock = _replay_clock
         gc_was_enabled = gc.isenabled()
         gc.disable()  # loading allocates millions of objects that all stay alive
         try:
-            loaded = self.persistence.load(lambda argv: dispatcher.execute(replay_client, argv))
+            loaded = self.persistence.load(execute)
         finally:
             dispatcher.clock = clock
             if gc_was_enabled:
@@ -131,7 +139,7 @@ class PersistenceComponent:
         self.app.server.stats.last_save_time = unix_time_s
 
     async def _durable(self) -> None:
-        """REST/gRPC: await before answering a write, so appendfsync always holds for them too."""
+        """REST/gRPC: await before answering, so the AOF guarantees hold for them as for RESP."""
         writer = self.persistence.writer
         if writer is not None:
             await writer.durable()

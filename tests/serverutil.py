@@ -102,7 +102,9 @@ def subprocess_server(args: list[str], cwd: Path | None = None, port: int | None
     env = dict(os.environ)
     env["PYTHONPATH"] = str(Path(__file__).resolve().parent.parent) + os.pathsep + env.get("PYTHONPATH", "")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "redvector", "--port", str(port), *args],
+        # The other listeners are off unless the test turns them on (later flags win, as in redis-server).
+        [sys.executable, "-m", "redvector", "--port", str(port), "--rest-port", "0", "--grpc-port", "0",
+         "--qdrant-port", "0", "--qdrant-grpc-port", "0", *args],
         cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
     )
     try:

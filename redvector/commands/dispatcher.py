@@ -45,7 +45,8 @@ class Dispatcher:
         # is replayed: expiries were logged as DELs where they happened (Redis does not expire keys
         # while loading either).
         self.clock = time.time
-        # Optional per-command key access hook (db_index, keys): the LRU/LFU clocks of maxmemory policies.
+        # Optional per-command key access hook (client, db_index, spec, argv), called after the command:
+        # the LRU/LFU clocks of maxmemory policies.
         self.key_access: Any = None
 
     def execute(self, client: ClientState, argv: list[bytes]) -> Any:
@@ -93,7 +94,7 @@ class Dispatcher:
         if keyspace.dirty != dirty and server.propagate_sinks and not spec.flags & Flag.READONLY:
             self._propagate(db_index, argv, ctx)
         if self.key_access is not None:
-            self.key_access(db_index, spec.key_args(argv))
+            self.key_access(client, db_index, spec, argv)
         if server.blocking.ready:
             server.blocking.serve_ready()
         return reply

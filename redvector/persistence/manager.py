@@ -31,10 +31,10 @@ from redvector.persistence.manifest import (
 from redvector.persistence.participants import SnapshotParticipant
 from redvector.persistence.snapshot import (
     SnapshotLoadError,
+    collect_aux,
     load_snapshot,
     new_token,
     save_sidecars,
-    save_sidecars_in_background,
     write_snapshot,
 )
 
@@ -168,8 +168,8 @@ class Persistence:
         os.makedirs(aof_dir.path, exist_ok=True)
         base = AofFile(aof_dir.base_name(1), 1, TYPE_BASE)
         token = new_token()
-        write_snapshot(self.keyspace, aof_dir.file_path(base.name), self.participants, int(time.time()),
-                       aof_base=True, token=token)
+        aux = collect_aux(self.participants, token, int(time.time()), aof_base=True)
+        write_snapshot(self.keyspace, aof_dir.file_path(base.name), aux)
         save_sidecars(self.participants, aof_dir.file_path(base.name), token)
         self.manifest = Manifest(base=base)
         self._new_incr()
@@ -218,7 +218,7 @@ class Persistence:
         writer.loop = self._loop
         if writer.feed not in self.host.propagate_sinks:
             self.host.propagate_sinks.append(writer.feed)
-        self.host.reply_gate = writer.gate if writer.policy == "always" else None
+        self.host.reply_gate = writer.gate
 
     def _detach_writer(self) -> None:
         writer = self.writer
@@ -305,8 +305,8 @@ class Persistence:
         dirty = self.keyspace.dirty
         token = new_token()
         try:
-            write_snapshot(self.keyspace, self.rdb_path, self.participants, int(started),
-                           bool(self.config["rdbchecksum"]), token=token)
+            aux = collect_aux(self.participants, token, int(started))
+            write_snapshot(self.keyspace, self.rdb_path, aux, bool(self.config["rdbchecksum"]))
             save_sidecars(self.participants, self.rdb_path, token)
         except OSError as exc:
             log.error("Failed saving the DB: %s", exc)
@@ -340,10 +340,11 @@ class Persistence:
         checksum = bool(self.config["rdbchecksum"])
         self.last_bgsave_try = started
         token = new_token()
+        aux = collect_aux(participants, token, int(started))
 
         def work() -> None:
-            write_snapshot(self.keyspace, path, participants, int(started), checksum,
-                           tmp_path=os.path.join(os.path.dirname(path), f"temp-{os.getpid()}.rdb"), token=token)
+            write_snapshot(self.keyspace, path, aux, checksum,
+                           tmp_path=os.path.join(os.path.dirname(path), f"temp-{os.getpid()}.rdb"))
 
         def done(ok: bool) -> None:
             self.last_bgsave_time_s = int(time.time() - started)
@@ -362,7 +363,7 @@ class Persistence:
                 done(False)
                 raise RedVectorError("Background save failed") from None
             done(True)
-        save_sidecars_in_background(participants, path, token)
+        save_sidecars(participants, path, token)  # the same instant as the fork: no loop turn between
         return "Background saving started"
 
     # -- AOF rewrite ---------------------------------------------------------------------------------
@@ -395,11 +396,11 @@ class Persistence:
         participants = list(self.participants)
         started = time.time()
         token = new_token()
+        aux = collect_aux(participants, token, int(started), aof_base=True)
 
         def work() -> None:
-            write_snapshot(self.keyspace, base_path, participants, int(started), aof_base=True,
-                           tmp_path=os.path.join(aof_dir.path, f"temp-rewriteaof-bg-{os.getpid()}.aof"),
-                           token=token)
+            write_snapshot(self.keyspace, base_path, aux,
+                           tmp_path=os.path.join(aof_dir.path, f"temp-rewriteaof-bg-{os.getpid()}.aof"))
 
         def done(ok: bool) -> None:
             self.aof_last_rewrite_time_s = int(time.time() - started)
@@ -424,7 +425,7 @@ class Persistence:
                 done(False)
                 return
             done(True)
-        save_sidecars_in_background(participants, base_path, token)
+        save_sidecars(participants, base_path, token)
 
     # -- shutdown ------------------------------------------------------------------------------------
     def shutdown(self, save: bool | None) -> None:

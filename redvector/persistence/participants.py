@@ -5,9 +5,10 @@ travel as RDB aux fields, which Redis ignores when it loads the same dump, and i
 written as sidecar files next to the dump, tagged with the snapshot's token and the doc ids they cover,
 so a restart reloads them instead of rebuilding and falls back to a rebuild when they do not match.
 
-``aux_fields`` runs where the dump is written (in the forked child: it must only read Python objects,
-never take a lock another thread may hold); ``save_sidecars`` runs in a worker thread of the server
-(the forked child has no threads, so native structures with their own locks are saved from the parent);
+Both ``aux_fields`` and ``save_sidecars`` run in the server process at the instant of the snapshot
+(just before and just after the fork, with no event-loop turn in between), so what they record matches
+the keyspace the child writes; the forked child itself never touches them (it has no threads, and
+native structures guarded by locks another thread may hold at the fork must not be used there).
 ``load_aux`` and ``after_load`` run on the event loop while loading.
 """
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import os
-import threading
 from collections.abc import Iterable
 
 from redvector import REDIS_COMPAT_VERSION
@@ -33,13 +32,18 @@ def new_token() -> bytes:
     return os.urandom(8).hex().encode()
 
 
-def write_snapshot(keyspace: Keyspace, path: str, participants: Iterable[SnapshotParticipant],
-                   now_s: int, checksum: bool = True, aof_base: bool = False,
-                   tmp_path: str | None = None, token: bytes = b"") -> int:
-    """Dump the keyspace (and participants' aux fields) to ``path``; returns its size."""
+def collect_aux(participants: Iterable[SnapshotParticipant], token: bytes, now_s: int,
+                aof_base: bool = False) -> list[tuple[bytes, bytes]]:
+    """Every aux field of a dump (taken in the server process, before a fork)."""
     aux = standard_aux(now_s, aof_base)
     for participant in participants:
         aux.extend(participant.aux_fields(token))
+    return aux
+
+
+def write_snapshot(keyspace: Keyspace, path: str, aux: list[tuple[bytes, bytes]], checksum: bool = True,
+                   tmp_path: str | None = None) -> int:
+    """Dump the keyspace with ``aux`` to ``path``; returns its size."""
     image = dump_keyspace(keyspace, aux, checksum)
     write_atomic(path, image, tmp_path)
     return len(image)
@@ -53,12 +57,6 @@ def save_sidecars(participants: Iterable[SnapshotParticipant], path: str, token:
             # A missing sidecar only costs a rebuild at the next start; the dump itself is complete.
             log.exception("could not save the sidecar files of %s", path)
 
-
-def save_sidecars_in_background(participants: Iterable[SnapshotParticipant], path: str, token: bytes) -> None:
-    participants = list(participants)
-    if participants:
-        threading.Thread(target=save_sidecars, args=(participants, path, token), daemon=True,
-                         name="snapshot-sidecars").start()
 
 
 def load_snapshot(keyspace: Keyspace, path: str, participants: Iterable[SnapshotParticipant],

@@ -58,7 +58,8 @@ def run_to_exit(data_dir: Path, *args: str, timeout: float = 30) -> tuple[int, s
     env = dict(os.environ)
     env["PYTHONPATH"] = str(Path(__file__).resolve().parents[2]) + os.pathsep + env.get("PYTHONPATH", "")
     proc = subprocess.run(
-        [sys.executable, "-m", "redvector", "--port", str(free_port()), "--dir", str(data_dir), *args],
+        [sys.executable, "-m", "redvector", "--port", str(free_port()), "--rest-port", "0", "--grpc-port", "0",
+         "--qdrant-port", "0", "--qdrant-grpc-port", "0", "--dir", str(data_dir), *args],
         env=env, capture_output=True, timeout=timeout, cwd=data_dir.parent,
     )
     return proc.returncode, (proc.stdout + proc.stderr).decode(errors="replace")

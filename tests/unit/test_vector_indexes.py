@@ -375,13 +375,13 @@ def test_read_write_lock_orders_readers_and_writers() -> None:
     both_readers_inside = threading.Barrier(2, timeout=5)
 
     def reader() -> None:
-        with lock.read():
+        with lock.read:
             events.append("read")
             both_readers_inside.wait()  # fails unless the two readers share the lock
             events.append("read-done")
 
     def writer() -> None:
-        with lock.write():
+        with lock.write:
             events.append("write")
 
     lock.acquire_write()

@@ -32,6 +32,8 @@ _I16 = struct.Struct("<h").unpack_from
 _I32 = struct.Struct("<i").unpack_from
 _I64 = struct.Struct("<q").unpack_from
 _U64 = struct.Struct("<Q").unpack_from
+# INT8-encoded strings by their unsigned byte: the decimal text of the signed value.
+_SMALL_INT_TEXT = [b"%d" % (v - 256 if v > 127 else v) for v in range(256)]
 _DOUBLE = struct.Struct("<d").unpack_from
 
 EntryCallback = Callable[[int, bytes, Any, "int | None"], None]
@@ -108,6 +110,10 @@ class RdbReader:
             elif b == c.LEN_32BIT and p + 5 <= len(data):
                 start = p + 5
                 end = start + _U32_BE(data, p + 1)[0]
+            elif b == 0xC0 and p + 1 < len(data):  # an 8-bit integer (small numeric fields)
+                self.pos = p + 2
+                v = data[p + 1]
+                return _SMALL_INT_TEXT[v]
             else:
                 return self._special_string()
             if end <= len(data):

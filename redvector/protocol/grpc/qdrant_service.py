@@ -69,10 +69,15 @@ Handler = Callable[[Any, Any, grpc.aio.ServicerContext], Awaitable[Any]]
 def _rpc(fn: Callable[[Any, Any], Any]) -> Any:
     async def handler(self: Any, request: Any, context: grpc.aio.ServicerContext) -> Any:
         try:
-            return fn(self, request)
+            reply = fn(self, request)
         except Exception as exc:
             code, message = status_of(exc)
             await context.abort(code, message)
+        # appendfsync always: answer once the AOF writes made for this call are fsynced.
+        durable = self.api.server.extensions.get("aof_durable")
+        if durable is not None:
+            await durable()
+        return reply
 
     return handler
 
@@ -87,6 +92,7 @@ class QdrantHealth(qgrpc.QdrantServicer):
 
 class QdrantCollections(qgrpc.CollectionsServicer):
     def __init__(self, api: VectorAPI) -> None:
+        self.api = api
         self.q = api.qdrant
 
     def _get(self, request: Any) -> Any:

@@ -38,6 +38,29 @@ class TrimSlashes:
         await self.app(scope, receive, send)
 
 
+class DurableReplies:
+    """appendfsync always: a response starts only once the AOF writes made for it are fsynced."""
+
+    def __init__(self, app: Any, server: Any) -> None:
+        self.app = app
+        self.server = server
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        server = self.server
+
+        async def send_when_durable(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                durable = server.extensions.get("aof_durable")
+                if durable is not None:
+                    await durable()
+            await send(message)
+
+        await self.app(scope, receive, send_when_durable)
+
+
 def wants_version_json(request: Request) -> bool:
     """qdrant-client reads GET / as JSON: answer it the version document, browsers the HTML page."""
     if request.headers.get("user-agent", "").startswith("python-client/"):
@@ -71,8 +94,8 @@ def rest_app(api: VectorAPI) -> Any:
         *product_routes(api),
         *qdrant_routes(api, version_at_root=False),
     ]
-    return TrimSlashes(Starlette(routes=routes))
+    return DurableReplies(TrimSlashes(Starlette(routes=routes)), api.server)
 
 
 def qdrant_app(api: VectorAPI) -> Any:
-    return TrimSlashes(Starlette(routes=qdrant_routes(api, version_at_root=True)))
+    return DurableReplies(TrimSlashes(Starlette(routes=qdrant_routes(api, version_at_root=True))), api.server)

@@ -1,0 +1,146 @@
+"""Search indexes in snapshots: definitions and doc ids as RDB aux fields, HNSW graphs as sidecar files.
+
+Aux fields (Redis skips aux fields it does not know, so the dump still loads into redis-server):
+
+- ``redvector-ft-definitions``: the commands that re-create every index, RESP-framed like the AOF
+  (``SELECT db``, the original ``FT.CREATE`` argv, each ``FT.ALTER``, ``FT.ALIASADD``);
+- ``redvector-ft-doc-ids``: per index with vector fields, ``DOCIDS name key id key id ...``;
+- ``redvector-ft-token``: the snapshot's token; each graph sidecar is tagged with it.
+
+Graphs are saved at the instant of the snapshot (in the server process, right after the fork), so a
+graph covers exactly the doc ids of the dump. On load an index whose graphs all load (same token, same
+options, intact) gets them back with its doc ids (``SearchIndex.restore``) and only its non-vector
+fields are re-indexed; any graph that does not load is rebuilt from the hashes.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from typing import Any
+
+from redvector.persistence.aof import encode_command
+from redvector.persistence.aof_load import Execute, iter_commands
+
+log = logging.getLogger("redvector.search.persistence")
+
+AUX_DEFINITIONS = b"redvector-ft-definitions"
+AUX_DOC_IDS = b"redvector-ft-doc-ids"
+AUX_TOKEN = b"redvector-ft-token"
+
+
+def sidecar_path(rdb_path: str, index_name: bytes, field: bytes) -> str:
+    return f"{rdb_path}.ft-{index_name.hex()}-{field.hex()}.hnsw"
+
+
+class SearchSnapshot:
+    """A SnapshotParticipant for ``server.search`` (a SearchRegistry)."""
+
+    def __init__(self, registry: Any, execute: Execute) -> None:
+        self.registry = registry
+        self.execute = execute
+        self._aux: dict[bytes, bytes] = {}
+
+    # -- saving --------------------------------------------------------------------------------------------
+    def aux_fields(self, token: bytes) -> list[tuple[bytes, bytes]]:
+        registry = self.registry
+        if not registry.indexes:
+            return []
+        definitions = bytearray()
+        doc_ids = bytearray()
+        for name, index in list(registry.indexes.items()):
+            definitions += encode_command([b"SELECT", b"%d" % index.db.index])
+            for argv in index.definition.argvs():
+                definitions += encode_command(list(argv))
+            if index.vectors:
+                flat = [b"DOCIDS", name]
+                for key, doc_id in index.doc_ids().items():
+                    flat.append(key)
+                    flat.append(b"%d" % doc_id)
+                doc_ids += encode_command(flat)
+        for alias, target in list(registry.aliases.items()):
+            definitions += encode_command([b"FT.ALIASADD", alias, target])
+        return [(AUX_TOKEN, token), (AUX_DEFINITIONS, bytes(definitions)), (AUX_DOC_IDS, bytes(doc_ids))]
+
+    def save_sidecars(self, rdb_path: str, token: bytes) -> None:
+        for name, index in list(self.registry.indexes.items()):
+            for field, vector_index in list(index.vectors.items()):
+                save = getattr(vector_index, "save_graph", None)
+                if save is not None:
+                    save(sidecar_path(rdb_path, name, field), tag=token)
+
+    # -- loading -------------------------------------------------------------------------------------------
+    def load_aux(self, key: bytes, value: bytes) -> bool:
+        if key in (AUX_DEFINITIONS, AUX_DOC_IDS, AUX_TOKEN):
+            self._aux[key] = value
+            return True
+        return False
+
+    def after_load(self, rdb_path: str | None) -> None:
+        aux, self._aux = self._aux, {}
+        definitions = aux.get(AUX_DEFINITIONS)
+        if not definitions:
+            return
+        token = aux.get(AUX_TOKEN, b"")
+        saved_ids: dict[bytes, dict[bytes, int]] = {}
+        for argv, _, _ in iter_commands(aux.get(AUX_DOC_IDS, b"")):
+            saved_ids[argv[1]] = {argv[i]: int(argv[i + 1]) for i in range(2, len(argv) - 1, 2)}
+        db_index = 0
+        for argv, _, _ in iter_commands(definitions):
+            command = argv[0].upper()
+            if command == b"SELECT":
+                db_index = int(argv[1])
+            elif command == b"FT.CREATE" and rdb_path and argv[1] in saved_ids:
+                if self._create_with_graphs(argv, db_index, saved_ids[argv[1]], rdb_path, token):
+                    continue
+            reply = self.execute(argv)
+            if isinstance(reply, Exception):
+                log.warning("re-creating a search index: %s -> %s", argv[:2], reply)
+
+    def _create_with_graphs(self, argv: list[bytes], db_index: int, doc_ids: dict[bytes, int],
+                            rdb_path: str, token: bytes) -> bool:
+        """FT.CREATE with the saved graphs in place before the keyspace scan. False: not possible
+        (no graph file, or a search engine without the restore hooks): the caller runs FT.CREATE."""
+        paths = {}
+        for field in _vector_fields(argv):
+            path = sidecar_path(rdb_path, argv[1], field)
+            if not os.path.exists(path):
+                return False
+            paths[field] = path
+        try:
+            from redvector.search.schema import parse_create
+        except ImportError:
+            return False
+        registry = self.registry
+        definition = parse_create(argv)
+        skip_scan = definition.skip_initial_scan
+        definition.skip_initial_scan = True
+        index = registry.create(definition, db_index)
+        definition.skip_initial_scan = skip_scan
+        restored = {}
+        for field, vector_index in index.vectors.items():
+            load = getattr(vector_index, "load_graph", None)
+            graph_path = paths.get(field)
+            if load is not None and graph_path is not None and load(graph_path, tag=token):
+                restored[field] = vector_index
+            else:
+                log.warning("the saved graph of %s.%s does not match the data: rebuilding it",
+                            argv[1].decode(errors="replace"), field.decode(errors="replace"))
+        index.restore(doc_ids, restored)
+        if not skip_scan:
+            scan = registry.indexer.start_scan(index)
+            registry.indexer.scan_step(index, len(scan.keys) + 1)
+        index.finish_restore()
+        log.info("index %s restored with %d saved graph(s)", argv[1].decode(errors="replace"), len(restored))
+        return True
+
+
+def _vector_fields(create_argv: list[bytes]) -> list[bytes]:
+    """Attribute names of the VECTOR fields in an FT.CREATE argv (``name [AS alias] VECTOR ...``)."""
+    upper = [a.upper() for a in create_argv]
+    try:
+        schema = upper.index(b"SCHEMA")
+    except ValueError:
+        return []
+    # The token before VECTOR is the attribute name: the field's own name, or its alias after AS.
+    return [create_argv[i - 1] for i in range(schema + 2, len(create_argv)) if upper[i] == b"VECTOR"]
