@@ -59,6 +59,9 @@ class Keyspace:
     def add_observer(self, observer: KeyspaceObserver) -> None:
         self.observers.append(observer)
 
+    def remove_observer(self, observer: KeyspaceObserver) -> None:
+        self.observers.remove(observer)
+
     def flush_all(self) -> None:
         for db in self.databases:
             db.reset()

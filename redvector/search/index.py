@@ -79,6 +79,9 @@ class SearchIndex:
         self.rule = IndexRule(definition)
         self.key_to_id: dict[bytes, int] = {}
         self.docs: dict[int, DocMeta] = {}
+        # New docs get ever higher ids, so ``docs`` iterates in doc-id order unless a restore assigned
+        # saved ids out of order (then queries sort instead of taking the first entries).
+        self.docs_in_id_order = True
         self.max_doc_id = 0
         self.text = TextIndex(definition.stopword_set, definition.language)
         self.tags: dict[bytes, TagIndex] = {}
@@ -181,6 +184,8 @@ class SearchIndex:
             restoring = key in self._restored_vectors
             self._remove_postings(key, keep_vectors=restoring)
             doc_id = pre
+            if doc_id < self.max_doc_id:
+                self.docs_in_id_order = False
             self.max_doc_id = max(self.max_doc_id, doc_id)
         else:
             self.remove_key(key)

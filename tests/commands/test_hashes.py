@@ -190,9 +190,9 @@ class _Recorder:
 
 def test_writes_signal_hash_events(server: ThreadedServer, r: redis.Redis) -> None:
     assert server.app is not None
-    observers = server.app.server.keyspace.observers
+    keyspace = server.app.server.keyspace
     recorder = _Recorder()
-    server.call(observers.append, recorder)
+    server.call(keyspace.add_observer, recorder)
     try:
         r.hset("doc", mapping={"a": "1", "b": "2"})
         r.hsetnx("doc", "c", "3")
@@ -202,7 +202,7 @@ def test_writes_signal_hash_events(server: ThreadedServer, r: redis.Redis) -> No
         r.hdel("doc", "zz")  # no change, no event
         r.hdel("doc", "a", "b", "c")
     finally:
-        server.call(observers.remove, recorder)
+        server.call(keyspace.remove_observer, recorder)
     assert recorder.events == [(b"doc", "hset"), (b"doc", "hset"), (b"doc", "hincrby"),
                                (b"doc", "hincrbyfloat"), (b"doc", "hdel"), (b"doc", "del")]
 

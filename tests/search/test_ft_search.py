@@ -321,3 +321,15 @@ def test_repeated_hybrid_filter_sees_writes(client: redis.Redis) -> None:
     assert "doc:0" not in after and len(after) == 3
     hset(client, "doc:1", {"genre": "drama", "vec": (data[0] + 0.001).tobytes()})
     assert ids(client, "idx", query, "SORTBY", "d", "NOCONTENT", "PARAMS", "2", "q", q, "DIALECT", "2")[0] == "doc:1"
+
+
+def test_wildcard_pages_in_doc_id_order(client: redis.Redis) -> None:
+    make_index(client)
+    load(client, 6)
+    hset(client, "doc:0", {"year": 1})  # re-indexed: a new, higher doc id
+    client.delete("doc:3")
+    expected = ["doc:1", "doc:2", "doc:4", "doc:5", "doc:0"]
+    assert ids(client, "idx", "*", "NOCONTENT") == expected
+    assert ids(client, "idx", "* -@genre:{nothing}", "NOCONTENT", "DIALECT", "2") == expected  # general path
+    assert ids(client, "idx", "*", "NOCONTENT", "LIMIT", "3", "2") == expected[3:]
+    assert search(client, "idx", "*", "LIMIT", "0", "0")[0] == 5

@@ -206,3 +206,9 @@ def test_swapdb_rebuilds_and_flushdb_drops() -> None:
     assert sorted(index) == [b"d:2", b"d:3"] and len(index) == 2
     ks.databases[0].clear()
     assert reg.get(b"idx") is None
+
+
+def test_expression_function_arity_checked() -> None:
+    with pytest.raises(SearchError, match="Invalid arguments for function 'startswith'"):
+        parse_expr("startswith()")
+    assert parse_expr("format('%s-%s', @a, 1)").evaluate({"a": "x"}) == "x-1"

@@ -4,6 +4,7 @@ and FT.EXPLAIN / FT.EXPLAINCLI."""
 from __future__ import annotations
 
 import heapq
+import itertools
 import math
 import re
 from collections.abc import Callable, Iterable
@@ -494,6 +495,12 @@ def run_search(ctx: CommandContext, index: SearchIndex, req: SearchRequest) -> A
         return result_reply(total, build_rows(ctx, index, req, hits, page))
 
     if knn is None:
+        if (isinstance(node, Wildcard) and req.sortby is None and req.inkeys is None and opts.expired is None
+                and index.docs_in_id_order):
+            # ``*`` with no sort: every doc scores the same, so the page is the first doc ids (no full scan).
+            page = list(itertools.islice(index.docs, req.offset, req.offset + req.num)) if req.num else []
+            hits = Hits(dict.fromkeys(page, 1.0))
+            return result_reply(len(index.docs), build_rows(ctx, index, req, hits, page))
         return finish(executor.run(node))
     plan = executor.plan_knn(knn)
     vindex = index.vectors[knn.field]

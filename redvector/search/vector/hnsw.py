@@ -336,7 +336,10 @@ class HnswIndex:
     def _live_among(self, allowed: IdArray) -> IdArray:
         """Under _mutex: the allowed ids whose current vector is in the graph."""
         inside = allowed[(allowed >= 0) & (allowed < len(self._mask))]
-        return np.unique(inside[self._mask[inside]])
+        live = inside[self._mask[inside]]
+        if len(live) > 1 and not bool(np.all(live[1:] > live[:-1])):  # FT.SEARCH passes sorted unique ids
+            live = np.unique(live)
+        return live
 
     def _graph_search(self, q: FloatArray, want: int, in_graph: int, allow: bytes | None,
                       dead: frozenset[int], keep: int | None = None) -> list[tuple[int, float]]:
