@@ -12,24 +12,55 @@ from redvector.keyspace.scan_index import KeyOrder
 T = TypeVar("T")
 
 
+def _notifying(name: str) -> Any:
+    """A list method that calls the list's ``_on_change`` after doing its work."""
+
+    def method(self: ObserverList, *args: Any) -> Any:
+        result = getattr(list, name)(self, *args)
+        self._on_change()
+        return result
+
+    method.__name__ = name
+    return method
+
+
+class ObserverList(list[Any]):
+    """A list that calls ``on_change`` after every mutation (it keeps Keyspace.change_hooks current)."""
+
+    def __init__(self, on_change: Callable[[], None]) -> None:
+        super().__init__()
+        self._on_change = on_change
+
+    append = _notifying("append")
+    remove = _notifying("remove")
+    insert = _notifying("insert")
+    extend = _notifying("extend")
+    pop = _notifying("pop")
+    clear = _notifying("clear")
+    __setitem__ = _notifying("__setitem__")
+    __delitem__ = _notifying("__delitem__")
+    __iadd__ = _notifying("__iadd__")
+
+
 class Keyspace:
     """All databases, the write counter and the observers that see every key change."""
 
     def __init__(self, num_databases: int = 16) -> None:
         self.dirty = 0  # writes since the last save; the dispatcher compares it to decide propagation
-        self.observers: list[KeyspaceObserver] = []
-        # The observers' bound key_changed methods, resolved once: touched() runs on every write.
+        # The observers' bound key_changed methods, resolved once: touched() runs on every write. The
+        # list re-resolves them whenever it changes (append, remove, ...), however it is changed.
         self.change_hooks: tuple[Callable[[int, bytes, str], None], ...] = ()
+        self.observers: list[KeyspaceObserver] = ObserverList(self._observers_changed)
         self.databases = [Database(i, self) for i in range(num_databases)]
 
-    def add_observer(self, observer: KeyspaceObserver) -> None:
-        """Register an observer (always through here: it keeps ``change_hooks`` in step)."""
-        self.observers.append(observer)
+    def _observers_changed(self) -> None:
         self.change_hooks = tuple(o.key_changed for o in self.observers)
+
+    def add_observer(self, observer: KeyspaceObserver) -> None:
+        self.observers.append(observer)
 
     def remove_observer(self, observer: KeyspaceObserver) -> None:
         self.observers.remove(observer)
-        self.change_hooks = tuple(o.key_changed for o in self.observers)
 
     def flush_all(self) -> None:
         for db in self.databases:
