@@ -34,6 +34,8 @@ class Dispatcher:
     def __init__(self, server: Server, table: CommandTable) -> None:
         self.server = server
         self.table = table
+        # Read-only commands by name: a set lookup is much cheaper than an enum.Flag test per write.
+        self.readonly_names = frozenset(spec.name for spec in table if spec.flags & Flag.READONLY)
         # Optional OOM guard (maxmemory); returns True when writes that need memory must be refused.
         self.over_memory_limit: Any = None
         # The command clock (seconds). AOF replay freezes it at 0 so that no key expires while the log
@@ -101,7 +103,7 @@ class Dispatcher:
             stats.command_errors[spec.name] += 1
             reply = INTERNAL_ERROR
         # A read whose only effect was a lazy expiry is not logged (the expiry was, as DEL).
-        if keyspace.dirty != dirty and server.propagate_sinks and not spec.flags & Flag.READONLY:
+        if keyspace.dirty != dirty and server.propagate_sinks and spec.name not in self.readonly_names:
             if ctx.aof_argv is None:
                 server.propagate(db_index, argv)
             else:
