@@ -112,7 +112,13 @@ def main() -> int:
             if i % 1000 == 999:
                 pipe.execute()
         pipe.execute()
-        while rest.get("/api/collections/bench").json()["points_count"] < len(base):
+        # Wait for the documents and for the HNSW graph: vectors wait in an exact buffer until the
+        # background builder has inserted them (FT.INFO percent_indexed < 1 meanwhile).
+        while True:
+            info = r.execute_command("FT.INFO", "bench")
+            fields = dict(zip(info[::2], info[1::2], strict=False))
+            if int(fields[b"num_docs"]) >= len(base) and float(fields.get(b"percent_indexed", 1)) >= 1.0:
+                break
             time.sleep(0.5)
         print(f"loaded {len(base)} vectors (HNSW build included) in {time.perf_counter() - t0:.1f}s; "
               f"{len(queries)} queries, k={K}, EF_RUNTIME={args.ef}")

@@ -186,6 +186,10 @@ DIRECTIVES: dict[str, Directive] = {
         _i("search-default-ef-runtime", "64"),
         _i("search-timeout", "500"),
         _b("gc-freeze-after-load", "yes"),
+        # default: CPython's collector as is; tuned: no automatic full collections, survivors of the
+        # young collections are frozen every second (server/cron.py), so pauses stay short however
+        # many objects the dataset holds.
+        _d("gc-mode", "tuned", _enum("default", "tuned")),
     ]
 }
 

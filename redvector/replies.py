@@ -77,6 +77,16 @@ class Push:
 
 
 @dataclass(frozen=True, slots=True)
+class Frames:
+    """Several top-level replies for one command (SUBSCRIBE a b answers one frame per channel).
+
+    Inside an EXEC array it still writes all its frames in the one slot, as Redis does.
+    """
+
+    items: Sequence[Any]
+
+
+@dataclass(frozen=True, slots=True)
 class Verbatim:
     """A verbatim string (INFO, CLIENT INFO in RESP3 ``=``); RESP2 a bulk string."""
 

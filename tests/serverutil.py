@@ -22,7 +22,8 @@ class ThreadedServer:
     """A RedVector running on its own event loop in a daemon thread."""
 
     def __init__(self, overrides: dict[str, str] | None = None) -> None:
-        values = {"appendonly": "no", "save": "", "dir": "/tmp/redvector-test"}
+        # gc-mode default: the test process's collector is left as CPython sets it.
+        values = {"appendonly": "no", "save": "", "dir": "/tmp/redvector-test", "gc-mode": "default"}
         values.update(overrides or {})
         self.config = Config(values)
         self.app: App | None = None

@@ -12,14 +12,11 @@ INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 
 def parse_int(arg: bytes, error: RedVectorError | None = None) -> int:
     """A strict Redis integer (string2ll): optional '-', digits, no spaces or '+', within int64."""
-    try:
-        if not arg or arg[0] in b" +\t\r\n" or arg[-1] in b" \t\r\n" or (len(arg) > 1 and arg[0] == 48) \
-                or arg[:2] == b"-0":
-            if arg != b"0":
-                raise ValueError
-        value = int(arg)
-    except ValueError:
+    digits = arg[1:] if arg[:1] == b"-" else arg
+    # Only ASCII digits, no leading zero, no "-0" (Python's int() would accept " 1", "+1", "1_000").
+    if not digits.isdigit() or len(digits) > 19 or (digits[0] == 48 and (len(digits) > 1 or len(arg) > 1)):
         raise error or NotInteger()
+    value = int(arg)
     if not INT64_MIN <= value <= INT64_MAX:
         raise error or NotInteger()
     return value
@@ -28,7 +25,8 @@ def parse_int(arg: bytes, error: RedVectorError | None = None) -> int:
 def parse_float(arg: bytes, error: RedVectorError | None = None, allow_nan: bool = False) -> float:
     """A Redis double (strtod): accepts inf/-inf/+inf, rejects NaN and empty or space-padded text."""
     try:
-        if not arg or arg[0] in b" \t\r\n" or arg[-1] in b" \t\r\n":
+        # strtod accepts neither surrounding spaces nor Python's digit separators.
+        if not arg or arg[0] in b" \t\r\n" or arg[-1] in b" \t\r\n" or b"_" in arg:
             raise ValueError
         value = float(arg)
     except ValueError:

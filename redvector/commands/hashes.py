@@ -7,11 +7,10 @@ hash documents from that hook, so nothing here knows about indexes.
 from __future__ import annotations
 
 import math
-import random
 from typing import Any
 
 from redvector.commands.args import INT64_MAX, INT64_MIN, parse_float, parse_int
-from redvector.commands.containers import scan_container
+from redvector.commands.containers import random_picks, scan_container
 from redvector.commands.context import CommandContext
 from redvector.commands.spec import CommandGroup, Flag, KeySpec
 from redvector.errors import OVERFLOW_MSG, RedVectorError, SyntaxErr, WrongArity
@@ -181,19 +180,15 @@ def hrandfield(ctx: CommandContext, argv: list[bytes]) -> Any:
     with_values = len(argv) == 4
     if len(argv) == 2:
         h = get_hash(ctx, argv[1])
-        return random.choice(list(h)) if h else None
+        return random_picks(ctx, argv[1], h, 1)[0] if h else None
     count = parse_int(argv[2])
     # Redis: a negative count times 2 (WITHVALUES) must not overflow a long.
-    if count < -INT64_MAX // (2 if with_values else 1):
+    if count < (-(INT64_MAX // 2) if with_values else -INT64_MAX):
         raise RedVectorError("value is out of range")
     h = get_hash(ctx, argv[1])
     if not h or count == 0:
         return []
-    fields = list(h)
-    if count > 0:
-        chosen = fields if count >= len(fields) else random.sample(fields, count)
-    else:
-        chosen = random.choices(fields, k=-count)
+    chosen = random_picks(ctx, argv[1], h, count)
     if with_values:
         return Pairs([(f, h[f]) for f in chosen])
     return chosen

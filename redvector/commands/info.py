@@ -103,7 +103,14 @@ def _memory(ctx: CommandContext) -> list[tuple[str, Any]]:
         ("mem_not_counted_for_evict", 0), ("mem_clients_normal", 0), ("mem_aof_buffer", 0),
         ("mem_allocator", "pymalloc"), ("active_defrag_running", 0), ("lazyfree_pending_objects", 0),
         ("lazyfreed_objects", 0),
+        *_gc_info(ctx),
     ]
+
+
+def _gc_info(ctx: CommandContext) -> list[tuple[str, Any]]:
+    """RedVector's own: the cyclic garbage collector's mode, collections and pauses."""
+    gc_info: Callable[[], list[tuple[str, Any]]] | None = ctx.server.extensions.get("gc_info")
+    return gc_info() if gc_info is not None else []
 
 
 def _persistence(ctx: CommandContext) -> list[tuple[str, Any]]:
@@ -168,7 +175,7 @@ def _commandstats(ctx: CommandContext) -> list[tuple[str, Any]]:
     return [
         (f"cmdstat_{name.lower()}", f"calls={calls},usec=0,usec_per_call=0.00,rejected_calls=0,"
                                     f"failed_calls={st.command_errors.get(name, 0)}")
-        for name, calls in sorted(st.command_calls.items())
+        for name, calls in sorted(st.command_calls.items()) if calls
     ]
 
 

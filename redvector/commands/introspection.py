@@ -8,7 +8,7 @@ from redvector.commands.context import CommandContext
 from redvector.commands.spec import FLAG_NAMES, CommandGroup, CommandSpec, Flag
 from redvector.errors import RedVectorError, UnknownSubcommand
 from redvector.keyspace.glob import glob_match
-from redvector.replies import Map, SetReply, SimpleString
+from redvector.replies import NULL_ARRAY, Map, SetReply, SimpleString
 
 group = CommandGroup("server")
 
@@ -35,7 +35,7 @@ def command(ctx: CommandContext, argv: list[bytes]) -> Any:
     if sub == b"INFO":
         if len(argv) == 2:
             return [command_info(spec) for spec in table]
-        return [command_info(s) if (s := table.lookup(name)) else None for name in argv[2:]]
+        return [command_info(s) if (s := table.lookup(name)) else NULL_ARRAY for name in argv[2:]]
     if sub == b"DOCS":
         names = argv[2:] or [s.name.encode() for s in table]
         out: list[tuple[Any, Any]] = []

@@ -1,7 +1,7 @@
 """Pub/Sub commands: (P|S)SUBSCRIBE, (P|S)UNSUBSCRIBE, PUBLISH, SPUBLISH and PUBSUB's introspection.
 
-A (un)subscribe answers with one frame per channel (RESP3 pushes, RESP2 arrays), delivered in order
-through the client's push path; the command itself then sends no reply (NO_REPLY).
+A (un)subscribe answers with one frame per channel (RESP3 pushes, RESP2 arrays): a ``Frames`` reply, so
+the frames keep their place among pipelined replies and sit in one EXEC slot as in Redis.
 Single node: shard channels behave like plain channels, in their own namespace.
 """
 
@@ -11,17 +11,17 @@ from collections.abc import Callable
 from typing import Any
 
 from redvector.commands.context import CommandContext
-from redvector.commands.spec import CommandGroup, Flag
+from redvector.commands.spec import CommandGroup, Flag, KeySpec
 from redvector.errors import UnknownSubcommand, WrongArity
 from redvector.keyspace.glob import glob_match
-from redvector.replies import NO_REPLY, Push, SimpleString
+from redvector.replies import Frames, Push, SimpleString
 from redvector.server.client import ClientState
 from redvector.server.pubsub import PubSubHub, pubsub_hub
 
 group = CommandGroup("pubsub")
 
 _SUB = Flag.PUBSUB | Flag.NOSCRIPT | Flag.LOADING | Flag.STALE | Flag.SUBSCRIBE_OK
-_PUB = Flag.PUBSUB | Flag.LOADING | Flag.STALE | Flag.FAST | Flag.MAY_REPLICATE
+_PUB = Flag.PUBSUB | Flag.LOADING | Flag.STALE | Flag.FAST
 
 
 def _count(client: ClientState, shard: bool) -> int:
@@ -32,10 +32,11 @@ def _count(client: ClientState, shard: bool) -> int:
 def _subscribe(ctx: CommandContext, names: list[bytes], kind: bytes,
                add: Callable[[ClientState, bytes], bool], shard: bool = False) -> Any:
     client = ctx.client
+    frames = []
     for name in names:
         add(client, name)
-        client.deliver(Push([kind, name, _count(client, shard)]))
-    return NO_REPLY
+        frames.append(Push([kind, name, _count(client, shard)]))
+    return Frames(frames)
 
 
 def _unsubscribe(ctx: CommandContext, names: list[bytes], kind: bytes, mine: set[bytes],
@@ -43,11 +44,12 @@ def _unsubscribe(ctx: CommandContext, names: list[bytes], kind: bytes, mine: set
     client = ctx.client
     targets = names or list(mine)
     if not targets:
-        client.deliver(Push([kind, None, _count(client, shard)]))
+        return Push([kind, None, _count(client, shard)])
+    frames = []
     for name in targets:
         remove(client, name)
-        client.deliver(Push([kind, name, _count(client, shard)]))
-    return NO_REPLY
+        frames.append(Push([kind, name, _count(client, shard)]))
+    return Frames(frames)
 
 
 def _hub(ctx: CommandContext) -> PubSubHub:
@@ -74,12 +76,12 @@ def punsubscribe(ctx: CommandContext, argv: list[bytes]) -> Any:
     return _unsubscribe(ctx, argv[1:], b"punsubscribe", ctx.client.patterns, _hub(ctx).punsubscribe)
 
 
-@group.command("SSUBSCRIBE", -2, _SUB, summary="Listens for messages published to shard channels.")
+@group.command("SSUBSCRIBE", -2, _SUB, KeySpec(1, -1, 1), summary="Listens for messages published to shard channels.")
 def ssubscribe(ctx: CommandContext, argv: list[bytes]) -> Any:
     return _subscribe(ctx, argv[1:], b"ssubscribe", _hub(ctx).ssubscribe, shard=True)
 
 
-@group.command("SUNSUBSCRIBE", -1, _SUB, summary="Stops listening to messages posted to shard channels.")
+@group.command("SUNSUBSCRIBE", -1, _SUB, KeySpec(1, -1, 1), summary="Stops listening to messages posted to shard channels.")
 def sunsubscribe(ctx: CommandContext, argv: list[bytes]) -> Any:
     return _unsubscribe(ctx, argv[1:], b"sunsubscribe", ctx.client.shard_channels, _hub(ctx).sunsubscribe,
                         shard=True)
@@ -90,7 +92,7 @@ def publish(ctx: CommandContext, argv: list[bytes]) -> Any:
     return _hub(ctx).publish(argv[1], argv[2])
 
 
-@group.command("SPUBLISH", 3, _PUB, summary="Post a message to a shard channel")
+@group.command("SPUBLISH", 3, _PUB, KeySpec(1, 1, 1), summary="Post a message to a shard channel")
 def spublish(ctx: CommandContext, argv: list[bytes]) -> Any:
     return _hub(ctx).spublish(argv[1], argv[2])
 
@@ -113,7 +115,7 @@ _HELP = [
 ]
 
 
-@group.command("PUBSUB", -2, Flag.PUBSUB | Flag.LOADING | Flag.STALE,
+@group.command("PUBSUB", -2, Flag(0),
                subcommands=("CHANNELS", "NUMSUB", "NUMPAT", "SHARDCHANNELS", "SHARDNUMSUB", "HELP"),
                summary="A container for Pub/Sub commands.")
 def pubsub(ctx: CommandContext, argv: list[bytes]) -> Any:

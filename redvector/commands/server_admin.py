@@ -76,10 +76,15 @@ def config(ctx: CommandContext, argv: list[bytes]) -> Any:
         stats = ctx.server.stats
         stats.total_commands = stats.keyspace_hits = stats.keyspace_misses = 0
         stats.expired_keys = stats.evicted_keys = stats.total_connections = 0
-        stats.command_calls.clear()
+        calls = stats.command_calls
+        for name in calls:
+            calls[name] = 0
         stats.command_errors.clear()
         stats.command_usec.clear()
         stats.error_codes.clear()
+        gc_reset = ctx.server.extensions.get("gc_reset")
+        if gc_reset is not None:
+            gc_reset()
         return OK
     if sub == b"REWRITE":
         cfg.rewrite()

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterable
+from itertools import islice
 from typing import Any
 
 from redvector.commands.args import INT64_MAX, ArgCursor, parse_int
-from redvector.commands.containers import scan_container
+from redvector.commands.containers import random_picks, scan_container
 from redvector.commands.context import CommandContext
 from redvector.commands.lists import POSITIVE_MSG, parse_numkeys
 from redvector.commands.spec import CommandGroup, Flag, KeySpec
@@ -25,6 +26,8 @@ _K1 = KeySpec(1, 1, 1)
 _ALL = KeySpec(1, -1, 1)
 # SREM batches when SPOP is propagated (Redis also splits large SPOP propagation).
 _PROPAGATE_BATCH = 1024
+# Up to this size a single SPOP draws uniformly (an O(n) walk); larger sets pop in O(1) (see spop).
+_UNIFORM_POP_LIMIT = 4096
 
 
 def get_set(ctx: CommandContext, key: bytes) -> set[bytes] | None:
@@ -103,8 +106,13 @@ def spop(ctx: CommandContext, argv: list[bytes]) -> Any:
     if s is None:
         return None if count is None else SetReply([])
     if count is None:
-        member = random.choice(tuple(s)) if len(s) < 64 else _any_member(s)
-        s.discard(member)
+        if len(s) <= _UNIFORM_POP_LIMIT:
+            member = _any_member(s)
+            s.discard(member)
+        else:
+            # O(1): the set's own next slot. Slots follow bytes' per-process keyed hash, so the order is
+            # a random permutation, though successive pops are not independent draws as in Redis.
+            member = s.pop()
         popped = [member]
     elif count == 0:
         return SetReply([])
@@ -123,12 +131,8 @@ def spop(ctx: CommandContext, argv: list[bytes]) -> Any:
 
 
 def _any_member(s: set[bytes]) -> bytes:
-    # A set has no random access: skip a random number of members (cheaper than copying a big set).
-    skip = random.randrange(len(s))
-    for i, member in enumerate(s):
-        if i == skip:
-            return member
-    raise KeyError("empty set")
+    # A set has no random access: skip a random number of members at C speed (islice), O(n) worst case.
+    return next(islice(s, random.randrange(len(s)), None))
 
 
 @group.command("SRANDMEMBER", -2, _R, _K1, summary="Get one or multiple random members from a set.")
@@ -139,19 +143,14 @@ def srandmember(ctx: CommandContext, argv: list[bytes]) -> Any:
         s = get_set(ctx, argv[1])
         if not s:
             return None
-        return random.choice(tuple(s)) if len(s) < 64 else _any_member(s)
+        return random_picks(ctx, argv[1], s, 1)[0]
     count = parse_int(argv[2])
     if count < -INT64_MAX:
         raise RedVectorError("value is out of range")
     s = get_set(ctx, argv[1])
     if not s or count == 0:
         return []
-    members = tuple(s)
-    if count < 0:
-        return random.choices(members, k=-count)
-    if count >= len(members):
-        return list(members)
-    return random.sample(members, count)
+    return random_picks(ctx, argv[1], s, count)
 
 
 @group.command("SMOVE", 4, Flag.WRITE | Flag.FAST, KeySpec(1, 2, 1), summary="Moves a member from one set to another.")

@@ -11,7 +11,8 @@ import math
 import random
 from typing import Any
 
-from redvector.commands.args import ArgCursor, parse_float, parse_int
+from redvector.commands.args import parse_int
+from redvector.commands.containers import parse_cursor, scan_container
 from redvector.commands.context import CommandContext
 from redvector.commands.spec import CommandGroup, Flag, KeySpec
 from redvector.errors import (
@@ -21,8 +22,9 @@ from redvector.errors import (
     NotFloat,
     RedVectorError,
     SyntaxErr,
+    WrongType,
 )
-from redvector.keyspace.glob import glob_match
+from redvector.keyspace.types.encoding import is_small_zset
 from redvector.keyspace.types.sorted_set import LexBound, ScoreBound, ZSet
 from redvector.replies import NULL_ARRAY, Pairs, format_double
 
@@ -39,10 +41,15 @@ def get_zset(ctx: CommandContext, key: bytes) -> ZSet | None:
 
 
 def parse_score(arg: bytes, error: RedVectorError | None = None) -> float:
-    """A score as strtod reads it (inf, -inf, +inf accepted; NaN and Python-only spellings rejected)."""
-    if b"_" in arg:
+    """A score as strtod reads it (inf, -inf, +inf accepted; NaN, spaces around, and Python-only
+    spellings such as "1_0" rejected). On the ZADD hot path, so float() goes first."""
+    try:
+        value = float(arg)
+    except ValueError:
         raise error or NotFloat()
-    return parse_float(arg, error)
+    if value != value or b"_" in arg or arg[:1].isspace() or arg[-1:].isspace():
+        raise error or NotFloat()
+    return value
 
 
 def parse_score_bound(arg: bytes) -> ScoreBound:
@@ -165,8 +172,37 @@ def zadd_generic(ctx: CommandContext, argv: list[bytes], incr_only: bool = False
     return added + updated if ch else added
 
 
+def _zadd_one(ctx: CommandContext, argv: list[bytes]) -> int | None:
+    """The common ``ZADD key score member`` without options; None when argv[2] is not a score (an option)."""
+    try:
+        score = parse_score(argv[2])
+    except RedVectorError:
+        return None
+    key, member = argv[1], argv[3]
+    db = ctx.db
+    zset = db.get(key, ctx.now_ms)
+    if zset is None:
+        zset = ZSet()
+        zset.add(member, score)
+        db.set(key, zset)
+        db.touched(key, "zadd")
+        return 1
+    if type(zset) is not ZSet:
+        raise WrongType()
+    current = zset.scores.get(member)
+    if current == score:
+        return 0
+    zset.add(member, score)
+    db.touched(key, "zadd")
+    return 1 if current is None else 0
+
+
 @group.command("ZADD", -4, _W, _K1, summary="Adds one or more members to a sorted set, or updates their scores.")
 def zadd(ctx: CommandContext, argv: list[bytes]) -> Any:
+    if len(argv) == 4:
+        added = _zadd_one(ctx, argv)
+        if added is not None:
+            return added
     return zadd_generic(ctx, argv)
 
 
@@ -299,35 +335,18 @@ def zrandmember(ctx: CommandContext, argv: list[bytes]) -> Any:
 
 @group.command("ZSCAN", -3, Flag.READONLY, _K1, summary="Iterates over members and scores of a sorted set.")
 def zscan(ctx: CommandContext, argv: list[bytes]) -> Any:
-    """The cursor is a rank: members present for the whole scan are returned at least once unless
-    members ranked before the cursor are removed meanwhile (then some may be skipped: documented)."""
-    try:
-        cursor = parse_int(argv[2])
-    except RedVectorError:
-        raise RedVectorError("invalid cursor")
+    """A small (listpack-sized) set comes back whole, in score order; a large one is walked in member-hash
+    order by the cursor scheme HSCAN/SSCAN share (commands/containers.py), so members present for the
+    whole scan are returned. Scores are bulk strings in both protocols, as in Redis."""
+    parse_cursor(argv[2])
     zset = get_zset(ctx, argv[1])
     if zset is None:
-        return [b"0", []]
-    args = ArgCursor(argv, 3)
-    pattern: bytes | None = None
-    count = 10
-    while args:
-        token = args.next_token()
-        if token == "MATCH" and args:
-            pattern = args.next()
-        elif token == "COUNT" and args:
-            count = args.next_int()
-            if count < 1:
-                raise SyntaxErr()
-        else:
-            raise SyntaxErr()
-    n = len(zset)
-    # Like Redis's small (listpack) encodings, a small set is returned whole in one call.
-    start = max(cursor, 0)
-    stop = n if n <= 128 else min(start + count, n)
+        return [b"0", []]  # Redis answers a missing key before looking at the options
+    small = is_small_zset(zset, ctx.server.config)
+    members: Any = [member for _score, member in zset] if small else zset.scores
+    cursor, chosen, _ = scan_container(ctx, argv, members, small=small)
+    scores = zset.scores
     out: list[bytes] = []
-    for score, member in zset.slice(start, stop):
-        if pattern is None or glob_match(pattern, member):
-            out += [member, format_double(score)]
-    next_cursor = 0 if stop >= n else stop
-    return [b"%d" % next_cursor, out]
+    for member in chosen:
+        out += [member, format_double(scores[member])]
+    return [cursor, out]

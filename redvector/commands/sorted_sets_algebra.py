@@ -13,7 +13,7 @@ from typing import Any
 from redvector.commands.args import parse_int
 from redvector.commands.context import CommandContext
 from redvector.commands.sorted_sets import parse_score, store_zset, with_scores
-from redvector.commands.spec import CommandGroup, Flag
+from redvector.commands.spec import CommandGroup, Flag, KeySpec
 from redvector.errors import RedVectorError, SyntaxErr, WrongType
 from redvector.keyspace.types.sorted_set import ZSet
 
@@ -168,19 +168,19 @@ def zdiff(ctx: CommandContext, argv: list[bytes]) -> Any:
     return algebra(ctx, argv, 1, DIFF, store=False)
 
 
-@group.command("ZUNIONSTORE", -4, Flag.WRITE | Flag.DENYOOM, getkeys=_store_keys,
+@group.command("ZUNIONSTORE", -4, Flag.WRITE | Flag.DENYOOM, KeySpec(1, 1, 1), getkeys=_store_keys,
                summary="Stores the union of multiple sorted sets in a key.")
 def zunionstore(ctx: CommandContext, argv: list[bytes]) -> Any:
     return algebra(ctx, argv, 2, UNION, store=True)
 
 
-@group.command("ZINTERSTORE", -4, Flag.WRITE | Flag.DENYOOM, getkeys=_store_keys,
+@group.command("ZINTERSTORE", -4, Flag.WRITE | Flag.DENYOOM, KeySpec(1, 1, 1), getkeys=_store_keys,
                summary="Stores the intersect of multiple sorted sets in a key.")
 def zinterstore(ctx: CommandContext, argv: list[bytes]) -> Any:
     return algebra(ctx, argv, 2, INTER, store=True)
 
 
-@group.command("ZDIFFSTORE", -4, Flag.WRITE | Flag.DENYOOM, getkeys=_store_keys,
+@group.command("ZDIFFSTORE", -4, Flag.WRITE | Flag.DENYOOM, KeySpec(1, 1, 1), getkeys=_store_keys,
                summary="Stores the difference of multiple sorted sets in a key.")
 def zdiffstore(ctx: CommandContext, argv: list[bytes]) -> Any:
     return algebra(ctx, argv, 2, DIFF, store=True)

@@ -75,14 +75,14 @@ def _bzpop(ctx: CommandContext, argv: list[bytes], from_max: bool) -> Any:
     return Blocked(keys, timeout_ms, NULL_ARRAY)
 
 
-@group.command("BZPOPMIN", -3, Flag.WRITE | Flag.FAST | Flag.BLOCKING, KeySpec(1, -2, 1),
+@group.command("BZPOPMIN", -3, Flag.WRITE | Flag.NOSCRIPT | Flag.FAST | Flag.BLOCKING, KeySpec(1, -2, 1),
                summary="Removes and returns the member with the lowest score from one or more sorted sets. "
                        "Blocks until a member is available otherwise.")
 def bzpopmin(ctx: CommandContext, argv: list[bytes]) -> Any:
     return _bzpop(ctx, argv, from_max=False)
 
 
-@group.command("BZPOPMAX", -3, Flag.WRITE | Flag.FAST | Flag.BLOCKING, KeySpec(1, -2, 1),
+@group.command("BZPOPMAX", -3, Flag.WRITE | Flag.NOSCRIPT | Flag.FAST | Flag.BLOCKING, KeySpec(1, -2, 1),
                summary="Removes and returns the member with the highest score from one or more sorted sets. "
                        "Blocks until a member is available otherwise.")
 def bzpopmax(ctx: CommandContext, argv: list[bytes]) -> Any:

@@ -82,6 +82,20 @@ class CommandSpec:
     subcommands: tuple[str, ...] = ()
     # Custom key extraction (e.g. ZUNIONSTORE numkeys, XREAD STREAMS) for COMMAND GETKEYS.
     getkeys: Callable[[list[bytes]], list[bytes]] | None = None
+    # The flags the dispatcher tests on every call, as plain booleans (enum.Flag's & costs ~1 us).
+    no_auth: bool = field(init=False, default=False)
+    tx_control: bool = field(init=False, default=False)
+    no_multi: bool = field(init=False, default=False)
+    subscribe_ok: bool = field(init=False, default=False)
+    loading_ok: bool = field(init=False, default=False)
+    denyoom: bool = field(init=False, default=False)
+
+    def __post_init__(self) -> None:
+        flags = self.flags
+        for name, flag in (("no_auth", Flag.NO_AUTH), ("tx_control", Flag.TX_CONTROL), ("no_multi", Flag.NO_MULTI),
+                           ("subscribe_ok", Flag.SUBSCRIBE_OK), ("loading_ok", Flag.LOADING),
+                           ("denyoom", Flag.DENYOOM)):
+            object.__setattr__(self, name, bool(flags & flag))
 
     def arity_ok(self, argc: int) -> bool:
         a = self.arity

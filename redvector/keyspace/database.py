@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, TypeVar
 
 from redvector.errors import WrongType
@@ -17,10 +18,18 @@ class Keyspace:
     def __init__(self, num_databases: int = 16) -> None:
         self.dirty = 0  # writes since the last save; the dispatcher compares it to decide propagation
         self.observers: list[KeyspaceObserver] = []
+        # The observers' bound key_changed methods, resolved once: touched() runs on every write.
+        self.change_hooks: tuple[Callable[[int, bytes, str], None], ...] = ()
         self.databases = [Database(i, self) for i in range(num_databases)]
 
     def add_observer(self, observer: KeyspaceObserver) -> None:
+        """Register an observer (always through here: it keeps ``change_hooks`` in step)."""
         self.observers.append(observer)
+        self.change_hooks = tuple(o.key_changed for o in self.observers)
+
+    def remove_observer(self, observer: KeyspaceObserver) -> None:
+        self.observers.remove(observer)
+        self.change_hooks = tuple(o.key_changed for o in self.observers)
 
     def flush_all(self) -> None:
         for db in self.databases:
@@ -63,9 +72,11 @@ class Database:
         """Every key change ends here: WATCH, keyspace events, search indexes and the AOF counter."""
         if len(self.data) != self.key_order.size:
             self._sync_key_order(key)
-        self.keyspace.dirty += 1
-        for observer in self.keyspace.observers:
-            observer.key_changed(self.index, key, event)
+        keyspace = self.keyspace
+        keyspace.dirty += 1
+        index = self.index
+        for hook in keyspace.change_hooks:
+            hook(index, key, event)
 
     def _sync_key_order(self, key: bytes) -> None:
         if key in self.data:

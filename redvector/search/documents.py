@@ -63,6 +63,13 @@ def vector_value(spec: FieldSpec, raw: bytes) -> FloatArray | None:
     return decode_blob(raw, spec.vector)
 
 
+def _sortable_text(spec: FieldSpec, raw: bytes) -> bytes:
+    """SORTABLE text is normalised (case-folded) for sorting unless UNF, as RediSearch stores it."""
+    if spec.sortable and not spec.unf:
+        return raw.decode("utf-8", "replace").lower().encode()
+    return raw
+
+
 def build_document(definition: IndexDefinition, key: bytes, value: dict[bytes, bytes]) -> Document | IndexingFailure:
     doc = Document(key, score=definition.score, language=definition.language)
     if definition.score_field is not None and definition.score_field in value:
@@ -80,11 +87,11 @@ def build_document(definition: IndexDefinition, key: bytes, value: dict[bytes, b
         t = spec.type
         if t is FieldType.TEXT:
             text = raw.decode("utf-8", "replace")
-            doc.sort_values[spec.name] = raw
+            doc.sort_values[spec.name] = _sortable_text(spec, raw)
             if not spec.noindex:
                 doc.text.append((spec, text))
         elif t is FieldType.TAG:
-            doc.sort_values[spec.name] = raw
+            doc.sort_values[spec.name] = _sortable_text(spec, raw)
             if not spec.noindex:
                 doc.tags.append((spec, raw))
         elif t is FieldType.NUMERIC:

@@ -12,7 +12,7 @@ graph) so the keyspace scan that follows re-indexes text/tag/numeric fields with
 from __future__ import annotations
 
 import importlib
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -38,7 +38,7 @@ class DocMeta:
     score: float
     payload: bytes | None
     sort_values: dict[bytes, float | bytes]
-    has_vector: bool = False
+    vector_fields: tuple[bytes, ...] = ()  # attributes of the vectors this document has
 
 
 @dataclass(slots=True)
@@ -79,6 +79,9 @@ class SearchIndex:
         self.rule = IndexRule(definition)
         self.key_to_id: dict[bytes, int] = {}
         self.docs: dict[int, DocMeta] = {}
+        # New docs get ever higher ids, so ``docs`` iterates in doc-id order unless a restore assigned
+        # saved ids out of order (then queries sort instead of taking the first entries).
+        self.docs_in_id_order = True
         self.max_doc_id = 0
         self.text = TextIndex(definition.stopword_set, definition.language)
         self.tags: dict[bytes, TagIndex] = {}
@@ -90,12 +93,17 @@ class SearchIndex:
         self.field_errors: dict[bytes, ErrorStats] = {f.name: ErrorStats() for f in definition.fields}
         # Bumped on every change: a query computed off the loop is only kept if this did not move.
         self.generation = 0
+        # KNN prefilter results: (filter node, options) -> (generation, allowed ids, scores).
+        self.filter_cache: dict[Any, tuple[int, np.ndarray, dict[int, float]]] = {}
         self.scan: ScanState | None = None
         self.total_indexing_time_ms = 0.0
         self.number_of_uses = 0
         self.dialect_stats = [0, 0, 0, 0]
+        # RedVector's default EF_RUNTIME (config search-default-ef-runtime), set by the registry.
+        self.default_ef_runtime: Callable[[], int] | None = None
         self._preassigned: dict[bytes, int] = {}
-        self._restored_vectors: set[bytes] = set()
+        self._restored_vectors: set[bytes] = set()  # keys whose saved vectors are in restored indexes
+        self._restored_fields: set[bytes] = set()  # vector fields whose saved index was installed
 
     # -- schema ------------------------------------------------------------------------------------------
     def _install_fields(self, fields: Iterable[FieldSpec]) -> None:
@@ -130,6 +138,12 @@ class SearchIndex:
     # -- keys ---------------------------------------------------------------------------------------------
     def __contains__(self, key: bytes) -> bool:
         return key in self.key_to_id
+
+    def __len__(self) -> int:
+        return len(self.docs)
+
+    def __iter__(self) -> Iterator[bytes]:
+        return self.keys()
 
     def keys(self) -> Iterator[bytes]:
         """Every indexed key (a snapshot: safe while the index changes)."""
@@ -170,6 +184,8 @@ class SearchIndex:
             restoring = key in self._restored_vectors
             self._remove_postings(key, keep_vectors=restoring)
             doc_id = pre
+            if doc_id < self.max_doc_id:
+                self.docs_in_id_order = False
             self.max_doc_id = max(self.max_doc_id, doc_id)
         else:
             self.remove_key(key)
@@ -177,7 +193,7 @@ class SearchIndex:
             doc_id = self.max_doc_id
         self.generation += 1
         self.key_to_id[key] = doc_id
-        meta = DocMeta(key, doc.score, doc.payload, doc.sort_values, bool(doc.vectors))
+        meta = DocMeta(key, doc.score, doc.payload, doc.sort_values, tuple(spec.name for spec, _ in doc.vectors))
         self.docs[doc_id] = meta
         pos = 0
         for spec, text in doc.text:
@@ -188,8 +204,8 @@ class SearchIndex:
             self.numeric[spec.name].add(doc_id, num)
         for spec, point in doc.geo:
             self.geo[spec.name].add(doc_id, point)
-        if not restoring:
-            for spec, vec in doc.vectors:
+        for spec, vec in doc.vectors:
+            if not (restoring and spec.name in self._restored_fields):
                 self.vectors[spec.name].add(doc_id, vec)
 
     def remove_key(self, key: bytes) -> bool:
@@ -217,6 +233,8 @@ class SearchIndex:
         """Forget every document (the definition stays)."""
         self.key_to_id.clear()
         self.docs.clear()
+        close_vectors(self)
+        self.filter_cache.clear()
         self.text = TextIndex(self.definition.stopword_set, self.definition.language)
         self.tags, self.numeric, self.geo, self.vectors = {}, {}, {}, {}
         self._install_fields(self.definition.fields)
@@ -231,7 +249,11 @@ class SearchIndex:
         if vector_indexes:
             for name, vindex in vector_indexes.items():
                 if name in self.vectors:
+                    close = getattr(self.vectors[name], "close", None)
+                    if close is not None:
+                        close()
                     self.vectors[name] = vindex
+                    self._restored_fields.add(name)
             self._restored_vectors = set(doc_ids)
         if doc_ids:
             self.max_doc_id = max(self.max_doc_id, max(doc_ids.values()))
@@ -240,10 +262,11 @@ class SearchIndex:
         """After the load scan: drop saved vectors of keys that did not come back."""
         for key, doc_id in self._preassigned.items():
             if key in self._restored_vectors:
-                for vec in self.vectors.values():
-                    vec.remove(doc_id)
+                for name in self._restored_fields:
+                    self.vectors[name].remove(doc_id)
         self._preassigned = {}
         self._restored_vectors = set()
+        self._restored_fields = set()
 
     # -- vector API (REST/gRPC service) -----------------------------------------------------------------
     def vector_field(self, name: bytes | str | None = None) -> FieldSpec:
@@ -273,13 +296,22 @@ class SearchIndex:
         if q.shape[0] != spec.vector.dim:
             raise SearchError(f"query vector has dimension {q.shape[0]}, expected {spec.vector.dim}")
         allowed = None if allowed_keys is None else self.allowed_ids(allowed_keys)
-        hits = vector_knn(self.vectors[spec.name], q, k, ef_runtime, allowed)
+        ef = ef_runtime if ef_runtime is not None else self.effective_ef_runtime(spec)
+        hits = vector_knn(self.vectors[spec.name], q, k, ef, allowed)
         out = []
         for doc_id, dist in hits:
             meta = self.docs.get(doc_id)
             if meta is not None:
                 out.append((meta.key, dist))
         return out
+
+    def effective_ef_runtime(self, spec: FieldSpec) -> int | None:
+        """The EF_RUNTIME a query without one uses: max(the field's, search-default-ef-runtime); None on FLAT."""
+        assert spec.vector is not None
+        if spec.vector.algorithm != "HNSW":
+            return None
+        default = self.default_ef_runtime() if self.default_ef_runtime is not None else 0
+        return max(spec.vector.ef_runtime, default)
 
     # -- statistics -------------------------------------------------------------------------------------
     def memory_bytes(self) -> dict[str, int]:

@@ -48,13 +48,13 @@ CONFIG_DEFAULTS: dict[str, str] = {
     "UNION_ITERATOR_HEAP": "20",
     "GC_POLICY": "fork",
     "FORK_GC_RUN_INTERVAL": "30",
-    "DEFAULT_EF_RUNTIME": "64",
     "NOGC": "false",
     "CONCURRENT_WRITE_MODE": "false",
     "FRISOINI": "",
     "EXTLOAD": "",
     "SAFEMODE": "true",
-    "WORKERS": "0",
+    # RedVector: 0 runs vector searches on the event loop; otherwise large ones run in worker threads.
+    "WORKERS": "4",
 }
 
 
@@ -106,9 +106,10 @@ class SearchRegistry:
 
     @property
     def default_ef_runtime(self) -> int:
+        """The config directive ``search-default-ef-runtime`` (RedVector's default EF_RUNTIME, 64)."""
         if self._default_ef is not None:
             return self._default_ef()
-        return int(self.config["DEFAULT_EF_RUNTIME"])
+        return 64
 
     # -- lifecycle ----------------------------------------------------------------------------------------
     def create(self, definition: IndexDefinition, db_index: int) -> SearchIndex:
@@ -117,6 +118,7 @@ class SearchRegistry:
         if definition.name in self.indexes:
             raise SearchError(INDEX_EXISTS_MSG)
         index = SearchIndex(definition, self.keyspace.databases[db_index])
+        index.default_ef_runtime = lambda: self.default_ef_runtime
         self.indexes[definition.name] = index
         self.indexer.attach(index)
         if not definition.skip_initial_scan:

@@ -4,6 +4,7 @@ meter, and registered per-tick jobs."""
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import time
 from collections import deque
@@ -36,6 +37,71 @@ class OpsMeter:
         return int(sum(self.samples) / len(self.samples)) if self.samples else 0
 
 
+class GcPolicy:
+    """``gc-mode tuned``: keep CPython's cyclic collector from pausing the server on a large dataset.
+
+    A full (generation 2) collection walks every tracked container, so with millions of hashes, sets or
+    lists it stalls the event loop for tens of milliseconds. Tuned mode sets the generation-2 threshold
+    out of reach (no automatic full collection) and once a second runs a young collection and freezes
+    what survives (gc.freeze moves it to the permanent generation, which no collection walks). Per-key
+    values hold no reference cycles, so refcounting alone frees them; cycles among long-lived objects
+    would stay until a manual gc.collect(), the price of the bound on pauses.
+    """
+
+    FREEZE_INTERVAL_S = 1.0
+    GEN2_THRESHOLD_OFF = 1 << 30
+
+    def __init__(self, mode: str) -> None:
+        self.mode = mode
+        self._defaults = gc.get_threshold()
+        self._next_freeze = 0.0
+        # INFO memory: collections seen and their pauses (every collection, automatic or not).
+        self.collections = 0
+        self.pause_total_s = 0.0
+        self.pause_max_s = 0.0
+        self._started_at = 0.0
+
+    def start(self) -> None:
+        gc.callbacks.append(self._observe)
+        if self.mode == "tuned":
+            gen0, gen1, _ = self._defaults
+            gc.set_threshold(gen0, gen1, self.GEN2_THRESHOLD_OFF)
+
+    def stop(self) -> None:
+        if self._observe in gc.callbacks:
+            gc.callbacks.remove(self._observe)
+        if self.mode == "tuned":
+            gc.set_threshold(*self._defaults)
+
+    def reset(self) -> None:
+        """CONFIG RESETSTAT (and the end of startup): forget the pauses seen so far."""
+        self.collections = 0
+        self.pause_total_s = 0.0
+        self.pause_max_s = 0.0
+
+    def _observe(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            self._started_at = time.perf_counter()
+            return
+        pause = time.perf_counter() - self._started_at
+        self.collections += 1
+        self.pause_total_s += pause
+        self.pause_max_s = max(self.pause_max_s, pause)
+
+    def info(self) -> list[tuple[str, object]]:
+        return [("gc_mode", self.mode), ("gc_collections", self.collections),
+                ("gc_pause_total_ms", f"{self.pause_total_s * 1000:.3f}"),
+                ("gc_pause_max_ms", f"{self.pause_max_s * 1000:.3f}"),
+                ("gc_frozen_objects", gc.get_freeze_count())]
+
+    def tick(self, now: float) -> None:
+        if self.mode != "tuned" or now < self._next_freeze:
+            return
+        self._next_freeze = now + self.FREEZE_INTERVAL_S
+        gc.collect(1)
+        gc.freeze()
+
+
 class Cron:
     """Runs every 1/hz seconds: active expiry, client timeouts, then each job registered with ``every_tick``."""
 
@@ -46,14 +112,20 @@ class Cron:
         self.ops = OpsMeter()
         server.extensions["ops_per_sec"] = self.ops.ops_per_sec
         self._next_timeout_check = 0.0
+        self.gc = GcPolicy(str(server.config["gc-mode"]))
+        server.extensions["gc_info"] = self.gc.info
+        server.extensions["gc_reset"] = self.gc.reset
+        self._first_tick = True
 
     def every_tick(self, job: Callable[[], None]) -> None:
         self.jobs.append(job)
 
     def start(self) -> None:
+        self.gc.start()
         self._task = asyncio.get_running_loop().create_task(self._run())
 
     async def stop(self) -> None:
+        self.gc.stop()
         if self._task is not None:
             self._task.cancel()
             try:
@@ -73,6 +145,9 @@ class Cron:
     def tick(self, hz: int) -> None:
         server = self.server
         now = time.monotonic()
+        if self._first_tick:
+            self._first_tick = False
+            self.gc.reset()  # the startup collection (App.start) is not a pause any client saw
         self.ops.sample(server.stats.total_commands, now)
         # Redis does not expire keys actively while clients are paused (the dataset must stay still).
         paused = server.paused_until_ms > int(time.time() * 1000)
@@ -83,6 +158,7 @@ class Cron:
         if now >= self._next_timeout_check:
             self._next_timeout_check = now + 1.0
             self.close_idle_clients()
+        self.gc.tick(now)
         for job in self.jobs:
             job()
 

@@ -3,9 +3,10 @@
 **The estimate.** ``used_memory`` is the dataset's estimated footprint, kept incrementally: a
 KeyspaceObserver re-estimates a key after every change (``Database.touched``) and adjusts a running total.
 A key costs its slot in the database dict, its key and value objects (CPython sizes, rounded to pymalloc's
-16-byte classes), and for containers ``len * (per-element overhead + mean element size)``, the mean taken
-from up to 8 elements, so re-estimating a 1M-member set after one ZADD is O(1). The per-element overheads
-are calibrated against RSS growth (bench/memory_bench.py). Tracking starts on first use (maxmemory set or
+16-byte classes), and for containers their table as allocated (``sys.getsizeof`` of a dict/set/deque, a
+calibrated per-member cost for sorted sets) plus ``len * mean element size``, the mean taken from the first 4
+elements, so re-estimating a 1M-member set after one ZADD is O(1). Constants are checked against RSS
+growth by bench/memory_bench.py. Tracking starts on first use (maxmemory set or
 INFO read) with one full pass; until then it costs nothing.
 
 **Eviction.** Before a DENYOOM command, if ``maxmemory`` is set and the estimate exceeds it, keys are
@@ -28,6 +29,7 @@ from typing import Any
 
 from redvector.keyspace.database import Database
 from redvector.keyspace.types import ZSet
+from redvector.server.client import ClientState
 from redvector.server.server import Server
 
 # Calibrated per-object costs in bytes (CPython 3.11, 64-bit; see bench/memory_bench.py).
@@ -35,17 +37,12 @@ KEY_SLOT = 80  # a db dict entry (amortized table + index) plus this tracker's o
 BYTES_HEADER = 33
 ZSET_BASE = 400  # ZSet, its dict and SortedList headers
 ZSET_ENTRY = 165  # dict entry + float + (score, member) tuple + SortedList slot
-HASH_BASE = 232
-HASH_ENTRY = 50
-SET_BASE = 216
-SET_ENTRY = 40
-LIST_BASE = 632
-LIST_ENTRY = 9
 EXPIRE_ENTRY = 80  # the expires dict entry and its int
 ACCESS_ENTRY = 80  # an LRU/LFU clock entry
-SAMPLE = 8
+SAMPLE = 4
 
 LFU_INIT = 5
+NO_TOUCH_COMMANDS = frozenset({"OBJECT"})
 
 
 def alloc(n: int) -> int:
@@ -57,31 +54,34 @@ def bytes_cost(value: bytes) -> int:
     return alloc(BYTES_HEADER + len(value))
 
 
-def _mean(items: Any, cost: Any) -> float:
-    sample = list(islice(items, SAMPLE))
-    if not sample:
-        return 0.0
-    return sum(cost(x) for x in sample) / len(sample)
+def _mean_bytes_cost(items: Any, n: int) -> int:
+    """pymalloc cost of a bytes object of the mean length of the first few of ``n`` elements."""
+    k = min(SAMPLE, n)
+    if not k:
+        return 0
+    try:
+        total = sum(map(len, islice(items, k)))
+    except TypeError:  # elements that are not bytes: measure them one by one
+        return sum(_cost_any(x) for x in islice(items, k)) // k
+    return alloc(BYTES_HEADER + total // k)
 
 
 def estimate_value(value: Any) -> int:
-    """Bytes used by one value (not its key)."""
+    """Bytes used by one value (not its key). O(1): containers are measured on a few elements."""
     t = type(value)
     if t is bytes:
-        return bytes_cost(value)
+        return alloc(BYTES_HEADER + len(value))
     if t is ZSet:
         n = len(value)
-        return ZSET_BASE + int(n * (ZSET_ENTRY + _mean(iter(value.scores), bytes_cost)))
+        return ZSET_BASE + n * (ZSET_ENTRY + _mean_bytes_cost(iter(value.scores), n))
     if t is dict:
+        # getsizeof includes the hash table as allocated, over-allocation included.
         n = len(value)
-        return HASH_BASE + int(n * (HASH_ENTRY + _mean(iter(value.items()),
-                                                       lambda kv: bytes_cost(kv[0]) + bytes_cost(kv[1]))))
-    if t is set:
+        per_entry = _mean_bytes_cost(iter(value), n) + _mean_bytes_cost(iter(value.values()), n)
+        return alloc(sys.getsizeof(value)) + n * per_entry
+    if t is set or t is deque:
         n = len(value)
-        return SET_BASE + int(n * (SET_ENTRY + _mean(iter(value), _cost_any)))
-    if t is deque:
-        n = len(value)
-        return LIST_BASE + int(n * (LIST_ENTRY + _mean(iter(value), _cost_any)))
+        return alloc(sys.getsizeof(value)) + n * _mean_bytes_cost(iter(value), n)
     return _cost_any(value)
 
 
@@ -204,8 +204,17 @@ class MemoryManager:
     def _now_ms(self) -> int:
         return int((time.monotonic() - self._started) * 1000)
 
-    def key_access(self, db_index: int, keys: list[bytes]) -> None:
-        """After a command: refresh the clocks of the keys it named (only existing keys are recorded)."""
+    def key_access(self, client: ClientState, db_index: int, spec: Any, argv: list[bytes]) -> None:
+        """After a command: refresh the clocks of the keys it named (only existing keys are recorded).
+
+        As Redis's LOOKUP_NOTOUCH: OBJECT never touches, nor does a CLIENT NO-TOUCH client (but TOUCH does).
+        """
+        name = spec.name
+        if name in NO_TOUCH_COMMANDS or (client.no_touch and name != "TOUCH"):
+            return
+        self.touch_keys(db_index, spec.key_args(argv))
+
+    def touch_keys(self, db_index: int, keys: list[bytes]) -> None:
         data = self.keyspace.databases[db_index].data
         clocks = self.access[db_index]
         if self.policy.endswith("-lru"):
@@ -222,6 +231,23 @@ class MemoryManager:
                     word = clocks.get(key)
                     counter = LFU_INIT if word is None else self._lfu_decayed(word, minutes, decay)
                     clocks[key] = (minutes << 8) | _lfu_incr(counter, log_factor)
+
+    # -- OBJECT IDLETIME / FREQ (commands/objects.py) ----------------------------------------------------------
+    def idle_ms(self, db_index: int, key: bytes, now_ms: int) -> int | None:
+        """Milliseconds since the key was last named by a command (LRU policies only; None: untracked)."""
+        if not self.policy.endswith("-lru"):
+            return None
+        clock = self.access[db_index].get(key)
+        return None if clock is None else max(self._now_ms() - clock, 0)
+
+    def frequency(self, db_index: int, key: bytes) -> int | None:
+        """The key's logarithmic access counter, decayed (LFU policies only; None: untracked)."""
+        if not self.policy.endswith("-lfu"):
+            return None
+        word = self.access[db_index].get(key)
+        if word is None:
+            return None
+        return self._lfu_decayed(word, self._now_ms() // 60000, int(self.config["lfu-decay-time"]))
 
     @staticmethod
     def _lfu_decayed(word: int, minutes: int, decay: int) -> int:

@@ -71,6 +71,10 @@ class PubSubHub:
         for channel in list(client.shard_channels):
             self.sunsubscribe(client, channel)
 
+    def counts(self) -> tuple[int, int]:
+        """(active channels, patterns), as INFO's pubsub_channels and pubsub_patterns."""
+        return len(self.channels), len(self.patterns)
+
     # -- publishing -------------------------------------------------------------------------------------------------
     def publish(self, channel: bytes, message: bytes) -> int:
         """Deliver to the channel's subscribers, then to every matching pattern; returns the receivers."""
@@ -106,6 +110,7 @@ def pubsub_hub(server: Server) -> PubSubHub:
     if hub is None:
         hub = PubSubHub()
         server.extensions["pubsub"] = hub
+        server.extensions["pubsub_counts"] = hub.counts  # INFO stats pubsub_channels / pubsub_patterns
         server.extensions.setdefault("client_reset_hooks", []).append(hub.drop_client)
         server.extensions.setdefault("client_closed_hooks", []).append(hub.drop_client)
     return hub

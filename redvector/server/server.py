@@ -33,7 +33,9 @@ class Stats:
     evicted_keys: int = 0
     net_input_bytes: int = 0
     net_output_bytes: int = 0
-    command_calls: Counter[str] = field(default_factory=Counter)
+    # Calls per command name: a plain dict (an exact dict increments twice as fast as a Counter on the
+    # hot path); the dispatcher fills in every command name with 0, so never clear() it, zero it.
+    command_calls: dict[str, int] = field(default_factory=dict)
     command_errors: Counter[str] = field(default_factory=Counter)
     command_usec: Counter[str] = field(default_factory=Counter)
     error_codes: Counter[str] = field(default_factory=Counter)  # INFO errorstats: replies per error code

@@ -26,10 +26,8 @@ class IndexView:
     vector_field: bytes
     options: VectorOptions
     index: Any
-
-    @property
-    def distance(self) -> str:
-        return METRIC_DISTANCE.get(self.options.metric.value, "Cosine")
+    distance: str  # canonical Qdrant name of the metric: Cosine | Euclid | Dot
+    attribute: bytes = b""  # the vector field's attribute name (what knn is asked for)
 
     @property
     def dim(self) -> int:
@@ -70,7 +68,8 @@ def view(server: Server, name: str) -> IndexView | None:
     vf = vector_fields[0]
     prefixes = list(d.prefixes) or [b""]
     return IndexView(name=name, prefix=bytes(prefixes[0]), vector_field=bytes(vf.identifier),
-                     options=vf.vector, index=index)
+                     options=vf.vector, index=index,
+                     distance=METRIC_DISTANCE.get(vf.vector.metric.value, "Cosine"), attribute=bytes(vf.name))
 
 
 def num_docs(iv: IndexView) -> int:
@@ -81,17 +80,9 @@ def num_docs(iv: IndexView) -> int:
 def knn(iv: IndexView, query: FloatArray, k: int, ef_runtime: int | None,
         allowed_keys: list[bytes] | None) -> list[tuple[bytes, float]]:
     """The k nearest documents as (key, engine distance): COSINE 1-cos, IP 1-dot, L2 squared distance."""
-    field_name = _attribute_name(iv)
-    result = iv.index.knn(field_name, np.asarray(query, dtype=np.float32), k, ef_runtime, allowed_keys)
+    result = iv.index.knn(iv.attribute or iv.vector_field, np.asarray(query, dtype=np.float32), k, ef_runtime,
+                          allowed_keys)
     return [(bytes(key), float(dist)) for key, dist in result]
-
-
-def _attribute_name(iv: IndexView) -> bytes:
-    d = definition(iv.index)
-    for f in d.vector_fields():
-        if f.identifier == iv.vector_field:
-            return bytes(f.name)
-    return iv.vector_field
 
 
 def indexed_fields(iv: IndexView) -> dict[str, str]:

@@ -73,5 +73,10 @@ class Metrics:
             labelnames=["protocol"], buckets=LATENCY_BUCKETS_S, registry=self.registry,
         )
 
+        self._children: dict[str, Any] = {}
+
     def observe_search(self, protocol: str, seconds: float) -> None:
-        self.search_latency.labels(protocol).observe(seconds)
+        child = self._children.get(protocol)
+        if child is None:
+            child = self._children[protocol] = self.search_latency.labels(protocol)
+        child.observe(seconds)

@@ -290,8 +290,7 @@ class Points:
         for pid, key, fields in rows:
             if start_key is not None and id_sort_key(pid) < start_key:
                 continue
-            payload = read_payload(iv, fields)
-            if predicate is not None and not predicate(pid, payload):
+            if predicate is not None and not predicate(pid, read_payload(iv, fields)):
                 continue
             if len(page) == limit:
                 next_offset = pid
@@ -330,28 +329,34 @@ class Points:
         ef = max(ef_runtime or default_ef, k)
         hits = engine.knn(iv, query, k, ef, allowed)
         better_high = higher_is_better(iv.distance)
+        distance = iv.distance
+        to_id = suffix_to_qdrant_id if style == QDRANT else suffix_to_id
+        cut = len(iv.prefix)
         scored: list[tuple[float, bytes, PointId]] = []
         for key, dist in hits:
             if key in excluded:
                 continue
-            score = _score(iv.distance, dist)
+            score = _score(distance, dist)
             if score_threshold is not None and (
                 score <= score_threshold if better_high else score >= score_threshold
             ):
                 continue
-            scored.append((score, key, self.id_of(iv, key, style)))
+            scored.append((score, key, to_id(key[cut:].decode("utf-8", "replace"))))
         # Deterministic tie-break: id ascending (qdrant.md §6).
         scored.sort(key=lambda t: ((-t[0] if better_high else t[0]), id_sort_key(t[2])))
         out = []
+        need_fields = with_payload.mode != "none" or with_vector
         for score, key, pid in scored[offset:offset + limit]:
-            fields = self.store.hash(key)
-            if fields is None:
-                continue
-            payload = with_payload.apply(read_payload(iv, fields)) if with_payload.mode != "none" else None
-            vector = None
-            if with_vector:
-                v = read_vector(iv, fields)
-                vector = None if v is None else [float(x) for x in v]
+            payload = vector = None
+            if need_fields:
+                fields = self.store.hash(key)
+                if fields is None:
+                    continue
+                if with_payload.mode != "none":
+                    payload = with_payload.apply(read_payload(iv, fields))
+                if with_vector:
+                    v = read_vector(iv, fields)
+                    vector = None if v is None else [float(x) for x in v]
             out.append(ScoredPoint(id=pid, score=score, payload=payload, vector=vector))
         return out
 

@@ -30,6 +30,7 @@ from redvector.server.server import Server
 from redvector.service.engine import IndexView
 
 PAYLOAD_FIELD = b"payload"
+_NUMBER_TYPES = frozenset({int, float})
 
 
 class Store:
@@ -159,12 +160,15 @@ def prepare_vector(iv: IndexView, values: Any, where: str) -> FloatArray:
         raise BadRequest(f"Format error in JSON body: {where} must be a list of numbers")
     if len(values) != iv.dim:
         raise BadRequest(f"Wrong input: Vector dimension error: expected dim: {iv.dim}, got {len(values)}")
-    try:
-        # Fast path: one conversion; bools (ints in Python) and non-finite values are caught below.
-        wide = np.asarray(values, dtype=np.float64)
-        ok = wide.ndim == 1 and bool(np.isfinite(wide).all()) and not any(x.__class__ is bool for x in values)
-    except (TypeError, ValueError, OverflowError):
-        ok = False
+    # Fast path: only ints and floats (a bool is an int to numpy, so types are checked first), then one
+    # conversion; a bad element is located by the slow loop below, which names it.
+    ok = set(map(type, values)) <= _NUMBER_TYPES
+    if ok:
+        try:
+            wide = np.asarray(values, dtype=np.float64)
+            ok = bool(np.isfinite(wide).all())
+        except OverflowError:
+            ok = False
     if ok:
         # Values beyond float32's range would become inf when stored.
         ok = bool((np.abs(wide) <= 3.4028234663852886e38).all())

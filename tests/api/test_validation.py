@@ -115,3 +115,11 @@ def test_non_finite_numbers_are_rejected(rest: httpx.Client, coll: str) -> None:
     r = rest.put(f"/collections/{coll}/points", content=b'{"points": [{"id": 1, "vector": [1, Infinity, 3]}]}',
                  headers={"content-type": "application/json"})
     assert r.status_code == 400 and "points[0].vector[1]" in error(r)
+
+
+def test_product_string_ids_that_look_numeric(rest: httpx.Client, coll: str, clean: redis.Redis) -> None:
+    body = {"points": [{"id": "007", "vector": [1, 0, 0]}, {"id": 7, "vector": [0, 1, 0]}]}
+    assert rest.post(f"/api/collections/{coll}/points", json=body).status_code == 200
+    assert sorted(clean.keys(f"{coll}:*")) == [b"v:007", b"v:7"]
+    assert rest.get(f"/api/collections/{coll}/points/007").json()["id"] == "007"
+    assert rest.get(f"/api/collections/{coll}/points/7").json()["id"] == 7

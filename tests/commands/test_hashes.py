@@ -190,9 +190,9 @@ class _Recorder:
 
 def test_writes_signal_hash_events(server: ThreadedServer, r: redis.Redis) -> None:
     assert server.app is not None
-    observers = server.app.server.keyspace.observers
+    keyspace = server.app.server.keyspace
     recorder = _Recorder()
-    server.call(observers.append, recorder)
+    server.call(keyspace.add_observer, recorder)
     try:
         r.hset("doc", mapping={"a": "1", "b": "2"})
         r.hsetnx("doc", "c", "3")
@@ -202,6 +202,19 @@ def test_writes_signal_hash_events(server: ThreadedServer, r: redis.Redis) -> No
         r.hdel("doc", "zz")  # no change, no event
         r.hdel("doc", "a", "b", "c")
     finally:
-        server.call(observers.remove, recorder)
+        server.call(keyspace.remove_observer, recorder)
     assert recorder.events == [(b"doc", "hset"), (b"doc", "hset"), (b"doc", "hincrby"),
                                (b"doc", "hincrbyfloat"), (b"doc", "hdel"), (b"doc", "del")]
+
+
+def test_hrandfield_large_hash_never_returns_removed_fields(r: redis.Redis) -> None:
+    r.hset("big", mapping={f"f{i}": str(i) for i in range(5000)})
+    assert r.hrandfield("big") is not None  # builds the sampling snapshot
+    r.hdel("big", *[f"f{i}" for i in range(0, 5000, 2)])
+    r.hset("big", mapping={f"new{i}": "n" for i in range(2500)})  # same size, different fields
+    current = r.hgetall("big")
+    picks = [r.hrandfield("big") for _ in range(30)] + r.hrandfield("big", 200) + r.hrandfield("big", -300)
+    assert all(p in current for p in picks)
+    values = r.hrandfield("big", -50, withvalues=True)
+    flat = [x for pair in values for x in pair] if values and isinstance(values[0], list) else values
+    assert all(current[flat[i]] == flat[i + 1] for i in range(0, len(flat), 2))

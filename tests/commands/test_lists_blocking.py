@@ -111,7 +111,7 @@ def test_fifo_order(server: ThreadedServer, r: redis.Redis, pool: ThreadPoolExec
 def test_one_push_serves_only_first(server: ThreadedServer, r: redis.Redis, pool: ThreadPoolExecutor) -> None:
     first = in_thread(pool, server, r, lambda c: c.brpop(["k"], timeout=5))
     wait_blocked(r, 1)
-    second = in_thread(pool, server, r, lambda c: c.brpop(["k"], timeout=0.5))
+    second = in_thread(pool, server, r, lambda c: c.brpop(["k"], timeout=1.5))
     wait_blocked(r, 2)
     r.lpush("k", "only")
     assert pair(first.result(5)) == [b"k", b"only"]
@@ -130,7 +130,7 @@ def test_wakeup_by_exec(server: ThreadedServer, r: redis.Redis, pool: ThreadPool
 
 def test_push_and_pop_in_one_exec_does_not_serve(server: ThreadedServer, r: redis.Redis,
                                                  pool: ThreadPoolExecutor) -> None:
-    fut = in_thread(pool, server, r, lambda c: c.blpop(["tx"], timeout=0.5))
+    fut = in_thread(pool, server, r, lambda c: c.blpop(["tx"], timeout=1.5))
     wait_blocked(r, 1)
     pipe = r.pipeline(transaction=True)
     pipe.rpush("tx", "1").lpop("tx")

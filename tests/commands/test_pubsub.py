@@ -51,6 +51,8 @@ def test_channels_and_patterns_across_clients(server: ThreadedServer, r: redis.R
         assert r.pubsub_channels("ne*") == [b"news"] and r.pubsub_channels("x*") == []
         assert r.pubsub_numsub("news", "other") == [(b"news", 1), (b"other", 0)]
         assert r.pubsub_numpat() == 1
+        stats = r.info("stats")
+        assert (stats["pubsub_channels"], stats["pubsub_patterns"]) == (1, 1)
         p.unsubscribe("news")
         assert next_message(p) == {"type": "unsubscribe", "pattern": None, "channel": b"news", "data": 1}
         p.punsubscribe()

@@ -185,3 +185,29 @@ def test_encodings(r: redis.Redis) -> None:
     assert r.object("encoding", "ints") == b"hashtable"
     r.sadd("many", *range(600))
     assert r.object("encoding", "many") == b"hashtable"  # over set-max-intset-entries (512)
+
+
+def test_spop_large_set_pops_every_member_once(r: redis.Redis) -> None:
+    members = {f"m{i}".encode() for i in range(5000)}  # over the uniform-draw limit: O(1) pops
+    r.sadd("big", *members)
+    pipe = r.pipeline(transaction=False)
+    for _ in range(len(members)):
+        pipe.spop("big")
+    popped = pipe.execute()
+    assert len(popped) == len(set(popped)) == len(members) and set(popped) == members
+    assert r.exists("big") == 0
+
+
+def test_srandmember_large_set_never_returns_removed_members(r: redis.Redis) -> None:
+    r.sadd("big", *[f"m{i}" for i in range(5000)])
+    assert r.srandmember("big") is not None  # builds the sampling snapshot
+    removed = [f"m{i}" for i in range(0, 5000, 2)]
+    r.srem("big", *removed)
+    r.sadd("big", *[f"new{i}" for i in range(len(removed))])  # same size, different members
+    current = r.smembers("big")
+    pipe = r.pipeline(transaction=False)
+    for _ in range(50):
+        pipe.srandmember("big")
+    picks = [*pipe.execute(), *r.srandmember("big", 100), *r.srandmember("big", -300)]
+    assert all(p in current for p in picks)
+    assert len(set(r.srandmember("big", 100))) == 100

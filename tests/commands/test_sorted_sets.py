@@ -313,3 +313,73 @@ def test_wrongtype_everywhere(r: redis.Redis) -> None:
                  ("ZRANDMEMBER", "s"), ("ZSCAN", "s", 0), ("BZPOPMIN", "s", 0.1)]:
         with pytest.raises(redis.ResponseError, match="WRONGTYPE"):
             raw(r, *args)
+
+
+def test_blocked_clients_served_in_arrival_order(server: ThreadedServer, r: redis.Redis) -> None:
+    first, second = redis.Redis(port=server.port), redis.Redis(port=server.port)
+    results: dict[str, Any] = {}
+    try:
+        def wait(name: str, client: redis.Redis) -> None:
+            results[name] = client.bzpopmax("order", timeout=5)
+
+        t1 = threading.Thread(target=wait, args=("first", first))
+        t1.start()
+        deadline = time.monotonic() + 5
+        while int(r.info("clients")["blocked_clients"]) < 1 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        t2 = threading.Thread(target=wait, args=("second", second))
+        t2.start()
+        while int(r.info("clients")["blocked_clients"]) < 2 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        r.zadd("order", {"a": 1})
+        t1.join(5)
+        assert results["first"][1] == b"a" and "second" not in results
+        r.zadd("order", {"b": 2})
+        t2.join(5)
+        assert results["second"][1] == b"b"
+    finally:
+        first.close()
+        second.close()
+
+
+def test_blocking_pop_is_logged_as_the_pop_it_became(server: ThreadedServer, r: redis.Redis) -> None:
+    logged: list[list[bytes]] = []
+
+    def sink(db_index: int, argv: list[bytes]) -> None:
+        logged.append(argv)
+
+    assert server.app is not None
+    sinks = server.app.server.propagate_sinks
+    server.call(sinks.append, sink)
+    other = redis.Redis(port=server.port)
+    try:
+        def push() -> None:
+            time.sleep(0.2)
+            other.zadd("bz", {"m": 1, "n": 2})
+
+        t = threading.Thread(target=push)
+        t.start()
+        assert r.bzpopmin("bz", timeout=5) is not None
+        t.join()
+        r.bzmpop(1, 1, ["bz"], max=True, count=5)
+        assert logged == [[b"ZADD", b"bz", b"1", b"m", b"2", b"n"], [b"ZPOPMIN", b"bz"], [b"ZPOPMAX", b"bz", b"1"]]
+    finally:
+        server.call(sinks.remove, sink)
+        other.close()
+
+
+def test_zscan_returns_members_present_throughout(r: redis.Redis) -> None:
+    r.zadd("z", {f"m{i}".encode(): i for i in range(400)})
+    stable = {f"m{i}".encode() for i in range(0, 400, 2)}
+    seen: set[bytes] = set()
+    cursor, step = 0, 0
+    while True:
+        cursor, page = r.zscan("z", cursor, count=25)
+        seen.update(dict(page))
+        # Churn between steps: drop odd members (already returned or not) and add new ones.
+        r.zrem("z", *[f"m{i}" for i in range(1 + 2 * step, 400, 40)])
+        r.zadd("z", {f"new{step}-{j}": -j for j in range(5)})
+        step += 1
+        if cursor == 0:
+            break
+    assert stable <= seen

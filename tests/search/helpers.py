@@ -6,7 +6,6 @@ from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
-import pytest
 import redis
 
 
@@ -14,33 +13,8 @@ def blob(values: Any, dtype: str = "float32") -> bytes:
     return np.asarray(values, dtype=dtype).tobytes()
 
 
-def has_hashes(r: redis.Redis) -> bool:
-    try:
-        r.execute_command("HSET", "__probe__", "f", "v")
-    except redis.ResponseError as e:
-        if "unknown command" in str(e):
-            return False
-        raise
-    r.delete("__probe__")
-    return True
-
-
-def need_hashes(r: redis.Redis) -> None:
-    if not has_hashes(r):
-        pytest.skip("HSET is not available in this build (hash commands land with the data-types branch)")
-
-
 def hset(r: redis.Redis, key: str, mapping: Mapping[str, Any]) -> None:
-    """HSET when hashes exist; otherwise FT.ADD ... REPLACE PARTIAL (the same merge) through any index."""
-    if has_hashes(r):
-        r.hset(key, mapping=dict(mapping))
-        return
-    names = r.execute_command("FT._LIST")
-    assert names, "FT.ADD fallback needs an index"
-    args: list[Any] = []
-    for k, v in mapping.items():
-        args += [k, v]
-    r.execute_command("FT.ADD", next(iter(names)), key, "1.0", "REPLACE", "PARTIAL", "FIELDS", *args)
+    r.hset(key, mapping=dict(mapping))
 
 
 def s(v: Any) -> Any:

@@ -6,7 +6,6 @@ import numpy as np
 import pytest
 import redis
 
-from tests.search.helpers import need_hashes
 from tests.serverutil import ThreadedServer
 
 DIM = 4
@@ -16,7 +15,6 @@ DIM = 4
 def url(server: ThreadedServer) -> str:
     r = redis.Redis(port=server.port)
     r.flushall()
-    need_hashes(r)
     r.close()
     return f"redis://127.0.0.1:{server.port}"
 

@@ -45,7 +45,6 @@ def test_deferred_flat_knn_matches_and_works_in_multi(r: redis.Redis, monkeypatc
 def test_large_create_indexes_in_background(r: redis.Redis, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(registry_module, "SYNC_SCAN_LIMIT", 10)
     monkeypatch.setattr(indexer_module, "SCAN_CHUNK_KEYS", 7)
-    r.execute_command("FT.CREATE", "seed", "SCHEMA", "x", "TEXT")
     for i in range(300):
         hset(r, f"doc:{i}", {"t": "hello", "v": blob([i, 1])})
     r.execute_command("FT.CREATE", "idx", "PREFIX", "1", "doc:", "SCHEMA", "t", "TEXT")

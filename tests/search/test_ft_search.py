@@ -12,7 +12,7 @@ from redis.commands.search.field import GeoField, NumericField, TagField, TextFi
 from redis.commands.search.index_definition import IndexDefinition, IndexType
 from redis.commands.search.query import Query
 
-from tests.search.helpers import blob, hset, ids, need_hashes, search
+from tests.search.helpers import blob, hset, ids, search
 
 DIM = 8
 
@@ -188,11 +188,17 @@ def test_writes_deletes_updates_reflected(client: redis.Redis) -> None:
 
 def test_expiry_reflected(client: redis.Redis) -> None:
     make_index(client)
-    load(client, 4)
-    client.pexpire("doc:1", 30)
+    data = load(client, 6)
+    for key in ("doc:1", "doc:2"):
+        client.pexpire(key, 30)
+    client.expire("doc:3", 1000)
     time.sleep(0.08)
     res = client.ft("idx").search(Query("*").no_content().dialect(2))
-    assert "doc:1" not in [d.id for d in res.docs] and res.total == 3
+    assert sorted(d.id for d in res.docs) == ["doc:0", "doc:3", "doc:4", "doc:5"] and res.total == 4
+    knn = client.ft("idx").search(Query("*=>[KNN 3 @vec $q AS d]").sort_by("d").no_content().dialect(2),
+                                  {"q": data[1].tobytes()})
+    expected = [i for i in np.argsort(distances(data, data[1], "L2")) if i not in (1, 2)][:3]
+    assert [d.id for d in knn.docs] == [f"doc:{i}" for i in expected]
 
 
 def test_wrong_size_blob_counted_as_failure(client: redis.Redis) -> None:
@@ -214,7 +220,6 @@ def test_wrong_size_blob_counted_as_failure(client: redis.Redis) -> None:
 def test_hdel_and_rename_reflected(client: redis.Redis) -> None:
     make_index(client)
     load(client, 3)
-    need_hashes(client)
     client.hdel("doc:0", "genre")
     assert ids(client, "idx", "@genre:{drama}", "NOCONTENT", "DIALECT", "2") == []
     client.rename("doc:1", "other:1")
@@ -261,3 +266,70 @@ def test_raw_resp2_reply_shape(r2: redis.Redis) -> None:
     assert reply[0] == 1 and reply[1] == b"doc:0" and isinstance(reply[2], bytes) and reply[3] == [b"year", b"1990"]
     assert r2.execute_command("FT.SEARCH", "idx", "*", "NOCONTENT", "SORTBY", "year") == [3, b"doc:0", b"doc:1", b"doc:2"]
     assert search(r2, "idx", "*", "INKEYS", "1", "doc:2")[1][0][0] == "doc:2"
+
+
+def test_phrases_are_exact_and_sortable_text_sorts_case_folded(client: redis.Redis) -> None:
+    client.execute_command("FT.CREATE", "p", "PREFIX", "1", "p:", "SCHEMA", "t", "TEXT", "g", "TAG", "SORTABLE")
+    hset(client, "p:1", {"t": "lazy dogs sleeping", "g": "banana"})
+    hset(client, "p:2", {"t": "the lazy dog", "g": "Apple"})
+    hset(client, "p:3", {"t": "dog lazy", "g": "cherry"})
+    assert ids(client, "p", '"lazy dog"', "NOCONTENT") == ["p:2"]
+    assert sorted(ids(client, "p", "lazy dog", "NOCONTENT")) == ["p:1", "p:2", "p:3"]
+    assert ids(client, "p", "*", "SORTBY", "g", "NOCONTENT") == ["p:2", "p:1", "p:3"]
+
+
+def test_hnsw_recall_against_flat_through_ft_search(r: redis.Redis) -> None:
+    r.execute_command("FT.CREATE", "rc", "PREFIX", "1", "rc:", "SCHEMA",
+                      "h", "VECTOR", "HNSW", "10", "TYPE", "FLOAT32", "DIM", "16", "DISTANCE_METRIC", "COSINE",
+                      "M", "8", "EF_CONSTRUCTION", "64",
+                      "f", "VECTOR", "FLAT", "6", "TYPE", "FLOAT32", "DIM", "16", "DISTANCE_METRIC", "COSINE")
+    rng = np.random.default_rng(11)
+    data = rng.normal(size=(600, 16)).astype(np.float32)
+    pipe = r.pipeline(transaction=False)
+    for i, v in enumerate(data):
+        pipe.hset(f"rc:{i}", mapping={"h": v.tobytes(), "f": v.tobytes()})
+    pipe.execute()
+    hits = total = 0
+    for q in rng.normal(size=(20, 16)).astype(np.float32):
+        args = ["PARAMS", "2", "q", q.tobytes(), "DIALECT", "2", "NOCONTENT"]
+        approx = set(ids(r, "rc", "*=>[KNN 10 @h $q]", *args))
+        exact = set(ids(r, "rc", "*=>[KNN 10 @f $q]", *args))
+        hits += len(approx & exact)
+        total += len(exact)
+    assert hits / total >= 0.9
+
+
+def test_ismissing(client: redis.Redis) -> None:
+    make_index(client)
+    load(client, 3)
+    hset(client, "doc:x", {"title": "no vector, no genre"})
+    assert ids(client, "idx", "ismissing(@genre)", "NOCONTENT", "DIALECT", "2") == ["doc:x"]
+    assert ids(client, "idx", "ismissing(@vec)", "NOCONTENT", "DIALECT", "2") == ["doc:x"]
+    assert sorted(ids(client, "idx", "-ismissing(@vec)", "NOCONTENT", "DIALECT", "2")) == ["doc:0", "doc:1", "doc:2"]
+
+
+def test_repeated_hybrid_filter_sees_writes(client: redis.Redis) -> None:
+    make_index(client, "HNSW", "L2")
+    data = load(client, 30)
+    q = data[0].tobytes()
+    query = "(@genre:{drama})=>[KNN 3 @vec $q AS d]"
+    first = ids(client, "idx", query, "SORTBY", "d", "NOCONTENT", "PARAMS", "2", "q", q, "DIALECT", "2")
+    assert ids(client, "idx", query, "SORTBY", "d", "NOCONTENT", "PARAMS", "2", "q", q, "DIALECT", "2") == first
+    assert first[0] == "doc:0"
+    hset(client, "doc:0", {"genre": "comedy"})
+    after = ids(client, "idx", query, "SORTBY", "d", "NOCONTENT", "PARAMS", "2", "q", q, "DIALECT", "2")
+    assert "doc:0" not in after and len(after) == 3
+    hset(client, "doc:1", {"genre": "drama", "vec": (data[0] + 0.001).tobytes()})
+    assert ids(client, "idx", query, "SORTBY", "d", "NOCONTENT", "PARAMS", "2", "q", q, "DIALECT", "2")[0] == "doc:1"
+
+
+def test_wildcard_pages_in_doc_id_order(client: redis.Redis) -> None:
+    make_index(client)
+    load(client, 6)
+    hset(client, "doc:0", {"year": 1})  # re-indexed: a new, higher doc id
+    client.delete("doc:3")
+    expected = ["doc:1", "doc:2", "doc:4", "doc:5", "doc:0"]
+    assert ids(client, "idx", "*", "NOCONTENT") == expected
+    assert ids(client, "idx", "* -@genre:{nothing}", "NOCONTENT", "DIALECT", "2") == expected  # general path
+    assert ids(client, "idx", "*", "NOCONTENT", "LIMIT", "3", "2") == expected[3:]
+    assert search(client, "idx", "*", "LIMIT", "0", "0")[0] == 5

@@ -63,3 +63,18 @@ def test_short_syntax_errors_and_binary_fields_stay_strict(r: redis.Redis) -> No
     r.execute_command("FT.ADD", "short", "a", "1.0", "REPLACE", "FIELDS", "v", "1,0")
     total, rows = search(r, "short", "1,0")
     assert total == 1 and rows[0][0] == "a" and rows[0][1]["__v_score"] == b"0"
+
+
+@pytest.mark.parametrize("dtype", ["FLOAT32", "FLOAT64", "FLOAT16", "BFLOAT16"])
+def test_csv_query_on_a_binary_field(r: redis.Redis, dtype: str) -> None:
+    r.execute_command("FT.CREATE", "b", "SCHEMA", "v", "VECTOR", "FLAT", "6", "TYPE", dtype, "DIM", "2",
+                      "DISTANCE_METRIC", "L2")
+    np_type = {"FLOAT32": "<f4", "FLOAT64": "<f8", "FLOAT16": "<f2"}.get(dtype)
+    for name, vec in (("x", [1.0, 0.0]), ("y", [0.0, 1.0])):
+        if np_type is None:
+            raw = (np.asarray(vec, "<f4").view("<u4") >> 16).astype("<u2").tobytes()
+        else:
+            raw = np.asarray(vec, np_type).tobytes()
+        r.hset(name, "v", raw)
+    total, rows = search(r, "b", "0.9,0.1")
+    assert total == 2 and [doc for doc, _ in rows] == ["x", "y"]

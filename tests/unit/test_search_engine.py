@@ -53,7 +53,7 @@ def test_parser_precedence_and_nodes() -> None:
     assert isinstance(neg, Not) and isinstance(neg.child, Tag)
     assert [(v.text, v.prefix) for v in neg.child.values] == [(b"a b", False), (b"c", True)]
     assert num == NumericRange(b"n", 1.0, math.inf, lo_excl=True)
-    assert parse_query('"the quick fox"', d, {}) == Phrase(((1, "quick"), (2, "fox")))
+    assert parse_query('"the quick fox"', d, {}) == Phrase(((1, "quick"), (2, "fox")), verbatim=True)
     assert isinstance(parse_query("~foo bar", d, {}), Intersect)
     assert isinstance(parse_query("~foo", d, {}), Optional)
     knn = parse_query("(@g:{x})=>[KNN $k @v $b HYBRID_POLICY BATCHES]=>{$yield_distance_as: dist}", d,
@@ -164,3 +164,51 @@ def test_executor_bm25_prefers_rarer_terms_and_shorter_docs() -> None:
     assert scores[1] > scores[2] > 0 and 3 not in scores
     both = Executor(index, QueryOptions()).run(parse_query("apple | banana", index.definition, {})).scores
     assert both[1] > both[3]
+
+
+def test_knn_skips_expired_documents_and_still_returns_k() -> None:
+    ks, reg = setup()
+    index = reg.create(definition(), 0)
+    for i in range(6):
+        put(ks, b"d:%d" % i, {b"v": np.array([i, 0], np.float32).tobytes(), b"g": b"x"})
+    gone = {index.key_to_id[b"d:0"], index.key_to_id[b"d:1"]}
+    opts = QueryOptions(expired=lambda d: d in gone)
+    q = {"b": np.array([0, 0], np.float32).tobytes()}
+    for text in ("*=>[KNN 2 @v $b]", "@g:{x}=>[KNN 2 @v $b]"):
+        hits = Executor(index, opts).run(parse_query(text, index.definition, q))
+        assert sorted(index.key_of(d) for d in hits.scores) == [b"d:2", b"d:3"]
+    assert sorted(Executor(index, opts).run(parse_query("@g:{x}", index.definition, {})).scores) == \
+        sorted(set(index.docs) - gone)
+
+
+def test_default_ef_runtime_is_at_least_the_configured_one() -> None:
+    ks = Keyspace(1)
+    reg = SearchRegistry(ks, lambda: 64)
+    argv = [b"FT.CREATE", b"i", b"SCHEMA", b"h", b"VECTOR", b"HNSW", b"8", b"TYPE", b"FLOAT32", b"DIM", b"2",
+            b"DISTANCE_METRIC", b"L2", b"EF_RUNTIME", b"10", b"f", b"VECTOR", b"FLAT", b"6", b"TYPE", b"FLOAT32",
+            b"DIM", b"2", b"DISTANCE_METRIC", b"L2"]
+    index = reg.create(parse_create(argv), 0)
+    h, f = index.definition.fields
+    assert index.effective_ef_runtime(h) == 64 and index.effective_ef_runtime(f) is None
+    argv[argv.index(b"10")] = b"200"
+    assert SearchRegistry(Keyspace(1), lambda: 64).create(parse_create(argv), 0).effective_ef_runtime(h) == 64
+    index2 = SearchRegistry(Keyspace(1), lambda: 64).create(parse_create(argv), 0)
+    assert index2.effective_ef_runtime(index2.definition.fields[0]) == 200
+
+
+def test_swapdb_rebuilds_and_flushdb_drops() -> None:
+    ks, reg = setup()
+    index = reg.create(definition(), 0)
+    put(ks, b"d:1", {b"t": b"zero"})
+    put(ks, b"d:2", {b"t": b"one"}, db=1)
+    put(ks, b"d:3", {b"t": b"one"}, db=1)
+    ks.swap(0, 1)
+    assert sorted(index) == [b"d:2", b"d:3"] and len(index) == 2
+    ks.databases[0].clear()
+    assert reg.get(b"idx") is None
+
+
+def test_expression_function_arity_checked() -> None:
+    with pytest.raises(SearchError, match="Invalid arguments for function 'startswith'"):
+        parse_expr("startswith()")
+    assert parse_expr("format('%s-%s', @a, 1)").evaluate({"a": "x"}) == "x-1"

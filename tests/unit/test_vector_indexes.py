@@ -375,13 +375,13 @@ def test_read_write_lock_orders_readers_and_writers() -> None:
     both_readers_inside = threading.Barrier(2, timeout=5)
 
     def reader() -> None:
-        with lock.read():
+        with lock.read:
             events.append("read")
             both_readers_inside.wait()  # fails unless the two readers share the lock
             events.append("read-done")
 
     def writer() -> None:
-        with lock.write():
+        with lock.write:
             events.append("write")
 
     lock.acquire_write()
@@ -394,3 +394,20 @@ def test_read_write_lock_orders_readers_and_writers() -> None:
     for t in threads:
         t.join(5)
     assert events == ["read", "read", "read-done", "read-done", "write"]
+
+
+def test_builder_thread_drains_the_buffer_then_exits() -> None:
+    index = HnswIndex(_options(Metric.L2))  # background builder on
+    data = _data(300)
+    for i, v in enumerate(data):
+        index.add(i, v)
+    deadline = time.monotonic() + 20
+    while (index.pending_count() or index._builder is not None) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert index.pending_count() == 0 and index._builder is None  # drained by the thread, which left
+    assert index._graph.element_count == 300 and index.last_error is None
+    assert index.knn(data[7], 1)[0][0] == 7
+    index.close()
+    index.add(1000, data[0])  # after close nothing moves to the graph, but the write is searchable
+    time.sleep(0.1)
+    assert index.pending_count() == 1 and {d for d, _ in index.knn(data[0], 2)} == {0, 1000}

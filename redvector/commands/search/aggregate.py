@@ -49,7 +49,7 @@ class _Loader:
     def __init__(self, index: SearchIndex) -> None:
         self.index = index
 
-    def value(self, row: Row, name: str) -> Any:
+    def value(self, row: Row, name: str, loading: bool = False) -> Any:
         if name in row:
             return row[name]
         doc_id = row.get(_DOC)
@@ -64,11 +64,13 @@ class _Loader:
         if not isinstance(h, dict):
             return None
         spec = self.index.definition.field(name.encode())
-        if spec is not None and spec.type is FieldType.NUMERIC and spec.sortable:
-            # RediSearch loads sortable numbers from its sorting vector: normalised number text.
-            number = meta.sort_values.get(spec.name)
-            if isinstance(number, float):
-                return number
+        normalised = (FieldType.NUMERIC,) if loading else (FieldType.NUMERIC, FieldType.TAG, FieldType.TEXT)
+        if spec is not None and spec.sortable and spec.type in normalised:
+            # RediSearch reads sortable fields from its sorting vector: numbers normalised, text
+            # case-folded unless UNF (an explicit LOAD of text reads the hash).
+            value = meta.sort_values.get(spec.name)
+            if value is not None:
+                return value
         ident = spec.identifier if spec is not None else name.encode()
         return h.get(ident)
 
@@ -85,7 +87,7 @@ class _Loader:
             return
         for name in names:
             if name not in row:
-                v = self.value(row, name)
+                v = self.value(row, name, loading=True)
                 if v is not None:
                     row[name] = v
 

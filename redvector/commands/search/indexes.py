@@ -178,7 +178,7 @@ def ft_config(ctx: CommandContext, argv: list[bytes]) -> Any:
         if name in ("DEFAULT_DIALECT",):
             if value not in ("1", "2", "3", "4"):
                 raise SearchError("Invalid option")
-        elif name in ("TIMEOUT", "MAXSEARCHRESULTS", "MINPREFIX", "MAXEXPANSIONS", "DEFAULT_EF_RUNTIME"):
+        elif name in ("TIMEOUT", "MAXSEARCHRESULTS", "MINPREFIX", "MAXEXPANSIONS", "WORKERS"):
             if not value.isdigit():
                 raise SearchError("Invalid option")
         reg.config[name] = value

@@ -3,15 +3,20 @@ and FT.EXPLAIN / FT.EXPLAINCLI."""
 
 from __future__ import annotations
 
+import heapq
+import itertools
 import math
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
+
+import numpy as np
 
 from redvector.commands.context import CommandContext
 from redvector.commands.search.common import get_index, group, number_text, registry, result_reply
 from redvector.commands.spec import Flag, KeySpec
-from redvector.errors import SearchError
+from redvector.errors import NO_SUCH_INDEX_MSG, NoSuchIndex, SearchError
 from redvector.replies import Deferred
 from redvector.search.documents import parse_csv_vector
 from redvector.search.index import SearchIndex
@@ -27,10 +32,14 @@ from redvector.search.query.ast import (
 from redvector.search.query.executor import SCORERS, Executor, Hits, QueryOptions
 from redvector.search.query.parser import parse_query
 from redvector.search.schema import FieldType
+from redvector.search.vector.base import BLOB_DTYPES
 
 MAX_SEARCH_RESULTS = 1_000_000
-# A KNN over a FLAT index at least this large (rows x dim) runs in a worker thread.
+# A KNN over a FLAT index at least this large (rows x dim) runs in a worker thread; so does one over an
+# HNSW graph of at least DEFER_MIN_HNSW vectors (hnswlib releases the GIL: concurrent clients use the
+# other core while the loop parses and replies).
 DEFER_MIN_FLOATS = 2_000_000
+DEFER_MIN_HNSW = 5_000
 _CSV_QUERY_RE = re.compile(rb"^\s*[-+]?[\d.eE+-]+(\s*,\s*[-+]?[\d.eE+-]+)+\s*$")
 
 FT_MODULE = Flag.MODULE
@@ -297,8 +306,15 @@ def _short_form(index: SearchIndex, text: bytes, params: dict[str, bytes]) -> No
     vec = parse_csv_vector(text, spec.vector.dim)
     if vec is None:
         raise SearchError(f"query vector has the wrong dimension (expected {spec.vector.dim})")
-    params["__short_vector"] = text
-    return Knn(Wildcard(), 10, spec.name, text, f"__{spec.name.decode('utf-8', 'replace')}_score")
+    return Knn(Wildcard(), 10, spec.name, encode_vector(vec, spec.vector.dtype),
+               f"__{spec.name.decode('utf-8', 'replace')}_score")
+
+
+def encode_vector(vec: np.ndarray, dtype: str) -> bytes:
+    """A float vector as the field's little-endian blob (BFLOAT16: the high half of each float32)."""
+    if dtype == "BFLOAT16":
+        return (np.asarray(vec, dtype="<f4").view("<u4") >> 16).astype("<u2").tobytes()
+    return np.asarray(vec, dtype=BLOB_DTYPES[dtype]).tobytes()
 
 
 def with_filters(node: Node, extra: list[Node]) -> Node:
@@ -312,14 +328,22 @@ def with_filters(node: Node, extra: list[Node]) -> Node:
     return Intersect((node, *extra))
 
 
-def expired_doc_ids(ctx: CommandContext, index: SearchIndex) -> frozenset[int]:
-    """Docs whose key's TTL has passed but which expiry has not removed yet: never returned."""
+def expiry_check(ctx: CommandContext, index: SearchIndex) -> Callable[[int], bool] | None:
+    """Docs whose key's TTL has passed but which expiry has not removed yet are never returned."""
     expires = index.db.expires
     if not expires:
-        return frozenset()
+        return None
     now = ctx.now_ms
-    ids = index.key_to_id
-    return frozenset(ids[k] for k, at in expires.items() if at <= now and k in ids)
+    docs = index.docs
+
+    def expired(doc_id: int) -> bool:
+        meta = docs.get(doc_id)
+        if meta is None:
+            return False
+        at = expires.get(meta.key)
+        return at is not None and at <= now
+
+    return expired
 
 
 def query_options(ctx: CommandContext, index: SearchIndex, verbatim: bool, infields: list[bytes] | None,
@@ -330,11 +354,17 @@ def query_options(ctx: CommandContext, index: SearchIndex, verbatim: bool, infie
         inkeys=inkeys,
         scorer=scorer,
         default_ef_runtime=registry(ctx).default_ef_runtime,
-        excluded=expired_doc_ids(ctx, index),
+        expired=expiry_check(ctx, index),
     )
 
 
 # -- ordering -----------------------------------------------------------------------------------------
+def _first(docs: Iterable[int], key: Callable[[int], Any], need: int | None) -> list[int]:
+    if need is None:
+        return sorted(docs, key=key)
+    return heapq.nsmallest(need, docs, key=key)
+
+
 def sort_value(index: SearchIndex, hits: Hits, name: bytes, doc_id: int) -> float | bytes | None:
     key = name.decode("utf-8", "replace")
     if key in hits.yields:
@@ -346,12 +376,22 @@ def sort_value(index: SearchIndex, hits: Hits, name: bytes, doc_id: int) -> floa
 
 
 def order_hits(index: SearchIndex, hits: Hits, sortby: tuple[bytes, bool] | None,
-               by_distance: str | None = None) -> list[int]:
+               by_distance: str | None = None, need: int | None = None) -> list[int]:
+    """Result doc ids in reply order; with ``need``, only the first ``need`` of them (a heap instead of a
+    full sort: ``*`` over a large index with LIMIT 0 10 stays cheap)."""
+    if need == 0:
+        return []
     if by_distance is not None:
         dist = hits.yields.get(by_distance, {})
-        return sorted(hits.scores, key=lambda d: (dist.get(d, math.inf), d))
+        return _first(hits.scores, lambda d: (dist.get(d, math.inf), d), need)
     if sortby is None:
-        return sorted(hits.scores, key=lambda d: (-hits.scores[d], d))
+        scores = hits.scores
+        if scores and min(scores.values()) == max(scores.values()):
+            # Equal scores (filters, wildcard, KNN): doc-id order; timsort is linear on ids that are
+            # mostly in order already.
+            ordered = sorted(scores)
+            return ordered if need is None else ordered[:need]
+        return _first(scores, lambda d: (-scores[d], d), need)
     name, asc = sortby
     name_text = name.decode("utf-8", "replace")
     if name_text not in hits.yields and index.definition.field(name) is None:
@@ -383,7 +423,11 @@ def build_rows(ctx: CommandContext, index: SearchIndex, req: SearchRequest, hits
             continue
         row: dict[str, Any] = {"id": meta.key}
         if req.withscores:
-            row["score"] = hits.scores.get(doc_id, 0.0)
+            score = hits.scores.get(doc_id, 0.0)
+            row["score"] = score
+            if req.explainscore:
+                # A one-line explanation tree in the EXPLAINSCORE shape ([score, [text, [children]]]).
+                row["score"] = [score, [f"Final {req.scorer} : score {score:.2f}".encode(), []]]
         if req.withpayloads:
             row["payload"] = meta.payload
         if req.withsortkeys:
@@ -445,16 +489,24 @@ def run_search(ctx: CommandContext, index: SearchIndex, req: SearchRequest) -> A
 
     def finish(hits: Hits) -> Any:
         by_distance = knn.score_as if (short and knn is not None and req.sortby is None) else None
-        order = order_hits(index, hits, req.sortby, by_distance)
-        total = len(order)
+        total = len(hits.scores)
+        order = order_hits(index, hits, req.sortby, by_distance, req.offset + req.num)
         page = order[req.offset:req.offset + req.num] if req.num else []
         return result_reply(total, build_rows(ctx, index, req, hits, page))
 
     if knn is None:
+        if (isinstance(node, Wildcard) and req.sortby is None and req.inkeys is None and opts.expired is None
+                and index.docs_in_id_order):
+            # ``*`` with no sort: every doc scores the same, so the page is the first doc ids (no full scan).
+            page = list(itertools.islice(index.docs, req.offset, req.offset + req.num)) if req.num else []
+            hits = Hits(dict.fromkeys(page, 1.0))
+            return result_reply(len(index.docs), build_rows(ctx, index, req, hits, page))
         return finish(executor.run(node))
     plan = executor.plan_knn(knn)
     vindex = index.vectors[knn.field]
-    if vindex.options.algorithm == "FLAT" and len(vindex) * vindex.options.dim >= DEFER_MIN_FLOATS:
+    size = len(vindex)
+    if (size * vindex.options.dim >= DEFER_MIN_FLOATS if vindex.options.algorithm == "FLAT"
+            else size >= DEFER_MIN_HNSW and registry(ctx).config.get("WORKERS", "0") != "0"):
         generation = index.generation
 
         def work() -> Any:
@@ -464,7 +516,9 @@ def run_search(ctx: CommandContext, index: SearchIndex, req: SearchRequest) -> A
                 return None
 
         def done(result: Any) -> Any:
-            if result is None or index.generation != generation or registry(ctx).get(index.name) is not index:
+            if registry(ctx).get(index.name) is not index:
+                raise NoSuchIndex(NO_SUCH_INDEX_MSG.format(index.name.decode("utf-8", "replace")))
+            if result is None or index.generation != generation:
                 # Writes landed while the scan ran: recompute on the loop so the reply is consistent.
                 fresh = Executor(index, opts)
                 return finish(fresh.run(node))

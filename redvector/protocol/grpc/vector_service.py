@@ -18,7 +18,9 @@ from redvector.service import VectorAPI
 from redvector.service.filters import Predicate, compile_filter, simple_equality_filter
 from redvector.service.ids import parse_product_id
 from redvector.service.models import PointId, Record
-from redvector.service.points import PRODUCT
+from redvector.service.points import ALL_PAYLOAD, NO_PAYLOAD, PRODUCT
+from redvector.service.product import parse_limit
+from redvector.service.store import prepare_vector
 
 
 def struct_to_dict(message: struct_pb2.Struct) -> dict[str, Any]:
@@ -127,19 +129,19 @@ class VectorService(pb_grpc.VectorServiceServicer):
     def _search(self, request: pb.SearchRequest) -> pb.SearchResponse:
         started = time.perf_counter()
         name = _name(request)
-        vector = list(request.vector) or list(request.query_vector)
-        limit = request.limit or request.top or 10
-        result = self.product.search(
-            name, vector, limit, predicate=self._predicate(request),
-            with_payload=request.with_payload if request.HasField("with_payload") else True,
-            with_vector=request.with_vector,
-            score_threshold=request.score_threshold if request.HasField("score_threshold") else None,
+        iv = self.api.collections.get(name)
+        query = prepare_vector(iv, list(request.vector) or list(request.query_vector), "vector")
+        hits = self.api.points.search(
+            name, query, parse_limit(request.limit or request.top or 10), predicate=self._predicate(request),
             offset=request.offset,
+            score_threshold=request.score_threshold if request.HasField("score_threshold") else None,
+            with_payload=ALL_PAYLOAD if not request.HasField("with_payload") or request.with_payload else NO_PAYLOAD,
+            with_vector=request.with_vector, style=PRODUCT, iv=iv,
         )
-        hits = [_scored(h["id"], h["score"], h.get("payload"), h.get("vector")) for h in result["results"]]
+        result = [_scored(h.id, h.score, h.payload, h.vector) for h in hits]
         elapsed = time.perf_counter() - started
         self.api.metrics.observe_search("grpc", elapsed)
-        return pb.SearchResponse(result=hits, time=elapsed)
+        return pb.SearchResponse(result=result, time=elapsed)
 
     def _info(self, request: pb.GetCollectionInfoRequest) -> pb.GetCollectionInfoResponse:
         info = self.api.collections.info(_name(request))

@@ -50,8 +50,8 @@ def _name(request: Request) -> str:
 
 
 def _point_id(request: Request) -> Any:
-    text = str(request.path_params["id"])
-    return parse_product_id(int(text) if text.isdigit() and text.isascii() else text)
+    # Canonical decimals are integer ids, anything else (including "007") a string id, as in keys.
+    return parse_product_id(str(request.path_params["id"]))
 
 
 def _create(api: VectorAPI, request: Request, body: Any) -> Any:

@@ -14,7 +14,7 @@ from redvector.config import parse_memory
 from redvector.errors import CodedError, ProtocolError, RedVectorError
 from redvector.protocol.resp.encoder import encode
 from redvector.protocol.resp.parser import RequestParser
-from redvector.replies import NO_REPLY, Blocked, Deferred, Push
+from redvector.replies import NO_REPLY, OK, Blocked, Deferred, Push
 from redvector.server.blocking import Waiter
 from redvector.server.client import ClientState
 from redvector.server.server import Server
@@ -107,15 +107,15 @@ class RespConnection(asyncio.Protocol):
         out = self._out = bytearray()
         client = self.client
         execute = self.dispatcher.execute
+        next_request = self.parser.next
         server = self.server
+        argv = self._paused_argv
+        self._paused_argv = None
         try:
             while not self._closed:
-                argv = self._paused_argv
-                if argv is not None:
-                    self._paused_argv = None
-                else:
+                if argv is None:
                     try:
-                        argv = self.parser.next()
+                        argv = next_request()
                     except ProtocolError as exc:
                         encode(exc, client.protocol, out)
                         self._write(out)
@@ -127,21 +127,30 @@ class RespConnection(asyncio.Protocol):
                     self._wait_for_unpause(argv)
                     return
                 reply = execute(client, argv)
-                if type(reply) is Blocked:
+                kind = type(reply)
+                if kind is Blocked or kind is Deferred:
                     self._write(out)
                     out = self._out = bytearray()
-                    self._block(argv, reply)
+                    if kind is Blocked:
+                        self._block(argv, reply)
+                    else:
+                        self._defer(reply)
                     return
-                if type(reply) is Deferred:
-                    self._write(out)
-                    out = self._out = bytearray()
-                    self._defer(reply)
-                    return
-                self._emit(reply, out)
+                if client.reply_mode == "on":
+                    # The two commonest replies inline (GET's bulk string, SET's +OK); encode() for the rest.
+                    if kind is bytes:
+                        out += b"$%d\r\n%b\r\n" % (len(reply), reply)
+                    elif reply is OK:
+                        out += b"+OK\r\n"
+                    elif reply is not NO_REPLY:
+                        encode(reply, client.protocol, out)
+                else:
+                    self._emit(reply, out)
                 if client.closing:
                     self._write(out)
                     self.kill()
                     return
+                argv = None
         finally:
             self._out = None
             if out:

@@ -11,6 +11,7 @@ from redvector.replies import (
     NULL_ARRAY,
     BigNumber,
     ByProtocol,
+    Frames,
     Map,
     Pairs,
     Push,
@@ -79,6 +80,9 @@ def encode(reply: Any, proto: int, out: bytearray) -> None:
             encode(item, proto, out)
     elif t is Push:
         out += (b">%d\r\n" if proto == 3 else b"*%d\r\n") % len(reply.items)
+        for item in reply.items:
+            encode(item, proto, out)
+    elif t is Frames:
         for item in reply.items:
             encode(item, proto, out)
     elif t is Verbatim:

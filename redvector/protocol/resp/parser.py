@@ -15,6 +15,7 @@ from redvector.errors import ProtocolError
 INLINE_MAX = 64 * 1024  # PROTO_INLINE_MAX_SIZE
 _BIG_BULK = re.compile(rb"(?:^|\n)\$(-?\d+)\r")
 _MULTIBULK = re.compile(rb"(?:^|\n)\*(-?\d+)\r")
+_NOTHING = object()  # no request taken from hiredis yet
 
 
 class RequestParser:
@@ -24,13 +25,20 @@ class RequestParser:
     with ``*`` (as in Redis's processInlineBuffer).
     """
 
-    __slots__ = ("_inline", "_last", "_max_bulk", "_partial", "_reader")
+    __slots__ = ("_big_bulk", "_big_multibulk", "_inline", "_last", "_max_bulk", "_partial", "_reader", "_tail")
 
     def __init__(self, max_bulk_len: int = 512 * 1024 * 1024) -> None:
         self._reader = hiredis.Reader()
         self._max_bulk = max_bulk_len
         self._inline = bytearray()  # bytes waiting to be examined for inline requests
         self._last = b""  # the last chunk fed to hiredis, checked for oversized headers
+        self._tail = b""  # the end of the chunk before it, for a header split between two reads
+        # Headers that could exceed the limits: a negative length, or as many digits as the bulk limit
+        # (multibulk counts above 1024*1024*1024 have 10 digits). Patterns that start with a literal let
+        # the regex engine skip ahead quickly; the precise check (check_header) runs only on a hit.
+        digits = len(str(max_bulk_len))
+        self._big_bulk = re.compile(rb"\$(?:-|\d{%d})" % digits)
+        self._big_multibulk = re.compile(rb"\*(?:-|\d{10})")
         # hiredis holds a request in progress: has_data() cannot tell, because hiredis moves the parsed
         # parts of an incomplete request out of its buffer (a chunk starting "$2" is then not inline).
         self._partial = False
@@ -48,6 +56,49 @@ class RequestParser:
 
     def next(self) -> list[bytes] | None:
         """The next complete request, or None when more bytes are needed."""
+        if self._inline:
+            return self._next_slow(_NOTHING)
+        try:
+            request = self._reader.gets()
+        except hiredis.ProtocolError as exc:
+            raise ProtocolError(_redis_message(str(exc)))
+        if type(request) is list and request:  # the hot path: one complete multibulk request
+            # A whole request came out: anything left is unparsed bytes, which has_data() sees.
+            self._partial = self._reader.has_data()
+            for arg in request:
+                if type(arg) is not bytes:
+                    raise ProtocolError(f"expected '$', got '{_first_char(arg)}'")
+            return request
+        if request is False:
+            self._check_partial()
+            return None
+        return self._next_slow(request)
+
+    def _check_partial(self) -> None:
+        """After the last complete request: refuse an oversized header of the one still arriving.
+
+        Only a request left incomplete can still be refused before its payload is buffered, so the
+        chunks that end on a request boundary (pipelined small commands) are not searched at all.
+        """
+        last = self._last
+        if not last:
+            return
+        self._last = b""
+        if self._partial:
+            probe = self._tail + last
+            if self._big_bulk.search(probe) is not None or self._big_multibulk.search(probe) is not None:
+                self.check_header(probe)
+            self._tail = last[-24:]
+        else:
+            self._tail = b""
+
+    def _next_slow(self, request: object) -> list[bytes] | None:
+        """Inline requests, empty multibulks and malformed requests (the rare paths)."""
+        if request is not _NOTHING:
+            self._partial = self._reader.has_data()
+            if request is not None and type(request) is not list:
+                raise ProtocolError(f"expected '*', got '{_first_char(request)}'")
+            # "*0" (an empty list) and "*-1" (None) are ignored by Redis: look at what follows.
         while True:
             if self._inline:
                 if self._partial or self._reader.has_data():
@@ -72,14 +123,14 @@ class RequestParser:
                 # A whole request came out: anything left is unparsed bytes, which has_data() sees.
                 self._partial = self._reader.has_data()
             if request is False:
-                if self._last:
-                    self.check_header(self._last)
-                    self._last = b""
+                self._check_partial()
                 return None
+            if request is None:
+                continue  # "*-1"
             if type(request) is not list:
                 raise ProtocolError(f"expected '*', got '{_first_char(request)}'")
             if not request:
-                continue  # "*0" and "*-1" are ignored by Redis
+                continue
             for arg in request:
                 if type(arg) is not bytes:
                     raise ProtocolError(f"expected '$', got '{_first_char(arg)}'")

@@ -74,6 +74,13 @@ class GeoRadius(Node):
 
 
 @dataclass(frozen=True, slots=True)
+class Missing(Node):
+    """``ismissing(@field)``: documents without the field."""
+
+    field: bytes
+
+
+@dataclass(frozen=True, slots=True)
 class VectorRange(Node):
     field: bytes
     radius: float
@@ -140,6 +147,8 @@ def explain(node: Node, depth: int = 0) -> str:
                     f"{'<' if hx else '<='} {hi:f}}}\n")
         case GeoRadius(field=field, lon=lon, lat=lat, radius=radius, unit=unit):
             return f"{pad}GEO {field.decode('utf-8', 'replace')}:{{{lon:f},{lat:f} --> {radius:f} {unit}}}\n"
+        case Missing(field=field):
+            return f"{pad}ISMISSING{{{field.decode('utf-8', 'replace')}}}\n"
         case VectorRange(field=field, radius=radius):
             return f"{pad}VECTOR {{@{field.decode('utf-8', 'replace')}: RANGE {radius:g}}}\n"
         case Union(children=children):

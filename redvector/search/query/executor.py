@@ -7,7 +7,7 @@ vector part can run in a worker thread; ``SearchIndex.generation`` tells whether
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -21,6 +21,7 @@ from redvector.search.query.ast import (
     GeoRadius,
     Intersect,
     Knn,
+    Missing,
     Node,
     Not,
     NumericRange,
@@ -36,6 +37,12 @@ from redvector.search.schema import FieldType
 
 Scores = dict[int, float]
 
+# Score of a document matched by a tag, numeric, geo or vector-range clause (RediSearch scores such a
+# record as one occurrence: 1 with the default scorer); text clauses add their BM25/TF-IDF score.
+FILTER_SCORE = 1.0
+# Evaluated KNN prefilters kept per index (valid while the index's generation is unchanged).
+FILTER_CACHE_SIZE = 16
+
 SCORERS = ("TFIDF", "TFIDF.DOCNORM", "BM25", "BM25STD", "BM25STD.TANH", "BM25STD.NORM", "DISMAX", "DOCSCORE",
            "HAMMING")
 
@@ -47,7 +54,8 @@ class QueryOptions:
     inkeys: list[bytes] | None = None
     scorer: str = "BM25STD"
     default_ef_runtime: int | None = None
-    excluded: frozenset[int] = frozenset()  # expired docs (not yet removed): never returned
+    # Whether a doc's key has expired but expiry has not removed it yet (never returned); None: no TTLs.
+    expired: Callable[[int], bool] | None = None
 
 
 @dataclass(slots=True)
@@ -98,9 +106,21 @@ class Executor:
                 f"index's expected size ({spec.vector.blob_size}).")
         allowed: np.ndarray | None = None
         filter_scores: Scores | None = None
-        if not isinstance(node.filter, Wildcard) or self._inkeys is not None or self.opts.excluded:
-            filter_scores = self._restrict(self.eval(node.filter))
-            allowed = np.fromiter(sorted(filter_scores), dtype=np.int64, count=len(filter_scores))
+        if not isinstance(node.filter, Wildcard) or self._inkeys is not None:
+            # Hybrid queries repeat their filters: the evaluated set is cached until the index changes.
+            cacheable = self._inkeys is None and self.opts.expired is None and self.opts.infields is None
+            cache = self.index.filter_cache
+            key = (node.filter, self.opts.verbatim, self.opts.scorer)
+            hit = cache.get(key) if cacheable else None
+            if hit is not None and hit[0] == self.index.generation:
+                _, allowed, filter_scores = hit
+            else:
+                filter_scores = self._restrict(self.eval(node.filter))
+                allowed = np.fromiter(sorted(filter_scores), dtype=np.int64, count=len(filter_scores))
+                if cacheable:
+                    if len(cache) >= FILTER_CACHE_SIZE:
+                        cache.pop(next(iter(cache)))
+                    cache[key] = (self.index.generation, allowed, filter_scores)
         ef = node.ef_runtime
         if ef is None and spec.vector.algorithm == "HNSW":
             ef = max(spec.vector.ef_runtime, self.opts.default_ef_runtime or 0)
@@ -114,6 +134,12 @@ class Executor:
         return vector_knn(vindex, plan.query, plan.node.k, plan.ef_runtime, plan.allowed, plan.node.hybrid_policy)
 
     def finish_knn(self, plan: KnnPlan, hits: list[tuple[int, float]]) -> Hits:
+        expired = self.opts.expired
+        if expired is not None and any(expired(d) for d, _ in hits):
+            # Expired documents among the nearest: search again among the live ones only (rare).
+            live = [d for d in (self.index.docs if plan.allowed is None else plan.allowed.tolist()) if not expired(d)]
+            plan.allowed = np.asarray(sorted(live), dtype=np.int64)
+            hits = self.run_knn(plan)
         docs = self.index.docs
         distances = {d: dist for d, dist in hits if d in docs}
         base = plan.filter_scores or {}
@@ -126,8 +152,9 @@ class Executor:
     def _restrict(self, scores: Scores) -> Scores:
         if self._inkeys is not None:
             scores = {d: s for d, s in scores.items() if d in self._inkeys}
-        if self.opts.excluded:
-            scores = {d: s for d, s in scores.items() if d not in self.opts.excluded}
+        expired = self.opts.expired
+        if expired is not None:
+            scores = {d: s for d, s in scores.items() if not expired(d)}
         return scores
 
     def all_docs(self) -> Scores:
@@ -152,19 +179,21 @@ class Executor:
                 docs: set[int] = set()
                 for v in values:
                     docs |= tags.match(v.text, v.prefix, v.suffix, v.wildcard)
-                return dict.fromkeys(docs, 0.0)
+                return dict.fromkeys(docs, FILTER_SCORE)
             case NumericRange(field=fname, lo=lo, hi=hi, lo_excl=lx, hi_excl=hx):
                 nums = self.index.numeric.get(fname)
                 if nums is None:
                     return {}
-                return dict.fromkeys(nums.range(lo, hi, lx, hx), 0.0)
+                return dict.fromkeys(nums.range(lo, hi, lx, hx), FILTER_SCORE)
             case GeoRadius(field=fname, lon=lon, lat=lat, radius=radius, unit=unit):
                 geo = self.index.geo.get(fname)
                 if geo is None:
                     return {}
-                return dict.fromkeys(geo.radius(lon, lat, radius * UNIT_M[unit]), 0.0)
+                return dict.fromkeys(geo.radius(lon, lat, radius * UNIT_M[unit]), FILTER_SCORE)
             case VectorRange():
                 return self.vector_range(node)
+            case Missing(field=fname):
+                return self.missing(fname)
             case Union(children=children):
                 out: Scores = {}
                 for c in children:
@@ -304,6 +333,15 @@ class Executor:
                 out[d] = sum(tf[d] for tf in tfs)
         return self._score(out, node.weight)
 
+    def missing(self, name: bytes) -> Scores:
+        spec = self.index.definition.field(name)
+        if spec is None:
+            return {}
+        docs = self.index.docs
+        if spec.type is FieldType.VECTOR:
+            return {d: 0.0 for d, meta in docs.items() if name not in meta.vector_fields}
+        return {d: 0.0 for d, meta in docs.items() if name not in meta.sort_values}
+
     # -- vectors ----------------------------------------------------------------------------------------
     def vector_range(self, node: VectorRange) -> Scores:
         spec = self.index.definition.field(node.field)
@@ -318,4 +356,4 @@ class Executor:
             target = self.yields.setdefault(node.yield_as, {})
             for d, dist in hits:
                 target[d] = dist
-        return {d: 0.0 for d, _ in hits}
+        return {d: FILTER_SCORE for d, _ in hits}

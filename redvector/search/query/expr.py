@@ -233,6 +233,10 @@ class _Parser:
                 if not self.accept(")"):
                     raise self.error()
             func = _FUNCS[fname]
+            code = func.__code__
+            required = code.co_argcount - len(func.__defaults__ or ())
+            if len(args) < required or (not code.co_flags & 0x04 and len(args) > code.co_argcount):
+                raise SearchError(f"Invalid arguments for function '{text}'")
             return lambda r: func(*(a(r) for a in args))
         if kind == "op" and text == "(":
             inner = self.or_()

@@ -9,6 +9,7 @@ clause optional, ``@f:`` modifies one atom; ``{tags}``, ``[lo hi]``, ``[lon lat 
 from __future__ import annotations
 
 import math
+import re
 
 from redvector.errors import SearchError
 from redvector.search.fields.text import SEPARATORS, tokenize
@@ -17,6 +18,7 @@ from redvector.search.query.ast import (
     GeoRadius,
     Intersect,
     Knn,
+    Missing,
     Node,
     Not,
     NumericRange,
@@ -32,6 +34,8 @@ from redvector.search.query.ast import (
 from redvector.search.schema import FieldType, IndexDefinition
 
 _TERM_STOP = set(SEPARATORS) - {"\\"} | {"*"}
+_WS_RE = re.compile(r"\s*")
+_BRACKET_TOKEN_RE = re.compile(r"[^\s\]]+")
 _GEO_UNITS = ("m", "km", "mi", "ft")
 
 
@@ -52,9 +56,9 @@ class QueryParser:
         return SearchError(f"Syntax error at offset {p} near {near}")
 
     def ws(self) -> None:
-        s, n = self.s, len(self.s)
-        while self.pos < n and s[self.pos].isspace():
-            self.pos += 1
+        m = _WS_RE.match(self.s, self.pos)
+        if m:
+            self.pos = m.end()
 
     def peek(self, text: str) -> bool:
         return self.s.startswith(text, self.pos)
@@ -97,13 +101,11 @@ class QueryParser:
     def bracket_token(self) -> str:
         """A whitespace-delimited token inside [...] (stops at ']')."""
         self.ws()
-        start = self.pos
-        s, n = self.s, len(self.s)
-        while self.pos < n and not s[self.pos].isspace() and s[self.pos] != "]":
-            self.pos += 1
-        if self.pos == start:
+        m = _BRACKET_TOKEN_RE.match(self.s, self.pos)
+        if not m:
             raise self.error()
-        return s[start:self.pos]
+        self.pos = m.end()
+        return m.group()
 
     # -- grammar -----------------------------------------------------------------------------------------
     def parse(self) -> Node:
@@ -200,6 +202,18 @@ class QueryParser:
             pattern = self.s[self.pos:end].lower()
             self.pos = end + 1
             return Term(pattern, fields, "wildcard", verbatim=self.verbatim)
+        if self.s[self.pos:self.pos + 10].lower() == "ismissing(":
+            self.pos += 10
+            self.ws()
+            if not self.eat("@"):
+                raise self.error()
+            name = self.word()
+            self.ws()
+            if not name or not self.eat(")"):
+                raise self.error(start)
+            if self.definition.field(name.encode()) is None:
+                raise SearchError(f"Unknown field at offset {start} near {name}")
+            return Missing(name.encode())
         if self.peek("*"):
             self.pos += 1
             w = self.word()
@@ -231,13 +245,15 @@ class QueryParser:
             return Empty()
         return Term(tok, fields, verbatim=self.verbatim)
 
-    def _phrase_from_tokens(self, tokens: list[str], fields: tuple[bytes, ...] | None) -> Node:
+    def _phrase_from_tokens(self, tokens: list[str], fields: tuple[bytes, ...] | None,
+                            exact: bool = False) -> Node:
         terms = tuple((i, t) for i, t in enumerate(tokens) if t not in self.stopwords)
         if not terms:
             return Empty()
         if len(terms) == 1:
-            return Term(terms[0][1], fields, verbatim=self.verbatim)
-        return Phrase(terms, fields, verbatim=self.verbatim)
+            return Term(terms[0][1], fields, verbatim=self.verbatim or exact)
+        # A quoted phrase is exact: its terms are not stemmed (RediSearch).
+        return Phrase(terms, fields, verbatim=self.verbatim or exact)
 
     def phrase(self, fields: tuple[bytes, ...] | None) -> Node:
         start = self.pos
@@ -259,7 +275,7 @@ class QueryParser:
             if tokens[0] in self.stopwords:
                 return Empty()
             return Term(tokens[0], fields, verbatim=True)
-        return self._phrase_from_tokens(tokens, fields)
+        return self._phrase_from_tokens(tokens, fields, exact=True)
 
     def fuzzy(self, fields: tuple[bytes, ...] | None) -> Node:
         start = self.pos

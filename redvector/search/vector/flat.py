@@ -41,7 +41,7 @@ class FlatIndex:
 
     def add(self, doc_id: int, vector: FloatArray) -> None:
         v = self._prepare(vector)
-        with self._lock.write():
+        with self._lock.write:
             row = self._doc_row.get(doc_id)
             if row is None:
                 if self._size == len(self._data):
@@ -55,7 +55,7 @@ class FlatIndex:
             self._data[row] = v
 
     def remove(self, doc_id: int) -> bool:
-        with self._lock.write():
+        with self._lock.write:
             row = self._doc_row.pop(doc_id, None)
             if row is None:
                 return False
@@ -86,7 +86,7 @@ class FlatIndex:
 
     def knn(self, query: FloatArray, k: int, ef_runtime: int | None = None,
             allowed: IdArray | None = None) -> list[tuple[int, float]]:
-        with self._lock.read():
+        with self._lock.read:
             if self._size == 0 or k <= 0:
                 return []
             rows = self._rows_for(allowed)
@@ -104,7 +104,7 @@ class FlatIndex:
 
     def range(self, query: FloatArray, radius: float, allowed: IdArray | None = None,
               epsilon: float | None = None) -> list[tuple[int, float]]:
-        with self._lock.read():
+        with self._lock.read:
             if self._size == 0:
                 return []
             rows = self._rows_for(allowed)
@@ -116,7 +116,7 @@ class FlatIndex:
 
     def get_vectors(self, doc_ids: IdArray) -> tuple[IdArray, FloatArray]:
         """The stored vectors (normalised for COSINE) of those ``doc_ids`` that are indexed."""
-        with self._lock.read():
+        with self._lock.read:
             found = [(d, self._doc_row[d]) for d in np.asarray(doc_ids).tolist() if d in self._doc_row]
             ids = np.fromiter((d for d, _ in found), dtype=np.int64, count=len(found))
             rows = np.fromiter((r for _, r in found), dtype=np.int64, count=len(found))
@@ -136,7 +136,7 @@ class FlatIndex:
 
     def save_graph(self, path: str | os.PathLike[str], tag: bytes = b"") -> None:
         """Write the rows and their doc ids (npz, via a temporary file renamed into place)."""
-        with self._lock.read():
+        with self._lock.read:
             ids = self._row_doc[: self._size].copy()
             data = self._data[: self._size].copy()
         target = Path(path)
@@ -160,7 +160,7 @@ class FlatIndex:
             return False
         if not ok or (expected_ids is not None and not same_ids(ids, expected_ids)):
             return False
-        with self._lock.write():
+        with self._lock.write:
             if self._size:
                 return False
             cap = max(16, len(ids))

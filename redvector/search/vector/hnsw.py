@@ -191,7 +191,7 @@ class HnswIndex:
                 batch = set(docs.tolist())
                 deletes = [d for d in self._dead if d not in batch]
             assert len(found) == len(docs)
-            with self._lock.write():
+            with self._lock.write:
                 self._apply_to_graph(docs, vectors, batch, deletes)
                 with self._mutex:
                     self._reconcile(taken, deletes)
@@ -200,7 +200,10 @@ class HnswIndex:
     def _apply_to_graph(self, docs: IdArray, vectors: FloatArray, batch: set[int], deletes: list[int]) -> None:
         graph = self._graph
         for d in deletes:
-            graph.mark_deleted(d)
+            try:
+                graph.mark_deleted(d)
+            except RuntimeError:  # already marked by a batch that failed before recording it
+                pass
         updates: list[int] = []
         new: list[int] = []
         for i, d in enumerate(docs.tolist()):
@@ -251,12 +254,9 @@ class HnswIndex:
 
     # -- searches (any thread) -----------------------------------------------------------------------
     def _query(self, query: FloatArray) -> FloatArray:
-        q = check_vector(query, self.options.dim)
-        if self.options.metric is Metric.COSINE:
-            norm = float(np.linalg.norm(q))
-            if norm > 0:
-                q = q / norm
-        return q
+        # Not normalised here for COSINE: hnswlib normalises queries itself, and so does the FlatIndex
+        # buffer; only _exact needs the unit vector.
+        return check_vector(query, self.options.dim)
 
     def _ef(self, ef_runtime: int | None, k: int) -> int:
         return max(ef_runtime if ef_runtime is not None else self.options.ef_runtime, k, 1)
@@ -269,12 +269,12 @@ class HnswIndex:
         if k <= 0:
             return []
         ef = self._ef(ef_runtime, k)
-        with self._lock.read():
+        with self._lock.read:
             with self._mutex:
                 front = self._front.knn(q, k) if self._front_seq else []
                 dead = frozenset(self._dead)
                 in_graph = len(self._in_graph)
-            graph = self._graph_search(q, ef + len(dead), in_graph, None, dead)
+            graph = self._graph_search(q, ef + len(dead), in_graph, None, dead, keep=k + len(dead))
         return _merge(front, graph, k)
 
     def knn_filtered(self, query: FloatArray, k: int, allowed: IdArray, ef_runtime: int | None = None,
@@ -285,7 +285,7 @@ class HnswIndex:
         if k <= 0 or len(allowed) == 0:
             return []
         ef = self._ef(ef_runtime, k)
-        with self._lock.read():
+        with self._lock.read:
             with self._mutex:
                 front = self._front.knn(q, k, allowed=allowed) if self._front_seq else []
                 live = self._live_among(allowed)
@@ -307,7 +307,7 @@ class HnswIndex:
         q = self._query(query)
         eps = self.options.epsilon if epsilon is None else epsilon
         bound = radius + abs(radius) * eps
-        with self._lock.read():
+        with self._lock.read:
             with self._mutex:
                 front = self._front.range(q, radius, allowed) if self._front_seq else []
                 dead = frozenset(self._dead)
@@ -336,11 +336,15 @@ class HnswIndex:
     def _live_among(self, allowed: IdArray) -> IdArray:
         """Under _mutex: the allowed ids whose current vector is in the graph."""
         inside = allowed[(allowed >= 0) & (allowed < len(self._mask))]
-        return np.unique(inside[self._mask[inside]])
+        live = inside[self._mask[inside]]
+        if len(live) > 1 and not bool(np.all(live[1:] > live[:-1])):  # FT.SEARCH passes sorted unique ids
+            live = np.unique(live)
+        return live
 
     def _graph_search(self, q: FloatArray, want: int, in_graph: int, allow: bytes | None,
-                      dead: frozenset[int]) -> list[tuple[int, float]]:
-        """Under _lock (read): up to ``want`` nearest graph labels (closest first), dead ones dropped."""
+                      dead: frozenset[int], keep: int | None = None) -> list[tuple[int, float]]:
+        """Under _lock (read): the ``want`` nearest graph labels (closest first; search width ``want``),
+        the first ``keep`` of them, dead ones dropped."""
         want = min(want, in_graph)
         while want > 0:
             try:
@@ -353,7 +357,9 @@ class HnswIndex:
                 want //= 2
         else:
             return []
-        out = zip(labels[0].tolist(), dists[0].tolist(), strict=True)
+        out = zip(labels[0][:keep].tolist(), dists[0][:keep].tolist(), strict=True)
+        if not dead:
+            return list(out)
         return [(d, dist) for d, dist in out if d not in dead]
 
     def _filtered_search(self, q: FloatArray, live: IdArray, k: int, ef: int,
@@ -364,7 +370,7 @@ class HnswIndex:
         mask[live] = True
         allow = mask.tobytes()
         want = min(max(ef, k), len(live))
-        found = self._graph_search(q, want, want, allow, frozenset())
+        found = self._graph_search(q, want, want, allow, frozenset(), keep=k)
         if len(found) < min(k, len(live)):  # the walk could not reach enough allowed nodes
             return self._exact(q, live, k)
         return found
@@ -372,6 +378,9 @@ class HnswIndex:
     def _exact(self, q: FloatArray, live: IdArray, k: int) -> list[tuple[int, float]]:
         """ADHOC_BF: exact distances to the graph's stored vectors of ``live`` (under _lock, read)."""
         vectors = np.asarray(self._graph.get_items(live), dtype=np.float32)
+        if self.options.metric is Metric.COSINE:
+            norm = float(np.sqrt(np.dot(q, q)))
+            q = q / norm if norm > 0 else q
         dist = _distances(self.options.metric, vectors, q)
         if k < len(dist):
             part = np.argpartition(dist, k - 1)[:k]
@@ -383,7 +392,7 @@ class HnswIndex:
         """The stored vectors of the indexed ones among ``doc_ids`` (normalised for COSINE). Graph
         vectors come from hnswlib's get_items (~25 us each): meant for small sets."""
         ids = np.asarray(doc_ids, dtype=np.int64).reshape(-1)
-        with self._lock.read():
+        with self._lock.read:
             with self._mutex:
                 front_ids, front_vecs = self._front.get_vectors(ids) if self._front_seq \
                     else (np.zeros(0, np.int64), np.zeros((0, self.options.dim), np.float32))
@@ -393,7 +402,7 @@ class HnswIndex:
         return np.concatenate([front_ids, live]), np.concatenate([front_vecs, graph_vecs.reshape(-1, self.options.dim)])
 
     def memory_bytes(self) -> int:
-        with self._lock.read():
+        with self._lock.read:
             graph = self._graph.index_file_size() if self._graph.element_count else 0
             with self._mutex:
                 return int(graph + self._front.memory_bytes() + self._mask.nbytes
@@ -411,7 +420,7 @@ class HnswIndex:
         tmp = target.with_name(target.name + ".tmp")
         with tempfile.TemporaryDirectory(dir=target.parent) as scratch:
             raw = Path(scratch) / "graph.bin"
-            with self._apply_lock, self._lock.read():
+            with self._apply_lock, self._lock.read:
                 with self._mutex:
                     ids = np.flatnonzero(self._mask).astype(np.int64)
                 self._graph.save_index(str(raw))
@@ -483,7 +492,7 @@ class HnswIndex:
                     pass
         if live != keep:
             return False
-        with self._apply_lock, self._lock.write(), self._mutex:
+        with self._apply_lock, self._lock.write, self._mutex:
             if self._front_seq or self._in_graph:
                 return False
             self._graph = graph

@@ -4,17 +4,17 @@ Searches run in worker threads (a ``Deferred`` reply) and release the GIL inside
 several may run at once; a mutation of the index structure (hnswlib add/delete/resize, rows of a FLAT
 matrix moving) must not overlap any of them. Neither side starves: a waiting writer holds back readers
 that arrive after it, and a writer leaving lets in the readers that waited for it before the next writer.
+Uncontended, taking and releasing it costs two plain lock round trips (it sits on every search).
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
+from types import TracebackType
 
 
 class ReadWriteLock:
-    """Shared (read) / exclusive (write) lock; not reentrant."""
+    """Shared (read) / exclusive (write) lock; not reentrant. ``with lock.read:`` / ``with lock.write:``."""
 
     def __init__(self) -> None:
         self._cond = threading.Condition(threading.Lock())
@@ -24,21 +24,24 @@ class ReadWriteLock:
         self._readers_waiting = 0
         # Readers that a leaving writer lets in ahead of the next writer (they waited for it).
         self._admit = 0
+        self.read = _Guard(self.acquire_read, self.release_read)
+        self.write = _Guard(self.acquire_write, self.release_write)
 
     def acquire_read(self) -> None:
         with self._cond:
-            self._readers_waiting += 1
-            while self._writer or (self._writers_waiting and not self._admit):
-                self._cond.wait()
-            self._readers_waiting -= 1
-            if self._admit:
-                self._admit -= 1
+            if self._writer or self._writers_waiting:
+                self._readers_waiting += 1
+                while self._writer or (self._writers_waiting and not self._admit):
+                    self._cond.wait()
+                self._readers_waiting -= 1
+                if self._admit:
+                    self._admit -= 1
             self._readers += 1
 
     def release_read(self) -> None:
         with self._cond:
             self._readers -= 1
-            if not self._readers:
+            if not self._readers and self._writers_waiting:
                 self._cond.notify_all()
 
     def acquire_write(self) -> None:
@@ -55,18 +58,19 @@ class ReadWriteLock:
             self._admit = self._readers_waiting
             self._cond.notify_all()
 
-    @contextmanager
-    def read(self) -> Iterator[None]:
-        self.acquire_read()
-        try:
-            yield
-        finally:
-            self.release_read()
 
-    @contextmanager
-    def write(self) -> Iterator[None]:
-        self.acquire_write()
-        try:
-            yield
-        finally:
-            self.release_write()
+class _Guard:
+    """A reusable context manager calling ``acquire`` / ``release`` (no generator per use)."""
+
+    __slots__ = ("_acquire", "_release")
+
+    def __init__(self, acquire: object, release: object) -> None:
+        self._acquire = acquire
+        self._release = release
+
+    def __enter__(self) -> None:
+        self._acquire()  # type: ignore[operator]
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self._release()  # type: ignore[operator]
