@@ -114,12 +114,15 @@ class PersistenceComponent:
             self.persistence.participants.append(SearchSnapshot(registry, execute))
         clock = dispatcher.clock
         dispatcher.clock = _replay_clock
+        # Redis loads the whole dataset whatever maxmemory says: no eviction, no OOM during the replay.
+        oom_guard, dispatcher.over_memory_limit = dispatcher.over_memory_limit, None
         gc_was_enabled = gc.isenabled()
         gc.disable()  # loading allocates millions of objects that all stay alive
         try:
             loaded = self.persistence.load(execute)
         finally:
             dispatcher.clock = clock
+            dispatcher.over_memory_limit = oom_guard
             if gc_was_enabled:
                 gc.enable()
         if loaded != "nothing":

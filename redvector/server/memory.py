@@ -229,8 +229,11 @@ class MemoryManager:
             for key in keys:
                 if key in data:
                     word = clocks.get(key)
-                    counter = LFU_INIT if word is None else self._lfu_decayed(word, minutes, decay)
-                    clocks[key] = (minutes << 8) | _lfu_incr(counter, log_factor)
+                    if word is None:  # as a new Redis object: LFU_INIT_VAL, no increment yet
+                        clocks[key] = (minutes << 8) | LFU_INIT
+                    else:
+                        counter = _lfu_incr(self._lfu_decayed(word, minutes, decay), log_factor)
+                        clocks[key] = (minutes << 8) | counter
 
     # -- OBJECT IDLETIME / FREQ (commands/objects.py) ----------------------------------------------------------
     def idle_ms(self, db_index: int, key: bytes, now_ms: int) -> int | None:

@@ -4,10 +4,12 @@ eviction, "evicted" events, INFO counters and the used_memory estimate."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 import redis
 
+from tests.persistence.helpers import redvector
 from tests.serverutil import ThreadedServer
 
 OOM = "command not allowed when used memory > 'maxmemory'."
@@ -125,3 +127,20 @@ def test_evicted_events(mem_server: ThreadedServer, m: redis.Redis) -> None:
         m.config_set("notify-keyspace-events", "")
         p.close()
         sub_client.close()
+
+
+def test_aof_replay_loads_everything_past_maxmemory(tmp_path: Path) -> None:
+    """Redis loads the whole dataset at startup whatever maxmemory says; only later writes are refused."""
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    with redvector(data_dir, "--appendonly", "yes", "--save", "") as (_proc, client):
+        for i in range(400):
+            client.set(f"k{i}", VALUE)
+    with redvector(data_dir, "--appendonly", "yes", "--save", "", "--maxmemory", "64kb",
+                   "--maxmemory-policy", "allkeys-lru") as (_proc, client):
+        assert client.dbsize() == 400
+        assert int(client.info("stats")["evicted_keys"]) == 0
+        assert used(client) > 64 * 1024
+        client.set("one-more", VALUE)  # the first write evicts down to the limit
+        assert used(client) <= 64 * 1024 + 2048
+        assert int(client.info("stats")["evicted_keys"]) > 0

@@ -178,3 +178,23 @@ def test_pubsub_errors(r: redis.Redis) -> None:
     with pytest.raises(redis.ResponseError, match="wrong number of arguments for 'publish' command"):
         r.execute_command("PUBLISH", "a")
     assert r.execute_command("PUBSUB", "NUMSUB") == []
+
+
+def test_slow_subscriber_soft_limit(server: ThreadedServer, r: redis.Redis) -> None:
+    """Over the soft limit for longer than its seconds (and no hard limit): disconnected too."""
+    old = r.config_get("client-output-buffer-limit")["client-output-buffer-limit"]
+    r.config_set("client-output-buffer-limit", "pubsub 0 64kb 1")
+    try:
+        s = socket.socket()
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        s.connect(("127.0.0.1", server.port))
+        send(s, b"SUBSCRIBE", b"soft")
+        wait_for(lambda: r.pubsub_numsub("soft") == [(b"soft", 1)])
+        started = time.monotonic()
+        while r.pubsub_numsub("soft") == [(b"soft", 1)]:
+            r.publish("soft", b"y" * 10_000)
+            assert time.monotonic() - started < 20, "subscriber was never disconnected"
+        assert time.monotonic() - started >= 1.0  # held over the soft limit for its full second first
+        s.close()
+    finally:
+        r.config_set("client-output-buffer-limit", old)
