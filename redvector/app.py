@@ -142,7 +142,7 @@ class PersistenceComponent:
         self.app.server.stats.last_save_time = unix_time_s
 
     async def _durable(self) -> None:
-        """REST/gRPC: await before answering, so the AOF guarantees hold for them as for RESP."""
+        """REST/gRPC: await before answering, so appendfsync always holds for them as for RESP."""
         writer = self.persistence.writer
         if writer is not None:
             await writer.durable()

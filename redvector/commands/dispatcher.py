@@ -34,6 +34,8 @@ class Dispatcher:
     def __init__(self, server: Server, table: CommandTable) -> None:
         self.server = server
         self.table = table
+        # Read-only commands by name: a set lookup is much cheaper than an enum.Flag test per write.
+        self.readonly_names = frozenset(spec.name for spec in table if spec.flags & Flag.READONLY)
         self._by_wire = table._fast  # name as sent (upper or lower case) -> spec
         # INFO commandstats: every command counted from 0 (CONFIG RESETSTAT zeroes it in place).
         self._calls = server.stats.command_calls
@@ -91,7 +93,8 @@ class Dispatcher:
             reply = spec.handler(ctx, argv)
         except Exception as exc:
             reply = self._failed(spec, exc)
-        if keyspace.dirty != dirty and server.propagate_sinks and not spec.flags & Flag.READONLY:
+        # A read whose only effect was a lazy expiry is not logged (the expiry was, as DEL).
+        if keyspace.dirty != dirty and server.propagate_sinks and spec.name not in self.readonly_names:
             self._propagate(db_index, argv, ctx)
         if self.key_access is not None:
             self.key_access(client, db_index, spec, argv)
@@ -114,7 +117,7 @@ class Dispatcher:
         except Exception as exc:
             reply = self._failed(spec, exc)
         # A read whose only effect was a lazy expiry is not logged (the expiry was, as DEL).
-        if keyspace.dirty != dirty and server.propagate_sinks and not spec.flags & Flag.READONLY:
+        if keyspace.dirty != dirty and server.propagate_sinks and spec.name not in self.readonly_names:
             self._propagate(db_index, argv, ctx)
         return reply
 

@@ -218,7 +218,7 @@ class Persistence:
         writer.loop = self._loop
         if writer.feed not in self.host.propagate_sinks:
             self.host.propagate_sinks.append(writer.feed)
-        self.host.reply_gate = writer.gate
+        self.host.reply_gate = writer.gate if writer.policy == "always" else None
 
     def _detach_writer(self) -> None:
         writer = self.writer

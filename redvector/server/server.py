@@ -55,8 +55,8 @@ class Server:
         self.blocking = BlockingRegistry()
         self.keyspace.add_observer(self.blocking)
         self.propagate_sinks: list[PropagateSink] = []
-        # With the AOF on, reply_gate(write, data) holds a reply until the AOF writes before it are
-        # fsynced (always) or written (everysec, no); True: held, sent later. None: AOF off.
+        # appendfsync always: reply_gate(write, data) holds a reply until the AOF writes before it are
+        # fsynced (True: held, sent later by the gate). None when replies may go out at once.
         self.reply_gate: Callable[[Callable[[bytes], None], bytes], bool] | None = None
         self.paused_until_ms = 0
         self.paused_writes_only = False

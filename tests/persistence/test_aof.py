@@ -258,10 +258,12 @@ def test_appendfsync_changed_at_run_time(tmp_path: Path) -> None:
         assert r.mget("a", "b", "c") == [b"1", b"2", b"3"]
 
 
-def test_kill_9_with_everysec_loses_no_acknowledged_write(tmp_path: Path) -> None:
-    # everysec fsyncs once a second (power loss), but every acknowledged write reached the kernel first.
+def test_kill_9_with_everysec_loses_at_most_about_a_second(tmp_path: Path) -> None:
+    # The log reaches the kernel every loop turn and is fsynced each second: a crash may lose only the
+    # tail of the writes (never one in the middle), and nothing acknowledged over a second before it.
     data = tmp_path / "data"
     acked: list[int] = []
+    progress: list[tuple[float, int]] = []
     with redvector(data, *AOF_ONLY, "--appendfsync", "everysec") as (proc, r):
         port = r.connection_pool.connection_kwargs["port"]
         stop_flag = threading.Event()
@@ -276,6 +278,7 @@ def test_kill_9_with_everysec_loses_no_acknowledged_write(tmp_path: Path) -> Non
                         pipe.rpush("log", j)
                     pipe.execute()
                     acked.extend(range(i, i + 20))
+                    progress.append((time.monotonic(), len(acked)))
                     i += 20
             except (redis.ConnectionError, redis.TimeoutError):
                 pass
@@ -284,11 +287,14 @@ def test_kill_9_with_everysec_loses_no_acknowledged_write(tmp_path: Path) -> Non
 
         thread = threading.Thread(target=writer)
         thread.start()
-        wait_until(lambda: len(acked) > 2000)
+        wait_until(lambda: len(acked) > 2000 and progress[-1][0] - progress[0][0] > 1.5)
+        killed_at = time.monotonic()
         proc.send_signal(signal.SIGKILL)
         proc.wait()
         stop_flag.set()
         thread.join(10)
+    acked_a_second_before = max(n for t, n in progress if t <= killed_at - 1.0)
     with redvector(data, *AOF_ONLY) as (_, r):
-        assert r.llen("log") >= len(acked)
-        assert [int(x) for x in r.lrange("log", 0, len(acked) - 1)] == acked
+        restored = [int(x) for x in r.lrange("log", 0, -1)]
+    assert restored == list(range(len(restored)))  # a prefix: no hole
+    assert len(restored) >= acked_a_second_before
