@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from typing import Any
 
 import grpc
 
@@ -40,3 +42,22 @@ def status_of(exc: BaseException) -> tuple[grpc.StatusCode, str]:
         if isinstance(exc, cls):
             return code, exc.message
     return grpc.StatusCode.INVALID_ARGUMENT, exc.message
+
+
+def rpc(fn: Callable[[Any, Any], Any]) -> Any:
+    """Wrap a servicer's sync ``fn(self, request)`` as a grpc.aio method: a RedVectorError becomes its
+    status code (the table above) with the REST message; with ``appendfsync always`` the answer waits
+    until the AOF writes made for this call are fsynced. ``self.api`` is the VectorAPI."""
+
+    async def handler(self: Any, request: Any, context: grpc.aio.ServicerContext) -> Any:
+        try:
+            reply = fn(self, request)
+        except Exception as exc:
+            code, message = status_of(exc)
+            await context.abort(code, message)
+        durable = self.api.server.extensions.get("aof_durable")
+        if durable is not None:
+            await durable()
+        return reply
+
+    return handler

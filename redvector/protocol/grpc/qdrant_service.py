@@ -8,7 +8,6 @@ converters, calls the QdrantAPI method the REST route calls, and converts the JS
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 import grpc
@@ -17,7 +16,7 @@ from qdrant_client.conversions.conversion import GrpcToRest, RestToGrpc
 from qdrant_client.http import models as rest
 
 from redvector.errors import BadRequest
-from redvector.protocol.grpc.errors import status_of
+from redvector.protocol.grpc.errors import rpc
 from redvector.service import VectorAPI
 
 # qdrant.FieldType enum value -> Qdrant REST field_schema name.
@@ -63,23 +62,6 @@ def _update(result: dict[str, Any]) -> Any:
     return RestToGrpc.convert_update_result(rest.UpdateResult.model_validate(result))
 
 
-Handler = Callable[[Any, Any, grpc.aio.ServicerContext], Awaitable[Any]]
-
-
-def _rpc(fn: Callable[[Any, Any], Any]) -> Any:
-    async def handler(self: Any, request: Any, context: grpc.aio.ServicerContext) -> Any:
-        try:
-            reply = fn(self, request)
-        except Exception as exc:
-            code, message = status_of(exc)
-            await context.abort(code, message)
-        # appendfsync always: answer once the AOF writes made for this call are fsynced.
-        durable = self.api.server.extensions.get("aof_durable")
-        if durable is not None:
-            await durable()
-        return reply
-
-    return handler
 
 
 class QdrantHealth(qgrpc.QdrantServicer):
@@ -123,12 +105,12 @@ class QdrantCollections(qgrpc.CollectionsServicer):
         self.q.get_collection(request.collection_name)
         return qgrpc.CollectionOperationResponse(result=True)
 
-    Get = _rpc(_get)
-    List = _rpc(_list)
-    Create = _rpc(_create)
-    Delete = _rpc(_delete)
-    CollectionExists = _rpc(_exists)
-    Update = _rpc(_update)
+    Get = rpc(_get)
+    List = rpc(_list)
+    Create = rpc(_create)
+    Delete = rpc(_delete)
+    CollectionExists = rpc(_exists)
+    Update = rpc(_update)
 
 
 class QdrantPoints(qgrpc.PointsServicer):
@@ -281,19 +263,19 @@ class QdrantPoints(qgrpc.PointsServicer):
         result = self.q.delete_index(request.collection_name, request.field_name, True)
         return qgrpc.PointsOperationResponse(result=_update(result))
 
-    Upsert = _rpc(_upsert)
-    Get = _rpc(_get)
-    Delete = _rpc(_delete)
-    SetPayload = _rpc(_set_payload)
-    OverwritePayload = _rpc(_overwrite_payload)
-    DeletePayload = _rpc(_delete_payload)
-    ClearPayload = _rpc(_clear_payload)
-    Scroll = _rpc(_scroll)
-    Count = _rpc(_count)
-    Query = _rpc(_query)
-    QueryBatch = _rpc(_query_batch)
-    Search = _rpc(_search)
-    SearchBatch = _rpc(_search_batch)
-    Recommend = _rpc(_recommend)
-    CreateFieldIndex = _rpc(_create_index)
-    DeleteFieldIndex = _rpc(_delete_index)
+    Upsert = rpc(_upsert)
+    Get = rpc(_get)
+    Delete = rpc(_delete)
+    SetPayload = rpc(_set_payload)
+    OverwritePayload = rpc(_overwrite_payload)
+    DeletePayload = rpc(_delete_payload)
+    ClearPayload = rpc(_clear_payload)
+    Scroll = rpc(_scroll)
+    Count = rpc(_count)
+    Query = rpc(_query)
+    QueryBatch = rpc(_query_batch)
+    Search = rpc(_search)
+    SearchBatch = rpc(_search_batch)
+    Recommend = rpc(_recommend)
+    CreateFieldIndex = rpc(_create_index)
+    DeleteFieldIndex = rpc(_delete_index)

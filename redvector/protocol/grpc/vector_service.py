@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Awaitable, Callable
 from typing import Any
 
-import grpc
 from google.protobuf import json_format, struct_pb2
 
 from redvector.errors import BadRequest
-from redvector.protocol.grpc.errors import status_of
+from redvector.protocol.grpc.errors import rpc
 from redvector.protocol.grpc.generated import redvector_pb2 as pb
 from redvector.protocol.grpc.generated import redvector_pb2_grpc as pb_grpc
 from redvector.service import VectorAPI
@@ -73,25 +71,6 @@ def _ids(request: Any) -> list[PointId]:
     return [*(int(i) for i in request.ids), *(parse_product_id(u) for u in request.uuids)]
 
 
-Handler = Callable[[Any, grpc.aio.ServicerContext], Awaitable[Any]]
-
-
-def _rpc(fn: Callable[[VectorService, Any], Any]) -> Any:
-    """Run the conversion + service call; map RedVectorError to its status code with the REST message."""
-
-    async def handler(self: VectorService, request: Any, context: grpc.aio.ServicerContext) -> Any:
-        try:
-            reply = fn(self, request)
-        except Exception as exc:
-            code, message = status_of(exc)
-            await context.abort(code, message)
-        # appendfsync always: answer once the AOF writes made for this call are fsynced.
-        durable = self.api.server.extensions.get("aof_durable")
-        if durable is not None:
-            await durable()
-        return reply
-
-    return handler
 
 
 class VectorService(pb_grpc.VectorServiceServicer):
@@ -175,15 +154,15 @@ class VectorService(pb_grpc.VectorServiceServicer):
     def _count(self, request: pb.CountRequest) -> pb.CountResponse:
         return pb.CountResponse(count=self.product.count(_name(request), self._predicate(request)))
 
-    CreateCollection = _rpc(_create)
-    Upsert = _rpc(_upsert)
-    Search = _rpc(_search)
-    GetCollectionInfo = _rpc(_info)
-    DeleteCollection = _rpc(_delete_collection)
-    ListCollections = _rpc(_list)
-    Get = _rpc(_get)
-    Delete = _rpc(_delete)
-    Count = _rpc(_count)
+    CreateCollection = rpc(_create)
+    Upsert = rpc(_upsert)
+    Search = rpc(_search)
+    GetCollectionInfo = rpc(_info)
+    DeleteCollection = rpc(_delete_collection)
+    ListCollections = rpc(_list)
+    Get = rpc(_get)
+    Delete = rpc(_delete)
+    Count = rpc(_count)
 
 
 __all__ = ["VectorService", "struct_to_dict"]
