@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -135,3 +136,22 @@ def wait_for_ping(port: int, timeout: float, proc: subprocess.Popen[bytes] | Non
             pass
         time.sleep(0.05)
     raise RuntimeError(f"server on port {port} did not answer PING within {timeout}s")
+
+
+@contextmanager
+def reference_redis() -> Iterator[int]:
+    """A throwaway Debian ``redis-server`` (no persistence) on a free port, for differential tests;
+    the calling test is skipped when redis-server is not installed. Yields the port."""
+    import pytest
+
+    if shutil.which("redis-server") is None:
+        pytest.skip("redis-server is not installed")
+    port = free_port()
+    proc = subprocess.Popen(["redis-server", "--port", str(port), "--save", "", "--appendonly", "no"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_for_ping(port, 10)
+        yield port
+    finally:
+        proc.terminate()
+        proc.wait(10)

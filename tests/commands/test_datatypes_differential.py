@@ -6,16 +6,14 @@ random picks, no multi-member sets whose order is an implementation detail).
 
 from __future__ import annotations
 
-import shutil
 import socket
-import subprocess
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import redis
 
-from tests.serverutil import ThreadedServer, free_port, wait_for_ping
+from tests.serverutil import ThreadedServer, reference_redis
 
 SCRIPT = """
 RPUSH l a b c d e
@@ -242,17 +240,8 @@ class RawClient:
 
 @pytest.fixture(scope="module")
 def reference_port() -> Iterator[int]:
-    if shutil.which("redis-server") is None:
-        pytest.skip("redis-server is not installed")
-    port = free_port()
-    proc = subprocess.Popen(["redis-server", "--port", str(port), "--save", "", "--appendonly", "no"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        wait_for_ping(port, 10)
+    with reference_redis() as port:
         yield port
-    finally:
-        proc.terminate()
-        proc.wait(10)
 
 
 @pytest.mark.parametrize("proto", [2, 3])

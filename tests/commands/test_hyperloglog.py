@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 from collections.abc import Iterator
 
 import pytest
 import redis
 
 from redvector.keyspace.types import hyperloglog as hll
-from tests.serverutil import free_port, wait_for_ping
+from tests.serverutil import reference_redis
 
 
 def err(r: redis.Redis, *args: object) -> str:
@@ -111,19 +109,10 @@ def test_sparse_decoding_roundtrip() -> None:
 
 @pytest.fixture(scope="module")
 def reference() -> Iterator[redis.Redis]:
-    if shutil.which("redis-server") is None:
-        pytest.skip("redis-server is not installed")
-    port = free_port()
-    proc = subprocess.Popen(["redis-server", "--port", str(port), "--save", "", "--appendonly", "no"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        wait_for_ping(port, 10)
+    with reference_redis() as port:
         client = redis.Redis(port=port)
         yield client
         client.close()
-    finally:
-        proc.terminate()
-        proc.wait(10)
 
 
 def test_same_bytes_and_counts_as_redis(reference: redis.Redis, r: redis.Redis) -> None:

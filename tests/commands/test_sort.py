@@ -3,8 +3,6 @@ plus a differential run against Debian's redis-server when it is installed."""
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 from collections.abc import Iterator
 from typing import Any
 
@@ -12,7 +10,7 @@ import pytest
 import redis
 
 from redvector.keyspace.types import ZSet
-from tests.serverutil import ThreadedServer, free_port, wait_for_ping
+from tests.serverutil import ThreadedServer, reference_redis
 
 
 def err(r: redis.Redis, *args: object) -> str:
@@ -152,19 +150,10 @@ def test_errors(r: redis.Redis) -> None:
 # -- differential check against a real Redis --------------------------------------------------------------
 @pytest.fixture(scope="module")
 def reference() -> Iterator[redis.Redis]:
-    if shutil.which("redis-server") is None:
-        pytest.skip("redis-server is not installed")
-    port = free_port()
-    proc = subprocess.Popen(["redis-server", "--port", str(port), "--save", "", "--appendonly", "no"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        wait_for_ping(port, 10)
+    with reference_redis() as port:
         client = redis.Redis(port=port)
         yield client
         client.close()
-    finally:
-        proc.terminate()
-        proc.wait(10)
 
 
 CASES: list[tuple[Any, ...]] = [
