@@ -24,10 +24,12 @@ import random
 import sys
 import time
 from collections import deque
+from collections.abc import Callable
 from itertools import islice
 from typing import Any
 
 from redvector.keyspace.database import Database
+from redvector.keyspace.events import ignore_activity
 from redvector.keyspace.types import ZSet
 from redvector.server.client import ClientState
 from redvector.server.server import Server
@@ -102,6 +104,7 @@ class MemoryManager:
         self.config = server.config
         self.keyspace = server.keyspace
         self.tracking = False
+        self.on_activity_change: Callable[[], None] = ignore_activity
         self.total = 0
         # per db: key -> estimated bytes in 16-byte units (small ints are shared objects in CPython)
         self.sizes: list[dict[bytes, int]] = [{} for _ in self.keyspace.databases]
@@ -116,6 +119,9 @@ class MemoryManager:
         self.config.on_change(self._config_changed)
         server.extensions["used_memory"] = self.used_memory
         server.extensions["memory"] = self
+
+    def wants_changes(self) -> bool:
+        return self.tracking
 
     # -- wiring --------------------------------------------------------------------------------------------
     def attach(self, dispatcher: Any) -> None:
@@ -145,6 +151,7 @@ class MemoryManager:
         if self.tracking:
             return
         self.tracking = True
+        self.on_activity_change()
         self.recount()
 
     def recount(self) -> None:
