@@ -127,7 +127,7 @@ class MemoryManager:
     def attach(self, dispatcher: Any) -> None:
         """Install the dispatcher hooks: the OOM guard always, the access hook while LRU/LFU is active."""
         self.dispatcher = dispatcher
-        dispatcher.over_memory_limit = self.over_limit
+        self._update_oom_guard()
         self._update_access_hook()
         if int(self.config["maxmemory"]):
             self.start_tracking()
@@ -138,8 +138,15 @@ class MemoryManager:
             for clocks in self.access:
                 clocks.clear()
             self._update_access_hook()
-        elif name == "maxmemory" and int(value):
-            self.start_tracking()
+        elif name == "maxmemory":
+            if int(value):
+                self.start_tracking()
+            self._update_oom_guard()
+
+    def _update_oom_guard(self) -> None:
+        # Without maxmemory no command can be refused for memory: the dispatcher then skips the check.
+        if self.dispatcher is not None:
+            self.dispatcher.over_memory_limit = self.over_limit if int(self.config["maxmemory"]) else None
 
     def _update_access_hook(self) -> None:
         if self.dispatcher is not None:

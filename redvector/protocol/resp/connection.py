@@ -25,6 +25,7 @@ log = logging.getLogger("redvector.resp")
 # slow reader cannot make the server buffer without bound; reading resumes once the buffer drains.
 WRITE_HIGH_WATER = 4 * 1024 * 1024
 WRITE_LOW_WATER = 1 * 1024 * 1024
+_NO_REQUESTS: list[list[bytes]] = []  # shared and never appended to
 
 
 class RespConnection(asyncio.Protocol):
@@ -46,8 +47,11 @@ class RespConnection(asyncio.Protocol):
         # When the pubsub soft output limit was first exceeded (monotonic seconds), or None.
         self._soft_limit_since: float | None = None
         self._blocked_timeout_reply: Any = None
-        # CLIENT PAUSE: the request held back until the pause ends, and the timer that retries it.
-        self._paused_argv: list[bytes] | None = None
+        # Requests parsed but not run yet (the rest of a pipeline behind a blocked or held command).
+        self._requests: list[list[bytes]] = _NO_REQUESTS
+        self._request_pos = 0
+        # CLIENT PAUSE: the next request is held back until the pause ends; the timer retries it.
+        self._held = False
         self._pause_timer: asyncio.TimerHandle | None = None
 
     # -- asyncio.Protocol --------------------------------------------------------------------------------
@@ -98,34 +102,40 @@ class RespConnection(asyncio.Protocol):
         self.server.stats.net_input_bytes += len(data)
         self.client.last_interaction = time.time()
         self.parser.feed(data)
-        if self._waiter is None and not self._deferred and self._paused_argv is None:
+        if self._waiter is None and not self._deferred and not self._held:
             self._process()
 
     # -- request processing ----------------------------------------------------------------------------
     def _process(self) -> None:
-        """Run every complete request in the buffer; stop early when a command blocks."""
+        """Run every complete request in the buffer; stop early when a command blocks or is held."""
         out = self._out = bytearray()
         client = self.client
         execute = self.dispatcher.execute
-        next_request = self.parser.next
+        drain = self.parser.drain
         server = self.server
-        argv = self._paused_argv
-        self._paused_argv = None
+        # The requests parsed but not run yet (a pipeline is parsed in one call) and the next one's index.
+        requests = self._requests
+        pos = self._request_pos
+        self._held = False
         try:
             while not self._closed:
-                if argv is None:
+                if pos == len(requests):
+                    pos = 0
                     try:
-                        argv = next_request()
+                        requests = drain()
                     except ProtocolError as exc:
+                        requests = _NO_REQUESTS
                         encode(exc, client.protocol, out)
                         self._write(out)
                         self.kill()
                         return
-                    if argv is None:
+                    if not requests:
                         break
+                argv = requests[pos]
                 if server.paused_until_ms and self._held_by_pause(argv):
-                    self._wait_for_unpause(argv)
+                    self._wait_for_unpause()
                     return
+                pos += 1
                 reply = execute(client, argv)
                 kind = type(reply)
                 if kind is Blocked or kind is Deferred:
@@ -137,11 +147,13 @@ class RespConnection(asyncio.Protocol):
                         self._defer(reply)
                     return
                 if client.reply_mode == "on":
-                    # The two commonest replies inline (GET's bulk string, SET's +OK); encode() for the rest.
+                    # The commonest replies inline (GET's bulk string, SET's +OK, INCR's integer).
                     if kind is bytes:
                         out += b"$%d\r\n%b\r\n" % (len(reply), reply)
                     elif reply is OK:
                         out += b"+OK\r\n"
+                    elif kind is int:
+                        out += b":%d\r\n" % reply
                     elif reply is not NO_REPLY:
                         encode(reply, client.protocol, out)
                 else:
@@ -150,8 +162,11 @@ class RespConnection(asyncio.Protocol):
                     self._write(out)
                     self.kill()
                     return
-                argv = None
         finally:
+            if pos == len(requests):
+                requests, pos = _NO_REQUESTS, 0
+            self._requests = requests
+            self._request_pos = pos
             self._out = None
             if out:
                 self._write(out)
@@ -196,8 +211,8 @@ class RespConnection(asyncio.Protocol):
             return any(queued.flags & (Flag.WRITE | Flag.MAY_REPLICATE) for queued, _ in multi.queue)
         return bool(spec.flags & (Flag.WRITE | Flag.MAY_REPLICATE))
 
-    def _wait_for_unpause(self, argv: list[bytes]) -> None:
-        self._paused_argv = argv
+    def _wait_for_unpause(self) -> None:
+        self._held = True
         waiters: set[Any] = self.server.extensions.setdefault("pause_waiters", set())
         waiters.add(self._resume_after_pause)
         delay_s = max(self.server.paused_until_ms - int(time.time() * 1000), 0) / 1000
@@ -211,7 +226,7 @@ class RespConnection(asyncio.Protocol):
 
     def _resume_after_pause(self) -> None:
         self._end_pause_wait()
-        if not self._closed and self._paused_argv is not None:
+        if not self._closed and self._held:
             asyncio.get_running_loop().call_soon(self._process)
 
     def _write_now(self, data: bytes) -> None:
