@@ -9,7 +9,7 @@ import logging
 import time
 from typing import Any
 
-from redvector.commands.context import CommandContext
+from redvector.commands.context import NOW_UNREAD, CommandContext
 from redvector.commands.spec import CommandSpec, CommandTable, Flag
 from redvector.errors import (
     CodedError,
@@ -79,7 +79,7 @@ class Dispatcher:
         ctx = client.command_ctx
         if ctx is None:
             ctx = client.command_ctx = CommandContext(server, client, 0, self)
-        ctx.now_ms = int(self.clock() * 1000)
+        ctx._now_ms = NOW_UNREAD
         ctx.db = self._databases[client.db_index]
         ctx.aof_argv = None
         keyspace = server.keyspace

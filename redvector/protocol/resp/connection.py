@@ -117,9 +117,14 @@ class RespConnection(asyncio.Protocol):
         requests = self._requests
         pos = self._request_pos
         self._held = False
+        drained = False
         try:
             while not self._closed:
                 if pos == len(requests):
+                    # drain() returns every complete request: after one call only an error can be left.
+                    if drained and self.parser.pending_error is None:
+                        break
+                    drained = True
                     pos = 0
                     try:
                         requests = drain()

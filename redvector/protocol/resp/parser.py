@@ -25,7 +25,7 @@ class RequestParser:
     with ``*`` (as in Redis's processInlineBuffer).
     """
 
-    __slots__ = ("_big_bulk", "_big_multibulk", "_error", "_inline", "_last", "_max_bulk", "_partial", "_reader",
+    __slots__ = ("_big_bulk", "_big_multibulk", "pending_error", "_inline", "_last", "_max_bulk", "_partial", "_reader",
                  "_tail")
 
     def __init__(self, max_bulk_len: int = 512 * 1024 * 1024) -> None:
@@ -45,7 +45,7 @@ class RequestParser:
         self._partial = False
         # A protocol error met by drain() after complete requests: raised by the next call, once the
         # requests before it have run (Redis replies to those first).
-        self._error: ProtocolError | None = None
+        self.pending_error: ProtocolError | None = None
 
     def feed(self, data: bytes) -> None:
         if self._inline or (not self._partial and not self._reader.has_data() and data[:1] != b"*"):
@@ -81,9 +81,9 @@ class RequestParser:
     def drain(self) -> list[list[bytes]]:
         """Every complete request now in the buffer (a pipeline in one call; empty when more bytes are
         needed). A malformed request ends the list; the next call raises its ProtocolError."""
-        error = self._error
+        error = self.pending_error
         if error is not None:
-            self._error = None
+            self.pending_error = None
             raise error
         requests: list[list[bytes]] = []
         append = requests.append
@@ -120,7 +120,7 @@ class RequestParser:
         except ProtocolError as exc:
             if not requests:
                 raise
-            self._error = exc
+            self.pending_error = exc
             return requests
 
     def _check_partial(self) -> None:
