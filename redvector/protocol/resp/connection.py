@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 import socket
 import time
+from collections.abc import Iterator
 from typing import Any, cast
 
 from redvector.commands.dispatcher import Dispatcher
@@ -25,7 +27,7 @@ log = logging.getLogger("redvector.resp")
 # slow reader cannot make the server buffer without bound; reading resumes once the buffer drains.
 WRITE_HIGH_WATER = 4 * 1024 * 1024
 WRITE_LOW_WATER = 1 * 1024 * 1024
-_NO_REQUESTS: list[list[bytes]] = []  # shared and never appended to
+_NO_REQUESTS: Iterator[list[bytes]] = iter(())  # exhausted, so it can be shared
 
 
 class RespConnection(asyncio.Protocol):
@@ -48,8 +50,7 @@ class RespConnection(asyncio.Protocol):
         self._soft_limit_since: float | None = None
         self._blocked_timeout_reply: Any = None
         # Requests parsed but not run yet (the rest of a pipeline behind a blocked or held command).
-        self._requests: list[list[bytes]] = _NO_REQUESTS
-        self._request_pos = 0
+        self._pending: Iterator[list[bytes]] = _NO_REQUESTS
         # CLIENT PAUSE: the next request is held back until the pause ends; the timer retries it.
         self._held = False
         self._pause_timer: asyncio.TimerHandle | None = None
@@ -84,6 +85,7 @@ class RespConnection(asyncio.Protocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._closed = True
+        self.client.closing = True
         self._unblock()
         self._end_pause_wait()
         self.server.unregister_client(self.client)
@@ -111,70 +113,72 @@ class RespConnection(asyncio.Protocol):
         out = self._out = bytearray()
         client = self.client
         execute = self.dispatcher.execute
-        drain = self.parser.drain
         server = self.server
-        # The requests parsed but not run yet (a pipeline is parsed in one call) and the next one's index.
-        requests = self._requests
-        pos = self._request_pos
+        pending = self._pending  # the parsed requests not run yet (a pipeline is parsed in one call)
         self._held = False
         drained = False
         try:
-            while not self._closed:
-                if pos == len(requests):
-                    # drain() returns every complete request: after one call only an error can be left.
-                    if drained and self.parser.pending_error is None:
-                        break
-                    drained = True
-                    pos = 0
-                    try:
-                        requests = drain()
-                    except ProtocolError as exc:
-                        requests = _NO_REQUESTS
-                        encode(exc, client.protocol, out)
+            while not client.closing:
+                for argv in pending:
+                    if server.paused_until_ms and self._held_by_pause(argv):
+                        pending = itertools.chain((argv,), pending)
+                        self._wait_for_unpause()
+                        return
+                    reply = execute(client, argv)
+                    kind = type(reply)
+                    if client.reply_mode == "on":
+                        # The commonest replies inline (GET's bulk string, SET's +OK, INCR's integer).
+                        if kind is bytes:
+                            out += b"$%d\r\n%b\r\n" % (len(reply), reply)
+                        elif reply is OK:
+                            out += b"+OK\r\n"
+                        elif kind is int:
+                            out += b":%d\r\n" % reply
+                        elif kind is Blocked or kind is Deferred:
+                            out = self._suspend(argv, reply, out)
+                            return
+                        elif reply is not NO_REPLY:
+                            encode(reply, client.protocol, out)
+                    elif kind is Blocked or kind is Deferred:
+                        out = self._suspend(argv, reply, out)
+                        return
+                    else:
+                        self._emit(reply, out)
+                    if client.closing:
                         self._write(out)
                         self.kill()
                         return
-                    if not requests:
-                        break
-                argv = requests[pos]
-                if server.paused_until_ms and self._held_by_pause(argv):
-                    self._wait_for_unpause()
-                    return
-                pos += 1
-                reply = execute(client, argv)
-                kind = type(reply)
-                if kind is Blocked or kind is Deferred:
-                    self._write(out)
-                    out = self._out = bytearray()
-                    if kind is Blocked:
-                        self._block(argv, reply)
-                    else:
-                        self._defer(reply)
-                    return
-                if client.reply_mode == "on":
-                    # The commonest replies inline (GET's bulk string, SET's +OK, INCR's integer).
-                    if kind is bytes:
-                        out += b"$%d\r\n%b\r\n" % (len(reply), reply)
-                    elif reply is OK:
-                        out += b"+OK\r\n"
-                    elif kind is int:
-                        out += b":%d\r\n" % reply
-                    elif reply is not NO_REPLY:
-                        encode(reply, client.protocol, out)
-                else:
-                    self._emit(reply, out)
-                if client.closing:
+                # drain() returns every complete request: after one call only an error can be left.
+                if drained and self.parser.pending_error is None:
+                    break
+                drained = True
+                try:
+                    pending = iter(self.parser.drain())
+                except ProtocolError as exc:
+                    pending = _NO_REQUESTS
+                    encode(exc, client.protocol, out)
                     self._write(out)
                     self.kill()
                     return
+            else:
+                self._write(out)
+                self.kill()
         finally:
-            if pos == len(requests):
-                requests, pos = _NO_REQUESTS, 0
-            self._requests = requests
-            self._request_pos = pos
+            self._pending = pending
             self._out = None
             if out:
                 self._write(out)
+
+    def _suspend(self, argv: list[bytes], reply: Blocked | Deferred, out: bytearray) -> bytearray:
+        """Send the replies so far, then park the client (Blocked) or run the reply's work off the loop
+        (Deferred); the requests behind it wait in ``_pending``. Returns the new output buffer."""
+        self._write(out)
+        out = self._out = bytearray()
+        if type(reply) is Blocked:
+            self._block(argv, reply)
+        else:
+            self._defer(cast(Deferred, reply))
+        return out
 
     def _emit(self, reply: Any, out: bytearray) -> None:
         client = self.client
@@ -354,11 +358,13 @@ class RespConnection(asyncio.Protocol):
         log.warning("client %d closed for overcoming of output buffer limits (pubsub)", self.client.id)
         if self.transport is not None and not self._closed:
             self._closed = True
+            self.client.closing = True
             self.transport.abort()
 
     def kill(self) -> None:
         if self.transport is not None and not self._closed:
             self._closed = True
+            self.client.closing = True  # ends the request loop if this client is running commands
             gate = self.server.reply_gate
             transport = self.transport
             if gate is not None and gate(lambda _data: transport.close(), b""):
