@@ -79,12 +79,12 @@ class Dispatcher:
         ctx = client.command_ctx
         if ctx is None:
             ctx = client.command_ctx = CommandContext(server, client, 0, self)
+        db_index = client.db_index
         ctx._now_ms = NOW_UNREAD
-        ctx.db = self._databases[client.db_index]
+        ctx.db = self._databases[db_index]
         ctx.aof_argv = None
         keyspace = server.keyspace
         dirty = keyspace.dirty
-        db_index = client.db_index
         self._calls[spec.name] += 1
         client.last_cmd = spec.name
         try:

@@ -210,9 +210,14 @@ def mset(ctx: CommandContext, argv: list[bytes]) -> Any:
     if len(argv) % 2 == 0:
         raise WrongArity("mset")
     db = ctx.db
+    data = db.data
+    expires = db.expires
     for i in range(1, len(argv), 2):
-        db.set(argv[i], argv[i + 1])
-        db.touched(argv[i], "set")
+        key = argv[i]
+        data[key] = argv[i + 1]  # as SET's fast path: touched() adds a new key to the key order
+        if expires:
+            expires.pop(key, None)
+        db.touched(key, "set")
     return OK
 
 
@@ -253,12 +258,17 @@ def strlen(ctx: CommandContext, argv: list[bytes]) -> Any:
 
 def incr_by(ctx: CommandContext, key: bytes, delta: int) -> int:
     db = ctx.db
-    old = db.get_typed(key, bytes, ctx.now_ms)
-    current = 0 if old is None else parse_int(old)
+    old = db.get_typed(key, bytes, ctx.now_ms) if db.expires else db.data.get(key)
+    if old is None:
+        current = 0
+    elif type(old) is bytes:
+        current = parse_int(old)
+    else:
+        raise WrongType()
     new = current + delta
     if not INT64_MIN <= new <= INT64_MAX:
         raise RedVectorError(OVERFLOW_MSG)
-    db.set(key, b"%d" % new, keep_ttl=True)
+    db.data[key] = b"%d" % new  # the TTL stays; touched() adds a new key to the key order
     db.touched(key, "incrby")
     return new
 

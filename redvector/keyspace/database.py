@@ -109,9 +109,11 @@ class Database:
             self._sync_key_order(key)
         keyspace = self.keyspace
         keyspace.dirty += 1
-        index = self.index
-        for hook in keyspace.change_hooks:
-            hook(index, key, event)
+        hooks = keyspace.change_hooks
+        if hooks:
+            index = self.index
+            for hook in hooks:
+                hook(index, key, event)
 
     def _sync_key_order(self, key: bytes) -> None:
         if key in self.data:
