@@ -21,6 +21,9 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any, cast
+
+from hiredis import pack_command
 
 log = logging.getLogger("redvector.aof")
 
@@ -78,11 +81,8 @@ class AofWriter:
             db = b"%d" % db_index
             buf += _SELECT_PREFIX + b"$%d\r\n%s\r\n" % (len(db), db)
             self.selected_db = db_index
-        buf += b"*%d\r\n" % len(argv)
-        for arg in argv:
-            buf += b"$%d\r\n" % len(arg)
-            buf += arg
-            buf += b"\r\n"
+        # hiredis's C encoder: a RESP multibulk, as Redis logs it (its stub types the tuple as 1-long).
+        buf += pack_command(cast(Any, tuple(argv)))
         if not self._flush_scheduled:
             self._flush_scheduled = True
             loop = self.loop
