@@ -100,12 +100,6 @@ class PointWrite:
     payload: dict[str, Any]
 
 
-def _score(distance: str, engine_distance: float) -> float:
-    if distance == "Euclid":
-        return math.sqrt(max(engine_distance, 0.0))
-    return 1.0 - engine_distance
-
-
 class Points:
     def __init__(self, store: Store, collections: Collections) -> None:
         self.store = store
@@ -329,14 +323,15 @@ class Points:
         ef = max(ef_runtime or default_ef, k)
         hits = engine.knn(iv, query, k, ef, allowed)
         better_high = higher_is_better(iv.distance)
-        distance = iv.distance
+        euclid = iv.distance == "Euclid"
         to_id = suffix_to_qdrant_id if style == QDRANT else suffix_to_id
         cut = len(iv.prefix)
         scored: list[tuple[float, bytes, PointId]] = []
         for key, dist in hits:
-            if key in excluded:
+            if excluded and key in excluded:
                 continue
-            score = _score(distance, dist)
+            # Qdrant scores: Euclid the distance (the engine's is squared), Cosine/Dot 1 - distance.
+            score = math.sqrt(dist if dist > 0.0 else 0.0) if euclid else 1.0 - dist
             if score_threshold is not None and (
                 score <= score_threshold if better_high else score >= score_threshold
             ):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -34,7 +35,24 @@ async def read_json(request: Request, limit_bytes: int) -> Any:
         if size > limit_bytes:
             raise PayloadTooLarge(f"Payload too large: the request body exceeds {limit_bytes} bytes (max-request-body)")
         chunks.append(chunk)
-    raw = b"".join(chunks)
+    return parse_json(b"".join(chunks))
+
+
+# Every byte to b" " except ASCII digits to b"1": a run of 19 digits marks a number orjson would not read
+# as the stdlib does (it turns integers beyond 64 bits into floats; Python's float repr has <= 17 digits).
+_DIGITS = bytes(0x31 if 0x30 <= i <= 0x39 else 0x20 for i in range(256))
+_LONG_NUMBER = b"1" * 19
+
+
+def parse_json(raw: bytes) -> Any:
+    """A request body as JSON (None when blank). orjson parses (a 384-float query vector: ~10 us instead of
+    the stdlib's ~120 us); a body it refuses or might read differently (integers beyond 64 bits) goes
+    through the stdlib, which accepts what it always did (NaN literals) and words errors as before."""
+    if _LONG_NUMBER not in raw.translate(_DIGITS):
+        try:
+            return orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            pass
     if not raw.strip():
         return None
     try:
@@ -43,11 +61,19 @@ async def read_json(request: Request, limit_bytes: int) -> Any:
         raise BadRequest(f"Format error in JSON body: {exc}")
 
 
+def dump_json(content: Any) -> bytes:
+    """Compact UTF-8 JSON. orjson first; the stdlib for what orjson refuses (integers beyond 64 bits)."""
+    try:
+        return orjson.dumps(content)
+    except TypeError:
+        return json.dumps(content, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode()
+
+
 class FastJSON(Response):
     media_type = "application/json"
 
     def render(self, content: Any) -> bytes:
-        return json.dumps(content, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode()
+        return dump_json(content)
 
 
 def query_flag(request: Request, name: str, default: bool) -> bool:
