@@ -154,9 +154,28 @@ class QdrantCollections(qgrpc.CollectionsServicer):
         self.q.get_collection(request.collection_name)
         return qgrpc.CollectionOperationResponse(result=True)
 
+    def _update_aliases(self, request: Any) -> Any:
+        started = time.perf_counter()
+        actions = [dump(GrpcToRest.convert_alias_operations(a)) for a in request.actions]
+        return qgrpc.CollectionOperationResponse(result=self.api.aliases.update({"actions": actions}),
+                                                 time=time.perf_counter() - started)
+
+    def _aliases_reply(self, aliases: list[dict[str, str]], started: float) -> Any:
+        return qgrpc.ListAliasesResponse(aliases=[qgrpc.AliasDescription(**a) for a in aliases],
+                                         time=time.perf_counter() - started)
+
+    def _list_aliases(self, request: Any) -> Any:
+        return self._aliases_reply(self.api.aliases.list(), time.perf_counter())
+
+    def _list_collection_aliases(self, request: Any) -> Any:
+        return self._aliases_reply(self.api.aliases.list(request.collection_name), time.perf_counter())
+
     Get = rpc(_get)
     List = rpc(_list)
     Create = rpc(_create)
+    UpdateAliases = rpc(_update_aliases)
+    ListAliases = rpc(_list_aliases)
+    ListCollectionAliases = rpc(_list_collection_aliases)
     Delete = rpc(_delete)
     CollectionExists = rpc(_exists)
     Update = rpc(_update)
