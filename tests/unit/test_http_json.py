@@ -44,3 +44,11 @@ def test_dump_json() -> None:
     value = {"result": [{"id": 1, "score": 0.25, "payload": {"city": "Zürich"}}], "big": 2**70}
     assert json.loads(dump_json(value)) == value
     assert dump_json({"s": "é"}) == '{"s":"é"}'.encode()
+
+
+def test_long_fractions_take_the_orjson_path() -> None:
+    """Fraction digits never count as a long integer: 0.000123... has 20 digits in a row."""
+    from redvector.protocol.http import common
+
+    assert common._LONG_INTEGER not in b" " + b'{"v": [0.00012345678901234567, -0.0400390625]}'.translate(common._DIGITS)
+    assert common._LONG_INTEGER in b" " + b'{"id": 12345678901234567890}'.translate(common._DIGITS)

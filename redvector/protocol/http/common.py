@@ -38,17 +38,18 @@ async def read_json(request: Request, limit_bytes: int) -> Any:
     return parse_json(b"".join(chunks))
 
 
-# Every byte to b" " except ASCII digits to b"1": a run of 19 digits marks a number orjson would not read
-# as the stdlib does (it turns integers beyond 64 bits into floats; Python's float repr has <= 17 digits).
-_DIGITS = bytes(0x31 if 0x30 <= i <= 0x39 else 0x20 for i in range(256))
-_LONG_NUMBER = b"1" * 19
+# ASCII digits -> b"1", b"." kept, every other byte -> b" ": b" " + 19 digits is a run of 19+ digits not
+# after a decimal point, i.e. an integer orjson might not read as the stdlib does (it turns integers beyond
+# 64 bits into floats). Fraction digits (0.000123... has 20) are after a b"." and never match.
+_DIGITS = bytes(0x31 if 0x30 <= i <= 0x39 else 0x2E if i == 0x2E else 0x20 for i in range(256))
+_LONG_INTEGER = b" " + b"1" * 19
 
 
 def parse_json(raw: bytes) -> Any:
     """A request body as JSON (None when blank). orjson parses (a 384-float query vector: ~10 us instead of
     the stdlib's ~120 us); a body it refuses or might read differently (integers beyond 64 bits) goes
     through the stdlib, which accepts what it always did (NaN literals) and words errors as before."""
-    if _LONG_NUMBER not in raw.translate(_DIGITS):
+    if _LONG_INTEGER not in b" " + raw.translate(_DIGITS):
         try:
             return orjson.loads(raw)
         except orjson.JSONDecodeError:
