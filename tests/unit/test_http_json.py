@@ -7,6 +7,7 @@ import json
 import pytest
 
 from redvector.errors import BadRequest
+from redvector.protocol.http import common
 from redvector.protocol.http.common import dump_json, parse_json
 
 
@@ -48,7 +49,5 @@ def test_dump_json() -> None:
 
 def test_long_fractions_take_the_orjson_path() -> None:
     """Fraction digits never count as a long integer: 0.000123... has 20 digits in a row."""
-    from redvector.protocol.http import common
-
     assert common._LONG_INTEGER not in b" " + b'{"v": [0.00012345678901234567, -0.0400390625]}'.translate(common._DIGITS)
     assert common._LONG_INTEGER in b" " + b'{"id": 12345678901234567890}'.translate(common._DIGITS)
