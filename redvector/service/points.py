@@ -140,7 +140,7 @@ class Points:
                 out.append((key, pid))
         return out
 
-    def _record(self, iv: IndexView, key: bytes, pid: PointId, fields: dict[bytes, bytes],
+    def record(self, iv: IndexView, key: bytes, pid: PointId, fields: dict[bytes, bytes],
                 with_payload: PayloadSelector, with_vector: bool) -> Record:
         payload = with_payload.apply(read_payload(iv, fields)) if with_payload.mode != "none" else None
         vector = None
@@ -262,7 +262,7 @@ class Points:
             seen.add(key)
             fields = self.store.hash(key)
             if fields is not None:
-                out.append(self._record(iv, key, self.id_of(iv, key, style), fields, with_payload, with_vector))
+                out.append(self.record(iv, key, self.id_of(iv, key, style), fields, with_payload, with_vector))
         return out
 
     def vector_of(self, iv: IndexView, pid: PointId, style: str) -> FloatArray:
@@ -289,7 +289,7 @@ class Points:
             if len(page) == limit:
                 next_offset = pid
                 break
-            page.append(self._record(iv, key, pid, fields, with_payload, with_vector))
+            page.append(self.record(iv, key, pid, fields, with_payload, with_vector))
         return page, next_offset
 
     def count(self, name: str, predicate: Predicate | None, style: str) -> int:

@@ -238,7 +238,7 @@ class QdrantPoints(qgrpc.PointsServicer):
         if request.HasField("limit"):
             body["limit"] = request.limit
         if request.HasField("order_by"):
-            body["order_by"] = request.order_by.key
+            body["order_by"] = dump(GrpcToRest.convert_order_by(request.order_by))
         _payload_options(request, body, default=True)
         result = self.q.scroll(request.collection_name, body)
         response = qgrpc.ScrollResponse(result=_records(result["points"]))
