@@ -1,12 +1,22 @@
 """The minilm-100k search workload through RESP (FT.SEARCH), REST and gRPC in the same run.
 
 Starts ``python -m redvector`` as a subprocess, creates the collection over REST (an HNSW index over the
-prefix ``bench:``), loads the base vectors over RESP with pipelined HSET, then runs the same queries
-through each protocol from one sequential client each and prints QPS, p50/p99 latency and recall@10
-against the exact ground truth, plus the REST/RESP and gRPC/RESP QPS ratios (targets 0.5x and 0.7x).
+prefix ``bench:``), loads the base vectors over RESP with pipelined HSET, waits for the graph, then for each
+EF_RUNTIME asked runs the same queries (k=10) through every path and prints QPS, p50/p99 latency and
+recall@10 against the exact ground truth, plus each path's QPS ratio to RESP (targets: REST >= 0.5x,
+gRPC >= 0.7x).
 
-    python bench/api_bench.py            # 100k base vectors, 1000 queries
-    python bench/api_bench.py --quick    # 10k base vectors, 200 queries (ground truth by brute force)
+One sequential client per path, all in this process: RESP redis-py (RESP2, one connection), REST stdlib
+http.client (one kept-alive connection, the product route and Qdrant's points/search), gRPC grpcio stubs on one
+channel (redvector.VectorService/Search and qdrant.Points/Search). Every request is encoded before the timed
+loop (RESP argv, JSON bodies, protobuf messages), so the clock covers the round trip and reading the reply.
+The paths take turns query by query (RESP, REST, gRPC, RESP, ...), so a burst of load on a shared machine
+falls on all of them alike; QPS is queries / the sum of that path's round trips. The server's EF_RUNTIME
+default is set to the ef measured (CONFIG SET search-default-ef-runtime) for the paths that carry none.
+
+    python bench/api_bench.py                 # 100k base vectors, 1000 queries, ef 64
+    python bench/api_bench.py --quick         # 10k base vectors, 200 queries (ground truth by brute force)
+    python bench/api_bench.py --ef 32,64,128  # one table and one set of ratios per ef
 
 Figures on shared machines are noisy; compare ratios from one run, not absolute numbers across runs.
 """
@@ -32,6 +42,8 @@ import redis
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from qdrant_client import grpc as qgrpc  # noqa: E402
 
 from redvector.protocol.grpc.generated import redvector_pb2 as pb  # noqa: E402
 from redvector.protocol.grpc.generated import redvector_pb2_grpc as pb_grpc  # noqa: E402
@@ -60,32 +72,39 @@ def recall(found: list[list[int]], truth: np.ndarray) -> float:
     return float(np.mean([len(set(f) & set(t.tolist())) / K for f, t in zip(found, truth, strict=True)]))
 
 
-def measure(name: str, queries: np.ndarray, truth: np.ndarray, search: Callable[[np.ndarray], list[int]],
-            warmup: int = 20) -> dict[str, Any]:
-    for q in queries[:warmup]:
-        search(q)
-    latencies = []
-    found = []
-    started = time.perf_counter()
-    for q in queries:
-        t0 = time.perf_counter()
-        found.append(search(q))
-        latencies.append(time.perf_counter() - t0)
-    total = time.perf_counter() - started
-    latencies.sort()
-    return {
-        "name": name, "qps": len(queries) / total,
-        "p50_ms": statistics.median(latencies) * 1000,
-        "p99_ms": latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] * 1000,
-        "recall": recall(found, truth),
-    }
+Search = Callable[[int], list[int]]
+
+
+def measure(paths: dict[str, Search], n: int, truth: np.ndarray, warmup: int = 20) -> list[dict[str, Any]]:
+    """Query i through every path in turn; per path: QPS (n / sum of round trips), p50, p99, recall@10."""
+    for i in range(min(warmup, n)):
+        for search in paths.values():
+            search(i)
+    latencies: dict[str, list[float]] = {name: [] for name in paths}
+    found: dict[str, list[list[int]]] = {name: [] for name in paths}
+    clock = time.perf_counter
+    for i in range(n):
+        for name, search in paths.items():
+            t0 = clock()
+            ids = search(i)
+            latencies[name].append(clock() - t0)
+            found[name].append(ids)
+    rows = []
+    for name in paths:
+        lat = sorted(latencies[name])
+        rows.append({
+            "name": name, "qps": n / sum(lat), "p50_ms": statistics.median(lat) * 1000,
+            "p99_ms": lat[min(n - 1, int(n * 0.99))] * 1000, "recall": recall(found[name], truth),
+        })
+    return rows
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="10k vectors, 200 queries")
-    parser.add_argument("--ef", type=int, default=64, help="EF_RUNTIME for every protocol (default 64)")
+    parser.add_argument("--ef", default="64", help="EF_RUNTIME values, comma-separated (default 64)")
     args = parser.parse_args()
+    efs = [int(x) for x in args.ef.split(",")]
 
     base, queries, truth = load(args.quick)
     ports = {name: free_port() for name in ("resp", "rest", "grpc")}
@@ -93,7 +112,7 @@ def main() -> int:
     proc = subprocess.Popen(
         [sys.executable, "-m", "redvector", "--port", str(ports["resp"]), "--rest-port", str(ports["rest"]),
          "--grpc-port", str(ports["grpc"]), "--qdrant-port", "0", "--qdrant-grpc-port", "0",
-         "--appendonly", "no", "--save", "", "--search-default-ef-runtime", str(args.ef)],
+         "--appendonly", "no", "--save", "", "--search-default-ef-runtime", str(efs[0])],
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT, cwd=ROOT,
     )
     try:
@@ -102,6 +121,7 @@ def main() -> int:
         rest = httpx.Client(base_url=f"http://127.0.0.1:{ports['rest']}", timeout=60)
         channel = grpc.insecure_channel(f"127.0.0.1:{ports['grpc']}")
         stub = pb_grpc.VectorServiceStub(channel)
+        qstub = qgrpc.PointsStub(channel)
 
         created = rest.post("/api/collections/bench", json={"vector_size": base.shape[1], "distance": "Cosine"})
         created.raise_for_status()
@@ -121,37 +141,60 @@ def main() -> int:
                 break
             time.sleep(0.5)
         print(f"loaded {len(base)} vectors (HNSW build included) in {time.perf_counter() - t0:.1f}s; "
-              f"{len(queries)} queries, k={K}, EF_RUNTIME={args.ef}")
-
-        def resp_search(q: np.ndarray) -> list[int]:
-            reply = r.execute_command(
-                "FT.SEARCH", "bench", f"*=>[KNN {K} @vector $q EF_RUNTIME {args.ef} AS score]",
-                "PARAMS", "2", "q", q.tobytes(), "RETURN", "1", "score", "SORTBY", "score",
-                "LIMIT", "0", str(K), "DIALECT", "2")
-            return [int(reply[i].split(b":")[1]) for i in range(1, len(reply), 2)]
+              f"{len(queries)} queries, k={K}")
+        print("clients: RESP redis-py %s (RESP2); REST http.client keep-alive; gRPC grpcio %s stubs"
+              % (redis.__version__, grpc.__version__))
 
         # A keep-alive stdlib connection: httpx's own per-request overhead would dominate the timing.
         conn = http.client.HTTPConnection("127.0.0.1", ports["rest"])
+        headers = {"Content-Type": "application/json"}
+        vectors = [q.tolist() for q in queries]
+        blobs = [q.tobytes() for q in queries]
+        product_bodies = [json.dumps({"vector": v, "limit": K, "with_payload": False}) for v in vectors]
+        qdrant_bodies = [json.dumps({"vector": v, "limit": K}) for v in vectors]
+        product_msgs = [pb.SearchRequest(name="bench", vector=v, limit=K, with_payload=False) for v in vectors]
+        qdrant_msgs = [qgrpc.SearchPoints(collection_name="bench", vector=v, limit=K) for v in vectors]
 
-        def rest_search(q: np.ndarray) -> list[int]:
-            body = json.dumps({"vector": q.tolist(), "limit": K, "with_payload": False})
-            conn.request("POST", "/api/collections/bench/search", body, {"Content-Type": "application/json"})
-            hits = json.loads(conn.getresponse().read())["results"]
-            return [int(h["id"]) for h in hits]
+        def rest_search(i: int) -> list[int]:
+            conn.request("POST", "/api/collections/bench/search", product_bodies[i], headers)
+            return [int(h["id"]) for h in json.loads(conn.getresponse().read())["results"]]
 
-        def grpc_search(q: np.ndarray) -> list[int]:
-            reply = stub.Search(pb.SearchRequest(name="bench", vector=q.tolist(), limit=K, with_payload=False))
-            return [h.id for h in reply.result]
+        def rest_qdrant_search(i: int) -> list[int]:
+            conn.request("POST", "/collections/bench/points/search", qdrant_bodies[i], headers)
+            return [int(h["id"]) for h in json.loads(conn.getresponse().read())["result"]]
 
-        results = [measure("RESP FT.SEARCH", queries, truth, resp_search),
-                   measure("REST /api search", queries, truth, rest_search),
-                   measure("gRPC VectorService.Search", queries, truth, grpc_search)]
-        print(f"{'path':28} {'QPS':>8} {'p50 ms':>8} {'p99 ms':>8} {'recall@10':>10}")
-        for row in results:
-            print(f"{row['name']:28} {row['qps']:8.0f} {row['p50_ms']:8.2f} {row['p99_ms']:8.2f} {row['recall']:10.3f}")
-        resp_qps = results[0]["qps"]
-        print(f"REST/RESP QPS ratio {results[1]['qps'] / resp_qps:.2f} (target >= 0.5); "
-              f"gRPC/RESP {results[2]['qps'] / resp_qps:.2f} (target >= 0.7)")
+        def grpc_search(i: int) -> list[int]:
+            return [h.id for h in stub.Search(product_msgs[i]).result]
+
+        def grpc_qdrant_search(i: int) -> list[int]:
+            return [h.id.num for h in qstub.Search(qdrant_msgs[i]).result]
+
+        for ef in efs:
+            r.config_set("search-default-ef-runtime", ef)
+            query_text = f"*=>[KNN {K} @vector $q EF_RUNTIME {ef} AS score]"
+
+            def resp_search(i: int, query_text: str = query_text) -> list[int]:
+                reply = r.execute_command(
+                    "FT.SEARCH", "bench", query_text, "PARAMS", "2", "q", blobs[i], "RETURN", "1", "score",
+                    "SORTBY", "score", "LIMIT", "0", str(K), "DIALECT", "2")
+                return [int(reply[j].split(b":")[1]) for j in range(1, len(reply), 2)]
+
+            paths: dict[str, Search] = {
+                "RESP FT.SEARCH": resp_search,
+                "REST /api search": rest_search,
+                "REST Qdrant points/search": rest_qdrant_search,
+                "gRPC VectorService.Search": grpc_search,
+                "gRPC Qdrant Points.Search": grpc_qdrant_search,
+            }
+            results = measure(paths, len(queries), truth)
+            print(f"\nEF_RUNTIME {ef}")
+            print(f"{'path':28} {'QPS':>8} {'p50 ms':>8} {'p99 ms':>8} {'recall@10':>10} {'x RESP':>7}")
+            resp_qps = results[0]["qps"]
+            for row in results:
+                print(f"{row['name']:28} {row['qps']:8.0f} {row['p50_ms']:8.2f} {row['p99_ms']:8.2f} "
+                      f"{row['recall']:10.3f} {row['qps'] / resp_qps:7.2f}")
+            print(f"REST/RESP QPS ratio {results[1]['qps'] / resp_qps:.2f} (target >= 0.5); "
+                  f"gRPC/RESP {results[3]['qps'] / resp_qps:.2f} (target >= 0.7)")
         channel.close()
         conn.close()
         rest.close()

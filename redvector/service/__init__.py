@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from redvector.commands.dispatcher import Dispatcher
 from redvector.server.server import Server
+from redvector.service.aliases import Aliases
 from redvector.service.collections import Collections
 from redvector.service.metrics import Metrics
 from redvector.service.points import Points
@@ -20,6 +21,7 @@ class VectorAPI:
         self.store = Store(server, dispatcher)
         self.collections = Collections(self.store)
         self.points = Points(self.store, self.collections)
+        self.aliases = Aliases(self.collections)
         self.qdrant = QdrantAPI(self.collections, self.points)
         self.product = ProductAPI(self.collections, self.points)
         self.qdrant_version = qdrant_version

@@ -98,7 +98,7 @@ class Collections:
     def delete(self, name: str) -> bool:
         """Drop the index and every point (hash) under its prefix; False when it did not exist."""
         iv = engine.view(self.server, name)
-        if iv is None:
+        if iv is None or name not in engine.index_names(self.server):  # an alias is not dropped by its name
             return False
         keys = list(self.store.keys(iv))
         self.store.execute([b"FT.DROPINDEX", name.encode()])

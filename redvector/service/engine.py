@@ -46,6 +46,14 @@ def index_names(server: Server) -> list[str]:
     return [_text(n) for n in reg.names()]
 
 
+def aliases(server: Server) -> dict[str, str]:
+    """Index aliases (FT.ALIASADD/ALIASUPDATE): alias -> index name."""
+    reg = registry(server)
+    if reg is None:
+        return {}
+    return {_text(a): _text(t) for a, t in getattr(reg, "aliases", {}).items()}
+
+
 def definition(index: Any) -> Any:
     return getattr(index, "definition", None) or index.definitions
 

@@ -89,8 +89,12 @@ def id_suffix(point_id: PointId) -> str:
 
 def suffix_to_id(suffix: str) -> PointId:
     """The product id of a key suffix: canonical decimals are ints, anything else stays a string."""
-    if suffix.isdigit() and suffix.isascii() and str(int(suffix)) == suffix and int(suffix) <= U64_MAX:
-        return int(suffix)
+    # Canonical: ASCII digits without a leading zero (str(int(s)) == s), parsed once (a search converts
+    # every hit's key).
+    if suffix.isdigit() and suffix.isascii() and (suffix[0] != "0" or len(suffix) == 1):
+        value = int(suffix)
+        if value <= U64_MAX:
+            return value
     return suffix
 
 

@@ -87,6 +87,7 @@ class Record:
     payload: dict[str, Any] | None = None
     vector: list[float] | None = None
     key: bytes = b""
+    order_value: int | float | None = None  # scroll with order_by: the value this record is ordered by
 
 
 @dataclass(slots=True)

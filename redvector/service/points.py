@@ -100,12 +100,6 @@ class PointWrite:
     payload: dict[str, Any]
 
 
-def _score(distance: str, engine_distance: float) -> float:
-    if distance == "Euclid":
-        return math.sqrt(max(engine_distance, 0.0))
-    return 1.0 - engine_distance
-
-
 class Points:
     def __init__(self, store: Store, collections: Collections) -> None:
         self.store = store
@@ -146,7 +140,7 @@ class Points:
                 out.append((key, pid))
         return out
 
-    def _record(self, iv: IndexView, key: bytes, pid: PointId, fields: dict[bytes, bytes],
+    def record(self, iv: IndexView, key: bytes, pid: PointId, fields: dict[bytes, bytes],
                 with_payload: PayloadSelector, with_vector: bool) -> Record:
         payload = with_payload.apply(read_payload(iv, fields)) if with_payload.mode != "none" else None
         vector = None
@@ -268,7 +262,7 @@ class Points:
             seen.add(key)
             fields = self.store.hash(key)
             if fields is not None:
-                out.append(self._record(iv, key, self.id_of(iv, key, style), fields, with_payload, with_vector))
+                out.append(self.record(iv, key, self.id_of(iv, key, style), fields, with_payload, with_vector))
         return out
 
     def vector_of(self, iv: IndexView, pid: PointId, style: str) -> FloatArray:
@@ -295,7 +289,7 @@ class Points:
             if len(page) == limit:
                 next_offset = pid
                 break
-            page.append(self._record(iv, key, pid, fields, with_payload, with_vector))
+            page.append(self.record(iv, key, pid, fields, with_payload, with_vector))
         return page, next_offset
 
     def count(self, name: str, predicate: Predicate | None, style: str) -> int:
@@ -329,14 +323,15 @@ class Points:
         ef = max(ef_runtime or default_ef, k)
         hits = engine.knn(iv, query, k, ef, allowed)
         better_high = higher_is_better(iv.distance)
-        distance = iv.distance
+        euclid = iv.distance == "Euclid"
         to_id = suffix_to_qdrant_id if style == QDRANT else suffix_to_id
         cut = len(iv.prefix)
         scored: list[tuple[float, bytes, PointId]] = []
         for key, dist in hits:
-            if key in excluded:
+            if excluded and key in excluded:
                 continue
-            score = _score(distance, dist)
+            # Qdrant scores: Euclid the distance (the engine's is squared), Cosine/Dot 1 - distance.
+            score = math.sqrt(dist if dist > 0.0 else 0.0) if euclid else 1.0 - dist
             if score_threshold is not None and (
                 score <= score_threshold if better_high else score >= score_threshold
             ):

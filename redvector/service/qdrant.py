@@ -17,6 +17,7 @@ from redvector.service.engine import IndexView
 from redvector.service.filters import optional_filter
 from redvector.service.ids import parse_json_id
 from redvector.service.models import CollectionInfo, PointId, Record, ScoredPoint, UpdateResult, format_id
+from redvector.service.ordering import ordered_page, parse_order_by
 from redvector.service.points import (
     ALL_PAYLOAD,
     NO_PAYLOAD,
@@ -98,6 +99,8 @@ def record_json(r: Record) -> dict[str, Any]:
         out["payload"] = r.payload
     if r.vector is not None:
         out["vector"] = r.vector
+    if r.order_value is not None:
+        out["order_value"] = r.order_value
     return out
 
 
@@ -312,10 +315,16 @@ class QdrantAPI:
 
     def scroll(self, name: str, body: Any) -> dict[str, Any]:
         body = _obj(body)
-        if body.get("order_by") is not None:
-            raise BadRequest("Bad request: order_by is not supported by RedVector")
         predicate = optional_filter(body.get("filter"))
         limit = _int(body.get("limit"), "limit", 10, 1)
+        if body.get("order_by") is not None:
+            if body.get("offset") is not None:
+                raise BadRequest("Bad request: offset cannot be used with order_by (use order_by.start_from)")
+            order = parse_order_by(body["order_by"])
+            self.collections.get(name)
+            page = ordered_page(self.points, name, predicate, order, limit,
+                                payload_selector(body.get("with_payload"), True), with_vector_flag(body), QDRANT)
+            return {"points": [record_json(r) for r in page], "next_page_offset": None}
         offset = parse_json_id(body["offset"]) if body.get("offset") is not None else None
         page, next_offset = self.points.scroll(name, predicate, limit, offset,
                                                payload_selector(body.get("with_payload"), True),

@@ -155,7 +155,10 @@ def encode_point(iv: IndexView, vector: FloatArray, payload: dict[str, Any]) -> 
 
 
 def prepare_vector(iv: IndexView, values: Any, where: str) -> FloatArray:
-    """Validate a JSON vector (list of numbers, the collection's dimension) -> float32, Cosine-normalized."""
+    """Validate a JSON vector (list of numbers, the collection's dimension) -> float32, Cosine-normalized.
+    A float32 array (a gRPC ``repeated float``, read with np.array) takes prepare_array's shorter way."""
+    if type(values) is np.ndarray and values.dtype == np.float32 and values.ndim == 1:
+        return prepare_array(iv, values, where)
     if not isinstance(values, list):
         raise BadRequest(f"Format error in JSON body: {where} must be a list of numbers")
     if len(values) != iv.dim:
@@ -191,8 +194,23 @@ def _finite_f32(x: float) -> bool:
         return False
 
 
+def prepare_array(iv: IndexView, vector: FloatArray, where: str) -> FloatArray:
+    """prepare_vector for a float32 array (a protobuf ``repeated float`` read with np.array): the same
+    checks and messages without the per-element type checks a JSON list needs."""
+    if vector.shape[0] != iv.dim:
+        raise BadRequest(f"Wrong input: Vector dimension error: expected dim: {iv.dim}, got {vector.shape[0]}")
+    finite = np.isfinite(vector)
+    if not finite.all():
+        i = int(np.argmin(finite))
+        raise BadRequest(f"Format error in JSON body: {where}[{i}] must be a finite number, got {float(vector[i])!r}")
+    if iv.distance == "Cosine":
+        vector = normalize(vector)
+    return vector
+
+
 def normalize(vector: FloatArray) -> FloatArray:
-    norm = float(np.linalg.norm(vector))
+    # sqrt(v.v) rather than np.linalg.norm: the same value for a 1-d vector, without its Python wrapper.
+    norm = math.sqrt(float(np.dot(vector, vector)))
     if norm == 0.0 or not math.isfinite(norm):
         return vector
     return (vector / norm).astype(np.float32)

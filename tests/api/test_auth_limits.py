@@ -54,3 +54,17 @@ def test_grpc_requires_a_key(secured: ThreadedServer) -> None:
         assert list(reply.collections) == []
         reply = stub.ListCollections(pb.ListCollectionsRequest(), metadata=[("authorization", "Bearer s3cret")])
         assert list(reply.collections) == []
+
+
+def test_fast_search_routes_check_key_and_limit(secured: ThreadedServer) -> None:
+    """The search routes served ahead of Starlette keep the key check and the body limit."""
+    base = f"http://127.0.0.1:{secured.ports()['rest']}"
+    body = {"vector": [0.1, 0.2], "limit": 3}
+    missing = httpx.post(f"{base}/collections/c/points/search", json=body)
+    assert missing.status_code == 401 and missing.headers["www-authenticate"] == "Bearer"
+    assert httpx.post(f"{base}/api/collections/c/search", json=body, headers={"api-key": "no"}).status_code == 403
+    found = httpx.post(f"{base}/collections/c/points/query", json=body, headers={"api-key": "k3y"})
+    assert found.status_code == 404  # past the key check: the collection does not exist
+    big = httpx.post(f"{base}/api/collections/c/search", json={"vector": [0.5] * 1000},
+                     headers={"authorization": "Bearer s3cret"})
+    assert big.status_code == 413 and "max-request-body" in big.json()["error"]

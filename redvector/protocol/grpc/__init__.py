@@ -19,7 +19,7 @@ from redvector.protocol.grpc.generated import redvector_pb2, redvector_pb2_grpc
 from redvector.protocol.grpc.qdrant_service import QdrantCollections, QdrantHealth, QdrantPoints
 from redvector.protocol.grpc.vector_service import VectorService
 from redvector.service import VectorAPI
-from redvector.service.auth import check_key
+from redvector.service.auth import check_key, required_keys
 
 # Reachable without a key (probes, discovery), as the REST health routes are.
 OPEN_METHOD_PREFIXES = ("/grpc.health.v1.Health/", "/grpc.reflection.", "/qdrant.Qdrant/HealthCheck")
@@ -39,6 +39,9 @@ class AuthInterceptor(grpc.aio.ServerInterceptor):
         self, continuation: Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler]],
         handler_call_details: grpc.HandlerCallDetails,
     ) -> grpc.RpcMethodHandler:
+        # No key configured (checked per call: CONFIG SET requirepass may add one): nothing to look at.
+        if not required_keys(self.config):
+            return await continuation(handler_call_details)
         method = handler_call_details.method or ""
         if not method.startswith(OPEN_METHOD_PREFIXES):
             metadata = {k.lower(): v for k, v in (handler_call_details.invocation_metadata or ())

@@ -11,6 +11,7 @@ import time
 from typing import Any
 
 import grpc
+import numpy as np
 from qdrant_client import grpc as qgrpc
 from qdrant_client.conversions.conversion import GrpcToRest, RestToGrpc
 from qdrant_client.http import models as rest
@@ -51,7 +52,25 @@ def _payload_options(request: Any, body: dict[str, Any], default: bool) -> None:
 
 
 def _scored(points: list[dict[str, Any]]) -> list[Any]:
-    return [RestToGrpc.convert_scored_point(rest.ScoredPoint.model_validate(p)) for p in points]
+    """Search hits (service.qdrant's scored_json dicts) as qdrant.ScoredPoint, built directly: the pydantic
+    round trip (model_validate + RestToGrpc) cost more than the search itself."""
+    out = []
+    for p in points:
+        pid = p["id"]
+        payload = p.get("payload")
+        vector = p.get("vector")
+        out.append(qgrpc.ScoredPoint(
+            id=qgrpc.PointId(num=pid) if type(pid) is int else qgrpc.PointId(uuid=str(pid)),
+            score=p["score"], version=p["version"],
+            payload=RestToGrpc.convert_payload(payload) if payload else None,
+            vectors=RestToGrpc.convert_vector_struct_output(vector) if vector is not None else None,
+        ))
+    return out
+
+
+def _dense(vector: Any) -> np.ndarray:
+    """A ``repeated float`` as float32 without a Python list (service.store.prepare_vector accepts it)."""
+    return np.array(vector, dtype=np.float32)
 
 
 def _records(points: list[dict[str, Any]]) -> list[Any]:
@@ -62,6 +81,36 @@ def _update(result: dict[str, Any]) -> Any:
     return RestToGrpc.convert_update_result(rest.UpdateResult.model_validate(result))
 
 
+
+
+def _nearest_body(request: Any) -> dict[str, Any] | None:
+    """The REST body of a plain nearest-vector QueryPoints (what query_points(query=[...]) sends), built
+    field by field; None for anything else (prefetch, lookup_from, ids, other query kinds), which goes
+    through qdrant-client's GrpcToRest converters. The keys are those convert_query_points would set."""
+    if (not request.HasField("query") or len(request.prefetch) or request.HasField("lookup_from")
+            or request.HasField("shard_key_selector")):
+        return None
+    query = request.query
+    if query.WhichOneof("variant") != "nearest" or query.nearest.WhichOneof("variant") != "dense":
+        return None
+    body: dict[str, Any] = {"query": {"nearest": _dense(query.nearest.dense.data)}}
+    if request.HasField("using"):
+        body["using"] = request.using
+    if request.HasField("filter"):
+        body["filter"] = dump(GrpcToRest.convert_filter(request.filter))
+    if request.HasField("params"):
+        body["params"] = dump(GrpcToRest.convert_search_params(request.params))
+    if request.HasField("score_threshold"):
+        body["score_threshold"] = request.score_threshold
+    if request.HasField("limit"):
+        body["limit"] = request.limit
+    if request.HasField("offset"):
+        body["offset"] = request.offset
+    if request.HasField("with_vectors"):
+        body["with_vector"] = dump(GrpcToRest.convert_with_vectors_selector(request.with_vectors))
+    if request.HasField("with_payload"):
+        body["with_payload"] = dump(GrpcToRest.convert_with_payload_interface(request.with_payload))
+    return body
 
 
 class QdrantHealth(qgrpc.QdrantServicer):
@@ -105,9 +154,28 @@ class QdrantCollections(qgrpc.CollectionsServicer):
         self.q.get_collection(request.collection_name)
         return qgrpc.CollectionOperationResponse(result=True)
 
+    def _update_aliases(self, request: Any) -> Any:
+        started = time.perf_counter()
+        actions = [dump(GrpcToRest.convert_alias_operations(a)) for a in request.actions]
+        return qgrpc.CollectionOperationResponse(result=self.api.aliases.update({"actions": actions}),
+                                                 time=time.perf_counter() - started)
+
+    def _aliases_reply(self, aliases: list[dict[str, str]], started: float) -> Any:
+        return qgrpc.ListAliasesResponse(aliases=[qgrpc.AliasDescription(**a) for a in aliases],
+                                         time=time.perf_counter() - started)
+
+    def _list_aliases(self, request: Any) -> Any:
+        return self._aliases_reply(self.api.aliases.list(), time.perf_counter())
+
+    def _list_collection_aliases(self, request: Any) -> Any:
+        return self._aliases_reply(self.api.aliases.list(request.collection_name), time.perf_counter())
+
     Get = rpc(_get)
     List = rpc(_list)
     Create = rpc(_create)
+    UpdateAliases = rpc(_update_aliases)
+    ListAliases = rpc(_list_aliases)
+    ListCollectionAliases = rpc(_list_collection_aliases)
     Delete = rpc(_delete)
     CollectionExists = rpc(_exists)
     Update = rpc(_update)
@@ -170,7 +238,7 @@ class QdrantPoints(qgrpc.PointsServicer):
         if request.HasField("limit"):
             body["limit"] = request.limit
         if request.HasField("order_by"):
-            body["order_by"] = request.order_by.key
+            body["order_by"] = dump(GrpcToRest.convert_order_by(request.order_by))
         _payload_options(request, body, default=True)
         result = self.q.scroll(request.collection_name, body)
         response = qgrpc.ScrollResponse(result=_records(result["points"]))
@@ -186,6 +254,9 @@ class QdrantPoints(qgrpc.PointsServicer):
         return qgrpc.CountResponse(result=qgrpc.CountResult(count=count))
 
     def _query_body(self, request: Any) -> dict[str, Any]:
+        fast = _nearest_body(request)
+        if fast is not None:
+            return fast
         body = dump(GrpcToRest.convert_query_points(request))
         assert isinstance(body, dict)
         return body
@@ -207,7 +278,7 @@ class QdrantPoints(qgrpc.PointsServicer):
                                         time=self._timed(started))
 
     def _search_body(self, request: Any) -> dict[str, Any]:
-        body: dict[str, Any] = {"vector": list(request.vector), "limit": request.limit}
+        body: dict[str, Any] = {"vector": _dense(request.vector), "limit": request.limit}
         if request.HasField("vector_name") and request.vector_name:
             body["vector"] = {"name": request.vector_name, "vector": body["vector"]}
         if request.HasField("filter"):

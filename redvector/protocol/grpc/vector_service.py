@@ -6,6 +6,7 @@ import json
 import time
 from typing import Any
 
+import numpy as np
 from google.protobuf import json_format, struct_pb2
 
 from redvector.errors import BadRequest
@@ -18,7 +19,7 @@ from redvector.service.ids import parse_product_id
 from redvector.service.models import PointId, Record
 from redvector.service.points import ALL_PAYLOAD, NO_PAYLOAD, PRODUCT
 from redvector.service.product import parse_limit
-from redvector.service.store import prepare_vector
+from redvector.service.store import prepare_array
 
 
 def struct_to_dict(message: struct_pb2.Struct) -> dict[str, Any]:
@@ -53,11 +54,8 @@ def _name(request: Any) -> str:
 
 def _scored(point_id: PointId, score: float, payload: dict[str, Any] | None,
             vector: list[float] | None) -> pb.ScoredPoint:
-    out = pb.ScoredPoint(score=score)
-    if isinstance(point_id, int):
-        out.id = point_id
-    else:
-        out.uuid = str(point_id)
+    out = pb.ScoredPoint(id=point_id, score=score) if type(point_id) is int else \
+        pb.ScoredPoint(uuid=str(point_id), score=score)
     if payload is not None:
         for k, v in payload.items():
             out.payload[k] = _text(v)
@@ -109,7 +107,9 @@ class VectorService(pb_grpc.VectorServiceServicer):
         started = time.perf_counter()
         name = _name(request)
         iv = self.api.collections.get(name)
-        query = prepare_vector(iv, list(request.vector) or list(request.query_vector), "vector")
+        # The repeated float read straight into float32 (no Python list of 384 floats).
+        raw = request.vector if len(request.vector) else request.query_vector
+        query = prepare_array(iv, np.array(raw, dtype=np.float32), "vector")
         hits = self.api.points.search(
             name, query, parse_limit(request.limit or request.top or 10), predicate=self._predicate(request),
             offset=request.offset,

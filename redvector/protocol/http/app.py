@@ -16,6 +16,7 @@ from redvector import __version__
 from redvector.protocol.http.common import FastJSON, check_auth
 from redvector.protocol.http.docs import docs_page
 from redvector.protocol.http.errors import product_error
+from redvector.protocol.http.fast import FastSearch
 from redvector.protocol.http.openapi import openapi_document
 from redvector.protocol.http.product_routes import product_routes
 from redvector.protocol.http.qdrant_routes import qdrant_routes
@@ -94,8 +95,9 @@ def rest_app(api: VectorAPI) -> Any:
         *product_routes(api),
         *qdrant_routes(api, version_at_root=False),
     ]
-    return DurableReplies(TrimSlashes(Starlette(routes=routes)), api.server)
+    return FastSearch(DurableReplies(TrimSlashes(Starlette(routes=routes)), api.server), api)
 
 
 def qdrant_app(api: VectorAPI) -> Any:
-    return DurableReplies(TrimSlashes(Starlette(routes=qdrant_routes(api, version_at_root=True))), api.server)
+    app = DurableReplies(TrimSlashes(Starlette(routes=qdrant_routes(api, version_at_root=True))), api.server)
+    return FastSearch(app, api, qdrant_only=True)

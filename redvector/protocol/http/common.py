@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -34,7 +35,25 @@ async def read_json(request: Request, limit_bytes: int) -> Any:
         if size > limit_bytes:
             raise PayloadTooLarge(f"Payload too large: the request body exceeds {limit_bytes} bytes (max-request-body)")
         chunks.append(chunk)
-    raw = b"".join(chunks)
+    return parse_json(b"".join(chunks))
+
+
+# ASCII digits -> b"1", b"." kept, every other byte -> b" ": b" " + 19 digits is a run of 19+ digits not
+# after a decimal point, i.e. an integer orjson might not read as the stdlib does (it turns integers beyond
+# 64 bits into floats). Fraction digits (0.000123... has 20) are after a b"." and never match.
+_DIGITS = bytes(0x31 if 0x30 <= i <= 0x39 else 0x2E if i == 0x2E else 0x20 for i in range(256))
+_LONG_INTEGER = b" " + b"1" * 19
+
+
+def parse_json(raw: bytes) -> Any:
+    """A request body as JSON (None when blank). orjson parses (a 384-float query vector: ~10 us instead of
+    the stdlib's ~120 us); a body it refuses or might read differently (integers beyond 64 bits) goes
+    through the stdlib, which accepts what it always did (NaN literals) and words errors as before."""
+    if _LONG_INTEGER not in b" " + raw.translate(_DIGITS):
+        try:
+            return orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            pass
     if not raw.strip():
         return None
     try:
@@ -43,11 +62,19 @@ async def read_json(request: Request, limit_bytes: int) -> Any:
         raise BadRequest(f"Format error in JSON body: {exc}")
 
 
+def dump_json(content: Any) -> bytes:
+    """Compact UTF-8 JSON. orjson first; the stdlib for what orjson refuses (integers beyond 64 bits)."""
+    try:
+        return orjson.dumps(content)
+    except TypeError:
+        return json.dumps(content, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode()
+
+
 class FastJSON(Response):
     media_type = "application/json"
 
     def render(self, content: Any) -> bytes:
-        return json.dumps(content, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode()
+        return dump_json(content)
 
 
 def query_flag(request: Request, name: str, default: bool) -> bool:
