@@ -57,6 +57,14 @@ def value_bytes(value: Any) -> bytes | None:
     return str(value).encode()
 
 
+_ID = S(b"id")
+_SCORE = S(b"score")
+_PAYLOAD = S(b"payload")
+_SORTKEY = S(b"sortkey")
+_EXTRA = S(b"extra_attributes")
+_VALUES = S(b"values")
+
+
 def result_reply(total: int, rows: list[dict[str, Any]], include_id: bool = True) -> ByProtocol:
     """FT.SEARCH / FT.AGGREGATE reply. Each row: ``id`` (bytes), optional ``score`` (float), ``payload``,
     ``sortkey``, and ``fields`` (list of (name, value) pairs, None for a key gone mid-query, absent with
@@ -67,29 +75,25 @@ def result_reply(total: int, rows: list[dict[str, Any]], include_id: bool = True
         r3: list[tuple[Any, Any]] = []
         if include_id:
             resp2.append(row["id"])
-            r3.append((S(b"id"), row["id"]))
+            r3.append((_ID, row["id"]))
         if "score" in row:
             resp2.append(row["score"])
-            r3.append((S(b"score"), row["score"]))
+            r3.append((_SCORE, row["score"]))
         if "payload" in row:
             resp2.append(row["payload"])
-            r3.append((S(b"payload"), row["payload"]))
+            r3.append((_PAYLOAD, row["payload"]))
         if "sortkey" in row:
             resp2.append(row["sortkey"])
-            r3.append((S(b"sortkey"), row["sortkey"]))
+            r3.append((_SORTKEY, row["sortkey"]))
         if "fields" in row:
             fields = row["fields"]
             if fields is None:
                 resp2.append(None)
-                r3.append((S(b"extra_attributes"), None))
+                r3.append((_EXTRA, None))
             else:
-                flat: list[Any] = []
-                for k, v in fields:
-                    flat.append(k)
-                    flat.append(v)
-                resp2.append(flat)
-                r3.append((S(b"extra_attributes"), Map(list(fields))))
-        r3.append((S(b"values"), []))
+                resp2.append([x for pair in fields for x in pair])
+                r3.append((_EXTRA, Map(fields)))
+        r3.append((_VALUES, []))
         resp3_rows.append(Map(r3))
     resp3 = Map([
         (S(b"attributes"), []),

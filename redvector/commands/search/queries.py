@@ -29,17 +29,21 @@ from redvector.search.query.ast import (
     Wildcard,
     explain,
 )
-from redvector.search.query.executor import SCORERS, Executor, Hits, QueryOptions
-from redvector.search.query.parser import parse_query
+from redvector.search.query.executor import SCORERS, Executor, Hits, KnnPlan, QueryOptions
 from redvector.search.schema import FieldType
-from redvector.search.vector.base import BLOB_DTYPES
+from redvector.search.vector.base import BLOB_DTYPES, VectorIndex
 
 MAX_SEARCH_RESULTS = 1_000_000
 # A KNN over a FLAT index at least this large (rows x dim) runs in a worker thread; so does one over an
 # HNSW graph of at least DEFER_MIN_HNSW vectors (hnswlib releases the GIL: concurrent clients use the
-# other core while the loop parses and replies).
+# other core while the loop parses and replies) when other connections are searching too, or when it is
+# a filtered or wide (max(EF_RUNTIME, k) > INLINE_MAX_EF) search. A narrow unfiltered HNSW search by the
+# only connection searching runs on the loop: the thread hop costs about as much as the search itself.
 DEFER_MIN_FLOATS = 2_000_000
 DEFER_MIN_HNSW = 5_000
+INLINE_MAX_EF = 512
+# Connections that ran a KNN within this window count as searching concurrently.
+CONCURRENT_WINDOW_MS = 20
 _CSV_QUERY_RE = re.compile(rb"^\s*[-+]?[\d.eE+-]+(\s*,\s*[-+]?[\d.eE+-]+)+\s*$")
 
 FT_MODULE = Flag.MODULE
@@ -288,7 +292,7 @@ def build_query(ctx: CommandContext, index: SearchIndex, text: bytes, params: di
     d = dialect or int(registry(ctx).config.get("DEFAULT_DIALECT", "1"))
     index.dialect_stats[d - 1] += 1
     stop: frozenset[str] | None = frozenset() if nostopwords else None
-    return parse_query(text.decode("utf-8", "replace"), index.definition, params, d, verbatim, stop), False
+    return index.query_cache.parse(text.decode("utf-8", "replace"), index.definition, params, d, verbatim, stop), False
 
 
 def _short_form(index: SearchIndex, text: bytes, params: dict[str, bytes]) -> Node | None:
@@ -503,10 +507,14 @@ def run_search(ctx: CommandContext, index: SearchIndex, req: SearchRequest) -> A
             return result_reply(len(index.docs), build_rows(ctx, index, req, hits, page))
         return finish(executor.run(node))
     plan = executor.plan_knn(knn)
-    vindex = index.vectors[knn.field]
-    size = len(vindex)
-    if (size * vindex.options.dim >= DEFER_MIN_FLOATS if vindex.options.algorithm == "FLAT"
-            else size >= DEFER_MIN_HNSW and registry(ctx).config.get("WORKERS", "0") != "0"):
+    lean = not short and _lean_knn(req, knn)
+
+    def finish_found(found: list[tuple[int, float]]) -> Any:
+        if lean and (opts.expired is None or not any(opts.expired(d) for d, _ in found)):
+            return knn_reply(index, req, knn, found)
+        return finish(executor.finish_knn(plan, found))
+
+    if _defer_knn(ctx, plan, index.vectors[knn.field]):
         generation = index.generation
 
         def work() -> Any:
@@ -522,10 +530,83 @@ def run_search(ctx: CommandContext, index: SearchIndex, req: SearchRequest) -> A
                 # Writes landed while the scan ran: recompute on the loop so the reply is consistent.
                 fresh = Executor(index, opts)
                 return finish(fresh.run(node))
-            return finish(executor.finish_knn(plan, result))
+            return finish_found(result)
 
         return Deferred(work, done)
-    return finish(executor.finish_knn(plan, executor.run_knn(plan)))
+    return finish_found(executor.run_knn(plan))
+
+
+def _defer_knn(ctx: CommandContext, plan: KnnPlan, vindex: VectorIndex) -> bool:
+    """Whether the vector search runs in a worker thread (see DEFER_MIN_FLOATS / INLINE_MAX_EF)."""
+    if vindex.options.algorithm == "FLAT":
+        return len(vindex) * vindex.options.dim >= DEFER_MIN_FLOATS
+    reg = registry(ctx)
+    if reg.config.get("WORKERS", "0") == "0" or len(vindex) < DEFER_MIN_HNSW:
+        return False
+    concurrent = reg.concurrent_searchers(ctx.client.id, ctx.now_ms, CONCURRENT_WINDOW_MS)
+    return concurrent or plan.allowed is not None or max(plan.ef_runtime or 0, plan.node.k) > INLINE_MAX_EF
+
+
+def _lean_knn(req: SearchRequest, knn: Knn) -> bool:
+    """Whether knn_reply can answer: a pure KNN (no filter, no INKEYS) ordered by its distance ascending or
+    unsorted, with plain rows (no WITHSCORES / WITHPAYLOADS / WITHSORTKEYS)."""
+    if not isinstance(knn.filter, Wildcard) or req.inkeys is not None:
+        return False
+    if req.withscores or req.withpayloads or req.withsortkeys:
+        return False
+    return req.sortby is None or (req.sortby[1] and req.sortby[0].decode("utf-8", "replace") == knn.score_as)
+
+
+def knn_reply(index: SearchIndex, req: SearchRequest, knn: Knn, found: list[tuple[int, float]]) -> Any:
+    """The reply of a pure KNN straight from the vector search's (doc id, distance) list: what finish_knn,
+    order_hits and build_rows give for it, without their general machinery. Unsorted, the hits all score
+    the same, so they come in doc-id order; SORTBY the distance gives (distance, doc id) order."""
+    docs = index.docs
+    live = [hit for hit in found if hit[0] in docs]
+    if req.sortby is None:
+        live.sort()
+    else:
+        live.sort(key=_distance_then_id)
+    page = live[req.offset:req.offset + req.num] if req.num else []
+    rows: list[dict[str, Any]] = []
+    if req.nocontent:
+        for d, _ in page:
+            rows.append({"id": docs[d].key})
+        return result_reply(len(live), rows)
+    data = index.db.data
+    score_as = knn.score_as
+    # Each returned attribute: (alias, None) for the distance, else (alias, hash field); distances first.
+    plan: list[tuple[bytes, bytes | None]] = []
+    if req.return_fields is not None:
+        plan = [(alias, None) for ident, alias in req.return_fields if ident.decode("utf-8", "replace") == score_as]
+        for ident, alias in req.return_fields:
+            if ident.decode("utf-8", "replace") != score_as:
+                spec = index.definition.field(ident)
+                plan.append((alias, spec.identifier if spec is not None else ident))
+    name = score_as.encode()
+    for d, dist in page:
+        key = docs[d].key
+        value = data.get(key)
+        fields: list[tuple[bytes, bytes]] | None
+        if not isinstance(value, dict):
+            fields = None
+        elif req.return_fields is None:
+            fields = [(name, number_text(dist)), *value.items()]
+        else:
+            fields = []
+            for alias, hash_field in plan:
+                if hash_field is None:
+                    fields.append((alias, number_text(dist)))
+                else:
+                    v = value.get(hash_field)
+                    if v is not None:
+                        fields.append((alias, v))
+        rows.append({"id": key, "fields": fields})
+    return result_reply(len(live), rows)
+
+
+def _distance_then_id(hit: tuple[int, float]) -> tuple[float, int]:
+    return hit[1], hit[0]
 
 
 @group.command("FT.SEARCH", -3, Flag.READONLY | FT_MODULE, KeySpec(0, 0, 0), summary="Search an index")
