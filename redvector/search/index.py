@@ -333,6 +333,8 @@ def vector_knn(index: VectorIndex, query: FloatArray, k: int, ef_runtime: int | 
                allowed: np.ndarray | None, policy: str | None = None) -> list[tuple[int, float]]:
     """KNN through the hybrid planner when the HNSW backend provides one (it picks ADHOC_BF or BATCHES by
     the filter's selectivity unless the query forces HYBRID_POLICY), else the index's own knn."""
+    if allowed is None:
+        return index.knn(query, k, ef_runtime)  # what hybrid_knn does for an unfiltered KNN
     try:
         hybrid: Any = importlib.import_module("redvector.search.vector.hybrid")
     except ImportError:

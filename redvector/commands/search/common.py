@@ -57,12 +57,18 @@ def value_bytes(value: Any) -> bytes | None:
     return str(value).encode()
 
 
-_ID = S(b"id")
+RESP3_ID = S(b"id")
 _SCORE = S(b"score")
 _PAYLOAD = S(b"payload")
 _SORTKEY = S(b"sortkey")
-_EXTRA = S(b"extra_attributes")
-_VALUES = S(b"values")
+RESP3_EXTRA = S(b"extra_attributes")
+RESP3_VALUES = S(b"values")
+_ATTRIBUTES = S(b"attributes")
+_TOTAL = S(b"total_results")
+_FORMAT = S(b"format")
+_STRING = S(b"STRING")
+_RESULTS = S(b"results")
+_WARNING = S(b"warning")
 
 
 def result_reply(total: int, rows: list[dict[str, Any]], include_id: bool = True) -> ByProtocol:
@@ -75,7 +81,7 @@ def result_reply(total: int, rows: list[dict[str, Any]], include_id: bool = True
         r3: list[tuple[Any, Any]] = []
         if include_id:
             resp2.append(row["id"])
-            r3.append((_ID, row["id"]))
+            r3.append((RESP3_ID, row["id"]))
         if "score" in row:
             resp2.append(row["score"])
             r3.append((_SCORE, row["score"]))
@@ -89,17 +95,22 @@ def result_reply(total: int, rows: list[dict[str, Any]], include_id: bool = True
             fields = row["fields"]
             if fields is None:
                 resp2.append(None)
-                r3.append((_EXTRA, None))
+                r3.append((RESP3_EXTRA, None))
             else:
                 resp2.append([x for pair in fields for x in pair])
-                r3.append((_EXTRA, Map(fields)))
-        r3.append((_VALUES, []))
+                r3.append((RESP3_EXTRA, Map(fields)))
+        r3.append((RESP3_VALUES, []))
         resp3_rows.append(Map(r3))
+    return search_reply(resp2, resp3_rows)
+
+
+def search_reply(resp2: list[Any], resp3_rows: list[Any]) -> ByProtocol:
+    """The reply from its RESP2 array (total first) and its RESP3 result maps."""
     resp3 = Map([
-        (S(b"attributes"), []),
-        (S(b"total_results"), total),
-        (S(b"format"), S(b"STRING")),
-        (S(b"results"), resp3_rows),
-        (S(b"warning"), []),
+        (_ATTRIBUTES, []),
+        (_TOTAL, resp2[0]),
+        (_FORMAT, _STRING),
+        (_RESULTS, resp3_rows),
+        (_WARNING, []),
     ])
     return ByProtocol(resp2, resp3)

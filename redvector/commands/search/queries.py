@@ -14,10 +14,20 @@ from typing import Any
 import numpy as np
 
 from redvector.commands.context import CommandContext
-from redvector.commands.search.common import get_index, group, number_text, registry, result_reply
+from redvector.commands.search.common import (
+    RESP3_EXTRA,
+    RESP3_ID,
+    RESP3_VALUES,
+    get_index,
+    group,
+    number_text,
+    registry,
+    result_reply,
+    search_reply,
+)
 from redvector.commands.spec import Flag, KeySpec
 from redvector.errors import NO_SUCH_INDEX_MSG, NoSuchIndex, SearchError
-from redvector.replies import Deferred
+from redvector.replies import Deferred, Map
 from redvector.search.documents import parse_csv_vector
 from redvector.search.index import SearchIndex
 from redvector.search.query.ast import (
@@ -538,10 +548,11 @@ def run_search(ctx: CommandContext, index: SearchIndex, req: SearchRequest) -> A
 
 def _defer_knn(ctx: CommandContext, plan: KnnPlan, vindex: VectorIndex) -> bool:
     """Whether the vector search runs in a worker thread (see DEFER_MIN_FLOATS / INLINE_MAX_EF)."""
+    size = len(vindex)
     if vindex.options.algorithm == "FLAT":
-        return len(vindex) * vindex.options.dim >= DEFER_MIN_FLOATS
+        return size * vindex.options.dim >= DEFER_MIN_FLOATS
     reg = registry(ctx)
-    if reg.config.get("WORKERS", "0") == "0" or len(vindex) < DEFER_MIN_HNSW:
+    if size < DEFER_MIN_HNSW or reg.config.get("WORKERS", "0") == "0":
         return False
     concurrent = reg.concurrent_searchers(ctx.client.id, ctx.now_ms, CONCURRENT_WINDOW_MS)
     return concurrent or plan.allowed is not None or max(plan.ef_runtime or 0, plan.node.k) > INLINE_MAX_EF
@@ -559,8 +570,8 @@ def _lean_knn(req: SearchRequest, knn: Knn) -> bool:
 
 def knn_reply(index: SearchIndex, req: SearchRequest, knn: Knn, found: list[tuple[int, float]]) -> Any:
     """The reply of a pure KNN straight from the vector search's (doc id, distance) list: what finish_knn,
-    order_hits and build_rows give for it, without their general machinery. Unsorted, the hits all score
-    the same, so they come in doc-id order; SORTBY the distance gives (distance, doc id) order."""
+    order_hits, build_rows and result_reply give for it, without their general machinery. Unsorted, the
+    hits all score the same, so they come in doc-id order; SORTBY the distance gives (distance, doc id)."""
     docs = index.docs
     live = [hit for hit in found if hit[0] in docs]
     if req.sortby is None:
@@ -568,18 +579,23 @@ def knn_reply(index: SearchIndex, req: SearchRequest, knn: Knn, found: list[tupl
     else:
         live.sort(key=_distance_then_id)
     page = live[req.offset:req.offset + req.num] if req.num else []
-    rows: list[dict[str, Any]] = []
+    resp2: list[Any] = [len(live)]
+    rows3: list[Any] = []
+    add2, add3 = resp2.append, rows3.append
     if req.nocontent:
         for d, _ in page:
-            rows.append({"id": docs[d].key})
-        return result_reply(len(live), rows)
+            key = docs[d].key
+            add2(key)
+            add3(Map([(RESP3_ID, key), (RESP3_VALUES, [])]))
+        return search_reply(resp2, rows3)
     data = index.db.data
     score_as = knn.score_as
+    returned = req.return_fields
     # Each returned attribute: (alias, None) for the distance, else (alias, hash field); distances first.
     plan: list[tuple[bytes, bytes | None]] = []
-    if req.return_fields is not None:
-        plan = [(alias, None) for ident, alias in req.return_fields if ident.decode("utf-8", "replace") == score_as]
-        for ident, alias in req.return_fields:
+    if returned is not None:
+        plan = [(alias, None) for ident, alias in returned if ident.decode("utf-8", "replace") == score_as]
+        for ident, alias in returned:
             if ident.decode("utf-8", "replace") != score_as:
                 spec = index.definition.field(ident)
                 plan.append((alias, spec.identifier if spec is not None else ident))
@@ -587,22 +603,26 @@ def knn_reply(index: SearchIndex, req: SearchRequest, knn: Knn, found: list[tupl
     for d, dist in page:
         key = docs[d].key
         value = data.get(key)
-        fields: list[tuple[bytes, bytes]] | None
+        add2(key)
         if not isinstance(value, dict):
-            fields = None
-        elif req.return_fields is None:
+            add2(None)
+            add3(Map([(RESP3_ID, key), (RESP3_EXTRA, None), (RESP3_VALUES, [])]))
+            continue
+        flat: list[bytes]
+        if returned is None:
             fields = [(name, number_text(dist)), *value.items()]
+            flat = [x for pair in fields for x in pair]
         else:
-            fields = []
+            fields, flat = [], []
             for alias, hash_field in plan:
-                if hash_field is None:
-                    fields.append((alias, number_text(dist)))
-                else:
-                    v = value.get(hash_field)
-                    if v is not None:
-                        fields.append((alias, v))
-        rows.append({"id": key, "fields": fields})
-    return result_reply(len(live), rows)
+                v = number_text(dist) if hash_field is None else value.get(hash_field)
+                if v is not None:
+                    fields.append((alias, v))
+                    flat.append(alias)
+                    flat.append(v)
+        add2(flat)
+        add3(Map([(RESP3_ID, key), (RESP3_EXTRA, Map(fields)), (RESP3_VALUES, [])]))
+    return search_reply(resp2, rows3)
 
 
 def _distance_then_id(hit: tuple[int, float]) -> tuple[float, int]:
