@@ -521,7 +521,7 @@ def run_search(ctx: CommandContext, index: SearchIndex, req: SearchRequest) -> A
 
     def finish_found(found: list[tuple[int, float]]) -> Any:
         if lean and (opts.expired is None or not any(opts.expired(d) for d, _ in found)):
-            return knn_reply(index, req, knn, found)
+            return knn_reply(index, req, knn, found, ctx.client.protocol == 3)
         return finish(executor.finish_knn(plan, found))
 
     if _defer_knn(ctx, plan, index.vectors[knn.field]):
@@ -568,10 +568,14 @@ def _lean_knn(req: SearchRequest, knn: Knn) -> bool:
     return req.sortby is None or (req.sortby[1] and req.sortby[0].decode("utf-8", "replace") == knn.score_as)
 
 
-def knn_reply(index: SearchIndex, req: SearchRequest, knn: Knn, found: list[tuple[int, float]]) -> Any:
+def knn_reply(index: SearchIndex, req: SearchRequest, knn: Knn, found: list[tuple[int, float]],
+              resp3: bool | None = None) -> Any:
     """The reply of a pure KNN straight from the vector search's (doc id, distance) list: what finish_knn,
     order_hits, build_rows and result_reply give for it, without their general machinery. Unsorted, the
-    hits all score the same, so they come in doc-id order; SORTBY the distance gives (distance, doc id)."""
+    hits all score the same, so they come in doc-id order; SORTBY the distance gives (distance, doc id).
+
+    ``resp3``: build only the shape of the client's protocol (True: RESP3 maps, False: RESP2 array), the
+    reply being encoded right after the command; None builds both (result_reply's ByProtocol)."""
     docs = index.docs
     live = [hit for hit in found if hit[0] in docs]
     if req.sortby is None:
@@ -581,13 +585,15 @@ def knn_reply(index: SearchIndex, req: SearchRequest, knn: Knn, found: list[tupl
     page = live[req.offset:req.offset + req.num] if req.num else []
     resp2: list[Any] = [len(live)]
     rows3: list[Any] = []
+    want2, want3 = resp3 is not True, resp3 is not False
     add2, add3 = resp2.append, rows3.append
     if req.nocontent:
         for d, _ in page:
             key = docs[d].key
             add2(key)
-            add3(Map([(RESP3_ID, key), (RESP3_VALUES, [])]))
-        return search_reply(resp2, rows3)
+            if want3:
+                add3(Map([(RESP3_ID, key), (RESP3_VALUES, [])]))
+        return _shaped(resp2, rows3, resp3)
     data = index.db.data
     score_as = knn.score_as
     returned = req.return_fields
@@ -606,14 +612,16 @@ def knn_reply(index: SearchIndex, req: SearchRequest, knn: Knn, found: list[tupl
         add2(key)
         if not isinstance(value, dict):
             add2(None)
-            add3(Map([(RESP3_ID, key), (RESP3_EXTRA, None), (RESP3_VALUES, [])]))
+            if want3:
+                add3(Map([(RESP3_ID, key), (RESP3_EXTRA, None), (RESP3_VALUES, [])]))
             continue
-        flat: list[bytes]
+        fields: list[tuple[bytes, bytes]] = []
+        flat: list[bytes] = []
         if returned is None:
             fields = [(name, number_text(dist)), *value.items()]
-            flat = [x for pair in fields for x in pair]
+            if want2:
+                flat = [x for pair in fields for x in pair]
         else:
-            fields, flat = [], []
             for alias, hash_field in plan:
                 v = number_text(dist) if hash_field is None else value.get(hash_field)
                 if v is not None:
@@ -621,8 +629,16 @@ def knn_reply(index: SearchIndex, req: SearchRequest, knn: Knn, found: list[tupl
                     flat.append(alias)
                     flat.append(v)
         add2(flat)
-        add3(Map([(RESP3_ID, key), (RESP3_EXTRA, Map(fields)), (RESP3_VALUES, [])]))
-    return search_reply(resp2, rows3)
+        if want3:
+            add3(Map([(RESP3_ID, key), (RESP3_EXTRA, Map(fields)), (RESP3_VALUES, [])]))
+    return _shaped(resp2, rows3, resp3)
+
+
+def _shaped(resp2: list[Any], rows3: list[Any], resp3: bool | None) -> Any:
+    if resp3 is False:
+        return resp2
+    reply = search_reply(resp2, rows3)
+    return reply if resp3 is None else reply.resp3
 
 
 def _distance_then_id(hit: tuple[int, float]) -> tuple[float, int]:
