@@ -120,6 +120,13 @@ def cpu_s() -> float:
     return time.process_time()
 
 
+def proc_cpu_s(pid: int) -> float:
+    """CPU seconds (user + system, every thread) a process has used so far."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 @dataclass
 class Row:
     engine: str
@@ -438,8 +445,11 @@ def bench_server(ds: Dataset, efs: list[int], clients: int, raw_build_s: float) 
             lean.close()
             rows.append(row("RedVector FT.SEARCH 1 client", label, found, lat, ds.gt,
                             note="lean client (socket + hiredis)"))
+            server_cpu = proc_cpu_s(proc.pid)
             found, lat, wall = concurrent_queries(port, commands, clients)
-            rows.append(row(f"RedVector FT.SEARCH {clients} clients", label, found, lat, ds.gt, wall_s=wall))
+            busy = (proc_cpu_s(proc.pid) - server_cpu) / wall
+            rows.append(row(f"RedVector FT.SEARCH {clients} clients", label, found, lat, ds.gt, wall_s=wall,
+                            note=f"server busy {busy:.2f} cores (client processes share the CPUs)"))
         for name, (col, value) in FILTERS.items():
             prefilter = f"@{col}:{{{value.replace('.', chr(92) + '.')}}}"
             def filtered(q: np.ndarray, prefilter: str = prefilter) -> list[int]:
