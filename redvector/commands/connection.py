@@ -92,6 +92,7 @@ def hello(ctx: CommandContext, argv: list[bytes]) -> Any:
     if not client.authenticated:
         raise NoAuth()
     client.protocol = protocol
+    client.refresh_gate()
     if name is not None:
         client.name = name
     return hello_map(ctx)
@@ -155,6 +156,7 @@ def reset(ctx: CommandContext, argv: list[bytes]) -> Any:
     ctx.server.watches.unwatch_all(client)
     ctx.select(0)
     client.protocol = 2
+    client.refresh_gate()
     client.name = b""
     client.reply_mode = "on"
     client.no_evict = False

@@ -9,7 +9,7 @@ import logging
 import time
 from typing import Any
 
-from redvector.commands.context import CommandContext
+from redvector.commands.context import NOW_UNREAD, CommandContext
 from redvector.commands.spec import CommandSpec, CommandTable, Flag
 from redvector.errors import (
     CodedError,
@@ -37,6 +37,7 @@ class Dispatcher:
         # Read-only commands by name: a set lookup is much cheaper than an enum.Flag test per write.
         self.readonly_names = frozenset(spec.name for spec in table if spec.flags & Flag.READONLY)
         self._by_wire = table._fast  # name as sent (upper or lower case) -> spec
+        self._databases = server.keyspace.databases
         # INFO commandstats: every command counted from 0 (CONFIG RESETSTAT zeroes it in place).
         self._calls = server.stats.command_calls
         for spec in table:
@@ -63,30 +64,27 @@ class Dispatcher:
         argc = len(argv)
         if argc != arity and (arity >= 0 or argc < -arity):
             return self._reject(client, WrongArity(spec.name.lower()))
-        if not client.authenticated and not spec.no_auth:
-            return self._reject(client, NoAuth())
-        if client.multi is not None and not spec.tx_control:
-            if spec.no_multi:
-                return self._reject(client, RedVectorError("Command not allowed inside a transaction"))
-            client.multi.queue.append((spec, argv))
-            return QUEUED
+        if client.gated:  # not authenticated, in MULTI, or subscribed on RESP2
+            refused = self._gate(client, spec, argv)
+            if refused is not None:
+                return refused
         server = self.server
-        if client.protocol == 2 and (client.channels or client.patterns or client.shard_channels) \
-                and not spec.subscribe_ok:
-            return RedVectorError(
-                f"Can't execute '{spec.name.lower()}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / "
-                "RESET are allowed in this context"
-            )
         if server.loading and not spec.loading_ok:
             return CodedError("LOADING", "Redis is loading the dataset in memory")
         if spec.denyoom and self.over_memory_limit is not None and self.over_memory_limit():
             return OutOfMemory()
-        # call(), inlined: one Python frame less on every command.
-        keyspace = server.keyspace
-        ctx = CommandContext(server, client, int(self.clock() * 1000), self)
-        dirty = keyspace.dirty
+        # call(), inlined: one Python frame less on every command. The client's context object is reused
+        # (a client runs one command at a time: Blocked and Deferred replies hold its queue until they
+        # end); call() makes fresh ones for the commands EXEC and blocking retries run inside another.
+        ctx = client.command_ctx
+        if ctx is None:
+            ctx = client.command_ctx = CommandContext(server, client, 0, self)
         db_index = client.db_index
-        server.stats.total_commands += 1
+        ctx._now_ms = NOW_UNREAD
+        ctx.db = self._databases[db_index]
+        ctx.aof_argv = None
+        keyspace = server.keyspace
+        dirty = keyspace.dirty
         self._calls[spec.name] += 1
         client.last_cmd = spec.name
         try:
@@ -102,6 +100,23 @@ class Dispatcher:
             server.blocking.serve_ready()
         return reply
 
+    def _gate(self, client: ClientState, spec: CommandSpec, argv: list[bytes]) -> Any:
+        """The per-client checks of processCommand(): a refusal or QUEUED, or None to run the command."""
+        if not client.authenticated and not spec.no_auth:
+            return self._reject(client, NoAuth())
+        if client.multi is not None and not spec.tx_control:
+            if spec.no_multi:
+                return self._reject(client, RedVectorError("Command not allowed inside a transaction"))
+            client.multi.queue.append((spec, argv))
+            return QUEUED
+        if client.protocol == 2 and (client.channels or client.patterns or client.shard_channels) \
+                and not spec.subscribe_ok:
+            return RedVectorError(
+                f"Can't execute '{spec.name.lower()}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / "
+                "RESET are allowed in this context"
+            )
+        return None
+
     def call(self, client: ClientState, spec: CommandSpec, argv: list[bytes]) -> Any:
         """Run the handler; propagate the effect if the keyspace changed (Redis's call())."""
         server = self.server
@@ -109,7 +124,6 @@ class Dispatcher:
         ctx = CommandContext(server, client, int(self.clock() * 1000), self)
         dirty = keyspace.dirty
         db_index = client.db_index
-        server.stats.total_commands += 1
         self._calls[spec.name] += 1
         client.last_cmd = spec.name
         try:

@@ -74,7 +74,7 @@ def config(ctx: CommandContext, argv: list[bytes]) -> Any:
         return OK
     if sub == b"RESETSTAT":
         stats = ctx.server.stats
-        stats.total_commands = stats.keyspace_hits = stats.keyspace_misses = 0
+        stats.keyspace_hits = stats.keyspace_misses = 0
         stats.expired_keys = stats.evicted_keys = stats.total_connections = 0
         calls = stats.command_calls
         for name in calls:

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from redvector.errors import WrongType
-from redvector.keyspace.events import KeyspaceObserver
+from redvector.keyspace.events import KeyspaceObserver, wants_changes
 from redvector.keyspace.scan_index import KeyOrder
 
 T = TypeVar("T")
@@ -47,16 +47,20 @@ class Keyspace:
 
     def __init__(self, num_databases: int = 16) -> None:
         self.dirty = 0  # writes since the last save; the dispatcher compares it to decide propagation
-        # The observers' bound key_changed methods, resolved once: touched() runs on every write. The
-        # list re-resolves them whenever it changes (append, remove, ...), however it is changed.
+        # The bound key_changed methods of the observers that want changes now, resolved once: touched()
+        # runs on every write, and most observers are idle most of the time (nothing WATCHed, nobody
+        # blocked, no index, notifications off). The list re-resolves them whenever it changes (append,
+        # remove, ...), and an ActivityAware observer asks for it when its own answer changes.
         self.change_hooks: tuple[Callable[[int, bytes, str], None], ...] = ()
-        self.observers: list[KeyspaceObserver] = ObserverList(self._observers_changed)
+        self.observers: list[KeyspaceObserver] = ObserverList(self.refresh_hooks)
         self.databases = [Database(i, self) for i in range(num_databases)]
 
-    def _observers_changed(self) -> None:
-        self.change_hooks = tuple(o.key_changed for o in self.observers)
+    def refresh_hooks(self) -> None:
+        self.change_hooks = tuple(o.key_changed for o in self.observers if wants_changes(o))
 
     def add_observer(self, observer: KeyspaceObserver) -> None:
+        if hasattr(observer, "wants_changes"):
+            observer.on_activity_change = self.refresh_hooks  # type: ignore[attr-defined]
         self.observers.append(observer)
 
     def remove_observer(self, observer: KeyspaceObserver) -> None:
@@ -105,9 +109,11 @@ class Database:
             self._sync_key_order(key)
         keyspace = self.keyspace
         keyspace.dirty += 1
-        index = self.index
-        for hook in keyspace.change_hooks:
-            hook(index, key, event)
+        hooks = keyspace.change_hooks
+        if hooks:
+            index = self.index
+            for hook in hooks:
+                hook(index, key, event)
 
     def _sync_key_order(self, key: bytes) -> None:
         if key in self.data:

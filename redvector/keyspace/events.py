@@ -3,6 +3,7 @@ accounting all plug into ``Database.touched`` through ``KeyspaceObserver``."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Protocol
 
 # Event name -> notify-keyspace-events class letter (Redis's NOTIFY_* flags), Redis 7's names: INCR, DECR
@@ -49,3 +50,30 @@ class KeyspaceObserver(Protocol):
         ...
 
     def dbs_swapped(self, a: int, b: int) -> None: ...
+
+
+class ActivityAware(Protocol):
+    """An observer that is idle most of the time (no WATCHed key, no blocked client, no index...).
+
+    ``Database.touched`` runs on every write, so only observers that want changes are called:
+    ``wants_changes()`` says whether this one does now, and the observer calls ``on_activity_change()``
+    whenever that answer may have changed (the keyspace installs it in ``add_observer``).
+    """
+
+    on_activity_change: Callable[[], None]
+
+    def wants_changes(self) -> bool: ...
+
+
+def _always() -> bool:
+    return True
+
+
+def wants_changes(observer: object) -> bool:
+    """Whether ``observer`` must see key changes now (observers without ``wants_changes`` always do)."""
+    return bool(getattr(observer, "wants_changes", _always)())
+
+
+def ignore_activity() -> None:
+    """The ``on_activity_change`` of an observer not (yet) added to a keyspace."""
+    return None

@@ -17,6 +17,7 @@ from typing import Any, Protocol
 from redvector.config import Config
 from redvector.errors import RedVectorError
 from redvector.keyspace.database import Keyspace
+from redvector.keyspace.events import ignore_activity
 from redvector.persistence.aof import AofWriter
 from redvector.persistence.aof_load import AofLoadError, Execute, replay_aof_bytes
 from redvector.persistence.child import ChildJob, kill_child, poll_child, start_child
@@ -65,6 +66,10 @@ class ExpiryPropagator:
 
     def __init__(self, host: PersistenceHost) -> None:
         self.host = host
+        self.on_activity_change: Callable[[], None] = ignore_activity
+
+    def wants_changes(self) -> bool:
+        return bool(self.host.propagate_sinks)
 
     def key_changed(self, db_index: int, key: bytes, event: str) -> None:
         if event == "expired" and self.host.propagate_sinks:
@@ -83,6 +88,7 @@ class Persistence:
         self.config = host.config
         self.keyspace = host.keyspace
         self.participants: list[SnapshotParticipant] = []
+        self.expiry_propagator = ExpiryPropagator(host)
         self.data_dir = str(self.config["dir"])
         self.aof_dir = AofDirectory(self.data_dir, self.config["appenddirname"], self.config["appendfilename"])
         self.manifest = Manifest()
@@ -207,7 +213,7 @@ class Persistence:
     def attach(self, loop: Any) -> None:
         """Start logging writes (after loading, so the replay is not logged again)."""
         self._loop = loop
-        self.keyspace.add_observer(ExpiryPropagator(self.host))
+        self.keyspace.add_observer(self.expiry_propagator)
         self.config.on_change(self._config_changed)
         if self.writer is not None:
             self._attach_writer()
@@ -218,6 +224,7 @@ class Persistence:
         writer.loop = self._loop
         if writer.feed not in self.host.propagate_sinks:
             self.host.propagate_sinks.append(writer.feed)
+            self.expiry_propagator.on_activity_change()
         self.host.reply_gate = writer.gate if writer.policy == "always" else None
 
     def _detach_writer(self) -> None:
@@ -226,6 +233,7 @@ class Persistence:
             return
         if writer.feed in self.host.propagate_sinks:
             self.host.propagate_sinks.remove(writer.feed)
+            self.expiry_propagator.on_activity_change()
         self.host.reply_gate = None
         writer.close()
         self.writer = None

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from redvector.keyspace.events import ignore_activity
 from redvector.search.index import ScanState, SearchIndex
 
 if TYPE_CHECKING:
@@ -33,9 +34,16 @@ class Indexer:
         self.by_db: dict[int, list[SearchIndex]] = {}
         # Called with the dropped indexes when a flush removes definitions (the registry forgets them).
         self.on_flush: Callable[[list[SearchIndex]], None] | None = None
+        self.on_activity_change: Callable[[], None] = ignore_activity
+
+    def wants_changes(self) -> bool:
+        return bool(self.by_db)
 
     def attach(self, index: SearchIndex) -> None:
+        first = not self.by_db
         self.by_db.setdefault(index.db.index, []).append(index)
+        if first:
+            self.on_activity_change()
 
     def detach(self, index: SearchIndex) -> None:
         lst = self.by_db.get(index.db.index)
@@ -43,6 +51,8 @@ class Indexer:
             lst.remove(index)
             if not lst:
                 del self.by_db[index.db.index]
+                if not self.by_db:
+                    self.on_activity_change()
 
     # -- KeyspaceObserver ------------------------------------------------------------------------------
     def key_changed(self, db_index: int, key: bytes, event: str) -> None:
@@ -66,6 +76,8 @@ class Indexer:
             self.by_db = {}
         else:
             dropped = self.by_db.pop(db_index, [])
+        if not self.by_db:
+            self.on_activity_change()
         if dropped and self.on_flush is not None:
             self.on_flush(dropped)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Callable
 
+from redvector.keyspace.events import ignore_activity
 from redvector.server.client import ClientState
 
 # Events that can make a blocked pop succeed.
@@ -36,11 +37,18 @@ class BlockingRegistry:
     def __init__(self) -> None:
         self.waiters: dict[tuple[int, bytes], list[Waiter]] = {}
         self.ready: OrderedDict[tuple[int, bytes], None] = OrderedDict()
+        self.on_activity_change: Callable[[], None] = ignore_activity
+
+    def wants_changes(self) -> bool:
+        return bool(self.waiters)
 
     def park(self, waiter: Waiter) -> None:
+        first = not self.waiters
         for key in waiter.keys:
             self.waiters.setdefault((waiter.db_index, key), []).append(waiter)
         waiter.client.blocked_on = waiter.keys
+        if first and self.waiters:
+            self.on_activity_change()
 
     def unpark(self, waiter: Waiter) -> None:
         for key in waiter.keys:
@@ -53,6 +61,8 @@ class BlockingRegistry:
                     pass
                 if not queue:
                     del self.waiters[ref]
+                    if not self.waiters:
+                        self.on_activity_change()
         waiter.client.blocked_on = ()
 
     def serve_ready(self) -> None:

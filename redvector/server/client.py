@@ -17,13 +17,18 @@ class ClientState:
     """Per-connection state. The transport sets ``deliver`` (push out-of-band data) and ``close``."""
 
     __slots__ = (
-        "addr", "authenticated", "blocked_on", "closing", "created_at", "db_index", "deliver",
-        "flags", "id", "kill", "laddr", "last_cmd", "last_interaction", "lib_name", "lib_ver",
-        "multi", "name", "no_evict", "no_touch", "output_buffer_size", "patterns", "protocol",
+        "_authenticated", "_multi", "addr", "blocked_on", "closing", "command_ctx", "created_at", "db_index",
+        "deliver", "flags", "gated", "id", "kill", "laddr", "last_cmd", "last_interaction", "lib_name",
+        "lib_ver", "name", "no_evict", "no_touch", "output_buffer_size", "patterns", "protocol",
         "reply_mode", "shard_channels", "channels", "watched", "watch_dirty", "internal", "unblock",
     )
 
     def __init__(self, addr: str = "", laddr: str = "", authenticated: bool = True, internal: bool = False) -> None:
+        # True while a dispatcher check may refuse or queue this client's commands (not authenticated,
+        # inside MULTI, subscribed on RESP2): one attribute test on the hot path instead of five.
+        self.gated = False
+        # The dispatcher's reusable CommandContext for this client (see Dispatcher.execute).
+        self.command_ctx: Any = None
         # identity
         self.id = next(_ids)
         self.name = b""
@@ -38,13 +43,13 @@ class ClientState:
         # session
         self.db_index = 0
         self.protocol = 2
-        self.authenticated = authenticated
+        self._authenticated = authenticated
         self.reply_mode = "on"  # on | off | skip
         self.no_evict = False
         self.no_touch = False
         self.flags = ""
         # transactions
-        self.multi: MultiState | None = None
+        self._multi: MultiState | None = None
         self.watched: set[tuple[int, bytes]] = set()
         self.watch_dirty = False
         # pub/sub
@@ -60,6 +65,33 @@ class ClientState:
         self.output_buffer_size: Callable[[], int] = _zero
         # CLIENT UNBLOCK: end a blocking wait now (True: with an UNBLOCKED error); False if not blocked.
         self.unblock: Callable[[bool], bool] = _not_blocked
+        self.refresh_gate()
+
+    @property
+    def authenticated(self) -> bool:
+        return self._authenticated
+
+    @authenticated.setter
+    def authenticated(self, value: bool) -> None:
+        self._authenticated = value
+        self.refresh_gate()
+
+    @property
+    def multi(self) -> MultiState | None:
+        return self._multi
+
+    @multi.setter
+    def multi(self, value: MultiState | None) -> None:
+        self._multi = value
+        self.refresh_gate()
+
+    def refresh_gate(self) -> None:
+        """Recompute ``gated``; called whenever authentication, MULTI, protocol or subscriptions change."""
+        self.gated = (
+            not self._authenticated
+            or self._multi is not None
+            or (self.protocol == 2 and bool(self.channels or self.patterns or self.shard_channels))
+        )
 
     @property
     def subscription_count(self) -> int:

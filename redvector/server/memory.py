@@ -24,10 +24,12 @@ import random
 import sys
 import time
 from collections import deque
+from collections.abc import Callable
 from itertools import islice
 from typing import Any
 
 from redvector.keyspace.database import Database
+from redvector.keyspace.events import ignore_activity
 from redvector.keyspace.types import ZSet
 from redvector.server.client import ClientState
 from redvector.server.server import Server
@@ -102,6 +104,7 @@ class MemoryManager:
         self.config = server.config
         self.keyspace = server.keyspace
         self.tracking = False
+        self.on_activity_change: Callable[[], None] = ignore_activity
         self.total = 0
         # per db: key -> estimated bytes in 16-byte units (small ints are shared objects in CPython)
         self.sizes: list[dict[bytes, int]] = [{} for _ in self.keyspace.databases]
@@ -117,11 +120,14 @@ class MemoryManager:
         server.extensions["used_memory"] = self.used_memory
         server.extensions["memory"] = self
 
+    def wants_changes(self) -> bool:
+        return self.tracking
+
     # -- wiring --------------------------------------------------------------------------------------------
     def attach(self, dispatcher: Any) -> None:
         """Install the dispatcher hooks: the OOM guard always, the access hook while LRU/LFU is active."""
         self.dispatcher = dispatcher
-        dispatcher.over_memory_limit = self.over_limit
+        self._update_oom_guard()
         self._update_access_hook()
         if int(self.config["maxmemory"]):
             self.start_tracking()
@@ -132,8 +138,15 @@ class MemoryManager:
             for clocks in self.access:
                 clocks.clear()
             self._update_access_hook()
-        elif name == "maxmemory" and int(value):
-            self.start_tracking()
+        elif name == "maxmemory":
+            if int(value):
+                self.start_tracking()
+            self._update_oom_guard()
+
+    def _update_oom_guard(self) -> None:
+        # Without maxmemory no command can be refused for memory: the dispatcher then skips the check.
+        if self.dispatcher is not None:
+            self.dispatcher.over_memory_limit = self.over_limit if int(self.config["maxmemory"]) else None
 
     def _update_access_hook(self) -> None:
         if self.dispatcher is not None:
@@ -145,6 +158,7 @@ class MemoryManager:
         if self.tracking:
             return
         self.tracking = True
+        self.on_activity_change()
         self.recount()
 
     def recount(self) -> None:

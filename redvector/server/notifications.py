@@ -7,10 +7,11 @@ Not emitted: ``m`` (key-miss) and ``n`` (new key), which need hooks on reads and
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from redvector.config import Config
-from redvector.keyspace.events import event_class
+from redvector.keyspace.events import event_class, ignore_activity
 from redvector.server.pubsub import PubSubHub
 
 # 'A' is an alias for every type class (Redis: "g$lshzxetd"; it includes neither 'm' nor 'n').
@@ -29,7 +30,7 @@ def parse_flags(text: str) -> tuple[bool, bool, frozenset[str]]:
 
 
 class KeyspaceNotifier:
-    """Publishes key events on the hub. Costs one attribute test per change while notifications are off."""
+    """Publishes key events on the hub. Not called at all while notifications are off."""
 
     def __init__(self, hub: PubSubHub, config: Config) -> None:
         self.hub = hub
@@ -37,12 +38,17 @@ class KeyspaceNotifier:
         self.keyevent = False
         self.classes: frozenset[str] = frozenset()
         self.enabled = False
+        self.on_activity_change: Callable[[], None] = ignore_activity
         self.configure(str(config["notify-keyspace-events"]))
         config.on_change(self._config_changed)
 
     def configure(self, text: str) -> None:
         self.keyspace, self.keyevent, self.classes = parse_flags(text)
         self.enabled = (self.keyspace or self.keyevent) and bool(self.classes)
+        self.on_activity_change()
+
+    def wants_changes(self) -> bool:
+        return self.enabled
 
     def _config_changed(self, name: str, value: Any) -> None:
         if name == "notify-keyspace-events":

@@ -30,6 +30,7 @@ class PubSubHub:
             return False
         mine.add(name)
         table.setdefault(name, {})[client] = None
+        client.refresh_gate()
         return True
 
     @staticmethod
@@ -37,6 +38,7 @@ class PubSubHub:
         if name not in mine:
             return False
         mine.discard(name)
+        client.refresh_gate()
         subscribers = table.get(name)
         if subscribers is not None:
             subscribers.pop(client, None)

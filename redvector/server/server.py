@@ -26,7 +26,6 @@ class Stats:
     start_time: float = field(default_factory=time.time)
     total_connections: int = 0
     rejected_connections: int = 0
-    total_commands: int = 0
     keyspace_hits: int = 0
     keyspace_misses: int = 0
     expired_keys: int = 0
@@ -40,6 +39,11 @@ class Stats:
     command_usec: Counter[str] = field(default_factory=Counter)
     error_codes: Counter[str] = field(default_factory=Counter)  # INFO errorstats: replies per error code
     last_save_time: int = field(default_factory=lambda: int(time.time()))
+
+    @property
+    def total_commands(self) -> int:
+        """INFO's total_commands_processed: every executed command (one counter less per command)."""
+        return sum(self.command_calls.values())
 
 
 class Server:

@@ -55,6 +55,14 @@ def test_protocol_errors_close_connection(server: ThreadedServer) -> None:
     assert raw(server, b"PING\r\n") == b"+PONG\r\n"
 
 
+def test_pipelined_requests_before_a_malformed_one_are_answered(server: ThreadedServer) -> None:
+    # One packet: two good requests, then a bad one. Redis answers the good ones, then the error.
+    payload = b"*1\r\n$4\r\nPING\r\n*2\r\n$4\r\nECHO\r\n$2\r\nhi\r\n*1\r\n:1\r\n*1\r\n$4\r\nPING\r\n"
+    assert raw(server, payload) == b"+PONG\r\n$2\r\nhi\r\n-ERR Protocol error: expected '$', got ':'\r\n"
+    inline_then_bad = b'PING\r\nECHO "x\r\n'
+    assert raw(server, inline_then_bad) == b"+PONG\r\n-ERR Protocol error: unbalanced quotes in request\r\n"
+
+
 def test_pipeline_many(r: redis.Redis) -> None:
     pipe = r.pipeline(transaction=False)
     for i in range(5000):

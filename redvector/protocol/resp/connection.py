@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 import socket
 import time
+from collections.abc import Iterator
 from typing import Any, cast
 
 from redvector.commands.dispatcher import Dispatcher
@@ -25,6 +27,7 @@ log = logging.getLogger("redvector.resp")
 # slow reader cannot make the server buffer without bound; reading resumes once the buffer drains.
 WRITE_HIGH_WATER = 4 * 1024 * 1024
 WRITE_LOW_WATER = 1 * 1024 * 1024
+_NO_REQUESTS: Iterator[list[bytes]] = iter(())  # exhausted, so it can be shared
 
 
 class RespConnection(asyncio.Protocol):
@@ -46,8 +49,10 @@ class RespConnection(asyncio.Protocol):
         # When the pubsub soft output limit was first exceeded (monotonic seconds), or None.
         self._soft_limit_since: float | None = None
         self._blocked_timeout_reply: Any = None
-        # CLIENT PAUSE: the request held back until the pause ends, and the timer that retries it.
-        self._paused_argv: list[bytes] | None = None
+        # Requests parsed but not run yet (the rest of a pipeline behind a blocked or held command).
+        self._pending: Iterator[list[bytes]] = _NO_REQUESTS
+        # CLIENT PAUSE: the next request is held back until the pause ends; the timer retries it.
+        self._held = False
         self._pause_timer: asyncio.TimerHandle | None = None
 
     # -- asyncio.Protocol --------------------------------------------------------------------------------
@@ -80,6 +85,7 @@ class RespConnection(asyncio.Protocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._closed = True
+        self.client.closing = True
         self._unblock()
         self._end_pause_wait()
         self.server.unregister_client(self.client)
@@ -98,63 +104,81 @@ class RespConnection(asyncio.Protocol):
         self.server.stats.net_input_bytes += len(data)
         self.client.last_interaction = time.time()
         self.parser.feed(data)
-        if self._waiter is None and not self._deferred and self._paused_argv is None:
+        if self._waiter is None and not self._deferred and not self._held:
             self._process()
 
     # -- request processing ----------------------------------------------------------------------------
     def _process(self) -> None:
-        """Run every complete request in the buffer; stop early when a command blocks."""
+        """Run every complete request in the buffer; stop early when a command blocks or is held."""
         out = self._out = bytearray()
         client = self.client
         execute = self.dispatcher.execute
-        next_request = self.parser.next
         server = self.server
-        argv = self._paused_argv
-        self._paused_argv = None
+        pending = self._pending  # the parsed requests not run yet (a pipeline is parsed in one call)
+        self._held = False
+        drained = False
         try:
-            while not self._closed:
-                if argv is None:
-                    try:
-                        argv = next_request()
-                    except ProtocolError as exc:
-                        encode(exc, client.protocol, out)
+            while not client.closing:
+                for argv in pending:
+                    if server.paused_until_ms and self._held_by_pause(argv):
+                        pending = itertools.chain((argv,), pending)
+                        self._wait_for_unpause()
+                        return
+                    reply = execute(client, argv)
+                    kind = type(reply)
+                    if client.reply_mode == "on":
+                        # The commonest replies inline (GET's bulk string, SET's +OK, INCR's integer).
+                        if kind is bytes:
+                            out += b"$%d\r\n%b\r\n" % (len(reply), reply)
+                        elif reply is OK:
+                            out += b"+OK\r\n"
+                        elif kind is int:
+                            out += b":%d\r\n" % reply
+                        elif kind is Blocked or kind is Deferred:
+                            out = self._suspend(argv, reply, out)
+                            return
+                        elif reply is not NO_REPLY:
+                            encode(reply, client.protocol, out)
+                    elif kind is Blocked or kind is Deferred:
+                        out = self._suspend(argv, reply, out)
+                        return
+                    else:
+                        self._emit(reply, out)
+                    if client.closing:
                         self._write(out)
                         self.kill()
                         return
-                    if argv is None:
-                        break
-                if server.paused_until_ms and self._held_by_pause(argv):
-                    self._wait_for_unpause(argv)
-                    return
-                reply = execute(client, argv)
-                kind = type(reply)
-                if kind is Blocked or kind is Deferred:
-                    self._write(out)
-                    out = self._out = bytearray()
-                    if kind is Blocked:
-                        self._block(argv, reply)
-                    else:
-                        self._defer(reply)
-                    return
-                if client.reply_mode == "on":
-                    # The two commonest replies inline (GET's bulk string, SET's +OK); encode() for the rest.
-                    if kind is bytes:
-                        out += b"$%d\r\n%b\r\n" % (len(reply), reply)
-                    elif reply is OK:
-                        out += b"+OK\r\n"
-                    elif reply is not NO_REPLY:
-                        encode(reply, client.protocol, out)
-                else:
-                    self._emit(reply, out)
-                if client.closing:
+                # drain() returns every complete request: after one call only an error can be left.
+                if drained and self.parser.pending_error is None:
+                    break
+                drained = True
+                try:
+                    pending = iter(self.parser.drain())
+                except ProtocolError as exc:
+                    pending = _NO_REQUESTS
+                    encode(exc, client.protocol, out)
                     self._write(out)
                     self.kill()
                     return
-                argv = None
+            else:
+                self._write(out)
+                self.kill()
         finally:
+            self._pending = pending
             self._out = None
             if out:
                 self._write(out)
+
+    def _suspend(self, argv: list[bytes], reply: Blocked | Deferred, out: bytearray) -> bytearray:
+        """Send the replies so far, then park the client (Blocked) or run the reply's work off the loop
+        (Deferred); the requests behind it wait in ``_pending``. Returns the new output buffer."""
+        self._write(out)
+        out = self._out = bytearray()
+        if type(reply) is Blocked:
+            self._block(argv, reply)
+        else:
+            self._defer(cast(Deferred, reply))
+        return out
 
     def _emit(self, reply: Any, out: bytearray) -> None:
         client = self.client
@@ -196,8 +220,8 @@ class RespConnection(asyncio.Protocol):
             return any(queued.flags & (Flag.WRITE | Flag.MAY_REPLICATE) for queued, _ in multi.queue)
         return bool(spec.flags & (Flag.WRITE | Flag.MAY_REPLICATE))
 
-    def _wait_for_unpause(self, argv: list[bytes]) -> None:
-        self._paused_argv = argv
+    def _wait_for_unpause(self) -> None:
+        self._held = True
         waiters: set[Any] = self.server.extensions.setdefault("pause_waiters", set())
         waiters.add(self._resume_after_pause)
         delay_s = max(self.server.paused_until_ms - int(time.time() * 1000), 0) / 1000
@@ -211,7 +235,7 @@ class RespConnection(asyncio.Protocol):
 
     def _resume_after_pause(self) -> None:
         self._end_pause_wait()
-        if not self._closed and self._paused_argv is not None:
+        if not self._closed and self._held:
             asyncio.get_running_loop().call_soon(self._process)
 
     def _write_now(self, data: bytes) -> None:
@@ -334,11 +358,13 @@ class RespConnection(asyncio.Protocol):
         log.warning("client %d closed for overcoming of output buffer limits (pubsub)", self.client.id)
         if self.transport is not None and not self._closed:
             self._closed = True
+            self.client.closing = True
             self.transport.abort()
 
     def kill(self) -> None:
         if self.transport is not None and not self._closed:
             self._closed = True
+            self.client.closing = True  # ends the request loop if this client is running commands
             gate = self.server.reply_gate
             transport = self.transport
             if gate is not None and gate(lambda _data: transport.close(), b""):

@@ -25,7 +25,8 @@ class RequestParser:
     with ``*`` (as in Redis's processInlineBuffer).
     """
 
-    __slots__ = ("_big_bulk", "_big_multibulk", "_inline", "_last", "_max_bulk", "_partial", "_reader", "_tail")
+    __slots__ = ("_big_bulk", "_big_multibulk", "pending_error", "_inline", "_last", "_max_bulk", "_partial", "_reader",
+                 "_tail")
 
     def __init__(self, max_bulk_len: int = 512 * 1024 * 1024) -> None:
         self._reader = hiredis.Reader()
@@ -42,6 +43,9 @@ class RequestParser:
         # hiredis holds a request in progress: has_data() cannot tell, because hiredis moves the parsed
         # parts of an incomplete request out of its buffer (a chunk starting "$2" is then not inline).
         self._partial = False
+        # A protocol error met by drain() after complete requests: raised by the next call, once the
+        # requests before it have run (Redis replies to those first).
+        self.pending_error: ProtocolError | None = None
 
     def feed(self, data: bytes) -> None:
         if self._inline or (not self._partial and not self._reader.has_data() and data[:1] != b"*"):
@@ -73,6 +77,51 @@ class RequestParser:
             self._check_partial()
             return None
         return self._next_slow(request)
+
+    def drain(self) -> list[list[bytes]]:
+        """Every complete request now in the buffer (a pipeline in one call; empty when more bytes are
+        needed). A malformed request ends the list; the next call raises its ProtocolError."""
+        error = self.pending_error
+        if error is not None:
+            self.pending_error = None
+            raise error
+        requests: list[list[bytes]] = []
+        append = requests.append
+        try:
+            if self._inline:
+                while (argv := self.next()) is not None:
+                    append(argv)
+                return requests
+            gets = self._reader.gets
+            has_data = self._reader.has_data
+            while True:
+                try:
+                    request = gets()
+                except hiredis.ProtocolError as exc:
+                    raise ProtocolError(_redis_message(str(exc)))
+                if type(request) is list and request:  # the hot path, as in next()
+                    self._partial = has_data()
+                    for arg in request:
+                        if type(arg) is not bytes:
+                            raise ProtocolError(f"expected '$', got '{_first_char(arg)}'")
+                    append(request)
+                    continue
+                if request is False:
+                    self._check_partial()
+                    return requests
+                argv = self._next_slow(request)
+                if argv is None:
+                    return requests
+                append(argv)
+                if self._inline:
+                    while (argv := self.next()) is not None:
+                        append(argv)
+                    return requests
+        except ProtocolError as exc:
+            if not requests:
+                raise
+            self.pending_error = exc
+            return requests
 
     def _check_partial(self) -> None:
         """After the last complete request: refuse an oversized header of the one still arriving.
