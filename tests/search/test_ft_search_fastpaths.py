@@ -222,3 +222,38 @@ def test_search_racing_a_write_sees_a_consistent_index(server: ThreadedServer, h
     assert "doc:3" not in got and len(got) == 3
     other.close()
     r.close()
+
+
+def test_one_searcher_runs_on_the_loop_several_in_threads(server: ThreadedServer, hnsw_defers: None,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    deferred: list[int] = []
+    real = queries.Deferred
+
+    def counting(work: Any, finish: Any) -> Any:
+        deferred.append(1)
+        return real(work, finish)
+
+    monkeypatch.setattr(queries, "Deferred", counting)
+    monkeypatch.setattr(queries, "CONCURRENT_WINDOW_MS", 60_000)
+    r = redis.Redis(port=server.port, protocol=2)
+    r.flushall()
+    _create(r, "HNSW")
+    data = _load(r, 30)
+    assert server.app is not None
+    monkeypatch.setattr(server.app.server.search, "_searchers", {})
+    knn = ("idx", KNN, "PARAMS", "2", "vec", data[1].tobytes(), "SORTBY", "dist", "DIALECT", "2")
+    for _ in range(3):
+        assert ids(r, *knn)[0] == "doc:1"
+    assert deferred == []  # the only connection searching: on the loop
+    # A filtered KNN goes to a thread all the same (its filter callback is slow), as does a wide one.
+    assert ids(r, "idx", "@t:{odd}=>[KNN 3 @v $vec AS dist]", "PARAMS", "2", "vec", data[1].tobytes(),
+               "SORTBY", "dist", "DIALECT", "2")[0] == "doc:1"
+    assert ids(r, "idx", "*=>[KNN 3 @v $vec EF_RUNTIME 600 AS dist]", "PARAMS", "2", "vec", data[1].tobytes(),
+               "SORTBY", "dist", "DIALECT", "2")[0] == "doc:1"
+    assert len(deferred) == 2
+    other = redis.Redis(port=server.port, protocol=2)
+    assert ids(other, *knn)[0] == "doc:1"
+    assert ids(r, *knn)[0] == "doc:1"
+    assert len(deferred) == 4  # two connections searching: worker threads
+    other.close()
+    r.close()
