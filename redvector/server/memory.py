@@ -44,7 +44,7 @@ ACCESS_ENTRY = 80  # an LRU/LFU clock entry
 SAMPLE = 4
 
 LFU_INIT = 5
-NO_TOUCH_COMMANDS = frozenset({"OBJECT"})
+NO_TOUCH_COMMANDS = frozenset({"OBJECT", "RESTORE"})  # RESTORE sets the clock itself (set_access)
 
 
 def alloc(n: int) -> int:
@@ -248,6 +248,15 @@ class MemoryManager:
                     else:
                         counter = _lfu_incr(self._lfu_decayed(word, minutes, decay), log_factor)
                         clocks[key] = (minutes << 8) | counter
+
+    def set_access(self, db_index: int, key: bytes, idle_ms: int | None, freq: int | None) -> None:
+        """RESTORE's IDLETIME / FREQ (objectSetLRUOrLFU): the clock of a restored key; without them
+        the key starts as a new one."""
+        clocks = self.access[db_index]
+        if self.policy.endswith("-lru"):
+            clocks[key] = self._now_ms() - (idle_ms or 0)
+        elif self.policy.endswith("-lfu"):
+            clocks[key] = ((self._now_ms() // 60000) << 8) | (LFU_INIT if freq is None else freq)
 
     # -- OBJECT IDLETIME / FREQ (commands/objects.py) ----------------------------------------------------------
     def idle_ms(self, db_index: int, key: bytes, now_ms: int) -> int | None:

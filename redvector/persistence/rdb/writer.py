@@ -45,37 +45,17 @@ class RdbWriter:
         self.out += bytes([c.OP_RESIZEDB]) + encode_length(keys) + encode_length(expires)
 
     def entry(self, key: bytes, value: Any, expire_at_ms: int | None) -> None:
-        out = self.out
-        kind = type(value)
-        if kind is bytes:
-            body = _T_STRING + encode_string(key) + encode_string(value)
-        elif kind is dict:
-            parts = [_T_HASH, encode_string(key), encode_length(len(value))]
-            for field, item in value.items():
-                parts.append(encode_string(field))
-                parts.append(encode_string(item))
-            body = b"".join(parts)
-        elif kind is set:
-            parts = [_T_SET, encode_string(key), encode_length(len(value))]
-            parts.extend(encode_string(member) for member in value)
-            body = b"".join(parts)
-        elif kind is deque:
-            parts = [_T_LIST, encode_string(key), encode_length(len(value))]
-            parts.extend(encode_string(item) for item in value)
-            body = b"".join(parts)
-        elif kind is ZSet:
-            parts = [_T_ZSET_2, encode_string(key), encode_length(len(value))]
-            # Redis writes from the highest score down so that loading inserts at the skiplist head.
-            for score, member in reversed(value.order):
-                parts.append(encode_string(member))
-                parts.append(_PACK_DOUBLE(score))
-            body = b"".join(parts)
-        else:
+        encoded = encode_value(value)
+        if encoded is None:
             self.skipped += 1
-            log.warning("key %r holds a %s, which RDB cannot store: skipped", key, kind.__name__)
+            log.warning("key %r holds a %s, which RDB cannot store: skipped", key, type(value).__name__)
             return
+        type_byte, body = encoded
+        out = self.out
         if expire_at_ms is not None:
             out += _OP_EXPIRE + encode_ms(expire_at_ms)
+        out += type_byte
+        out += encode_string(key)
         out += body
 
     def finish(self, checksum: bool = True) -> bytes:
@@ -83,6 +63,35 @@ class RdbWriter:
         value = crc64(self.out) if checksum else 0
         self.out += value.to_bytes(8, "little")
         return bytes(self.out)
+
+
+def encode_value(value: Any) -> tuple[bytes, bytes] | None:
+    """(type byte, serialized value) in RDB's plain encodings, or None for a type RDB cannot store."""
+    kind = type(value)
+    if kind is bytes:
+        return _T_STRING, encode_string(value)
+    if kind is dict:
+        parts = [encode_length(len(value))]
+        for field, item in value.items():
+            parts.append(encode_string(field))
+            parts.append(encode_string(item))
+        return _T_HASH, b"".join(parts)
+    if kind is set:
+        parts = [encode_length(len(value))]
+        parts.extend(encode_string(member) for member in value)
+        return _T_SET, b"".join(parts)
+    if kind is deque:
+        parts = [encode_length(len(value))]
+        parts.extend(encode_string(item) for item in value)
+        return _T_LIST, b"".join(parts)
+    if kind is ZSet:
+        parts = [encode_length(len(value))]
+        # Redis writes from the highest score down so that loading inserts at the skiplist head.
+        for score, member in reversed(value.order):
+            parts.append(encode_string(member))
+            parts.append(_PACK_DOUBLE(score))
+        return _T_ZSET_2, b"".join(parts)
+    return None
 
 
 def dump_keyspace(keyspace: Keyspace, aux: Iterable[tuple[bytes, bytes]] = (), checksum: bool = True) -> bytes:
