@@ -6,8 +6,10 @@ A key costs its slot in the database dict, its key and value objects (CPython si
 16-byte classes), and for containers their table as allocated (``sys.getsizeof`` of a dict/set/deque, a
 calibrated per-member cost for sorted sets) plus ``len * mean element size``, the mean taken from the first 4
 elements, so re-estimating a 1M-member set after one ZADD is O(1). Constants are checked against RSS
-growth by bench/memory_bench.py. Tracking starts on first use (maxmemory set or
-INFO read) with one full pass; until then it costs nothing.
+growth by bench/memory_bench.py. The running total is kept only while ``maxmemory`` is set (eviction
+needs it; tracking starts with one full pass and then costs a re-estimate per write). Without it INFO and
+MEMORY STATS get the same estimate computed on demand: exact for small databases, from a random sample
+of keys scaled to the database's size for big ones, so reading INFO never slows the writes down.
 
 **Eviction.** Before a DENYOOM command, if ``maxmemory`` is set and the estimate exceeds it, keys are
 evicted per ``maxmemory-policy`` with Redis's sampled approximation: ``maxmemory-samples`` random keys
@@ -42,6 +44,7 @@ ZSET_ENTRY = 165  # dict entry + float + (score, member) tuple + SortedList slot
 EXPIRE_ENTRY = 80  # the expires dict entry and its int
 ACCESS_ENTRY = 80  # an LRU/LFU clock entry
 SAMPLE = 4
+ESTIMATE_SAMPLE = 512  # keys measured per database by an on-demand estimate (INFO without maxmemory)
 
 LFU_INIT = 5
 NO_TOUCH_COMMANDS = frozenset({"OBJECT", "RESTORE"})  # RESTORE sets the clock itself (set_access)
@@ -141,6 +144,8 @@ class MemoryManager:
         elif name == "maxmemory":
             if int(value):
                 self.start_tracking()
+            else:
+                self.stop_tracking()
             self._update_oom_guard()
 
     def _update_oom_guard(self) -> None:
@@ -161,6 +166,15 @@ class MemoryManager:
         self.on_activity_change()
         self.recount()
 
+    def stop_tracking(self) -> None:
+        """maxmemory back to 0: drop the running total (INFO estimates on demand again)."""
+        if not self.tracking:
+            return
+        self.tracking = False
+        self.on_activity_change()
+        self.total = 0
+        self.sizes = [{} for _ in self.keyspace.databases]
+
     def recount(self) -> None:
         """One full pass: every key's estimate (start of tracking, FLUSH, SWAPDB)."""
         self.total = 0
@@ -178,9 +192,32 @@ class MemoryManager:
         return (size + 15) >> 4
 
     def used_memory(self) -> int:
-        self.start_tracking()
         overhead = sum(len(a) for a in self.access) * ACCESS_ENTRY
+        if not self.tracking:
+            return self._sampled_units() * 16 + overhead
         return (self.total << 4) + overhead
+
+    def _sampled_units(self) -> int:
+        """The estimate without the running total: every key of a small database, a random sample of
+        ESTIMATE_SAMPLE keys scaled to the size of a big one (O(sample) per call)."""
+        units = 0
+        for db in self.keyspace.databases:
+            data = db.data
+            n = len(data)
+            if n <= ESTIMATE_SAMPLE:
+                units += sum(self._key_units(db, key, value) for key, value in data.items())
+                continue
+            sampled = 0
+            picked = 0
+            for _ in range(ESTIMATE_SAMPLE):
+                key = db.key_order.random_key()
+                value = data.get(key) if key is not None else None
+                if value is not None and key is not None:
+                    sampled += self._key_units(db, key, value)
+                    picked += 1
+            if picked:
+                units += sampled * n // picked
+        return units
 
     # -- KeyspaceObserver ------------------------------------------------------------------------------------
     def key_changed(self, db_index: int, key: bytes, event: str) -> None:

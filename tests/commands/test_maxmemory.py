@@ -144,3 +144,23 @@ def test_aof_replay_loads_everything_past_maxmemory(tmp_path: Path) -> None:
         client.set("one-more", VALUE)  # the first write evicts down to the limit
         assert used(client) <= 64 * 1024 + 2048
         assert int(client.info("stats")["evicted_keys"]) > 0
+
+
+def test_used_memory_without_maxmemory_is_estimated_on_demand(m: redis.Redis) -> None:
+    # With maxmemory set the server keeps a running total; without it INFO samples the keys. Both must
+    # tell the same story: the on-demand figure within 15% of the tracked one, and growing with the data.
+    m.config_set("maxmemory", "0")
+    pipe = m.pipeline(transaction=False)
+    for i in range(5000):  # over the 512-key sample, so the big-database path is taken
+        pipe.set(f"key:{i}", VALUE)
+        if i % 10 == 0:
+            pipe.hset(f"hash:{i}", mapping={"a": VALUE, "b": "1"})
+    pipe.execute()
+    sampled = used(m)
+    m.config_set("maxmemory", "1gb")  # starts the running total (one full pass)
+    tracked = used(m)
+    m.config_set("maxmemory", "0")
+    assert tracked > 5000 * len(VALUE)
+    assert abs(sampled - tracked) <= 0.15 * tracked, (sampled, tracked)
+    m.flushall()
+    assert used(m) < tracked // 10
