@@ -24,6 +24,7 @@ from redvector.search.fields.geo import GeoIndex
 from redvector.search.fields.numeric import NumericIndex
 from redvector.search.fields.tag import TagIndex
 from redvector.search.fields.text import TextIndex
+from redvector.search.query.cache import QueryCache
 from redvector.search.rules import IndexRule
 from redvector.search.schema import FieldSpec, FieldType, IndexDefinition
 from redvector.search.vector.base import FloatArray, VectorIndex, create_vector_index
@@ -95,6 +96,8 @@ class SearchIndex:
         self.generation = 0
         # KNN prefilter results: (filter node, options) -> (generation, allowed ids, scores).
         self.filter_cache: dict[Any, tuple[int, np.ndarray, dict[int, float]]] = {}
+        # Parsed query texts (FT.SEARCH / FT.AGGREGATE); depends on the definition, cleared by FT.ALTER.
+        self.query_cache = QueryCache()
         self.scan: ScanState | None = None
         self.total_indexing_time_ms = 0.0
         self.number_of_uses = 0
@@ -122,6 +125,7 @@ class SearchIndex:
         """FT.ALTER SCHEMA ADD: extend the schema; the caller re-scans the keys."""
         self.definition.fields.extend(fields)
         self.definition.alter_argvs.append(list(argv))
+        self.query_cache.clear()
         self.rule = IndexRule(self.definition)
         self._install_fields(fields)
         for f in fields:
@@ -329,6 +333,8 @@ def vector_knn(index: VectorIndex, query: FloatArray, k: int, ef_runtime: int | 
                allowed: np.ndarray | None, policy: str | None = None) -> list[tuple[int, float]]:
     """KNN through the hybrid planner when the HNSW backend provides one (it picks ADHOC_BF or BATCHES by
     the filter's selectivity unless the query forces HYBRID_POLICY), else the index's own knn."""
+    if allowed is None:
+        return index.knn(query, k, ef_runtime)  # what hybrid_knn does for an unfiltered KNN
     try:
         hybrid: Any = importlib.import_module("redvector.search.vector.hybrid")
     except ImportError:

@@ -83,6 +83,20 @@ class SearchRegistry:
         self.indexer.on_flush = self._flushed
         keyspace.add_observer(self.indexer)
         self._default_ef = default_ef_runtime
+        # Connection id -> when it last ran a KNN search (ms): tells one searching client from several.
+        self._searchers: dict[int, int] = {}
+
+    def concurrent_searchers(self, client_id: int, now_ms: int, window_ms: int) -> bool:
+        """Record that ``client_id`` searches now; whether another connection searched within the last
+        ``window_ms`` too (then searches go to worker threads so concurrent clients use every core)."""
+        searchers = self._searchers
+        searchers[client_id] = now_ms
+        if len(searchers) == 1:
+            return False
+        cutoff = now_ms - window_ms
+        for cid in [c for c, at in searchers.items() if at < cutoff]:
+            del searchers[cid]
+        return len(searchers) > 1
 
     # -- lookup -------------------------------------------------------------------------------------------
     def get(self, name: bytes | str) -> SearchIndex | None:

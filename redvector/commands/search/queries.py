@@ -14,10 +14,20 @@ from typing import Any
 import numpy as np
 
 from redvector.commands.context import CommandContext
-from redvector.commands.search.common import get_index, group, number_text, registry, result_reply
+from redvector.commands.search.common import (
+    RESP3_EXTRA,
+    RESP3_ID,
+    RESP3_VALUES,
+    get_index,
+    group,
+    number_text,
+    registry,
+    result_reply,
+    search_reply,
+)
 from redvector.commands.spec import Flag, KeySpec
 from redvector.errors import NO_SUCH_INDEX_MSG, NoSuchIndex, SearchError
-from redvector.replies import Deferred
+from redvector.replies import Deferred, Map
 from redvector.search.documents import parse_csv_vector
 from redvector.search.index import SearchIndex
 from redvector.search.query.ast import (
@@ -29,17 +39,21 @@ from redvector.search.query.ast import (
     Wildcard,
     explain,
 )
-from redvector.search.query.executor import SCORERS, Executor, Hits, QueryOptions
-from redvector.search.query.parser import parse_query
+from redvector.search.query.executor import SCORERS, Executor, Hits, KnnPlan, QueryOptions
 from redvector.search.schema import FieldType
-from redvector.search.vector.base import BLOB_DTYPES
+from redvector.search.vector.base import BLOB_DTYPES, VectorIndex
 
 MAX_SEARCH_RESULTS = 1_000_000
 # A KNN over a FLAT index at least this large (rows x dim) runs in a worker thread; so does one over an
 # HNSW graph of at least DEFER_MIN_HNSW vectors (hnswlib releases the GIL: concurrent clients use the
-# other core while the loop parses and replies).
+# other core while the loop parses and replies) when other connections are searching too, or when it is
+# a filtered or wide (max(EF_RUNTIME, k) > INLINE_MAX_EF) search. A narrow unfiltered HNSW search by the
+# only connection searching runs on the loop: the thread hop costs about as much as the search itself.
 DEFER_MIN_FLOATS = 2_000_000
 DEFER_MIN_HNSW = 5_000
+INLINE_MAX_EF = 512
+# Connections that ran a KNN within this window count as searching concurrently.
+CONCURRENT_WINDOW_MS = 20
 _CSV_QUERY_RE = re.compile(rb"^\s*[-+]?[\d.eE+-]+(\s*,\s*[-+]?[\d.eE+-]+)+\s*$")
 
 FT_MODULE = Flag.MODULE
@@ -288,7 +302,7 @@ def build_query(ctx: CommandContext, index: SearchIndex, text: bytes, params: di
     d = dialect or int(registry(ctx).config.get("DEFAULT_DIALECT", "1"))
     index.dialect_stats[d - 1] += 1
     stop: frozenset[str] | None = frozenset() if nostopwords else None
-    return parse_query(text.decode("utf-8", "replace"), index.definition, params, d, verbatim, stop), False
+    return index.query_cache.parse(text.decode("utf-8", "replace"), index.definition, params, d, verbatim, stop), False
 
 
 def _short_form(index: SearchIndex, text: bytes, params: dict[str, bytes]) -> Node | None:
@@ -503,10 +517,14 @@ def run_search(ctx: CommandContext, index: SearchIndex, req: SearchRequest) -> A
             return result_reply(len(index.docs), build_rows(ctx, index, req, hits, page))
         return finish(executor.run(node))
     plan = executor.plan_knn(knn)
-    vindex = index.vectors[knn.field]
-    size = len(vindex)
-    if (size * vindex.options.dim >= DEFER_MIN_FLOATS if vindex.options.algorithm == "FLAT"
-            else size >= DEFER_MIN_HNSW and registry(ctx).config.get("WORKERS", "0") != "0"):
+    lean = not short and _lean_knn(req, knn)
+
+    def finish_found(found: list[tuple[int, float]]) -> Any:
+        if lean and (opts.expired is None or not any(opts.expired(d) for d, _ in found)):
+            return knn_reply(index, req, knn, found, ctx.client.protocol == 3)
+        return finish(executor.finish_knn(plan, found))
+
+    if _defer_knn(ctx, plan, index.vectors[knn.field]):
         generation = index.generation
 
         def work() -> Any:
@@ -522,10 +540,109 @@ def run_search(ctx: CommandContext, index: SearchIndex, req: SearchRequest) -> A
                 # Writes landed while the scan ran: recompute on the loop so the reply is consistent.
                 fresh = Executor(index, opts)
                 return finish(fresh.run(node))
-            return finish(executor.finish_knn(plan, result))
+            return finish_found(result)
 
         return Deferred(work, done)
-    return finish(executor.finish_knn(plan, executor.run_knn(plan)))
+    return finish_found(executor.run_knn(plan))
+
+
+def _defer_knn(ctx: CommandContext, plan: KnnPlan, vindex: VectorIndex) -> bool:
+    """Whether the vector search runs in a worker thread (see DEFER_MIN_FLOATS / INLINE_MAX_EF)."""
+    size = len(vindex)
+    if vindex.options.algorithm == "FLAT":
+        return size * vindex.options.dim >= DEFER_MIN_FLOATS
+    reg = registry(ctx)
+    if size < DEFER_MIN_HNSW or reg.config.get("WORKERS", "0") == "0":
+        return False
+    concurrent = reg.concurrent_searchers(ctx.client.id, ctx.now_ms, CONCURRENT_WINDOW_MS)
+    return concurrent or plan.allowed is not None or max(plan.ef_runtime or 0, plan.node.k) > INLINE_MAX_EF
+
+
+def _lean_knn(req: SearchRequest, knn: Knn) -> bool:
+    """Whether knn_reply can answer: a pure KNN (no filter, no INKEYS) ordered by its distance ascending or
+    unsorted, with plain rows (no WITHSCORES / WITHPAYLOADS / WITHSORTKEYS)."""
+    if not isinstance(knn.filter, Wildcard) or req.inkeys is not None:
+        return False
+    if req.withscores or req.withpayloads or req.withsortkeys:
+        return False
+    return req.sortby is None or (req.sortby[1] and req.sortby[0].decode("utf-8", "replace") == knn.score_as)
+
+
+def knn_reply(index: SearchIndex, req: SearchRequest, knn: Knn, found: list[tuple[int, float]],
+              resp3: bool | None = None) -> Any:
+    """The reply of a pure KNN straight from the vector search's (doc id, distance) list: what finish_knn,
+    order_hits, build_rows and result_reply give for it, without their general machinery. Unsorted, the
+    hits all score the same, so they come in doc-id order; SORTBY the distance gives (distance, doc id).
+
+    ``resp3``: build only the shape of the client's protocol (True: RESP3 maps, False: RESP2 array), the
+    reply being encoded right after the command; None builds both (result_reply's ByProtocol)."""
+    docs = index.docs
+    live = [hit for hit in found if hit[0] in docs]
+    if req.sortby is None:
+        live.sort()
+    else:
+        live.sort(key=_distance_then_id)
+    page = live[req.offset:req.offset + req.num] if req.num else []
+    resp2: list[Any] = [len(live)]
+    rows3: list[Any] = []
+    want2, want3 = resp3 is not True, resp3 is not False
+    add2, add3 = resp2.append, rows3.append
+    if req.nocontent:
+        for d, _ in page:
+            key = docs[d].key
+            add2(key)
+            if want3:
+                add3(Map([(RESP3_ID, key), (RESP3_VALUES, [])]))
+        return _shaped(resp2, rows3, resp3)
+    data = index.db.data
+    score_as = knn.score_as
+    returned = req.return_fields
+    # Each returned attribute: (alias, None) for the distance, else (alias, hash field); distances first.
+    plan: list[tuple[bytes, bytes | None]] = []
+    if returned is not None:
+        plan = [(alias, None) for ident, alias in returned if ident.decode("utf-8", "replace") == score_as]
+        for ident, alias in returned:
+            if ident.decode("utf-8", "replace") != score_as:
+                spec = index.definition.field(ident)
+                plan.append((alias, spec.identifier if spec is not None else ident))
+    name = score_as.encode()
+    for d, dist in page:
+        key = docs[d].key
+        value = data.get(key)
+        add2(key)
+        if not isinstance(value, dict):
+            add2(None)
+            if want3:
+                add3(Map([(RESP3_ID, key), (RESP3_EXTRA, None), (RESP3_VALUES, [])]))
+            continue
+        fields: list[tuple[bytes, bytes]] = []
+        flat: list[bytes] = []
+        if returned is None:
+            fields = [(name, number_text(dist)), *value.items()]
+            if want2:
+                flat = [x for pair in fields for x in pair]
+        else:
+            for alias, hash_field in plan:
+                v = number_text(dist) if hash_field is None else value.get(hash_field)
+                if v is not None:
+                    fields.append((alias, v))
+                    flat.append(alias)
+                    flat.append(v)
+        add2(flat)
+        if want3:
+            add3(Map([(RESP3_ID, key), (RESP3_EXTRA, Map(fields)), (RESP3_VALUES, [])]))
+    return _shaped(resp2, rows3, resp3)
+
+
+def _shaped(resp2: list[Any], rows3: list[Any], resp3: bool | None) -> Any:
+    if resp3 is False:
+        return resp2
+    reply = search_reply(resp2, rows3)
+    return reply if resp3 is None else reply.resp3
+
+
+def _distance_then_id(hit: tuple[int, float]) -> tuple[float, int]:
+    return hit[1], hit[0]
 
 
 @group.command("FT.SEARCH", -3, Flag.READONLY | FT_MODULE, KeySpec(0, 0, 0), summary="Search an index")

@@ -60,6 +60,10 @@ def to_str(v: Any) -> str | None:
 
 def format_number(v: float) -> str:
     """RediSearch RSValue_NumToString: integers as %lld, otherwise %.12g."""
+    if v != 0.0 and -1e11 < v < 1e11:
+        # The common case (a distance, a score) in one step: below 1e11 an integer-valued double has at
+        # most 11 digits, which %.12g prints exactly as %lld would.
+        return "%.12g" % v
     if math.isfinite(v) and v == int(v) and abs(v) < 2**63:
         return str(int(v))
     if math.isnan(v):

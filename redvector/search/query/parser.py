@@ -48,6 +48,9 @@ class QueryParser:
         self.params = params
         self.stopwords = definition.stopword_set if stopwords is None else stopwords
         self.verbatim = verbatim
+        # Every parameter the query read -> how: "blob" (only as the KNN clause's vector) or "value".
+        # The query cache (query/cache.py) keys on the values and leaves the KNN vector as a slot.
+        self.param_uses: dict[str, str] = {}
 
     # -- helpers -----------------------------------------------------------------------------------------
     def error(self, at: int | None = None) -> SearchError:
@@ -77,9 +80,11 @@ class QueryParser:
     def at_end(self) -> bool:
         return self.pos >= len(self.s)
 
-    def param(self, name: str) -> bytes:
+    def param(self, name: str, use: str = "value") -> bytes:
         if name not in self.params:
             raise SearchError(f"No such parameter `{name}`")
+        seen = self.param_uses.get(name)
+        self.param_uses[name] = use if seen is None or seen == use else "value"
         return self.params[name]
 
     def word(self) -> str:
@@ -489,7 +494,7 @@ class QueryParser:
             raise SearchError(f"Expected a VECTOR field at offset {start} near {field.decode('utf-8', 'replace')}")
         if not tokens[3].startswith("$"):
             raise SearchError(f"Syntax error at offset {start} near {tokens[3]}")
-        blob = self.param(tokens[3][1:])
+        blob = self.param(tokens[3][1:], "blob")
         opts: dict[str, str] = {}
         score_as: str | None = None
         i = 4
@@ -644,7 +649,14 @@ class QueryParser:
 def parse_query(text: str, definition: IndexDefinition, params: dict[str, bytes], dialect: int = 2,
                 verbatim: bool = False, stopwords: frozenset[str] | None = None) -> Node:
     """Parse a query string. DIALECT 1 shares the grammar here except that vector clauses are refused."""
-    node = QueryParser(text, definition, params, stopwords, verbatim).parse()
+    return parse_query_uses(text, definition, params, dialect, verbatim, stopwords)[0]
+
+
+def parse_query_uses(text: str, definition: IndexDefinition, params: dict[str, bytes], dialect: int = 2,
+                     verbatim: bool = False, stopwords: frozenset[str] | None = None) -> tuple[Node, dict[str, str]]:
+    """parse_query, and how each parameter it read was used (QueryParser.param_uses)."""
+    parser = QueryParser(text, definition, params, stopwords, verbatim)
+    node = parser.parse()
     if dialect == 1 and _has_vector(node):
         # DIALECT 1 has no vector syntax: RediSearch fails at the "=>" or at VECTOR_RANGE.
         at = text.find("=>")
@@ -652,7 +664,7 @@ def parse_query(text: str, definition: IndexDefinition, params: dict[str, bytes]
             raise SearchError(f"Syntax error at offset {at} near {text[at + 1:at + 3]}")
         at = text.upper().find("VECTOR_RANGE")
         raise SearchError(f"Syntax error at offset {max(at, 0)} near VECTOR_RANGE")
-    return node
+    return node, parser.param_uses
 
 
 def _has_vector(node: Node) -> bool:

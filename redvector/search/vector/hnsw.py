@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import itertools
 import logging
+import operator
 import os
 import struct
 import tempfile
@@ -57,6 +58,8 @@ RANGE_START = 64
 MAX_DOC_ID = 1 << 40
 
 _MAGIC = b"RVHNSW01"
+_NO_DEAD: frozenset[int] = frozenset()
+_BY_DISTANCE_THEN_ID = operator.itemgetter(1, 0)
 
 
 class HnswIndex:
@@ -272,7 +275,7 @@ class HnswIndex:
         with self._lock.read:
             with self._mutex:
                 front = self._front.knn(q, k) if self._front_seq else []
-                dead = frozenset(self._dead)
+                dead = frozenset(self._dead) if self._dead else _NO_DEAD
                 in_graph = len(self._in_graph)
             graph = self._graph_search(q, ef + len(dead), in_graph, None, dead, keep=k + len(dead))
         return _merge(front, graph, k)
@@ -530,4 +533,4 @@ def _merge(a: list[tuple[int, float]], b: list[tuple[int, float]], k: int) -> li
             if d not in seen or dist < seen[d]:
                 seen[d] = dist
         merged = list(seen.items())
-    return sorted(merged, key=lambda item: (item[1], item[0]))[:k]
+    return sorted(merged, key=_BY_DISTANCE_THEN_ID)[:k]

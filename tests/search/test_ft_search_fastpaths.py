@@ -1,0 +1,259 @@
+"""FT.SEARCH's fast paths for repeated KNN queries: the per-index parsed-query cache (the vector
+parameter is a slot), the lean KNN reply, and KNN searches run on the event loop for one searching
+connection but in worker threads when several search at once (consistent with concurrent writes)."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import numpy as np
+import pytest
+import redis
+
+from redvector.commands.search import queries
+from tests.search.helpers import blob, hset, ids, search
+from tests.serverutil import ThreadedServer
+
+DIM = 4
+
+
+def _create(r: redis.Redis, algorithm: str = "FLAT", extra: tuple[str, ...] = ()) -> None:
+    attrs = ["TYPE", "FLOAT32", "DIM", str(DIM), "DISTANCE_METRIC", "L2"]
+    r.execute_command("FT.CREATE", "idx", "PREFIX", "1", "doc:", "SCHEMA", "v", "VECTOR", algorithm,
+                      str(len(attrs)), *attrs, "t", "TAG", *extra)
+
+
+def _load(r: redis.Redis, n: int = 40, seed: int = 0) -> np.ndarray:
+    data = np.random.default_rng(seed).normal(size=(n, DIM)).astype(np.float32)
+    pipe = r.pipeline(transaction=False)
+    for i, v in enumerate(data):
+        pipe.hset(f"doc:{i}", mapping={"v": v.tobytes(), "t": "even" if i % 2 == 0 else "odd", "n": str(i)})
+    pipe.execute()
+    return data
+
+
+def _nearest(data: np.ndarray, q: np.ndarray, k: int) -> list[str]:
+    dist = ((data - q) ** 2).sum(axis=1)
+    return [f"doc:{i}" for i in np.lexsort((np.arange(len(data)), dist))[:k]]
+
+
+KNN = "*=>[KNN 3 @v $vec AS dist]"
+
+
+def test_same_query_text_with_other_vectors_gives_their_results(client: redis.Redis) -> None:
+    _create(client)
+    data = _load(client)
+    for i in (3, 17, 29, 3):
+        q = data[i] + 0.01
+        got = ids(client, "idx", KNN, "PARAMS", "2", "vec", q.tobytes(), "SORTBY", "dist", "DIALECT", "2")
+        assert got == _nearest(data, q, 3)
+        assert got[0] == f"doc:{i}"
+
+
+def test_other_params_are_part_of_the_cached_query(client: redis.Redis) -> None:
+    _create(client)
+    data = _load(client)
+    q = data[5].tobytes()
+    text = "@t:{$tag}=>[KNN $k @v $vec AS dist]"
+    for k, tag in (("2", "even"), ("4", "even"), ("4", "odd"), ("2", "even")):
+        total, rows = search(client, "idx", text, "PARAMS", "6", "k", k, "tag", tag, "vec", q,
+                             "SORTBY", "dist", "DIALECT", "2")
+        assert total == int(k)
+        parity = 0 if tag == "even" else 1
+        assert all(int(doc.split(":")[1]) % 2 == parity for doc, _ in rows)
+    # A parameter the cached parse read is missing now: the parser's error, not a stale answer.
+    with pytest.raises(redis.ResponseError, match="No such parameter `tag`"):
+        client.execute_command("FT.SEARCH", "idx", text, "PARAMS", "4", "k", "2", "vec", q, "DIALECT", "2")
+
+
+def test_wrong_vector_size_after_a_cached_parse_is_an_error(client: redis.Redis) -> None:
+    _create(client)
+    data = _load(client)
+    search(client, "idx", KNN, "PARAMS", "2", "vec", data[0].tobytes(), "DIALECT", "2")
+    with pytest.raises(redis.ResponseError, match="query vector blob size"):
+        client.execute_command("FT.SEARCH", "idx", KNN, "PARAMS", "2", "vec", b"\x00" * 8, "DIALECT", "2")
+    with pytest.raises(redis.ResponseError, match="No such parameter `vec`"):
+        client.execute_command("FT.SEARCH", "idx", KNN, "PARAMS", "2", "other", data[0].tobytes(), "DIALECT", "2")
+
+
+def test_dialect_1_still_refuses_a_cached_dialect_2_query(client: redis.Redis) -> None:
+    _create(client)
+    data = _load(client)
+    search(client, "idx", KNN, "PARAMS", "2", "vec", data[0].tobytes(), "DIALECT", "2")
+    with pytest.raises(redis.ResponseError, match="Syntax error"):
+        client.execute_command("FT.SEARCH", "idx", KNN, "PARAMS", "2", "vec", data[0].tobytes(), "DIALECT", "1")
+
+
+def test_cache_follows_ft_alter(client: redis.Redis) -> None:
+    _create(client)
+    data = _load(client)
+    q = data[0].tobytes()
+    assert search(client, "idx", KNN, "PARAMS", "2", "vec", q, "DIALECT", "2")[0] == 3
+    # After FT.ALTER adds an attribute named like the KNN's AS alias, the same text is refused.
+    client.execute_command("FT.ALTER", "idx", "SCHEMA", "ADD", "dist", "NUMERIC")
+    with pytest.raises(redis.ResponseError, match="Property `dist` already exists in schema"):
+        client.execute_command("FT.SEARCH", "idx", KNN, "PARAMS", "2", "vec", q, "DIALECT", "2")
+    # A text query parsed before FT.ALTER sees the new field afterwards.
+    try:
+        before: int | None = search(client, "idx", "@n:[0 5]", "DIALECT", "2")[0]
+    except redis.ResponseError:
+        before = None
+    assert before in (0, None)
+    client.execute_command("FT.ALTER", "idx", "SCHEMA", "ADD", "n", "NUMERIC")
+    assert search(client, "idx", "@n:[0 5]", "DIALECT", "2")[0] == 6
+
+
+def test_cache_follows_dropindex_and_create(client: redis.Redis) -> None:
+    _create(client)
+    data = _load(client)
+    assert search(client, "idx", KNN, "PARAMS", "2", "vec", data[0].tobytes(), "DIALECT", "2")[0] == 3
+    client.execute_command("FT.DROPINDEX", "idx")
+    # The same name over another schema: the vector field is 8-dimensional now.
+    client.execute_command("FT.CREATE", "idx", "PREFIX", "1", "big:", "SCHEMA", "v", "VECTOR", "FLAT", "6",
+                           "TYPE", "FLOAT32", "DIM", "8", "DISTANCE_METRIC", "L2")
+    with pytest.raises(redis.ResponseError, match="query vector blob size"):
+        client.execute_command("FT.SEARCH", "idx", KNN, "PARAMS", "2", "vec", data[0].tobytes(), "DIALECT", "2")
+    hset(client, "big:1", {"v": blob(range(8))})
+    assert ids(client, "idx", KNN, "PARAMS", "2", "vec", blob(range(8)), "DIALECT", "2") == ["big:1"]
+
+
+@pytest.mark.parametrize("options", [
+    ("SORTBY", "dist"),
+    ("SORTBY", "dist", "ASC", "LIMIT", "1", "2"),
+    ("SORTBY", "dist", "DESC"),
+    (),
+    ("RETURN", "1", "dist"),
+    ("RETURN", "3", "dist", "AS", "d"),
+    ("RETURN", "2", "t", "n", "SORTBY", "dist"),
+    ("RETURN", "4", "n", "AS", "num", "dist", "SORTBY", "dist"),
+    ("NOCONTENT", "SORTBY", "dist"),
+    ("RETURN", "0",),
+    ("LIMIT", "0", "0"),
+    ("WITHSCORES", "SORTBY", "dist"),
+])
+def test_lean_knn_reply_matches_the_general_path(client: redis.Redis, monkeypatch: pytest.MonkeyPatch,
+                                                 options: tuple[str, ...]) -> None:
+    _create(client)
+    data = _load(client)
+    client.hset("doc:7", "v", b"bad size")  # not indexed
+    client.delete("doc:8")
+    args = ("FT.SEARCH", "idx", "*=>[KNN 6 @v $vec AS dist]", "PARAMS", "2", "vec", data[9].tobytes(),
+            *options, "DIALECT", "2")
+    lean = client.execute_command(*args)
+    monkeypatch.setattr(queries, "_lean_knn", lambda req, knn: False)
+    assert client.execute_command(*args) == lean
+
+
+@pytest.fixture
+def hnsw_defers(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Small HNSW indexes take the inline-or-thread decision (normally from 5,000 vectors)."""
+    monkeypatch.setattr(queries, "DEFER_MIN_HNSW", 1)
+
+
+def test_concurrent_searchers_go_to_threads_and_stay_correct(server: ThreadedServer, hnsw_defers: None) -> None:
+    r = redis.Redis(port=server.port, protocol=2)
+    r.flushall()
+    _create(r, "HNSW")
+    data = _load(r, 200)
+    errors: list[BaseException] = []
+    stop = threading.Event()
+
+    def searcher(seed: int) -> None:
+        c = redis.Redis(port=server.port, protocol=2)
+        rng = np.random.default_rng(seed)
+        try:
+            for _ in range(60):
+                i = int(rng.integers(0, 100))  # docs 0..99 are never rewritten
+                got = ids(c, "idx", KNN, "PARAMS", "2", "vec", data[i].tobytes(), "SORTBY", "dist", "DIALECT", "2")
+                assert got[0] == f"doc:{i}"
+        except BaseException as exc:  # reported by the main thread
+            errors.append(exc)
+        finally:
+            c.close()
+
+    def writer() -> None:
+        c = redis.Redis(port=server.port, protocol=2)
+        rng = np.random.default_rng(99)
+        while not stop.is_set():
+            j = int(rng.integers(100, 200))
+            c.hset(f"doc:{j}", "v", (rng.normal(size=DIM) * 10).astype(np.float32).tobytes())
+        c.close()
+
+    threads = [threading.Thread(target=searcher, args=(s,)) for s in range(3)]
+    w = threading.Thread(target=writer)
+    w.start()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    stop.set()
+    w.join()
+    assert not errors, errors[0]
+    r.close()
+
+
+def test_search_racing_a_write_sees_a_consistent_index(server: ThreadedServer, hnsw_defers: None,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """A deferred KNN whose index changed while it ran is recomputed on the loop: a key deleted by
+    another client in the meantime is never in the reply."""
+    r = redis.Redis(port=server.port, protocol=2)
+    r.flushall()
+    _create(r, "HNSW")
+    data = _load(r, 50)
+    other = redis.Redis(port=server.port, protocol=2)
+    # Make every search look concurrent, and delete the nearest doc while the vector search runs.
+    monkeypatch.setattr(queries, "CONCURRENT_WINDOW_MS", 10**9)
+    ids(other, "idx", KNN, "PARAMS", "2", "vec", data[0].tobytes(), "DIALECT", "2")
+    original = queries.Executor.run_knn
+    deleted = threading.Event()
+
+    def racing(self: Any, plan: Any) -> Any:
+        result = original(self, plan)
+        # Only in a worker thread (the loop is free to run the DEL); inline, the test fails below.
+        if not deleted.is_set() and threading.current_thread().name not in ("redvector-test-server", "MainThread"):
+            deleted.set()
+            other.delete("doc:3")
+        return result
+
+    monkeypatch.setattr(queries.Executor, "run_knn", racing)
+    got = ids(r, "idx", KNN, "PARAMS", "2", "vec", data[3].tobytes(), "SORTBY", "dist", "DIALECT", "2")
+    assert deleted.is_set()
+    assert "doc:3" not in got and len(got) == 3
+    other.close()
+    r.close()
+
+
+def test_one_searcher_runs_on_the_loop_several_in_threads(server: ThreadedServer, hnsw_defers: None,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    deferred: list[int] = []
+    real = queries.Deferred
+
+    def counting(work: Any, finish: Any) -> Any:
+        deferred.append(1)
+        return real(work, finish)
+
+    monkeypatch.setattr(queries, "Deferred", counting)
+    monkeypatch.setattr(queries, "CONCURRENT_WINDOW_MS", 60_000)
+    r = redis.Redis(port=server.port, protocol=2)
+    r.flushall()
+    _create(r, "HNSW")
+    data = _load(r, 30)
+    assert server.app is not None
+    monkeypatch.setattr(server.app.server.search, "_searchers", {})
+    knn = ("idx", KNN, "PARAMS", "2", "vec", data[1].tobytes(), "SORTBY", "dist", "DIALECT", "2")
+    for _ in range(3):
+        assert ids(r, *knn)[0] == "doc:1"
+    assert deferred == []  # the only connection searching: on the loop
+    # A filtered KNN goes to a thread all the same (its filter callback is slow), as does a wide one.
+    assert ids(r, "idx", "@t:{odd}=>[KNN 3 @v $vec AS dist]", "PARAMS", "2", "vec", data[1].tobytes(),
+               "SORTBY", "dist", "DIALECT", "2")[0] == "doc:1"
+    assert ids(r, "idx", "*=>[KNN 3 @v $vec EF_RUNTIME 600 AS dist]", "PARAMS", "2", "vec", data[1].tobytes(),
+               "SORTBY", "dist", "DIALECT", "2")[0] == "doc:1"
+    assert len(deferred) == 2
+    other = redis.Redis(port=server.port, protocol=2)
+    assert ids(other, *knn)[0] == "doc:1"
+    assert ids(r, *knn)[0] == "doc:1"
+    assert len(deferred) == 4  # two connections searching: worker threads
+    other.close()
+    r.close()
