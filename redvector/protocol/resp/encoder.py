@@ -41,7 +41,15 @@ def encode(reply: Any, proto: int, out: bytearray) -> None:
     elif t is list or t is tuple:
         out += b"*%d\r\n" % len(reply)
         for item in reply:
-            encode(item, proto, out)
+            # Bulk strings and integers inline: arrays of them (MGET, LRANGE, HGETALL, search rows)
+            # are the commonest large replies, and a call per element would cost more than its bytes.
+            kind = type(item)
+            if kind is bytes:
+                out += b"$%d\r\n%b\r\n" % (len(item), item)
+            elif kind is int:
+                out += b":%d\r\n" % item
+            else:
+                encode(item, proto, out)
     elif t is str:
         data = reply.encode()
         out += b"$%d\r\n%b\r\n" % (len(data), data)
