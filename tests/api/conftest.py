@@ -4,10 +4,12 @@ skips tests needing the search engine (FT.CREATE) or hashes (HSET) when those co
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import httpx
 import pytest
 import redis
+from qdrant_client import QdrantClient
 
 from tests.serverutil import ThreadedServer
 
@@ -59,3 +61,14 @@ def clean(server: ThreadedServer, needs_vectors: None) -> Iterator[redis.Redis]:
     client.flushall()
     yield client
     client.close()
+
+
+@pytest.fixture(params=["rest", "grpc"])
+def client(request: pytest.FixtureRequest, server: ThreadedServer, clean: Any) -> Iterator[QdrantClient]:
+    """qdrant-client against the session server, once over REST and once over gRPC (prefer_grpc).
+    test_qdrant_client.py overrides it with one that also asserts the version check stays silent."""
+    ports = server.ports()
+    c = QdrantClient(url=f"http://127.0.0.1:{ports['qdrant']}", grpc_port=ports["qdrant-grpc"],
+                     prefer_grpc=request.param == "grpc", timeout=30, check_compatibility=False)
+    yield c
+    c.close()

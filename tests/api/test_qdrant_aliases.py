@@ -3,24 +3,13 @@ seen over RESP as the search engine's index aliases."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
-import pytest
 import redis
 from qdrant_client import QdrantClient, models
 
 from tests.serverutil import ThreadedServer
-
-
-@pytest.fixture(params=["rest", "grpc"])
-def client(request: pytest.FixtureRequest, server: ThreadedServer, clean: Any) -> Iterator[QdrantClient]:
-    ports = server.ports()
-    c = QdrantClient(url=f"http://127.0.0.1:{ports['qdrant']}", grpc_port=ports["qdrant-grpc"],
-                     prefer_grpc=request.param == "grpc", timeout=30, check_compatibility=False)
-    yield c
-    c.close()
 
 
 def _create(alias: str, collection: str) -> models.CreateAliasOperation:

@@ -2,28 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
 from qdrant_client import QdrantClient, models
 
-from tests.serverutil import ThreadedServer
-
 PAYLOADS: list[dict[str, Any]] = [
     {"p": 5}, {"p": 1.5}, {"p": "not a date"}, {}, {"p": [7, 0]}, {"p": 5}, {"p": True},
     {"p": "2024-01-01T00:00:00Z"}, {"p": {"q": 1}}, {"p": 5.0}, {"p": -3, "tag": "x"}, {"p": 2, "tag": "x"},
 ]
 
-
-@pytest.fixture(params=["rest", "grpc"])
-def client(request: pytest.FixtureRequest, server: ThreadedServer, clean: Any) -> Iterator[QdrantClient]:
-    ports = server.ports()
-    c = QdrantClient(url=f"http://127.0.0.1:{ports['qdrant']}", grpc_port=ports["qdrant-grpc"],
-                     prefer_grpc=request.param == "grpc", timeout=30, check_compatibility=False)
-    yield c
-    c.close()
 
 
 @pytest.mark.parametrize("order_by, flt, limit", [
