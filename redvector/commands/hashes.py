@@ -26,7 +26,7 @@ _K1 = KeySpec(1, 1, 1)
 
 
 def get_hash(ctx: CommandContext, key: bytes) -> dict[bytes, bytes] | None:
-    return ctx.db.get_typed(key, dict, ctx.now_ms)
+    return ctx.db.lookup(key, dict, ctx)
 
 
 def _hash_for_write(ctx: CommandContext, key: bytes) -> dict[bytes, bytes]:

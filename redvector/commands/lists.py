@@ -36,7 +36,7 @@ POSITIVE_MSG = "value is out of range, must be positive"
 
 
 def get_list(ctx: CommandContext, key: bytes) -> deque[bytes] | None:
-    return ctx.db.get_typed(key, deque, ctx.now_ms)
+    return ctx.db.lookup(key, deque, ctx)
 
 
 def parse_side(arg: bytes) -> bool:
@@ -116,8 +116,10 @@ def _pop(ctx: CommandContext, argv: list[bytes], left: bool) -> Any:
     if lst is None:
         # Redis: a missing key is a null bulk without COUNT, a null array with it.
         return None if count is None else NULL_ARRAY
-    if count is None:
-        return pop_many(ctx, key, lst, left, 1)[0]
+    if count is None:  # one element (a stored list is never empty)
+        value = lst.popleft() if left else lst.pop()
+        signal_pop(ctx, key, lst, left)
+        return value
     return pop_many(ctx, key, lst, left, count)
 
 

@@ -31,7 +31,7 @@ _UNIFORM_POP_LIMIT = 4096
 
 
 def get_set(ctx: CommandContext, key: bytes) -> set[bytes] | None:
-    return ctx.db.get_typed(key, set, ctx.now_ms)
+    return ctx.db.lookup(key, set, ctx)
 
 
 def _drop_if_empty(ctx: CommandContext, key: bytes, s: set[bytes]) -> None:

@@ -22,7 +22,6 @@ from redvector.errors import (
     NotFloat,
     RedVectorError,
     SyntaxErr,
-    WrongType,
 )
 from redvector.keyspace.types.encoding import is_small_zset
 from redvector.keyspace.types.sorted_set import LexBound, ScoreBound, ZSet
@@ -37,7 +36,7 @@ _K1 = KeySpec(1, 1, 1)
 
 # -- shared helpers --------------------------------------------------------------------------------------------
 def get_zset(ctx: CommandContext, key: bytes) -> ZSet | None:
-    return ctx.db.get_typed(key, ZSet, ctx.now_ms)
+    return ctx.db.lookup(key, ZSet, ctx)
 
 
 def parse_score(arg: bytes, error: RedVectorError | None = None) -> float:
@@ -180,15 +179,13 @@ def _zadd_one(ctx: CommandContext, argv: list[bytes]) -> int | None:
         return None
     key, member = argv[1], argv[3]
     db = ctx.db
-    zset = db.get(key, ctx.now_ms)
+    zset = db.lookup(key, ZSet, ctx)
     if zset is None:
         zset = ZSet()
         zset.add(member, score)
         db.set(key, zset)
         db.touched(key, "zadd")
         return 1
-    if type(zset) is not ZSet:
-        raise WrongType()
     current = zset.scores.get(member)
     if current == score:
         return 0

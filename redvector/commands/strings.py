@@ -28,7 +28,7 @@ _K1 = KeySpec(1, 1, 1)
 
 
 def get_string(ctx: CommandContext, key: bytes) -> bytes | None:
-    return ctx.db.get_typed(key, bytes, ctx.now_ms)
+    return ctx.db.lookup(key, bytes, ctx)
 
 
 @group.command("GET", 2, _R, _K1, summary="Returns the string value of a key.")

@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from redvector.errors import WrongType
 from redvector.keyspace.events import KeyspaceObserver, wants_changes
 from redvector.keyspace.scan_index import KeyOrder
 
 T = TypeVar("T")
+
+
+class Clock(Protocol):
+    """What ``Database.lookup`` reads the time from (a CommandContext): only for keys with a TTL."""
+
+    @property
+    def now_ms(self) -> int: ...
 
 
 def _notifying(name: str) -> Any:
@@ -133,6 +140,18 @@ class Database:
     def get_typed(self, key: bytes, kind: type[T], now_ms: int) -> T | None:
         """The value if it is of ``kind``; None if missing; WRONGTYPE if it is another type."""
         value = self.get(key, now_ms)
+        if value is None or type(value) is kind:
+            return value
+        raise WrongType()
+
+    def lookup(self, key: bytes, kind: type[T], clock: Clock) -> T | None:
+        """get_typed() for the command paths: one dict lookup for a key without a TTL, and the clock
+        (``clock.now_ms``, which a command reads once, on first use) only for a key that has one."""
+        expires = self.expires
+        if expires and key in expires and expires[key] <= clock.now_ms:
+            self.expire_now(key)
+            return None
+        value = self.data.get(key)
         if value is None or type(value) is kind:
             return value
         raise WrongType()
