@@ -40,10 +40,6 @@ class CommandContext:
             now_ms = self._now_ms = int(self.dispatcher.clock() * 1000)
         return now_ms
 
-    @now_ms.setter
-    def now_ms(self, value: int) -> None:
-        self._now_ms = value
-
     def touched(self, key: bytes, event: str) -> None:
         self.db.touched(key, event)
 

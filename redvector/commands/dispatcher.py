@@ -78,7 +78,7 @@ class Dispatcher:
         # end); call() makes fresh ones for the commands EXEC and blocking retries run inside another.
         ctx = client.command_ctx
         if ctx is None:
-            ctx = client.command_ctx = CommandContext(server, client, 0, self)
+            ctx = client.command_ctx = CommandContext(server, client, NOW_UNREAD, self)
         db_index = client.db_index
         ctx._now_ms = NOW_UNREAD
         ctx.db = self._databases[db_index]
@@ -121,7 +121,7 @@ class Dispatcher:
         """Run the handler; propagate the effect if the keyspace changed (Redis's call())."""
         server = self.server
         keyspace = server.keyspace
-        ctx = CommandContext(server, client, int(self.clock() * 1000), self)
+        ctx = CommandContext(server, client, NOW_UNREAD, self)
         dirty = keyspace.dirty
         db_index = client.db_index
         self._calls[spec.name] += 1

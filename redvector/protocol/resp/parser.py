@@ -59,24 +59,8 @@ class RequestParser:
         self._partial = True
 
     def next(self) -> list[bytes] | None:
-        """The next complete request, or None when more bytes are needed."""
-        if self._inline:
-            return self._next_slow(_NOTHING)
-        try:
-            request = self._reader.gets()
-        except hiredis.ProtocolError as exc:
-            raise ProtocolError(_redis_message(str(exc)))
-        if type(request) is list and request:  # the hot path: one complete multibulk request
-            # A whole request came out: anything left is unparsed bytes, which has_data() sees.
-            self._partial = self._reader.has_data()
-            for arg in request:
-                if type(arg) is not bytes:
-                    raise ProtocolError(f"expected '$', got '{_first_char(arg)}'")
-            return request
-        if request is False:
-            self._check_partial()
-            return None
-        return self._next_slow(request)
+        """The next complete request, or None when more bytes are needed (drain() takes them all)."""
+        return self._next_slow(_NOTHING)
 
     def drain(self) -> list[list[bytes]]:
         """Every complete request now in the buffer (a pipeline in one call; empty when more bytes are
@@ -88,35 +72,34 @@ class RequestParser:
         requests: list[list[bytes]] = []
         append = requests.append
         try:
-            if self._inline:
-                while (argv := self.next()) is not None:
+            if not self._inline:
+                gets = self._reader.gets
+                has_data = self._reader.has_data
+                while True:
+                    try:
+                        request = gets()
+                    except hiredis.ProtocolError as exc:
+                        raise ProtocolError(_redis_message(str(exc)))
+                    if type(request) is list and request:  # the hot path: one complete multibulk request
+                        self._partial = has_data()
+                        for arg in request:
+                            if type(arg) is not bytes:
+                                raise ProtocolError(f"expected '$', got '{_first_char(arg)}'")
+                        append(request)
+                        continue
+                    if request is False:
+                        self._check_partial()
+                        return requests
+                    argv = self._next_slow(request)
+                    if argv is None:
+                        return requests
                     append(argv)
-                return requests
-            gets = self._reader.gets
-            has_data = self._reader.has_data
-            while True:
-                try:
-                    request = gets()
-                except hiredis.ProtocolError as exc:
-                    raise ProtocolError(_redis_message(str(exc)))
-                if type(request) is list and request:  # the hot path, as in next()
-                    self._partial = has_data()
-                    for arg in request:
-                        if type(arg) is not bytes:
-                            raise ProtocolError(f"expected '$', got '{_first_char(arg)}'")
-                    append(request)
-                    continue
-                if request is False:
-                    self._check_partial()
-                    return requests
-                argv = self._next_slow(request)
-                if argv is None:
-                    return requests
+                    if self._inline:
+                        break
+            # Inline requests (redis-cli, telnet) and whatever follows them: one at a time.
+            while (argv := self.next()) is not None:
                 append(argv)
-                if self._inline:
-                    while (argv := self.next()) is not None:
-                        append(argv)
-                    return requests
+            return requests
         except ProtocolError as exc:
             if not requests:
                 raise
