@@ -13,7 +13,7 @@ import os
 import signal
 import sys
 from collections.abc import AsyncIterator, Callable
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from redvector import __version__
 from redvector.commands import build_table
@@ -21,9 +21,8 @@ from redvector.commands.dispatcher import Dispatcher
 from redvector.config import Config
 from redvector.persistence.manager import Persistence, StartupError
 from redvector.persistence.search_state import SearchSnapshot
-from redvector.protocol.grpc import GrpcServer, start_grpc
-from redvector.protocol.http import HttpListener, start_http
 from redvector.protocol.resp.connection import start_resp
+from redvector.server.allocator import pin_mmap_threshold
 from redvector.server.client import ClientState
 from redvector.server.cron import Cron
 from redvector.server.memory import MemoryManager
@@ -31,6 +30,10 @@ from redvector.server.notifications import KeyspaceNotifier
 from redvector.server.pubsub import pubsub_hub
 from redvector.server.server import Server
 from redvector.service import VectorAPI
+
+if TYPE_CHECKING:  # the REST and gRPC stacks load only when one of their ports is enabled (see below)
+    from redvector.protocol.grpc import GrpcServer
+    from redvector.protocol.http import HttpListener
 
 log = logging.getLogger("redvector")
 
@@ -214,10 +217,15 @@ class HttpComponent:
         self.listeners: list[HttpListener] = []
 
     async def start(self) -> None:
+        ports = [(which, self.app.listen_port(d)) for which, d in (("rest", "rest-port"), ("qdrant", "qdrant-port"))]
+        if all(port is None for _, port in ports):
+            return
+        # Imported here: the ASGI stack costs ~7 MB and startup time that a RESP-only server need not pay.
+        from redvector.protocol.http import start_http
+
         api = vector_api(self.app)
         hosts = bind_addresses(self.app.config["bind"])
-        for which, directive in (("rest", "rest-port"), ("qdrant", "qdrant-port")):
-            port = self.app.listen_port(directive)
+        for which, port in ports:
             if port is None:
                 continue
             listener = await start_http(api, which, hosts, port)
@@ -243,6 +251,10 @@ class GrpcComponent:
         wanted = {name: port for name, port in ports.items() if port is not None}
         if not wanted:
             return
+        # Imported here: grpcio plus qdrant-client's generated services and models cost ~60 MB of RSS and
+        # over a second of startup, which a server with both gRPC ports off need not pay.
+        from redvector.protocol.grpc import start_grpc
+
         hosts = bind_addresses(self.app.config["bind"])
         self.server = await start_grpc(vector_api(self.app), hosts, wanted)
         self.app.ports.update(self.server.ports)
@@ -312,6 +324,7 @@ async def main_async(config: Config) -> int:
 
 
 def run(config: Config) -> int:
+    pin_mmap_threshold()
     try:
         import uvloop
 

@@ -25,6 +25,23 @@ _WF = Flag.WRITE | Flag.DENYOOM | Flag.FAST
 _K1 = KeySpec(1, 1, 1)
 
 
+# Field names repeat across an application's hashes (one schema, many documents), and each request brings
+# fresh bytes objects: keep one shared object per common name (~40 bytes saved per field of every hash).
+# Bounded, first come first kept, so random field names cannot grow it without limit.
+_SHARED_NAMES: dict[bytes, bytes] = {}
+_SHARED_NAMES_MAX = 4096
+_SHARED_NAME_MAX_LEN = 64
+
+
+def shared_field_name(name: bytes) -> bytes:
+    held = _SHARED_NAMES.get(name)
+    if held is not None:
+        return held
+    if len(_SHARED_NAMES) < _SHARED_NAMES_MAX and len(name) <= _SHARED_NAME_MAX_LEN:
+        _SHARED_NAMES[name] = name
+    return name
+
+
 def get_hash(ctx: CommandContext, key: bytes) -> dict[bytes, bytes] | None:
     return ctx.db.lookup(key, dict, ctx)
 
@@ -43,8 +60,10 @@ def _set_pairs(ctx: CommandContext, argv: list[bytes]) -> int:
     key = argv[1]
     h = _hash_for_write(ctx, key)
     before = len(h)
+    shared = _SHARED_NAMES.get
     for i in range(2, len(argv), 2):
-        h[argv[i]] = argv[i + 1]
+        name = argv[i]
+        h[shared(name) or shared_field_name(name)] = argv[i + 1]
     ctx.db.touched(key, "hset")
     return len(h) - before
 

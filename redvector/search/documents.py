@@ -30,8 +30,8 @@ class Document:
     numeric: list[tuple[FieldSpec, float]] = field(default_factory=list)
     geo: list[tuple[FieldSpec, tuple[float, float]]] = field(default_factory=list)
     vectors: list[tuple[FieldSpec, FloatArray]] = field(default_factory=list)
-    # attribute name -> value for SORTBY (numbers as float, text as bytes).
-    sort_values: dict[bytes, float | bytes] = field(default_factory=dict)
+    # SORTBY value (numbers as float, text as bytes) of each schema field, by schema position; () if none.
+    sort_values: tuple[float | bytes | None, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,32 +80,33 @@ def build_document(definition: IndexDefinition, key: bytes, value: dict[bytes, b
         doc.language = value[definition.language_field].decode("latin-1").lower()
     if definition.payload_field is not None:
         doc.payload = value.get(definition.payload_field)
-    for spec in definition.fields:
+    sort_values: list[float | bytes | None] = [None] * len(definition.fields)
+    for pos, spec in enumerate(definition.fields):
         raw = value.get(spec.identifier)
         if raw is None:
             continue
         t = spec.type
         if t is FieldType.TEXT:
             text = raw.decode("utf-8", "replace")
-            doc.sort_values[spec.name] = _sortable_text(spec, raw)
+            sort_values[pos] = _sortable_text(spec, raw)
             if not spec.noindex:
                 doc.text.append((spec, text))
         elif t is FieldType.TAG:
-            doc.sort_values[spec.name] = _sortable_text(spec, raw)
+            sort_values[pos] = _sortable_text(spec, raw)
             if not spec.noindex:
                 doc.tags.append((spec, raw))
         elif t is FieldType.NUMERIC:
             num = parse_number(raw)
             if num is None:
                 return IndexingFailure(spec, f"Invalid numeric value: '{raw.decode('utf-8', 'replace')}'")
-            doc.sort_values[spec.name] = num
+            sort_values[pos] = num
             if not spec.noindex:
                 doc.numeric.append((spec, num))
         elif t is FieldType.GEO:
             point = parse_point(raw)
             if point is None:
                 return IndexingFailure(spec, f"Invalid geo coordinates: {raw.decode('utf-8', 'replace')}")
-            doc.sort_values[spec.name] = raw
+            sort_values[pos] = raw
             if not spec.noindex:
                 doc.geo.append((spec, point))
         elif t is FieldType.VECTOR:
@@ -115,4 +116,6 @@ def build_document(definition: IndexDefinition, key: bytes, value: dict[bytes, b
                 return IndexingFailure(
                     spec, f"Could not add vector with blob size {len(raw)} (expected size {spec.vector.blob_size})")
             doc.vectors.append((spec, vec))
+    if any(v is not None for v in sort_values):
+        doc.sort_values = tuple(sort_values)
     return doc

@@ -35,11 +35,15 @@ if TYPE_CHECKING:
 
 @dataclass(slots=True)
 class DocMeta:
+    """What an index keeps per document besides its postings (one per indexed key: kept small)."""
+
     key: bytes
     score: float
     payload: bytes | None
-    sort_values: dict[bytes, float | bytes]
-    vector_fields: tuple[bytes, ...] = ()  # attributes of the vectors this document has
+    # The SORTBY value of each schema field, by the field's position in the schema (None: absent); a
+    # tuple, not a dict, and shorter than the schema for documents indexed before an FT.ALTER.
+    sort_values: tuple[float | bytes | None, ...]
+    vector_fields: tuple[bytes, ...] = ()  # attributes of the vectors this document has (a shared tuple)
 
 
 @dataclass(slots=True)
@@ -89,6 +93,8 @@ class SearchIndex:
         self.numeric: dict[bytes, NumericIndex] = {}
         self.geo: dict[bytes, GeoIndex] = {}
         self.vectors: dict[bytes, VectorIndex] = {}
+        self._slots: dict[bytes, int] = {}  # attribute -> its position in DocMeta.sort_values
+        self._vector_sets: dict[tuple[bytes, ...], tuple[bytes, ...]] = {}  # one tuple per combination
         self._install_fields(definition.fields)
         self.errors = ErrorStats()
         self.field_errors: dict[bytes, ErrorStats] = {f.name: ErrorStats() for f in definition.fields}
@@ -110,6 +116,7 @@ class SearchIndex:
 
     # -- schema ------------------------------------------------------------------------------------------
     def _install_fields(self, fields: Iterable[FieldSpec]) -> None:
+        self._slots = {f.name: i for i, f in enumerate(self.definition.fields)}
         for f in fields:
             if f.type is FieldType.TAG:
                 self.tags[f.name] = TagIndex(f.separator, f.casesensitive)
@@ -157,6 +164,12 @@ class SearchIndex:
         """key -> doc id (a copy), for persistence of vector graphs."""
         return dict(self.key_to_id)
 
+    def sort_value(self, meta: DocMeta, name: bytes) -> float | bytes | None:
+        """The document's SORTBY value of attribute ``name`` (None: it has none)."""
+        slot = self._slots.get(name)
+        values = meta.sort_values
+        return values[slot] if slot is not None and slot < len(values) else None
+
     def key_of(self, doc_id: int) -> bytes | None:
         meta = self.docs.get(doc_id)
         return meta.key if meta is not None else None
@@ -197,7 +210,9 @@ class SearchIndex:
             doc_id = self.max_doc_id
         self.generation += 1
         self.key_to_id[key] = doc_id
-        meta = DocMeta(key, doc.score, doc.payload, doc.sort_values, tuple(spec.name for spec, _ in doc.vectors))
+        names = tuple(spec.name for spec, _ in doc.vectors)
+        names = self._vector_sets.setdefault(names, names)
+        meta = DocMeta(key, doc.score, doc.payload, doc.sort_values, names)
         self.docs[doc_id] = meta
         pos = 0
         for spec, text in doc.text:

@@ -68,7 +68,7 @@ class _Loader:
         if spec is not None and spec.sortable and spec.type in normalised:
             # RediSearch reads sortable fields from its sorting vector: numbers normalised, text
             # case-folded unless UNF (an explicit LOAD of text reads the hash).
-            value = meta.sort_values.get(spec.name)
+            value = self.index.sort_value(meta, spec.name)
             if value is not None:
                 return value
         ident = spec.identifier if spec is not None else name.encode()

@@ -386,7 +386,7 @@ def sort_value(index: SearchIndex, hits: Hits, name: bytes, doc_id: int) -> floa
     meta = index.docs.get(doc_id)
     if meta is None:
         return None
-    return meta.sort_values.get(name)
+    return index.sort_value(meta, name)
 
 
 def order_hits(index: SearchIndex, hits: Hits, sortby: tuple[bytes, bool] | None,

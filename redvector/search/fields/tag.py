@@ -12,18 +12,39 @@ def split_tags(value: bytes, separator: bytes, casesensitive: bool) -> list[byte
         tag = part.strip()
         if not tag:
             continue
-        out.append(tag if casesensitive else tag.decode("utf-8", "replace").lower().encode())
+        out.append(tag if casesensitive else _fold(tag))
     return out
 
 
+def _fold(tag: bytes) -> bytes:
+    if tag.isascii():
+        return tag.lower()
+    return tag.decode("utf-8", "replace").lower().encode()
+
+
+class Postings(set[int]):
+    """The doc ids with one tag; ``tag`` is the tag's one shared bytes object."""
+
+    __slots__ = ("tag",)
+
+    def __init__(self, tag: bytes) -> None:
+        super().__init__()
+        self.tag = tag
+
+
 class TagIndex:
-    """value -> doc ids, and each doc's values (to remove it)."""
+    """value -> doc ids, and each doc's values (to remove it).
+
+    Memory per document matters (an index often covers every key): each distinct tag is one bytes object
+    (the key of ``values``) that every document with it shares, and a document with one tag stores that
+    object itself in ``doc_values`` rather than a one-element list.
+    """
 
     def __init__(self, separator: bytes = b",", casesensitive: bool = False) -> None:
         self.separator = separator
         self.casesensitive = casesensitive
-        self.values: dict[bytes, set[int]] = {}
-        self.doc_values: dict[int, list[bytes]] = {}
+        self.values: dict[bytes, Postings] = {}
+        self.doc_values: dict[int, bytes | tuple[bytes, ...]] = {}
 
     def __len__(self) -> int:
         return len(self.doc_values)
@@ -32,12 +53,20 @@ class TagIndex:
         tags = split_tags(raw, self.separator, self.casesensitive)
         if not tags:
             return
-        self.doc_values[doc_id] = tags
+        shared = []
         for tag in tags:
-            self.values.setdefault(tag, set()).add(doc_id)
+            docs = self.values.get(tag)
+            if docs is None:
+                self.values[tag] = docs = Postings(tag)
+            docs.add(doc_id)
+            shared.append(docs.tag)
+        self.doc_values[doc_id] = shared[0] if len(shared) == 1 else tuple(shared)
 
     def remove(self, doc_id: int) -> None:
-        for tag in self.doc_values.pop(doc_id, ()):
+        held = self.doc_values.pop(doc_id, None)
+        if held is None:
+            return
+        for tag in (held,) if isinstance(held, bytes) else held:
             docs = self.values.get(tag)
             if docs is not None:
                 docs.discard(doc_id)
@@ -45,7 +74,7 @@ class TagIndex:
                     del self.values[tag]
 
     def fold(self, tag: bytes) -> bytes:
-        return tag if self.casesensitive else tag.decode("utf-8", "replace").lower().encode()
+        return tag if self.casesensitive else _fold(tag)
 
     def match(self, tag: bytes, prefix: bool = False, suffix: bool = False, wildcard: bool = False) -> set[int]:
         t = self.fold(tag)
@@ -67,3 +96,4 @@ class TagIndex:
 
     def memory_bytes(self) -> int:
         return sum(len(v) * 16 + 48 for v in self.values.values())
+

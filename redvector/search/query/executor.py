@@ -340,7 +340,8 @@ class Executor:
         docs = self.index.docs
         if spec.type is FieldType.VECTOR:
             return {d: 0.0 for d, meta in docs.items() if name not in meta.vector_fields}
-        return {d: 0.0 for d, meta in docs.items() if name not in meta.sort_values}
+        sort_value = self.index.sort_value
+        return {d: 0.0 for d, meta in docs.items() if sort_value(meta, name) is None}
 
     # -- vectors ----------------------------------------------------------------------------------------
     def vector_range(self, node: VectorRange) -> Scores:
