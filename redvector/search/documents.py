@@ -30,6 +30,7 @@ class Document:
     numeric: list[tuple[FieldSpec, float]] = field(default_factory=list)
     geo: list[tuple[FieldSpec, tuple[float, float]]] = field(default_factory=list)
     vectors: list[tuple[FieldSpec, FloatArray]] = field(default_factory=list)
+    vector_values: list[bytes] = field(default_factory=list)  # the hash's raw values of ``vectors``
     # SORTBY value (numbers as float, text as bytes) of each schema field, by schema position; () if none.
     sort_values: tuple[float | bytes | None, ...] = ()
 
@@ -116,6 +117,7 @@ def build_document(definition: IndexDefinition, key: bytes, value: dict[bytes, b
                 return IndexingFailure(
                     spec, f"Could not add vector with blob size {len(raw)} (expected size {spec.vector.blob_size})")
             doc.vectors.append((spec, vec))
+            doc.vector_values.append(raw)
     if any(v is not None for v in sort_values):
         doc.sort_values = tuple(sort_values)
     return doc

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from redvector.errors import SearchError
-from redvector.search.documents import Document, IndexingFailure, build_document
+from redvector.search.documents import Document, IndexingFailure, build_document, vector_value
 from redvector.search.fields.geo import GeoIndex
 from redvector.search.fields.numeric import NumericIndex
 from redvector.search.fields.tag import TagIndex
@@ -27,7 +27,14 @@ from redvector.search.fields.text import TextIndex
 from redvector.search.query.cache import QueryCache
 from redvector.search.rules import IndexRule
 from redvector.search.schema import FieldSpec, FieldType, IndexDefinition
-from redvector.search.vector.base import FloatArray, VectorIndex, create_vector_index
+from redvector.search.vector.base import (
+    FloatArray,
+    IdArray,
+    ReadsDocumentVectors,
+    VectorIndex,
+    VectorSource,
+    create_vector_index,
+)
 
 if TYPE_CHECKING:
     from redvector.keyspace.database import Database
@@ -44,6 +51,10 @@ class DocMeta:
     # tuple, not a dict, and shorter than the schema for documents indexed before an FT.ALTER.
     sort_values: tuple[float | bytes | None, ...]
     vector_fields: tuple[bytes, ...] = ()  # attributes of the vectors this document has (a shared tuple)
+    # The hash's own value objects for those vectors (references, no copies): the one value itself when
+    # there is one vector field, else a tuple in ``vector_fields`` order. Exact search over a filtered
+    # subset reads them (hnswlib hands its stored vectors back slowly).
+    vector_values: bytes | tuple[bytes, ...] | None = None
 
 
 @dataclass(slots=True)
@@ -127,6 +138,56 @@ class SearchIndex:
             elif f.type is FieldType.VECTOR:
                 assert f.vector is not None
                 self.vectors[f.name] = create_vector_index(f.vector)
+                self._attach_blob_reader(f)
+
+    def _attach_blob_reader(self, spec: FieldSpec) -> None:
+        """Let the vector index read documents' vectors from their hash values (its exact search does)."""
+        vindex = self.vectors[spec.name]
+        if isinstance(vindex, ReadsDocumentVectors):
+            vindex.vector_source = self._blob_reader(spec)
+
+    def _blob_reader(self, spec: FieldSpec) -> VectorSource:
+        options = spec.vector
+        assert options is not None
+        name = spec.name
+        contiguous = options.dtype == "FLOAT32" and not spec.csv_vectors
+        dim, blob_size = options.dim, options.blob_size
+
+        def read(doc_ids: IdArray) -> tuple[IdArray, FloatArray]:
+            # May run on a worker thread: reads only; a write racing with it moves the index's generation
+            # and the query is recomputed (see the search commands).
+            docs = self.docs
+            found: list[int] = []
+            blobs: list[bytes] = []
+            for d in doc_ids.tolist():
+                meta = docs.get(d)
+                if meta is None:
+                    continue
+                held = meta.vector_values
+                if isinstance(held, bytes):
+                    if meta.vector_fields[0] != name:
+                        continue
+                    raw = held
+                elif held is not None and name in meta.vector_fields:
+                    raw = held[meta.vector_fields.index(name)]
+                else:
+                    continue
+                found.append(d)
+                blobs.append(raw)
+            ids = np.asarray(found, dtype=np.int64)
+            if contiguous and all(len(b) == blob_size for b in blobs):
+                return ids, np.frombuffer(b"".join(blobs), dtype="<f4").reshape(-1, dim)
+            keep: list[int] = []
+            rows: list[FloatArray] = []
+            for i, b in enumerate(blobs):
+                row = vector_value(spec, b)
+                if row is not None:
+                    keep.append(i)
+                    rows.append(row)
+            matrix = np.stack(rows) if rows else np.zeros((0, dim), np.float32)
+            return ids[keep], matrix.astype(np.float32, copy=False)
+
+        return read
 
     def add_fields(self, fields: list[FieldSpec], argv: list[bytes]) -> None:
         """FT.ALTER SCHEMA ADD: extend the schema; the caller re-scans the keys."""
@@ -212,7 +273,9 @@ class SearchIndex:
         self.key_to_id[key] = doc_id
         names = tuple(spec.name for spec, _ in doc.vectors)
         names = self._vector_sets.setdefault(names, names)
-        meta = DocMeta(key, doc.score, doc.payload, doc.sort_values, names)
+        values = doc.vector_values
+        meta = DocMeta(key, doc.score, doc.payload, doc.sort_values, names,
+                       values[0] if len(values) == 1 else tuple(values) if values else None)
         self.docs[doc_id] = meta
         pos = 0
         for spec, text in doc.text:
@@ -273,6 +336,9 @@ class SearchIndex:
                         close()
                     self.vectors[name] = vindex
                     self._restored_fields.add(name)
+                    spec = self.definition.field(name)
+                    if spec is not None:
+                        self._attach_blob_reader(spec)
             self._restored_vectors = set(doc_ids)
         if doc_ids:
             self.max_doc_id = max(self.max_doc_id, max(doc_ids.values()))

@@ -333,3 +333,38 @@ def test_wildcard_pages_in_doc_id_order(client: redis.Redis) -> None:
     assert ids(client, "idx", "* -@genre:{nothing}", "NOCONTENT", "DIALECT", "2") == expected  # general path
     assert ids(client, "idx", "*", "NOCONTENT", "LIMIT", "3", "2") == expected[3:]
     assert search(client, "idx", "*", "LIMIT", "0", "0")[0] == 5
+
+
+@pytest.mark.parametrize(("metric", "dtype"), [("COSINE", "FLOAT32"), ("COSINE", "FLOAT64"), ("IP", "FLOAT32")])
+def test_exact_hybrid_distances_and_reuse(client: redis.Redis, metric: str, dtype: str) -> None:
+    """A selective filter takes the exact (ADHOC_BF) path, which reads the documents' own blobs and keeps
+    them gathered for the next query with the same filter: distances must be exact every time, and a
+    vector rewritten between two identical queries must be seen."""
+    make_index(client, "HNSW", metric, dtype)
+    np_dtype = "float32" if dtype == "FLOAT32" else "float64"
+    data = load(client, 120, np_dtype).astype(np.float64)
+    drama = np.arange(0, 120, 3)
+    query_vec = data[1] + 0.3 * data[2]
+
+    def exact(vectors: np.ndarray) -> list[tuple[str, float]]:
+        if metric == "COSINE":
+            unit = vectors[drama] / np.linalg.norm(vectors[drama], axis=1, keepdims=True)
+            dist = 1 - unit @ (query_vec / np.linalg.norm(query_vec))
+        else:
+            dist = 1 - vectors[drama] @ query_vec
+        order = np.argsort(dist, kind="stable")[:5]
+        return [(f"doc:{drama[i]}", float(dist[i])) for i in order]
+
+    args = ["idx", "(@genre:{drama})=>[KNN 5 @vec $q AS d]", "SORTBY", "d", "RETURN", "1", "d",
+            "PARAMS", "2", "q", query_vec.astype(np_dtype).tobytes(), "DIALECT", "2"]
+    for _ in range(3):
+        _, rows = search(client, *args)
+        want = exact(data)
+        assert [key for key, _ in rows] == [key for key, _ in want]
+        assert np.allclose([float(f["d"]) for _, f in rows], [d for _, d in want], atol=1e-5)
+    data[6] = query_vec * 2
+    hset(client, "doc:6", {"vec": data[6].astype(np_dtype).tobytes()})
+    for _ in range(2):
+        _, rows = search(client, *args)
+        assert [key for key, _ in rows] == [key for key, _ in exact(data)]
+        assert rows[0][0] == "doc:6"

@@ -411,3 +411,58 @@ def test_builder_thread_drains_the_buffer_then_exits() -> None:
     index.add(1000, data[0])  # after close nothing moves to the graph, but the write is searchable
     time.sleep(0.1)
     assert index.pending_count() == 1 and {d for d, _ in index.knn(data[0], 2)} == {0, 1000}
+
+
+def _blob_source(vectors: dict[int, np.ndarray]) -> object:
+    """A vector_source over a dict, as a search index reads its documents' hash values."""
+    def read(ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        found = [d for d in ids.tolist() if d in vectors]
+        matrix = np.stack([vectors[d] for d in found]) if found else np.zeros((0, DIM), np.float32)
+        return np.asarray(found, np.int64), matrix.astype(np.float32)
+    return read
+
+
+@pytest.mark.parametrize("metric", [Metric.COSINE, Metric.L2, Metric.IP])
+def test_exact_hybrid_reads_the_vector_source_and_reuses_a_filter(metric: Metric, queries: np.ndarray) -> None:
+    hnsw, flat, data = _pair(metric, n=800)
+    hnsw.flush()
+    docs = {i: data[i] for i in range(800)}
+    hnsw.vector_source = _blob_source(docs)  # type: ignore[assignment]
+    allowed = np.arange(0, 800, 3, dtype=np.int64)
+    for q in queries[:6]:  # the same array object each time: gathered once, then reused
+        got = hnsw.knn_filtered(q, 10, allowed, policy=HybridPolicy.ADHOC_BF)
+        exact = flat.knn(q, 10, allowed=allowed)
+        assert _ids(sorted(got, key=lambda h: (h[1], h[0]))) == _ids(exact)
+        assert np.allclose([d for _, d in sorted(got, key=lambda h: (h[1], h[0]))], [d for _, d in exact], atol=1e-5)
+    assert hnsw._subsets.nbytes > 0
+    # A write (here: doc 3 moved onto the query) invalidates the gathered vectors even for the same array.
+    target = queries[0] * 3.0 if metric is Metric.IP else queries[0]
+    docs[3] = target.astype(np.float32)
+    hnsw.add(3, docs[3])
+    flat.add(3, docs[3])
+    hnsw.flush()
+    got = hnsw.knn_filtered(queries[0], 10, allowed, policy=HybridPolicy.ADHOC_BF)
+    assert sorted(got, key=lambda h: (h[1], h[0]))[0][0] == 3 == flat.knn(queries[0], 1, allowed=allowed)[0][0]
+    hnsw.close()
+
+
+def test_subset_cache_bounds_and_forgets_dead_filters() -> None:
+    from redvector.search.vector.subsets import SubsetCache
+
+    cache = SubsetCache(max_bytes=4 * 100 * DIM * 4)  # room for four 100-row float32 matrices
+    live = np.arange(100, dtype=np.int64)
+    matrix = np.ones((100, DIM), np.float32)
+    kept = [np.arange(100, dtype=np.int64) for _ in range(6)]
+    for allowed in kept:
+        assert cache.lookup(allowed, 1, live) == (False, None)
+        cache.store(allowed, 1, live, live, matrix)
+    assert cache.nbytes <= cache.max_bytes
+    seen, gathered = cache.lookup(kept[-1], 1, live)
+    assert seen and gathered is not None and gathered[1] is matrix
+    assert cache.lookup(kept[0], 1, live) == (False, None)  # evicted (oldest first)
+    assert cache.lookup(kept[-1], 2, live)[1] is None  # another write count: stale
+    assert cache.lookup(kept[-2], 1, live[:-1])[1] is None  # other graph-resident ids: stale
+    before = len(cache)
+    del kept[:]
+    cache.lookup(np.arange(3, dtype=np.int64), 1, live[:3])  # a new sighting prunes dead entries
+    assert len(cache) < before and cache.nbytes == 0

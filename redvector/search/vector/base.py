@@ -29,8 +29,9 @@ from __future__ import annotations
 
 import enum
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 import numpy as np
 import numpy.typing as npt
@@ -101,6 +102,18 @@ def same_ids(saved: IdArray, expected: IdArray) -> bool:
     a = np.unique(np.asarray(saved, dtype=np.int64))
     b = np.unique(np.asarray(expected, dtype=np.int64))
     return a.shape == b.shape and bool(np.array_equal(a, b))
+
+
+# Reads the current vectors of some doc ids from where the documents live: (ids found, float32 rows, not
+# normalised), for exact search over a subset without the vector index's own (maybe slow) copy.
+VectorSource = Callable[[IdArray], tuple[IdArray, FloatArray]]
+
+
+@runtime_checkable
+class ReadsDocumentVectors(Protocol):
+    """A vector index whose exact search can read vectors from the documents (HnswIndex)."""
+
+    vector_source: VectorSource | None
 
 
 class VectorIndex(Protocol):

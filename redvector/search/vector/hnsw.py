@@ -36,12 +36,14 @@ from redvector.search.vector.base import (
     IdArray,
     Metric,
     VectorOptions,
+    VectorSource,
     check_vector,
     same_ids,
 )
 from redvector.search.vector.flat import FlatIndex
 from redvector.search.vector.hybrid import HybridPolicy, choose_policy
 from redvector.search.vector.locks import ReadWriteLock
+from redvector.search.vector.subsets import SubsetCache
 
 log = logging.getLogger(__name__)
 
@@ -84,6 +86,12 @@ class HnswIndex:
         self._builder: threading.Thread | None = None
         self._closed = False
         self.last_error: BaseException | None = None
+        # Installed by the owning search index; exact (ADHOC_BF) search reads vectors through it because
+        # hnswlib's get_items converts every component through a Python float (~50 us per 384-d vector)
+        # where a document's blob decodes in well under 1 us.
+        self.vector_source: VectorSource | None = None
+        self._subsets = SubsetCache()  # gathered vectors of recent filters (exact hybrid search)
+        self._writes = 0  # add/remove calls: a gathered subset is only reused while this stands still
 
     # -- construction helpers ------------------------------------------------------------------------
     def _new_graph(self, capacity: int) -> hnswlib.Index:
@@ -112,6 +120,7 @@ class HnswIndex:
         doc_id = _check_doc_id(doc_id)
         v = check_vector(vector, self.options.dim)
         with self._mutex:
+            self._writes += 1
             self._front.add(doc_id, v)
             self._front_seq[doc_id] = next(self._seq)
             self._supersede(doc_id)
@@ -123,6 +132,7 @@ class HnswIndex:
         if not 0 <= doc_id < MAX_DOC_ID:
             return False
         with self._mutex:
+            self._writes += 1
             found = self._front.remove(doc_id)
             if found:
                 del self._front_seq[doc_id]
@@ -282,8 +292,12 @@ class HnswIndex:
 
     def knn_filtered(self, query: FloatArray, k: int, allowed: IdArray, ef_runtime: int | None = None,
                      policy: HybridPolicy | None = None) -> list[tuple[int, float]]:
-        """Hybrid KNN: the k nearest among ``allowed``; policy None chooses by selectivity."""
+        """Hybrid KNN: the k nearest among ``allowed``; policy None chooses by selectivity.
+
+        Callers that pass the same ``allowed`` array object again while nothing changed (the search
+        commands' filter cache does) get the filter's gathered vectors reused (see subsets.py)."""
         q = self._query(query)
+        given = allowed
         allowed = np.asarray(allowed, dtype=np.int64).reshape(-1)
         if k <= 0 or len(allowed) == 0:
             return []
@@ -294,12 +308,21 @@ class HnswIndex:
                 live = self._live_among(allowed)
                 n_total = len(self._in_graph) - len(self._dead) + len(self._front_seq)
                 labels_end = len(self._mask)
+                writes = self._writes
             if len(live) == 0:
                 graph: list[tuple[int, float]] = []
-            elif (policy or choose_policy(len(live), n_total, k)) is HybridPolicy.ADHOC_BF:
-                graph = self._exact(q, live, k)
             else:
-                graph = self._filtered_search(q, live, k, ef, labels_end)
+                seen, gathered = self._subsets.lookup(given, writes, live) if self.vector_source is not None \
+                    else (False, None)
+                chosen = policy or choose_policy(len(live), n_total, k, reused=seen)
+                if chosen is HybridPolicy.ADHOC_BF:
+                    if gathered is None:
+                        gathered = self._gather(live)
+                        if self.vector_source is not None:
+                            self._subsets.store(given, writes, live, *gathered)
+                    graph = self._score_exact(q, gathered, k)
+                else:
+                    graph = self._filtered_search(q, live, k, ef, labels_end)
         return _merge(front, graph, k)
 
     def range(self, query: FloatArray, radius: float, allowed: IdArray | None = None,
@@ -379,8 +402,25 @@ class HnswIndex:
         return found
 
     def _exact(self, q: FloatArray, live: IdArray, k: int) -> list[tuple[int, float]]:
-        """ADHOC_BF: exact distances to the graph's stored vectors of ``live`` (under _lock, read)."""
-        vectors = np.asarray(self._graph.get_items(live), dtype=np.float32)
+        """ADHOC_BF: exact distances to the current vectors of ``live`` (under _lock, read)."""
+        return self._score_exact(q, self._gather(live), k)
+
+    def _gather(self, live: IdArray) -> tuple[IdArray, FloatArray]:
+        """(ids, vectors ready to score: unit rows for COSINE) of ``live``, read through
+        ``vector_source`` when one is installed, else from the graph's stored copies (slow)."""
+        source = self.vector_source
+        if source is None:
+            stored = np.asarray(self._graph.get_items(live), dtype=np.float32).reshape(-1, self.options.dim)
+            return live, stored  # hnswlib stores COSINE vectors normalised already
+        ids, vectors = source(live)
+        if self.options.metric is Metric.COSINE and len(vectors):
+            norms = np.sqrt(np.einsum("ij,ij->i", vectors, vectors))
+            np.divide(1.0, norms, out=norms, where=norms > 0)
+            vectors = vectors * norms[:, None].astype(np.float32)
+        return ids, vectors
+
+    def _score_exact(self, q: FloatArray, gathered: tuple[IdArray, FloatArray], k: int) -> list[tuple[int, float]]:
+        ids, vectors = gathered
         if self.options.metric is Metric.COSINE:
             norm = float(np.sqrt(np.dot(q, q)))
             q = q / norm if norm > 0 else q
@@ -389,7 +429,7 @@ class HnswIndex:
             part = np.argpartition(dist, k - 1)[:k]
         else:
             part = np.arange(len(dist))
-        return [(int(live[i]), float(dist[i])) for i in part]
+        return [(int(ids[i]), float(dist[i])) for i in part]
 
     def get_vectors(self, doc_ids: IdArray) -> tuple[IdArray, FloatArray]:
         """The stored vectors of the indexed ones among ``doc_ids`` (normalised for COSINE). Graph
@@ -408,7 +448,7 @@ class HnswIndex:
         with self._lock.read:
             graph = self._graph.index_file_size() if self._graph.element_count else 0
             with self._mutex:
-                return int(graph + self._front.memory_bytes() + self._mask.nbytes
+                return int(graph + self._front.memory_bytes() + self._mask.nbytes + self._subsets.nbytes
                            + 80 * (len(self._in_graph) + len(self._front_seq) + len(self._dead)))
 
     # -- persistence ---------------------------------------------------------------------------------
