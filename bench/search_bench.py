@@ -516,6 +516,70 @@ def bench_pgvector(ds: Dataset, efs: list[int]) -> tuple[dict[str, float], list[
     return stats, rows
 
 
+# -- Redis Stack (RediSearch 2.10) ----------------------------------------------------------------------------------
+STACK_SCRIPT = ROOT.parent / "shared" / "tools" / "redis-stack.sh"
+
+
+def bench_redis_stack(ds: Dataset, efs: list[int]) -> tuple[dict[str, float], list[Row]]:
+    """The same load and queries against Redis Stack 7.4 (RediSearch's own HNSW, C), the product RedVector
+    replaces: the peer for RSS and per-query cost. Skipped when its script or server is unavailable."""
+    import redis
+
+    if not STACK_SCRIPT.exists():
+        print(f"\nRedis Stack skipped: {STACK_SCRIPT} not found", flush=True)
+        return {}, []
+    port = free_port()
+    stats: dict[str, float] = {}
+    rows: list[Row] = []
+    with tempfile.TemporaryDirectory(prefix="stack-bench") as d:
+        started = subprocess.run(["bash", str(STACK_SCRIPT), "start", str(port), d], capture_output=True, text=True)
+        if started.returncode != 0:
+            print(f"\nRedis Stack skipped: it did not start ({started.stderr.strip()[-300:]})", flush=True)
+            return {}, []
+        try:
+            pid = int(Path(d, "redis.pid").read_text().strip())
+            client = redis.Redis(port=port, protocol=2)
+            stats["rss_empty_mb"] = rss_mb(pid)
+            client.execute_command(
+                "FT.CREATE", "idx", "ON", "HASH", "PREFIX", "1", "doc:", "SCHEMA",
+                "embedding", "VECTOR", "HNSW", "10", "TYPE", "FLOAT32", "DIM", str(ds.dim),
+                "DISTANCE_METRIC", "COSINE", "M", "16", "EF_CONSTRUCTION", "200",
+                "pos", "TAG", "lexname", "TAG", "kind", "TAG")
+            t = time.perf_counter()
+            pipe = client.pipeline(transaction=False)
+            for i, v in enumerate(ds.base):
+                pipe.hset(f"doc:{i}", mapping={"embedding": v.tobytes(), "pos": ds.meta["pos"][i],
+                                               "lexname": ds.meta["lexname"][i], "kind": ds.meta["kind"][i]})
+                if len(pipe) == 500:
+                    pipe.execute()
+            pipe.execute()
+            wait_indexed(client)
+            stats["load_s"] = time.perf_counter() - t
+            stats["rss_mb"] = rss_mb(pid)
+            print(f"Redis Stack load: {len(ds.base)} pipelined HSETs + index built in {stats['load_s']:.1f} s; "
+                  f"RSS {stats['rss_mb']:.0f} MB", flush=True)
+            lean = LeanClient(port)
+            for ef in efs:
+                def lean_one(q: np.ndarray, ef: int = ef, lean: LeanClient = lean) -> list[int]:
+                    return parse_ids(lean.call(encode_command(knn_command(ef, q.tobytes()))))
+
+                found, lat = timed_queries(lean_one, ds.queries)
+                rows.append(row("Redis Stack FT.SEARCH 1 client", f"ef={ef}", found, lat, ds.gt,
+                                note="lean client (socket + hiredis)"))
+            for name, (col, value) in FILTERS.items():
+                prefilter = f"@{col}:{{{value.replace('.', chr(92) + '.')}}}"
+
+                def filtered(q: np.ndarray, prefilter: str = prefilter, lean: LeanClient = lean) -> list[int]:
+                    return parse_ids(lean.call(encode_command(knn_command(64, q.tobytes(), prefilter))))
+
+                found, lat = timed_queries(filtered, ds.queries)
+                rows.append(row("Redis Stack filtered ef=64", name, found, lat, ds.filter_gt[name]))
+            lean.close()
+        finally:
+            subprocess.run(["bash", str(STACK_SCRIPT), "stop", str(port)], capture_output=True)
+    return stats, rows
+
+
 def _pg_queries(conn: Any, texts: list[str], where: str) -> tuple[list[list[int]], np.ndarray]:
     sql = f"SELECT id FROM items {where} ORDER BY emb <=> %s::vector LIMIT {K}"
     found, lat = [], []
@@ -541,6 +605,7 @@ def main() -> None:
     parser.add_argument("--library", action="store_true", help="also RedVector's HnswIndex in-process")
     parser.add_argument("--no-server", action="store_true")
     parser.add_argument("--no-pg", action="store_true")
+    parser.add_argument("--no-stack", action="store_true", help="skip the Redis Stack peer")
     args = parser.parse_args()
     n = args.n or (20_000 if args.quick else 100_000)
     nq = args.queries or (300 if args.quick else 1000)
@@ -576,6 +641,13 @@ def main() -> None:
         if pg_rows:
             print_rows("pgvector (PostgreSQL via pgserver)", pg_rows)
 
+    stack_stats: dict[str, float] = {}
+    stack_rows: list[Row] = []
+    if not args.no_stack:
+        stack_stats, stack_rows = bench_redis_stack(ds, efs)
+        if stack_rows:
+            print_rows("Redis Stack 7.4 (RediSearch 2.10, same load and queries)", stack_rows)
+
     print("\n## summary (ratios within this run)")
     raw_by_ef = {r.setting: r for r in raw_rows}
     graph_mb = max(raw_stats["mem_mb"] - raw_data_mb, 0.0)
@@ -602,9 +674,18 @@ def main() -> None:
               f"{rss / (raw_data_mb + graph_mb):.2f}x (growth {(rss - empty) / (raw_data_mb + graph_mb):.2f}x)\n"
               f"  vs raw float32 data + hnswlib index ({raw_data_mb + raw_stats['mem_mb']:.0f} MB): "
               f"{rss / (raw_data_mb + raw_stats['mem_mb']):.2f}x")
+        if stack_stats:
+            print(f"  vs Redis Stack's RSS with the same data and index ({stack_stats['rss_mb']:.0f} MB): "
+                  f"{rss / stack_stats['rss_mb']:.2f}x; Redis Stack load {stack_stats['load_s']:.1f} s")
+        stack_by_key = {(r.engine.split()[-1], r.setting): r for r in stack_rows}
         for r in server_rows:
             if "filtered" in r.engine:
                 print(f"  filtered {r.setting}: recall {r.recall:.3f} at {r.qps:.0f} QPS")
+        for r in server_rows:
+            peer = stack_by_key.get(("client", r.setting))
+            if peer is not None and "1 client" in r.engine and "lean" in r.note:
+                print(f"  {r.setting}: RedVector lean-client QPS {r.qps:.0f} vs Redis Stack {peer.qps:.0f} = "
+                      f"{r.qps / peer.qps:.2f}x (recall {r.recall:.3f} vs {peer.recall:.3f})")
     elif not args.no_server:
         print("server: skipped (see above)")
 
