@@ -674,6 +674,8 @@ def main() -> None:
               f"{rss / (raw_data_mb + graph_mb):.2f}x (growth {(rss - empty) / (raw_data_mb + graph_mb):.2f}x)\n"
               f"  vs raw float32 data + hnswlib index ({raw_data_mb + raw_stats['mem_mb']:.0f} MB): "
               f"{rss / (raw_data_mb + raw_stats['mem_mb']):.2f}x")
+        print(f"  after every query above: {server_stats['rss_after_mb']:.0f} MB (filter caches and the gathered "
+              "vectors of repeated filters included)")
         if stack_stats:
             print(f"  vs Redis Stack's RSS with the same data and index ({stack_stats['rss_mb']:.0f} MB): "
                   f"{rss / stack_stats['rss_mb']:.2f}x; Redis Stack load {stack_stats['load_s']:.1f} s")
