@@ -382,6 +382,26 @@ def concurrent_queries(port: int, commands: list[list[Any]],
     return found, np.array(lat), wall
 
 
+def create_index(client: Any, dim: int) -> None:
+    """The benchmark's index (the same FT.CREATE for RedVector and Redis Stack)."""
+    client.execute_command(
+        "FT.CREATE", "idx", "ON", "HASH", "PREFIX", "1", "doc:", "SCHEMA",
+        "embedding", "VECTOR", "HNSW", "10", "TYPE", "FLOAT32", "DIM", str(dim),
+        "DISTANCE_METRIC", "COSINE", "M", "16", "EF_CONSTRUCTION", "200",
+        "pos", "TAG", "lexname", "TAG", "kind", "TAG")
+
+
+def load_hashes(client: Any, ds: Dataset) -> None:
+    """Every base vector as a hash (blob + the three filter columns), pipelined 500 at a time."""
+    pipe = client.pipeline(transaction=False)
+    for i, v in enumerate(ds.base):
+        pipe.hset(f"doc:{i}", mapping={"embedding": v.tobytes(), "pos": ds.meta["pos"][i],
+                                       "lexname": ds.meta["lexname"][i], "kind": ds.meta["kind"][i]})
+        if len(pipe) == 500:
+            pipe.execute()
+    pipe.execute()
+
+
 def wait_indexed(client: Any, timeout_s: float = 3600) -> None:
     """Until FT.INFO says the index is built (``indexing`` 0: initial scan and HNSW batches done)."""
     deadline = time.monotonic() + timeout_s
@@ -402,23 +422,13 @@ def bench_server(ds: Dataset, efs: list[int], clients: int, raw_build_s: float) 
         client = redis.Redis(port=port, protocol=2)
         stats["rss_empty_mb"] = rss_mb(proc.pid)
         try:
-            client.execute_command(
-                "FT.CREATE", "idx", "ON", "HASH", "PREFIX", "1", "doc:", "SCHEMA",
-                "embedding", "VECTOR", "HNSW", "10", "TYPE", "FLOAT32", "DIM", str(ds.dim),
-                "DISTANCE_METRIC", "COSINE", "M", "16", "EF_CONSTRUCTION", "200",
-                "pos", "TAG", "lexname", "TAG", "kind", "TAG")
+            create_index(client, ds.dim)
         except redis.ResponseError as exc:
             print(f"\nRedVector server part skipped: FT.CREATE failed ({exc}); the FT.* commands are not in "
                   "this build yet (they come from the search-ft branch).", flush=True)
             return stats, rows
         t = time.perf_counter()
-        pipe = client.pipeline(transaction=False)
-        for i, v in enumerate(ds.base):
-            pipe.hset(f"doc:{i}", mapping={"embedding": v.tobytes(), "pos": ds.meta["pos"][i],
-                                           "lexname": ds.meta["lexname"][i], "kind": ds.meta["kind"][i]})
-            if len(pipe) == 500:
-                pipe.execute()
-        pipe.execute()
+        load_hashes(client, ds)
         stats["hset_s"] = time.perf_counter() - t
         wait_indexed(client)
         stats["load_s"] = time.perf_counter() - t
@@ -540,19 +550,9 @@ def bench_redis_stack(ds: Dataset, efs: list[int]) -> tuple[dict[str, float], li
             pid = int(Path(d, "redis.pid").read_text().strip())
             client = redis.Redis(port=port, protocol=2)
             stats["rss_empty_mb"] = rss_mb(pid)
-            client.execute_command(
-                "FT.CREATE", "idx", "ON", "HASH", "PREFIX", "1", "doc:", "SCHEMA",
-                "embedding", "VECTOR", "HNSW", "10", "TYPE", "FLOAT32", "DIM", str(ds.dim),
-                "DISTANCE_METRIC", "COSINE", "M", "16", "EF_CONSTRUCTION", "200",
-                "pos", "TAG", "lexname", "TAG", "kind", "TAG")
+            create_index(client, ds.dim)
             t = time.perf_counter()
-            pipe = client.pipeline(transaction=False)
-            for i, v in enumerate(ds.base):
-                pipe.hset(f"doc:{i}", mapping={"embedding": v.tobytes(), "pos": ds.meta["pos"][i],
-                                               "lexname": ds.meta["lexname"][i], "kind": ds.meta["kind"][i]})
-                if len(pipe) == 500:
-                    pipe.execute()
-            pipe.execute()
+            load_hashes(client, ds)
             wait_indexed(client)
             stats["load_s"] = time.perf_counter() - t
             stats["rss_mb"] = rss_mb(pid)
