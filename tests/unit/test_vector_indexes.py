@@ -466,3 +466,25 @@ def test_subset_cache_bounds_and_forgets_dead_filters() -> None:
     del kept[:]
     cache.lookup(np.arange(3, dtype=np.int64), 1, live[:3])  # a new sighting prunes dead entries
     assert len(cache) < before and cache.nbytes == 0
+
+
+def test_label_set_behaves_like_a_set() -> None:
+    from redvector.search.vector.labels import LabelSet
+
+    rng = np.random.default_rng(3)
+    labels, expected = LabelSet(), set()
+    for op, label in zip(rng.integers(0, 3, 5000).tolist(), rng.integers(0, 5000, 5000).tolist(), strict=True):
+        if op:
+            labels.add(label)
+            expected.add(label)
+        else:
+            labels.discard(label)
+            expected.discard(label)
+        assert len(labels) == len(expected)
+    assert set(labels) == expected and all(x in labels for x in expected)
+    assert -1 not in labels and 10**9 not in labels and "3" not in labels
+    labels.discard(10**9)  # absent, beyond the array: no error, no growth
+    assert labels.nbytes < 10**5
+    with pytest.raises(ValueError):
+        labels.add(-1)
+    assert set(LabelSet([5, 2000, 5])) == {5, 2000}

@@ -42,6 +42,7 @@ from redvector.search.vector.base import (
 )
 from redvector.search.vector.flat import FlatIndex
 from redvector.search.vector.hybrid import HybridPolicy, choose_policy
+from redvector.search.vector.labels import LabelSet
 from redvector.search.vector.locks import ReadWriteLock
 from redvector.search.vector.subsets import SubsetCache
 
@@ -80,7 +81,7 @@ class HnswIndex:
         self._front = self._new_front()
         self._front_seq: dict[int, int] = {}  # buffered doc -> write sequence number
         self._seq = itertools.count(1)
-        self._in_graph: set[int] = set()  # labels live (not marked deleted) in hnswlib
+        self._in_graph = LabelSet()  # labels live (not marked deleted) in hnswlib
         self._dead: set[int] = set()  # in _in_graph but deleted or superseded by a buffered vector
         self._mask = np.zeros(1024, dtype=np.bool_)  # doc id -> its current vector is in the graph
         self._builder: threading.Thread | None = None
@@ -449,7 +450,7 @@ class HnswIndex:
             graph = self._graph.index_file_size() if self._graph.element_count else 0
             with self._mutex:
                 return int(graph + self._front.memory_bytes() + self._mask.nbytes + self._subsets.nbytes
-                           + 80 * (len(self._in_graph) + len(self._front_seq) + len(self._dead)))
+                           + self._in_graph.nbytes + 80 * (len(self._front_seq) + len(self._dead)))
 
     # -- persistence ---------------------------------------------------------------------------------
     def save_graph(self, path: str | os.PathLike[str], tag: bytes = b"") -> None:
@@ -539,7 +540,7 @@ class HnswIndex:
             if self._front_seq or self._in_graph:
                 return False
             self._graph = graph
-            self._in_graph = live
+            self._in_graph = LabelSet(live)
             self._dead = set()
             # The filter callback's mask must cover every label, deleted ones included.
             self._mask = np.zeros(max(1024, int(labels.max()) + 1 if len(labels) else 0), dtype=np.bool_)
