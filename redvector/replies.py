@@ -110,6 +110,35 @@ class ByProtocol:
     resp3: Any
 
 
+class _NoFields:
+    """A search row without its fields (NOCONTENT): no attributes at all, not a null."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "NO_FIELDS"
+
+
+NO_FIELDS = _NoFields()
+
+# One search result row: (document id or None when rows carry no id (FT.AGGREGATE), extra (label,
+# value) entries such as score / payload / sortkey, the row's fields as (name, value) pairs; None for a
+# document gone mid-query, NO_FIELDS for none at all).
+SearchRow = tuple[bytes | None, Sequence[tuple[SimpleString, Any]], Sequence[tuple[bytes, Any]] | _NoFields | None]
+
+
+@dataclass(frozen=True, slots=True)
+class SearchRows:
+    """RediSearch's FT.SEARCH / FT.AGGREGATE result page, encoded in one pass.
+
+    RESP2: ``[total, id, extra values..., [name, value, ...], ...]``; RESP3: ``{attributes: [],
+    total_results: total, format: STRING, results: [{id, extra labels..., extra_attributes: {name:
+    value}, values: []}, ...], warning: []}``."""
+
+    total: int
+    rows: Sequence[SearchRow]
+
+
 @dataclass(frozen=True, slots=True)
 class Blocked:
     """Returned by a blocking command that found nothing to serve now (BLPOP on empty lists).

@@ -115,6 +115,8 @@ class SearchIndex:
         self.filter_cache: dict[Any, tuple[int, np.ndarray, dict[int, float]]] = {}
         # Parsed query texts (FT.SEARCH / FT.AGGREGATE); depends on the definition, cleared by FT.ALTER.
         self.query_cache = QueryCache()
+        # FT.SEARCH's compiled repeat queries (commands/search/knn_plans.py); cleared with the query cache.
+        self.search_plans: dict[Any, Any] = {}
         self.scan: ScanState | None = None
         self.total_indexing_time_ms = 0.0
         self.number_of_uses = 0
@@ -194,6 +196,7 @@ class SearchIndex:
         self.definition.fields.extend(fields)
         self.definition.alter_argvs.append(list(argv))
         self.query_cache.clear()
+        self.search_plans.clear()
         self.rule = IndexRule(self.definition)
         self._install_fields(fields)
         for f in fields:

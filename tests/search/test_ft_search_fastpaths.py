@@ -141,7 +141,9 @@ def test_lean_knn_reply_matches_the_general_path(client: redis.Redis, monkeypatc
     args = ("FT.SEARCH", "idx", "*=>[KNN 6 @v $vec AS dist]", "PARAMS", "2", "vec", data[9].tobytes(),
             *options, "DIALECT", "2")
     lean = client.execute_command(*args)
-    monkeypatch.setattr(queries, "_lean_knn", lambda req, knn: False)
+    assert client.execute_command(*args) == lean  # the compiled repeat
+    monkeypatch.setattr(queries, "lean_request", lambda req, knn: False)
+    monkeypatch.setattr(queries, "find_compiled", lambda index, argv, default_dialect: None)
     assert client.execute_command(*args) == lean
 
 

@@ -19,7 +19,7 @@ from redvector.commands.search.queries import (
 )
 from redvector.commands.spec import Flag, KeySpec
 from redvector.errors import SearchError
-from redvector.replies import OK, ByProtocol
+from redvector.replies import OK
 from redvector.search.index import SearchIndex
 from redvector.search.query.executor import SCORERS, Executor
 from redvector.search.query.expr import Expr, parse_expr, to_num, to_str
@@ -387,7 +387,7 @@ def _cursor_reply(ctx: CommandContext, index: SearchIndex, rows: list[Row], coun
         cursor = reg.new_cursor(index.name, rest, count, max_idle, ctx.now_ms)
         cid = cursor.id
     page = result_reply(len(rows), _emit(batch), include_id=False)
-    return ByProtocol([page.resp2, cid], [page.resp3, cid])
+    return [page, cid]
 
 
 @group.command("FT.CURSOR", -4, Flag.READONLY | Flag.MODULE, KeySpec(0, 0, 0), summary="Read or delete an aggregate cursor")
@@ -419,4 +419,4 @@ def ft_cursor(ctx: CommandContext, argv: list[bytes]) -> Any:
         del reg.cursors[cid]
         next_id = 0
     page = result_reply(len(batch), _emit(batch), include_id=False)
-    return ByProtocol([page.resp2, next_id], [page.resp3, next_id])
+    return [page, next_id]

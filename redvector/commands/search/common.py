@@ -13,7 +13,7 @@ from redvector.errors import (
     UNKNOWN_INDEX_MSG,
     NoSuchIndex,
 )
-from redvector.replies import ByProtocol, Map, SimpleString
+from redvector.replies import NO_FIELDS, SearchRow, SearchRows, SimpleString
 from redvector.search.index import SearchIndex
 from redvector.search.query.expr import format_number
 from redvector.search.registry import SearchRegistry
@@ -57,60 +57,23 @@ def value_bytes(value: Any) -> bytes | None:
     return str(value).encode()
 
 
-RESP3_ID = S(b"id")
 _SCORE = S(b"score")
 _PAYLOAD = S(b"payload")
 _SORTKEY = S(b"sortkey")
-RESP3_EXTRA = S(b"extra_attributes")
-RESP3_VALUES = S(b"values")
-_ATTRIBUTES = S(b"attributes")
-_TOTAL = S(b"total_results")
-_FORMAT = S(b"format")
-_STRING = S(b"STRING")
-_RESULTS = S(b"results")
-_WARNING = S(b"warning")
 
 
-def result_reply(total: int, rows: list[dict[str, Any]], include_id: bool = True) -> ByProtocol:
+def result_reply(total: int, rows: list[dict[str, Any]], include_id: bool = True) -> SearchRows:
     """FT.SEARCH / FT.AGGREGATE reply. Each row: ``id`` (bytes), optional ``score`` (float), ``payload``,
     ``sortkey``, and ``fields`` (list of (name, value) pairs, None for a key gone mid-query, absent with
     NOCONTENT)."""
-    resp2: list[Any] = [total]
-    resp3_rows: list[Any] = []
+    out: list[SearchRow] = []
     for row in rows:
-        r3: list[tuple[Any, Any]] = []
-        if include_id:
-            resp2.append(row["id"])
-            r3.append((RESP3_ID, row["id"]))
+        extras: list[tuple[SimpleString, Any]] = []
         if "score" in row:
-            resp2.append(row["score"])
-            r3.append((_SCORE, row["score"]))
+            extras.append((_SCORE, row["score"]))
         if "payload" in row:
-            resp2.append(row["payload"])
-            r3.append((_PAYLOAD, row["payload"]))
+            extras.append((_PAYLOAD, row["payload"]))
         if "sortkey" in row:
-            resp2.append(row["sortkey"])
-            r3.append((_SORTKEY, row["sortkey"]))
-        if "fields" in row:
-            fields = row["fields"]
-            if fields is None:
-                resp2.append(None)
-                r3.append((RESP3_EXTRA, None))
-            else:
-                resp2.append([x for pair in fields for x in pair])
-                r3.append((RESP3_EXTRA, Map(fields)))
-        r3.append((RESP3_VALUES, []))
-        resp3_rows.append(Map(r3))
-    return search_reply(resp2, resp3_rows)
-
-
-def search_reply(resp2: list[Any], resp3_rows: list[Any]) -> ByProtocol:
-    """The reply from its RESP2 array (total first) and its RESP3 result maps."""
-    resp3 = Map([
-        (_ATTRIBUTES, []),
-        (_TOTAL, resp2[0]),
-        (_FORMAT, _STRING),
-        (_RESULTS, resp3_rows),
-        (_WARNING, []),
-    ])
-    return ByProtocol(resp2, resp3)
+            extras.append((_SORTKEY, row["sortkey"]))
+        out.append((row["id"] if include_id else None, extras, row.get("fields", NO_FIELDS)))
+    return SearchRows(total, out)

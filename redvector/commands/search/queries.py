@@ -15,19 +15,16 @@ import numpy as np
 
 from redvector.commands.context import CommandContext
 from redvector.commands.search.common import (
-    RESP3_EXTRA,
-    RESP3_ID,
-    RESP3_VALUES,
     get_index,
     group,
     number_text,
     registry,
     result_reply,
-    search_reply,
 )
+from redvector.commands.search.knn_plans import CompiledKnn, LeanKnn, compile_knn, find_compiled, lean_request
 from redvector.commands.spec import Flag, KeySpec
 from redvector.errors import NO_SUCH_INDEX_MSG, NoSuchIndex, SearchError
-from redvector.replies import Deferred, Map
+from redvector.replies import Deferred
 from redvector.search.documents import parse_csv_vector
 from redvector.search.index import SearchIndex
 from redvector.search.query.ast import (
@@ -39,9 +36,9 @@ from redvector.search.query.ast import (
     Wildcard,
     explain,
 )
-from redvector.search.query.executor import SCORERS, Executor, Hits, KnnPlan, QueryOptions
+from redvector.search.query.executor import SCORERS, Executor, Hits, QueryOptions
 from redvector.search.schema import FieldType
-from redvector.search.vector.base import BLOB_DTYPES, VectorIndex
+from redvector.search.vector.base import BLOB_DTYPES, VectorIndex, decode_blob
 
 MAX_SEARCH_RESULTS = 1_000_000
 # A KNN over a FLAT index at least this large (rows x dim) runs in a worker thread; so does one over an
@@ -489,7 +486,11 @@ def _knn_node(node: Node) -> Knn | None:
     return node if isinstance(node, Knn) else None
 
 
-def run_search(ctx: CommandContext, index: SearchIndex, req: SearchRequest) -> Any:
+def run_search(ctx: CommandContext, index: SearchIndex, req: SearchRequest, argv: list[bytes] | None = None,
+               inline: bool = False) -> Any:
+    """The general FT.SEARCH path. ``argv``: the command, so that a pure KNN is compiled for its repeats
+    (knn_plans.py); ``inline``: never defer the vector search to a worker thread."""
+    default_dialect = registry(ctx).config.get("DEFAULT_DIALECT", "1")
     node, short = build_query(ctx, index, req.query, req.params, req.dialect, req.verbatim, req.nostopwords)
     if short:
         assert isinstance(node, Knn)
@@ -517,14 +518,17 @@ def run_search(ctx: CommandContext, index: SearchIndex, req: SearchRequest) -> A
             return result_reply(len(index.docs), build_rows(ctx, index, req, hits, page))
         return finish(executor.run(node))
     plan = executor.plan_knn(knn)
-    lean = not short and _lean_knn(req, knn)
+    lean = LeanKnn.of(index, req, knn) if not short and lean_request(req, knn) else None
+    if lean is not None and argv is not None:
+        compile_knn(index, argv, req, knn, lean, default_dialect, req.dialect or int(default_dialect))
 
     def finish_found(found: list[tuple[int, float]]) -> Any:
-        if lean and (opts.expired is None or not any(opts.expired(d) for d, _ in found)):
-            return knn_reply(index, req, knn, found, ctx.client.protocol == 3)
+        if lean is not None and (opts.expired is None or not any(opts.expired(d) for d, _ in found)):
+            return lean.reply(index, found)
         return finish(executor.finish_knn(plan, found))
 
-    if _defer_knn(ctx, plan, index.vectors[knn.field]):
+    vindex = index.vectors[knn.field]
+    if not inline and _defer_knn(ctx, vindex, plan.ef_runtime, knn.k, plan.allowed is not None):
         generation = index.generation
 
         def work() -> Any:
@@ -534,8 +538,7 @@ def run_search(ctx: CommandContext, index: SearchIndex, req: SearchRequest) -> A
                 return None
 
         def done(result: Any) -> Any:
-            if registry(ctx).get(index.name) is not index:
-                raise NoSuchIndex(NO_SUCH_INDEX_MSG.format(index.name.decode("utf-8", "replace")))
+            _check_still_registered(ctx, index)
             if result is None or index.generation != generation:
                 # Writes landed while the scan ran: recompute on the loop so the reply is consistent.
                 fresh = Executor(index, opts)
@@ -546,7 +549,60 @@ def run_search(ctx: CommandContext, index: SearchIndex, req: SearchRequest) -> A
     return finish_found(executor.run_knn(plan))
 
 
-def _defer_knn(ctx: CommandContext, plan: KnnPlan, vindex: VectorIndex) -> bool:
+def _check_still_registered(ctx: CommandContext, index: SearchIndex) -> None:
+    if registry(ctx).get(index.name) is not index:
+        raise NoSuchIndex(NO_SUCH_INDEX_MSG.format(index.name.decode("utf-8", "replace")))
+
+
+def run_compiled(ctx: CommandContext, index: SearchIndex, compiled: CompiledKnn, argv: list[bytes]) -> Any:
+    """A repeat of a compiled pure KNN (knn_plans.py): decode the vector, search, reply."""
+    spec = compiled.spec
+    options = spec.vector
+    assert options is not None
+    query = decode_blob(argv[compiled.blob_at], options)
+    assert query is not None  # the size was checked
+    ef = compiled.ef_runtime
+    if ef is None and options.algorithm == "HNSW":
+        ef = max(options.ef_runtime, registry(ctx).default_ef_runtime or 0)
+    vindex = index.vectors[spec.name]
+    k = compiled.k
+
+    def search() -> list[tuple[int, float]]:
+        return vindex.knn(query, k, ef) if k else []
+
+    def finish(found: list[tuple[int, float]]) -> Any:
+        expires = index.db.expires
+        if expires and found:
+            now, docs = ctx.now_ms, index.docs
+            for d, _ in found:
+                meta = docs.get(d)
+                at = expires.get(meta.key) if meta is not None else None
+                if at is not None and at <= now:  # expired, not yet removed: the general path skips it
+                    return run_search(ctx, index, parse_search_args(argv), inline=True)
+        index.number_of_uses += 1
+        index.dialect_stats[compiled.dialect - 1] += 1
+        return compiled.lean.reply(index, found)
+
+    if _defer_knn(ctx, vindex, ef, k, False):
+        generation = index.generation
+
+        def work() -> Any:
+            try:
+                return search()
+            except Exception:  # a write raced the search: recomputed on the loop in done()
+                return None
+
+        def done(result: Any) -> Any:
+            _check_still_registered(ctx, index)
+            if result is None or index.generation != generation:
+                result = search()
+            return finish(result)
+
+        return Deferred(work, done)
+    return finish(search())
+
+
+def _defer_knn(ctx: CommandContext, vindex: VectorIndex, ef_runtime: int | None, k: int, filtered: bool) -> bool:
     """Whether the vector search runs in a worker thread (see DEFER_MIN_FLOATS / INLINE_MAX_EF)."""
     size = len(vindex)
     if vindex.options.algorithm == "FLAT":
@@ -555,101 +611,18 @@ def _defer_knn(ctx: CommandContext, plan: KnnPlan, vindex: VectorIndex) -> bool:
     if size < DEFER_MIN_HNSW or reg.config.get("WORKERS", "0") == "0":
         return False
     concurrent = reg.concurrent_searchers(ctx.client.id, ctx.now_ms, CONCURRENT_WINDOW_MS)
-    return concurrent or plan.allowed is not None or max(plan.ef_runtime or 0, plan.node.k) > INLINE_MAX_EF
-
-
-def _lean_knn(req: SearchRequest, knn: Knn) -> bool:
-    """Whether knn_reply can answer: a pure KNN (no filter, no INKEYS) ordered by its distance ascending or
-    unsorted, with plain rows (no WITHSCORES / WITHPAYLOADS / WITHSORTKEYS)."""
-    if not isinstance(knn.filter, Wildcard) or req.inkeys is not None:
-        return False
-    if req.withscores or req.withpayloads or req.withsortkeys:
-        return False
-    return req.sortby is None or (req.sortby[1] and req.sortby[0].decode("utf-8", "replace") == knn.score_as)
-
-
-def knn_reply(index: SearchIndex, req: SearchRequest, knn: Knn, found: list[tuple[int, float]],
-              resp3: bool | None = None) -> Any:
-    """The reply of a pure KNN straight from the vector search's (doc id, distance) list: what finish_knn,
-    order_hits, build_rows and result_reply give for it, without their general machinery. Unsorted, the
-    hits all score the same, so they come in doc-id order; SORTBY the distance gives (distance, doc id).
-
-    ``resp3``: build only the shape of the client's protocol (True: RESP3 maps, False: RESP2 array), the
-    reply being encoded right after the command; None builds both (result_reply's ByProtocol)."""
-    docs = index.docs
-    live = [hit for hit in found if hit[0] in docs]
-    if req.sortby is None:
-        live.sort()
-    else:
-        live.sort(key=_distance_then_id)
-    page = live[req.offset:req.offset + req.num] if req.num else []
-    resp2: list[Any] = [len(live)]
-    rows3: list[Any] = []
-    want2, want3 = resp3 is not True, resp3 is not False
-    add2, add3 = resp2.append, rows3.append
-    if req.nocontent:
-        for d, _ in page:
-            key = docs[d].key
-            add2(key)
-            if want3:
-                add3(Map([(RESP3_ID, key), (RESP3_VALUES, [])]))
-        return _shaped(resp2, rows3, resp3)
-    data = index.db.data
-    score_as = knn.score_as
-    returned = req.return_fields
-    # Each returned attribute: (alias, None) for the distance, else (alias, hash field); distances first.
-    plan: list[tuple[bytes, bytes | None]] = []
-    if returned is not None:
-        plan = [(alias, None) for ident, alias in returned if ident.decode("utf-8", "replace") == score_as]
-        for ident, alias in returned:
-            if ident.decode("utf-8", "replace") != score_as:
-                spec = index.definition.field(ident)
-                plan.append((alias, spec.identifier if spec is not None else ident))
-    name = score_as.encode()
-    for d, dist in page:
-        key = docs[d].key
-        value = data.get(key)
-        add2(key)
-        if not isinstance(value, dict):
-            add2(None)
-            if want3:
-                add3(Map([(RESP3_ID, key), (RESP3_EXTRA, None), (RESP3_VALUES, [])]))
-            continue
-        fields: list[tuple[bytes, bytes]] = []
-        flat: list[bytes] = []
-        if returned is None:
-            fields = [(name, number_text(dist)), *value.items()]
-            if want2:
-                flat = [x for pair in fields for x in pair]
-        else:
-            for alias, hash_field in plan:
-                v = number_text(dist) if hash_field is None else value.get(hash_field)
-                if v is not None:
-                    fields.append((alias, v))
-                    flat.append(alias)
-                    flat.append(v)
-        add2(flat)
-        if want3:
-            add3(Map([(RESP3_ID, key), (RESP3_EXTRA, Map(fields)), (RESP3_VALUES, [])]))
-    return _shaped(resp2, rows3, resp3)
-
-
-def _shaped(resp2: list[Any], rows3: list[Any], resp3: bool | None) -> Any:
-    if resp3 is False:
-        return resp2
-    reply = search_reply(resp2, rows3)
-    return reply if resp3 is None else reply.resp3
-
-
-def _distance_then_id(hit: tuple[int, float]) -> tuple[float, int]:
-    return hit[1], hit[0]
+    return concurrent or filtered or max(ef_runtime or 0, k) > INLINE_MAX_EF
 
 
 @group.command("FT.SEARCH", -3, Flag.READONLY | FT_MODULE, KeySpec(0, 0, 0), summary="Search an index")
 def ft_search(ctx: CommandContext, argv: list[bytes]) -> Any:
     index = get_index(ctx, argv[1])
+    if index.search_plans:
+        compiled = find_compiled(index, argv, registry(ctx).config.get("DEFAULT_DIALECT", "1"))
+        if compiled is not None:
+            return run_compiled(ctx, index, compiled, argv)
     req = parse_search_args(argv)
-    return run_search(ctx, index, req)
+    return run_search(ctx, index, req, argv)
 
 
 def _explain(ctx: CommandContext, argv: list[bytes]) -> str:

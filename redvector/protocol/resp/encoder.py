@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import logging
 import math
+from collections.abc import Sequence
 from typing import Any
 
 from redvector.errors import RedVectorError
 from redvector.replies import (
+    NO_FIELDS,
     NULL_ARRAY,
     BigNumber,
     ByProtocol,
@@ -15,9 +17,11 @@ from redvector.replies import (
     Map,
     Pairs,
     Push,
+    SearchRows,
     SetReply,
     SimpleString,
     Verbatim,
+    _NoFields,
     _NullArray,
     format_double,
 )
@@ -106,6 +110,8 @@ def encode(reply: Any, proto: int, out: bytearray) -> None:
             out += b"(%b\r\n" % reply.digits
         else:
             out += b"$%d\r\n%b\r\n" % (len(reply.digits), reply.digits)
+    elif t is SearchRows:
+        _encode_search_rows(reply, proto, out)
     elif t is ByProtocol:
         encode(reply.resp3 if proto == 3 else reply.resp2, proto, out)
     elif isinstance(reply, bytes):  # other bytes subclasses
@@ -119,6 +125,52 @@ def encode(reply: Any, proto: int, out: bytearray) -> None:
     else:
         log.error("unencodable reply %r", reply)
         out += b"-ERR internal error\r\n"
+
+
+def _encode_search_rows(reply: SearchRows, proto: int, out: bytearray) -> None:
+    rows = reply.rows
+    if proto == 3:
+        out += b"%%5\r\n+attributes\r\n*0\r\n+total_results\r\n:%d\r\n+format\r\n+STRING\r\n+results\r\n*%d\r\n" % (
+            reply.total, len(rows))
+        for doc_id, extras, fields in rows:
+            entries = 1 + (doc_id is not None) + len(extras) + (fields is not NO_FIELDS)
+            out += b"%%%d\r\n" % entries
+            if doc_id is not None:
+                out += b"+id\r\n$%d\r\n%b\r\n" % (len(doc_id), doc_id)
+            for label, value in extras:
+                out += b"+%b\r\n" % label
+                encode(value, 3, out)
+            if fields is None:
+                out += b"+extra_attributes\r\n_\r\n"
+            elif not isinstance(fields, _NoFields):
+                out += b"+extra_attributes\r\n%%%d\r\n" % len(fields)
+                _encode_fields(fields, 3, out)
+            out += b"+values\r\n*0\r\n"
+        out += b"+warning\r\n*0\r\n"
+        return
+    size = 1
+    for doc_id, extras, fields in rows:
+        size += (doc_id is not None) + len(extras) + (fields is not NO_FIELDS)
+    out += b"*%d\r\n:%d\r\n" % (size, reply.total)
+    for doc_id, extras, fields in rows:
+        if doc_id is not None:
+            out += b"$%d\r\n%b\r\n" % (len(doc_id), doc_id)
+        for _, value in extras:
+            encode(value, 2, out)
+        if fields is None:
+            out += b"$-1\r\n"
+        elif not isinstance(fields, _NoFields):
+            out += b"*%d\r\n" % (2 * len(fields))
+            _encode_fields(fields, 2, out)
+
+
+def _encode_fields(fields: Sequence[tuple[bytes, Any]], proto: int, out: bytearray) -> None:
+    for name, value in fields:
+        if type(name) is bytes and type(value) is bytes:
+            out += b"$%d\r\n%b\r\n$%d\r\n%b\r\n" % (len(name), name, len(value), value)
+        else:
+            encode(name, proto, out)
+            encode(value, proto, out)
 
 
 def _error_line(error: RedVectorError) -> bytes:

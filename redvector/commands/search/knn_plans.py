@@ -1,0 +1,154 @@
+"""Pure KNN searches, the commonest FT.SEARCH: a lean reply recipe and compiled repeat queries.
+
+``LeanKnn`` answers a KNN with no filter straight from the vector search's (doc id, distance) list: what
+the general machinery (finish_knn, order_hits, build_rows, result_reply) gives for it, without it.
+
+Clients send the same FT.SEARCH on every call with only the vector changing (redis-py, RedisVL and
+LangChain build ``*=>[KNN k @v $vec ...]`` with ``PARAMS 2 vec <blob>``). ``CompiledKnn`` remembers
+such a call once the general path has parsed it: every argument but the vector blob, the blob's position
+and size, the lean recipe. A later call whose other arguments are byte-for-byte the same skips argument
+parsing, query parsing and planning. Anything it does not cover (another DEFAULT_DIALECT than at compile
+time, a wrong-size blob, an expired document among the hits) falls back to the general path, which
+reports errors as usual. Compiled searches live on their SearchIndex: FT.ALTER clears them
+(``SearchIndex.add_fields``), FT.DROPINDEX / FT.CREATE / FLUSHALL make a new index without any.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from redvector.commands.search.common import number_text
+from redvector.replies import NO_FIELDS, SearchRow, SearchRows
+from redvector.search.index import SearchIndex
+from redvector.search.query.ast import Knn, Wildcard
+from redvector.search.schema import FieldSpec
+
+if TYPE_CHECKING:
+    from redvector.commands.search.queries import SearchRequest
+
+# Compiled searches kept per index (oldest dropped first); an application sends a handful of shapes.
+COMPILED_PER_INDEX = 64
+
+
+def _distance_then_id(hit: tuple[int, float]) -> tuple[float, int]:
+    return hit[1], hit[0]
+
+
+@dataclass(frozen=True, slots=True)
+class LeanKnn:
+    """How to reply to a pure KNN (see ``lean_request``) from its hits."""
+
+    sort_by_distance: bool  # SORTBY the distance (ascending); otherwise doc-id order, as equal scores are
+    offset: int
+    num: int
+    nocontent: bool
+    score_name: bytes
+    # RETURN: (alias, hash field; None for the distance), distances first as RediSearch loads them; None:
+    # every hash field after the distance.
+    returned: tuple[tuple[bytes, bytes | None], ...] | None
+
+    @classmethod
+    def of(cls, index: SearchIndex, req: SearchRequest, knn: Knn) -> LeanKnn:
+        returned: tuple[tuple[bytes, bytes | None], ...] | None = None
+        if req.return_fields is not None:
+            score = knn.score_as
+            plan: list[tuple[bytes, bytes | None]] = [
+                (alias, None) for ident, alias in req.return_fields if ident.decode("utf-8", "replace") == score]
+            for ident, alias in req.return_fields:
+                if ident.decode("utf-8", "replace") != score:
+                    spec = index.definition.field(ident)
+                    plan.append((alias, spec.identifier if spec is not None else ident))
+            returned = tuple(plan)
+        return cls(req.sortby is not None, req.offset, req.num, req.nocontent, knn.score_as.encode(), returned)
+
+    def reply(self, index: SearchIndex, found: list[tuple[int, float]]) -> SearchRows:
+        docs = index.docs
+        live = [hit for hit in found if hit[0] in docs]
+        if self.sort_by_distance:
+            live.sort(key=_distance_then_id)
+        else:
+            live.sort()
+        page = live[self.offset:self.offset + self.num] if self.num else []
+        rows: list[SearchRow] = []
+        add = rows.append
+        if self.nocontent:
+            for d, _ in page:
+                add((docs[d].key, (), NO_FIELDS))
+            return SearchRows(len(live), rows)
+        data = index.db.data
+        returned = self.returned
+        name = self.score_name
+        for d, dist in page:
+            key = docs[d].key
+            value = data.get(key)
+            if not isinstance(value, dict):
+                add((key, (), None))
+            elif returned is None:
+                add((key, (), [(name, number_text(dist)), *value.items()]))
+            else:
+                fields: list[tuple[bytes, bytes]] = []
+                for alias, hash_field in returned:
+                    v = number_text(dist) if hash_field is None else value.get(hash_field)
+                    if v is not None:
+                        fields.append((alias, v))
+                add((key, (), fields))
+        return SearchRows(len(live), rows)
+
+
+def lean_request(req: SearchRequest, knn: Knn) -> bool:
+    """Whether LeanKnn can answer: a pure KNN (no filter, no INKEYS) ordered by its distance ascending or
+    unsorted, with plain rows (no WITHSCORES / WITHPAYLOADS / WITHSORTKEYS)."""
+    if not isinstance(knn.filter, Wildcard) or req.inkeys is not None:
+        return False
+    if req.withscores or req.withpayloads or req.withsortkeys:
+        return False
+    return req.sortby is None or (req.sortby[1] and req.sortby[0].decode("utf-8", "replace") == knn.score_as)
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledKnn:
+    """One FT.SEARCH argument list with its vector blob as a slot."""
+
+    head: list[bytes]  # argv[3:blob_at]
+    tail: list[bytes]  # argv[blob_at + 1:]
+    blob_at: int
+    blob_size: int
+    # The DEFAULT_DIALECT the query was parsed under (None: it named its DIALECT).
+    default_dialect: str | None
+    dialect: int
+    spec: FieldSpec
+    k: int
+    ef_runtime: int | None  # as the query gave it
+    lean: LeanKnn
+
+
+def compile_knn(index: SearchIndex, argv: list[bytes], req: SearchRequest, knn: Knn, lean: LeanKnn,
+                default_dialect: str, dialect: int) -> None:
+    """Remember a pure KNN FT.SEARCH the general path has just answered (see the module doc)."""
+    blob_at = next((i for i in range(3, len(argv)) if argv[i] is knn.blob), None)
+    spec = index.definition.field(knn.field)
+    if blob_at is None or spec is None or spec.vector is None or spec.csv_vectors:
+        return
+    compiled = CompiledKnn(argv[3:blob_at], argv[blob_at + 1:], blob_at, len(knn.blob),
+                           default_dialect if req.dialect is None else None, dialect, spec, knn.k,
+                           knn.ef_runtime, lean)
+    plans: dict[Any, CompiledKnn] = index.search_plans
+    key = (argv[2], len(argv))
+    plans.pop(key, None)
+    if len(plans) >= COMPILED_PER_INDEX:
+        plans.pop(next(iter(plans)))
+    plans[key] = compiled
+
+
+def find_compiled(index: SearchIndex, argv: list[bytes], default_dialect: str) -> CompiledKnn | None:
+    """The compiled search this FT.SEARCH repeats (all arguments but the vector the same), or None."""
+    compiled: CompiledKnn | None = index.search_plans.get((argv[2], len(argv)))
+    if compiled is None:
+        return None
+    at = compiled.blob_at
+    if len(argv[at]) != compiled.blob_size or argv[3:at] != compiled.head or argv[at + 1:] != compiled.tail:
+        return None
+    if compiled.default_dialect is not None and compiled.default_dialect != default_dialect:
+        return None
+    return compiled
