@@ -259,3 +259,76 @@ def test_one_searcher_runs_on_the_loop_several_in_threads(server: ThreadedServer
     assert len(deferred) == 4  # two connections searching: worker threads
     other.close()
     r.close()
+
+
+# -- compiled repeats (knn_plans.py): the same arguments with another vector skip parsing ---------------
+def _knn_args(q: np.ndarray, *options: str) -> tuple[Any, ...]:
+    return ("idx", KNN, "PARAMS", "2", "vec", q.tobytes(), *options, "DIALECT", "2")
+
+
+def test_compiled_repeat_gives_each_vector_its_own_neighbours_and_options(client: redis.Redis) -> None:
+    _create(client)
+    data = _load(client)
+    for i in (4, 11, 4, 23, 11):
+        got = ids(client, *_knn_args(data[i] + 0.01, "SORTBY", "dist"))
+        assert got == _nearest(data, data[i] + 0.01, 3)
+    # Only the vector is a slot: another LIMIT or RETURN is another search.
+    q = data[4] + 0.01
+    assert ids(client, *_knn_args(q, "SORTBY", "dist", "LIMIT", "1", "1")) == _nearest(data, q, 3)[1:2]
+    total, rows = search(client, *_knn_args(q, "SORTBY", "dist", "RETURN", "1", "n"))
+    assert total == 3 and [r[1] for r in rows] == [{"n": d.split(":")[1].encode()} for d in _nearest(data, q, 3)]
+
+
+def test_compiled_repeat_counts_uses_and_dialects_in_ft_info(client: redis.Redis) -> None:
+    _create(client)
+    data = _load(client)
+    for i in range(5):
+        search(client, *_knn_args(data[i]))
+    info = client.ft("idx").info()
+    assert int(info["number_of_uses"]) == 5
+    stats = info["dialect_stats"]
+    stats = dict(zip(stats[::2], stats[1::2], strict=True)) if isinstance(stats, list) else stats
+    assert int(stats.get("dialect_2", stats.get(b"dialect_2", 0))) == 5
+
+
+def test_compiled_repeat_follows_ft_alter_of_returned_attributes(client: redis.Redis) -> None:
+    _create(client)
+    data = _load(client)
+    args = _knn_args(data[2], "SORTBY", "dist", "RETURN", "1", "num")
+    for _ in range(2):
+        assert all(fields == {} for _, fields in search(client, *args)[1])  # no attribute `num` yet
+    client.execute_command("FT.ALTER", "idx", "SCHEMA", "ADD", "n", "AS", "num", "NUMERIC")
+    rows = search(client, *args)[1]
+    assert [fields for _, fields in rows] == [{"num": doc.split(":")[1].encode()} for doc, _ in rows]
+
+
+def test_compiled_repeat_follows_default_dialect(client: redis.Redis) -> None:
+    _create(client)
+    data = _load(client)
+    args = ("idx", KNN, "PARAMS", "2", "vec", data[0].tobytes())  # no DIALECT: the configured default
+    client.execute_command("FT.CONFIG", "SET", "DEFAULT_DIALECT", "2")
+    try:
+        assert search(client, *args)[0] == 3
+        assert search(client, *args)[0] == 3
+        client.execute_command("FT.CONFIG", "SET", "DEFAULT_DIALECT", "1")
+        with pytest.raises(redis.ResponseError, match="Syntax error"):
+            client.execute_command("FT.SEARCH", *args)
+    finally:
+        client.execute_command("FT.CONFIG", "SET", "DEFAULT_DIALECT", "1")
+
+
+def test_compiled_repeat_never_returns_an_expired_document(client: redis.Redis) -> None:
+    _create(client)
+    data = _load(client)
+    args = _knn_args(data[6], "SORTBY", "dist")
+    assert ids(client, *args)[0] == "doc:6"
+    client.execute_command("DEBUG", "SET-ACTIVE-EXPIRE", "0")
+    try:
+        client.pexpire("doc:6", 1)
+        import time
+
+        time.sleep(0.02)
+        got = ids(client, *args)
+        assert "doc:6" not in got and len(got) == 3
+    finally:
+        client.execute_command("DEBUG", "SET-ACTIVE-EXPIRE", "1")
