@@ -15,6 +15,7 @@ reports errors as usual. Compiled searches live on their SearchIndex: FT.ALTER c
 
 from __future__ import annotations
 
+import operator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -31,8 +32,7 @@ if TYPE_CHECKING:
 COMPILED_PER_INDEX = 64
 
 
-def _distance_then_id(hit: tuple[int, float]) -> tuple[float, int]:
-    return hit[1], hit[0]
+_distance_then_id = operator.itemgetter(1, 0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,7 +64,7 @@ class LeanKnn:
 
     def reply(self, index: SearchIndex, found: list[tuple[int, float]]) -> SearchRows:
         docs = index.docs
-        live = [hit for hit in found if hit[0] in docs]
+        live = [hit for hit in found if hit[0] in docs]  # a deferred search may race a delete
         if self.sort_by_distance:
             live.sort(key=_distance_then_id)
         else:
@@ -76,16 +76,18 @@ class LeanKnn:
             for d, _ in page:
                 add((docs[d].key, (), NO_FIELDS))
             return SearchRows(len(live), rows)
-        data = index.db.data
+        get = index.db.data.get
         returned = self.returned
         name = self.score_name
         for d, dist in page:
             key = docs[d].key
-            value = data.get(key)
-            if not isinstance(value, dict):
+            value = get(key)
+            if type(value) is not dict:
                 add((key, (), None))
             elif returned is None:
                 add((key, (), [(name, number_text(dist)), *value.items()]))
+            elif len(returned) == 1 and returned[0][1] is None:  # RETURN 1 <distance>: the commonest
+                add((key, (), [(returned[0][0], number_text(dist))]))
             else:
                 fields: list[tuple[bytes, bytes]] = []
                 for alias, hash_field in returned:
