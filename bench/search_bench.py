@@ -343,6 +343,35 @@ class LeanClient:
         self.sock.close()
 
 
+class PollingClient(LeanClient):
+    """The lean client on a non-blocking socket that polls for the reply instead of sleeping in recv.
+
+    On a virtual machine a vCPU that went idle (halted) during a long request is expensive to wake: the
+    reply's send pays for it, tens of microseconds per round trip that neither the server nor the library
+    spends. Polling keeps the client's CPU awake, so this figure shows the server's own per-query cost
+    more closely (the blocking client's figure is the one a normal client sees)."""
+
+    def __init__(self, port: int) -> None:
+        super().__init__(port)
+        self.sock.setblocking(False)
+
+    def call(self, wire: bytes) -> Any:
+        view = memoryview(wire)
+        while view:
+            try:
+                view = view[self.sock.send(view):]
+            except BlockingIOError:
+                pass
+        while True:
+            reply = self.reader.gets()
+            if reply is not False:
+                return reply
+            try:
+                self.reader.feed(self.sock.recv(1 << 16))
+            except BlockingIOError:
+                pass
+
+
 def _client_worker(port: int, share: int, commands: list[list[Any]], start: Any, out: Any) -> None:
     import redis
 
@@ -382,6 +411,34 @@ def concurrent_queries(port: int, commands: list[list[Any]],
     return found, np.array(lat), wall
 
 
+PAIR_BLOCK = 25
+
+
+def paired_ratio(raw_index: Any, ef: int, queries: np.ndarray, call: Callable[[bytes], Any],
+                 wires: list[bytes]) -> float:
+    """Server QPS / raw QPS with the two alternating in blocks of PAIR_BLOCK queries (raw first, then
+    server first, ...), so a machine that speeds up or slows down over the run (a shared VM does, by tens
+    of percent between phases minutes apart) moves both sides alike. Both get their queries ready-made:
+    numpy rows in-process, commands already encoded for the server."""
+    raw_s = server_s = 0.0
+    pc = time.perf_counter
+    for b, start in enumerate(range(0, len(queries), PAIR_BLOCK)):
+        stop = start + PAIR_BLOCK
+        for side in ((0, 1) if b % 2 == 0 else (1, 0)):
+            if side == 0:
+                raw_index.set_ef(ef)
+                t = pc()
+                for q in queries[start:stop]:
+                    raw_index.knn_query(q, k=K, num_threads=1)
+                raw_s += pc() - t
+            else:
+                t = pc()
+                for wire in wires[start:stop]:
+                    call(wire)
+                server_s += pc() - t
+    return raw_s / server_s
+
+
 def create_index(client: Any, dim: int) -> None:
     """The benchmark's index (the same FT.CREATE for RedVector and Redis Stack)."""
     client.execute_command(
@@ -413,7 +470,8 @@ def wait_indexed(client: Any, timeout_s: float = 3600) -> None:
         time.sleep(0.05)
 
 
-def bench_server(ds: Dataset, efs: list[int], clients: int, raw_build_s: float) -> tuple[dict[str, float], list[Row]]:
+def bench_server(ds: Dataset, efs: list[int], clients: int, raw_build_s: float,
+                 raw_index: Any = None) -> tuple[dict[str, float], list[Row]]:
     import redis
 
     stats: dict[str, float] = {}
@@ -452,6 +510,12 @@ def bench_server(ds: Dataset, efs: list[int], clients: int, raw_build_s: float) 
                 return parse_ids(lean.call(encode_command(knn_command(ef, q.tobytes()))))
 
             found, lat = timed_queries(lean_one, ds.queries)
+            if raw_index is not None and ef is not None:
+                wires = [encode_command(c) for c in commands]
+                stats[f"paired_{ef}"] = paired_ratio(raw_index, ef, ds.queries, lean.call, wires)
+                polling = PollingClient(port)
+                stats[f"paired_polling_{ef}"] = paired_ratio(raw_index, ef, ds.queries, polling.call, wires)
+                polling.close()
             lean.close()
             rows.append(row("RedVector FT.SEARCH 1 client", label, found, lat, ds.gt,
                             note="lean client (socket + hiredis)"))
@@ -530,7 +594,7 @@ def bench_pgvector(ds: Dataset, efs: list[int]) -> tuple[dict[str, float], list[
 STACK_SCRIPT = ROOT.parent / "shared" / "tools" / "redis-stack.sh"
 
 
-def bench_redis_stack(ds: Dataset, efs: list[int]) -> tuple[dict[str, float], list[Row]]:
+def bench_redis_stack(ds: Dataset, efs: list[int], raw_index: Any = None) -> tuple[dict[str, float], list[Row]]:
     """The same load and queries against Redis Stack 7.4 (RediSearch's own HNSW, C), the product RedVector
     replaces: the peer for RSS and per-query cost. Skipped when its script or server is unavailable."""
     import redis
@@ -566,6 +630,12 @@ def bench_redis_stack(ds: Dataset, efs: list[int]) -> tuple[dict[str, float], li
                 found, lat = timed_queries(lean_one, ds.queries)
                 rows.append(row("Redis Stack FT.SEARCH 1 client", f"ef={ef}", found, lat, ds.gt,
                                 note="lean client (socket + hiredis)"))
+                if raw_index is not None:
+                    wires = [encode_command(knn_command(ef, q.tobytes())) for q in ds.queries]
+                    stats[f"paired_{ef}"] = paired_ratio(raw_index, ef, ds.queries, lean.call, wires)
+                    polling = PollingClient(port)
+                    stats[f"paired_polling_{ef}"] = paired_ratio(raw_index, ef, ds.queries, polling.call, wires)
+                    polling.close()
             for name, (col, value) in FILTERS.items():
                 prefilter = f"@{col}:{{{value.replace('.', chr(92) + '.')}}}"
 
@@ -618,7 +688,6 @@ def main() -> None:
 
     raw_stats, raw_rows, raw_index = bench_raw(ds, efs, args.threads)
     filtered_rows = bench_raw_filtered(ds, raw_index, 64, args.exact_queries)
-    del raw_index
     flat_row = bench_flat(ds, args.flat_queries)
     print_rows("unfiltered KNN, in-process", [*raw_rows, flat_row])
     print_rows("filtered KNN strategies on the raw graph (hybrid policy threshold)", filtered_rows)
@@ -631,7 +700,7 @@ def main() -> None:
     server_stats: dict[str, float] = {}
     server_rows: list[Row] = []
     if not args.no_server:
-        server_stats, server_rows = bench_server(ds, efs, args.clients, raw_stats["build_s"])
+        server_stats, server_rows = bench_server(ds, efs, args.clients, raw_stats["build_s"], raw_index)
         if server_rows:
             print_rows("RedVector server (FT.SEARCH over RESP, redis-py)", server_rows)
 
@@ -644,7 +713,7 @@ def main() -> None:
     stack_stats: dict[str, float] = {}
     stack_rows: list[Row] = []
     if not args.no_stack:
-        stack_stats, stack_rows = bench_redis_stack(ds, efs)
+        stack_stats, stack_rows = bench_redis_stack(ds, efs, raw_index)
         if stack_rows:
             print_rows("Redis Stack 7.4 (RediSearch 2.10, same load and queries)", stack_rows)
 
@@ -662,6 +731,14 @@ def main() -> None:
                 print(f"  {r.setting}: server 1-client QPS {r.qps:.0f} / raw {raw.qps:.0f} = {r.qps / raw.qps:.2f}x "
                       f"(recall {r.recall:.3f} vs {raw.recall:.3f}; target >= 0.6x; by p50 latency "
                       f"{raw.p50_ms / r.p50_ms:.2f}x, less sensitive to a busy machine) [{r.note}]")
+        print(f"  paired, raw and server alternating in blocks of {PAIR_BLOCK} queries (lean client, commands "
+              "encoded beforehand; drift of the machine cancels out):")
+        for ef in efs:
+            for kind, label in (("paired", "blocking client"), ("paired_polling", "polling client")):
+                key = f"{kind}_{ef}"
+                if key in server_stats:
+                    peer = f"; Redis Stack {stack_stats[key]:.2f}x raw" if key in stack_stats else ""
+                    print(f"    ef={ef}, {label}: RedVector {server_stats[key]:.2f}x raw (target >= 0.6x){peer}")
         many = [r for r in server_rows if "clients" in r.engine]
         one = [r for r in server_rows if "1 client" in r.engine and r.note == "redis-py"]
         for a, b in zip(one, many, strict=False):
