@@ -372,27 +372,37 @@ class PollingClient(LeanClient):
                 pass
 
 
-def _client_worker(port: int, share: int, commands: list[list[Any]], start: Any, out: Any) -> None:
+def _client_worker(port: int, share: int, commands: list[list[Any]], start: Any, out: Any, lean: bool) -> None:
     import redis
 
-    client = redis.Redis(port=port, protocol=2)
-    client.ping()
-    start.wait()
     found, lat = [], []
-    for cmd in commands:
-        t = time.perf_counter()
-        found.append(parse_ids(client.execute_command(*cmd)))
-        lat.append(time.perf_counter() - t)
+    if lean:
+        client = LeanClient(port)
+        wires = [encode_command(cmd) for cmd in commands]
+        start.wait()
+        for wire in wires:
+            t = time.perf_counter()
+            found.append(parse_ids(client.call(wire)))
+            lat.append(time.perf_counter() - t)
+    else:
+        rclient = redis.Redis(port=port, protocol=2)
+        rclient.ping()
+        start.wait()
+        for cmd in commands:
+            t = time.perf_counter()
+            found.append(parse_ids(rclient.execute_command(*cmd)))
+            lat.append(time.perf_counter() - t)
     out.put((share, found, lat))
 
 
-def concurrent_queries(port: int, commands: list[list[Any]],
-                       clients: int) -> tuple[list[list[int]], np.ndarray, float]:
-    """Run ``commands`` split over ``clients`` processes: (results in command order, latencies, wall s)."""
+def concurrent_queries(port: int, commands: list[list[Any]], clients: int,
+                       lean: bool = False) -> tuple[list[list[int]], np.ndarray, float]:
+    """Run ``commands`` split over ``clients`` processes (redis-py, or the lean client with the commands
+    encoded beforehand): (results in command order, latencies, wall s)."""
     ctx = mp.get_context("fork")
     start, out = ctx.Barrier(clients + 1), ctx.Queue()
     shares = [list(range(i, len(commands), clients)) for i in range(clients)]
-    procs = [ctx.Process(target=_client_worker, args=(port, i, [commands[j] for j in share], start, out))
+    procs = [ctx.Process(target=_client_worker, args=(port, i, [commands[j] for j in share], start, out, lean))
              for i, share in enumerate(shares)]
     for proc in procs:
         proc.start()
@@ -519,11 +529,13 @@ def bench_server(ds: Dataset, efs: list[int], clients: int, raw_build_s: float,
             lean.close()
             rows.append(row("RedVector FT.SEARCH 1 client", label, found, lat, ds.gt,
                             note="lean client (socket + hiredis)"))
-            server_cpu = proc_cpu_s(proc.pid)
-            found, lat, wall = concurrent_queries(port, commands, clients)
-            busy = (proc_cpu_s(proc.pid) - server_cpu) / wall
-            rows.append(row(f"RedVector FT.SEARCH {clients} clients", label, found, lat, ds.gt, wall_s=wall,
-                            note=f"server busy {busy:.2f} cores (client processes share the CPUs)"))
+            for lean_clients in (False, True):
+                server_cpu = proc_cpu_s(proc.pid)
+                found, lat, wall = concurrent_queries(port, commands, clients, lean_clients)
+                busy = (proc_cpu_s(proc.pid) - server_cpu) / wall
+                rows.append(row(f"RedVector FT.SEARCH {clients} clients", label, found, lat, ds.gt, wall_s=wall,
+                                note=f"{'lean clients' if lean_clients else 'redis-py'}; server busy {busy:.2f} "
+                                     "cores (client processes share the CPUs)"))
         for name, (col, value) in FILTERS.items():
             prefilter = f"@{col}:{{{value.replace('.', chr(92) + '.')}}}"
             def filtered(q: np.ndarray, prefilter: str = prefilter) -> list[int]:
@@ -739,10 +751,12 @@ def main() -> None:
                 if key in server_stats:
                     peer = f"; Redis Stack {stack_stats[key]:.2f}x raw" if key in stack_stats else ""
                     print(f"    ef={ef}, {label}: RedVector {server_stats[key]:.2f}x raw (target >= 0.6x){peer}")
-        many = [r for r in server_rows if "clients" in r.engine]
-        one = [r for r in server_rows if "1 client" in r.engine and r.note == "redis-py"]
-        for a, b in zip(one, many, strict=False):
-            print(f"  {a.setting}: {args.clients} clients {b.qps:.0f} QPS = {b.qps / a.qps:.2f}x one client")
+        for client_kind in ("redis-py", "lean"):
+            many = [r for r in server_rows if "clients" in r.engine and r.note.startswith(client_kind)]
+            one = [r for r in server_rows if "1 client" in r.engine and r.note.startswith(client_kind)]
+            for a, b in zip(one, many, strict=False):
+                print(f"  {a.setting}: {args.clients} clients {b.qps:.0f} QPS = {b.qps / a.qps:.2f}x one client "
+                      f"({client_kind}; {b.note.split('; ')[1].split(' (')[0]})")
         print(f"load (HSET + index built) {server_stats['load_s']:.1f} s = "
               f"{server_stats['load_s'] / raw_stats['build_s']:.2f}x raw build (target <= 1.5x)")
         rss, empty = server_stats["rss_mb"], server_stats["rss_empty_mb"]
