@@ -161,10 +161,15 @@ class Deferred:
     the GIL), then ``finish(result)`` back on the loop to build the reply, so other clients are served
     meanwhile; requests pipelined behind it wait, keeping reply order. Inside MULTI/EXEC and for internal
     callers, ``resolve_sync`` runs both at once. ``work`` must be safe to run beside writes on the loop.
+
+    ``submit``, when given, replaces the thread for a connection on an event loop: called on the loop, it
+    returns an awaitable (an asyncio future) of what ``work`` would return, computed together with other
+    clients' requests (KNN searches batched per index: one thread hand-off for many queries).
     """
 
     work: Callable[[], Any]
     finish: Callable[[Any], Any]
+    submit: Callable[[], Any] | None = None
 
 
 def resolve_sync(reply: Any) -> Any:

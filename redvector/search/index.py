@@ -117,6 +117,8 @@ class SearchIndex:
         self.query_cache = QueryCache()
         # FT.SEARCH's compiled repeat queries (commands/search/knn_plans.py); cleared with the query cache.
         self.search_plans: dict[Any, Any] = {}
+        # Batched concurrent KNN searches per vector field (commands/search/knn_batches.py).
+        self.knn_batchers: dict[bytes, Any] = {}
         self.scan: ScanState | None = None
         self.total_indexing_time_ms = 0.0
         self.number_of_uses = 0

@@ -231,9 +231,9 @@ def test_one_searcher_runs_on_the_loop_several_in_threads(server: ThreadedServer
     deferred: list[int] = []
     real = queries.Deferred
 
-    def counting(work: Any, finish: Any) -> Any:
+    def counting(*args: Any) -> Any:
         deferred.append(1)
-        return real(work, finish)
+        return real(*args)
 
     monkeypatch.setattr(queries, "Deferred", counting)
     monkeypatch.setattr(queries, "CONCURRENT_WINDOW_MS", 60_000)
@@ -332,3 +332,69 @@ def test_compiled_repeat_never_returns_an_expired_document(client: redis.Redis) 
         assert "doc:6" not in got and len(got) == 3
     finally:
         client.execute_command("DEBUG", "SET-ACTIVE-EXPIRE", "1")
+
+
+# -- batched concurrent searches (knn_batches.py) -----------------------------------------------------------
+def test_concurrent_knn_searches_are_batched_and_each_gets_its_own_hits(server: ThreadedServer, hnsw_defers: None,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    from redvector.commands.search import knn_batches
+
+    sizes: list[int] = []
+    real_run = knn_batches.KnnBatcher._run
+
+    def recording(self: Any, batch: list[Any]) -> Any:
+        sizes.append(len(batch))
+        return real_run(self, batch)
+
+    monkeypatch.setattr(knn_batches.KnnBatcher, "_run", recording)
+    monkeypatch.setattr(queries, "CONCURRENT_WINDOW_MS", 60_000)
+    r = redis.Redis(port=server.port, protocol=2)
+    r.flushall()
+    _create(r, "HNSW")
+    data = _load(r, 120)
+    errors: list[BaseException] = []
+
+    def searcher(seed: int) -> None:
+        c = redis.Redis(port=server.port, protocol=3 if seed % 2 else 2)
+        try:
+            for i in range(seed, 120, 4):
+                q = data[i] + 0.001
+                ef = "EF_RUNTIME 50 " if i % 3 == 0 else ""  # two (k, ef) groups in a batch
+                got = ids(c, "idx", f"*=>[KNN 3 @v $vec {ef}AS dist]", "PARAMS", "2", "vec", q.tobytes(),
+                          "SORTBY", "dist", "DIALECT", "2")
+                assert got == _nearest(data, q, 3), (i, got)
+        except BaseException as exc:  # reported by the main thread
+            errors.append(exc)
+        finally:
+            c.close()
+
+    threads = [threading.Thread(target=searcher, args=(s,)) for s in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors, errors[0]
+    assert sum(sizes) >= 100  # the concurrent searches went through the batcher (a few ran alone at first)
+    r.close()
+
+
+def test_hnsw_knn_batch_matches_knn_per_query() -> None:
+    from redvector.search.vector.base import Metric, VectorOptions
+    from redvector.search.vector.hnsw import HnswIndex
+
+    rng = np.random.default_rng(3)
+    index = HnswIndex(VectorOptions("HNSW", 8, Metric.L2, "FLOAT32"), background=False)
+    data = rng.normal(size=(300, 8)).astype(np.float32)
+    for i, v in enumerate(data):
+        index.add(i, v)
+    index.flush()
+    for i in range(0, 300, 7):  # deleted and replaced docs: dead graph labels
+        index.remove(i)
+    for i in range(0, 300, 11):
+        index.add(i, data[i] + 5)  # some only in the exact front buffer
+    queries = [rng.normal(size=8).astype(np.float32) for _ in range(20)]
+    batch = index.knn_batch(queries, 5, 40)
+    assert batch == [index.knn(q, 5, 40) for q in queries]
+    assert index.knn_batch([], 5, 40) == []
+    index.close()
+

@@ -21,6 +21,7 @@ from redvector.commands.search.common import (
     registry,
     result_reply,
 )
+from redvector.commands.search.knn_batches import batcher_for
 from redvector.commands.search.knn_plans import CompiledKnn, LeanKnn, compile_knn, find_compiled, lean_request
 from redvector.commands.spec import Flag, KeySpec
 from redvector.errors import NO_SUCH_INDEX_MSG, NoSuchIndex, SearchError
@@ -598,7 +599,10 @@ def run_compiled(ctx: CommandContext, index: SearchIndex, compiled: CompiledKnn,
                 result = search()
             return finish(result)
 
-        return Deferred(work, done)
+        batcher = batcher_for(index, spec.name, vindex) if k else None
+        if batcher is None:
+            return Deferred(work, done)
+        return Deferred(work, done, lambda: batcher.submit(query, k, ef))
     return finish(search())
 
 

@@ -285,7 +285,7 @@ class RespConnection(asyncio.Protocol):
         """Run the heavy part in a worker thread; pause this client's queue until it is done."""
         loop = asyncio.get_running_loop()
         self._deferred = True
-        future = loop.run_in_executor(None, deferred.work)
+        future = deferred.submit() if deferred.submit is not None else loop.run_in_executor(None, deferred.work)
 
         def done(fut: asyncio.Future[Any]) -> None:
             self._deferred = False

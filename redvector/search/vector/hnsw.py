@@ -291,6 +291,30 @@ class HnswIndex:
             graph = self._graph_search(q, ef + len(dead), in_graph, None, dead, keep=k + len(dead))
         return _merge(front, graph, k)
 
+    def knn_batch(self, queries: list[FloatArray], k: int, ef_runtime: int | None = None) -> list[list[tuple[int, float]]]:
+        """``knn`` for several queries in one hnswlib call (one GIL release for the whole batch)."""
+        qs = [self._query(q) for q in queries]
+        if k <= 0 or not qs:
+            return [[] for _ in qs]
+        ef = self._ef(ef_runtime, k)
+        with self._lock.read:
+            with self._mutex:
+                fronts = [self._front.knn(q, k) for q in qs] if self._front_seq else [[] for _ in qs]
+                dead = frozenset(self._dead) if self._dead else _NO_DEAD
+                in_graph = len(self._in_graph)
+            want = min(ef + len(dead), in_graph)
+            keep = k + len(dead)
+            try:
+                labels, dists = self._graph.knn_query(np.stack(qs), k=want, num_threads=1) if want > 0 else ([], [])
+            except RuntimeError:  # fewer than asked somewhere (many deletions): one query at a time
+                graphs = [self._graph_search(q, ef + len(dead), in_graph, None, dead, keep=keep) for q in qs]
+            else:
+                graphs = []
+                for row_labels, row_dists in zip(labels, dists, strict=True):
+                    out = zip(row_labels[:keep].tolist(), row_dists[:keep].tolist(), strict=True)
+                    graphs.append([(d, dist) for d, dist in out if d not in dead] if dead else list(out))
+        return [_merge(front, graph, k) for front, graph in zip(fronts, graphs, strict=True)]
+
     def knn_filtered(self, query: FloatArray, k: int, allowed: IdArray, ef_runtime: int | None = None,
                      policy: HybridPolicy | None = None) -> list[tuple[int, float]]:
         """Hybrid KNN: the k nearest among ``allowed``; policy None chooses by selectivity.
