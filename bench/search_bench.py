@@ -536,6 +536,16 @@ def bench_server(ds: Dataset, efs: list[int], clients: int, raw_build_s: float,
                 rows.append(row(f"RedVector FT.SEARCH {clients} clients", label, found, lat, ds.gt, wall_s=wall,
                                 note=f"{'lean clients' if lean_clients else 'redis-py'}; server busy {busy:.2f} "
                                      "cores (client processes share the CPUs)"))
+        # The same 8-client load with every search on the event loop (FT.CONFIG SET WORKERS 0), for
+        # comparison with the default (worker threads when several connections search).
+        workers = client.execute_command("FT.CONFIG", "GET", "WORKERS")[0][1]
+        client.execute_command("FT.CONFIG", "SET", "WORKERS", "0")
+        server_cpu = proc_cpu_s(proc.pid)
+        found, lat, wall = concurrent_queries(port, [knn_command(None, b) for b in blobs], clients, True)
+        busy = (proc_cpu_s(proc.pid) - server_cpu) / wall
+        client.execute_command("FT.CONFIG", "SET", "WORKERS", workers)
+        rows.append(row(f"RedVector FT.SEARCH {clients} clients", "default ef", found, lat, ds.gt, wall_s=wall,
+                        note=f"WORKERS 0, lean clients; server busy {busy:.2f} cores"))
         for name, (col, value) in FILTERS.items():
             prefilter = f"@{col}:{{{value.replace('.', chr(92) + '.')}}}"
             def filtered(q: np.ndarray, prefilter: str = prefilter) -> list[int]:
@@ -757,6 +767,10 @@ def main() -> None:
             for a, b in zip(one, many, strict=False):
                 print(f"  {a.setting}: {args.clients} clients {b.qps:.0f} QPS = {b.qps / a.qps:.2f}x one client "
                       f"({client_kind}; {b.note.split('; ')[1].split(' (')[0]})")
+        for r in server_rows:
+            if r.note.startswith("WORKERS 0"):
+                print(f"  default ef: {args.clients} lean clients with every search on the event loop (WORKERS 0): "
+                      f"{r.qps:.0f} QPS ({r.note.split('; ')[1]})")
         print(f"load (HSET + index built) {server_stats['load_s']:.1f} s = "
               f"{server_stats['load_s'] / raw_stats['build_s']:.2f}x raw build (target <= 1.5x)")
         rss, empty = server_stats["rss_mb"], server_stats["rss_empty_mb"]
