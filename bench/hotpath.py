@@ -86,12 +86,16 @@ def _run_once(app: App, workload: str, pipeline: int, total: int) -> float:
     return (time.process_time() - start) / (rounds * pipeline)
 
 
-async def _main(args: argparse.Namespace) -> None:
-    # The whole application (every keyspace observer, the AOF wiring...), with listeners on OS-picked
-    # ports and no persistence files, so the per-command cost is the one a client sees.
+def bench_app() -> App:
+    """The whole application (every keyspace observer, the AOF wiring...), with listeners on OS-picked
+    ports and no persistence files, so the per-command cost is the one a client sees; not started."""
     config = Config({"appendonly": "no", "save": "", "dir": "/tmp/redvector-hotpath", "rest-port": "0",
                      "grpc-port": "0", "qdrant-port": "0", "qdrant-grpc-port": "0"})
-    app = App(config, ephemeral_ports=True)
+    return App(config, ephemeral_ports=True)
+
+
+async def _main(args: argparse.Namespace) -> None:
+    app = bench_app()
     await app.start()
     try:
         print(f"{'command':<8}{'-P':>4}{'ns/cmd':>10}{'cmds/s':>12}")
