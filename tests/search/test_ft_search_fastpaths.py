@@ -398,3 +398,23 @@ def test_hnsw_knn_batch_matches_knn_per_query() -> None:
     assert index.knn_batch([], 5, 40) == []
     index.close()
 
+
+
+def test_compiled_knn_inside_multi_exec_while_others_search(server: ThreadedServer, hnsw_defers: None,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """A search that would be batched into a worker thread runs inline inside EXEC (Deferred.work)."""
+    monkeypatch.setattr(queries, "CONCURRENT_WINDOW_MS", 60_000)
+    r = redis.Redis(port=server.port, protocol=2)
+    r.flushall()
+    _create(r, "HNSW")
+    data = _load(r, 60)
+    other = redis.Redis(port=server.port, protocol=2)
+    args = _knn_args(data[5], "SORTBY", "dist")
+    assert ids(other, *args)[0] == "doc:5"  # compiles it; a second connection is searching
+    pipe = r.pipeline(transaction=True)
+    for i in (5, 9, 5):
+        pipe.execute_command("FT.SEARCH", *_knn_args(data[i], "SORTBY", "dist"))
+    replies = pipe.execute()
+    assert [reply[1] for reply in replies] == [b"doc:5", b"doc:9", b"doc:5"]
+    other.close()
+    r.close()
