@@ -375,23 +375,20 @@ class PollingClient(LeanClient):
 def _client_worker(port: int, share: int, commands: list[list[Any]], start: Any, out: Any, lean: bool) -> None:
     import redis
 
-    found, lat = [], []
+    call: Callable[[Any], Any]
+    items: list[Any]
     if lean:
-        client = LeanClient(port)
-        wires = [encode_command(cmd) for cmd in commands]
-        start.wait()
-        for wire in wires:
-            t = time.perf_counter()
-            found.append(parse_ids(client.call(wire)))
-            lat.append(time.perf_counter() - t)
+        call, items = LeanClient(port).call, [encode_command(cmd) for cmd in commands]
     else:
         rclient = redis.Redis(port=port, protocol=2)
         rclient.ping()
-        start.wait()
-        for cmd in commands:
-            t = time.perf_counter()
-            found.append(parse_ids(rclient.execute_command(*cmd)))
-            lat.append(time.perf_counter() - t)
+        call, items = (lambda cmd: rclient.execute_command(*cmd)), commands
+    start.wait()
+    found, lat = [], []
+    for item in items:
+        t = time.perf_counter()
+        found.append(parse_ids(call(item)))
+        lat.append(time.perf_counter() - t)
     out.put((share, found, lat))
 
 
@@ -447,6 +444,18 @@ def paired_ratio(raw_index: Any, ef: int, queries: np.ndarray, call: Callable[[b
                     call(wire)
                 server_s += pc() - t
     return raw_s / server_s
+
+
+def paired_ratios(raw_index: Any, ef: int, queries: np.ndarray, port: int, lean: LeanClient,
+                  wires: list[bytes]) -> dict[str, float]:
+    """paired_ratio with the blocking lean client and with a polling one: ``paired_<ef>`` and
+    ``paired_polling_<ef>``."""
+    polling = PollingClient(port)
+    try:
+        return {f"paired_{ef}": paired_ratio(raw_index, ef, queries, lean.call, wires),
+                f"paired_polling_{ef}": paired_ratio(raw_index, ef, queries, polling.call, wires)}
+    finally:
+        polling.close()
 
 
 def create_index(client: Any, dim: int) -> None:
@@ -522,10 +531,7 @@ def bench_server(ds: Dataset, efs: list[int], clients: int, raw_build_s: float,
             found, lat = timed_queries(lean_one, ds.queries)
             if raw_index is not None and ef is not None:
                 wires = [encode_command(c) for c in commands]
-                stats[f"paired_{ef}"] = paired_ratio(raw_index, ef, ds.queries, lean.call, wires)
-                polling = PollingClient(port)
-                stats[f"paired_polling_{ef}"] = paired_ratio(raw_index, ef, ds.queries, polling.call, wires)
-                polling.close()
+                stats.update(paired_ratios(raw_index, ef, ds.queries, port, lean, wires))
             lean.close()
             rows.append(row("RedVector FT.SEARCH 1 client", label, found, lat, ds.gt,
                             note="lean client (socket + hiredis)"))
@@ -654,10 +660,7 @@ def bench_redis_stack(ds: Dataset, efs: list[int], raw_index: Any = None) -> tup
                                 note="lean client (socket + hiredis)"))
                 if raw_index is not None:
                     wires = [encode_command(knn_command(ef, q.tobytes())) for q in ds.queries]
-                    stats[f"paired_{ef}"] = paired_ratio(raw_index, ef, ds.queries, lean.call, wires)
-                    polling = PollingClient(port)
-                    stats[f"paired_polling_{ef}"] = paired_ratio(raw_index, ef, ds.queries, polling.call, wires)
-                    polling.close()
+                    stats.update(paired_ratios(raw_index, ef, ds.queries, port, lean, wires))
             for name, (col, value) in FILTERS.items():
                 prefilter = f"@{col}:{{{value.replace('.', chr(92) + '.')}}}"
 

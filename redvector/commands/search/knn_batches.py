@@ -8,7 +8,8 @@ together: hnswlib searches the batch in one call with the GIL released, and one 
 every client its result. Requests that arrive while a batch runs form the next batch, which runs beside
 it. Queries group by (k, EF_RUNTIME); each request still checks on the loop that the index did not change
 meanwhile (queries.run_compiled). Measured with 8 clients on 20k vectors (2 vCPUs shared with the
-clients): batches of 3.1 queries on average, ~10% more QPS than one hand-off per query.
+clients): batches of 3.1 queries on average; over three alternating runs ~10% more QPS than one
+hand-off per query (2,244 vs 2,015 on average, the runs themselves spread by +-15%).
 """
 
 from __future__ import annotations
@@ -54,14 +55,14 @@ class KnnBatcher:
 
     def _run(self, batch: list[tuple[FloatArray, int, int | None, Any]]) -> list[Hits]:
         """In the worker thread: every query's hits, in batch order (one hnswlib call per (k, ef))."""
-        results: list[Hits | None] = [None] * len(batch)
+        results: list[Hits] = [[] for _ in batch]
         groups: dict[tuple[int, int | None], list[int]] = {}
         for i, (_, k, ef, _) in enumerate(batch):
             groups.setdefault((k, ef), []).append(i)
         for (k, ef), rows in groups.items():
             for i, hits in zip(rows, self._search_batch([batch[i][0] for i in rows], k, ef), strict=True):
                 results[i] = hits
-        return [r if r is not None else [] for r in results]
+        return results
 
 
 def _deliver(batch: list[tuple[FloatArray, int, int | None, asyncio.Future[Hits | None]]],

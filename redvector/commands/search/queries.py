@@ -491,7 +491,6 @@ def run_search(ctx: CommandContext, index: SearchIndex, req: SearchRequest, argv
                inline: bool = False) -> Any:
     """The general FT.SEARCH path. ``argv``: the command, so that a pure KNN is compiled for its repeats
     (knn_plans.py); ``inline``: never defer the vector search to a worker thread."""
-    default_dialect = registry(ctx).config.get("DEFAULT_DIALECT", "1")
     node, short = build_query(ctx, index, req.query, req.params, req.dialect, req.verbatim, req.nostopwords)
     if short:
         assert isinstance(node, Knn)
@@ -521,6 +520,7 @@ def run_search(ctx: CommandContext, index: SearchIndex, req: SearchRequest, argv
     plan = executor.plan_knn(knn)
     lean = LeanKnn.of(index, req, knn) if not short and lean_request(req, knn) else None
     if lean is not None and argv is not None:
+        default_dialect = registry(ctx).config.get("DEFAULT_DIALECT", "1")
         compile_knn(index, argv, req, knn, lean, default_dialect, req.dialect or int(default_dialect))
 
     def finish_found(found: list[tuple[int, float]]) -> Any:
@@ -572,14 +572,10 @@ def run_compiled(ctx: CommandContext, index: SearchIndex, compiled: CompiledKnn,
         return vindex.knn(query, k, ef) if k else []
 
     def finish(found: list[tuple[int, float]]) -> Any:
-        expires = index.db.expires
-        if expires and found:
-            now, docs = ctx.now_ms, index.docs
-            for d, _ in found:
-                meta = docs.get(d)
-                at = expires.get(meta.key) if meta is not None else None
-                if at is not None and at <= now:  # expired, not yet removed: the general path skips it
-                    return run_search(ctx, index, parse_search_args(argv), inline=True)
+        expired = expiry_check(ctx, index)
+        if expired is not None and any(expired(d) for d, _ in found):
+            # Expired but not yet removed: the general path searches again among the live documents.
+            return run_search(ctx, index, parse_search_args(argv), inline=True)
         index.number_of_uses += 1
         index.dialect_stats[compiled.dialect - 1] += 1
         return compiled.lean.reply(index, found)

@@ -309,10 +309,8 @@ class HnswIndex:
             except RuntimeError:  # fewer than asked somewhere (many deletions): one query at a time
                 graphs = [self._graph_search(q, ef + len(dead), in_graph, None, dead, keep=keep) for q in qs]
             else:
-                graphs = []
-                for row_labels, row_dists in zip(labels, dists, strict=True):
-                    out = zip(row_labels[:keep].tolist(), row_dists[:keep].tolist(), strict=True)
-                    graphs.append([(d, dist) for d, dist in out if d not in dead] if dead else list(out))
+                graphs = [_row_hits(row_labels, row_dists, keep, dead)
+                          for row_labels, row_dists in zip(labels, dists, strict=True)]
         return [_merge(front, graph, k) for front, graph in zip(fronts, graphs, strict=True)]
 
     def knn_filtered(self, query: FloatArray, k: int, allowed: IdArray, ef_runtime: int | None = None,
@@ -408,10 +406,7 @@ class HnswIndex:
                 want //= 2
         else:
             return []
-        out = zip(labels[0][:keep].tolist(), dists[0][:keep].tolist(), strict=True)
-        if not dead:
-            return list(out)
-        return [(d, dist) for d, dist in out if d not in dead]
+        return _row_hits(labels[0], dists[0], keep, dead)
 
     def _filtered_search(self, q: FloatArray, live: IdArray, k: int, ef: int,
                          labels_end: int) -> list[tuple[int, float]]:
@@ -584,6 +579,15 @@ def _distances(metric: Metric, vectors: FloatArray, q: FloatArray) -> FloatArray
         diff = vectors - q
         return np.einsum("ij,ij->i", diff, diff)
     return (1.0 - vectors @ q).astype(np.float32)
+
+
+def _row_hits(labels: np.ndarray, dists: np.ndarray, keep: int | None,
+              dead: frozenset[int]) -> list[tuple[int, float]]:
+    """One query's row of hnswlib's answer as (doc id, distance) pairs: the first ``keep``, dead dropped."""
+    out = zip(labels[:keep].tolist(), dists[:keep].tolist(), strict=True)
+    if not dead:
+        return list(out)
+    return [(d, dist) for d, dist in out if d not in dead]
 
 
 def _merge(a: list[tuple[int, float]], b: list[tuple[int, float]], k: int) -> list[tuple[int, float]]:
