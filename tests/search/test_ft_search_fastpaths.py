@@ -124,6 +124,8 @@ def test_cache_follows_dropindex_and_create(client: redis.Redis) -> None:
     ("SORTBY", "dist", "DESC"),
     (),
     ("RETURN", "1", "dist"),
+    ("RETURN", "1", "dist", "LIMIT", "2", "3"),
+    ("RETURN", "1", "dist", "SORTBY", "dist", "LIMIT", "1", "4"),
     ("RETURN", "3", "dist", "AS", "d"),
     ("RETURN", "2", "t", "n", "SORTBY", "dist"),
     ("RETURN", "4", "n", "AS", "num", "dist", "SORTBY", "dist"),

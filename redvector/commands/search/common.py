@@ -43,6 +43,8 @@ def get_index(ctx: CommandContext, name: bytes, style: str = "search") -> Search
 
 
 def number_text(value: float) -> bytes:
+    if value != 0.0 and -1e11 < value < 1e11:  # format_number's common case, formatted straight to bytes
+        return b"%.12g" % value
     return format_number(value).encode()
 
 

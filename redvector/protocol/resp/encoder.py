@@ -153,6 +153,13 @@ def _encode_search_rows(reply: SearchRows, proto: int, out: bytearray) -> None:
         size += (doc_id is not None) + len(extras) + (fields is not NO_FIELDS)
     out += b"*%d\r\n:%d\r\n" % (size, reply.total)
     for doc_id, extras, fields in rows:
+        if not extras and type(fields) is list and len(fields) == 1 and doc_id is not None:
+            # The commonest row (a KNN's key and its distance, RETURN 1 <score>) in one step.
+            name, value = fields[0]
+            if type(name) is bytes and type(value) is bytes:
+                out += b"$%d\r\n%b\r\n*2\r\n$%d\r\n%b\r\n$%d\r\n%b\r\n" % (
+                    len(doc_id), doc_id, len(name), name, len(value), value)
+                continue
         if doc_id is not None:
             out += b"$%d\r\n%b\r\n" % (len(doc_id), doc_id)
         for _, value in extras:
