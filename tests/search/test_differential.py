@@ -77,6 +77,12 @@ SAME = [
     ("FT.SEARCH", "idx", "*=>[KNN 3 @v $q EF_RUNTIME 5]", "PARAMS", "2", "q", Q, "DIALECT", "2"),
     ("FT.AGGREGATE", "idx", "*", "GROUPBY", "1", "@g", "REDUCE", "COUNT", "0", "AS", "c", "SORTBY", "2", "@c", "DESC"),
     ("FT.TAGVALS", "idx", "g"),
+    ("FT.SEARCH", "idx", "hello", "HIGHLIGHT", "SORTBY", "n", "LIMIT", "0", "2", "RETURN", "1", "t"),
+    ("FT.SEARCH", "idx", "bar | world", "HIGHLIGHT", "FIELDS", "1", "t", "TAGS", "[", "]", "SORTBY", "n", "LIMIT", "0", "2"),
+    ("FT.SEARCH", "idx", "hello", "HIGHLIGHT", "FIELDS", "2", "t"),
+    ("FT.SEARCH", "idx", "*", "SORTBY", "n", "DESC", "LIMIT", "0", "2"),
+    ("FT.SEARCH", "idx", "*", "SORTBY", "t", "LIMIT", "0", "2", "RETURN", "2", "n", "t"),
+    ("FT.SEARCH", "idx", "*", "SORTBY", "n", "LIMIT", "0", "2", "RETURN", "4", "t", "n", "AS", "num"),
     ("FT._LIST",),
 ]
 

@@ -368,3 +368,19 @@ def test_exact_hybrid_distances_and_reuse(client: redis.Redis, metric: str, dtyp
         _, rows = search(client, *args)
         assert [key for key, _ in rows] == [key for key, _ in exact(data)]
         assert rows[0][0] == "doc:6"
+
+
+def test_return_of_a_sortable_number_and_sortby_field_order(client: redis.Redis) -> None:
+    """As RediSearch: RETURN reads a SORTABLE NUMERIC from the sorting vector (the number, not the stored
+    text); the SORTBY field leads each row; whole documents come back as stored."""
+    client.execute_command("FT.CREATE", "nums", "PREFIX", "1", "p:", "SCHEMA", "title", "TEXT", "n", "NUMERIC",
+                           "SORTABLE", "m", "NUMERIC", "v", "VECTOR", "FLAT", "6", "TYPE", "FLOAT32", "DIM", "2",
+                           "DISTANCE_METRIC", "L2")
+    hset(client, "p:1", {"title": "one", "n": "1.50", "m": "2.50", "v": np.array([1, 0], dtype=np.float32).tobytes()})
+    assert search(client, "nums", "*", "RETURN", "2", "n", "m")[1] == [("p:1", {"n": b"1.5", "m": b"2.50"})]
+    _, rows = search(client, "nums", "*", "SORTBY", "n")
+    assert list(rows[0][1])[:2] == ["n", "title"] and rows[0][1]["n"] == b"1.50"
+    knn = ("*=>[KNN 1 @v $q AS d]", "PARAMS", "2", "q", np.array([1, 0], dtype=np.float32).tobytes(),
+           "RETURN", "3", "n", "d", "title", "DIALECT", "2")
+    for _ in range(2):  # the general path, then the compiled repeat
+        assert search(client, "nums", *knn)[1] == [("p:1", {"d": b"0", "n": b"1.5", "title": b"one"})]

@@ -17,6 +17,7 @@ from redvector.replies import NO_FIELDS, SearchRow, SearchRows, SimpleString
 from redvector.search.index import SearchIndex
 from redvector.search.query.expr import format_number
 from redvector.search.registry import SearchRegistry
+from redvector.search.schema import FieldSpec, FieldType
 
 group = CommandGroup("search")
 
@@ -46,6 +47,17 @@ def number_text(value: float) -> bytes:
     if value != 0.0 and -1e11 < value < 1e11:  # format_number's common case, formatted straight to bytes
         return b"%.12g" % value
     return format_number(value).encode()
+
+
+def returned_value(spec: FieldSpec | None, raw: bytes) -> bytes:
+    """A hash field's value as RETURN gives it: a SORTABLE NUMERIC attribute comes from RediSearch's
+    sorting vector, i.e. as the number it holds (``1.50`` returns ``1.5``); anything else as stored."""
+    if spec is not None and spec.sortable and spec.type is FieldType.NUMERIC:
+        try:
+            return number_text(float(raw))
+        except ValueError:
+            return raw
+    return raw
 
 
 def value_bytes(value: Any) -> bytes | None:

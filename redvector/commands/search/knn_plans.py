@@ -19,7 +19,7 @@ import operator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from redvector.commands.search.common import number_text
+from redvector.commands.search.common import number_text, returned_value
 from redvector.replies import NO_FIELDS, SearchRow, SearchRows
 from redvector.search.index import SearchIndex
 from redvector.search.query.ast import Knn, Wildcard
@@ -44,21 +44,21 @@ class LeanKnn:
     num: int
     nocontent: bool
     score_name: bytes
-    # RETURN: (alias, hash field; None for the distance), distances first as RediSearch loads them; None:
-    # every hash field after the distance.
-    returned: tuple[tuple[bytes, bytes | None], ...] | None
+    # RETURN: (alias, hash field; None for the distance, its FieldSpec), distances first as RediSearch
+    # loads them; None: every hash field after the distance.
+    returned: tuple[tuple[bytes, bytes | None, FieldSpec | None], ...] | None
 
     @classmethod
     def of(cls, index: SearchIndex, req: SearchRequest, knn: Knn) -> LeanKnn:
-        returned: tuple[tuple[bytes, bytes | None], ...] | None = None
+        returned: tuple[tuple[bytes, bytes | None, FieldSpec | None], ...] | None = None
         if req.return_fields is not None:
             score = knn.score_as
-            plan: list[tuple[bytes, bytes | None]] = [
-                (alias, None) for ident, alias in req.return_fields if ident.decode("utf-8", "replace") == score]
+            plan: list[tuple[bytes, bytes | None, FieldSpec | None]] = [
+                (alias, None, None) for ident, alias in req.return_fields if ident.decode("utf-8", "replace") == score]
             for ident, alias in req.return_fields:
                 if ident.decode("utf-8", "replace") != score:
                     spec = index.definition.field(ident)
-                    plan.append((alias, spec.identifier if spec is not None else ident))
+                    plan.append((alias, spec.identifier if spec is not None else ident, spec))
             returned = tuple(plan)
         return cls(req.sortby is not None, req.offset, req.num, req.nocontent, knn.score_as.encode(), returned)
 
@@ -94,10 +94,11 @@ class LeanKnn:
                 add((key, (), [(name, number_text(dist)), *value.items()]))
             else:
                 fields: list[tuple[bytes, bytes]] = []
-                for alias, hash_field in returned:
-                    v = number_text(dist) if hash_field is None else value.get(hash_field)
-                    if v is not None:
-                        fields.append((alias, v))
+                for alias, hash_field, spec in returned:
+                    if hash_field is None:
+                        fields.append((alias, number_text(dist)))
+                    elif (v := value.get(hash_field)) is not None:
+                        fields.append((alias, returned_value(spec, v)))
                 add((key, (), fields))
         return SearchRows(len(live), rows)
 
@@ -107,7 +108,7 @@ def lean_request(req: SearchRequest, knn: Knn) -> bool:
     unsorted, with plain rows (no WITHSCORES / WITHPAYLOADS / WITHSORTKEYS)."""
     if not isinstance(knn.filter, Wildcard) or req.inkeys is not None:
         return False
-    if req.withscores or req.withpayloads or req.withsortkeys:
+    if req.withscores or req.withpayloads or req.withsortkeys or req.highlight is not None:
         return False
     return req.sortby is None or (req.sortby[1] and req.sortby[0].decode("utf-8", "replace") == knn.score_as)
 

@@ -20,6 +20,7 @@ from redvector.commands.search.common import (
     number_text,
     registry,
     result_reply,
+    returned_value,
 )
 from redvector.commands.search.knn_batches import batcher_for
 from redvector.commands.search.knn_plans import CompiledKnn, LeanKnn, compile_knn, find_compiled, lean_request
@@ -38,6 +39,7 @@ from redvector.search.query.ast import (
     explain,
 )
 from redvector.search.query.executor import SCORERS, Executor, Hits, QueryOptions
+from redvector.search.query.highlight import HighlightSpec, HighlightTerms, highlight, query_terms
 from redvector.search.schema import FieldType
 from redvector.search.vector.base import BLOB_DTYPES, VectorIndex, decode_blob
 
@@ -81,6 +83,8 @@ class SearchRequest:
     timeout_ms: int | None = None
     slop: int | None = None
     inorder: bool = False
+    highlight: HighlightSpec | None = None
+    highlight_terms: HighlightTerms | None = None  # the query's words, set once the query is parsed
 
 
 def _count(argv: list[bytes], i: int, what: str) -> int:
@@ -147,6 +151,32 @@ def _num_bound(raw: bytes) -> tuple[float, bool]:
         return float(text), excl
     except ValueError:
         raise SearchError("Bad upper range: " + raw.decode("utf-8", "replace"))
+
+
+def parse_highlight(argv: list[bytes], i: int) -> tuple[HighlightSpec, int]:
+    """HIGHLIGHT [FIELDS n field ...] [TAGS open close] from ``argv[i]`` on: (spec, next position)."""
+    fields: tuple[bytes, ...] | None = None
+    open_tag, close_tag = b"<b>", b"</b>"
+    n = len(argv)
+    while i < n:
+        sub = argv[i].upper()
+        if sub == b"FIELDS":
+            try:
+                cnt = int(argv[i + 1])
+            except (IndexError, ValueError):
+                cnt = -1
+            if cnt < 0 or i + 2 + cnt > n:
+                raise SearchError("Bad arguments for HIGHLIGHT")
+            fields = tuple(argv[i + 2:i + 2 + cnt])
+            i += 2 + cnt
+        elif sub == b"TAGS":
+            if i + 2 >= n:
+                raise SearchError("Bad arguments for HIGHLIGHT")
+            open_tag, close_tag = argv[i + 1], argv[i + 2]
+            i += 3
+        else:
+            break
+    return HighlightSpec(fields, open_tag, close_tag), i
 
 
 def parse_search_args(argv: list[bytes]) -> SearchRequest:
@@ -223,15 +253,15 @@ def parse_search_args(argv: list[bytes]) -> SearchRequest:
             if cnt == 0:
                 req.nocontent = True
             req.return_fields = fields
-        elif tok in ("SUMMARIZE", "HIGHLIGHT"):
-            # Accepted and ignored: FIELDS n f.. FRAGS n LEN n SEPARATOR s / TAGS open close.
-            while i < n and argv[i].decode("latin-1").upper() in ("FIELDS", "FRAGS", "LEN", "SEPARATOR", "TAGS"):
+        elif tok == "HIGHLIGHT":
+            req.highlight, i = parse_highlight(argv, i)
+        elif tok == "SUMMARIZE":
+            # Accepted and ignored (fields come back whole): FIELDS n f.. FRAGS n LEN n SEPARATOR s.
+            while i < n and argv[i].decode("latin-1").upper() in ("FIELDS", "FRAGS", "LEN", "SEPARATOR"):
                 sub = argv[i].decode("latin-1").upper()
                 i += 1
                 if sub == "FIELDS":
                     i += 1 + _count(argv, i, sub)
-                elif sub == "TAGS":
-                    i += 2
                 else:
                     i += 1
         elif tok == "SLOP":
@@ -450,7 +480,12 @@ def build_rows(ctx: CommandContext, index: SearchIndex, req: SearchRequest, hits
             if not isinstance(value, dict):
                 row["fields"] = None
             else:
-                row["fields"] = _row_fields(index, req.return_fields, value, hits, doc_id, yield_names)
+                fields = _row_fields(index, req.return_fields, value, hits, doc_id, yield_names)
+                if req.highlight is not None:
+                    fields = _highlighted(index, req, fields)
+                if req.sortby is not None:
+                    fields = _sort_field_first(index, req.sortby[0], fields)
+                row["fields"] = fields
         rows.append(row)
     return rows
 
@@ -478,8 +513,50 @@ def _row_fields(index: SearchIndex, return_fields: list[tuple[bytes, bytes]] | N
         hash_field = spec.identifier if spec is not None else ident
         v = value.get(hash_field)
         if v is not None:
-            rest.append((alias, v))
+            rest.append((alias, returned_value(spec, v)))
     return out + rest
+
+
+def _sort_field_first(index: SearchIndex, attribute: bytes, fields: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+    """The SORTBY attribute's field first in a row, where it is returned under its own name (RediSearch
+    loads the sort key before the other fields; a RETURN alias keeps its place)."""
+    spec = index.definition.field(attribute)
+    names = (attribute, spec.identifier) if spec is not None else (attribute,)
+    for i, (name, _) in enumerate(fields):
+        if name in names:
+            return [fields[i], *fields[:i], *fields[i + 1:]] if i else fields
+    return fields
+
+
+def _highlighted(index: SearchIndex, req: SearchRequest, fields: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+    """HIGHLIGHT applied to a row's fields (search/query/highlight.py): the TEXT fields it names (every
+    returned TEXT field without FIELDS) marked up, and with FIELDS those fields first, in its order."""
+    spec, terms = req.highlight, req.highlight_terms
+    assert spec is not None
+    definition = index.definition
+    attribute: dict[bytes, bytes] = {}  # a row's field name -> the TEXT attribute it shows
+    for f in definition.fields:
+        if f.type is FieldType.TEXT:
+            attribute[f.identifier] = f.name
+            attribute[f.name] = f.name
+    for ident, alias in req.return_fields or ():
+        spec_of = definition.field(ident)
+        if spec_of is not None and spec_of.type is FieldType.TEXT:
+            attribute[alias] = spec_of.name
+    chosen = spec.fields
+    marked: dict[bytes, list[tuple[bytes, bytes]]] = {}
+    rest: list[tuple[bytes, bytes]] = []
+    for name, value in fields:
+        attr = attribute.get(name)
+        if attr is not None and (chosen is None or attr in chosen) and isinstance(value, bytes):
+            value = highlight(value, terms, spec, definition.language) if terms else value
+            if chosen is not None:
+                marked.setdefault(attr, []).append((name, value))
+                continue
+        rest.append((name, value))
+    if chosen is None:
+        return rest
+    return [pair for attr in chosen for pair in marked.get(attr, ())] + rest
 
 
 # -- the command ------------------------------------------------------------------------------------------
@@ -497,6 +574,8 @@ def run_search(ctx: CommandContext, index: SearchIndex, req: SearchRequest, argv
         node = Knn(node.filter, max(req.offset + req.num, 1) if req.num else 10, node.field, node.blob,
                    node.score_as)
     node = with_filters(node, [*req.numeric_filters, *req.geo_filters])
+    if req.highlight is not None:
+        req.highlight_terms = query_terms(node, index.definition.language, req.verbatim)
     index.number_of_uses += 1
     opts = query_options(ctx, index, req.verbatim, req.infields, req.inkeys, req.scorer)
     executor = Executor(index, opts)

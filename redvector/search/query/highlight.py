@@ -1,0 +1,92 @@
+"""FT.SEARCH HIGHLIGHT: the query's terms wrapped in tags inside the returned text fields.
+
+As RediSearch 2.10 does it (checked against Redis Stack 7.4): every token of a highlighted field whose
+lower-cased form is one of the query's terms, or whose stem is the stem of one of its plain terms, is
+wrapped in the open/close tags (``<b>``/``</b>`` by default); the rest of the text, separators and case
+included, stays as it was. Terms come from every positive clause of the query (a term restricted to one
+field is highlighted in the others too); negated clauses give none. A prefix, suffix or fuzzy term
+highlights its literal text only (``run*`` marks ``run``, not ``running``); tag, numeric, geo and vector
+clauses highlight nothing.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from redvector.search.fields.text import SEPARATORS, stem
+from redvector.search.query.ast import Intersect, Knn, Node, Not, Optional, Phrase, Term, Union
+
+_TOKEN_RE = re.compile("[^" + re.escape(SEPARATORS) + "]+")
+
+
+@dataclass(frozen=True, slots=True)
+class HighlightSpec:
+    """FT.SEARCH's HIGHLIGHT [FIELDS n f ...] [TAGS open close]; fields None: every returned TEXT field."""
+
+    fields: tuple[bytes, ...] | None = None
+    open_tag: bytes = b"<b>"
+    close_tag: bytes = b"</b>"
+
+
+@dataclass(frozen=True, slots=True)
+class HighlightTerms:
+    exact: frozenset[str]  # lower-cased tokens highlighted as they are
+    stems: frozenset[str]  # stems: a token with one of these stems is highlighted
+
+    def __bool__(self) -> bool:
+        return bool(self.exact or self.stems)
+
+
+def query_terms(node: Node, language: str | None = None, verbatim: bool = False) -> HighlightTerms:
+    """The words HIGHLIGHT marks for a parsed query (see the module doc)."""
+    exact: set[str] = set()
+    stems: set[str] = set()
+
+    def add(word: str, stemmed: bool) -> None:
+        word = word.lower()
+        exact.add(word)
+        if stemmed:
+            stems.add(stem(word, language))
+
+    def walk(n: Node) -> None:
+        if isinstance(n, Term):
+            add(n.text, n.kind == "exact" and not (n.verbatim or verbatim))
+        elif isinstance(n, Phrase):
+            for _, word in n.terms:
+                add(word, not (n.verbatim or verbatim))
+        elif isinstance(n, (Union, Intersect)):
+            for child in n.children:
+                walk(child)
+        elif isinstance(n, Optional):
+            walk(n.child)
+        elif isinstance(n, Knn):
+            walk(n.filter)
+        # Not: a negated clause matches no word of the results; the other clauses carry no words.
+
+    if not isinstance(node, Not):
+        walk(node)
+    return HighlightTerms(frozenset(exact), frozenset(stems))
+
+
+def highlight(value: bytes, terms: HighlightTerms, spec: HighlightSpec, language: str | None = None) -> bytes:
+    """``value`` with every token that ``terms`` covers wrapped in the spec's tags."""
+    if not terms:
+        return value
+    text = value.decode("utf-8", "surrogateescape")
+    open_tag = spec.open_tag.decode("utf-8", "surrogateescape")
+    close_tag = spec.close_tag.decode("utf-8", "surrogateescape")
+    exact, stems = terms.exact, terms.stems
+    changed = False
+
+    def mark(match: re.Match[str]) -> str:
+        nonlocal changed
+        token = match.group(0)
+        lower = token.lower()
+        if lower in exact or (stems and stem(lower, language) in stems):
+            changed = True
+            return open_tag + token + close_tag
+        return token
+
+    out = _TOKEN_RE.sub(mark, text)
+    return out.encode("utf-8", "surrogateescape") if changed else value
