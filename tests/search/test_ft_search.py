@@ -384,3 +384,22 @@ def test_return_of_a_sortable_number_and_sortby_field_order(client: redis.Redis)
            "RETURN", "3", "n", "d", "title", "DIALECT", "2")
     for _ in range(2):  # the general path, then the compiled repeat
         assert search(client, "nums", *knn)[1] == [("p:1", {"d": b"0", "n": b"1.5", "title": b"one"})]
+
+
+def test_docscore_and_dismax_scorers(client: redis.Redis) -> None:
+    """DOCSCORE: the document's score whatever the query; DISMAX: term frequencies, a union taking its best
+    clause and an intersection the sum (values as Redis Stack 7.4 gives them)."""
+    client.execute_command("FT.CREATE", "sidx", "PREFIX", "1", "s:", "SCORE_FIELD", "sc", "SCHEMA", "t", "TEXT")
+    hset(client, "s:1", {"t": "alpha beta gamma", "sc": "0.5"})
+    hset(client, "s:2", {"t": "beta beta delta"})
+    hset(client, "s:3", {"t": "alpha alpha alpha beta", "sc": "0.25"})
+
+    def scores(query: str, scorer: str) -> dict[str, float]:
+        reply = client.execute_command("FT.SEARCH", "sidx", query, "WITHSCORES", "NOCONTENT", "SCORER", scorer)
+        if isinstance(reply, dict):
+            return {r[b"id"].decode(): float(r[b"score"]) for r in reply[b"results"]}
+        return {reply[i].decode(): float(reply[i + 1]) for i in range(1, len(reply), 2)}
+
+    assert scores("alpha | beta", "DOCSCORE") == {"s:1": 0.5, "s:2": 1.0, "s:3": 0.25}
+    assert scores("alpha | beta", "DISMAX") == {"s:1": 1.0, "s:2": 2.0, "s:3": 3.0}
+    assert scores("alpha beta", "DISMAX") == {"s:1": 2.0, "s:3": 4.0}

@@ -94,6 +94,9 @@ class Executor:
             plan = self.plan_knn(node)
             return self.finish_knn(plan, self.run_knn(plan))
         scores = self._restrict(self.eval(node))
+        if self.opts.scorer == "DOCSCORE":  # the document's own score, whatever the query's clauses
+            docs = self.index.docs
+            scores = {d: meta.score if (meta := docs.get(d)) is not None else 1.0 for d in scores}
         return Hits(scores, self.yields)
 
     def plan_knn(self, node: Knn) -> KnnPlan:
@@ -196,6 +199,11 @@ class Executor:
                 return self.missing(fname)
             case Union(children=children):
                 out: Scores = {}
+                if self.opts.scorer == "DISMAX":  # a union scores its best clause (RediSearch's DISMAX)
+                    for c in children:
+                        for d, s in self.eval(c).items():
+                            out[d] = max(out.get(d, s), s)
+                    return out
                 for c in children:
                     for d, s in self.eval(c).items():
                         out[d] = out.get(d, 0.0) + s
@@ -291,8 +299,9 @@ class Executor:
                 s = text.tfidf(f, d, idf)
             elif scorer == "DOCSCORE":
                 s = 1.0
-            elif scorer == "DISMAX":
-                s = f
+            elif scorer == "DISMAX":  # the weighted term frequency alone (no document score)
+                out[d] = f * weight
+                continue
             else:
                 s = text.bm25(f, d, idf)
             out[d] = s * doc_score * weight
