@@ -71,3 +71,29 @@ def test_cursor(r: redis.Redis) -> None:
         page, cid = r.execute_command("FT.CURSOR", "READ", "idx", cid)
         seen += len(page[b"results"]) if isinstance(page, dict) else len(page) - 1
     assert seen == 9
+
+
+def _aggregate(client: redis.Redis, *args: str) -> tuple[int, list[dict[str, str]]]:
+    reply = client.execute_command("FT.AGGREGATE", "idx", *args)
+    if isinstance(reply, dict):
+        return reply[b"total_results"], [{k.decode(): v.decode() for k, v in r[b"extra_attributes"].items()}
+                                         for r in reply[b"results"]]
+    return reply[0], [{r[i].decode(): r[i + 1].decode() for i in range(0, len(r), 2)} for r in reply[1:]]
+
+
+def test_total_results_and_sort_keys_in_rows(client: redis.Redis) -> None:
+    """As Redis Stack 7.4: a SORTBY reports every matched document in total_results, a GROUPBY its groups
+    (FILTER, LIMIT and MAX notwithstanding); SORTBY's keys come back in the rows; GROUPBY wants ``@``."""
+    setup(client)
+    assert _aggregate(client, "*", "LOAD", "1", "@price", "FILTER", "@price > 40", "SORTBY", "2", "@price", "ASC",
+                      "LIMIT", "0", "2") == (9, [{"price": "50"}, {"price": "60"}])
+    assert _aggregate(client, "*", "GROUPBY", "1", "@cat", "REDUCE", "COUNT", "0", "AS", "n",
+                      "FILTER", "@n > 5") == (3, [])
+    assert _aggregate(client, "@cat:{a}", "SORTBY", "2", "@price", "DESC", "MAX", "2") == (
+        3, [{"price": "60"}, {"price": "30"}])
+    try:
+        client.execute_command("FT.AGGREGATE", "idx", "*", "GROUPBY", "1", "cat")
+    except redis.ResponseError as exc:
+        assert str(exc) == "Bad arguments for GROUPBY: Unknown property `cat`. Did you mean `@cat`?"
+    else:
+        raise AssertionError("GROUPBY without @ was accepted")

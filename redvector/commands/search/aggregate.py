@@ -222,6 +222,10 @@ def parse_pipeline(argv: list[bytes], i: int, loader: _Loader, opts: dict[str, A
             steps.append(Step("FILTER", filt))
         elif tok == "GROUPBY":
             c = count(i, "GROUPBY")
+            for a in argv[i + 1:i + 1 + c]:
+                if not a.startswith(b"@"):
+                    name = a.decode("utf-8", "replace")
+                    raise SearchError(f"Bad arguments for GROUPBY: Unknown property `{name}`. Did you mean `@{name}`?")
             keys = [_prop(a) for a in argv[i + 1:i + 1 + c]]
             i += 1 + c
             reducers: list[tuple[str, Callable[[list[Any]], Any], list[str]]] = []
@@ -283,7 +287,12 @@ def parse_pipeline(argv: list[bytes], i: int, loader: _Loader, opts: dict[str, A
                     keyed.sort(key=lambda kr: kr[0], reverse=not asc)
                     present = [r for _, r in keyed]
                     rows = present + missing
-                return rows[:max_n] if max_n else rows
+                rows = rows[:max_n] if max_n else rows
+                for r in rows:  # the sort keys become part of the rows, as RediSearch loads them
+                    for name, _ in fields:
+                        if name not in r and (v := loader.value(r, name)) is not None:
+                            r[name] = v
+                return rows
             steps.append(Step("SORTBY", sortby))
         elif tok == "LIMIT":
             off, num = parse_limit(argv, i)
@@ -369,13 +378,20 @@ def ft_aggregate(ctx: CommandContext, argv: list[bytes]) -> Any:
         if opts.get("addscores"):
             row["__score"] = hits.scores.get(doc_id, 0.0)
         rows.append(row)
+    # total_results: RediSearch counts the rows its blocking steps read. A GROUPBY reads every document
+    # and gives the groups; a SORTBY (without a GROUPBY) reads every document the query matched (FILTER,
+    # LIMIT and MAX notwithstanding); a pipeline with neither stops reading at the page, and the rows
+    # returned are given (Redis Stack's own figure there depends on its reply chunking).
+    total: int | None = len(rows) if any(step.kind == "SORTBY" for step in steps) else None
     for step in steps:
         rows = step.run(rows)
+        if step.kind == "GROUPBY":
+            total = len(rows)
     if opts.get("cursor"):
         count = opts.get("COUNT") or 1000
         max_idle = opts.get("MAXIDLE") or int(registry(ctx).config.get("CURSOR_MAX_IDLE", "300000"))
         return _cursor_reply(ctx, index, rows, count, max_idle)
-    return result_reply(len(rows), _emit(rows), include_id=False)
+    return result_reply(len(rows) if total is None else total, _emit(rows), include_id=False)
 
 
 def _cursor_reply(ctx: CommandContext, index: SearchIndex, rows: list[Row], count: int, max_idle: int) -> Any:
