@@ -284,7 +284,7 @@ class SearchIndex:
         self.docs[doc_id] = meta
         pos = 0
         for spec, text in doc.text:
-            pos = self.text.add(doc_id, spec.name, text, pos) + 100  # a gap so phrases never span fields
+            pos = self.text.add(doc_id, spec.name, text, pos, spec.weight) + 100  # a gap so phrases never span fields
         for spec, raw in doc.tags:
             self.tags[spec.name].add(doc_id, raw)
         for spec, num in doc.numeric:

@@ -403,3 +403,28 @@ def test_docscore_and_dismax_scorers(client: redis.Redis) -> None:
     assert scores("alpha | beta", "DOCSCORE") == {"s:1": 0.5, "s:2": 1.0, "s:3": 0.25}
     assert scores("alpha | beta", "DISMAX") == {"s:1": 1.0, "s:2": 2.0, "s:3": 3.0}
     assert scores("alpha beta", "DISMAX") == {"s:1": 2.0, "s:3": 4.0}
+
+
+def test_bm25std_counts_records_as_redisearch_does(client: redis.Redis) -> None:
+    """BM25STD scores a word by its inverted-index records: the word itself (field weights count) plus its
+    stem record, so a field restriction filters documents without changing their scores."""
+    client.execute_command("FT.CREATE", "bm", "PREFIX", "1", "b:", "SCHEMA", "title", "TEXT", "WEIGHT", "2",
+                           "body", "TEXT")
+    hset(client, "b:1", {"title": "python notes", "body": "learn python today"})
+    hset(client, "b:2", {"title": "other notes", "body": "learn python today"})
+    hset(client, "b:3", {"title": "lazy notes", "body": "nothing here today"})
+    hset(client, "b:4", {"title": "calm notes", "body": "nothing here today"})
+
+    def scores(query: str) -> dict[str, float]:
+        reply = client.execute_command("FT.SEARCH", "bm", query, "WITHSCORES", "NOCONTENT", "SCORER", "BM25STD")
+        if isinstance(reply, dict):
+            return {r[b"id"].decode(): float(r[b"score"]) for r in reply[b"results"]}
+        return {reply[i].decode(): float(reply[i + 1]) for i in range(1, len(reply), 2)}
+
+    both = scores("python")
+    assert set(both) == {"b:1", "b:2"} and both["b:1"] > both["b:2"]  # the title's weight counts
+    assert scores("@body:python") == both  # restricted to body: same documents, same scores
+    assert scores("@title:python") == {"b:1": both["b:1"]}
+    # "lazy" stems to "lazi": b:3 matches the word and its stem record, and scores above a plain word
+    # with the same frequency, length and document count ("calm" stems to itself).
+    assert scores("lazy")["b:3"] > scores("calm")["b:4"]

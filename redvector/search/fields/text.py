@@ -74,23 +74,27 @@ class TextIndex:
         self.language = language
         self.terms: dict[str, Postings] = {}
         self.doc_terms: dict[int, set[str]] = {}
-        self.doc_len: dict[int, int] = {}
-        self.total_len = 0
+        self.doc_len: dict[int, float] = {}
+        self.total_len = 0.0
         self.stems: dict[str, set[str]] = {}
         self.num_records = 0
 
     def __len__(self) -> int:
         return len(self.doc_len)
 
-    def add(self, doc_id: int, field_name: bytes, text: str, start_pos: int) -> int:
-        """Index one field's text for doc_id; returns the next free position (positions are per doc)."""
+    def add(self, doc_id: int, field_name: bytes, text: str, start_pos: int, weight: float = 1.0) -> int:
+        """Index one field's text for doc_id; returns the next free position (positions are per doc).
+        The document's length (BM25) grows by the field's weight per indexed token, stop words left out,
+        as RediSearch counts it."""
         pos = start_pos
         terms = self.doc_terms.setdefault(doc_id, set())
+        indexed = 0
         for tok in tokenize(text):
             if tok in self.stopwords:
                 pos += 1
                 continue
             pos += 1
+            indexed += 1
             postings = self.terms.get(tok)
             if postings is None:
                 postings = self.terms[tok] = {}
@@ -101,7 +105,7 @@ class TextIndex:
                 self.num_records += 1
             per_field.setdefault(field_name, []).append(pos)
             terms.add(tok)
-        added = pos - start_pos
+        added = indexed * weight
         self.doc_len[doc_id] = self.doc_len.get(doc_id, 0) + added
         self.total_len += added
         return pos
@@ -180,6 +184,49 @@ class TextIndex:
                 if tf:
                     out[doc_id] = out.get(doc_id, 0.0) + tf
         return out
+
+    def bm25std_records(self, term: str, use_stem: bool, fields: frozenset[bytes] | None,
+                        nostem_fields: frozenset[bytes], weights: dict[bytes, float]) -> list[tuple[dict[int, float], int]]:
+        """The inverted-index records RediSearch's BM25STD scores a query term by, one (doc -> frequency,
+        documents in the record) pair each, summed by the scorer:
+
+        - the term itself: its occurrences weighted by their fields' weights;
+        - unless verbatim, the stem record ``+stem``: every other word with the term's stem (one per
+          occurrence, unweighted; none from NOSTEM fields), and the stem itself where it was written.
+
+        A document matches a record through an occurrence in ``fields`` (all when None); its frequency
+        counts every field, as a record's frequency does."""
+        records: list[tuple[dict[int, float], int]] = []
+        exact = self._record([term], fields, frozenset(), weights, weighted=True)
+        if exact is not None:
+            records.append(exact)
+        if use_stem:
+            root = stem(term, self.language)
+            others = [t for t in self.stems.get(root, ()) if t != root]
+            record = self._record(others, fields, nostem_fields, weights, weighted=False)
+            if record is not None:
+                records.append(record)
+            if root != term:
+                plain = self._record([root], fields, frozenset(), weights, weighted=True)
+                if plain is not None:
+                    records.append(plain)
+        return records
+
+    def _record(self, words: list[str], fields: frozenset[bytes] | None, skip_fields: frozenset[bytes],
+                weights: dict[bytes, float], weighted: bool) -> tuple[dict[int, float], int] | None:
+        freq: dict[int, float] = {}
+        matched: set[int] = set()
+        for word in words:
+            for doc_id, per_field in self.terms.get(word, {}).items():
+                for fname, positions in per_field.items():
+                    if fname in skip_fields:
+                        continue
+                    freq[doc_id] = freq.get(doc_id, 0.0) + len(positions) * (weights.get(fname, 1.0) if weighted else 1.0)
+                    if fields is None or fname in fields:
+                        matched.add(doc_id)
+        if not freq:
+            return None
+        return {d: freq[d] for d in matched}, len(freq)
 
     def positions(self, term: str, doc_id: int, fields: frozenset[bytes] | None) -> list[int]:
         per_field = self.terms.get(term, {}).get(doc_id)

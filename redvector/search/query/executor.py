@@ -280,8 +280,27 @@ class Executor:
     def term(self, node: Term) -> Scores:
         text = self.index.text
         fields = self._text_fields(node.fields)
+        if node.kind == "exact" and self.opts.scorer.startswith("BM25STD"):
+            return self._bm25std_term(node, fields)
         tf = text.term_docs(self._expansions(node), fields, self._nostem(), self._weights())
         return self._score(tf, node.weight)
+
+    def _bm25std_term(self, node: Term, fields: frozenset[bytes] | None) -> Scores:
+        """RediSearch's BM25STD for a word: the sum over the records it expands to (the word, its stem
+        record; TextIndex.bm25std_records), each with its own frequency and IDF."""
+        text = self.index.text
+        docs = self.index.docs
+        n = len(docs)
+        use_stem = not (node.verbatim or self.opts.verbatim)
+        out: Scores = {}
+        for freq, with_term in text.bm25std_records(node.text, use_stem, fields, self._nostem(), self._weights()):
+            idf = text.idf(n, with_term)
+            for d, f in freq.items():
+                out[d] = out.get(d, 0.0) + text.bm25(f, d, idf)
+        for d, score in out.items():
+            meta = docs.get(d)
+            out[d] = score * (meta.score if meta is not None else 1.0) * node.weight
+        return out
 
     def _score(self, tf: dict[int, float], weight: float) -> Scores:
         if not tf:
