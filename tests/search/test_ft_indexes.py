@@ -138,6 +138,11 @@ def test_aliases_tagvals_config_explain(r: redis.Redis) -> None:
     assert (got == {b"TIMEOUT": b"42"}) or (got == [[b"TIMEOUT", b"42"]])
     plan = r.execute_command("FT.EXPLAIN", "idx", "@g:{red} hello", "DIALECT", "2").decode()
     assert plan.startswith("INTERSECT {") and "TAG:@g" in plan and "hello" in plan
+    # Words show the stemming expander's union, as RediSearch prints it; VERBATIM and NOT leave them bare.
+    assert r.execute_command("FT.EXPLAIN", "idx", "@t:running", "DIALECT", "2").decode() == (
+        "@t:UNION {\n  @t:running\n  @t:+run(expanded)\n  @t:run(expanded)\n}\n")
+    assert r.execute_command("FT.EXPLAIN", "idx", "running", "VERBATIM").decode() == "running\n"
+    assert r.execute_command("FT.EXPLAIN", "idx", "-running", "DIALECT", "2").decode() == "NOT{\n  running\n}\n"
 
 
 def test_module_commands_listed(r: redis.Redis) -> None:

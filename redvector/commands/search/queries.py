@@ -28,6 +28,7 @@ from redvector.commands.spec import Flag, KeySpec
 from redvector.errors import NO_SUCH_INDEX_MSG, NoSuchIndex, SearchError
 from redvector.replies import Deferred
 from redvector.search.documents import parse_csv_vector
+from redvector.search.fields.text import stem
 from redvector.search.index import SearchIndex
 from redvector.search.query.ast import (
     GeoRadius,
@@ -708,6 +709,7 @@ def _explain(ctx: CommandContext, argv: list[bytes]) -> str:
     index = get_index(ctx, argv[1])
     params: dict[str, bytes] = {}
     dialect = None
+    verbatim = False
     i = 3
     while i < len(argv):
         tok = argv[i].upper()
@@ -716,10 +718,14 @@ def _explain(ctx: CommandContext, argv: list[bytes]) -> str:
         elif tok == b"DIALECT":
             dialect = parse_dialect(argv, i + 1)
             i += 2
+        elif tok == b"VERBATIM":
+            verbatim = True
+            i += 1
         else:
             raise SearchError(f"Unknown argument `{argv[i].decode('utf-8', 'replace')}` at position {i - 3} for <main>")
-    node, _ = build_query(ctx, index, argv[2], params, dialect)
-    return explain(node)
+    node, _ = build_query(ctx, index, argv[2], params, dialect, verbatim)
+    language = index.definition.language
+    return explain(node, stem=None if verbatim else lambda word: stem(word, language))
 
 
 @group.command("FT.EXPLAIN", -3, Flag.READONLY | FT_MODULE, KeySpec(0, 0, 0), summary="Explain a query plan")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 
@@ -87,6 +88,7 @@ class VectorRange(Node):
     blob: bytes
     yield_as: str | None = None
     epsilon: float | None = None
+    blob_param: str = "BLOB"  # the $parameter the vector came from (FT.EXPLAIN shows it)
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,22 +121,30 @@ class Knn(Node):
     ef_runtime: int | None = None
     hybrid_policy: str | None = None
     batch_size: int | None = None
+    blob_param: str = "BLOB"  # the $parameter the vector came from (FT.EXPLAIN shows it)
 
 
-def explain(node: Node, depth: int = 0) -> str:
-    """FT.EXPLAIN's text form (RediSearch style: nested blocks with two-space indentation)."""
+def explain(node: Node, depth: int = 0, stem: Callable[[str], str] | None = None) -> str:
+    """FT.EXPLAIN's text form (RediSearch style: nested blocks with two-space indentation). With
+    ``stem``, a plain word shows the union it expands to, as RediSearch's stemming expander builds it:
+    the word, its stem record ``+stem`` and, where the stem differs, the stem itself."""
     pad = "  " * depth
     match node:
         case Wildcard():
             return f"{pad}<WILDCARD>\n"
         case Empty():
-            return f"{pad}<EMPTY>\n"
-        case Term(text=text, fields=fields, kind=kind, fuzz=fuzz):
+            return f"{pad}<empty>\n"
+        case Term(text=text, fields=fields, kind=kind):
             prefix = _fields(fields)
+            if kind == "exact" and stem is not None and not node.verbatim:
+                root = stem(text)
+                inner = f"{pad}  {prefix}{text}\n{pad}  {prefix}+{root}(expanded)\n"
+                if root != text:
+                    inner += f"{pad}  {prefix}{root}(expanded)\n"
+                return f"{pad}{prefix}UNION {{\n{inner}{pad}}}\n"
             shown = {"prefix": f"PREFIX{{{text}*}}", "suffix": f"SUFFIX{{*{text}}}",
                      "infix": f"INFIX{{*{text}*}}", "fuzzy": f"FUZZY{{{text}}}",
                      "wildcard": f"WILDCARD{{{text}}}"}.get(kind, text)
-            _ = fuzz
             return f"{pad}{prefix}{shown}\n"
         case Phrase(terms=terms, fields=fields):
             inner = "".join(f"{pad}  {_fields(fields)}{t}\n" for _, t in terms)
@@ -149,22 +159,48 @@ def explain(node: Node, depth: int = 0) -> str:
             return f"{pad}GEO {field.decode('utf-8', 'replace')}:{{{lon:f},{lat:f} --> {radius:f} {unit}}}\n"
         case Missing(field=field):
             return f"{pad}ISMISSING{{{field.decode('utf-8', 'replace')}}}\n"
-        case VectorRange(field=field, radius=radius):
-            return f"{pad}VECTOR {{@{field.decode('utf-8', 'replace')}: RANGE {radius:g}}}\n"
-        case Union(children=children):
-            return f"{pad}UNION {{\n" + "".join(explain(c, depth + 1) for c in children) + f"{pad}}}\n"
-        case Intersect(children=children):
-            return f"{pad}INTERSECT {{\n" + "".join(explain(c, depth + 1) for c in children) + f"{pad}}}\n"
+        case VectorRange(field=field, radius=radius, blob_param=param):
+            return (f"{pad}VECTOR {{Vectors that are within {radius:g} distance radius from `${param}` in vector "
+                    f"index associated with field @{field.decode('utf-8', 'replace')}}}\n")
+        case Union():
+            inner = "".join(explain(c, depth + 1, stem) for c in _flattened(node))
+            return f"{pad}{_fields(_shared_fields(node))}UNION {{\n{inner}{pad}}}\n"
+        case Intersect():
+            inner = "".join(explain(c, depth + 1, stem) for c in _flattened(node))
+            return f"{pad}{_fields(_shared_fields(node))}INTERSECT {{\n{inner}{pad}}}\n"
+        # RediSearch expands words everywhere but under NOT, OPTIONAL and a KNN's filter.
         case Not(child=child):
             return f"{pad}NOT{{\n" + explain(child, depth + 1) + f"{pad}}}\n"
         case Optional(child=child):
             return f"{pad}OPTIONAL{{\n" + explain(child, depth + 1) + f"{pad}}}\n"
-        case Knn(filter=flt, k=k, field=field, score_as=score_as):
-            head = f"{pad}VECTOR {{K={k} nearest vectors to `$BLOB` in @{field.decode('utf-8', 'replace')}, AS `{score_as}`}}\n"
+        case Knn(filter=flt, k=k, field=field, score_as=score_as, blob_param=param, ef_runtime=ef):
+            tail = (f"K={k} nearest vectors to `${param}` in vector index associated with field "
+                    f"@{field.decode('utf-8', 'replace')}, {f'EF_RUNTIME = {ef}, ' if ef else ''}"
+                    f"yields distance as `{score_as}`")
             if isinstance(flt, Wildcard):
-                return head
-            return f"{pad}VECTOR {{\n" + explain(flt, depth + 1) + f"{pad}}} => {{K={k} nearest vectors to `$BLOB` in @{field.decode('utf-8', 'replace')}, AS `{score_as}`}}\n"
+                return f"{pad}VECTOR {{{tail}}}\n"
+            return f"{pad}VECTOR {{\n" + explain(flt, depth + 1) + f"{pad}}} => {{{tail}}}\n"
     return f"{pad}{node!r}\n"
+
+
+def _flattened(node: Union | Intersect) -> list[Node]:
+    """A block's children, a first child of the same kind without a field restriction of its own merged
+    in, as RediSearch's left-recursive parser merges ``(a b) c`` (but not ``a (b c)``) into one block."""
+    first, *rest = node.children
+    if type(first) is type(node) and _shared_fields(first) is None:
+        return [*_flattened(first), *rest]  # type: ignore[arg-type]
+    return [first, *rest]
+
+
+def _shared_fields(node: Node) -> tuple[bytes, ...] | None:
+    """The field restriction a whole text clause carries (``@f:(a|b)``), shown before its block."""
+    if isinstance(node, (Term, Phrase)):
+        return node.fields
+    if isinstance(node, (Union, Intersect)) and node.children:
+        first = _shared_fields(node.children[0])
+        if first and all(_shared_fields(c) == first for c in node.children[1:]):
+            return first
+    return None
 
 
 def _fields(fields: tuple[bytes, ...] | None) -> str:

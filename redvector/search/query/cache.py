@@ -11,7 +11,7 @@ make a new SearchIndex with an empty cache. Failed parses are never cached (each
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from redvector.search.query.ast import Knn, Node
 from redvector.search.query.parser import parse_query_uses
@@ -88,5 +88,4 @@ def _fill(entry: _Entry, params: dict[str, bytes]) -> Node | None:
         return None  # a missing or wrong-size vector: the parser reports it
     node = entry.node
     assert isinstance(node, Knn)
-    return Knn(node.filter, node.k, node.field, blob, node.score_as, node.ef_runtime, node.hybrid_policy,
-               node.batch_size)
+    return replace(node, blob=blob)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import re
+from dataclasses import replace
 
 from redvector.errors import SearchError
 from redvector.search.fields.text import SEPARATORS, tokenize
@@ -458,7 +459,7 @@ class QueryParser:
         if radius < 0:
             raise SearchError(f"Error parsing vector similarity query: negative radius ({tokens[1]}) given in a range query")
         blob = self.param(tokens[2][1:])
-        return VectorRange(field, radius, blob)
+        return VectorRange(field, radius, blob, blob_param=tokens[2][1:])
 
     def knn(self, flt: Node) -> Node:
         tokens: list[str] = []
@@ -514,7 +515,7 @@ class QueryParser:
                     raise SearchError("Error parsing vector similarity parameters: Parameter was specified twice")
                 opts[name] = value
             i += 2
-        return self._make_knn(flt, k, field, blob, score_as, opts)
+        return replace(self._make_knn(flt, k, field, blob, score_as, opts), blob_param=tokens[3][1:])
 
     def _make_knn(self, flt: Node, k: int, field: bytes, blob: bytes, score_as: str | None,
                   opts: dict[str, str]) -> Knn:
@@ -581,8 +582,9 @@ class QueryParser:
                                     ("HYBRID_POLICY", node.hybrid_policy),
                                     ("BATCH_SIZE", str(node.batch_size) if node.batch_size else None)) if v}
         merged.update(opts)
-        return self._make_knn(node.filter, node.k, node.field, node.blob,
+        made = self._make_knn(node.filter, node.k, node.field, node.blob,
                               score_as or (None if node.score_as.startswith("__") else node.score_as), merged)
+        return replace(made, blob_param=node.blob_param)
 
     def attrs(self) -> dict[str, str]:
         start = self.pos
@@ -631,7 +633,7 @@ class QueryParser:
                         "non-hybrid query")
                 else:
                     raise SearchError("Error parsing vector similarity parameters: Invalid option")
-            return VectorRange(node.field, node.radius, node.blob, yield_as, epsilon)
+            return VectorRange(node.field, node.radius, node.blob, yield_as, epsilon, node.blob_param)
         weight = None
         for key, value in attrs.items():
             if key.lower() == "weight":
