@@ -187,8 +187,8 @@ def _flattened(node: Union | Intersect) -> list[Node]:
     """A block's children, a first child of the same kind without a field restriction of its own merged
     in, as RediSearch's left-recursive parser merges ``(a b) c`` (but not ``a (b c)``) into one block."""
     first, *rest = node.children
-    if type(first) is type(node) and _shared_fields(first) is None:
-        return [*_flattened(first), *rest]  # type: ignore[arg-type]
+    if isinstance(first, (Union, Intersect)) and type(first) is type(node) and _shared_fields(first) is None:
+        return [*_flattened(first), *rest]
     return [first, *rest]
 
 
