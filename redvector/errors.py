@@ -80,8 +80,9 @@ class NoSuchKey(RedVectorError, LookupError):
 
 
 class WrongArity(RedVectorError):
-    def __init__(self, command: str) -> None:
-        super().__init__(f"wrong number of arguments for '{command.lower()}' command")
+    def __init__(self, command: str, exact: bool = False) -> None:
+        # Redis names its own commands in lower case, a module's as the module registered them (FT.SEARCH).
+        super().__init__(f"wrong number of arguments for '{command if exact else command.lower()}' command")
 
 
 class UnknownCommand(RedVectorError):

@@ -63,7 +63,7 @@ class Dispatcher:
         arity = spec.arity
         argc = len(argv)
         if argc != arity and (arity >= 0 or argc < -arity):
-            return self._reject(client, WrongArity(spec.name.lower()))
+            return self._reject(client, WrongArity(spec.name, exact=bool(spec.flags & Flag.MODULE)))
         if client.gated:  # not authenticated, in MULTI, or subscribed on RESP2
             refused = self._gate(client, spec, argv)
             if refused is not None:

@@ -345,9 +345,9 @@ def _parse_field(args: _Args) -> FieldSpec:
             kw["nostem"] = True
         elif ftype is FieldType.TEXT and tok == "WEIGHT":
             args.next()
-            w = _float(args.next("Bad arguments for WEIGHT"))
+            w = _float(args.next("Bad arguments for weight"))
             if w is None or w < 0:
-                raise SearchError("Bad arguments for WEIGHT: Could not convert argument to expected type")
+                raise SearchError("Bad arguments for weight: Could not convert argument to expected type")
             kw["weight"] = w
         elif ftype is FieldType.TEXT and tok == "PHONETIC":
             args.next()

@@ -50,10 +50,11 @@ def test_create_info_and_list(r: redis.Redis) -> None:
 
 
 @pytest.mark.parametrize(("args", "message"), [
-    (["SCHEMA"], "Fields arguments are missing"),
+    (["SCHEMA"], "wrong number of arguments for 'FT.CREATE' command"),  # fewer than 5 arguments
+    (["PREFIX", "1", "x", "SCHEMA"], "Fields arguments are missing"),
     (["PREFIX", "1", "x"], "No schema found"),
     (["FOO", "SCHEMA", "t", "TEXT"], "Unknown argument `FOO`"),
-    (["SCHEMA", "t"], "Field `t` does not have a type"),
+    (["PREFIX", "1", "x", "SCHEMA", "t"], "Field `t` does not have a type"),
     (["SCHEMA", "t", "BLOB"], "Invalid field type for field `t`"),
     (["SCHEMA", "t", "TEXT", "t", "TAG"], "Duplicate field in schema - t"),
     (["SCHEMA", "t", "TAG", "SEPARATOR", "ab"], "Tag separator must be a single character. Got `ab`"),
@@ -148,3 +149,23 @@ def test_aliases_tagvals_config_explain(r: redis.Redis) -> None:
 def test_module_commands_listed(r: redis.Redis) -> None:
     names = {s(n) for n in r.command_list(module="search")}
     assert {"ft.search", "ft.create", "ft.info", "ft.aggregate", "ft.dropindex"} <= names
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (("FT.SEARCH", "idx"), "No query string provided"),
+    (("FT.AGGREGATE", "idx"), "No query string provided"),
+    (("FT.SEARCH", "idx", "*", "SORTBY"), "Bad SORTBY arguments"),
+    (("FT.SEARCH", "idx", "*", "DIALECT"), "Need an argument for DIALECT"),
+    (("FT.SEARCH", "idx", "*", "INKEYS", "3", "a"), "Bad arguments for INKEYS: Expected an argument, but none provided"),
+    (("FT.AGGREGATE", "idx", "*", "GROUPBY", "1", "@t", "REDUCE", "NOPE", "0"), "No such reducer: NOPE"),
+    (("FT.AGGREGATE", "idx", "*", "FILTER"), "Bad arguments for APPLY/FILTER: Expected an argument, but none provided"),
+    (("FT.CURSOR", "READ", "idx", "123"), "Cursor not found"),
+    (("FT.ALTER", "nope", "SCHEMA", "ADD", "z", "TEXT"), "Unknown index name"),
+    (("FT.CONFIG", "SET", "TIMEOUT", "x"), "Could not convert argument to expected type"),
+    (("FT._LIST", "x"), "wrong number of arguments for 'FT._LIST' command"),
+])
+def test_search_command_errors_as_redisearch(r: redis.Redis, args: tuple[str, ...], message: str) -> None:
+    r.execute_command("FT.CREATE", "idx", "SCHEMA", "t", "TEXT")
+    with pytest.raises(redis.ResponseError) as e:
+        r.execute_command(*args)
+    assert str(e.value) == message

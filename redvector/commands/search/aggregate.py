@@ -92,15 +92,14 @@ class _Loader:
                     row[name] = v
 
     def expr_row(self, row: Row, expr: Expr) -> Row:
-        missing = [p for p in expr.properties if p not in row]
-        if not missing:
-            return row
-        view = dict(row)
-        for p in missing:
-            v = self.value(row, p)
-            if v is not None:
-                view[p] = v
-        return view
+        """``row`` with the properties an APPLY or FILTER expression reads loaded into it (RediSearch
+        emits the properties its expressions loaded)."""
+        for p in expr.properties:
+            if p not in row:
+                v = self.value(row, p)
+                if v is not None:
+                    row[p] = v
+        return row
 
 
 def _prop(raw: bytes) -> str:
@@ -136,7 +135,7 @@ def _reducer(name: str, args: list[str]) -> Callable[[list[Any]], Any]:
             mean = sum(xs) / len(xs)
             return math.sqrt(sum((x - mean) ** 2 for x in xs) / (len(xs) - 1))
         return stddev
-    raise SearchError(f"No such reducer `{name.lower()}`")
+    raise SearchError(f"No such reducer: {name}")
 
 
 def _sort_key(v: Any) -> tuple[int, Any]:
@@ -193,7 +192,7 @@ def parse_pipeline(argv: list[bytes], i: int, loader: _Loader, opts: dict[str, A
             steps.append(Step("LOAD", load))
         elif tok == "APPLY":
             if i >= n:
-                raise SearchError("Bad arguments for APPLY: Expected an argument, but none provided")
+                raise SearchError("Bad arguments for APPLY/FILTER: Expected an argument, but none provided")
             expr = parse_expr(argv[i].decode("utf-8", "replace"))
             i += 1
             alias = expr.text
@@ -208,7 +207,7 @@ def parse_pipeline(argv: list[bytes], i: int, loader: _Loader, opts: dict[str, A
             steps.append(Step("APPLY", apply))
         elif tok == "FILTER":
             if i >= n:
-                raise SearchError("Bad arguments for FILTER: Expected an argument, but none provided")
+                raise SearchError("Bad arguments for APPLY/FILTER: Expected an argument, but none provided")
             fexpr = parse_expr(argv[i].decode("utf-8", "replace"))
             i += 1
 
@@ -358,8 +357,10 @@ def _emit(rows: list[Row]) -> list[dict[str, Any]]:
     return out
 
 
-@group.command("FT.AGGREGATE", -3, Flag.READONLY | Flag.MODULE, KeySpec(0, 0, 0), summary="Run an aggregation")
+@group.command("FT.AGGREGATE", -2, Flag.READONLY | Flag.MODULE, KeySpec(0, 0, 0), summary="Run an aggregation")
 def ft_aggregate(ctx: CommandContext, argv: list[bytes]) -> Any:
+    if len(argv) < 3:
+        raise SearchError("No query string provided")
     index = get_index(ctx, argv[1])
     loader = _Loader(index)
     opts: dict[str, Any] = {"params": {}, "dialect": None, "scorer": "BM25STD"}
@@ -424,7 +425,7 @@ def ft_cursor(ctx: CommandContext, argv: list[bytes]) -> Any:
     if sub != "READ":
         raise SearchError("Unknown subcommand")
     if cursor is None or cursor.index_name != (reg.get(argv[2]) or get_index(ctx, argv[2])).name:
-        raise SearchError("Cursor not found, id: %d" % cid)
+        raise SearchError("Cursor not found")
     count = cursor.count
     if len(argv) >= 6 and argv[4].upper() == b"COUNT":
         count = int(argv[5])

@@ -12,7 +12,7 @@ from typing import Any
 from redvector.commands.context import CommandContext
 from redvector.commands.search.common import S, get_index, group, registry
 from redvector.commands.spec import Flag, KeySpec
-from redvector.errors import RedVectorError, SearchError
+from redvector.errors import RedVectorError, SearchError, WrongArity
 from redvector.replies import OK, ByProtocol, Map, SetReply
 from redvector.search.index import SearchIndex
 from redvector.search.schema import FieldType, parse_alter, parse_create
@@ -48,6 +48,8 @@ def drive_scan(ctx: CommandContext, index: SearchIndex) -> None:
 
 @group.command("FT.CREATE", -2, Flag.WRITE | Flag.DENYOOM | FT, KeySpec(0, 0, 0), summary="Create an index")
 def ft_create(ctx: CommandContext, argv: list[bytes]) -> Any:
+    if len(argv) < 5:  # RediSearch's own check: an index name and at least SCHEMA <field> <type>
+        raise WrongArity("FT.CREATE", exact=True)
     reg = registry(ctx)
     if reg.get(argv[1]) is not None and argv[1] in reg.indexes:
         raise SearchError("Index already exists")
@@ -90,6 +92,8 @@ def ft_list(ctx: CommandContext, argv: list[bytes]) -> Any:
 
 @group.command("FT.ALTER", -3, Flag.WRITE | FT, KeySpec(0, 0, 0), summary="Add fields to an index schema")
 def ft_alter(ctx: CommandContext, argv: list[bytes]) -> Any:
+    if registry(ctx).get(argv[1]) is None:
+        raise SearchError("Unknown index name")
     index = get_index(ctx, argv[1])
     fields = parse_alter(index.definition, argv)
     index.add_fields(fields, argv)
@@ -180,7 +184,7 @@ def ft_config(ctx: CommandContext, argv: list[bytes]) -> Any:
                 raise SearchError("Invalid option")
         elif name in ("TIMEOUT", "MAXSEARCHRESULTS", "MINPREFIX", "MAXEXPANSIONS", "WORKERS"):
             if not value.isdigit():
-                raise SearchError("Invalid option")
+                raise SearchError("Could not convert argument to expected type")
         reg.config[name] = value
         return OK
     if sub == "HELP":

@@ -152,6 +152,6 @@ def info_reply(index: SearchIndex) -> ByProtocol:
     return ByProtocol(Map(common(attrs2)), Map(common(attrs3)))
 
 
-@group.command("FT.INFO", 2, Flag.READONLY | Flag.MODULE, KeySpec(0, 0, 0), summary="Index statistics and schema")
+@group.command("FT.INFO", -2, Flag.READONLY | Flag.MODULE, KeySpec(0, 0, 0), summary="Index statistics and schema")
 def ft_info(ctx: CommandContext, argv: list[bytes]) -> Any:
     return info_reply(get_index(ctx, argv[1], "info"))

@@ -131,6 +131,8 @@ def parse_params(argv: list[bytes], i: int, params: dict[str, bytes]) -> int:
 
 
 def parse_dialect(argv: list[bytes], i: int) -> int:
+    if i >= len(argv):
+        raise SearchError("Need an argument for DIALECT")
     try:
         d = int(argv[i])
     except (ValueError, IndexError):
@@ -226,10 +228,14 @@ def parse_search_args(argv: list[bytes]) -> SearchRequest:
             i += 5
         elif tok == "INKEYS":
             cnt = _count(argv, i, "INKEYS")
+            if i + 1 + cnt > n:
+                raise SearchError("Bad arguments for INKEYS: Expected an argument, but none provided")
             req.inkeys = (req.inkeys or []) + argv[i + 1:i + 1 + cnt]
             i += 1 + cnt
         elif tok == "INFIELDS":
             cnt = _count(argv, i, "INFIELDS")
+            if i + 1 + cnt > n:
+                raise SearchError("Bad arguments for INFIELDS: Expected an argument, but none provided")
             req.infields = (req.infields or []) + argv[i + 1:i + 1 + cnt]
             i += 1 + cnt
         elif tok == "RETURN":
@@ -290,7 +296,7 @@ def parse_search_args(argv: list[bytes]) -> SearchRequest:
             i += 1
         elif tok == "SORTBY":
             if i >= n:
-                raise SearchError("Bad arguments for SORTBY: Expected an argument, but none provided")
+                raise SearchError("Bad SORTBY arguments")
             name = argv[i].lstrip(b"@")
             i += 1
             asc = True
@@ -694,8 +700,10 @@ def _defer_knn(ctx: CommandContext, vindex: VectorIndex, ef_runtime: int | None,
     return concurrent or filtered or max(ef_runtime or 0, k) > INLINE_MAX_EF
 
 
-@group.command("FT.SEARCH", -3, Flag.READONLY | FT_MODULE, KeySpec(0, 0, 0), summary="Search an index")
+@group.command("FT.SEARCH", -2, Flag.READONLY | FT_MODULE, KeySpec(0, 0, 0), summary="Search an index")
 def ft_search(ctx: CommandContext, argv: list[bytes]) -> Any:
+    if len(argv) < 3:
+        raise SearchError("No query string provided")
     index = get_index(ctx, argv[1])
     if index.search_plans:
         compiled = find_compiled(index, argv, registry(ctx).config.get("DEFAULT_DIALECT", "1"))
