@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from redvector.commands.search import aggregate, indexes, info, legacy, queries
+from redvector.commands.search import aggregate, indexes, info, legacy, queries, spellcheck
 from redvector.commands.search.common import group
 
-__all__ = ["aggregate", "group", "indexes", "info", "legacy", "queries"]
+__all__ = ["aggregate", "group", "indexes", "info", "legacy", "queries", "spellcheck"]

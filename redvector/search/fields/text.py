@@ -148,7 +148,7 @@ class TextIndex:
         return [t for t in self.terms if infix in t]
 
     def fuzzy(self, term: str, distance: int) -> list[str]:
-        return [t for t in self.terms if abs(len(t) - len(term)) <= distance and _levenshtein(t, term) <= distance]
+        return [t for t in self.terms if abs(len(t) - len(term)) <= distance and levenshtein(t, term) <= distance]
 
     def wildcard(self, pattern: str) -> list[str]:
         rx = re.compile("".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern) + r"\Z")
@@ -242,7 +242,7 @@ class TextIndex:
         return self.num_records * 64 + len(self.terms) * 80
 
 
-def _levenshtein(a: str, b: str) -> int:
+def levenshtein(a: str, b: str) -> int:
     prev = list(range(len(b) + 1))
     for i, ca in enumerate(a, 1):
         cur = [i]

@@ -1,0 +1,115 @@
+"""FT.SPELLCHECK: suggestions for the query's words that the index does not know, as RediSearch 2.10
+answers them (checked against Redis Stack 7.4).
+
+Every word of the query (plain, quoted, negated, or a tag value) that is not in the index's term
+dictionary gets an entry; a word the index knows gets none. Suggestions are the dictionary's entries
+within DISTANCE edits (1 to 4, default 1), the stem records ``+stem`` included, each scored by the share
+of documents that contain it, best first, ties in byte order. Custom dictionaries (TERMS INCLUDE/EXCLUDE,
+FT.DICTADD) do not exist here, so naming one is the error RediSearch gives for a missing dictionary.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from redvector.commands.context import CommandContext
+from redvector.commands.search.common import group, registry
+from redvector.commands.search.queries import build_query, parse_dialect
+from redvector.commands.spec import Flag, KeySpec
+from redvector.errors import SearchError
+from redvector.replies import ByProtocol, Map
+from redvector.search.fields.text import TextIndex, levenshtein
+from redvector.search.query.ast import Intersect, Knn, Node, Not, Optional, Phrase, Tag, Term, Union
+
+MAX_DISTANCE = 4
+
+
+def query_words(node: Node) -> list[str]:
+    """The words FT.SPELLCHECK checks, in query order, each once."""
+    words: list[str] = []
+
+    def add(word: str) -> None:
+        if word not in words:
+            words.append(word)
+
+    def walk(n: Node) -> None:
+        if isinstance(n, Term):
+            if n.kind == "exact":
+                add(n.text.lower())
+        elif isinstance(n, Phrase):
+            for _, word in n.terms:
+                add(word.lower())
+        elif isinstance(n, Tag):
+            for value in n.values:
+                if not (value.prefix or value.suffix or value.wildcard):
+                    add(value.text.decode("utf-8", "replace").lower())
+        elif isinstance(n, (Union, Intersect)):
+            for child in n.children:
+                walk(child)
+        elif isinstance(n, (Not, Optional)):
+            walk(n.child)
+        elif isinstance(n, Knn):
+            walk(n.filter)
+
+    walk(node)
+    return words
+
+
+def dictionary(text: TextIndex) -> dict[str, int]:
+    """The index's term dictionary as RediSearch keeps it: every word and every stem record ``+stem`` (a
+    word's stem where it differs from the word), each with the number of documents holding it."""
+    entries = {term: len(postings) for term, postings in text.terms.items()}
+    for root, words in text.stems.items():
+        docs: set[int] = set()
+        for word in words:
+            if word != root:
+                docs.update(text.terms.get(word, ()))
+        if docs:
+            entries["+" + root] = len(docs)
+    return entries
+
+
+@group.command("FT.SPELLCHECK", -3, Flag.READONLY | Flag.MODULE, KeySpec(0, 0, 0),
+               summary="Suggest spelling corrections for a query's words")
+def ft_spellcheck(ctx: CommandContext, argv: list[bytes]) -> Any:
+    reg = registry(ctx)
+    index = reg.get(argv[1])
+    if index is None:
+        raise SearchError("Unknown Index name")
+    distance = 1
+    dialect = None
+    i = 3
+    while i < len(argv):
+        tok = argv[i].upper()
+        if tok == b"DISTANCE":
+            try:
+                distance = int(argv[i + 1])
+            except (IndexError, ValueError):
+                distance = 0
+            if not 1 <= distance <= MAX_DISTANCE:
+                raise SearchError("bad distance given, distance must be a natural number between 1 to 4")
+            i += 2
+        elif tok == b"TERMS":
+            name = argv[i + 2].decode("utf-8", "replace") if i + 2 < len(argv) else ""
+            raise SearchError(f"Dict does not exist: {name}")
+        elif tok == b"DIALECT":
+            dialect = parse_dialect(argv, i + 1)
+            i += 2
+        else:
+            raise SearchError(f"Unknown argument `{argv[i].decode('utf-8', 'replace')}` at position {i - 3} for <main>")
+    node, _ = build_query(ctx, index, argv[2], {}, dialect, True)
+    entries = dictionary(index.text)
+    total = max(len(index.docs), 1)
+    results: list[tuple[str, list[tuple[float, str]]]] = []
+    for word in query_words(node):
+        if word in entries:
+            continue
+        found = [(count / total, term) for term, count in entries.items()
+                 if abs(len(term) - len(word)) <= distance and levenshtein(term, word) <= distance]
+        found.sort(key=lambda st: (-st[0], st[1].encode()))
+        results.append((word, found))
+    resp2 = [[b"TERM", word.encode(), [[score, term.encode()] for score, term in found]] for word, found in results]
+    resp3 = Map([(b"results", Map([(word.encode(), [Map([(term.encode(), score)]) for score, term in found])
+                                   for word, found in results]))])
+    return ByProtocol(resp2, resp3)
+
