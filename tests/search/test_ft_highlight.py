@@ -46,6 +46,11 @@ def test_highlight_fields_and_tags(docs: redis.Redis) -> None:
     assert list(_fields(docs, "hello redis", "HIGHLIGHT", "FIELDS", "1", "body")["d:1"])[:2] == ["body", "title"]
 
 
+def test_highlight_fields_0_means_every_field(docs: redis.Redis) -> None:
+    rows = _fields(docs, "hello", "HIGHLIGHT", "FIELDS", "0", "RETURN", "2", "title", "body")
+    assert rows["d:3"] == {"title": "<b>Hello</b> World", "body": "<b>hello</b> <b>hello</b> world program"}
+
+
 def test_highlight_phrase_field_restricted_terms_and_prefixes(docs: redis.Redis) -> None:
     rows = _fields(docs, '"hello world"', "HIGHLIGHT", "RETURN", "1", "body")
     assert rows["d:3"]["body"] == "<b>hello</b> <b>hello</b> <b>world</b> program"

@@ -170,7 +170,7 @@ def parse_highlight(argv: list[bytes], i: int) -> tuple[HighlightSpec, int]:
                 cnt = -1
             if cnt < 0 or i + 2 + cnt > n:
                 raise SearchError("Bad arguments for HIGHLIGHT")
-            fields = tuple(argv[i + 2:i + 2 + cnt])
+            fields = tuple(argv[i + 2:i + 2 + cnt]) or None  # FIELDS 0: every field, as without FIELDS
             i += 2 + cnt
         elif sub == b"TAGS":
             if i + 2 >= n:
