@@ -428,3 +428,18 @@ def test_bm25std_counts_records_as_redisearch_does(client: redis.Redis) -> None:
     # "lazy" stems to "lazi": b:3 matches the word and its stem record, and scores above a plain word
     # with the same frequency, length and document count ("calm" stems to itself).
     assert scores("lazy")["b:3"] > scores("calm")["b:4"]
+
+
+def test_words_under_not_optional_and_knn_filters_are_not_stemmed(client: redis.Redis) -> None:
+    """As RediSearch: the stemming expander runs on plain clauses only, so ``running`` finds "runs" but
+    ``-running``, ``~running`` and a KNN filter ``(running)=>[...]`` match the word as written."""
+    client.execute_command("FT.CREATE", "st", "PREFIX", "1", "s:", "SCHEMA", "t", "TEXT", "v", "VECTOR", "FLAT",
+                           "6", "TYPE", "FLOAT32", "DIM", "2", "DISTANCE_METRIC", "L2")
+    for i, text in enumerate(["running shoes", "he runs fast", "slow walk"]):
+        hset(client, f"s:{i}", {"t": text, "v": np.array([i, 0], dtype=np.float32).tobytes()})
+    q = np.array([0, 0], dtype=np.float32).tobytes()
+    assert sorted(ids(client, "st", "running", "NOCONTENT")) == ["s:0", "s:1"]
+    assert sorted(ids(client, "st", "-running", "NOCONTENT")) == ["s:1", "s:2"]
+    assert sorted(ids(client, "st", "(running)=>[KNN 3 @v $q]", "PARAMS", "2", "q", q, "NOCONTENT",
+                      "DIALECT", "2")) == ["s:0"]
+    assert ids(client, "st", "(run)=>[KNN 3 @v $q]", "PARAMS", "2", "q", q, "NOCONTENT", "DIALECT", "2") == []

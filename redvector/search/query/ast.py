@@ -168,18 +168,18 @@ def explain(node: Node, depth: int = 0, stem: Callable[[str], str] | None = None
         case Intersect():
             inner = "".join(explain(c, depth + 1, stem) for c in _flattened(node))
             return f"{pad}{_fields(_shared_fields(node))}INTERSECT {{\n{inner}{pad}}}\n"
-        # RediSearch expands words everywhere but under NOT, OPTIONAL and a KNN's filter.
+        # The parser marks words under NOT, OPTIONAL and in a KNN's filter verbatim (parser.unexpanded).
         case Not(child=child):
-            return f"{pad}NOT{{\n" + explain(child, depth + 1) + f"{pad}}}\n"
+            return f"{pad}NOT{{\n" + explain(child, depth + 1, stem) + f"{pad}}}\n"
         case Optional(child=child):
-            return f"{pad}OPTIONAL{{\n" + explain(child, depth + 1) + f"{pad}}}\n"
+            return f"{pad}OPTIONAL{{\n" + explain(child, depth + 1, stem) + f"{pad}}}\n"
         case Knn(filter=flt, k=k, field=field, score_as=score_as, blob_param=param, ef_runtime=ef):
             tail = (f"K={k} nearest vectors to `${param}` in vector index associated with field "
                     f"@{field.decode('utf-8', 'replace')}, {f'EF_RUNTIME = {ef}, ' if ef else ''}"
                     f"yields distance as `{score_as}`")
             if isinstance(flt, Wildcard):
                 return f"{pad}VECTOR {{{tail}}}\n"
-            return f"{pad}VECTOR {{\n" + explain(flt, depth + 1) + f"{pad}}} => {{{tail}}}\n"
+            return f"{pad}VECTOR {{\n" + explain(flt, depth + 1, stem) + f"{pad}}} => {{{tail}}}\n"
     return f"{pad}{node!r}\n"
 
 

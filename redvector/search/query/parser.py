@@ -173,11 +173,11 @@ class QueryParser:
         if self.eat("-"):
             self.ws()
             inner = self.unary(fields)
-            return Not(inner if inner is not None else Empty())
+            return Not(unexpanded(inner) if inner is not None else Empty())
         if self.eat("~"):
             self.ws()
             inner = self.unary(fields)
-            return Optional(inner if inner is not None else Empty())
+            return Optional(unexpanded(inner) if inner is not None else Empty())
         node = self.atom(fields)
         if self.peek("=>{") or (self.peek("=>") and self.s[self.pos + 2:].lstrip().startswith("{")):
             self.eat("=>")
@@ -336,7 +336,7 @@ class QueryParser:
             return node
         if self.eat("-"):
             inner = self.atom(names)
-            return Not(inner if inner is not None else Empty())
+            return Not(unexpanded(inner) if inner is not None else Empty())
         last = self.atom(names)
         return last if last is not None else Empty()
 
@@ -559,7 +559,7 @@ class QueryParser:
         name = score_as or f"__{field.decode('utf-8', 'replace')}_score"
         if score_as is not None and self.definition.field(score_as.encode()) is not None:
             raise SearchError(f"Property `{score_as}` already exists in schema")
-        return Knn(flt, k, field, blob, name, ef, policy, batch_size)
+        return Knn(unexpanded(flt), k, field, blob, name, ef, policy, batch_size)
 
     def _knn_attrs(self, node: Node, attrs: dict[str, str]) -> Node:
         assert isinstance(node, Knn)
@@ -646,6 +646,18 @@ class QueryParser:
         if weight is not None and isinstance(node, Phrase):
             return Phrase(node.terms, node.fields, node.slop, node.inorder, weight, node.verbatim)
         return node
+
+
+def unexpanded(node: Node) -> Node:
+    """``node`` with its words matched as written: RediSearch does not run its stemming expander under NOT
+    or OPTIONAL, nor in a KNN's filter (``(run)=>[KNN ...]`` matches no "running"; ``-run`` keeps it)."""
+    if isinstance(node, Term):
+        return node if node.verbatim or node.kind != "exact" else replace(node, verbatim=True)
+    if isinstance(node, (Union, Intersect)):
+        return replace(node, children=tuple(unexpanded(c) for c in node.children))
+    if isinstance(node, (Not, Optional)):
+        return replace(node, child=unexpanded(node.child))
+    return node
 
 
 def parse_query(text: str, definition: IndexDefinition, params: dict[str, bytes], dialect: int = 2,
