@@ -126,7 +126,7 @@ def test_info_layout(pair: tuple[redis.Redis, redis.Redis]) -> None:
         a, b = dict(zip(a[::2], a[1::2], strict=True)), dict(zip(b[::2], b[1::2], strict=True))
     else:
         assert list(a) == list(b)
-    for key in (b"index_definition", b"attributes", b"num_docs", b"max_doc_id", b"num_terms",
+    for key in (b"index_definition", b"attributes", b"num_docs", b"max_doc_id", b"num_terms", b"num_records",
                 b"hash_indexing_failures", b"indexing", b"percent_indexed", b"Index Errors", b"field statistics"):
         assert a[key] == b[key], key
 

@@ -290,7 +290,9 @@ def test_compiled_repeat_counts_uses_and_dialects_in_ft_info(client: redis.Redis
     assert int(info["number_of_uses"]) == 5
     stats = info["dialect_stats"]
     stats = dict(zip(stats[::2], stats[1::2], strict=True)) if isinstance(stats, list) else stats
-    assert int(stats.get("dialect_2", stats.get(b"dialect_2", 0))) == 5
+    # RediSearch reports whether a dialect was used, not how often.
+    assert int(stats.get("dialect_2", stats.get(b"dialect_2", 0))) == 1
+    assert int(stats.get("dialect_1", stats.get(b"dialect_1", 0))) == 0
 
 
 def test_compiled_repeat_follows_ft_alter_of_returned_attributes(client: redis.Redis) -> None:

@@ -88,8 +88,10 @@ def info_reply(index: SearchIndex) -> ByProtocol:
         attrs3.append(m)
 
     num_docs = index.num_docs
-    num_records = index.text.num_records + sum(len(t) for t in index.tags.values()) + \
-        sum(len(n) for n in index.numeric.values()) + sum(len(v) for v in index.vectors.values())
+    stem_terms, stem_records = index.text.stem_records()
+    num_records = index.text.num_records + stem_records + sum(len(t) for t in index.tags.values()) + \
+        sum(len(n) for n in index.numeric.values()) + sum(len(g) for g in index.geo.values()) + \
+        sum(len(v) for v in index.vectors.values())
     total_mem = sum(mem.values())
     scan = index.scan
     pending = pending_vectors(index)
@@ -106,7 +108,7 @@ def info_reply(index: SearchIndex) -> ByProtocol:
             (S(b"attributes"), attrs),
             (S(b"num_docs"), num_docs),
             (S(b"max_doc_id"), index.max_doc_id),
-            (S(b"num_terms"), len(index.text.terms)),
+            (S(b"num_terms"), len(index.text.terms) + stem_terms),
             (S(b"num_records"), num_records),
             (S(b"inverted_sz_mb"), mem["inverted"] / MB),
             (S(b"vector_index_sz_mb"), mem["vector"] / MB),
@@ -140,7 +142,9 @@ def info_reply(index: SearchIndex) -> ByProtocol:
         if d.stopwords is not None:
             items.append((S(b"stopwords_list"), [w.encode() for w in d.stopwords]))
         items += [
-            (S(b"dialect_stats"), Map([(S(b"dialect_%d" % (i + 1)), n) for i, n in enumerate(index.dialect_stats)])),
+            # Whether each dialect was ever used (RediSearch reports a flag, not a count).
+            (S(b"dialect_stats"), Map([(S(b"dialect_%d" % (i + 1)), min(n, 1))
+                                       for i, n in enumerate(index.dialect_stats)])),
             (S(b"Index Errors"), _errors(index.errors, False)),
             (S(b"field statistics"), [
                 Map([(S(b"identifier"), f.identifier), (S(b"attribute"), f.name),

@@ -56,16 +56,10 @@ def query_words(node: Node) -> list[str]:
 
 
 def dictionary(text: TextIndex) -> dict[str, int]:
-    """The index's term dictionary as RediSearch keeps it: every word and every stem record ``+stem`` (a
-    word's stem where it differs from the word), each with the number of documents holding it."""
+    """The index's term dictionary as RediSearch keeps it: every word and every stem record ``+stem``,
+    each with the number of documents holding it."""
     entries = {term: len(postings) for term, postings in text.terms.items()}
-    for root, words in text.stems.items():
-        docs: set[int] = set()
-        for word in words:
-            if word != root:
-                docs.update(text.terms.get(word, ()))
-        if docs:
-            entries["+" + root] = len(docs)
+    entries.update(("+" + root, count) for root, count in text.stem_record_docs().items())
     return entries
 
 

@@ -78,6 +78,8 @@ class TextIndex:
         self.total_len = 0.0
         self.stems: dict[str, set[str]] = {}
         self.num_records = 0
+        self._changes = 0  # add/remove calls, so that stem_records() can reuse its last count
+        self._stem_docs: tuple[int, dict[str, int]] = (-1, {})
 
     def __len__(self) -> int:
         return len(self.doc_len)
@@ -89,6 +91,7 @@ class TextIndex:
         pos = start_pos
         terms = self.doc_terms.setdefault(doc_id, set())
         indexed = 0
+        self._changes += 1
         for tok in tokenize(text):
             if tok in self.stopwords:
                 pos += 1
@@ -111,6 +114,7 @@ class TextIndex:
         return pos
 
     def remove(self, doc_id: int) -> None:
+        self._changes += 1
         for term in self.doc_terms.pop(doc_id, ()):
             postings = self.terms.get(term)
             if postings is None:
@@ -126,6 +130,28 @@ class TextIndex:
                     if not group:
                         del self.stems[st]
         self.total_len -= self.doc_len.pop(doc_id, 0)
+
+    def stem_record_docs(self) -> dict[str, int]:
+        """stem -> documents in its ``+stem`` record: RediSearch keeps such a record for every word whose
+        stem differs from it (FT.INFO counts them in num_terms and num_records; FT.SPELLCHECK suggests
+        them). Recounted only after the index changed."""
+        changes, counts = self._stem_docs
+        if changes != self._changes:
+            counts = {}
+            for root, words in self.stems.items():
+                docs: set[int] = set()
+                for word in words:
+                    if word != root:
+                        docs.update(self.terms.get(word, ()))
+                if docs:
+                    counts[root] = len(docs)
+            self._stem_docs = (self._changes, counts)
+        return counts
+
+    def stem_records(self) -> tuple[int, int]:
+        """(``+stem`` entries, their records), as FT.INFO counts them."""
+        counts = self.stem_record_docs()
+        return len(counts), sum(counts.values())
 
     # -- query-time expansion ---------------------------------------------------------------------------
     def expand(self, term: str, use_stem: bool) -> list[tuple[str, bool]]:
