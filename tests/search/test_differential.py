@@ -164,6 +164,21 @@ def test_same_errors(pair: tuple[redis.Redis, redis.Redis], args: tuple[Any, ...
     assert _call(ours, args) == _call(ref, args)
 
 
+DIALECT1_GROUPING = ["foo | bar hello", "-foo bar", "-foo | bar", "foo -bar | world", "foo | bar -baz",
+                     "foo @n:[1 2] | bar", "foo | bar @n:[1 2]", "~foo bar | baz", "@t:foo bar | baz",
+                     "foo -bar -baz | world", "@g:{a} foo | bar", "(foo bar) | baz", "-(foo | bar) baz"]
+
+
+@pytest.mark.parametrize("query", DIALECT1_GROUPING)
+def test_dialect1_grouping(pair: tuple[redis.Redis, redis.Redis], query: str) -> None:
+    """DIALECT 1 (the server default) groups as RediSearch's first grammar does: the same plan and the
+    same documents."""
+    ref, ours = pair
+    for args in (("FT.EXPLAIN", "idx", query, "DIALECT", "1"),
+                 ("FT.SEARCH", "idx", query, "DIALECT", "1", "NOCONTENT", "SORTBY", "n", "LIMIT", "0", "20")):
+        assert _call(ours, args) == _call(ref, args)
+
+
 BM25_QUERIES = ["hello", "foo", "bar", "@t:baz", "hello | foo", "world bar", "worlds", "helloes | bars"]
 
 

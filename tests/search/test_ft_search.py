@@ -443,3 +443,20 @@ def test_words_under_not_optional_and_knn_filters_are_not_stemmed(client: redis.
     assert sorted(ids(client, "st", "(running)=>[KNN 3 @v $q]", "PARAMS", "2", "q", q, "NOCONTENT",
                       "DIALECT", "2")) == ["s:0"]
     assert ids(client, "st", "(run)=>[KNN 3 @v $q]", "PARAMS", "2", "q", q, "NOCONTENT", "DIALECT", "2") == []
+
+
+def test_dialect_1_groups_as_redisearch_first_grammar(client: redis.Redis) -> None:
+    """DIALECT 1, the default: a prefix - takes everything up to the next prefix operator, and a tag or
+    range next to words intersects with the words' union; DIALECT 2 groups these the other way."""
+    client.execute_command("FT.CREATE", "d1", "PREFIX", "1", "d1:", "SCHEMA", "t", "TEXT", "g", "TAG")
+    for i, (text, tag) in enumerate([("alpha", "x"), ("beta", "y"), ("gamma", "x"), ("alpha beta", "y")]):
+        hset(client, f"d1:{i}", {"t": text, "g": tag})
+
+    def found(query: str, dialect: str) -> list[str]:
+        return sorted(ids(client, "d1", query, "NOCONTENT", "DIALECT", dialect))
+
+    assert found("-alpha | beta", "1") == ["d1:2"]  # NOT(alpha | beta)
+    assert found("-alpha | beta", "2") == ["d1:1", "d1:2", "d1:3"]  # (NOT alpha) | beta
+    assert found("alpha | beta @g:{x}", "1") == ["d1:0"]  # (alpha | beta) AND @g:{x}
+    assert found("alpha | beta @g:{x}", "2") == ["d1:0", "d1:3"]  # alpha | (beta AND @g:{x})
+    assert found("alpha | beta gamma", "1") == ["d1:0", "d1:3"]  # words bind first: alpha | (beta gamma)

@@ -282,6 +282,14 @@ class Executor:
         fields = self._text_fields(node.fields)
         if node.kind == "exact" and self.opts.scorer.startswith("BM25STD"):
             return self._bm25std_term(node, fields)
+        if node.kind == "exact" and self.opts.scorer == "DISMAX":
+            # The word and its stem record are a union: DISMAX takes the larger frequency.
+            use_stem = not (node.verbatim or self.opts.verbatim)
+            best: Scores = {}
+            for freq, _ in text.bm25std_records(node.text, use_stem, fields, self._nostem(), self._weights()):
+                for d, f in freq.items():
+                    best[d] = max(best.get(d, 0.0), f * node.weight)
+            return best
         tf = text.term_docs(self._expansions(node), fields, self._nostem(), self._weights())
         return self._score(tf, node.weight)
 

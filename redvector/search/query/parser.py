@@ -42,8 +42,9 @@ _GEO_UNITS = ("m", "km", "mi", "ft")
 
 class QueryParser:
     def __init__(self, text: str, definition: IndexDefinition, params: dict[str, bytes],
-                 stopwords: frozenset[str] | None = None, verbatim: bool = False) -> None:
+                 stopwords: frozenset[str] | None = None, verbatim: bool = False, dialect: int = 2) -> None:
         self.s = text
+        self.dialect = dialect
         self.pos = 0
         self.definition = definition
         self.params = params
@@ -118,7 +119,7 @@ class QueryParser:
         self.ws()
         if self.at_end():
             raise self.error()
-        node = self.union(None)
+        node = self.group(None)
         self.ws()
         if self.peek("=>[") or (self.peek("=>") and self.s[self.pos + 2:].lstrip().startswith("[")):
             self.eat("=>")
@@ -135,6 +136,80 @@ class QueryParser:
             raise self.error()
         return node
 
+    def group(self, fields: tuple[bytes, ...] | None) -> Node:
+        """A whole query or a parenthesised group, in the request's dialect."""
+        return self.v1_sequence(fields) if self.dialect == 1 else self.union(fields)
+
+    # -- DIALECT 1 ---------------------------------------------------------------------------------------
+    # RediSearch's first grammar groups differently from DIALECT 2 (checked clause by clause against
+    # Redis Stack 7.4 with FT.EXPLAIN): plain words next to each other bind tightest, then ``|``, then the
+    # juxtaposition of anything else (tags, ranges, groups, phrases, prefixes), which intersects; and a
+    # prefix ``-`` or ``~`` or a field modifier before a word takes everything after it up to the next
+    # prefix operator: ``-a b | c`` is NOT(a b | c), ``a | b @n:[1 2]`` is (a | b) AND @n, ``@t:a b`` is
+    # @t:(a b).
+    def _v1_prefix_ahead(self) -> bool:
+        if self.peek("-") or self.peek("~"):
+            return True
+        if not self.peek("@"):
+            return False
+        save = self.pos
+        try:
+            self.field_names()
+            self.ws()
+            if not self.eat(":"):
+                return False
+            self.ws()
+            return not (self.at_end() or self.s[self.pos] in "{[(-")
+        except SearchError:
+            return False
+        finally:
+            self.pos = save
+
+    def v1_sequence(self, fields: tuple[bytes, ...] | None, operand: bool = False) -> Node:
+        chains: list[list[list[Node]]] = []  # intersected; each a union of alternatives; each an intersection
+        text_run = False  # the current alternative is plain words that a next plain word joins
+        after_or = True
+        while True:
+            self.ws()
+            if self.at_end() or self.peek(")") or self.peek("=>"):
+                break
+            if self.peek("|"):
+                self.pos += 1
+                after_or = True
+                continue
+            prefix = self._v1_prefix_ahead()
+            if prefix and operand and not after_or:
+                break  # the enclosing prefix operator's operand ends here
+            if prefix:
+                node = self._v1_prefixed(fields)
+                plain = False
+            else:
+                item = self.unary(fields)
+                node = item if item is not None else Empty()
+                plain = (isinstance(node, Term) and node.kind == "exact") or isinstance(node, Empty)
+            if after_or and chains:
+                chains[-1].append([node])
+            elif plain and text_run and chains:
+                chains[-1][-1].append(node)
+            else:
+                chains.append([[node]])
+            text_run = plain
+            after_or = False
+        if not chains:
+            raise self.error()
+        return _v1_tree(chains)
+
+    def _v1_prefixed(self, fields: tuple[bytes, ...] | None) -> Node:
+        if self.eat("-"):
+            return Not(unexpanded(self.v1_sequence(fields, operand=True)))
+        if self.eat("~"):
+            return Optional(unexpanded(self.v1_sequence(fields, operand=True)))
+        names = self.field_names()
+        self.ws()
+        self.expect(":")
+        return self.v1_sequence(names, operand=True)
+
+    # -- DIALECT 2 ---------------------------------------------------------------------------------------
     def union(self, fields: tuple[bytes, ...] | None) -> Node:
         children = [self.intersect(fields)]
         while True:
@@ -189,7 +264,7 @@ class QueryParser:
         self.ws()
         start = self.pos
         if self.eat("("):
-            node = self.union(fields)
+            node = self.group(fields)
             self.ws()
             if not self.eat(")"):
                 raise self.error()
@@ -329,7 +404,7 @@ class QueryParser:
             return self.bracket(names[0], start)
         if self.peek("("):
             self.pos += 1
-            node = self.union(names)
+            node = self.group(names)
             self.ws()
             if not self.eat(")"):
                 raise self.error()
@@ -648,6 +723,16 @@ class QueryParser:
         return node
 
 
+def _v1_tree(chains: list[list[list[Node]]]) -> Node:
+    """DIALECT 1's groups as nodes: an intersection of unions of intersections, stop words dropped."""
+    def both(kind: type[Union] | type[Intersect], nodes: list[Node]) -> Node:
+        kept = [n for n in nodes if not isinstance(n, Empty)]
+        if not kept:
+            return Empty()
+        return kept[0] if len(kept) == 1 else kind(tuple(kept))
+    return both(Intersect, [both(Union, [both(Intersect, alt) for alt in chain]) for chain in chains])
+
+
 def unexpanded(node: Node) -> Node:
     """``node`` with its words matched as written: RediSearch does not run its stemming expander under NOT
     or OPTIONAL, nor in a KNN's filter (``(run)=>[KNN ...]`` matches no "running"; ``-run`` keeps it)."""
@@ -662,14 +747,15 @@ def unexpanded(node: Node) -> Node:
 
 def parse_query(text: str, definition: IndexDefinition, params: dict[str, bytes], dialect: int = 2,
                 verbatim: bool = False, stopwords: frozenset[str] | None = None) -> Node:
-    """Parse a query string. DIALECT 1 shares the grammar here except that vector clauses are refused."""
+    """Parse a query string. DIALECT 1 groups with its own precedence (QueryParser.v1_sequence) and has no
+    vector clauses; DIALECT 2 and later share the rest."""
     return parse_query_uses(text, definition, params, dialect, verbatim, stopwords)[0]
 
 
 def parse_query_uses(text: str, definition: IndexDefinition, params: dict[str, bytes], dialect: int = 2,
                      verbatim: bool = False, stopwords: frozenset[str] | None = None) -> tuple[Node, dict[str, str]]:
     """parse_query, and how each parameter it read was used (QueryParser.param_uses)."""
-    parser = QueryParser(text, definition, params, stopwords, verbatim)
+    parser = QueryParser(text, definition, params, stopwords, verbatim, dialect)
     node = parser.parse()
     if dialect == 1 and _has_vector(node):
         # DIALECT 1 has no vector syntax: RediSearch fails at the "=>" or at VECTOR_RANGE.
