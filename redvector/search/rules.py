@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from redvector.errors import SearchError
 from redvector.search.query.expr import Expr, parse_expr, truthy
 from redvector.search.schema import IndexDefinition
 
@@ -29,4 +30,7 @@ class IndexRule:
             ident = self._aliases.get(name, name.encode())
             if ident in value:
                 row[name] = value[ident]
-        return truthy(self.filter.evaluate(row))
+        try:
+            return truthy(self.filter.evaluate(row))
+        except SearchError:  # a property the hash lacks: the document is not indexed (no error)
+            return False

@@ -4,6 +4,7 @@ WITHCURSOR + FT.CURSOR, through redis-py's aggregation API and raw replies."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 import redis
 from redis.commands.search import reducers
 from redis.commands.search.aggregation import AggregateRequest, Asc, Desc
@@ -97,3 +98,20 @@ def test_total_results_and_sort_keys_in_rows(client: redis.Redis) -> None:
         assert str(exc) == "Bad arguments for GROUPBY: Unknown property `cat`. Did you mean `@cat`?"
     else:
         raise AssertionError("GROUPBY without @ was accepted")
+
+
+def test_expression_nulls_missing_properties_and_string_functions(client: redis.Redis) -> None:
+    """As Redis Stack 7.4: upper/lower of a number is null (nil in the row, and it exists); the other string
+    functions refuse a number; a property a row lacks fails the query unless read through exists()."""
+    setup(client)
+    raw = client.execute_command("FT.AGGREGATE", "idx", "@cat:{a}", "APPLY", "upper(@price)", "AS", "u",
+                                 "APPLY", "exists(@u)", "AS", "e", "SORTBY", "2", "@price", "ASC", "LIMIT", "0", "1")
+    row = raw[b"results"][0][b"extra_attributes"] if isinstance(raw, dict) else dict(zip(raw[1][::2], raw[1][1::2], strict=True))
+    assert b"u" in row and row[b"u"] is None and row[b"e"] == b"1"
+    with pytest.raises(redis.ResponseError, match=r"Invalid type for substr\. Expected string"):
+        client.execute_command("FT.AGGREGATE", "idx", "*", "APPLY", "substr(@price, 0, 1)", "AS", "s",
+                               "SORTBY", "2", "@price", "ASC")
+    with pytest.raises(redis.ResponseError, match="nosuch: has no value, consider using EXISTS if applicable"):
+        client.execute_command("FT.AGGREGATE", "idx", "*", "LOAD", "1", "@nosuch", "FILTER", "@nosuch > 1")
+    assert _aggregate(client, "@cat:{a}", "LOAD", "1", "@nosuch", "APPLY", "exists(@nosuch)", "AS", "e",
+                      "SORTBY", "2", "@price", "ASC", "LIMIT", "0", "1")[1] == [{"price": "0", "e": "0"}]

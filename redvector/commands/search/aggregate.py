@@ -22,21 +22,11 @@ from redvector.errors import SearchError
 from redvector.replies import OK
 from redvector.search.index import SearchIndex
 from redvector.search.query.executor import SCORERS, Executor
-from redvector.search.query.expr import Expr, parse_expr, to_num, to_str
+from redvector.search.query.expr import NULL, Expr, parse_expr, to_num, to_str
 from redvector.search.schema import FieldType
 
 Row = dict[str, Any]
 _DOC = "\x00doc"  # hidden: the row's doc id (for implicit loads)
-
-
-class _Null:
-    """A GROUPBY key missing from a row: replied as nil, as RediSearch does."""
-
-    def __repr__(self) -> str:
-        return "NULL"
-
-
-NULL = _Null()
 
 
 @dataclass(slots=True)
@@ -51,7 +41,8 @@ class _Loader:
 
     def value(self, row: Row, name: str, loading: bool = False) -> Any:
         if name in row:
-            return row[name]
+            v = row[name]
+            return None if v is NULL else v
         doc_id = row.get(_DOC)
         if doc_id is None:
             return None
@@ -202,7 +193,8 @@ def parse_pipeline(argv: list[bytes], i: int, loader: _Loader, opts: dict[str, A
 
             def apply(rows: list[Row], expr: Expr = expr, alias: str = alias) -> list[Row]:
                 for r in rows:
-                    r[alias] = expr.evaluate(loader.expr_row(r, expr))
+                    value = expr.evaluate(loader.expr_row(r, expr))
+                    r[alias] = NULL if value is None else value  # a null result is replied as nil
                 return rows
             steps.append(Step("APPLY", apply))
         elif tok == "FILTER":

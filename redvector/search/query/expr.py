@@ -86,14 +86,24 @@ def _num_or_err(v: Any) -> float:
     return math.nan if n is None else n
 
 
+def _text_arg(name: str, v: Any) -> Any:
+    """RediSearch's string functions refuse a number (a SORTABLE NUMERIC reads as one)."""
+    if isinstance(v, float):
+        if name == "substr":
+            raise SearchError("Invalid type for substr. Expected string")
+        raise SearchError(f"Invalid type (1) for argument 0 in function '{name}'. VALIDATE_ARG__STRING(v, 0) was false.")
+    return v
+
+
 _FUNCS: dict[str, Callable[..., Value]] = {
-    "lower": lambda s: None if to_str(s) is None else to_str(s).lower(),  # type: ignore[union-attr]
-    "upper": lambda s: None if to_str(s) is None else to_str(s).upper(),  # type: ignore[union-attr]
-    "strlen": lambda s: float(len(to_str(s) or "")),
-    "startswith": lambda s, p: float((to_str(s) or "").startswith(to_str(p) or "")),
-    "contains": lambda s, p: float((to_str(s) or "").count(to_str(p) or "")) if to_str(p) else 0.0,
-    "substr": lambda s, a, n: (to_str(s) or "")[int(_num_or_err(a)):int(_num_or_err(a)) + int(_num_or_err(n))]
-    if _num_or_err(n) >= 0 else (to_str(s) or "")[int(_num_or_err(a)):],
+    # upper/lower of a number is null in RediSearch; the other string functions fail the query.
+    "lower": lambda s: None if isinstance(s, float) or to_str(s) is None else to_str(s).lower(),  # type: ignore[union-attr]
+    "upper": lambda s: None if isinstance(s, float) or to_str(s) is None else to_str(s).upper(),  # type: ignore[union-attr]
+    "strlen": lambda s: float(len(to_str(_text_arg("strlen", s)) or "")),
+    "startswith": lambda s, p: float((to_str(_text_arg("startswith", s)) or "").startswith(to_str(p) or "")),
+    "contains": lambda s, p: float((to_str(_text_arg("contains", s)) or "").count(to_str(p) or "")) if to_str(p) else 0.0,
+    "substr": lambda s, a, n: (to_str(_text_arg("substr", s)) or "")[int(_num_or_err(a)):int(_num_or_err(a)) + int(_num_or_err(n))]
+    if _num_or_err(n) >= 0 else (to_str(_text_arg("substr", s)) or "")[int(_num_or_err(a)):],
     "format": lambda fmt, *a: (to_str(fmt) or "").replace("%s", "{}").format(*(to_str(x) for x in a)),
     "to_number": lambda s: to_num(s),
     "to_str": lambda s: to_str(s),
@@ -221,7 +231,7 @@ class _Parser:
         if kind == "prop":
             name = text[1:]
             self.props.add(name)
-            return lambda r: _row_value(r, name)
+            return _Prop(name)
         if kind == "name":
             fname = text.lower()
             if fname in ("inf", "infinity"):
@@ -236,6 +246,9 @@ class _Parser:
                     args.append(self.or_())
                 if not self.accept(")"):
                     raise self.error()
+            if fname == "exists" and len(args) == 1 and isinstance(args[0], _Prop):
+                prop = args[0].name  # the one place a missing property is not an error; a null one exists
+                return lambda r: float(r.get(prop) is not None)
             func = _FUNCS[fname]
             code = func.__code__
             required = code.co_argcount - len(func.__defaults__ or ())
@@ -251,8 +264,36 @@ class _Parser:
         raise self.error()
 
 
+class _Prop:
+    """``@name`` in an expression: a property the row must have (RediSearch fails the query on a row
+    without it, pointing at EXISTS; a null value reads as missing)."""
+
+    __slots__ = ("name",)
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __call__(self, row: Mapping[str, Any]) -> Value:
+        if self.name not in row:
+            raise SearchError(f"{self.name}: has no value, consider using EXISTS if applicable")
+        return _row_value(row, self.name)
+
+
+class _Null:
+    """A property that is there with no value (RediSearch's null, e.g. ``upper`` of a number): replied as
+    nil, read by expressions as missing."""
+
+    def __repr__(self) -> str:
+        return "NULL"
+
+
+NULL = _Null()
+
+
 def _row_value(row: Mapping[str, Any], name: str) -> Value:
     v = row.get(name)
+    if v is NULL:
+        return None
     if isinstance(v, bytes):
         return v.decode("utf-8", "replace")
     if isinstance(v, int):
