@@ -15,7 +15,7 @@ from redvector.errors import (
 )
 from redvector.replies import NO_FIELDS, SearchRow, SearchRows, SimpleString
 from redvector.search.index import SearchIndex
-from redvector.search.query.expr import format_number
+from redvector.search.query.expr import format_number_bytes
 from redvector.search.registry import SearchRegistry
 from redvector.search.schema import FieldSpec, FieldType
 
@@ -30,8 +30,8 @@ def registry(ctx: CommandContext) -> SearchRegistry:
 
 def get_index(ctx: CommandContext, name: bytes, style: str = "search") -> SearchIndex:
     """The index (or alias target). Missing-index texts differ per command in RediSearch 2.10:
-    FT.SEARCH/AGGREGATE/EXPLAIN ``<idx>: no such index``, FT.INFO ``Unknown index name``, FT.DROPINDEX
-    ``Unknown Index name``."""
+    FT.SEARCH/AGGREGATE/EXPLAIN ``<idx>: no such index``, FT.INFO and FT.ALTER ``Unknown index name``
+    (style "info"), FT.DROPINDEX and FT.SPELLCHECK ``Unknown Index name`` (style "drop")."""
     index = registry(ctx).get(name)
     if index is None:
         text = name.decode("utf-8", "replace")
@@ -43,10 +43,7 @@ def get_index(ctx: CommandContext, name: bytes, style: str = "search") -> Search
     return index
 
 
-def number_text(value: float) -> bytes:
-    if value != 0.0 and -1e11 < value < 1e11:  # format_number's common case, formatted straight to bytes
-        return b"%.12g" % value
-    return format_number(value).encode()
+number_text = format_number_bytes
 
 
 def returned_value(spec: FieldSpec | None, raw: bytes) -> bytes:

@@ -92,9 +92,7 @@ def ft_list(ctx: CommandContext, argv: list[bytes]) -> Any:
 
 @group.command("FT.ALTER", -3, Flag.WRITE | FT, KeySpec(0, 0, 0), summary="Add fields to an index schema")
 def ft_alter(ctx: CommandContext, argv: list[bytes]) -> Any:
-    if registry(ctx).get(argv[1]) is None:
-        raise SearchError("Unknown index name")
-    index = get_index(ctx, argv[1])
+    index = get_index(ctx, argv[1], "info")
     fields = parse_alter(index.definition, argv)
     index.add_fields(fields, argv)
     skip = len(argv) > 2 and argv[2].upper() == b"SKIPINITIALSCAN"

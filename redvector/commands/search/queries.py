@@ -466,6 +466,8 @@ def build_rows(ctx: CommandContext, index: SearchIndex, req: SearchRequest, hits
     rows: list[dict[str, Any]] = []
     data = index.db.data
     yield_names = list(hits.yields)
+    text_attrs = _returned_text_attributes(index, req) if req.highlight is not None else {}
+    sort_names = _field_names(index, req.sortby[0]) if req.sortby is not None else ()
     for doc_id in page:
         meta = index.docs.get(doc_id)
         if meta is None:
@@ -489,9 +491,9 @@ def build_rows(ctx: CommandContext, index: SearchIndex, req: SearchRequest, hits
             else:
                 fields = _row_fields(index, req.return_fields, value, hits, doc_id, yield_names)
                 if req.highlight is not None:
-                    fields = _highlighted(index, req, fields)
-                if req.sortby is not None:
-                    fields = _sort_field_first(index, req.sortby[0], fields)
+                    fields = _highlighted(index, req, text_attrs, fields)
+                if sort_names:
+                    fields = _sort_field_first(sort_names, fields)
                 row["fields"] = fields
         rows.append(row)
     return rows
@@ -524,32 +526,44 @@ def _row_fields(index: SearchIndex, return_fields: list[tuple[bytes, bytes]] | N
     return out + rest
 
 
-def _sort_field_first(index: SearchIndex, attribute: bytes, fields: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
-    """The SORTBY attribute's field first in a row, where it is returned under its own name (RediSearch
-    loads the sort key before the other fields; a RETURN alias keeps its place)."""
+def _field_names(index: SearchIndex, attribute: bytes) -> tuple[bytes, ...]:
+    """The names a row shows ``attribute`` under without a RETURN alias: itself and its hash field."""
     spec = index.definition.field(attribute)
-    names = (attribute, spec.identifier) if spec is not None else (attribute,)
+    return (attribute, spec.identifier) if spec is not None else (attribute,)
+
+
+def _sort_field_first(names: tuple[bytes, ...], fields: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+    """The SORTBY attribute's field (``names``: _field_names) first in a row, where it is returned under its
+    own name (RediSearch loads the sort key before the other fields; a RETURN alias keeps its place)."""
     for i, (name, _) in enumerate(fields):
         if name in names:
             return [fields[i], *fields[:i], *fields[i + 1:]] if i else fields
     return fields
 
 
-def _highlighted(index: SearchIndex, req: SearchRequest, fields: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
-    """HIGHLIGHT applied to a row's fields (search/query/highlight.py): the TEXT fields it names (every
-    returned TEXT field without FIELDS) marked up, and with FIELDS those fields first, in its order."""
-    spec, terms = req.highlight, req.highlight_terms
-    assert spec is not None
+def _returned_text_attributes(index: SearchIndex, req: SearchRequest) -> dict[bytes, bytes]:
+    """A row's field name -> the TEXT attribute it shows (hash field, attribute name or RETURN alias)."""
     definition = index.definition
-    attribute: dict[bytes, bytes] = {}  # a row's field name -> the TEXT attribute it shows
+    attribute: dict[bytes, bytes] = {}
     for f in definition.fields:
         if f.type is FieldType.TEXT:
             attribute[f.identifier] = f.name
             attribute[f.name] = f.name
     for ident, alias in req.return_fields or ():
-        spec_of = definition.field(ident)
-        if spec_of is not None and spec_of.type is FieldType.TEXT:
-            attribute[alias] = spec_of.name
+        spec = definition.field(ident)
+        if spec is not None and spec.type is FieldType.TEXT:
+            attribute[alias] = spec.name
+    return attribute
+
+
+def _highlighted(index: SearchIndex, req: SearchRequest, attribute: dict[bytes, bytes],
+                 fields: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+    """HIGHLIGHT applied to a row's fields (search/query/highlight.py): the TEXT fields it names (every
+    returned TEXT field without FIELDS; ``attribute``: _returned_text_attributes) marked up, and with FIELDS
+    those fields first, in its order."""
+    spec, terms = req.highlight, req.highlight_terms
+    assert spec is not None
+    definition = index.definition
     chosen = spec.fields
     marked: dict[bytes, list[tuple[bytes, bytes]]] = {}
     rest: list[tuple[bytes, bytes]] = []

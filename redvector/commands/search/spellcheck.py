@@ -13,13 +13,13 @@ from __future__ import annotations
 from typing import Any
 
 from redvector.commands.context import CommandContext
-from redvector.commands.search.common import group, registry
+from redvector.commands.search.common import get_index, group
 from redvector.commands.search.queries import build_query, parse_dialect
 from redvector.commands.spec import Flag, KeySpec
 from redvector.errors import SearchError
 from redvector.replies import ByProtocol, Map
 from redvector.search.fields.text import TextIndex, levenshtein
-from redvector.search.query.ast import Intersect, Knn, Node, Not, Optional, Phrase, Tag, Term, Union
+from redvector.search.query.ast import Node, Phrase, Tag, Term, clause_leaves
 
 MAX_DISTANCE = 4
 
@@ -32,7 +32,7 @@ def query_words(node: Node) -> list[str]:
         if word not in words:
             words.append(word)
 
-    def walk(n: Node) -> None:
+    for n in clause_leaves(node, negated=True):
         if isinstance(n, Term):
             if n.kind == "exact":
                 add(n.text.lower())
@@ -43,15 +43,6 @@ def query_words(node: Node) -> list[str]:
             for value in n.values:
                 if not (value.prefix or value.suffix or value.wildcard):
                     add(value.text.decode("utf-8", "replace").lower())
-        elif isinstance(n, (Union, Intersect)):
-            for child in n.children:
-                walk(child)
-        elif isinstance(n, (Not, Optional)):
-            walk(n.child)
-        elif isinstance(n, Knn):
-            walk(n.filter)
-
-    walk(node)
     return words
 
 
@@ -66,10 +57,7 @@ def dictionary(text: TextIndex) -> dict[str, int]:
 @group.command("FT.SPELLCHECK", -3, Flag.READONLY | Flag.MODULE, KeySpec(0, 0, 0),
                summary="Suggest spelling corrections for a query's words")
 def ft_spellcheck(ctx: CommandContext, argv: list[bytes]) -> Any:
-    reg = registry(ctx)
-    index = reg.get(argv[1])
-    if index is None:
-        raise SearchError("Unknown Index name")
+    index = get_index(ctx, argv[1], "drop")
     distance = 1
     dialect = None
     i = 3

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 
@@ -122,6 +122,20 @@ class Knn(Node):
     hybrid_policy: str | None = None
     batch_size: int | None = None
     blob_param: str = "BLOB"  # the $parameter the vector came from (FT.EXPLAIN shows it)
+
+
+def clause_leaves(node: Node, negated: bool = False) -> Iterator[Node]:
+    """The clauses of a query that carry words (Term, Phrase, Tag), in query order, through unions,
+    intersections, OPTIONAL and a KNN's filter; through NOT only with ``negated``."""
+    if isinstance(node, (Term, Phrase, Tag)):
+        yield node
+    elif isinstance(node, (Union, Intersect)):
+        for child in node.children:
+            yield from clause_leaves(child, negated)
+    elif isinstance(node, Optional) or (negated and isinstance(node, Not)):
+        yield from clause_leaves(node.child, negated)
+    elif isinstance(node, Knn):
+        yield from clause_leaves(node.filter, negated)
 
 
 def explain(node: Node, depth: int = 0, stem: Callable[[str], str] | None = None) -> str:

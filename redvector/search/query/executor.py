@@ -284,14 +284,18 @@ class Executor:
             return self._bm25std_term(node, fields)
         if node.kind == "exact" and self.opts.scorer == "DISMAX":
             # The word and its stem record are a union: DISMAX takes the larger frequency.
-            use_stem = not (node.verbatim or self.opts.verbatim)
             best: Scores = {}
-            for freq, _ in text.bm25std_records(node.text, use_stem, fields, self._nostem(), self._weights()):
+            for freq, _ in self._records(node, fields):
                 for d, f in freq.items():
                     best[d] = max(best.get(d, 0.0), f * node.weight)
             return best
         tf = text.term_docs(self._expansions(node), fields, self._nostem(), self._weights())
         return self._score(tf, node.weight)
+
+    def _records(self, node: Term, fields: frozenset[bytes] | None) -> list[tuple[dict[int, float], int]]:
+        """The inverted-index records a plain word is scored by (TextIndex.bm25std_records)."""
+        use_stem = not (node.verbatim or self.opts.verbatim)
+        return self.index.text.bm25std_records(node.text, use_stem, fields, self._nostem(), self._weights())
 
     def _bm25std_term(self, node: Term, fields: frozenset[bytes] | None) -> Scores:
         """RediSearch's BM25STD for a word: the sum over the records it expands to (the word, its stem
@@ -299,9 +303,8 @@ class Executor:
         text = self.index.text
         docs = self.index.docs
         n = len(docs)
-        use_stem = not (node.verbatim or self.opts.verbatim)
         out: Scores = {}
-        for freq, with_term in text.bm25std_records(node.text, use_stem, fields, self._nostem(), self._weights()):
+        for freq, with_term in self._records(node, fields):
             idf = text.idf(n, with_term)
             for d, f in freq.items():
                 out[d] = out.get(d, 0.0) + text.bm25(f, d, idf)

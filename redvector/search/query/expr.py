@@ -64,6 +64,17 @@ def format_number(v: float) -> str:
         # The common case (a distance, a score) in one step: below 1e11 an integer-valued double has at
         # most 11 digits, which %.12g prints exactly as %lld would.
         return "%.12g" % v
+    return _special_number(v)
+
+
+def format_number_bytes(v: float) -> bytes:
+    """format_number as bytes, the common case formatted straight to bytes (a reply's distances)."""
+    if v != 0.0 and -1e11 < v < 1e11:
+        return b"%.12g" % v
+    return _special_number(v).encode()
+
+
+def _special_number(v: float) -> str:
     if math.isfinite(v) and v == int(v) and abs(v) < 2**63:
         return str(int(v))
     if math.isnan(v):

@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 
 from redvector.search.fields.text import SEPARATORS, stem
-from redvector.search.query.ast import Intersect, Knn, Node, Not, Optional, Phrase, Term, Union
+from redvector.search.query.ast import Node, Phrase, Term, clause_leaves
 
 _TOKEN_RE = re.compile("[^" + re.escape(SEPARATORS) + "]+")
 
@@ -49,23 +49,13 @@ def query_terms(node: Node, language: str | None = None, verbatim: bool = False)
         if stemmed:
             stems.add(stem(word, language))
 
-    def walk(n: Node) -> None:
+    # A negated clause matches no word of the results: NOT is not walked; tags carry no text.
+    for n in clause_leaves(node):
         if isinstance(n, Term):
             add(n.text, n.kind == "exact" and not (n.verbatim or verbatim))
         elif isinstance(n, Phrase):
             for _, word in n.terms:
                 add(word, not (n.verbatim or verbatim))
-        elif isinstance(n, (Union, Intersect)):
-            for child in n.children:
-                walk(child)
-        elif isinstance(n, Optional):
-            walk(n.child)
-        elif isinstance(n, Knn):
-            walk(n.filter)
-        # Not: a negated clause matches no word of the results; the other clauses carry no words.
-
-    if not isinstance(node, Not):
-        walk(node)
     return HighlightTerms(frozenset(exact), frozenset(stems))
 
 
