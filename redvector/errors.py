@@ -183,6 +183,19 @@ class NoSuchIndex(SearchError, LookupError):
     """A missing search index (REST 404). Text varies by command, as in RediSearch 2.10."""
 
 
+
+class JsonError(RedVectorError):
+    """A RedisJSON (JSON.*) error: its text goes on the wire as RedisJSON writes it, some lines with an
+    ``ERR`` prefix in the text (``ERR Path '$.x' does not exist``), most without (``expected value at line
+    1 column 1``, ``Existing key has wrong Redis type``)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.code = message.split(" ", 1)[0]
+
+    def resp_line(self) -> str:
+        return self.message
+
 # RediSearch messages (2.10 / 8.2 wording).
 INDEX_EXISTS_MSG = "Index already exists"
 UNKNOWN_INDEX_MSG = "Unknown index name"

@@ -11,6 +11,7 @@ from redvector.commands import (
     hyperloglog,
     info,
     introspection,
+    json,
     keys,
     keys_extra,
     lcs,
@@ -60,6 +61,7 @@ GROUPS: list[CommandGroup] = [
     sorted_sets_algebra.group,
     pubsub.group,
     search.group,
+    json.group,
     persistence.group,
 ]
 

@@ -106,7 +106,8 @@ def hello_map(ctx: CommandContext) -> Map:
         ("id", ctx.client.id),
         ("mode", "standalone"),
         ("role", "master"),
-        ("modules", [Map([("name", "search"), ("ver", 21005), ("path", ""), ("args", [])])]),
+        ("modules", [Map([("name", "search"), ("ver", 21005), ("path", ""), ("args", [])]),
+                     Map([("name", "ReJSON"), ("ver", 20803), ("path", ""), ("args", [])])]),
     ])
 
 

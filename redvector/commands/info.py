@@ -167,7 +167,8 @@ def _cpu(ctx: CommandContext) -> list[tuple[str, Any]]:
 
 
 def _modules(ctx: CommandContext) -> list[tuple[str, Any]]:
-    return [("module", "name=search,ver=21005,api=1,filters=0,usedby=[],using=[],options=[handle-io-errors]")]
+    return [("module", "name=search,ver=21005,api=1,filters=0,usedby=[],using=[ReJSON],options=[handle-io-errors]"),
+            ("module", "name=ReJSON,ver=20803,api=1,filters=0,usedby=[search],using=[],options=[handle-io-errors]")]
 
 
 def _commandstats(ctx: CommandContext) -> list[tuple[str, Any]]:

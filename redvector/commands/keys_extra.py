@@ -53,7 +53,7 @@ def scan(ctx: CommandContext, argv: list[bytes]) -> Any:
         value = db.get(key, now)  # expires the key lazily, as Redis's scan does
         if value is None:
             continue
-        if type_filter is not None and type_name(value) != type_filter:
+        if type_filter is not None and type_name(value).lower() != type_filter:  # ReJSON-RL: any case
             continue
         keys.append(key)
     return [b"%d" % next_cursor, keys]

@@ -17,6 +17,7 @@ from redvector.replies import NO_REPLY, OK, Map, SimpleString, Verbatim
 group = CommandGroup("server")
 
 SEARCH_MODULE = Map([("name", "search"), ("ver", 21005), ("path", ""), ("args", [])])
+JSON_MODULE = Map([("name", "ReJSON"), ("ver", 20803), ("path", ""), ("args", [])])  # RedisJSON 2.8.3
 
 
 def _subcommand_syntax(argv: list[bytes]) -> RedVectorError:
@@ -45,8 +46,8 @@ def module(ctx: CommandContext, argv: list[bytes]) -> Any:
     if sub == b"LIST":
         if len(argv) != 2:
             raise WrongArity("module|list")
-        # RediSearch 2.10 as in Redis Stack 7.4: RedisVL and redis-py check for it.
-        return [SEARCH_MODULE]
+        # RediSearch 2.10 and RedisJSON 2.8 as in Redis Stack 7.4: RedisVL and redis-py check for them.
+        return [SEARCH_MODULE, JSON_MODULE]
     if sub in (b"LOAD", b"LOADEX"):
         raise RedVectorError("Error loading the extension. Please check the server logs.")
     if sub == b"UNLOAD":

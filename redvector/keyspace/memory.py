@@ -12,6 +12,9 @@ from collections import deque
 from itertools import islice
 from typing import Any
 
+from redvector.keyspace.types.json_value import JsonValue, json_size
+from redvector.keyspace.types.suggestions import SuggestionTrie
+
 # One entry of the database dict (hash, key pointer, value pointer) plus its index slot, amortised
 # over the dict's 2/3 maximum load, plus the key's pointer in the SCAN order index.
 DICT_ENTRY_BYTES = 24 + 8 + 8 + 8
@@ -38,6 +41,11 @@ def value_size(value: Any, samples: int = 5) -> int:
             iter(value.items()), len(value), samples, lambda kv: getsizeof(kv[0]) + getsizeof(kv[1]))
     if kind is set or kind is deque:
         return getsizeof(value) + _sampled(iter(value), len(value), samples, getsizeof)
+    if kind is JsonValue:
+        return getsizeof(value) + json_size(value.root)
+    if kind is SuggestionTrie:  # per entry: its node (slots), its label and child list, its payload
+        per_entry = lambda e: 136 + getsizeof(e[0]) + (getsizeof(e[2]) if e[2] else 0)  # noqa: E731
+        return getsizeof(value) + _sampled(value.entries(), value.size, samples, per_entry)
     scores = getattr(value, "scores", None)
     if type(scores) is dict:  # a sorted set: member -> score dict plus the ordered (score, member) list
         per_member = lambda kv: getsizeof(kv[0]) + getsizeof(kv[1]) + 8 + 64  # noqa: E731

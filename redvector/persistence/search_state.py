@@ -3,7 +3,10 @@
 Aux fields (Redis skips aux fields it does not know, so the dump still loads into redis-server):
 
 - ``redvector-ft-definitions``: the commands that re-create every index, RESP-framed like the AOF
-  (``SELECT db``, the original ``FT.CREATE`` argv, each ``FT.ALTER``, ``FT.ALIASADD``);
+  (``SELECT db``, the original ``FT.CREATE`` argv, each ``FT.ALTER``, one ``FT.SYNUPDATE ... SKIPINITIALSCAN``
+  per synonym group, ``FT.ALIASADD``);
+- ``redvector-ft-dictionaries``: one ``FT.DICTADD`` per custom dictionary (``FT.DICTDEL name ""`` for an
+  empty one);
 - ``redvector-ft-doc-ids``: per index with vector fields, ``DOCIDS name key id key id ...``;
 - ``redvector-ft-token``: the snapshot's token; each graph sidecar is tagged with it.
 
@@ -27,6 +30,7 @@ log = logging.getLogger("redvector.search.persistence")
 AUX_DEFINITIONS = b"redvector-ft-definitions"
 AUX_DOC_IDS = b"redvector-ft-doc-ids"
 AUX_TOKEN = b"redvector-ft-token"
+AUX_DICTIONARIES = b"redvector-ft-dictionaries"
 
 
 def sidecar_path(rdb_path: str, index_name: bytes, field: bytes) -> str:
@@ -44,14 +48,20 @@ class SearchSnapshot:
     # -- saving --------------------------------------------------------------------------------------------
     def aux_fields(self, token: bytes) -> list[tuple[bytes, bytes]]:
         registry = self.registry
+        # FT.DICTDEL of nothing re-creates an emptied dictionary.
+        dictionaries = b"".join(encode_command([b"FT.DICTADD", name, *sorted(terms)] if terms else [b"FT.DICTDEL", name, b""])
+                                for name, terms in list(getattr(registry, "dictionaries", {}).items()))
+        dict_aux = [(AUX_DICTIONARIES, dictionaries)] if dictionaries else []
         if not registry.indexes:
-            return []
+            return dict_aux
         definitions = bytearray()
         doc_ids = bytearray()
         for name, index in list(registry.indexes.items()):
             definitions += encode_command([b"SELECT", b"%d" % index.db.index])
             for argv in index.definition.argvs():
                 definitions += encode_command(list(argv))
+            for argv in _synonym_commands(name, getattr(index, "synonyms", {})):
+                definitions += encode_command(argv)
             if index.vectors:
                 flat = [b"DOCIDS", name]
                 for key, doc_id in index.doc_ids().items():
@@ -60,7 +70,7 @@ class SearchSnapshot:
                 doc_ids += encode_command(flat)
         for alias, target in list(registry.aliases.items()):
             definitions += encode_command([b"FT.ALIASADD", alias, target])
-        return [(AUX_TOKEN, token), (AUX_DEFINITIONS, bytes(definitions)), (AUX_DOC_IDS, bytes(doc_ids))]
+        return [(AUX_TOKEN, token), (AUX_DEFINITIONS, bytes(definitions)), (AUX_DOC_IDS, bytes(doc_ids)), *dict_aux]
 
     def save_sidecars(self, rdb_path: str, token: bytes) -> None:
         for name, index in list(self.registry.indexes.items()):
@@ -71,13 +81,17 @@ class SearchSnapshot:
 
     # -- loading -------------------------------------------------------------------------------------------
     def load_aux(self, key: bytes, value: bytes) -> bool:
-        if key in (AUX_DEFINITIONS, AUX_DOC_IDS, AUX_TOKEN):
+        if key in (AUX_DEFINITIONS, AUX_DOC_IDS, AUX_TOKEN, AUX_DICTIONARIES):
             self._aux[key] = value
             return True
         return False
 
     def after_load(self, rdb_path: str | None) -> None:
         aux, self._aux = self._aux, {}
+        for argv, _, _ in iter_commands(aux.get(AUX_DICTIONARIES, b"")):
+            reply = self.execute(argv)
+            if isinstance(reply, Exception):
+                log.warning("re-creating a dictionary: %s -> %s", argv[:2], reply)
         definitions = aux.get(AUX_DEFINITIONS)
         if not definitions:
             return
@@ -133,6 +147,15 @@ class SearchSnapshot:
         index.finish_restore()
         log.info("index %s restored with %d saved graph(s)", argv[1].decode(errors="replace"), len(restored))
         return True
+
+
+def _synonym_commands(index_name: bytes, groups: dict[bytes, list[bytes]]) -> list[list[bytes]]:
+    """FT.SYNUPDATE commands re-creating an index's synonym groups (term -> group ids), group by group."""
+    by_group: dict[bytes, list[bytes]] = {}
+    for term, ids in list(groups.items()):
+        for gid in ids:
+            by_group.setdefault(gid, []).append(term)
+    return [[b"FT.SYNUPDATE", index_name, gid, b"SKIPINITIALSCAN", *terms] for gid, terms in by_group.items()]
 
 
 def _vector_fields(create_argv: list[bytes]) -> list[bytes]:

@@ -1,4 +1,4 @@
-"""Hash -> Document: the typed values an index stores for one key, or the indexing failure RediSearch reports.
+"""Hash -> Document (JSON documents: json_documents.py): the typed values an index stores for one key, or the indexing failure RediSearch reports.
 
 Vector blobs are decoded with ``decode_blob``; a wrong size makes the whole document fail (not indexed,
 counted in FT.INFO ``hash_indexing_failures``), as do unparsable NUMERIC and GEO values.
@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from redvector.search.fields.geo import parse_point
+from redvector.search.fields.geo import Point, parse_point
 from redvector.search.fields.numeric import parse_number
 from redvector.search.schema import FieldSpec, FieldType, IndexDefinition
 from redvector.search.vector.base import FloatArray, decode_blob
@@ -26,11 +26,13 @@ class Document:
     language: str | None = None
     payload: bytes | None = None
     text: list[tuple[FieldSpec, str]] = field(default_factory=list)
-    tags: list[tuple[FieldSpec, bytes]] = field(default_factory=list)
-    numeric: list[tuple[FieldSpec, float]] = field(default_factory=list)
-    geo: list[tuple[FieldSpec, tuple[float, float]]] = field(default_factory=list)
+    # A hash field gives one value per field; a JSON path may give several (a tuple).
+    tags: list[tuple[FieldSpec, bytes | tuple[bytes, ...]]] = field(default_factory=list)
+    numeric: list[tuple[FieldSpec, float | tuple[float, ...]]] = field(default_factory=list)
+    geo: list[tuple[FieldSpec, Point | tuple[Point, ...]]] = field(default_factory=list)
     vectors: list[tuple[FieldSpec, FloatArray]] = field(default_factory=list)
-    vector_values: list[bytes] = field(default_factory=list)  # the hash's raw values of ``vectors``
+    # The raw values of ``vectors``: the hash's blobs; for JSON, the array's numbers in the field's type.
+    vector_values: list[bytes] = field(default_factory=list)
     # SORTBY value (numbers as float, text as bytes) of each schema field, by schema position; () if none.
     sort_values: tuple[float | bytes | None, ...] = ()
 
@@ -64,7 +66,7 @@ def vector_value(spec: FieldSpec, raw: bytes) -> FloatArray | None:
     return decode_blob(raw, spec.vector)
 
 
-def _sortable_text(spec: FieldSpec, raw: bytes) -> bytes:
+def sortable_text(spec: FieldSpec, raw: bytes) -> bytes:
     """SORTABLE text is normalised (case-folded) for sorting unless UNF, as RediSearch stores it."""
     if spec.sortable and not spec.unf:
         return raw.decode("utf-8", "replace").lower().encode()
@@ -89,11 +91,11 @@ def build_document(definition: IndexDefinition, key: bytes, value: dict[bytes, b
         t = spec.type
         if t is FieldType.TEXT:
             text = raw.decode("utf-8", "replace")
-            sort_values[pos] = _sortable_text(spec, raw)
+            sort_values[pos] = sortable_text(spec, raw)
             if not spec.noindex:
                 doc.text.append((spec, text))
         elif t is FieldType.TAG:
-            sort_values[pos] = _sortable_text(spec, raw)
+            sort_values[pos] = sortable_text(spec, raw)
             if not spec.noindex:
                 doc.tags.append((spec, raw))
         elif t is FieldType.NUMERIC:

@@ -19,11 +19,14 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from redvector.errors import SearchError
+from redvector.keyspace.types.json_path import JsonPath, compile_path
+from redvector.keyspace.types.json_value import JsonValue
 from redvector.search.documents import Document, IndexingFailure, build_document, vector_value
 from redvector.search.fields.geo import GeoIndex
 from redvector.search.fields.numeric import NumericIndex
 from redvector.search.fields.tag import TagIndex
 from redvector.search.fields.text import TextIndex
+from redvector.search.json_documents import build_json_document
 from redvector.search.query.cache import QueryCache
 from redvector.search.rules import IndexRule
 from redvector.search.schema import FieldSpec, FieldType, IndexDefinition
@@ -93,6 +96,10 @@ class SearchIndex:
         self.definition = definition
         self.db = db
         self.rule = IndexRule(definition)
+        # ON HASH indexes hash keys (dict values); ON JSON, JSON keys, reading fields by JSONPath.
+        self.on_json = definition.on == "JSON"
+        self.value_type: type = JsonValue if self.on_json else dict
+        self.json_paths: dict[bytes, JsonPath] = {}
         self.key_to_id: dict[bytes, int] = {}
         self.docs: dict[int, DocMeta] = {}
         # New docs get ever higher ids, so ``docs`` iterates in doc-id order unless a restore assigned
@@ -119,6 +126,8 @@ class SearchIndex:
         self.search_plans: dict[Any, Any] = {}
         # Batched concurrent KNN searches per vector field (commands/search/knn_batches.py).
         self.knn_batchers: dict[bytes, Any] = {}
+        # FT.SYNUPDATE groups: lower-cased term -> group ids (search/synonyms.py expands query words).
+        self.synonyms: dict[bytes, list[bytes]] = {}
         self.scan: ScanState | None = None
         self.total_indexing_time_ms = 0.0
         self.number_of_uses = 0
@@ -133,6 +142,8 @@ class SearchIndex:
     def _install_fields(self, fields: Iterable[FieldSpec]) -> None:
         self._slots = {f.name: i for i, f in enumerate(self.definition.fields)}
         for f in fields:
+            if self.on_json:
+                self.json_paths[f.identifier] = compile_path(f.identifier)
             if f.type is FieldType.TAG:
                 self.tags[f.name] = TagIndex(f.separator, f.casesensitive)
             elif f.type is FieldType.NUMERIC:
@@ -245,12 +256,19 @@ class SearchIndex:
 
     # -- indexing -----------------------------------------------------------------------------------------
     def index_key(self, key: bytes, value: Any) -> bool:
-        """(Re)index ``key`` from its current value (a hash dict, or anything else / None to remove it).
-        Returns whether the key is indexed afterwards."""
-        if not isinstance(value, dict) or not self.rule.key_matches(key) or not self.rule.value_matches(key, value):
+        """(Re)index ``key`` from its current value (a hash dict, or a JsonValue ON JSON; anything else or
+        None removes it). Returns whether the key is indexed afterwards."""
+        if not isinstance(value, self.value_type) or not self.rule.key_matches(key) or \
+                not self.rule.value_matches(key, value):
             self.remove_key(key)
             return False
-        doc = build_document(self.definition, key, value)
+        doc: Document | IndexingFailure
+        if isinstance(value, JsonValue):
+            doc = build_json_document(self.definition, key, value.root, self.json_paths)
+        elif isinstance(value, dict):
+            doc = build_document(self.definition, key, value)
+        else:
+            return False
         if isinstance(doc, IndexingFailure):
             self.remove_key(key)
             self.errors.record(doc.message, key)

@@ -1,6 +1,7 @@
 """Indexer: the KeyspaceObserver that keeps every search index in step with the keyspace, synchronously.
 
-RediSearch's notifications.c: a write to a hash (hset, hdel, hincrby, ...) re-indexes it in every index
+RediSearch's notifications.c: a write to a hash (hset, hdel, hincrby, ...) or, for ON JSON indexes, to a
+JSON key (json.set, json.del, ...) re-indexes it in every index
 whose rules match; del / expired / evicted / a string overwrite remove it; rename_from + rename_to move
 it; FLUSHALL and FLUSHDB drop the index definitions of the flushed database(s) (Redis drops every index on
 a flush; RedVector binds an index to the database it was created in, so FLUSHDB of another database keeps
@@ -63,9 +64,9 @@ class Indexer:
         for index in indexes:
             if not index.rule.key_matches(key):
                 continue
-            if event in _TTL_EVENTS and key in index and isinstance(value, dict):
+            if event in _TTL_EVENTS and key in index and isinstance(value, index.value_type):
                 continue
-            if value is None or not isinstance(value, dict):
+            if value is None or not isinstance(value, index.value_type):
                 index.remove_key(key)
             else:
                 index.index_key(key, value)
@@ -78,7 +79,7 @@ class Indexer:
             dropped = self.by_db.pop(db_index, [])
         if not self.by_db:
             self.on_activity_change()
-        if dropped and self.on_flush is not None:
+        if self.on_flush is not None:  # also without dropped indexes: any flush empties FT.DICT* dictionaries
             self.on_flush(dropped)
 
     def dbs_swapped(self, a: int, b: int) -> None:
@@ -109,7 +110,7 @@ class Indexer:
             if key in index and not scan.force:
                 continue
             value = data.get(key)
-            if isinstance(value, dict):
+            if isinstance(value, index.value_type):
                 index.index_key(key, value)
         scan.pos = end
         if scan.done:

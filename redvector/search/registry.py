@@ -78,6 +78,8 @@ class SearchRegistry:
         self.aliases: dict[bytes, bytes] = {}
         self.config: dict[str, str] = dict(CONFIG_DEFAULTS)
         self.cursors: dict[int, Cursor] = {}
+        # FT.DICTADD dictionaries (global, not keys; FLUSHALL and FLUSHDB empty them, as in Redis Stack).
+        self.dictionaries: dict[bytes, set[bytes]] = {}
         self._cursor_ids = itertools.count(1)
         self.indexer = Indexer(keyspace)
         self.indexer.on_flush = self._flushed
@@ -154,12 +156,14 @@ class SearchRegistry:
         return index
 
     def _flushed(self, dropped: list[SearchIndex]) -> None:
+        self.dictionaries.clear()
         for index in dropped:
             self.indexes.pop(index.name, None)
             close_vectors(index)
             for alias in [a for a, t in self.aliases.items() if t == index.name]:
                 del self.aliases[alias]
-        self.cursors.clear()
+        if dropped:
+            self.cursors.clear()
 
     # -- cursors ------------------------------------------------------------------------------------------
     def new_cursor(self, index_name: bytes, rows: list[Any], count: int, max_idle_ms: int, now_ms: int) -> Cursor:

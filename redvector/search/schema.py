@@ -11,7 +11,8 @@ import enum
 import re
 from dataclasses import dataclass, field
 
-from redvector.errors import SearchError
+from redvector.errors import RedVectorError, SearchError
+from redvector.keyspace.types.json_path import compile_path
 from redvector.search.vector.base import Metric, VectorOptions
 
 # The product's short form ``VECTOR(384)``: a FLAT FLOAT32 field of that dimension, with this metric,
@@ -196,8 +197,6 @@ def parse_create(argv: list[bytes]) -> IndexDefinition:
             kind = args.next_upper("Bad arguments for ON")
             if kind not in ("HASH", "JSON"):
                 raise SearchError(f"Invalid index type `{kind}`" if kind else "Invalid index type")
-            if kind == "JSON":
-                raise SearchError("ON JSON is not supported by RedVector (hash documents only)")
             d.on = kind
         elif tok == "PREFIX":
             n = _int(args.next("Bad arguments for PREFIX"))
@@ -256,8 +255,22 @@ def parse_create(argv: list[bytes]) -> IndexDefinition:
             raise SearchError(f"Unknown argument `{argv[args.pos - 1].decode('utf-8', 'replace')}`")
     if not args.more():
         raise SearchError("Fields arguments are missing")
-    d.fields = parse_fields(args, [])
+    d.fields = parse_fields(args, [], json=d.on == "JSON")
+    check_json_paths(d, d.fields)
     return d
+
+
+def check_json_paths(definition: IndexDefinition, fields: list[FieldSpec]) -> None:
+    """ON JSON: every field identifier must be a JSONPath (``$.a.b``, or the legacy ``a.b``)."""
+    if definition.on != "JSON":
+        return
+    for f in fields:
+        try:
+            compile_path(f.identifier)
+        except RedVectorError:
+            raise SearchError(
+                f"Invalid JSONPath '{f.identifier.decode('utf-8', 'replace')}' in attribute '{f.name_str}' in "
+                f"index '{definition.name.decode('utf-8', 'replace')}'") from None
 
 
 def parse_alter(definition: IndexDefinition, argv: list[bytes]) -> list[FieldSpec]:
@@ -273,14 +286,16 @@ def parse_alter(definition: IndexDefinition, argv: list[bytes]) -> list[FieldSpe
     args.next()
     if not args.more():
         raise SearchError("No fields provided")
-    return parse_fields(args, definition.fields)
+    fields = parse_fields(args, definition.fields, json=definition.on == "JSON")
+    check_json_paths(definition, fields)
+    return fields
 
 
-def parse_fields(args: _Args, existing: list[FieldSpec]) -> list[FieldSpec]:
+def parse_fields(args: _Args, existing: list[FieldSpec], json: bool = False) -> list[FieldSpec]:
     out: list[FieldSpec] = []
     names = {f.name for f in existing}
     while args.more():
-        f = _parse_field(args)
+        f = _parse_field(args, json)
         if f.name in names:
             raise SearchError(f"Duplicate field in schema - {f.name_str}")
         names.add(f.name)
@@ -288,7 +303,9 @@ def parse_fields(args: _Args, existing: list[FieldSpec]) -> list[FieldSpec]:
     return out
 
 
-def _parse_field(args: _Args) -> FieldSpec:
+def _parse_field(args: _Args, json: bool = False) -> FieldSpec:
+    """One SCHEMA entry. On JSON a TAG splits on a SEPARATOR only when one is given (each string of the
+    document is one tag; FT.INFO shows the separator as empty)."""
     identifier = args.next()
     name = identifier
     if args.peek_upper() == "AS":
@@ -301,7 +318,7 @@ def _parse_field(args: _Args) -> FieldSpec:
         raise SearchError(f"Field `{ident_text}` does not have a type")
     type_arg = args.next()
     short = SHORT_VECTOR_RE.match(type_arg)
-    kw: dict[str, object] = {}
+    kw: dict[str, object] = {"separator": b""} if json else {}
     if short:
         dim = int(short.group(1))
         if dim < 1:
@@ -373,8 +390,8 @@ def _parse_field(args: _Args) -> FieldSpec:
     if kw.get("noindex") and kw.get("indexmissing"):
         raise SearchError(
             f"'Field cannot be defined with both `NOINDEX` and `INDEXMISSING` `{ident_text}` '")
-    # SORTABLE on NUMERIC and on CASESENSITIVE TAG implies UNF (RediSearch field_spec.c).
-    if kw.get("sortable") and (ftype is FieldType.NUMERIC or (ftype is FieldType.TAG and kw.get("casesensitive"))):
+    # SORTABLE on NUMERIC and on CASESENSITIVE TAG implies UNF (RediSearch field_spec.c); on JSON, always.
+    if kw.get("sortable") and (json or ftype is FieldType.NUMERIC or (ftype is FieldType.TAG and kw.get("casesensitive"))):
         kw["unf"] = True
     return FieldSpec(identifier, name, ftype, **kw)  # type: ignore[arg-type]
 

@@ -1,4 +1,5 @@
-"""RedisVL and langchain-redis workflows against a real RedVector (they write documents with HSET)."""
+"""RedisVL and langchain-redis workflows against a real RedVector (documents written with HSET, or with
+JSON.SET for their JSON storage)."""
 
 from __future__ import annotations
 
@@ -90,7 +91,8 @@ class FakeEmbeddings:
         return self._embed(text)
 
 
-def test_langchain_vector_store(url: str) -> None:
+@pytest.mark.parametrize("storage", ["hash", "json"])
+def test_langchain_vector_store(url: str, storage: str) -> None:
     pytest.importorskip("langchain_redis")
     from langchain_core.embeddings import Embeddings
     from langchain_redis import RedisConfig, RedisVectorStore
@@ -98,7 +100,8 @@ def test_langchain_vector_store(url: str) -> None:
     class Emb(FakeEmbeddings, Embeddings):
         pass
 
-    config = RedisConfig(index_name="lcidx", redis_url=url, metadata_schema=[{"name": "color", "type": "tag"}])
+    config = RedisConfig(index_name="lcidx", redis_url=url, metadata_schema=[{"name": "color", "type": "tag"}],
+                         storage_type=storage)
     texts = ["banana bread", "orange sorbet", "apple pie", "eel soup"]
     metadatas = [{"color": "yellow"}, {"color": "orange"}, {"color": "red"}, {"color": "grey"}]
     store = RedisVectorStore.from_texts(texts, Emb(), metadatas=metadatas, config=config)

@@ -52,7 +52,8 @@ def test_spellcheck_stem_records_distance_and_errors(docs: redis.Redis) -> None:
     wide = docs.execute_command("FT.SPELLCHECK", "idx", "fax", "DISTANCE", "2")
     assert len(wide[b"results"][b"fax"] if isinstance(wide, dict) else wide[0][2]) > 1
     for args, message in ((("DISTANCE", "5"), "bad distance given, distance must be a natural number between 1 to 4"),
-                          (("TERMS", "INCLUDE", "mydict"), "Dict does not exist: mydict")):
+                          (("TERMS", "INCLUDE"), "TERM arg is given but no TERM params comes after"),
+                          (("TERMS", "BOTH", "d"), "bad format, exlude/include operation was not given")):
         with pytest.raises(redis.ResponseError, match=message):
             docs.execute_command("FT.SPELLCHECK", "idx", "foz", *args)
     with pytest.raises(redis.ResponseError, match="Unknown Index name"):

@@ -2,7 +2,19 @@
 
 from __future__ import annotations
 
-from redvector.commands.search import aggregate, indexes, info, legacy, queries, spellcheck
+from redvector.commands.search import (
+    aggregate,
+    dictionaries,
+    indexes,
+    info,
+    legacy,
+    queries,
+    spellcheck,
+    suggest,
+    synonyms,
+)
 from redvector.commands.search.common import group
 
-__all__ = ["aggregate", "group", "indexes", "info", "legacy", "queries", "spellcheck"]
+__all__ = [
+    "aggregate", "dictionaries", "group", "indexes", "info", "legacy", "queries", "spellcheck", "suggest", "synonyms",
+]

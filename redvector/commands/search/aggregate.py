@@ -4,12 +4,13 @@ queries) and FT.CURSOR READ/DEL: a pipeline of steps over rows (dicts) in the or
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from redvector.commands.context import CommandContext
 from redvector.commands.search.common import get_index, group, registry, result_reply, value_bytes
+from redvector.commands.search.json_rows import json_value
 from redvector.commands.search.queries import (
     build_query,
     parse_dialect,
@@ -19,8 +20,11 @@ from redvector.commands.search.queries import (
 )
 from redvector.commands.spec import Flag, KeySpec
 from redvector.errors import SearchError
+from redvector.keyspace.types.json_value import JsonValue
 from redvector.replies import OK
 from redvector.search.index import SearchIndex
+from redvector.search.json_documents import whole_document
+from redvector.search.query.ast import Intersect, Knn, Node, Not, Optional, Union, VectorRange
 from redvector.search.query.executor import SCORERS, Executor
 from redvector.search.query.expr import NULL, Expr, parse_expr, to_num, to_str
 from redvector.search.schema import FieldType
@@ -52,7 +56,10 @@ class _Loader:
         if name == "__key":
             return meta.key
         h = self.index.db.data.get(meta.key)
-        if not isinstance(h, dict):
+        if self.index.on_json:
+            if not isinstance(h, JsonValue):
+                return None
+        elif not isinstance(h, dict):
             return None
         spec = self.index.definition.field(name.encode())
         normalised = (FieldType.NUMERIC,) if loading else (FieldType.NUMERIC, FieldType.TAG, FieldType.TEXT)
@@ -63,9 +70,12 @@ class _Loader:
             if value is not None:
                 return value
         ident = spec.identifier if spec is not None else name.encode()
+        if isinstance(h, JsonValue):
+            return json_value(self.index, ident, h.root, 2)
         return h.get(ident)
 
-    def load(self, row: Row, names: list[str] | None) -> None:
+    def load(self, row: Row, names: list[tuple[str, str]] | None) -> None:
+        """LOAD: each (property, row name) pair; None: every field (LOAD *)."""
         doc_id = row.get(_DOC)
         meta = self.index.docs.get(doc_id) if doc_id is not None else None
         if meta is None:
@@ -75,12 +85,14 @@ class _Loader:
             if isinstance(h, dict):
                 for k, v in h.items():
                     row.setdefault(k.decode("utf-8", "replace"), v)
+            elif self.index.on_json and isinstance(h, JsonValue):
+                row.setdefault("$", whole_document(h.root))
             return
-        for name in names:
-            if name not in row:
+        for name, alias in names:
+            if alias not in row:
                 v = self.value(row, name, loading=True)
                 if v is not None:
-                    row[name] = v
+                    row[alias] = v
 
     def expr_row(self, row: Row, expr: Expr) -> Row:
         """``row`` with the properties an APPLY or FILTER expression reads loaded into it (RediSearch
@@ -157,6 +169,18 @@ def parse_pipeline(argv: list[bytes], i: int, loader: _Loader, opts: dict[str, A
             raise SearchError(f"Bad arguments for {what}: Expected an argument, but none provided")
         return c
 
+    # Properties an APPLY / FILTER may read (RediSearch checks them when it builds the pipeline): SORTABLE
+    # attributes (its sorting vector), what LOAD, APPLY and SORTBY brought in, a GROUPBY's output; None
+    # after LOAD *. Names read before they are known are checked after the query is parsed (its KNN and
+    # VECTOR_RANGE yields, ``__score`` with ADDSCORES): see ``check_properties``.
+    known: set[str] | None = {f.name_str for f in loader.index.definition.fields if f.sortable}
+    unknown: list[str] = opts.setdefault("unknown", [])
+
+    def reads(expr: Expr) -> None:
+        if known is not None:
+            text = expr.text
+            unknown.extend(sorted((p for p in expr.properties if p not in known), key=lambda p: text.find(p)))
+
     while i < n:
         tok = argv[i].decode("latin-1").upper()
         i += 1
@@ -168,17 +192,23 @@ def parse_pipeline(argv: list[bytes], i: int, loader: _Loader, opts: dict[str, A
                 c = count(i, "LOAD")
                 names = [_prop(a) for a in argv[i + 1:i + 1 + c]]
                 i += 1 + c
-                # LOAD x AS y
-                cleaned: list[str] = []
+            # LOAD x AS y: (property, row name) pairs
+            pairs: list[tuple[str, str]] | None = None
+            if names is not None:
+                pairs = []
                 j = 0
                 while j < len(names):
-                    cleaned.append(names[j])
-                    j += 3 if j + 1 < len(names) and names[j + 1].upper() == "AS" else 1
-                names = cleaned
+                    aliased = j + 2 < len(names) and names[j + 1].upper() == "AS"
+                    pairs.append((names[j], names[j + 2] if aliased else names[j]))
+                    j += 3 if aliased else 1
+                if known is not None:
+                    known.update(alias for _, alias in pairs)
+            else:
+                known = None
 
-            def load(rows: list[Row], names: list[str] | None = names) -> list[Row]:
+            def load(rows: list[Row], pairs: list[tuple[str, str]] | None = pairs) -> list[Row]:
                 for r in rows:
-                    loader.load(r, names)
+                    loader.load(r, pairs)
                 return rows
             steps.append(Step("LOAD", load))
         elif tok == "APPLY":
@@ -190,6 +220,9 @@ def parse_pipeline(argv: list[bytes], i: int, loader: _Loader, opts: dict[str, A
             if i + 1 < n and argv[i].upper() == b"AS":
                 alias = argv[i + 1].decode("utf-8", "replace")
                 i += 2
+            reads(expr)
+            if known is not None:
+                known.add(alias)
 
             def apply(rows: list[Row], expr: Expr = expr, alias: str = alias) -> list[Row]:
                 for r in rows:
@@ -202,6 +235,7 @@ def parse_pipeline(argv: list[bytes], i: int, loader: _Loader, opts: dict[str, A
                 raise SearchError("Bad arguments for APPLY/FILTER: Expected an argument, but none provided")
             fexpr = parse_expr(argv[i].decode("utf-8", "replace"))
             i += 1
+            reads(fexpr)
 
             def filt(rows: list[Row], expr: Expr = fexpr) -> list[Row]:
                 out = []
@@ -232,6 +266,7 @@ def parse_pipeline(argv: list[bytes], i: int, loader: _Loader, opts: dict[str, A
                     alias = argv[i + 1].decode("utf-8", "replace")
                     i += 2
                 reducers.append((alias, _reducer(func, args), args))
+            known = set(keys) | {alias for alias, _, _ in reducers}
 
             def groupby(rows: list[Row], keys: list[str] = keys,
                         reducers: list[tuple[str, Callable[[list[Any]], Any], list[str]]] = reducers) -> list[Row]:
@@ -262,6 +297,8 @@ def parse_pipeline(argv: list[bytes], i: int, loader: _Loader, opts: dict[str, A
                     j += 1
                 fields.append((name, asc))
                 j += 1
+            if known is not None:
+                known.update(name for name, _ in fields)
             max_n: int | None = None
             if i + 1 < n and argv[i].upper() == b"MAX":
                 try:
@@ -323,6 +360,34 @@ def parse_pipeline(argv: list[bytes], i: int, loader: _Loader, opts: dict[str, A
     return steps
 
 
+def check_properties(unknown: list[str], node: Node, addscores: bool) -> None:
+    """RediSearch's pipeline check: an APPLY / FILTER property that is not loaded (nor SORTABLE, nor
+    yielded by the query, nor ``__score`` with ADDSCORES) is an error, whether or not any row has it."""
+    if not unknown:
+        return
+    available = set(_yields(node))
+    if addscores:
+        available.add("__score")
+    for name in unknown:
+        if name not in available:
+            raise SearchError(f"Property `{name}` not loaded nor in pipeline")
+
+
+def _yields(node: Node) -> Iterator[str]:
+    """The names a query yields values under: KNN distances and VECTOR_RANGE's $YIELD_DISTANCE_AS."""
+    if isinstance(node, Knn):
+        yield node.score_as
+        yield from _yields(node.filter)
+    elif isinstance(node, VectorRange):
+        if node.yield_as:
+            yield node.yield_as
+    elif isinstance(node, Union | Intersect):
+        for child in node.children:
+            yield from _yields(child)
+    elif isinstance(node, Not | Optional):
+        yield from _yields(node.child)
+
+
 def _hashable(v: Any, missing: Any = None) -> Any:
     if v is None:
         return missing
@@ -358,6 +423,7 @@ def ft_aggregate(ctx: CommandContext, argv: list[bytes]) -> Any:
     opts: dict[str, Any] = {"params": {}, "dialect": None, "scorer": "BM25STD"}
     steps = parse_pipeline(argv, 3, loader, opts)
     node, _ = build_query(ctx, index, argv[2], opts["params"], opts["dialect"], bool(opts.get("verbatim")))
+    check_properties(opts["unknown"], node, bool(opts.get("addscores")))
     index.number_of_uses += 1
     executor = Executor(index, query_options(ctx, index, bool(opts.get("verbatim")), None, None, opts["scorer"]))
     hits = executor.run(node)

@@ -20,8 +20,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from redvector.commands.search.common import number_text, returned_value
+from redvector.commands.search.json_rows import json_value
+from redvector.keyspace.types.json_value import JsonValue
 from redvector.replies import NO_FIELDS, SearchRow, SearchRows
 from redvector.search.index import SearchIndex
+from redvector.search.json_documents import whole_document
 from redvector.search.query.ast import Knn, Wildcard
 from redvector.search.schema import FieldSpec
 
@@ -47,9 +50,11 @@ class LeanKnn:
     # RETURN: (alias, hash field; None for the distance, its FieldSpec), distances first as RediSearch
     # loads them; None: every hash field after the distance.
     returned: tuple[tuple[bytes, bytes | None, FieldSpec | None], ...] | None
+    # ON JSON: the query's dialect (rows are read by JSONPath: commands/search/json_rows.py); 0 on HASH.
+    json_dialect: int = 0
 
     @classmethod
-    def of(cls, index: SearchIndex, req: SearchRequest, knn: Knn) -> LeanKnn:
+    def of(cls, index: SearchIndex, req: SearchRequest, knn: Knn, dialect: int) -> LeanKnn:
         returned: tuple[tuple[bytes, bytes | None, FieldSpec | None], ...] | None = None
         if req.return_fields is not None:
             score = knn.score_as
@@ -60,7 +65,8 @@ class LeanKnn:
                     spec = index.definition.field(ident)
                     plan.append((alias, spec.identifier if spec is not None else ident, spec))
             returned = tuple(plan)
-        return cls(req.sortby is not None, req.offset, req.num, req.nocontent, knn.score_as.encode(), returned)
+        return cls(req.sortby is not None, req.offset, req.num, req.nocontent, knn.score_as.encode(), returned,
+                   dialect if index.on_json else 0)
 
     def reply(self, index: SearchIndex, found: list[tuple[int, float]]) -> SearchRows:
         # One docs lookup per hit, and the hash itself only read when a hash field is returned: at 100k
@@ -82,6 +88,8 @@ class LeanKnn:
             alias = returned[0][0]
             rows = [(key, (), [(alias, number_text(dist))]) for key, dist in page]
             return SearchRows(len(live), rows)
+        if self.json_dialect:
+            return SearchRows(len(live), self._json_rows(index, page))
         rows = []
         add = rows.append
         get = index.db.data.get
@@ -101,6 +109,28 @@ class LeanKnn:
                         fields.append((alias, returned_value(spec, v)))
                 add((key, (), fields))
         return SearchRows(len(live), rows)
+
+    def _json_rows(self, index: SearchIndex, page: list[tuple[bytes, float]]) -> list[SearchRow]:
+        """The rows of JSON documents: the distance and ``$`` without RETURN, else each returned
+        attribute or JSONPath as json_rows reads it."""
+        rows: list[SearchRow] = []
+        get = index.db.data.get
+        for key, dist in page:
+            value = get(key)
+            if not isinstance(value, JsonValue):
+                rows.append((key, (), None))
+            elif self.returned is None:
+                rows.append((key, (), [(self.score_name, number_text(dist)), (b"$", whole_document(value.root))]))
+            else:
+                fields: list[tuple[bytes, bytes | None]] = []
+                for alias, ident, spec in self.returned:
+                    if ident is None:
+                        fields.append((alias, number_text(dist)))
+                    elif (v := json_value(index, spec.name if spec is not None else ident, value.root,
+                                          self.json_dialect)) is not None:
+                        fields.append((alias, v if isinstance(v, bytes) else None))
+                rows.append((key, (), fields))
+        return rows
 
 
 def lean_request(req: SearchRequest, knn: Knn) -> bool:

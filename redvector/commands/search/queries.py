@@ -22,10 +22,12 @@ from redvector.commands.search.common import (
     result_reply,
     returned_value,
 )
+from redvector.commands.search.json_rows import json_row_fields
 from redvector.commands.search.knn_batches import batcher_for
 from redvector.commands.search.knn_plans import CompiledKnn, LeanKnn, compile_knn, find_compiled, lean_request
 from redvector.commands.spec import Flag, KeySpec
 from redvector.errors import NO_SUCH_INDEX_MSG, NoSuchIndex, SearchError
+from redvector.keyspace.types.json_value import JsonValue
 from redvector.replies import Deferred
 from redvector.search.documents import parse_csv_vector
 from redvector.search.fields.text import stem
@@ -42,6 +44,7 @@ from redvector.search.query.ast import (
 from redvector.search.query.executor import SCORERS, Executor, Hits, QueryOptions
 from redvector.search.query.highlight import HighlightSpec, HighlightTerms, highlight, query_terms
 from redvector.search.schema import FieldType
+from redvector.search.synonyms import expansion_labels
 from redvector.search.vector.base import BLOB_DTYPES, VectorIndex, decode_blob
 
 MAX_SEARCH_RESULTS = 1_000_000
@@ -468,6 +471,8 @@ def build_rows(ctx: CommandContext, index: SearchIndex, req: SearchRequest, hits
     yield_names = list(hits.yields)
     text_attrs = _returned_text_attributes(index, req) if req.highlight is not None else {}
     sort_names = _field_names(index, req.sortby[0]) if req.sortby is not None else ()
+    # ON JSON: rows read the document by path, and DIALECT 3 returns every match (0: a hash index).
+    json_dialect = (req.dialect or int(registry(ctx).config.get("DEFAULT_DIALECT", "1"))) if index.on_json else 0
     for doc_id in page:
         meta = index.docs.get(doc_id)
         if meta is None:
@@ -486,15 +491,20 @@ def build_rows(ctx: CommandContext, index: SearchIndex, req: SearchRequest, hits
             row["sortkey"] = None if v is None else (b"#" + number_text(v) if isinstance(v, float) else b"$" + v)
         if not req.nocontent:
             value = data.get(meta.key)
-            if not isinstance(value, dict):
-                row["fields"] = None
-            else:
+            fields: list[tuple[bytes, Any]] | None
+            if json_dialect and isinstance(value, JsonValue):
+                fields = json_row_fields(index, req.return_fields, value.root, hits, doc_id, yield_names,
+                                         json_dialect, sort_names)
+            elif not json_dialect and isinstance(value, dict):
                 fields = _row_fields(index, req.return_fields, value, hits, doc_id, yield_names)
+            else:
+                fields = None  # the key went away (or changed type) while the query ran
+            if fields is not None:
                 if req.highlight is not None:
                     fields = _highlighted(index, req, text_attrs, fields)
                 if sort_names:
                     fields = _sort_field_first(sort_names, fields)
-                row["fields"] = fields
+            row["fields"] = fields
         rows.append(row)
     return rows
 
@@ -532,7 +542,7 @@ def _field_names(index: SearchIndex, attribute: bytes) -> tuple[bytes, ...]:
     return (attribute, spec.identifier) if spec is not None else (attribute,)
 
 
-def _sort_field_first(names: tuple[bytes, ...], fields: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+def _sort_field_first(names: tuple[bytes, ...], fields: list[tuple[bytes, Any]]) -> list[tuple[bytes, Any]]:
     """The SORTBY attribute's field (``names``: _field_names) first in a row, where it is returned under its
     own name (RediSearch loads the sort key before the other fields; a RETURN alias keeps its place)."""
     for i, (name, _) in enumerate(fields):
@@ -557,7 +567,7 @@ def _returned_text_attributes(index: SearchIndex, req: SearchRequest) -> dict[by
 
 
 def _highlighted(index: SearchIndex, req: SearchRequest, attribute: dict[bytes, bytes],
-                 fields: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+                 fields: list[tuple[bytes, Any]]) -> list[tuple[bytes, Any]]:
     """HIGHLIGHT applied to a row's fields (search/query/highlight.py): the TEXT fields it names (every
     returned TEXT field without FIELDS; ``attribute``: _returned_text_attributes) marked up, and with FIELDS
     those fields first, in its order."""
@@ -565,8 +575,8 @@ def _highlighted(index: SearchIndex, req: SearchRequest, attribute: dict[bytes, 
     assert spec is not None
     definition = index.definition
     chosen = spec.fields
-    marked: dict[bytes, list[tuple[bytes, bytes]]] = {}
-    rest: list[tuple[bytes, bytes]] = []
+    marked: dict[bytes, list[tuple[bytes, Any]]] = {}
+    rest: list[tuple[bytes, Any]] = []
     for name, value in fields:
         attr = attribute.get(name)
         if attr is not None and (chosen is None or attr in chosen) and isinstance(value, bytes):
@@ -618,10 +628,11 @@ def run_search(ctx: CommandContext, index: SearchIndex, req: SearchRequest, argv
             return result_reply(len(index.docs), build_rows(ctx, index, req, hits, page))
         return finish(executor.run(node))
     plan = executor.plan_knn(knn)
-    lean = LeanKnn.of(index, req, knn) if not short and lean_request(req, knn) else None
+    default_dialect = registry(ctx).config.get("DEFAULT_DIALECT", "1")
+    dialect = req.dialect or int(default_dialect)
+    lean = LeanKnn.of(index, req, knn, dialect) if not short and lean_request(req, knn) else None
     if lean is not None and argv is not None:
-        default_dialect = registry(ctx).config.get("DEFAULT_DIALECT", "1")
-        compile_knn(index, argv, req, knn, lean, default_dialect, req.dialect or int(default_dialect))
+        compile_knn(index, argv, req, knn, lean, default_dialect, dialect)
 
     def finish_found(found: list[tuple[int, float]]) -> Any:
         if lean is not None and (opts.expired is None or not any(opts.expired(d) for d, _ in found)):
@@ -747,7 +758,8 @@ def _explain(ctx: CommandContext, argv: list[bytes]) -> str:
             raise SearchError(f"Unknown argument `{argv[i].decode('utf-8', 'replace')}` at position {i - 3} for <main>")
     node, _ = build_query(ctx, index, argv[2], params, dialect, verbatim)
     language = index.definition.language
-    return explain(node, stem=None if verbatim else lambda word: stem(word, language))
+    return explain(node, stem=None if verbatim else lambda word: stem(word, language),
+                   synonyms=lambda word: expansion_labels(index.synonyms, word))
 
 
 @group.command("FT.EXPLAIN", -3, Flag.READONLY | FT_MODULE, KeySpec(0, 0, 0), summary="Explain a query plan")

@@ -4,8 +4,9 @@ answers them (checked against Redis Stack 7.4).
 Every word of the query (plain, quoted, negated, or a tag value) that is not in the index's term
 dictionary gets an entry; a word the index knows gets none. Suggestions are the dictionary's entries
 within DISTANCE edits (1 to 4, default 1), the stem records ``+stem`` included, each scored by the share
-of documents that contain it, best first, ties in byte order. Custom dictionaries (TERMS INCLUDE/EXCLUDE,
-FT.DICTADD) do not exist here, so naming one is the error RediSearch gives for a missing dictionary.
+of documents that contain it, best first, ties in byte order. TERMS INCLUDE dict adds the dictionary's
+entries within DISTANCE (compared case-insensitively) as suggestions scored 0; TERMS EXCLUDE dict drops
+the query words the dictionary holds (exactly) from the reply. A missing dictionary is an error.
 """
 
 from __future__ import annotations
@@ -13,11 +14,11 @@ from __future__ import annotations
 from typing import Any
 
 from redvector.commands.context import CommandContext
-from redvector.commands.search.common import get_index, group
+from redvector.commands.search.common import get_index, group, registry
 from redvector.commands.search.queries import build_query, parse_dialect
 from redvector.commands.spec import Flag, KeySpec
 from redvector.errors import SearchError
-from redvector.replies import ByProtocol, Map
+from redvector.replies import ByProtocol, Map, SimpleString
 from redvector.search.fields.text import TextIndex, levenshtein
 from redvector.search.query.ast import Node, Phrase, Tag, Term, clause_leaves
 
@@ -60,6 +61,8 @@ def ft_spellcheck(ctx: CommandContext, argv: list[bytes]) -> Any:
     index = get_index(ctx, argv[1], "drop")
     distance = 1
     dialect = None
+    include: list[bytes] = []
+    exclude: list[bytes] = []
     i = 3
     while i < len(argv):
         tok = argv[i].upper()
@@ -72,8 +75,13 @@ def ft_spellcheck(ctx: CommandContext, argv: list[bytes]) -> Any:
                 raise SearchError("bad distance given, distance must be a natural number between 1 to 4")
             i += 2
         elif tok == b"TERMS":
-            name = argv[i + 2].decode("utf-8", "replace") if i + 2 < len(argv) else ""
-            raise SearchError(f"Dict does not exist: {name}")
+            if i + 2 >= len(argv):
+                raise SearchError("TERM arg is given but no TERM params comes after")
+            mode = argv[i + 1].upper()
+            if mode not in (b"INCLUDE", b"EXCLUDE"):
+                raise SearchError("bad format, exlude/include operation was not given")
+            (include if mode == b"INCLUDE" else exclude).append(argv[i + 2])
+            i += 3
         elif tok == b"DIALECT":
             dialect = parse_dialect(argv, i + 1)
             i += 2
@@ -82,16 +90,28 @@ def ft_spellcheck(ctx: CommandContext, argv: list[bytes]) -> Any:
     node, _ = build_query(ctx, index, argv[2], {}, dialect, True)
     entries = dictionary(index.text)
     total = max(len(index.docs), 1)
+    dicts = registry(ctx).dictionaries
+    for name in include + exclude:
+        if name not in dicts:
+            raise SearchError(f"Dict does not exist: {name.decode('utf-8', 'replace')}")
+    included = [t.decode("utf-8", "replace") for name in include for t in sorted(dicts.get(name, ()))]
+    excluded = {t.decode("utf-8", "replace") for name in exclude for t in dicts.get(name, ())}
     results: list[tuple[str, list[tuple[float, str]]]] = []
     for word in query_words(node):
-        if word in entries:
+        if word in entries or word in excluded:
             continue
         found = [(count / total, term) for term, count in entries.items()
                  if abs(len(term) - len(word)) <= distance and levenshtein(term, word) <= distance]
+        known = {term.lower() for _, term in found}  # one suggestion per case-folded word
+        for term in included:
+            if term.lower() not in known and abs(len(term) - len(word)) <= distance \
+                    and levenshtein(term.lower(), word) <= distance:
+                known.add(term.lower())
+                found.append((0.0, term))
         found.sort(key=lambda st: (-st[0], st[1].encode()))
         results.append((word, found))
-    resp2 = [[b"TERM", word.encode(), [[score, term.encode()] for score, term in found]] for word, found in results]
-    resp3 = Map([(b"results", Map([(word.encode(), [Map([(term.encode(), score)]) for score, term in found])
+    resp2 = [[SimpleString(b"TERM"), word.encode(), [[score, term.encode()] for score, term in found]] for word, found in results]
+    resp3 = Map([(SimpleString(b"results"), Map([(word.encode(), [Map([(term.encode(), score)]) for score, term in found])
                                    for word, found in results]))])
     return ByProtocol(resp2, resp3)
 

@@ -8,13 +8,18 @@ from __future__ import annotations
 
 from collections import deque
 
+from redvector.keyspace.types.json_value import JsonValue
 from redvector.keyspace.types.sorted_set import ZSet
+from redvector.keyspace.types.suggestions import SuggestionTrie
 
-TYPE_NAMES: dict[type, str] = {bytes: "string", deque: "list", dict: "hash", set: "set", ZSet: "zset"}
+TYPE_NAMES: dict[type, str] = {
+    bytes: "string", deque: "list", dict: "hash", set: "set", ZSet: "zset", JsonValue: "ReJSON-RL",
+    SuggestionTrie: "trietype0",
+}
 
 
 def type_name(value: object) -> str:
     return TYPE_NAMES.get(type(value), "none")
 
 
-__all__ = ["TYPE_NAMES", "ZSet", "type_name"]
+__all__ = ["TYPE_NAMES", "JsonValue", "SuggestionTrie", "ZSet", "type_name"]

@@ -71,3 +71,20 @@ MODULE_OP_STRING = 5
 # Quicklist 2 node containers.
 QUICKLIST_NODE_PLAIN = 1
 QUICKLIST_NODE_PACKED = 2
+
+# RedisJSON's module type: the 64-bit module id of the 9-character name "ReJSON-RL" (6 bits per
+# character) and its encoding version (10 bits). Encoding version 3 (RedisJSON 2.x) stores the document
+# as one MODULE_OP_STRING holding its compact JSON text.
+MODULE_ID_CHARSET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+
+
+def module_type_id(name: str, encver: int) -> int:
+    value = 0
+    for ch in name:
+        value = (value << 6) | MODULE_ID_CHARSET.index(ch)
+    return (value << 10) | encver
+
+
+JSON_MODULE_NAME = "ReJSON-RL"
+JSON_ENCVER = 3
+JSON_MODULE_ID = module_type_id(JSON_MODULE_NAME, JSON_ENCVER)

@@ -1,8 +1,9 @@
 """Reading RDB files (versions 1..12, as written by Redis 7.0, 7.2 and 7.4, and by RedVector).
 
-Values come out as RedVector's keyspace types: bytes, deque, dict, set, ZSet. Aux fields are handed to
-a callback (RedVector keeps its search index definitions there); module aux data and functions, which
-RedVector cannot run, are skipped safely. Streams and module values are reported with a clear error.
+Values come out as RedVector's keyspace types: bytes, deque, dict, set, ZSet, JsonValue (RedisJSON 2.x's
+module type ReJSON-RL). Aux fields are handed to a callback (RedVector keeps its search index definitions
+there); module aux data and functions, which RedVector cannot run, are skipped safely. Streams and other
+modules' values are reported with a clear error.
 """
 
 from __future__ import annotations
@@ -13,7 +14,9 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any
 
+from redvector.errors import JsonError
 from redvector.keyspace.types import ZSet
+from redvector.keyspace.types.json_value import JsonValue, loads
 from redvector.persistence.rdb import constants as c
 from redvector.persistence.rdb.compact import (
     CompactError,
@@ -24,6 +27,7 @@ from redvector.persistence.rdb.compact import (
 )
 from redvector.persistence.rdb.crc64 import crc64
 from redvector.persistence.rdb.lzf import LzfError, lzf_decompress
+from redvector.persistence.rdb.trie_codec import TrieFormatError, decode_trie, is_trie_module
 
 _U32_BE = struct.Struct(">I").unpack_from
 _U64_BE = struct.Struct(">Q").unpack_from
@@ -229,12 +233,37 @@ class RdbReader:
             return zset
         if t in (c.TYPE_STREAM_LISTPACKS, c.TYPE_STREAM_LISTPACKS_2, c.TYPE_STREAM_LISTPACKS_3):
             raise RdbError("streams are not supported by RedVector", self.pos)
-        if t in (c.TYPE_MODULE_PRE_GA, c.TYPE_MODULE_2):
+        if t == c.TYPE_MODULE_2:
+            return self._module_value()
+        if t == c.TYPE_MODULE_PRE_GA:
             raise RdbError("module values (a Redis module's own data type) cannot be loaded", self.pos)
         if t in (c.TYPE_HASH_METADATA, c.TYPE_HASH_METADATA_PRE_GA, c.TYPE_HASH_LISTPACK_EX,
                  c.TYPE_HASH_LISTPACK_EX_PRE_GA):
             raise RdbError("hashes with field expiry (Redis 7.4 HEXPIRE) are not supported", self.pos)
         raise RdbError(f"unknown value type {t}", self.pos - 1)
+
+    def _module_value(self) -> Any:
+        """A module type's value: only RedisJSON 2.x documents (ReJSON-RL, encoding version 3) are known."""
+        at = self.pos
+        module_id = self.length()
+        if is_trie_module(module_id):  # RediSearch's suggestion dictionaries (FT.SUGADD)
+            try:
+                return decode_trie(self, module_id & 0x3FF)
+            except TrieFormatError as e:
+                raise RdbError(str(e), at) from None
+        if module_id >> 10 != c.JSON_MODULE_ID >> 10:
+            raise RdbError("module values (a Redis module's own data type) cannot be loaded", at)
+        if module_id & 0x3FF != c.JSON_ENCVER:
+            raise RdbError(f"RedisJSON encoding version {module_id & 0x3FF} is not supported (only 3)", at)
+        if self.length() != c.MODULE_OP_STRING:
+            raise RdbError("RedisJSON value: expected a string", self.pos)
+        text = self.string()
+        if self.length() != c.MODULE_OP_EOF:
+            raise RdbError("RedisJSON value: expected the module EOF marker", self.pos)
+        try:
+            return JsonValue(loads(text))
+        except JsonError as e:
+            raise RdbError(f"RedisJSON value: {e.message}", at) from None
 
     def skip_module_aux(self) -> None:
         """Module aux data is a typed sequence ending in MODULE_OP_EOF: skip it without the module."""

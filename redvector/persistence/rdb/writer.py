@@ -15,9 +15,12 @@ from typing import Any
 
 from redvector.keyspace.database import Keyspace
 from redvector.keyspace.types import ZSet
+from redvector.keyspace.types.json_value import JsonValue, dumps
+from redvector.keyspace.types.suggestions import SuggestionTrie
 from redvector.persistence.rdb import constants as c
 from redvector.persistence.rdb.crc64 import crc64
 from redvector.persistence.rdb.encoding import encode_length, encode_ms, encode_string
+from redvector.persistence.rdb.trie_codec import encode_trie
 
 log = logging.getLogger("redvector.rdb")
 
@@ -28,6 +31,9 @@ _T_LIST = bytes([c.TYPE_LIST])
 _T_SET = bytes([c.TYPE_SET])
 _T_HASH = bytes([c.TYPE_HASH])
 _T_ZSET_2 = bytes([c.TYPE_ZSET_2])
+_T_MODULE_2 = bytes([c.TYPE_MODULE_2])
+_JSON_HEADER = encode_length(c.JSON_MODULE_ID) + encode_length(c.MODULE_OP_STRING)
+_MODULE_EOF = encode_length(c.MODULE_OP_EOF)
 
 
 class RdbWriter:
@@ -91,6 +97,11 @@ def encode_value(value: Any) -> tuple[bytes, bytes] | None:
             parts.append(encode_string(member))
             parts.append(_PACK_DOUBLE(score))
         return _T_ZSET_2, b"".join(parts)
+    if kind is JsonValue:
+        # RedisJSON 2.x's own encoding, so Redis Stack and RedVector read each other's JSON keys.
+        return _T_MODULE_2, _JSON_HEADER + encode_string(dumps(value.root)) + _MODULE_EOF
+    if kind is SuggestionTrie:  # RediSearch's trietype0 encoding (FT.SUGADD dictionaries)
+        return _T_MODULE_2, encode_trie(value)
     return None
 
 

@@ -6,9 +6,10 @@ import fnmatch
 
 
 def split_tags(value: bytes, separator: bytes, casesensitive: bool) -> list[bytes]:
-    """RediSearch: split on the separator, trim whitespace, drop empty tags, fold case."""
+    """RediSearch: split on the separator (none: the value is one tag), trim whitespace, drop empty tags,
+    fold case."""
     out = []
-    for part in value.split(separator):
+    for part in value.split(separator) if separator else (value,):
         tag = part.strip()
         if not tag:
             continue
@@ -49,8 +50,12 @@ class TagIndex:
     def __len__(self) -> int:
         return len(self.doc_values)
 
-    def add(self, doc_id: int, raw: bytes) -> None:
-        tags = split_tags(raw, self.separator, self.casesensitive)
+    def add(self, doc_id: int, raw: bytes | tuple[bytes, ...]) -> None:
+        """Index a document's value: one string, or several (a JSON array), each split on the separator."""
+        if isinstance(raw, bytes):
+            tags = split_tags(raw, self.separator, self.casesensitive)
+        else:
+            tags = list(dict.fromkeys(t for value in raw for t in split_tags(value, self.separator, self.casesensitive)))
         if not tags:
             return
         shared = []

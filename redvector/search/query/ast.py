@@ -138,10 +138,12 @@ def clause_leaves(node: Node, negated: bool = False) -> Iterator[Node]:
         yield from clause_leaves(node.filter, negated)
 
 
-def explain(node: Node, depth: int = 0, stem: Callable[[str], str] | None = None) -> str:
+def explain(node: Node, depth: int = 0, stem: Callable[[str], str] | None = None,
+            synonyms: Callable[[str], list[str]] | None = None) -> str:
     """FT.EXPLAIN's text form (RediSearch style: nested blocks with two-space indentation). With
-    ``stem``, a plain word shows the union it expands to, as RediSearch's stemming expander builds it:
-    the word, its stem record ``+stem`` and, where the stem differs, the stem itself."""
+    ``stem``, a plain word shows the union it expands to, as RediSearch's default expander builds it:
+    the word, its synonym groups ``~id`` (``synonyms``), its stem record ``+stem`` and, where the stem
+    differs, the stem itself."""
     pad = "  " * depth
     match node:
         case Wildcard():
@@ -152,7 +154,8 @@ def explain(node: Node, depth: int = 0, stem: Callable[[str], str] | None = None
             prefix = _fields(fields)
             if kind == "exact" and stem is not None and not node.verbatim:
                 root = stem(text)
-                inner = f"{pad}  {prefix}{text}\n{pad}  {prefix}+{root}(expanded)\n"
+                groups = "".join(f"{pad}  {prefix}{g}(expanded)\n" for g in synonyms(text)) if synonyms else ""
+                inner = f"{pad}  {prefix}{text}\n{groups}{pad}  {prefix}+{root}(expanded)\n"
                 if root != text:
                     inner += f"{pad}  {prefix}{root}(expanded)\n"
                 return f"{pad}{prefix}UNION {{\n{inner}{pad}}}\n"
@@ -177,23 +180,23 @@ def explain(node: Node, depth: int = 0, stem: Callable[[str], str] | None = None
             return (f"{pad}VECTOR {{Vectors that are within {radius:g} distance radius from `${param}` in vector "
                     f"index associated with field @{field.decode('utf-8', 'replace')}}}\n")
         case Union():
-            inner = "".join(explain(c, depth + 1, stem) for c in _flattened(node))
+            inner = "".join(explain(c, depth + 1, stem, synonyms) for c in _flattened(node))
             return f"{pad}{_fields(_shared_fields(node))}UNION {{\n{inner}{pad}}}\n"
         case Intersect():
-            inner = "".join(explain(c, depth + 1, stem) for c in _flattened(node))
+            inner = "".join(explain(c, depth + 1, stem, synonyms) for c in _flattened(node))
             return f"{pad}{_fields(_shared_fields(node))}INTERSECT {{\n{inner}{pad}}}\n"
         # The parser marks words under NOT, OPTIONAL and in a KNN's filter verbatim (parser.unexpanded).
         case Not(child=child):
-            return f"{pad}NOT{{\n" + explain(child, depth + 1, stem) + f"{pad}}}\n"
+            return f"{pad}NOT{{\n" + explain(child, depth + 1, stem, synonyms) + f"{pad}}}\n"
         case Optional(child=child):
-            return f"{pad}OPTIONAL{{\n" + explain(child, depth + 1, stem) + f"{pad}}}\n"
+            return f"{pad}OPTIONAL{{\n" + explain(child, depth + 1, stem, synonyms) + f"{pad}}}\n"
         case Knn(filter=flt, k=k, field=field, score_as=score_as, blob_param=param, ef_runtime=ef):
             tail = (f"K={k} nearest vectors to `${param}` in vector index associated with field "
                     f"@{field.decode('utf-8', 'replace')}, {f'EF_RUNTIME = {ef}, ' if ef else ''}"
                     f"yields distance as `{score_as}`")
             if isinstance(flt, Wildcard):
                 return f"{pad}VECTOR {{{tail}}}\n"
-            return f"{pad}VECTOR {{\n" + explain(flt, depth + 1, stem) + f"{pad}}} => {{{tail}}}\n"
+            return f"{pad}VECTOR {{\n" + explain(flt, depth + 1, stem, synonyms) + f"{pad}}} => {{{tail}}}\n"
     return f"{pad}{node!r}\n"
 
 

@@ -34,6 +34,7 @@ from redvector.search.query.ast import (
     Wildcard,
 )
 from redvector.search.schema import FieldType
+from redvector.search.synonyms import group_records, synonyms_of
 
 Scores = dict[int, float]
 
@@ -264,7 +265,11 @@ class Executor:
     def _expansions(self, node: Term) -> list[tuple[str, bool]]:
         text = self.index.text
         if node.kind == "exact":
-            return text.expand(node.text, not (node.verbatim or self.opts.verbatim))
+            expand = not (node.verbatim or self.opts.verbatim)
+            words = text.expand(node.text, expand)
+            if expand and self.index.synonyms:  # FT.SYNUPDATE groups: the group's other words too
+                words += [(w, True) for w in synonyms_of(self.index.synonyms, node.text) if w in text.terms]
+            return words
         if node.kind == "prefix":
             found = text.prefix(node.text)
         elif node.kind == "suffix":
@@ -295,7 +300,10 @@ class Executor:
     def _records(self, node: Term, fields: frozenset[bytes] | None) -> list[tuple[dict[int, float], int]]:
         """The inverted-index records a plain word is scored by (TextIndex.bm25std_records)."""
         use_stem = not (node.verbatim or self.opts.verbatim)
-        return self.index.text.bm25std_records(node.text, use_stem, fields, self._nostem(), self._weights())
+        records = self.index.text.bm25std_records(node.text, use_stem, fields, self._nostem(), self._weights())
+        if use_stem and self.index.synonyms:  # one ~<group id> record per synonym group of the word
+            records += group_records(self.index.text, self.index.synonyms, node.text, fields, self._weights())
+        return records
 
     def _bm25std_term(self, node: Term, fields: frozenset[bytes] | None) -> Scores:
         """RediSearch's BM25STD for a word: the sum over the records it expands to (the word, its stem

@@ -299,6 +299,7 @@ class _Null:
 
 
 NULL = _Null()
+Null = _Null  # its type, for annotations
 
 
 def _row_value(row: Mapping[str, Any], name: str) -> Value:

@@ -1,0 +1,100 @@
+"""Shared pieces of the JSON.* commands: key lookup, path/value parsing, RedisJSON's error texts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from redvector.commands.context import CommandContext
+from redvector.errors import JsonError, WrongType
+from redvector.keyspace.types.json_path import JsonPath, Node, compile_path
+from redvector.keyspace.types.json_value import JsonValue, loads, type_name
+from redvector.replies import SimpleString
+
+WRONG_REDIS_TYPE = "Existing key has wrong Redis type"
+NO_KEY = "ERR could not perform this operation on a key that doesn't exist"
+NEW_AT_ROOT = "ERR new objects must be created at the root"
+WRONG_STATIC_PATH = "Err wrong static path"
+NOT_INTEGER = "Couldn't parse as integer"
+ROOT = b"."
+
+
+def get_doc(ctx: CommandContext, key: bytes) -> JsonValue | None:
+    """The JSON document at key, None when missing; RedisJSON's own error for another type."""
+    try:
+        return ctx.db.lookup(key, JsonValue, ctx)
+    except WrongType:
+        raise JsonError(WRONG_REDIS_TYPE) from None
+
+
+def need_doc(ctx: CommandContext, key: bytes) -> JsonValue:
+    doc = get_doc(ctx, key)
+    if doc is None:
+        raise JsonError(NO_KEY)
+    return doc
+
+
+def path_arg(argv: list[bytes], index: int) -> JsonPath:
+    """The path at argv[index], the legacy root ``.`` when absent."""
+    return compile_path(argv[index] if index < len(argv) else ROOT)
+
+
+def parse_value(arg: bytes, err_prefix: str = "") -> Any:
+    try:
+        return loads(arg)
+    except JsonError as e:
+        if err_prefix:
+            raise JsonError(err_prefix + e.message) from None
+        raise
+
+
+def parse_int(arg: bytes) -> int:
+    try:
+        value = int(arg)
+    except ValueError:
+        raise JsonError(NOT_INTEGER) from None
+    if not -(2**63) <= value < 2**63:
+        raise JsonError(NOT_INTEGER)
+    return value
+
+
+def wrong_type(expected: str, value: Any) -> JsonError:
+    return JsonError(f"WRONGTYPE wrong type of path value - expected {expected} but found {type_name(value)}")
+
+
+def set_node(doc: JsonValue, node: Node, value: Any) -> None:
+    parent, key, _ = node
+    if parent is None:
+        doc.root = value
+    else:
+        parent[key] = value
+
+
+def container_ids(value: Any, out: set[int]) -> None:
+    """id() of every container inside value (itself included): nodes below a removed one are gone."""
+    stack = [value]
+    while stack:
+        v = stack.pop()
+        if type(v) is dict:
+            out.add(id(v))
+            stack.extend(v.values())
+        elif type(v) is list:
+            out.add(id(v))
+            stack.extend(v)
+
+
+def to_resp(value: Any) -> Any:
+    """JSON.RESP's form: objects as ["{", k, v, ...], arrays as ["[", ...], true/false as +true/+false."""
+    kind = type(value)
+    if kind is dict:
+        out: list[Any] = [SimpleString(b"{")]
+        for k, v in value.items():
+            out.append(k.encode())
+            out.append(to_resp(v))
+        return out
+    if kind is list:
+        return [SimpleString(b"["), *(to_resp(v) for v in value)]
+    if kind is bool:
+        return SimpleString(b"true" if value else b"false")
+    if kind is str:
+        return value.encode()
+    return value  # int, float, None

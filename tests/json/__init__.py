@@ -1,0 +1,1 @@
+"""RedisJSON (JSON.*) tests."""
