@@ -151,8 +151,9 @@ def test_tag_numeric_geo_text_queries(client: redis.Redis) -> None:
     assert ft.search(Query("@title:(space | earth)").paging(0, 0).dialect(2)).total == 30
     assert ft.search(Query('"number 12"').no_content().dialect(2)).docs[0].id == "doc:12"
     assert ft.search(Query("spac*").paging(0, 0).dialect(2)).total == 6
-    assert ft.search(Query("%spaec%").paging(0, 0).dialect(2)).total == 0
-    assert ft.search(Query("%%spaec%%").paging(0, 0).dialect(2)).total == 6
+    assert ft.search(Query("%sapce%").paging(0, 0).dialect(2)).total == 0  # a swap is two edits...
+    assert ft.search(Query("%%sapce%%").paging(0, 0).dialect(2)).total == 6
+    assert ft.search(Query("%spaec%").paging(0, 0).dialect(2)).total == 6  # ...but one at the end
     assert ft.search(Query("@year==1995").paging(0, 0).dialect(2)).total == 1
 
 
@@ -460,3 +461,32 @@ def test_dialect_1_groups_as_redisearch_first_grammar(client: redis.Redis) -> No
     assert found("alpha | beta @g:{x}", "1") == ["d1:0"]  # (alpha | beta) AND @g:{x}
     assert found("alpha | beta @g:{x}", "2") == ["d1:0", "d1:3"]  # alpha | (beta AND @g:{x})
     assert found("alpha | beta gamma", "1") == ["d1:0", "d1:3"]  # words bind first: alpha | (beta gamma)
+
+
+def test_fuzzy_counts_a_swap_of_the_last_two_letters_as_one_edit(client: redis.Redis) -> None:
+    client.execute_command("FT.CREATE", "fz", "PREFIX", "1", "fz:", "SCHEMA", "t", "TEXT", "NOSTEM")
+    for i, word in enumerate(["fox", "brown", "quick"]):
+        hset(client, f"fz:{i}", {"t": word})
+    assert ids(client, "fz", "%fxo%", "NOCONTENT") == ["fz:0"]  # x<->o at the end: one edit
+    assert ids(client, "fz", "%bronw%", "NOCONTENT") == ["fz:1"]
+    assert ids(client, "fz", "%ofx%", "NOCONTENT") == []  # a swap elsewhere: two edits
+    assert ids(client, "fz", "%borwn%", "NOCONTENT") == []
+    assert ids(client, "fz", "%%borwn%%", "NOCONTENT") == ["fz:1"]
+
+
+def test_punctuation_between_words_is_skipped(client: redis.Redis) -> None:
+    """RediSearch's query lexer skips punctuation that is no operator: "don't" is don AND t, "stop, books."
+    is stop AND books, a query of punctuation only matches nothing (no syntax error)."""
+    client.execute_command("FT.CREATE", "pn", "PREFIX", "1", "pn:", "SCHEMA", "t", "TEXT")
+    hset(client, "pn:1", {"t": "don't stop O'Reilly books"})
+    hset(client, "pn:2", {"t": "dont stop reilly"})
+    for dialect in ("1", "2"):
+        assert ids(client, "pn", "don't", "NOCONTENT", "DIALECT", dialect) == ["pn:1"]
+        assert ids(client, "pn", "O'Reilly", "NOCONTENT", "DIALECT", dialect) == ["pn:1"]
+        assert sorted(ids(client, "pn", "stop?", "NOCONTENT", "DIALECT", dialect)) == ["pn:1", "pn:2"]
+        assert ids(client, "pn", "stop, books.", "NOCONTENT", "DIALECT", dialect) == ["pn:1"]
+        assert ids(client, "pn", "stop = books", "NOCONTENT", "DIALECT", dialect) == ["pn:1"]
+        assert ids(client, "pn", "!!!", "NOCONTENT", "DIALECT", dialect) == []
+        assert sorted(ids(client, "pn", "stop @", "NOCONTENT", "DIALECT", dialect)) == ["pn:1", "pn:2"]
+        with pytest.raises(redis.ResponseError, match="Syntax error"):
+            client.execute_command("FT.SEARCH", "pn", "stop;", "DIALECT", dialect)

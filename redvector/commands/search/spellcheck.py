@@ -19,7 +19,7 @@ from redvector.commands.search.queries import build_query, parse_dialect
 from redvector.commands.spec import Flag, KeySpec
 from redvector.errors import SearchError
 from redvector.replies import ByProtocol, Map, SimpleString
-from redvector.search.fields.text import TextIndex, levenshtein
+from redvector.search.fields.text import TextIndex, fuzzy_distance
 from redvector.search.query.ast import Node, Phrase, Tag, Term, clause_leaves
 
 MAX_DISTANCE = 4
@@ -101,11 +101,11 @@ def ft_spellcheck(ctx: CommandContext, argv: list[bytes]) -> Any:
         if word in entries or word in excluded:
             continue
         found = [(count / total, term) for term, count in entries.items()
-                 if abs(len(term) - len(word)) <= distance and levenshtein(term, word) <= distance]
+                 if abs(len(term) - len(word)) <= distance and fuzzy_distance(word, term) <= distance]
         known = {term.lower() for _, term in found}  # one suggestion per case-folded word
         for term in included:
             if term.lower() not in known and abs(len(term) - len(word)) <= distance \
-                    and levenshtein(term.lower(), word) <= distance:
+                    and fuzzy_distance(word, term.lower()) <= distance:
                 known.add(term.lower())
                 found.append((0.0, term))
         found.sort(key=lambda st: (-st[0], st[1].encode()))

@@ -18,7 +18,7 @@ SEPARATORS = " \t\n\r\v\f,.<>{}[]\"':;!@#$%^&*()-+=~|/?`\\"
 _SPLIT_RE = re.compile("[" + re.escape(SEPARATORS) + "]+")
 
 BM25_K1 = 1.2
-BM25_B = 0.75
+BM25_B = 0.5  # RediSearch 2.10 (default.c; FT.SEARCH ... EXPLAINSCORE shows it), not the textbook 0.75
 
 _STEMMERS: dict[str, snowballstemmer.stemmer] = {}
 
@@ -174,7 +174,7 @@ class TextIndex:
         return [t for t in self.terms if infix in t]
 
     def fuzzy(self, term: str, distance: int) -> list[str]:
-        return [t for t in self.terms if abs(len(t) - len(term)) <= distance and levenshtein(t, term) <= distance]
+        return [t for t in self.terms if abs(len(t) - len(term)) <= distance and fuzzy_distance(term, t) <= distance]
 
     def wildcard(self, pattern: str) -> list[str]:
         rx = re.compile("".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern) + r"\Z")
@@ -266,6 +266,16 @@ class TextIndex:
 
     def memory_bytes(self) -> int:
         return self.num_records * 64 + len(self.terms) * 80
+
+
+def fuzzy_distance(query: str, term: str) -> int:
+    """The edit distance RediSearch's fuzzy matching (``%word%``, FT.SPELLCHECK) applies: Levenshtein's,
+    except that swapping the query's last two letters counts as one edit (``%fxo%`` finds "fox"; a swap
+    anywhere else costs two)."""
+    d = levenshtein(query, term)
+    if d > 1 and len(query) >= 2 and query[-1] != query[-2]:
+        d = min(d, 1 + levenshtein(query[:-2] + query[-1] + query[-2], term))
+    return d
 
 
 def levenshtein(a: str, b: str) -> int:

@@ -35,6 +35,13 @@ from redvector.search.query.ast import (
 from redvector.search.schema import FieldType, IndexDefinition
 
 _TERM_STOP = set(SEPARATORS) - {"\\"} | {"*"}
+# Punctuation that is no query operator is skipped between clauses, as RediSearch's lexer does
+# ("don't" is don AND t, "stop, books." is stop AND books); ``=`` only when no ``>`` follows, and ``@``,
+# ``$`` and ``\`` only when no word follows them.
+_SKIPPED = frozenset("'.,!?#/`&^<+>")
+# A number is one term, as RediSearch's lexer reads it (``3.14``, ``-5``, ``1e5``: not 3 AND 14, not NOT 5).
+_NUMBER_RE = re.compile(r"-?\d+(?:\.\d+)?(?:[eE]-?\d+)?")
+_SKIPPED_ALONE = frozenset("@$\\")
 _WS_RE = re.compile(r"\s*")
 _BRACKET_TOKEN_RE = re.compile(r"[^\s\]]+")
 _GEO_UNITS = ("m", "km", "mi", "ft")
@@ -65,6 +72,21 @@ class QueryParser:
         if m:
             self.pos = m.end()
 
+    def skip(self) -> None:
+        """Whitespace and the punctuation that separates clauses without meaning anything (_SKIPPED)."""
+        s, n = self.s, len(self.s)
+        while True:
+            self.ws()
+            if self.pos >= n:
+                return
+            ch = s[self.pos]
+            nxt = s[self.pos + 1] if self.pos + 1 < n else " "
+            if ch in _SKIPPED or (ch == "=" and nxt != ">") or \
+                    (ch in _SKIPPED_ALONE and (nxt.isspace() or nxt in _TERM_STOP)):
+                self.pos += 1
+                continue
+            return
+
     def peek(self, text: str) -> bool:
         return self.s.startswith(text, self.pos)
 
@@ -89,14 +111,25 @@ class QueryParser:
         self.param_uses[name] = use if seen is None or seen == use else "value"
         return self.params[name]
 
-    def word(self) -> str:
-        """A run of term characters with backslash escapes (no separators)."""
+    def number_ahead(self) -> str | None:
+        """The number token at the cursor (not followed by a term character), if any."""
+        m = _NUMBER_RE.match(self.s, self.pos)
+        if m is None:
+            return None
+        end = m.end()
+        if end < len(self.s) and not (self.s[end] in _TERM_STOP or self.s[end].isspace()):
+            return None
+        return m.group()
+
+    def word(self, keep_escapes: bool = False) -> str:
+        """A run of term characters with backslash escapes (no separators); ``keep_escapes``: the
+        backslashes kept, for tokenize() to keep an escaped separator inside the term."""
         out = []
         s, n = self.s, len(self.s)
         while self.pos < n:
             ch = s[self.pos]
             if ch == "\\" and self.pos + 1 < n:
-                out.append(s[self.pos + 1])
+                out.append(s[self.pos:self.pos + 2] if keep_escapes else s[self.pos + 1])
                 self.pos += 2
                 continue
             if ch in _TERM_STOP or ch.isspace():
@@ -119,6 +152,9 @@ class QueryParser:
         self.ws()
         if self.at_end():
             raise self.error()
+        self.skip()
+        if self.at_end():
+            return Empty()  # punctuation only
         node = self.group(None)
         self.ws()
         if self.peek("=>[") or (self.peek("=>") and self.s[self.pos + 2:].lstrip().startswith("[")):
@@ -148,7 +184,7 @@ class QueryParser:
     # prefix operator: ``-a b | c`` is NOT(a b | c), ``a | b @n:[1 2]`` is (a | b) AND @n, ``@t:a b`` is
     # @t:(a b).
     def _v1_prefix_ahead(self) -> bool:
-        if self.peek("-") or self.peek("~"):
+        if self.peek("~") or (self.peek("-") and self.number_ahead() is None):
             return True
         if not self.peek("@"):
             return False
@@ -170,7 +206,7 @@ class QueryParser:
         text_run = False  # the current alternative is plain words that a next plain word joins
         after_or = True
         while True:
-            self.ws()
+            self.skip()
             if self.at_end() or self.peek(")") or self.peek("=>"):
                 break
             if self.peek("|"):
@@ -228,7 +264,7 @@ class QueryParser:
         items: list[Node] = []
         saw_any = False
         while True:
-            self.ws()
+            self.skip()
             if self.at_end() or self.peek(")") or self.peek("|") or self.peek("=>["):
                 break
             if self.peek("=>") and self.s[self.pos + 2:].lstrip().startswith("["):
@@ -245,6 +281,12 @@ class QueryParser:
         return kept[0] if len(kept) == 1 else Intersect(tuple(kept))
 
     def unary(self, fields: tuple[bytes, ...] | None) -> Node | None:
+        number = self.number_ahead()
+        if number is not None:
+            self.pos += len(number)
+            if self.dialect >= 2:  # RediSearch's second grammar neither stems nor expands a number
+                return Term(number.lower(), fields, verbatim=True)
+            return self._term_from_text(number, fields, whole=True)
         if self.eat("-"):
             self.ws()
             inner = self.unary(fields)
@@ -308,15 +350,17 @@ class QueryParser:
             name = self.word()
             value = self.param(name).decode("utf-8", "replace")
             return self._term_from_text(value, fields)
-        w = self.word()
-        if not w:
+        raw = self.word(keep_escapes=True)
+        if not raw:
             raise self.error(start)
         if self.eat("*"):
-            return Term(w.lower(), fields, "prefix", verbatim=self.verbatim)
-        return self._term_from_text(w, fields)
+            return Term(_unescape(raw).lower(), fields, "prefix", verbatim=self.verbatim)
+        return self._term_from_text(raw, fields)
 
-    def _term_from_text(self, text: str, fields: tuple[bytes, ...] | None) -> Node:
-        tokens = tokenize(text)
+    def _term_from_text(self, text: str, fields: tuple[bytes, ...] | None, whole: bool = False) -> Node:
+        """A word of the query (backslash escapes keep a separator inside one term, as RediSearch does:
+        ``sci\\-fi`` is the term "sci-fi"), or a parameter's text; ``whole``: one term as it is (a number)."""
+        tokens = [text.lower()] if whole else tokenize(text)
         if not tokens:
             return Empty()
         if len(tokens) > 1:
@@ -721,6 +765,10 @@ class QueryParser:
         if weight is not None and isinstance(node, Phrase):
             return Phrase(node.terms, node.fields, node.slop, node.inorder, weight, node.verbatim)
         return node
+
+
+def _unescape(text: str) -> str:
+    return re.sub(r"\\(.)", r"\1", text)
 
 
 def _v1_tree(chains: list[list[list[Node]]]) -> Node:
