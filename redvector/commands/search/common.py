@@ -3,6 +3,7 @@ number formatting and RESP2/RESP3 result shapes."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from redvector.commands.context import CommandContext
@@ -15,7 +16,7 @@ from redvector.errors import (
 )
 from redvector.replies import NO_FIELDS, SearchRow, SearchRows, SimpleString
 from redvector.search.index import SearchIndex
-from redvector.search.query.expr import format_number_bytes
+from redvector.search.query.expr import NULL, format_number_bytes
 from redvector.search.registry import SearchRegistry
 from redvector.search.schema import FieldSpec, FieldType
 
@@ -55,6 +56,34 @@ def returned_value(spec: FieldSpec | None, raw: bytes) -> bytes:
         except ValueError:
             return raw
     return raw
+
+
+def row_fields(return_fields: list[tuple[bytes, bytes]] | None, yields: Mapping[str, Mapping[int, float]],
+               doc_id: int, whole: Callable[[], Iterable[tuple[bytes, Any]]],
+               read: Callable[[bytes], Any]) -> list[tuple[bytes, Any]]:
+    """A result row's fields. Without RETURN: the yielded distances, then ``whole()`` (a hash's fields, a JSON
+    document's ``$``). With RETURN: the requested distances first (RediSearch loads them before the document),
+    then each other name as ``read(name)`` gives it (None: the document has none; NULL: replied as nil)."""
+    out: list[tuple[bytes, Any]] = []
+    if return_fields is None:
+        for name, dists in yields.items():
+            dist = dists.get(doc_id)
+            if dist is not None:
+                out.append((name.encode(), number_text(dist)))
+        out.extend(whole())
+        return out
+    rest: list[tuple[bytes, Any]] = []
+    for ident, alias in return_fields:
+        name = ident.decode("utf-8", "replace")
+        if name in yields:
+            dist = yields[name].get(doc_id)
+            if dist is not None:
+                out.append((alias, number_text(dist)))
+            continue
+        v = read(ident)
+        if v is not None:
+            rest.append((alias, None if v is NULL else v))
+    return out + rest
 
 
 def value_bytes(value: Any) -> bytes | None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from redvector.commands.search.common import number_text
+from redvector.commands.search.common import row_fields
 from redvector.errors import RedVectorError
 from redvector.keyspace.types.json_path import compile_path
 from redvector.search.index import SearchIndex
@@ -19,34 +19,21 @@ from redvector.search.query.expr import Null
 
 
 def json_row_fields(index: SearchIndex, return_fields: list[tuple[bytes, bytes]] | None, root: Any, hits: Hits,
-                     doc_id: int, yield_names: list[str], dialect: int,
-                     sort_names: tuple[bytes, ...]) -> list[tuple[bytes, bytes | None]]:
-    """A JSON document's row: without RETURN the distances, the SORTBY attribute and ``$`` (the whole
-    document); with RETURN each attribute or JSONPath read by json_documents.returned_json."""
-    out: list[tuple[bytes, bytes | None]] = []
-    if return_fields is None:
-        for name in yield_names:
-            dist = hits.yields[name].get(doc_id)
-            if dist is not None:
-                out.append((name.encode(), number_text(dist)))
+                    doc_id: int, dialect: int, sort_names: tuple[bytes, ...]) -> list[tuple[bytes, Any]]:
+    """A JSON document's row (common.row_fields): without RETURN the SORTBY attribute and ``$`` after the
+    distances; with RETURN each attribute or JSONPath as json_value reads it."""
+
+    def whole() -> list[tuple[bytes, Any]]:
+        out: list[tuple[bytes, Any]] = []
         if sort_names and sort_names[0].decode("utf-8", "replace") not in hits.yields:
             v = json_value(index, sort_names[0], root, dialect)
             if v is not None:
                 out.append((sort_names[0], v if isinstance(v, bytes) else None))
         out.append((b"$", whole_document(root)))
         return out
-    rest: list[tuple[bytes, bytes | None]] = []
-    for ident, alias in return_fields:
-        name = ident.decode("utf-8", "replace")
-        if name in hits.yields:
-            dist = hits.yields[name].get(doc_id)
-            if dist is not None:
-                out.append((alias, number_text(dist)))
-            continue
-        v = json_value(index, ident, root, dialect)
-        if v is not None:
-            rest.append((alias, v if isinstance(v, bytes) else None))
-    return out + rest
+
+    return row_fields(return_fields, hits.yields, doc_id, whole,
+                      lambda name: json_value(index, name, root, dialect))
 
 
 def json_value(index: SearchIndex, name: bytes, root: Any, dialect: int) -> bytes | Null | None:

@@ -21,6 +21,7 @@ from redvector.commands.search.common import (
     registry,
     result_reply,
     returned_value,
+    row_fields,
 )
 from redvector.commands.search.json_rows import json_row_fields
 from redvector.commands.search.knn_batches import batcher_for
@@ -468,7 +469,6 @@ def order_hits(index: SearchIndex, hits: Hits, sortby: tuple[bytes, bool] | None
 def build_rows(ctx: CommandContext, index: SearchIndex, req: SearchRequest, hits: Hits, page: list[int]) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     data = index.db.data
-    yield_names = list(hits.yields)
     text_attrs = _returned_text_attributes(index, req) if req.highlight is not None else {}
     sort_names = _field_names(index, req.sortby[0]) if req.sortby is not None else ()
     # ON JSON: rows read the document by path, and DIALECT 3 returns every match (0: a hash index).
@@ -493,10 +493,10 @@ def build_rows(ctx: CommandContext, index: SearchIndex, req: SearchRequest, hits
             value = data.get(meta.key)
             fields: list[tuple[bytes, Any]] | None
             if json_dialect and isinstance(value, JsonValue):
-                fields = json_row_fields(index, req.return_fields, value.root, hits, doc_id, yield_names,
-                                         json_dialect, sort_names)
+                fields = json_row_fields(index, req.return_fields, value.root, hits, doc_id, json_dialect,
+                                         sort_names)
             elif not json_dialect and isinstance(value, dict):
-                fields = _row_fields(index, req.return_fields, value, hits, doc_id, yield_names)
+                fields = _hash_row_fields(index, req.return_fields, value, hits, doc_id)
             else:
                 fields = None  # the key went away (or changed type) while the query ran
             if fields is not None:
@@ -509,31 +509,17 @@ def build_rows(ctx: CommandContext, index: SearchIndex, req: SearchRequest, hits
     return rows
 
 
-def _row_fields(index: SearchIndex, return_fields: list[tuple[bytes, bytes]] | None, value: dict[bytes, bytes],
-                hits: Hits, doc_id: int, yield_names: list[str]) -> list[tuple[bytes, bytes]]:
-    out: list[tuple[bytes, bytes]] = []
-    if return_fields is None:
-        for name in yield_names:
-            dist = hits.yields[name].get(doc_id)
-            if dist is not None:
-                out.append((name.encode(), number_text(dist)))
-        out.extend(value.items())
-        return out
-    # Requested yielded distances come first (RediSearch loads them before hash fields).
-    rest: list[tuple[bytes, bytes]] = []
-    for ident, alias in return_fields:
-        name = ident.decode("utf-8", "replace")
-        if name in hits.yields:
-            dist = hits.yields[name].get(doc_id)
-            if dist is not None:
-                out.append((alias, number_text(dist)))
-            continue
-        spec = index.definition.field(ident)
-        hash_field = spec.identifier if spec is not None else ident
-        v = value.get(hash_field)
-        if v is not None:
-            rest.append((alias, returned_value(spec, v)))
-    return out + rest
+def _hash_row_fields(index: SearchIndex, return_fields: list[tuple[bytes, bytes]] | None, value: dict[bytes, bytes],
+                     hits: Hits, doc_id: int) -> list[tuple[bytes, Any]]:
+    """A hash's row: every field without RETURN; a RETURNed attribute read from its hash field."""
+    definition = index.definition
+
+    def read(ident: bytes) -> bytes | None:
+        spec = definition.field(ident)
+        v = value.get(spec.identifier if spec is not None else ident)
+        return None if v is None else returned_value(spec, v)
+
+    return row_fields(return_fields, hits.yields, doc_id, value.items, read)
 
 
 def _field_names(index: SearchIndex, attribute: bytes) -> tuple[bytes, ...]:
