@@ -35,6 +35,8 @@ def _schema(storage: str) -> dict[str, Any]:
             {"name": "loc", "type": "geo"},
             {"name": "embedding", "type": "vector",
              "attrs": {"dims": DIM, "algorithm": "flat", "distance_metric": "cosine", "datatype": "float32"}},
+            {"name": "small", "type": "vector",
+             "attrs": {"dims": 3, "algorithm": "hnsw", "distance_metric": "l2", "datatype": "float32"}},
         ],
     }
 
@@ -42,12 +44,14 @@ def _schema(storage: str) -> dict[str, Any]:
 def _data(storage: str) -> list[dict[str, Any]]:
     rng = np.random.default_rng(11)
     vecs = rng.normal(size=(40, DIM)).astype(np.float32)
+    small = rng.normal(size=(40, 3)).astype(np.float32)
     out = []
     for i in range(40):
         words = " ".join(rng.choice(WORDS, size=4))
         out.append({"id": str(i), "content": f"story {i} {words}", "genre": ["drama", "comedy", "horror"][i % 3],
                     "year": 1990 + i, "loc": f"{-122 + i / 100:.4f},{37 + i / 100:.4f}",
-                    "embedding": vecs[i].tolist() if storage == "json" else vecs[i].tobytes()})
+                    "embedding": vecs[i].tolist() if storage == "json" else vecs[i].tobytes(),
+                    "small": small[i].tolist() if storage == "json" else small[i].tobytes()})
     return out
 
 
@@ -94,6 +98,15 @@ def _queries() -> list[Any]:
         TextQuery("running apple in the deep ocean", text_field_name="content", return_fields=["content"],
                   num_results=10),
         TextQuery("don't stop, it's blue!", text_field_name="content", return_fields=["content"], num_results=10),
+        FilterQuery(filter_expression=(Text("content") % "%%stori%%") & (Text("content") != "apple"),
+                    return_fields=["year"], num_results=40),
+        FilterQuery(filter_expression=(Tag("genre") % "com*") | (Num("year") == 2001), return_fields=["year"],
+                    num_results=40),
+        FilterQuery(filter_expression=Geo("loc") != GeoRadius(-122.0, 37.0, 10, "km"), return_fields=["year"],
+                    num_results=40),
+        FilterQuery(filter_expression=Text("content") % "blue|sky", return_fields=["content", "year"],
+                    num_results=40, sort_by=("year", "DESC")),
+        CountQuery(filter_expression="*"),
     ]
 
 
@@ -113,7 +126,7 @@ def _normal(result: Any) -> Any:
     return sorted(rows, key=lambda r: (r.get("vector_distance", 0), str(r.get("id"))))
 
 
-@pytest.mark.parametrize("n", range(11))
+@pytest.mark.parametrize("n", range(16))
 def test_same_results(pair: tuple[Any, Any], n: int) -> None:
     ref, ours = pair
     query = _queries()[n]
@@ -137,3 +150,18 @@ def test_aggregate_hybrid_query(pair: tuple[Any, Any]) -> None:
     assert [r["year"] for r in got] == [r["year"] for r in want]
     for a, b in zip(got, want, strict=True):
         assert float(a["hybrid_score"]) == pytest.approx(float(b["hybrid_score"]), rel=1e-6)
+
+
+def test_multi_vector_query(pair: tuple[Any, Any]) -> None:
+    from redisvl.query import MultiVectorQuery
+    from redisvl.query.aggregate import Vector
+
+    rng = np.random.default_rng(5)
+    query = MultiVectorQuery(vectors=[Vector(vector=rng.normal(size=DIM).tolist(), field_name="embedding", weight=0.7),
+                                      Vector(vector=rng.normal(size=3).tolist(), field_name="small", weight=0.3)],
+                             return_fields=["content", "year"], num_results=6)
+    ref, ours = pair
+    want, got = ref.query(query), ours.query(query)
+    assert [r["year"] for r in got] == [r["year"] for r in want]
+    for a, b in zip(got, want, strict=True):
+        assert float(a["combined_score"]) == pytest.approx(float(b["combined_score"]), rel=1e-5)
