@@ -19,8 +19,10 @@ from pathlib import Path
 import pytest
 import redis
 
-# shared/ sits beside the repository (CI) or beside the worktrees' folder (developers).
-STACK_TOOL = next((p / "shared" / "tools" / "redis-stack.sh" for p in Path(__file__).resolve().parents[1:4]
+# shared/ sits beside the repository (CI) or beside the worktrees' folder (developers); a clone made
+# elsewhere finds the workplace's copy.
+STACK_TOOL = next((p / "shared" / "tools" / "redis-stack.sh"
+                   for p in [*Path(__file__).resolve().parents[1:4], Path("/work")]
                    if (p / "shared" / "tools" / "redis-stack.sh").exists()), Path("/nonexistent"))
 SSL_LIB = Path(os.environ.get("REDIS_STACK_SSL", Path(os.environ.get("TMPDIR", "/tmp")) / "redis-stack-ssl11")) / "lib"
 
