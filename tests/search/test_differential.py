@@ -143,6 +143,15 @@ DIALECT1_AND_ERRORS = [
     # Numbers are one term (3.14, -5, 1e5); an escaped separator stays inside its term.
     *[("FT.EXPLAIN", "idx", q, "DIALECT", d) for q in ("3.14", "sci\\-fi", "v1.2.3", "-5", "foo -5 bar", "1e5",
                                                         "hello\\ world", "hel\\.lo*") for d in ("1", "2")],
+    # Stop words take no position: a phrase spans them; quoted, they fail DIALECT 1 and match nothing in 2.
+    *[("FT.SEARCH", "idx", q, "NOCONTENT", "SORTBY", "n", "DIALECT", d)
+      for q in ('"hello the world"', '"world the"', '"the hello"', '"hello world"', '@t:"bar the baz"',
+                '"hello world the"', '"world the foo"')
+      for d in ("1", "2")],
+    # SLOP / INORDER: how far apart, and in which order, an intersection's words may be.
+    *[("FT.SEARCH", "idx", q, "NOCONTENT", "SORTBY", "n", *opts)
+      for q in ("hello baz", "baz hello", "world foo", "hello world bar")
+      for opts in (("SLOP", "0"), ("SLOP", "1"), ("SLOP", "2"), ("SLOP", "2", "INORDER"), ("INORDER",))],
     # Fuzzy matching: a swap of the query's last two letters is one edit, elsewhere two.
     *[("FT.SEARCH", "idx", q, "NOCONTENT", "SORTBY", "n", "LIMIT", "0", "20")
       for q in ("%helol%", "%hlelo%", "%wordl%", "%%ehlol%%", "%%ehllo%%", "%fo%", "%oof%", "%baz%")],

@@ -490,3 +490,17 @@ def test_punctuation_between_words_is_skipped(client: redis.Redis) -> None:
         assert sorted(ids(client, "pn", "stop @", "NOCONTENT", "DIALECT", dialect)) == ["pn:1", "pn:2"]
         with pytest.raises(redis.ResponseError, match="Syntax error"):
             client.execute_command("FT.SEARCH", "pn", "stop;", "DIALECT", dialect)
+
+
+def test_stop_words_take_no_position_and_slop_limits_distance(client: redis.Redis) -> None:
+    client.execute_command("FT.CREATE", "sl", "PREFIX", "1", "sl:", "SCHEMA", "t", "TEXT")
+    for i, text in enumerate(["hello the world", "hello big world", "hello world", "world of hello"]):
+        hset(client, f"sl:{i}", {"t": text})
+    assert sorted(ids(client, "sl", '"hello world"', "NOCONTENT")) == ["sl:0", "sl:2"]  # "the" has no position
+    assert ids(client, "sl", '"hello the world"', "NOCONTENT", "DIALECT", "2") == []  # a quoted stop word
+    with pytest.raises(redis.ResponseError, match="Syntax error at offset 7 near the"):
+        client.execute_command("FT.SEARCH", "sl", '"hello the world"', "DIALECT", "1")
+    assert sorted(ids(client, "sl", "hello world", "NOCONTENT", "SLOP", "0")) == ["sl:0", "sl:2", "sl:3"]
+    assert sorted(ids(client, "sl", "hello world", "NOCONTENT", "SLOP", "0", "INORDER")) == ["sl:0", "sl:2"]
+    assert sorted(ids(client, "sl", "hello world", "NOCONTENT", "INORDER")) == ["sl:0", "sl:1", "sl:2"]
+    assert len(ids(client, "sl", "hello world", "NOCONTENT", "SLOP", "1")) == 4

@@ -400,8 +400,11 @@ def expiry_check(ctx: CommandContext, index: SearchIndex) -> Callable[[int], boo
 
 
 def query_options(ctx: CommandContext, index: SearchIndex, verbatim: bool, infields: list[bytes] | None,
-                  inkeys: list[bytes] | None, scorer: str) -> QueryOptions:
+                  inkeys: list[bytes] | None, scorer: str, slop: int | None = None,
+                  inorder: bool = False) -> QueryOptions:
     return QueryOptions(
+        slop=slop,
+        inorder=inorder,
         verbatim=verbatim,
         infields=frozenset(infields) if infields is not None else None,
         inkeys=inkeys,
@@ -594,7 +597,7 @@ def run_search(ctx: CommandContext, index: SearchIndex, req: SearchRequest, argv
     if req.highlight is not None:
         req.highlight_terms = query_terms(node, index.definition.language, req.verbatim)
     index.number_of_uses += 1
-    opts = query_options(ctx, index, req.verbatim, req.infields, req.inkeys, req.scorer)
+    opts = query_options(ctx, index, req.verbatim, req.infields, req.inkeys, req.scorer, req.slop, req.inorder)
     executor = Executor(index, opts)
     knn = _knn_node(node)
 

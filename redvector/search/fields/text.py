@@ -93,8 +93,7 @@ class TextIndex:
         indexed = 0
         self._changes += 1
         for tok in tokenize(text):
-            if tok in self.stopwords:
-                pos += 1
+            if tok in self.stopwords:  # RediSearch gives stop words no position: "a the b" has a, b adjacent
                 continue
             pos += 1
             indexed += 1

@@ -33,7 +33,7 @@ class Term(Node):
 
 @dataclass(frozen=True, slots=True)
 class Phrase(Node):
-    # (offset, term): offsets keep room for dropped stop words so adjacency is checked exactly.
+    # (offset, term): each term's place in the phrase (stop words take none, as in the index).
     terms: tuple[tuple[int, str], ...]
     fields: tuple[bytes, ...] | None = None
     slop: int | None = None

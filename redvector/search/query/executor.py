@@ -7,6 +7,7 @@ vector part can run in a worker thread; ``SearchIndex.generation`` tells whether
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
@@ -57,6 +58,9 @@ class QueryOptions:
     default_ef_runtime: int | None = None
     # Whether a doc's key has expired but expiry has not removed it yet (never returned); None: no TTLs.
     expired: Callable[[int], bool] | None = None
+    # FT.SEARCH SLOP / INORDER: how far apart (and whether in query order) an intersection's words may be.
+    slop: int | None = None
+    inorder: bool = False
 
 
 @dataclass(slots=True)
@@ -241,12 +245,37 @@ class Executor:
                 return {}
         if result is None:
             result = dict(self.all_docs())
+        elif self.opts.slop is not None or self.opts.inorder:
+            near = self._within_slop(required, result)
+            result = {d: s for d, s in result.items() if d in near}
         for c in optional:
             opt = self.eval(c.child)
             for d in result:
                 if d in opt:
                     result[d] += opt[d]
         return result
+
+    def _within_slop(self, children: list[Node], docs: Iterable[int]) -> set[int]:
+        """The docs whose words of this intersection lie within SLOP positions of each other (with
+        INORDER, in the query's order), as RediSearch's intersect iterator checks its children's offsets;
+        clauses without positions (tags, ranges, ...) do not take part."""
+        words = [c for c in children if isinstance(c, Term) and c.kind == "exact"]
+        if len(words) < 2:
+            return set(docs)
+        text = self.index.text
+        lookups = [(self._expansions(w), self._text_fields(w.fields)) for w in words]
+        slop = self.opts.slop if self.opts.slop is not None else 1 << 30
+        near = set()
+        for d in docs:
+            lists = []
+            for expansions, fields in lookups:
+                found: set[int] = set()
+                for t, _exact in expansions:
+                    found.update(text.positions(t, d, fields))
+                lists.append(sorted(found))
+            if all(lists) and within_slop(lists, slop, self.opts.inorder):
+                near.add(d)
+        return near
 
     # -- text -------------------------------------------------------------------------------------------
     def _text_fields(self, fields: tuple[bytes, ...] | None) -> frozenset[bytes] | None:
@@ -405,3 +434,33 @@ class Executor:
             for d, dist in hits:
                 target[d] = dist
         return {d: FILTER_SCORE for d, _ in hits}
+
+
+def within_slop(positions: list[list[int]], slop: int, inorder: bool) -> bool:
+    """Whether one position can be taken from each sorted list so that the words between the first and
+    the last number at most ``slop`` (last - first - (n - 1)); with ``inorder``, increasing in list order."""
+    n = len(positions)
+    if inorder:
+        for first in positions[0]:
+            at = first
+            for later in positions[1:]:
+                nxt = next((p for p in later if p > at), None)
+                if nxt is None:
+                    return False
+                at = nxt
+            if at - first - (n - 1) <= slop:
+                return True
+        return False
+    # the narrowest window holding one position of each list (a k-way merge)
+    heap = [(ps[0], i, 0) for i, ps in enumerate(positions)]
+    heapq.heapify(heap)
+    high = max(ps[0] for ps in positions)
+    while True:
+        low, i, j = heap[0]
+        if high - low - (n - 1) <= slop:
+            return True
+        if j + 1 >= len(positions[i]):
+            return False
+        nxt = positions[i][j + 1]
+        heapq.heapreplace(heap, (nxt, i, j + 1))
+        high = max(high, nxt)

@@ -372,7 +372,8 @@ class QueryParser:
 
     def _phrase_from_tokens(self, tokens: list[str], fields: tuple[bytes, ...] | None,
                             exact: bool = False) -> Node:
-        terms = tuple((i, t) for i, t in enumerate(tokens) if t not in self.stopwords)
+        # Stop words take no position in the index (TextIndex.add), so the others are adjacent.
+        terms = tuple(enumerate(t for t in tokens if t not in self.stopwords))
         if not terms:
             return Empty()
         if len(terms) == 1:
@@ -396,9 +397,19 @@ class QueryParser:
         tokens = tokenize("".join(out))
         if not tokens:
             return Empty()
+        stops = [i for i, t in enumerate(tokens) if t in self.stopwords]
+        if stops:
+            # RediSearch keeps stop words out of the index, so a quoted stop word matches nothing in DIALECT
+            # 2. DIALECT 1's grammar refuses one among a phrase's first two words (a phrase starts as
+            # `term term`) and skips those after them.
+            if self.dialect >= 2:
+                return Phrase(tuple(enumerate(tokens)), fields, verbatim=True)
+            first = stops[0]
+            if first < 2:
+                at = _token_offsets(self.s, start + 1, self.pos - 1)[first]
+                raise SearchError(f"Syntax error at offset {at} near {tokens[first]}")
+            tokens = [t for t in tokens if t not in self.stopwords]
         if len(tokens) == 1:
-            if tokens[0] in self.stopwords:
-                return Empty()
             return Term(tokens[0], fields, verbatim=True)
         return self._phrase_from_tokens(tokens, fields, exact=True)
 
@@ -765,6 +776,27 @@ class QueryParser:
         if weight is not None and isinstance(node, Phrase):
             return Phrase(node.terms, node.fields, node.slop, node.inorder, weight, node.verbatim)
         return node
+
+
+def _token_offsets(text: str, start: int, end: int) -> list[int]:
+    """Where each token of ``text[start:end]`` begins (tokenize()'s tokens, backslash escapes kept in)."""
+    offsets: list[int] = []
+    i, inside = start, False
+    while i < end:
+        ch = text[i]
+        if ch == "\\" and i + 1 < end:
+            if not inside:
+                offsets.append(i)
+                inside = True
+            i += 2
+            continue
+        if ch in SEPARATORS:
+            inside = False
+        elif not inside:
+            offsets.append(i)
+            inside = True
+        i += 1
+    return offsets
 
 
 def _unescape(text: str) -> str:
