@@ -264,3 +264,23 @@ def test_index_filter_on_missing_fields(stack_port: int, server: ThreadedServer,
 def test_spellcheck_counts_a_final_swap_as_one_edit(pair: tuple[redis.Redis, redis.Redis], word: str) -> None:
     ref, ours = pair
     assert _call(ours, ("FT.SPELLCHECK", "idx", word)) == _call(ref, ("FT.SPELLCHECK", "idx", word))
+
+
+@pytest.mark.parametrize("scorer", ["TFIDF", "TFIDF.DOCNORM"])
+@pytest.mark.parametrize("query", [*BM25_QUERIES, "hello world", "-foo hello"])
+def test_tfidf_scores_equal(pair: tuple[redis.Redis, redis.Redis], query: str, scorer: str) -> None:
+    """TFIDF (Redis Stack 7.4's default) and TFIDF.DOCNORM: RediSearch's figures (frequency x logb IDF over
+    the word's records, / maxFreq or length, / the slop of an intersection)."""
+    ref, ours = pair
+    args = ("FT.SEARCH", "idx", query, "WITHSCORES", "NOCONTENT", "SCORER", scorer, "LIMIT", "0", "20")
+
+    def scored(c: redis.Redis) -> dict[bytes, float]:
+        reply = c.execute_command(*args)
+        if isinstance(reply, dict):
+            return {r[b"id"]: float(r[b"score"]) for r in reply[b"results"]}
+        return {reply[i]: float(reply[i + 1]) for i in range(1, len(reply), 2)}
+
+    want, got = scored(ref), scored(ours)
+    assert got.keys() == want.keys()
+    for doc, score in got.items():
+        assert score == pytest.approx(want[doc], rel=1e-6), doc

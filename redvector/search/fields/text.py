@@ -193,6 +193,23 @@ class TextIndex:
     def tfidf(self, tf: float, doc_id: int, idf: float) -> float:
         return tf * idf
 
+    def max_freq(self, doc_id: int, weights: dict[bytes, float], nostem_fields: frozenset[bytes]) -> float:
+        """RediSearch's maxFreq of a document (TFIDF's norm): the largest record frequency it has, a word's
+        occurrences weighted by their fields, or a stem record's (``+stem``: the other words with that stem,
+        one per occurrence)."""
+        best = 0.0
+        stems: dict[str, float] = {}
+        for term in self.doc_terms.get(doc_id, ()):
+            per_field = self.terms.get(term, {}).get(doc_id)
+            if not per_field:
+                continue
+            best = max(best, sum(len(ps) * weights.get(f, 1.0) for f, ps in per_field.items()))
+            root = stem(term, self.language)
+            if root != term:
+                stems[root] = stems.get(root, 0.0) + sum(len(ps) for f, ps in per_field.items()
+                                                          if f not in nostem_fields)
+        return max(best, max(stems.values(), default=0.0))
+
     def term_docs(self, terms: Iterable[tuple[str, bool]], fields: frozenset[bytes] | None,
                   nostem_fields: frozenset[bytes], weights: dict[bytes, float]) -> dict[int, float]:
         """doc id -> weighted term frequency over the given expansions, restricted to ``fields``."""

@@ -8,6 +8,8 @@ vector part can run in a worker thread; ``SearchIndex.generation`` tells whether
 from __future__ import annotations
 
 import heapq
+import itertools
+import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
@@ -99,6 +101,8 @@ class Executor:
             plan = self.plan_knn(node)
             return self.finish_knn(plan, self.run_knn(plan))
         scores = self._restrict(self.eval(node))
+        if self.opts.scorer.startswith("TFIDF"):
+            scores = self.tfidf_final(node, scores)
         if self.opts.scorer == "DOCSCORE":  # the document's own score, whatever the query's clauses
             docs = self.index.docs
             scores = {d: meta.score if (meta := docs.get(d)) is not None else 1.0 for d in scores}
@@ -316,6 +320,8 @@ class Executor:
         fields = self._text_fields(node.fields)
         if node.kind == "exact" and self.opts.scorer.startswith("BM25STD"):
             return self._bm25std_term(node, fields)
+        if node.kind == "exact" and self.opts.scorer.startswith("TFIDF"):
+            return self._tfidf_term(node, fields)
         if node.kind == "exact" and self.opts.scorer == "DISMAX":
             # The word and its stem record are a union: DISMAX takes the larger frequency.
             best: Scores = {}
@@ -349,6 +355,79 @@ class Executor:
             meta = docs.get(d)
             out[d] = score * (meta.score if meta is not None else 1.0) * node.weight
         return out
+
+    def _tfidf_term(self, node: Term, fields: frozenset[bytes] | None) -> Scores:
+        """RediSearch's TF-IDF of a word before normalisation: over its records (the word, its stem
+        record), frequency x IDF, where IDF = logb(1 + N / n), the binary exponent (default.c)."""
+        n = len(self.index.docs)
+        out: Scores = {}
+        for freq, with_term in self._records(node, fields):
+            idf = float(math.floor(math.log2(1 + n / (with_term or 1))))
+            for d, f in freq.items():
+                out[d] = out.get(d, 0.0) + f * idf * node.weight
+        return out
+
+    def tfidf_final(self, node: Node, scores: Scores) -> Scores:
+        """TFIDF / TFIDF.DOCNORM: the summed TF-IDF x document score, divided by the document's maxFreq
+        (DOCNORM: its weighted length) and by the query's slop (an intersection's words far apart score
+        less: the root of the summed squared distances of its neighbouring clauses, RediSearch's
+        IndexResult_MinOffsetDelta)."""
+        text, docs = self.index.text, self.index.docs
+        weights, nostem = self._weights(), self._nostem()
+        docnorm = self.opts.scorer == "TFIDF.DOCNORM"
+        out: Scores = {}
+        for d, raw in scores.items():
+            meta = docs.get(d)
+            # RediSearch's maxFreq also grows by one per vector the document holds (FT.DEBUG DOCINFO shows it).
+            norm = text.doc_len.get(d, 0.0) if docnorm else \
+                text.max_freq(d, weights, nostem) + (len(meta.vector_fields) if meta is not None else 0)
+            if not norm or raw == 0:
+                out[d] = 0.0
+                continue
+            out[d] = (meta.score if meta is not None else 1.0) * raw / norm / self._slop(node, d)
+        return out
+
+    def _offsets(self, node: Node, d: int) -> list[int] | None:
+        """A clause's positions in document ``d`` (None: a clause without positions, e.g. a tag)."""
+        text = self.index.text
+        if isinstance(node, Term):
+            fields = self._text_fields(node.fields)
+            found: set[int] = set()
+            for t, _exact in self._expansions(node):
+                found.update(text.positions(t, d, fields))
+            return sorted(found)
+        if isinstance(node, Phrase):
+            fields = self._text_fields(node.fields)
+            return sorted({p for _, t in node.terms for p in text.positions(t, d, fields)})
+        if isinstance(node, Optional):
+            return self._offsets(node.child, d)
+        if isinstance(node, Union | Intersect):
+            parts = [self._offsets(c, d) for c in node.children]
+            merged = sorted({p for part in parts if part for p in part})
+            return merged if any(part is not None for part in parts) else None
+        return None
+
+    def _slop(self, node: Node, d: int) -> int:
+        """RediSearch's IndexResult_MinOffsetDelta of the query's result for ``d``: over the clauses that
+        matched (an intersection's all, a union's those holding the document), the root of the summed
+        squared distances between neighbours' nearest positions; 1 for a single clause."""
+        if isinstance(node, Phrase):
+            children: list[Node] = [Term(t, node.fields, verbatim=True) for _, t in node.terms]
+        elif isinstance(node, Intersect) or (isinstance(node, Union) and all(isinstance(c, Term) for c in node.children)):
+            children = list(node.children)
+        else:
+            return 1
+        offsets = [self._offsets(c, d) for c in children]
+        if isinstance(node, Union):  # a union's result holds the clauses that matched the document
+            offsets = [o for o in offsets if o]
+            matched = len(offsets)
+        else:
+            matched = len(children)
+        if matched <= 1:
+            return 1
+        lists = [o for o in offsets if o]
+        dist = sum(_min_distance(a, b) ** 2 for a, b in itertools.pairwise(lists))
+        return int(math.sqrt(dist)) if dist else matched - 1
 
     def _score(self, tf: dict[int, float], weight: float) -> Scores:
         if not tf:
@@ -464,3 +543,16 @@ def within_slop(positions: list[list[int]], slop: int, inorder: bool) -> bool:
         nxt = positions[i][j + 1]
         heapq.heapreplace(heap, (nxt, i, j + 1))
         high = max(high, nxt)
+
+
+def _min_distance(a: list[int], b: list[int]) -> int:
+    """The smallest |p - q| over p in a, q in b (both sorted)."""
+    i = j = 0
+    best = abs(a[0] - b[0])
+    while i < len(a) and j < len(b) and best > 1:
+        best = min(best, abs(a[i] - b[j]))
+        if a[i] < b[j]:
+            i += 1
+        else:
+            j += 1
+    return best
