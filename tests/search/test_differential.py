@@ -215,7 +215,8 @@ def test_dialect1_grouping(pair: tuple[redis.Redis, redis.Redis], query: str) ->
         assert _call(ours, args) == _call(ref, args)
 
 
-BM25_QUERIES = ["hello", "foo", "bar", "@t:baz", "hello | foo", "world bar", "worlds", "helloes | bars"]
+BM25_QUERIES = ["hello", "foo", "bar", "@t:baz", "hello | foo", "world bar", "worlds", "helloes | bars", '"hello world"',
+                '"bar baz"']
 
 
 @pytest.mark.parametrize("query", BM25_QUERIES)
@@ -267,7 +268,8 @@ def test_spellcheck_counts_a_final_swap_as_one_edit(pair: tuple[redis.Redis, red
 
 
 @pytest.mark.parametrize("scorer", ["TFIDF", "TFIDF.DOCNORM"])
-@pytest.mark.parametrize("query", [*BM25_QUERIES, "hello world", "-foo hello"])
+@pytest.mark.parametrize("query", [*BM25_QUERIES, "hello world", "-foo hello", "hello | world | baz", '"world 3"',
+                                   "@t:(hello | baz)"])
 def test_tfidf_scores_equal(pair: tuple[redis.Redis, redis.Redis], query: str, scorer: str) -> None:
     """TFIDF (Redis Stack 7.4's default) and TFIDF.DOCNORM: RediSearch's figures (frequency x logb IDF over
     the word's records, / maxFreq or length, / the slop of an intersection)."""

@@ -486,6 +486,23 @@ class Executor:
                     break
             if ok:
                 out[d] = sum(tf[d] for tf in tfs)
+        scorer = self.opts.scorer
+        if scorer.startswith("BM25STD") or scorer.startswith("TFIDF"):
+            # RediSearch scores a phrase's words one by one (each its own frequency and IDF) and sums them.
+            n = len(self.index.docs)
+            docs = self.index.docs
+            scored: Scores = {}
+            for d in out:
+                total = 0.0
+                for tf in tfs:
+                    if scorer.startswith("TFIDF"):
+                        total += tf[d] * math.floor(math.log2(1 + n / len(tf)))
+                    else:
+                        total += text.bm25(tf[d], d, text.idf(n, len(tf)))
+                meta = docs.get(d)
+                doc_score = meta.score if meta is not None and scorer.startswith("BM25STD") else 1.0
+                scored[d] = total * doc_score * node.weight
+            return scored
         return self._score(out, node.weight)
 
     def missing(self, name: bytes) -> Scores:
