@@ -188,20 +188,21 @@ class Executor:
                 tags = self.index.tags.get(fname)
                 if tags is None:
                     return {}
-                docs: set[int] = set()
-                for v in values:
-                    docs |= tags.match(v.text, v.prefix, v.suffix, v.wildcard)
+                matched = [tags.match(v.text, v.prefix, v.suffix, v.wildcard) for v in values]
+                if self.opts.scorer.startswith("BM25STD"):
+                    return self._bm25std_tags(matched)
+                docs: set[int] = set().union(*matched)
                 return dict.fromkeys(docs, FILTER_SCORE)
             case NumericRange(field=fname, lo=lo, hi=hi, lo_excl=lx, hi_excl=hx):
                 nums = self.index.numeric.get(fname)
                 if nums is None:
                     return {}
-                return dict.fromkeys(nums.range(lo, hi, lx, hx), FILTER_SCORE)
+                return dict.fromkeys(nums.range(lo, hi, lx, hx), self._range_score())
             case GeoRadius(field=fname, lon=lon, lat=lat, radius=radius, unit=unit):
                 geo = self.index.geo.get(fname)
                 if geo is None:
                     return {}
-                return dict.fromkeys(geo.radius(lon, lat, radius * UNIT_M[unit]), FILTER_SCORE)
+                return dict.fromkeys(geo.radius(lon, lat, radius * UNIT_M[unit]), self._range_score())
             case VectorRange():
                 return self.vector_range(node)
             case Missing(field=fname):
@@ -315,9 +316,29 @@ class Executor:
             found = text.wildcard(node.text)
         return [(t, True) for t in found]
 
+    def _range_score(self) -> float:
+        """A numeric range's or geo radius's share of a document's score: none under BM25STD (RediSearch
+        gives those records no frequency), the filter constant otherwise."""
+        return 0.0 if self.opts.scorer.startswith("BM25STD") else FILTER_SCORE
+
+    def _bm25std_tags(self, matched: list[set[int]]) -> Scores:
+        """A tag clause under BM25STD, as RediSearch scores its tag records: frequency 1, the value's IDF
+        among the documents, the document's text length; the values a document matches add up."""
+        text, n = self.index.text, len(self.index.docs)
+        out: Scores = {}
+        for docs in matched:
+            if not docs:
+                continue
+            idf = text.idf(n, len(docs))
+            for d in docs:
+                out[d] = out.get(d, 0.0) + text.bm25(1.0, d, idf)
+        return out
+
     def term(self, node: Term) -> Scores:
         text = self.index.text
         fields = self._text_fields(node.fields)
+        if node.kind != "exact" and self.opts.scorer.startswith(("BM25STD", "TFIDF", "DISMAX")):
+            return self._expanded_term(node, fields)
         if node.kind == "exact" and self.opts.scorer.startswith("BM25STD"):
             return self._bm25std_term(node, fields)
         if node.kind == "exact" and self.opts.scorer.startswith("TFIDF"):
@@ -331,6 +352,34 @@ class Executor:
             return best
         tf = text.term_docs(self._expansions(node), fields, self._nostem(), self._weights())
         return self._score(tf, node.weight)
+
+    def _expanded_term(self, node: Term, fields: frozenset[bytes] | None) -> Scores:
+        """A prefix, suffix, infix, fuzzy or wildcard word: RediSearch's union of the words it expands to
+        stops at the first one a document holds (its quick-exit union, words in lexical order), so a
+        document scores by that word's record alone."""
+        text, n = self.index.text, len(self.index.docs)
+        weights, nostem, scorer = self._weights(), self._nostem(), self.opts.scorer
+        out: Scores = {}
+        for word, _ in sorted(self._expansions(node)):
+            tf = text.term_docs([(word, True)], fields, nostem, weights)
+            if not tf:
+                continue
+            fresh = [d for d in tf if d not in out]
+            if not fresh:
+                continue
+            if scorer.startswith("BM25STD"):
+                idf = text.idf(n, len(tf))
+                for d in fresh:
+                    meta = self.index.docs.get(d)
+                    out[d] = text.bm25(tf[d], d, idf) * (meta.score if meta is not None else 1.0) * node.weight
+            elif scorer.startswith("TFIDF"):
+                idf = float(math.floor(math.log2(1 + n / len(tf))))
+                for d in fresh:
+                    out[d] = tf[d] * idf * node.weight
+            else:  # DISMAX
+                for d in fresh:
+                    out[d] = tf[d] * node.weight
+        return out
 
     def _records(self, node: Term, fields: frozenset[bytes] | None) -> list[tuple[dict[int, float], int]]:
         """The inverted-index records a plain word is scored by (TextIndex.bm25std_records)."""
