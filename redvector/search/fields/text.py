@@ -184,9 +184,12 @@ class TextIndex:
         return math.log(1 + (num_docs - docs_with_term + 0.5) / (docs_with_term + 0.5))
 
     def bm25(self, tf: float, doc_id: int, idf: float) -> float:
+        return self.bm25_for_length(tf, self.doc_len.get(doc_id, 0), idf)
+
+    def bm25_for_length(self, tf: float, dl: float, idf: float) -> float:
+        """BM25 of a frequency in a document of weighted length ``dl``."""
         n = len(self.doc_len)
         avg = self.total_len / n if n else 1.0
-        dl = self.doc_len.get(doc_id, 0)
         denom = tf + BM25_K1 * (1 - BM25_B + BM25_B * (dl / avg if avg else 0.0))
         return idf * tf * (BM25_K1 + 1) / denom if denom else 0.0
 

@@ -326,12 +326,29 @@ class Executor:
         among the documents, the document's text length; the values a document matches add up."""
         text, n = self.index.text, len(self.index.docs)
         out: Scores = {}
+        doc_len = text.doc_len
         for docs in matched:
             if not docs:
                 continue
             idf = text.idf(n, len(docs))
-            for d in docs:
-                out[d] = out.get(d, 0.0) + text.bm25(1.0, d, idf)
+            if not doc_len:  # no text anywhere: one figure for every document (hybrid filters stay cheap)
+                same = text.bm25_for_length(1.0, 0.0, idf)
+                if not out:
+                    out = dict.fromkeys(docs, same)
+                else:
+                    for d in docs:
+                        out[d] = out.get(d, 0.0) + same
+                continue
+            # The figure depends on a document only through its length: one bm25() per distinct length.
+            ids = list(docs)
+            lengths = list(map(doc_len.get, ids, itertools.repeat(0.0)))
+            figure = {length: text.bm25_for_length(1.0, length, idf) for length in set(lengths)}
+            scores = map(figure.__getitem__, lengths)
+            if not out:
+                out = dict(zip(ids, scores, strict=True))
+            else:
+                for d, s in zip(ids, scores, strict=True):
+                    out[d] = out.get(d, 0.0) + s
         return out
 
     def term(self, node: Term) -> Scores:
