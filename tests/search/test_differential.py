@@ -116,6 +116,14 @@ def _call(c: redis.Redis, args: tuple[Any, ...]) -> Any:
         return f"error: {e}"
 
 
+def _scored(c: redis.Redis, args: tuple[Any, ...]) -> list[tuple[bytes, float]]:
+    """(id, score) of a WITHSCORES FT.SEARCH, RESP2 or RESP3."""
+    reply = c.execute_command(*args)
+    if isinstance(reply, dict):
+        return [(r[b"id"], float(r[b"score"])) for r in reply[b"results"]]
+    return [(reply[i], float(reply[i + 1])) for i in range(1, len(reply), 2)]
+
+
 @pytest.mark.parametrize("args", SAME, ids=[" ".join(str(a) for a in c[:3]) for c in SAME])
 def test_same_reply(pair: tuple[redis.Redis, redis.Redis], args: tuple[Any, ...]) -> None:
     ref, ours = pair
@@ -226,13 +234,7 @@ def test_bm25std_scores_close(pair: tuple[redis.Redis, redis.Redis], query: str)
     ref, ours = pair
     args = ("FT.SEARCH", "idx", query, "WITHSCORES", "NOCONTENT", "SCORER", "BM25STD", "LIMIT", "0", "20")
 
-    def scored(c: redis.Redis) -> list[tuple[bytes, float]]:
-        reply = c.execute_command(*args)
-        if isinstance(reply, dict):
-            return [(r[b"id"], float(r[b"score"])) for r in reply[b"results"]]
-        return [(reply[i], float(reply[i + 1])) for i in range(1, len(reply), 2)]
-
-    want, got = scored(ref), scored(ours)
+    want, got = _scored(ref, args), _scored(ours, args)
     assert sorted(d for d, _ in got) == sorted(d for d, _ in want)
     scores = dict(want)
     for doc, score in got:
@@ -276,13 +278,7 @@ def test_tfidf_scores_equal(pair: tuple[redis.Redis, redis.Redis], query: str, s
     ref, ours = pair
     args = ("FT.SEARCH", "idx", query, "WITHSCORES", "NOCONTENT", "SCORER", scorer, "LIMIT", "0", "20")
 
-    def scored(c: redis.Redis) -> dict[bytes, float]:
-        reply = c.execute_command(*args)
-        if isinstance(reply, dict):
-            return {r[b"id"]: float(r[b"score"]) for r in reply[b"results"]}
-        return {reply[i]: float(reply[i + 1]) for i in range(1, len(reply), 2)}
-
-    want, got = scored(ref), scored(ours)
+    want, got = dict(_scored(ref, args)), dict(_scored(ours, args))
     assert got.keys() == want.keys()
     for doc, score in got.items():
         assert score == pytest.approx(want[doc], rel=1e-6), doc
@@ -300,13 +296,7 @@ def test_filter_and_expansion_scores_equal(pair: tuple[redis.Redis, redis.Redis]
     ref, ours = pair
     args = ("FT.SEARCH", "idx", query, "WITHSCORES", "NOCONTENT", "SCORER", scorer, "LIMIT", "0", "20")
 
-    def scored(c: redis.Redis) -> list[tuple[bytes, float]]:
-        reply = c.execute_command(*args)
-        if isinstance(reply, dict):
-            return [(r[b"id"], float(r[b"score"])) for r in reply[b"results"]]
-        return [(reply[i], float(reply[i + 1])) for i in range(1, len(reply), 2)]
-
-    want, got = scored(ref), scored(ours)
+    want, got = _scored(ref, args), _scored(ours, args)
     assert [d for d, _ in got] == [d for d, _ in want]
     for (doc, score), (_, expected) in zip(got, want, strict=True):
         assert score == pytest.approx(expected, rel=1e-6), doc
