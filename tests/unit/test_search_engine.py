@@ -53,7 +53,12 @@ def test_parser_precedence_and_nodes() -> None:
     assert isinstance(neg, Not) and isinstance(neg.child, Tag)
     assert [(v.text, v.prefix) for v in neg.child.values] == [(b"a b", False), (b"c", True)]
     assert num == NumericRange(b"n", 1.0, math.inf, lo_excl=True)
-    assert parse_query('"the quick fox"', d, {}) == Phrase(((1, "quick"), (2, "fox")), verbatim=True)
+    # A quoted stop word stays a term in DIALECT 2 (it matches nothing: stop words are not indexed)...
+    assert parse_query('"the quick fox"', d, {}) == Phrase(((0, "the"), (1, "quick"), (2, "fox")), verbatim=True)
+    # ...DIALECT 1 refuses one among the first two words and skips those after.
+    with pytest.raises(SearchError, match="Syntax error at offset 1 near the"):
+        parse_query('"the quick fox"', d, {}, dialect=1)
+    assert parse_query('"quick fox the"', d, {}, dialect=1) == Phrase(((0, "quick"), (1, "fox")), verbatim=True)
     assert isinstance(parse_query("~foo bar", d, {}), Intersect)
     assert isinstance(parse_query("~foo", d, {}), Optional)
     knn = parse_query("(@g:{x})=>[KNN $k @v $b HYBRID_POLICY BATCHES]=>{$yield_distance_as: dist}", d,
