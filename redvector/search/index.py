@@ -98,7 +98,7 @@ class SearchIndex:
         self.rule = IndexRule(definition)
         # ON HASH indexes hash keys (dict values); ON JSON, JSON keys, reading fields by JSONPath.
         self.on_json = definition.on == "JSON"
-        self.value_type: type = JsonValue if self.on_json else dict
+        self.value_type: type[JsonValue] | type[dict[Any, Any]] = JsonValue if self.on_json else dict
         self.json_paths: dict[bytes, JsonPath] = {}
         self.key_to_id: dict[bytes, int] = {}
         self.docs: dict[int, DocMeta] = {}
@@ -265,10 +265,8 @@ class SearchIndex:
         doc: Document | IndexingFailure
         if isinstance(value, JsonValue):
             doc = build_json_document(self.definition, key, value.root, self.json_paths)
-        elif isinstance(value, dict):
-            doc = build_document(self.definition, key, value)
         else:
-            return False
+            doc = build_document(self.definition, key, value)
         if isinstance(doc, IndexingFailure):
             self.remove_key(key)
             self.errors.record(doc.message, key)

@@ -24,7 +24,7 @@ from redvector.keyspace.types.json_value import JsonValue
 from redvector.replies import OK
 from redvector.search.index import SearchIndex
 from redvector.search.json_documents import whole_document
-from redvector.search.query.ast import Intersect, Knn, Node, Not, Optional, Union, VectorRange
+from redvector.search.query.ast import Knn, Node, VectorRange, walk
 from redvector.search.query.executor import SCORERS, Executor
 from redvector.search.query.expr import NULL, Expr, parse_expr, to_num, to_str
 from redvector.search.schema import FieldType
@@ -375,17 +375,11 @@ def check_properties(unknown: list[str], node: Node, addscores: bool) -> None:
 
 def _yields(node: Node) -> Iterator[str]:
     """The names a query yields values under: KNN distances and VECTOR_RANGE's $YIELD_DISTANCE_AS."""
-    if isinstance(node, Knn):
-        yield node.score_as
-        yield from _yields(node.filter)
-    elif isinstance(node, VectorRange):
-        if node.yield_as:
-            yield node.yield_as
-    elif isinstance(node, Union | Intersect):
-        for child in node.children:
-            yield from _yields(child)
-    elif isinstance(node, Not | Optional):
-        yield from _yields(node.child)
+    for n in walk(node):
+        if isinstance(n, Knn):
+            yield n.score_as
+        elif isinstance(n, VectorRange) and n.yield_as:
+            yield n.yield_as
 
 
 def _hashable(v: Any, missing: Any = None) -> Any:

@@ -332,13 +332,18 @@ def parse_search_args(argv: list[bytes]) -> SearchRequest:
 
 
 # -- query construction ----------------------------------------------------------------------------------
+def query_dialect(ctx: CommandContext, requested: int | None) -> int:
+    """The dialect a query is read in: its DIALECT, else FT.CONFIG's DEFAULT_DIALECT."""
+    return requested or int(registry(ctx).config.get("DEFAULT_DIALECT", "1"))
+
+
 def build_query(ctx: CommandContext, index: SearchIndex, text: bytes, params: dict[str, bytes], dialect: int | None,
                 verbatim: bool = False, nostopwords: bool = False) -> tuple[Node, bool]:
     """The AST for a query string; the second value says it came from the CSV short form."""
     short = _short_form(index, text, params)
     if short is not None:
         return short, True
-    d = dialect or int(registry(ctx).config.get("DEFAULT_DIALECT", "1"))
+    d = query_dialect(ctx, dialect)
     index.dialect_stats[d - 1] += 1
     stop: frozenset[str] | None = frozenset() if nostopwords else None
     return index.query_cache.parse(text.decode("utf-8", "replace"), index.definition, params, d, verbatim, stop), False
@@ -475,7 +480,7 @@ def build_rows(ctx: CommandContext, index: SearchIndex, req: SearchRequest, hits
     text_attrs = _returned_text_attributes(index, req) if req.highlight is not None else {}
     sort_names = _field_names(index, req.sortby[0]) if req.sortby is not None else ()
     # ON JSON: rows read the document by path, and DIALECT 3 returns every match (0: a hash index).
-    json_dialect = (req.dialect or int(registry(ctx).config.get("DEFAULT_DIALECT", "1"))) if index.on_json else 0
+    json_dialect = query_dialect(ctx, req.dialect) if index.on_json else 0
     for doc_id in page:
         meta = index.docs.get(doc_id)
         if meta is None:

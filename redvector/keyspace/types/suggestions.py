@@ -89,18 +89,24 @@ class SuggestionTrie:
                 return int(created)
             node = child
 
-    def delete(self, text: str) -> bool:
+    def _path(self, text: str) -> list[SugNode] | None:
+        """The nodes from the root to the one spelling ``text`` exactly (None: no such node)."""
         path = [self.root]
         node, rest = self.root, text
         while rest:
             child = next((c for c in node.children if c.label[0] == rest[0]), None)
             if child is None or not rest.startswith(child.label):
-                return False
+                return None
             rest = rest[len(child.label):]
             node = child
             path.append(node)
-        if node is self.root or not node.terminal:
+        return path
+
+    def delete(self, text: str) -> bool:
+        path = self._path(text)
+        if path is None or len(path) == 1 or not path[-1].terminal:  # absent, or the root
             return False
+        node = path[-1]
         node.terminal, node.score, node.payload = False, 0.0, None
         self.size -= 1
         for parent in reversed(path[:-1]):  # drop empty leaves, merge single-child links
@@ -117,14 +123,8 @@ class SuggestionTrie:
         return True
 
     def get(self, text: str) -> SugNode | None:
-        node, rest = self.root, text
-        while rest:
-            child = next((c for c in node.children if c.label[0] == rest[0]), None)
-            if child is None or not rest.startswith(child.label):
-                return None
-            rest = rest[len(child.label):]
-            node = child
-        return node if node.terminal else None
+        path = self._path(text)
+        return path[-1] if path is not None and path[-1].terminal else None
 
     def entries(self) -> Iterator[tuple[str, float, bytes | None]]:
         """Every entry in the trie's iteration order (depth first, a node before its children)."""

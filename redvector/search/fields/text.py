@@ -42,25 +42,35 @@ def tokenize(text: str) -> list[str]:
     """Lower-cased tokens; a backslash escapes a separator (``hello\\-world`` is one token)."""
     if "\\" not in text:
         return [t for t in _SPLIT_RE.split(text.lower()) if t]
-    tokens: list[str] = []
+    return [t for _, t in token_spans(text)]
+
+
+def token_spans(text: str) -> list[tuple[int, str]]:
+    """tokenize()'s tokens with the offset each begins at in ``text``."""
+    spans: list[tuple[int, str]] = []
     cur: list[str] = []
+    start = 0
     i = 0
     while i < len(text):
         ch = text[i]
         if ch == "\\" and i + 1 < len(text):
+            if not cur:
+                start = i
             cur.append(text[i + 1])
             i += 2
             continue
         if ch in SEPARATORS:
             if cur:
-                tokens.append("".join(cur).lower())
+                spans.append((start, "".join(cur).lower()))
                 cur = []
         else:
+            if not cur:
+                start = i
             cur.append(ch)
         i += 1
     if cur:
-        tokens.append("".join(cur).lower())
-    return tokens
+        spans.append((start, "".join(cur).lower()))
+    return spans
 
 
 Postings = dict[int, dict[bytes, list[int]]]  # doc id -> field name -> positions
@@ -182,6 +192,11 @@ class TextIndex:
     # -- scoring ------------------------------------------------------------------------------------------
     def idf(self, num_docs: int, docs_with_term: int) -> float:
         return math.log(1 + (num_docs - docs_with_term + 0.5) / (docs_with_term + 0.5))
+
+    @staticmethod
+    def tfidf_idf(num_docs: int, docs_with_term: int) -> float:
+        """TFIDF's IDF in RediSearch: logb(1 + N / n), the binary exponent (default.c)."""
+        return float(math.floor(math.log2(1 + num_docs / (docs_with_term or 1))))
 
     def bm25(self, tf: float, doc_id: int, idf: float) -> float:
         return self.bm25_for_length(tf, self.doc_len.get(doc_id, 0), idf)

@@ -124,6 +124,18 @@ class Knn(Node):
     blob_param: str = "BLOB"  # the $parameter the vector came from (FT.EXPLAIN shows it)
 
 
+def walk(node: Node) -> Iterator[Node]:
+    """Every node of a query, pre-order: through unions, intersections, NOT, OPTIONAL and a KNN's filter."""
+    yield node
+    if isinstance(node, (Union, Intersect)):
+        for child in node.children:
+            yield from walk(child)
+    elif isinstance(node, (Not, Optional)):
+        yield from walk(node.child)
+    elif isinstance(node, Knn):
+        yield from walk(node.filter)
+
+
 def clause_leaves(node: Node, negated: bool = False) -> Iterator[Node]:
     """The clauses of a query that carry words (Term, Phrase, Tag), in query order, through unions,
     intersections, OPTIONAL and a KNN's filter; through NOT only with ``negated``."""

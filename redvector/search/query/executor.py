@@ -267,17 +267,10 @@ class Executor:
         words = [c for c in children if isinstance(c, Term) and c.kind == "exact"]
         if len(words) < 2:
             return set(docs)
-        text = self.index.text
-        lookups = [(self._expansions(w), self._text_fields(w.fields)) for w in words]
         slop = self.opts.slop if self.opts.slop is not None else 1 << 30
         near = set()
         for d in docs:
-            lists = []
-            for expansions, fields in lookups:
-                found: set[int] = set()
-                for t, _exact in expansions:
-                    found.update(text.positions(t, d, fields))
-                lists.append(sorted(found))
+            lists = [self._term_offsets(w, d) for w in words]
             if all(lists) and within_slop(lists, slop, self.opts.inorder):
                 near.add(d)
         return near
@@ -331,23 +324,18 @@ class Executor:
             if not docs:
                 continue
             idf = text.idf(n, len(docs))
+            part: Scores
             if not doc_len:  # no text anywhere: one figure for every document (hybrid filters stay cheap)
-                same = text.bm25_for_length(1.0, 0.0, idf)
-                if not out:
-                    out = dict.fromkeys(docs, same)
-                else:
-                    for d in docs:
-                        out[d] = out.get(d, 0.0) + same
-                continue
-            # The figure depends on a document only through its length: one bm25() per distinct length.
-            ids = list(docs)
-            lengths = list(map(doc_len.get, ids, itertools.repeat(0.0)))
-            figure = {length: text.bm25_for_length(1.0, length, idf) for length in set(lengths)}
-            scores = map(figure.__getitem__, lengths)
+                part = dict.fromkeys(docs, text.bm25_for_length(1.0, 0.0, idf))
+            else:  # the figure depends on a document only through its length: one bm25 per distinct length
+                ids = list(docs)
+                lengths = list(map(doc_len.get, ids, itertools.repeat(0.0)))
+                figure = {length: text.bm25_for_length(1.0, length, idf) for length in set(lengths)}
+                part = dict(zip(ids, map(figure.__getitem__, lengths), strict=True))
             if not out:
-                out = dict(zip(ids, scores, strict=True))
+                out = part
             else:
-                for d, s in zip(ids, scores, strict=True):
+                for d, s in part.items():
                     out[d] = out.get(d, 0.0) + s
         return out
 
@@ -390,7 +378,7 @@ class Executor:
                     meta = self.index.docs.get(d)
                     out[d] = text.bm25(tf[d], d, idf) * (meta.score if meta is not None else 1.0) * node.weight
             elif scorer.startswith("TFIDF"):
-                idf = float(math.floor(math.log2(1 + n / len(tf))))
+                idf = text.tfidf_idf(n, len(tf))
                 for d in fresh:
                     out[d] = tf[d] * idf * node.weight
             else:  # DISMAX
@@ -428,7 +416,7 @@ class Executor:
         n = len(self.index.docs)
         out: Scores = {}
         for freq, with_term in self._records(node, fields):
-            idf = float(math.floor(math.log2(1 + n / (with_term or 1))))
+            idf = self.index.text.tfidf_idf(n, with_term)
             for d, f in freq.items():
                 out[d] = out.get(d, 0.0) + f * idf * node.weight
         return out
@@ -453,17 +441,17 @@ class Executor:
             out[d] = (meta.score if meta is not None else 1.0) * raw / norm / self._slop(node, d)
         return out
 
+    def _term_offsets(self, node: Term, d: int) -> list[int]:
+        """A word's positions in document ``d``, over the words it expands to (sorted)."""
+        text, fields = self.index.text, self._text_fields(node.fields)
+        return sorted({p for t, _exact in self._expansions(node) for p in text.positions(t, d, fields)})
+
     def _offsets(self, node: Node, d: int) -> list[int] | None:
         """A clause's positions in document ``d`` (None: a clause without positions, e.g. a tag)."""
-        text = self.index.text
         if isinstance(node, Term):
-            fields = self._text_fields(node.fields)
-            found: set[int] = set()
-            for t, _exact in self._expansions(node):
-                found.update(text.positions(t, d, fields))
-            return sorted(found)
+            return self._term_offsets(node, d)
         if isinstance(node, Phrase):
-            fields = self._text_fields(node.fields)
+            text, fields = self.index.text, self._text_fields(node.fields)
             return sorted({p for _, t in node.terms for p in text.positions(t, d, fields)})
         if isinstance(node, Optional):
             return self._offsets(node.child, d)
@@ -553,21 +541,21 @@ class Executor:
             if ok:
                 out[d] = sum(tf[d] for tf in tfs)
         scorer = self.opts.scorer
-        if scorer.startswith("BM25STD") or scorer.startswith("TFIDF"):
-            # RediSearch scores a phrase's words one by one (each its own frequency and IDF) and sums them.
-            n = len(self.index.docs)
-            docs = self.index.docs
+        if scorer.startswith(("BM25STD", "TFIDF")):
+            # RediSearch scores a phrase's words one by one (each its own frequency and IDF) and sums them;
+            # TFIDF's document score and norms come in tfidf_final.
+            n, docs = len(self.index.docs), self.index.docs
+            bm25 = scorer.startswith("BM25STD")
+            idfs = [text.idf(n, len(tf)) if bm25 else text.tfidf_idf(n, len(tf)) for tf in tfs]
             scored: Scores = {}
             for d in out:
-                total = 0.0
-                for tf in tfs:
-                    if scorer.startswith("TFIDF"):
-                        total += tf[d] * math.floor(math.log2(1 + n / len(tf)))
-                    else:
-                        total += text.bm25(tf[d], d, text.idf(n, len(tf)))
-                meta = docs.get(d)
-                doc_score = meta.score if meta is not None and scorer.startswith("BM25STD") else 1.0
-                scored[d] = total * doc_score * node.weight
+                if bm25:
+                    meta = docs.get(d)
+                    total = sum(text.bm25(tf[d], d, idf) for tf, idf in zip(tfs, idfs, strict=True))
+                    total *= meta.score if meta is not None else 1.0
+                else:
+                    total = sum(tf[d] * idf for tf, idf in zip(tfs, idfs, strict=True))
+                scored[d] = total * node.weight
             return scored
         return self._score(out, node.weight)
 

@@ -13,7 +13,7 @@ import re
 from dataclasses import replace
 
 from redvector.errors import SearchError
-from redvector.search.fields.text import SEPARATORS, tokenize
+from redvector.search.fields.text import SEPARATORS, token_spans, tokenize
 from redvector.search.query.ast import (
     Empty,
     GeoRadius,
@@ -31,6 +31,7 @@ from redvector.search.query.ast import (
     Union,
     VectorRange,
     Wildcard,
+    walk,
 )
 from redvector.search.schema import FieldType, IndexDefinition
 
@@ -406,7 +407,7 @@ class QueryParser:
                 return Phrase(tuple(enumerate(tokens)), fields, verbatim=True)
             first = stops[0]
             if first < 2:
-                at = _token_offsets(self.s, start + 1, self.pos - 1)[first]
+                at = start + 1 + token_spans(self.s[start + 1:self.pos - 1])[first][0]
                 raise SearchError(f"Syntax error at offset {at} near {tokens[first]}")
             tokens = [t for t in tokens if t not in self.stopwords]
         if len(tokens) == 1:
@@ -778,27 +779,6 @@ class QueryParser:
         return node
 
 
-def _token_offsets(text: str, start: int, end: int) -> list[int]:
-    """Where each token of ``text[start:end]`` begins (tokenize()'s tokens, backslash escapes kept in)."""
-    offsets: list[int] = []
-    i, inside = start, False
-    while i < end:
-        ch = text[i]
-        if ch == "\\" and i + 1 < end:
-            if not inside:
-                offsets.append(i)
-                inside = True
-            i += 2
-            continue
-        if ch in SEPARATORS:
-            inside = False
-        elif not inside:
-            offsets.append(i)
-            inside = True
-        i += 1
-    return offsets
-
-
 def _unescape(text: str) -> str:
     return re.sub(r"\\(.)", r"\1", text)
 
@@ -848,10 +828,4 @@ def parse_query_uses(text: str, definition: IndexDefinition, params: dict[str, b
 
 
 def _has_vector(node: Node) -> bool:
-    if isinstance(node, Knn | VectorRange):
-        return True
-    if isinstance(node, Union | Intersect):
-        return any(_has_vector(c) for c in node.children)
-    if isinstance(node, Not | Optional):
-        return _has_vector(node.child)
-    return False
+    return any(isinstance(n, Knn | VectorRange) for n in walk(node))
