@@ -49,3 +49,36 @@ def test_rest_writes_survive_a_restart(tmp_path: Path) -> None:
         assert point == {"id": 1, "vector": [1.0, 2.0], "payload": {"tag": "x", "n": 3}}
         hits = httpx.get(f"{base}/api/collections/keep/search?vector=1,1&limit=5").json()["results"]
         assert [h["id"] for h in hits] == [1]
+
+
+def _rss_mb(pid: int) -> float:
+    return int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * 4096 / 1e6
+
+
+def test_qdrant_grpc_loads_on_first_use() -> None:
+    """Qdrant's gRPC services import qdrant-client (~45 MB) only when first reached: a fresh process is
+    smaller, reflection still describes them, and the first Qdrant call is served."""
+    from google.protobuf import descriptor_pool
+    from grpc_reflection.v1alpha.proto_reflection_descriptor_database import ProtoReflectionDescriptorDatabase
+    from qdrant_client import QdrantClient, models
+
+    ports = {name: free_port() for name in ("grpc", "qdrant", "qdrant-grpc")}
+    args = ["--appendonly", "no", "--save", ""]
+    for name, port in ports.items():
+        args += [f"--{name}-port", str(port)]
+    with subprocess_server(args) as (proc, _resp_port):
+        with grpc.insecure_channel(f"127.0.0.1:{ports['grpc']}") as channel:
+            grpc.channel_ready_future(channel).result(timeout=20)
+            before = _rss_mb(proc.pid)
+            pool = descriptor_pool.DescriptorPool(ProtoReflectionDescriptorDatabase(channel))
+            points = pool.FindServiceByName("qdrant.Points")
+            assert points.FindMethodByName("Search").input_type.full_name == "qdrant.SearchPoints"
+        loaded = _rss_mb(proc.pid)
+        assert loaded - before > 15, (before, loaded)  # the import happened on the reflection request
+        client = QdrantClient(host="127.0.0.1", port=ports["qdrant"], grpc_port=ports["qdrant-grpc"],
+                              prefer_grpc=True)
+        client.create_collection("lazy", vectors_config=models.VectorParams(size=2, distance=models.Distance.DOT))
+        client.upsert("lazy", [models.PointStruct(id=1, vector=[1.0, 0.5], payload={"a": 1})])
+        hits = client.query_points("lazy", query=[1.0, 1.0], limit=1).points
+        assert [(h.id, h.score, h.payload) for h in hits] == [(1, 1.5, {"a": 1})]
+        client.close()

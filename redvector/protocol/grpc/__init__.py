@@ -1,5 +1,9 @@
 """gRPC: one grpc.aio server on the application's event loop serving redvector.VectorService, Qdrant's
-Collections/Points/Qdrant services, grpc.health.v1 and reflection, bound to grpc-port and qdrant-grpc-port."""
+Collections/Points/Qdrant services, grpc.health.v1 and reflection, bound to grpc-port and qdrant-grpc-port.
+
+Qdrant's services load on their first call (or the first reflection request): qdrant-client's modules,
+whose protobuf classes and converters they use, cost ~45 MB of RSS and ~1 s of start-up that a server
+nobody reaches over Qdrant's gRPC API should not pay (see LazyQdrant)."""
 
 from __future__ import annotations
 
@@ -9,14 +13,11 @@ from typing import Any
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
-from qdrant_client import grpc as qgrpc
-from qdrant_client.grpc import collections_service_pb2, points_service_pb2, qdrant_pb2
 
 from redvector.config import Config
 from redvector.errors import RedVectorError
 from redvector.protocol.grpc.errors import status_of
 from redvector.protocol.grpc.generated import redvector_pb2, redvector_pb2_grpc
-from redvector.protocol.grpc.qdrant_service import QdrantCollections, QdrantHealth, QdrantPoints
 from redvector.protocol.grpc.vector_service import VectorService
 from redvector.service import VectorAPI
 from redvector.service.auth import check_key, required_keys
@@ -24,9 +25,51 @@ from redvector.service.auth import check_key, required_keys
 # Reachable without a key (probes, discovery), as the REST health routes are.
 OPEN_METHOD_PREFIXES = ("/grpc.health.v1.Health/", "/grpc.reflection.", "/qdrant.Qdrant/HealthCheck")
 
-SERVICE_NAMES = (
-    "redvector.VectorService", "qdrant.Collections", "qdrant.Points", "qdrant.Qdrant",
-)
+QDRANT_SERVICES = ("qdrant.Collections", "qdrant.Points", "qdrant.Qdrant")
+SERVICE_NAMES = ("redvector.VectorService", *QDRANT_SERVICES)
+
+
+class LazyQdrant(grpc.GenericRpcHandler):
+    """Qdrant's three services, imported and built on the first call that needs them.
+
+    A reflection request loads them too (LoadForReflection), before the reflection service answers it
+    from the descriptors their modules add to the default pool. The first call waits for the import
+    (~1 s, once per process)."""
+
+    def __init__(self, api: VectorAPI) -> None:
+        self.api = api
+        self._handlers: list[grpc.GenericRpcHandler] | None = None
+
+    def handlers(self) -> list[grpc.GenericRpcHandler]:
+        if self._handlers is None:
+            from redvector.protocol.grpc.qdrant_service import qdrant_handlers
+            self._handlers = qdrant_handlers(self.api)
+        return self._handlers
+
+    def service(self, handler_call_details: grpc.HandlerCallDetails) -> grpc.RpcMethodHandler | None:
+        method = handler_call_details.method or ""
+        if method.startswith("/qdrant."):
+            for handler in self.handlers():
+                found = handler.service(handler_call_details)
+                if found is not None:
+                    return found
+        return None
+
+
+class LoadForReflection(grpc.aio.ServerInterceptor):
+    """Loads LazyQdrant before a reflection request reaches the (registered, so looked up first)
+    reflection service."""
+
+    def __init__(self, qdrant: LazyQdrant) -> None:
+        self.qdrant = qdrant
+
+    async def intercept_service(
+        self, continuation: Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler]],
+        handler_call_details: grpc.HandlerCallDetails,
+    ) -> grpc.RpcMethodHandler:
+        if (handler_call_details.method or "").startswith("/grpc.reflection."):
+            self.qdrant.handlers()
+        return await continuation(handler_call_details)
 
 
 class AuthInterceptor(grpc.aio.ServerInterceptor):
@@ -76,8 +119,9 @@ class GrpcServer:
 
 async def start_grpc(api: VectorAPI, hosts: list[tuple[str, bool]], wanted: dict[str, int]) -> GrpcServer:
     """Start the server on the running loop; ``wanted``: {"grpc": port, "qdrant-grpc": port} (0 = OS picks)."""
+    qdrant = LazyQdrant(api)
     server = grpc.aio.server(
-        interceptors=[AuthInterceptor(api.server.config)],
+        interceptors=[AuthInterceptor(api.server.config), LoadForReflection(qdrant)],
         options=[
             # qdrant-client sends unlimited messages; the body limit directive bounds what we accept.
             ("grpc.max_receive_message_length", int(api.server.config["max-request-body"])),
@@ -86,16 +130,12 @@ async def start_grpc(api: VectorAPI, hosts: list[tuple[str, bool]], wanted: dict
         ],
     )
     redvector_pb2_grpc.add_VectorServiceServicer_to_server(VectorService(api), server)
-    qgrpc.add_CollectionsServicer_to_server(QdrantCollections(api), server)
-    qgrpc.add_PointsServicer_to_server(QdrantPoints(api), server)
-    qgrpc.add_QdrantServicer_to_server(QdrantHealth(api), server)
+    server.add_generic_rpc_handlers((qdrant,))
     health_servicer = health.aio.HealthServicer() if hasattr(health, "aio") else health.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     names = [
         redvector_pb2.DESCRIPTOR.services_by_name["VectorService"].full_name,
-        collections_service_pb2.DESCRIPTOR.services_by_name["Collections"].full_name,
-        points_service_pb2.DESCRIPTOR.services_by_name["Points"].full_name,
-        qdrant_pb2.DESCRIPTOR.services_by_name["Qdrant"].full_name,
+        *QDRANT_SERVICES,
         health_pb2.DESCRIPTOR.services_by_name["Health"].full_name,
         reflection.SERVICE_NAME,
     ]

@@ -350,3 +350,25 @@ class QdrantPoints(qgrpc.PointsServicer):
     Recommend = rpc(_recommend)
     CreateFieldIndex = rpc(_create_index)
     DeleteFieldIndex = rpc(_delete_index)
+
+
+class _HandlerCollector:
+    """Stands in for a grpc server to collect what qdrant-client's ``add_*Servicer_to_server`` register."""
+
+    def __init__(self) -> None:
+        self.handlers: list[grpc.GenericRpcHandler] = []
+
+    def add_generic_rpc_handlers(self, handlers: Any) -> None:
+        self.handlers.extend(handlers)
+
+    def add_registered_method_handlers(self, service_name: str, method_handlers: dict[str, Any]) -> None:
+        self.handlers.append(grpc.method_handlers_generic_handler(service_name, method_handlers))
+
+
+def qdrant_handlers(api: VectorAPI) -> list[grpc.GenericRpcHandler]:
+    """The generic handlers of qdrant.Collections, qdrant.Points and qdrant.Qdrant over ``api``."""
+    collector = _HandlerCollector()
+    qgrpc.add_CollectionsServicer_to_server(QdrantCollections(api), collector)
+    qgrpc.add_PointsServicer_to_server(QdrantPoints(api), collector)
+    qgrpc.add_QdrantServicer_to_server(QdrantHealth(api), collector)
+    return collector.handlers
