@@ -13,6 +13,7 @@ from redvector.commands.spec import CommandGroup, Flag
 from redvector.errors import RedVectorError, SyntaxErr, UnknownSubcommand, WrongArity
 from redvector.keyspace.memory import key_size
 from redvector.replies import NO_REPLY, OK, Map, SimpleString, Verbatim
+from redvector.server.allocator import release_free_memory
 
 group = CommandGroup("server")
 
@@ -116,7 +117,8 @@ def memory(ctx: CommandContext, argv: list[bytes]) -> Any:
         return _memory_stats(ctx)
     if sub == b"MALLOC-STATS":
         return Verbatim(b"Stats not supported for the current allocator")
-    if sub == b"PURGE":
+    if sub == b"PURGE":  # Redis asks jemalloc to purge its dirty pages; glibc's malloc_trim is the same
+        release_free_memory()
         return OK
     if sub == b"HELP":
         return [b"MEMORY <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",

@@ -37,3 +37,20 @@ def pin_mmap_threshold(threshold_bytes: int = MMAP_THRESHOLD_BYTES) -> bool:
     if not ok:
         log.debug("mallopt(M_MMAP_THRESHOLD) refused")
     return ok
+
+
+def release_free_memory() -> bool:
+    """Give the C heap's free pages back to the kernel (glibc's malloc_trim(0)): MEMORY PURGE.
+
+    False where the C library is not glibc (nothing to do there)."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        trim = libc.malloc_trim
+    except (OSError, AttributeError):
+        return False
+    trim.argtypes = [ctypes.c_size_t]
+    trim.restype = ctypes.c_int
+    trim(0)
+    return True
