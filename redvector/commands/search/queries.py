@@ -426,6 +426,27 @@ def _first(docs: Iterable[int], key: Callable[[int], Any], need: int | None) -> 
     return heapq.nsmallest(need, docs, key=key)
 
 
+# From this many hits, order by score with numpy (a partition, then a sort of the candidates): ``*``
+# over 100k documents with text is ~4x faster than a heap with a Python key per document.
+VECTORISED_ORDER_MIN = 2048
+
+
+def _best_scores(scores: dict[int, float], need: int | None) -> list[int]:
+    """Doc ids by score descending, then id ascending (nan after every number); the first ``need``."""
+    n = len(scores)
+    ids = np.fromiter(scores.keys(), dtype=np.int64, count=n)
+    neg = -np.fromiter(scores.values(), dtype=np.float64, count=n)
+    neg[np.isnan(neg)] = np.inf
+    if need is not None and need < n:
+        kth = np.partition(neg, need - 1)[need - 1]
+        keep = neg <= kth  # every document tied with the need-th one, so ids settle the ties
+        ids, neg = ids[keep], neg[keep]
+    order = np.lexsort((ids, neg))
+    if need is not None:
+        order = order[:need]
+    return ids[order].tolist()
+
+
 def sort_value(index: SearchIndex, hits: Hits, name: bytes, doc_id: int) -> float | bytes | None:
     key = name.decode("utf-8", "replace")
     if key in hits.yields:
@@ -448,11 +469,14 @@ def order_hits(index: SearchIndex, hits: Hits, sortby: tuple[bytes, bool] | None
     if sortby is None:
         scores = hits.scores
         if scores and min(scores.values()) == max(scores.values()):
-            # Equal scores (filters, wildcard, KNN): doc-id order; timsort is linear on ids that are
-            # mostly in order already.
+            # Equal scores (filters, wildcard without text, KNN): doc-id order; timsort is linear on ids
+            # that are mostly in order already.
             ordered = sorted(scores)
             return ordered if need is None else ordered[:need]
-        return _first(scores, lambda d: (-scores[d], d), need)
+        if len(scores) >= VECTORISED_ORDER_MIN:
+            return _best_scores(scores, need)
+        # Best score first, then doc id; a nan (TFIDF's 0 / 0) after every number.
+        return _first(scores, lambda d: (-s if (s := scores[d]) == s else math.inf, d), need)
     name, asc = sortby
     name_text = name.decode("utf-8", "replace")
     if name_text not in hits.yields and index.definition.field(name) is None:
@@ -614,11 +638,15 @@ def run_search(ctx: CommandContext, index: SearchIndex, req: SearchRequest, argv
         return result_reply(total, build_rows(ctx, index, req, hits, page))
 
     if knn is None:
-        if (isinstance(node, Wildcard) and req.sortby is None and req.inkeys is None and opts.expired is None
+        uniform = executor.uniform_wildcard_score() if isinstance(node, Wildcard) else None
+        if uniform is None and isinstance(node, Wildcard) and not req.num:
+            uniform = 1.0  # LIMIT 0 0 (a count): no page, so no scores to compute
+        if (uniform is not None and req.sortby is None and req.inkeys is None and opts.expired is None
                 and index.docs_in_id_order):
-            # ``*`` with no sort: every doc scores the same, so the page is the first doc ids (no full scan).
+            # ``*`` with no sort where every doc scores the same (no text in the index): the page is the
+            # first doc ids (no full scan).
             page = list(itertools.islice(index.docs, req.offset, req.offset + req.num)) if req.num else []
-            hits = Hits(dict.fromkeys(page, 1.0))
+            hits = Hits(dict.fromkeys(page, uniform))
             return result_reply(len(index.docs), build_rows(ctx, index, req, hits, page))
         return finish(executor.run(node))
     plan = executor.plan_knn(knn)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import re
+import struct
 from collections.abc import Iterable
 
 import snowballstemmer
@@ -17,7 +18,7 @@ import snowballstemmer
 SEPARATORS = " \t\n\r\v\f,.<>{}[]\"':;!@#$%^&*()-+=~|/?`\\"
 _SPLIT_RE = re.compile("[" + re.escape(SEPARATORS) + "]+")
 
-BM25_K1 = 1.2
+BM25_K1 = 1.2000000476837158  # RediSearch's k1 is a C float: 1.2 rounded to float32 (both BM25 scorers)
 BM25_B = 0.5  # RediSearch 2.10 (default.c; FT.SEARCH ... EXPLAINSCORE shows it), not the textbook 0.75
 
 _STEMMERS: dict[str, snowballstemmer.stemmer] = {}
@@ -74,6 +75,14 @@ def token_spans(text: str) -> list[tuple[int, str]]:
 
 
 Postings = dict[int, dict[bytes, list[int]]]  # doc id -> field name -> positions
+
+
+def _f32(x: float) -> float:
+    """x rounded to the nearest float32 (C float arithmetic)."""
+    return _FLOAT32.unpack(_FLOAT32.pack(x))[0]
+
+
+_FLOAT32 = struct.Struct("f")
 
 
 class TextIndex:
@@ -191,22 +200,39 @@ class TextIndex:
 
     # -- scoring ------------------------------------------------------------------------------------------
     def idf(self, num_docs: int, docs_with_term: int) -> float:
-        return math.log(1 + (num_docs - docs_with_term + 0.5) / (docs_with_term + 0.5))
+        """BM25STD's IDF, log(1 + (N - n + 0.5) / (n + 0.5)), with RediSearch's float arithmetic inside
+        the log (its constants are C floats, so the sums and the quotient are float32)."""
+        quotient = _f32(_f32(num_docs - docs_with_term + 0.5) / _f32(docs_with_term + 0.5))
+        return math.log(_f32(1.0 + quotient))
 
     @staticmethod
     def tfidf_idf(num_docs: int, docs_with_term: int) -> float:
         """TFIDF's IDF in RediSearch: logb(1 + N / n), the binary exponent (default.c)."""
         return float(math.floor(math.log2(1 + num_docs / (docs_with_term or 1))))
 
-    def bm25(self, tf: float, doc_id: int, idf: float) -> float:
-        return self.bm25_for_length(tf, self.doc_len.get(doc_id, 0), idf)
+    def avg_doc_len(self, num_docs: int) -> float:
+        """RediSearch's avgDocLen: the text length of all documents over all the index's documents,
+        those without text included."""
+        return self.total_len / num_docs if num_docs else 0.0
 
-    def bm25_for_length(self, tf: float, dl: float, idf: float) -> float:
-        """BM25 of a frequency in a document of weighted length ``dl``."""
-        n = len(self.doc_len)
-        avg = self.total_len / n if n else 1.0
-        denom = tf + BM25_K1 * (1 - BM25_B + BM25_B * (dl / avg if avg else 0.0))
+    def bm25(self, tf: float, doc_id: int, idf: float, num_docs: int) -> float:
+        return self.bm25_for_length(tf, self.doc_len.get(doc_id, 0), idf, num_docs)
+
+    def bm25_for_length(self, tf: float, dl: float, idf: float, num_docs: int) -> float:
+        """BM25STD of a frequency in a document of weighted length ``dl``, in an index of ``num_docs``."""
+        avg = self.avg_doc_len(num_docs)
+        if not avg:  # an index without text: C's 0 / 0 makes every BM25STD figure nan, as in RediSearch
+            return math.nan
+        denom = tf + BM25_K1 * (1 - BM25_B + BM25_B * dl / avg)
         return idf * tf * (BM25_K1 + 1) / denom if denom else 0.0
+
+    def bm25_classic(self, tf: float, idf: float, num_docs: int) -> float:
+        """RediSearch's older BM25 scorer (SCORER BM25) for one record: idf x tf / (tf + k1 x (1 - b + b x
+        avgDocLen)). It uses the average length where BM25STD uses the document's over the average (as
+        default.c has it), so it does not depend on the document; a record without a term (a tag, a range,
+        ``*``) has IDF 1."""
+        denom = tf + BM25_K1 * (1 - BM25_B + BM25_B * self.avg_doc_len(num_docs))
+        return idf * tf / denom if denom else 0.0
 
     def tfidf(self, tf: float, doc_id: int, idf: float) -> float:
         return tf * idf

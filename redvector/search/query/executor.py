@@ -103,9 +103,13 @@ class Executor:
         scores = self._restrict(self.eval(node))
         if self.opts.scorer.startswith("TFIDF"):
             scores = self.tfidf_final(node, scores)
-        if self.opts.scorer == "DOCSCORE":  # the document's own score, whatever the query's clauses
+        if self.opts.scorer in ("DOCSCORE", "BM25"):
+            # DOCSCORE: the document's own score, whatever the query's clauses; BM25: the sum of the
+            # clauses' figures times the document's score.
             docs = self.index.docs
-            scores = {d: meta.score if (meta := docs.get(d)) is not None else 1.0 for d in scores}
+            factor = self.opts.scorer == "BM25"
+            scores = {d: (s if factor else 1.0) * (meta.score if (meta := docs.get(d)) is not None else 1.0)
+                      for d, s in scores.items()}
         return Hits(scores, self.yields)
 
     def plan_knn(self, node: Knn) -> KnnPlan:
@@ -177,7 +181,7 @@ class Executor:
     def eval(self, node: Node) -> Scores:
         match node:
             case Wildcard():
-                return dict(self.all_docs())
+                return self.wildcard()
             case Empty():
                 return {}
             case Term():
@@ -192,7 +196,7 @@ class Executor:
                 if self.opts.scorer.startswith("BM25STD"):
                     return self._bm25std_tags(matched)
                 docs: set[int] = set().union(*matched)
-                return dict.fromkeys(docs, FILTER_SCORE)
+                return dict.fromkeys(docs, self._range_score())
             case NumericRange(field=fname, lo=lo, hi=hi, lo_excl=lx, hi_excl=hx):
                 nums = self.index.numeric.get(fname)
                 if nums is None:
@@ -310,28 +314,57 @@ class Executor:
         return [(t, True) for t in found]
 
     def _range_score(self) -> float:
-        """A numeric range's or geo radius's share of a document's score: none under BM25STD (RediSearch
-        gives those records no frequency), the filter constant otherwise."""
-        return 0.0 if self.opts.scorer.startswith("BM25STD") else FILTER_SCORE
+        """A numeric range's or geo radius's share of a document's score (and a tag's, but under BM25STD):
+        none under BM25STD (RediSearch gives those records no frequency), BM25's figure for a record of
+        frequency 1 without a term, the filter constant otherwise (TFIDF divides it by maxFreq)."""
+        scorer = self.opts.scorer
+        if scorer.startswith("BM25STD"):
+            return 0.0
+        if scorer == "BM25":
+            return self.index.text.bm25_classic(1.0, 1.0, len(self.index.docs))
+        return FILTER_SCORE
+
+    def wildcard(self) -> Scores:
+        """``*``: every document, each scored as RediSearch scores a wildcard record (frequency 1, IDF 1):
+        BM25STD by the document's length, BM25 one figure for all, TFIDF 1 before tfidf_final divides it
+        by maxFreq (DOCNORM: by the length), so short documents and those without text come first."""
+        if self.opts.scorer.startswith("BM25STD"):
+            return self._bm25std_by_length(self.all_docs(), 1.0)
+        if self.opts.scorer == "BM25":
+            return dict.fromkeys(self.all_docs(), self._range_score())
+        return dict(self.all_docs())
+
+    def uniform_wildcard_score(self) -> float | None:
+        """The score every document gets from ``*`` when it is the same for all (an index without text,
+        scored by BM25STD, BM25 or DISMAX), else None."""
+        if self.index.text.doc_len or self.opts.scorer.startswith(("TFIDF", "DOCSCORE", "HAMMING")):
+            return None
+        if self.opts.scorer.startswith("BM25STD"):
+            return self.index.text.bm25_for_length(1.0, 0.0, 1.0, len(self.index.docs))
+        return self._range_score() if self.opts.scorer == "BM25" else 1.0
+
+    def _bm25std_by_length(self, docs: Iterable[int], idf: float) -> Scores:
+        """BM25STD of a record of frequency 1 in each of ``docs``: the figure depends on a document only
+        through its text length, so one bm25 per distinct length (one for all when the index has no text:
+        hybrid filters and ``*`` over vector-only indexes stay cheap)."""
+        text, n = self.index.text, len(self.index.docs)
+        doc_len = text.doc_len
+        if not doc_len:
+            return dict.fromkeys(docs, text.bm25_for_length(1.0, 0.0, idf, n))
+        ids = list(docs)
+        lengths = list(map(doc_len.get, ids, itertools.repeat(0.0)))
+        figure = {length: text.bm25_for_length(1.0, length, idf, n) for length in set(lengths)}
+        return dict(zip(ids, map(figure.__getitem__, lengths), strict=True))
 
     def _bm25std_tags(self, matched: list[set[int]]) -> Scores:
         """A tag clause under BM25STD, as RediSearch scores its tag records: frequency 1, the value's IDF
         among the documents, the document's text length; the values a document matches add up."""
         text, n = self.index.text, len(self.index.docs)
         out: Scores = {}
-        doc_len = text.doc_len
         for docs in matched:
             if not docs:
                 continue
-            idf = text.idf(n, len(docs))
-            part: Scores
-            if not doc_len:  # no text anywhere: one figure for every document (hybrid filters stay cheap)
-                part = dict.fromkeys(docs, text.bm25_for_length(1.0, 0.0, idf))
-            else:  # the figure depends on a document only through its length: one bm25 per distinct length
-                ids = list(docs)
-                lengths = list(map(doc_len.get, ids, itertools.repeat(0.0)))
-                figure = {length: text.bm25_for_length(1.0, length, idf) for length in set(lengths)}
-                part = dict(zip(ids, map(figure.__getitem__, lengths), strict=True))
+            part = self._bm25std_by_length(docs, text.idf(n, len(docs)))
             if not out:
                 out = part
             else:
@@ -342,10 +375,12 @@ class Executor:
     def term(self, node: Term) -> Scores:
         text = self.index.text
         fields = self._text_fields(node.fields)
-        if node.kind != "exact" and self.opts.scorer.startswith(("BM25STD", "TFIDF", "DISMAX")):
+        if node.kind != "exact" and self.opts.scorer.startswith(("BM25", "TFIDF", "DISMAX")):
             return self._expanded_term(node, fields)
         if node.kind == "exact" and self.opts.scorer.startswith("BM25STD"):
             return self._bm25std_term(node, fields)
+        if node.kind == "exact" and self.opts.scorer == "BM25":
+            return self._bm25_term(node, fields)
         if node.kind == "exact" and self.opts.scorer.startswith("TFIDF"):
             return self._tfidf_term(node, fields)
         if node.kind == "exact" and self.opts.scorer == "DISMAX":
@@ -376,7 +411,11 @@ class Executor:
                 idf = text.idf(n, len(tf))
                 for d in fresh:
                     meta = self.index.docs.get(d)
-                    out[d] = text.bm25(tf[d], d, idf) * (meta.score if meta is not None else 1.0) * node.weight
+                    out[d] = text.bm25(tf[d], d, idf, n) * (meta.score if meta is not None else 1.0) * node.weight
+            elif scorer == "BM25":
+                idf = text.tfidf_idf(n, len(tf))
+                for d in fresh:
+                    out[d] = text.bm25_classic(tf[d], idf, n) * node.weight
             elif scorer.startswith("TFIDF"):
                 idf = text.tfidf_idf(n, len(tf))
                 for d in fresh:
@@ -404,10 +443,22 @@ class Executor:
         for freq, with_term in self._records(node, fields):
             idf = text.idf(n, with_term)
             for d, f in freq.items():
-                out[d] = out.get(d, 0.0) + text.bm25(f, d, idf)
+                out[d] = out.get(d, 0.0) + text.bm25(f, d, idf, n)
         for d, score in out.items():
             meta = docs.get(d)
             out[d] = score * (meta.score if meta is not None else 1.0) * node.weight
+        return out
+
+    def _bm25_term(self, node: Term, fields: frozenset[bytes] | None) -> Scores:
+        """SCORER BM25 for a word: over its records (the word, its stem record), BM25's figure with the
+        record's frequency and TFIDF's IDF (RediSearch's term idf); the document score comes in run()."""
+        text = self.index.text
+        n = len(self.index.docs)
+        out: Scores = {}
+        for freq, with_term in self._records(node, fields):
+            idf = text.tfidf_idf(n, with_term)
+            for d, f in freq.items():
+                out[d] = out.get(d, 0.0) + text.bm25_classic(f, idf, n) * node.weight
         return out
 
     def _tfidf_term(self, node: Term, fields: frozenset[bytes] | None) -> Scores:
@@ -435,7 +486,10 @@ class Executor:
             # RediSearch's maxFreq also grows by one per vector the document holds (FT.DEBUG DOCINFO shows it).
             norm = text.doc_len.get(d, 0.0) if docnorm else \
                 text.max_freq(d, weights, nostem) + (len(meta.vector_fields) if meta is not None else 0)
-            if not norm or raw == 0:
+            if not norm:  # C's division: a document without text scores inf, or nan for 0 / 0 (a negation)
+                out[d] = math.inf if raw > 0 else math.nan
+                continue
+            if raw == 0:
                 out[d] = 0.0
                 continue
             out[d] = (meta.score if meta is not None else 1.0) * raw / norm / self._slop(node, d)
@@ -503,7 +557,7 @@ class Executor:
                 out[d] = f * weight
                 continue
             else:
-                s = text.bm25(f, d, idf)
+                s = text.bm25(f, d, idf, n)
             out[d] = s * doc_score * weight
         return out
 
@@ -541,9 +595,9 @@ class Executor:
             if ok:
                 out[d] = sum(tf[d] for tf in tfs)
         scorer = self.opts.scorer
-        if scorer.startswith(("BM25STD", "TFIDF")):
+        if scorer.startswith(("BM25", "TFIDF")):
             # RediSearch scores a phrase's words one by one (each its own frequency and IDF) and sums them;
-            # TFIDF's document score and norms come in tfidf_final.
+            # TFIDF's document score and norms come in tfidf_final, BM25's document score in run().
             n, docs = len(self.index.docs), self.index.docs
             bm25 = scorer.startswith("BM25STD")
             idfs = [text.idf(n, len(tf)) if bm25 else text.tfidf_idf(n, len(tf)) for tf in tfs]
@@ -551,8 +605,10 @@ class Executor:
             for d in out:
                 if bm25:
                     meta = docs.get(d)
-                    total = sum(text.bm25(tf[d], d, idf) for tf, idf in zip(tfs, idfs, strict=True))
+                    total = sum(text.bm25(tf[d], d, idf, n) for tf, idf in zip(tfs, idfs, strict=True))
                     total *= meta.score if meta is not None else 1.0
+                elif scorer == "BM25":
+                    total = sum(text.bm25_classic(tf[d], idf, n) for tf, idf in zip(tfs, idfs, strict=True))
                 else:
                     total = sum(tf[d] * idf for tf, idf in zip(tfs, idfs, strict=True))
                 scored[d] = total * node.weight
