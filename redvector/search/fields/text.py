@@ -302,16 +302,24 @@ class TextIndex:
                 weights: dict[bytes, float], weighted: bool) -> tuple[dict[int, float], int] | None:
         freq: dict[int, float] = {}
         matched: set[int] = set()
+        weight_of = weights.get
         for word in words:
             for doc_id, per_field in self.terms.get(word, {}).items():
+                f = 0.0
+                hit = False
                 for fname, positions in per_field.items():
                     if fname in skip_fields:
                         continue
-                    freq[doc_id] = freq.get(doc_id, 0.0) + len(positions) * (weights.get(fname, 1.0) if weighted else 1.0)
-                    if fields is None or fname in fields:
-                        matched.add(doc_id)
+                    f += len(positions) * (weight_of(fname, 1.0) if weighted else 1.0)
+                    hit = hit or fields is None or fname in fields
+                if f:
+                    freq[doc_id] = freq.get(doc_id, 0.0) + f
+                if hit:
+                    matched.add(doc_id)
         if not freq:
             return None
+        if len(matched) == len(freq):  # every document with the words matched in ``fields``
+            return freq, len(freq)
         return {d: freq[d] for d in matched}, len(freq)
 
     def positions(self, term: str, doc_id: int, fields: frozenset[bytes] | None) -> list[int]:

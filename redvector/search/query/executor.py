@@ -18,6 +18,7 @@ import numpy as np
 from redvector.errors import SearchError
 from redvector.search.documents import vector_value
 from redvector.search.fields.geo import UNIT_M
+from redvector.search.fields.text import BM25_B, BM25_K1
 from redvector.search.index import SearchIndex, vector_knn
 from redvector.search.query.ast import (
     Empty,
@@ -440,13 +441,26 @@ class Executor:
         docs = self.index.docs
         n = len(docs)
         out: Scores = {}
+        avg = text.avg_doc_len(n)
+        doc_len = text.doc_len.get
         for freq, with_term in self._records(node, fields):
             idf = text.idf(n, with_term)
-            for d, f in freq.items():
-                out[d] = out.get(d, 0.0) + text.bm25(f, d, idf, n)
+            if not avg:  # no text in the index (bm25_for_length: nan)
+                part = dict.fromkeys(freq, math.nan)
+            else:  # TextIndex.bm25_for_length, inlined: this loop runs once per matching document
+                top, base, slope = idf * (BM25_K1 + 1), BM25_K1 * (1 - BM25_B), BM25_K1 * BM25_B / avg
+                part = {d: top * f / (f + base + slope * doc_len(d, 0.0)) for d, f in freq.items()}
+            if not out:
+                out = part
+            else:
+                for d, s in part.items():
+                    out[d] = out.get(d, 0.0) + s
+        weight = node.weight
         for d, score in out.items():
             meta = docs.get(d)
-            out[d] = score * (meta.score if meta is not None else 1.0) * node.weight
+            factor = (meta.score if meta is not None else 1.0) * weight
+            if factor != 1.0:
+                out[d] = score * factor
         return out
 
     def _bm25_term(self, node: Term, fields: frozenset[bytes] | None) -> Scores:
