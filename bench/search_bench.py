@@ -532,11 +532,6 @@ def bench_server(ds: Dataset, efs: list[int], clients: int, raw_build_s: float,
             if raw_index is not None and ef is not None:
                 wires = [encode_command(c) for c in commands]
                 stats.update(paired_ratios(raw_index, ef, ds.queries, port, lean, wires))
-                # The same with the event loop sleeping between requests (server/busy_poll.py off).
-                window = client.config_get("busy-poll-us")["busy-poll-us"]
-                client.config_set("busy-poll-us", "0")
-                stats[f"paired_nopoll_{ef}"] = paired_ratio(raw_index, ef, ds.queries, lean.call, wires)
-                client.config_set("busy-poll-us", window)
             lean.close()
             rows.append(row("RedVector FT.SEARCH 1 client", label, found, lat, ds.gt,
                             note="lean client (socket + hiredis)"))
@@ -547,16 +542,8 @@ def bench_server(ds: Dataset, efs: list[int], clients: int, raw_build_s: float,
                 rows.append(row(f"RedVector FT.SEARCH {clients} clients", label, found, lat, ds.gt, wall_s=wall,
                                 note=f"{'lean clients' if lean_clients else 'redis-py'}; server busy {busy:.2f} "
                                      "cores (client processes share the CPUs)"))
-        # The same 8-client load without busy polling, and with every search on the event loop
-        # (FT.CONFIG SET WORKERS 0), for comparison with the defaults.
-        window = client.config_get("busy-poll-us")["busy-poll-us"]
-        client.config_set("busy-poll-us", "0")
-        server_cpu = proc_cpu_s(proc.pid)
-        found, lat, wall = concurrent_queries(port, [knn_command(None, b) for b in blobs], clients, True)
-        busy = (proc_cpu_s(proc.pid) - server_cpu) / wall
-        client.config_set("busy-poll-us", window)
-        rows.append(row(f"RedVector FT.SEARCH {clients} clients", "default ef", found, lat, ds.gt, wall_s=wall,
-                        note=f"busy-poll-us 0, lean clients; server busy {busy:.2f} cores"))
+        # The same 8-client load with every search on the event loop (FT.CONFIG SET WORKERS 0), for
+        # comparison with the default (worker threads when several connections search).
         workers = client.execute_command("FT.CONFIG", "GET", "WORKERS")[0][1]
         client.execute_command("FT.CONFIG", "SET", "WORKERS", "0")
         server_cpu = proc_cpu_s(proc.pid)
@@ -772,8 +759,7 @@ def main() -> None:
         print(f"  paired, raw and server alternating in blocks of {PAIR_BLOCK} queries (lean client, commands "
               "encoded beforehand; drift of the machine cancels out):")
         for ef in efs:
-            for kind, label in (("paired", "blocking client"), ("paired_polling", "polling client"),
-                                ("paired_nopoll", "blocking client, busy-poll-us 0")):
+            for kind, label in (("paired", "blocking client"), ("paired_polling", "polling client")):
                 key = f"{kind}_{ef}"
                 if key in server_stats:
                     peer = f"; Redis Stack {stack_stats[key]:.2f}x raw" if key in stack_stats else ""
@@ -787,9 +773,6 @@ def main() -> None:
         for r in server_rows:
             if r.note.startswith("WORKERS 0"):
                 print(f"  default ef: {args.clients} lean clients with every search on the event loop (WORKERS 0): "
-                      f"{r.qps:.0f} QPS ({r.note.split('; ')[1]})")
-            elif r.note.startswith("busy-poll-us 0"):
-                print(f"  default ef: {args.clients} lean clients without busy polling (busy-poll-us 0): "
                       f"{r.qps:.0f} QPS ({r.note.split('; ')[1]})")
         print(f"load (HSET + index built) {server_stats['load_s']:.1f} s = "
               f"{server_stats['load_s'] / raw_stats['build_s']:.2f}x raw build (target <= 1.5x)")

@@ -45,13 +45,6 @@ def _parse_int(text: str) -> int:
         raise ValueError("argument couldn't be parsed into an integer")
 
 
-def _parse_window_us(text: str) -> int:
-    value = _parse_int(text)
-    if not 0 <= value <= 1_000_000:
-        raise ValueError("argument must be between 0 and 1000000 inclusive")
-    return value
-
-
 def _parse_port(text: str) -> int:
     port = _parse_int(text)
     if not 0 <= port <= 65535:
@@ -171,8 +164,6 @@ DIRECTIVES: dict[str, Directive] = {
             "volatile-random", "volatile-ttl")),
         _i("maxmemory-samples", "5"),
         _i("hz", "10"),
-        # server/busy_poll.py: how long the event loop keeps polling after a request (0: off)
-        _d("busy-poll-us", "100", _parse_window_us),
         _i("lfu-log-factor", "10"),
         _i("lfu-decay-time", "1"),
         _b("daemonize", "no", mutable=False),

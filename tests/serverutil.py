@@ -23,11 +23,8 @@ class ThreadedServer:
     """A RedVector running on its own event loop in a daemon thread."""
 
     def __init__(self, overrides: dict[str, str] | None = None) -> None:
-        # gc-mode default: the test process's collector is left as CPython sets it. busy-poll-us 0: the
-        # test's client shares this process (and its GIL) with the server, so polling would only take
-        # turns with it (tests/commands/test_busy_poll.py covers polling in a server process of its own).
-        values = {"appendonly": "no", "save": "", "dir": "/tmp/redvector-test", "gc-mode": "default",
-                  "busy-poll-us": "0"}
+        # gc-mode default: the test process's collector is left as CPython sets it.
+        values = {"appendonly": "no", "save": "", "dir": "/tmp/redvector-test", "gc-mode": "default"}
         values.update(overrides or {})
         self.config = Config(values)
         self.app: App | None = None

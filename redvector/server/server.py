@@ -12,7 +12,6 @@ from redvector.config import Config
 from redvector.keyspace.database import Database, Keyspace
 from redvector.search.registry import SearchRegistry
 from redvector.server.blocking import BlockingRegistry
-from redvector.server.busy_poll import BusyPoll
 from redvector.server.client import ClientState
 from redvector.server.transactions import WatchRegistry
 
@@ -59,7 +58,6 @@ class Server:
         self.keyspace.add_observer(self.watches)
         self.blocking = BlockingRegistry()
         self.keyspace.add_observer(self.blocking)
-        self.busy_poll = BusyPoll(config)
         self.propagate_sinks: list[PropagateSink] = []
         # appendfsync always: reply_gate(write, data) holds a reply until the AOF writes before it are
         # fsynced (True: held, sent later by the gate). None when replies may go out at once.

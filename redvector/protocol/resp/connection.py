@@ -106,7 +106,6 @@ class RespConnection(asyncio.Protocol):
         self.parser.feed(data)
         if self._waiter is None and not self._deferred and not self._held:
             self._process()
-        self.server.busy_poll.after_request(self.client.id)
 
     # -- request processing ----------------------------------------------------------------------------
     def _process(self) -> None:
@@ -287,12 +286,9 @@ class RespConnection(asyncio.Protocol):
         loop = asyncio.get_running_loop()
         self._deferred = True
         future = deferred.submit() if deferred.submit is not None else loop.run_in_executor(None, deferred.work)
-        busy_poll = self.server.busy_poll
-        busy_poll.workers_busy += 1
 
         def done(fut: asyncio.Future[Any]) -> None:
             self._deferred = False
-            busy_poll.workers_busy -= 1
             try:
                 reply = deferred.finish(fut.result())
             except RedVectorError as exc:
@@ -304,7 +300,6 @@ class RespConnection(asyncio.Protocol):
             self._emit(reply, out)
             self._write(out)
             self._process()
-            busy_poll.after_request(self.client.id)
 
         future.add_done_callback(done)
 
