@@ -671,7 +671,7 @@ def bench_redis_stack(ds: Dataset, efs: list[int], raw_index: Any = None) -> tup
                 rows.append(row("Redis Stack filtered ef=64", name, found, lat, ds.filter_gt[name]))
             lean.close()
         finally:
-            subprocess.run(["bash", str(STACK_SCRIPT), "stop", str(port)], capture_output=True)
+            subprocess.run(["bash", str(STACK_SCRIPT), "stop", str(port), d], capture_output=True)
     return stats, rows
 
 
