@@ -102,6 +102,7 @@ class SearchIndex:
         self.json_paths: dict[bytes, JsonPath] = {}
         self.key_to_id: dict[bytes, int] = {}
         self.docs: dict[int, DocMeta] = {}
+        self.scored_docs = 0  # documents whose score (SCORE field, FT.ADD) is not 1
         # New docs get ever higher ids, so ``docs`` iterates in doc-id order unless a restore assigned
         # saved ids out of order (then queries sort instead of taking the first entries).
         self.docs_in_id_order = True
@@ -298,6 +299,8 @@ class SearchIndex:
         meta = DocMeta(key, doc.score, doc.payload, doc.sort_values, names,
                        values[0] if len(values) == 1 else tuple(values) if values else None)
         self.docs[doc_id] = meta
+        if meta.score != 1.0:
+            self.scored_docs += 1
         pos = 0
         for spec, text in doc.text:
             pos = self.text.add(doc_id, spec.name, text, pos, spec.weight) + 100  # a gap so phrases never span fields
@@ -319,7 +322,9 @@ class SearchIndex:
         if doc_id is None:
             return False
         self.generation += 1
-        self.docs.pop(doc_id, None)
+        meta = self.docs.pop(doc_id, None)
+        if meta is not None and meta.score != 1.0:
+            self.scored_docs -= 1
         self.text.remove(doc_id)
         for tags in self.tags.values():
             tags.remove(doc_id)
@@ -336,6 +341,7 @@ class SearchIndex:
         """Forget every document (the definition stays)."""
         self.key_to_id.clear()
         self.docs.clear()
+        self.scored_docs = 0
         close_vectors(self)
         self.filter_cache.clear()
         self.text = TextIndex(self.definition.stopword_set, self.definition.language)

@@ -349,9 +349,17 @@ def test_wildcard_pages_of_an_index_without_text(pair: tuple[redis.Redis, redis.
     with the scorer's figure for a record of frequency 1."""
     ref, ours = pair
     for c in pair:
+        c.flushall()  # alone, as in ``textless``
         c.execute_command("FT.CREATE", "nt", "PREFIX", "1", "n:", "SCHEMA", "n", "NUMERIC", "g", "TAG")
         for i in range(12):
             c.hset(f"n:{i}", mapping={"n": i, "g": "a" if i % 2 else "b"})
-    for scorer in ("BM25STD", "BM25", "DISMAX"):
+    for scorer in ("BM25", "DISMAX"):
         args = ("FT.SEARCH", "nt", "*", "WITHSCORES", "NOCONTENT", "SCORER", scorer, "LIMIT", "3", "5")
         _same_scores(_scored(ours, args), _scored(ref, args))
+    # BM25STD divides by an average text length of 0: every score is nan, and Redis Stack's heap then
+    # orders the page arbitrarily (it differs from run to run); RedVector keeps doc-id order.
+    args = ("FT.SEARCH", "nt", "*", "WITHSCORES", "NOCONTENT", "SCORER", "BM25STD", "LIMIT", "0", "20")
+    want, got = _scored(ref, args), _scored(ours, args)
+    assert sorted(d for d, _ in got) == sorted(d for d, _ in want)
+    assert all(math.isnan(s) for _, s in want + got)
+    assert [d for d, _ in got] == [f"n:{i}".encode() for i in range(12)]

@@ -11,13 +11,17 @@ import math
 import re
 import struct
 from collections.abc import Iterable
+from typing import Any
 
+import numpy as np
 import snowballstemmer
 
 # src/toksep.h: whitespace and these punctuation characters separate tokens; '_' does not.
 SEPARATORS = " \t\n\r\v\f,.<>{}[]\"':;!@#$%^&*()-+=~|/?`\\"
 _SPLIT_RE = re.compile("[" + re.escape(SEPARATORS) + "]+")
 
+# record_arrays keeps at most this many postings (16 bytes each: 32 MB)
+ARRAY_CACHE_POSTINGS = 2_000_000
 BM25_K1 = 1.2000000476837158  # RediSearch's k1 is a C float: 1.2 rounded to float32 (both BM25 scorers)
 BM25_B = 0.5  # RediSearch 2.10 (default.c; FT.SEARCH ... EXPLAINSCORE shows it), not the textbook 0.75
 
@@ -99,6 +103,10 @@ class TextIndex:
         self.num_records = 0
         self._changes = 0  # add/remove calls, so that stem_records() can reuse its last count
         self._stem_docs: tuple[int, dict[str, int]] = (-1, {})
+        # record_arrays' cache: key -> (self._changes when built, arrays or None); its postings in all
+        self._arrays: dict[tuple[Any, ...], tuple[int, tuple[np.ndarray, np.ndarray, int] | None]] = {}
+        self._arrays_size = 0
+        self._len_array: tuple[int, np.ndarray] = (-1, np.zeros(0))
 
     def __len__(self) -> int:
         return len(self.doc_len)
@@ -283,20 +291,68 @@ class TextIndex:
         A document matches a record through an occurrence in ``fields`` (all when None); its frequency
         counts every field, as a record's frequency does."""
         records: list[tuple[dict[int, float], int]] = []
-        exact = self._record([term], fields, frozenset(), weights, weighted=True)
-        if exact is not None:
-            records.append(exact)
-        if use_stem:
-            root = stem(term, self.language)
-            others = [t for t in self.stems.get(root, ()) if t != root]
-            record = self._record(others, fields, nostem_fields, weights, weighted=False)
+        for words, skip_fields, weighted in self._record_specs(term, use_stem, nostem_fields):
+            record = self._record(words, fields, skip_fields, weights, weighted)
             if record is not None:
                 records.append(record)
-            if root != term:
-                plain = self._record([root], fields, frozenset(), weights, weighted=True)
-                if plain is not None:
-                    records.append(plain)
         return records
+
+    def _record_specs(self, term: str, use_stem: bool,
+                      nostem_fields: frozenset[bytes]) -> list[tuple[list[str], frozenset[bytes], bool]]:
+        """(words, fields left out, weighted) of each record bm25std_records reads."""
+        specs: list[tuple[list[str], frozenset[bytes], bool]] = [([term], frozenset(), True)]
+        if use_stem:
+            root = stem(term, self.language)
+            specs.append(([t for t in self.stems.get(root, ()) if t != root], nostem_fields, False))
+            if root != term:
+                specs.append(([root], frozenset(), True))
+        return specs
+
+    def record_arrays(self, term: str, use_stem: bool, nostem_fields: frozenset[bytes],
+                      weights: dict[bytes, float]) -> list[tuple[np.ndarray, np.ndarray, int]]:
+        """bm25std_records over every field as (doc ids, frequencies, documents in the record) arrays,
+        for vectorised scoring; kept until the index changes (a word in 100k documents takes ~100 ms to
+        gather and is then scored in ~1 ms)."""
+        out = []
+        weights_key = tuple(sorted(weights.items()))
+        for words, skip_fields, weighted in self._record_specs(term, use_stem, nostem_fields):
+            key = (tuple(sorted(words)), skip_fields, weighted, weights_key if weighted else ())
+            cached = self._arrays.get(key)
+            if cached is None or cached[0] != self._changes:
+                record = self._record(words, None, skip_fields, weights, weighted)
+                arrays = None
+                if record is not None:
+                    freq = record[0]
+                    arrays = (np.fromiter(freq.keys(), dtype=np.int64, count=len(freq)),
+                              np.fromiter(freq.values(), dtype=np.float64, count=len(freq)), record[1])
+                self._cache_arrays(key, arrays)
+            else:
+                arrays = cached[1]
+            if arrays is not None:
+                out.append(arrays)
+        return out
+
+    def _cache_arrays(self, key: tuple[Any, ...], arrays: tuple[np.ndarray, np.ndarray, int] | None) -> None:
+        size = len(arrays[0]) if arrays is not None else 0
+        if self._arrays_size + size > ARRAY_CACHE_POSTINGS:
+            self._arrays.clear()
+            self._arrays_size = 0
+        if size <= ARRAY_CACHE_POSTINGS:
+            old = self._arrays.pop(key, None)
+            if old is not None and old[1] is not None:
+                self._arrays_size -= len(old[1][0])
+            self._arrays[key] = (self._changes, arrays)
+            self._arrays_size += size
+
+    def doc_len_array(self) -> np.ndarray:
+        """Every document's text length indexed by doc id (0 without text), rebuilt after changes."""
+        changes, lengths = self._len_array
+        if changes != self._changes:
+            ids = np.fromiter(self.doc_len.keys(), dtype=np.int64, count=len(self.doc_len))
+            lengths = np.zeros(int(ids.max()) + 1 if len(ids) else 0, dtype=np.float64)
+            lengths[ids] = np.fromiter(self.doc_len.values(), dtype=np.float64, count=len(ids))
+            self._len_array = (self._changes, lengths)
+        return lengths
 
     def _record(self, words: list[str], fields: frozenset[bytes] | None, skip_fields: frozenset[bytes],
                 weights: dict[bytes, float], weighted: bool) -> tuple[dict[int, float], int] | None:

@@ -349,13 +349,16 @@ class Executor:
         through its text length, so one bm25 per distinct length (one for all when the index has no text:
         hybrid filters and ``*`` over vector-only indexes stay cheap)."""
         text, n = self.index.text, len(self.index.docs)
-        doc_len = text.doc_len
-        if not doc_len:
+        if not text.doc_len:
             return dict.fromkeys(docs, text.bm25_for_length(1.0, 0.0, idf, n))
-        ids = list(docs)
-        lengths = list(map(doc_len.get, ids, itertools.repeat(0.0)))
-        figure = {length: text.bm25_for_length(1.0, length, idf, n) for length in set(lengths)}
-        return dict(zip(ids, map(figure.__getitem__, lengths), strict=True))
+        ids = np.fromiter(docs, dtype=np.int64)
+        by_id = text.doc_len_array()
+        lengths = np.zeros(len(ids))
+        inside = ids < len(by_id)  # documents past the last one with text have none
+        lengths[inside] = by_id[ids[inside]]
+        base, slope = BM25_K1 * (1 - BM25_B), BM25_K1 * BM25_B / text.avg_doc_len(n)
+        scores = idf * (BM25_K1 + 1) / (1.0 + base + slope * lengths)
+        return dict(zip(ids.tolist(), scores.tolist(), strict=True))
 
     def _bm25std_tags(self, matched: list[set[int]]) -> Scores:
         """A tag clause under BM25STD, as RediSearch scores its tag records: frequency 1, the value's IDF
@@ -440,8 +443,10 @@ class Executor:
         text = self.index.text
         docs = self.index.docs
         n = len(docs)
-        out: Scores = {}
         avg = text.avg_doc_len(n)
+        if fields is None and avg and not self.index.synonyms:
+            return self._bm25std_term_arrays(node)
+        out: Scores = {}
         doc_len = text.doc_len.get
         for freq, with_term in self._records(node, fields):
             idf = text.idf(n, with_term)
@@ -461,6 +466,37 @@ class Executor:
             factor = (meta.score if meta is not None else 1.0) * weight
             if factor != 1.0:
                 out[d] = score * factor
+        return out
+
+    def _bm25std_term_arrays(self, node: Term) -> Scores:
+        """_bm25std_term over every field, vectorised: the word's records as arrays (TextIndex.record_arrays,
+        cached while the index is unchanged) scored with numpy."""
+        text, index = self.index.text, self.index
+        n = len(index.docs)
+        use_stem = not (node.verbatim or self.opts.verbatim)
+        records = text.record_arrays(node.text, use_stem, self._nostem(), self._weights())
+        if not records:
+            return {}
+        lengths = text.doc_len_array()
+        base, slope = BM25_K1 * (1 - BM25_B), BM25_K1 * BM25_B / text.avg_doc_len(n)
+        parts = []
+        for ids, freqs, with_term in records:
+            top = text.idf(n, with_term) * (BM25_K1 + 1)
+            parts.append((ids, top * freqs / (freqs + base + slope * lengths[ids])))
+        if len(parts) == 1:
+            ids, scores = parts[0]
+        else:  # a document in several records: its figures add up
+            ids, where = np.unique(np.concatenate([p[0] for p in parts]), return_inverse=True)
+            scores = np.bincount(where, weights=np.concatenate([p[1] for p in parts]), minlength=len(ids))
+        if node.weight != 1.0:
+            scores = scores * node.weight
+        out = dict(zip(ids.tolist(), scores.tolist(), strict=True))
+        if index.scored_docs:
+            docs = index.docs
+            for d, score in out.items():
+                meta = docs.get(d)
+                if meta is not None and meta.score != 1.0:
+                    out[d] = score * meta.score
         return out
 
     def _bm25_term(self, node: Term, fields: frozenset[bytes] | None) -> Scores:
