@@ -8,6 +8,7 @@ from redvector.commands.search import (
     indexes,
     info,
     legacy,
+    profile,
     queries,
     spellcheck,
     suggest,
@@ -16,5 +17,5 @@ from redvector.commands.search import (
 from redvector.commands.search.common import group
 
 __all__ = [
-    "aggregate", "dictionaries", "group", "indexes", "info", "legacy", "queries", "spellcheck", "suggest", "synonyms",
+    "aggregate", "dictionaries", "group", "indexes", "info", "legacy", "profile", "queries", "spellcheck", "suggest", "synonyms",
 ]

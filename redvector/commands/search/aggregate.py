@@ -18,6 +18,7 @@ from redvector.commands.search.queries import (
     parse_params,
     query_options,
 )
+from redvector.commands.search.tracing import SearchTrace
 from redvector.commands.spec import Flag, KeySpec
 from redvector.errors import SearchError
 from redvector.keyspace.types.json_value import JsonValue
@@ -37,6 +38,12 @@ _DOC = "\x00doc"  # hidden: the row's doc id (for implicit loads)
 class Step:
     kind: str
     run: Callable[[list[Row]], list[Row]]
+    # What FT.PROFILE shows of it: the properties it reads (LOAD: the ones it loads, None for LOAD *;
+    # GROUPBY: keys and reducer arguments; SORTBY: its keys), an APPLY's or FILTER's expression, a LIMIT's
+    # offset.
+    reads: tuple[str, ...] | None = ()
+    expr: Expr | None = None
+    offset: int = 0
 
 
 class _Loader:
@@ -210,7 +217,7 @@ def parse_pipeline(argv: list[bytes], i: int, loader: _Loader, opts: dict[str, A
                 for r in rows:
                     loader.load(r, pairs)
                 return rows
-            steps.append(Step("LOAD", load))
+            steps.append(Step("LOAD", load, None if pairs is None else tuple(name for name, _ in pairs)))
         elif tok == "APPLY":
             if i >= n:
                 raise SearchError("Bad arguments for APPLY/FILTER: Expected an argument, but none provided")
@@ -229,7 +236,7 @@ def parse_pipeline(argv: list[bytes], i: int, loader: _Loader, opts: dict[str, A
                     value = expr.evaluate(loader.expr_row(r, expr))
                     r[alias] = NULL if value is None else value  # a null result is replied as nil
                 return rows
-            steps.append(Step("APPLY", apply))
+            steps.append(Step("APPLY", apply, tuple(expr.properties), expr))
         elif tok == "FILTER":
             if i >= n:
                 raise SearchError("Bad arguments for APPLY/FILTER: Expected an argument, but none provided")
@@ -244,7 +251,7 @@ def parse_pipeline(argv: list[bytes], i: int, loader: _Loader, opts: dict[str, A
                     if v is not None and (v != 0 if isinstance(v, float) else v != ""):
                         out.append(r)
                 return out
-            steps.append(Step("FILTER", filt))
+            steps.append(Step("FILTER", filt, tuple(fexpr.properties), fexpr))
         elif tok == "GROUPBY":
             c = count(i, "GROUPBY")
             for a in argv[i + 1:i + 1 + c]:
@@ -282,7 +289,7 @@ def parse_pipeline(argv: list[bytes], i: int, loader: _Loader, opts: dict[str, A
                         row[alias] = fn(values)
                     out.append(row)
                 return out
-            steps.append(Step("GROUPBY", groupby))
+            steps.append(Step("GROUPBY", groupby, (*keys, *(a for _, _, args in reducers for a in args))))
         elif tok == "SORTBY":
             c = count(i, "SORTBY")
             spec = argv[i + 1:i + 1 + c]
@@ -321,14 +328,14 @@ def parse_pipeline(argv: list[bytes], i: int, loader: _Loader, opts: dict[str, A
                         if name not in r and (v := loader.value(r, name)) is not None:
                             r[name] = v
                 return rows
-            steps.append(Step("SORTBY", sortby))
+            steps.append(Step("SORTBY", sortby, tuple(name for name, _ in fields)))
         elif tok == "LIMIT":
             off, num = parse_limit(argv, i)
             i += 2
 
             def limit(rows: list[Row], off: int = off, num: int = num) -> list[Row]:
                 return rows[off:off + num]
-            steps.append(Step("LIMIT", limit))
+            steps.append(Step("LIMIT", limit, offset=off))
         elif tok == "WITHCURSOR":
             opts["cursor"] = True
             while i + 1 < n and argv[i].upper() in (b"COUNT", b"MAXIDLE"):
@@ -412,14 +419,22 @@ def _emit(rows: list[Row]) -> list[dict[str, Any]]:
 def ft_aggregate(ctx: CommandContext, argv: list[bytes]) -> Any:
     if len(argv) < 3:
         raise SearchError("No query string provided")
+    return run_aggregate(ctx, argv)
+
+
+def run_aggregate(ctx: CommandContext, argv: list[bytes], trace: SearchTrace | None = None) -> Any:
+    """FT.AGGREGATE ``argv`` (index, query, pipeline); ``trace``: FT.PROFILE's hooks (tracing.py)."""
     index = get_index(ctx, argv[1])
     loader = _Loader(index)
     opts: dict[str, Any] = {"params": {}, "dialect": None, "scorer": "BM25STD"}
     steps = parse_pipeline(argv, 3, loader, opts)
+    if trace is not None:
+        steps = trace.pipeline(steps, opts, loader)
     node, _ = build_query(ctx, index, argv[2], opts["params"], opts["dialect"], bool(opts.get("verbatim")))
     check_properties(opts["unknown"], node, bool(opts.get("addscores")))
     index.number_of_uses += 1
-    executor = Executor(index, query_options(ctx, index, bool(opts.get("verbatim")), None, None, opts["scorer"]))
+    query_opts = query_options(ctx, index, bool(opts.get("verbatim")), None, None, opts["scorer"])
+    executor = Executor(index, query_opts) if trace is None else trace.executor(index, query_opts)
     hits = executor.run(node)
     order = hits.knn_order if hits.knn_order is not None else sorted(hits.scores)
     rows: list[Row] = []

@@ -26,6 +26,7 @@ from redvector.commands.search.common import (
 from redvector.commands.search.json_rows import json_row_fields
 from redvector.commands.search.knn_batches import batcher_for
 from redvector.commands.search.knn_plans import CompiledKnn, LeanKnn, compile_knn, find_compiled, lean_request
+from redvector.commands.search.tracing import SearchTrace
 from redvector.commands.spec import Flag, KeySpec
 from redvector.errors import NO_SUCH_INDEX_MSG, NoSuchIndex, SearchError
 from redvector.keyspace.types.json_value import JsonValue
@@ -614,9 +615,10 @@ def _knn_node(node: Node) -> Knn | None:
 
 
 def run_search(ctx: CommandContext, index: SearchIndex, req: SearchRequest, argv: list[bytes] | None = None,
-               inline: bool = False) -> Any:
+               inline: bool = False, trace: SearchTrace | None = None) -> Any:
     """The general FT.SEARCH path. ``argv``: the command, so that a pure KNN is compiled for its repeats
-    (knn_plans.py); ``inline``: never defer the vector search to a worker thread."""
+    (knn_plans.py); ``inline``: never defer the vector search to a worker thread; ``trace``: FT.PROFILE's
+    hooks (tracing.py)."""
     node, short = build_query(ctx, index, req.query, req.params, req.dialect, req.verbatim, req.nostopwords)
     if short:
         assert isinstance(node, Knn)
@@ -627,13 +629,15 @@ def run_search(ctx: CommandContext, index: SearchIndex, req: SearchRequest, argv
         req.highlight_terms = query_terms(node, index.definition.language, req.verbatim)
     index.number_of_uses += 1
     opts = query_options(ctx, index, req.verbatim, req.infields, req.inkeys, req.scorer, req.slop, req.inorder)
-    executor = Executor(index, opts)
+    executor = Executor(index, opts) if trace is None else trace.executor(index, opts)
     knn = _knn_node(node)
 
     def finish(hits: Hits) -> Any:
         by_distance = knn.score_as if (short and knn is not None and req.sortby is None) else None
         total = len(hits.scores)
         order = order_hits(index, hits, req.sortby, by_distance, req.offset + req.num)
+        if trace is not None:
+            trace.ordered()
         page = order[req.offset:req.offset + req.num] if req.num else []
         return result_reply(total, build_rows(ctx, index, req, hits, page))
 
