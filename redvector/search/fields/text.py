@@ -215,8 +215,10 @@ class TextIndex:
 
     @staticmethod
     def tfidf_idf(num_docs: int, docs_with_term: int) -> float:
-        """TFIDF's IDF in RediSearch: logb(1 + N / n), the binary exponent (default.c)."""
-        return float(math.floor(math.log2(1 + num_docs / (docs_with_term or 1))))
+        """TFIDF's (and SCORER BM25's) IDF in RediSearch: logb(1 + N / n), the binary exponent (default.c),
+        where N is the document table's size: one more than the ``num_docs`` documents, since doc id 0 is
+        never used (8 documents, a word in 3: logb(1 + 9 / 3) = 2 in Redis Stack, not 1)."""
+        return float(math.floor(math.log2(1 + (num_docs + 1) / (docs_with_term or 1))))
 
     def avg_doc_len(self, num_docs: int) -> float:
         """RediSearch's avgDocLen: the text length of all documents over all the index's documents,

@@ -196,6 +196,8 @@ class Executor:
                 matched = [tags.match(v.text, v.prefix, v.suffix, v.wildcard) for v in values]
                 if self.opts.scorer.startswith("BM25STD"):
                     return self._bm25std_tags(matched)
+                if self.opts.scorer.startswith("TFIDF") or self.opts.scorer == "BM25":
+                    return self._idf_tags(matched)
                 docs: set[int] = set().union(*matched)
                 return dict.fromkeys(docs, self._range_score())
             case NumericRange(field=fname, lo=lo, hi=hi, lo_excl=lx, hi_excl=hx):
@@ -374,6 +376,21 @@ class Executor:
             else:
                 for d, s in part.items():
                     out[d] = out.get(d, 0.0) + s
+        return out
+
+    def _idf_tags(self, matched: list[set[int]]) -> Scores:
+        """A tag clause under TFIDF or BM25: each value a record of frequency 1 with the term IDF,
+        logb(1 + N / n) (BM25: through its formula), the values a document matches adding up (TFIDF's
+        tfidf_final divides by maxFreq)."""
+        text, n = self.index.text, len(self.index.docs)
+        classic = self.opts.scorer == "BM25"
+        out: Scores = {}
+        for docs in matched:
+            if docs:
+                idf = text.tfidf_idf(n, len(docs))
+                figure = text.bm25_classic(1.0, idf, n) if classic else idf
+                for d in docs:
+                    out[d] = out.get(d, 0.0) + figure
         return out
 
     def term(self, node: Term) -> Scores:
