@@ -303,7 +303,9 @@ class SearchIndex:
             self.scored_docs += 1
         pos = 0
         for spec, text in doc.text:
-            pos = self.text.add(doc_id, spec.name, text, pos, spec.weight) + 100  # a gap so phrases never span fields
+            # Positions run on across fields in schema order, as in RediSearch: a phrase or SLOP 0 may span
+            # the end of one field and the start of the next ("alpha" | "beta" matches "alpha beta").
+            pos = self.text.add(doc_id, spec.name, text, pos, spec.weight)
         for spec, raw in doc.tags:
             self.tags[spec.name].add(doc_id, raw)
         for spec, num in doc.numeric:

@@ -302,7 +302,8 @@ def test_filter_and_expansion_scores_equal(pair: tuple[redis.Redis, redis.Redis]
 
 
 TEXTLESS_QUERIES = ["*", "@n:[0 10]", "@g:{a}", "@g:{b}", "@g:{a|b}", "@g:{b} -@g:{a}", "-@n:[2 3]", "hello | @n:[0 10]", "-hello", "@n:[0 10] @g:{a}",
-                    "hello", '"hello world"', "hel*", "hello world", "hello | x"]
+                    "hello", '"hello world"', "hel*", "hello world", "hello | x", "runs", "run", "running",
+                    "runs fast"]
 
 
 @pytest.fixture
@@ -317,6 +318,8 @@ def textless(pair: tuple[redis.Redis, redis.Redis]) -> tuple[redis.Redis, redis.
             c.hset(key, mapping={"t": text, "n": 1, "g": "a"})
         c.hset("t:6", mapping={"n": 5, "g": "a"})
         c.hset("t:8", mapping={"t": "hello", "n": 2, "g": "b"})
+        c.hset("t:9", mapping={"t": "runs apples run fast", "n": 3, "g": "a"})
+        c.hset("t:10", mapping={"t": "apples fast green run fast apples running", "n": 4})
     return pair
 
 
@@ -362,3 +365,20 @@ def test_wildcard_pages_of_an_index_without_text(pair: tuple[redis.Redis, redis.
     assert sorted(d for d, _ in got) == sorted(d for d, _ in want)
     assert all(math.isnan(s) for _, s in want + got)
     assert [d for d, _ in got] == [f"n:{i}".encode() for i in range(12)]
+
+
+def test_phrases_and_slop_span_fields(pair: tuple[redis.Redis, redis.Redis]) -> None:
+    """Positions run on across a document's fields in schema order (whatever the HSET order), so a phrase
+    or SLOP 0 may join the end of one field to the start of the next, as in RediSearch."""
+    ref, ours = pair
+    for c in pair:
+        c.flushall()
+        c.execute_command("FT.CREATE", "p", "SCHEMA", "t", "TEXT", "u", "TEXT")
+        c.hset("p1", mapping={"t": "alpha", "u": "beta"})
+        c.hset("p2", mapping={"u": "beta gamma", "t": "delta alpha"})
+        c.hset("p3", mapping={"t": "alpha gamma", "u": "beta"})
+    for args in (("FT.SEARCH", "p", '"alpha beta"', "NOCONTENT"), ("FT.SEARCH", "p", '"beta alpha"', "NOCONTENT"),
+                 ("FT.SEARCH", "p", "alpha beta", "SLOP", "0", "INORDER", "NOCONTENT"),
+                 ("FT.SEARCH", "p", '"alpha beta"', "WITHSCORES", "NOCONTENT", "SCORER", "TFIDF"),
+                 ("FT.SEARCH", "p", "alpha beta", "WITHSCORES", "NOCONTENT", "SCORER", "TFIDF")):
+        assert _call(ours, args) == _call(ref, args), args

@@ -293,13 +293,13 @@ class TextIndex:
         A document matches a record through an occurrence in ``fields`` (all when None); its frequency
         counts every field, as a record's frequency does."""
         records: list[tuple[dict[int, float], int]] = []
-        for words, skip_fields, weighted in self._record_specs(term, use_stem, nostem_fields):
+        for words, skip_fields, weighted in self.record_specs(term, use_stem, nostem_fields):
             record = self._record(words, fields, skip_fields, weights, weighted)
             if record is not None:
                 records.append(record)
         return records
 
-    def _record_specs(self, term: str, use_stem: bool,
+    def record_specs(self, term: str, use_stem: bool,
                       nostem_fields: frozenset[bytes]) -> list[tuple[list[str], frozenset[bytes], bool]]:
         """(words, fields left out, weighted) of each record bm25std_records reads."""
         specs: list[tuple[list[str], frozenset[bytes], bool]] = [([term], frozenset(), True)]
@@ -317,7 +317,7 @@ class TextIndex:
         gather and is then scored in ~1 ms)."""
         out = []
         weights_key = tuple(sorted(weights.items()))
-        for words, skip_fields, weighted in self._record_specs(term, use_stem, nostem_fields):
+        for words, skip_fields, weighted in self.record_specs(term, use_stem, nostem_fields):
             key = (tuple(sorted(words)), skip_fields, weighted, weights_key if weighted else ())
             cached = self._arrays.get(key)
             if cached is None or cached[0] != self._changes:

@@ -104,12 +104,12 @@ class Executor:
         scores = self._restrict(self.eval(node))
         if self.opts.scorer.startswith("TFIDF"):
             scores = self.tfidf_final(node, scores)
-        if self.opts.scorer in ("DOCSCORE", "BM25"):
-            # DOCSCORE: the document's own score, whatever the query's clauses; BM25: the sum of the
-            # clauses' figures times the document's score.
+        if self.opts.scorer == "DOCSCORE":  # the document's own score, whatever the query's clauses
             docs = self.index.docs
-            factor = self.opts.scorer == "BM25"
-            scores = {d: (s if factor else 1.0) * (meta.score if (meta := docs.get(d)) is not None else 1.0)
+            scores = {d: meta.score if (meta := docs.get(d)) is not None else 1.0 for d in scores}
+        elif self.opts.scorer == "BM25":  # the clauses' figures x the document's score / the slop (as TFIDF)
+            docs = self.index.docs
+            scores = {d: s * (meta.score if (meta := docs.get(d)) is not None else 1.0) / self._slop(node, d)
                       for d, s in scores.items()}
         return Hits(scores, self.yields)
 
@@ -562,6 +562,17 @@ class Executor:
             out[d] = (meta.score if meta is not None else 1.0) * raw / norm / self._slop(node, d)
         return out
 
+    def _record_offsets(self, node: Term, d: int) -> list[list[int]]:
+        """A word's positions in document ``d`` record by record (TextIndex.record_specs: the word, the
+        +stem record's words outside NOSTEM fields, the stem)."""
+        text, fields = self.index.text, self._text_fields(node.fields)
+        out = []
+        for words, skip_fields, _weighted in text.record_specs(node.text, True, self._nostem()):
+            chosen = fields if not skip_fields else \
+                (fields if fields is not None else frozenset(self._weights())) - skip_fields
+            out.append(sorted({p for w in words for p in text.positions(w, d, chosen)}))
+        return out
+
     def _term_offsets(self, node: Term, d: int) -> list[int]:
         """A word's positions in document ``d``, over the words it expands to (sorted)."""
         text, fields = self.index.text, self._text_fields(node.fields)
@@ -586,22 +597,29 @@ class Executor:
         """RediSearch's IndexResult_MinOffsetDelta of the query's result for ``d``: over the clauses that
         matched (an intersection's all, a union's those holding the document), the root of the summed
         squared distances between neighbours' nearest positions; 1 for a single clause."""
-        if isinstance(node, Phrase):
-            children: list[Node] = [Term(t, node.fields, verbatim=True) for _, t in node.terms]
-        elif isinstance(node, Intersect) or (isinstance(node, Union) and all(isinstance(c, Term) for c in node.children)):
-            children = list(node.children)
+        if isinstance(node, Term) and node.kind == "exact" and not (node.verbatim or self.opts.verbatim):
+            # A word alone is a union of its records (the word, +stem, the stem): those that hold the
+            # document are its clauses ("runs" in "runs apples run": 0 to +run, 2 to run: slop 2).
+            offsets: list[list[int] | None] = [o for o in self._record_offsets(node, d) if o]
+            matched = len(offsets)
         else:
-            return 1
-        offsets = [self._offsets(c, d) for c in children]
+            if isinstance(node, Phrase):
+                children: list[Node] = [Term(t, node.fields, verbatim=True) for _, t in node.terms]
+            elif isinstance(node, Intersect) or (isinstance(node, Union) and all(isinstance(c, Term) for c in node.children)):
+                children = list(node.children)
+            else:
+                return 1
+            offsets = [self._offsets(c, d) for c in children]
+            matched = len(children)
         if isinstance(node, Union):  # a union's result holds the clauses that matched the document
             offsets = [o for o in offsets if o]
             matched = len(offsets)
-        else:
-            matched = len(children)
         if matched <= 1:
             return 1
+        # Clauses without positions (tags, ranges) are left out: RediSearch reads EOF for them, which
+        # sometimes adds (p + 1)^2 and sometimes nothing (a score fuzz matched more often this way).
         lists = [o for o in offsets if o]
-        dist = sum(_min_distance(a, b) ** 2 for a, b in itertools.pairwise(lists))
+        dist = sum(_offset_delta(a, b) ** 2 for a, b in itertools.pairwise(lists))
         return int(math.sqrt(dist)) if dist else matched - 1
 
     def _score(self, tf: dict[int, float], weight: float) -> Scores:
@@ -739,14 +757,23 @@ def within_slop(positions: list[list[int]], slop: int, inorder: bool) -> bool:
         high = max(high, nxt)
 
 
-def _min_distance(a: list[int], b: list[int]) -> int:
-    """The smallest |p - q| over p in a, q in b (both sorted)."""
-    i = j = 0
-    best = abs(a[0] - b[0])
-    while i < len(a) and j < len(b) and best > 1:
-        best = min(best, abs(a[i] - b[j]))
-        if a[i] < b[j]:
-            i += 1
+_OFFSETS_EOF = 0xFFFFFFFF  # RediSearch's RS_OFFSETVECTOR_EOF (uint32)
+
+
+def _offset_delta(a: list[int] | None, b: list[int] | None) -> int:
+    """One neighbour pair's distance in RediSearch's IndexResult_MinOffsetDelta: from the first positions,
+    the smallest |p - q| walking both lists while it exceeds 1 (so two records at one position, a word
+    and its +stem record, are 0 apart). An empty list reads EOF, where C's unsigned difference cast to
+    int gives -(p + 1)."""
+    ia, ib = iter(a or ()), iter(b or ())
+    p1, p2 = next(ia, _OFFSETS_EOF), next(ib, _OFFSETS_EOF)
+    cd = abs(p2 - p1)
+    if cd >= 1 << 31:
+        cd -= 1 << 32
+    while cd > 1 and p1 != _OFFSETS_EOF and p2 != _OFFSETS_EOF:
+        cd = min(abs(p2 - p1), cd)
+        if p2 > p1:
+            p1 = next(ia, _OFFSETS_EOF)
         else:
-            j += 1
-    return best
+            p2 = next(ib, _OFFSETS_EOF)
+    return cd
