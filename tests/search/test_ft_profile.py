@@ -296,7 +296,7 @@ def test_aggregate(c: redis.Redis) -> None:
     result, prof = profile(c, "idx", "AGGREGATE", "QUERY", *args)
     assert result == c.execute_command("FT.AGGREGATE", "idx", *args)
     assert processors(prof) == [("Index", 8), ("Loader", 8), ("Sorter", 3)]
-    _, prof = profile(c, "idx", "AGGREGATE", "QUERY", "hello", "LOAD", "1", "@t", "ADDSCORES", "LIMIT", "2", "3")
+    _, prof = profile(c, "idx", "AGGREGATE", "QUERY", "hello", "ADDSCORES", "LOAD", "1", "@t", "LIMIT", "2", "3")
     assert iterators(prof) == _text("hello", 8, 8)
     assert processors(prof) == [("Index", 8), ("Scorer", 8), ("Loader", 8), ("Pager/Limiter", 3)]
     _, prof = profile(c, "idx", "AGGREGATE", "QUERY", "*=>[KNN 3 @v $q AS d]", "PARAMS", "2", "q", Q, "DIALECT", "2",

@@ -4,6 +4,7 @@ queries) and FT.CURSOR READ/DEL: a pipeline of steps over rows (dicts) in the or
 from __future__ import annotations
 
 import math
+import random
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -12,9 +13,9 @@ from redvector.commands.context import CommandContext
 from redvector.commands.search.common import get_index, group, registry, result_reply, value_bytes
 from redvector.commands.search.json_rows import json_value
 from redvector.commands.search.queries import (
+    MAX_SEARCH_RESULTS,
     build_query,
     parse_dialect,
-    parse_limit,
     parse_params,
     query_options,
 )
@@ -79,7 +80,11 @@ class _Loader:
         ident = spec.identifier if spec is not None else name.encode()
         if isinstance(h, JsonValue):
             return json_value(self.index, ident, h.root, 2)
-        return h.get(ident)
+        raw = h.get(ident)
+        if raw is not None and spec is not None and spec.type is FieldType.NUMERIC:
+            number = to_num(raw)  # RediSearch loads a NUMERIC attribute as a number
+            return raw if number is None else number
+        return raw
 
     def load(self, row: Row, names: list[tuple[str, str]] | None) -> None:
         """LOAD: each (property, row name) pair; None: every field (LOAD *)."""
@@ -117,35 +122,102 @@ def _prop(raw: bytes) -> str:
     return text[1:] if text.startswith("@") else text
 
 
-def _reducer(name: str, args: list[str]) -> Callable[[list[Any]], Any]:
-    def nums(values: list[Any]) -> list[float]:
-        return [n for n in (to_num(v) for v in values) if n is not None]
+_REDUCERS = frozenset({"COUNT", "COUNT_DISTINCT", "COUNT_DISTINCTISH", "SUM", "AVG", "MIN", "MAX", "TOLIST",
+                       "FIRST_VALUE", "STDDEV", "QUANTILE", "RANDOM_SAMPLE"})
+Reducer = Callable[[list[list[Any]]], Any]  # the columns of a group (one per property it reads) -> value
 
+
+def _reducer(name: str, args: list[str]) -> tuple[Reducer, list[str]]:
+    """A REDUCE function and the properties whose columns it reads."""
+    def nums(values: list[Any]) -> list[float]:
+        # a value that is there but not a number reads as 0 (RediSearch's reducers); a missing one is skipped
+        return [to_num(v) or 0.0 for v in values if v is not None]
+
+    def need(n: int) -> None:
+        if len(args) < n:
+            raise SearchError(f"Bad arguments for {name}: Expected an argument, but none provided")
+
+    if name not in _REDUCERS:
+        raise SearchError(f"No such reducer: {name}")
     if name == "COUNT":
-        return lambda vals: float(len(vals))
+        return (lambda cols: float(len(cols[0]))), []
+    need(1)
+    prop = [_strip(args[0])]
     if name in ("COUNT_DISTINCT", "COUNT_DISTINCTISH"):
-        return lambda vals: float(len({to_str(v) for v in vals if v is not None}))
+        return (lambda cols: float(len({_hashable(v) for v in cols[0] if v is not None}))), prop
     if name == "SUM":
-        return lambda vals: float(sum(nums(vals)))
+        return (lambda cols: float(sum(nums(cols[0])))), prop
     if name == "AVG":
-        return lambda vals: (sum(nums(vals)) / len(nums(vals))) if nums(vals) else math.nan
+        def avg(cols: list[list[Any]]) -> float:
+            xs = nums(cols[0])
+            return sum(xs) / len(xs) if xs else math.nan
+        return avg, prop
     if name == "MIN":
-        return lambda vals: min(nums(vals)) if nums(vals) else math.inf
+        return (lambda cols: min(nums(cols[0]), default=0.0)), prop
     if name == "MAX":
-        return lambda vals: max(nums(vals)) if nums(vals) else -math.inf
+        return (lambda cols: max(nums(cols[0]), default=0.0)), prop
     if name == "TOLIST":
-        return lambda vals: list(dict.fromkeys(to_str(v) for v in vals if v is not None))
+        return (lambda cols: list(dict.fromkeys(x for v in cols[0] if v is not None
+                                                for x in (v if isinstance(v, list) else [v])))), prop
     if name == "FIRST_VALUE":
-        return lambda vals: next((v for v in vals if v is not None), None)
+        if len(args) > 1:
+            if args[1].upper() != "BY" or len(args) > 4:
+                raise SearchError("Bad arguments for FIRST_VALUE: Unknown argument")
+            if len(args) < 3:
+                raise SearchError("Bad arguments for FIRST_VALUE: Expected an argument, but none provided")
+            by = _strip(args[2])
+            asc = len(args) < 4 or args[3].upper() != "DESC"
+
+            def first_by(cols: list[list[Any]]) -> Any:
+                best: tuple[Any, Any] | None = None
+                for v, k in zip(cols[0], cols[1], strict=True):
+                    if k is None:
+                        if best is None:
+                            best = (v, None)
+                        continue
+                    if best is None or best[1] is None or (_sort_key(k) < _sort_key(best[1]) if asc
+                                                           else _sort_key(k) > _sort_key(best[1])):
+                        best = (v, k)
+                return None if best is None else best[0]
+            return first_by, [_strip(args[0]), by]
+        return (lambda cols: next((v for v in cols[0] if v is not None), None)), prop
     if name == "STDDEV":
-        def stddev(vals: list[Any]) -> float:
-            xs = nums(vals)
+        def stddev(cols: list[list[Any]]) -> float:
+            xs = nums(cols[0])
             if len(xs) < 2:
                 return 0.0
             mean = sum(xs) / len(xs)
             return math.sqrt(sum((x - mean) ** 2 for x in xs) / (len(xs) - 1))
-        return stddev
+        return stddev, prop
+    if name == "QUANTILE":
+        need(2)
+        q = to_num(args[1])
+        if q is None:
+            raise SearchError("Could not parse quantile")
+        if not 0 <= q <= 1:
+            raise SearchError("Percentage must be between 0.0 and 1.0")
+
+        def quantile(cols: list[list[Any]]) -> float:
+            xs = sorted(nums(cols[0]))
+            if not xs:
+                return math.nan
+            return xs[min(len(xs) - 1, max(0, math.ceil(q * len(xs)) - 1))]
+        return quantile, prop
+    if name == "RANDOM_SAMPLE":
+        need(2)
+        size = to_num(args[1])
+        if size is None or size < 1 or size != int(size):
+            raise SearchError("Bad arguments for RANDOM_SAMPLE: Could not convert argument to expected type")
+
+        def sample(cols: list[list[Any]]) -> list[Any]:
+            present = [v for v in cols[0] if v is not None]
+            return random.sample(present, min(len(present), int(size)))
+        return sample, prop
     raise SearchError(f"No such reducer: {name}")
+
+
+def _strip(text: str) -> str:
+    return text[1:] if text.startswith("@") else text
 
 
 def _sort_key(v: Any) -> tuple[int, Any]:
@@ -161,6 +233,57 @@ def _numeric_text(v: bytes | str) -> bool:
         return True
     except ValueError:
         return False
+
+
+class _Arrange:
+    """SORTBY (keys, MAX) and LIMIT (offset, num) as one step: sorted, a SORTBY keeps ``offset + num`` rows
+    (10 when neither LIMIT nor MAX says), then the page."""
+
+    def __init__(self, loader: _Loader) -> None:
+        self.loader = loader
+        self.fields: list[tuple[str, bool]] = []
+        self.offset = 0
+        self.num: int | None = None
+        self.filled: Row | None = None  # the row that filled a LIMIT's page (streaming stops there)
+
+    def run(self, rows: list[Row]) -> list[Row]:
+        value = self.loader.value
+        if self.fields:
+            for name, asc in reversed(self.fields):
+                present = [r for r in rows if value(r, name) is not None]
+                missing = [r for r in rows if value(r, name) is None]
+                present.sort(key=lambda r: _sort_key(value(r, name)), reverse=not asc)
+                rows = present + missing
+            num = _DEFAULT_SORT_MAX if self.num is None else self.num
+            rows = rows[self.offset:self.offset + num]
+            for r in rows:  # the sort keys become part of the rows, as RediSearch loads them
+                for name, _ in self.fields:
+                    if name not in r and (v := value(r, name)) is not None:
+                        r[name] = v
+            return rows
+        if self.num is None:
+            return rows
+        end = self.offset + self.num
+        self.filled = rows[end - 1] if self.num and len(rows) >= end else None
+        return rows[self.offset:end]
+
+
+_DEFAULT_SORT_MAX = 10
+
+
+def _parse_limit(argv: list[bytes], i: int) -> tuple[int, int]:
+    """FT.AGGREGATE's LIMIT: as FT.SEARCH's, but an offset with ``num`` 0 is allowed (no rows)."""
+    if i + 1 >= len(argv):
+        raise SearchError("LIMIT requires two arguments")
+    try:
+        offset, num = int(argv[i]), int(argv[i + 1])
+    except ValueError:
+        raise SearchError("LIMIT needs two numeric arguments")
+    if offset < 0 or num < 0:
+        raise SearchError("LIMIT needs two numeric arguments")
+    if num > MAX_SEARCH_RESULTS:
+        raise SearchError(f"LIMIT exceeds maximum of {MAX_SEARCH_RESULTS}")
+    return offset, num
 
 
 def parse_pipeline(argv: list[bytes], i: int, loader: _Loader, opts: dict[str, Any]) -> list[Step]:
@@ -181,17 +304,34 @@ def parse_pipeline(argv: list[bytes], i: int, loader: _Loader, opts: dict[str, A
     # after LOAD *. Names read before they are known are checked after the query is parsed (its KNN and
     # VECTOR_RANGE yields, ``__score`` with ADDSCORES): see ``check_properties``.
     known: set[str] | None = {f.name_str for f in loader.index.definition.fields if f.sortable}
-    unknown: list[str] = opts.setdefault("unknown", [])
+    # (property, error) for each property a step reads that the pipeline does not know: checked in step
+    # order once the whole command has parsed (check_properties)
+    unknown: list[tuple[str, str]] = opts.setdefault("unknown", [])
+
+    schema = {f.name_str for f in loader.index.definition.fields}
+    arrange: _Arrange | None = None
+
+    def loadable(name: str) -> bool:
+        """Whether a GROUPBY or SORTBY can read ``name``: in the pipeline or the schema (loaded for it)."""
+        if known is None or name in known:
+            return True
+        return not any(st.kind == "GROUPBY" for st in steps) and (name in schema or name == "__key")
+
+    def arrange_at(current: _Arrange) -> int:
+        return next(k for k, st in enumerate(steps) if getattr(st.run, "__self__", None) is current)
 
     def reads(expr: Expr) -> None:
         if known is not None:
             text = expr.text
-            unknown.extend(sorted((p for p in expr.properties if p not in known), key=lambda p: text.find(p)))
+            missing = sorted((p for p in expr.properties if p not in known), key=lambda p: text.find("@" + p))
+            unknown.extend((p, f"Property `{p}` not loaded nor in pipeline") for p in missing)
 
     while i < n:
         tok = argv[i].decode("latin-1").upper()
         i += 1
         if tok == "LOAD":
+            if any(st.kind == "GROUPBY" for st in steps):
+                raise SearchError("LOAD cannot be applied after projectors or reducers")
             if i < n and argv[i] == b"*":
                 names = None
                 i += 1
@@ -259,38 +399,65 @@ def parse_pipeline(argv: list[bytes], i: int, loader: _Loader, opts: dict[str, A
                     name = a.decode("utf-8", "replace")
                     raise SearchError(f"Bad arguments for GROUPBY: Unknown property `{name}`. Did you mean `@{name}`?")
             keys = [_prop(a) for a in argv[i + 1:i + 1 + c]]
+            unknown.extend((key, f"No such property `{key}`") for key in keys if not loadable(key))
             i += 1 + c
-            reducers: list[tuple[str, Callable[[list[Any]], Any], list[str]]] = []
+            reducers: list[tuple[str, Reducer, list[str]]] = []
             while i < n and argv[i].upper() == b"REDUCE":
                 if i + 2 >= n + 1:
                     raise SearchError("Bad arguments for REDUCE: Expected an argument, but none provided")
                 func = argv[i + 1].decode("latin-1").upper()
                 c = count(i + 2, "REDUCE")
-                args = [_prop(a) for a in argv[i + 3:i + 3 + c]]
+                raw_args = [a.decode("utf-8", "replace") for a in argv[i + 3:i + 3 + c]]
                 i += 3 + c
-                alias = "__generated_alias" + func.lower() + "".join(a for a in args)
+                fn, props = _reducer(func, raw_args)
+                unknown.extend((p, f"Property `{p}` not present in document or pipeline") for p in props
+                               if not loadable(p))
+                alias = "__generated_alias" + func.lower() + ",".join(_strip(a) for a in raw_args)
                 if i + 1 < n and argv[i].upper() == b"AS":
                     alias = argv[i + 1].decode("utf-8", "replace")
                     i += 2
-                reducers.append((alias, _reducer(func, args), args))
+                if alias in keys or any(alias == other for other, _, _ in reducers):
+                    raise SearchError(f"Property `{alias}` specified more than once")
+                reducers.append((alias, fn, props))
             known = set(keys) | {alias for alias, _, _ in reducers}
+            arrange = None  # a SORTBY or LIMIT after a GROUPBY is a step of its own
 
             def groupby(rows: list[Row], keys: list[str] = keys,
-                        reducers: list[tuple[str, Callable[[list[Any]], Any], list[str]]] = reducers) -> list[Row]:
-                groups: dict[tuple[Any, ...], list[Row]] = {}
+                        reducers: list[tuple[str, Reducer, list[str]]] = reducers) -> list[Row]:
+                groups: dict[tuple[Any, ...], tuple[list[Any], list[Row]]] = {}
                 for r in rows:
-                    kv = tuple(_hashable(loader.value(r, k), NULL) for k in keys)
-                    groups.setdefault(kv, []).append(r)
+                    values = [loader.value(r, k) for k in keys]
+                    kv = tuple(_group_key(v) for v in values)
+                    group = groups.get(kv)
+                    if group is None:
+                        groups[kv] = (values, [r])
+                    else:
+                        group[1].append(r)
                 out: list[Row] = []
-                for kv, members in groups.items():
-                    row: Row = dict(zip(keys, kv, strict=True))
-                    for alias, fn, args in reducers:
-                        values = [loader.value(m, args[0]) for m in members] if args else [None] * len(members)
-                        row[alias] = fn(values)
+                for values, members in groups.values():
+                    row: Row = dict(zip(keys, (NULL if v is None else v for v in values), strict=True))
+                    for alias, fn, props in reducers:
+                        row[alias] = fn([[loader.value(m, p) for m in members] for p in props] or [members])
                     out.append(row)
                 return out
-            steps.append(Step("GROUPBY", groupby, (*keys, *(a for _, _, args in reducers for a in args))))
-        elif tok == "SORTBY":
+            steps.append(Step("GROUPBY", groupby, (*keys, *(p for _, _, props in reducers for p in props))))
+        elif tok in ("SORTBY", "LIMIT"):
+            # RediSearch arranges once between GROUPBYs: a SORTBY and the LIMITs (the last one counts) make
+            # one step, where the first of them stands.
+            if arrange is None:
+                arrange = _Arrange(loader)
+                opts.setdefault("arranges", []).append(arrange)
+                steps.append(Step("LIMIT", arrange.run))
+            step = steps[arrange_at(arrange)]
+            if tok == "LIMIT":
+                arrange.offset, arrange.num = _parse_limit(argv, i)
+                i += 2
+                if arrange.num == 0:
+                    opts["norows"] = True  # a LIMIT of 0 rows counts the results and replies none
+                step.offset = arrange.offset
+                continue
+            if arrange.fields:
+                raise SearchError("Multiple SORTBY steps are not allowed. Sort multiple fields in a single step")
             c = count(i, "SORTBY")
             spec = argv[i + 1:i + 1 + c]
             i += 1 + c
@@ -304,38 +471,21 @@ def parse_pipeline(argv: list[bytes], i: int, loader: _Loader, opts: dict[str, A
                     j += 1
                 fields.append((name, asc))
                 j += 1
+            unknown.extend((name, f"Property `{name}` not loaded nor in schema") for name, _ in fields
+                           if not loadable(name))
             if known is not None:
                 known.update(name for name, _ in fields)
-            max_n: int | None = None
             if i + 1 < n and argv[i].upper() == b"MAX":
                 try:
                     max_n = int(argv[i + 1])
                 except ValueError:
+                    max_n = -1
+                if max_n < 0:
                     raise SearchError("Bad arguments for MAX: Could not convert argument to expected type")
+                arrange.num = max_n or None
                 i += 2
-
-            def sortby(rows: list[Row], fields: list[tuple[str, bool]] = fields, max_n: int | None = max_n) -> list[Row]:
-                for name, asc in reversed(fields):
-                    present = [r for r in rows if loader.value(r, name) is not None]
-                    missing = [r for r in rows if loader.value(r, name) is None]
-                    keyed = [(_sort_key(loader.value(r, name)), r) for r in present]
-                    keyed.sort(key=lambda kr: kr[0], reverse=not asc)
-                    present = [r for _, r in keyed]
-                    rows = present + missing
-                rows = rows[:max_n] if max_n else rows
-                for r in rows:  # the sort keys become part of the rows, as RediSearch loads them
-                    for name, _ in fields:
-                        if name not in r and (v := loader.value(r, name)) is not None:
-                            r[name] = v
-                return rows
-            steps.append(Step("SORTBY", sortby, tuple(name for name, _ in fields)))
-        elif tok == "LIMIT":
-            off, num = parse_limit(argv, i)
-            i += 2
-
-            def limit(rows: list[Row], off: int = off, num: int = num) -> list[Row]:
-                return rows[off:off + num]
-            steps.append(Step("LIMIT", limit, offset=off))
+            arrange.fields = fields
+            step.kind, step.reads = "SORTBY", tuple(name for name, _ in fields)
         elif tok == "WITHCURSOR":
             opts["cursor"] = True
             while i + 1 < n and argv[i].upper() in (b"COUNT", b"MAXIDLE"):
@@ -349,6 +499,8 @@ def parse_pipeline(argv: list[bytes], i: int, loader: _Loader, opts: dict[str, A
         elif tok == "DIALECT":
             opts["dialect"] = parse_dialect(argv, i)
             i += 1
+        elif tok in ("SCORER", "ADDSCORES", "VERBATIM") and any(st.kind not in ("SORTBY", "LIMIT") for st in steps):
+            raise SearchError(f"Unknown argument `{argv[i - 1].decode('utf-8', 'replace')}` at position {i - 3} for <main>")
         elif tok == "SCORER":
             if i >= n or argv[i].decode("latin-1").upper() not in SCORERS:
                 raise SearchError(f"No such scorer {argv[i].decode('utf-8', 'replace') if i < n else ''}")
@@ -367,7 +519,7 @@ def parse_pipeline(argv: list[bytes], i: int, loader: _Loader, opts: dict[str, A
     return steps
 
 
-def check_properties(unknown: list[str], node: Node, addscores: bool) -> None:
+def check_properties(unknown: list[tuple[str, str]], node: Node, addscores: bool) -> None:
     """RediSearch's pipeline check: an APPLY / FILTER property that is not loaded (nor SORTABLE, nor
     yielded by the query, nor ``__score`` with ADDSCORES) is an error, whether or not any row has it."""
     if not unknown:
@@ -375,9 +527,9 @@ def check_properties(unknown: list[str], node: Node, addscores: bool) -> None:
     available = set(_yields(node))
     if addscores:
         available.add("__score")
-    for name in unknown:
+    for name, error in unknown:
         if name not in available:
-            raise SearchError(f"Property `{name}` not loaded nor in pipeline")
+            raise SearchError(error)
 
 
 def _yields(node: Node) -> Iterator[str]:
@@ -387,6 +539,13 @@ def _yields(node: Node) -> Iterator[str]:
             yield n.score_as
         elif isinstance(n, VectorRange) and n.yield_as:
             yield n.yield_as
+
+
+def _group_key(v: Any) -> Any:
+    """A GROUPBY key: lists as tuples, and -0 apart from 0 (RediSearch hashes the double's bits)."""
+    if isinstance(v, float) and v == 0 and math.copysign(1.0, v) < 0:
+        return ("-0",)
+    return _hashable(v, NULL)
 
 
 def _hashable(v: Any, missing: Any = None) -> Any:
@@ -426,7 +585,7 @@ def run_aggregate(ctx: CommandContext, argv: list[bytes], trace: SearchTrace | N
     """FT.AGGREGATE ``argv`` (index, query, pipeline); ``trace``: FT.PROFILE's hooks (tracing.py)."""
     index = get_index(ctx, argv[1])
     loader = _Loader(index)
-    opts: dict[str, Any] = {"params": {}, "dialect": None, "scorer": "BM25STD"}
+    opts: dict[str, Any] = {"params": {}, "dialect": None, "scorer": "BM25STD"}  # as FT.SEARCH's
     steps = parse_pipeline(argv, 3, loader, opts)
     if trace is not None:
         steps = trace.pipeline(steps, opts, loader)
@@ -437,32 +596,72 @@ def run_aggregate(ctx: CommandContext, argv: list[bytes], trace: SearchTrace | N
     executor = Executor(index, query_opts) if trace is None else trace.executor(index, query_opts)
     hits = executor.run(node)
     order = hits.knn_order if hits.knn_order is not None else sorted(hits.scores)
-    rows: list[Row] = []
-    for doc_id in order:
-        row: Row = {_DOC: doc_id}
-        for name, values in hits.yields.items():
-            if doc_id in values:
-                row[name] = values[doc_id]
-        if opts.get("addscores"):
-            row["__score"] = hits.scores.get(doc_id, 0.0)
-        rows.append(row)
-    # total_results: RediSearch counts the rows its blocking steps read. A GROUPBY reads every document
-    # and gives the groups; a SORTBY (without a GROUPBY) reads every document the query matched (FILTER,
-    # LIMIT and MAX notwithstanding); a pipeline with neither stops reading at the page, and the rows
-    # returned are given (Redis Stack's own figure there depends on its reply chunking).
-    total: int | None = len(rows) if any(step.kind == "SORTBY" for step in steps) else None
+
+    def matched_rows(count: int | None = None) -> list[Row]:
+        rows: list[Row] = []
+        for doc_id in order[:count]:
+            row: Row = {_DOC: doc_id}
+            for name, values in hits.yields.items():
+                if doc_id in values:
+                    row[name] = values[doc_id]
+            if opts.get("addscores"):
+                row["__score"] = hits.scores.get(doc_id, 0.0)
+            rows.append(row)
+        return rows
+
+    # total_results: the documents RediSearch had read when it wrote the reply's header. A GROUPBY reads
+    # every document and gives the groups; a SORTBY (without a GROUPBY) reads every document the query
+    # matched (FILTER, LIMIT and MAX notwithstanding); a pipeline with neither streams, and the header
+    # goes out with the first row through it: the documents read up to that one (all when none passes).
+    blocking = any(step.kind in ("SORTBY", "GROUPBY") for step in steps)
+    matched = matched_rows()
+    try:
+        rows, total = _run_steps(steps, matched)
+    except SearchError:
+        if blocking:
+            raise
+        # Streaming, RediSearch replies with the rows that made it through before the failing one, and
+        # fails only when there are none: the longest prefix of the documents that runs.
+        good, bad = 0, len(matched)
+        while bad - good > 1:
+            mid = (good + bad) // 2
+            try:
+                _run_steps(steps, matched_rows(mid))
+                good = mid
+            except SearchError:
+                bad = mid
+        matched = matched_rows(good)
+        rows, total = _run_steps(steps, matched)
+        if not rows:
+            raise
+    if not blocking:
+        # the row the reading stopped at: the first through, or the one that filled a LIMIT's page
+        last = rows[0] if rows else next((a.filled for a in opts.get("arranges", ()) if a.filled), None)
+        if last is not None:
+            total = next(n for n, r in enumerate(matched, 1) if r is last)
+    if opts.get("norows"):
+        rows = []
+        total = total if blocking else len(matched)
+    if opts.get("cursor"):
+        count = opts.get("COUNT") or 1000
+        max_idle = opts.get("MAXIDLE") or int(registry(ctx).config.get("CURSOR_MAX_IDLE", "300000"))
+        return _cursor_reply(ctx, index, rows, count, max_idle, total)
+    return result_reply(total, _emit(rows), include_id=False)
+
+
+def _run_steps(steps: list[Step], rows: list[Row]) -> tuple[list[Row], int]:
+    """The pipeline over ``rows``: its rows and the total_results a blocking step leaves (the rows read
+    when there is none)."""
+    total = len(rows)
     for step in steps:
         rows = step.run(rows)
         if step.kind == "GROUPBY":
             total = len(rows)
-    if opts.get("cursor"):
-        count = opts.get("COUNT") or 1000
-        max_idle = opts.get("MAXIDLE") or int(registry(ctx).config.get("CURSOR_MAX_IDLE", "300000"))
-        return _cursor_reply(ctx, index, rows, count, max_idle)
-    return result_reply(len(rows) if total is None else total, _emit(rows), include_id=False)
+    return rows, total
 
 
-def _cursor_reply(ctx: CommandContext, index: SearchIndex, rows: list[Row], count: int, max_idle: int) -> Any:
+def _cursor_reply(ctx: CommandContext, index: SearchIndex, rows: list[Row], count: int, max_idle: int,
+                  total: int) -> Any:
     reg = registry(ctx)
     reg.expire_cursors(ctx.now_ms)
     batch, rest = rows[:count], rows[count:]
@@ -470,7 +669,7 @@ def _cursor_reply(ctx: CommandContext, index: SearchIndex, rows: list[Row], coun
     if rest:
         cursor = reg.new_cursor(index.name, rest, count, max_idle, ctx.now_ms)
         cid = cursor.id
-    page = result_reply(len(rows), _emit(batch), include_id=False)
+    page = result_reply(total, _emit(batch), include_id=False)
     return [page, cid]
 
 

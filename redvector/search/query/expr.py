@@ -6,8 +6,10 @@ Values are float, str or None. ``@name`` reads the row; arithmetic ``+ - * / % ^
 
 from __future__ import annotations
 
+import calendar
 import math
 import re
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -78,7 +80,7 @@ def _special_number(v: float) -> str:
     if math.isfinite(v) and v == int(v) and abs(v) < 2**63:
         return str(int(v))
     if math.isnan(v):
-        return "nan"
+        return "-nan" if math.copysign(1.0, v) < 0 else "nan"  # as C's printf shows the sign bit
     if math.isinf(v):
         return "inf" if v > 0 else "-inf"
     return "%.12g" % v
@@ -92,41 +94,282 @@ def truthy(v: Value) -> bool:
     return v != ""
 
 
+NEG_NAN = -math.nan  # what C's sqrt, log and pow give out of their domain (printed "-nan")
+
+
 def _num_or_err(v: Any) -> float:
     n = to_num(v)
     return math.nan if n is None else n
 
 
-def _text_arg(name: str, v: Any) -> Any:
-    """RediSearch's string functions refuse a number (a SORTABLE NUMERIC reads as one)."""
-    if isinstance(v, float):
-        if name == "substr":
-            raise SearchError("Invalid type for substr. Expected string")
-        raise SearchError(f"Invalid type (1) for argument 0 in function '{name}'. VALIDATE_ARG__STRING(v, 0) was false.")
+def _string_arg(name: str, v: Any, at: int = 0) -> str:
+    """RediSearch's VALIDATE_ARG_ISSTRING: a number (or null) is refused."""
+    if not isinstance(v, str):
+        raise SearchError(f"Invalid type ({_type_code(v)}) for argument {at} in function '{name}'. "
+                          f"VALIDATE_ARG__STRING(v, {at}) was false.")
     return v
 
 
-_FUNCS: dict[str, Callable[..., Value]] = {
-    # upper/lower of a number is null in RediSearch; the other string functions fail the query.
-    "lower": lambda s: None if isinstance(s, float) or to_str(s) is None else to_str(s).lower(),  # type: ignore[union-attr]
-    "upper": lambda s: None if isinstance(s, float) or to_str(s) is None else to_str(s).upper(),  # type: ignore[union-attr]
-    "strlen": lambda s: float(len(to_str(_text_arg("strlen", s)) or "")),
-    "startswith": lambda s, p: float((to_str(_text_arg("startswith", s)) or "").startswith(to_str(p) or "")),
-    "contains": lambda s, p: float((to_str(_text_arg("contains", s)) or "").count(to_str(p) or "")) if to_str(p) else 0.0,
-    "substr": lambda s, a, n: (to_str(_text_arg("substr", s)) or "")[int(_num_or_err(a)):int(_num_or_err(a)) + int(_num_or_err(n))]
-    if _num_or_err(n) >= 0 else (to_str(_text_arg("substr", s)) or "")[int(_num_or_err(a)):],
-    "format": lambda fmt, *a: (to_str(fmt) or "").replace("%s", "{}").format(*(to_str(x) for x in a)),
-    "to_number": lambda s: to_num(s),
-    "to_str": lambda s: to_str(s),
-    "exists": lambda s: float(s is not None),
-    "abs": lambda x: abs(_num_or_err(x)),
-    "ceil": lambda x: float(math.ceil(_num_or_err(x))),
-    "floor": lambda x: float(math.floor(_num_or_err(x))),
-    "sqrt": lambda x: math.sqrt(_num_or_err(x)) if _num_or_err(x) >= 0 else math.nan,
-    "log": lambda x: math.log(_num_or_err(x)) if _num_or_err(x) > 0 else math.nan,
-    "log2": lambda x: math.log2(_num_or_err(x)) if _num_or_err(x) > 0 else math.nan,
-    "exp": lambda x: math.exp(_num_or_err(x)),
+def _type_code(v: Any) -> int:
+    """RSValueType as RediSearch numbers it in its errors."""
+    if v is None:
+        return 4
+    if isinstance(v, float):
+        return 1
+    if isinstance(v, list):
+        return 6
+    return 2
+
+
+def _substr(s: Any, offset: Any, length: Any) -> Value:
+    if not isinstance(offset, float) or not isinstance(length, float):
+        bad = 1 if not isinstance(offset, float) else 2
+        raise SearchError(f"Invalid type ({_type_code(offset if bad == 1 else length)}) for argument {bad} in "
+                          f"function 'substr'. VALIDATE_ARG__TYPE(v, {bad}) was false.")
+    if isinstance(s, float):
+        raise SearchError("Invalid type for substr. Expected string")
+    raw = (to_str(s) or "").encode()
+    size = len(raw)
+    off, n = int(offset), int(length)
+    if off < 0:
+        off += size
+    off = max(0, min(off, size))
+    if n < 0:
+        n = max(0, size - off + n)
+    n = min(n, size - off)
+    return raw[off:off + n].decode("utf-8", "replace")
+
+
+def _format(fmt: Any, *args: Any) -> Value:
+    text = _string_arg("format", fmt)
+    out: list[str] = []
+    it = iter(args)
+    i = 0
+    while i < len(text):
+        c = text[i]
+        if c != "%":
+            out.append(c)
+            i += 1
+            continue
+        if i == len(text) - 1:
+            raise SearchError("Bad format string!")
+        kind = text[i + 1]
+        i += 2
+        if kind == "%":
+            out.append("%")
+            continue
+        try:
+            arg = next(it)
+        except StopIteration:
+            raise SearchError("Not enough arguments for format") from None
+        if kind != "s":
+            raise SearchError("Unknown format specifier passed")
+        out.append("(null)" if arg is None else _plain_str(arg))
+    return "".join(out)
+
+
+def _plain_str(v: Any) -> str:
+    if isinstance(v, list):
+        return ",".join(_plain_str(x) for x in v)  # not reached by RediSearch's tests; kept total
+    return to_str(v) or ""
+
+
+def _split(s: Any, sep: Any = ",", strip: Any = " ") -> Value:
+    text = _string_arg("split", s)
+    seps = _string_arg("split", sep, 1)
+    chars = _string_arg("split", strip, 2)
+    parts = re.split("[" + re.escape(seps) + "]", text) if seps else [text]
+    return [p.strip(chars) for p in parts if p.strip(chars)][:1024]  # type: ignore[return-value]
+
+
+def _startswith(s: Any, prefix: Any) -> Value:
+    return float(_string_arg("startswith", s).startswith(_string_arg("startswith", prefix, 1)))
+
+
+def _contains(s: Any, sub: Any) -> Value:
+    text, part = _string_arg("contains", s).encode(), _string_arg("contains", sub, 1).encode()
+    if not part:
+        return float(len(text) + 1)
+    count, at = 0, text.find(part)
+    while at >= 0:  # overlapping occurrences, as strstr from the next byte
+        count += 1
+        at = text.find(part, at + 1)
+    return float(count)
+
+
+def _to_number(v: Any) -> Value:
+    n = to_num(v)
+    if n is None:
+        raise SearchError(f"to_number: cannot convert string '{to_str(v) or ''}'")
+    return n
+
+
+def _timestamp(v: Any) -> int | None:
+    """A non-negative number of seconds (RediSearch's date functions give null otherwise)."""
+    n = to_num(v)
+    if n is None or n < 0 or not math.isfinite(n):
+        return None
+    return int(n)
+
+
+def _gmtime(v: Any) -> time.struct_time | None:
+    ts = _timestamp(v)
+    if ts is None:
+        return None
+    try:
+        return time.gmtime(ts)
+    except (OverflowError, OSError, ValueError):
+        return None
+
+
+def _timefmt(v: Any, fmt: Any = "%FT%TZ") -> Value:
+    text = _string_arg("timefmt", fmt, 1) if not isinstance(fmt, str) else fmt
+    n = to_num(v)
+    if n is None or not math.isfinite(n):
+        return None
+    try:
+        out = time.strftime(text, time.gmtime(int(n)))
+    except (OverflowError, OSError, ValueError):
+        return None
+    return out or None
+
+
+def _parsetime(v: Any, fmt: Any) -> Value:
+    text, pattern = _string_arg("parsetime", v), _string_arg("parsetime", fmt, 1)
+    try:
+        parsed = time.strptime(text, pattern)
+    except ValueError as exc:
+        # C's strptime stops where the format ends and ignores the rest
+        rest = str(exc).partition("unconverted data remains: ")[2]
+        if not rest:
+            return None
+        try:
+            parsed = time.strptime(text[:-len(rest)], pattern)
+        except ValueError:
+            return None
+    return float(calendar.timegm(parsed))
+
+
+def _date_part(part: Callable[[time.struct_time, int], float]) -> Callable[[Any], Value]:
+    def run(v: Any) -> Value:
+        tm = _gmtime(v)
+        return None if tm is None else float(part(tm, calendar.timegm(tm)))
+    return run
+
+
+def _minute(v: Any) -> Value:
+    n = to_num(v)
+    if n is None or n < 0:
+        return None
+    return float(math.floor(n - math.fmod(n, 60)))
+
+
+_EARTH_RADIUS_M = 6372797.560856
+
+
+def _geo_point(v: Any) -> tuple[float, float] | None:
+    text = to_str(v)
+    if text is None:
+        return None
+    lon, sep, lat = text.partition(",")
+    if not sep:
+        return None
+    x, y = to_num(lon.strip()), to_num(lat.strip())
+    return None if x is None or y is None else (x, y)
+
+
+def _geodistance(*args: Any) -> Value:
+    points: list[tuple[float, float] | None]
+    if len(args) == 2:
+        points = [_geo_point(a) for a in args]
+    elif len(args) == 3:
+        n0, n1 = to_num(args[0]), to_num(args[1])
+        first = (n0, n1) if n0 is not None and n1 is not None else None
+        points = [first, _geo_point(args[2])] if isinstance(args[0], float) else [_geo_point(args[0]), None]
+        if not isinstance(args[0], float):
+            n1, n2 = to_num(args[1]), to_num(args[2])
+            points[1] = (n1, n2) if n1 is not None and n2 is not None else None
+    elif len(args) == 4:
+        nums = [to_num(a) for a in args]
+        points = [None if nums[0] is None or nums[1] is None else (nums[0], nums[1]),
+                  None if nums[2] is None or nums[3] is None else (nums[2], nums[3])]
+    else:
+        raise SearchError("Invalid arguments for function 'geodistance'")
+    a, b = points
+    if a is None or b is None:
+        return -1.0
+    lon1, lat1, lon2, lat2 = map(math.radians, (*a, *b))
+    u = math.sin((lat2 - lat1) / 2)
+    w = math.sin((lon2 - lon1) / 2)
+    d = 2.0 * _EARTH_RADIUS_M * math.asin(math.sqrt(u * u + math.cos(lat1) * math.cos(lat2) * w * w))
+    return round(d * 100) / 100
+
+
+def _case_fold(fn: Callable[[str], str]) -> Callable[[Any], Value]:
+    """upper/lower: ASCII only, as C's toupper/tolower byte by byte; a number is null."""
+    def run(s: Any) -> Value:
+        if not isinstance(s, str):
+            return None
+        return fn(s)
+    return run
+
+
+_ASCII_UPPER = str.maketrans("abcdefghijklmnopqrstuvwxyz", "ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+# name: (function, fewest arguments, most arguments or -1)
+_FUNCS: dict[str, tuple[Callable[..., Value], int, int]] = {
+    "lower": (_case_fold(lambda s: s.translate(_ASCII_LOWER)), 1, 1),
+    "upper": (_case_fold(lambda s: s.translate(_ASCII_UPPER)), 1, 1),
+    "strlen": (lambda s: float(len(_string_arg("strlen", s).encode())), 1, 1),
+    "startswith": (_startswith, 2, 2),
+    "contains": (_contains, 2, 2),
+    "substr": (_substr, 3, 3),
+    "format": (_format, 1, -1),
+    "split": (_split, 1, 3),
+    "to_number": (_to_number, 1, 1),
+    "to_str": (lambda s: None if s is None else _plain_str(s), 1, 1),
+    "exists": (lambda s: float(s is not None), 1, 1),
+    "abs": (lambda x: abs(_num_or_err(x)), 1, 1),
+    "ceil": (lambda x: _rounded(math.ceil, x), 1, 1),
+    "floor": (lambda x: _rounded(math.floor, x), 1, 1),
+    "sqrt": (lambda x: math.sqrt(_num_or_err(x)) if _num_or_err(x) >= 0 else NEG_NAN, 1, 1),
+    "log": (lambda x: _log(math.log, x), 1, 1),
+    "log2": (lambda x: _log(math.log2, x), 1, 1),
+    "exp": (lambda x: _exp(_num_or_err(x)), 1, 1),
+    "timefmt": (_timefmt, 1, 2),
+    "parsetime": (_parsetime, 2, 2),
+    "hour": (_date_part(lambda tm, ts: ts - tm.tm_min * 60 - tm.tm_sec), 1, 1),
+    "minute": (_minute, 1, 1),
+    "day": (_date_part(lambda tm, ts: ts - tm.tm_hour * 3600 - tm.tm_min * 60 - tm.tm_sec), 1, 1),
+    "month": (_date_part(lambda tm, ts: ts - (tm.tm_mday - 1) * 86400 - tm.tm_hour * 3600 - tm.tm_min * 60
+                         - tm.tm_sec), 1, 1),
+    "monthofyear": (_date_part(lambda tm, ts: tm.tm_mon - 1), 1, 1),
+    "year": (_date_part(lambda tm, ts: tm.tm_year), 1, 1),
+    "dayofmonth": (_date_part(lambda tm, ts: tm.tm_mday), 1, 1),
+    "dayofweek": (_date_part(lambda tm, ts: (tm.tm_wday + 1) % 7), 1, 1),
+    "dayofyear": (_date_part(lambda tm, ts: tm.tm_yday - 1), 1, 1),
+    "geodistance": (_geodistance, 2, 4),
 }
+
+
+def _rounded(fn: Callable[[float], int], x: Any) -> float:
+    n = _num_or_err(x)
+    return n if not math.isfinite(n) else float(fn(n))
+
+
+def _log(fn: Callable[[float], float], x: Any) -> float:
+    n = _num_or_err(x)
+    if n > 0:
+        return fn(n)
+    return -math.inf if n == 0 else NEG_NAN
+
+
+def _exp(n: float) -> float:
+    try:
+        return math.exp(n)
+    except OverflowError:
+        return math.inf
 
 
 class _Parser:
@@ -206,14 +449,14 @@ class _Parser:
             elif self.accept("/"):
                 left = _arith(lambda a, b: a / b if b else math.nan, left, self.pow())
             elif self.accept("%"):
-                left = _arith(lambda a, b: float(int(a) % int(b)) if int(b) else math.nan, left, self.pow())
+                left = _arith(_modulo, left, self.pow())
             else:
                 return left
 
     def pow(self) -> Callable[[Mapping[str, Any]], Value]:
         left = self.unary()
         if self.accept("^"):
-            left = _arith(lambda a, b: a**b, left, self.pow())
+            left = _arith(_power, left, self.pow())
         return left
 
     def unary(self) -> Callable[[Mapping[str, Any]], Value]:
@@ -260,10 +503,8 @@ class _Parser:
             if fname == "exists" and len(args) == 1 and isinstance(args[0], _Prop):
                 prop = args[0].name  # the one place a missing property is not an error; a null one exists
                 return lambda r: float(r.get(prop) is not None)
-            func = _FUNCS[fname]
-            code = func.__code__
-            required = code.co_argcount - len(func.__defaults__ or ())
-            if len(args) < required or (not code.co_flags & 0x04 and len(args) > code.co_argcount):
+            func, fewest, most = _FUNCS[fname]
+            if len(args) < fewest or (most >= 0 and len(args) > most):
                 raise SearchError(f"Invalid arguments for function '{text}'")
             return lambda r: func(*(a(r) for a in args))
         if kind == "op" and text == "(":
@@ -313,10 +554,28 @@ def _row_value(row: Mapping[str, Any], name: str) -> Value:
     return v  # type: ignore[no-any-return,unused-ignore]
 
 
+def _modulo(a: float, b: float) -> float:
+    """C's ``%`` on the operands as integers: the remainder takes the dividend's sign."""
+    return float(math.fmod(int(a), int(b))) if int(b) else math.nan
+
+
+def _power(a: float, b: float) -> float:
+    result = a**b
+    return NEG_NAN if isinstance(result, complex) else result
+
+
+def _operand(v: Value) -> float | None:
+    """An arithmetic operand: a number or numeric text; other text fails the query (RediSearch)."""
+    n = to_num(v)
+    if n is None and isinstance(v, str):
+        raise SearchError("Could not convert value to a number")
+    return n
+
+
 def _arith(op: Callable[[float, float], float], a: Callable[[Mapping[str, Any]], Value],
            b: Callable[[Mapping[str, Any]], Value]) -> Callable[[Mapping[str, Any]], Value]:
     def run(r: Mapping[str, Any]) -> Value:
-        x, y = to_num(a(r)), to_num(b(r))
+        x, y = _operand(a(r)), _operand(b(r))
         if x is None or y is None:
             return math.nan
         try:
