@@ -52,3 +52,16 @@ def search(r: redis.Redis, *args: Any) -> tuple[int, list[tuple[str, dict[str, A
 
 def ids(r: redis.Redis, *args: Any) -> list[str]:
     return [doc_id for doc_id, _ in search(r, *args)[1]]
+
+
+def load_small_corpus(c: redis.Redis) -> None:
+    """The differential tests' index ``idx`` over ``d:`` hashes (TEXT SORTABLE, TAG, NUMERIC SORTABLE, GEO,
+    a 2-d FLAT vector) and its 8 documents."""
+    import struct
+
+    c.execute_command("FT.CREATE", "idx", "PREFIX", "1", "d:", "SCHEMA", "t", "TEXT", "SORTABLE", "g", "TAG",
+                      "n", "NUMERIC", "SORTABLE", "loc", "GEO", "v", "VECTOR", "FLAT", "6", "TYPE", "FLOAT32",
+                      "DIM", "2", "DISTANCE_METRIC", "L2")
+    for i in range(8):
+        hset(c, f"d:{i}", {"t": f"hello world {i} {'foo' if i % 2 else 'bar baz'}", "g": "a,b" if i % 3 else "c",
+                           "n": i * 1.5, "loc": f"{i / 10},{i / 10}", "v": struct.pack("<2f", i, 1)})

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 import redis
 
-from tests.search.helpers import hset
+from tests.search.helpers import hset, load_small_corpus
 from tests.serverutil import ThreadedServer
 
 SCRIPT = "/work/shared/tools/redis-stack.sh"
@@ -47,12 +47,7 @@ def pair(stack_port: int, server: ThreadedServer, request: pytest.FixtureRequest
     ours = redis.Redis(port=server.port, protocol=request.param)
     for c in (ref, ours):
         c.flushall()
-        c.execute_command("FT.CREATE", "idx", "PREFIX", "1", "d:", "SCHEMA", "t", "TEXT", "SORTABLE", "g", "TAG",
-                          "n", "NUMERIC", "SORTABLE", "loc", "GEO", "v", "VECTOR", "FLAT", "6", "TYPE", "FLOAT32",
-                          "DIM", "2", "DISTANCE_METRIC", "L2")
-        for i in range(8):
-            hset(c, f"d:{i}", {"t": f"hello world {i} {'foo' if i % 2 else 'bar baz'}", "g": "a,b" if i % 3 else "c",
-                               "n": i * 1.5, "loc": f"{i / 10},{i / 10}", "v": struct.pack("<2f", i, 1)})
+        load_small_corpus(c)
         hset(c, "d:bad", {"t": "x", "v": b"abc"})
     yield ref, ours
     ref.close()

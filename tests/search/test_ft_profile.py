@@ -18,7 +18,7 @@ from redis.commands.search.reducers import count
 from redis.commands.search.result import Result
 
 from tests.redis_stack import redis_stack
-from tests.search.helpers import hset
+from tests.search.helpers import hset, load_small_corpus
 from tests.serverutil import ThreadedServer
 
 Q = struct.pack("<2f", 2.2, 1)
@@ -26,12 +26,7 @@ TIMES = ("Time", "Total profile time", "Parsing time", "Pipeline creation time")
 
 
 def _load(c: redis.Redis) -> None:
-    c.execute_command("FT.CREATE", "idx", "PREFIX", "1", "d:", "SCHEMA", "t", "TEXT", "SORTABLE", "g", "TAG",
-                      "n", "NUMERIC", "SORTABLE", "loc", "GEO", "v", "VECTOR", "FLAT", "6", "TYPE", "FLOAT32",
-                      "DIM", "2", "DISTANCE_METRIC", "L2")
-    for i in range(8):
-        hset(c, f"d:{i}", {"t": f"hello world {i} {'foo' if i % 2 else 'bar baz'}", "g": "a,b" if i % 3 else "c",
-                           "n": i * 1.5, "loc": f"{i / 10},{i / 10}", "v": struct.pack("<2f", i, 1)})
+    load_small_corpus(c)
 
 
 @pytest.fixture

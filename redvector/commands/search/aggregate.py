@@ -13,9 +13,9 @@ from redvector.commands.context import CommandContext
 from redvector.commands.search.common import get_index, group, registry, result_reply, value_bytes
 from redvector.commands.search.json_rows import json_value
 from redvector.commands.search.queries import (
-    MAX_SEARCH_RESULTS,
     build_query,
     parse_dialect,
+    parse_limit,
     parse_params,
     query_options,
 )
@@ -271,21 +271,6 @@ class _Arrange:
 _DEFAULT_SORT_MAX = 10
 
 
-def _parse_limit(argv: list[bytes], i: int) -> tuple[int, int]:
-    """FT.AGGREGATE's LIMIT: as FT.SEARCH's, but an offset with ``num`` 0 is allowed (no rows)."""
-    if i + 1 >= len(argv):
-        raise SearchError("LIMIT requires two arguments")
-    try:
-        offset, num = int(argv[i]), int(argv[i + 1])
-    except ValueError:
-        raise SearchError("LIMIT needs two numeric arguments")
-    if offset < 0 or num < 0:
-        raise SearchError("LIMIT needs two numeric arguments")
-    if num > MAX_SEARCH_RESULTS:
-        raise SearchError(f"LIMIT exceeds maximum of {MAX_SEARCH_RESULTS}")
-    return offset, num
-
-
 def parse_pipeline(argv: list[bytes], i: int, loader: _Loader, opts: dict[str, Any]) -> list[Step]:
     steps: list[Step] = []
     n = len(argv)
@@ -450,7 +435,7 @@ def parse_pipeline(argv: list[bytes], i: int, loader: _Loader, opts: dict[str, A
                 steps.append(Step("LIMIT", arrange.run))
             step = steps[arrange_at(arrange)]
             if tok == "LIMIT":
-                arrange.offset, arrange.num = _parse_limit(argv, i)
+                arrange.offset, arrange.num = parse_limit(argv, i, empty_page_anywhere=True)
                 i += 2
                 if arrange.num == 0:
                     opts["norows"] = True  # a LIMIT of 0 rows counts the results and replies none

@@ -105,7 +105,9 @@ def _count(argv: list[bytes], i: int, what: str) -> int:
     return n
 
 
-def parse_limit(argv: list[bytes], i: int) -> tuple[int, int]:
+def parse_limit(argv: list[bytes], i: int, empty_page_anywhere: bool = False) -> tuple[int, int]:
+    """LIMIT offset num. FT.SEARCH wants offset 0 with num 0 (a count); FT.AGGREGATE allows any offset
+    there (``empty_page_anywhere``: no rows)."""
     if i + 1 >= len(argv):
         raise SearchError("LIMIT requires two arguments")
     try:
@@ -114,7 +116,7 @@ def parse_limit(argv: list[bytes], i: int) -> tuple[int, int]:
         raise SearchError("LIMIT needs two numeric arguments")
     if offset < 0 or num < 0:
         raise SearchError("LIMIT needs two numeric arguments")
-    if num == 0 and offset != 0:
+    if num == 0 and offset != 0 and not empty_page_anywhere:
         raise SearchError("The `offset` of the LIMIT must be 0 when `num` is 0")
     if num > MAX_SEARCH_RESULTS:
         raise SearchError(f"LIMIT exceeds maximum of {MAX_SEARCH_RESULTS}")
