@@ -228,8 +228,9 @@ def test_json_index(client: redis.Redis) -> None:
 
 def test_line_breaks_in_user_text(c: redis.Redis) -> None:
     # A tag value and an expression's literal with CR LF come back as bulk strings: the reply stays whole.
+    # (Escaped: unescaped, the line break would separate two words, and the tag would be "x y".)
     hset(c, "d:20", {"g": "x\r\ny", "t": "hello"})
-    _, prof = profile(c, "idx", "SEARCH", "QUERY", "@g:{x\r\ny}", "NOCONTENT")
+    _, prof = profile(c, "idx", "SEARCH", "QUERY", "@g:{x\\\r\\\ny}", "NOCONTENT")
     assert iterators(prof) == {"Type": "TAG", "Term": "x\r\ny", "Counter": 1, "Size": 1}
     _, prof = profile(c, "idx", "AGGREGATE", "QUERY", "@g:{c}", "APPLY", "'a\r\nb'", "AS", "s")
     assert processors(prof) == [("Index", 3), ("Projector - Literal a\r\nb", 3)]

@@ -239,7 +239,7 @@ def test_query_errors(client: redis.Redis) -> None:
         (["idx", "*=>[KNN 2 @vec $q]", "PARAMS", "2", "q", "abc", "DIALECT", "2"],
          "Error parsing vector similarity query: query vector blob size (3) does not match index's expected size (32)."),
         (["idx", "*=>[KNN 2 @vec $x]", "DIALECT", "2"], "No such parameter `x`"),
-        (["idx", "*=>[KNN 2 @title $q]", "PARAMS", "2", "q", "abc", "DIALECT", "2"], "Expected a VECTOR field"),
+        (["idx", "* -@genre:{x}", "DIALECT", "2"], "Syntax error at offset 2 near "),
         (["nope", "*"], "nope: no such index"),
         (["idx", "*", "SORTBY", "zzz"], "Property `zzz` not loaded nor in schema"),
     ]
@@ -333,7 +333,8 @@ def test_wildcard_pages_in_doc_id_order(client: redis.Redis) -> None:
     # Every document scores alike under DISMAX (BM25STD, the default, ranks * by text length: the
     # differential tests cover that), so the order is the doc ids'.
     assert ids(client, "idx", "*", "NOCONTENT", "SCORER", "DISMAX") == expected
-    assert ids(client, "idx", "* -@genre:{nothing}", "NOCONTENT", "DIALECT", "2", "SCORER", "DISMAX") == expected
+    # (RediSearch takes `*` only alone: `* -@genre:{nothing}` is a syntax error there, and here.)
+    assert ids(client, "idx", "-@genre:{nothing}", "NOCONTENT", "DIALECT", "2", "SCORER", "DISMAX") == expected
     assert ids(client, "idx", "*", "NOCONTENT", "LIMIT", "3", "2", "SCORER", "DISMAX") == expected[3:]
     assert search(client, "idx", "*", "LIMIT", "0", "0")[0] == 5
 

@@ -11,7 +11,18 @@ import pytest
 from redvector.errors import SearchError
 from redvector.keyspace.database import Keyspace
 from redvector.search.fields.text import tokenize
-from redvector.search.query.ast import Intersect, Knn, Not, NumericRange, Optional, Phrase, Tag, Term, Union
+from redvector.search.query.ast import (
+    Empty,
+    Intersect,
+    Knn,
+    Not,
+    NumericRange,
+    Optional,
+    Phrase,
+    Tag,
+    Term,
+    Union,
+)
 from redvector.search.query.executor import Executor, QueryOptions
 from redvector.search.query.expr import format_number, parse_expr
 from redvector.search.query.parser import parse_query
@@ -70,7 +81,6 @@ def test_parser_precedence_and_nodes() -> None:
     ("@g:{a", "Syntax error"),
     ("(foo", "Syntax error"),
     ("*=>[KNN 2 @v $nope]", "No such parameter `nope`"),
-    ("*=>[KNN 2 @t $b]", "Expected a VECTOR field"),
     ("*=>[KNN 2 @v $b HYBRID_POLICY ADHOC_BF]", "hybrid query attributes were sent for a non-hybrid query"),
     ("*=>[KNN 2 @v $b EPSILON 0.1]", "range query attributes were sent for a non-range query"),
     ("*=>[KNN 2 @v $b EF_RUNTIME 4]", "Invalid option"),  # EF_RUNTIME on a FLAT field
@@ -80,6 +90,13 @@ def test_parser_errors(query: str, message: str) -> None:
     with pytest.raises(SearchError) as e:
         parse_query(query, definition(), {"b": b"\x00" * 8})
     assert message in e.value.message
+
+
+def test_knn_on_a_field_that_is_not_a_vector_field_finds_nothing() -> None:
+    # Redis Stack 7.4 answers such a KNN (or VECTOR_RANGE) with no results, not an error.
+    assert parse_query("*=>[KNN 2 @t $b]", definition(), {"b": b"\x00" * 8}) == Empty()
+    assert parse_query("*=>[KNN 2 @nosuch $b]", definition(), {"b": b"\x00" * 8}) == Empty()
+    assert parse_query("@t:[VECTOR_RANGE 1 $b]", definition(), {"b": b"\x00" * 8}) == Empty()
 
 
 def test_expressions() -> None:

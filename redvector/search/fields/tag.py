@@ -1,4 +1,4 @@
-"""TAG fields: exact-match values split on a separator, lower-cased unless CASESENSITIVE."""
+"""TAG fields: exact-match values split on a separator, A-Z lower-cased unless CASESENSITIVE."""
 
 from __future__ import annotations
 
@@ -18,9 +18,9 @@ def split_tags(value: bytes, separator: bytes, casesensitive: bool) -> list[byte
 
 
 def _fold(tag: bytes) -> bytes:
-    if tag.isascii():
-        return tag.lower()
-    return tag.decode("utf-8", "replace").lower().encode()
+    """RediSearch 2.10 folds a tag's A-Z only (bytes.lower()): "ÜNÏCÖDÉ" is the tag "ÜnÏcÖdÉ", as
+    Redis Stack 7.4.1's FT.TAGVALS shows."""
+    return tag.lower()
 
 
 class Postings(set[int]):

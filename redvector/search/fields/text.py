@@ -43,10 +43,19 @@ def stem(word: str, language: str | None = None) -> str:
     return s.stemWord(word) if s is not None else word
 
 
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+
+def fold_case(text: str) -> str:
+    """RediSearch 2.10's case folding of terms: A-Z only (C's tolower() byte by byte); other letters keep
+    their case, so "ÜNÏCÖDÉ" is the term "ÜnÏcÖdÉ" (Redis Stack 7.4.1 indexes and queries it so)."""
+    return text.lower() if text.isascii() else text.translate(_ASCII_LOWER)
+
+
 def tokenize(text: str) -> list[str]:
-    """Lower-cased tokens; a backslash escapes a separator (``hello\\-world`` is one token)."""
+    """Case-folded tokens (fold_case); a backslash escapes a separator (``hello\\-world`` is one token)."""
     if "\\" not in text:
-        return [t for t in _SPLIT_RE.split(text.lower()) if t]
+        return [t for t in _SPLIT_RE.split(fold_case(text)) if t]
     return [t for _, t in token_spans(text)]
 
 
@@ -66,7 +75,7 @@ def token_spans(text: str) -> list[tuple[int, str]]:
             continue
         if ch in SEPARATORS:
             if cur:
-                spans.append((start, "".join(cur).lower()))
+                spans.append((start, fold_case("".join(cur))))
                 cur = []
         else:
             if not cur:
@@ -74,7 +83,7 @@ def token_spans(text: str) -> list[tuple[int, str]]:
             cur.append(ch)
         i += 1
     if cur:
-        spans.append((start, "".join(cur).lower()))
+        spans.append((start, fold_case("".join(cur))))
     return spans
 
 

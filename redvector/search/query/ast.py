@@ -173,13 +173,13 @@ def explain(node: Node, depth: int = 0, stem: Callable[[str], str] | None = None
                 return f"{pad}{prefix}UNION {{\n{inner}{pad}}}\n"
             shown = {"prefix": f"PREFIX{{{text}*}}", "suffix": f"SUFFIX{{*{text}}}",
                      "infix": f"INFIX{{*{text}*}}", "fuzzy": f"FUZZY{{{text}}}",
-                     "wildcard": f"WILDCARD{{{text}}}"}.get(kind, text)
+                     "wildcard": f"WILDCARD{{{text}}}"}.get(kind, text or '""')  # "": the empty string
             return f"{pad}{prefix}{shown}\n"
         case Phrase(terms=terms, fields=fields):
             inner = "".join(f"{pad}  {_fields(fields)}{t}\n" for _, t in terms)
             return f"{pad}EXACT {{\n{inner}{pad}}}\n"
         case Tag(field=field, values=values):
-            inner = "".join(f"{pad}  {v.text.decode('utf-8', 'replace')}{'*' if v.prefix else ''}\n" for v in values)
+            inner = "".join(f"{pad}  {_tag_shown(v)}\n" for v in values)
             return f"{pad}TAG:@{field.decode('utf-8', 'replace')} {{\n{inner}{pad}}}\n"
         case NumericRange(field=field, lo=lo, hi=hi, lo_excl=lx, hi_excl=hx):
             return (f"{pad}NUMERIC {{{lo:f} {'<' if lx else '<='} @{field.decode('utf-8', 'replace')} "
@@ -210,6 +210,17 @@ def explain(node: Node, depth: int = 0, stem: Callable[[str], str] | None = None
                 return f"{pad}VECTOR {{{tail}}}\n"
             return f"{pad}VECTOR {{\n" + explain(flt, depth + 1, stem, synonyms) + f"{pad}}} => {{{tail}}}\n"
     return f"{pad}{node!r}\n"
+
+
+def _tag_shown(v: TagValue) -> str:
+    text = v.text.decode("utf-8", "replace")
+    if v.wildcard:
+        return f"WILDCARD{{{text}}}"
+    if v.prefix and v.suffix:
+        return f"INFIX{{*{text}*}}"
+    if v.prefix:
+        return f"PREFIX{{{text}*}}"
+    return f"SUFFIX{{*{text}}}" if v.suffix else text
 
 
 def _flattened(node: Union | Intersect) -> list[Node]:

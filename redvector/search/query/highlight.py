@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from redvector.search.fields.text import SEPARATORS, stem
+from redvector.search.fields.text import SEPARATORS, fold_case, stem
 from redvector.search.query.ast import Node, Phrase, Term, clause_leaves
 
 _TOKEN_RE = re.compile("[^" + re.escape(SEPARATORS) + "]+")
@@ -44,7 +44,7 @@ def query_terms(node: Node, language: str | None = None, verbatim: bool = False)
     stems: set[str] = set()
 
     def add(word: str, stemmed: bool) -> None:
-        word = word.lower()
+        word = fold_case(word)
         exact.add(word)
         if stemmed:
             stems.add(stem(word, language))
@@ -72,7 +72,7 @@ def highlight(value: bytes, terms: HighlightTerms, spec: HighlightSpec, language
     def mark(match: re.Match[str]) -> str:
         nonlocal changed
         token = match.group(0)
-        lower = token.lower()
+        lower = fold_case(token)
         if lower in exact or (stems and stem(lower, language) in stems):
             changed = True
             return open_tag + token + close_tag

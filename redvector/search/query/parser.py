@@ -1,19 +1,25 @@
-"""DIALECT 2 query parser: a scannerless recursive descent over the query string -> AST (ast.py).
+"""Query parser: RediSearch 2.10's grammars (query/syntax.py: its scanners, and Lemon's tables for its
+parser.y files) with actions that build the AST (ast.py), in DIALECT 1 and in DIALECT 2 and later.
 
-Grammar (redisearch.md §3.2): ``|`` binds loosest, juxtaposition intersects, ``-`` negates, ``~`` makes a
-clause optional, ``@f:`` modifies one atom; ``{tags}``, ``[lo hi]``, ``[lon lat r unit]``,
-``[VECTOR_RANGE r $b]``, ``"phrases"``, ``prefix*``, ``%fuzzy%``, ``$params``; a top-level
-``<filter>=>[KNN k @v $b ...]`` and ``=>{$attr: value; ...}`` attributes. Parameters are substituted here.
+_Builder's actions build the AST; where it fails, syntax.check_syntax() reads the query again for the
+error RediSearch reports first (the offset and text of the token its parser stopped at, or the failure
+of a check RediSearch makes while it parses), before the builder's (those of the values RediSearch
+looks at after parsing: parameters, numbers, fields). The clause structure is the grammar's:
+``|`` binds loosest in DIALECT 2, plain words join before ``|`` in DIALECT 1, a prefix ``-``/``~``/``@f:``
+takes what the grammar's precedences give it; a clause of stop words only is NULL (None here) and drops
+out of its intersection or union, as in RediSearch. Parameters are substituted here; errors about their
+values follow RediSearch's texts.
 """
 
 from __future__ import annotations
 
 import math
 import re
-from dataclasses import replace
+from dataclasses import dataclass, replace
+from typing import Any
 
 from redvector.errors import SearchError
-from redvector.search.fields.text import SEPARATORS, token_spans, tokenize
+from redvector.search.fields.text import fold_case, tokenize
 from redvector.search.query.ast import (
     Empty,
     GeoRadius,
@@ -33,78 +39,95 @@ from redvector.search.query.ast import (
     Wildcard,
     walk,
 )
+from redvector.search.query.syntax import (
+    GEOSHAPE_PREDICATES,
+    Tok,
+    c_double,
+    check_attribute,
+    check_geo,
+    check_syntax,
+    number_value,
+    parse,
+    reported,
+)
 from redvector.search.schema import FieldType, IndexDefinition
 
-_TERM_STOP = set(SEPARATORS) - {"\\"} | {"*"}
-# Punctuation that is no query operator is skipped between clauses, as RediSearch's lexer does
-# ("don't" is don AND t, "stop, books." is stop AND books); ``=`` only when no ``>`` follows, and ``@``,
-# ``$`` and ``\`` only when no word follows them.
-_SKIPPED = frozenset("'.,!?#/`&^<+>")
-# A number is one term, as RediSearch's lexer reads it (``3.14``, ``-5``, ``1e5``: not 3 AND 14, not NOT 5).
-_NUMBER_RE = re.compile(r"-?\d+(?:\.\d+)?(?:[eE]-?\d+)?")
-_SKIPPED_ALONE = frozenset("@$\\")
-_WS_RE = re.compile(r"\s*")
-_BRACKET_TOKEN_RE = re.compile(r"[^\s\]]+")
-_GEO_UNITS = ("m", "km", "mi", "ft")
+_ESCAPE_RE = re.compile(rb"\\([!-/:-@\[-`{-~\t-\r ])")
+_AFFIX_KINDS = {"PREFIX": "prefix", "SUFFIX": "suffix", "CONTAINS": "infix", "WILDCARD": "wildcard"}
+_VECTOR_OPTIONS = ("EF_RUNTIME", "EPSILON", "HYBRID_POLICY", "BATCH_SIZE", "SHARD_K_RATIO")
+_SPACES = frozenset(bytes([c]) for c in b" \t\n\v\f\r")
+_EMPTY_STRING_MSG = "Use `INDEXEMPTY` in field creation in order to index and query for empty strings"
 
 
-class QueryParser:
-    def __init__(self, text: str, definition: IndexDefinition, params: dict[str, bytes],
-                 stopwords: frozenset[str] | None = None, verbatim: bool = False, dialect: int = 2) -> None:
-        self.s = text
-        self.dialect = dialect
-        self.pos = 0
+def _unescape(text: bytes) -> bytes:
+    """A backslash before punctuation or space goes (RediSearch's unescape)."""
+    return _ESCAPE_RE.sub(rb"\1", text)
+
+
+@dataclass(frozen=True, slots=True)
+class _Affix:
+    """``word*``, ``*word``, ``*word*`` or ``w'pattern'``: a text term or a tag value, by where it stands."""
+
+    kind: str  # prefix | suffix | infix | wildcard
+    tok: Tok
+
+
+@dataclass(frozen=True, slots=True)
+class _Bound:
+    """A number in a range, a geo filter or a comparison: a value or a $parameter (maybe negated)."""
+
+    value: float = 0.0
+    param: str | None = None
+    negate: bool = False
+    inclusive: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class _KnnClause:
+    """A KNN clause as written; its parameters are read when the clause is built, in RediSearch's order
+    (the vector, K, then the options and the AS name)."""
+
+    k: Tok
+    field: bytes
+    blob: Tok
+    options: tuple[tuple[Tok, Tok], ...] = ()
+    score_as: Tok | None = None
+
+
+class _Open:
+    """An intersection or a union a following AND / OR extends in place (RediSearch appends to a phrase
+    or union node that no field modifier restricted), until an action takes it as a clause (_closed)."""
+
+    __slots__ = ("children", "kind")
+
+    def __init__(self, kind: type[Intersect] | type[Union], children: list[Node]) -> None:
+        self.kind = kind
+        self.children = children
+
+
+def _closed(node: Node | _Open) -> Node:
+    return node.kind(tuple(node.children)) if isinstance(node, _Open) else node
+
+
+class _Builder:
+    """The grammar's actions (by rule name, see syntax.py) building the AST. Values: a Node or None
+    (NULL: stop words only), tokens, and the intermediate values above."""
+
+    def __init__(self, definition: IndexDefinition, params: dict[str, bytes], stopwords: frozenset[str],
+                 verbatim: bool, dialect: int) -> None:
         self.definition = definition
         self.params = params
-        self.stopwords = definition.stopword_set if stopwords is None else stopwords
+        self.stopwords = stopwords
         self.verbatim = verbatim
+        self.dialect = 1 if dialect == 1 else 2
         # Every parameter the query read -> how: "blob" (only as the KNN clause's vector) or "value".
         # The query cache (query/cache.py) keys on the values and leaves the KNN vector as a slot.
         self.param_uses: dict[str, str] = {}
+        # The Empty() standing for a vector clause on a field that is no vector field (it takes the
+        # attributes of a vector clause): id -> node.
+        self._vector_empty: dict[int, Node] = {}
 
-    # -- helpers -----------------------------------------------------------------------------------------
-    def error(self, at: int | None = None) -> SearchError:
-        p = self.pos if at is None else at
-        near = self.s[p:p + 16].split(" ")[0] if p < len(self.s) else ""
-        return SearchError(f"Syntax error at offset {p} near {near}")
-
-    def ws(self) -> None:
-        m = _WS_RE.match(self.s, self.pos)
-        if m:
-            self.pos = m.end()
-
-    def skip(self) -> None:
-        """Whitespace and the punctuation that separates clauses without meaning anything (_SKIPPED)."""
-        s, n = self.s, len(self.s)
-        while True:
-            self.ws()
-            if self.pos >= n:
-                return
-            ch = s[self.pos]
-            nxt = s[self.pos + 1] if self.pos + 1 < n else " "
-            if ch in _SKIPPED or (ch == "=" and nxt != ">") or \
-                    (ch in _SKIPPED_ALONE and (nxt.isspace() or nxt in _TERM_STOP)):
-                self.pos += 1
-                continue
-            return
-
-    def peek(self, text: str) -> bool:
-        return self.s.startswith(text, self.pos)
-
-    def eat(self, text: str) -> bool:
-        if self.s.startswith(text, self.pos):
-            self.pos += len(text)
-            return True
-        return False
-
-    def expect(self, text: str) -> None:
-        self.ws()
-        if not self.eat(text):
-            raise self.error()
-
-    def at_end(self) -> bool:
-        return self.pos >= len(self.s)
-
+    # -- parameters and words ----------------------------------------------------------------------------
     def param(self, name: str, use: str = "value") -> bytes:
         if name not in self.params:
             raise SearchError(f"No such parameter `{name}`")
@@ -112,541 +135,473 @@ class QueryParser:
         self.param_uses[name] = use if seen is None or seen == use else "value"
         return self.params[name]
 
-    def number_ahead(self) -> str | None:
-        """The number token at the cursor (not followed by a term character), if any."""
-        m = _NUMBER_RE.match(self.s, self.pos)
-        if m is None:
-            return None
-        end = m.end()
-        if end < len(self.s) and not (self.s[end] in _TERM_STOP or self.s[end].isspace()):
-            return None
-        return m.group()
+    def _param_text(self, t: Tok) -> str:
+        """A $parameter's value as text (RediSearch reads it as a C string: up to a NUL byte)."""
+        value = self.param(t.text.decode("utf-8", "replace"))
+        return value.split(b"\0", 1)[0].decode("utf-8", "replace")
 
-    def word(self, keep_escapes: bool = False) -> str:
-        """A run of term characters with backslash escapes (no separators); ``keep_escapes``: the
-        backslashes kept, for tokenize() to keep an escaped separator inside the term."""
-        out = []
-        s, n = self.s, len(self.s)
-        while self.pos < n:
-            ch = s[self.pos]
-            if ch == "\\" and self.pos + 1 < n:
-                out.append(s[self.pos:self.pos + 2] if keep_escapes else s[self.pos + 1])
-                self.pos += 2
-                continue
-            if ch in _TERM_STOP or ch.isspace():
-                break
-            out.append(ch)
-            self.pos += 1
-        return "".join(out)
+    def _number(self, name: str, negate: bool = False, range_end: str | None = None) -> tuple[float, bool]:
+        """A numeric parameter's value (and, for a range's end, whether a leading '(' excludes it)."""
+        raw = self.param(name)
+        text = raw
+        inclusive = True
+        if range_end is not None and text.startswith(b"("):
+            text, inclusive = text[1:], False
+        value = c_double(text) if text else None
+        if value is None:
+            shown = raw.decode("utf-8", "replace")
+            if range_end is not None:
+                raise SearchError(f"Bad {range_end} range: {shown}")
+            raise SearchError(f"Invalid numeric value ({shown}) for parameter `{name}`")
+        return (-value if negate else value), inclusive
 
-    def bracket_token(self) -> str:
-        """A whitespace-delimited token inside [...] (stops at ']')."""
-        self.ws()
-        m = _BRACKET_TOKEN_RE.match(self.s, self.pos)
-        if not m:
-            raise self.error()
-        self.pos = m.end()
-        return m.group()
+    def _bound(self, b: _Bound, range_end: str | None = None) -> tuple[float, bool]:
+        if b.param is None:
+            return b.value, b.inclusive
+        value, inclusive = self._number(b.param, b.negate, range_end)
+        return value, inclusive and b.inclusive
 
-    # -- grammar -----------------------------------------------------------------------------------------
-    def parse(self) -> Node:
-        self.ws()
-        if self.at_end():
-            raise self.error()
-        self.skip()
-        if self.at_end():
-            return Empty()  # punctuation only
-        node = self.group(None)
-        self.ws()
-        if self.peek("=>[") or (self.peek("=>") and self.s[self.pos + 2:].lstrip().startswith("[")):
-            self.eat("=>")
-            self.ws()
-            self.eat("[")
-            node = self.knn(node)
-            self.ws()
-            if self.eat("=>"):
-                self.ws()
-                attrs = self.attrs()
-                node = self._knn_attrs(node, attrs)
-        self.ws()
-        if not self.at_end():
-            raise self.error()
-        return node
-
-    def group(self, fields: tuple[bytes, ...] | None) -> Node:
-        """A whole query or a parenthesised group, in the request's dialect."""
-        return self.v1_sequence(fields) if self.dialect == 1 else self.union(fields)
-
-    # -- DIALECT 1 ---------------------------------------------------------------------------------------
-    # RediSearch's first grammar groups differently from DIALECT 2 (checked clause by clause against
-    # Redis Stack 7.4 with FT.EXPLAIN): plain words next to each other bind tightest, then ``|``, then the
-    # juxtaposition of anything else (tags, ranges, groups, phrases, prefixes), which intersects; and a
-    # prefix ``-`` or ``~`` or a field modifier before a word takes everything after it up to the next
-    # prefix operator: ``-a b | c`` is NOT(a b | c), ``a | b @n:[1 2]`` is (a | b) AND @n, ``@t:a b`` is
-    # @t:(a b).
-    def _v1_prefix_ahead(self) -> bool:
-        if self.peek("~") or (self.peek("-") and self.number_ahead() is None):
-            return True
-        if not self.peek("@"):
-            return False
-        save = self.pos
-        try:
-            self.field_names()
-            self.ws()
-            if not self.eat(":"):
-                return False
-            self.ws()
-            return not (self.at_end() or self.s[self.pos] in "{[(-")
-        except SearchError:
-            return False
-        finally:
-            self.pos = save
-
-    def v1_sequence(self, fields: tuple[bytes, ...] | None, operand: bool = False) -> Node:
-        chains: list[list[list[Node]]] = []  # intersected; each a union of alternatives; each an intersection
-        text_run = False  # the current alternative is plain words that a next plain word joins
-        after_or = True
-        while True:
-            self.skip()
-            if self.at_end() or self.peek(")") or self.peek("=>"):
-                break
-            if self.peek("|"):
-                self.pos += 1
-                after_or = True
-                continue
-            prefix = self._v1_prefix_ahead()
-            if prefix and operand and not after_or:
-                break  # the enclosing prefix operator's operand ends here
-            if prefix:
-                node = self._v1_prefixed(fields)
-                plain = False
-            else:
-                item = self.unary(fields)
-                node = item if item is not None else Empty()
-                plain = (isinstance(node, Term) and node.kind == "exact") or isinstance(node, Empty)
-            if after_or and chains:
-                chains[-1].append([node])
-            elif plain and text_run and chains:
-                chains[-1][-1].append(node)
-            else:
-                chains.append([[node]])
-            text_run = plain
-            after_or = False
-        if not chains:
-            raise self.error()
-        return _v1_tree(chains)
-
-    def _v1_prefixed(self, fields: tuple[bytes, ...] | None) -> Node:
-        if self.eat("-"):
-            return Not(unexpanded(self.v1_sequence(fields, operand=True)))
-        if self.eat("~"):
-            return Optional(unexpanded(self.v1_sequence(fields, operand=True)))
-        names = self.field_names()
-        self.ws()
-        self.expect(":")
-        return self.v1_sequence(names, operand=True)
-
-    # -- DIALECT 2 ---------------------------------------------------------------------------------------
-    def union(self, fields: tuple[bytes, ...] | None) -> Node:
-        children = [self.intersect(fields)]
-        while True:
-            self.ws()
-            if self.peek("|"):
-                self.pos += 1
-                children.append(self.intersect(fields))
-            else:
-                break
-        kept = [c for c in children if not isinstance(c, Empty)]
-        if not kept:
-            return Empty()
-        return kept[0] if len(kept) == 1 else Union(tuple(kept))
-
-    def intersect(self, fields: tuple[bytes, ...] | None) -> Node:
-        items: list[Node] = []
-        saw_any = False
-        while True:
-            self.skip()
-            if self.at_end() or self.peek(")") or self.peek("|") or self.peek("=>["):
-                break
-            if self.peek("=>") and self.s[self.pos + 2:].lstrip().startswith("["):
-                break
-            saw_any = True
-            node = self.unary(fields)
-            if node is not None:
-                items.append(node)
-        if not saw_any:
-            raise self.error()
-        kept = [i for i in items if not isinstance(i, Empty)]
-        if not kept:
-            return Empty()
-        return kept[0] if len(kept) == 1 else Intersect(tuple(kept))
-
-    def unary(self, fields: tuple[bytes, ...] | None) -> Node | None:
-        number = self.number_ahead()
-        if number is not None:
-            self.pos += len(number)
-            if self.dialect >= 2:  # RediSearch's second grammar neither stems nor expands a number
-                return Term(number.lower(), fields, verbatim=True)
-            return self._term_from_text(number, fields, whole=True)
-        if self.eat("-"):
-            self.ws()
-            inner = self.unary(fields)
-            return Not(unexpanded(inner) if inner is not None else Empty())
-        if self.eat("~"):
-            self.ws()
-            inner = self.unary(fields)
-            return Optional(unexpanded(inner) if inner is not None else Empty())
-        node = self.atom(fields)
-        if self.peek("=>{") or (self.peek("=>") and self.s[self.pos + 2:].lstrip().startswith("{")):
-            self.eat("=>")
-            self.ws()
-            node = self._apply_attrs(node, self.attrs())
-        return node
-
-    def atom(self, fields: tuple[bytes, ...] | None) -> Node | None:
-        self.ws()
-        start = self.pos
-        if self.eat("("):
-            node = self.group(fields)
-            self.ws()
-            if not self.eat(")"):
-                raise self.error()
-            return node
-        if self.peek("@"):
-            return self.modifier()
-        if self.peek('"'):
-            return self.phrase(fields)
-        if self.peek("%"):
-            return self.fuzzy(fields)
-        if self.peek("w'"):
-            self.pos += 2
-            end = self.s.find("'", self.pos)
-            if end < 0:
-                raise self.error(start)
-            pattern = self.s[self.pos:end].lower()
-            self.pos = end + 1
-            return Term(pattern, fields, "wildcard", verbatim=self.verbatim)
-        if self.s[self.pos:self.pos + 10].lower() == "ismissing(":
-            self.pos += 10
-            self.ws()
-            if not self.eat("@"):
-                raise self.error()
-            name = self.word()
-            self.ws()
-            if not name or not self.eat(")"):
-                raise self.error(start)
-            if self.definition.field(name.encode()) is None:
-                raise SearchError(f"Unknown field at offset {start} near {name}")
-            return Missing(name.encode())
-        if self.peek("*"):
-            self.pos += 1
-            w = self.word()
-            if not w:
-                return Wildcard()
-            if self.eat("*"):
-                return Term(w.lower(), fields, "infix", verbatim=self.verbatim)
-            return Term(w.lower(), fields, "suffix", verbatim=self.verbatim)
-        if self.peek("$"):
-            self.pos += 1
-            name = self.word()
-            value = self.param(name).decode("utf-8", "replace")
-            return self._term_from_text(value, fields)
-        raw = self.word(keep_escapes=True)
-        if not raw:
-            raise self.error(start)
-        if self.eat("*"):
-            return Term(_unescape(raw).lower(), fields, "prefix", verbatim=self.verbatim)
-        return self._term_from_text(raw, fields)
-
-    def _term_from_text(self, text: str, fields: tuple[bytes, ...] | None, whole: bool = False) -> Node:
-        """A word of the query (backslash escapes keep a separator inside one term, as RediSearch does:
-        ``sci\\-fi`` is the term "sci-fi"), or a parameter's text; ``whole``: one term as it is (a number)."""
-        tokens = [text.lower()] if whole else tokenize(text)
+    def _words(self, text: str, whole: bool = False) -> Node | None:
+        """A word of the query (backslash escapes keep a separator inside one term: ``sci\\-fi`` is the
+        term "sci-fi"), or a parameter's text; ``whole``: one term as it is (a number). None for a stop word."""
+        tokens = [fold_case(text)] if whole else tokenize(text)
         if not tokens:
-            return Empty()
+            return None
         if len(tokens) > 1:
-            return self._phrase_from_tokens(tokens, fields)
-        tok = tokens[0]
-        if tok in self.stopwords:
-            return Empty()
-        return Term(tok, fields, verbatim=self.verbatim)
+            return self._phrase(tokens)
+        if tokens[0] in self.stopwords:
+            return None
+        return Term(tokens[0], verbatim=self.verbatim)
 
-    def _phrase_from_tokens(self, tokens: list[str], fields: tuple[bytes, ...] | None,
-                            exact: bool = False) -> Node:
+    def _phrase(self, tokens: list[str], exact: bool = False) -> Node:
         # Stop words take no position in the index (TextIndex.add), so the others are adjacent.
         terms = tuple(enumerate(t for t in tokens if t not in self.stopwords))
         if not terms:
             return Empty()
         if len(terms) == 1:
-            return Term(terms[0][1], fields, verbatim=self.verbatim or exact)
+            return Term(terms[0][1], verbatim=self.verbatim or exact)
         # A quoted phrase is exact: its terms are not stemmed (RediSearch).
-        return Phrase(terms, fields, verbatim=self.verbatim or exact)
+        return Phrase(terms, verbatim=self.verbatim or exact)
 
-    def phrase(self, fields: tuple[bytes, ...] | None) -> Node:
-        start = self.pos
-        self.pos += 1
-        out = []
-        while self.pos < len(self.s) and self.s[self.pos] != '"':
-            if self.s[self.pos] == "\\" and self.pos + 1 < len(self.s):
-                out.append(self.s[self.pos:self.pos + 2])
-                self.pos += 2
-                continue
-            out.append(self.s[self.pos])
-            self.pos += 1
-        if not self.eat('"'):
-            raise self.error(start)
-        tokens = tokenize("".join(out))
+    def _quoted(self, t: Tok) -> Node:
+        """A "quoted string" (DIALECT 2): an exact phrase. A quoted stop word stays a term (it matches
+        nothing: stop words are not indexed); an empty string is the empty term."""
+        if not t.n:
+            return Term("", verbatim=True)
+        tokens = tokenize(t.text.decode("utf-8", "replace"))
         if not tokens:
-            return Empty()
-        stops = [i for i, t in enumerate(tokens) if t in self.stopwords]
-        if stops:
-            # RediSearch keeps stop words out of the index, so a quoted stop word matches nothing in DIALECT
-            # 2. DIALECT 1's grammar refuses one among a phrase's first two words (a phrase starts as
-            # `term term`) and skips those after them.
-            if self.dialect >= 2:
-                return Phrase(tuple(enumerate(tokens)), fields, verbatim=True)
-            first = stops[0]
-            if first < 2:
-                at = start + 1 + token_spans(self.s[start + 1:self.pos - 1])[first][0]
-                raise SearchError(f"Syntax error at offset {at} near {tokens[first]}")
-            tokens = [t for t in tokens if t not in self.stopwords]
+            return Empty()  # only separators: an exact phrase of nothing, which matches nothing
+        if any(tok in self.stopwords for tok in tokens):
+            return Phrase(tuple(enumerate(tokens)), verbatim=True)
         if len(tokens) == 1:
-            return Term(tokens[0], fields, verbatim=True)
-        return self._phrase_from_tokens(tokens, fields, exact=True)
+            return Term(tokens[0], verbatim=True)
+        return self._phrase(tokens, exact=True)
 
-    def fuzzy(self, fields: tuple[bytes, ...] | None) -> Node:
-        start = self.pos
-        level = 0
-        while self.eat("%"):
-            level += 1
-        w = self.word()
-        for _ in range(level):
-            if not self.eat("%"):
-                raise self.error(start)
-        if not w or level > 3:
-            raise self.error(start)
-        return Term(w.lower(), fields, "fuzzy", fuzz=level)
+    def _term_of(self, t: Tok) -> Node | None:
+        """A word token as a text clause."""
+        if t.kind == "ATTRIBUTE":
+            text = self._param_text(t)
+            return self._words(text) if text else Term("", verbatim=True)
+        if t.quoted:
+            return self._quoted(t)
+        text = t.text.decode("utf-8", "replace")
+        if t.kind in ("NUMBER", "SIZE"):
+            if self.dialect == 2:  # RediSearch's second grammar neither stems nor expands a number
+                return Term(fold_case(text), verbatim=True)
+            return self._words(text, whole=True)
+        return self._words(text)
 
-    def field_names(self) -> tuple[bytes, ...]:
-        names = []
-        while True:
-            self.eat("@")
-            start = self.pos
-            name = self.word()
-            if not name:
-                raise self.error(start)
-            names.append(name.encode())
-            if self.peek("|") and not self.peek("||"):
-                self.pos += 1
-                continue
-            break
-        return tuple(names)
+    # -- the clause structure ----------------------------------------------------------------------------
+    def query(self, node: Node | _Open | None) -> Node:
+        return _closed(node) if node is not None else Empty()
 
-    def modifier(self) -> Node:
-        start = self.pos
-        names = self.field_names()
-        self.ws()
-        for op in ("==", "!=", ">=", "<=", ">", "<"):
-            if self.eat(op):
-                self.ws()
-                num = self.number(self.bracket_token_plain())
-                return self._compare(names[0], op, num)
-        if not self.eat(":"):
-            raise self.error(start)
-        self.ws()
-        if self.peek("{"):
-            return self.tags(names[0])
-        if self.peek("["):
-            return self.bracket(names[0], start)
-        if self.peek("("):
-            self.pos += 1
-            node = self.group(names)
-            self.ws()
-            if not self.eat(")"):
-                raise self.error()
-            return node
-        if self.eat("-"):
-            inner = self.atom(names)
-            return Not(unexpanded(inner) if inner is not None else Empty())
-        last = self.atom(names)
-        return last if last is not None else Empty()
+    def query_empty(self) -> Node:
+        return Empty()
 
-    def bracket_token_plain(self) -> str:
-        start = self.pos
-        while self.pos < len(self.s) and not self.s[self.pos].isspace() and self.s[self.pos] not in ")|":
-            self.pos += 1
-        return self.s[start:self.pos]
+    def query_star(self, star: Any) -> Node:
+        return Wildcard()
 
-    def _compare(self, field: bytes, op: str, num: float) -> Node:
-        if op == "==":
-            return NumericRange(field, num, num)
-        if op == "!=":
-            return Not(NumericRange(field, num, num))
-        if op == ">":
-            return NumericRange(field, num, math.inf, lo_excl=True)
-        if op == ">=":
-            return NumericRange(field, num, math.inf)
-        if op == "<":
-            return NumericRange(field, -math.inf, num, hi_excl=True)
-        return NumericRange(field, -math.inf, num)
+    def _extend(self, kind: type[Intersect] | type[Union], b: Node | _Open | None, c: Node | _Open | None,
+                always: bool = False) -> Node | _Open | None:
+        """An intersection or a union of ``b`` and ``c``: the other when one is NULL, ``b`` extended when
+        it is an open one of the kind (``always``: whenever it is one of the kind, open or not)."""
+        if b is None:
+            return c
+        if c is None:
+            return b
+        if isinstance(b, _Open) and b.kind is kind:
+            b.children.append(_closed(c))
+            return b
+        if always and isinstance(b, kind):
+            return _Open(kind, [*b.children, _closed(c)])
+        return _Open(kind, [_closed(b), _closed(c)])
 
-    def tags(self, field: bytes) -> Node:
-        start = self.pos
-        self.pos += 1
-        values: list[TagValue] = []
-        buf: list[str] = []
-        escaped_tail = False
-        s = self.s
-        while True:
-            if self.pos >= len(s):
-                raise self.error(start)
-            ch = s[self.pos]
-            if ch == "\\" and self.pos + 1 < len(s):
-                buf.append(s[self.pos + 1])
-                self.pos += 2
-                escaped_tail = True
-                continue
-            if ch in "|}":
-                values.append(self._tag_value("".join(buf), escaped_tail))
-                buf = []
-                escaped_tail = False
-                self.pos += 1
-                if ch == "}":
-                    break
-                continue
-            buf.append(ch)
-            escaped_tail = False
-            self.pos += 1
-        kept = tuple(v for v in values if v.text or v.prefix)
-        return Tag(field, kept)
+    def both(self, b: Node | _Open | None, *rest: Any) -> Node | _Open | None:
+        return self._extend(Intersect, b, rest[-1])
 
-    def _tag_value(self, raw: str, escaped_tail: bool) -> TagValue:
-        text = raw.strip() if not escaped_tail else raw.lstrip()
-        if text.startswith("$") and len(text) > 1 and " " not in text:
-            return TagValue(self.param(text[1:]))
-        prefix = suffix = False
-        if text.startswith("w'") and text.endswith("'") and len(text) >= 3:
-            return TagValue(text[2:-1].encode(), wildcard=True)
-        if text.endswith("*") and not escaped_tail:
-            prefix = True
-            text = text[:-1]
-        if text.startswith("*"):
-            suffix = True
-            text = text[1:]
-        return TagValue(text.encode(), prefix=prefix, suffix=suffix)
+    def either(self, b: Node | _Open | None, op: Tok, c: Node | _Open | None) -> Node | _Open | None:
+        return self._extend(Union, b, c)
 
-    def number(self, tok: str) -> float:
-        if tok.startswith("$"):
-            tok = self.param(tok[1:]).decode("latin-1")
-        t = tok.lower()
-        if t in ("inf", "+inf"):
-            return math.inf
-        if t == "-inf":
-            return -math.inf
-        try:
-            return float(tok)
-        except ValueError:
-            raise SearchError(f"Syntax error at offset {self.pos} near {tok}")
+    def either_more(self, b: Node | _Open | None, op: Tok, c: Node | _Open | None) -> Node | _Open | None:
+        return self._extend(Union, b, c, always=True)
 
-    def bracket(self, field: bytes, start: int) -> Node:
-        self.pos += 1
-        tokens: list[str] = []
-        while True:
-            self.ws()
-            if self.eat("]"):
-                break
-            if self.at_end():
-                raise self.error(start)
-            tokens.append(self.bracket_token())
-        if tokens and tokens[0].upper() == "VECTOR_RANGE":
-            return self.vector_range(field, tokens)
+    def group(self, lp: Tok, b: Node | _Open | None, rp: Tok) -> Node | _Open | None:
+        return b
+
+    def negate(self, op: Tok, b: Node | _Open | None) -> Node | None:
+        return Not(unexpanded(_closed(b))) if b is not None else None
+
+    def optional(self, op: Tok, b: Node | _Open | None) -> Node | None:
+        return Optional(unexpanded(_closed(b))) if b is not None else None
+
+    def stopword(self, t: Tok) -> None:
+        return None
+
+    def word(self, t: Tok) -> Node | None:
+        return self._term_of(t)
+
+    def quoted_param(self, q: Tok, t: Tok, q2: Tok) -> Node:
+        return Term("$" + fold_case(t.text.decode("utf-8", "replace")), verbatim=True)
+
+    def termlist(self, a: Tok, b: Tok) -> list[Tok]:
+        return [a, b]
+
+    def termlist_more(self, words: list[Tok], t: Tok) -> list[Tok]:
+        words.append(t)  # (a list value belongs to one parse stack entry: it grows in place)
+        return words
+
+    def termlist_stopword(self, words: list[Tok], t: Tok) -> list[Tok]:
+        return words
+
+    def words(self, words: list[Tok]) -> Node | _Open | None:
+        """DIALECT 1's run of plain words: their intersection."""
+        node: Node | _Open | None = None
+        for t in words:
+            node = self._extend(Intersect, node, self._term_of(t))
+        return node
+
+    def quoted_phrase(self, q: Tok, words: list[Tok], q2: Tok) -> Node:
+        tokens = [w for t in words for w in tokenize(t.text.decode("utf-8", "replace"))]
+        return self._phrase(tokens, exact=True)
+
+    def quoted_word(self, q: Tok, t: Tok, q2: Tok) -> Node:
+        return self._phrase(tokenize(t.text.decode("utf-8", "replace")), exact=True)
+
+    def affix(self, t: Tok) -> _Affix:
+        return _Affix(_AFFIX_KINDS[t.kind], t)
+
+    def _affix_text(self, a: _Affix) -> bytes:
+        if a.tok.qtype == "param":
+            return self.param(a.tok.text.decode("utf-8", "replace"))
+        return _unescape(a.tok.text)
+
+    def text_affix(self, a: _Affix) -> Node:
+        text = fold_case(self._affix_text(a).decode("utf-8", "replace"))
+        return Term(text, kind=a.kind, verbatim=self.verbatim)
+
+    def fuzzy(self, *values: Tok) -> Node:
+        t = next(v for v in values if v.kind != "PERCENT")
+        level = (len(values) - 1) // 2
+        text = self._param_text(t) if t.kind == "ATTRIBUTE" else _unescape(t.text).decode("utf-8", "replace")
+        return Term(fold_case(text), kind="fuzzy", fuzz=level)
+
+    # -- field modifiers ---------------------------------------------------------------------------------
+    def modifier(self, t: Tok) -> tuple[bytes, ...]:
+        return (_unescape(t.text),)
+
+    def modifier_list(self, head: tuple[bytes, ...] | list[bytes], op: Tok, t: Tok) -> list[bytes]:
+        if not t.n:
+            raise SearchError(f"Syntax error at offset {t.pos} near ")  # an empty field name
+        names = head if isinstance(head, list) else list(head)
+        names.append(_unescape(t.text))
+        return names
+
+    def fielded(self, names: tuple[bytes, ...] | list[bytes], colon: Tok, node: Node | _Open | None) -> Node | None:
+        if node is None:
+            return None
+        fields = tuple(names)
+        out = _with_fields(_closed(node), fields)
+        if any(isinstance(n, Term) and not n.text and n.kind == "exact" for n in walk(out)):
+            self._empty_string(fields)
+        return out
+
+    def _empty_string(self, fields: tuple[bytes, ...], ftype: FieldType = FieldType.TEXT) -> None:
+        """An empty string searched in a TEXT field (or a TAG field's ``{""}``) needs its INDEXEMPTY."""
+        for name in fields:
+            spec = self.definition.field(name)
+            if spec is not None and spec.type is ftype and not spec.indexempty:
+                raise SearchError(_EMPTY_STRING_MSG)
+
+    def ismissing(self, kw: Tok, lp: Tok, fields: tuple[bytes, ...], rp: Tok) -> Node:
+        return Missing(fields[0])
+
+    # -- tags --------------------------------------------------------------------------------------------
+    def _tag_value(self, x: Any) -> TagValue:
+        if isinstance(x, _Affix):
+            text = self._affix_text(x)
+            if x.kind == "wildcard":
+                return TagValue(text, wildcard=True)
+            return TagValue(text, prefix=x.kind in ("prefix", "infix"), suffix=x.kind in ("suffix", "infix"))
+        if isinstance(x, list):
+            # Words: one tag of several words, each folded as a term is (A-Z), even in a CASESENSITIVE
+            # field (RediSearch reads them as terms); an empty word makes an empty tag.
+            words = [self._tag_value(t).text.lower() for t in x]
+            return TagValue(b" ".join(words) if all(words) else b"")
+        if x.kind == "ATTRIBUTE":
+            return TagValue(self.param(x.text.decode("utf-8", "replace")))
+        return TagValue(_unescape(x.text))
+
+    def tag_list(self, x: Any) -> list[TagValue]:
+        return [self._tag_value(x)]
+
+    def v1_tag_list(self, lb: Tok, x: Any) -> list[TagValue]:
+        return [self._tag_value(x)]
+
+    def tag_list_more(self, values: list[TagValue], op: Tok, x: Any) -> list[TagValue]:
+        values.append(self._tag_value(x))
+        return values
+
+    def _tag(self, fields: tuple[bytes, ...], values: list[TagValue]) -> Node:
+        field = fields[0]
+        if any(not v.text and not (v.prefix or v.suffix or v.wildcard) for v in values):
+            self._empty_string(fields, FieldType.TAG)
         spec = self.definition.field(field)
-        if len(tokens) == 4 or (spec is not None and spec.type is FieldType.GEO):
-            if len(tokens) != 4:
-                raise self.error(start)
-            unit = tokens[3].lower()
-            if unit not in _GEO_UNITS:
-                raise SearchError(f"Syntax error at offset {start} near {tokens[3]}")
-            return GeoRadius(field, self.number(tokens[0]), self.number(tokens[1]), self.number(tokens[2]), unit)
-        if len(tokens) == 1:
-            tokens = [tokens[0], tokens[0]]
-        if len(tokens) != 2:
-            raise self.error(start)
-        lo_excl = tokens[0].startswith("(")
-        hi_excl = tokens[1].startswith("(")
-        lo = self.number(tokens[0].lstrip("("))
-        hi = self.number(tokens[1].lstrip("("))
-        return NumericRange(field, lo, hi, lo_excl, hi_excl)
+        if spec is not None and spec.type is FieldType.TAG and not spec.casesensitive:
+            values = [replace(v, text=v.text.lower()) for v in values]  # A-Z only, as the index folds
+        return Tag(field, tuple(v for v in values if v.text or v.prefix))
 
-    def vector_range(self, field: bytes, tokens: list[str]) -> Node:
-        spec = self.definition.field(field)
-        if spec is None:
-            raise SearchError(f"Unknown field at offset {self.pos} near {field.decode('utf-8', 'replace')}")
-        if spec.type is not FieldType.VECTOR:
-            raise SearchError(f"Expected a VECTOR field at offset {self.pos} near {field.decode('utf-8', 'replace')}")
-        if len(tokens) != 3 or not tokens[2].startswith("$"):
-            raise self.error()
-        radius = self.number(tokens[1])
-        if radius < 0:
-            raise SearchError(f"Error parsing vector similarity query: negative radius ({tokens[1]}) given in a range query")
-        blob = self.param(tokens[2][1:])
-        return VectorRange(field, radius, blob, blob_param=tokens[2][1:])
+    def tag(self, fields: tuple[bytes, ...], colon: Tok, lb: Tok, values: list[TagValue], rb: Tok) -> Node:
+        return self._tag(fields, values)
 
-    def knn(self, flt: Node) -> Node:
-        tokens: list[str] = []
-        start = self.pos
-        while True:
-            self.ws()
-            if self.eat("]"):
-                break
-            if self.at_end():
-                raise self.error(start)
-            tokens.append(self.bracket_token())
-        if len(tokens) < 4 or tokens[0].upper() != "KNN":
-            raise SearchError(f"Syntax error at offset {start} near {tokens[0] if tokens else ''}")
-        k_tok = tokens[1]
-        if k_tok.startswith("$"):
-            k_raw = self.param(k_tok[1:]).decode("latin-1")
-            if not k_raw.isdigit():
-                raise SearchError("Invalid numeric value")
-            k = int(k_raw)
-        elif k_tok.isdigit():
-            k = int(k_tok)
+    def v1_tag(self, fields: tuple[bytes, ...], colon: Tok, values: list[TagValue]) -> Node:
+        return self._tag(fields, values)
+
+    # -- numbers, ranges, geo ----------------------------------------------------------------------------
+    def num(self, t: Tok) -> _Bound:
+        return _Bound(number_value(t.text))
+
+    def num_negate(self, op: Tok, b: _Bound) -> _Bound:
+        return replace(b, value=-b.value, negate=not b.negate)
+
+    def num_param(self, t: Tok) -> _Bound:
+        return _Bound(param=t.text.decode("utf-8", "replace"))
+
+    def num_param_negate(self, op: Tok, t: Tok) -> _Bound:
+        return _Bound(param=t.text.decode("utf-8", "replace"), negate=True)
+
+    def exclusive(self, lp: Tok, b: _Bound) -> _Bound:
+        return replace(b, inclusive=False)
+
+    v1_exclusive = exclusive
+
+    def exclusive_param(self, lp: Tok, t: Tok) -> _Bound:
+        return _Bound(param=t.text.decode("utf-8", "replace"), inclusive=False)
+
+    def exclusive_param_negate(self, lp: Tok, op: Tok, t: Tok) -> _Bound:
+        return _Bound(param=t.text.decode("utf-8", "replace"), negate=True, inclusive=False)
+
+    def numeric_range(self, lsqb: Tok, lo: _Bound, hi: _Bound, rsqb: Tok) -> tuple[float, float, bool, bool]:
+        lo_v, lo_in = self._bound(lo, "lower")
+        hi_v, hi_in = self._bound(hi, "upper")
+        return lo_v, hi_v, not lo_in, not hi_in
+
+    def numeric_value(self, lsqb: Tok, b: _Bound, rsqb: Tok) -> tuple[float, float, bool, bool]:
+        v, _ = self._bound(b)
+        return v, v, False, False
+
+    def numeric(self, fields: tuple[bytes, ...], colon: Tok, r: tuple[float, float, bool, bool]) -> Node:
+        return NumericRange(fields[0], *r)
+
+    def compare(self, fields: tuple[bytes, ...], op: Tok, value: Tok) -> Node:
+        text = value.text
+        if b"$" in text:
+            # RediSearch 2.10 reads the parameter's name one character too far, unless that is a space
+            # or the end (``@n > $p)`` looks up "p)").
+            name = text.lstrip(b"-$")
+            following = bytes(value.buf[value.s + value.n:value.s + value.n + 1])
+            if following and following not in _SPACES:
+                name += following
+            num, _ = self._number(name.decode("utf-8", "replace"), text.startswith(b"-"))
         else:
-            raise SearchError(f"Syntax error at offset {start} near {k_tok}")
+            num = number_value(text)
+        return _compare(fields[0], op.text.decode(), num)
+
+    def geo_filter(self, lsqb: Tok, lon: _Bound, lat: _Bound, radius: _Bound, unit: Tok, rsqb: Tok) -> tuple:
+        values = [self._bound(b)[0] for b in (lon, lat, radius)]
+        unit_text = self.param(unit.text.decode("utf-8", "replace")) if unit.kind == "ATTRIBUTE" else unit.text
+        check_geo(values[0], values[1], values[2], unit_text)
+        return (*values, unit_text.decode().lower())
+
+    v1_geo_filter = geo_filter
+
+    def geo(self, fields: tuple[bytes, ...], colon: Tok, g: tuple) -> Node:
+        return GeoRadius(fields[0], *g)
+
+    def geometry_query(self, lsqb: Tok, t: Tok, attr: Tok, rsqb: Tok) -> None:
+        if t.text.upper() not in GEOSHAPE_PREDICATES:
+            raise reported("Syntax error: Expecting a geoshape predicate", replace(attr, qtype="param"))
+        self.param(attr.text.decode("utf-8", "replace"))
+
+    def geometry(self, fields: tuple[bytes, ...], colon: Tok, q: None) -> Node:
+        return Empty()  # no field here is a GEOSHAPE field: nothing matches (as in RediSearch)
+
+    # -- attributes --------------------------------------------------------------------------------------
+    def attribute(self, name: Tok, colon: Tok, value: Tok) -> tuple[bytes, bytes]:
+        if value.kind == "ATTRIBUTE":
+            return name.text, self.param(value.text.decode("utf-8", "replace"))
+        return name.text, value.text
+
+    def attribute_list(self, *values: Any) -> list[tuple[bytes, bytes]]:
+        if not values:
+            return []
+        head = values[0]
+        if isinstance(head, tuple):
+            return [head]
+        if len(values) == 3:
+            head.append(values[2])
+        return head
+
+    def attributes(self, node: Node | _Open | None, arrow: Tok, lb: Tok, attrs: list[tuple[bytes, bytes]],
+                   rb: Tok) -> Node | _Open | None:
+        if node is None or not attrs:
+            return node
+        if isinstance(node, _Open):  # (an intersection or a union takes no attribute here)
+            for name, value in attrs:
+                check_attribute(False, name, value)
+            return node
+        vector = isinstance(node, VectorRange) or self._vector_empty.get(id(node)) is node
+        for name, value in attrs:
+            check_attribute(vector, name, value)
+        if not isinstance(node, (VectorRange, Term, Phrase)):
+            return node
+        return self._apply_attrs(node, _decoded(attrs))
+
+    def _apply_attrs(self, node: Node, attrs: dict[str, str]) -> Node:
+        if isinstance(node, VectorRange):
+            yield_as = node.yield_as
+            epsilon = node.epsilon
+            for key, value in attrs.items():
+                lk = key.lower()
+                if lk == "yield_distance_as":
+                    yield_as = value
+                elif lk == "epsilon":
+                    spec = self.definition.field(node.field)
+                    if spec is not None and spec.vector is not None and spec.vector.algorithm != "HNSW":
+                        raise SearchError("Error parsing vector similarity parameters: Invalid option")
+                    try:
+                        epsilon = float(value)
+                    except ValueError:
+                        raise SearchError("Error parsing vector similarity parameters: Invalid value was given")
+                    if epsilon <= 0:
+                        raise SearchError("Error parsing vector similarity parameters: Invalid value was given")
+                elif lk in ("hybrid_policy", "batch_size"):
+                    raise SearchError(
+                        "Error parsing vector similarity parameters: hybrid query attributes were sent for a "
+                        "non-hybrid query")
+                else:
+                    raise SearchError("Error parsing vector similarity parameters: Invalid option")
+            return VectorRange(node.field, node.radius, node.blob, yield_as, epsilon, node.blob_param)
+        weight = None
+        for key, value in attrs.items():
+            if key.lower() == "weight":
+                weight = float(value)  # checked as RediSearch checks it (syntax.check_attribute)
+        if weight is not None and isinstance(node, Term):
+            return replace(node, weight=weight)
+        if weight is not None and isinstance(node, Phrase):
+            return replace(node, weight=weight)
+        return node
+
+    # -- vectors -----------------------------------------------------------------------------------------
+    def vector_range_command(self, t: Tok, radius: _Bound, blob: Tok) -> tuple[_Bound, Tok]:
+        if t.text.upper() != b"VECTOR_RANGE":
+            raise reported("Syntax error: expecting vector similarity range command", t)
+        return radius, blob
+
+    def vector_range(self, fields: tuple[bytes, ...], colon: Tok, lsqb: Tok, cmd: tuple[_Bound, Tok],
+                     rsqb: Tok) -> Node:
+        radius_b, blob_tok = cmd
+        radius, _ = self._bound(radius_b)
+        name = blob_tok.text.decode("utf-8", "replace")
+        blob = self.param(name)
+        spec = self.definition.field(fields[0])
+        if spec is None or spec.type is not FieldType.VECTOR:
+            empty = Empty()  # RediSearch finds nothing (no error) for a field that is not a vector field
+            self._vector_empty[id(empty)] = empty
+            return empty
+        if radius < 0:
+            raise SearchError(f"Error parsing vector similarity query: negative radius ({radius:g}) given in a "
+                              "range query")
+        return VectorRange(fields[0], radius, blob, blob_param=name)
+
+    def vector_command(self, t: Tok, k: Tok, fields: tuple[bytes, ...], blob: Tok) -> _KnnClause:
+        if t.text.upper() != b"KNN":
+            raise reported("Syntax error: Expecting Vector Similarity command", t)
+        return _KnnClause(k, fields[0], blob)
+
+    def vector_attribute(self, name: Tok, value: Tok) -> tuple[Tok, Tok]:
+        return name, value
+
+    def vector_attribute_list(self, *values: Any) -> list[tuple[Tok, Tok]]:
+        if len(values) == 1:
+            return [values[0]]
+        values[0].append(values[1])
+        return values[0]
+
+    def score_field(self, as_tok: Tok, t: Tok) -> Tok:
+        return t
+
+    def vector_query(self, cmd: _KnnClause, options: list[tuple[Tok, Tok]] | None = None,
+                     score_as: Tok | None = None) -> _KnnClause:
+        return replace(cmd, options=tuple(options or ()), score_as=score_as)
+
+    def vector_query_as(self, cmd: _KnnClause, score_as: Tok) -> _KnnClause:
+        return replace(cmd, score_as=score_as)
+
+    def _value(self, t: Tok) -> str:
+        return self._param_text(t) if t.kind == "ATTRIBUTE" else t.text.decode("utf-8", "replace")
+
+    def knn(self, flt: Any, arrow: Tok, lsqb: Tok, vq: _KnnClause, rsqb: Tok, yield_as: str | None = None) -> Node:
+        # The filter: a clause, or `*` (a token) or only stop words (NULL): none.
+        node_filter = _closed(flt) if isinstance(flt, (Node, _Open)) else Wildcard()
+        blob_name = vq.blob.text.decode("utf-8", "replace")
+        blob = self.param(blob_name, "blob")  # RediSearch resolves the vector before K
+        k_tok = vq.k
+        if k_tok.kind == "ATTRIBUTE":
+            name = k_tok.text.decode("utf-8", "replace")
+            raw = self.param(name)
+            if not raw.isdigit():
+                raise SearchError(f"Invalid numeric value ({raw.decode('utf-8', 'replace')}) for parameter `{name}`")
+            k = int(raw)
+        else:
+            k = int(k_tok.text)
         if k >= 2**59:
             raise SearchError("KNN K parameter is too large")
-        if not tokens[2].startswith("@"):
-            raise SearchError(f"Syntax error at offset {start} near {tokens[2]}")
-        field = tokens[2][1:].encode()
-        spec = self.definition.field(field)
-        if spec is None:
-            raise SearchError(f"Unknown field at offset {start} near {field.decode('utf-8', 'replace')}")
-        if spec.type is not FieldType.VECTOR:
-            raise SearchError(f"Expected a VECTOR field at offset {start} near {field.decode('utf-8', 'replace')}")
-        if not tokens[3].startswith("$"):
-            raise SearchError(f"Syntax error at offset {start} near {tokens[3]}")
-        blob = self.param(tokens[3][1:], "blob")
+        spec = self.definition.field(vq.field)
+        if spec is None or spec.vector is None:
+            return Empty()  # RediSearch finds nothing (no error) for a field that is not a vector field
         opts: dict[str, str] = {}
-        score_as: str | None = None
-        i = 4
-        while i < len(tokens):
-            name = tokens[i].upper()
-            if i + 1 >= len(tokens):
-                raise SearchError(f"Syntax error at offset {start} near {tokens[i]}")
-            value = tokens[i + 1]
-            if value.startswith("$"):
-                value = self.param(value[1:]).decode("utf-8", "replace")
-            if name == "AS":
-                score_as = value
-            else:
-                if name not in ("EF_RUNTIME", "EPSILON", "HYBRID_POLICY", "BATCH_SIZE", "SHARD_K_RATIO"):
-                    raise SearchError("Error parsing vector similarity parameters: Invalid option")
-                if name in opts:
-                    raise SearchError("Error parsing vector similarity parameters: Parameter was specified twice")
-                opts[name] = value
-            i += 2
-        return replace(self._make_knn(flt, k, field, blob, score_as, opts), blob_param=tokens[3][1:])
+        options = [(n.text.decode("utf-8", "replace").upper(), self._value(v)) for n, v in vq.options]
+        score_as = self._value(vq.score_as) if vq.score_as is not None else None
+        if score_as is not None and yield_as is not None:
+            raise SearchError(f"Distance field was specified twice for vector query: {score_as} and {yield_as}")
+        for name, value in options:
+            if name not in _VECTOR_OPTIONS:
+                raise SearchError("Error parsing vector similarity parameters: Invalid option")
+            if name in opts:
+                raise SearchError("Error parsing vector similarity parameters: Parameter was specified twice")
+            opts[name] = value
+        return replace(self._make_knn(node_filter, k, vq.field, blob, score_as, opts), blob_param=blob_name)
+
+    def knn_attributes(self, flt: Any, arrow: Tok, lsqb: Tok, vq: _KnnClause, rsqb: Tok, arrow2: Tok, lb: Tok,
+                       raw_attrs: list[tuple[bytes, bytes]], rb: Tok) -> Node:
+        for name, value in raw_attrs:
+            check_attribute(True, name, value)
+        attrs = _decoded(raw_attrs)
+        yield_as = next((v for k, v in attrs.items() if k.lower() == "yield_distance_as"), None)
+        node = self.knn(flt, arrow, lsqb, vq, rsqb, yield_as)
+        if not isinstance(node, Knn) or not attrs:
+            return node
+        return self._knn_attrs(node, attrs)
 
     def _make_knn(self, flt: Node, k: int, field: bytes, blob: bytes, score_as: str | None,
                   opts: dict[str, str]) -> Knn:
@@ -692,8 +647,7 @@ class QueryParser:
             raise SearchError(f"Property `{score_as}` already exists in schema")
         return Knn(unexpanded(flt), k, field, blob, name, ef, policy, batch_size)
 
-    def _knn_attrs(self, node: Node, attrs: dict[str, str]) -> Node:
-        assert isinstance(node, Knn)
+    def _knn_attrs(self, node: Knn, attrs: dict[str, str]) -> Node:
         opts: dict[str, str] = {}
         score_as = None
         for key, value in attrs.items():
@@ -717,80 +671,37 @@ class QueryParser:
                               score_as or (None if node.score_as.startswith("__") else node.score_as), merged)
         return replace(made, blob_param=node.blob_param)
 
-    def attrs(self) -> dict[str, str]:
-        start = self.pos
-        if not self.eat("{"):
-            raise self.error()
-        end = self.s.find("}", self.pos)
-        if end < 0:
-            raise self.error(start)
-        body = self.s[self.pos:end]
-        self.pos = end + 1
-        out: dict[str, str] = {}
-        for part in body.split(";"):
-            part = part.strip()
-            if not part:
-                continue
-            if ":" not in part or not part.startswith("$"):
-                raise self.error(start)
-            key, value = part.split(":", 1)
-            value = value.strip()
-            if value.startswith("$"):
-                value = self.param(value[1:]).decode("utf-8", "replace")
-            out[key.strip()[1:]] = value
-        return out
 
-    def _apply_attrs(self, node: Node | None, attrs: dict[str, str]) -> Node | None:
-        if isinstance(node, VectorRange):
-            yield_as = node.yield_as
-            epsilon = node.epsilon
-            for key, value in attrs.items():
-                lk = key.lower()
-                if lk == "yield_distance_as":
-                    yield_as = value
-                elif lk == "epsilon":
-                    spec = self.definition.field(node.field)
-                    if spec is not None and spec.vector is not None and spec.vector.algorithm != "HNSW":
-                        raise SearchError("Error parsing vector similarity parameters: Invalid option")
-                    try:
-                        epsilon = float(value)
-                    except ValueError:
-                        raise SearchError("Error parsing vector similarity parameters: Invalid value was given")
-                    if epsilon <= 0:
-                        raise SearchError("Error parsing vector similarity parameters: Invalid value was given")
-                elif lk in ("hybrid_policy", "batch_size"):
-                    raise SearchError(
-                        "Error parsing vector similarity parameters: hybrid query attributes were sent for a "
-                        "non-hybrid query")
-                else:
-                    raise SearchError("Error parsing vector similarity parameters: Invalid option")
-            return VectorRange(node.field, node.radius, node.blob, yield_as, epsilon, node.blob_param)
-        weight = None
-        for key, value in attrs.items():
-            if key.lower() == "weight":
-                try:
-                    weight = float(value)
-                except ValueError:
-                    raise SearchError(f"Invalid value ({value}) for `weight`")
-        if weight is not None and isinstance(node, Term):
-            return Term(node.text, node.fields, node.kind, node.fuzz, weight, node.verbatim)
-        if weight is not None and isinstance(node, Phrase):
-            return Phrase(node.terms, node.fields, node.slop, node.inorder, weight, node.verbatim)
-        return node
+def _decoded(attrs: list[tuple[bytes, bytes]]) -> dict[str, str]:
+    """Query attributes by name (a later one replaces an earlier one of the same name)."""
+    return {k.decode("utf-8", "replace"): v.decode("utf-8", "replace") for k, v in attrs}
 
 
-def _unescape(text: str) -> str:
-    return re.sub(r"\\(.)", r"\1", text)
+def _compare(field: bytes, op: str, num: float) -> Node:
+    if op == "==":
+        return NumericRange(field, num, num)
+    if op == "!=":
+        return Not(NumericRange(field, num, num))
+    if op == ">":
+        return NumericRange(field, num, math.inf, lo_excl=True)
+    if op == ">=":
+        return NumericRange(field, num, math.inf)
+    if op == "<":
+        return NumericRange(field, -math.inf, num, hi_excl=True)
+    return NumericRange(field, -math.inf, num)
 
 
-def _v1_tree(chains: list[list[list[Node]]]) -> Node:
-    """DIALECT 1's groups as nodes: an intersection of unions of intersections, stop words dropped."""
-    def both(kind: type[Union] | type[Intersect], nodes: list[Node]) -> Node:
-        kept = [n for n in nodes if not isinstance(n, Empty)]
-        if not kept:
-            return Empty()
-        return kept[0] if len(kept) == 1 else kind(tuple(kept))
-    return both(Intersect, [both(Union, [both(Intersect, alt) for alt in chain]) for chain in chains])
+def _with_fields(node: Node, fields: tuple[bytes, ...]) -> Node:
+    """``@f:clause``: the clause's words searched in ``fields`` only. A field modifier inside another
+    keeps the fields both name, as RediSearch's field masks intersect (none: the words match nothing)."""
+    if isinstance(node, (Term, Phrase)):
+        own = node.fields
+        return replace(node, fields=fields if own is None else tuple(f for f in own if f in fields))
+    if isinstance(node, (Union, Intersect)):
+        return replace(node, children=tuple(_with_fields(c, fields) for c in node.children))
+    if isinstance(node, (Not, Optional)):
+        return replace(node, child=_with_fields(node.child, fields))
+    return node
 
 
 def unexpanded(node: Node) -> Node:
@@ -807,25 +718,22 @@ def unexpanded(node: Node) -> Node:
 
 def parse_query(text: str, definition: IndexDefinition, params: dict[str, bytes], dialect: int = 2,
                 verbatim: bool = False, stopwords: frozenset[str] | None = None) -> Node:
-    """Parse a query string. DIALECT 1 groups with its own precedence (QueryParser.v1_sequence) and has no
-    vector clauses; DIALECT 2 and later share the rest."""
+    """Parse a query string in DIALECT 1, or in DIALECT 2 (and later: they share its grammar)."""
     return parse_query_uses(text, definition, params, dialect, verbatim, stopwords)[0]
 
 
 def parse_query_uses(text: str, definition: IndexDefinition, params: dict[str, bytes], dialect: int = 2,
                      verbatim: bool = False, stopwords: frozenset[str] | None = None) -> tuple[Node, dict[str, str]]:
-    """parse_query, and how each parameter it read was used (QueryParser.param_uses)."""
-    parser = QueryParser(text, definition, params, stopwords, verbatim, dialect)
-    node = parser.parse()
-    if dialect == 1 and _has_vector(node):
-        # DIALECT 1 has no vector syntax: RediSearch fails at the "=>" or at VECTOR_RANGE.
-        at = text.find("=>")
-        if at >= 0:
-            raise SearchError(f"Syntax error at offset {at} near {text[at + 1:at + 3]}")
-        at = text.upper().find("VECTOR_RANGE")
-        raise SearchError(f"Syntax error at offset {max(at, 0)} near VECTOR_RANGE")
-    return node, parser.param_uses
-
-
-def _has_vector(node: Node) -> bool:
-    return any(isinstance(n, Knn | VectorRange) for n in walk(node))
+    """parse_query, and how each parameter it read was used (_Builder.param_uses). A malformed query fails
+    with the error RediSearch gives for it (query/syntax.py) before anything else is looked at."""
+    stop = definition.stopword_set if stopwords is None else stopwords
+    builder = _Builder(definition, params, stop, verbatim, dialect)
+    try:
+        node = parse(text, dialect, stop, builder)
+    except SearchError:
+        # The builder stops at the first error it meets, where RediSearch reports a syntax error (or the
+        # failure of a check it makes while parsing) before anything it looks at afterwards: the
+        # syntax check raises that error if there is one.
+        check_syntax(text, dialect, stop, params)
+        raise
+    return node, builder.param_uses
