@@ -15,6 +15,7 @@ import ctypes
 import ctypes.util
 import logging
 import sys
+from typing import Any
 
 log = logging.getLogger(__name__)
 
@@ -22,17 +23,25 @@ M_MMAP_THRESHOLD = -3  # glibc's mallopt parameter number (malloc.h)
 MMAP_THRESHOLD_BYTES = 1 << 20
 
 
+def _glibc_function(name: str, argtypes: list[Any]) -> Any | None:
+    """A glibc function with its C signature (returning int), or None where the C library is not glibc
+    (musl and others have no mallopt / malloc_trim)."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        fn = getattr(ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6"), name)
+    except (OSError, AttributeError):
+        return None
+    fn.argtypes = argtypes
+    fn.restype = ctypes.c_int
+    return fn
+
+
 def pin_mmap_threshold(threshold_bytes: int = MMAP_THRESHOLD_BYTES) -> bool:
     """Fix glibc's mmap threshold for this process; False where the C library is not glibc."""
-    if not sys.platform.startswith("linux"):
+    mallopt = _glibc_function("mallopt", [ctypes.c_int, ctypes.c_int])
+    if mallopt is None:
         return False
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        mallopt = libc.mallopt
-    except (OSError, AttributeError):  # musl and others have no mallopt
-        return False
-    mallopt.argtypes = [ctypes.c_int, ctypes.c_int]
-    mallopt.restype = ctypes.c_int
     ok = bool(mallopt(M_MMAP_THRESHOLD, threshold_bytes))
     if not ok:
         log.debug("mallopt(M_MMAP_THRESHOLD) refused")
@@ -43,14 +52,8 @@ def release_free_memory() -> bool:
     """Give the C heap's free pages back to the kernel (glibc's malloc_trim(0)): MEMORY PURGE.
 
     False where the C library is not glibc (nothing to do there)."""
-    if not sys.platform.startswith("linux"):
+    trim = _glibc_function("malloc_trim", [ctypes.c_size_t])
+    if trim is None:
         return False
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        trim = libc.malloc_trim
-    except (OSError, AttributeError):
-        return False
-    trim.argtypes = [ctypes.c_size_t]
-    trim.restype = ctypes.c_int
     trim(0)
     return True

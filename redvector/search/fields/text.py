@@ -237,13 +237,22 @@ class TextIndex:
     def bm25(self, tf: float, doc_id: int, idf: float, num_docs: int) -> float:
         return self.bm25_for_length(tf, self.doc_len.get(doc_id, 0), idf, num_docs)
 
+    def bm25std_terms(self, num_docs: int) -> tuple[float, float] | None:
+        """BM25STD = idf x tf x (k1 + 1) / (tf + base + slope x dl), dl the document's text length:
+        (base, slope) in an index of ``num_docs``; None in an index without text, where C's 0 / 0 makes
+        every BM25STD figure nan, as in RediSearch. The one place the formula's constants live."""
+        avg = self.avg_doc_len(num_docs)
+        if not avg:
+            return None
+        return BM25_K1 * (1 - BM25_B), BM25_K1 * BM25_B / avg
+
     def bm25_for_length(self, tf: float, dl: float, idf: float, num_docs: int) -> float:
         """BM25STD of a frequency in a document of weighted length ``dl``, in an index of ``num_docs``."""
-        avg = self.avg_doc_len(num_docs)
-        if not avg:  # an index without text: C's 0 / 0 makes every BM25STD figure nan, as in RediSearch
+        terms = self.bm25std_terms(num_docs)
+        if terms is None:
             return math.nan
-        denom = tf + BM25_K1 * (1 - BM25_B + BM25_B * dl / avg)
-        return idf * tf * (BM25_K1 + 1) / denom if denom else 0.0
+        base, slope = terms
+        return idf * tf * (BM25_K1 + 1) / (tf + base + slope * dl)
 
     def bm25_classic(self, tf: float, idf: float, num_docs: int) -> float:
         """RediSearch's older BM25 scorer (SCORER BM25) for one record: idf x tf / (tf + k1 x (1 - b + b x

@@ -18,7 +18,7 @@ import numpy as np
 from redvector.errors import SearchError
 from redvector.search.documents import vector_value
 from redvector.search.fields.geo import UNIT_M
-from redvector.search.fields.text import BM25_B, BM25_K1
+from redvector.search.fields.text import BM25_K1
 from redvector.search.index import SearchIndex, vector_knn
 from redvector.search.query.ast import (
     Empty,
@@ -347,18 +347,19 @@ class Executor:
         return self._range_score() if self.opts.scorer == "BM25" else 1.0
 
     def _bm25std_by_length(self, docs: Iterable[int], idf: float) -> Scores:
-        """BM25STD of a record of frequency 1 in each of ``docs``: the figure depends on a document only
-        through its text length, so one bm25 per distinct length (one for all when the index has no text:
-        hybrid filters and ``*`` over vector-only indexes stay cheap)."""
+        """BM25STD of a record of frequency 1 in each of ``docs``, computed with numpy from the documents'
+        text lengths (nan for all when the index has no text: hybrid filters and ``*`` over vector-only
+        indexes stay cheap)."""
         text, n = self.index.text, len(self.index.docs)
-        if not text.doc_len:
-            return dict.fromkeys(docs, text.bm25_for_length(1.0, 0.0, idf, n))
+        terms = text.bm25std_terms(n)
+        if terms is None:  # no text in the index: every figure is nan (bm25_for_length)
+            return dict.fromkeys(docs, math.nan)
         ids = np.fromiter(docs, dtype=np.int64)
         by_id = text.doc_len_array()
         lengths = np.zeros(len(ids))
         inside = ids < len(by_id)  # documents past the last one with text have none
         lengths[inside] = by_id[ids[inside]]
-        base, slope = BM25_K1 * (1 - BM25_B), BM25_K1 * BM25_B / text.avg_doc_len(n)
+        base, slope = terms
         scores = idf * (BM25_K1 + 1) / (1.0 + base + slope * lengths)
         return dict(zip(ids.tolist(), scores.tolist(), strict=True))
 
@@ -460,17 +461,16 @@ class Executor:
         text = self.index.text
         docs = self.index.docs
         n = len(docs)
-        avg = text.avg_doc_len(n)
-        if fields is None and avg and not self.index.synonyms:
-            return self._bm25std_term_arrays(node)
+        terms = text.bm25std_terms(n)
+        if fields is None and terms is not None and not self.index.synonyms:
+            return self._bm25std_term_arrays(node, terms)
         out: Scores = {}
         doc_len = text.doc_len.get
         for freq, with_term in self._records(node, fields):
-            idf = text.idf(n, with_term)
-            if not avg:  # no text in the index (bm25_for_length: nan)
+            if terms is None:  # no text in the index (bm25_for_length: nan)
                 part = dict.fromkeys(freq, math.nan)
             else:  # TextIndex.bm25_for_length, inlined: this loop runs once per matching document
-                top, base, slope = idf * (BM25_K1 + 1), BM25_K1 * (1 - BM25_B), BM25_K1 * BM25_B / avg
+                top, (base, slope) = text.idf(n, with_term) * (BM25_K1 + 1), terms
                 part = {d: top * f / (f + base + slope * doc_len(d, 0.0)) for d, f in freq.items()}
             if not out:
                 out = part
@@ -485,9 +485,9 @@ class Executor:
                 out[d] = score * factor
         return out
 
-    def _bm25std_term_arrays(self, node: Term) -> Scores:
+    def _bm25std_term_arrays(self, node: Term, terms: tuple[float, float]) -> Scores:
         """_bm25std_term over every field, vectorised: the word's records as arrays (TextIndex.record_arrays,
-        cached while the index is unchanged) scored with numpy."""
+        cached while the index is unchanged) scored with numpy; ``terms``: TextIndex.bm25std_terms."""
         text, index = self.index.text, self.index
         n = len(index.docs)
         use_stem = not (node.verbatim or self.opts.verbatim)
@@ -495,7 +495,7 @@ class Executor:
         if not records:
             return {}
         lengths = text.doc_len_array()
-        base, slope = BM25_K1 * (1 - BM25_B), BM25_K1 * BM25_B / text.avg_doc_len(n)
+        base, slope = terms
         parts = []
         for ids, freqs, with_term in records:
             top = text.idf(n, with_term) * (BM25_K1 + 1)
@@ -757,23 +757,16 @@ def within_slop(positions: list[list[int]], slop: int, inorder: bool) -> bool:
         high = max(high, nxt)
 
 
-_OFFSETS_EOF = 0xFFFFFFFF  # RediSearch's RS_OFFSETVECTOR_EOF (uint32)
-
-
-def _offset_delta(a: list[int] | None, b: list[int] | None) -> int:
-    """One neighbour pair's distance in RediSearch's IndexResult_MinOffsetDelta: from the first positions,
-    the smallest |p - q| walking both lists while it exceeds 1 (so two records at one position, a word
-    and its +stem record, are 0 apart). An empty list reads EOF, where C's unsigned difference cast to
-    int gives -(p + 1)."""
-    ia, ib = iter(a or ()), iter(b or ())
-    p1, p2 = next(ia, _OFFSETS_EOF), next(ib, _OFFSETS_EOF)
-    cd = abs(p2 - p1)
-    if cd >= 1 << 31:
-        cd -= 1 << 32
-    while cd > 1 and p1 != _OFFSETS_EOF and p2 != _OFFSETS_EOF:
-        cd = min(abs(p2 - p1), cd)
-        if p2 > p1:
-            p1 = next(ia, _OFFSETS_EOF)
+def _offset_delta(a: list[int], b: list[int]) -> int:
+    """One neighbour pair's distance in RediSearch's IndexResult_MinOffsetDelta (both lists sorted, not
+    empty): from the first positions, the smallest |p - q| walking both lists while it exceeds 1 (so two
+    records at one position, a word and its +stem record, are 0 apart)."""
+    i = j = 0
+    cd = abs(b[0] - a[0])
+    while cd > 1 and i < len(a) and j < len(b):
+        cd = min(abs(b[j] - a[i]), cd)
+        if b[j] > a[i]:
+            i += 1
         else:
-            p2 = next(ib, _OFFSETS_EOF)
+            j += 1
     return cd
