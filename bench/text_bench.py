@@ -1,0 +1,101 @@
+"""Full-text FT.SEARCH benchmark: RedVector against Redis Stack 7.4 (RediSearch 2.10) in the same run.
+
+    python bench/text_bench.py              # 100k documents
+    python bench/text_bench.py --n 20000
+
+Both servers get the same hashes (a TEXT field of 1-7 words from a 10-word vocabulary, a NUMERIC field)
+through pipelined HSETs, then the same queries with SCORER BM25STD, NOCONTENT, LIMIT 0 10. For RedVector
+the first run of a query is shown apart: a word's records are gathered once and kept until the index
+changes (TextIndex.record_arrays). Times are the median of --repeat runs through redis-py, in ms. Nothing
+here asserts: it prints. Redis Stack is skipped with a message when it cannot start.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.search_bench import STACK_SCRIPT, free_port, redvector_server
+
+WORDS = ["alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota", "kappa"]
+QUERIES = ["*", "alpha", "zeta", "alpha beta", "alpha | zeta", "@n:[0 5000]", '"alpha beta"']
+
+
+def load(client: Any, n: int) -> float:
+    client.execute_command("FT.CREATE", "txt", "PREFIX", "1", "t:", "SCHEMA", "t", "TEXT", "n", "NUMERIC")
+    start = time.perf_counter()
+    pipe = client.pipeline(transaction=False)
+    for i in range(n):
+        pipe.hset(f"t:{i}", mapping={"t": " ".join(WORDS[:(i % 7) + 1]), "n": i})
+        if i % 2000 == 1999:
+            pipe.execute()
+    pipe.execute()
+    return time.perf_counter() - start
+
+
+def timed(client: Any, query: str) -> float:
+    start = time.perf_counter()
+    client.execute_command("FT.SEARCH", "txt", query, "NOCONTENT", "LIMIT", "0", "10", "SCORER", "BM25STD",
+                           "DIALECT", "2")
+    return (time.perf_counter() - start) * 1000
+
+
+def measure(client: Any, repeat: int) -> dict[str, tuple[float, float]]:
+    """query -> (first run, median of the repeats) in ms."""
+    out = {}
+    for query in QUERIES:
+        first = timed(client, query)
+        out[query] = (first, statistics.median(timed(client, query) for _ in range(repeat)))
+    return out
+
+
+def stack(n: int, repeat: int) -> dict[str, tuple[float, float]] | None:
+    import redis
+
+    if not STACK_SCRIPT.exists():
+        print(f"Redis Stack skipped: {STACK_SCRIPT} not found")
+        return None
+    port = free_port()
+    with tempfile.TemporaryDirectory(prefix="stack-text") as d:
+        started = subprocess.run(["bash", str(STACK_SCRIPT), "start", str(port), d], capture_output=True, text=True)
+        if started.returncode != 0:
+            print(f"Redis Stack skipped: it did not start ({started.stderr.strip()[-300:]})")
+            return None
+        try:
+            client = redis.Redis(port=port, protocol=2)
+            print(f"Redis Stack: {n} documents loaded in {load(client, n):.1f} s")
+            return measure(client, repeat)
+        finally:
+            subprocess.run(["bash", str(STACK_SCRIPT), "stop", str(port), d], capture_output=True)
+
+
+def main() -> None:
+    import redis
+
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--n", type=int, default=100_000)
+    parser.add_argument("--repeat", type=int, default=7)
+    args = parser.parse_args()
+    with redvector_server() as (port, _proc):
+        client = redis.Redis(port=port, protocol=2)
+        print(f"RedVector: {args.n} documents loaded in {load(client, args.n):.1f} s")
+        ours = measure(client, args.repeat)
+    peer = stack(args.n, args.repeat)
+    print("\n| query | RedVector first ms | RedVector ms | Redis Stack ms | RedVector / Redis Stack |")
+    print("|---|---|---|---|---|")
+    for query in QUERIES:
+        first, median = ours[query]
+        ref = f"{peer[query][1]:.1f} | {median / peer[query][1]:.1f}x" if peer else "- | -"
+        print(f"| `{query}` | {first:.1f} | {median:.1f} | {ref} |")
+
+
+if __name__ == "__main__":
+    main()
