@@ -507,3 +507,52 @@ def test_stop_words_take_no_position_and_slop_limits_distance(client: redis.Redi
     assert sorted(ids(client, "sl", "hello world", "NOCONTENT", "SLOP", "0", "INORDER")) == ["sl:0", "sl:2"]
     assert sorted(ids(client, "sl", "hello world", "NOCONTENT", "INORDER")) == ["sl:0", "sl:1", "sl:2"]
     assert len(ids(client, "sl", "hello world", "NOCONTENT", "SLOP", "1")) == 4
+
+
+def test_phrase_and_group_slop_as_redisearch_checks_them(client: redis.Redis) -> None:
+    """RediSearch's in-order check lets one occurrence serve two equal words (a phrase repeating a word
+    matches a single one); a phrase's words are looked up in the clause's fields but their positions run
+    over all of them; ``(a b)=>{$slop; $inorder}`` limit a group (an exact phrase ignores them); one
+    clause with positions alone never passes an unordered slop check; a parameter is one word as is."""
+    client.execute_command("FT.CREATE", "ps", "PREFIX", "1", "ps:", "SCHEMA", "a", "TEXT", "b", "TEXT", "g", "TAG")
+    hset(client, "ps:0", {"a": "apple red fast", "g": "x"})
+    hset(client, "ps:1", {"a": "fast apple", "b": "red"})
+    hset(client, "ps:2", {"a": "red", "b": "apple"})
+    assert sorted(ids(client, "ps", '"apple apple"', "NOCONTENT", "DIALECT", "2")) == ["ps:0", "ps:1", "ps:2"]
+    assert sorted(ids(client, "ps", '"apple red"', "NOCONTENT", "DIALECT", "2")) == ["ps:0", "ps:1"]
+    assert ids(client, "ps", '@a:"apple red"', "NOCONTENT", "DIALECT", "2") == ["ps:0"]  # red: only in b
+    assert ids(client, "ps", '@b:"apple red"', "NOCONTENT", "DIALECT", "2") == []
+    assert ids(client, "ps", '"apple fast"=>{$slop:1}', "NOCONTENT", "DIALECT", "2") == []
+    assert sorted(ids(client, "ps", "(apple fast)=>{$slop:1}", "NOCONTENT", "DIALECT", "2")) == ["ps:0", "ps:1"]
+    assert ids(client, "ps", "(apple fast)=>{$slop:1;$inorder:true}", "NOCONTENT", "DIALECT", "2") == ["ps:0"]
+    assert ids(client, "ps", "(fast apple)=>{$slop:0}", "NOCONTENT", "DIALECT", "2") == ["ps:1"]
+    assert ids(client, "ps", "(apple apple)=>{$slop:0}", "NOCONTENT", "DIALECT", "2") == []
+    assert ids(client, "ps", "@g:{x} apple", "NOCONTENT", "SLOP", "0", "DIALECT", "2") == []
+    assert ids(client, "ps", "@g:{x} apple", "NOCONTENT", "SLOP", "0", "INORDER", "DIALECT", "2") == ["ps:0"]
+    assert ids(client, "ps", "$p", "NOCONTENT", "PARAMS", "2", "p", "fast apple", "DIALECT", "2") == []
+    assert sorted(ids(client, "ps", "$p", "NOCONTENT", "PARAMS", "2", "p", "FAST", "DIALECT", "2")) == ["ps:0", "ps:1"]
+    plan = client.execute_command("FT.EXPLAIN", "ps", "(apple fast)=>{$slop:1;$weight:2}", "DIALECT", "2")
+    assert plan.endswith(b"} => { $weight: 2; $slop: 1; $inorder: false; }\n")
+
+
+def test_weights_as_each_scorer_reads_them(client: redis.Redis) -> None:
+    """A word's ``$weight`` scales its own record under TFIDF and DISMAX and is left out by the BM25
+    scorers; a group's or a phrase's scales the whole clause under every scorer."""
+    client.execute_command("FT.CREATE", "ws", "PREFIX", "1", "ws:", "SCHEMA", "t", "TEXT")
+    hset(client, "ws:0", {"t": "red apple"})
+    hset(client, "ws:1", {"t": "green pear"})
+
+    def score(query: str, scorer: str) -> float:
+        reply = client.execute_command("FT.SEARCH", "ws", query, "WITHSCORES", "NOCONTENT", "SCORER", scorer,
+                                       "DIALECT", "2")
+        if isinstance(reply, dict):
+            return float(reply[b"results"][0][b"score"])
+        return float(reply[2])
+
+    for scorer in ("BM25STD", "BM25"):
+        assert score("red=>{$weight:0.5}", scorer) == score("red", scorer)
+    for scorer in ("TFIDF", "DISMAX"):
+        assert score("red=>{$weight:0.5}", scorer) == pytest.approx(score("red", scorer) / 2)
+    for scorer in ("BM25STD", "BM25", "TFIDF", "DISMAX"):
+        assert score("(red apple)=>{$weight:2}", scorer) == pytest.approx(score("red apple", scorer) * 2)
+        assert score('"red apple"=>{$weight:2}', scorer) == pytest.approx(score('"red apple"', scorer) * 2)

@@ -112,9 +112,11 @@ class TextIndex:
         self.num_records = 0
         self._changes = 0  # add/remove calls, so that stem_records() can reuse its last count
         self._stem_docs: tuple[int, dict[str, int]] = (-1, {})
-        # record_arrays' cache: key -> (self._changes when built, arrays or None); its postings in all
-        self._arrays: dict[tuple[Any, ...], tuple[int, tuple[np.ndarray, np.ndarray, int] | None]] = {}
+        # record_arrays' and occurrences' cache: key -> (self._changes when built, arrays or None, postings
+        # or occurrences held); their sizes in all
+        self._arrays: dict[tuple[Any, ...], tuple[int, Any, int]] = {}
         self._arrays_size = 0
+        self.field_codes: dict[bytes, int] = {}  # TEXT field name -> its number in occurrences()
         self._len_array: tuple[int, np.ndarray] = (-1, np.zeros(0))
 
     def __len__(self) -> int:
@@ -345,23 +347,58 @@ class TextIndex:
                     freq = record[0]
                     arrays = (np.fromiter(freq.keys(), dtype=np.int64, count=len(freq)),
                               np.fromiter(freq.values(), dtype=np.float64, count=len(freq)), record[1])
-                self._cache_arrays(key, arrays)
+                self._cache_arrays(key, arrays, len(arrays[0]) if arrays is not None else 0)
             else:
                 arrays = cached[1]
             if arrays is not None:
                 out.append(arrays)
         return out
 
-    def _cache_arrays(self, key: tuple[Any, ...], arrays: tuple[np.ndarray, np.ndarray, int] | None) -> None:
-        size = len(arrays[0]) if arrays is not None else 0
+    def occurrences(self, word: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Every occurrence of ``word`` as (doc ids, positions, field codes) arrays, by document and then
+        field (field_codes numbers the fields), for vectorised phrase matching; kept until the index
+        changes."""
+        key = ("occurrences", word)
+        cached = self._arrays.get(key)
+        if cached is not None and cached[0] == self._changes:
+            return cached[1]
+        docs: list[int] = []
+        positions: list[int] = []
+        codes: list[int] = []
+        field_codes = self.field_codes
+        for doc_id, per_field in self.terms.get(word, {}).items():
+            for fname, ps in per_field.items():
+                code = field_codes.get(fname)
+                if code is None:
+                    code = field_codes[fname] = len(field_codes)
+                docs.extend([doc_id] * len(ps))
+                positions.extend(ps)
+                codes.extend([code] * len(ps))
+        arrays = (np.array(docs, dtype=np.int64), np.array(positions, dtype=np.int64),
+                  np.array(codes, dtype=np.int32))
+        self._cache_arrays(key, arrays, len(docs))
+        return arrays
+
+    def occurrence_keys(self, word: str) -> np.ndarray:
+        """occurrences() as sorted doc << 32 | position keys (every field), kept until the index changes."""
+        key = ("occurrence keys", word)
+        cached = self._arrays.get(key)
+        if cached is not None and cached[0] == self._changes:
+            return cached[1]
+        docs, positions, _ = self.occurrences(word)
+        keys = np.unique((docs << 32) | positions)
+        self._cache_arrays(key, keys, len(keys))
+        return keys
+
+    def _cache_arrays(self, key: tuple[Any, ...], arrays: Any, size: int) -> None:
         if self._arrays_size + size > ARRAY_CACHE_POSTINGS:
             self._arrays.clear()
             self._arrays_size = 0
         if size <= ARRAY_CACHE_POSTINGS:
             old = self._arrays.pop(key, None)
-            if old is not None and old[1] is not None:
-                self._arrays_size -= len(old[1][0])
-            self._arrays[key] = (self._changes, arrays)
+            if old is not None:
+                self._arrays_size -= old[2]
+            self._arrays[key] = (self._changes, arrays, size)
             self._arrays_size += size
 
     def doc_len_array(self) -> np.ndarray:

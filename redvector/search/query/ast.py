@@ -33,11 +33,12 @@ class Term(Node):
 
 @dataclass(frozen=True, slots=True)
 class Phrase(Node):
+    """A quoted phrase: its words in order, adjacent (RediSearch's exact phrase: slop 0, in order, and
+    neither ``$slop`` nor ``$inorder`` changes that)."""
+
     # (offset, term): each term's place in the phrase (stop words take none, as in the index).
     terms: tuple[tuple[int, str], ...]
     fields: tuple[bytes, ...] | None = None
-    slop: int | None = None
-    inorder: bool = True
     weight: float = 1.0
     verbatim: bool = False
 
@@ -94,11 +95,17 @@ class VectorRange(Node):
 @dataclass(frozen=True, slots=True)
 class Union(Node):
     children: tuple[Node, ...]
+    weight: float = 1.0  # ``(a | b)=>{$weight: 2}``: the children's figures times it
 
 
 @dataclass(frozen=True, slots=True)
 class Intersect(Node):
     children: tuple[Node, ...]
+    # ``(a b)=>{$slop: n; $inorder: true}``: how far apart (and whether in order) the children's words
+    # may be; None: the query's SLOP (FT.SEARCH's option)
+    slop: int | None = None
+    inorder: bool = False
+    weight: float = 1.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,17 +174,18 @@ def explain(node: Node, depth: int = 0, stem: Callable[[str], str] | None = None
             if kind == "exact" and stem is not None and not node.verbatim:
                 root = stem(text)
                 groups = "".join(f"{pad}  {prefix}{g}(expanded)\n" for g in synonyms(text)) if synonyms else ""
-                inner = f"{pad}  {prefix}{text}\n{groups}{pad}  {prefix}+{root}(expanded)\n"
+                own = f" => {{$weight: {node.weight:g};}}" if node.weight != 1.0 else ""
+                inner = f"{pad}  {prefix}{text}{own}\n{groups}{pad}  {prefix}+{root}(expanded)\n"
                 if root != text:
                     inner += f"{pad}  {prefix}{root}(expanded)\n"
                 return f"{pad}{prefix}UNION {{\n{inner}{pad}}}\n"
             shown = {"prefix": f"PREFIX{{{text}*}}", "suffix": f"SUFFIX{{*{text}}}",
                      "infix": f"INFIX{{*{text}*}}", "fuzzy": f"FUZZY{{{text}}}",
                      "wildcard": f"WILDCARD{{{text}}}"}.get(kind, text or '""')  # "": the empty string
-            return f"{pad}{prefix}{shown}\n"
+            return f"{pad}{prefix}{shown}{_attrs(node.weight)}\n"
         case Phrase(terms=terms, fields=fields):
             inner = "".join(f"{pad}  {_fields(fields)}{t}\n" for _, t in terms)
-            return f"{pad}EXACT {{\n{inner}{pad}}}\n"
+            return f"{pad}EXACT {{\n{inner}{pad}}}{_attrs(node.weight)}\n"
         case Tag(field=field, values=values):
             inner = "".join(f"{pad}  {_tag_shown(v)}\n" for v in values)
             return f"{pad}TAG:@{field.decode('utf-8', 'replace')} {{\n{inner}{pad}}}\n"
@@ -193,10 +201,11 @@ def explain(node: Node, depth: int = 0, stem: Callable[[str], str] | None = None
                     f"index associated with field @{field.decode('utf-8', 'replace')}}}\n")
         case Union():
             inner = "".join(explain(c, depth + 1, stem, synonyms) for c in _flattened(node))
-            return f"{pad}{_fields(_shared_fields(node))}UNION {{\n{inner}{pad}}}\n"
+            return f"{pad}{_fields(_shared_fields(node))}UNION {{\n{inner}{pad}}}{_attrs(node.weight)}\n"
         case Intersect():
             inner = "".join(explain(c, depth + 1, stem, synonyms) for c in _flattened(node))
-            return f"{pad}{_fields(_shared_fields(node))}INTERSECT {{\n{inner}{pad}}}\n"
+            attrs = _attrs(node.weight, node.slop, node.inorder)
+            return f"{pad}{_fields(_shared_fields(node))}INTERSECT {{\n{inner}{pad}}}{attrs}\n"
         # The parser marks words under NOT, OPTIONAL and in a KNN's filter verbatim (parser.unexpanded).
         case Not(child=child):
             return f"{pad}NOT{{\n" + explain(child, depth + 1, stem, synonyms) + f"{pad}}}\n"
@@ -210,6 +219,14 @@ def explain(node: Node, depth: int = 0, stem: Callable[[str], str] | None = None
                 return f"{pad}VECTOR {{{tail}}}\n"
             return f"{pad}VECTOR {{\n" + explain(flt, depth + 1, stem, synonyms) + f"{pad}}} => {{{tail}}}\n"
     return f"{pad}{node!r}\n"
+
+
+def _attrs(weight: float, slop: int | None = None, inorder: bool = False) -> str:
+    """A clause's attributes as FT.EXPLAIN shows them after its block (RediSearch's QueryNode_DumpSds)."""
+    shown = (f" $weight: {weight:g};" if weight != 1.0 else "") + (f" $slop: {slop};" if slop is not None else "")
+    if inorder or slop is not None:
+        shown += f" $inorder: {'true' if inorder else 'false'};"
+    return f" => {{{shown} }}" if shown else ""
 
 
 def _tag_shown(v: TagValue) -> str:

@@ -7,7 +7,6 @@ vector part can run in a worker thread; ``SearchIndex.generation`` tells whether
 
 from __future__ import annotations
 
-import heapq
 import itertools
 import math
 from collections.abc import Callable, Iterable
@@ -92,6 +91,7 @@ class Executor:
         self.opts = options
         self.yields: dict[str, dict[int, float]] = {}
         self._all: Scores | None = None
+        self._estimates: dict[int, int] = {}
         self._inkeys: set[int] | None = None
         if options.inkeys is not None:
             self._inkeys = {index.key_to_id[k] for k in options.inkeys if k in index.key_to_id}
@@ -220,13 +220,13 @@ class Executor:
                     for c in children:
                         for d, s in self.eval(c).items():
                             out[d] = max(out.get(d, s), s)
-                    return out
+                    return _weighted(out, node.weight)
                 for c in children:
                     for d, s in self.eval(c).items():
                         out[d] = out.get(d, 0.0) + s
-                return out
-            case Intersect(children=children):
-                return self.intersect(children)
+                return _weighted(out, node.weight)
+            case Intersect():
+                return _weighted(self.intersect(node), node.weight)
             case Not(child=child):
                 excluded = self.eval(child)
                 return {d: 0.0 for d in self.all_docs() if d not in excluded}
@@ -238,7 +238,8 @@ class Executor:
                 raise SearchError("KNN must be at the top level of the query")
         raise SearchError("Syntax error")
 
-    def intersect(self, children: Iterable[Node]) -> Scores:
+    def intersect(self, node: Intersect) -> Scores:
+        children = node.children
         required = [c for c in children if not isinstance(c, Optional)]
         optional = [c for c in children if isinstance(c, Optional)]
         result: Scores | None = None
@@ -255,11 +256,19 @@ class Executor:
                     result = {d: s + scores[d] for d, s in result.items() if d in scores}
             if not result:
                 return {}
+        # RediSearch's intersection: the clause's $slop, else the query's SLOP; $inorder or INORDER
+        # (in order without a slop: any distance)
+        slop = node.slop if node.slop is not None else self.opts.slop
+        inorder = node.inorder or self.opts.inorder
+        if inorder and slop is None:
+            slop = 1 << 31
         if result is None:
             result = dict(self.all_docs())
-        elif self.opts.slop is not None or self.opts.inorder:
-            near = self._within_slop(required, result)
-            result = {d: s for d, s in result.items() if d in near}
+        elif slop is not None:
+            clauses = [c for c in self._clause_order(node) if not isinstance(c, Not | Optional)]
+            if len(children) > 1:
+                near = self._within_slop(clauses, result, slop, inorder)
+                result = {d: s for d, s in result.items() if d in near}
         for c in optional:
             opt = self.eval(c.child)
             for d in result:
@@ -267,20 +276,54 @@ class Executor:
                     result[d] += opt[d]
         return result
 
-    def _within_slop(self, children: list[Node], docs: Iterable[int]) -> set[int]:
-        """The docs whose words of this intersection lie within SLOP positions of each other (with
-        INORDER, in the query's order), as RediSearch's intersect iterator checks its children's offsets;
-        clauses without positions (tags, ranges, ...) do not take part."""
-        words = [c for c in children if isinstance(c, Term) and c.kind == "exact"]
-        if len(words) < 2:
-            return set(docs)
-        slop = self.opts.slop if self.opts.slop is not None else 1 << 30
+    def _within_slop(self, children: list[Node], docs: Iterable[int], slop: int, inorder: bool) -> set[int]:
+        """The docs whose clauses of this intersection lie within ``slop`` positions of each other (with
+        ``inorder``, in the query's order), as RediSearch's intersect iterator checks its children's
+        offsets (IndexResult_IsWithinRange); clauses without positions (tags, ranges, ...) take no part,
+        and one clause with positions alone passes in order but never unordered (min == max there)."""
+        check = within_range_in_order if inorder else within_range_unordered
         near = set()
         for d in docs:
-            lists = [self._term_offsets(w, d) for w in words]
-            if all(lists) and within_slop(lists, slop, self.opts.inorder):
+            lists = [o for o in (self._offsets(c, d) for c in children) if o is not None]
+            if not lists or check(lists, slop):
                 near.add(d)
         return near
+
+    def _clause_order(self, node: Intersect) -> list[Node]:
+        """An intersection's clauses in the order RediSearch's intersect iterator holds them (which its
+        slop figures follow): as written when in order, else by estimated documents, fewest first (a
+        stable sort)."""
+        if node.inorder or self.opts.inorder:
+            return list(node.children)
+        return sorted(node.children, key=self._estimate)
+
+    def _estimate(self, node: Node) -> int:
+        """A clause's estimated documents, as its RediSearch iterator gives it (NumEstimated): a word's
+        records' documents added up, an intersection's smallest, a union's sum; kept for the query."""
+        known = self._estimates.get(id(node))
+        if known is not None:
+            return known
+        text = self.index.text
+        if isinstance(node, Term):
+            if node.kind == "exact":
+                use_stem = not (node.verbatim or self.opts.verbatim)
+                specs = text.record_specs(node.text, use_stem, self._nostem())
+                found = sum(len(set().union(*(text.terms.get(w, {}).keys() for w in words))) for words, _, _ in specs)
+            else:
+                found = sum(len(text.terms.get(w, ())) for w, _ in self._expansions(node))
+        elif isinstance(node, Phrase):
+            found = min(len(text.terms.get(t, ())) for _, t in node.terms)
+        elif isinstance(node, Intersect):
+            found = min(self._estimate(c) for c in node.children)
+        elif isinstance(node, Union):
+            found = sum(self._estimate(c) for c in node.children)
+        elif isinstance(node, Tag):
+            tags = self.index.tags.get(node.field)
+            found = sum(len(tags.match(v.text, v.prefix, v.suffix, v.wildcard)) for v in node.values) if tags else 0
+        else:
+            found = len(self.index.docs)
+        self._estimates[id(node)] = found
+        return found
 
     # -- text -------------------------------------------------------------------------------------------
     def _text_fields(self, fields: tuple[bytes, ...] | None) -> frozenset[bytes] | None:
@@ -408,9 +451,10 @@ class Executor:
         if node.kind == "exact" and self.opts.scorer == "DISMAX":
             # The word and its stem record are a union: DISMAX takes the larger frequency.
             best: Scores = {}
-            for freq, _ in self._records(node, fields):
+            for i, (freq, _) in enumerate(self._records(node, fields)):
+                weight = self._own_weight(node, i)
                 for d, f in freq.items():
-                    best[d] = max(best.get(d, 0.0), f * node.weight)
+                    best[d] = max(best.get(d, 0.0), f * weight)
             return best
         tf = text.term_docs(self._expansions(node), fields, self._nostem(), self._weights())
         return self._score(tf, node.weight)
@@ -477,12 +521,11 @@ class Executor:
             else:
                 for d, s in part.items():
                     out[d] = out.get(d, 0.0) + s
-        weight = node.weight
-        for d, score in out.items():
-            meta = docs.get(d)
-            factor = (meta.score if meta is not None else 1.0) * weight
-            if factor != 1.0:
-                out[d] = score * factor
+        if self.index.scored_docs:
+            for d, score in out.items():
+                meta = docs.get(d)
+                if meta is not None and meta.score != 1.0:
+                    out[d] = score * meta.score
         return out
 
     def _bm25std_term_arrays(self, node: Term, terms: tuple[float, float]) -> Scores:
@@ -505,8 +548,6 @@ class Executor:
         else:  # a document in several records: its figures add up
             ids, where = np.unique(np.concatenate([p[0] for p in parts]), return_inverse=True)
             scores = np.bincount(where, weights=np.concatenate([p[1] for p in parts]), minlength=len(ids))
-        if node.weight != 1.0:
-            scores = scores * node.weight
         out = dict(zip(ids.tolist(), scores.tolist(), strict=True))
         if index.scored_docs:
             docs = index.docs
@@ -525,7 +566,7 @@ class Executor:
         for freq, with_term in self._records(node, fields):
             idf = text.tfidf_idf(n, with_term)
             for d, f in freq.items():
-                out[d] = out.get(d, 0.0) + text.bm25_classic(f, idf, n) * node.weight
+                out[d] = out.get(d, 0.0) + text.bm25_classic(f, idf, n)
         return out
 
     def _tfidf_term(self, node: Term, fields: frozenset[bytes] | None) -> Scores:
@@ -533,11 +574,17 @@ class Executor:
         record), frequency x IDF, where IDF = logb(1 + N / n), the binary exponent (default.c)."""
         n = len(self.index.docs)
         out: Scores = {}
-        for freq, with_term in self._records(node, fields):
-            idf = self.index.text.tfidf_idf(n, with_term)
+        for i, (freq, with_term) in enumerate(self._records(node, fields)):
+            idf, weight = self.index.text.tfidf_idf(n, with_term), self._own_weight(node, i)
             for d, f in freq.items():
-                out[d] = out.get(d, 0.0) + f * idf * node.weight
+                out[d] = out.get(d, 0.0) + f * idf * weight
         return out
+
+    def _own_weight(self, node: Term, record: int) -> float:
+        """A word's ``$weight`` for its ``record``-th record (_records): RediSearch gives it to the word's
+        own record alone, not to the stem records it expands to, and only TFIDF and DISMAX read it (the
+        BM25 scorers leave a term's weight out)."""
+        return node.weight if record == 0 and node.text in self.index.text.terms else 1.0
 
     def tfidf_final(self, node: Node, scores: Scores) -> Scores:
         """TFIDF / TFIDF.DOCNORM: the summed TF-IDF x document score, divided by the document's maxFreq
@@ -563,28 +610,44 @@ class Executor:
         return out
 
     def _record_offsets(self, node: Term, d: int) -> list[list[int]]:
-        """A word's positions in document ``d`` record by record (TextIndex.record_specs: the word, the
-        +stem record's words outside NOSTEM fields, the stem)."""
+        """A word's positions in document ``d`` record by record, as RediSearch's union of them holds them:
+        the records (TextIndex.record_specs: the word, the +stem record's words outside NOSTEM fields, the
+        stem) that hold the document in the clause's fields, each with its positions in every field."""
         text, fields = self.index.text, self._text_fields(node.fields)
+        use_stem = not (node.verbatim or self.opts.verbatim)
         out = []
-        for words, skip_fields, _weighted in text.record_specs(node.text, True, self._nostem()):
-            chosen = fields if not skip_fields else \
-                (fields if fields is not None else frozenset(self._weights())) - skip_fields
-            out.append(sorted({p for w in words for p in text.positions(w, d, chosen)}))
+        for words, skip_fields, _weighted in text.record_specs(node.text, use_stem, self._nostem()):
+            hit = False
+            positions: set[int] = set()
+            for w in words:
+                for fname, ps in text.terms.get(w, {}).get(d, {}).items():
+                    if fname not in skip_fields:
+                        positions.update(ps)
+                        hit = hit or fields is None or fname in fields
+            if hit:
+                out.append(sorted(positions))
         return out
 
     def _term_offsets(self, node: Term, d: int) -> list[int]:
-        """A word's positions in document ``d``, over the words it expands to (sorted)."""
+        """A word's positions in document ``d`` (sorted): its records' (_record_offsets); for a prefix,
+        suffix, fuzzy or wildcard word, those of the first word (lexical order) the document holds in the
+        clause's fields (_expanded_term), in every field."""
+        if node.kind == "exact":
+            return sorted({p for record in self._record_offsets(node, d) for p in record})
         text, fields = self.index.text, self._text_fields(node.fields)
-        return sorted({p for t, _exact in self._expansions(node) for p in text.positions(t, d, fields)})
+        for word, _ in sorted(self._expansions(node)):
+            per_field = text.terms.get(word, {}).get(d)
+            if per_field and (fields is None or any(f in fields for f in per_field)):
+                return sorted(p for ps in per_field.values() for p in ps)
+        return []
 
     def _offsets(self, node: Node, d: int) -> list[int] | None:
         """A clause's positions in document ``d`` (None: a clause without positions, e.g. a tag)."""
         if isinstance(node, Term):
             return self._term_offsets(node, d)
         if isinstance(node, Phrase):
-            text, fields = self.index.text, self._text_fields(node.fields)
-            return sorted({p for _, t in node.terms for p in text.positions(t, d, fields)})
+            words = [self._term_offsets(Term(t, node.fields, verbatim=node.verbatim), d) for _, t in node.terms]
+            return sorted({p for word in words for p in word})
         if isinstance(node, Optional):
             return self._offsets(node.child, d)
         if isinstance(node, Union | Intersect):
@@ -605,7 +668,9 @@ class Executor:
         else:
             if isinstance(node, Phrase):
                 children: list[Node] = [Term(t, node.fields, verbatim=True) for _, t in node.terms]
-            elif isinstance(node, Intersect) or (isinstance(node, Union) and all(isinstance(c, Term) for c in node.children)):
+            elif isinstance(node, Intersect):
+                children = self._clause_order(node)
+            elif isinstance(node, Union) and all(isinstance(c, Term) for c in node.children):
                 children = list(node.children)
             else:
                 return 1
@@ -647,58 +712,78 @@ class Executor:
         return out
 
     def phrase(self, node: Phrase) -> Scores:
-        text = self.index.text
-        fields = self._text_fields(node.fields)
-        verbatim = node.verbatim or self.opts.verbatim
-        per_term: list[tuple[int, list[tuple[str, bool]]]] = []
-        for offset, t in node.terms:
-            exp = text.expand(t, not verbatim)
-            if not exp:
+        """A quoted phrase as RediSearch evaluates it: an intersection of its words with slop 0, in order
+        (IndexResult_IsWithinRange over the words' positions in every field, where one occurrence may
+        serve two equal words: "apple apple" matches one apple), scored as the sum of its words' scores."""
+        words = [Term(t, node.fields, verbatim=node.verbatim) for _, t in node.terms]
+        scores = []
+        for word in words:
+            part = self.term(word)
+            if not part:
                 return {}
-            per_term.append((offset, exp))
-        nostem, weights = self._nostem(), self._weights()
-        tfs = [text.term_docs(exp, fields, nostem, weights) for _, exp in per_term]
-        common = set(tfs[0])
-        for tf in tfs[1:]:
-            common &= tf.keys()
-        out: dict[int, float] = {}
-        for d in common:
-            positions = []
-            for _, exp in per_term:
-                ps: set[int] = set()
-                for t, _exact in exp:
-                    ps.update(text.positions(t, d, fields))
-                positions.append(ps)
-            base_off = per_term[0][0]
-            slop = node.slop or 0
-            ok = False
-            for p in positions[0]:
-                if all(any(p + (off - base_off) + j in positions[i] for j in range(slop + 1))
-                       for i, (off, _) in enumerate(per_term) if i):
-                    ok = True
-                    break
-            if ok:
-                out[d] = sum(tf[d] for tf in tfs)
-        scorer = self.opts.scorer
-        if scorer.startswith(("BM25", "TFIDF")):
-            # RediSearch scores a phrase's words one by one (each its own frequency and IDF) and sums them;
-            # TFIDF's document score and norms come in tfidf_final, BM25's document score in run().
-            n, docs = len(self.index.docs), self.index.docs
-            bm25 = scorer.startswith("BM25STD")
-            idfs = [text.idf(n, len(tf)) if bm25 else text.tfidf_idf(n, len(tf)) for tf in tfs]
-            scored: Scores = {}
-            for d in out:
-                if bm25:
-                    meta = docs.get(d)
-                    total = sum(text.bm25(tf[d], d, idf, n) for tf, idf in zip(tfs, idfs, strict=True))
-                    total *= meta.score if meta is not None else 1.0
-                elif scorer == "BM25":
-                    total = sum(text.bm25_classic(tf[d], idf, n) for tf, idf in zip(tfs, idfs, strict=True))
-                else:
-                    total = sum(tf[d] * idf for tf, idf in zip(tfs, idfs, strict=True))
-                scored[d] = total * node.weight
-            return scored
-        return self._score(out, node.weight)
+            scores.append(part)
+        common = set(scores[0]).intersection(*scores[1:])
+        if not common:
+            return {}
+        candidates = np.fromiter(common, dtype=np.int64, count=len(common))
+        candidates.sort()
+        matched = candidates[self._in_order(words, candidates)].tolist()
+        total = np.zeros(len(matched))
+        for part in scores:
+            total += np.array([part[d] for d in matched])
+        return dict(zip(matched, (total * node.weight).tolist(), strict=True))
+
+    def _in_order(self, words: list[Term], docs: np.ndarray) -> np.ndarray:
+        """Which of ``docs`` (sorted) hold ``words`` in order with slop 0, by RediSearch's in-order check
+        run for every first-word position at once: from a position p of the first word, each next word at
+        its first position >= the previous one, the gaps (q - p - 1) adding up to at most 0 at each step."""
+        keys = [self._word_keys(w, docs) for w in words]
+        starts = keys[0]
+        if not len(starts):
+            return np.zeros(len(docs), dtype=bool)
+        prev = starts
+        ok = np.ones(len(starts), dtype=bool)
+        span = np.zeros(len(starts), dtype=np.int64)
+        for later in keys[1:]:
+            if not len(later):
+                return np.zeros(len(docs), dtype=bool)
+            at = np.searchsorted(later, prev)
+            nxt = later[np.minimum(at, len(later) - 1)]
+            ok &= (at < len(later)) & ((nxt >> 32) == (prev >> 32))
+            span += nxt - prev - 1
+            ok &= span <= 0
+            prev = nxt
+        holders = starts[ok] >> 32  # sorted (the keys are)
+        if not len(holders):
+            return np.zeros(len(docs), dtype=bool)
+        return holders[np.minimum(np.searchsorted(holders, docs), len(holders) - 1)] == docs
+
+    def _word_keys(self, word: Term, docs: np.ndarray) -> np.ndarray:
+        """A phrase word's positions in ``docs`` as sorted doc << 32 | position keys: the positions, in
+        every field, of each of its records (_record_offsets) that holds the document in the clause's
+        fields, from the words' occurrence arrays (TextIndex.occurrences)."""
+        text, fields = self.index.text, self._text_fields(word.fields)
+        use_stem = not (word.verbatim or self.opts.verbatim)
+        specs = text.record_specs(word.text, use_stem, self._nostem())
+        if fields is None and len(specs) == 1:  # the word's own record, every field: the cached keys
+            return text.occurrence_keys(word.text)  # (of more documents than ``docs``: they are left out later)
+        keys = []
+        for words, skip_fields, _weighted in specs:
+            parts = [text.occurrences(w) for w in words]
+            doc_ids = np.concatenate([p[0] for p in parts])
+            positions = np.concatenate([p[1] for p in parts])
+            codes = np.concatenate([p[2] for p in parts])
+            field_codes = text.field_codes
+            if skip_fields:
+                keep = ~np.isin(codes, [field_codes[f] for f in skip_fields if f in field_codes])
+                doc_ids, positions, codes = doc_ids[keep], positions[keep], codes[keep]
+            if fields is None:
+                holders = doc_ids
+            else:
+                holders = doc_ids[np.isin(codes, [field_codes[f] for f in fields if f in field_codes])]
+            keep = np.isin(doc_ids, np.intersect1d(holders, docs))
+            keys.append((doc_ids[keep] << 32) | positions[keep])
+        return np.unique(np.concatenate(keys)) if keys else np.zeros(0, dtype=np.int64)
 
     def missing(self, name: bytes) -> Scores:
         spec = self.index.definition.field(name)
@@ -727,34 +812,65 @@ class Executor:
         return {d: FILTER_SCORE for d, _ in hits}
 
 
-def within_slop(positions: list[list[int]], slop: int, inorder: bool) -> bool:
-    """Whether one position can be taken from each sorted list so that the words between the first and
-    the last number at most ``slop`` (last - first - (n - 1)); with ``inorder``, increasing in list order."""
+_EOF = 0xFFFFFFFF  # RS_OFFSETVECTOR_EOF
+
+
+def within_range_in_order(positions: list[list[int]], slop: int) -> bool:
+    """RediSearch's __indexResult_withinRangeInOrder over sorted position lists: for each position of
+    the first list in turn, each next list at its first position >= the previous one (an equal position
+    counts: gap -1), the gaps (q - p - 1) adding up to at most ``slop`` at every step."""
     n = len(positions)
-    if inorder:
-        for first in positions[0]:
-            at = first
-            for later in positions[1:]:
-                nxt = next((p for p in later if p > at), None)
-                if nxt is None:
-                    return False
-                at = nxt
-            if at - first - (n - 1) <= slop:
-                return True
-        return False
-    # the narrowest window holding one position of each list (a k-way merge)
-    heap = [(ps[0], i, 0) for i, ps in enumerate(positions)]
-    heapq.heapify(heap)
-    high = max(ps[0] for ps in positions)
+    read = [0] * n  # how far each list has been read
+    current = [0] * n
     while True:
-        low, i, j = heap[0]
-        if high - low - (n - 1) <= slop:
+        span = 0
+        for i in range(n):
+            if i == 0:
+                if read[0] >= len(positions[0]):
+                    return False
+                pos, last = positions[0][read[0]], 0
+                read[0] += 1
+            else:
+                pos, last = current[i], current[i - 1]
+                while pos < last:
+                    if read[i] >= len(positions[i]):
+                        return False
+                    pos = positions[i][read[i]]
+                    read[i] += 1
+            current[i] = pos
+            if i:
+                span += pos - last - 1
+                if span > slop:
+                    break
+        if span <= slop:
             return True
-        if j + 1 >= len(positions[i]):
+
+
+def within_range_unordered(positions: list[list[int]], slop: int) -> bool:
+    """RediSearch's __indexResult_withinRangeUnordered: the lists' current positions, the smallest
+    advanced until max - min - (n - 1) <= ``slop`` with min != max; an empty list reads EOF (2^32 - 1),
+    which C's (int) cast makes -1 there."""
+    n = len(positions)
+    read = [1] * n
+    current = [ps[0] if ps else _EOF for ps in positions]
+    high = max(current)
+    while True:
+        low = min(current)
+        at = current.index(low)
+        if low != high:
+            span = _as_int(high) - _as_int(low) - (n - 1)
+            if span <= slop:
+                return True
+        nxt = positions[at][read[at]] if read[at] < len(positions[at]) else _EOF
+        read[at] += 1
+        current[at] = nxt
+        if nxt == _EOF:
             return False
-        nxt = positions[i][j + 1]
-        heapq.heapreplace(heap, (nxt, i, j + 1))
         high = max(high, nxt)
+
+
+def _as_int(position: int) -> int:
+    return -1 if position == _EOF else position
 
 
 def _offset_delta(a: list[int], b: list[int]) -> int:
@@ -770,3 +886,10 @@ def _offset_delta(a: list[int], b: list[int]) -> int:
         else:
             j += 1
     return cd
+
+
+def _weighted(scores: Scores, weight: float) -> Scores:
+    """A clause's figures times its ``$weight`` (RediSearch's aggregate results multiply their sum)."""
+    if weight == 1.0:
+        return scores
+    return {d: s * weight for d, s in scores.items()}

@@ -43,6 +43,7 @@ from redvector.search.query.syntax import (
     GEOSHAPE_PREDICATES,
     Tok,
     c_double,
+    c_integer,
     check_attribute,
     check_geo,
     check_syntax,
@@ -98,15 +99,32 @@ class _Open:
     """An intersection or a union a following AND / OR extends in place (RediSearch appends to a phrase
     or union node that no field modifier restricted), until an action takes it as a clause (_closed)."""
 
-    __slots__ = ("children", "kind")
+    __slots__ = ("attrs", "children", "kind")
 
-    def __init__(self, kind: type[Intersect] | type[Union], children: list[Node]) -> None:
+    def __init__(self, kind: type[Intersect] | type[Union], children: list[Node],
+                 attrs: dict[str, Any] | None = None) -> None:
         self.kind = kind
         self.children = children
+        self.attrs: dict[str, Any] = attrs or {}  # slop / inorder / weight from ``=>{...}``
 
 
 def _closed(node: Node | _Open) -> Node:
-    return node.kind(tuple(node.children)) if isinstance(node, _Open) else node
+    if not isinstance(node, _Open):
+        return node
+    if node.kind is Union:
+        return Union(tuple(node.children), weight=node.attrs.get("weight", 1.0))
+    return Intersect(tuple(node.children), **node.attrs)
+
+
+def _reopened(node: Intersect | Union, more: Node) -> _Open:
+    """A closed intersection or union extended by one more clause, keeping its attributes."""
+    attrs: dict[str, Any] = {"weight": node.weight} if node.weight != 1.0 else {}
+    if isinstance(node, Intersect):
+        if node.slop is not None:
+            attrs["slop"] = node.slop
+        if node.inorder:
+            attrs["inorder"] = True
+    return _Open(type(node), [*node.children, more], attrs)
 
 
 class _Builder:
@@ -201,7 +219,8 @@ class _Builder:
         """A word token as a text clause."""
         if t.kind == "ATTRIBUTE":
             text = self._param_text(t)
-            return self._words(text) if text else Term("", verbatim=True)
+            # a parameter is one word as it is ("a b" or "a.b" matches no document), as in RediSearch
+            return self._words(text, whole=True) if text else Term("", verbatim=True)
         if t.quoted:
             return self._quoted(t)
         text = t.text.decode("utf-8", "replace")
@@ -233,7 +252,7 @@ class _Builder:
             b.children.append(_closed(c))
             return b
         if always and isinstance(b, kind):
-            return _Open(kind, [*b.children, _closed(c)])
+            return _reopened(b, _closed(c))
         return _Open(kind, [_closed(b), _closed(c)])
 
     def both(self, b: Node | _Open | None, *rest: Any) -> Node | _Open | None:
@@ -465,13 +484,25 @@ class _Builder:
                    rb: Tok) -> Node | _Open | None:
         if node is None or not attrs:
             return node
-        if isinstance(node, _Open):  # (an intersection or a union takes no attribute here)
+        if isinstance(node, _Open):  # ``(a b)=>{$slop: 1; $inorder: true}``, ``(a | b)=>{$weight: 2}``
             for name, value in attrs:
                 check_attribute(False, name, value)
+            for key, text in _decoded(attrs).items():
+                if key.lower() == "weight":
+                    node.attrs["weight"] = c_double(text.encode())
+                elif key.lower() == "slop" and node.kind is Intersect:
+                    slop = c_integer(text.encode())
+                    node.attrs["slop"] = slop if slop is not None and slop >= 0 else None
+                elif key.lower() == "inorder" and node.kind is Intersect:
+                    node.attrs["inorder"] = text.lower() in ("true", "1")
             return node
         vector = isinstance(node, VectorRange) or self._vector_empty.get(id(node)) is node
         for name, value in attrs:
             check_attribute(vector, name, value)
+        if isinstance(node, Intersect | Union):  # ``@f:(a b)=>{$slop: 1}``: a closed one
+            reopened = _reopened(node, node.children[-1])
+            reopened.children.pop()
+            return _closed(self.attributes(reopened, arrow, lb, attrs, rb) or reopened)
         if not isinstance(node, (VectorRange, Term, Phrase)):
             return node
         return self._apply_attrs(node, _decoded(attrs))
