@@ -7,7 +7,7 @@ import heapq
 import itertools
 import math
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -45,6 +45,7 @@ from redvector.search.query.ast import (
 )
 from redvector.search.query.executor import SCORERS, Executor, Hits, QueryOptions
 from redvector.search.query.highlight import HighlightSpec, HighlightTerms, highlight, query_terms
+from redvector.search.query.scores import ArrayScores, best_order
 from redvector.search.schema import FieldType
 from redvector.search.synonyms import expansion_labels
 from redvector.search.vector.base import BLOB_DTYPES, VectorIndex, decode_blob
@@ -434,20 +435,11 @@ def _first(docs: Iterable[int], key: Callable[[int], Any], need: int | None) -> 
 VECTORISED_ORDER_MIN = 2048
 
 
-def _best_scores(scores: dict[int, float], need: int | None) -> list[int]:
+def _best_scores(scores: Mapping[int, float], need: int | None) -> list[int]:
     """Doc ids by score descending, then id ascending (nan after every number); the first ``need``."""
     n = len(scores)
     ids = np.fromiter(scores.keys(), dtype=np.int64, count=n)
-    neg = -np.fromiter(scores.values(), dtype=np.float64, count=n)
-    neg[np.isnan(neg)] = np.inf
-    if need is not None and need < n:
-        kth = np.partition(neg, need - 1)[need - 1]
-        keep = neg <= kth  # every document tied with the need-th one, so ids settle the ties
-        ids, neg = ids[keep], neg[keep]
-    order = np.lexsort((ids, neg))
-    if need is not None:
-        order = order[:need]
-    return ids[order].tolist()
+    return best_order(ids, np.fromiter(scores.values(), dtype=np.float64, count=n), need)
 
 
 def sort_value(index: SearchIndex, hits: Hits, name: bytes, doc_id: int) -> float | bytes | None:
@@ -471,6 +463,8 @@ def order_hits(index: SearchIndex, hits: Hits, sortby: tuple[bytes, bool] | None
         return _first(hits.scores, lambda d: (dist.get(d, math.inf), d), need)
     if sortby is None:
         scores = hits.scores
+        if isinstance(scores, ArrayScores):  # ``*`` or one word, ranked without a dict
+            return scores.best(need)
         if scores and min(scores.values()) == max(scores.values()):
             # Equal scores (filters, wildcard without text, KNN): doc-id order; timsort is linear on ids
             # that are mostly in order already.

@@ -111,13 +111,16 @@ class TextIndex:
         self.stems: dict[str, set[str]] = {}
         self.num_records = 0
         self._changes = 0  # add/remove calls, so that stem_records() can reuse its last count
+        # word -> self._changes when a document with it was last added or removed: a cached array of the
+        # word's postings stays valid until then (a write leaves the arrays of other words alone)
+        self._word_changed: dict[str, int] = {}
         self._stem_docs: tuple[int, dict[str, int]] = (-1, {})
         # record_arrays' and occurrences' cache: key -> (self._changes when built, arrays or None, postings
         # or occurrences held); their sizes in all
         self._arrays: dict[tuple[Any, ...], tuple[int, Any, int]] = {}
         self._arrays_size = 0
         self.field_codes: dict[bytes, int] = {}  # TEXT field name -> its number in occurrences()
-        self._len_array: tuple[int, np.ndarray] = (-1, np.zeros(0))
+        self._lengths = np.zeros(0)  # doc_len by doc id (doc_len_array), kept up to date by add/remove
 
     def __len__(self) -> int:
         return len(self.doc_len)
@@ -130,11 +133,13 @@ class TextIndex:
         terms = self.doc_terms.setdefault(doc_id, set())
         indexed = 0
         self._changes += 1
+        changes, changed = self._changes, self._word_changed
         for tok in tokenize(text):
             if tok in self.stopwords:  # RediSearch gives stop words no position: "a the b" has a, b adjacent
                 continue
             pos += 1
             indexed += 1
+            changed[tok] = changes
             postings = self.terms.get(tok)
             if postings is None:
                 postings = self.terms[tok] = {}
@@ -146,13 +151,21 @@ class TextIndex:
             per_field.setdefault(field_name, []).append(pos)
             terms.add(tok)
         added = indexed * weight
-        self.doc_len[doc_id] = self.doc_len.get(doc_id, 0) + added
+        self.doc_len[doc_id] = length = self.doc_len.get(doc_id, 0) + added
         self.total_len += added
+        if doc_id >= len(self._lengths):
+            grown = np.zeros(max(doc_id + 1, 2 * len(self._lengths), 1024))
+            grown[:len(self._lengths)] = self._lengths
+            self._lengths = grown
+        self._lengths[doc_id] = length
         return pos
 
     def remove(self, doc_id: int) -> None:
         self._changes += 1
+        if doc_id < len(self._lengths):
+            self._lengths[doc_id] = 0.0
         for term in self.doc_terms.pop(doc_id, ()):
+            self._word_changed[term] = self._changes
             postings = self.terms.get(term)
             if postings is None:
                 continue
@@ -340,7 +353,7 @@ class TextIndex:
         for words, skip_fields, weighted in self.record_specs(term, use_stem, nostem_fields):
             key = (tuple(sorted(words)), skip_fields, weighted, weights_key if weighted else ())
             cached = self._arrays.get(key)
-            if cached is None or cached[0] != self._changes:
+            if cached is None or not self._unchanged_since(cached[0], words):
                 record = self._record(words, None, skip_fields, weights, weighted)
                 arrays = None
                 if record is not None:
@@ -360,7 +373,7 @@ class TextIndex:
         changes."""
         key = ("occurrences", word)
         cached = self._arrays.get(key)
-        if cached is not None and cached[0] == self._changes:
+        if cached is not None and self._unchanged_since(cached[0], (word,)):
             return cached[1]
         docs: list[int] = []
         positions: list[int] = []
@@ -383,7 +396,7 @@ class TextIndex:
         """occurrences() as sorted doc << 32 | position keys (every field), kept until the index changes."""
         key = ("occurrence keys", word)
         cached = self._arrays.get(key)
-        if cached is not None and cached[0] == self._changes:
+        if cached is not None and self._unchanged_since(cached[0], (word,)):
             return cached[1]
         docs, positions, _ = self.occurrences(word)
         keys = np.unique((docs << 32) | positions)
@@ -402,14 +415,14 @@ class TextIndex:
             self._arrays_size += size
 
     def doc_len_array(self) -> np.ndarray:
-        """Every document's text length indexed by doc id (0 without text), rebuilt after changes."""
-        changes, lengths = self._len_array
-        if changes != self._changes:
-            ids = np.fromiter(self.doc_len.keys(), dtype=np.int64, count=len(self.doc_len))
-            lengths = np.zeros(int(ids.max()) + 1 if len(ids) else 0, dtype=np.float64)
-            lengths[ids] = np.fromiter(self.doc_len.values(), dtype=np.float64, count=len(ids))
-            self._len_array = (self._changes, lengths)
-        return lengths
+        """Every document's text length indexed by doc id (0 without text); kept up to date by add and
+        remove (a view: read it, do not keep it)."""
+        return self._lengths
+
+    def _unchanged_since(self, built: int, words: Iterable[str]) -> bool:
+        """Whether no document with any of ``words`` was added or removed after change ``built``."""
+        changed = self._word_changed
+        return all(changed.get(w, 0) <= built for w in words)
 
     def _record(self, words: list[str], fields: frozenset[bytes] | None, skip_fields: frozenset[bytes],
                 weights: dict[bytes, float], weighted: bool) -> tuple[dict[int, float], int] | None:

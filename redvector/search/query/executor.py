@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -36,6 +36,7 @@ from redvector.search.query.ast import (
     VectorRange,
     Wildcard,
 )
+from redvector.search.query.scores import ArrayScores
 from redvector.search.schema import FieldType
 from redvector.search.synonyms import group_records, synonyms_of
 
@@ -67,7 +68,7 @@ class QueryOptions:
 
 @dataclass(slots=True)
 class Hits:
-    scores: Scores
+    scores: Mapping[int, float]  # a dict, or ArrayScores for ``*`` or one word (Executor.array_scores)
     # yielded attribute (distance) name -> doc id -> value
     yields: dict[str, dict[int, float]] = field(default_factory=dict)
     knn_order: list[int] | None = None  # KNN results in distance order (FT.AGGREGATE without SORTBY)
@@ -101,6 +102,9 @@ class Executor:
         if isinstance(node, Knn):
             plan = self.plan_knn(node)
             return self.finish_knn(plan, self.run_knn(plan))
+        ranked = self.array_scores(node)
+        if ranked is not None:
+            return Hits(ranked, self.yields)
         scores = self._restrict(self.eval(node))
         if self.opts.scorer.startswith("TFIDF"):
             scores = self.tfidf_final(node, scores)
@@ -112,6 +116,60 @@ class Executor:
             scores = {d: s * (meta.score if (meta := docs.get(d)) is not None else 1.0) / self._slop(node, d)
                       for d, s in scores.items()}
         return Hits(scores, self.yields)
+
+    def array_scores(self, node: Node) -> ArrayScores | None:
+        """A query numpy scores whole (_arrays) with no key restriction: its scores as arrays
+        (search/query/scores.py); None for any other query."""
+        if self._inkeys is not None or self.opts.expired is not None or not self._arrays_apply():
+            return None
+        found = self._arrays(node)
+        return ArrayScores(*found) if found is not None else None
+
+    def _arrays_apply(self) -> bool:
+        """Whether _arrays may score clauses: BM25STD over every field, no document scores, text indexed."""
+        index = self.index
+        return (self.opts.scorer == "BM25STD" and not index.scored_docs and self.opts.infields is None
+                and index.text.bm25std_terms(len(index.docs)) is not None)
+
+    def _arrays(self, node: Node) -> tuple[np.ndarray, np.ndarray] | None:
+        """(doc ids ascending, BM25STD scores) of ``*``, a plain word over every field, a phrase of such
+        words, or an intersection or union of such clauses without slop or order, computed with numpy
+        (the figures the dict path gives, added in the same order); None for any other clause. Only
+        when _arrays_apply()."""
+        index = self.index
+        terms = index.text.bm25std_terms(len(index.docs))
+        assert terms is not None
+        if isinstance(node, Wildcard):
+            ids = np.fromiter(index.docs, dtype=np.int64, count=len(index.docs))
+            if not index.docs_in_id_order:
+                ids.sort()
+            return ids, self._bm25std_length_scores(ids, 1.0, terms)
+        if isinstance(node, Term):
+            if node.kind != "exact" or node.fields is not None or index.synonyms:
+                return None
+            return self._bm25std_record_scores(node, terms)
+        if isinstance(node, Phrase):
+            return self._phrase_arrays(node)
+        if isinstance(node, Intersect | Union):
+            if isinstance(node, Intersect) and (node.slop is not None or node.inorder or self.opts.slop is not None
+                                                or self.opts.inorder):
+                return None
+            parts = []
+            for child in node.children:
+                part = self._arrays(child)
+                if part is None:
+                    return None
+                parts.append(part)
+            if isinstance(node, Union):
+                ids, where = np.unique(np.concatenate([i for i, _ in parts]), return_inverse=True)
+                total = np.bincount(where, weights=np.concatenate([s for _, s in parts]), minlength=len(ids))
+            else:
+                ids = _intersected([i for i, _ in parts])
+                total = parts[0][1][np.searchsorted(parts[0][0], ids)]
+                for part_ids, scores in parts[1:]:
+                    total = total + scores[np.searchsorted(part_ids, ids)]
+            return ids, (total * node.weight if node.weight != 1.0 else total)
+        return None
 
     def plan_knn(self, node: Knn) -> KnnPlan:
         spec = self.index.definition.field(node.field)
@@ -398,13 +456,17 @@ class Executor:
         if terms is None:  # no text in the index: every figure is nan (bm25_for_length)
             return dict.fromkeys(docs, math.nan)
         ids = np.fromiter(docs, dtype=np.int64)
-        by_id = text.doc_len_array()
+        scores = self._bm25std_length_scores(ids, idf, terms)
+        return dict(zip(ids.tolist(), scores.tolist(), strict=True))
+
+    def _bm25std_length_scores(self, ids: np.ndarray, idf: float, terms: tuple[float, float]) -> np.ndarray:
+        """BM25STD of a record of frequency 1 in each of ``ids`` by its text length."""
+        by_id = self.index.text.doc_len_array()
         lengths = np.zeros(len(ids))
         inside = ids < len(by_id)  # documents past the last one with text have none
         lengths[inside] = by_id[ids[inside]]
         base, slope = terms
-        scores = idf * (BM25_K1 + 1) / (1.0 + base + slope * lengths)
-        return dict(zip(ids.tolist(), scores.tolist(), strict=True))
+        return idf * (BM25_K1 + 1) / (1.0 + base + slope * lengths)
 
     def _bm25std_tags(self, matched: list[set[int]]) -> Scores:
         """A tag clause under BM25STD, as RediSearch scores its tag records: frequency 1, the value's IDF
@@ -528,15 +590,16 @@ class Executor:
                     out[d] = score * meta.score
         return out
 
-    def _bm25std_term_arrays(self, node: Term, terms: tuple[float, float]) -> Scores:
-        """_bm25std_term over every field, vectorised: the word's records as arrays (TextIndex.record_arrays,
-        cached while the index is unchanged) scored with numpy; ``terms``: TextIndex.bm25std_terms."""
-        text, index = self.index.text, self.index
-        n = len(index.docs)
+    def _bm25std_record_scores(self, node: Term, terms: tuple[float, float]) -> tuple[np.ndarray, np.ndarray]:
+        """_bm25std_term over every field, vectorised, before document scores: (doc ids ascending, scores)
+        from the word's records as arrays (TextIndex.record_arrays, cached while the index is unchanged);
+        ``terms``: TextIndex.bm25std_terms."""
+        text = self.index.text
+        n = len(self.index.docs)
         use_stem = not (node.verbatim or self.opts.verbatim)
         records = text.record_arrays(node.text, use_stem, self._nostem(), self._weights())
         if not records:
-            return {}
+            return np.zeros(0, dtype=np.int64), np.zeros(0)
         lengths = text.doc_len_array()
         base, slope = terms
         parts = []
@@ -545,9 +608,16 @@ class Executor:
             parts.append((ids, top * freqs / (freqs + base + slope * lengths[ids])))
         if len(parts) == 1:
             ids, scores = parts[0]
-        else:  # a document in several records: its figures add up
-            ids, where = np.unique(np.concatenate([p[0] for p in parts]), return_inverse=True)
-            scores = np.bincount(where, weights=np.concatenate([p[1] for p in parts]), minlength=len(ids))
+            order = np.argsort(ids, kind="stable")
+            return ids[order], scores[order]
+        # a document in several records: its figures add up
+        ids, where = np.unique(np.concatenate([p[0] for p in parts]), return_inverse=True)
+        return ids, np.bincount(where, weights=np.concatenate([p[1] for p in parts]), minlength=len(ids))
+
+    def _bm25std_term_arrays(self, node: Term, terms: tuple[float, float]) -> Scores:
+        """_bm25std_record_scores as a dict, document scores applied."""
+        index = self.index
+        ids, scores = self._bm25std_record_scores(node, terms)
         out = dict(zip(ids.tolist(), scores.tolist(), strict=True))
         if index.scored_docs:
             docs = index.docs
@@ -715,23 +785,27 @@ class Executor:
         """A quoted phrase as RediSearch evaluates it: an intersection of its words with slop 0, in order
         (IndexResult_IsWithinRange over the words' positions in every field, where one occurrence may
         serve two equal words: "apple apple" matches one apple), scored as the sum of its words' scores."""
+        ids, scores = self._phrase_arrays(node)
+        return dict(zip(ids.tolist(), scores.tolist(), strict=True))
+
+    def _phrase_arrays(self, node: Phrase) -> tuple[np.ndarray, np.ndarray]:
+        """phrase() as (doc ids ascending, scores)."""
         words = [Term(t, node.fields, verbatim=node.verbatim) for _, t in node.terms]
-        scores = []
+        parts = []
         for word in words:
-            part = self.term(word)
-            if not part:
-                return {}
-            scores.append(part)
-        common = set(scores[0]).intersection(*scores[1:])
-        if not common:
-            return {}
-        candidates = np.fromiter(common, dtype=np.int64, count=len(common))
-        candidates.sort()
-        matched = candidates[self._in_order(words, candidates)].tolist()
+            part = self._arrays(word) if self._arrays_apply() else None
+            if part is None:
+                found = self.term(word)
+                ids = np.fromiter(found.keys(), dtype=np.int64, count=len(found))
+                order = np.argsort(ids)
+                part = ids[order], np.fromiter(found.values(), dtype=np.float64, count=len(found))[order]
+            parts.append(part)
+        candidates = _intersected([ids for ids, _ in parts])
+        matched = candidates[self._in_order(words, candidates)] if len(candidates) else candidates
         total = np.zeros(len(matched))
-        for part in scores:
-            total += np.array([part[d] for d in matched])
-        return dict(zip(matched, (total * node.weight).tolist(), strict=True))
+        for ids, scores in parts:
+            total += scores[np.searchsorted(ids, matched)]
+        return matched, total * node.weight
 
     def _in_order(self, words: list[Term], docs: np.ndarray) -> np.ndarray:
         """Which of ``docs`` (sorted) hold ``words`` in order with slop 0, by RediSearch's in-order check
@@ -893,3 +967,11 @@ def _weighted(scores: Scores, weight: float) -> Scores:
     if weight == 1.0:
         return scores
     return {d: s * weight for d, s in scores.items()}
+
+
+def _intersected(id_arrays: list[np.ndarray]) -> np.ndarray:
+    """The ids in every one of ``id_arrays`` (each ascending and unique), ascending."""
+    out = id_arrays[0]
+    for ids in sorted(id_arrays[1:], key=len):
+        out = np.intersect1d(out, ids, assume_unique=True)
+    return out
