@@ -422,3 +422,41 @@ def test_compiled_knn_inside_multi_exec_while_others_search(server: ThreadedServ
     assert [reply[1] for reply in replies] == [b"doc:5", b"doc:9", b"doc:5"]
     other.close()
     r.close()
+
+
+def test_cached_word_arrays_follow_writes_like_a_fresh_index(client: redis.Redis) -> None:
+    """Text queries keep each word's postings as arrays until a document with that word changes: after
+    random adds, updates, deletes and expiries interleaved with the queries, an index that saw them all
+    answers as one built afterwards over the same documents (the same keys with the same scores; equal
+    scores may come in another order, as documents re-added get new internal ids)."""
+    import random
+
+    rng = random.Random(3)
+    words = ["alpha", "beta", "gamma", "runs", "running", "run", "delta"]
+    queries = ["*", "alpha", "run", "running", "alpha beta", "alpha | gamma", '"alpha beta"', "(run | delta) gamma"]
+    client.execute_command("FT.CREATE", "live", "PREFIX", "1", "w:", "SCHEMA", "t", "TEXT", "u", "TEXT", "WEIGHT", "2")
+    for step in range(300):
+        key = f"w:{rng.randrange(60)}"
+        roll = rng.random()
+        if roll < 0.7:
+            client.hset(key, mapping={"t": " ".join(rng.choices(words, k=rng.randint(1, 6))),
+                                      "u": " ".join(rng.choices(words, k=rng.randint(0, 3)))})
+        elif roll < 0.9:
+            client.delete(key)
+        else:
+            client.hdel(key, "u")
+        if step % 7 == 0:
+            client.execute_command("FT.SEARCH", "live", rng.choice(queries), "NOCONTENT", "DIALECT", "2")
+    client.execute_command("FT.CREATE", "fresh", "PREFIX", "1", "w:", "SCHEMA", "t", "TEXT", "u", "TEXT", "WEIGHT", "2")
+
+    def scored(index: str, query: str) -> dict[Any, Any]:
+        reply = client.execute_command("FT.SEARCH", index, query, "WITHSCORES", "NOCONTENT", "LIMIT", "0", "100",
+                                       "DIALECT", "2")
+        if isinstance(reply, dict):
+            return {r[b"id"]: r[b"score"] for r in reply[b"results"]}
+        return dict(zip(reply[1::2], reply[2::2], strict=True))
+
+    for query in queries:
+        live = scored("live", query)
+        assert live == scored("fresh", query), query
+        assert len(live) > 0

@@ -36,6 +36,7 @@ from redvector.search.query.ast import (
     VectorRange,
     Wildcard,
 )
+from redvector.search.query.positions import offset_delta, within_range_in_order, within_range_unordered
 from redvector.search.query.scores import ArrayScores
 from redvector.search.schema import FieldType
 from redvector.search.synonyms import group_records, synonyms_of
@@ -754,7 +755,7 @@ class Executor:
         # Clauses without positions (tags, ranges) are left out: RediSearch reads EOF for them, which
         # sometimes adds (p + 1)^2 and sometimes nothing (a score fuzz matched more often this way).
         lists = [o for o in offsets if o]
-        dist = sum(_offset_delta(a, b) ** 2 for a, b in itertools.pairwise(lists))
+        dist = sum(offset_delta(a, b) ** 2 for a, b in itertools.pairwise(lists))
         return int(math.sqrt(dist)) if dist else matched - 1
 
     def _score(self, tf: dict[int, float], weight: float) -> Scores:
@@ -884,82 +885,6 @@ class Executor:
             for d, dist in hits:
                 target[d] = dist
         return {d: FILTER_SCORE for d, _ in hits}
-
-
-_EOF = 0xFFFFFFFF  # RS_OFFSETVECTOR_EOF
-
-
-def within_range_in_order(positions: list[list[int]], slop: int) -> bool:
-    """RediSearch's __indexResult_withinRangeInOrder over sorted position lists: for each position of
-    the first list in turn, each next list at its first position >= the previous one (an equal position
-    counts: gap -1), the gaps (q - p - 1) adding up to at most ``slop`` at every step."""
-    n = len(positions)
-    read = [0] * n  # how far each list has been read
-    current = [0] * n
-    while True:
-        span = 0
-        for i in range(n):
-            if i == 0:
-                if read[0] >= len(positions[0]):
-                    return False
-                pos, last = positions[0][read[0]], 0
-                read[0] += 1
-            else:
-                pos, last = current[i], current[i - 1]
-                while pos < last:
-                    if read[i] >= len(positions[i]):
-                        return False
-                    pos = positions[i][read[i]]
-                    read[i] += 1
-            current[i] = pos
-            if i:
-                span += pos - last - 1
-                if span > slop:
-                    break
-        if span <= slop:
-            return True
-
-
-def within_range_unordered(positions: list[list[int]], slop: int) -> bool:
-    """RediSearch's __indexResult_withinRangeUnordered: the lists' current positions, the smallest
-    advanced until max - min - (n - 1) <= ``slop`` with min != max; an empty list reads EOF (2^32 - 1),
-    which C's (int) cast makes -1 there."""
-    n = len(positions)
-    read = [1] * n
-    current = [ps[0] if ps else _EOF for ps in positions]
-    high = max(current)
-    while True:
-        low = min(current)
-        at = current.index(low)
-        if low != high:
-            span = _as_int(high) - _as_int(low) - (n - 1)
-            if span <= slop:
-                return True
-        nxt = positions[at][read[at]] if read[at] < len(positions[at]) else _EOF
-        read[at] += 1
-        current[at] = nxt
-        if nxt == _EOF:
-            return False
-        high = max(high, nxt)
-
-
-def _as_int(position: int) -> int:
-    return -1 if position == _EOF else position
-
-
-def _offset_delta(a: list[int], b: list[int]) -> int:
-    """One neighbour pair's distance in RediSearch's IndexResult_MinOffsetDelta (both lists sorted, not
-    empty): from the first positions, the smallest |p - q| walking both lists while it exceeds 1 (so two
-    records at one position, a word and its +stem record, are 0 apart)."""
-    i = j = 0
-    cd = abs(b[0] - a[0])
-    while cd > 1 and i < len(a) and j < len(b):
-        cd = min(abs(b[j] - a[i]), cd)
-        if b[j] > a[i]:
-            i += 1
-        else:
-            j += 1
-    return cd
 
 
 def _weighted(scores: Scores, weight: float) -> Scores:
