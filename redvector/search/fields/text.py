@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import re
 import struct
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import numpy as np
@@ -22,6 +22,8 @@ _SPLIT_RE = re.compile("[" + re.escape(SEPARATORS) + "]+")
 
 # record_arrays keeps at most this many postings (16 bytes each: 32 MB)
 ARRAY_CACHE_POSTINGS = 2_000_000
+# documents logged per word for patching its cached arrays (TextIndex._change_logs)
+CHANGE_LOG_CAP = 4096
 BM25_K1 = 1.2000000476837158  # RediSearch's k1 is a C float: 1.2 rounded to float32 (both BM25 scorers)
 BM25_B = 0.5  # RediSearch 2.10 (default.c; FT.SEARCH ... EXPLAINSCORE shows it), not the textbook 0.75
 
@@ -114,6 +116,10 @@ class TextIndex:
         # word -> self._changes when a document with it was last added or removed: a cached array of the
         # word's postings stays valid until then (a write leaves the arrays of other words alone)
         self._word_changed: dict[str, int] = {}
+        # word -> (change from which the log is complete, [(change, doc id), ...]): the documents written
+        # with a word that has cached arrays, so that a stale array is patched (_patched) rather than
+        # rebuilt; at most CHANGE_LOG_CAP entries a word (past it, the word's arrays are rebuilt)
+        self._change_logs: dict[str, tuple[int, list[tuple[int, int]]]] = {}
         self._stem_docs: tuple[int, dict[str, int]] = (-1, {})
         # record_arrays' and occurrences' cache: key -> (self._changes when built, arrays or None, postings
         # or occurrences held); their sizes in all
@@ -148,7 +154,13 @@ class TextIndex:
             if per_field is None:
                 per_field = postings[doc_id] = {}
                 self.num_records += 1
-            per_field.setdefault(field_name, []).append(pos)
+            positions = per_field.get(field_name)
+            if positions is None:
+                per_field[field_name] = [pos]
+                if tok in self._change_logs:
+                    self._log_change(tok, doc_id)
+            else:
+                positions.append(pos)
             terms.add(tok)
         added = indexed * weight
         self.doc_len[doc_id] = length = self.doc_len.get(doc_id, 0) + added
@@ -166,6 +178,8 @@ class TextIndex:
             self._lengths[doc_id] = 0.0
         for term in self.doc_terms.pop(doc_id, ()):
             self._word_changed[term] = self._changes
+            if term in self._change_logs:
+                self._log_change(term, doc_id)
             postings = self.terms.get(term)
             if postings is None:
                 continue
@@ -345,68 +359,139 @@ class TextIndex:
 
     def record_arrays(self, term: str, use_stem: bool, nostem_fields: frozenset[bytes],
                       weights: dict[bytes, float]) -> list[tuple[np.ndarray, np.ndarray, int]]:
-        """bm25std_records over every field as (doc ids, frequencies, documents in the record) arrays,
-        for vectorised scoring; kept until the index changes (a word in 100k documents takes ~100 ms to
-        gather and is then scored in ~1 ms)."""
+        """bm25std_records over every field as (doc ids ascending, frequencies, documents in the record)
+        arrays, for vectorised scoring; kept while no document with the words changes, and patched for
+        the few that did (a word in 100k documents takes ~100 ms to gather, ~1 ms to score)."""
         out = []
         weights_key = tuple(sorted(weights.items()))
         for words, skip_fields, weighted in self.record_specs(term, use_stem, nostem_fields):
             key = (tuple(sorted(words)), skip_fields, weighted, weights_key if weighted else ())
-            cached = self._arrays.get(key)
-            if cached is None or not self._unchanged_since(cached[0], words):
-                record = self._record(words, None, skip_fields, weights, weighted)
-                arrays = None
-                if record is not None:
-                    freq = record[0]
-                    arrays = (np.fromiter(freq.keys(), dtype=np.int64, count=len(freq)),
-                              np.fromiter(freq.values(), dtype=np.float64, count=len(freq)), record[1])
-                self._cache_arrays(key, arrays, len(arrays[0]) if arrays is not None else 0)
-            else:
-                arrays = cached[1]
-            if arrays is not None:
-                out.append(arrays)
+
+            def gather(docs: Iterable[int] | None, words: list[str] = words, skip: frozenset[bytes] = skip_fields,
+                       weighted: bool = weighted) -> tuple[np.ndarray, ...]:
+                freq = self._frequencies(words, skip, weights, weighted, docs)
+                ids = np.fromiter(freq.keys(), dtype=np.int64, count=len(freq))
+                return ids, np.fromiter(freq.values(), dtype=np.float64, count=len(freq))
+
+            ids, freqs = self._cached(key, words, gather)
+            if len(ids):
+                out.append((ids, freqs, len(ids)))
         return out
 
     def occurrences(self, word: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Every occurrence of ``word`` as (doc ids, positions, field codes) arrays, by document and then
-        field (field_codes numbers the fields), for vectorised phrase matching; kept until the index
-        changes."""
-        key = ("occurrences", word)
-        cached = self._arrays.get(key)
-        if cached is not None and self._unchanged_since(cached[0], (word,)):
-            return cached[1]
-        docs: list[int] = []
-        positions: list[int] = []
-        codes: list[int] = []
-        field_codes = self.field_codes
-        for doc_id, per_field in self.terms.get(word, {}).items():
-            for fname, ps in per_field.items():
-                code = field_codes.get(fname)
-                if code is None:
-                    code = field_codes[fname] = len(field_codes)
-                docs.extend([doc_id] * len(ps))
-                positions.extend(ps)
-                codes.extend([code] * len(ps))
-        arrays = (np.array(docs, dtype=np.int64), np.array(positions, dtype=np.int64),
-                  np.array(codes, dtype=np.int32))
-        self._cache_arrays(key, arrays, len(docs))
-        return arrays
+        """Every occurrence of ``word`` as (doc ids ascending, positions, field codes) arrays (field_codes
+        numbers the fields), for vectorised phrase matching; kept as record_arrays are."""
+
+        def gather(docs: Iterable[int] | None) -> tuple[np.ndarray, ...]:
+            doc_ids: list[int] = []
+            positions: list[int] = []
+            codes: list[int] = []
+            field_codes = self.field_codes
+            postings = self.terms.get(word, {})
+            for doc_id in (postings if docs is None else docs):
+                for fname, ps in postings.get(doc_id, {}).items():
+                    code = field_codes.get(fname)
+                    if code is None:
+                        code = field_codes[fname] = len(field_codes)
+                    doc_ids.extend([doc_id] * len(ps))
+                    positions.extend(ps)
+                    codes.extend([code] * len(ps))
+            return (np.array(doc_ids, dtype=np.int64), np.array(positions, dtype=np.int64),
+                    np.array(codes, dtype=np.int32))
+
+        docs, positions, codes = self._cached(("occurrences", word), [word], gather)
+        return docs, positions, codes
 
     def occurrence_keys(self, word: str) -> np.ndarray:
-        """occurrences() as sorted doc << 32 | position keys (every field), kept until the index changes."""
-        key = ("occurrence keys", word)
-        cached = self._arrays.get(key)
-        if cached is not None and self._unchanged_since(cached[0], (word,)):
-            return cached[1]
-        docs, positions, _ = self.occurrences(word)
-        keys = np.unique((docs << 32) | positions)
-        self._cache_arrays(key, keys, len(keys))
+        """occurrences() as sorted doc << 32 | position keys (every field), kept as record_arrays are."""
+
+        def gather(docs: Iterable[int] | None) -> tuple[np.ndarray, ...]:
+            ids, positions, _ = self.occurrences(word)
+            if docs is not None:
+                inside = np.isin(ids, np.fromiter(docs, dtype=np.int64))
+                ids, positions = ids[inside], positions[inside]
+            return ((ids << 32) | positions,)
+
+        (keys,) = self._cached(("occurrence keys", word), [word], gather, by_key=True)
         return keys
+
+    def _frequencies(self, words: list[str], skip_fields: frozenset[bytes], weights: dict[bytes, float],
+                     weighted: bool, docs: Iterable[int] | None) -> dict[int, float]:
+        """doc id -> the record's frequency over every field but ``skip_fields`` (weighted by field, or
+        one per occurrence), for every document with ``words`` or only ``docs``; none where it is 0."""
+        freq: dict[int, float] = {}
+        weight_of = weights.get
+        for word in words:
+            postings = self.terms.get(word, {})
+            for doc_id in (postings if docs is None else docs):
+                per_field = postings.get(doc_id)
+                if not per_field:
+                    continue
+                f = 0.0
+                for fname, positions in per_field.items():
+                    if fname not in skip_fields:
+                        f += len(positions) * (weight_of(fname, 1.0) if weighted else 1.0)
+                if f:
+                    freq[doc_id] = freq.get(doc_id, 0.0) + f
+        return freq
+
+    def _cached(self, key: tuple[Any, ...], words: list[str],
+                gather: Callable[[Iterable[int] | None], tuple[np.ndarray, ...]],
+                by_key: bool = False) -> tuple[np.ndarray, ...]:
+        """Arrays derived from ``words``' postings, the first one doc ids (``by_key``: doc << 32 | x keys),
+        sorted: from the cache when no document with the words changed since, patched when few did (the
+        changed documents' rows dropped and gathered again), else gathered whole. ``gather(docs)``: the
+        rows of ``docs`` (None: of every document), in any order."""
+        cached = self._arrays.get(key)
+        now = self._changes
+        arrays: tuple[np.ndarray, ...] | None = None
+        if cached is not None:
+            built, arrays = cached[0], cached[1]
+            if self._unchanged_since(built, words):
+                return arrays
+            changed = self._changed_docs(built, words)
+            if changed is None:
+                arrays = None
+            else:
+                changed_ids = np.fromiter(changed, dtype=np.int64, count=len(changed))
+                owners = arrays[0] >> 32 if by_key else arrays[0]
+                keep = ~np.isin(owners, changed_ids)
+                fresh = gather(changed)
+                arrays = tuple(np.concatenate([old[keep], new]) for old, new in zip(arrays, fresh, strict=True))
+        if arrays is None:
+            arrays = gather(None)
+        order = np.argsort(arrays[0], kind="stable")
+        arrays = tuple(a[order] for a in arrays)
+        self._cache_arrays(key, arrays, len(arrays[0]))
+        for w in words:  # from now on, log the documents written with these words
+            if w not in self._change_logs:
+                self._change_logs[w] = (now, [])
+        return arrays
+
+    def _changed_docs(self, built: int, words: list[str]) -> set[int] | None:
+        """The documents with ``words`` added or removed after change ``built``; None when a word's log
+        does not reach back that far."""
+        out: set[int] = set()
+        for w in words:
+            if self._word_changed.get(w, 0) <= built:
+                continue
+            log = self._change_logs.get(w)
+            if log is None or log[0] > built:
+                return None
+            out.update(d for change, d in log[1] if change > built)
+        return out
+
+    def _log_change(self, word: str, doc_id: int) -> None:
+        entries = self._change_logs[word][1]
+        entries.append((self._changes, doc_id))
+        if len(entries) > CHANGE_LOG_CAP:  # a long burst of writes: the word's arrays will be gathered whole
+            del self._change_logs[word]
 
     def _cache_arrays(self, key: tuple[Any, ...], arrays: Any, size: int) -> None:
         if self._arrays_size + size > ARRAY_CACHE_POSTINGS:
             self._arrays.clear()
             self._arrays_size = 0
+            self._change_logs.clear()
         if size <= ARRAY_CACHE_POSTINGS:
             old = self._arrays.pop(key, None)
             if old is not None:
