@@ -468,3 +468,23 @@ def test_slop_and_clause_attributes_fuzz(pair: tuple[redis.Redis, redis.Redis]) 
                 assert got[key] == pytest.approx(score, rel=1e-6), (query, extra, scorer, key)
         explain = ("FT.EXPLAIN", "ph", query, "DIALECT", "2")
         assert ours.execute_command(*explain) == ref.execute_command(*explain), query
+
+
+def test_tokenizer_drops_control_characters_and_follows_escapes(pair: tuple[redis.Redis, redis.Redis]) -> None:
+    """RediSearch's tokenizer splits at its separators only (a tab, not a newline), drops control
+    characters inside a token ("hello\\nworld" is the word "helloworld"), lets a backslash escape the next
+    character, and stops at a NUL byte: the same documents match the same words."""
+    texts = ["hello\nworld", "foo\r\nbar baz\tqux", "x\\y back\\slash", "a8\\ b8 a9\\,b9", "f1\x00f2 f3",
+             "tab\tsep new\nline", "ctl\x01char del\x7fete", "Mixed\nCase WORDS"]
+    for c in pair:
+        c.flushall()
+        c.execute_command("FT.CREATE", "tk", "PREFIX", "1", "tk:", "SCHEMA", "t", "TEXT")
+        for i, text in enumerate(texts):
+            c.hset(f"tk:{i}", "t", text)
+    words = ["hello", "world", "helloworld", "foobar", "foo", "bar", "baz", "qux", "xy", "x", "backslash", "f1",
+             "f2", "f3", "tab", "sep", "newline", "line", "ctlchar", "delete", "mixedcase", "words", "mixed"]
+    for word in words:
+        args = ("FT.SEARCH", "tk", word, "NOCONTENT", "WITHSCORES", "SCORER", "BM25STD")
+        want = sorted(_scored(pair[0], args))
+        assert [d for d, _ in sorted(_scored(pair[1], args))] == [d for d, _ in want], word
+        assert [s for _, s in sorted(_scored(pair[1], args))] == pytest.approx([s for _, s in want]), word

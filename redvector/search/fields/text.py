@@ -16,9 +16,12 @@ from typing import Any
 import numpy as np
 import snowballstemmer
 
-# src/toksep.h: whitespace and these punctuation characters separate tokens; '_' does not.
-SEPARATORS = " \t\n\r\v\f,.<>{}[]\"':;!@#$%^&*()-+=~|/?`\\"
+# src/toksep.h: a space, a tab and these punctuation characters separate tokens ('_' does not, nor a newline
+# or another control character, nor a backslash, which escapes the next character)
+SEPARATORS = " \t,.<>{}[]\"':;!@#$%^&*()-+=~|/?`"
 _SPLIT_RE = re.compile("[" + re.escape(SEPARATORS) + "]+")
+_PLAIN_RE = re.compile(r"[^\x00-\x08\x0a-\x1f\x7f\\]*\Z")  # text without control characters or backslashes
+_CONTROL_RE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
 
 # record_arrays keeps at most this many postings (16 bytes each: 32 MB)
 ARRAY_CACHE_POSTINGS = 2_000_000
@@ -54,37 +57,49 @@ def fold_case(text: str) -> str:
     return text.lower() if text.isascii() else text.translate(_ASCII_LOWER)
 
 
+def normalized(token: str) -> str:
+    """A raw token as RediSearch's DefaultNormalize leaves it: control characters (a newline too) dropped,
+    a backslash dropped and the character after it kept, A-Z folded: "hello\\nworld" is "helloworld"."""
+    if _PLAIN_RE.match(token):
+        return fold_case(token)
+    return fold_case("".join(t for _, t in token_spans(token)))
+
+
 def tokenize(text: str) -> list[str]:
-    """Case-folded tokens (fold_case); a backslash escapes a separator (``hello\\-world`` is one token)."""
-    if "\\" not in text:
+    """Case-folded tokens of a field's text as RediSearch's tokenizer reads it: split at SEPARATORS (an
+    escaped one, ``hello\\-world``, stays inside its token), normalized; the text ends at a NUL byte, as
+    the C string it is there."""
+    if _PLAIN_RE.match(text):
         return [t for t in _SPLIT_RE.split(fold_case(text)) if t]
     return [t for _, t in token_spans(text)]
 
 
 def token_spans(text: str) -> list[tuple[int, str]]:
-    """tokenize()'s tokens with the offset each begins at in ``text``."""
+    """tokenize()'s tokens with the offset each begins at in ``text``: a separator splits unless the
+    character before it is a backslash (toksep); within a token, control characters go, a backslash goes
+    and escapes the next character (DefaultNormalize)."""
+    text = text.split("\x00", 1)[0]
     spans: list[tuple[int, str]] = []
     cur: list[str] = []
-    start = 0
-    i = 0
-    while i < len(text):
-        ch = text[i]
-        if ch == "\\" and i + 1 < len(text):
-            if not cur:
-                start = i
-            cur.append(text[i + 1])
-            i += 2
-            continue
-        if ch in SEPARATORS:
-            if cur:
+    start = -1
+    escaped = False
+    for i, ch in enumerate(text):
+        if ch in SEPARATORS and not (i and text[i - 1] == "\\"):
+            if start >= 0 and cur:
                 spans.append((start, fold_case("".join(cur))))
-                cur = []
+            cur, start, escaped = [], -1, False
+            continue
+        if start < 0:
+            start = i
+        if ch < " " or ch == "\x7f":
+            pass  # a control character (not a tab: a separator) is dropped, escaped or not
+        elif ch == "\\" and not escaped:
+            escaped = True
+            continue
         else:
-            if not cur:
-                start = i
             cur.append(ch)
-        i += 1
-    if cur:
+        escaped = False
+    if start >= 0 and cur:
         spans.append((start, fold_case("".join(cur))))
     return spans
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from redvector.search.fields.text import SEPARATORS, fold_case, stem
+from redvector.search.fields.text import SEPARATORS, fold_case, normalized, stem
 from redvector.search.query.ast import Node, Phrase, Term, clause_leaves
 
 _TOKEN_RE = re.compile("[^" + re.escape(SEPARATORS) + "]+")
@@ -72,7 +72,7 @@ def highlight(value: bytes, terms: HighlightTerms, spec: HighlightSpec, language
     def mark(match: re.Match[str]) -> str:
         nonlocal changed
         token = match.group(0)
-        lower = fold_case(token)
+        lower = normalized(token)
         if lower in exact or (stems and stem(lower, language) in stems):
             changed = True
             return open_tag + token + close_tag
