@@ -46,6 +46,8 @@ from redvector.search.query.ast import (
 from redvector.search.query.executor import SCORERS, Executor, Hits, QueryOptions
 from redvector.search.query.highlight import HighlightSpec, HighlightTerms, highlight, query_terms
 from redvector.search.query.scores import ArrayScores, best_order
+from redvector.search.query.summarize import SummarizeSpec, field_tokens, head, mark_all, summarize
+from redvector.search.query.syntax import c_double
 from redvector.search.schema import FieldType
 from redvector.search.synonyms import expansion_labels
 from redvector.search.vector.base import BLOB_DTYPES, VectorIndex, decode_blob
@@ -90,7 +92,7 @@ class SearchRequest:
     timeout_ms: int | None = None
     slop: int | None = None
     inorder: bool = False
-    highlight: HighlightSpec | None = None
+    highlight: Highlighter | None = None  # HIGHLIGHT and SUMMARIZE (RediSearch's highlighter step)
     highlight_terms: HighlightTerms | None = None  # the query's words, set once the query is parsed
 
 
@@ -190,6 +192,92 @@ def parse_highlight(argv: list[bytes], i: int) -> tuple[HighlightSpec, int]:
     return HighlightSpec(fields, open_tag, close_tag), i
 
 
+def _summarize_number(raw: bytes) -> int:
+    """A SUMMARIZE count (AC_GetUnsigned): what C's strtod reads whole ("" is 0, "0x10" and "1e2" count), an
+    integer from 0 to 2^32 - 1."""
+    value = c_double(raw) if raw else 0.0
+    if value is None or value != value or not 0 <= value <= 0xFFFFFFFF or value != int(value):
+        raise SearchError("Bad arguments for SUMMARIZE")
+    return int(value)
+
+
+def parse_summarize(argv: list[bytes], i: int) -> tuple[SummarizeSpec, int]:
+    """SUMMARIZE [FIELDS n field ...] [FRAGS n] [LEN n] [SEPARATOR s] from ``argv[i]`` on: (spec, next
+    position). As in RediSearch 2.10, FIELDS comes first or not at all (a later FIELDS is an unknown argument
+    of the command); the others in any order, the last one of a kind counting."""
+    fields: tuple[bytes, ...] | None = None
+    frags, length, separator = 3, 20, b"... "
+    n = len(argv)
+    if i < n and argv[i].upper() == b"FIELDS":
+        if i + 1 >= n:
+            raise SearchError("Bad arguments for SUMMARIZE")
+        cnt = _summarize_number(argv[i + 1])
+        if i + 2 + cnt > n:
+            raise SearchError("Bad arguments for SUMMARIZE")
+        fields = tuple(argv[i + 2:i + 2 + cnt]) or None  # FIELDS 0: every field, as without FIELDS
+        i += 2 + cnt
+    while i < n and (sub := argv[i].upper()) in (b"FRAGS", b"LEN", b"SEPARATOR"):
+        if i + 1 >= n:
+            raise SearchError("Bad arguments for SUMMARIZE")
+        if sub == b"SEPARATOR":
+            separator = argv[i + 1]
+        elif sub == b"FRAGS":
+            frags = _summarize_number(argv[i + 1])
+        else:
+            length = _summarize_number(argv[i + 1])
+        i += 2
+    return SummarizeSpec(fields, frags, length, separator), i
+
+
+@dataclass(slots=True)
+class FieldMarkup:
+    """What the highlighter does to one field: highlight it, summarize it, or both."""
+
+    highlight: HighlightSpec | None = None
+    summarize: SummarizeSpec | None = None
+
+
+@dataclass(slots=True)
+class Highlighter:
+    """An FT.SEARCH's HIGHLIGHT and SUMMARIZE clauses, as RediSearch's field list keeps them: ``default`` from
+    the clauses without FIELDS, ``named`` for the fields the others name (in the order first named; a later
+    clause replaces an earlier one's settings of its kind). A named field takes the default for the kind it
+    does not set itself; with FIELDS and no RETURN, only the named fields are marked up."""
+
+    default: FieldMarkup = field(default_factory=FieldMarkup)
+    named: dict[bytes, FieldMarkup] = field(default_factory=dict)
+
+    def add(self, spec: HighlightSpec | SummarizeSpec) -> None:
+        targets = [self.named.setdefault(f, FieldMarkup()) for f in spec.fields] if spec.fields else [self.default]
+        for markup in targets:
+            if isinstance(spec, HighlightSpec):
+                markup.highlight = spec
+            else:
+                markup.summarize = spec
+
+    def markup(self, name: bytes) -> FieldMarkup | None:
+        """A field's settings (normalizeSettings); None: the field is left alone."""
+        own, default = self.named.get(name), self.default
+        if own is None:
+            return default if default.highlight or default.summarize else None
+        return FieldMarkup(own.highlight or default.highlight, own.summarize or default.summarize)
+
+
+def _add_markup(req: SearchRequest, spec: HighlightSpec | SummarizeSpec) -> None:
+    if req.highlight is None:
+        req.highlight = Highlighter()
+    req.highlight.add(spec)
+
+
+def _named_return_fields(req: SearchRequest) -> None:
+    """RediSearch reads RETURN after the HIGHLIGHT / SUMMARIZE clauses, wherever it stands, into the same field
+    list: a RETURN alias that FIELDS named already has its entry, so that returned field reads the attribute
+    of the alias's name, not the one RETURN gave."""
+    if req.highlight is not None and req.highlight.named and req.return_fields:
+        named = req.highlight.named
+        req.return_fields = [(alias if alias in named else ident, alias) for ident, alias in req.return_fields]
+
+
 def parse_search_args(argv: list[bytes]) -> SearchRequest:
     req = SearchRequest(argv[2])
     i = 3
@@ -269,16 +357,11 @@ def parse_search_args(argv: list[bytes]) -> SearchRequest:
                 req.nocontent = True
             req.return_fields = fields
         elif tok == "HIGHLIGHT":
-            req.highlight, i = parse_highlight(argv, i)
+            spec, i = parse_highlight(argv, i)
+            _add_markup(req, spec)
         elif tok == "SUMMARIZE":
-            # Accepted and ignored (fields come back whole): FIELDS n f.. FRAGS n LEN n SEPARATOR s.
-            while i < n and argv[i].decode("latin-1").upper() in ("FIELDS", "FRAGS", "LEN", "SEPARATOR"):
-                sub = argv[i].decode("latin-1").upper()
-                i += 1
-                if sub == "FIELDS":
-                    i += 1 + _count(argv, i, sub)
-                else:
-                    i += 1
+            summary, i = parse_summarize(argv, i)
+            _add_markup(req, summary)
         elif tok == "SLOP":
             req.slop = _count(argv, i, "SLOP")
             i += 1
@@ -332,6 +415,7 @@ def parse_search_args(argv: list[bytes]) -> SearchRequest:
             raise SearchError(f"Unknown argument `{argv[i - 1].decode('utf-8', 'replace')}` at position {i - 3} for <main>")
     if req.explainscore and not req.withscores:
         raise SearchError("EXPLAINSCORE must be accompanied with WITHSCORES")
+    _named_return_fields(req)
     return req
 
 
@@ -498,7 +582,6 @@ def order_hits(index: SearchIndex, hits: Hits, sortby: tuple[bytes, bool] | None
 def build_rows(ctx: CommandContext, index: SearchIndex, req: SearchRequest, hits: Hits, page: list[int]) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     data = index.db.data
-    text_attrs = _returned_text_attributes(index, req) if req.highlight is not None else {}
     sort_names = _field_names(index, req.sortby[0]) if req.sortby is not None else ()
     # ON JSON: rows read the document by path, and DIALECT 3 returns every match (0: a hash index).
     json_dialect = query_dialect(ctx, req.dialect) if index.on_json else 0
@@ -530,7 +613,7 @@ def build_rows(ctx: CommandContext, index: SearchIndex, req: SearchRequest, hits
                 fields = None  # the key went away (or changed type) while the query ran
             if fields is not None:
                 if req.highlight is not None:
-                    fields = _highlighted(index, req, text_attrs, fields)
+                    fields = _highlighted(index, req, hits, fields, value if isinstance(value, dict) else None)
                 if sort_names:
                     fields = _sort_field_first(sort_names, fields)
             row["fields"] = fields
@@ -566,43 +649,89 @@ def _sort_field_first(names: tuple[bytes, ...], fields: list[tuple[bytes, Any]])
     return fields
 
 
-def _returned_text_attributes(index: SearchIndex, req: SearchRequest) -> dict[bytes, bytes]:
-    """A row's field name -> the TEXT attribute it shows (hash field, attribute name or RETURN alias)."""
+def _highlighted(index: SearchIndex, req: SearchRequest, hits: Hits, fields: list[tuple[bytes, Any]],
+                 doc: dict[bytes, bytes] | None) -> list[tuple[bytes, Any]]:
+    """HIGHLIGHT and SUMMARIZE applied to a row's fields as RediSearch's highlighter does (Highlighter says
+    which fields and how). A field counts as text by its name in the row: a TEXT attribute of that name (not a
+    RETURN alias, nor a hash field behind an ``AS`` name), whose matches come from the document's text of
+    that attribute (``doc``: a hash document). A number (a RETURNed NUMERIC attribute, a distance) stays as
+    it is. The fields FIELDS names come first in the row, in the order named (RediSearch's field list)."""
+    plan, terms = req.highlight, req.highlight_terms
+    assert plan is not None
     definition = index.definition
-    attribute: dict[bytes, bytes] = {}
-    for f in definition.fields:
-        if f.type is FieldType.TEXT:
-            attribute[f.identifier] = f.name
-            attribute[f.name] = f.name
-    for ident, alias in req.return_fields or ():
-        spec = definition.field(ident)
-        if spec is not None and spec.type is FieldType.TEXT:
-            attribute[alias] = spec.name
-    return attribute
-
-
-def _highlighted(index: SearchIndex, req: SearchRequest, attribute: dict[bytes, bytes],
-                 fields: list[tuple[bytes, Any]]) -> list[tuple[bytes, Any]]:
-    """HIGHLIGHT applied to a row's fields (search/query/highlight.py): the TEXT fields it names (every
-    returned TEXT field without FIELDS; ``attribute``: _returned_text_attributes) marked up, and with FIELDS
-    those fields first, in its order."""
-    spec, terms = req.highlight, req.highlight_terms
-    assert spec is not None
-    definition = index.definition
-    chosen = spec.fields
-    marked: dict[bytes, list[tuple[bytes, Any]]] = {}
-    rest: list[tuple[bytes, Any]] = []
+    language = definition.language
+    paths = {alias: ident for ident, alias in req.return_fields} if req.return_fields is not None else None
+    only_named = paths is None and bool(plan.named)
+    idf = _idf_of_terms(index)
+    out: list[tuple[bytes, Any]] = []
     for name, value in fields:
-        attr = attribute.get(name)
-        if attr is not None and (chosen is None or attr in chosen) and isinstance(value, bytes):
-            value = highlight(value, terms, spec, definition.language) if terms else value
-            if chosen is not None:
-                marked.setdefault(attr, []).append((name, value))
-                continue
-        rest.append((name, value))
-    if chosen is None:
-        return rest
-    return [pair for attr in chosen for pair in marked.get(attr, ())] + rest
+        markup = plan.markup(name) if not only_named or name in plan.named else None
+        returned = definition.field(paths.get(name, name)) if paths is not None else None  # what RETURN reads
+        if (markup is None or not isinstance(value, bytes) or name.decode("utf-8", "replace") in hits.yields
+                or (returned is not None and returned.type is FieldType.NUMERIC)):
+            out.append((name, value))
+            continue
+        attribute = definition.field(name)
+        source: bytes | None = None
+        if attribute is not None and attribute.type is FieldType.TEXT and terms:
+            source = value if doc is None else doc.get(attribute.identifier)
+        tokens = field_tokens(source, terms, index.text.stopwords, idf, language) if source and terms else []
+        hl = markup.highlight
+        if markup.summarize is not None:
+            tags = (hl.open_tag, hl.close_tag) if hl is not None else None
+            summary = summarize(value, tokens, markup.summarize, tags)
+            if summary is not None:
+                value = summary
+            elif hl is None:
+                value = head(value, markup.summarize)
+        elif hl is not None and tokens:
+            if source == value and terms:
+                value = highlight(value, terms, hl, language)
+            else:
+                value = mark_all(value, tokens, (hl.open_tag, hl.close_tag))
+        out.append((name, value))
+    if not plan.named:
+        return out
+    order = {name: i for i, name in enumerate(plan.named)}
+    return sorted(out, key=lambda pair: order.get(pair[0], len(order)))
+
+
+def _idf_of_terms(index: SearchIndex) -> Callable[[str], float]:
+    """A matched term's IDF for the fragment scores (RediSearch's query term idf, logb(1 + N / n)); a
+    ``+stem`` term counts the documents of its stem's record."""
+    text = index.text
+    num_docs = len(index.docs)
+    cache: dict[str, float] = {}
+
+    def idf(term: str) -> float:
+        if term not in cache:
+            if term.startswith("+"):
+                docs = text.stem_record_docs().get(term[1:], 0)
+            else:
+                docs = len(text.terms.get(term, ()))
+            cache[term] = text.tfidf_idf(num_docs, docs)
+        return cache[term]
+
+    return idf
+
+
+def _check_highlighter(index: SearchIndex, req: SearchRequest) -> None:
+    """RediSearch's checks when it sets up HIGHLIGHT / SUMMARIZE for the rows (none with NOCONTENT or
+    LIMIT 0 0): without RETURN, every field FIELDS names must be an attribute; with it, every returned name
+    must read an attribute (not a hash field outside the schema, nor a distance)."""
+    plan = req.highlight
+    if plan is None or req.nocontent or not req.num:
+        return
+    definition = index.definition
+    if req.return_fields is None:
+        for name in plan.named:
+            if definition.field(name) is None:
+                raise SearchError(f"No such property `{name.decode('utf-8', 'replace')}`")
+        return
+    first = {name: i for i, name in enumerate(plan.named)}  # the field list's order: named fields first
+    for ident, alias in sorted(req.return_fields, key=lambda pair: first.get(pair[1], len(first))):
+        if definition.field(ident) is None:
+            raise SearchError(f"Property `{alias.decode('utf-8', 'replace')}` is not in schema")
 
 
 # -- the command ------------------------------------------------------------------------------------------
@@ -615,6 +744,8 @@ def run_search(ctx: CommandContext, index: SearchIndex, req: SearchRequest, argv
     """The general FT.SEARCH path. ``argv``: the command, so that a pure KNN is compiled for its repeats
     (knn_plans.py); ``inline``: never defer the vector search to a worker thread; ``trace``: FT.PROFILE's
     hooks (tracing.py)."""
+    if req.highlight is not None and {"NOHL", "NOOFFSETS"} & set(index.definition.options):
+        raise SearchError("Cannot use highlight/summarize because NOOFSETS was specified at index level")
     node, short = build_query(ctx, index, req.query, req.params, req.dialect, req.verbatim, req.nostopwords)
     if short:
         assert isinstance(node, Knn)
@@ -622,6 +753,7 @@ def run_search(ctx: CommandContext, index: SearchIndex, req: SearchRequest, argv
                    node.score_as)
     node = with_filters(node, [*req.numeric_filters, *req.geo_filters])
     if req.highlight is not None:
+        _check_highlighter(index, req)
         req.highlight_terms = query_terms(node, index.definition.language, req.verbatim)
     index.number_of_uses += 1
     opts = query_options(ctx, index, req.verbatim, req.infields, req.inkeys, req.scorer, req.slop, req.inorder)
