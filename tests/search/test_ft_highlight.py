@@ -57,10 +57,10 @@ def test_highlight_phrase_field_restricted_terms_and_prefixes(docs: redis.Redis)
     # A term restricted to one field is highlighted in every highlighted field.
     rows = _fields(docs, "@body:hello", "HIGHLIGHT", "TAGS", "<<", ">>", "RETURN", "1", "title")
     assert rows["d:3"]["title"] == "<<Hello>> World"
-    # A prefix highlights its literal text only.
-    rows = _fields(docs, "run*", "HIGHLIGHT", "RETURN", "1", "title")
-    assert rows["d:1"]["title"] == "Running, running; <b>RUN</b>!"
-    assert rows["d:2"]["title"] == "running shoes"
+    # A prefix marks one word per document: the first (lexically) of its words the document holds.
+    rows = _fields(docs, "run*", "HIGHLIGHT", "RETURN", "2", "title", "body")
+    assert rows["d:1"]["title"] == "Running, running; <b>RUN</b>!"  # run < runner < running < runs
+    assert rows["d:2"] == {"title": "running shoes", "body": "fast running shoes for <b>runners</b>"}
 
 
 def test_highlight_leaves_non_text_and_negated_clauses_alone(docs: redis.Redis) -> None:

@@ -336,6 +336,12 @@ CASES: list[tuple[str, ...]] = [
     ("foo", "RETURN", "1", "b", "SUMMARIZE", "FIELDS", "1", "nosuch"),
     ("foo", "RETURN", "3", "t", "AS", "x", "SUMMARIZE", "FIELDS", "1", "x"),
     ("foo", "SUMMARIZE", "FIELDS", "1", "nosuch", "LIMIT", "0", "0"),
+    # a prefix, fuzzy, suffix or wildcard word marks, per document, the first word (lexically) it holds
+    ("run*", "HIGHLIGHT", *S),
+    ("runn*", "HIGHLIGHT", "SUMMARIZE", "LEN", "3", *S),
+    ("%runer%", "HIGHLIGHT", *S),
+    ("*ers", "HIGHLIGHT", *S),
+    ("w'r?n*'", "HIGHLIGHT", "DIALECT", "2", *S),
 ]
 
 

@@ -613,7 +613,9 @@ def build_rows(ctx: CommandContext, index: SearchIndex, req: SearchRequest, hits
                 fields = None  # the key went away (or changed type) while the query ran
             if fields is not None:
                 if req.highlight is not None:
-                    fields = _highlighted(index, req, hits, fields, value if isinstance(value, dict) else None)
+                    terms = req.highlight_terms.for_doc(index.text.doc_terms.get(doc_id, ())) \
+                        if req.highlight_terms is not None else None
+                    fields = _highlighted(index, req, hits, fields, value if isinstance(value, dict) else None, terms)
                 if sort_names:
                     fields = _sort_field_first(sort_names, fields)
             row["fields"] = fields
@@ -650,13 +652,13 @@ def _sort_field_first(names: tuple[bytes, ...], fields: list[tuple[bytes, Any]])
 
 
 def _highlighted(index: SearchIndex, req: SearchRequest, hits: Hits, fields: list[tuple[bytes, Any]],
-                 doc: dict[bytes, bytes] | None) -> list[tuple[bytes, Any]]:
+                 doc: dict[bytes, bytes] | None, terms: HighlightTerms | None) -> list[tuple[bytes, Any]]:
     """HIGHLIGHT and SUMMARIZE applied to a row's fields as RediSearch's highlighter does (Highlighter says
     which fields and how). A field counts as text by its name in the row: a TEXT attribute of that name (not a
     RETURN alias, nor a hash field behind an ``AS`` name), whose matches come from the document's text of
     that attribute (``doc``: a hash document). A number (a RETURNed NUMERIC attribute, a distance) stays as
     it is. The fields FIELDS names come first in the row, in the order named (RediSearch's field list)."""
-    plan, terms = req.highlight, req.highlight_terms
+    plan = req.highlight  # terms: the query's words for this document (HighlightTerms.for_doc)
     assert plan is not None
     definition = index.definition
     language = definition.language
@@ -754,7 +756,8 @@ def run_search(ctx: CommandContext, index: SearchIndex, req: SearchRequest, argv
     node = with_filters(node, [*req.numeric_filters, *req.geo_filters])
     if req.highlight is not None:
         _check_highlighter(index, req)
-        req.highlight_terms = query_terms(node, index.definition.language, req.verbatim)
+        req.highlight_terms = query_terms(node, index.definition.language, req.verbatim,
+                                          Executor(index, QueryOptions()).expanded_words)
     index.number_of_uses += 1
     opts = query_options(ctx, index, req.verbatim, req.infields, req.inkeys, req.scorer, req.slop, req.inorder)
     executor = Executor(index, opts) if trace is None else trace.executor(index, opts)

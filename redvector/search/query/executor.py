@@ -418,6 +418,10 @@ class Executor:
             found = text.wildcard(node.text)
         return [(t, True) for t in found]
 
+    def expanded_words(self, node: Term) -> list[str]:
+        """The indexed words a prefix, suffix, infix, fuzzy or wildcard word stands for."""
+        return [w for w, _ in self._expansions(node)]
+
     def _range_score(self) -> float:
         """A numeric range's or geo radius's share of a document's score (and a tag's, but under BM25STD):
         none under BM25STD (RediSearch gives those records no frequency), BM25's figure for a record of

@@ -12,6 +12,7 @@ clauses highlight nothing.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 
 from redvector.search.fields.text import SEPARATORS, fold_case, normalized, stem
@@ -33,15 +34,29 @@ class HighlightSpec:
 class HighlightTerms:
     exact: frozenset[str]  # lower-cased tokens highlighted as they are
     stems: frozenset[str]  # stems: a token with one of these stems is highlighted
+    # the words of each prefix, suffix, infix, fuzzy or wildcard clause, in lexical order: a document
+    # highlights the first of them it holds (for_doc)
+    expanded: tuple[tuple[str, ...], ...] = ()
 
     def __bool__(self) -> bool:
-        return bool(self.exact or self.stems)
+        return bool(self.exact or self.stems or self.expanded)
+
+    def for_doc(self, words: Collection[str]) -> HighlightTerms:
+        """The terms for a document holding ``words``: each expanding clause adds the first of its words
+        (lexically) the document holds, as RediSearch's quick-exit union of them stops at that one."""
+        if not self.expanded:
+            return self
+        found = {next((w for w in options if w in words), "") for options in self.expanded} - {""}
+        return HighlightTerms(self.exact | found, self.stems)
 
 
-def query_terms(node: Node, language: str | None = None, verbatim: bool = False) -> HighlightTerms:
-    """The words HIGHLIGHT marks for a parsed query (see the module doc)."""
+def query_terms(node: Node, language: str | None = None, verbatim: bool = False,
+                expand: Callable[[Term], list[str]] | None = None) -> HighlightTerms:
+    """The words HIGHLIGHT marks for a parsed query (see the module doc); ``expand``: the indexed words a
+    prefix, suffix, infix, fuzzy or wildcard clause stands for (without it, its literal text)."""
     exact: set[str] = set()
     stems: set[str] = set()
+    expanded: list[tuple[str, ...]] = []
 
     def add(word: str, stemmed: bool) -> None:
         word = fold_case(word)
@@ -52,11 +67,14 @@ def query_terms(node: Node, language: str | None = None, verbatim: bool = False)
     # A negated clause matches no word of the results: NOT is not walked; tags carry no text.
     for n in clause_leaves(node):
         if isinstance(n, Term):
-            add(n.text, n.kind == "exact" and not (n.verbatim or verbatim))
+            if n.kind != "exact" and expand is not None:
+                expanded.append(tuple(sorted(expand(n))))
+            else:
+                add(n.text, n.kind == "exact" and not (n.verbatim or verbatim))
         elif isinstance(n, Phrase):
             for _, word in n.terms:
                 add(word, not (n.verbatim or verbatim))
-    return HighlightTerms(frozenset(exact), frozenset(stems))
+    return HighlightTerms(frozenset(exact), frozenset(stems), tuple(expanded))
 
 
 def highlight(value: bytes, terms: HighlightTerms, spec: HighlightSpec, language: str | None = None) -> bytes:
