@@ -488,3 +488,23 @@ def test_tokenizer_drops_control_characters_and_follows_escapes(pair: tuple[redi
         want = sorted(_scored(pair[0], args))
         assert [d for d, _ in sorted(_scored(pair[1], args))] == [d for d, _ in want], word
         assert [s for _, s in sorted(_scored(pair[1], args))] == pytest.approx([s for _, s in want]), word
+
+
+def test_row_fields_in_the_order_the_reply_first_meets_them(pair: tuple[redis.Redis, redis.Redis]) -> None:
+    """RediSearch lists each row's fields in one order for the whole reply: the sort key, the fields
+    HIGHLIGHT/SUMMARIZE name, RETURN's, then the others as the rows first show them, whatever each hash's
+    own field order."""
+    for c in pair:
+        c.flushall()
+        c.execute_command("FT.CREATE", "o", "PREFIX", "1", "o:", "SCHEMA", "a", "TEXT", "b", "TEXT", "n", "NUMERIC",
+                          "SORTABLE")
+        c.hset("o:1", mapping={"x": "1", "a": "hello", "n": 1})
+        c.hset("o:2", mapping={"b": "hello", "a": "hello", "y": "2", "n": 2})
+        c.hset("o:3", mapping={"y": "3", "b": "hello", "n": 3, "x": "9"})
+    for extra in [("SORTBY", "n"), ("SORTBY", "n", "DESC"), ("SORTBY", "n", "HIGHLIGHT", "FIELDS", "1", "b"),
+                  ("SORTBY", "n", "RETURN", "2", "b", "a"), ("SORTBY", "a", "RETURN", "2", "b", "n"),
+                  ("SORTBY", "n", "RETURN", "2", "b", "a", "HIGHLIGHT", "FIELDS", "1", "a"),
+                  ("SORTBY", "n", "RETURN", "3", "b", "n", "a"), ("SORTBY", "n", "SUMMARIZE", "FIELDS", "1", "b"),
+                  ("SORTBY", "a", "INKEYS", "2", "o:2", "o:3")]:
+        args = ("FT.SEARCH", "o", "hello", *extra)
+        assert _call(pair[1], args) == _call(pair[0], args), extra

@@ -583,6 +583,12 @@ def build_rows(ctx: CommandContext, index: SearchIndex, req: SearchRequest, hits
     rows: list[dict[str, Any]] = []
     data = index.db.data
     sort_names = _field_names(index, req.sortby[0]) if req.sortby is not None else ()
+    # field name -> its place in every row: the sort key, the fields HIGHLIGHT/SUMMARIZE name, RETURN's, then
+    # the others in the order the reply first meets them (RediSearch's one lookup table for all rows)
+    seen: dict[bytes, int] = {}
+    for name in (*sort_names, *(req.highlight.named if req.highlight is not None else ()),
+                 *(alias for _, alias in req.return_fields or ())):
+        seen.setdefault(name, len(seen))
     # ON JSON: rows read the document by path, and DIALECT 3 returns every match (0: a hash index).
     json_dialect = query_dialect(ctx, req.dialect) if index.on_json else 0
     for doc_id in page:
@@ -618,6 +624,9 @@ def build_rows(ctx: CommandContext, index: SearchIndex, req: SearchRequest, hits
                     fields = _highlighted(index, req, hits, fields, value if isinstance(value, dict) else None, terms)
                 if sort_names:
                     fields = _sort_field_first(sort_names, fields)
+                for name, _ in fields:
+                    seen.setdefault(name, len(seen))
+                fields.sort(key=lambda pair: seen[pair[0]])
             row["fields"] = fields
         rows.append(row)
     return rows
