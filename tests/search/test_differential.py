@@ -505,6 +505,7 @@ def test_row_fields_in_the_order_the_reply_first_meets_them(pair: tuple[redis.Re
                   ("SORTBY", "n", "RETURN", "2", "b", "a"), ("SORTBY", "a", "RETURN", "2", "b", "n"),
                   ("SORTBY", "n", "RETURN", "2", "b", "a", "HIGHLIGHT", "FIELDS", "1", "a"),
                   ("SORTBY", "n", "RETURN", "3", "b", "n", "a"), ("SORTBY", "n", "SUMMARIZE", "FIELDS", "1", "b"),
-                  ("SORTBY", "a", "INKEYS", "2", "o:2", "o:3")]:
+                  ("SORTBY", "a", "INKEYS", "2", "o:2", "o:3"), ("SORTBY", "n", "RETURN", "2", "a", "a"),
+                  ("SORTBY", "n", "RETURN", "4", "a", "AS", "y", "y"), ("SORTBY", "n", "RETURN", "4", "y", "a", "AS", "y")]:
         args = ("FT.SEARCH", "o", "hello", *extra)
         assert _call(pair[1], args) == _call(pair[0], args), extra

@@ -352,7 +352,8 @@ def parse_search_args(argv: list[bytes]) -> SearchRequest:
                     alias = tokens[j + 2]
                     j += 2
                 j += 1
-                fields.append((ident, alias))
+                if all(alias != known for _, known in fields):  # one field per name: the first one given
+                    fields.append((ident, alias))
             if cnt == 0:
                 req.nocontent = True
             req.return_fields = fields
