@@ -1,23 +1,45 @@
 """FT.AGGREGATE (LOAD, APPLY, FILTER, GROUPBY/REDUCE, SORTBY [MAX], LIMIT, ADDSCORES, WITHCURSOR, KNN
-queries) and FT.CURSOR READ/DEL: a pipeline of steps over rows (dicts) in the order given."""
+queries) and FT.CURSOR READ/DEL: a pipeline of steps over rows (dicts) in the order given.
+
+The steps run a list at a time; where one fails, the pipeline runs again a row at a time, as RediSearch's
+result processors do (aggregate_stream.py), for the error that wins and the rows that went out first."""
 
 from __future__ import annotations
 
-import math
-import random
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from redvector.commands.context import CommandContext
-from redvector.commands.search.common import get_index, group, registry, result_reply, value_bytes
+from redvector.commands.search.aggregate_stream import (
+    APPLIED,
+    DOC,
+    POS,
+    REFS,
+    SV,
+    emit_rows,
+    page_reply,
+    stream,
+)
+from redvector.commands.search.aggregate_terms import MatchedTerms
+from redvector.commands.search.aggregate_values import REFERENCE, sort_rows
+from redvector.commands.search.common import get_index, group, registry
 from redvector.commands.search.json_rows import json_value
 from redvector.commands.search.queries import (
+    MAX_SEARCH_RESULTS,
     build_query,
     parse_dialect,
     parse_limit,
     parse_params,
     query_options,
+)
+from redvector.commands.search.reducers import (
+    REDUCERS,
+    Reducer,
+    build_reducer,
+    group_rows,
+    reducer_alias,
+    strip_at,
 )
 from redvector.commands.search.tracing import SearchTrace
 from redvector.commands.spec import Flag, KeySpec
@@ -28,11 +50,11 @@ from redvector.search.index import SearchIndex
 from redvector.search.json_documents import whole_document
 from redvector.search.query.ast import Knn, Node, VectorRange, walk
 from redvector.search.query.executor import SCORERS, Executor
-from redvector.search.query.expr import NULL, Expr, parse_expr, to_num, to_str
+from redvector.search.query.expr import NULL, TERMS, Expr, is_reference, parse_expr, to_num, truthy
 from redvector.search.schema import FieldType
 
 Row = dict[str, Any]
-_DOC = "\x00doc"  # hidden: the row's doc id (for implicit loads)
+_DOC = DOC  # hidden: the row's doc id (for implicit loads)
 
 
 @dataclass(slots=True)
@@ -50,25 +72,33 @@ class Step:
 class _Loader:
     def __init__(self, index: SearchIndex) -> None:
         self.index = index
+        # RediSearch's lookup keys in the order it makes them (its rows' fields come out in that order):
+        # those the pipeline names, then those LOAD * meets in the documents
+        self.keys: dict[str, None] = {}
 
-    def value(self, row: Row, name: str, loading: bool = False) -> Any:
+    def get(self, row: Row, name: str, loading: bool = False) -> Any:
+        """The row's value of ``name``, loaded from its document when the row lacks it: NULL for a property
+        that is there with no value, None for one that is not there."""
         if name in row:
-            v = row[name]
-            return None if v is NULL else v
+            return row[name]
+        return self._document_value(row, name, loading)[0]
+
+    def _document_value(self, row: Row, name: str, loading: bool) -> tuple[Any, bool]:
+        """(value, whether it is the sorting vector's) of ``name`` in the row's document."""
         doc_id = row.get(_DOC)
         if doc_id is None:
-            return None
+            return None, False
         meta = self.index.docs.get(doc_id)
         if meta is None:
-            return None
+            return None, False
         if name == "__key":
-            return meta.key
+            return meta.key, False
         h = self.index.db.data.get(meta.key)
         if self.index.on_json:
             if not isinstance(h, JsonValue):
-                return None
+                return None, False
         elif not isinstance(h, dict):
-            return None
+            return None, False
         spec = self.index.definition.field(name.encode())
         normalised = (FieldType.NUMERIC,) if loading else (FieldType.NUMERIC, FieldType.TAG, FieldType.TEXT)
         if spec is not None and spec.sortable and spec.type in normalised:
@@ -76,15 +106,15 @@ class _Loader:
             # case-folded unless UNF (an explicit LOAD of text reads the hash).
             value = self.index.sort_value(meta, spec.name)
             if value is not None:
-                return value
+                return value, True
         ident = spec.identifier if spec is not None else name.encode()
         if isinstance(h, JsonValue):
-            return json_value(self.index, ident, h.root, 2)
+            return json_value(self.index, ident, h.root, 2), False
         raw = h.get(ident)
         if raw is not None and spec is not None and spec.type is FieldType.NUMERIC:
             number = to_num(raw)  # RediSearch loads a NUMERIC attribute as a number
-            return raw if number is None else number
-        return raw
+            return (raw if number is None else number), False
+        return raw, False
 
     def load(self, row: Row, names: list[tuple[str, str]] | None) -> None:
         """LOAD: each (property, row name) pair; None: every field (LOAD *)."""
@@ -93,146 +123,50 @@ class _Loader:
         if meta is None:
             return
         h = self.index.db.data.get(meta.key)
+        from_sv: set[str] = row.get(SV, set())
         if names is None:
+            # every field of the document as stored, over what was loaded or read from the sorting
+            # vector before (an APPLY's value stays)
+            applied: set[str] = row.get(APPLIED, set())
             if isinstance(h, dict):
                 for k, v in h.items():
-                    row.setdefault(k.decode("utf-8", "replace"), v)
+                    name = k.decode("utf-8", "replace")
+                    self.keys.setdefault(name)
+                    if name not in applied:
+                        row[name] = v
+                        from_sv.discard(name)
             elif self.index.on_json and isinstance(h, JsonValue):
                 row.setdefault("$", whole_document(h.root))
             return
         for name, alias in names:
-            if alias not in row:
-                v = self.value(row, name, loading=True)
+            # a value an expression or SORTBY read from the sorting vector is replaced by what LOAD reads
+            if alias not in row or (alias == name and alias in from_sv):
+                v, _ = self._document_value(row, name, True)
                 if v is not None:
                     row[alias] = v
+                    from_sv.discard(alias)
 
     def expr_row(self, row: Row, expr: Expr) -> Row:
         """``row`` with the properties an APPLY or FILTER expression reads loaded into it (RediSearch
         emits the properties its expressions loaded)."""
-        for p in expr.properties:
+        for p in expr.ordered:
             if p not in row:
-                v = self.value(row, p)
-                if v is not None:
-                    row[p] = v
+                self.fill(row, p)
         return row
+
+    def fill(self, row: Row, name: str) -> Any:
+        """Load ``name`` into the row from its document (remembering a sorting-vector value as such)."""
+        v, sortable = self._document_value(row, name, False)
+        if v is not None:
+            row[name] = v
+            if sortable:
+                row.setdefault(SV, set()).add(name)
+        return v
 
 
 def _prop(raw: bytes) -> str:
     text = raw.decode("utf-8", "replace")
     return text[1:] if text.startswith("@") else text
-
-
-_REDUCERS = frozenset({"COUNT", "COUNT_DISTINCT", "COUNT_DISTINCTISH", "SUM", "AVG", "MIN", "MAX", "TOLIST",
-                       "FIRST_VALUE", "STDDEV", "QUANTILE", "RANDOM_SAMPLE"})
-Reducer = Callable[[list[list[Any]]], Any]  # the columns of a group (one per property it reads) -> value
-
-
-def _reducer(name: str, args: list[str]) -> tuple[Reducer, list[str]]:
-    """A REDUCE function and the properties whose columns it reads."""
-    def nums(values: list[Any]) -> list[float]:
-        # a value that is there but not a number reads as 0 (RediSearch's reducers); a missing one is skipped
-        return [to_num(v) or 0.0 for v in values if v is not None]
-
-    def need(n: int) -> None:
-        if len(args) < n:
-            raise SearchError(f"Bad arguments for {name}: Expected an argument, but none provided")
-
-    if name not in _REDUCERS:
-        raise SearchError(f"No such reducer: {name}")
-    if name == "COUNT":
-        return (lambda cols: float(len(cols[0]))), []
-    need(1)
-    prop = [_strip(args[0])]
-    if name in ("COUNT_DISTINCT", "COUNT_DISTINCTISH"):
-        return (lambda cols: float(len({_hashable(v) for v in cols[0] if v is not None}))), prop
-    if name == "SUM":
-        return (lambda cols: float(sum(nums(cols[0])))), prop
-    if name == "AVG":
-        def avg(cols: list[list[Any]]) -> float:
-            xs = nums(cols[0])
-            return sum(xs) / len(xs) if xs else math.nan
-        return avg, prop
-    if name == "MIN":
-        return (lambda cols: min(nums(cols[0]), default=0.0)), prop
-    if name == "MAX":
-        return (lambda cols: max(nums(cols[0]), default=0.0)), prop
-    if name == "TOLIST":
-        return (lambda cols: list(dict.fromkeys(x for v in cols[0] if v is not None
-                                                for x in (v if isinstance(v, list) else [v])))), prop
-    if name == "FIRST_VALUE":
-        if len(args) > 1:
-            if args[1].upper() != "BY" or len(args) > 4:
-                raise SearchError("Bad arguments for FIRST_VALUE: Unknown argument")
-            if len(args) < 3:
-                raise SearchError("Bad arguments for FIRST_VALUE: Expected an argument, but none provided")
-            by = _strip(args[2])
-            asc = len(args) < 4 or args[3].upper() != "DESC"
-
-            def first_by(cols: list[list[Any]]) -> Any:
-                best: tuple[Any, Any] | None = None
-                for v, k in zip(cols[0], cols[1], strict=True):
-                    if k is None:
-                        if best is None:
-                            best = (v, None)
-                        continue
-                    if best is None or best[1] is None or (_sort_key(k) < _sort_key(best[1]) if asc
-                                                           else _sort_key(k) > _sort_key(best[1])):
-                        best = (v, k)
-                return None if best is None else best[0]
-            return first_by, [_strip(args[0]), by]
-        return (lambda cols: next((v for v in cols[0] if v is not None), None)), prop
-    if name == "STDDEV":
-        def stddev(cols: list[list[Any]]) -> float:
-            xs = nums(cols[0])
-            if len(xs) < 2:
-                return 0.0
-            mean = sum(xs) / len(xs)
-            return math.sqrt(sum((x - mean) ** 2 for x in xs) / (len(xs) - 1))
-        return stddev, prop
-    if name == "QUANTILE":
-        need(2)
-        q = to_num(args[1])
-        if q is None:
-            raise SearchError("Could not parse quantile")
-        if not 0 <= q <= 1:
-            raise SearchError("Percentage must be between 0.0 and 1.0")
-
-        def quantile(cols: list[list[Any]]) -> float:
-            xs = sorted(nums(cols[0]))
-            if not xs:
-                return math.nan
-            return xs[min(len(xs) - 1, max(0, math.ceil(q * len(xs)) - 1))]
-        return quantile, prop
-    if name == "RANDOM_SAMPLE":
-        need(2)
-        size = to_num(args[1])
-        if size is None or size < 1 or size != int(size):
-            raise SearchError("Bad arguments for RANDOM_SAMPLE: Could not convert argument to expected type")
-
-        def sample(cols: list[list[Any]]) -> list[Any]:
-            present = [v for v in cols[0] if v is not None]
-            return random.sample(present, min(len(present), int(size)))
-        return sample, prop
-    raise SearchError(f"No such reducer: {name}")
-
-
-def _strip(text: str) -> str:
-    return text[1:] if text.startswith("@") else text
-
-
-def _sort_key(v: Any) -> tuple[int, Any]:
-    n = to_num(v) if not isinstance(v, bytes | str) or _numeric_text(v) else None
-    if n is not None:
-        return (0, n)
-    return (1, to_str(v) or "")
-
-
-def _numeric_text(v: bytes | str) -> bool:
-    try:
-        float(v)
-        return True
-    except ValueError:
-        return False
 
 
 class _Arrange:
@@ -244,22 +178,28 @@ class _Arrange:
         self.fields: list[tuple[str, bool]] = []
         self.offset = 0
         self.num: int | None = None
+        self.limited = False  # a LIMIT was given
         self.filled: Row | None = None  # the row that filled a LIMIT's page (streaming stops there)
 
+    @property
+    def pager(self) -> bool:
+        """Whether RediSearch pages with a pager of its own (a LIMIT without SORTBY, or with an offset)."""
+        return self.limited and (not self.fields or self.offset > 0)
+
+    def _sort_value(self, row: Row, name: str) -> Any:
+        v = self.loader.get(row, name)
+        return REFERENCE if v is not None and name in row.get(REFS, ()) else v
+
     def run(self, rows: list[Row]) -> list[Row]:
-        value = self.loader.value
         if self.fields:
-            for name, asc in reversed(self.fields):
-                present = [r for r in rows if value(r, name) is not None]
-                missing = [r for r in rows if value(r, name) is None]
-                present.sort(key=lambda r: _sort_key(value(r, name)), reverse=not asc)
-                rows = present + missing
+            rows = sort_rows(rows, self.fields, self._sort_value)
             num = _DEFAULT_SORT_MAX if self.num is None else self.num
             rows = rows[self.offset:self.offset + num]
             for r in rows:  # the sort keys become part of the rows, as RediSearch loads them
                 for name, _ in self.fields:
-                    if name not in r and (v := value(r, name)) is not None:
-                        r[name] = v
+                    if name not in r:
+                        self.loader.fill(r, name)
+                r.pop(TERMS, None)  # the sorter keeps no index results: matched_terms() is null after it
             return rows
         if self.num is None:
             return rows
@@ -284,38 +224,42 @@ def parse_pipeline(argv: list[bytes], i: int, loader: _Loader, opts: dict[str, A
             raise SearchError(f"Bad arguments for {what}: Expected an argument, but none provided")
         return c
 
-    # Properties an APPLY / FILTER may read (RediSearch checks them when it builds the pipeline): SORTABLE
-    # attributes (its sorting vector), what LOAD, APPLY and SORTBY brought in, a GROUPBY's output; None
-    # after LOAD *. Names read before they are known are checked after the query is parsed (its KNN and
-    # VECTOR_RANGE yields, ``__score`` with ADDSCORES): see ``check_properties``.
-    known: set[str] | None = {f.name_str for f in loader.index.definition.fields if f.sortable}
-    # (property, error) for each property a step reads that the pipeline does not know: checked in step
-    # order once the whole command has parsed (check_properties)
-    unknown: list[tuple[str, str]] = opts.setdefault("unknown", [])
-
     schema = {f.name_str for f in loader.index.definition.fields}
+    # Properties an APPLY / FILTER may read (RediSearch checks them when it builds the pipeline): SORTABLE
+    # attributes (its sorting vector), what LOAD, APPLY and SORTBY brought in, a GROUPBY's output; LOAD *
+    # adds the schema's attributes (a field outside the schema is only known once a document has it).
+    # Names read before they are known are checked after the query is parsed (its KNN and VECTOR_RANGE
+    # yields, ``__score`` with ADDSCORES): see ``check_properties``.
+    known: set[str] = {f.name_str for f in loader.index.definition.fields if f.sortable}
+    # What RediSearch finds wrong while it builds the pipeline, in step order, once the whole command and
+    # the query have parsed: (property, error) for a property a step reads that the pipeline does not
+    # know (the query may yield it), (None, error) for an error of its own (a reducer's arguments, an
+    # alias given twice). See check_properties.
+    unknown: list[tuple[str | None, str]] = opts.setdefault("unknown", [])
     arrange: _Arrange | None = None
+    arranged_at: tuple[set[str], int] = (set(), 0)
+    grouped = False
+    evaluated: list[tuple[Expr, set[str]]] = []  # APPLY / FILTER expressions, and their unnamed properties
+    created: dict[int, list[str]] = {}  # the lookup keys each step makes, by its place (see _Loader.keys)
+
+    def makes(at: int, names: Iterator[str] | list[str]) -> None:
+        created.setdefault(at, []).extend(names)
 
     def loadable(name: str) -> bool:
         """Whether a GROUPBY or SORTBY can read ``name``: in the pipeline or the schema (loaded for it)."""
-        if known is None or name in known:
-            return True
-        return not any(st.kind == "GROUPBY" for st in steps) and (name in schema or name == "__key")
+        return name in known or (not grouped and name in schema)
 
     def arrange_at(current: _Arrange) -> int:
         return next(k for k, st in enumerate(steps) if getattr(st.run, "__self__", None) is current)
 
     def reads(expr: Expr) -> None:
-        if known is not None:
-            text = expr.text
-            missing = sorted((p for p in expr.properties if p not in known), key=lambda p: text.find("@" + p))
-            unknown.extend((p, f"Property `{p}` not loaded nor in pipeline") for p in missing)
+        unknown.extend((p, f"Property `{p}` not loaded nor in pipeline") for p in expr.ordered if p not in known)
 
     while i < n:
         tok = argv[i].decode("latin-1").upper()
         i += 1
         if tok == "LOAD":
-            if any(st.kind == "GROUPBY" for st in steps):
+            if grouped:
                 raise SearchError("LOAD cannot be applied after projectors or reducers")
             if i < n and argv[i] == b"*":
                 names = None
@@ -333,49 +277,66 @@ def parse_pipeline(argv: list[bytes], i: int, loader: _Loader, opts: dict[str, A
                     aliased = j + 2 < len(names) and names[j + 1].upper() == "AS"
                     pairs.append((names[j], names[j + 2] if aliased else names[j]))
                     j += 3 if aliased else 1
-                if known is not None:
-                    known.update(alias for _, alias in pairs)
+                known.update(alias for _, alias in pairs)
+                for name, alias in pairs:
+                    attr = loader.index.definition.field(name.encode())
+                    if alias == name and attr is not None and attr.sortable and \
+                            attr.type in (FieldType.TEXT, FieldType.TAG):
+                        # the expressions before that read it read a key RediSearch's LOAD unnamed
+                        for earlier, unnamed_props in evaluated:
+                            if name in earlier.properties:
+                                unnamed_props.add(name)
             else:
-                known = None
+                known.update(schema)
 
             def load(rows: list[Row], pairs: list[tuple[str, str]] | None = pairs) -> list[Row]:
                 for r in rows:
                     loader.load(r, pairs)
                 return rows
+            makes(len(steps), [alias for _, alias in pairs or ()])
             steps.append(Step("LOAD", load, None if pairs is None else tuple(name for name, _ in pairs)))
         elif tok == "APPLY":
             if i >= n:
                 raise SearchError("Bad arguments for APPLY/FILTER: Expected an argument, but none provided")
-            expr = parse_expr(argv[i].decode("utf-8", "replace"))
+            expr = _parse_at_build(argv[i].decode("utf-8", "replace"), unknown)
             i += 1
             alias = expr.text
             if i + 1 < n and argv[i].upper() == b"AS":
                 alias = argv[i + 1].decode("utf-8", "replace")
                 i += 2
             reads(expr)
-            if known is not None:
-                known.add(alias)
+            known.add(alias)
 
-            def apply(rows: list[Row], expr: Expr = expr, alias: str = alias) -> list[Row]:
+            unnamed: set[str] = set()
+            evaluated.append((expr, unnamed))
+
+            def apply(rows: list[Row], expr: Expr = expr, alias: str = alias, nameless: set[str] = unnamed,
+                      referring: bool = is_reference(expr)) -> list[Row]:
                 for r in rows:
-                    value = expr.evaluate(loader.expr_row(r, expr))
+                    value = _evaluate(expr, loader.expr_row(r, expr), nameless)
                     r[alias] = NULL if value is None else value  # a null result is replied as nil
+                    r.get(SV, set()).discard(alias)
+                    r.setdefault(APPLIED, set()).add(alias)
+                    if referring:
+                        r.setdefault(REFS, set()).add(alias)
+                    else:
+                        r.get(REFS, set()).discard(alias)
                 return rows
+            makes(len(steps), [*expr.ordered, alias])
             steps.append(Step("APPLY", apply, tuple(expr.properties), expr))
         elif tok == "FILTER":
             if i >= n:
                 raise SearchError("Bad arguments for APPLY/FILTER: Expected an argument, but none provided")
-            fexpr = parse_expr(argv[i].decode("utf-8", "replace"))
+            fexpr = _parse_at_build(argv[i].decode("utf-8", "replace"), unknown)
             i += 1
             reads(fexpr)
 
-            def filt(rows: list[Row], expr: Expr = fexpr) -> list[Row]:
-                out = []
-                for r in rows:
-                    v = expr.evaluate(loader.expr_row(r, expr))
-                    if v is not None and (v != 0 if isinstance(v, float) else v != ""):
-                        out.append(r)
-                return out
+            unnamed = set()
+            evaluated.append((fexpr, unnamed))
+
+            def filt(rows: list[Row], expr: Expr = fexpr, nameless: set[str] = unnamed) -> list[Row]:
+                return [r for r in rows if truthy(_evaluate(expr, loader.expr_row(r, expr), nameless))]
+            makes(len(steps), list(fexpr.ordered))
             steps.append(Step("FILTER", filt, tuple(fexpr.properties), fexpr))
         elif tok == "GROUPBY":
             c = count(i, "GROUPBY")
@@ -394,38 +355,21 @@ def parse_pipeline(argv: list[bytes], i: int, loader: _Loader, opts: dict[str, A
                 c = count(i + 2, "REDUCE")
                 raw_args = [a.decode("utf-8", "replace") for a in argv[i + 3:i + 3 + c]]
                 i += 3 + c
-                fn, props = _reducer(func, raw_args)
-                unknown.extend((p, f"Property `{p}` not present in document or pipeline") for p in props
-                               if not loadable(p))
-                alias = "__generated_alias" + func.lower() + ",".join(_strip(a) for a in raw_args)
+                alias = reducer_alias(func.lower(), raw_args)
                 if i + 1 < n and argv[i].upper() == b"AS":
                     alias = argv[i + 1].decode("utf-8", "replace")
                     i += 2
-                if alias in keys or any(alias == other for other, _, _ in reducers):
-                    raise SearchError(f"Property `{alias}` specified more than once")
-                reducers.append((alias, fn, props))
+                reducers.append((alias, *_reducer(func, raw_args, loadable, unknown)))
+                if alias in keys or any(alias == other for other, _, _ in reducers[:-1]):
+                    unknown.append((None, f"Property `{alias}` specified more than once"))
             known = set(keys) | {alias for alias, _, _ in reducers}
+            grouped = True
             arrange = None  # a SORTBY or LIMIT after a GROUPBY is a step of its own
-
             def groupby(rows: list[Row], keys: list[str] = keys,
                         reducers: list[tuple[str, Reducer, list[str]]] = reducers) -> list[Row]:
-                groups: dict[tuple[Any, ...], tuple[list[Any], list[Row]]] = {}
-                for r in rows:
-                    values = [loader.value(r, k) for k in keys]
-                    kv = tuple(_group_key(v) for v in values)
-                    group = groups.get(kv)
-                    if group is None:
-                        groups[kv] = (values, [r])
-                    else:
-                        group[1].append(r)
-                out: list[Row] = []
-                for values, members in groups.values():
-                    row: Row = dict(zip(keys, (NULL if v is None else v for v in values), strict=True))
-                    for alias, fn, props in reducers:
-                        row[alias] = fn([[loader.value(m, p) for m in members] for p in props] or [members])
-                    out.append(row)
-                return out
-            steps.append(Step("GROUPBY", groupby, (*keys, *(p for _, _, props in reducers for p in props))))
+                return group_rows(rows, keys, reducers, loader.get)
+            steps.append(Step("GROUPBY", groupby,
+                              (*keys, *(p for _, _, props in reducers for p in props))))
         elif tok in ("SORTBY", "LIMIT"):
             # RediSearch arranges once between GROUPBYs: a SORTBY and the LIMITs (the last one counts) make
             # one step, where the first of them stands.
@@ -433,9 +377,12 @@ def parse_pipeline(argv: list[bytes], i: int, loader: _Loader, opts: dict[str, A
                 arrange = _Arrange(loader)
                 opts.setdefault("arranges", []).append(arrange)
                 steps.append(Step("LIMIT", arrange.run))
+                # what the pipeline knows there, and where its errors go among the others
+                arranged_at = (set(known), len(unknown))
             step = steps[arrange_at(arrange)]
             if tok == "LIMIT":
-                arrange.offset, arrange.num = parse_limit(argv, i, empty_page_anywhere=True)
+                arrange.offset, arrange.num = _parse_limit(argv, i, opts.get("max_results"))
+                arrange.limited = True
                 i += 2
                 if arrange.num == 0:
                     opts["norows"] = True  # a LIMIT of 0 rows counts the results and replies none
@@ -456,10 +403,14 @@ def parse_pipeline(argv: list[bytes], i: int, loader: _Loader, opts: dict[str, A
                     j += 1
                 fields.append((name, asc))
                 j += 1
-            unknown.extend((name, f"Property `{name}` not loaded nor in schema") for name, _ in fields
-                           if not loadable(name))
-            if known is not None:
-                known.update(name for name, _ in fields)
+            # the SORTBY's keys are looked up where its step stands: known there, or not at all for the
+            # steps that came between (which then read them from it)
+            known_then, at = arranged_at
+            sorted_by = {name for name, _ in fields}
+            unknown[at:] = [(name, f"Property `{name}` not loaded nor in schema") for name, _ in fields
+                            if name not in known_then and (grouped or name not in schema)] + \
+                [(p, error) for p, error in unknown[at:] if p not in sorted_by]
+            known.update(sorted_by)
             if i + 1 < n and argv[i].upper() == b"MAX":
                 try:
                     max_n = int(argv[i + 1])
@@ -470,6 +421,7 @@ def parse_pipeline(argv: list[bytes], i: int, loader: _Loader, opts: dict[str, A
                 arrange.num = max_n or None
                 i += 2
             arrange.fields = fields
+            makes(arrange_at(arrange), [name for name, _ in fields])
             step.kind, step.reads = "SORTBY", tuple(name for name, _ in fields)
         elif tok == "WITHCURSOR":
             opts["cursor"] = True
@@ -501,19 +453,80 @@ def parse_pipeline(argv: list[bytes], i: int, loader: _Loader, opts: dict[str, A
             i += 1 + count(i, tok)
         else:
             raise SearchError(f"Unknown argument `{argv[i - 1].decode('utf-8', 'replace')}` at position {i - 3} for <main>")
+    for at in sorted(created):
+        for name in created[at]:
+            loader.keys.setdefault(name)
     return steps
 
 
-def check_properties(unknown: list[tuple[str, str]], node: Node, addscores: bool) -> None:
-    """RediSearch's pipeline check: an APPLY / FILTER property that is not loaded (nor SORTABLE, nor
-    yielded by the query, nor ``__score`` with ADDSCORES) is an error, whether or not any row has it."""
+def _parse_limit(argv: list[bytes], i: int, most: int | None) -> tuple[int, int]:
+    """LIMIT offset num as FT.SEARCH's (parse_limit, any offset with 0 rows), its num bounded by
+    MAXAGGREGATERESULTS (``most``; None: unlimited, RediSearch's default) rather than MAXSEARCHRESULTS."""
+    try:
+        num = int(argv[i + 1])
+    except (ValueError, IndexError):
+        num = 0
+    if num > MAX_SEARCH_RESULTS:
+        offset, _ = parse_limit([argv[i], b"0"], 0, empty_page_anywhere=True)
+    else:
+        offset, num = parse_limit(argv, i, empty_page_anywhere=True)
+    if most is not None and num > most:
+        raise SearchError(f"LIMIT exceeds maximum of {most}")
+    return offset, num
+
+
+def _parse_at_build(text: str, unknown: list[tuple[str | None, str]]) -> Expr:
+    """An APPLY / FILTER expression; RediSearch parses it as it builds the pipeline, so its syntax error
+    is replied in step order, after the query's (a placeholder stands in)."""
+    try:
+        return parse_expr(text, arity_when_called=True)
+    except SearchError as exc:
+        unknown.append((None, str(exc)))
+        return Expr(lambda row: None, frozenset(), text)
+
+
+_NO_VALUE = ": has no value, consider using EXISTS if applicable"
+
+
+def _evaluate(expr: Expr, row: Row, nameless: set[str]) -> Any:
+    """An APPLY / FILTER expression over a row; a property a later LOAD took over is missing as "(null)",
+    as RediSearch names it."""
+    try:
+        return expr.evaluate(row)
+    except SearchError as exc:
+        name = str(exc).removesuffix(_NO_VALUE)
+        if name in nameless and str(exc).endswith(_NO_VALUE):
+            raise SearchError("(null)" + _NO_VALUE) from None
+        raise
+
+
+def _reducer(func: str, args: list[str], loadable: Callable[[str], bool],
+             unknown: list[tuple[str | None, str]]) -> tuple[Reducer, list[str]]:
+    """A REDUCE's function and the properties it reads; what RediSearch finds wrong with it when it builds
+    the pipeline goes to ``unknown`` in its order: an unknown reducer, then the property, then its other
+    arguments."""
+    try:
+        fn, props = build_reducer(func, args)
+    except SearchError as exc:
+        if func in REDUCERS and args and not loadable(strip_at(args[0])):
+            unknown.append((strip_at(args[0]), f"Property `{strip_at(args[0])}` not present in document or pipeline"))
+        unknown.append((None, str(exc)))
+        return (lambda cols: None), []
+    unknown.extend((p, f"Property `{p}` not present in document or pipeline") for p in props if not loadable(p))
+    return fn, props
+
+
+def check_properties(unknown: list[tuple[str | None, str]], node: Node, addscores: bool) -> None:
+    """RediSearch's pipeline build, after the query parsed: an APPLY / FILTER property that is not loaded
+    (nor SORTABLE, nor yielded by the query, nor ``__score`` with ADDSCORES) is an error, whether or not
+    any row has it, as are a reducer's bad arguments; the first in step order is the one replied."""
     if not unknown:
         return
     available = set(_yields(node))
     if addscores:
         available.add("__score")
     for name, error in unknown:
-        if name not in available:
+        if name is None or name not in available:
             raise SearchError(error)
 
 
@@ -524,39 +537,6 @@ def _yields(node: Node) -> Iterator[str]:
             yield n.score_as
         elif isinstance(n, VectorRange) and n.yield_as:
             yield n.yield_as
-
-
-def _group_key(v: Any) -> Any:
-    """A GROUPBY key: lists as tuples, and -0 apart from 0 (RediSearch hashes the double's bits)."""
-    if isinstance(v, float) and v == 0 and math.copysign(1.0, v) < 0:
-        return ("-0",)
-    return _hashable(v, NULL)
-
-
-def _hashable(v: Any, missing: Any = None) -> Any:
-    if v is None:
-        return missing
-    if isinstance(v, list):
-        return tuple(v)
-    return v
-
-
-def _emit(rows: list[Row]) -> list[dict[str, Any]]:
-    out = []
-    for r in rows:
-        fields: list[tuple[bytes, Any]] = []
-        for k, v in r.items():
-            if k == _DOC or v is None:
-                continue
-            if v is NULL:
-                fields.append((k.encode(), None))
-                continue
-            if isinstance(v, list | tuple):
-                fields.append((k.encode(), [value_bytes(x) for x in v]))
-            else:
-                fields.append((k.encode(), value_bytes(v)))
-        out.append({"fields": fields})
-    return out
 
 
 @group.command("FT.AGGREGATE", -2, Flag.READONLY | Flag.MODULE, KeySpec(0, 0, 0), summary="Run an aggregation")
@@ -570,8 +550,11 @@ def run_aggregate(ctx: CommandContext, argv: list[bytes], trace: SearchTrace | N
     """FT.AGGREGATE ``argv`` (index, query, pipeline); ``trace``: FT.PROFILE's hooks (tracing.py)."""
     index = get_index(ctx, argv[1])
     loader = _Loader(index)
-    opts: dict[str, Any] = {"params": {}, "dialect": None, "scorer": "BM25STD"}  # as FT.SEARCH's
+    most = registry(ctx).config.get("MAXAGGREGATERESULTS", "unlimited")
+    opts: dict[str, Any] = {"params": {}, "dialect": None, "scorer": "BM25STD",  # as FT.SEARCH's
+                            "max_results": int(most) if most.isdigit() else None}
     steps = parse_pipeline(argv, 3, loader, opts)
+    plain = steps
     if trace is not None:
         steps = trace.pipeline(steps, opts, loader)
     node, _ = build_query(ctx, index, argv[2], opts["params"], opts["dialect"], bool(opts.get("verbatim")))
@@ -582,10 +565,15 @@ def run_aggregate(ctx: CommandContext, argv: list[bytes], trace: SearchTrace | N
     hits = executor.run(node)
     order = hits.knn_order if hits.knn_order is not None else sorted(hits.scores)
 
-    def matched_rows(count: int | None = None) -> list[Row]:
+    terms = None
+    if any(st.expr is not None and "matched_terms" in st.expr.text.lower() for st in plain):
+        terms = MatchedTerms(index, Executor(index, query_opts), node, bool(opts.get("verbatim")))
+    def matched_rows() -> list[Row]:
         rows: list[Row] = []
-        for doc_id in order[:count]:
+        for doc_id in order:
             row: Row = {_DOC: doc_id}
+            if terms is not None:
+                row[TERMS] = terms.of(doc_id)
             for name, values in hits.yields.items():
                 if doc_id in values:
                     row[name] = values[doc_id]
@@ -594,44 +582,69 @@ def run_aggregate(ctx: CommandContext, argv: list[bytes], trace: SearchTrace | N
             rows.append(row)
         return rows
 
+    matched = matched_rows()
+
     # total_results: the documents RediSearch had read when it wrote the reply's header. A GROUPBY reads
     # every document and gives the groups; a SORTBY (without a GROUPBY) reads every document the query
     # matched (FILTER, LIMIT and MAX notwithstanding); a pipeline with neither streams, and the header
-    # goes out with the first row through it: the documents read up to that one (all when none passes).
+    # goes out with the first row through it: the documents read up to that one (all when none passes,
+    # or up to the one that filled a LIMIT's page).
     blocking = any(step.kind in ("SORTBY", "GROUPBY") for step in steps)
-    matched = matched_rows()
+    warning: str | None = None
     try:
         rows, total = _run_steps(steps, matched)
+        filled = next((a.filled for a in opts.get("arranges", ()) if a.filled), None)
+        read = next((n for n, r in enumerate(matched, 1) if r is filled), len(matched))
     except SearchError:
-        if blocking:
-            raise
-        # Streaming, RediSearch replies with the rows that made it through before the failing one, and
-        # fails only when there are none: the longest prefix of the documents that runs.
-        good, bad = 0, len(matched)
-        while bad - good > 1:
-            mid = (good + bad) // 2
-            try:
-                _run_steps(steps, matched_rows(mid))
-                good = mid
-            except SearchError:
-                bad = mid
-        matched = matched_rows(good)
-        rows, total = _run_steps(steps, matched)
-        if not rows:
-            raise
+        # RediSearch runs a row at a time: the first row to fail decides the error, and one failing after
+        # rows went out (past the last GROUPBY or SORTBY) ends the reply there, the error as its warning.
+        matched = matched_rows()  # afresh: the failed run changed the rows it went over
+        rows, total, error, read = stream(plain, matched, _arrange_of)
+        if error is not None:
+            if not rows:
+                raise error
+            warning = str(error)
     if not blocking:
-        # the row the reading stopped at: the first through, or the one that filled a LIMIT's page
-        last = rows[0] if rows else next((a.filled for a in opts.get("arranges", ()) if a.filled), None)
-        if last is not None:
-            total = next(n for n, r in enumerate(matched, 1) if r is last)
+        if rows:
+            first = rows[0]
+            total = next(n for n, r in enumerate(matched, 1) if r is first)
+        else:
+            total = read
+        for n, r in enumerate(matched, 1):
+            r[POS] = n
     if opts.get("norows"):
         rows = []
         total = total if blocking else len(matched)
     if opts.get("cursor"):
         count = opts.get("COUNT") or 1000
         max_idle = opts.get("MAXIDLE") or int(registry(ctx).config.get("CURSOR_MAX_IDLE", "300000"))
-        return _cursor_reply(ctx, index, rows, count, max_idle, total)
-    return result_reply(total, _emit(rows), include_id=False)
+        final = next((a for a in reversed(opts.get("arranges", ())) if a.pager and a.num), None)
+        return _cursor_reply(ctx, index, _in_key_order(rows, loader, plain), count, max_idle, total, warning,
+                             {"cap": final.num if final is not None and _last_arrange(plain, final) else None,
+                              "blocking": blocking, "matched": len(matched)})
+    return page_reply(total, emit_rows(_in_key_order(rows, loader, plain)), warning)
+
+
+def _in_key_order(rows: list[Row], loader: _Loader, steps: list[Step]) -> list[Row]:
+    """Rows' fields in the order RediSearch made its lookup keys (the order it replies them in): those
+    the pipeline names in step order, then the documents' fields as LOAD * first met them; what the
+    query yields (a KNN distance, ``__score``) first. A GROUPBY's rows have keys of their own, made in
+    the order the rows already have."""
+    if any(st.kind == "GROUPBY" for st in steps):
+        return rows
+    rank = {name: n for n, name in enumerate(loader.keys)}
+    return [dict(sorted(r.items(), key=lambda kv: rank.get(kv[0], -1))) for r in rows]
+
+
+def _arrange_of(step: Step) -> _Arrange | None:
+    arrange = getattr(step.run, "__self__", None)
+    return arrange if isinstance(arrange, _Arrange) else None
+
+
+def _last_arrange(steps: list[Step], arrange: _Arrange) -> bool:
+    """Whether ``arrange`` pages the reply (no GROUPBY after it)."""
+    at = next(k for k, st in enumerate(steps) if _arrange_of(st) is arrange)
+    return not any(st.kind == "GROUPBY" for st in steps[at + 1:])
 
 
 def _run_steps(steps: list[Step], rows: list[Row]) -> tuple[list[Row], int]:
@@ -646,16 +659,23 @@ def _run_steps(steps: list[Step], rows: list[Row]) -> tuple[list[Row], int]:
 
 
 def _cursor_reply(ctx: CommandContext, index: SearchIndex, rows: list[Row], count: int, max_idle: int,
-                  total: int) -> Any:
+                  total: int, warning: str | None, state: dict[str, Any]) -> Any:
+    """WITHCURSOR's first page. RediSearch reads a page of ``count`` rows (fewer where the reply's LIMIT
+    pages fewer) and keeps the cursor unless it read to the end: a full page keeps it, and the read after
+    it may be empty. A row that fails is met by the read that gets to it: a page that ends there carries
+    the error as its warning, a read that gets nothing before it fails."""
     reg = registry(ctx)
     reg.expire_cursors(ctx.now_ms)
-    batch, rest = rows[:count], rows[count:]
+    cap = state["cap"]
+    size = count if cap is None else min(count, cap)
+    batch, rest = rows[:size], rows[size:]
     cid = 0
-    if rest:
+    if len(batch) == size and size:
         cursor = reg.new_cursor(index.name, rest, count, max_idle, ctx.now_ms)
+        cursor.extra.update(state, last=batch[-1].get(POS, 0), error=warning, sent=len(batch))
         cid = cursor.id
-    page = result_reply(total, _emit(batch), include_id=False)
-    return [page, cid]
+        warning = None
+    return [page_reply(total, emit_rows(batch), warning), cid]
 
 
 @group.command("FT.CURSOR", -4, Flag.READONLY | Flag.MODULE, KeySpec(0, 0, 0), summary="Read or delete an aggregate cursor")
@@ -680,11 +700,33 @@ def ft_cursor(ctx: CommandContext, argv: list[bytes]) -> Any:
     count = cursor.count
     if len(argv) >= 6 and argv[4].upper() == b"COUNT":
         count = int(argv[5])
-    batch, cursor.rows = cursor.rows[:count], cursor.rows[count:]
+    cap = cursor.extra.get("cap")
+    size = count if cap is None else min(count, cap)
+    batch, cursor.rows = cursor.rows[:size], cursor.rows[size:]
     cursor.last_used_ms = ctx.now_ms
+    # Each page's total_results counts afresh: nothing after a GROUPBY or SORTBY (read before the first
+    # page), else the documents read since the previous page up to this page's first row.
+    last = cursor.extra.get("last", 0)
+    sent = cursor.extra.get("sent", 0)
+    if cursor.extra.get("blocking", False) or (not batch and cap is not None and sent >= cap):
+        total = 0  # read before the first page, or the LIMIT's page is full: nothing more is read
+    elif batch:
+        total = batch[0].get(POS, last) - last
+    else:
+        total = cursor.extra.get("matched", last) - last
+    if batch:
+        cursor.extra["last"] = batch[-1].get(POS, last)
+        cursor.extra["sent"] = sent + len(batch)
     next_id = cid
-    if not cursor.rows:
+    error = cursor.extra.get("error")
+    if len(batch) < size or not size:
         del reg.cursors[cid]
         next_id = 0
-    page = result_reply(len(batch), _emit(batch), include_id=False)
-    return [page, next_id]
+        if error is not None and not batch:
+            raise SearchError(error)
+    else:
+        error = None
+    return [page_reply(total, emit_rows(batch), error), next_id]
+
+
+__all__ = ["Row", "Step", "run_aggregate", "sort_rows"]

@@ -18,10 +18,13 @@ from redvector.errors import SearchError
 
 Value = float | str | None
 
+# RediSearch's expression lexer (src/aggregate/expr/lexer.rl): a number may carry its minus sign ("1-1" is
+# two numbers), names start with a letter, properties are @ and word characters, strings take either
+# quote; any other character is skipped.
 _TOKEN_RE = re.compile(
-    r"\s*(?:(?P<num>(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)|(?P<str>\"(?:[^\"\\]|\\.)*\"|'(?:[^'\\]|\\.)*')"
-    r"|(?P<prop>@[A-Za-z0-9_.$\-:]+)|(?P<name>[A-Za-z_][A-Za-z0-9_]*)"
-    r"|(?P<op>==|!=|<=|>=|&&|\|\||[-+*/%^()<>!,]))"
+    r"(?P<num>-?[0-9]+(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?|-inf)|(?P<str>\"(?:[^\"\\]|\\.)*\"|'(?:[^'\\]|\\.)*')"
+    r"|(?P<prop>@[A-Za-z0-9_]+)|(?P<name>[A-Za-z][A-Za-z0-9_]*)"
+    r"|(?P<op>==|!=|<=|>=|&&|\|\||[-+*/%^()<>!,])"
 )
 
 
@@ -32,22 +35,52 @@ class Expr:
     fn: Callable[[Mapping[str, Any]], Value]
     properties: frozenset[str]
     text: str
+    ordered: tuple[str, ...] = ()  # the properties in the order the expression names them
 
     def evaluate(self, row: Mapping[str, Any]) -> Value:
         return self.fn(row)
 
 
 def to_num(v: Any) -> float | None:
+    """RediSearch's RSValue_ToNumber: a number, or text that C's strtod reads whole (None otherwise)."""
     if v is None:
         return None
     if isinstance(v, float | int):
         return float(v)
     if isinstance(v, bytes):
         v = v.decode("utf-8", "replace")
-    try:
-        return float(v)
-    except (TypeError, ValueError):
+    if isinstance(v, str):
+        return parse_number(v)
+    return None
+
+
+# What C's strtod reads: leading white space, then a decimal or hexadecimal number, inf[inity] or nan[(...)]
+_STRTOD_RE = re.compile(
+    r"[ \t\n\v\f\r]*(?P<num>[-+]?(?:(?P<dec>(?:[0-9]+\.?[0-9]*|\.[0-9]+))(?:[eE][-+]?[0-9]+)?"
+    r"|0[xX](?P<hex>[0-9a-fA-F]+\.?[0-9a-fA-F]*|\.[0-9a-fA-F]+)(?:[pP][-+]?[0-9]+)?"
+    r"|(?P<inf>inf(?:inity)?)|nan(?:\([0-9A-Za-z_]*\))?))",
+    re.IGNORECASE | re.ASCII)
+
+
+def parse_number(text: str) -> float | None:
+    """``text`` as RediSearch reads a number from a string (strtod, the whole string, no range error):
+    "" is 0, " 1" and "0x10" are numbers, "1 ", "1_0" and "1e400" are not."""
+    if not text:
+        return 0.0
+    m = _STRTOD_RE.fullmatch(text)
+    if m is None:
         return None
+    num = m.group("num")
+    hexa = m.group("hex")
+    try:
+        value = float.fromhex(num) if hexa is not None else float(num)
+    except (ValueError, OverflowError):
+        return None  # a hexadecimal number out of range
+    if math.isinf(value) and m.group("inf") is None:
+        return None  # ERANGE: overflow
+    if value == 0.0 and any(c not in "0." for c in (hexa if hexa is not None else m.group("dec") or "")):
+        return None  # ERANGE: underflow to zero
+    return value
 
 
 def to_str(v: Any) -> str | None:
@@ -86,20 +119,16 @@ def _special_number(v: float) -> str:
     return "%.12g" % v
 
 
-def truthy(v: Value) -> bool:
-    if v is None:
+def truthy(v: Any) -> bool:
+    """RSValue_BoolTest: a number not 0, a string or array not empty; null is false."""
+    if v is None or v is NULL:
         return False
-    if isinstance(v, float):
+    if isinstance(v, float | int):
         return v != 0
-    return v != ""
+    return len(v) != 0
 
 
 NEG_NAN = -math.nan  # what C's sqrt, log and pow give out of their domain (printed "-nan")
-
-
-def _num_or_err(v: Any) -> float:
-    n = to_num(v)
-    return math.nan if n is None else n
 
 
 def _string_arg(name: str, v: Any, at: int = 0) -> str:
@@ -126,7 +155,7 @@ def _substr(s: Any, offset: Any, length: Any) -> Value:
         bad = 1 if not isinstance(offset, float) else 2
         raise SearchError(f"Invalid type ({_type_code(offset if bad == 1 else length)}) for argument {bad} in "
                           f"function 'substr'. VALIDATE_ARG__TYPE(v, {bad}) was false.")
-    if isinstance(s, float):
+    if not isinstance(s, str):
         raise SearchError("Invalid type for substr. Expected string")
     raw = (to_str(s) or "").encode()
     size = len(raw)
@@ -169,9 +198,13 @@ def _format(fmt: Any, *args: Any) -> Value:
 
 
 def _plain_str(v: Any) -> str:
-    if isinstance(v, list):
-        return ",".join(_plain_str(x) for x in v)  # not reached by RediSearch's tests; kept total
-    return to_str(v) or ""
+    """RSValue_ToString: text as it is, a number as RediSearch prints it, anything else (null, an
+    array) empty."""
+    if isinstance(v, str):
+        return v
+    if isinstance(v, float | int):
+        return format_number(float(v))
+    return ""
 
 
 def _split(s: Any, sep: Any = ",", strip: Any = " ") -> Value:
@@ -200,7 +233,7 @@ def _contains(s: Any, sub: Any) -> Value:
 def _to_number(v: Any) -> Value:
     n = to_num(v)
     if n is None:
-        raise SearchError(f"to_number: cannot convert string '{to_str(v) or ''}'")
+        raise SearchError(f"to_number: cannot convert string '{v if isinstance(v, str) else '(null)'}'")
     return n
 
 
@@ -267,42 +300,75 @@ def _minute(v: Any) -> Value:
 _EARTH_RADIUS_M = 6372797.560856
 
 
-def _geo_point(v: Any) -> tuple[float, float] | None:
-    text = to_str(v)
-    if text is None:
-        return None
-    lon, sep, lat = text.partition(",")
-    if not sep:
-        return None
-    x, y = to_num(lon.strip()), to_num(lat.strip())
-    return None if x is None or y is None else (x, y)
+def _strtod_prefix(text: str) -> tuple[float, str]:
+    """C's strtod: the number at the start of ``text`` (0 when there is none) and what follows it."""
+    m = _STRTOD_RE.match(text)
+    if m is None:
+        return 0.0, text
+    num = m.group("num")
+    try:
+        value = float.fromhex(num) if m.group("hex") is not None else float(num)
+    except (ValueError, OverflowError):
+        value = math.inf
+    return value, text[m.end():]
+
+
+def _parse_geo(v: Any) -> tuple[float, float]:
+    """RediSearch's parseGeo of a "lon,lat" (or "lon lat") string: split at the first space or comma,
+    each side read whole by strtod (an empty side is 0); anything else fails the query."""
+    text = v
+    cut = min((i for i in (text.find(" "), text.find(",")) if i >= 0), default=-1)
+    if cut < 0 or len(text.encode()) > 128:
+        raise SearchError("Invalid geo string")
+    lon, rest1 = _strtod_prefix(text[:cut])
+    lat, rest2 = _strtod_prefix(text[cut + 1:])
+    if rest1 or rest2:
+        raise SearchError("Invalid geo string")
+    return lon, lat
+
+
+def _geo_field(v: Any) -> tuple[float, float] | None:
+    """A point argument: a geo string (one that does not parse fails the query); anything else (null, a
+    number, an array) makes the distance NaN."""
+    return _parse_geo(v) if isinstance(v, str) else None
+
+
+def _lon_lat(x: Any, y: Any) -> tuple[float, float] | None:
+    a, b = to_num(x), to_num(y)
+    return None if a is None or b is None else (a, b)
 
 
 def _geodistance(*args: Any) -> Value:
-    points: list[tuple[float, float] | None]
+    """geodistance(a, b): two points, each a "lon,lat" string or (three or four arguments) a lon and a lat;
+    the distance in metres rounded to centimetres, NaN where an argument is no point (geo.c)."""
+    first: tuple[float, float] | None
+    second: tuple[float, float] | None
     if len(args) == 2:
-        points = [_geo_point(a) for a in args]
-    elif len(args) == 3:
-        n0, n1 = to_num(args[0]), to_num(args[1])
-        first = (n0, n1) if n0 is not None and n1 is not None else None
-        points = [first, _geo_point(args[2])] if isinstance(args[0], float) else [_geo_point(args[0]), None]
-        if not isinstance(args[0], float):
-            n1, n2 = to_num(args[1]), to_num(args[2])
-            points[1] = (n1, n2) if n1 is not None and n2 is not None else None
+        first = _geo_field(args[0])
+        second = _geo_field(args[1]) if first is not None else None
     elif len(args) == 4:
-        nums = [to_num(a) for a in args]
-        points = [None if nums[0] is None or nums[1] is None else (nums[0], nums[1]),
-                  None if nums[2] is None or nums[3] is None else (nums[2], nums[3])]
-    else:
-        raise SearchError("Invalid arguments for function 'geodistance'")
-    a, b = points
-    if a is None or b is None:
-        return -1.0
-    lon1, lat1, lon2, lat2 = map(math.radians, (*a, *b))
-    u = math.sin((lat2 - lat1) / 2)
-    w = math.sin((lon2 - lon1) / 2)
-    d = 2.0 * _EARTH_RADIUS_M * math.asin(math.sqrt(u * u + math.cos(lat1) * math.cos(lat2) * w * w))
-    return round(d * 100) / 100
+        first = _lon_lat(args[0], args[1])
+        second = _lon_lat(args[2], args[3]) if first is not None else None
+    elif to_num(args[0]) is not None:  # lon, lat, "lon,lat"
+        first = _lon_lat(args[0], args[1])
+        second = _geo_field(args[2]) if first is not None else None
+    else:  # "lon,lat", lon, lat
+        first = _geo_field(args[0])
+        second = _lon_lat(args[1], args[2]) if first is not None else None
+    if first is None or second is None:
+        return math.nan
+    try:
+        lon1, lat1, lon2, lat2 = map(math.radians, (*first, *second))
+        u = math.sin((lat2 - lat1) / 2)
+        w = math.sin((lon2 - lon1) / 2)
+        d = 2.0 * _EARTH_RADIUS_M * math.asin(math.sqrt(u * u + math.cos(lat1) * math.cos(lat2) * w * w))
+    except ValueError:
+        return math.nan
+    if not math.isfinite(d):
+        return math.nan
+    cents = d * 100
+    whole = math.floor(cents)
+    return (whole + 1 if cents - whole >= 0.5 else whole) / 100  # C's round(): half away from zero
 
 
 def _case_fold(fn: Callable[[str], str]) -> Callable[[Any], Value]:
@@ -317,6 +383,29 @@ def _case_fold(fn: Callable[[str], str]) -> Callable[[Any], Value]:
 _ASCII_UPPER = str.maketrans("abcdefghijklmnopqrstuvwxyz", "ABCDEFGHIJKLMNOPQRSTUVWXYZ")
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 
+def _math(fn: Callable[[float], float]) -> Callable[[Any], Value]:
+    """A one-number math function (math.c): what is no number gives NaN."""
+    def run(x: Any) -> Value:
+        n = to_num(x)
+        return math.nan if n is None else fn(n)
+    return run
+
+
+def _log(fn: Callable[[float], float], n: float) -> float:
+    if n > 0:
+        return fn(n)
+    if math.isnan(n):
+        return n
+    return -math.inf if n == 0 else NEG_NAN
+
+
+def _exp(n: float) -> float:
+    try:
+        return math.exp(n)
+    except OverflowError:
+        return math.inf
+
+
 # name: (function, fewest arguments, most arguments or -1)
 _FUNCS: dict[str, tuple[Callable[..., Value], int, int]] = {
     "lower": (_case_fold(lambda s: s.translate(_ASCII_LOWER)), 1, 1),
@@ -328,15 +417,15 @@ _FUNCS: dict[str, tuple[Callable[..., Value], int, int]] = {
     "format": (_format, 1, -1),
     "split": (_split, 1, 3),
     "to_number": (_to_number, 1, 1),
-    "to_str": (lambda s: None if s is None else _plain_str(s), 1, 1),
-    "exists": (lambda s: float(s is not None), 1, 1),
-    "abs": (lambda x: abs(_num_or_err(x)), 1, 1),
-    "ceil": (lambda x: _rounded(math.ceil, x), 1, 1),
-    "floor": (lambda x: _rounded(math.floor, x), 1, 1),
-    "sqrt": (lambda x: math.sqrt(_num_or_err(x)) if _num_or_err(x) >= 0 else NEG_NAN, 1, 1),
-    "log": (lambda x: _log(math.log, x), 1, 1),
-    "log2": (lambda x: _log(math.log2, x), 1, 1),
-    "exp": (lambda x: _exp(_num_or_err(x)), 1, 1),
+    "to_str": (_plain_str, 1, 1),
+    "exists": (lambda s: 1.0, 1, 1),  # what evaluated exists, a null too; a missing property: see _call
+    "abs": (_math(abs), 1, 1),
+    "ceil": (_math(lambda n: n if not math.isfinite(n) else float(math.ceil(n))), 1, 1),
+    "floor": (_math(lambda n: n if not math.isfinite(n) else float(math.floor(n))), 1, 1),
+    "sqrt": (_math(lambda n: math.sqrt(n) if n >= 0 else NEG_NAN if not math.isnan(n) else n), 1, 1),
+    "log": (_math(lambda n: _log(math.log, n)), 1, 1),
+    "log2": (_math(lambda n: _log(math.log2, n)), 1, 1),
+    "exp": (_math(lambda n: _exp(n)), 1, 1),
     "timefmt": (_timefmt, 1, 2),
     "parsetime": (_parsetime, 2, 2),
     "hour": (_date_part(lambda tm, ts: ts - tm.tm_min * 60 - tm.tm_sec), 1, 1),
@@ -353,44 +442,34 @@ _FUNCS: dict[str, tuple[Callable[..., Value], int, int]] = {
 }
 
 
-def _rounded(fn: Callable[[float], int], x: Any) -> float:
-    n = _num_or_err(x)
-    return n if not math.isfinite(n) else float(fn(n))
-
-
-def _log(fn: Callable[[float], float], x: Any) -> float:
-    n = _num_or_err(x)
-    if n > 0:
-        return fn(n)
-    return -math.inf if n == 0 else NEG_NAN
-
-
-def _exp(n: float) -> float:
-    try:
-        return math.exp(n)
-    except OverflowError:
-        return math.inf
-
-
 class _Parser:
-    def __init__(self, text: str) -> None:
+    """RediSearch's expression grammar (src/aggregate/expr/parser.y): ``||`` and ``&&`` alike, left to
+    right; ``!`` below comparisons and arithmetic (``!a == b`` is ``!(a == b)``); comparisons left to
+    right; ``+ -``; ``* / % ^`` alike, left to right; a minus only before a number."""
+
+    def __init__(self, text: str, arity_when_called: bool = False) -> None:
         self.text = text
-        self.tokens: list[tuple[str, str]] = []
+        self.arity_when_called = arity_when_called
+        # (kind, text, offset, the text of the last token with a value up to here: a syntax error's "near")
+        self.tokens: list[tuple[str, str, int, str]] = []
+        near = ""
         pos = 0
         while pos < len(text):
-            if text[pos:].strip() == "":
-                break
             m = _TOKEN_RE.match(text, pos)
-            if not m or m.end() == pos:
-                raise SearchError(f"Syntax error at offset {pos} near {text[pos:pos + 10]}")
+            if m is None:
+                pos += 1  # a character the lexer has no rule for
+                continue
             kind = m.lastgroup or ""
-            self.tokens.append((kind, m.group(kind)))
+            value = m.group(kind)
+            if kind != "op":
+                near = value[1:] if kind == "prop" else value
+            self.tokens.append((kind, value, m.start(), near))
             pos = m.end()
         self.i = 0
-        self.props: set[str] = set()
+        self.props: dict[str, None] = {}
 
     def peek(self) -> tuple[str, str] | None:
-        return self.tokens[self.i] if self.i < len(self.tokens) else None
+        return self.tokens[self.i][:2] if self.i < len(self.tokens) else None
 
     def accept(self, op: str) -> bool:
         t = self.peek()
@@ -400,36 +479,44 @@ class _Parser:
         return False
 
     def error(self) -> SearchError:
-        near = self.tokens[self.i][1] if self.i < len(self.tokens) else ""
-        return SearchError(f"Syntax error at offset {self.i} near {near}")
+        """A syntax error at the current token (at the end: the last one), near the last token with a
+        value, as RediSearch's lexer reports it."""
+        if not self.tokens:
+            return SearchError("Syntax error at offset 0 near ''")
+        _, _, offset, near = self.tokens[min(self.i, len(self.tokens) - 1)]
+        return SearchError(f"Syntax error at offset {offset} near '{near}'")
 
     def parse(self) -> Callable[[Mapping[str, Any]], Value]:
-        fn = self.or_()
+        fn = self.logic()
         if self.i != len(self.tokens):
             raise self.error()
         return fn
 
-    def or_(self) -> Callable[[Mapping[str, Any]], Value]:
-        left = self.and_()
-        while self.accept("||"):
-            right = self.and_()
-            left = (lambda a, b: lambda r: float(truthy(a(r)) or truthy(b(r))))(left, right)
-        return left
+    def logic(self) -> Callable[[Mapping[str, Any]], Value]:
+        left = self.inverted()
+        while True:
+            if self.accept("||"):
+                left = (lambda a, b: lambda r: float(truthy(a(r)) or truthy(b(r))))(left, self.inverted())
+            elif self.accept("&&"):
+                left = (lambda a, b: lambda r: float(truthy(a(r)) and truthy(b(r))))(left, self.inverted())
+            else:
+                return left
 
-    def and_(self) -> Callable[[Mapping[str, Any]], Value]:
-        left = self.cmp()
-        while self.accept("&&"):
-            right = self.cmp()
-            left = (lambda a, b: lambda r: float(truthy(a(r)) and truthy(b(r))))(left, right)
-        return left
+    def inverted(self) -> Callable[[Mapping[str, Any]], Value]:
+        if self.accept("!"):
+            inner = self.inverted()
+            return lambda r: float(not truthy(inner(r)))
+        return self.cmp()
 
     def cmp(self) -> Callable[[Mapping[str, Any]], Value]:
         left = self.add()
-        for op in ("==", "!=", "<=", ">=", "<", ">"):
-            if self.accept(op):
-                right = self.add()
-                return _compare(op, left, right)
-        return left
+        while True:
+            for op in ("==", "!=", "<=", ">=", "<", ">"):
+                if self.accept(op):
+                    left = _compare(op, left, self.add())
+                    break
+            else:
+                return left
 
     def add(self) -> Callable[[Mapping[str, Any]], Value]:
         left = self.mul()
@@ -442,78 +529,120 @@ class _Parser:
                 return left
 
     def mul(self) -> Callable[[Mapping[str, Any]], Value]:
-        left = self.pow()
+        left = self.operand()
         while True:
             if self.accept("*"):
-                left = _arith(lambda a, b: a * b, left, self.pow())
+                left = _arith(lambda a, b: a * b, left, self.operand())
             elif self.accept("/"):
-                left = _arith(lambda a, b: a / b if b else math.nan, left, self.pow())
+                left = _arith(lambda a, b: a / b if b else math.nan, left, self.operand())
             elif self.accept("%"):
-                left = _arith(_modulo, left, self.pow())
+                left = _arith(_modulo, left, self.operand())
+            elif self.accept("^"):
+                left = _arith(_power, left, self.operand())
             else:
                 return left
 
-    def pow(self) -> Callable[[Mapping[str, Any]], Value]:
-        left = self.unary()
-        if self.accept("^"):
-            left = _arith(_power, left, self.pow())
-        return left
-
-    def unary(self) -> Callable[[Mapping[str, Any]], Value]:
-        if self.accept("!"):
-            inner = self.unary()
+    def operand(self) -> Callable[[Mapping[str, Any]], Value]:
+        if self.peek() == ("op", "!"):
+            # "a * !b + c" is "a * !(b + c)": the ! takes what a comparison would
+            self.i += 1
+            inner = self.cmp()
             return lambda r: float(not truthy(inner(r)))
-        if self.accept("-"):
-            inner = self.unary()
-            return lambda r: -_num_or_err(inner(r))
-        if self.accept("+"):
-            return self.unary()
         return self.primary()
+
+    def number(self) -> float:
+        """A number literal, after any number of minus signs."""
+        t = self.peek()
+        if t is None:
+            raise self.error()
+        if t == ("op", "-"):
+            self.i += 1
+            return -self.number()
+        if t[0] != "num":
+            raise self.error()
+        self.i += 1
+        return float(t[1])
 
     def primary(self) -> Callable[[Mapping[str, Any]], Value]:
         t = self.peek()
         if t is None:
             raise self.error()
         kind, text = t
-        self.i += 1
-        if kind == "num":
-            n = float(text)
+        if kind == "num" or t == ("op", "-"):
+            n = self.number()
             return lambda r: n
+        self.i += 1
         if kind == "str":
             s = re.sub(r"\\(.)", r"\1", text[1:-1])
             return lambda r: s
         if kind == "prop":
             name = text[1:]
-            self.props.add(name)
+            self.props.setdefault(name)
             return _Prop(name)
         if kind == "name":
-            fname = text.lower()
-            if fname in ("inf", "infinity"):
-                return lambda r: math.inf
-            if fname not in _FUNCS or not self.accept("("):
-                raise SearchError(f"Unknown function name '{text}'" if fname not in _FUNCS else
-                                  f"Syntax error at offset {self.i} near {text}")
-            args = []
+            if not self.accept("("):
+                raise SearchError(f"Unknown symbol '{text}'")
+            args: list[Callable[[Mapping[str, Any]], Value]] = []
             if not self.accept(")"):
-                args.append(self.or_())
+                args.append(self.logic())
                 while self.accept(","):
-                    args.append(self.or_())
+                    args.append(self.logic())
                 if not self.accept(")"):
                     raise self.error()
-            if fname == "exists" and len(args) == 1 and isinstance(args[0], _Prop):
-                prop = args[0].name  # the one place a missing property is not an error; a null one exists
-                return lambda r: float(r.get(prop) is not None)
-            func, fewest, most = _FUNCS[fname]
-            if len(args) < fewest or (most >= 0 and len(args) > most):
-                raise SearchError(f"Invalid arguments for function '{text}'")
-            return lambda r: func(*(a(r) for a in args))
+            return _call(text, args, self.arity_when_called)
         if kind == "op" and text == "(":
-            inner = self.or_()
+            inner = self.logic()
             if not self.accept(")"):
                 raise self.error()
             return inner
         self.i -= 1
         raise self.error()
+
+
+TERMS = "\x00terms"  # hidden row entry: the query terms the row's document matched (matched_terms())
+
+
+def _call(name: str, args: list[Callable[[Mapping[str, Any]], Value]],
+          arity_when_called: bool) -> Callable[[Mapping[str, Any]], Value]:
+    """A function call: its arguments evaluated first, then its number of them checked. FT.AGGREGATE checks
+    when it calls, as RediSearch does (so an empty result never fails); otherwise when it parses."""
+    fname = name.lower()
+    if fname == "matched_terms":
+        def matched(r: Mapping[str, Any]) -> Value:
+            most = 100
+            if args:
+                n = to_num(args[0](r))
+                if n is not None and n > 0:
+                    most = int(n)
+            terms = r.get(TERMS)
+            return list(terms[:most]) if terms else None  # type: ignore[return-value]
+        return matched
+    if fname not in _FUNCS:
+        raise SearchError(f"Unknown function name '{name}'")
+    if fname == "exists" and len(args) == 1 and isinstance(args[0], _Prop):
+        prop = args[0].name  # the one place a missing property is not an error; a null one exists
+        return lambda r: float(r.get(prop) is not None)
+    func, fewest, most = _FUNCS[fname]
+    if not arity_when_called and (len(args) < fewest or (most >= 0 and len(args) > most)):
+        raise SearchError(_ARITY_ERRORS.get(fname, f"Invalid arguments for function '{fname}'"))
+
+    def run(r: Mapping[str, Any]) -> Value:
+        values = [a(r) for a in args]
+        if len(values) < fewest or (most >= 0 and len(values) > most):
+            raise SearchError(_ARITY_ERRORS.get(fname, f"Invalid arguments for function '{fname}'"))
+        return func(*values)
+    return run
+
+
+# What RediSearch says when a function gets too few or too many arguments (its C function's name for the
+# math ones); the rest say "Invalid arguments for function '<name>'".
+_ARITY_ERRORS = {
+    **{f: f"Invalid number of arguments for {c}" for f, c in
+       (("abs", "fabs"), ("ceil", "ceil"), ("floor", "floor"), ("sqrt", "sqrt"), ("log", "log"),
+        ("log2", "log2"), ("exp", "exp"), ("split", "split"))},
+    "format": "Need at least one argument for format",
+    "timefmt": "Invalid arguments for function 'time'",
+}
 
 
 class _Prop:
@@ -555,19 +684,39 @@ def _row_value(row: Mapping[str, Any], name: str) -> Value:
 
 
 def _modulo(a: float, b: float) -> float:
-    """C's ``%`` on the operands as integers: the remainder takes the dividend's sign."""
-    return float(math.fmod(int(a), int(b))) if int(b) else math.nan
+    """C's ``%`` on the operands as long long (a NaN or infinity or one out of range becomes LLONG_MIN,
+    as x86 converts it): the remainder takes the dividend's sign; by 0 it is NaN."""
+    x, y = _long_long(a), _long_long(b)
+    if y == 0:
+        return math.nan
+    r = abs(x) % abs(y)
+    return float(-r if x < 0 else r)
+
+
+def _long_long(v: float) -> int:
+    if not math.isfinite(v) or not -2.0**63 <= v < 2.0**63:
+        return -2**63
+    return int(v)
 
 
 def _power(a: float, b: float) -> float:
-    result = a**b
-    return NEG_NAN if isinstance(result, complex) else result
+    """C's pow: out of range gives an infinity, a negative base to a fractional power -nan."""
+    odd = b.is_integer() and int(b) % 2 == 1
+    try:
+        return math.pow(a, b)
+    except OverflowError:
+        return -math.inf if a < 0 and odd else math.inf
+    except ValueError:
+        if a == 0:  # 0 to a negative power
+            return math.copysign(math.inf, a) if odd else math.inf
+        return NEG_NAN
 
 
-def _operand(v: Value) -> float | None:
-    """An arithmetic operand: a number or numeric text; other text fails the query (RediSearch)."""
+def _operand(v: Value) -> float:
+    """An arithmetic operand: a number or text strtod reads ("" is 0); anything else (other text, null, an
+    array) fails the query, as RediSearch's evalOp."""
     n = to_num(v)
-    if n is None and isinstance(v, str):
+    if n is None:
         raise SearchError("Could not convert value to a number")
     return n
 
@@ -575,9 +724,8 @@ def _operand(v: Value) -> float | None:
 def _arith(op: Callable[[float, float], float], a: Callable[[Mapping[str, Any]], Value],
            b: Callable[[Mapping[str, Any]], Value]) -> Callable[[Mapping[str, Any]], Value]:
     def run(r: Mapping[str, Any]) -> Value:
-        x, y = _operand(a(r)), _operand(b(r))
-        if x is None or y is None:
-            return math.nan
+        left, right = a(r), b(r)
+        x, y = _operand(left), _operand(right)
         try:
             return op(x, y)
         except (OverflowError, ZeroDivisionError, ValueError):
@@ -585,32 +733,85 @@ def _arith(op: Callable[[float, float], float], a: Callable[[Mapping[str, Any]],
     return run
 
 
+def compare_values(x: Any, y: Any, strict: bool = True) -> int:
+    """RediSearch's RSValue_Cmp of two expression values (float, str, list, None for null): numbers by
+    value (NaN equal to anything), strings bytewise, a null below anything else, a number against a
+    string by the string's number; text that is no number fails (``strict``, an expression) or compares
+    as text (a sorter without an error to set)."""
+    if type(x) is type(y) or (isinstance(x, str) and isinstance(y, str)):
+        if isinstance(x, float):
+            return 1 if x > y else (-1 if x < y else 0)
+        if isinstance(x, str):
+            return 1 if x > y else (-1 if x < y else 0)
+        if isinstance(x, list):
+            return compare_values(x[0], y[0], strict) if x and y else len(x) - len(y)
+        return 0
+    if x is None:
+        return -1
+    if y is None:
+        return 1
+    if isinstance(x, float) or isinstance(y, float):
+        other = y if isinstance(x, float) else x
+        n = to_num(other)
+        if n is not None:
+            return compare_values(x, n) if isinstance(x, float) else compare_values(n, y)
+        if strict:
+            raise SearchError(f"Error converting string '{other if isinstance(other, str) else '(null)'}' to number")
+    sx, sy = _cmp_text(x), _cmp_text(y)
+    return 1 if sx > sy else (-1 if sx < sy else 0)
+
+
+def _cmp_text(v: Any) -> str:
+    """RSValue_ConvertStringPtrLen: strings as they are, numbers as %f, anything else empty."""
+    if isinstance(v, str):
+        return v
+    if isinstance(v, float):
+        return "%f" % v
+    return ""
+
+
+def values_equal(x: Any, y: Any) -> bool:
+    """RSValue_Equal: as compare_values, except that a null equals only a null and text that is no number
+    is not equal to a number (no error)."""
+    if type(x) is type(y) or (isinstance(x, str) and isinstance(y, str)):
+        return compare_values(x, y, strict=False) == 0
+    if x is None or y is None:
+        return False
+    if isinstance(x, float) or isinstance(y, float):
+        n = to_num(y if isinstance(x, float) else x)
+        if n is None:
+            return False
+        return compare_values(x, n) == 0 if isinstance(x, float) else compare_values(n, y) == 0
+    return _cmp_text(x) == _cmp_text(y)
+
+
 def _compare(op: str, a: Callable[[Mapping[str, Any]], Value],
              b: Callable[[Mapping[str, Any]], Value]) -> Callable[[Mapping[str, Any]], Value]:
     def run(r: Mapping[str, Any]) -> Value:
         x, y = a(r), b(r)
-        nx, ny = to_num(x), to_num(y)
-        left: Any
-        right: Any
-        if nx is not None and ny is not None:
-            left, right = nx, ny
-        else:
-            left, right = to_str(x) or "", to_str(y) or ""
         if op == "==":
-            return float(left == right)
+            return float(values_equal(x, y))
         if op == "!=":
-            return float(left != right)
+            return float(not values_equal(x, y))
+        c = compare_values(x, y)
         if op == "<":
-            return float(left < right)
+            return float(c < 0)
         if op == "<=":
-            return float(left <= right)
+            return float(c <= 0)
         if op == ">":
-            return float(left > right)
-        return float(left >= right)
+            return float(c > 0)
+        return float(c >= 0)
     return run
 
 
-def parse_expr(text: str) -> Expr:
-    p = _Parser(text)
+def is_reference(expr: Expr) -> bool:
+    """Whether the expression is a bare property (``@n``): RediSearch's value for it is a reference."""
+    return isinstance(expr.fn, _Prop)
+
+
+def parse_expr(text: str, arity_when_called: bool = False) -> Expr:
+    """``text`` parsed; ``arity_when_called``: a function's number of arguments is checked when it is called
+    (FT.AGGREGATE, as RediSearch), not when it is parsed."""
+    p = _Parser(text, arity_when_called)
     fn = p.parse()
-    return Expr(fn, frozenset(p.props), text)
+    return Expr(fn, frozenset(p.props), text, tuple(p.props))
