@@ -509,3 +509,17 @@ def test_row_fields_in_the_order_the_reply_first_meets_them(pair: tuple[redis.Re
                   ("SORTBY", "n", "RETURN", "4", "a", "AS", "y", "y"), ("SORTBY", "n", "RETURN", "4", "y", "a", "AS", "y")]:
         args = ("FT.SEARCH", "o", "hello", *extra)
         assert _call(pair[1], args) == _call(pair[0], args), extra
+
+
+def test_affixes_shorter_than_minprefix_match_nothing(pair: tuple[redis.Redis, redis.Redis]) -> None:
+    """FT.CONFIG MINPREFIX (2): a text or tag prefix, suffix or infix shorter than it matches nothing; a
+    wildcard pattern is not bound by it."""
+    for c in pair:
+        c.flushall()
+        c.execute_command("FT.CREATE", "m", "PREFIX", "1", "m:", "SCHEMA", "t", "TEXT", "g", "TAG")
+        c.hset("m:1", mapping={"t": "apple ant", "g": "ab,a"})
+        c.hset("m:2", mapping={"t": "banana", "g": "b"})
+    for query in ["a*", "ap*", "@g:{a*}", "@g:{ab*}", "*e", "*le", "@g:{*b}", "w'a*'", "*p*", "@g:{*a*}",
+                  "@g:{a*|ab*}", "a* | ban*"]:
+        args = ("FT.SEARCH", "m", query, "NOCONTENT", "SORTBY", "t", "DIALECT", "2")
+        assert _call(pair[1], args) == _call(pair[0], args), query

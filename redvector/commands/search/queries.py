@@ -505,6 +505,7 @@ def query_options(ctx: CommandContext, index: SearchIndex, verbatim: bool, infie
         scorer=scorer,
         default_ef_runtime=registry(ctx).default_ef_runtime,
         expired=expiry_check(ctx, index),
+        min_prefix=int(registry(ctx).config.get("MINPREFIX", "2")),
     )
 
 

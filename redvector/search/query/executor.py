@@ -65,6 +65,8 @@ class QueryOptions:
     # FT.SEARCH SLOP / INORDER: how far apart (and whether in query order) an intersection's words may be.
     slop: int | None = None
     inorder: bool = False
+    # FT.CONFIG MINPREFIX: a prefix, suffix or infix (text or tag) shorter than this many bytes matches nothing
+    min_prefix: int = 2
 
 
 @dataclass(slots=True)
@@ -252,7 +254,9 @@ class Executor:
                 tags = self.index.tags.get(fname)
                 if tags is None:
                     return {}
-                matched = [tags.match(v.text, v.prefix, v.suffix, v.wildcard) for v in values]
+                matched = [tags.match(v.text, v.prefix, v.suffix, v.wildcard)
+                           if v.wildcard or not (v.prefix or v.suffix) or len(v.text) >= self.opts.min_prefix
+                           else set() for v in values]
                 if self.opts.scorer.startswith("BM25STD"):
                     return self._bm25std_tags(matched)
                 if self.opts.scorer.startswith("TFIDF") or self.opts.scorer == "BM25":
@@ -406,6 +410,8 @@ class Executor:
             if expand and self.index.synonyms:  # FT.SYNUPDATE groups: the group's other words too
                 words += [(w, True) for w in synonyms_of(self.index.synonyms, node.text) if w in text.terms]
             return words
+        if node.kind in ("prefix", "suffix", "infix") and len(node.text.encode()) < self.opts.min_prefix:
+            return []  # shorter than MINPREFIX: nothing, as in RediSearch
         if node.kind == "prefix":
             found = text.prefix(node.text)
         elif node.kind == "suffix":
