@@ -4,9 +4,6 @@ start)."""
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
 from collections.abc import Iterator
 from typing import Any
 
@@ -17,6 +14,7 @@ from redis.commands.search.index_definition import IndexDefinition, IndexType
 from redis.commands.search.query import Query
 
 from tests.search.helpers import hset, search
+from tests.search.test_differential import stack_port  # noqa: F401  (the fixture starting Redis Stack)
 from tests.serverutil import ThreadedServer
 
 LONG = ("alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi omicron pi rho sigma tau upsilon "
@@ -242,32 +240,8 @@ def test_property_errors(docs: redis.Redis) -> None:
 
 
 # -- differential: Redis Stack 7.4.1 ----------------------------------------------------------------------
-SCRIPT = "/work/shared/tools/redis-stack.sh"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
-def stack_port() -> Iterator[int]:
-    if os.environ.get("REDVECTOR_NO_DIFFERENTIAL") or not os.path.exists(SCRIPT):
-        pytest.skip("Redis Stack reference not available")
-    port = _free_port()
-    try:
-        subprocess.run([SCRIPT, "start", str(port)], check=True, capture_output=True, timeout=120)
-    except (subprocess.SubprocessError, OSError) as exc:
-        pytest.skip(f"Redis Stack did not start: {exc}")
-    try:
-        yield port
-    finally:
-        subprocess.run([SCRIPT, "stop", str(port)], capture_output=True, timeout=60)
-
-
-@pytest.fixture(scope="module")
-def loaded(stack_port: int, server: ThreadedServer) -> Iterator[tuple[int, int]]:
+def loaded(stack_port: int, server: ThreadedServer) -> Iterator[tuple[int, int]]:  # noqa: F811
     """Both servers with the corpus (loaded once: the cases only read)."""
     ref, ours = redis.Redis(port=stack_port), redis.Redis(port=server.port)
     # Long values keep a Redis hash in insertion order (a listpack), as RedVector keeps every hash.

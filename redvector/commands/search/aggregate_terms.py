@@ -92,16 +92,7 @@ class MatchedTerms:
             return
         # a prefix, suffix, infix, fuzzy or wildcard word: the first expansion (lexically) a document holds
         text = self.index.text
-        if node.kind == "prefix":
-            words = text.prefix(node.text)
-        elif node.kind == "suffix":
-            words = text.suffix(node.text)
-        elif node.kind == "infix":
-            words = text.contains(node.text)
-        elif node.kind == "fuzzy":
-            words = text.fuzzy(node.text, node.fuzz)
-        else:
-            words = text.wildcard(node.text)
+        words = self.executor.expanded_words(node)
         fields = self._fields(node.fields)
         first: dict[int, str] = {}
         for word in sorted(words):
