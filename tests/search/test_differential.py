@@ -468,6 +468,14 @@ def test_slop_and_clause_attributes_fuzz(pair: tuple[redis.Redis, redis.Redis]) 
                 assert got[key] == pytest.approx(score, rel=1e-6), (query, extra, scorer, key)
         explain = ("FT.EXPLAIN", "ph", query, "DIALECT", "2")
         assert ours.execute_command(*explain) == ref.execute_command(*explain), query
+    # a quoted word is a phrase of one word: EXACT in FT.EXPLAIN, its $weight unused
+    for query in ['"alpha"', '"alpha"=>{$weight:2}', '@a:"alpha"', '@b:"beta gamma"']:
+        for scorer in ("TFIDF", "DISMAX", "BM25STD"):
+            args = ("FT.SEARCH", "ph", query, "WITHSCORES", "NOCONTENT", "SCORER", scorer, "LIMIT", "0", "100",
+                    "DIALECT", "2")
+            assert _scores(ours, args) == pytest.approx(_scores(ref, args)), (query, scorer)
+        explain = ("FT.EXPLAIN", "ph", query, "DIALECT", "2")
+        assert ours.execute_command(*explain) == ref.execute_command(*explain), query
 
 
 def test_tokenizer_drops_control_characters_and_follows_escapes(pair: tuple[redis.Redis, redis.Redis]) -> None:

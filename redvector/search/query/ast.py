@@ -185,7 +185,7 @@ def explain(node: Node, depth: int = 0, stem: Callable[[str], str] | None = None
             return f"{pad}{prefix}{shown}{_attrs(node.weight)}\n"
         case Phrase(terms=terms, fields=fields):
             inner = "".join(f"{pad}  {_fields(fields)}{t}\n" for _, t in terms)
-            return f"{pad}EXACT {{\n{inner}{pad}}}{_attrs(node.weight)}\n"
+            return f"{pad}{_fields(fields)}EXACT {{\n{inner}{pad}}}{_attrs(node.weight)}\n"
         case Tag(field=field, values=values):
             inner = "".join(f"{pad}  {_tag_shown(v)}\n" for v in values)
             return f"{pad}TAG:@{field.decode('utf-8', 'replace')} {{\n{inner}{pad}}}\n"

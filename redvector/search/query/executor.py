@@ -811,6 +811,8 @@ class Executor:
                 order = np.argsort(ids)
                 part = ids[order], np.fromiter(found.values(), dtype=np.float64, count=len(found))[order]
             parts.append(part)
+        if len(parts) == 1:  # a quoted word: RediSearch evaluates the word itself (the phrase's weight unused)
+            return parts[0]
         candidates = _intersected([ids for ids, _ in parts])
         matched = candidates[self._in_order(words, candidates)] if len(candidates) else candidates
         total = np.zeros(len(matched))

@@ -196,9 +196,10 @@ class _Builder:
         terms = tuple(enumerate(t for t in tokens if t not in self.stopwords))
         if not terms:
             return Empty()
-        if len(terms) == 1:
-            return Term(terms[0][1], verbatim=self.verbatim or exact)
-        # A quoted phrase is exact: its terms are not stemmed (RediSearch).
+        if len(terms) == 1 and not exact:
+            return Term(terms[0][1], verbatim=self.verbatim)
+        # A quoted phrase is exact: its terms are not stemmed (RediSearch); a quoted word stays a phrase of
+        # one word (FT.EXPLAIN shows EXACT, and its $weight counts for nothing, as there)
         return Phrase(terms, verbatim=self.verbatim or exact)
 
     def _quoted(self, t: Tok) -> Node:
@@ -211,8 +212,6 @@ class _Builder:
             return Empty()  # only separators: an exact phrase of nothing, which matches nothing
         if any(tok in self.stopwords for tok in tokens):
             return Phrase(tuple(enumerate(tokens)), verbatim=True)
-        if len(tokens) == 1:
-            return Term(tokens[0], verbatim=True)
         return self._phrase(tokens, exact=True)
 
     def _term_of(self, t: Tok) -> Node | None:
