@@ -469,7 +469,8 @@ def test_slop_and_clause_attributes_fuzz(pair: tuple[redis.Redis, redis.Redis]) 
         explain = ("FT.EXPLAIN", "ph", query, "DIALECT", "2")
         assert ours.execute_command(*explain) == ref.execute_command(*explain), query
     # a quoted word is a phrase of one word: EXACT in FT.EXPLAIN, its $weight unused
-    for query in ['"alpha"', '"alpha"=>{$weight:2}', '@a:"alpha"', '@b:"beta gamma"']:
+    for query in ['"alpha"', '"alpha"=>{$weight:2}', '@a:"alpha"', '@b:"beta gamma"', '@a:("beta gamma" | delta)',
+                  '"beta gamma" | "gamma delta" | zeta']:
         for scorer in ("TFIDF", "DISMAX", "BM25STD"):
             args = ("FT.SEARCH", "ph", query, "WITHSCORES", "NOCONTENT", "SCORER", scorer, "LIMIT", "0", "100",
                     "DIALECT", "2")

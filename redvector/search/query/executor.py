@@ -96,6 +96,7 @@ class Executor:
         self.yields: dict[str, dict[int, float]] = {}
         self._all: Scores | None = None
         self._estimates: dict[int, int] = {}
+        self._phrase_matches: dict[int, set[int]] = {}
         self._inkeys: set[int] | None = None
         if options.inkeys is not None:
             self._inkeys = {index.key_to_id[k] for k in options.inkeys if k in index.key_to_id}
@@ -751,8 +752,9 @@ class Executor:
                 children: list[Node] = [Term(t, node.fields, verbatim=True) for _, t in node.terms]
             elif isinstance(node, Intersect):
                 children = self._clause_order(node)
-            elif isinstance(node, Union) and all(isinstance(c, Term) for c in node.children):
-                children = list(node.children)
+            elif isinstance(node, Union) and all(isinstance(c, Term | Phrase) for c in node.children):
+                # a union's result holds the clauses that matched: a phrase only where its words are in order
+                children = [c for c in node.children if not isinstance(c, Phrase) or d in self._phrase_docs(c)]
             else:
                 return 1
             offsets = [self._offsets(c, d) for c in children]
@@ -767,6 +769,13 @@ class Executor:
         lists = [o for o in offsets if o]
         dist = sum(offset_delta(a, b) ** 2 for a, b in itertools.pairwise(lists))
         return int(math.sqrt(dist)) if dist else matched - 1
+
+    def _phrase_docs(self, node: Phrase) -> set[int]:
+        """The documents a phrase matches, kept for the query (the slop of a union holding it asks per document)."""
+        known = self._phrase_matches.get(id(node))
+        if known is None:
+            known = self._phrase_matches[id(node)] = set(self._phrase_arrays(node)[0].tolist())
+        return known
 
     def _score(self, tf: dict[int, float], weight: float) -> Scores:
         if not tf:
