@@ -44,8 +44,21 @@ def stemmer_for(language: str | None) -> snowballstemmer.stemmer | None:
 
 
 def stem(word: str, language: str | None = None) -> str:
-    s = stemmer_for(language)
-    return s.stemWord(word) if s is not None else word
+    """Snowball's stem of ``word`` (remembered: a stem costs ~10 us, and scoring asks for the same words
+    document after document)."""
+    key = (word, language)
+    known = _STEM_CACHE.get(key)
+    if known is None:
+        s = stemmer_for(language)
+        known = s.stemWord(word) if s is not None else word
+        if len(_STEM_CACHE) >= STEM_CACHE_SIZE:
+            _STEM_CACHE.clear()
+        _STEM_CACHE[key] = known
+    return known
+
+
+STEM_CACHE_SIZE = 200_000
+_STEM_CACHE: dict[tuple[str, str | None], str] = {}
 
 
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
@@ -142,6 +155,8 @@ class TextIndex:
         self._arrays_size = 0
         self.field_codes: dict[bytes, int] = {}  # TEXT field name -> its number in occurrences()
         self._lengths = np.zeros(0)  # doc_len by doc id (doc_len_array), kept up to date by add/remove
+        self._max_freqs: dict[int, float] = {}  # max_freq's answers, dropped as documents change
+        self._max_freq_key: tuple[Any, ...] = ()
 
     def __len__(self) -> int:
         return len(self.doc_len)
@@ -154,6 +169,7 @@ class TextIndex:
         terms = self.doc_terms.setdefault(doc_id, set())
         indexed = 0
         self._changes += 1
+        self._max_freqs.pop(doc_id, None)
         changes, changed = self._changes, self._word_changed
         for tok in tokenize(text):
             if tok in self.stopwords:  # RediSearch gives stop words no position: "a the b" has a, b adjacent
@@ -189,6 +205,7 @@ class TextIndex:
 
     def remove(self, doc_id: int) -> None:
         self._changes += 1
+        self._max_freqs.pop(doc_id, None)
         if doc_id < len(self._lengths):
             self._lengths[doc_id] = 0.0
         for term in self.doc_terms.pop(doc_id, ()):
@@ -312,7 +329,16 @@ class TextIndex:
     def max_freq(self, doc_id: int, weights: dict[bytes, float], nostem_fields: frozenset[bytes]) -> float:
         """RediSearch's maxFreq of a document (TFIDF's norm): the largest record frequency it has, a word's
         occurrences weighted by their fields, or a stem record's (``+stem``: the other words with that stem,
-        one per occurrence)."""
+        one per occurrence). Remembered until the document changes."""
+        key = (tuple(sorted(weights.items())), nostem_fields)
+        if key != self._max_freq_key:
+            self._max_freq_key, self._max_freqs = key, {}
+        known = self._max_freqs.get(doc_id)
+        if known is None:
+            known = self._max_freqs[doc_id] = self._compute_max_freq(doc_id, weights, nostem_fields)
+        return known
+
+    def _compute_max_freq(self, doc_id: int, weights: dict[bytes, float], nostem_fields: frozenset[bytes]) -> float:
         best = 0.0
         stems: dict[str, float] = {}
         for term in self.doc_terms.get(doc_id, ()):

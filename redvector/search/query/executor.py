@@ -97,6 +97,7 @@ class Executor:
         self._all: Scores | None = None
         self._estimates: dict[int, int] = {}
         self._phrase_matches: dict[int, set[int]] = {}
+        self._single_records: dict[int, bool] = {}
         self._inkeys: set[int] | None = None
         if options.inkeys is not None:
             self._inkeys = {index.key_to_id[k] for k in options.inkeys if k in index.key_to_id}
@@ -745,6 +746,8 @@ class Executor:
         if isinstance(node, Term) and node.kind == "exact" and not (node.verbatim or self.opts.verbatim):
             # A word alone is a union of its records (the word, +stem, the stem): those that hold the
             # document are its clauses ("runs" in "runs apples run": 0 to +run, 2 to run: slop 2).
+            if self._single_record(node):
+                return 1
             offsets: list[list[int] | None] = [o for o in self._record_offsets(node, d) if o]
             matched = len(offsets)
         else:
@@ -769,6 +772,17 @@ class Executor:
         lists = [o for o in offsets if o]
         dist = sum(offset_delta(a, b) ** 2 for a, b in itertools.pairwise(lists))
         return int(math.sqrt(dist)) if dist else matched - 1
+
+    def _single_record(self, node: Term) -> bool:
+        """Whether at most one of a word's records has documents (no stem variants indexed): then every
+        document's slop for it is 1. Kept for the query."""
+        known = self._single_records.get(id(node))
+        if known is None:
+            text = self.index.text
+            specs = text.record_specs(node.text, True, self._nostem())
+            known = sum(any(w in text.terms for w in words) for words, _, _ in specs) <= 1
+            self._single_records[id(node)] = known
+        return known
 
     def _phrase_docs(self, node: Phrase) -> set[int]:
         """The documents a phrase matches, kept for the query (the slop of a union holding it asks per document)."""
