@@ -716,6 +716,11 @@ class Executor:
         suffix, fuzzy or wildcard word, those of the first word (lexical order) the document holds in the
         clause's fields (_expanded_term), in every field."""
         if node.kind == "exact":
+            text = self.index.text
+            if (node.fields is None and self.opts.infields is None and node.text in text.terms
+                    and self._single_record(node)):
+                per_field = text.terms[node.text].get(d)  # the word's own record is its only one
+                return sorted(p for ps in per_field.values() for p in ps) if per_field else []
             return sorted({p for record in self._record_offsets(node, d) for p in record})
         text, fields = self.index.text, self._text_fields(node.fields)
         for word, _ in sorted(self._expansions(node)):
