@@ -157,6 +157,9 @@ class TextIndex:
         self._lengths = np.zeros(0)  # doc_len by doc id (doc_len_array), kept up to date by add/remove
         self._max_freqs: dict[int, float] = {}  # max_freq's answers, dropped as documents change
         self._max_freq_key: tuple[Any, ...] = ()
+        # max_freq_array: (its key, maxFreq by doc id, the documents changed since it was filled)
+        self._max_freq_array: tuple[tuple[Any, ...], np.ndarray] | None = None
+        self._max_freq_changed: set[int] = set()
 
     def __len__(self) -> int:
         return len(self.doc_len)
@@ -170,6 +173,7 @@ class TextIndex:
         indexed = 0
         self._changes += 1
         self._max_freqs.pop(doc_id, None)
+        self._max_freq_changed.add(doc_id)
         changes, changed = self._changes, self._word_changed
         for tok in tokenize(text):
             if tok in self.stopwords:  # RediSearch gives stop words no position: "a the b" has a, b adjacent
@@ -206,6 +210,7 @@ class TextIndex:
     def remove(self, doc_id: int) -> None:
         self._changes += 1
         self._max_freqs.pop(doc_id, None)
+        self._max_freq_changed.add(doc_id)
         if doc_id < len(self._lengths):
             self._lengths[doc_id] = 0.0
         for term in self.doc_terms.pop(doc_id, ()):
@@ -337,6 +342,25 @@ class TextIndex:
         if known is None:
             known = self._max_freqs[doc_id] = self._compute_max_freq(doc_id, weights, nostem_fields)
         return known
+
+    def max_freq_array(self, weights: dict[bytes, float], nostem_fields: frozenset[bytes]) -> np.ndarray:
+        """max_freq of every document by doc id (0 without text), refreshed for the documents changed
+        since (a view: read it, do not keep it)."""
+        key = (tuple(sorted(weights.items())), nostem_fields)
+        held = self._max_freq_array
+        if held is None or held[0] != key:
+            array = np.zeros(len(self._lengths))
+            for doc_id in self.doc_terms:
+                array[doc_id] = self.max_freq(doc_id, weights, nostem_fields)
+        else:
+            array = held[1]
+            if len(array) < len(self._lengths):
+                array = np.concatenate([array, np.zeros(len(self._lengths) - len(array))])
+            for doc_id in self._max_freq_changed:
+                array[doc_id] = self.max_freq(doc_id, weights, nostem_fields) if doc_id in self.doc_terms else 0.0
+        self._max_freq_changed = set()
+        self._max_freq_array = (key, array)
+        return array
 
     def _compute_max_freq(self, doc_id: int, weights: dict[bytes, float], nostem_fields: frozenset[bytes]) -> float:
         best = 0.0

@@ -123,12 +123,48 @@ class Executor:
         return Hits(scores, self.yields)
 
     def array_scores(self, node: Node) -> ArrayScores | None:
-        """A query numpy scores whole (_arrays) with no key restriction: its scores as arrays
-        (search/query/scores.py); None for any other query."""
-        if self._inkeys is not None or self.opts.expired is not None or not self._arrays_apply():
+        """A query numpy scores whole (_arrays, _tfidf_arrays) with no key restriction: its scores as
+        arrays (search/query/scores.py); None for any other query."""
+        if self._inkeys is not None or self.opts.expired is not None:
+            return None
+        if self.opts.scorer in ("TFIDF", "TFIDF.DOCNORM"):
+            return self._tfidf_arrays(node)
+        if not self._arrays_apply():
             return None
         found = self._arrays(node)
         return ArrayScores(*found) if found is not None else None
+
+    def _tfidf_arrays(self, node: Node) -> ArrayScores | None:
+        """tfidf_final over ``*`` or a word whose own record is its only one (slop 1 in every document),
+        in an index without vectors or document scores, with numpy: the raw TF-IDF / maxFreq (DOCNORM:
+        / the weighted length), inf for a document without text, nan for 0 / 0."""
+        index, text = self.index, self.index.text
+        if index.scored_docs or index.vectors or self.opts.infields is not None:
+            return None
+        if isinstance(node, Wildcard):
+            ids = np.fromiter(index.docs, dtype=np.int64, count=len(index.docs))
+            if not index.docs_in_id_order:
+                ids.sort()
+            raw = np.ones(len(ids))
+        elif (isinstance(node, Term) and node.kind == "exact" and node.fields is None and not index.synonyms
+              and node.text in text.terms and self._single_record(node)):
+            records = text.record_arrays(node.text, False, self._nostem(), self._weights())
+            if not records:
+                return None
+            ids, freqs, with_term = records[0]
+            raw = freqs * text.tfidf_idf(len(index.docs), with_term) * node.weight
+        else:
+            return None
+        if self.opts.scorer == "TFIDF.DOCNORM":
+            by_id = text.doc_len_array()
+        else:
+            by_id = text.max_freq_array(self._weights(), self._nostem())
+        norm = np.zeros(len(ids))
+        inside = ids < len(by_id)
+        norm[inside] = by_id[ids[inside]]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            scores = np.where(norm == 0, np.where(raw > 0, np.inf, np.nan), np.where(raw == 0, 0.0, raw / norm))
+        return ArrayScores(ids, scores)
 
     def _arrays_apply(self) -> bool:
         """Whether _arrays may score clauses: BM25STD over every field, no document scores, text indexed."""
