@@ -118,7 +118,8 @@ class Executor:
             scores = {d: meta.score if (meta := docs.get(d)) is not None else 1.0 for d in scores}
         elif self.opts.scorer == "BM25":  # the clauses' figures x the document's score / the slop (as TFIDF)
             docs = self.index.docs
-            scores = {d: s * (meta.score if (meta := docs.get(d)) is not None else 1.0) / self._slop(node, d)
+            slop_of = self._slop_function(node)
+            scores = {d: s * (meta.score if (meta := docs.get(d)) is not None else 1.0) / slop_of(d)
                       for d, s in scores.items()}
         return Hits(scores, self.yields)
 
@@ -713,6 +714,7 @@ class Executor:
         text, docs = self.index.text, self.index.docs
         weights, nostem = self._weights(), self._nostem()
         docnorm = self.opts.scorer == "TFIDF.DOCNORM"
+        slop_of = self._slop_function(node)
         out: Scores = {}
         for d, raw in scores.items():
             meta = docs.get(d)
@@ -725,7 +727,7 @@ class Executor:
             if raw == 0:
                 out[d] = 0.0
                 continue
-            out[d] = (meta.score if meta is not None else 1.0) * raw / norm / self._slop(node, d)
+            out[d] = (meta.score if meta is not None else 1.0) * raw / norm / slop_of(d)
         return out
 
     def _record_offsets(self, node: Term, d: int) -> list[list[int]]:
@@ -813,6 +815,30 @@ class Executor:
         lists = [o for o in offsets if o]
         dist = sum(offset_delta(a, b) ** 2 for a, b in itertools.pairwise(lists))
         return int(math.sqrt(dist)) if dist else matched - 1
+
+    def _slop_function(self, node: Node) -> Callable[[int], int]:
+        """doc id -> _slop(node, doc): computed for every document at once with numpy when the node is an
+        intersection, or a union of two, of distinct words whose own records are their only ones (each
+        pair's distance is then the smallest gap between their positions: RediSearch's walk stops at 1,
+        and distinct words never share a position); else document by document."""
+        text = self.index.text
+        words = node.children if isinstance(node, Intersect | Union) else ()
+        plain = (bool(words) and self.opts.infields is None
+                 and all(isinstance(w, Term) and w.kind == "exact" and w.fields is None and w.text in text.terms
+                         and self._single_record(w) for w in words)
+                 and len({w.text for w in words if isinstance(w, Term)}) == len(words)
+                 and (isinstance(node, Intersect) or len(words) == 2))
+        if not plain:
+            return lambda d: self._slop(node, d)
+        clauses = self._clause_order(node) if isinstance(node, Intersect) else list(words)
+        keys = [text.occurrence_keys(w.text) for w in clauses if isinstance(w, Term)]
+        total: dict[int, int] = {}
+        for a, b in itertools.pairwise(keys):
+            for d, gap in _smallest_gaps(a, b).items():
+                total[d] = total.get(d, 0) + gap * gap
+        pairs = len(keys) - 1
+        slops = {d: int(math.sqrt(t)) if t else pairs for d, t in total.items()}
+        return lambda d: slops.get(d, 1)  # a union's document with one of its two words: slop 1
 
     def _single_record(self, node: Term) -> bool:
         """Whether at most one of a word's records has documents (no stem variants indexed): then every
@@ -976,3 +1002,23 @@ def _intersected(id_arrays: list[np.ndarray]) -> np.ndarray:
     for ids in sorted(id_arrays[1:], key=len):
         out = np.intersect1d(out, ids, assume_unique=True)
     return out
+
+
+def _smallest_gaps(a: np.ndarray, b: np.ndarray) -> dict[int, int]:
+    """doc id -> the smallest |p - q| between a position p of ``a`` and q of ``b`` in it, for the documents
+    with both (``a``, ``b``: sorted doc << 32 | position keys): neighbours from different lists in their
+    merged order."""
+    merged = np.concatenate([a, b])
+    side = np.concatenate([np.zeros(len(a), dtype=np.int8), np.ones(len(b), dtype=np.int8)])
+    order = np.argsort(merged, kind="stable")
+    merged, side = merged[order], side[order]
+    docs = merged >> 32
+    mixed = (side[1:] != side[:-1]) & (docs[1:] == docs[:-1])
+    gaps = (merged[1:] - merged[:-1])[mixed]
+    owners = docs[1:][mixed]
+    if not len(owners):
+        return {}
+    ids, where = np.unique(owners, return_inverse=True)
+    smallest = np.full(len(ids), np.iinfo(np.int64).max)
+    np.minimum.at(smallest, where, gaps)
+    return dict(zip(ids.tolist(), smallest.tolist(), strict=True))
