@@ -42,32 +42,29 @@ def load(client: Any, n: int) -> float:
     return time.perf_counter() - start
 
 
-SCORER = "BM25STD"
-
-
-def timed(client: Any, query: str) -> float:
+def timed(client: Any, query: str, scorer: str) -> float:
     start = time.perf_counter()
-    client.execute_command("FT.SEARCH", "txt", query, "NOCONTENT", "LIMIT", "0", "10", "SCORER", SCORER,
+    client.execute_command("FT.SEARCH", "txt", query, "NOCONTENT", "LIMIT", "0", "10", "SCORER", scorer,
                            "DIALECT", "2")
     return (time.perf_counter() - start) * 1000
 
 
-def measure(client: Any, repeat: int) -> dict[str, tuple[float, float, float]]:
+def measure(client: Any, repeat: int, scorer: str) -> dict[str, tuple[float, float, float]]:
     """query -> (first run, median of the repeats, median of runs each right after one HSET of a document
     holding every word) in ms."""
     out = {}
     for i, query in enumerate(QUERIES):
-        first = timed(client, query)
-        median = statistics.median(timed(client, query) for _ in range(repeat))
+        first = timed(client, query, scorer)
+        median = statistics.median(timed(client, query, scorer) for _ in range(repeat))
         after = []
         for j in range(repeat):
             client.hset(f"t:w{i}-{j}", mapping={"t": " ".join(WORDS), "n": j})
-            after.append(timed(client, query))
+            after.append(timed(client, query, scorer))
         out[query] = (first, median, statistics.median(after))
     return out
 
 
-def stack(n: int, repeat: int) -> dict[str, tuple[float, float, float]] | None:
+def stack(n: int, repeat: int, scorer: str) -> dict[str, tuple[float, float, float]] | None:
     import redis
 
     if not STACK_SCRIPT.exists():
@@ -82,7 +79,7 @@ def stack(n: int, repeat: int) -> dict[str, tuple[float, float, float]] | None:
         try:
             client = redis.Redis(port=port, protocol=2)
             print(f"Redis Stack: {n} documents loaded in {load(client, n):.1f} s")
-            return measure(client, repeat)
+            return measure(client, repeat, scorer)
         finally:
             subprocess.run(["bash", str(STACK_SCRIPT), "stop", str(port), d], capture_output=True)
 
@@ -95,13 +92,11 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=7)
     parser.add_argument("--scorer", default="BM25STD", help="SCORER for every query (TFIDF: Redis Stack 7.4's default)")
     args = parser.parse_args()
-    global SCORER
-    SCORER = args.scorer
     with redvector_server() as (port, _proc):
         client = redis.Redis(port=port, protocol=2)
         print(f"RedVector: {args.n} documents loaded in {load(client, args.n):.1f} s")
-        ours = measure(client, args.repeat)
-    peer = stack(args.n, args.repeat)
+        ours = measure(client, args.repeat, args.scorer)
+    peer = stack(args.n, args.repeat, args.scorer)
     print("\n| query | RedVector first ms | RedVector ms | after a write | Redis Stack ms | after a write "
           "| RedVector / Redis Stack |")
     print("|---|---|---|---|---|---|---|")

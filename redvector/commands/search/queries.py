@@ -624,8 +624,6 @@ def build_rows(ctx: CommandContext, index: SearchIndex, req: SearchRequest, hits
                     terms = req.highlight_terms.for_doc(index.text.doc_terms.get(doc_id, ())) \
                         if req.highlight_terms is not None else None
                     fields = _highlighted(index, req, hits, fields, value if isinstance(value, dict) else None, terms)
-                if sort_names:
-                    fields = _sort_field_first(sort_names, fields)
                 for name, _ in fields:
                     seen.setdefault(name, len(seen))
                 fields.sort(key=lambda pair: seen[pair[0]])
@@ -653,22 +651,13 @@ def _field_names(index: SearchIndex, attribute: bytes) -> tuple[bytes, ...]:
     return (attribute, spec.identifier) if spec is not None else (attribute,)
 
 
-def _sort_field_first(names: tuple[bytes, ...], fields: list[tuple[bytes, Any]]) -> list[tuple[bytes, Any]]:
-    """The SORTBY attribute's field (``names``: _field_names) first in a row, where it is returned under its
-    own name (RediSearch loads the sort key before the other fields; a RETURN alias keeps its place)."""
-    for i, (name, _) in enumerate(fields):
-        if name in names:
-            return [fields[i], *fields[:i], *fields[i + 1:]] if i else fields
-    return fields
-
-
 def _highlighted(index: SearchIndex, req: SearchRequest, hits: Hits, fields: list[tuple[bytes, Any]],
                  doc: dict[bytes, bytes] | None, terms: HighlightTerms | None) -> list[tuple[bytes, Any]]:
     """HIGHLIGHT and SUMMARIZE applied to a row's fields as RediSearch's highlighter does (Highlighter says
     which fields and how). A field counts as text by its name in the row: a TEXT attribute of that name (not a
     RETURN alias, nor a hash field behind an ``AS`` name), whose matches come from the document's text of
     that attribute (``doc``: a hash document). A number (a RETURNed NUMERIC attribute, a distance) stays as
-    it is. The fields FIELDS names come first in the row, in the order named (RediSearch's field list)."""
+    it is."""
     plan = req.highlight  # terms: the query's words for this document (HighlightTerms.for_doc)
     assert plan is not None
     definition = index.definition
@@ -703,10 +692,7 @@ def _highlighted(index: SearchIndex, req: SearchRequest, hits: Hits, fields: lis
             else:
                 value = mark_all(value, tokens, (hl.open_tag, hl.close_tag))
         out.append((name, value))
-    if not plan.named:
-        return out
-    order = {name: i for i, name in enumerate(plan.named)}
-    return sorted(out, key=lambda pair: order.get(pair[0], len(order)))
+    return out  # (build_rows puts the named fields first, in the reply's one field order)
 
 
 def _idf_of_terms(index: SearchIndex) -> Callable[[str], float]:

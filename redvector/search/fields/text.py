@@ -21,7 +21,6 @@ import snowballstemmer
 SEPARATORS = " \t,.<>{}[]\"':;!@#$%^&*()-+=~|/?`"
 _SPLIT_RE = re.compile("[" + re.escape(SEPARATORS) + "]+")
 _PLAIN_RE = re.compile(r"[^\x00-\x08\x0a-\x1f\x7f\\]*\Z")  # text without control characters or backslashes
-_CONTROL_RE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
 
 # record_arrays keeps at most this many postings (16 bytes each: 32 MB)
 ARRAY_CACHE_POSTINGS = 2_000_000
@@ -173,7 +172,8 @@ class TextIndex:
         indexed = 0
         self._changes += 1
         self._max_freqs.pop(doc_id, None)
-        self._max_freq_changed.add(doc_id)
+        if self._max_freq_array is not None:
+            self._max_freq_changed.add(doc_id)
         changes, changed = self._changes, self._word_changed
         for tok in tokenize(text):
             if tok in self.stopwords:  # RediSearch gives stop words no position: "a the b" has a, b adjacent
@@ -210,7 +210,8 @@ class TextIndex:
     def remove(self, doc_id: int) -> None:
         self._changes += 1
         self._max_freqs.pop(doc_id, None)
-        self._max_freq_changed.add(doc_id)
+        if self._max_freq_array is not None:
+            self._max_freq_changed.add(doc_id)
         if doc_id < len(self._lengths):
             self._lengths[doc_id] = 0.0
         for term in self.doc_terms.pop(doc_id, ()):
@@ -576,37 +577,16 @@ class TextIndex:
 
     def _record(self, words: list[str], fields: frozenset[bytes] | None, skip_fields: frozenset[bytes],
                 weights: dict[bytes, float], weighted: bool) -> tuple[dict[int, float], int] | None:
-        freq: dict[int, float] = {}
-        matched: set[int] = set()
-        weight_of = weights.get
-        for word in words:
-            for doc_id, per_field in self.terms.get(word, {}).items():
-                f = 0.0
-                hit = False
-                for fname, positions in per_field.items():
-                    if fname in skip_fields:
-                        continue
-                    f += len(positions) * (weight_of(fname, 1.0) if weighted else 1.0)
-                    hit = hit or fields is None or fname in fields
-                if f:
-                    freq[doc_id] = freq.get(doc_id, 0.0) + f
-                if hit:
-                    matched.add(doc_id)
+        """(doc -> frequency, documents in the record) of the documents holding ``words`` in ``fields``
+        (outside ``skip_fields``); their frequencies count every field (_frequencies)."""
+        freq = self._frequencies(words, skip_fields, weights, weighted, None)
         if not freq:
             return None
-        if len(matched) == len(freq):  # every document with the words matched in ``fields``
+        if fields is None:
             return freq, len(freq)
-        return {d: freq[d] for d in matched}, len(freq)
-
-    def positions(self, term: str, doc_id: int, fields: frozenset[bytes] | None) -> list[int]:
-        per_field = self.terms.get(term, {}).get(doc_id)
-        if not per_field:
-            return []
-        out: list[int] = []
-        for fname, positions in per_field.items():
-            if fields is None or fname in fields:
-                out.extend(positions)
-        return out
+        matched = {d for word in words for d, per_field in self.terms.get(word, {}).items()
+                   if any(f in fields and f not in skip_fields for f in per_field)}
+        return {d: f for d, f in freq.items() if d in matched}, len(freq)
 
     def memory_bytes(self) -> int:
         return self.num_records * 64 + len(self.terms) * 80

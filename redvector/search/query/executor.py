@@ -143,9 +143,7 @@ class Executor:
         if index.scored_docs or index.vectors or self.opts.infields is not None:
             return None
         if isinstance(node, Wildcard):
-            ids = np.fromiter(index.docs, dtype=np.int64, count=len(index.docs))
-            if not index.docs_in_id_order:
-                ids.sort()
+            ids = self._all_ids()
             raw = np.ones(len(ids))
         elif (isinstance(node, Term) and node.kind == "exact" and node.fields is None and not index.synonyms
               and node.text in text.terms and self._single_record(node)):
@@ -182,9 +180,7 @@ class Executor:
         terms = index.text.bm25std_terms(len(index.docs))
         assert terms is not None
         if isinstance(node, Wildcard):
-            ids = np.fromiter(index.docs, dtype=np.int64, count=len(index.docs))
-            if not index.docs_in_id_order:
-                ids.sort()
+            ids = self._all_ids()
             return ids, self._bm25std_length_scores(ids, 1.0, terms)
         if isinstance(node, Term):
             if node.kind != "exact" or node.fields is not None or index.synonyms:
@@ -274,6 +270,24 @@ class Executor:
             scores = {d: s for d, s in scores.items() if not expired(d)}
         return scores
 
+    def _all_ids(self) -> np.ndarray:
+        """Every document's id, ascending."""
+        index = self.index
+        ids = np.fromiter(index.docs, dtype=np.int64, count=len(index.docs))
+        if not index.docs_in_id_order:
+            ids.sort()
+        return ids
+
+    def _tag_matches(self, node: Tag) -> list[set[int]]:
+        """The documents of each value of a tag clause (a prefix, suffix or infix shorter than MINPREFIX
+        matches none, as in RediSearch; a wildcard pattern is not bound by it)."""
+        tags = self.index.tags.get(node.field)
+        if tags is None:
+            return []
+        return [tags.match(v.text, v.prefix, v.suffix, v.wildcard)
+                if v.wildcard or not (v.prefix or v.suffix) or len(v.text) >= self.opts.min_prefix else set()
+                for v in node.values]
+
     def all_docs(self) -> Scores:
         if self._all is None:
             self._all = dict.fromkeys(self.index.docs, 1.0)
@@ -289,13 +303,10 @@ class Executor:
                 return self.term(node)
             case Phrase():
                 return self.phrase(node)
-            case Tag(field=fname, values=values):
-                tags = self.index.tags.get(fname)
-                if tags is None:
+            case Tag():
+                if node.field not in self.index.tags:
                     return {}
-                matched = [tags.match(v.text, v.prefix, v.suffix, v.wildcard)
-                           if v.wildcard or not (v.prefix or v.suffix) or len(v.text) >= self.opts.min_prefix
-                           else set() for v in values]
+                matched = self._tag_matches(node)
                 if self.opts.scorer.startswith("BM25STD"):
                     return self._bm25std_tags(matched)
                 if self.opts.scorer.startswith("TFIDF") or self.opts.scorer == "BM25":
@@ -420,8 +431,7 @@ class Executor:
         elif isinstance(node, Union):
             found = sum(self._estimate(c) for c in node.children)
         elif isinstance(node, Tag):
-            tags = self.index.tags.get(node.field)
-            found = sum(len(tags.match(v.text, v.prefix, v.suffix, v.wildcard)) for v in node.values) if tags else 0
+            found = sum(len(docs) for docs in self._tag_matches(node))
         else:
             found = len(self.index.docs)
         self._estimates[id(node)] = found

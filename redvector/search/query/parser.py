@@ -116,15 +116,15 @@ def _closed(node: Node | _Open) -> Node:
     return Intersect(tuple(node.children), **node.attrs)
 
 
-def _reopened(node: Intersect | Union, more: Node) -> _Open:
-    """A closed intersection or union extended by one more clause, keeping its attributes."""
+def _reopened(node: Intersect | Union) -> _Open:
+    """A closed intersection or union opened again (to extend it, or to take attributes), keeping its own."""
     attrs: dict[str, Any] = {"weight": node.weight} if node.weight != 1.0 else {}
     if isinstance(node, Intersect):
         if node.slop is not None:
             attrs["slop"] = node.slop
         if node.inorder:
             attrs["inorder"] = True
-    return _Open(type(node), [*node.children, more], attrs)
+    return _Open(type(node), list(node.children), attrs)
 
 
 class _Builder:
@@ -251,7 +251,9 @@ class _Builder:
             b.children.append(_closed(c))
             return b
         if always and isinstance(b, kind):
-            return _reopened(b, _closed(c))
+            opened = _reopened(b)
+            opened.children.append(_closed(c))
+            return opened
         return _Open(kind, [_closed(b), _closed(c)])
 
     def both(self, b: Node | _Open | None, *rest: Any) -> Node | _Open | None:
@@ -499,9 +501,9 @@ class _Builder:
         for name, value in attrs:
             check_attribute(vector, name, value)
         if isinstance(node, Intersect | Union):  # ``@f:(a b)=>{$slop: 1}``: a closed one
-            reopened = _reopened(node, node.children[-1])
-            reopened.children.pop()
-            return _closed(self.attributes(reopened, arrow, lb, attrs, rb) or reopened)
+            reopened = _reopened(node)
+            self.attributes(reopened, arrow, lb, attrs, rb)
+            return _closed(reopened)
         if not isinstance(node, (VectorRange, Term, Phrase)):
             return node
         return self._apply_attrs(node, _decoded(attrs))

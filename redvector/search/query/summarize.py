@@ -27,10 +27,10 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from redvector.search.fields.text import stem, token_spans
+from redvector.search.fields.text import SEPARATORS, stem, token_spans
 from redvector.search.query.highlight import HighlightTerms
 
-_TOKSEP = frozenset(b" \t,.<>{}[]\"':;!@#$%^&*()-+=~|/?`")
+_TOKSEP = frozenset(SEPARATORS.encode())
 _SPACES_RE = re.compile(rb"[ \t\n\v\f\r]+")  # C's isspace()
 MAX_DISTANCE = 8  # positions between two matches of one fragment (FragmentList_Init(&frags, 8, 6))
 WORD_BYTES = 6  # the bytes a context word is estimated at
