@@ -462,3 +462,50 @@ def test_cached_word_arrays_follow_writes_like_a_fresh_index(client: redis.Redis
             live = scored("live", query, scorer)
             assert live == scored("fresh", query, scorer), (query, scorer)
             assert len(live) > 0
+
+
+@pytest.mark.parametrize("with_vectors", [False, True])
+def test_array_scoring_matches_the_per_document_path(client: redis.Redis, with_vectors: bool) -> None:
+    """The numpy scoring of whole queries (words, phrases, tags, ranges, their intersections and unions,
+    TFIDF's final division by maxFreq and slop included) gives the per-document path's keys, order and
+    scores: INKEYS naming every key takes the per-document path, so each query is asked both ways."""
+    import random
+
+    rng = random.Random(11)
+    words = ["alpha", "beta", "gamma", "runs", "running", "run", "delta", "omega"]
+    vector = ("v", "VECTOR", "FLAT", "6", "TYPE", "FLOAT32", "DIM", "2", "DISTANCE_METRIC", "L2") if with_vectors else ()
+    client.execute_command("FT.CREATE", "ix", "PREFIX", "1", "d:", "SCHEMA", "t", "TEXT", "u", "TEXT", "WEIGHT", "2",
+                           "g", "TAG", "n", "NUMERIC", *vector)
+    keys = []
+    for i in range(120):
+        fields: dict[str, Any] = {"t": " ".join(rng.choices(words, k=rng.randint(1, 8))), "n": rng.randint(0, 50),
+                                  "g": rng.choice(["x", "y", "x,y", "z"])}
+        if rng.random() < 0.5:
+            fields["u"] = " ".join(rng.choices(words, k=rng.randint(1, 3)))
+        if with_vectors and rng.random() < 0.7:
+            fields["v"] = np.array([i, 1], dtype=np.float32).tobytes()
+        if rng.random() < 0.1:
+            fields = {"n": i}  # no text at all
+        client.hset(f"d:{i}", mapping=fields)
+        keys.append(f"d:{i}")
+    for i, line in enumerate(["beta gamma delta run alpha", "omega beta gamma delta", "run alpha beta"]):
+        client.hset(f"d:p{i}", mapping={"t": line, "n": i})
+        keys.append(f"d:p{i}")
+    queries = ["*", "alpha", "run", "alpha beta", "beta alpha gamma", "alpha | gamma", "alpha | omega | delta",
+               '"alpha beta"', '"beta gamma delta"', '"run alpha"', "@n:[10 30]", "alpha @n:[10 30]",
+               "@g:{x}", "@g:{x|y}", "alpha @g:{y}", "(alpha | beta) @n:[0 20]", "(alpha beta) | gamma",
+               "alpha=>{$weight: 2}", "(alpha beta)=>{$weight: 0.5}", "@n:[0 5] | omega", "nothing", "alpha nothing"]
+
+    def scored(query: str, scorer: str, inkeys: bool) -> list[tuple[Any, Any]]:
+        extra = ["INKEYS", str(len(keys)), *keys] if inkeys else []
+        reply = client.execute_command("FT.SEARCH", "ix", query, "WITHSCORES", "NOCONTENT", "LIMIT", "0", "200",
+                                       *extra, "SCORER", scorer, "DIALECT", "2")
+        if isinstance(reply, dict):
+            return [(r[b"id"], r[b"score"]) for r in reply[b"results"]]
+        return list(zip(reply[1::2], reply[2::2], strict=True))
+
+    for scorer in ("BM25STD", "TFIDF", "TFIDF.DOCNORM"):
+        for query in queries:
+            fast = scored(query, scorer, False)
+            assert fast == scored(query, scorer, True), (query, scorer)
+            assert len(fast) > 0 or "nothing" in query

@@ -124,70 +124,62 @@ class Executor:
         return Hits(scores, self.yields)
 
     def array_scores(self, node: Node) -> ArrayScores | None:
-        """A query numpy scores whole (_arrays, _tfidf_arrays) with no key restriction: its scores as
-        arrays (search/query/scores.py); None for any other query."""
-        if self._inkeys is not None or self.opts.expired is not None:
-            return None
-        if self.opts.scorer in ("TFIDF", "TFIDF.DOCNORM"):
-            return self._tfidf_arrays(node)
-        if not self._arrays_apply():
+        """A query numpy scores whole (_arrays) with no key restriction: its scores as arrays
+        (search/query/scores.py), TFIDF's final step included (_tfidf_final_arrays); None for any other
+        query."""
+        if self._inkeys is not None or self.opts.expired is not None or not self._arrays_apply():
             return None
         found = self._arrays(node)
-        return ArrayScores(*found) if found is not None else None
-
-    def _tfidf_arrays(self, node: Node) -> ArrayScores | None:
-        """tfidf_final over ``*`` or a word whose own record is its only one (slop 1 in every document),
-        in an index without vectors or document scores, with numpy: the raw TF-IDF / maxFreq (DOCNORM:
-        / the weighted length), inf for a document without text, nan for 0 / 0."""
-        index, text = self.index, self.index.text
-        if index.scored_docs or index.vectors or self.opts.infields is not None:
+        if found is None:
             return None
-        if isinstance(node, Wildcard):
-            ids = self._all_ids()
-            raw = np.ones(len(ids))
-        elif (isinstance(node, Term) and node.kind == "exact" and node.fields is None and not index.synonyms
-              and node.text in text.terms and self._single_record(node)):
-            records = text.record_arrays(node.text, False, self._nostem(), self._weights())
-            if not records:
-                return None
-            ids, freqs, with_term = records[0]
-            raw = freqs * text.tfidf_idf(len(index.docs), with_term) * node.weight
-        else:
-            return None
-        if self.opts.scorer == "TFIDF.DOCNORM":
-            by_id = text.doc_len_array()
-        else:
-            by_id = text.max_freq_array(self._weights(), self._nostem())
-        norm = np.zeros(len(ids))
-        inside = ids < len(by_id)
-        norm[inside] = by_id[ids[inside]]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            scores = np.where(norm == 0, np.where(raw > 0, np.inf, np.nan), np.where(raw == 0, 0.0, raw / norm))
+        ids, scores = found
+        if self.opts.scorer.startswith("TFIDF"):
+            scores = self._tfidf_final_arrays(node, ids, scores)
         return ArrayScores(ids, scores)
 
     def _arrays_apply(self) -> bool:
-        """Whether _arrays may score clauses: BM25STD over every field, no document scores, text indexed."""
-        index = self.index
-        return (self.opts.scorer == "BM25STD" and not index.scored_docs and self.opts.infields is None
-                and index.text.bm25std_terms(len(index.docs)) is not None)
+        """Whether _arrays may score clauses: BM25STD (with text indexed) or TFIDF / TFIDF.DOCNORM, over
+        every field, no document scores."""
+        index, scorer = self.index, self.opts.scorer
+        if index.scored_docs or self.opts.infields is not None:
+            return False
+        if scorer == "BM25STD":
+            return index.text.bm25std_terms(len(index.docs)) is not None
+        return scorer in ("TFIDF", "TFIDF.DOCNORM")
 
     def _arrays(self, node: Node) -> tuple[np.ndarray, np.ndarray] | None:
-        """(doc ids ascending, BM25STD scores) of ``*``, a plain word over every field, a phrase of such
-        words, or an intersection or union of such clauses without slop or order, computed with numpy
-        (the figures the dict path gives, added in the same order); None for any other clause. Only
-        when _arrays_apply()."""
+        """(doc ids ascending, scores) of ``*``, a plain word over every field, a phrase of such words, a
+        tag, numeric or geo clause, or an intersection or union of such clauses without slop or order,
+        computed with numpy: the figures the dict path gives (eval), added in the same order, before
+        TFIDF's final step; None for any other clause. Only when _arrays_apply()."""
         index = self.index
-        terms = index.text.bm25std_terms(len(index.docs))
-        assert terms is not None
+        bm25std = self.opts.scorer == "BM25STD"
         if isinstance(node, Wildcard):
             ids = self._all_ids()
+            if not bm25std:  # TFIDF: a wildcard record of frequency 1, IDF 1
+                return ids, np.ones(len(ids))
+            terms = index.text.bm25std_terms(len(index.docs))
+            assert terms is not None
             return ids, self._bm25std_length_scores(ids, 1.0, terms)
         if isinstance(node, Term):
             if node.kind != "exact" or node.fields is not None or index.synonyms:
                 return None
-            return self._bm25std_record_scores(node, terms)
+            return self._bm25std_record_scores(node) if bm25std else self._tfidf_record_scores(node)
         if isinstance(node, Phrase):
             return self._phrase_arrays(node)
+        if isinstance(node, Empty):
+            return np.zeros(0, dtype=np.int64), np.zeros(0)
+        if isinstance(node, Tag):
+            return self._tag_arrays(node)
+        if isinstance(node, NumericRange | GeoRadius):
+            if isinstance(node, NumericRange):
+                nums = index.numeric.get(node.field)
+                found = nums.range(node.lo, node.hi, node.lo_excl, node.hi_excl) if nums is not None else ()
+            else:
+                geo = index.geo.get(node.field)
+                found = geo.radius(node.lon, node.lat, node.radius * UNIT_M[node.unit]) if geo is not None else ()
+            ids = np.unique(np.fromiter(found, dtype=np.int64))
+            return ids, np.full(len(ids), self._range_score())
         if isinstance(node, Intersect | Union):
             if isinstance(node, Intersect) and (node.slop is not None or node.inorder or self.opts.slop is not None
                                                 or self.opts.inorder):
@@ -199,8 +191,7 @@ class Executor:
                     return None
                 parts.append(part)
             if isinstance(node, Union):
-                ids, where = np.unique(np.concatenate([i for i, _ in parts]), return_inverse=True)
-                total = np.bincount(where, weights=np.concatenate([s for _, s in parts]), minlength=len(ids))
+                ids, total = _summed(parts)
             else:
                 ids = _intersected([i for i, _ in parts])
                 total = parts[0][1][np.searchsorted(parts[0][0], ids)]
@@ -208,6 +199,44 @@ class Executor:
                     total = total + scores[np.searchsorted(part_ids, ids)]
             return ids, (total * node.weight if node.weight != 1.0 else total)
         return None
+
+    def _tag_arrays(self, node: Tag) -> tuple[np.ndarray, np.ndarray]:
+        """eval() of a tag clause under BM25STD (_bm25std_tags) or TFIDF (_idf_tags) as arrays."""
+        text, n = self.index.text, len(self.index.docs)
+        parts = []
+        for docs in (self._tag_matches(node) if node.field in self.index.tags else []):
+            if not docs:
+                continue
+            ids = np.fromiter(docs, dtype=np.int64, count=len(docs))
+            ids.sort()
+            if self.opts.scorer == "BM25STD":
+                terms = text.bm25std_terms(n)
+                assert terms is not None
+                parts.append((ids, self._bm25std_length_scores(ids, text.idf(n, len(docs)), terms)))
+            else:
+                parts.append((ids, np.full(len(ids), text.tfidf_idf(n, len(docs)))))
+        return _summed(parts)
+
+    def _tfidf_final_arrays(self, node: Node, ids: np.ndarray, raw: np.ndarray) -> np.ndarray:
+        """tfidf_final over arrays (no document scores: _arrays_apply): the raw TF-IDF / (maxFreq + the
+        document's vectors) (DOCNORM: / the weighted length) / the slop, inf for a document without text,
+        nan for 0 / 0."""
+        index, text = self.index, self.index.text
+        if self.opts.scorer == "TFIDF.DOCNORM":
+            by_id = text.doc_len_array()
+        else:
+            by_id = text.max_freq_array(self._weights(), self._nostem())
+        norm = np.zeros(len(ids))
+        inside = ids < len(by_id)
+        norm[inside] = by_id[ids[inside]]
+        if index.vectors and self.opts.scorer == "TFIDF":
+            docs = index.docs  # RediSearch's maxFreq also counts the document's vectors
+            norm += np.fromiter((len(docs[d].vector_fields) for d in ids.tolist()), dtype=np.float64,
+                                count=len(ids))
+        slop = self._slop_array(node, ids)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(norm == 0, np.where(raw > 0, np.inf, np.nan),
+                            np.where(raw == 0, 0.0, raw / norm / slop))
 
     def plan_knn(self, node: Knn) -> KnnPlan:
         spec = self.index.definition.field(node.field)
@@ -629,7 +658,7 @@ class Executor:
         n = len(docs)
         terms = text.bm25std_terms(n)
         if fields is None and terms is not None and not self.index.synonyms:
-            return self._bm25std_term_arrays(node, terms)
+            return self._bm25std_term_arrays(node)
         out: Scores = {}
         doc_len = text.doc_len.get
         for freq, with_term in self._records(node, fields):
@@ -650,34 +679,37 @@ class Executor:
                     out[d] = score * meta.score
         return out
 
-    def _bm25std_record_scores(self, node: Term, terms: tuple[float, float]) -> tuple[np.ndarray, np.ndarray]:
+    def _bm25std_record_scores(self, node: Term) -> tuple[np.ndarray, np.ndarray]:
         """_bm25std_term over every field, vectorised, before document scores: (doc ids ascending, scores)
-        from the word's records as arrays (TextIndex.record_arrays, cached while the index is unchanged);
-        ``terms``: TextIndex.bm25std_terms."""
+        from the word's records as arrays (TextIndex.record_arrays, cached while the index is unchanged)."""
         text = self.index.text
         n = len(self.index.docs)
-        use_stem = not (node.verbatim or self.opts.verbatim)
-        records = text.record_arrays(node.text, use_stem, self._nostem(), self._weights())
-        if not records:
-            return np.zeros(0, dtype=np.int64), np.zeros(0)
+        terms = text.bm25std_terms(n)
+        assert terms is not None
         lengths = text.doc_len_array()
         base, slope = terms
         parts = []
-        for ids, freqs, with_term in records:
+        for ids, freqs, with_term in self._record_arrays(node):
             top = text.idf(n, with_term) * (BM25_K1 + 1)
             parts.append((ids, top * freqs / (freqs + base + slope * lengths[ids])))
-        if len(parts) == 1:
-            ids, scores = parts[0]
-            order = np.argsort(ids, kind="stable")
-            return ids[order], scores[order]
-        # a document in several records: its figures add up
-        ids, where = np.unique(np.concatenate([p[0] for p in parts]), return_inverse=True)
-        return ids, np.bincount(where, weights=np.concatenate([p[1] for p in parts]), minlength=len(ids))
+        return _summed(parts)
 
-    def _bm25std_term_arrays(self, node: Term, terms: tuple[float, float]) -> Scores:
+    def _tfidf_record_scores(self, node: Term) -> tuple[np.ndarray, np.ndarray]:
+        """_tfidf_term over every field, vectorised: (doc ids ascending, raw TF-IDF)."""
+        text, n = self.index.text, len(self.index.docs)
+        parts = [(ids, freqs * (text.tfidf_idf(n, with_term) * self._own_weight(node, i)))
+                 for i, (ids, freqs, with_term) in enumerate(self._record_arrays(node))]
+        return _summed(parts)
+
+    def _record_arrays(self, node: Term) -> list[tuple[np.ndarray, np.ndarray, int]]:
+        """A plain word's records over every field as arrays (TextIndex.record_arrays)."""
+        use_stem = not (node.verbatim or self.opts.verbatim)
+        return self.index.text.record_arrays(node.text, use_stem, self._nostem(), self._weights())
+
+    def _bm25std_term_arrays(self, node: Term) -> Scores:
         """_bm25std_record_scores as a dict, document scores applied."""
         index = self.index
-        ids, scores = self._bm25std_record_scores(node, terms)
+        ids, scores = self._bm25std_record_scores(node)
         out = dict(zip(ids.tolist(), scores.tolist(), strict=True))
         if index.scored_docs:
             docs = index.docs
@@ -827,28 +859,71 @@ class Executor:
         return int(math.sqrt(dist)) if dist else matched - 1
 
     def _slop_function(self, node: Node) -> Callable[[int], int]:
-        """doc id -> _slop(node, doc): computed for every document at once with numpy when the node is an
-        intersection, or a union of two, of distinct words whose own records are their only ones (each
-        pair's distance is then the smallest gap between their positions: RediSearch's walk stops at 1,
-        and distinct words never share a position); else document by document."""
-        text = self.index.text
-        words = node.children if isinstance(node, Intersect | Union) else ()
-        plain = (bool(words) and self.opts.infields is None
-                 and all(isinstance(w, Term) and w.kind == "exact" and w.fields is None and w.text in text.terms
-                         and self._single_record(w) for w in words)
-                 and len({w.text for w in words if isinstance(w, Term)}) == len(words)
-                 and (isinstance(node, Intersect) or len(words) == 2))
-        if not plain:
+        """doc id -> _slop(node, doc), from _plain_slops where it applies, else document by document."""
+        plain = self._plain_slops(node)
+        if plain is None:
             return lambda d: self._slop(node, d)
-        clauses = self._clause_order(node) if isinstance(node, Intersect) else list(words)
-        keys = [text.occurrence_keys(w.text) for w in clauses if isinstance(w, Term)]
-        total: dict[int, int] = {}
-        for a, b in itertools.pairwise(keys):
-            for d, gap in _smallest_gaps(a, b).items():
-                total[d] = total.get(d, 0) + gap * gap
-        pairs = len(keys) - 1
-        slops = {d: int(math.sqrt(t)) if t else pairs for d, t in total.items()}
+        slops = dict(zip(plain[0].tolist(), plain[1].tolist(), strict=True))
         return lambda d: slops.get(d, 1)  # a union's document with one of its two words: slop 1
+
+    def _slop_array(self, node: Node, ids: np.ndarray) -> np.ndarray:
+        """_slop(node, d) for each of ``ids``: 1 where the node's slop is 1 in every document, from
+        _plain_slops where that applies, else document by document."""
+        if self._slop_is_one(node):
+            return np.ones(len(ids))
+        plain = self._plain_slops(node)
+        if plain is None:
+            return np.fromiter((self._slop(node, d) for d in ids.tolist()), dtype=np.float64, count=len(ids))
+        held, slops = plain
+        out = np.ones(len(ids))  # a union's document with one of its two words: slop 1
+        if len(held):
+            at = np.minimum(np.searchsorted(held, ids), len(held) - 1)
+            hit = held[at] == ids
+            out[hit] = slops[at[hit]]
+        return out
+
+    def _slop_is_one(self, node: Node) -> bool:
+        """Whether _slop(node, d) is 1 for every document (one clause, or none with positions)."""
+        if isinstance(node, Term):
+            verbatim = node.verbatim or self.opts.verbatim
+            return node.kind != "exact" or verbatim or self._single_record(node)
+        if isinstance(node, Phrase):
+            return len(node.terms) <= 1
+        if isinstance(node, Intersect):
+            return len(node.children) <= 1
+        if isinstance(node, Union):
+            return len(node.children) <= 1 or not all(isinstance(c, Term | Phrase) for c in node.children)
+        return True
+
+    def _plain_slops(self, node: Node) -> tuple[np.ndarray, np.ndarray] | None:
+        """(doc ids ascending, _slop) for the documents holding two or more of the words of a phrase, an
+        intersection or a union of two, all distinct, computed for all at once with numpy: each
+        neighbouring pair's distance is then the smallest gap between their positions (RediSearch's walk
+        stops at 1, and distinct words never share a position). The words of an intersection or union
+        must be plain (every field, the word's own record its only one); a phrase reads its words' own
+        records anyway. None where this does not apply."""
+        text = self.index.text
+        if isinstance(node, Phrase):
+            words = [t for _, t in node.terms]
+            if len(words) < 2 or not all(w in text.terms for w in words):
+                return None
+        elif isinstance(node, Intersect | Union) and len(node.children) >= 2:
+            children = node.children
+            if (self.opts.infields is not None
+                    or not all(isinstance(w, Term) and w.kind == "exact" and w.fields is None and w.text in text.terms
+                               and self._single_record(w) for w in children)
+                    or (isinstance(node, Union) and len(children) != 2)):
+                return None
+            clauses = self._clause_order(node) if isinstance(node, Intersect) else list(children)
+            words = [w.text for w in clauses if isinstance(w, Term)]
+        else:
+            return None
+        if len(set(words)) != len(words):
+            return None
+        keys = [text.occurrence_keys(w) for w in words]
+        ids, squares = _summed([_smallest_gaps(a, b) for a, b in itertools.pairwise(keys)])
+        pairs = len(keys) - 1
+        return ids, np.where(squares == 0, pairs, np.floor(np.sqrt(squares)))
 
     def _single_record(self, node: Term) -> bool:
         """Whether at most one of a word's records has documents (no stem variants indexed): then every
@@ -1006,6 +1081,19 @@ def _weighted(scores: Scores, weight: float) -> Scores:
     return {d: s * weight for d, s in scores.items()}
 
 
+def _summed(parts: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
+    """(ids, scores) parts (ids unique in each) as one: ids ascending, a document's figures added up in
+    the parts' order."""
+    if not parts:
+        return np.zeros(0, dtype=np.int64), np.zeros(0)
+    if len(parts) == 1:
+        ids, scores = parts[0]
+        order = np.argsort(ids, kind="stable")
+        return ids[order], scores[order]
+    ids, where = np.unique(np.concatenate([p[0] for p in parts]), return_inverse=True)
+    return ids, np.bincount(where, weights=np.concatenate([p[1] for p in parts]), minlength=len(ids))
+
+
 def _intersected(id_arrays: list[np.ndarray]) -> np.ndarray:
     """The ids in every one of ``id_arrays`` (each ascending and unique), ascending."""
     out = id_arrays[0]
@@ -1014,10 +1102,10 @@ def _intersected(id_arrays: list[np.ndarray]) -> np.ndarray:
     return out
 
 
-def _smallest_gaps(a: np.ndarray, b: np.ndarray) -> dict[int, int]:
-    """doc id -> the smallest |p - q| between a position p of ``a`` and q of ``b`` in it, for the documents
-    with both (``a``, ``b``: sorted doc << 32 | position keys): neighbours from different lists in their
-    merged order."""
+def _smallest_gaps(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(doc ids ascending, the squared smallest |p - q| between a position p of ``a`` and q of ``b`` in
+    each) for the documents with both (``a``, ``b``: sorted doc << 32 | position keys): neighbours from
+    different lists in their merged order."""
     merged = np.concatenate([a, b])
     side = np.concatenate([np.zeros(len(a), dtype=np.int8), np.ones(len(b), dtype=np.int8)])
     order = np.argsort(merged, kind="stable")
@@ -1027,8 +1115,8 @@ def _smallest_gaps(a: np.ndarray, b: np.ndarray) -> dict[int, int]:
     gaps = (merged[1:] - merged[:-1])[mixed]
     owners = docs[1:][mixed]
     if not len(owners):
-        return {}
+        return np.zeros(0, dtype=np.int64), np.zeros(0)
     ids, where = np.unique(owners, return_inverse=True)
     smallest = np.full(len(ids), np.iinfo(np.int64).max)
     np.minimum.at(smallest, where, gaps)
-    return dict(zip(ids.tolist(), smallest.tolist(), strict=True))
+    return ids, smallest.astype(np.float64) ** 2
