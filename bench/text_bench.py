@@ -5,9 +5,9 @@
 
 Both servers get the same hashes (a TEXT field of 1-7 words from a 10-word vocabulary, a NUMERIC field)
 through pipelined HSETs, then the same queries with SCORER BM25STD (--scorer), NOCONTENT, LIMIT 0 10. For RedVector
-the first run of a query is shown apart: a word's records are gathered once, kept, and patched after
-writes (TextIndex._cached); "after a write" times each run right after one HSET of a document holding
-every word. Times are the median of --repeat runs through redis-py, in ms. Nothing here asserts: it
+the first run of a query is shown apart: a word's arrays are derived from its occurrence arrays once and
+kept until a document with the word changes (TextIndex._cached); "after a write" times each run right
+after one HSET of a document holding every word. Times are the median of --repeat runs through redis-py, in ms. Nothing here asserts: it
 prints. Redis Stack is skipped with a message when it cannot start.
 """
 

@@ -357,18 +357,10 @@ class _Iterators:
 
         def record(label: str, words: list[str], skip: frozenset[bytes]) -> None:
             start = time.perf_counter()
-            present: set[int] = set()
-            matched: set[int] = set()
-            for w in words:
-                for doc_id, per_field in text.terms.get(w, {}).items():
-                    for name in per_field:
-                        if name not in skip:
-                            present.add(doc_id)
-                            if fields is None or name in fields:
-                                matched.add(doc_id)
-            if present:
+            present, matched = text.docs_with(words, fields, skip)
+            if len(present):
                 out.append(_leaf("TEXT", _ms(time.perf_counter() - start), len(matched), label, len(present)))
-                everything.update(matched)
+                everything.update(matched.tolist())
 
         record(word, [word], frozenset())
         if use_stem:

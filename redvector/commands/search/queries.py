@@ -621,7 +621,7 @@ def build_rows(ctx: CommandContext, index: SearchIndex, req: SearchRequest, hits
                 fields = None  # the key went away (or changed type) while the query ran
             if fields is not None:
                 if req.highlight is not None:
-                    terms = req.highlight_terms.for_doc(index.text.doc_terms.get(doc_id, ())) \
+                    terms = req.highlight_terms.for_doc(index.text.doc_words(doc_id)) \
                         if req.highlight_terms is not None else None
                     fields = _highlighted(index, req, hits, fields, value if isinstance(value, dict) else None, terms)
                 for name, _ in fields:

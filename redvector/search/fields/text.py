@@ -1,20 +1,26 @@
 """Full text: RediSearch's tokenizer, stop words, Snowball stemming, a positional inverted index and BM25STD.
 
-One inverted index covers every TEXT field of an index (``term -> doc id -> field -> positions``), as
-RediSearch keeps one index with field masks. Stemming happens at query-expansion time: a query term
-matches every indexed term with the same stem (RediSearch indexes ``+stem`` entries for the same effect).
+One inverted index covers every TEXT field of an index, as RediSearch keeps one index with field masks:
+per word, its occurrences as compact parallel arrays (doc id, position, field code; WordPostings), and
+per document, its words (a forward array, for removal and TFIDF's maxFreq). Readers get numpy arrays.
+Stemming happens at query-expansion time: a query term matches every indexed term with the same stem
+(RediSearch indexes ``+stem`` entries for the same effect).
 """
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 import struct
+from array import array
 from collections.abc import Callable, Iterable
 from typing import Any
 
 import numpy as np
 import snowballstemmer
+
+from redvector.search.arrays import distinct, grouped_counts, grouped_sums
 
 # src/toksep.h: a space, a tab and these punctuation characters separate tokens ('_' does not, nor a newline
 # or another control character, nor a backslash, which escapes the next character)
@@ -22,10 +28,8 @@ SEPARATORS = " \t,.<>{}[]\"':;!@#$%^&*()-+=~|/?`"
 _SPLIT_RE = re.compile("[" + re.escape(SEPARATORS) + "]+")
 _PLAIN_RE = re.compile(r"[^\x00-\x08\x0a-\x1f\x7f\\]*\Z")  # text without control characters or backslashes
 
-# record_arrays keeps at most this many postings (16 bytes each: 32 MB)
-ARRAY_CACHE_POSTINGS = 2_000_000
-# documents logged per word for patching its cached arrays (TextIndex._change_logs)
-CHANGE_LOG_CAP = 4096
+# TextIndex keeps arrays derived from at most this many occurrences (~20 bytes each: 80 MB)
+ARRAY_CACHE_OCCURRENCES = 4_000_000
 BM25_K1 = 1.2000000476837158  # RediSearch's k1 is a C float: 1.2 rounded to float32 (both BM25 scorers)
 BM25_B = 0.5  # RediSearch 2.10 (default.c; FT.SEARCH ... EXPLAINSCORE shows it), not the textbook 0.75
 
@@ -116,44 +120,102 @@ def token_spans(text: str) -> list[tuple[int, str]]:
     return spans
 
 
-Postings = dict[int, dict[bytes, list[int]]]  # doc id -> field name -> positions
-
-
 def _f32(x: float) -> float:
     """x rounded to the nearest float32 (C float arithmetic)."""
     return _FLOAT32.unpack(_FLOAT32.pack(x))[0]
 
 
 _FLOAT32 = struct.Struct("f")
+_NEVER, _ALIVE, _REMOVED = 0, 1, 2  # TextIndex._state of a doc id
+_NO_IDS = np.zeros(0, dtype=np.int64)
+
+
+def _as_numpy(values: array[int], dtype: Any, out: Any = np.int64) -> np.ndarray:
+    """A copy of an array.array as a numpy array of ``out`` (the buffer is released at once, so that the
+    array.array may grow again)."""
+    if not len(values):
+        return np.zeros(0, dtype=out)
+    return np.frombuffer(values, dtype=dtype).astype(out)
+
+
+class WordPostings:
+    """One word's occurrences, appended as documents are indexed: three parallel compact arrays (doc id,
+    position, field code: 10 bytes an occurrence, where a dict per document cost ~400). A removed
+    document's occurrences stay until they outnumber the live ones, then are compacted away; readers see
+    the live ones through TextIndex.occurrences."""
+
+    __slots__ = ("dead", "docs", "fields", "last", "ndocs", "ordered", "positions", "wid")
+
+    def __init__(self, wid: int) -> None:
+        self.wid = wid  # the word's number in the forward arrays
+        self.docs = array("i")
+        self.positions = array("i")
+        self.fields = array("H")
+        self.ndocs = 0  # live documents holding the word
+        self.dead = 0  # occurrences of removed documents still held
+        self.ordered = True  # doc ids never decrease along the arrays
+        self.last = 0  # the doc id appended last
+
+    def __len__(self) -> int:
+        return self.ndocs
+
+    def live(self, state: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(doc ids, positions, field codes) of the live documents' occurrences, ordered by doc id then
+        position; ``state``: TextIndex._state."""
+        docs = _as_numpy(self.docs, np.int32)
+        positions = _as_numpy(self.positions, np.int32)
+        codes = _as_numpy(self.fields, np.uint16, np.int32)
+        if self.dead:
+            keep = state[docs] == _ALIVE
+            docs, positions, codes = docs[keep], positions[keep], codes[keep]
+        if not self.ordered:
+            order = np.lexsort((positions, docs))
+            docs, positions, codes = docs[order], positions[order], codes[order]
+        return docs, positions, codes
+
+    def compact(self, state: np.ndarray) -> int:
+        """Drop the removed documents' occurrences and restore doc id order; returns the entries dropped."""
+        before = len(self.docs)
+        docs, positions, codes = self.live(state)
+        self.docs = array("i", docs.astype(np.int32).tobytes())
+        self.positions = array("i", positions.astype(np.int32).tobytes())
+        self.fields = array("H", codes.astype(np.uint16).tobytes())
+        self.dead, self.ordered = 0, True
+        self.last = int(docs[-1]) if len(docs) else 0
+        return before - len(self.docs)
 
 
 class TextIndex:
-    """term -> postings; per-doc lengths for BM25; stem -> terms for query expansion."""
+    """RediSearch's full-text index for one search index: every word's occurrences (WordPostings), each
+    document's words (a forward array of word id << 16 | field code per occurrence), per-doc lengths for
+    BM25, stem -> words for query expansion. Readers get numpy arrays (occurrences, record_arrays), kept
+    until a document with the word changes."""
 
     def __init__(self, stopwords: frozenset[str], language: str | None = None) -> None:
         self.stopwords = stopwords
         self.language = language
-        self.terms: dict[str, Postings] = {}
-        self.doc_terms: dict[int, set[str]] = {}
+        self.terms: dict[str, WordPostings] = {}  # the words some document holds now
         self.doc_len: dict[int, float] = {}
         self.total_len = 0.0
         self.stems: dict[str, set[str]] = {}
         self.num_records = 0
         self._changes = 0  # add/remove calls, so that stem_records() can reuse its last count
-        # word -> self._changes when a document with it was last added or removed: a cached array of the
-        # word's postings stays valid until then (a write leaves the arrays of other words alone)
+        # word -> self._changes when a document with it was last added or removed: a kept array of the
+        # word's occurrences stays valid until then (a write leaves the arrays of other words alone)
         self._word_changed: dict[str, int] = {}
-        # word -> (change from which the log is complete, [(change, doc id), ...]): the documents written
-        # with a word that has cached arrays, so that a stale array is patched (_patched) rather than
-        # rebuilt; at most CHANGE_LOG_CAP entries a word (past it, the word's arrays are rebuilt)
-        self._change_logs: dict[str, tuple[int, list[tuple[int, int]]]] = {}
         self._stem_docs: tuple[int, dict[str, int]] = (-1, {})
-        # record_arrays' and occurrences' cache: key -> (self._changes when built, arrays or None, postings
-        # or occurrences held); their sizes in all
+        # occurrences' and record_arrays' arrays: key -> (self._changes when built, arrays, occurrences
+        # held); their sizes in all
         self._arrays: dict[tuple[Any, ...], tuple[int, Any, int]] = {}
         self._arrays_size = 0
         self.field_codes: dict[bytes, int] = {}  # TEXT field name -> its number in occurrences()
+        self.field_names: list[bytes] = []  # and back
+        self._vocab: dict[str, int] = {}  # word -> its number in the forward arrays (kept once given)
+        self._words: list[str] = []  # and back
+        self._forward: dict[int, array[int]] = {}  # doc id -> word id << 16 | field code per occurrence
+        self._occurrences = 0  # entries held in every WordPostings (memory_bytes)
         self._lengths = np.zeros(0)  # doc_len by doc id (doc_len_array), kept up to date by add/remove
+        self._state = np.zeros(0, dtype=np.int8)  # by doc id: _NEVER, _ALIVE or _REMOVED
         self._max_freqs: dict[int, float] = {}  # max_freq's answers, dropped as documents change
         self._max_freq_key: tuple[Any, ...] = ()
         # max_freq_array: (its key, maxFreq by doc id, the documents changed since it was filled)
@@ -165,47 +227,90 @@ class TextIndex:
 
     def add(self, doc_id: int, field_name: bytes, text: str, start_pos: int, weight: float = 1.0) -> int:
         """Index one field's text for doc_id; returns the next free position (positions are per doc).
-        The document's length (BM25) grows by the field's weight per indexed token, stop words left out,
-        as RediSearch counts it."""
-        pos = start_pos
-        terms = self.doc_terms.setdefault(doc_id, set())
-        indexed = 0
+        The document's length (BM25) grows by the field's weight per indexed token, stop words left out
+        (RediSearch gives them no position: "a the b" has a, b adjacent)."""
+        stopwords = self.stopwords
+        tokens = [t for t in tokenize(text) if t not in stopwords]
         self._changes += 1
+        changes = self._changes
         self._max_freqs.pop(doc_id, None)
         if self._max_freq_array is not None:
             self._max_freq_changed.add(doc_id)
-        changes, changed = self._changes, self._word_changed
-        for tok in tokenize(text):
-            if tok in self.stopwords:  # RediSearch gives stop words no position: "a the b" has a, b adjacent
-                continue
-            pos += 1
-            indexed += 1
-            changed[tok] = changes
-            postings = self.terms.get(tok)
-            if postings is None:
-                postings = self.terms[tok] = {}
-                self.stems.setdefault(stem(tok, self.language), set()).add(tok)
-            per_field = postings.get(doc_id)
-            if per_field is None:
-                per_field = postings[doc_id] = {}
-                self.num_records += 1
-            positions = per_field.get(field_name)
-            if positions is None:
-                per_field[field_name] = [pos]
-                if tok in self._change_logs:
-                    self._log_change(tok, doc_id)
+        self._grow(doc_id)
+        if self._state[doc_id] == _REMOVED:  # a doc id indexed again: its old occurrences go first
+            self._purge()
+        self._state[doc_id] = _ALIVE
+        code = self._field_code(field_name)
+        by_word: dict[str, list[int]] = {}
+        for pos, tok in enumerate(tokens, start_pos + 1):
+            held = by_word.get(tok)
+            if held is None:
+                by_word[tok] = [pos]
             else:
-                positions.append(pos)
-            terms.add(tok)
-        added = indexed * weight
+                held.append(pos)
+        forward = self._forward.get(doc_id)
+        had: set[int] | None = None
+        if forward is None:
+            forward = self._forward[doc_id] = array("q")
+        elif forward:  # another field of the document: words it already holds are not new records
+            had = set((_as_numpy(forward, np.int64) >> 16).tolist())
+        terms, changed, repeat = self.terms, self._word_changed, itertools.repeat
+        forward_append = forward.append
+        for tok, positions in by_word.items():
+            postings = terms.get(tok)
+            if postings is None:
+                postings = terms[tok] = WordPostings(self._word_id(tok))
+                self.stems.setdefault(stem(tok, self.language), set()).add(tok)
+            wid = postings.wid
+            if had is None or wid not in had:
+                postings.ndocs += 1
+                self.num_records += 1
+            if postings.last > doc_id:
+                postings.ordered = False
+            postings.last = doc_id
+            entry = (wid << 16) | code
+            changed[tok] = changes
+            if len(positions) == 1:  # most words: one occurrence in the field
+                postings.docs.append(doc_id)
+                postings.positions.append(positions[0])
+                postings.fields.append(code)
+                forward_append(entry)
+            else:
+                n = len(positions)
+                postings.docs.extend(repeat(doc_id, n))
+                postings.positions.extend(positions)
+                postings.fields.extend(repeat(code, n))
+                forward.extend(repeat(entry, n))
+        self._occurrences += len(tokens)
+        added = len(tokens) * weight
         self.doc_len[doc_id] = length = self.doc_len.get(doc_id, 0) + added
         self.total_len += added
+        self._lengths[doc_id] = length
+        return start_pos + len(tokens)
+
+    def _grow(self, doc_id: int) -> None:
         if doc_id >= len(self._lengths):
-            grown = np.zeros(max(doc_id + 1, 2 * len(self._lengths), 1024))
+            size = max(doc_id + 1, 2 * len(self._lengths), 1024)
+            grown = np.zeros(size)
             grown[:len(self._lengths)] = self._lengths
             self._lengths = grown
-        self._lengths[doc_id] = length
-        return pos
+            state = np.zeros(size, dtype=np.int8)
+            state[:len(self._state)] = self._state
+            self._state = state
+
+    def _word_id(self, word: str) -> int:
+        wid = self._vocab.get(word)
+        if wid is None:
+            wid = self._vocab[word] = len(self._words)
+            self._words.append(word)
+        return wid
+
+    def _field_code(self, name: bytes) -> int:
+        code = self.field_codes.get(name)
+        if code is None:
+            code = self.field_codes[name] = len(self.field_names)
+            self.field_names.append(name)
+        return code
 
     def remove(self, doc_id: int) -> None:
         self._changes += 1
@@ -214,16 +319,23 @@ class TextIndex:
             self._max_freq_changed.add(doc_id)
         if doc_id < len(self._lengths):
             self._lengths[doc_id] = 0.0
-        for term in self.doc_terms.pop(doc_id, ()):
+        self.total_len -= self.doc_len.pop(doc_id, 0)
+        forward = self._forward.pop(doc_id, None)
+        if forward is None:
+            return
+        self._state[doc_id] = _REMOVED
+        word_ids, counts = grouped_counts(np.sort(_as_numpy(forward, np.int64) >> 16))
+        for wid, count in zip(word_ids.tolist(), counts.tolist(), strict=True):
+            term = self._words[wid]
             self._word_changed[term] = self._changes
-            if term in self._change_logs:
-                self._log_change(term, doc_id)
             postings = self.terms.get(term)
             if postings is None:
                 continue
-            if postings.pop(doc_id, None) is not None:
-                self.num_records -= 1
-            if not postings:
+            postings.ndocs -= 1
+            postings.dead += count
+            self.num_records -= 1
+            if not postings.ndocs:
+                self._occurrences -= len(postings.docs)
                 del self.terms[term]
                 st = stem(term, self.language)
                 group = self.stems.get(st)
@@ -231,7 +343,45 @@ class TextIndex:
                     group.discard(term)
                     if not group:
                         del self.stems[st]
-        self.total_len -= self.doc_len.pop(doc_id, 0)
+            elif postings.dead * 2 > len(postings.docs):
+                self._occurrences -= postings.compact(self._state)
+
+    def _purge(self) -> None:
+        """Drop every removed document's occurrences (before a doc id is used again)."""
+        for postings in self.terms.values():
+            if postings.dead:
+                self._occurrences -= postings.compact(self._state)
+        self._state[self._state == _REMOVED] = _NEVER
+
+    def doc_words(self, doc_id: int) -> frozenset[str]:
+        """The words document ``doc_id`` holds."""
+        forward = self._forward.get(doc_id)
+        if not forward:
+            return frozenset()
+        words = self._words
+        return frozenset(words[w] for w in distinct(_as_numpy(forward, np.int64) >> 16).tolist())
+
+    def positions(self, word: str, doc_id: int) -> dict[bytes, list[int]]:
+        """field name -> positions of ``word`` in document ``doc_id`` (empty when it has none)."""
+        docs, positions, codes = self.occurrences(word)
+        lo = int(docs.searchsorted(doc_id))
+        hi = int(docs.searchsorted(doc_id, "right"))
+        out: dict[bytes, list[int]] = {}
+        names = self.field_names
+        for p, c in zip(positions[lo:hi].tolist(), codes[lo:hi].tolist(), strict=True):
+            held = out.get(names[c])
+            if held is None:
+                out[names[c]] = [p]
+            else:
+                held.append(p)
+        return out
+
+    def doc_ids(self, word: str) -> np.ndarray:
+        """The documents holding ``word``, ascending."""
+        docs = self.occurrences(word)[0]
+        if not len(docs):
+            return docs
+        return docs[np.concatenate([[True], docs[1:] != docs[:-1]])]
 
     def stem_record_docs(self) -> dict[str, int]:
         """stem -> documents in its ``+stem`` record: RediSearch keeps such a record for every word whose
@@ -241,12 +391,9 @@ class TextIndex:
         if changes != self._changes:
             counts = {}
             for root, words in self.stems.items():
-                docs: set[int] = set()
-                for word in words:
-                    if word != root:
-                        docs.update(self.terms.get(word, ()))
-                if docs:
-                    counts[root] = len(docs)
+                parts = [self._live(word)[0] for word in words if word != root]
+                if parts:
+                    counts[root] = len(distinct(np.concatenate(parts)))
             self._stem_docs = (self._changes, counts)
         return counts
 
@@ -346,52 +493,64 @@ class TextIndex:
 
     def max_freq_array(self, weights: dict[bytes, float], nostem_fields: frozenset[bytes]) -> np.ndarray:
         """max_freq of every document by doc id (0 without text), refreshed for the documents changed
-        since (a view: read it, do not keep it)."""
+        since (a view: read it, do not keep it). Filled word by word from the occurrence arrays."""
         key = (tuple(sorted(weights.items())), nostem_fields)
         held = self._max_freq_array
         if held is None or held[0] != key:
-            array = np.zeros(len(self._lengths))
-            for doc_id in self.doc_terms:
-                array[doc_id] = self.max_freq(doc_id, weights, nostem_fields)
+            array_ = np.zeros(len(self._lengths))
+            for word in self.terms:
+                ids, freqs = self._frequencies([word], frozenset(), weights, True, cache=False)
+                np.maximum.at(array_, ids, freqs)
+            for root, group in self.stems.items():
+                others = [w for w in group if w != root]
+                if others:
+                    ids, freqs = self._frequencies(others, nostem_fields, weights, False, cache=False)
+                    np.maximum.at(array_, ids, freqs)
         else:
-            array = held[1]
-            if len(array) < len(self._lengths):
-                array = np.concatenate([array, np.zeros(len(self._lengths) - len(array))])
+            array_ = held[1]
+            if len(array_) < len(self._lengths):
+                array_ = np.concatenate([array_, np.zeros(len(self._lengths) - len(array_))])
             for doc_id in self._max_freq_changed:
-                array[doc_id] = self.max_freq(doc_id, weights, nostem_fields) if doc_id in self.doc_terms else 0.0
+                array_[doc_id] = self.max_freq(doc_id, weights, nostem_fields) if doc_id in self._forward else 0.0
         self._max_freq_changed = set()
-        self._max_freq_array = (key, array)
-        return array
+        self._max_freq_array = (key, array_)
+        return array_
 
     def _compute_max_freq(self, doc_id: int, weights: dict[bytes, float], nostem_fields: frozenset[bytes]) -> float:
-        best = 0.0
+        forward = self._forward.get(doc_id)
+        if not forward:
+            return 0.0
+        keys, counts = grouped_counts(np.sort(_as_numpy(forward, np.int64)))  # per (word, field)
+        word_ids, codes = keys >> 16, keys & 0xFFFF
+        best = float(grouped_sums(word_ids, counts * self._weight_by_code(weights)[codes])[1].max())
+        skip = self._codes(nostem_fields)
         stems: dict[str, float] = {}
-        for term in self.doc_terms.get(doc_id, ()):
-            per_field = self.terms.get(term, {}).get(doc_id)
-            if not per_field:
-                continue
-            best = max(best, sum(len(ps) * weights.get(f, 1.0) for f, ps in per_field.items()))
-            root = stem(term, self.language)
-            if root != term:
-                stems[root] = stems.get(root, 0.0) + sum(len(ps) for f, ps in per_field.items()
-                                                          if f not in nostem_fields)
+        words = self._words
+        for wid, code, count in zip(word_ids.tolist(), codes.tolist(), counts.tolist(), strict=True):
+            word = words[wid]
+            root = stem(word, self.language)
+            if root != word and code not in skip:
+                stems[root] = stems.get(root, 0.0) + count
         return max(best, max(stems.values(), default=0.0))
+
+    def _weight_by_code(self, weights: dict[bytes, float]) -> np.ndarray:
+        return np.array([weights.get(name, 1.0) for name in self.field_names] or [1.0])
+
+    def _codes(self, fields: Iterable[bytes]) -> list[int]:
+        codes = self.field_codes
+        return [codes[f] for f in fields if f in codes]
 
     def term_docs(self, terms: Iterable[tuple[str, bool]], fields: frozenset[bytes] | None,
                   nostem_fields: frozenset[bytes], weights: dict[bytes, float]) -> dict[int, float]:
         """doc id -> weighted term frequency over the given expansions, restricted to ``fields``."""
         out: dict[int, float] = {}
+        left_out = set(self.field_codes.values()) - set(self._codes(fields)) if fields is not None else set()
+        nostem = set(self._codes(nostem_fields))
         for term, exact in terms:
-            for doc_id, per_field in self.terms.get(term, {}).items():
-                tf = 0.0
-                for fname, positions in per_field.items():
-                    if fields is not None and fname not in fields:
-                        continue
-                    if not exact and fname in nostem_fields:
-                        continue
-                    tf += len(positions) * weights.get(fname, 1.0)
-                if tf:
-                    out[doc_id] = out.get(doc_id, 0.0) + tf
+            skip = left_out if exact else left_out | nostem
+            ids, freqs = self._frequencies([term], frozenset(self.field_names[c] for c in skip), weights, True)
+            for d, f in zip(ids.tolist(), freqs.tolist(), strict=True):
+                out[d] = out.get(d, 0.0) + f
         return out
 
     def bm25std_records(self, term: str, use_stem: bool, fields: frozenset[bytes] | None,
@@ -426,143 +585,95 @@ class TextIndex:
     def record_arrays(self, term: str, use_stem: bool, nostem_fields: frozenset[bytes],
                       weights: dict[bytes, float]) -> list[tuple[np.ndarray, np.ndarray, int]]:
         """bm25std_records over every field as (doc ids ascending, frequencies, documents in the record)
-        arrays, for vectorised scoring; kept while no document with the words changes, and patched for
-        the few that did (a word in 100k documents takes ~100 ms to gather, ~1 ms to score)."""
+        arrays, for vectorised scoring; kept while no document with the words changes."""
         out = []
-        weights_key = tuple(sorted(weights.items()))
         for words, skip_fields, weighted in self.record_specs(term, use_stem, nostem_fields):
-            key = (tuple(sorted(words)), skip_fields, weighted, weights_key if weighted else ())
-
-            def gather(docs: Iterable[int] | None, words: list[str] = words, skip: frozenset[bytes] = skip_fields,
-                       weighted: bool = weighted) -> tuple[np.ndarray, ...]:
-                freq = self._frequencies(words, skip, weights, weighted, docs)
-                ids = np.fromiter(freq.keys(), dtype=np.int64, count=len(freq))
-                return ids, np.fromiter(freq.values(), dtype=np.float64, count=len(freq))
-
-            ids, freqs = self._cached(key, words, gather)
+            ids, freqs = self._frequencies(words, skip_fields, weights, weighted)
             if len(ids):
                 out.append((ids, freqs, len(ids)))
         return out
 
     def occurrences(self, word: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Every occurrence of ``word`` as (doc ids ascending, positions, field codes) arrays (field_codes
-        numbers the fields), for vectorised phrase matching; kept as record_arrays are."""
-
-        def gather(docs: Iterable[int] | None) -> tuple[np.ndarray, ...]:
-            doc_ids: list[int] = []
-            positions: list[int] = []
-            codes: list[int] = []
-            field_codes = self.field_codes
-            postings = self.terms.get(word, {})
-            for doc_id in (postings if docs is None else docs):
-                for fname, ps in postings.get(doc_id, {}).items():
-                    code = field_codes.get(fname)
-                    if code is None:
-                        code = field_codes[fname] = len(field_codes)
-                    doc_ids.extend([doc_id] * len(ps))
-                    positions.extend(ps)
-                    codes.extend([code] * len(ps))
-            return (np.array(doc_ids, dtype=np.int64), np.array(positions, dtype=np.int64),
-                    np.array(codes, dtype=np.int32))
-
-        docs, positions, codes = self._cached(("occurrences", word), [word], gather)
+        """Every live occurrence of ``word`` as (doc ids, positions, field codes) arrays ordered by doc id
+        then position (field_codes numbers the fields), kept until a document with the word changes."""
+        docs, positions, codes = self._cached(("occurrences", word), [word], lambda: self._live(word))
         return docs, positions, codes
 
+    def _live(self, word: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        postings = self.terms.get(word)
+        if postings is None:
+            return _NO_IDS, _NO_IDS, np.zeros(0, dtype=np.int32)
+        return postings.live(self._state)
+
     def occurrence_keys(self, word: str) -> np.ndarray:
-        """occurrences() as sorted doc << 32 | position keys (every field), kept as record_arrays are."""
+        """occurrences() as sorted doc << 32 | position keys (every field), kept as they are."""
 
-        def gather(docs: Iterable[int] | None) -> tuple[np.ndarray, ...]:
-            ids, positions, _ = self.occurrences(word)
-            if docs is not None:
-                inside = np.isin(ids, np.fromiter(docs, dtype=np.int64))
-                ids, positions = ids[inside], positions[inside]
-            return ((ids << 32) | positions,)
+        def build() -> tuple[np.ndarray, ...]:
+            docs, positions, _ = self.occurrences(word)
+            return ((docs << 32) | positions,)
 
-        (keys,) = self._cached(("occurrence keys", word), [word], gather, by_key=True)
+        (keys,) = self._cached(("occurrence keys", word), [word], build)
         return keys
 
     def _frequencies(self, words: list[str], skip_fields: frozenset[bytes], weights: dict[bytes, float],
-                     weighted: bool, docs: Iterable[int] | None) -> dict[int, float]:
-        """doc id -> the record's frequency over every field but ``skip_fields`` (weighted by field, or
-        one per occurrence), for every document with ``words`` or only ``docs``; none where it is 0."""
-        freq: dict[int, float] = {}
-        weight_of = weights.get
-        for word in words:
-            postings = self.terms.get(word, {})
-            for doc_id in (postings if docs is None else docs):
-                per_field = postings.get(doc_id)
-                if not per_field:
-                    continue
-                f = 0.0
-                for fname, positions in per_field.items():
-                    if fname not in skip_fields:
-                        f += len(positions) * (weight_of(fname, 1.0) if weighted else 1.0)
-                if f:
-                    freq[doc_id] = freq.get(doc_id, 0.0) + f
-        return freq
+                     weighted: bool, fields: frozenset[bytes] | None = None,
+                     cache: bool = True) -> tuple[np.ndarray, np.ndarray]:
+        """(doc ids ascending, the record's frequency) over every field but ``skip_fields`` (each occurrence
+        weighted by its field, or one each), for every document with ``words`` (``fields``: with one of
+        them in those fields); none where it is 0. Kept as occurrences are (unless not ``cache``)."""
+        key = ("frequencies", tuple(sorted(words)), skip_fields, weighted, fields,
+               tuple(sorted(weights.items())) if weighted else ())
+
+        def build() -> tuple[np.ndarray, ...]:
+            skip = self._codes(skip_fields)
+            parts = []
+            matched = []
+            for word in words:
+                docs, _, codes = self.occurrences(word) if cache else self._live(word)
+                if skip:
+                    keep = ~np.isin(codes, skip)
+                    docs, codes = docs[keep], codes[keep]
+                parts.append((docs << 16) | codes)
+                if fields is not None:
+                    matched.append(docs[np.isin(codes, self._codes(fields))])
+            if not parts:
+                return _NO_IDS, np.zeros(0)
+            keys, counts = grouped_counts(np.sort(np.concatenate(parts)))  # per (doc, field)
+            figures = counts * self._weight_by_code(weights)[keys & 0xFFFF] if weighted else counts.astype(np.float64)
+            ids, freqs = grouped_sums(keys >> 16, figures)
+            keep = freqs != 0
+            if fields is not None:
+                keep &= np.isin(ids, np.concatenate(matched))
+            return ids[keep], freqs[keep]
+
+        if not cache:
+            ids, freqs = build()
+        else:
+            ids, freqs = self._cached(key, words, build)
+        return ids, freqs
 
     def _cached(self, key: tuple[Any, ...], words: list[str],
-                gather: Callable[[Iterable[int] | None], tuple[np.ndarray, ...]],
-                by_key: bool = False) -> tuple[np.ndarray, ...]:
-        """Arrays derived from ``words``' postings, the first one doc ids (``by_key``: doc << 32 | x keys),
-        sorted: from the cache when no document with the words changed since, patched when few did (the
-        changed documents' rows dropped and gathered again), else gathered whole. ``gather(docs)``: the
-        rows of ``docs`` (None: of every document), in any order."""
+                build: Callable[[], tuple[np.ndarray, ...]]) -> tuple[np.ndarray, ...]:
+        """Arrays derived from ``words``' occurrences: kept until a document with one of the words changes
+        (then built again, which numpy does quickly from the occurrence arrays)."""
         cached = self._arrays.get(key)
+        if cached is not None and self._unchanged_since(cached[0], words):
+            arrays: tuple[np.ndarray, ...] = cached[1]
+            return arrays
         now = self._changes
-        arrays: tuple[np.ndarray, ...] | None = None
-        if cached is not None:
-            built, arrays = cached[0], cached[1]
-            if self._unchanged_since(built, words):
-                return arrays
-            changed = self._changed_docs(built, words)
-            if changed is None:
-                arrays = None
-            else:
-                changed_ids = np.fromiter(changed, dtype=np.int64, count=len(changed))
-                owners = arrays[0] >> 32 if by_key else arrays[0]
-                keep = ~np.isin(owners, changed_ids)
-                fresh = gather(changed)
-                arrays = tuple(np.concatenate([old[keep], new]) for old, new in zip(arrays, fresh, strict=True))
-        if arrays is None:
-            arrays = gather(None)
-        order = np.argsort(arrays[0], kind="stable")
-        arrays = tuple(a[order] for a in arrays)
-        self._cache_arrays(key, arrays, len(arrays[0]))
-        for w in words:  # from now on, log the documents written with these words
-            if w not in self._change_logs:
-                self._change_logs[w] = (now, [])
+        arrays = build()
+        self._cache_arrays(key, arrays, len(arrays[0]), now)
         return arrays
 
-    def _changed_docs(self, built: int, words: list[str]) -> set[int] | None:
-        """The documents with ``words`` added or removed after change ``built``; None when a word's log
-        does not reach back that far."""
-        out: set[int] = set()
-        for w in words:
-            if self._word_changed.get(w, 0) <= built:
-                continue
-            log = self._change_logs.get(w)
-            if log is None or log[0] > built:
-                return None
-            out.update(d for change, d in log[1] if change > built)
-        return out
-
-    def _log_change(self, word: str, doc_id: int) -> None:
-        entries = self._change_logs[word][1]
-        entries.append((self._changes, doc_id))
-        if len(entries) > CHANGE_LOG_CAP:  # a long burst of writes: the word's arrays will be gathered whole
-            del self._change_logs[word]
-
-    def _cache_arrays(self, key: tuple[Any, ...], arrays: Any, size: int) -> None:
-        if self._arrays_size + size > ARRAY_CACHE_POSTINGS:
+    def _cache_arrays(self, key: tuple[Any, ...], arrays: Any, size: int, built: int) -> None:
+        if self._arrays_size + size > ARRAY_CACHE_OCCURRENCES:
             self._arrays.clear()
             self._arrays_size = 0
-            self._change_logs.clear()
-        if size <= ARRAY_CACHE_POSTINGS:
+        if size <= ARRAY_CACHE_OCCURRENCES:
             old = self._arrays.pop(key, None)
             if old is not None:
                 self._arrays_size -= old[2]
-            self._arrays[key] = (self._changes, arrays, size)
+            self._arrays[key] = (built, arrays, size)
             self._arrays_size += size
 
     def doc_len_array(self) -> np.ndarray:
@@ -579,17 +690,34 @@ class TextIndex:
                 weights: dict[bytes, float], weighted: bool) -> tuple[dict[int, float], int] | None:
         """(doc -> frequency, documents in the record) of the documents holding ``words`` in ``fields``
         (outside ``skip_fields``); their frequencies count every field (_frequencies)."""
-        freq = self._frequencies(words, skip_fields, weights, weighted, None)
-        if not freq:
+        ids, freqs = self._frequencies(words, skip_fields, weights, weighted)
+        if not len(ids):
             return None
-        if fields is None:
-            return freq, len(freq)
-        matched = {d for word in words for d, per_field in self.terms.get(word, {}).items()
-                   if any(f in fields and f not in skip_fields for f in per_field)}
-        return {d: f for d, f in freq.items() if d in matched}, len(freq)
+        if fields is not None:
+            matched = self._frequencies(words, skip_fields, weights, weighted, fields)[0]
+            keep = np.isin(ids, matched)
+            return dict(zip(ids[keep].tolist(), freqs[keep].tolist(), strict=True)), len(ids)
+        return dict(zip(ids.tolist(), freqs.tolist(), strict=True)), len(ids)
+
+    def docs_with(self, words: list[str], fields: frozenset[bytes] | None,
+                  skip_fields: frozenset[bytes]) -> tuple[np.ndarray, np.ndarray]:
+        """(the documents with an occurrence of ``words`` outside ``skip_fields``, those of them with one in
+        ``fields`` too (all when None)), ascending."""
+        skip, wanted = self._codes(skip_fields), self._codes(fields) if fields is not None else None
+        present, matched = [], []
+        for word in words:
+            docs, _, codes = self.occurrences(word)
+            if skip:
+                keep = ~np.isin(codes, skip)
+                docs, codes = docs[keep], codes[keep]
+            present.append(docs)
+            matched.append(docs if wanted is None else docs[np.isin(codes, wanted)])
+        if not present:
+            return _NO_IDS, _NO_IDS
+        return distinct(np.concatenate(present)), distinct(np.concatenate(matched))
 
     def memory_bytes(self) -> int:
-        return self.num_records * 64 + len(self.terms) * 80
+        return self._occurrences * 18 + len(self.terms) * 300 + len(self._forward) * 120
 
 
 def fuzzy_distance(query: str, term: str) -> int:

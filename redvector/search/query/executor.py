@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from redvector.errors import SearchError
+from redvector.search.arrays import distinct, grouped_sums, run_starts
 from redvector.search.documents import vector_value
 from redvector.search.fields.geo import UNIT_M
 from redvector.search.fields.text import BM25_K1
@@ -178,7 +179,7 @@ class Executor:
             else:
                 geo = index.geo.get(node.field)
                 found = geo.radius(node.lon, node.lat, node.radius * UNIT_M[node.unit]) if geo is not None else ()
-            ids = np.unique(np.fromiter(found, dtype=np.int64))
+            ids = distinct(np.fromiter(found, dtype=np.int64))
             return ids, np.full(len(ids), self._range_score())
         if isinstance(node, Intersect | Union):
             if isinstance(node, Intersect) and (node.slop is not None or node.inorder or self.opts.slop is not None
@@ -450,7 +451,7 @@ class Executor:
             if node.kind == "exact":
                 use_stem = not (node.verbatim or self.opts.verbatim)
                 specs = text.record_specs(node.text, use_stem, self._nostem())
-                found = sum(len(set().union(*(text.terms.get(w, {}).keys() for w in words))) for words, _, _ in specs)
+                found = sum(len(text.docs_with(words, None, frozenset())[0]) for words, _, _ in specs)
             else:
                 found = sum(len(text.terms.get(w, ())) for w, _ in self._expansions(node))
         elif isinstance(node, Phrase):
@@ -783,7 +784,7 @@ class Executor:
             hit = False
             positions: set[int] = set()
             for w in words:
-                for fname, ps in text.terms.get(w, {}).get(d, {}).items():
+                for fname, ps in text.positions(w, d).items():
                     if fname not in skip_fields:
                         positions.update(ps)
                         hit = hit or fields is None or fname in fields
@@ -799,12 +800,12 @@ class Executor:
             text = self.index.text
             if (node.fields is None and self.opts.infields is None and node.text in text.terms
                     and self._single_record(node)):
-                per_field = text.terms[node.text].get(d)  # the word's own record is its only one
+                per_field = text.positions(node.text, d)  # the word's own record is its only one
                 return sorted(p for ps in per_field.values() for p in ps) if per_field else []
             return sorted({p for record in self._record_offsets(node, d) for p in record})
         text, fields = self.index.text, self._text_fields(node.fields)
         for word, _ in sorted(self._expansions(node)):
-            per_field = text.terms.get(word, {}).get(d)
+            per_field = text.positions(word, d)
             if per_field and (fields is None or any(f in fields for f in per_field)):
                 return sorted(p for ps in per_field.values() for p in ps)
         return []
@@ -1045,7 +1046,7 @@ class Executor:
                 holders = doc_ids[np.isin(codes, [field_codes[f] for f in fields if f in field_codes])]
             keep = np.isin(doc_ids, np.intersect1d(holders, docs))
             keys.append((doc_ids[keep] << 32) | positions[keep])
-        return np.unique(np.concatenate(keys)) if keys else np.zeros(0, dtype=np.int64)
+        return distinct(np.concatenate(keys)) if keys else np.zeros(0, dtype=np.int64)
 
     def missing(self, name: bytes) -> Scores:
         spec = self.index.definition.field(name)
@@ -1090,8 +1091,7 @@ def _summed(parts: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.
         ids, scores = parts[0]
         order = np.argsort(ids, kind="stable")
         return ids[order], scores[order]
-    ids, where = np.unique(np.concatenate([p[0] for p in parts]), return_inverse=True)
-    return ids, np.bincount(where, weights=np.concatenate([p[1] for p in parts]), minlength=len(ids))
+    return grouped_sums(np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts]))
 
 
 def _intersected(id_arrays: list[np.ndarray]) -> np.ndarray:
@@ -1116,7 +1116,5 @@ def _smallest_gaps(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray
     owners = docs[1:][mixed]
     if not len(owners):
         return np.zeros(0, dtype=np.int64), np.zeros(0)
-    ids, where = np.unique(owners, return_inverse=True)
-    smallest = np.full(len(ids), np.iinfo(np.int64).max)
-    np.minimum.at(smallest, where, gaps)
-    return ids, smallest.astype(np.float64) ** 2
+    starts = run_starts(owners)  # owners are sorted
+    return owners[starts], np.minimum.reduceat(gaps, starts).astype(np.float64) ** 2

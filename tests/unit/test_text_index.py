@@ -1,0 +1,91 @@
+"""TextIndex's compact occurrence arrays against a plain model (doc -> field -> tokens) through random
+adds and removes: removed documents' occurrences are compacted away, a doc id indexed again (as a reload
+does) starts clean, ids may arrive out of order, and every reader sees exactly the live documents."""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+
+from redvector.search.fields.text import TextIndex, stem
+
+WORDS = ["run", "runs", "running", "apple", "apples", "red", "blue", "sky", "the"]
+FIELDS = [b"a", b"b"]
+WEIGHTS = {b"a": 1.0, b"b": 2.0}
+
+
+def _model_positions(doc: list[tuple[bytes, list[str]]]) -> dict[str, dict[bytes, list[int]]]:
+    out: dict[str, dict[bytes, list[int]]] = {}
+    pos = 0
+    for field, tokens in doc:
+        for tok in tokens:
+            if tok == "the":  # a stop word: no position
+                continue
+            pos += 1
+            out.setdefault(tok, {}).setdefault(field, []).append(pos)
+    return out
+
+
+def test_occurrence_arrays_follow_random_writes() -> None:
+    rng = random.Random(5)
+    index = TextIndex(frozenset({"the"}))
+    model: dict[int, list[tuple[bytes, list[str]]]] = {}
+    next_id = 1
+    for step in range(1500):
+        roll = rng.random()
+        if roll < 0.55 or not model:
+            doc_id = next_id
+            next_id += 1
+            if rng.random() < 0.1:  # out of order, as restored ids may come
+                doc_id = next_id + 500
+                next_id += 1
+            if doc_id in model:
+                continue
+            fields = [(f, rng.choices(WORDS, k=rng.randint(0, 6))) for f in FIELDS if rng.random() < 0.8]
+            pos = 0
+            for f, tokens in fields:
+                pos = index.add(doc_id, f, " ".join(tokens), pos, WEIGHTS[f])
+            model[doc_id] = fields
+        else:
+            doc_id = rng.choice(sorted(model))
+            index.remove(doc_id)
+            del model[doc_id]
+            if rng.random() < 0.05:  # the same id indexed again (a reload reuses saved ids)
+                fields = [(b"a", rng.choices(WORDS, k=3))]
+                index.add(doc_id, b"a", " ".join(fields[0][1]), 0, 1.0)
+                model[doc_id] = fields
+        if step % 50 == 0 or step == 1499:
+            _check(index, model)
+
+
+def _check(index: TextIndex, model: dict[int, list[tuple[bytes, list[str]]]]) -> None:
+    positions = {d: _model_positions(doc) for d, doc in model.items()}
+    words = {w for per_doc in positions.values() for w in per_doc}
+    assert set(index.terms) == words
+    assert index.num_records == sum(len(p) for p in positions.values())
+    for word in words:
+        holders = sorted(d for d, p in positions.items() if word in p)
+        assert len(index.terms[word]) == len(holders)
+        assert index.doc_ids(word).tolist() == holders
+        docs, pos, _codes = index.occurrences(word)
+        expected = sorted((d, p) for d in holders for ps in positions[d][word].values() for p in ps)
+        assert list(zip(docs.tolist(), pos.tolist(), strict=True)) == expected
+        for d in holders:
+            assert index.positions(word, d) == positions[d][word]
+        ids, freqs = index._frequencies([word], frozenset(), WEIGHTS, True)
+        assert ids.tolist() == holders
+        assert freqs.tolist() == [sum(len(ps) * WEIGHTS[f] for f, ps in positions[d][word].items()) for d in holders]
+    for d in model:
+        assert index.doc_words(d) == frozenset(positions[d])
+        best = max((sum(len(ps) * WEIGHTS[f] for f, ps in per_field.items()) for per_field in positions[d].values()),
+                   default=0.0)
+        stems: dict[str, float] = {}
+        for word, per_field in positions[d].items():
+            if stem(word) != word:
+                stems[stem(word)] = stems.get(stem(word), 0.0) + sum(len(ps) for ps in per_field.values())
+        expected = max(best, max(stems.values(), default=0.0))
+        assert index.max_freq(d, WEIGHTS, frozenset()) == expected
+        assert index.max_freq_array(WEIGHTS, frozenset())[d] == expected
+    array_ = index.max_freq_array(WEIGHTS, frozenset())
+    assert not np.any(np.delete(array_, sorted(model)))  # documents gone (or never there) have none
