@@ -1,8 +1,18 @@
-"""RediSearch's position checks (search/query/positions.py), quirks included, on hand-made lists."""
+"""RediSearch's position checks (search/query/positions.py), quirks included, on hand-made lists; the
+vectorised offset walk against the scalar one."""
 
 from __future__ import annotations
 
-from redvector.search.query.positions import offset_delta, within_range_in_order, within_range_unordered
+import random
+
+import numpy as np
+
+from redvector.search.query.positions import (
+    offset_delta,
+    offset_deltas,
+    within_range_in_order,
+    within_range_unordered,
+)
 
 
 def test_in_order_takes_each_next_word_at_or_after_the_previous() -> None:
@@ -29,3 +39,24 @@ def test_offset_delta_stops_at_one() -> None:
     assert offset_delta([4, 10], [3, 9]) == 1
     assert offset_delta([10, 12], [4, 8]) == 2
     assert offset_delta([5], [5]) == 0
+
+
+def test_offset_deltas_match_the_walk_document_by_document() -> None:
+    rng = random.Random(2)
+    a_lists: dict[int, list[int]] = {}
+    b_lists: dict[int, list[int]] = {}
+    for doc in range(1, 400):
+        span = rng.choice([3, 6, 20])
+        if rng.random() < 0.8:
+            a_lists[doc] = sorted(rng.sample(range(1, span + 1), rng.randint(1, min(4, span))))
+        if rng.random() < 0.8:
+            b_lists[doc] = sorted(rng.sample(range(1, span + 1), rng.randint(1, min(4, span))))
+
+    def keys(lists: dict[int, list[int]]) -> np.ndarray:
+        return np.array([(d << 32) | p for d in sorted(lists) for p in lists[d]], dtype=np.int64)
+
+    docs, deltas = offset_deltas(keys(a_lists), keys(b_lists))
+    both = sorted(set(a_lists) & set(b_lists))
+    assert docs.tolist() == both
+    assert deltas.tolist() == [offset_delta(a_lists[d], b_lists[d]) for d in both]
+    assert any(delta == 0 for delta in deltas.tolist()) and any(delta > 1 for delta in deltas.tolist())

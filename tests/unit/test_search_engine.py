@@ -234,3 +234,33 @@ def test_expression_function_arity_checked() -> None:
     with pytest.raises(SearchError, match="Invalid arguments for function 'startswith'"):
         parse_expr("startswith()")
     assert parse_expr("format('%s-%s', @a, 1)").evaluate({"a": "x"}) == "x-1"
+
+
+def test_vectorised_slops_match_the_per_document_walk() -> None:
+    """Executor._slop_arrays (all documents at once: words with stem records, phrases, intersections
+    with tags, unions of up to three words) gives what _slop computes document by document."""
+    import random
+
+    rng = random.Random(9)
+    ks, reg = setup()
+    index = reg.create(definition(), 0)
+    words = ["run", "runs", "running", "runner", "apple", "apples", "red", "sky"]
+    for i in range(300):
+        put(ks, b"d:%d" % i, {b"t": " ".join(rng.choices(words, k=rng.randint(1, 9))).encode(),
+                              b"g": rng.choice([b"x", b"y"])})
+    queries = ["running", "run", "apples", "run apple", "apple run red", "running | red", "run | apples | sky",
+               "apple @g:{x} red", '"run apple"', '"red sky"', "runs running", "(apple red)=>{$inorder: true}"]
+    seen: set[int] = set()
+    for scorer in ("TFIDF", "BM25"):
+        for query in queries:
+            executor = Executor(index, QueryOptions(scorer=scorer))
+            node = parse_query(query, index.definition, {})
+            found = executor._slop_arrays(node)
+            assert found is not None, query
+            docs = sorted(executor.run(node).scores)
+            by_walk = [executor._slop(node, d) for d in docs]
+            assert executor._slop_array(node, np.array(docs, dtype=np.int64)).tolist() == by_walk, query
+            slop_of = executor._slop_function(node)
+            assert [slop_of(d) for d in docs] == by_walk, query
+            seen.update(by_walk)
+    assert {1, 2, 3} <= seen  # documents far apart as well as near

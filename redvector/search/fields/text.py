@@ -615,6 +615,26 @@ class TextIndex:
         (keys,) = self._cached(("occurrence keys", word), [word], build)
         return keys
 
+    def record_keys(self, words: list[str], skip_fields: frozenset[bytes]) -> np.ndarray:
+        """A record's positions (record_specs: its words, outside ``skip_fields``) as sorted doc << 32 |
+        position keys, kept as occurrences are."""
+        if len(words) == 1 and not skip_fields:
+            return self.occurrence_keys(words[0])
+
+        def build() -> tuple[np.ndarray, ...]:
+            skip = self._codes(skip_fields)
+            parts = []
+            for word in words:
+                docs, positions, codes = self.occurrences(word)
+                if skip:
+                    keep = ~np.isin(codes, skip)
+                    docs, positions = docs[keep], positions[keep]
+                parts.append((docs << 32) | positions)
+            return (distinct(np.concatenate(parts)) if parts else _NO_IDS,)
+
+        (keys,) = self._cached(("record keys", tuple(sorted(words)), skip_fields), words, build)
+        return keys
+
     def _frequencies(self, words: list[str], skip_fields: frozenset[bytes], weights: dict[bytes, float],
                      weighted: bool, fields: frozenset[bytes] | None = None,
                      cache: bool = True) -> tuple[np.ndarray, np.ndarray]:
@@ -698,6 +718,13 @@ class TextIndex:
             keep = np.isin(ids, matched)
             return dict(zip(ids[keep].tolist(), freqs[keep].tolist(), strict=True)), len(ids)
         return dict(zip(ids.tolist(), freqs.tolist(), strict=True)), len(ids)
+
+    def doc_count(self, words: list[str]) -> int:
+        """How many documents hold one of ``words``."""
+        if len(words) == 1:
+            postings = self.terms.get(words[0])
+            return postings.ndocs if postings is not None else 0
+        return len(self.docs_with(words, None, frozenset())[0])
 
     def docs_with(self, words: list[str], fields: frozenset[bytes] | None,
                   skip_fields: frozenset[bytes]) -> tuple[np.ndarray, np.ndarray]:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from redvector.errors import SearchError
-from redvector.search.arrays import distinct, grouped_sums, run_starts
+from redvector.search.arrays import distinct, grouped_sums
 from redvector.search.documents import vector_value
 from redvector.search.fields.geo import UNIT_M
 from redvector.search.fields.text import BM25_K1
@@ -37,7 +37,12 @@ from redvector.search.query.ast import (
     VectorRange,
     Wildcard,
 )
-from redvector.search.query.positions import offset_delta, within_range_in_order, within_range_unordered
+from redvector.search.query.positions import (
+    offset_delta,
+    offset_deltas,
+    within_range_in_order,
+    within_range_unordered,
+)
 from redvector.search.query.scores import ArrayScores
 from redvector.search.schema import FieldType
 from redvector.search.synonyms import group_records, synonyms_of
@@ -451,7 +456,7 @@ class Executor:
             if node.kind == "exact":
                 use_stem = not (node.verbatim or self.opts.verbatim)
                 specs = text.record_specs(node.text, use_stem, self._nostem())
-                found = sum(len(text.docs_with(words, None, frozenset())[0]) for words, _, _ in specs)
+                found = sum(text.doc_count(words) for words, _, _ in specs)
             else:
                 found = sum(len(text.terms.get(w, ())) for w, _ in self._expansions(node))
         elif isinstance(node, Phrase):
@@ -860,23 +865,24 @@ class Executor:
         return int(math.sqrt(dist)) if dist else matched - 1
 
     def _slop_function(self, node: Node) -> Callable[[int], int]:
-        """doc id -> _slop(node, doc), from _plain_slops where it applies, else document by document."""
-        plain = self._plain_slops(node)
-        if plain is None:
+        """doc id -> _slop(node, doc), from _slop_arrays where it applies, else document by document."""
+        found = self._slop_arrays(node)
+        if found is None:
             return lambda d: self._slop(node, d)
-        slops = dict(zip(plain[0].tolist(), plain[1].tolist(), strict=True))
-        return lambda d: slops.get(d, 1)  # a union's document with one of its two words: slop 1
+        ids, slops, default = found
+        by_doc = dict(zip(ids.tolist(), slops.tolist(), strict=True))
+        return lambda d: by_doc.get(d, default)
 
     def _slop_array(self, node: Node, ids: np.ndarray) -> np.ndarray:
         """_slop(node, d) for each of ``ids``: 1 where the node's slop is 1 in every document, from
-        _plain_slops where that applies, else document by document."""
+        _slop_arrays where that applies, else document by document."""
         if self._slop_is_one(node):
             return np.ones(len(ids))
-        plain = self._plain_slops(node)
-        if plain is None:
+        found = self._slop_arrays(node)
+        if found is None:
             return np.fromiter((self._slop(node, d) for d in ids.tolist()), dtype=np.float64, count=len(ids))
-        held, slops = plain
-        out = np.ones(len(ids))  # a union's document with one of its two words: slop 1
+        held, slops, default = found
+        out = np.full(len(ids), float(default))
         if len(held):
             at = np.minimum(np.searchsorted(held, ids), len(held) - 1)
             hit = held[at] == ids
@@ -896,35 +902,56 @@ class Executor:
             return len(node.children) <= 1 or not all(isinstance(c, Term | Phrase) for c in node.children)
         return True
 
-    def _plain_slops(self, node: Node) -> tuple[np.ndarray, np.ndarray] | None:
-        """(doc ids ascending, _slop) for the documents holding two or more of the words of a phrase, an
-        intersection or a union of two, all distinct, computed for all at once with numpy: each
-        neighbouring pair's distance is then the smallest gap between their positions (RediSearch's walk
-        stops at 1, and distinct words never share a position). The words of an intersection or union
-        must be plain (every field, the word's own record its only one); a phrase reads its words' own
-        records anyway. None where this does not apply."""
+    def _slop_arrays(self, node: Node) -> tuple[np.ndarray, np.ndarray, int] | None:
+        """_slop for all documents at once with numpy: (doc ids ascending, their slop, the slop of any
+        other document), from each clause's positions as doc << 32 | position keys and RediSearch's offset
+        walk over neighbouring clauses (positions.offset_deltas). For a word with stem records (its records
+        are its clauses), a phrase, an intersection of words and phrases (tags and ranges take no part), or
+        a union of up to three words, over every field; None for anything else."""
+        if self.opts.infields is not None:
+            return None
         text = self.index.text
+        if isinstance(node, Term):
+            if node.kind != "exact" or node.fields is not None or node.verbatim or self.opts.verbatim:
+                return None
+            specs = text.record_specs(node.text, True, self._nostem())
+            return _neighbour_slops([text.record_keys(words, skip) for words, skip, _ in specs], None)
         if isinstance(node, Phrase):
-            words = [t for _, t in node.terms]
-            if len(words) < 2 or not all(w in text.terms for w in words):
+            if node.fields is not None:
                 return None
-        elif isinstance(node, Intersect | Union) and len(node.children) >= 2:
-            children = node.children
-            if (self.opts.infields is not None
-                    or not all(isinstance(w, Term) and w.kind == "exact" and w.fields is None and w.text in text.terms
-                               and self._single_record(w) for w in children)
-                    or (isinstance(node, Union) and len(children) != 2)):
-                return None
-            clauses = self._clause_order(node) if isinstance(node, Intersect) else list(children)
-            words = [w.text for w in clauses if isinstance(w, Term)]
-        else:
+            return _neighbour_slops([text.occurrence_keys(t) for _, t in node.terms], len(node.terms))
+        if isinstance(node, Intersect):
+            lists = []
+            for child in self._clause_order(node):
+                if isinstance(child, Term | Phrase):
+                    keys = self._clause_keys(child)
+                    if keys is None:
+                        return None
+                    lists.append(keys)
+                elif not isinstance(child, Tag | NumericRange | GeoRadius | VectorRange | Missing):
+                    return None  # a negation, an optional clause, a group: document by document
+            return _neighbour_slops(lists, len(node.children))
+        if isinstance(node, Union) and len(node.children) <= 3:
+            lists = []
+            for child in node.children:
+                keys = self._clause_keys(child) if isinstance(child, Term) else None
+                if keys is None:
+                    return None
+                lists.append(keys)
+            return _neighbour_slops(lists, None)
+        return None
+
+    def _clause_keys(self, node: Term | Phrase) -> np.ndarray | None:
+        """_offsets of a word or a phrase over every field for every document, as sorted doc << 32 |
+        position keys; None for a clause restricted to fields or an expanding word."""
+        if node.fields is not None or (isinstance(node, Term) and node.kind != "exact"):
             return None
-        if len(set(words)) != len(words):
-            return None
-        keys = [text.occurrence_keys(w) for w in words]
-        ids, squares = _summed([_smallest_gaps(a, b) for a, b in itertools.pairwise(keys)])
-        pairs = len(keys) - 1
-        return ids, np.where(squares == 0, pairs, np.floor(np.sqrt(squares)))
+        text = self.index.text
+        words = [node.text] if isinstance(node, Term) else [t for _, t in node.terms]
+        use_stem = not (node.verbatim or self.opts.verbatim)
+        lists = [text.record_keys(ws, skip) for word in words
+                 for ws, skip, _ in text.record_specs(word, use_stem, self._nostem())]
+        return lists[0] if len(lists) == 1 else distinct(np.concatenate(lists))
 
     def _single_record(self, node: Term) -> bool:
         """Whether at most one of a word's records has documents (no stem variants indexed): then every
@@ -1102,19 +1129,30 @@ def _intersected(id_arrays: list[np.ndarray]) -> np.ndarray:
     return out
 
 
-def _smallest_gaps(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(doc ids ascending, the squared smallest |p - q| between a position p of ``a`` and q of ``b`` in
-    each) for the documents with both (``a``, ``b``: sorted doc << 32 | position keys): neighbours from
-    different lists in their merged order."""
-    merged = np.concatenate([a, b])
-    side = np.concatenate([np.zeros(len(a), dtype=np.int8), np.ones(len(b), dtype=np.int8)])
-    order = np.argsort(merged, kind="stable")
-    merged, side = merged[order], side[order]
-    docs = merged >> 32
-    mixed = (side[1:] != side[:-1]) & (docs[1:] == docs[:-1])
-    gaps = (merged[1:] - merged[:-1])[mixed]
-    owners = docs[1:][mixed]
-    if not len(owners):
-        return np.zeros(0, dtype=np.int64), np.zeros(0)
-    starts = run_starts(owners)  # owners are sorted
-    return owners[starts], np.minimum.reduceat(gaps, starts).astype(np.float64) ** 2
+def _neighbour_slops(lists: list[np.ndarray], clauses: int | None) -> tuple[np.ndarray, np.ndarray, int]:
+    """RediSearch's IndexResult_MinOffsetDelta for every document at once from its clauses' position keys
+    (``lists``, in the result's order): the root of the summed squared offset_deltas of neighbouring
+    clauses that hold the document, or, when that sum is 0, the clauses matched less one (``clauses``:
+    an intersection's children, all matched; None: those holding the document, as a union's result
+    counts them), 1 with at most one. Returns (doc ids, slops, the slop of any other document)."""
+    if clauses is not None:  # an intersection or a phrase: each list holds every document of the result
+        default = clauses - 1 if clauses > 1 else 1
+        if len(lists) < 2:
+            return np.zeros(0, dtype=np.int64), np.zeros(0), default
+        ids, squares = _summed([_squared(offset_deltas(a, b)) for a, b in itertools.pairwise(lists)])
+        return ids, np.where(squares == 0, clauses - 1, np.floor(np.sqrt(squares))), default
+    holders = [distinct(keys >> 32) for keys in lists]
+    parts = []
+    for i, j in itertools.combinations(range(len(lists)), 2):
+        ids, squares = _squared(offset_deltas(lists[i], lists[j]))
+        for between in holders[i + 1:j]:  # neighbours only: no list between them holds the document
+            keep = ~np.isin(ids, between)
+            ids, squares = ids[keep], squares[keep]
+        parts.append((ids, squares))
+    ids, squares = _summed(parts)
+    matched = sum(np.isin(ids, held).astype(np.int64) for held in holders)
+    return ids, np.where(squares == 0, matched - 1, np.floor(np.sqrt(squares))), 1
+
+
+def _squared(found: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    return found[0], found[1].astype(np.float64) ** 2

@@ -3,13 +3,17 @@
 - ``within_range_in_order`` / ``within_range_unordered``: IndexResult_IsWithinRange, which decides whether
   an intersection's clauses lie within its slop (a phrase: slop 0, in order);
 - ``offset_delta``: one neighbour pair's term of IndexResult_MinOffsetDelta, the "slop" TFIDF and BM25
-  divide a document's score by.
+  divide a document's score by; ``offset_deltas`` computes it for every document at once.
 
 Positions are 1-based and sorted per list; the quirks of the C code are kept on purpose (an equal position
 passes the in-order check, the unordered one needs min != max), since Redis Stack's results show them.
 """
 
 from __future__ import annotations
+
+import numpy as np
+
+from redvector.search.arrays import run_starts
 
 _EOF = 0xFFFFFFFF  # RS_OFFSETVECTOR_EOF
 
@@ -85,3 +89,31 @@ def offset_delta(a: list[int], b: list[int]) -> int:
         else:
             j += 1
     return cd
+
+
+def offset_deltas(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """offset_delta for every document at once: (the documents with positions in both, ascending, their
+    distance) from two sorted, unique doc << 32 | position key arrays. The walk consumes the two lists in
+    merged order (b first at equal positions) and compares each consumed position with the other list's
+    next one; it stops at the first distance of at most 1, else gives the smallest."""
+    # each a position's next b one (an equal b comes before it), and each b position's next a one; a step
+    # counts when both are in the same document, and steps run in merged order
+    after_a = np.searchsorted(b, a, side="right")
+    after_b = np.searchsorted(a, b, side="left")
+    from_a = np.flatnonzero(after_a < len(b))
+    from_a = from_a[(b[after_a[from_a]] >> 32) == (a[from_a] >> 32)]
+    from_b = np.flatnonzero(after_b < len(a))
+    from_b = from_b[(a[after_b[from_b]] >> 32) == (b[from_b] >> 32)]
+    if not len(from_a) and not len(from_b):
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    order = np.argsort(np.concatenate([from_a + after_a[from_a], from_b + after_b[from_b]]))
+    gaps = np.concatenate([b[after_a[from_a]] - a[from_a], a[after_b[from_b]] - b[from_b]])[order]
+    owners = np.concatenate([a[from_a], b[from_b]])[order] >> 32  # ascending, as the steps are
+    starts = run_starts(owners)
+    out = np.minimum.reduceat(gaps, starts)
+    close = np.flatnonzero(gaps <= 1)
+    if len(close):  # the walk stops at its first distance <= 1
+        group = np.searchsorted(starts, close, side="right") - 1
+        first = run_starts(group)
+        out[group[first]] = gaps[close[first]]
+    return owners[starts], out
