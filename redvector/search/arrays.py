@@ -32,6 +32,8 @@ def distinct(values: np.ndarray) -> np.ndarray:
 def grouped_sums(values: np.ndarray, figures: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(the distinct values ascending, the sum of ``figures`` over each value's entries, added in their
     order in ``values``)."""
+    if not len(values):
+        return values, np.zeros(0)
     order = np.argsort(values, kind="stable")
     ordered = values[order]
     edges = _edges(ordered)

@@ -494,7 +494,9 @@ def test_array_scoring_matches_the_per_document_path(client: redis.Redis, with_v
     queries = ["*", "alpha", "run", "alpha beta", "beta alpha gamma", "alpha | gamma", "alpha | omega | delta",
                '"alpha beta"', '"beta gamma delta"', '"run alpha"', "@n:[10 30]", "alpha @n:[10 30]",
                "@g:{x}", "@g:{x|y}", "alpha @g:{y}", "(alpha | beta) @n:[0 20]", "(alpha beta) | gamma",
-               "alpha=>{$weight: 2}", "(alpha beta)=>{$weight: 0.5}", "@n:[0 5] | omega", "nothing", "alpha nothing"]
+               "alpha=>{$weight: 2}", "(alpha beta)=>{$weight: 0.5}", "@n:[0 5] | omega", "nothing", "alpha nothing",
+               "@u:alpha", "@t:(alpha | run)", '@t:"alpha beta"', "@u:run @t:beta", "@t|u:running",
+               "nothing | nowhere", "@u:(nothing | nowhere)"]
 
     def scored(query: str, scorer: str, inkeys: bool) -> list[tuple[Any, Any]]:
         extra = ["INKEYS", str(len(keys)), *keys] if inkeys else []

@@ -249,7 +249,8 @@ def test_vectorised_slops_match_the_per_document_walk() -> None:
         put(ks, b"d:%d" % i, {b"t": " ".join(rng.choices(words, k=rng.randint(1, 9))).encode(),
                               b"g": rng.choice([b"x", b"y"])})
     queries = ["running", "run", "apples", "run apple", "apple run red", "running | red", "run | apples | sky",
-               "apple @g:{x} red", '"run apple"', '"red sky"', "runs running", "(apple red)=>{$inorder: true}"]
+               "apple @g:{x} red", '"run apple"', '"red sky"', "runs running", "(apple red)=>{$inorder: true}",
+               "@t:running", "@t:(run | apple)", '@t:"run apple"', "@t:apple red"]
     seen: set[int] = set()
     for scorer in ("TFIDF", "BM25"):
         for query in queries:

@@ -582,15 +582,22 @@ class TextIndex:
                 specs.append(([root], frozenset(), True))
         return specs
 
-    def record_arrays(self, term: str, use_stem: bool, nostem_fields: frozenset[bytes],
-                      weights: dict[bytes, float]) -> list[tuple[np.ndarray, np.ndarray, int]]:
-        """bm25std_records over every field as (doc ids ascending, frequencies, documents in the record)
-        arrays, for vectorised scoring; kept while no document with the words changes."""
+    def record_arrays(self, term: str, use_stem: bool, nostem_fields: frozenset[bytes], weights: dict[bytes, float],
+                      fields: frozenset[bytes] | None = None) -> list[tuple[np.ndarray, np.ndarray, int]]:
+        """bm25std_records as (doc ids ascending, frequencies, documents in the record) arrays, for
+        vectorised scoring (a record with none of its documents in ``fields`` stays, empty, so that the
+        word's own record is the first when it has documents); kept while no document with the words
+        changes."""
         out = []
         for words, skip_fields, weighted in self.record_specs(term, use_stem, nostem_fields):
             ids, freqs = self._frequencies(words, skip_fields, weights, weighted)
-            if len(ids):
+            if not len(ids):
+                continue
+            if fields is None:
                 out.append((ids, freqs, len(ids)))
+            else:
+                matched, matched_freqs = self._frequencies(words, skip_fields, weights, weighted, fields)
+                out.append((matched, matched_freqs, len(ids)))
         return out
 
     def occurrences(self, word: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -615,10 +622,12 @@ class TextIndex:
         (keys,) = self._cached(("occurrence keys", word), [word], build)
         return keys
 
-    def record_keys(self, words: list[str], skip_fields: frozenset[bytes]) -> np.ndarray:
+    def record_keys(self, words: list[str], skip_fields: frozenset[bytes],
+                    fields: frozenset[bytes] | None = None) -> np.ndarray:
         """A record's positions (record_specs: its words, outside ``skip_fields``) as sorted doc << 32 |
-        position keys, kept as occurrences are."""
-        if len(words) == 1 and not skip_fields:
+        position keys, of the documents holding one of the words in ``fields`` (every field when None);
+        kept as occurrences are."""
+        if len(words) == 1 and not skip_fields and fields is None:
             return self.occurrence_keys(words[0])
 
         def build() -> tuple[np.ndarray, ...]:
@@ -630,9 +639,12 @@ class TextIndex:
                     keep = ~np.isin(codes, skip)
                     docs, positions = docs[keep], positions[keep]
                 parts.append((docs << 32) | positions)
-            return (distinct(np.concatenate(parts)) if parts else _NO_IDS,)
+            keys = distinct(np.concatenate(parts)) if parts else _NO_IDS
+            if fields is not None:
+                keys = keys[np.isin(keys >> 32, self.docs_with(words, fields, skip_fields)[1])]
+            return (keys,)
 
-        (keys,) = self._cached(("record keys", tuple(sorted(words)), skip_fields), words, build)
+        (keys,) = self._cached(("record keys", tuple(sorted(words)), skip_fields, fields), words, build)
         return keys
 
     def _frequencies(self, words: list[str], skip_fields: frozenset[bytes], weights: dict[bytes, float],

@@ -11,11 +11,12 @@ import itertools
 import math
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
 from redvector.errors import SearchError
-from redvector.search.arrays import distinct, grouped_sums
+from redvector.search.arrays import distinct, grouped_sums, run_starts
 from redvector.search.documents import vector_value
 from redvector.search.fields.geo import UNIT_M
 from redvector.search.fields.text import BM25_K1
@@ -104,6 +105,7 @@ class Executor:
         self._estimates: dict[int, int] = {}
         self._phrase_matches: dict[int, set[int]] = {}
         self._single_records: dict[int, bool] = {}
+        self._position_maps: dict[tuple[Any, ...], dict[int, list[int]]] = {}
         self._inkeys: set[int] | None = None
         if options.inkeys is not None:
             self._inkeys = {index.key_to_id[k] for k in options.inkeys if k in index.key_to_id}
@@ -154,7 +156,7 @@ class Executor:
         return scorer in ("TFIDF", "TFIDF.DOCNORM")
 
     def _arrays(self, node: Node) -> tuple[np.ndarray, np.ndarray] | None:
-        """(doc ids ascending, scores) of ``*``, a plain word over every field, a phrase of such words, a
+        """(doc ids ascending, scores) of ``*``, a plain word, a phrase of such words, a
         tag, numeric or geo clause, or an intersection or union of such clauses without slop or order,
         computed with numpy: the figures the dict path gives (eval), added in the same order, before
         TFIDF's final step; None for any other clause. Only when _arrays_apply()."""
@@ -168,7 +170,7 @@ class Executor:
             assert terms is not None
             return ids, self._bm25std_length_scores(ids, 1.0, terms)
         if isinstance(node, Term):
-            if node.kind != "exact" or node.fields is not None or index.synonyms:
+            if node.kind != "exact" or index.synonyms:
                 return None
             return self._bm25std_record_scores(node) if bm25std else self._tfidf_record_scores(node)
         if isinstance(node, Phrase):
@@ -223,10 +225,11 @@ class Executor:
                 parts.append((ids, np.full(len(ids), text.tfidf_idf(n, len(docs)))))
         return _summed(parts)
 
-    def _tfidf_final_arrays(self, node: Node, ids: np.ndarray, raw: np.ndarray) -> np.ndarray:
-        """tfidf_final over arrays (no document scores: _arrays_apply): the raw TF-IDF / (maxFreq + the
-        document's vectors) (DOCNORM: / the weighted length) / the slop, inf for a document without text,
-        nan for 0 / 0."""
+    def _tfidf_final_arrays(self, node: Node, ids: np.ndarray, raw: np.ndarray,
+                            scale: np.ndarray | None = None) -> np.ndarray:
+        """tfidf_final over arrays (``ids`` ascending): the raw TF-IDF (x ``scale``, the document scores) /
+        (maxFreq + the document's vectors, as RediSearch counts them in) (DOCNORM: / the weighted length)
+        / the slop; inf for a document without text, nan for 0 / 0, as C's division gives."""
         index, text = self.index, self.index.text
         if self.opts.scorer == "TFIDF.DOCNORM":
             by_id = text.doc_len_array()
@@ -236,13 +239,14 @@ class Executor:
         inside = ids < len(by_id)
         norm[inside] = by_id[ids[inside]]
         if index.vectors and self.opts.scorer == "TFIDF":
-            docs = index.docs  # RediSearch's maxFreq also counts the document's vectors
-            norm += np.fromiter((len(docs[d].vector_fields) for d in ids.tolist()), dtype=np.float64,
-                                count=len(ids))
+            docs = index.docs
+            norm += np.fromiter((len(meta.vector_fields) if (meta := docs.get(d)) is not None else 0
+                                 for d in ids.tolist()), dtype=np.float64, count=len(ids))
         slop = self._slop_array(node, ids)
+        scaled = raw if scale is None else scale * raw
         with np.errstate(divide="ignore", invalid="ignore"):
             return np.where(norm == 0, np.where(raw > 0, np.inf, np.nan),
-                            np.where(raw == 0, 0.0, raw / norm / slop))
+                            np.where(raw == 0, 0.0, scaled / norm / slop))
 
     def plan_knn(self, node: Knn) -> KnnPlan:
         spec = self.index.definition.field(node.field)
@@ -663,7 +667,7 @@ class Executor:
         docs = self.index.docs
         n = len(docs)
         terms = text.bm25std_terms(n)
-        if fields is None and terms is not None and not self.index.synonyms:
+        if terms is not None and not self.index.synonyms:
             return self._bm25std_term_arrays(node)
         out: Scores = {}
         doc_len = text.doc_len.get
@@ -686,7 +690,7 @@ class Executor:
         return out
 
     def _bm25std_record_scores(self, node: Term) -> tuple[np.ndarray, np.ndarray]:
-        """_bm25std_term over every field, vectorised, before document scores: (doc ids ascending, scores)
+        """_bm25std_term vectorised, before document scores: (doc ids ascending, scores)
         from the word's records as arrays (TextIndex.record_arrays, cached while the index is unchanged)."""
         text = self.index.text
         n = len(self.index.docs)
@@ -701,16 +705,17 @@ class Executor:
         return _summed(parts)
 
     def _tfidf_record_scores(self, node: Term) -> tuple[np.ndarray, np.ndarray]:
-        """_tfidf_term over every field, vectorised: (doc ids ascending, raw TF-IDF)."""
+        """_tfidf_term vectorised: (doc ids ascending, raw TF-IDF)."""
         text, n = self.index.text, len(self.index.docs)
         parts = [(ids, freqs * (text.tfidf_idf(n, with_term) * self._own_weight(node, i)))
                  for i, (ids, freqs, with_term) in enumerate(self._record_arrays(node))]
         return _summed(parts)
 
     def _record_arrays(self, node: Term) -> list[tuple[np.ndarray, np.ndarray, int]]:
-        """A plain word's records over every field as arrays (TextIndex.record_arrays)."""
+        """A plain word's records as arrays (TextIndex.record_arrays), in the clause's fields."""
         use_stem = not (node.verbatim or self.opts.verbatim)
-        return self.index.text.record_arrays(node.text, use_stem, self._nostem(), self._weights())
+        return self.index.text.record_arrays(node.text, use_stem, self._nostem(), self._weights(),
+                                             self._text_fields(node.fields))
 
     def _bm25std_term_arrays(self, node: Term) -> Scores:
         """_bm25std_record_scores as a dict, document scores applied."""
@@ -758,61 +763,64 @@ class Executor:
         """TFIDF / TFIDF.DOCNORM: the summed TF-IDF x document score, divided by the document's maxFreq
         (DOCNORM: its weighted length) and by the query's slop (an intersection's words far apart score
         less: the root of the summed squared distances of its neighbouring clauses, RediSearch's
-        IndexResult_MinOffsetDelta)."""
-        text, docs = self.index.text, self.index.docs
-        weights, nostem = self._weights(), self._nostem()
-        docnorm = self.opts.scorer == "TFIDF.DOCNORM"
-        slop_of = self._slop_function(node)
-        out: Scores = {}
-        for d, raw in scores.items():
-            meta = docs.get(d)
-            # RediSearch's maxFreq also grows by one per vector the document holds (FT.DEBUG DOCINFO shows it).
-            norm = text.doc_len.get(d, 0.0) if docnorm else \
-                text.max_freq(d, weights, nostem) + (len(meta.vector_fields) if meta is not None else 0)
-            if not norm:  # C's division: a document without text scores inf, or nan for 0 / 0 (a negation)
-                out[d] = math.inf if raw > 0 else math.nan
-                continue
-            if raw == 0:
-                out[d] = 0.0
-                continue
-            out[d] = (meta.score if meta is not None else 1.0) * raw / norm / slop_of(d)
-        return out
+        IndexResult_MinOffsetDelta); _tfidf_final_arrays over the documents at hand."""
+        if not scores:
+            return {}
+        ids = np.fromiter(scores.keys(), dtype=np.int64, count=len(scores))
+        raw = np.fromiter(scores.values(), dtype=np.float64, count=len(scores))
+        order = np.argsort(ids)
+        ids, raw = ids[order], raw[order]
+        scale = None
+        if self.index.scored_docs:
+            docs = self.index.docs
+            scale = np.fromiter((meta.score if (meta := docs.get(d)) is not None else 1.0 for d in ids.tolist()),
+                                dtype=np.float64, count=len(ids))
+        return dict(zip(ids.tolist(), self._tfidf_final_arrays(node, ids, raw, scale).tolist(), strict=True))
 
     def _record_offsets(self, node: Term, d: int) -> list[list[int]]:
         """A word's positions in document ``d`` record by record, as RediSearch's union of them holds them:
         the records (TextIndex.record_specs: the word, the +stem record's words outside NOSTEM fields, the
         stem) that hold the document in the clause's fields, each with its positions in every field."""
-        text, fields = self.index.text, self._text_fields(node.fields)
+        fields = self._text_fields(node.fields)
         use_stem = not (node.verbatim or self.opts.verbatim)
         out = []
-        for words, skip_fields, _weighted in text.record_specs(node.text, use_stem, self._nostem()):
-            hit = False
-            positions: set[int] = set()
-            for w in words:
-                for fname, ps in text.positions(w, d).items():
-                    if fname not in skip_fields:
-                        positions.update(ps)
-                        hit = hit or fields is None or fname in fields
-            if hit:
-                out.append(sorted(positions))
+        for words, skip_fields, _weighted in self.index.text.record_specs(node.text, use_stem, self._nostem()):
+            found = self._positions_by_doc(words, skip_fields, fields).get(d)
+            if found is not None:
+                out.append(found)
         return out
+
+    def _positions_by_doc(self, words: list[str], skip_fields: frozenset[bytes],
+                          fields: frozenset[bytes] | None) -> dict[int, list[int]]:
+        """doc id -> the sorted positions of ``words`` outside ``skip_fields``, for the documents holding
+        one of them in ``fields``: built once per query for the per-document checks (SLOP, INORDER,
+        the slop of what numpy does not compute whole)."""
+        key = (tuple(words), skip_fields, fields)
+        known = self._position_maps.get(key)
+        if known is None:
+            keys = self.index.text.record_keys(words, skip_fields, fields)
+            docs = keys >> 32
+            starts = run_starts(docs)
+            bounds = [*starts.tolist(), len(keys)]
+            positions = (keys & 0xFFFFFFFF).tolist()
+            known = {d: positions[a:b] for d, a, b in zip(docs[starts].tolist(), bounds, bounds[1:], strict=False)}
+            self._position_maps[key] = known
+        return known
 
     def _term_offsets(self, node: Term, d: int) -> list[int]:
         """A word's positions in document ``d`` (sorted): its records' (_record_offsets); for a prefix,
         suffix, fuzzy or wildcard word, those of the first word (lexical order) the document holds in the
         clause's fields (_expanded_term), in every field."""
         if node.kind == "exact":
-            text = self.index.text
-            if (node.fields is None and self.opts.infields is None and node.text in text.terms
-                    and self._single_record(node)):
-                per_field = text.positions(node.text, d)  # the word's own record is its only one
-                return sorted(p for ps in per_field.values() for p in ps) if per_field else []
-            return sorted({p for record in self._record_offsets(node, d) for p in record})
-        text, fields = self.index.text, self._text_fields(node.fields)
+            records = self._record_offsets(node, d)
+            if len(records) == 1:
+                return records[0]
+            return sorted({p for record in records for p in record})
+        fields = self._text_fields(node.fields)
         for word, _ in sorted(self._expansions(node)):
-            per_field = text.positions(word, d)
-            if per_field and (fields is None or any(f in fields for f in per_field)):
-                return sorted(p for ps in per_field.values() for p in ps)
+            found = self._positions_by_doc([word], frozenset(), None).get(d)
+            if found is not None and (fields is None or d in self._positions_by_doc([word], frozenset(), fields)):
+                return found
         return []
 
     def _offsets(self, node: Node, d: int) -> list[int] | None:
@@ -907,19 +915,20 @@ class Executor:
         other document), from each clause's positions as doc << 32 | position keys and RediSearch's offset
         walk over neighbouring clauses (positions.offset_deltas). For a word with stem records (its records
         are its clauses), a phrase, an intersection of words and phrases (tags and ranges take no part), or
-        a union of up to three words, over every field; None for anything else."""
+        a union of up to three words; None for anything else."""
         if self.opts.infields is not None:
             return None
         text = self.index.text
         if isinstance(node, Term):
-            if node.kind != "exact" or node.fields is not None or node.verbatim or self.opts.verbatim:
+            if node.kind != "exact" or node.verbatim or self.opts.verbatim:
                 return None
+            fields = self._text_fields(node.fields)
             specs = text.record_specs(node.text, True, self._nostem())
-            return _neighbour_slops([text.record_keys(words, skip) for words, skip, _ in specs], None)
+            return _neighbour_slops([text.record_keys(words, skip, fields) for words, skip, _ in specs], None)
         if isinstance(node, Phrase):
-            if node.fields is not None:
-                return None
-            return _neighbour_slops([text.occurrence_keys(t) for _, t in node.terms], len(node.terms))
+            fields = self._text_fields(node.fields)
+            lists = [text.record_keys([t], frozenset(), fields) for _, t in node.terms]
+            return _neighbour_slops(lists, len(node.terms))
         if isinstance(node, Intersect):
             lists = []
             for child in self._clause_order(node):
@@ -942,14 +951,14 @@ class Executor:
         return None
 
     def _clause_keys(self, node: Term | Phrase) -> np.ndarray | None:
-        """_offsets of a word or a phrase over every field for every document, as sorted doc << 32 |
-        position keys; None for a clause restricted to fields or an expanding word."""
-        if node.fields is not None or (isinstance(node, Term) and node.kind != "exact"):
+        """_offsets of a word or a phrase for every document, as sorted doc << 32 | position keys; None
+        for an expanding word."""
+        if isinstance(node, Term) and node.kind != "exact":
             return None
-        text = self.index.text
+        text, fields = self.index.text, self._text_fields(node.fields)
         words = [node.text] if isinstance(node, Term) else [t for _, t in node.terms]
         use_stem = not (node.verbatim or self.opts.verbatim)
-        lists = [text.record_keys(ws, skip) for word in words
+        lists = [text.record_keys(ws, skip, fields) for word in words
                  for ws, skip, _ in text.record_specs(word, use_stem, self._nostem())]
         return lists[0] if len(lists) == 1 else distinct(np.concatenate(lists))
 
