@@ -496,7 +496,7 @@ def test_array_scoring_matches_the_per_document_path(client: redis.Redis, with_v
                "@g:{x}", "@g:{x|y}", "alpha @g:{y}", "(alpha | beta) @n:[0 20]", "(alpha beta) | gamma",
                "alpha=>{$weight: 2}", "(alpha beta)=>{$weight: 0.5}", "@n:[0 5] | omega", "nothing", "alpha nothing",
                "@u:alpha", "@t:(alpha | run)", '@t:"alpha beta"', "@u:run @t:beta", "@t|u:running",
-               "nothing | nowhere", "@u:(nothing | nowhere)"]
+               "nothing | nowhere", "@u:(nothing | nowhere)", "al*", "ru* beta", "@u:ru*", "%alpho%", "*ing | omega"]
 
     def scored(query: str, scorer: str, inkeys: bool) -> list[tuple[Any, Any]]:
         extra = ["INKEYS", str(len(keys)), *keys] if inkeys else []

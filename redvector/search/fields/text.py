@@ -647,6 +647,11 @@ class TextIndex:
         (keys,) = self._cached(("record keys", tuple(sorted(words)), skip_fields, fields), words, build)
         return keys
 
+    def record_frequencies(self, words: list[str], skip_fields: frozenset[bytes],
+                           weights: dict[bytes, float]) -> tuple[np.ndarray, np.ndarray]:
+        """(doc ids ascending, the words' weighted frequency outside ``skip_fields``), kept as occurrences are."""
+        return self._frequencies(words, skip_fields, weights, True)
+
     def _frequencies(self, words: list[str], skip_fields: frozenset[bytes], weights: dict[bytes, float],
                      weighted: bool, fields: frozenset[bytes] | None = None,
                      cache: bool = True) -> tuple[np.ndarray, np.ndarray]:

@@ -19,7 +19,7 @@ from redvector.errors import SearchError
 from redvector.search.arrays import distinct, grouped_sums, run_starts
 from redvector.search.documents import vector_value
 from redvector.search.fields.geo import UNIT_M
-from redvector.search.fields.text import BM25_K1
+from redvector.search.fields.text import BM25_B, BM25_K1
 from redvector.search.index import SearchIndex, vector_knn
 from redvector.search.query.ast import (
     Empty,
@@ -170,7 +170,9 @@ class Executor:
             assert terms is not None
             return ids, self._bm25std_length_scores(ids, 1.0, terms)
         if isinstance(node, Term):
-            if node.kind != "exact" or index.synonyms:
+            if node.kind != "exact":
+                return self._expanded_arrays(node, self._text_fields(node.fields))
+            if index.synonyms:
                 return None
             return self._bm25std_record_scores(node) if bm25std else self._tfidf_record_scores(node)
         if isinstance(node, Phrase):
@@ -621,36 +623,53 @@ class Executor:
         return self._score(tf, node.weight)
 
     def _expanded_term(self, node: Term, fields: frozenset[bytes] | None) -> Scores:
+        """_expanded_arrays as a dict."""
+        ids, scores = self._expanded_arrays(node, fields)
+        return dict(zip(ids.tolist(), scores.tolist(), strict=True))
+
+    def _expanded_arrays(self, node: Term, fields: frozenset[bytes] | None) -> tuple[np.ndarray, np.ndarray]:
         """A prefix, suffix, infix, fuzzy or wildcard word: RediSearch's union of the words it expands to
         stops at the first one a document holds (its quick-exit union, words in lexical order), so a
-        document scores by that word's record alone."""
+        document scores by that word's record alone (its frequency in the clause's fields): (doc ids
+        ascending, scores), BM25STD with document scores."""
         text, n = self.index.text, len(self.index.docs)
-        weights, nostem, scorer = self._weights(), self._nostem(), self.opts.scorer
-        out: Scores = {}
+        weights, scorer = self._weights(), self.opts.scorer
+        left_out = frozenset(text.field_names) - fields if fields is not None else frozenset()
+        covered = np.zeros(len(text.doc_len_array()) + 1, dtype=bool)
+        parts = []
         for word, _ in sorted(self._expansions(node)):
-            tf = text.term_docs([(word, True)], fields, nostem, weights)
-            if not tf:
+            ids, tf = text.record_frequencies([word], left_out, weights)
+            if not len(ids):
                 continue
-            fresh = [d for d in tf if d not in out]
-            if not fresh:
+            fresh = ~covered[ids]
+            if not fresh.any():
                 continue
+            with_term = len(ids)
+            covered[ids] = True
+            ids, tf = ids[fresh], tf[fresh]
             if scorer.startswith("BM25STD"):
-                idf = text.idf(n, len(tf))
-                for d in fresh:
-                    meta = self.index.docs.get(d)
-                    out[d] = text.bm25(tf[d], d, idf, n) * (meta.score if meta is not None else 1.0) * node.weight
+                terms = text.bm25std_terms(n)
+                if terms is None:
+                    figures = np.full(len(ids), math.nan)
+                else:
+                    base, slope = terms
+                    figures = text.idf(n, with_term) * tf * (BM25_K1 + 1) / (tf + base + slope * text.doc_len_array()[ids])
+                if self.index.scored_docs:
+                    docs = self.index.docs
+                    figures = figures * np.fromiter(
+                        (meta.score if (meta := docs.get(d)) is not None else 1.0 for d in ids.tolist()),
+                        dtype=np.float64, count=len(ids))
+                parts.append((ids, figures * node.weight))
             elif scorer == "BM25":
-                idf = text.tfidf_idf(n, len(tf))
-                for d in fresh:
-                    out[d] = text.bm25_classic(tf[d], idf, n) * node.weight
+                idf = text.tfidf_idf(n, with_term)
+                denom = tf + BM25_K1 * (1 - BM25_B + BM25_B * text.avg_doc_len(n))
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    parts.append((ids, np.where(denom != 0, idf * tf / denom, 0.0) * node.weight))
             elif scorer.startswith("TFIDF"):
-                idf = text.tfidf_idf(n, len(tf))
-                for d in fresh:
-                    out[d] = tf[d] * idf * node.weight
+                parts.append((ids, tf * text.tfidf_idf(n, with_term) * node.weight))
             else:  # DISMAX
-                for d in fresh:
-                    out[d] = tf[d] * node.weight
-        return out
+                parts.append((ids, tf * node.weight))
+        return _summed(parts)  # (each document in one part)
 
     def _records(self, node: Term, fields: frozenset[bytes] | None) -> list[tuple[dict[int, float], int]]:
         """The inverted-index records a plain word is scored by (TextIndex.bm25std_records)."""
