@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import snowballstemmer
 
-from redvector.search.arrays import distinct, grouped_counts, grouped_sums
+from redvector.search.arrays import distinct, grouped_counts, grouped_sums, run_starts
 
 # src/toksep.h: a space, a tab and these punctuation characters separate tokens ('_' does not, nor a newline
 # or another control character, nor a backslash, which escapes the next character)
@@ -37,6 +37,8 @@ _STEMMERS: dict[str, snowballstemmer.stemmer] = {}
 
 
 def stemmer_for(language: str | None) -> snowballstemmer.stemmer | None:
+    """Snowball's stemmer for a language (snowballstemmer hands out PyStemmer's C one when it is
+    installed: the same algorithms), None for one it does not know."""
     lang = (language or "english").lower()
     if lang not in _STEMMERS:
         try:
@@ -498,14 +500,34 @@ class TextIndex:
         held = self._max_freq_array
         if held is None or held[0] != key:
             array_ = np.zeros(len(self._lengths))
-            for word in self.terms:
+            by_code = self._weight_by_code(weights)
+            # weights with few binary digits add up exactly in any order, so runs may be summed directly
+            exact = all((w * 1024).is_integer() and abs(w) < 1 << 20 for w in by_code.tolist())
+            for word, postings in self.terms.items():
+                if exact and postings.ordered and not postings.dead and len(postings.docs):
+                    docs = np.frombuffer(postings.docs, dtype=np.int32)
+                    starts = run_starts(docs)
+                    figures = by_code[np.frombuffer(postings.fields, dtype=np.uint16)]
+                    np.maximum.at(array_, docs[starts], np.add.reduceat(figures, starts))
+                    del docs  # (the array.arrays may grow again)
+                    continue
                 ids, freqs = self._frequencies([word], frozenset(), weights, True, cache=False)
                 np.maximum.at(array_, ids, freqs)
-            for root, group in self.stems.items():
-                others = [w for w in group if w != root]
-                if others:
-                    ids, freqs = self._frequencies(others, nostem_fields, weights, False, cache=False)
-                    np.maximum.at(array_, ids, freqs)
+            skip = self._codes(nostem_fields)
+            for root, group in self.stems.items():  # a +stem record: one per occurrence outside NOSTEM fields
+                parts = []
+                for word in group:
+                    other = self.terms.get(word)
+                    if word == root or other is None:
+                        continue
+                    if other.dead or skip:
+                        docs, _, codes = other.live(self._state)
+                        parts.append(docs[~np.isin(codes, skip)] if skip else docs)
+                    else:
+                        parts.append(_as_numpy(other.docs, np.int32))
+                if parts:
+                    ids, counts = grouped_counts(np.sort(np.concatenate(parts)))
+                    np.maximum.at(array_, ids, counts)
         else:
             array_ = held[1]
             if len(array_) < len(self._lengths):
