@@ -87,5 +87,10 @@ def _check(index: TextIndex, model: dict[int, list[tuple[bytes, list[str]]]]) ->
         expected = max(best, max(stems.values(), default=0.0))
         assert index.max_freq(d, WEIGHTS, frozenset()) == expected
         assert index.max_freq_array(WEIGHTS, frozenset())[d] == expected
+    stem_docs: dict[str, int] = {}
+    for per_doc in positions.values():
+        for root in {stem(w) for w in per_doc if stem(w) != w}:
+            stem_docs[root] = stem_docs.get(root, 0) + 1
+    assert index.stem_record_docs() == stem_docs
     array_ = index.max_freq_array(WEIGHTS, frozenset())
     assert not np.any(np.delete(array_, sorted(model)))  # documents gone (or never there) have none

@@ -201,11 +201,11 @@ class TextIndex:
         self.total_len = 0.0
         self.stems: dict[str, set[str]] = {}
         self.num_records = 0
-        self._changes = 0  # add/remove calls, so that stem_records() can reuse its last count
+        self._changes = 0  # add/remove calls
         # word -> self._changes when a document with it was last added or removed: a kept array of the
         # word's occurrences stays valid until then (a write leaves the arrays of other words alone)
         self._word_changed: dict[str, int] = {}
-        self._stem_docs: tuple[int, dict[str, int]] = (-1, {})
+        self._stem_docs: dict[str, int] = {}  # stem -> documents in its +stem record (stem_record_docs)
         # occurrences' and record_arrays' arrays: key -> (self._changes when built, arrays, occurrences
         # held); their sizes in all
         self._arrays: dict[tuple[Any, ...], tuple[int, Any, int]] = {}
@@ -256,6 +256,7 @@ class TextIndex:
             forward = self._forward[doc_id] = array("q")
         elif forward:  # another field of the document: words it already holds are not new records
             had = set((_as_numpy(forward, np.int64) >> 16).tolist())
+        new_words = []
         terms, changed, repeat = self.terms, self._word_changed, itertools.repeat
         forward_append = forward.append
         for tok, positions in by_word.items():
@@ -267,6 +268,7 @@ class TextIndex:
             if had is None or wid not in had:
                 postings.ndocs += 1
                 self.num_records += 1
+                new_words.append(tok)
             if postings.last > doc_id:
                 postings.ordered = False
             postings.last = doc_id
@@ -283,6 +285,7 @@ class TextIndex:
                 postings.positions.extend(positions)
                 postings.fields.extend(repeat(code, n))
                 forward.extend(repeat(entry, n))
+        self._count_stems(new_words, [self._words[w] for w in had] if had else [], 1)
         self._occurrences += len(tokens)
         added = len(tokens) * weight
         self.doc_len[doc_id] = length = self.doc_len.get(doc_id, 0) + added
@@ -327,6 +330,7 @@ class TextIndex:
             return
         self._state[doc_id] = _REMOVED
         word_ids, counts = grouped_counts(np.sort(_as_numpy(forward, np.int64) >> 16))
+        self._count_stems([self._words[w] for w in word_ids.tolist()], [], -1)
         for wid, count in zip(word_ids.tolist(), counts.tolist(), strict=True):
             term = self._words[wid]
             self._word_changed[term] = self._changes
@@ -388,16 +392,23 @@ class TextIndex:
     def stem_record_docs(self) -> dict[str, int]:
         """stem -> documents in its ``+stem`` record: RediSearch keeps such a record for every word whose
         stem differs from it (FT.INFO counts them in num_terms and num_records; FT.SPELLCHECK suggests
-        them). Recounted only after the index changed."""
-        changes, counts = self._stem_docs
-        if changes != self._changes:
-            counts = {}
-            for root, words in self.stems.items():
-                parts = [self._live(word)[0] for word in words if word != root]
-                if parts:
-                    counts[root] = len(distinct(np.concatenate(parts)))
-            self._stem_docs = (self._changes, counts)
-        return counts
+        them). Counted as documents come and go (a view: read it, do not keep it)."""
+        return self._stem_docs
+
+    def _count_stems(self, words: list[str], held: list[str], step: int) -> None:
+        """Add ``step`` to the +stem record count of each stem ``words`` have other than themselves, once
+        per document, but for the stems the document's other words (``held``) already count it in."""
+        counted = {root for word in held if (root := stem(word, self.language)) != word} if held else set()
+        counts = self._stem_docs
+        for word in words:
+            root = stem(word, self.language)
+            if root != word and root not in counted:
+                counted.add(root)
+                left = counts.get(root, 0) + step
+                if left:
+                    counts[root] = left
+                else:
+                    del counts[root]
 
     def stem_records(self) -> tuple[int, int]:
         """(``+stem`` entries, their records), as FT.INFO counts them."""
