@@ -2,6 +2,7 @@
 
     python bench/text_bench.py              # 100k documents
     python bench/text_bench.py --n 20000
+    python bench/text_bench.py --chunks 10000   # memory and load of document chunks instead
 
 Both servers get the same hashes (a TEXT field of 1-7 words from a 10-word vocabulary, a NUMERIC field)
 through pipelined HSETs, then the same queries with SCORER BM25STD (--scorer), NOCONTENT, LIMIT 0 10. For RedVector
@@ -9,6 +10,11 @@ the first run of a query is shown apart: a word's arrays are derived from its oc
 kept until a document with the word changes (TextIndex._cached); "after a write" times each run right
 after one HSET of a document holding every word. Times are the median of --repeat runs through redis-py, in ms. Nothing here asserts: it
 prints. Redis Stack is skipped with a message when it cannot start.
+
+``--chunks N`` measures what a LangChain/RedisVL chunk store costs instead: N hashes whose TEXT field holds
+150 words drawn from a 20k-word Zipf vocabulary (seeded), loaded the same way into both servers; it prints
+the load time, the growth of used_memory_rss (as a multiple of the raw text), and a few queries in the forms
+RedisVL's TextQuery sends.
 """
 
 from __future__ import annotations
@@ -84,6 +90,71 @@ def stack(n: int, repeat: int, scorer: str) -> dict[str, tuple[float, float, flo
             subprocess.run(["bash", str(STACK_SCRIPT), "stop", str(port), d], capture_output=True)
 
 
+def chunk_texts(n: int) -> list[str]:
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    vocab = [f"w{i:x}" + "abcdefghij"[i % 10] * (i % 5) for i in range(20_000)]
+    weights = 1.0 / np.arange(1, len(vocab) + 1) ** 1.05
+    picks = rng.choice(len(vocab), size=(n, 150), p=weights / weights.sum())
+    return [" ".join(vocab[j] for j in row) for row in picks]
+
+
+CHUNK_QUERIES = ["@content:(w0 | w1b | w2cc)", "w0", "@content:(w1b w2cc)", '"w0 w1b"', "w1*"]
+
+
+def chunk_run(client: Any, texts: list[str], repeat: int) -> tuple[float, float, dict[str, float]]:
+    """(load s, RSS growth MB, query -> median ms) of the chunk store in one server."""
+    client.execute_command("FT.CREATE", "chunks", "PREFIX", "1", "c:", "SCHEMA", "content", "TEXT")
+    before = int(client.info("memory")["used_memory_rss"])
+    start = time.perf_counter()
+    pipe = client.pipeline(transaction=False)
+    for i, text in enumerate(texts):
+        pipe.hset(f"c:{i}", "content", text)
+        if i % 500 == 499:
+            pipe.execute()
+    pipe.execute()
+    client.execute_command("FT.SEARCH", "chunks", "*", "LIMIT", "0", "0")  # (indexing is synchronous in both)
+    elapsed = time.perf_counter() - start
+    grown = (int(client.info("memory")["used_memory_rss"]) - before) / 2**20
+    times = {}
+    for query in CHUNK_QUERIES:
+        runs = []
+        for _ in range(repeat):
+            t = time.perf_counter()
+            client.execute_command("FT.SEARCH", "chunks", query, "NOCONTENT", "LIMIT", "0", "10", "DIALECT", "2")
+            runs.append((time.perf_counter() - t) * 1000)
+        times[query] = statistics.median(runs)
+    return elapsed, grown, times
+
+
+def chunks_main(n: int, repeat: int) -> None:
+    import redis
+
+    texts = chunk_texts(n)
+    raw = sum(len(t) for t in texts) / 2**20
+    results = {}
+    with redvector_server() as (port, _proc):
+        results["RedVector"] = chunk_run(redis.Redis(port=port, protocol=2), texts, repeat)
+    if STACK_SCRIPT.exists():
+        port = free_port()
+        with tempfile.TemporaryDirectory(prefix="stack-chunks") as d:
+            started = subprocess.run(["bash", str(STACK_SCRIPT), "start", str(port), d], capture_output=True, text=True)
+            if started.returncode == 0:
+                try:
+                    results["Redis Stack"] = chunk_run(redis.Redis(port=port, protocol=2), texts, repeat)
+                finally:
+                    subprocess.run(["bash", str(STACK_SCRIPT), "stop", str(port), d], capture_output=True)
+            else:
+                print(f"Redis Stack skipped: it did not start ({started.stderr.strip()[-300:]})")
+    print(f"{n} chunks of 150 words, {raw:.1f} MB of text")
+    print("| server | load s | RSS growth MB | x raw text | " + " | ".join(f"`{q}` ms" for q in CHUNK_QUERIES) + " |")
+    print("|---" * (4 + len(CHUNK_QUERIES)) + "|")
+    for name, (elapsed, grown, times) in results.items():
+        print(f"| {name} | {elapsed:.1f} | {grown:.1f} | {grown / raw:.1f}x | "
+              + " | ".join(f"{times[q]:.2f}" for q in CHUNK_QUERIES) + " |")
+
+
 def main() -> None:
     import redis
 
@@ -91,7 +162,11 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=7)
     parser.add_argument("--scorer", default="BM25STD", help="SCORER for every query (TFIDF: Redis Stack 7.4's default)")
+    parser.add_argument("--chunks", type=int, default=0, help="measure a chunk store of this many documents instead")
     args = parser.parse_args()
+    if args.chunks:
+        chunks_main(args.chunks, args.repeat)
+        return
     with redvector_server() as (port, _proc):
         client = redis.Redis(port=port, protocol=2)
         print(f"RedVector: {args.n} documents loaded in {load(client, args.n):.1f} s")

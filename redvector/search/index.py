@@ -107,6 +107,7 @@ class SearchIndex:
         # saved ids out of order (then queries sort instead of taking the first entries).
         self.docs_in_id_order = True
         self.max_doc_id = 0
+        self._present = np.zeros(1024, dtype=bool)  # by doc id: indexed now (doc_id_array)
         self.text = TextIndex(definition.stopword_set, definition.language)
         self.tags: dict[bytes, TagIndex] = {}
         self.numeric: dict[bytes, NumericIndex] = {}
@@ -293,6 +294,11 @@ class SearchIndex:
             doc_id = self.max_doc_id
         self.generation += 1
         self.key_to_id[key] = doc_id
+        if doc_id >= len(self._present):
+            grown = np.zeros(max(doc_id + 1, 2 * len(self._present)), dtype=bool)
+            grown[:len(self._present)] = self._present
+            self._present = grown
+        self._present[doc_id] = True
         names = tuple(spec.name for spec, _ in doc.vectors)
         names = self._vector_sets.setdefault(names, names)
         values = doc.vector_values
@@ -316,6 +322,10 @@ class SearchIndex:
             if not (restoring and spec.name in self._restored_fields):
                 self.vectors[spec.name].add(doc_id, vec)
 
+    def doc_id_array(self) -> np.ndarray:
+        """Every indexed document's id, ascending."""
+        return np.flatnonzero(self._present)
+
     def remove_key(self, key: bytes) -> bool:
         return self._remove_postings(key, keep_vectors=False)
 
@@ -324,6 +334,7 @@ class SearchIndex:
         if doc_id is None:
             return False
         self.generation += 1
+        self._present[doc_id] = False
         meta = self.docs.pop(doc_id, None)
         if meta is not None and meta.score != 1.0:
             self.scored_docs -= 1
@@ -343,6 +354,7 @@ class SearchIndex:
         """Forget every document (the definition stays)."""
         self.key_to_id.clear()
         self.docs.clear()
+        self._present[:] = False
         self.scored_docs = 0
         close_vectors(self)
         self.filter_cache.clear()

@@ -313,11 +313,7 @@ class Executor:
 
     def _all_ids(self) -> np.ndarray:
         """Every document's id, ascending."""
-        index = self.index
-        ids = np.fromiter(index.docs, dtype=np.int64, count=len(index.docs))
-        if not index.docs_in_id_order:
-            ids.sort()
-        return ids
+        return self.index.doc_id_array()
 
     def _tag_matches(self, node: Tag) -> list[set[int]]:
         """The documents of each value of a tag clause (a prefix, suffix or infix shorter than MINPREFIX
