@@ -106,6 +106,7 @@ class Executor:
         self._phrase_matches: dict[int, set[int]] = {}
         self._single_records: dict[int, bool] = {}
         self._position_maps: dict[tuple[Any, ...], dict[int, list[int]]] = {}
+        self._expanded: dict[tuple[str, str, int], list[tuple[str, bool]]] = {}
         self._inkeys: set[int] | None = None
         if options.inkeys is not None:
             self._inkeys = {index.key_to_id[k] for k in options.inkeys if k in index.key_to_id}
@@ -498,6 +499,14 @@ class Executor:
             return words
         if node.kind in ("prefix", "suffix", "infix") and len(node.text.encode()) < self.opts.min_prefix:
             return []  # shorter than MINPREFIX: nothing, as in RediSearch
+        key = (node.kind, node.text, node.fuzz)
+        known = self._expanded.get(key)
+        if known is None:  # (per-document checks ask again and again: a fuzzy match scans the vocabulary)
+            known = self._expanded[key] = self._expand(node)
+        return known
+
+    def _expand(self, node: Term) -> list[tuple[str, bool]]:
+        text = self.index.text
         if node.kind == "prefix":
             found = text.prefix(node.text)
         elif node.kind == "suffix":
@@ -508,7 +517,7 @@ class Executor:
             found = text.fuzzy(node.text, node.fuzz)
         else:
             found = text.wildcard(node.text)
-        return [(t, True) for t in found]
+        return [(t, True) for t in sorted(found)]
 
     def expanded_words(self, node: Term) -> list[str]:
         """The indexed words a prefix, suffix, infix, fuzzy or wildcard word stands for."""
@@ -631,41 +640,30 @@ class Executor:
         text, n = self.index.text, len(self.index.docs)
         weights, scorer = self._weights(), self.opts.scorer
         left_out = frozenset(text.field_names) - fields if fields is not None else frozenset()
-        covered = np.zeros(len(text.doc_len_array()) + 1, dtype=bool)
-        parts = []
-        for word, _ in sorted(self._expansions(node)):
-            ids, tf = text.record_frequencies([word], left_out, weights)
-            if not len(ids):
-                continue
-            fresh = ~covered[ids]
-            if not fresh.any():
-                continue
-            with_term = len(ids)
-            covered[ids] = True
-            ids, tf = ids[fresh], tf[fresh]
-            if scorer.startswith("BM25STD"):
-                terms = text.bm25std_terms(n)
-                if terms is None:
-                    figures = np.full(len(ids), math.nan)
-                else:
-                    base, slope = terms
-                    figures = text.idf(n, with_term) * tf * (BM25_K1 + 1) / (tf + base + slope * text.doc_len_array()[ids])
-                if self.index.scored_docs:
-                    docs = self.index.docs
-                    figures = figures * np.fromiter(
-                        (meta.score if (meta := docs.get(d)) is not None else 1.0 for d in ids.tolist()),
-                        dtype=np.float64, count=len(ids))
-                parts.append((ids, figures * node.weight))
-            elif scorer == "BM25":
-                idf = text.tfidf_idf(n, with_term)
-                denom = tf + BM25_K1 * (1 - BM25_B + BM25_B * text.avg_doc_len(n))
-                with np.errstate(divide="ignore", invalid="ignore"):
-                    parts.append((ids, np.where(denom != 0, idf * tf / denom, 0.0) * node.weight))
-            elif scorer.startswith("TFIDF"):
-                parts.append((ids, tf * text.tfidf_idf(n, with_term) * node.weight))
-            else:  # DISMAX
-                parts.append((ids, tf * node.weight))
-        return _summed(parts)  # (each document in one part)
+        words = sorted(w for w, _ in self._expansions(node))
+        ids, ranks, tf, holders = text.first_word_frequencies(words, left_out, weights)
+        if scorer.startswith("BM25STD"):
+            terms = text.bm25std_terms(n)
+            if terms is None:
+                figures = np.full(len(ids), math.nan)
+            else:
+                base, slope = terms
+                idf = np.array([text.idf(n, int(h)) for h in holders.tolist()])[ranks] if len(ids) else np.zeros(0)
+                figures = idf * tf * (BM25_K1 + 1) / (tf + base + slope * text.doc_len_array()[ids])
+            if self.index.scored_docs:
+                docs = self.index.docs
+                figures = figures * np.fromiter(
+                    (meta.score if (meta := docs.get(d)) is not None else 1.0 for d in ids.tolist()),
+                    dtype=np.float64, count=len(ids))
+            return ids, figures * node.weight
+        tfidf_idf = np.array([text.tfidf_idf(n, int(h)) for h in holders.tolist()])[ranks] if len(ids) else np.zeros(0)
+        if scorer == "BM25":
+            denom = tf + BM25_K1 * (1 - BM25_B + BM25_B * text.avg_doc_len(n))
+            with np.errstate(divide="ignore", invalid="ignore"):
+                return ids, np.where(denom != 0, tfidf_idf * tf / denom, 0.0) * node.weight
+        if scorer.startswith("TFIDF"):
+            return ids, tf * tfidf_idf * node.weight
+        return ids, tf * node.weight  # DISMAX
 
     def _records(self, node: Term, fields: frozenset[bytes] | None) -> list[tuple[dict[int, float], int]]:
         """The inverted-index records a plain word is scored by (TextIndex.bm25std_records)."""
