@@ -9,7 +9,7 @@ import pytest
 
 from redvector.errors import SearchError
 from redvector.search.fields.tag import split_tags
-from redvector.search.fields.text import fold_case, tokenize
+from redvector.search.fields.tokens import fold_case, tokenize
 from redvector.search.query.ast import Empty, Intersect, Not, NumericRange, Phrase, Tag, TagValue, Term, Union
 from redvector.search.query.lalr import EOF, Grammar, ParseError, rule, run
 from redvector.search.query.parser import parse_query

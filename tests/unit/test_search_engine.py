@@ -10,7 +10,7 @@ import pytest
 
 from redvector.errors import SearchError
 from redvector.keyspace.database import Keyspace
-from redvector.search.fields.text import tokenize
+from redvector.search.fields.tokens import tokenize
 from redvector.search.query.ast import (
     Empty,
     Intersect,

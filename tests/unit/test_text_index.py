@@ -8,7 +8,8 @@ import random
 
 import numpy as np
 
-from redvector.search.fields.text import TextIndex, stem
+from redvector.search.fields.text import TextIndex
+from redvector.search.fields.tokens import stem
 
 WORDS = ["run", "runs", "running", "apple", "apples", "red", "blue", "sky", "the"]
 FIELDS = [b"a", b"b"]

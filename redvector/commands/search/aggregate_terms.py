@@ -7,7 +7,7 @@ gives none."""
 
 from __future__ import annotations
 
-from redvector.search.fields.text import stem
+from redvector.search.fields.tokens import stem
 from redvector.search.index import SearchIndex
 from redvector.search.query.ast import Intersect, Knn, Node, Optional, Phrase, Tag, Term, Union
 from redvector.search.query.executor import Executor

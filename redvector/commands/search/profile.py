@@ -45,7 +45,7 @@ from redvector.commands.search.tracing import SearchTrace
 from redvector.commands.spec import Flag, KeySpec
 from redvector.errors import SearchError
 from redvector.replies import NO_FIELDS, ByProtocol, Map, SearchRows, SimpleString, resolve_sync
-from redvector.search.fields.text import stem
+from redvector.search.fields.tokens import stem
 from redvector.search.index import SearchIndex
 from redvector.search.query.ast import (
     Empty,

@@ -32,7 +32,7 @@ from redvector.errors import NO_SUCH_INDEX_MSG, NoSuchIndex, SearchError
 from redvector.keyspace.types.json_value import JsonValue
 from redvector.replies import Deferred
 from redvector.search.documents import parse_csv_vector
-from redvector.search.fields.text import stem
+from redvector.search.fields.tokens import stem
 from redvector.search.index import SearchIndex
 from redvector.search.query.ast import (
     GeoRadius,

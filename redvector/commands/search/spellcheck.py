@@ -19,7 +19,8 @@ from redvector.commands.search.queries import build_query, parse_dialect
 from redvector.commands.spec import Flag, KeySpec
 from redvector.errors import SearchError
 from redvector.replies import ByProtocol, Map, SimpleString
-from redvector.search.fields.text import TextIndex, fuzzy_distance
+from redvector.search.fields.text import TextIndex
+from redvector.search.fields.tokens import fuzzy_distance
 from redvector.search.query.ast import Node, Phrase, Tag, Term, clause_leaves
 
 MAX_DISTANCE = 4

@@ -1,4 +1,4 @@
-"""Full text: RediSearch's tokenizer, stop words, Snowball stemming, a positional inverted index and BM25STD.
+"""Full text: a positional inverted index with stop words, stem records and BM25STD/TFIDF figures.
 
 One inverted index covers every TEXT field of an index, as RediSearch keeps one index with field masks:
 per word, its occurrences as compact parallel arrays (doc id, position, field code; WordPostings), and
@@ -18,109 +18,15 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 import numpy as np
-import snowballstemmer
 
 from redvector.search.arrays import distinct, grouped_counts, grouped_sums, run_starts
-
-# src/toksep.h: a space, a tab and these punctuation characters separate tokens ('_' does not, nor a newline
-# or another control character, nor a backslash, which escapes the next character)
-SEPARATORS = " \t,.<>{}[]\"':;!@#$%^&*()-+=~|/?`"
-_SPLIT_RE = re.compile("[" + re.escape(SEPARATORS) + "]+")
-_PLAIN_RE = re.compile(r"[^\x00-\x08\x0a-\x1f\x7f\\]*\Z")  # text without control characters or backslashes
+from redvector.search.fields.postings import ALIVE, NEVER, NO_IDS, REMOVED, WordPostings, as_numpy
+from redvector.search.fields.tokens import fuzzy_distance, stem, tokenize
 
 # TextIndex keeps arrays derived from at most this many occurrences (~20 bytes each: 80 MB)
 ARRAY_CACHE_OCCURRENCES = 4_000_000
 BM25_K1 = 1.2000000476837158  # RediSearch's k1 is a C float: 1.2 rounded to float32 (both BM25 scorers)
 BM25_B = 0.5  # RediSearch 2.10 (default.c; FT.SEARCH ... EXPLAINSCORE shows it), not the textbook 0.75
-
-_STEMMERS: dict[str, snowballstemmer.stemmer] = {}
-
-
-def stemmer_for(language: str | None) -> snowballstemmer.stemmer | None:
-    """Snowball's stemmer for a language (snowballstemmer hands out PyStemmer's C one when it is
-    installed: the same algorithms), None for one it does not know."""
-    lang = (language or "english").lower()
-    if lang not in _STEMMERS:
-        try:
-            _STEMMERS[lang] = snowballstemmer.stemmer(lang)
-        except KeyError:
-            _STEMMERS[lang] = None
-    return _STEMMERS[lang]
-
-
-def stem(word: str, language: str | None = None) -> str:
-    """Snowball's stem of ``word`` (remembered: a stem costs ~10 us, and scoring asks for the same words
-    document after document)."""
-    key = (word, language)
-    known = _STEM_CACHE.get(key)
-    if known is None:
-        s = stemmer_for(language)
-        known = s.stemWord(word) if s is not None else word
-        if len(_STEM_CACHE) >= STEM_CACHE_SIZE:
-            _STEM_CACHE.clear()
-        _STEM_CACHE[key] = known
-    return known
-
-
-STEM_CACHE_SIZE = 200_000
-_STEM_CACHE: dict[tuple[str, str | None], str] = {}
-
-
-_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
-
-
-def fold_case(text: str) -> str:
-    """RediSearch 2.10's case folding of terms: A-Z only (C's tolower() byte by byte); other letters keep
-    their case, so "ÜNÏCÖDÉ" is the term "ÜnÏcÖdÉ" (Redis Stack 7.4.1 indexes and queries it so)."""
-    return text.lower() if text.isascii() else text.translate(_ASCII_LOWER)
-
-
-def normalized(token: str) -> str:
-    """A raw token as RediSearch's DefaultNormalize leaves it: control characters (a newline too) dropped,
-    a backslash dropped and the character after it kept, A-Z folded: "hello\\nworld" is "helloworld"."""
-    if _PLAIN_RE.match(token):
-        return fold_case(token)
-    return fold_case("".join(t for _, t in token_spans(token)))
-
-
-def tokenize(text: str) -> list[str]:
-    """Case-folded tokens of a field's text as RediSearch's tokenizer reads it: split at SEPARATORS (an
-    escaped one, ``hello\\-world``, stays inside its token), normalized; the text ends at a NUL byte, as
-    the C string it is there."""
-    if _PLAIN_RE.match(text):
-        return [t for t in _SPLIT_RE.split(fold_case(text)) if t]
-    return [t for _, t in token_spans(text)]
-
-
-def token_spans(text: str) -> list[tuple[int, str]]:
-    """tokenize()'s tokens with the offset each begins at in ``text``: a separator splits unless the
-    character before it is a backslash (toksep); within a token, control characters go, a backslash goes
-    and escapes the next character (DefaultNormalize)."""
-    text = text.split("\x00", 1)[0]
-    spans: list[tuple[int, str]] = []
-    cur: list[str] = []
-    start = -1
-    escaped = False
-    for i, ch in enumerate(text):
-        if ch in SEPARATORS and not (i and text[i - 1] == "\\"):
-            if start >= 0 and cur:
-                spans.append((start, fold_case("".join(cur))))
-            cur, start, escaped = [], -1, False
-            continue
-        if start < 0:
-            start = i
-        if ch < " " or ch == "\x7f":
-            pass  # a control character (not a tab: a separator) is dropped, escaped or not
-        elif ch == "\\" and not escaped:
-            escaped = True
-            continue
-        else:
-            cur.append(ch)
-        escaped = False
-    if start >= 0 and cur:
-        spans.append((start, fold_case("".join(cur))))
-    return spans
-
 
 def _f32(x: float) -> float:
     """x rounded to the nearest float32 (C float arithmetic)."""
@@ -128,65 +34,6 @@ def _f32(x: float) -> float:
 
 
 _FLOAT32 = struct.Struct("f")
-_NEVER, _ALIVE, _REMOVED = 0, 1, 2  # TextIndex._state of a doc id
-_NO_IDS = np.zeros(0, dtype=np.int64)
-
-
-def _as_numpy(values: array[int], dtype: Any, out: Any = np.int64) -> np.ndarray:
-    """A copy of an array.array as a numpy array of ``out`` (the buffer is released at once, so that the
-    array.array may grow again)."""
-    if not len(values):
-        return np.zeros(0, dtype=out)
-    return np.frombuffer(values, dtype=dtype).astype(out)
-
-
-class WordPostings:
-    """One word's occurrences, appended as documents are indexed: three parallel compact arrays (doc id,
-    position, field code: 10 bytes an occurrence, where a dict per document cost ~400). A removed
-    document's occurrences stay until they outnumber the live ones, then are compacted away; readers see
-    the live ones through TextIndex.occurrences."""
-
-    __slots__ = ("dead", "docs", "fields", "last", "ndocs", "ordered", "positions", "wid")
-
-    def __init__(self, wid: int) -> None:
-        self.wid = wid  # the word's number in the forward arrays
-        self.docs = array("i")
-        self.positions = array("i")
-        self.fields = array("H")
-        self.ndocs = 0  # live documents holding the word
-        self.dead = 0  # occurrences of removed documents still held
-        self.ordered = True  # doc ids never decrease along the arrays
-        self.last = 0  # the doc id appended last
-
-    def __len__(self) -> int:
-        return self.ndocs
-
-    def live(self, state: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(doc ids, positions, field codes) of the live documents' occurrences, ordered by doc id then
-        position; ``state``: TextIndex._state."""
-        docs = _as_numpy(self.docs, np.int32)
-        positions = _as_numpy(self.positions, np.int32)
-        codes = _as_numpy(self.fields, np.uint16, np.int32)
-        if self.dead:
-            keep = state[docs] == _ALIVE
-            docs, positions, codes = docs[keep], positions[keep], codes[keep]
-        if not self.ordered:
-            order = np.lexsort((positions, docs))
-            docs, positions, codes = docs[order], positions[order], codes[order]
-        return docs, positions, codes
-
-    def compact(self, state: np.ndarray) -> int:
-        """Drop the removed documents' occurrences and restore doc id order; returns the entries dropped."""
-        before = len(self.docs)
-        docs, positions, codes = self.live(state)
-        self.docs = array("i", docs.astype(np.int32).tobytes())
-        self.positions = array("i", positions.astype(np.int32).tobytes())
-        self.fields = array("H", codes.astype(np.uint16).tobytes())
-        self.dead, self.ordered = 0, True
-        self.last = int(docs[-1]) if len(docs) else 0
-        return before - len(self.docs)
-
-
 class TextIndex:
     """RediSearch's full-text index for one search index: every word's occurrences (WordPostings), each
     document's words (a forward array of word id << 16 | field code per occurrence), per-doc lengths for
@@ -217,7 +64,7 @@ class TextIndex:
         self._forward: dict[int, array[int]] = {}  # doc id -> word id << 16 | field code per occurrence
         self._occurrences = 0  # entries held in every WordPostings (memory_bytes)
         self._lengths = np.zeros(0)  # doc_len by doc id (doc_len_array), kept up to date by add/remove
-        self._state = np.zeros(0, dtype=np.int8)  # by doc id: _NEVER, _ALIVE or _REMOVED
+        self._state = np.zeros(0, dtype=np.int8)  # by doc id: NEVER, ALIVE or REMOVED
         self._max_freqs: dict[int, float] = {}  # max_freq's answers, dropped as documents change
         self._max_freq_key: tuple[Any, ...] = ()
         # max_freq_array: (its key, maxFreq by doc id, the documents changed since it was filled)
@@ -239,9 +86,9 @@ class TextIndex:
         if self._max_freq_array is not None:
             self._max_freq_changed.add(doc_id)
         self._grow(doc_id)
-        if self._state[doc_id] == _REMOVED:  # a doc id indexed again: its old occurrences go first
+        if self._state[doc_id] == REMOVED:  # a doc id indexed again: its old occurrences go first
             self._purge()
-        self._state[doc_id] = _ALIVE
+        self._state[doc_id] = ALIVE
         code = self._field_code(field_name)
         by_word: dict[str, list[int]] = {}
         for pos, tok in enumerate(tokens, start_pos + 1):
@@ -255,7 +102,7 @@ class TextIndex:
         if forward is None:
             forward = self._forward[doc_id] = array("q")
         elif forward:  # another field of the document: words it already holds are not new records
-            had = set((_as_numpy(forward, np.int64) >> 16).tolist())
+            had = set((as_numpy(forward, np.int64) >> 16).tolist())
         new_words = []
         terms, changed, repeat = self.terms, self._word_changed, itertools.repeat
         forward_append = forward.append
@@ -328,8 +175,8 @@ class TextIndex:
         forward = self._forward.pop(doc_id, None)
         if forward is None:
             return
-        self._state[doc_id] = _REMOVED
-        word_ids, counts = grouped_counts(np.sort(_as_numpy(forward, np.int64) >> 16))
+        self._state[doc_id] = REMOVED
+        word_ids, counts = grouped_counts(np.sort(as_numpy(forward, np.int64) >> 16))
         self._count_stems([self._words[w] for w in word_ids.tolist()], [], -1)
         for wid, count in zip(word_ids.tolist(), counts.tolist(), strict=True):
             term = self._words[wid]
@@ -357,7 +204,7 @@ class TextIndex:
         for postings in self.terms.values():
             if postings.dead:
                 self._occurrences -= postings.compact(self._state)
-        self._state[self._state == _REMOVED] = _NEVER
+        self._state[self._state == REMOVED] = NEVER
 
     def doc_words(self, doc_id: int) -> frozenset[str]:
         """The words document ``doc_id`` holds."""
@@ -365,7 +212,7 @@ class TextIndex:
         if not forward:
             return frozenset()
         words = self._words
-        return frozenset(words[w] for w in distinct(_as_numpy(forward, np.int64) >> 16).tolist())
+        return frozenset(words[w] for w in distinct(as_numpy(forward, np.int64) >> 16).tolist())
 
     def positions(self, word: str, doc_id: int) -> dict[bytes, list[int]]:
         """field name -> positions of ``word`` in document ``doc_id`` (empty when it has none)."""
@@ -535,7 +382,7 @@ class TextIndex:
                         docs, _, codes = other.live(self._state)
                         parts.append(docs[~np.isin(codes, skip)] if skip else docs)
                     else:
-                        parts.append(_as_numpy(other.docs, np.int32))
+                        parts.append(as_numpy(other.docs, np.int32))
                 if parts:
                     ids, counts = grouped_counts(np.sort(np.concatenate(parts)))
                     np.maximum.at(array_, ids, counts)
@@ -553,7 +400,7 @@ class TextIndex:
         forward = self._forward.get(doc_id)
         if not forward:
             return 0.0
-        keys, counts = grouped_counts(np.sort(_as_numpy(forward, np.int64)))  # per (word, field)
+        keys, counts = grouped_counts(np.sort(as_numpy(forward, np.int64)))  # per (word, field)
         word_ids, codes = keys >> 16, keys & 0xFFFF
         best = float(grouped_sums(word_ids, counts * self._weight_by_code(weights)[codes])[1].max())
         skip = self._codes(nostem_fields)
@@ -642,7 +489,7 @@ class TextIndex:
     def _live(self, word: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         postings = self.terms.get(word)
         if postings is None:
-            return _NO_IDS, _NO_IDS, np.zeros(0, dtype=np.int32)
+            return NO_IDS, NO_IDS, np.zeros(0, dtype=np.int32)
         return postings.live(self._state)
 
     def occurrence_keys(self, word: str) -> np.ndarray:
@@ -672,7 +519,7 @@ class TextIndex:
                     keep = ~np.isin(codes, skip)
                     docs, positions = docs[keep], positions[keep]
                 parts.append((docs << 32) | positions)
-            keys = distinct(np.concatenate(parts)) if parts else _NO_IDS
+            keys = distinct(np.concatenate(parts)) if parts else NO_IDS
             if fields is not None:
                 keys = keys[np.isin(keys >> 32, self.docs_with(words, fields, skip_fields)[1])]
             return (keys,)
@@ -691,15 +538,15 @@ class TextIndex:
             if postings is None or not len(postings.docs):
                 counts.append(0)
                 continue
-            doc_parts.append(_as_numpy(postings.docs, np.int32))
-            code_parts.append(_as_numpy(postings.fields, np.uint16))
+            doc_parts.append(as_numpy(postings.docs, np.int32))
+            code_parts.append(as_numpy(postings.fields, np.uint16))
             counts.append(len(postings.docs))
-        nothing = (_NO_IDS, _NO_IDS, np.zeros(0), np.zeros(len(words), dtype=np.int64))
+        nothing = (NO_IDS, NO_IDS, np.zeros(0), np.zeros(len(words), dtype=np.int64))
         if not doc_parts:
             return nothing
         docs, codes = np.concatenate(doc_parts), np.concatenate(code_parts)
         ranks = np.repeat(np.arange(len(words)), counts)
-        keep = self._state[docs] == _ALIVE
+        keep = self._state[docs] == ALIVE
         skip = self._codes(skip_fields)
         if skip:
             keep &= ~np.isin(codes, skip)
@@ -753,7 +600,7 @@ class TextIndex:
                 if fields is not None:
                     matched.append(docs[np.isin(codes, self._codes(fields))])
             if not parts:
-                return _NO_IDS, np.zeros(0)
+                return NO_IDS, np.zeros(0)
             keys, counts = grouped_counts(np.sort(np.concatenate(parts)))  # per (doc, field)
             figures = counts * self._weight_by_code(weights)[keys & 0xFFFF] if weighted else counts.astype(np.float64)
             ids, freqs = grouped_sums(keys >> 16, figures)
@@ -836,28 +683,10 @@ class TextIndex:
             present.append(docs)
             matched.append(docs if wanted is None else docs[np.isin(codes, wanted)])
         if not present:
-            return _NO_IDS, _NO_IDS
+            return NO_IDS, NO_IDS
         return distinct(np.concatenate(present)), distinct(np.concatenate(matched))
 
     def memory_bytes(self) -> int:
         return self._occurrences * 18 + len(self.terms) * 300 + len(self._forward) * 120
 
 
-def fuzzy_distance(query: str, term: str) -> int:
-    """The edit distance RediSearch's fuzzy matching (``%word%``, FT.SPELLCHECK) applies: Levenshtein's,
-    except that swapping the query's last two letters counts as one edit (``%fxo%`` finds "fox"; a swap
-    anywhere else costs two)."""
-    d = levenshtein(query, term)
-    if d > 1 and len(query) >= 2 and query[-1] != query[-2]:
-        d = min(d, 1 + levenshtein(query[:-2] + query[-1] + query[-2], term))
-    return d
-
-
-def levenshtein(a: str, b: str) -> int:
-    prev = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        cur = [i]
-        for j, cb in enumerate(b, 1):
-            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
-        prev = cur
-    return prev[-1]

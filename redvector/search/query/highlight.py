@@ -15,7 +15,7 @@ import re
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 
-from redvector.search.fields.text import SEPARATORS, fold_case, normalized, stem
+from redvector.search.fields.tokens import SEPARATORS, fold_case, normalized, stem
 from redvector.search.query.ast import Node, Phrase, Term, clause_leaves
 
 _TOKEN_RE = re.compile("[^" + re.escape(SEPARATORS) + "]+")

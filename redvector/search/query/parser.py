@@ -19,7 +19,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from redvector.errors import SearchError
-from redvector.search.fields.text import fold_case, tokenize
+from redvector.search.fields.tokens import fold_case, tokenize
 from redvector.search.query.ast import (
     Empty,
     GeoRadius,

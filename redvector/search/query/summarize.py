@@ -27,7 +27,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from redvector.search.fields.text import SEPARATORS, stem, token_spans
+from redvector.search.fields.tokens import SEPARATORS, stem, token_spans
 from redvector.search.query.highlight import HighlightTerms
 
 _TOKSEP = frozenset(SEPARATORS.encode())

@@ -30,7 +30,7 @@ from functools import cache
 from typing import Any
 
 from redvector.errors import SearchError
-from redvector.search.fields.text import fold_case
+from redvector.search.fields.tokens import fold_case
 from redvector.search.query.lalr import EOF, Grammar, ParseError, Rule, StackOverflow, Tables, rule, run
 
 # -- tokens ------------------------------------------------------------------------------------------------

@@ -1,0 +1,122 @@
+"""RediSearch's tokenizer (separators, escapes, case folding), Snowball stemming and fuzzy distance:
+what turns a field's text, or a query's word, into the terms the text index holds."""
+
+from __future__ import annotations
+
+import re
+
+import snowballstemmer
+
+# src/toksep.h: a space, a tab and these punctuation characters separate tokens ('_' does not, nor a newline
+# or another control character, nor a backslash, which escapes the next character)
+SEPARATORS = " \t,.<>{}[]\"':;!@#$%^&*()-+=~|/?`"
+_SPLIT_RE = re.compile("[" + re.escape(SEPARATORS) + "]+")
+_PLAIN_RE = re.compile(r"[^\x00-\x08\x0a-\x1f\x7f\\]*\Z")  # text without control characters or backslashes
+
+_STEMMERS: dict[str, snowballstemmer.stemmer] = {}
+
+
+def stemmer_for(language: str | None) -> snowballstemmer.stemmer | None:
+    """Snowball's stemmer for a language (snowballstemmer hands out PyStemmer's C one when it is
+    installed: the same algorithms), None for one it does not know."""
+    lang = (language or "english").lower()
+    if lang not in _STEMMERS:
+        try:
+            _STEMMERS[lang] = snowballstemmer.stemmer(lang)
+        except KeyError:
+            _STEMMERS[lang] = None
+    return _STEMMERS[lang]
+
+
+def stem(word: str, language: str | None = None) -> str:
+    """Snowball's stem of ``word`` (remembered: a stem costs ~10 us, and scoring asks for the same words
+    document after document)."""
+    key = (word, language)
+    known = _STEM_CACHE.get(key)
+    if known is None:
+        s = stemmer_for(language)
+        known = s.stemWord(word) if s is not None else word
+        if len(_STEM_CACHE) >= STEM_CACHE_SIZE:
+            _STEM_CACHE.clear()
+        _STEM_CACHE[key] = known
+    return known
+
+
+STEM_CACHE_SIZE = 200_000
+_STEM_CACHE: dict[tuple[str, str | None], str] = {}
+
+
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+
+def fold_case(text: str) -> str:
+    """RediSearch 2.10's case folding of terms: A-Z only (C's tolower() byte by byte); other letters keep
+    their case, so "ÜNÏCÖDÉ" is the term "ÜnÏcÖdÉ" (Redis Stack 7.4.1 indexes and queries it so)."""
+    return text.lower() if text.isascii() else text.translate(_ASCII_LOWER)
+
+
+def normalized(token: str) -> str:
+    """A raw token as RediSearch's DefaultNormalize leaves it: control characters (a newline too) dropped,
+    a backslash dropped and the character after it kept, A-Z folded: "hello\\nworld" is "helloworld"."""
+    if _PLAIN_RE.match(token):
+        return fold_case(token)
+    return fold_case("".join(t for _, t in token_spans(token)))
+
+
+def tokenize(text: str) -> list[str]:
+    """Case-folded tokens of a field's text as RediSearch's tokenizer reads it: split at SEPARATORS (an
+    escaped one, ``hello\\-world``, stays inside its token), normalized; the text ends at a NUL byte, as
+    the C string it is there."""
+    if _PLAIN_RE.match(text):
+        return [t for t in _SPLIT_RE.split(fold_case(text)) if t]
+    return [t for _, t in token_spans(text)]
+
+
+def token_spans(text: str) -> list[tuple[int, str]]:
+    """tokenize()'s tokens with the offset each begins at in ``text``: a separator splits unless the
+    character before it is a backslash (toksep); within a token, control characters go, a backslash goes
+    and escapes the next character (DefaultNormalize)."""
+    text = text.split("\x00", 1)[0]
+    spans: list[tuple[int, str]] = []
+    cur: list[str] = []
+    start = -1
+    escaped = False
+    for i, ch in enumerate(text):
+        if ch in SEPARATORS and not (i and text[i - 1] == "\\"):
+            if start >= 0 and cur:
+                spans.append((start, fold_case("".join(cur))))
+            cur, start, escaped = [], -1, False
+            continue
+        if start < 0:
+            start = i
+        if ch < " " or ch == "\x7f":
+            pass  # a control character (not a tab: a separator) is dropped, escaped or not
+        elif ch == "\\" and not escaped:
+            escaped = True
+            continue
+        else:
+            cur.append(ch)
+        escaped = False
+    if start >= 0 and cur:
+        spans.append((start, fold_case("".join(cur))))
+    return spans
+
+
+def fuzzy_distance(query: str, term: str) -> int:
+    """The edit distance RediSearch's fuzzy matching (``%word%``, FT.SPELLCHECK) applies: Levenshtein's,
+    except that swapping the query's last two letters counts as one edit (``%fxo%`` finds "fox"; a swap
+    anywhere else costs two)."""
+    d = levenshtein(query, term)
+    if d > 1 and len(query) >= 2 and query[-1] != query[-2]:
+        d = min(d, 1 + levenshtein(query[:-2] + query[-1] + query[-2], term))
+    return d
+
+
+def levenshtein(a: str, b: str) -> int:
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i]
+        for j, cb in enumerate(b, 1):
+            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
+        prev = cur
+    return prev[-1]
