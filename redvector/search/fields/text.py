@@ -531,7 +531,14 @@ class TextIndex:
                                weights: dict[bytes, float]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """For a quick-exit union of ``words`` (in this order): (doc ids ascending, the index of the first
         word each document holds outside ``skip_fields``, that word's weighted frequency there, and per
-        word the documents with it there), from the raw occurrence arrays of all the words at once."""
+        word the documents with it there), from the raw occurrence arrays of all the words at once; kept
+        until a document with one of the words changes."""
+        key = ("first word", tuple(words), skip_fields, tuple(sorted(weights.items())))
+        ids, ranks, freqs, holders = self._cached(key, words, lambda: self._first_words(words, skip_fields, weights))
+        return ids, ranks, freqs, holders
+
+    def _first_words(self, words: list[str], skip_fields: frozenset[bytes],
+                     weights: dict[bytes, float]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         doc_parts, code_parts, counts = [], [], []
         for word in words:
             postings = self.terms.get(word)
