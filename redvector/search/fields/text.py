@@ -43,11 +43,16 @@ class TextIndex:
     def __init__(self, stopwords: frozenset[str], language: str | None = None) -> None:
         self.stopwords = stopwords
         self.language = language
-        self.terms: dict[str, WordPostings] = {}  # the words some document holds now
+        self._terms: dict[str, WordPostings] = {}  # the words some document holds now (terms)
         self.doc_len: dict[int, float] = {}
         self.total_len = 0.0
-        self.stems: dict[str, set[str]] = {}
-        self.num_records = 0
+        self._stems: dict[str, set[str]] = {}  # stem -> the words with it (stems)
+        self._num_records = 0  # (word, document) pairs (num_records)
+        # occurrences added since the last read, appended in bulk and sorted into the words' arrays at
+        # once (_settle): word id, doc id, position, field code; and the documents they belong to
+        self._pending = (array("i"), array("i"), array("i"), array("H"))
+        self._pending_docs: set[int] = set()
+        self._split_docs: dict[int, set[int]] = {}  # a document indexed across a settle: its words before
         self._changes = 0  # add/remove calls
         # word -> self._changes when a document with it was last added or removed: a kept array of the
         # word's occurrences stays valid until then (a write leaves the arrays of other words alone)
@@ -74,6 +79,91 @@ class TextIndex:
     def __len__(self) -> int:
         return len(self.doc_len)
 
+    @property
+    def terms(self) -> dict[str, WordPostings]:
+        """word -> its occurrences, for the words some document holds (read it, do not change it)."""
+        self._settle()
+        return self._terms
+
+    @property
+    def stems(self) -> dict[str, set[str]]:
+        """stem -> the indexed words with that stem (read it, do not change it)."""
+        self._settle()
+        return self._stems
+
+    @property
+    def num_records(self) -> int:
+        """(word, document) pairs: RediSearch's inverted-index records of the words."""
+        self._settle()
+        return self._num_records
+
+    def _settle(self) -> None:
+        """Sort the occurrences added since the last read into their words' arrays, all at once: the
+        per-word work of indexing runs here once per batch of documents instead of once per document."""
+        if not self._pending_docs:
+            return
+        words_buf, docs_buf, positions_buf, codes_buf = self._pending
+        self._pending = (array("i"), array("i"), array("i"), array("H"))
+        self._pending_docs = set()
+        split, self._split_docs = self._split_docs, {}
+        wids = as_numpy(words_buf, np.int32)
+        order = np.argsort(wids, kind="stable")  # a word's occurrences stay in the order they came
+        wids = wids[order]
+        docs = as_numpy(docs_buf, np.int32, np.int32)[order]
+        positions = as_numpy(positions_buf, np.int32, np.int32)[order]
+        codes = as_numpy(codes_buf, np.uint16, np.uint16)[order]
+        del words_buf, docs_buf, positions_buf, codes_buf
+        first = np.ones(len(wids), dtype=bool)  # a word's first occurrence in a document
+        first[1:] = (wids[1:] != wids[:-1]) | (docs[1:] != docs[:-1])
+        if split:  # words a document held before this batch are no new records
+            for i in np.flatnonzero(first & np.isin(docs, list(split))).tolist():
+                if int(wids[i]) in split[int(docs[i])]:
+                    first[i] = False
+        starts = run_starts(wids)
+        ends = np.append(starts[1:], len(wids))
+        new_docs = np.add.reduceat(first, starts) if len(starts) else starts
+        unordered = np.zeros(len(wids), dtype=bool)
+        unordered[1:] = docs[1:] < docs[:-1]
+        unordered_runs = np.add.reduceat(unordered, starts) if len(starts) else starts
+        run_last = np.maximum.reduceat(docs, starts) if len(starts) else starts
+        self._num_records += int(first.sum())
+        terms, stems, changed, changes, names = self._terms, self._stems, self._word_changed, self._changes, self._words
+        language = self.language
+        roots: list[str | None] = []
+        for k, (wid, a, b) in enumerate(zip(wids[starts].tolist(), starts.tolist(), ends.tolist(), strict=True)):
+            word = names[wid]
+            postings = terms.get(word)
+            if postings is None:
+                postings = terms[word] = WordPostings(wid)
+                stems.setdefault(stem(word, language), set()).add(word)
+            if postings.last > int(docs[a]) or unordered_runs[k]:
+                postings.ordered = False
+            postings.last = max(postings.last, int(run_last[k]))
+            postings.docs.frombytes(docs[a:b].tobytes())
+            postings.positions.frombytes(positions[a:b].tobytes())
+            postings.fields.frombytes(codes[a:b].tobytes())
+            postings.ndocs += int(new_docs[k])
+            changed[word] = changes
+            root = stem(word, language)
+            roots.append(root if root != word else None)
+        # +stem record counts: each document once per stem its new words have other than themselves
+        root_names = sorted({r for r in roots if r is not None})
+        if root_names:
+            root_ids = {r: i for i, r in enumerate(root_names)}
+            run_root = np.array([root_ids[r] if r is not None else -1 for r in roots], dtype=np.int64)
+            pairs = np.flatnonzero(first)
+            rids = run_root[np.searchsorted(starts, pairs, side="right") - 1]
+            keep = rids >= 0
+            keys = distinct((rids[keep] << 32) | docs[pairs[keep]].astype(np.int64))
+            if split:  # a stem a document's earlier words already counted is not counted again
+                before = {(root_ids.get(stem(names[w], language), -1), d) for d, had in split.items() for w in had
+                          if stem(names[w], language) != names[w]}
+                keys = np.array([k for k in keys.tolist() if (k >> 32, k & 0xFFFFFFFF) not in before], dtype=np.int64)
+            counts_by_root = grouped_counts(keys >> 32)
+            stem_docs = self._stem_docs
+            for rid, count in zip(counts_by_root[0].tolist(), counts_by_root[1].tolist(), strict=True):
+                stem_docs[root_names[rid]] = stem_docs.get(root_names[rid], 0) + count
+
     def add(self, doc_id: int, field_name: bytes, text: str, start_pos: int, weight: float = 1.0) -> int:
         """Index one field's text for doc_id; returns the next free position (positions are per doc).
         The document's length (BM25) grows by the field's weight per indexed token, stop words left out
@@ -81,7 +171,6 @@ class TextIndex:
         stopwords = self.stopwords
         tokens = [t for t in tokenize(text) if t not in stopwords]
         self._changes += 1
-        changes = self._changes
         self._max_freqs.pop(doc_id, None)
         if self._max_freq_array is not None:
             self._max_freq_changed.add(doc_id)
@@ -90,49 +179,24 @@ class TextIndex:
             self._purge()
         self._state[doc_id] = ALIVE
         code = self._field_code(field_name)
-        by_word: dict[str, list[int]] = {}
-        for pos, tok in enumerate(tokens, start_pos + 1):
-            held = by_word.get(tok)
-            if held is None:
-                by_word[tok] = [pos]
-            else:
-                held.append(pos)
         forward = self._forward.get(doc_id)
-        had: set[int] | None = None
         if forward is None:
             forward = self._forward[doc_id] = array("q")
-        elif forward:  # another field of the document: words it already holds are not new records
-            had = set((as_numpy(forward, np.int64) >> 16).tolist())
-        new_words = []
-        terms, changed, repeat = self.terms, self._word_changed, itertools.repeat
-        forward_append = forward.append
-        for tok, positions in by_word.items():
-            postings = terms.get(tok)
-            if postings is None:
-                postings = terms[tok] = WordPostings(self._word_id(tok))
-                self.stems.setdefault(stem(tok, self.language), set()).add(tok)
-            wid = postings.wid
-            if had is None or wid not in had:
-                postings.ndocs += 1
-                self.num_records += 1
-                new_words.append(tok)
-            if postings.last > doc_id:
-                postings.ordered = False
-            postings.last = doc_id
-            entry = (wid << 16) | code
-            changed[tok] = changes
-            if len(positions) == 1:  # most words: one occurrence in the field
-                postings.docs.append(doc_id)
-                postings.positions.append(positions[0])
-                postings.fields.append(code)
-                forward_append(entry)
-            else:
-                n = len(positions)
-                postings.docs.extend(repeat(doc_id, n))
-                postings.positions.extend(positions)
-                postings.fields.extend(repeat(code, n))
-                forward.extend(repeat(entry, n))
-        self._count_stems(new_words, [self._words[w] for w in had] if had else [], 1)
+        elif forward and doc_id not in self._pending_docs:  # its other fields were settled already
+            self._split_docs[doc_id] = set((as_numpy(forward, np.int64) >> 16).tolist())
+        if tokens:
+            vocab = self._vocab
+            wids = [vocab.get(t, -1) for t in tokens]
+            if -1 in wids:  # words never seen: numbered now, indexed when the batch settles
+                wids = [w if w >= 0 else self._word_id(t) for w, t in zip(wids, tokens, strict=True)]
+            n = len(tokens)
+            words, docs, positions, codes = self._pending
+            words.extend(wids)
+            docs.extend(itertools.repeat(doc_id, n))
+            positions.extend(range(start_pos + 1, start_pos + n + 1))
+            codes.extend(itertools.repeat(code, n))
+            self._pending_docs.add(doc_id)
+            forward.extend([(w << 16) | code for w in wids])
         self._occurrences += len(tokens)
         added = len(tokens) * weight
         self.doc_len[doc_id] = length = self.doc_len.get(doc_id, 0) + added
@@ -165,6 +229,7 @@ class TextIndex:
         return code
 
     def remove(self, doc_id: int) -> None:
+        self._settle()
         self._changes += 1
         self._max_freqs.pop(doc_id, None)
         if self._max_freq_array is not None:
@@ -177,31 +242,31 @@ class TextIndex:
             return
         self._state[doc_id] = REMOVED
         word_ids, counts = grouped_counts(np.sort(as_numpy(forward, np.int64) >> 16))
-        self._count_stems([self._words[w] for w in word_ids.tolist()], [], -1)
+        self._uncount_stems([self._words[w] for w in word_ids.tolist()])
         for wid, count in zip(word_ids.tolist(), counts.tolist(), strict=True):
             term = self._words[wid]
             self._word_changed[term] = self._changes
-            postings = self.terms.get(term)
+            postings = self._terms.get(term)
             if postings is None:
                 continue
             postings.ndocs -= 1
             postings.dead += count
-            self.num_records -= 1
+            self._num_records -= 1
             if not postings.ndocs:
                 self._occurrences -= len(postings.docs)
-                del self.terms[term]
+                del self._terms[term]
                 st = stem(term, self.language)
-                group = self.stems.get(st)
+                group = self._stems.get(st)
                 if group is not None:
                     group.discard(term)
                     if not group:
-                        del self.stems[st]
+                        del self._stems[st]
             elif postings.dead * 2 > len(postings.docs):
                 self._occurrences -= postings.compact(self._state)
 
     def _purge(self) -> None:
         """Drop every removed document's occurrences (before a doc id is used again)."""
-        for postings in self.terms.values():
+        for postings in self.terms.values():  # (settled first)
             if postings.dead:
                 self._occurrences -= postings.compact(self._state)
         self._state[self._state == REMOVED] = NEVER
@@ -240,22 +305,19 @@ class TextIndex:
         """stem -> documents in its ``+stem`` record: RediSearch keeps such a record for every word whose
         stem differs from it (FT.INFO counts them in num_terms and num_records; FT.SPELLCHECK suggests
         them). Counted as documents come and go (a view: read it, do not keep it)."""
+        self._settle()
         return self._stem_docs
 
-    def _count_stems(self, words: list[str], held: list[str], step: int) -> None:
-        """Add ``step`` to the +stem record count of each stem ``words`` have other than themselves, once
-        per document, but for the stems the document's other words (``held``) already count it in."""
-        counted = {root for word in held if (root := stem(word, self.language)) != word} if held else set()
+    def _uncount_stems(self, words: list[str]) -> None:
+        """A removed document's words: one document less in the +stem record of each stem they have
+        other than themselves."""
         counts = self._stem_docs
-        for word in words:
-            root = stem(word, self.language)
-            if root != word and root not in counted:
-                counted.add(root)
-                left = counts.get(root, 0) + step
-                if left:
-                    counts[root] = left
-                else:
-                    del counts[root]
+        for root in {root for word in words if (root := stem(word, self.language)) != word}:
+            left = counts.get(root, 0) - 1
+            if left > 0:
+                counts[root] = left
+            else:
+                counts.pop(root, None)
 
     def stem_records(self) -> tuple[int, int]:
         """(``+stem`` entries, their records), as FT.INFO counts them."""
