@@ -8,7 +8,9 @@ from __future__ import annotations
 import random
 
 import numpy as np
+import pytest
 
+from redvector.search.fields import text as text_module
 from redvector.search.fields.text import TextIndex
 from redvector.search.fields.tokens import stem
 
@@ -29,7 +31,9 @@ def _model_positions(doc: list[tuple[bytes, list[str]]]) -> dict[str, dict[bytes
     return out
 
 
-def test_occurrence_arrays_follow_random_writes() -> None:
+@pytest.mark.parametrize("batch", [1 << 21, 7])
+def test_occurrence_arrays_follow_random_writes(batch: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(text_module, "SETTLE_BATCH", batch)  # 7: batches settle in the middle of documents
     rng = random.Random(5)
     index = TextIndex(frozenset({"the"}))
     model: dict[int, list[tuple[bytes, list[str]]]] = {}

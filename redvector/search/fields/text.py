@@ -25,6 +25,8 @@ from redvector.search.fields.tokens import fuzzy_distance, stem, tokenize
 
 # TextIndex keeps arrays derived from at most this many occurrences (~20 bytes each: 80 MB)
 ARRAY_CACHE_OCCURRENCES = 4_000_000
+# occurrences indexed before they are sorted into the words' arrays even if nothing reads them
+SETTLE_BATCH = 1 << 21
 BM25_K1 = 1.2000000476837158  # RediSearch's k1 is a C float: 1.2 rounded to float32 (both BM25 scorers)
 BM25_B = 0.5  # RediSearch 2.10 (default.c; FT.SEARCH ... EXPLAINSCORE shows it), not the textbook 0.75
 
@@ -106,7 +108,7 @@ class TextIndex:
         self._pending = (array("i"), array("i"), array("i"), array("H"))
         self._pending_docs = set()
         split, self._split_docs = self._split_docs, {}
-        wids = as_numpy(words_buf, np.int32)
+        wids = as_numpy(words_buf, np.int32, np.int32)
         order = np.argsort(wids, kind="stable")  # a word's occurrences stay in the order they came
         wids = wids[order]
         docs = as_numpy(docs_buf, np.int32, np.int32)[order]
@@ -197,6 +199,8 @@ class TextIndex:
             codes.extend(itertools.repeat(code, n))
             self._pending_docs.add(doc_id)
             forward.extend([(w << 16) | code for w in wids])
+            if len(words) >= SETTLE_BATCH:  # (bounds the memory a settle needs for its sort)
+                self._settle()
         self._occurrences += len(tokens)
         added = len(tokens) * weight
         self.doc_len[doc_id] = length = self.doc_len.get(doc_id, 0) + added
