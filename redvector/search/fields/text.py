@@ -15,7 +15,7 @@ import re
 import struct
 from array import array
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -27,8 +27,20 @@ from redvector.search.fields.tokens import fuzzy_distance, stem, tokenize
 ARRAY_CACHE_OCCURRENCES = 4_000_000
 # occurrences indexed before they are sorted into the words' arrays even if nothing reads them
 SETTLE_BATCH = 1 << 21
+
+_Key = TypeVar("_Key", str, bytes)
 BM25_K1 = 1.2000000476837158  # RediSearch's k1 is a C float: 1.2 rounded to float32 (both BM25 scorers)
 BM25_B = 0.5  # RediSearch 2.10 (default.c; FT.SEARCH ... EXPLAINSCORE shows it), not the textbook 0.75
+
+def _numbered(numbers: dict[_Key, int], names: list[_Key], key: _Key) -> int:
+    """``key``'s number in an interning table (``numbers`` and its reverse, ``names``), the next free one
+    when it is new."""
+    number = numbers.get(key)
+    if number is None:
+        number = numbers[key] = len(names)
+        names.append(key)
+    return number
+
 
 def _f32(x: float) -> float:
     """x rounded to the nearest float32 (C float arithmetic)."""
@@ -219,18 +231,10 @@ class TextIndex:
             self._state = state
 
     def _word_id(self, word: str) -> int:
-        wid = self._vocab.get(word)
-        if wid is None:
-            wid = self._vocab[word] = len(self._words)
-            self._words.append(word)
-        return wid
+        return _numbered(self._vocab, self._words, word)
 
     def _field_code(self, name: bytes) -> int:
-        code = self.field_codes.get(name)
-        if code is None:
-            code = self.field_codes[name] = len(self.field_names)
-            self.field_names.append(name)
-        return code
+        return _numbered(self.field_codes, self.field_names, name)
 
     def remove(self, doc_id: int) -> None:
         self._settle()
@@ -645,11 +649,6 @@ class TextIndex:
         lead = np.ones(len(docs), dtype=bool)
         lead[1:] = docs[1:] != docs[:-1]
         return docs[lead], ranks[lead], freqs[lead], holders
-
-    def record_frequencies(self, words: list[str], skip_fields: frozenset[bytes],
-                           weights: dict[bytes, float]) -> tuple[np.ndarray, np.ndarray]:
-        """(doc ids ascending, the words' weighted frequency outside ``skip_fields``), kept as occurrences are."""
-        return self._frequencies(words, skip_fields, weights, True)
 
     def _frequencies(self, words: list[str], skip_fields: frozenset[bytes], weights: dict[bytes, float],
                      weighted: bool, fields: frozenset[bytes] | None = None,
