@@ -1049,7 +1049,7 @@ class Executor:
         """Which of ``docs`` (sorted) hold ``words`` in order with slop 0, by RediSearch's in-order check
         run for every first-word position at once: from a position p of the first word, each next word at
         its first position >= the previous one, the gaps (q - p - 1) adding up to at most 0 at each step."""
-        keys = [self._word_keys(w, docs) for w in words]
+        keys = [self._word_keys(w) for w in words]
         starts = keys[0]
         if not len(starts):
             return np.zeros(len(docs), dtype=bool)
@@ -1070,32 +1070,18 @@ class Executor:
             return np.zeros(len(docs), dtype=bool)
         return holders[np.minimum(np.searchsorted(holders, docs), len(holders) - 1)] == docs
 
-    def _word_keys(self, word: Term, docs: np.ndarray) -> np.ndarray:
-        """A phrase word's positions in ``docs`` as sorted doc << 32 | position keys: the positions, in
-        every field, of each of its records (_record_offsets) that holds the document in the clause's
-        fields, from the words' occurrence arrays (TextIndex.occurrences)."""
+    def _word_keys(self, word: Term) -> np.ndarray:
+        """A phrase word's positions as sorted doc << 32 | position keys: the positions, in every field,
+        of each of its records (_record_offsets) that holds the document in the clause's fields
+        (TextIndex.record_keys, kept; of more documents than the phrase's candidates, which are left out
+        later)."""
         text, fields = self.index.text, self._text_fields(word.fields)
         use_stem = not (word.verbatim or self.opts.verbatim)
-        specs = text.record_specs(word.text, use_stem, self._nostem())
-        if fields is None and len(specs) == 1:  # the word's own record, every field: the cached keys
-            return text.occurrence_keys(word.text)  # (of more documents than ``docs``: they are left out later)
-        keys = []
-        for words, skip_fields, _weighted in specs:
-            parts = [text.occurrences(w) for w in words]
-            doc_ids = np.concatenate([p[0] for p in parts])
-            positions = np.concatenate([p[1] for p in parts])
-            codes = np.concatenate([p[2] for p in parts])
-            field_codes = text.field_codes
-            if skip_fields:
-                keep = ~np.isin(codes, [field_codes[f] for f in skip_fields if f in field_codes])
-                doc_ids, positions, codes = doc_ids[keep], positions[keep], codes[keep]
-            if fields is None:
-                holders = doc_ids
-            else:
-                holders = doc_ids[np.isin(codes, [field_codes[f] for f in fields if f in field_codes])]
-            keep = np.isin(doc_ids, np.intersect1d(holders, docs))
-            keys.append((doc_ids[keep] << 32) | positions[keep])
-        return distinct(np.concatenate(keys)) if keys else np.zeros(0, dtype=np.int64)
+        lists = [keys for words, skip_fields, _ in text.record_specs(word.text, use_stem, self._nostem())
+                 if len(keys := text.record_keys(words, skip_fields, fields))]
+        if not lists:
+            return np.zeros(0, dtype=np.int64)
+        return lists[0] if len(lists) == 1 else distinct(np.concatenate(lists))
 
     def missing(self, name: bytes) -> Scores:
         spec = self.index.definition.field(name)
