@@ -265,3 +265,33 @@ def test_vectorised_slops_match_the_per_document_walk() -> None:
             assert [slop_of(d) for d in docs] == by_walk, query
             seen.update(by_walk)
     assert {1, 2, 3} <= seen  # documents far apart as well as near
+
+
+def test_vectorised_in_order_check_matches_the_per_document_walk() -> None:
+    """INORDER (with and without SLOP) is checked for every document at once; it keeps exactly the
+    documents RediSearch's in-order walk keeps when run document by document."""
+    import random
+
+    from redvector.search.query.positions import within_range_in_order
+
+    rng = random.Random(4)
+    ks, reg = setup()
+    index = reg.create(definition(), 0)
+    words = ["run", "runs", "running", "apple", "apples", "red", "sky"]
+    for i in range(300):
+        put(ks, b"d:%d" % i, {b"t": " ".join(rng.choices(words, k=rng.randint(1, 9))).encode(),
+                              b"g": rng.choice([b"x", b"y"])})
+    kept_some = dropped_some = False
+    for query in ["run apple", "apple red sky", "running apple", '"red sky" apple', "apple @g:{x} red", "red red"]:
+        for slop in (None, 0, 1, 3):
+            plain = Executor(index, QueryOptions(scorer="TFIDF"))
+            node = parse_query(query, index.definition, {})
+            candidates = sorted(plain.run(node).scores)
+            children = [c for c in node.children if not isinstance(c, Tag)] if isinstance(node, Intersect) else [node]
+            expected = [d for d in candidates
+                        if within_range_in_order([plain._offsets(c, d) for c in children], 1 << 31 if slop is None else slop)]
+            found = sorted(Executor(index, QueryOptions(scorer="TFIDF", slop=slop, inorder=True)).run(node).scores)
+            assert found == expected, (query, slop)
+            kept_some |= bool(found)
+            dropped_some |= len(found) < len(candidates)
+    assert kept_some and dropped_some

@@ -432,6 +432,20 @@ class Executor:
         ``inorder``, in the query's order), as RediSearch's intersect iterator checks its children's
         offsets (IndexResult_IsWithinRange); clauses without positions (tags, ranges, ...) take no part,
         and one clause with positions alone passes in order but never unordered (min == max there)."""
+        if inorder:  # RediSearch's in-order walk for every document at once, where the clauses allow
+            keys = []
+            for child in children:
+                if isinstance(child, Term | Phrase):
+                    found = self._clause_keys(child)
+                    if found is None:
+                        break
+                    keys.append(found)
+                elif not isinstance(child, Tag | NumericRange | GeoRadius | VectorRange | Missing):
+                    break
+            else:
+                ids = np.fromiter(docs, dtype=np.int64)
+                ids.sort()
+                return set(ids[self._in_order_keys(keys, ids, slop)].tolist()) if keys else set(ids.tolist())
         check = within_range_in_order if inorder else within_range_unordered
         near = set()
         for d in docs:
@@ -1046,10 +1060,16 @@ class Executor:
         return matched, total * node.weight
 
     def _in_order(self, words: list[Term], docs: np.ndarray) -> np.ndarray:
-        """Which of ``docs`` (sorted) hold ``words`` in order with slop 0, by RediSearch's in-order check
-        run for every first-word position at once: from a position p of the first word, each next word at
-        its first position >= the previous one, the gaps (q - p - 1) adding up to at most 0 at each step."""
-        keys = [self._word_keys(w) for w in words]
+        """Which of ``docs`` (sorted) hold ``words`` in order with slop 0 (a phrase)."""
+        return self._in_order_keys([self._word_keys(w) for w in words], docs, 0)
+
+    @staticmethod
+    def _in_order_keys(keys: list[np.ndarray], docs: np.ndarray, slop: int) -> np.ndarray:
+        """Which of ``docs`` (sorted) hold positions of each of the clauses (``keys``: sorted doc << 32 |
+        position keys) in order within ``slop``, by RediSearch's in-order check (within_range_in_order)
+        run for every first-clause position at once: from a position p of the first clause, each next one
+        at its first position >= the previous one, the gaps (q - p - 1) adding up to at most ``slop`` at
+        each step."""
         starts = keys[0]
         if not len(starts):
             return np.zeros(len(docs), dtype=bool)
@@ -1063,7 +1083,7 @@ class Executor:
             nxt = later[np.minimum(at, len(later) - 1)]
             ok &= (at < len(later)) & ((nxt >> 32) == (prev >> 32))
             span += nxt - prev - 1
-            ok &= span <= 0
+            ok &= span <= slop
             prev = nxt
         holders = starts[ok] >> 32  # sorted (the keys are)
         if not len(holders):
