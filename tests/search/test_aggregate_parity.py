@@ -136,6 +136,14 @@ def one(r: redis.Redis, *args: Any) -> dict[str, Any]:
     return agg(r, "*", *args, "LIMIT", "0", "1")[1][0]
 
 
+def assert_apply_errors(r: redis.Redis, cases: tuple[tuple[str, str], ...]) -> None:
+    """Each APPLY expression fails with exactly its error text."""
+    for text, error in cases:
+        with pytest.raises(redis.ResponseError) as exc:
+            one(r, "APPLY", text, "AS", "a")
+        assert str(exc.value) == error
+
+
 def test_numbers_read_as_strtod_reads_them(r: redis.Redis) -> None:
     setup(r)
     row = one(r, "APPLY", '"" + 1', "AS", "a", "APPLY", '" 1" + 1', "AS", "b", "APPLY", '"0x10" + 1', "AS", "c",
@@ -165,26 +173,20 @@ def test_expression_grammar(r: redis.Redis) -> None:
               "APPLY", ".5 + 1", "AS", "j")
     assert row == {"a": b"36", "b": b"64", "c": b"0", "d": b"0", "e": b"0", "f": b"0", "g": b"2", "h": b"2",
                    "i": b"2", "j": b"6"}
-    for text, error in (("1-1", "Syntax error at offset 1 near '-1'"), ("-(1)", "Syntax error at offset 1 near ''"),
-                        ("-@n", "Syntax error at offset 1 near 'n'"), ("(1, 2)", "Syntax error at offset 2 near '1'"),
-                        ('upper("a",)', "Syntax error at offset 10 near '\"a\"'"),
-                        ("(1", "Syntax error at offset 1 near '1'"), ("upper", "Unknown symbol 'upper'")):
-        with pytest.raises(redis.ResponseError) as exc:
-            one(r, "APPLY", text, "AS", "a")
-        assert str(exc.value) == error
+    assert_apply_errors(r, (("1-1", "Syntax error at offset 1 near '-1'"), ("-(1)", "Syntax error at offset 1 near ''"),
+                            ("-@n", "Syntax error at offset 1 near 'n'"), ("(1, 2)", "Syntax error at offset 2 near '1'"),
+                            ('upper("a",)', "Syntax error at offset 10 near '\"a\"'"),
+                            ("(1", "Syntax error at offset 1 near '1'"), ("upper", "Unknown symbol 'upper'")))
 
 
 def test_function_arguments_counted_when_called(r: redis.Redis) -> None:
     setup(r)
     assert agg(r, "nomatch", "APPLY", "abs(1, 2)", "AS", "a", "APPLY", "upper()", "AS", "b") == (0, [])
-    for text, error in (("abs(1, 2)", "Invalid number of arguments for fabs"),
-                        ("split()", "Invalid number of arguments for split"),
-                        ("format()", "Need at least one argument for format"),
-                        ("timefmt()", "Invalid arguments for function 'time'"),
-                        ("upper(1, 2)", "Invalid arguments for function 'upper'")):
-        with pytest.raises(redis.ResponseError) as exc:
-            one(r, "APPLY", text, "AS", "a")
-        assert str(exc.value) == error
+    assert_apply_errors(r, (("abs(1, 2)", "Invalid number of arguments for fabs"),
+                            ("split()", "Invalid number of arguments for split"),
+                            ("format()", "Need at least one argument for format"),
+                            ("timefmt()", "Invalid arguments for function 'time'"),
+                            ("upper(1, 2)", "Invalid arguments for function 'upper'")))
 
 
 def test_functions_of_nulls_arrays_and_text(r: redis.Redis) -> None:

@@ -53,7 +53,7 @@ def test_occurrence_arrays_follow_random_writes(batch: int, monkeypatch: pytest.
             for f, tokens in fields:
                 pos = index.add(doc_id, f, " ".join(tokens), pos, WEIGHTS[f])
                 if rng.random() < 0.05:  # a read between two fields of one document settles the first
-                    assert index.num_records >= 0
+                    index.stem_record_docs()
             model[doc_id] = fields
         else:
             doc_id = rng.choice(sorted(model))

@@ -538,17 +538,29 @@ class TextIndex:
         vectorised scoring (a record with none of its documents in ``fields`` stays, empty, so that the
         word's own record is the first when it has documents); kept while no document with the words
         changes."""
-        out = []
-        for words, skip_fields, weighted in self.record_specs(term, use_stem, nostem_fields):
-            ids, freqs = self._frequencies(words, skip_fields, weights, weighted)
-            if not len(ids):
-                continue
-            if fields is None:
-                out.append((ids, freqs, len(ids)))
-            else:
-                matched, matched_freqs = self._frequencies(words, skip_fields, weights, weighted, fields)
-                out.append((matched, matched_freqs, len(ids)))
-        return out
+        records = (self._record_arrays(words, fields, skip_fields, weights, weighted)
+                   for words, skip_fields, weighted in self.record_specs(term, use_stem, nostem_fields))
+        return [record for record in records if record is not None]
+
+    def _record_arrays(self, words: list[str], fields: frozenset[bytes] | None, skip_fields: frozenset[bytes],
+                       weights: dict[bytes, float], weighted: bool) -> tuple[np.ndarray, np.ndarray, int] | None:
+        """One record as (doc ids ascending, frequencies, documents in the record): the documents holding
+        ``words`` in ``fields`` (outside ``skip_fields``), their frequencies counting every field
+        (_frequencies); None when no document holds the words at all. Kept as occurrences are."""
+        ids, freqs = self._frequencies(words, skip_fields, weights, weighted)
+        if not len(ids):
+            return None
+        if fields is None:
+            return ids, freqs, len(ids)
+
+        def build() -> tuple[np.ndarray, ...]:
+            keep = np.isin(ids, self.docs_with(words, fields, skip_fields)[1])
+            return ids[keep], freqs[keep]
+
+        key = ("record in fields", tuple(sorted(words)), skip_fields, fields, weighted,
+               tuple(sorted(weights.items())) if weighted else ())
+        matched, matched_freqs = self._cached(key, words, build)
+        return matched, matched_freqs, len(ids)
 
     def occurrences(self, word: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Every live occurrence of ``word`` as (doc ids, positions, field codes) arrays ordered by doc id
@@ -651,34 +663,28 @@ class TextIndex:
         return docs[lead], ranks[lead], freqs[lead], holders
 
     def _frequencies(self, words: list[str], skip_fields: frozenset[bytes], weights: dict[bytes, float],
-                     weighted: bool, fields: frozenset[bytes] | None = None,
-                     cache: bool = True) -> tuple[np.ndarray, np.ndarray]:
+                     weighted: bool, cache: bool = True) -> tuple[np.ndarray, np.ndarray]:
         """(doc ids ascending, the record's frequency) over every field but ``skip_fields`` (each occurrence
-        weighted by its field, or one each), for every document with ``words`` (``fields``: with one of
-        them in those fields); none where it is 0. Kept as occurrences are (unless not ``cache``)."""
-        key = ("frequencies", tuple(sorted(words)), skip_fields, weighted, fields,
+        weighted by its field, or one each), for every document with ``words``; none where it is 0. Kept
+        as occurrences are (unless not ``cache``)."""
+        key = ("frequencies", tuple(sorted(words)), skip_fields, weighted,
                tuple(sorted(weights.items())) if weighted else ())
 
         def build() -> tuple[np.ndarray, ...]:
             skip = self._codes(skip_fields)
             parts = []
-            matched = []
             for word in words:
                 docs, _, codes = self.occurrences(word) if cache else self._live(word)
                 if skip:
                     keep = ~np.isin(codes, skip)
                     docs, codes = docs[keep], codes[keep]
                 parts.append((docs << 16) | codes)
-                if fields is not None:
-                    matched.append(docs[np.isin(codes, self._codes(fields))])
             if not parts:
                 return NO_IDS, np.zeros(0)
             keys, counts = grouped_counts(np.sort(np.concatenate(parts)))  # per (doc, field)
             figures = counts * self._weight_by_code(weights)[keys & 0xFFFF] if weighted else counts.astype(np.float64)
             ids, freqs = grouped_sums(keys >> 16, figures)
             keep = freqs != 0
-            if fields is not None:
-                keep &= np.isin(ids, np.concatenate(matched))
             return ids[keep], freqs[keep]
 
         if not cache:
@@ -723,16 +729,12 @@ class TextIndex:
 
     def _record(self, words: list[str], fields: frozenset[bytes] | None, skip_fields: frozenset[bytes],
                 weights: dict[bytes, float], weighted: bool) -> tuple[dict[int, float], int] | None:
-        """(doc -> frequency, documents in the record) of the documents holding ``words`` in ``fields``
-        (outside ``skip_fields``); their frequencies count every field (_frequencies)."""
-        ids, freqs = self._frequencies(words, skip_fields, weights, weighted)
-        if not len(ids):
+        """_record_arrays as (doc -> frequency, documents in the record)."""
+        record = self._record_arrays(words, fields, skip_fields, weights, weighted)
+        if record is None:
             return None
-        if fields is not None:
-            matched = self._frequencies(words, skip_fields, weights, weighted, fields)[0]
-            keep = np.isin(ids, matched)
-            return dict(zip(ids[keep].tolist(), freqs[keep].tolist(), strict=True)), len(ids)
-        return dict(zip(ids.tolist(), freqs.tolist(), strict=True)), len(ids)
+        ids, freqs, with_term = record
+        return dict(zip(ids.tolist(), freqs.tolist(), strict=True)), with_term
 
     def doc_count(self, words: list[str]) -> int:
         """How many documents hold one of ``words``."""

@@ -432,20 +432,11 @@ class Executor:
         ``inorder``, in the query's order), as RediSearch's intersect iterator checks its children's
         offsets (IndexResult_IsWithinRange); clauses without positions (tags, ranges, ...) take no part,
         and one clause with positions alone passes in order but never unordered (min == max there)."""
-        if inorder:  # RediSearch's in-order walk for every document at once, where the clauses allow
-            keys = []
-            for child in children:
-                if isinstance(child, Term | Phrase):
-                    found = self._clause_keys(child)
-                    if found is None:
-                        break
-                    keys.append(found)
-                elif not isinstance(child, Tag | NumericRange | GeoRadius | VectorRange | Missing):
-                    break
-            else:
-                ids = np.fromiter(docs, dtype=np.int64)
-                ids.sort()
-                return set(ids[self._in_order_keys(keys, ids, slop)].tolist()) if keys else set(ids.tolist())
+        keys = self._positional_keys(children) if inorder else None
+        if keys is not None:  # RediSearch's in-order walk for every document at once
+            ids = np.fromiter(docs, dtype=np.int64)
+            ids.sort()
+            return set(ids[self._in_order_keys(keys, ids, slop)].tolist()) if keys else set(ids.tolist())
         check = within_range_in_order if inorder else within_range_unordered
         near = set()
         for d in docs:
@@ -665,10 +656,7 @@ class Executor:
                 idf = np.array([text.idf(n, int(h)) for h in holders.tolist()])[ranks] if len(ids) else np.zeros(0)
                 figures = idf * tf * (BM25_K1 + 1) / (tf + base + slope * text.doc_len_array()[ids])
             if self.index.scored_docs:
-                docs = self.index.docs
-                figures = figures * np.fromiter(
-                    (meta.score if (meta := docs.get(d)) is not None else 1.0 for d in ids.tolist()),
-                    dtype=np.float64, count=len(ids))
+                figures = figures * self._doc_scores(ids)
             return ids, figures * node.weight
         tfidf_idf = np.array([text.tfidf_idf(n, int(h)) for h in holders.tolist()])[ranks] if len(ids) else np.zeros(0)
         if scorer == "BM25":
@@ -797,12 +785,14 @@ class Executor:
         raw = np.fromiter(scores.values(), dtype=np.float64, count=len(scores))
         order = np.argsort(ids)
         ids, raw = ids[order], raw[order]
-        scale = None
-        if self.index.scored_docs:
-            docs = self.index.docs
-            scale = np.fromiter((meta.score if (meta := docs.get(d)) is not None else 1.0 for d in ids.tolist()),
-                                dtype=np.float64, count=len(ids))
+        scale = self._doc_scores(ids) if self.index.scored_docs else None
         return dict(zip(ids.tolist(), self._tfidf_final_arrays(node, ids, raw, scale).tolist(), strict=True))
+
+    def _doc_scores(self, ids: np.ndarray) -> np.ndarray:
+        """The documents' own scores (SCORE field, FT.ADD), 1 for a document gone."""
+        docs = self.index.docs
+        return np.fromiter((meta.score if (meta := docs.get(d)) is not None else 1.0 for d in ids.tolist()),
+                           dtype=np.float64, count=len(ids))
 
     def _record_offsets(self, node: Term, d: int) -> list[list[int]]:
         """A word's positions in document ``d`` record by record, as RediSearch's union of them holds them:
@@ -957,16 +947,8 @@ class Executor:
             lists = [text.record_keys([t], frozenset(), fields) for _, t in node.terms]
             return _neighbour_slops(lists, len(node.terms))
         if isinstance(node, Intersect):
-            lists = []
-            for child in self._clause_order(node):
-                if isinstance(child, Term | Phrase):
-                    keys = self._clause_keys(child)
-                    if keys is None:
-                        return None
-                    lists.append(keys)
-                elif not isinstance(child, Tag | NumericRange | GeoRadius | VectorRange | Missing):
-                    return None  # a negation, an optional clause, a group: document by document
-            return _neighbour_slops(lists, len(node.children))
+            clauses = self._positional_keys(self._clause_order(node))
+            return _neighbour_slops(clauses, len(node.children)) if clauses is not None else None
         if isinstance(node, Union) and len(node.children) <= 3:
             lists = []
             for child in node.children:
@@ -976,6 +958,21 @@ class Executor:
                 lists.append(keys)
             return _neighbour_slops(lists, None)
         return None
+
+    def _positional_keys(self, clauses: list[Node]) -> list[np.ndarray] | None:
+        """An intersection's clauses' _clause_keys in order, clauses without positions (tags, ranges, ...)
+        left out; None when one is anything else (a negation, an optional clause, a group, an expanding
+        word): those are checked document by document."""
+        lists = []
+        for clause in clauses:
+            if isinstance(clause, Term | Phrase):
+                keys = self._clause_keys(clause)
+                if keys is None:
+                    return None
+                lists.append(keys)
+            elif not isinstance(clause, Tag | NumericRange | GeoRadius | VectorRange | Missing):
+                return None
+        return lists
 
     def _clause_keys(self, node: Term | Phrase) -> np.ndarray | None:
         """_offsets of a word or a phrase for every document, as sorted doc << 32 | position keys; None
