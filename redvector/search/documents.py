@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from redvector.search.fields.geo import Point, parse_point
+from redvector.search.fields.geoshape import Shape, ShapeError, parse_shape
 from redvector.search.fields.numeric import parse_number
 from redvector.search.schema import FieldSpec, FieldType, IndexDefinition
 from redvector.search.vector.base import FloatArray, decode_blob
@@ -30,7 +31,11 @@ class Document:
     tags: list[tuple[FieldSpec, bytes | tuple[bytes, ...]]] = field(default_factory=list)
     numeric: list[tuple[FieldSpec, float | tuple[float, ...]]] = field(default_factory=list)
     geo: list[tuple[FieldSpec, Point | tuple[Point, ...]]] = field(default_factory=list)
+    geoshapes: list[tuple[FieldSpec, Shape]] = field(default_factory=list)
     vectors: list[tuple[FieldSpec, FloatArray]] = field(default_factory=list)
+    # Fields whose value could not be indexed while the document still is (a GEOSHAPE's invalid WKT):
+    # counted in FT.INFO's indexing failures with their message.
+    failures: list[tuple[FieldSpec, str]] = field(default_factory=list)
     # The raw values of ``vectors``: the hash's blobs; for JSON, the array's numbers in the field's type.
     vector_values: list[bytes] = field(default_factory=list)
     # SORTBY value (numbers as float, text as bytes) of each schema field, by schema position; () if none.
@@ -41,6 +46,8 @@ class Document:
 class IndexingFailure:
     field: FieldSpec
     message: str
+    # Counted in the field's own FT.INFO statistics too (JSON type errors count for the index only).
+    per_field: bool = True
 
 
 def parse_csv_vector(raw: bytes, dim: int) -> FloatArray | None:
@@ -71,6 +78,14 @@ def sortable_text(spec: FieldSpec, raw: bytes) -> bytes:
     if spec.sortable and not spec.unf:
         return raw.decode("utf-8", "replace").lower().encode()
     return raw
+
+
+def add_geoshape(doc: Document, spec: FieldSpec, wkt: str) -> None:
+    """Index a GEOSHAPE value, or record its failure (the rest of the document is still indexed)."""
+    try:
+        doc.geoshapes.append((spec, parse_shape(wkt, spec.coord_system == "SPHERICAL")))
+    except ShapeError as exc:
+        doc.failures.append((spec, f"Error indexing geoshape: {exc}"))
 
 
 def build_document(definition: IndexDefinition, key: bytes, value: dict[bytes, bytes]) -> Document | IndexingFailure:
@@ -112,6 +127,10 @@ def build_document(definition: IndexDefinition, key: bytes, value: dict[bytes, b
             sort_values[pos] = raw
             if not spec.noindex:
                 doc.geo.append((spec, point))
+        elif t is FieldType.GEOSHAPE:
+            sort_values[pos] = raw
+            if not spec.noindex:
+                add_geoshape(doc, spec, raw.decode("utf-8", "replace"))
         elif t is FieldType.VECTOR:
             assert spec.vector is not None
             vec = vector_value(spec, raw)

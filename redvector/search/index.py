@@ -23,6 +23,7 @@ from redvector.keyspace.types.json_path import JsonPath, compile_path
 from redvector.keyspace.types.json_value import JsonValue
 from redvector.search.documents import Document, IndexingFailure, build_document, vector_value
 from redvector.search.fields.geo import GeoIndex
+from redvector.search.fields.geoshape import GeoShapeIndex
 from redvector.search.fields.numeric import NumericIndex
 from redvector.search.fields.tag import TagIndex
 from redvector.search.fields.text import TextIndex
@@ -112,6 +113,7 @@ class SearchIndex:
         self.tags: dict[bytes, TagIndex] = {}
         self.numeric: dict[bytes, NumericIndex] = {}
         self.geo: dict[bytes, GeoIndex] = {}
+        self.geoshapes: dict[bytes, GeoShapeIndex] = {}
         self.vectors: dict[bytes, VectorIndex] = {}
         self._slots: dict[bytes, int] = {}  # attribute -> its position in DocMeta.sort_values
         self._vector_sets: dict[tuple[bytes, ...], tuple[bytes, ...]] = {}  # one tuple per combination
@@ -152,6 +154,8 @@ class SearchIndex:
                 self.numeric[f.name] = NumericIndex()
             elif f.type is FieldType.GEO:
                 self.geo[f.name] = GeoIndex()
+            elif f.type is FieldType.GEOSHAPE:
+                self.geoshapes[f.name] = GeoShapeIndex(f.coord_system == "SPHERICAL")
             elif f.type is FieldType.VECTOR:
                 assert f.vector is not None
                 self.vectors[f.name] = create_vector_index(f.vector)
@@ -272,9 +276,13 @@ class SearchIndex:
         if isinstance(doc, IndexingFailure):
             self.remove_key(key)
             self.errors.record(doc.message, key)
-            self.field_errors.setdefault(doc.field.name, ErrorStats()).record(doc.message, key)
+            if doc.per_field:
+                self.field_errors.setdefault(doc.field.name, ErrorStats()).record(doc.message, key)
             return False
         self._add(doc)
+        for spec, message in doc.failures:
+            self.errors.record(message, key)
+            self.field_errors.setdefault(spec.name, ErrorStats()).record(message, key)
         return True
 
     def _add(self, doc: Document) -> None:
@@ -318,6 +326,8 @@ class SearchIndex:
             self.numeric[spec.name].add(doc_id, num)
         for spec, point in doc.geo:
             self.geo[spec.name].add(doc_id, point)
+        for spec, shape in doc.geoshapes:
+            self.geoshapes[spec.name].add(doc_id, shape)
         for spec, vec in doc.vectors:
             if not (restoring and spec.name in self._restored_fields):
                 self.vectors[spec.name].add(doc_id, vec)
@@ -345,6 +355,8 @@ class SearchIndex:
             nums.remove(doc_id)
         for geo in self.geo.values():
             geo.remove(doc_id)
+        for shapes in self.geoshapes.values():
+            shapes.remove(doc_id)
         if not keep_vectors:
             for vec in self.vectors.values():
                 vec.remove(doc_id)
@@ -359,7 +371,7 @@ class SearchIndex:
         close_vectors(self)
         self.filter_cache.clear()
         self.text = TextIndex(self.definition.stopword_set, self.definition.language)
-        self.tags, self.numeric, self.geo, self.vectors = {}, {}, {}, {}
+        self.tags, self.numeric, self.geo, self.geoshapes, self.vectors = {}, {}, {}, {}, {}
         self._install_fields(self.definition.fields)
         self.generation += 1
 

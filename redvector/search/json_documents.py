@@ -20,7 +20,7 @@ import numpy as np
 from redvector.errors import RedVectorError
 from redvector.keyspace.types.json_path import JsonPath, compile_path
 from redvector.keyspace.types.json_value import dumps
-from redvector.search.documents import Document, IndexingFailure, sortable_text
+from redvector.search.documents import Document, IndexingFailure, add_geoshape, sortable_text
 from redvector.search.fields.geo import in_range, split_point
 from redvector.search.query.expr import NULL, Null, format_number_bytes
 from redvector.search.schema import FieldSpec, FieldType, IndexDefinition
@@ -29,6 +29,7 @@ _STRING_TYPE = "Invalid JSON type: String type can represent only TEXT, TAG, GEO
 _NUMBER_TYPE = "Invalid JSON type: Numeric type can represent only NUMERIC field"
 _BOOL_TYPE = "Invalid JSON type: Boolean type can be represent only TAG field"
 _OBJECT_TYPE = "Invalid JSON type: Object type can represent only GEOMETRY fields"
+_ARRAY_GEOMETRY = "Invalid JSON type: Array type cannot represent GEOMETRY field"
 _STRINGS_ONLY = "TEXT/TAG fields can only contain strings or nulls"
 _NUMBERS_ONLY = "NUMERIC fields can only contain numbers or nulls"
 _MULTI_VECTOR = "multi-value VECTOR fields are not supported by RedVector"
@@ -76,6 +77,17 @@ def _strings(spec: FieldSpec, matches: list[Any], allow_bool: bool = False) -> l
         else:
             raise Failed(_type_error(v))
     return out
+
+
+def _geoshape(matches: list[Any]) -> str | None:
+    """A GEOSHAPE value: one WKT string (null: none). Several matches and objects fail without a message
+    (RediSearch's FT.INFO shows N/A), an array with RediSearch's text."""
+    if len(matches) > 1 or isinstance(matches[0], dict):
+        raise Failed("")
+    v = matches[0]
+    if v is None or isinstance(v, str):
+        return v
+    raise Failed(_ARRAY_GEOMETRY if isinstance(v, list) else _type_error(v))
 
 
 def _numbers(matches: list[Any]) -> list[float]:
@@ -183,13 +195,19 @@ def build_json_document(definition: IndexDefinition, key: bytes, root: Any,
                     sort_values[pos] = texts[0].encode()
                     if not spec.noindex:
                         doc.geo.append((spec, points[0] if len(points) == 1 else tuple(points)))
+            elif t is FieldType.GEOSHAPE:
+                wkt = _geoshape(matches)
+                if wkt is not None:
+                    sort_values[pos] = wkt.encode()
+                    if not spec.noindex:
+                        add_geoshape(doc, spec, wkt)
             elif t is FieldType.VECTOR:
                 found = _vector(spec, matches)
                 if found is not None:
                     doc.vectors.append((spec, found[0]))
                     doc.vector_values.append(found[1])
         except Failed as exc:
-            return IndexingFailure(spec, str(exc))
+            return IndexingFailure(spec, str(exc), per_field=False)
     if any(v is not None for v in sort_values):
         doc.sort_values = tuple(sort_values)
     return doc

@@ -39,6 +39,7 @@ class FieldType(enum.Enum):
     TAG = "TAG"
     NUMERIC = "NUMERIC"
     GEO = "GEO"
+    GEOSHAPE = "GEOSHAPE"
     VECTOR = "VECTOR"
 
 
@@ -63,6 +64,7 @@ class FieldSpec:
     vector: VectorOptions | None = None
     # Created with the short form VECTOR(n): values may also be comma-separated floats.
     csv_vectors: bool = False
+    coord_system: str = "SPHERICAL"  # GEOSHAPE: FLAT or SPHERICAL
 
     @property
     def name_str(self) -> str:
@@ -333,6 +335,8 @@ def _parse_field(args: _Args, json: bool = False) -> FieldSpec:
             raise SearchError(f"Invalid field type for field `{ident_text}`")
         if ftype is FieldType.VECTOR:
             kw["vector"] = _parse_vector(args)
+        elif ftype is FieldType.GEOSHAPE and args.peek_upper() in ("FLAT", "SPHERICAL"):
+            kw["coord_system"] = args.next().decode().upper()
     # Type options and the common options, in any order; the first unknown token starts the next field.
     while args.more():
         tok = args.peek_upper()

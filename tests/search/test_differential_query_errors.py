@@ -63,13 +63,6 @@ CORPUS = [
     "(" * 300 + "x" + ")" * 300,
 ]
 
-# Known differences, each with its reason: (query, dialect) -> why.
-ALLOWED = {
-    ("ismissing(@t)", 2): "RedVector answers ismissing() on a field without INDEXMISSING (Redis Stack: "
-                          "\"'ismissing' requires field 't' to be defined with 'INDEXMISSING'\"); "
-                          "tests/search/test_ft_search.py::test_ismissing relies on it",
-}
-
 
 @pytest.fixture(scope="module")
 def pair(stack_port: int, server: ThreadedServer) -> Iterator[tuple[redis.Redis, redis.Redis]]:  # noqa: F811
@@ -98,8 +91,6 @@ def test_query_errors_match_redis_stack(pair: tuple[redis.Redis, redis.Redis], d
     ref, ours = pair
     differences = []
     for query in CORPUS:
-        if (query, dialect) in ALLOWED:
-            continue
         for command in (("FT.EXPLAIN", "idx", query), ("FT.SEARCH", "idx", query, "NOCONTENT")):
             args = (*command, *PARAMS, "DIALECT", dialect)
             expected, got = _outcome(ref, *args), _outcome(ours, *args)
@@ -107,14 +98,6 @@ def test_query_errors_match_redis_stack(pair: tuple[redis.Redis, redis.Redis], d
                 differences.append(f"{command[0]} {query!r}: Redis Stack {expected!r}, RedVector {got!r}")
     assert not differences, "\n".join(differences)
     assert ours.ping()
-
-
-@pytest.mark.parametrize(("query", "dialect"), sorted(ALLOWED))
-def test_allowed_differences_still_differ(pair: tuple[redis.Redis, redis.Redis], query: str, dialect: int) -> None:
-    """An allowed difference that is gone should leave the list."""
-    ref, ours = pair
-    args = ("FT.EXPLAIN", "idx", query, *PARAMS, "DIALECT", dialect)
-    assert _outcome(ref, *args) != _outcome(ours, *args)
 
 
 WORDS = ["ÜNÏCÖDÉ", "ΑΒΓ", "ДОМ", "STRASSE", "Straße", "İstanbul", "ǅemal", "ΣΊΣΥΦΟΣ", "ÆØÅ", "ＡＢＣ",  # noqa: RUF001

@@ -301,12 +301,19 @@ def test_hnsw_recall_against_flat_through_ft_search(r: redis.Redis) -> None:
 
 
 def test_ismissing(client: redis.Redis) -> None:
-    make_index(client)
-    load(client, 3)
+    client.execute_command("FT.CREATE", "idx", "PREFIX", "1", "doc:", "SCHEMA", "title", "TEXT", "genre", "TAG",
+                           "INDEXMISSING", "vec", "VECTOR", "FLAT", "6", "TYPE", "FLOAT32", "DIM", "2",
+                           "DISTANCE_METRIC", "L2", "INDEXMISSING", "plain", "TAG")
+    for i in range(3):
+        hset(client, f"doc:{i}", {"title": "t", "genre": "g", "vec": np.zeros(2, dtype=np.float32).tobytes()})
     hset(client, "doc:x", {"title": "no vector, no genre"})
     assert ids(client, "idx", "ismissing(@genre)", "NOCONTENT", "DIALECT", "2") == ["doc:x"]
     assert ids(client, "idx", "ismissing(@vec)", "NOCONTENT", "DIALECT", "2") == ["doc:x"]
     assert sorted(ids(client, "idx", "-ismissing(@vec)", "NOCONTENT", "DIALECT", "2")) == ["doc:0", "doc:1", "doc:2"]
+    # As in RediSearch: only a field declared INDEXMISSING can be asked; an unknown name matches nothing.
+    with pytest.raises(redis.ResponseError, match="'ismissing' requires field 'plain' to be defined with 'INDEXMISSING'"):
+        ids(client, "idx", "ismissing(@plain)", "NOCONTENT", "DIALECT", "2")
+    assert ids(client, "idx", "ismissing(@nosuch)", "NOCONTENT", "DIALECT", "2") == []
 
 
 def test_repeated_hybrid_filter_sees_writes(client: redis.Redis) -> None:

@@ -31,6 +31,8 @@ def _attribute(spec: FieldSpec) -> tuple[list[Any], Map]:
             pairs.append((S(b"PHONETIC"), S(spec.phonetic.encode())))
     elif spec.type is FieldType.TAG:
         pairs.append((S(b"SEPARATOR"), S(spec.separator) if spec.separator not in (b"\r", b"\n") else spec.separator))
+    elif spec.type is FieldType.GEOSHAPE:
+        pairs.append((S(b"coord_system"), S(spec.coord_system.encode())))
     elif spec.type is FieldType.VECTOR:
         v = spec.vector
         assert v is not None
@@ -120,7 +122,7 @@ def info_reply(index: SearchIndex) -> ByProtocol:
             (S(b"tag_overhead_sz_mb"), mem["tag"] / MB),
             (S(b"text_overhead_sz_mb"), len(index.text.terms) * 32 / MB),
             (S(b"total_index_memory_sz_mb"), total_mem / MB),
-            (S(b"geoshapes_sz_mb"), 0.0),
+            (S(b"geoshapes_sz_mb"), sum(g.memory_bytes() for g in index.geoshapes.values()) / MB),
             (S(b"records_per_doc_avg"), _avg(num_records, num_docs)),
             (S(b"bytes_per_record_avg"), _avg(mem["inverted"], num_records)),
             (S(b"offsets_per_term_avg"), _avg(index.text.num_records, num_records)),

@@ -50,6 +50,7 @@ from redvector.search.index import SearchIndex
 from redvector.search.query.ast import (
     Empty,
     GeoRadius,
+    GeoShape,
     Intersect,
     Knn,
     Missing,
@@ -260,6 +261,8 @@ class _Iterators:
                 lats = [p[1] for p in points]
                 term = f"{_g(min(lons))},{_g(min(lats))} - {_g(max(lons))},{_g(max(lats))}"
                 return _leaf("GEO", self._ms(node), self._count(node), term, len(points))
+            case GeoShape():
+                return _leaf("ID-LIST", self._ms(node), self._count(node))
             case Missing():
                 return _leaf("MISSING", self._ms(node), self._count(node))
             case VectorRange():

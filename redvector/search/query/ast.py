@@ -76,6 +76,20 @@ class GeoRadius(Node):
 
 
 @dataclass(frozen=True, slots=True)
+class GeoShape(Node):
+    """``@field:[WITHIN|CONTAINS|INTERSECTS|DISJOINT $shape]`` on a GEOSHAPE field (the WKT already
+    checked by the parser)."""
+
+    field: bytes
+    predicate: str
+    wkt: str
+
+
+# RediSearch's geometry QueryType numbers, which FT.EXPLAIN prints.
+GEOSHAPE_EXPLAIN_CODES = {"CONTAINS": 1, "WITHIN": 2, "DISJOINT": 3, "INTERSECTS": 4}
+
+
+@dataclass(frozen=True, slots=True)
 class Missing(Node):
     """``ismissing(@field)``: documents without the field."""
 
@@ -194,6 +208,8 @@ def explain(node: Node, depth: int = 0, stem: Callable[[str], str] | None = None
                     f"{'<' if hx else '<='} {hi:f}}}\n")
         case GeoRadius(field=field, lon=lon, lat=lat, radius=radius, unit=unit):
             return f"{pad}GEO {field.decode('utf-8', 'replace')}:{{{lon:f},{lat:f} --> {radius:f} {unit}}}\n"
+        case GeoShape(predicate=predicate, wkt=wkt):
+            return f"{pad}GEOSHAPE{{{GEOSHAPE_EXPLAIN_CODES[predicate]} {wkt}}}\n"
         case Missing(field=field):
             return f"{pad}ISMISSING{{{field.decode('utf-8', 'replace')}}}\n"
         case VectorRange(field=field, radius=radius, blob_param=param):

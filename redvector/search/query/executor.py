@@ -24,6 +24,7 @@ from redvector.search.index import SearchIndex, vector_knn
 from redvector.search.query.ast import (
     Empty,
     GeoRadius,
+    GeoShape,
     Intersect,
     Knn,
     Missing,
@@ -182,6 +183,9 @@ class Executor:
             return np.zeros(0, dtype=np.int64), np.zeros(0)
         if isinstance(node, Tag):
             return self._tag_arrays(node)
+        if isinstance(node, GeoShape):
+            ids = self._geoshape(node)
+            return ids, np.zeros(len(ids))
         if isinstance(node, NumericRange | GeoRadius):
             if isinstance(node, NumericRange):
                 nums = index.numeric.get(node.field)
@@ -361,6 +365,8 @@ class Executor:
                 if geo is None:
                     return {}
                 return dict.fromkeys(geo.radius(lon, lat, radius * UNIT_M[unit]), self._range_score())
+            case GeoShape():
+                return dict.fromkeys(self._geoshape(node).tolist(), 0.0)
             case VectorRange():
                 return self.vector_range(node)
             case Missing(field=fname):
@@ -970,7 +976,7 @@ class Executor:
                 if keys is None:
                     return None
                 lists.append(keys)
-            elif not isinstance(clause, Tag | NumericRange | GeoRadius | VectorRange | Missing):
+            elif not isinstance(clause, Tag | NumericRange | GeoRadius | GeoShape | VectorRange | Missing):
                 return None
         return lists
 
@@ -1099,6 +1105,14 @@ class Executor:
         if not lists:
             return np.zeros(0, dtype=np.int64)
         return lists[0] if len(lists) == 1 else distinct(np.concatenate(lists))
+
+    def _geoshape(self, node: GeoShape) -> np.ndarray:
+        """The ascending ids of the documents whose shape satisfies the clause (scored 0, as RediSearch's
+        geometry iterator scores them)."""
+        shapes = self.index.geoshapes.get(node.field)
+        if shapes is None:
+            return np.zeros(0, dtype=np.int64)
+        return shapes.query(node.predicate, node.wkt)
 
     def missing(self, name: bytes) -> Scores:
         spec = self.index.definition.field(name)

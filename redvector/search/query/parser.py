@@ -19,10 +19,12 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from redvector.errors import SearchError
+from redvector.search.fields.geoshape import ShapeError, parse_shape
 from redvector.search.fields.tokens import fold_case, tokenize
 from redvector.search.query.ast import (
     Empty,
     GeoRadius,
+    GeoShape,
     Intersect,
     Knn,
     Missing,
@@ -353,6 +355,9 @@ class _Builder:
                 raise SearchError(_EMPTY_STRING_MSG)
 
     def ismissing(self, kw: Tok, lp: Tok, fields: tuple[bytes, ...], rp: Tok) -> Node:
+        spec = self.definition.field(fields[0])
+        if spec is not None and not spec.indexmissing:
+            raise SearchError(f"'ismissing' requires field '{spec.name_str}' to be defined with 'INDEXMISSING'")
         return Missing(fields[0])
 
     # -- tags --------------------------------------------------------------------------------------------
@@ -457,13 +462,21 @@ class _Builder:
     def geo(self, fields: tuple[bytes, ...], colon: Tok, g: tuple) -> Node:
         return GeoRadius(fields[0], *g)
 
-    def geometry_query(self, lsqb: Tok, t: Tok, attr: Tok, rsqb: Tok) -> None:
+    def geometry_query(self, lsqb: Tok, t: Tok, attr: Tok, rsqb: Tok) -> tuple[str, str]:
         if t.text.upper() not in GEOSHAPE_PREDICATES:
             raise reported("Syntax error: Expecting a geoshape predicate", replace(attr, qtype="param"))
-        self.param(attr.text.decode("utf-8", "replace"))
+        return t.text.decode().upper(), self.param(attr.text.decode("utf-8", "replace")).decode("utf-8", "replace")
 
-    def geometry(self, fields: tuple[bytes, ...], colon: Tok, q: None) -> Node:
-        return Empty()  # no field here is a GEOSHAPE field: nothing matches (as in RediSearch)
+    def geometry(self, fields: tuple[bytes, ...], colon: Tok, q: tuple[str, str]) -> Node:
+        spec = self.definition.field(fields[0])
+        if spec is None or spec.type is not FieldType.GEOSHAPE:
+            return Empty()  # not a GEOSHAPE field: nothing matches (as in RediSearch)
+        predicate, wkt = q
+        try:
+            parse_shape(wkt, spec.coord_system == "SPHERICAL")
+        except ShapeError as exc:
+            raise SearchError(f"Error querying geoshape index: {exc}") from None
+        return GeoShape(spec.name, predicate, wkt)
 
     # -- attributes --------------------------------------------------------------------------------------
     def attribute(self, name: Tok, colon: Tok, value: Tok) -> tuple[bytes, bytes]:

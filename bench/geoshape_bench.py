@@ -1,0 +1,116 @@
+"""GEOSHAPE benchmark: RedVector against Redis Stack 7.4 (RediSearch 2.10) in the same run.
+
+    python bench/geoshape_bench.py              # 100k shapes, FLAT and SPHERICAL
+    python bench/geoshape_bench.py --n 20000
+
+Both servers get the same hashes through pipelined HSETs: nine in ten a random POINT, one in ten a small
+square POLYGON, over [-50, 50] x [-50, 50] (seeded). Then each predicate runs against a 10 x 10 square
+(CONTAINS: a point inside one of the squares) with NOCONTENT LIMIT 0 10, as redis-py sends it. It prints
+load time and the median of --repeat runs in ms, and the ratio to Redis Stack. Nothing here asserts.
+Redis Stack is skipped with a message when it cannot start.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.search_bench import STACK_SCRIPT, free_port, redvector_server
+
+AREA = "POLYGON ((0 0, 0 10, 10 10, 10 0, 0 0))"
+PREDICATES = ("WITHIN", "CONTAINS", "INTERSECTS", "DISJOINT")
+
+
+def shapes(n: int) -> list[str]:
+    rng = random.Random(1)
+    out = []
+    for i in range(n):
+        if i % 10 == 0:
+            x, y = rng.uniform(-50, 50), rng.uniform(-50, 50)
+            out.append(f"POLYGON (({x} {y}, {x} {y + 0.1}, {x + 0.1} {y + 0.1}, {x + 0.1} {y}, {x} {y}))")
+        else:
+            out.append(f"POINT ({rng.uniform(-50, 50)} {rng.uniform(-50, 50)})")
+    return out
+
+
+def run(client: Any, values: list[str], coord: str, repeat: int) -> tuple[float, dict[str, tuple[int, float]]]:
+    """(load seconds, predicate -> (matches, median ms))."""
+    client.flushall()
+    client.execute_command("FT.CREATE", "g", "ON", "HASH", "PREFIX", "1", "s:", "SCHEMA", "geom", "GEOSHAPE", coord)
+    start = time.perf_counter()
+    pipe = client.pipeline(transaction=False)
+    for i, wkt in enumerate(values):
+        pipe.hset(f"s:{i}", "geom", wkt)
+        if i % 2000 == 1999:
+            pipe.execute()
+    pipe.execute()
+    loaded = time.perf_counter() - start
+    inside = values[0].split("((")[1].split(",")[0]  # the first square's corner, nudged inside below
+    x, y = (float(v) + 0.05 for v in inside.split())
+    out = {}
+    for predicate in PREDICATES:
+        shape = f"POINT ({x} {y})" if predicate == "CONTAINS" else AREA
+        argv = ["FT.SEARCH", "g", f"@geom:[{predicate} $s]", "PARAMS", "2", "s", shape, "NOCONTENT", "LIMIT", "0",
+                "10", "DIALECT", "2"]
+        total = client.execute_command(*argv)[0]
+        times = []
+        for _ in range(repeat):
+            t = time.perf_counter()
+            client.execute_command(*argv)
+            times.append((time.perf_counter() - t) * 1000)
+        out[predicate] = (int(total), statistics.median(times))
+    return loaded, out
+
+
+def main() -> None:
+    import redis
+
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--n", type=int, default=100_000)
+    parser.add_argument("--repeat", type=int, default=9)
+    args = parser.parse_args()
+    values = shapes(args.n)
+    results: dict[str, dict[str, tuple[float, dict[str, tuple[int, float]]]]] = {}
+    with redvector_server() as (port, _proc):
+        client = redis.Redis(port=port, protocol=2)
+        results["RedVector"] = {coord: run(client, values, coord, args.repeat) for coord in ("FLAT", "SPHERICAL")}
+    port = free_port()
+    with tempfile.TemporaryDirectory(prefix="stack-geoshape") as d:
+        started = subprocess.run(["bash", str(STACK_SCRIPT), "start", str(port), d], capture_output=True, text=True) \
+            if STACK_SCRIPT.exists() else None
+        if started is not None and started.returncode == 0:
+            try:
+                client = redis.Redis(port=port, protocol=2)
+                results["Redis Stack"] = {coord: run(client, values, coord, args.repeat)
+                                          for coord in ("FLAT", "SPHERICAL")}
+            finally:
+                subprocess.run(["bash", str(STACK_SCRIPT), "stop", str(port), d], capture_output=True)
+        else:
+            print("Redis Stack skipped: it did not start")
+    print(f"{args.n} shapes (90% points, 10% small squares); median of {args.repeat} runs, ms")
+    print("| coords | server | load s | " + " | ".join(f"{p} (matches)" for p in PREDICATES) + " |")
+    print("|---" * (3 + len(PREDICATES)) + "|")
+    for coord in ("FLAT", "SPHERICAL"):
+        for name, by_coord in results.items():
+            loaded, times = by_coord[coord]
+            print(f"| {coord} | {name} | {loaded:.1f} | "
+                  + " | ".join(f"{times[p][1]:.2f} ({times[p][0]})" for p in PREDICATES) + " |")
+    if "Redis Stack" in results:
+        for coord in ("FLAT", "SPHERICAL"):
+            ours, ref = results["RedVector"][coord][1], results["Redis Stack"][coord][1]
+            print(f"{coord}: RedVector / Redis Stack per query: "
+                  + ", ".join(f"{p} {ours[p][1] / ref[p][1]:.1f}x" for p in PREDICATES)
+                  + ("" if all(ours[p][0] == ref[p][0] for p in PREDICATES) else "  (match counts differ)"))
+
+
+if __name__ == "__main__":
+    main()
