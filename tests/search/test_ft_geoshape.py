@@ -5,6 +5,7 @@ FT.PROFILE, and the index surviving a restart from the AOF."""
 
 from __future__ import annotations
 
+import struct
 import time
 from pathlib import Path
 from typing import Any
@@ -65,6 +66,17 @@ def test_combined_with_other_clauses(geo: redis.Redis) -> None:
     assert search(geo, "@geom:[WITHIN $shape] -@rank:[1 1]", SQUARE) == ["area:1", "shop:1"]
     assert search(geo, "@geom:[WITHIN $shape] | @rank:[2 2]", SQUARE) == ["area:1", "shop:1", "shop:2", "shop:3"]
     assert search(geo, "-@geom:[WITHIN $shape]", SQUARE) == ["area:2", "area:3", "shop:3"]
+
+
+def test_filters_a_knn(client: redis.Redis) -> None:
+    client.execute_command("FT.CREATE", "v", "ON", "HASH", "PREFIX", "1", "v:", "SCHEMA", "geom", "GEOSHAPE", "FLAT",
+                           "vec", "VECTOR", "FLAT", "6", "TYPE", "FLOAT32", "DIM", "2", "DISTANCE_METRIC", "L2")
+    for i in range(20):
+        client.hset(f"v:{i}", mapping={"geom": f"POINT ({i} {i})", "vec": struct.pack("<2f", i, 0)})
+    q = Query("(@geom:[WITHIN $s])=>[KNN 3 @vec $q AS d]").sort_by("d").no_content().dialect(2)
+    found = client.ft("v").search(q, query_params={"s": "POLYGON ((4.5 4.5, 4.5 30, 30 30, 30 4.5, 4.5 4.5))",
+                                                   "q": struct.pack("<2f", 0, 0)})
+    assert [d.id for d in found.docs] == ["v:5", "v:6", "v:7"]
 
 
 def test_writes_and_deletes_reflected(geo: redis.Redis) -> None:

@@ -15,7 +15,8 @@ bounding boxes (numpy over every shape's bounds), then runs the predicate over t
 FLAT treats coordinates as the plane. SPHERICAL (the default) treats them as longitude and latitude in
 degrees with polygon edges along great circles, as boost's spherical_equatorial system does: each edge
 is densified along its great circle (a vertex every DENSIFY_STEP_DEG degrees, so a straight line in the
-plane deviates from the arc by under 3 cm on Earth) before the planar predicate runs. Edges that cross
+plane deviates from the arc by under 3 cm on Earth; edges over 10 degrees long get a wider step) before
+the planar predicate runs. Edges that cross
 the antimeridian or pass over a pole are not unwrapped.
 """
 
@@ -31,6 +32,8 @@ import numpy as np
 import shapely
 
 DENSIFY_STEP_DEG = 0.01
+# At most this many vertices are added to one edge (an edge longer than 10 degrees gets a wider step).
+DENSIFY_MAX_PER_EDGE = 1000
 
 _TOKEN_RE = re.compile(r"[(),]|[^ \n\t\r(),]+")
 # What boost::lexical_cast<double> accepts: a decimal with an optional sign and exponent, nan, inf.
@@ -220,7 +223,7 @@ def _densify(ring: list[tuple[float, float]]) -> list[tuple[float, float]]:
         out.append((lon1, lat1))
         a, b = _unit(lon1, lat1), _unit(lon2, lat2)
         angle = math.degrees(math.acos(max(-1.0, min(1.0, float(a @ b)))))
-        steps = int(angle / DENSIFY_STEP_DEG)
+        steps = min(int(angle / DENSIFY_STEP_DEG), DENSIFY_MAX_PER_EDGE)
         if steps < 2 or angle >= 179.999:
             continue
         theta = math.radians(angle)
@@ -238,7 +241,7 @@ def _unit(lon: float, lat: float) -> np.ndarray:
     return np.array([math.cos(la) * math.cos(lo), math.cos(la) * math.sin(lo), math.sin(la)])
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=256)
 def parse_shape(wkt: str, spherical: bool) -> Shape:
     """A value as RediSearch reads it, or ShapeError with its text (without the caller's prefix)."""
     if wkt.startswith("POI"):
