@@ -263,14 +263,19 @@ def stack_port(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
         yield port
 
 
-@pytest.fixture(params=[2, 3], ids=["resp2", "resp3"])
-def pair(stack_port: int, server: ThreadedServer, request: pytest.FixtureRequest) -> Iterator[tuple[Raw, Raw]]:
-    ref, ours = Raw(stack_port, request.param), Raw(server.port, request.param)
+def raw_pair(stack_port: int, port: int, proto: int) -> Iterator[tuple[Raw, Raw]]:
+    """Raw clients of Redis Stack and of RedVector in ``proto``, both servers flushed first."""
+    ref, ours = Raw(stack_port, proto), Raw(port, proto)
     for c in (ref, ours):
         c.call(["FLUSHALL"])
     yield ref, ours
     ref.close()
     ours.close()
+
+
+@pytest.fixture(params=[2, 3], ids=["resp2", "resp3"])
+def pair(stack_port: int, server: ThreadedServer, request: pytest.FixtureRequest) -> Iterator[tuple[Raw, Raw]]:
+    yield from raw_pair(stack_port, server.port, request.param)
 
 
 def _ids(value: Any) -> list[Any]:

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from tests.redis_stack import redis_stack
-from tests.search.test_differential_aux import Raw
+from tests.search.test_differential_aux import Raw, raw_pair
 from tests.serverutil import ThreadedServer
 
 SQUARE = "'POLYGON ((0 0, 0 4, 4 4, 4 0, 0 0))'"
@@ -134,12 +134,7 @@ def stack_port(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
 
 @pytest.fixture(params=[2, 3], ids=["resp2", "resp3"])
 def pair(stack_port: int, server: ThreadedServer, request: pytest.FixtureRequest) -> Iterator[tuple[Raw, Raw]]:
-    ref, ours = Raw(stack_port, request.param), Raw(server.port, request.param)
-    for c in (ref, ours):
-        c.call(["FLUSHALL"])
-    yield ref, ours
-    ref.close()
-    ours.close()
+    yield from raw_pair(stack_port, server.port, request.param)
 
 
 def _info_parts(value: Any) -> list[Any]:
