@@ -10,6 +10,7 @@ import random
 import pytest
 import shapely
 
+from redvector.search.fields import geoshape
 from redvector.search.fields.geoshape import GeoShapeIndex, ShapeError, parse_shape
 
 
@@ -41,13 +42,15 @@ def _model(shapes: dict[int, str], predicate: str, wkt: str) -> list[int]:
     return out
 
 
-def test_queries_match_the_shape_by_shape_model() -> None:
+@pytest.mark.parametrize("compact_at", [1024, 3], ids=["no-compaction", "compacting"])
+def test_queries_match_the_shape_by_shape_model(monkeypatch: pytest.MonkeyPatch, compact_at: int) -> None:
+    monkeypatch.setattr(geoshape, "COMPACT_MIN_DEAD", compact_at)
     rng = random.Random(7)
     index = GeoShapeIndex(spherical=False)
     shapes: dict[int, str] = {}
     for step in range(600):
         doc = rng.randint(0, 80)
-        if rng.random() < 0.2:
+        if rng.random() < (0.2 if step < 300 else 0.6):
             index.remove(doc)
             shapes.pop(doc, None)
         else:

@@ -32,11 +32,15 @@ import numpy as np
 import shapely
 
 DENSIFY_STEP_DEG = 0.01
+# Dead slots left by removed shapes before the arrays are compacted (and at least as many as live ones).
+COMPACT_MIN_DEAD = 1024
 # At most this many vertices are added to one edge (an edge longer than 10 degrees gets a wider step).
 DENSIFY_MAX_PER_EDGE = 1000
 
 _TOKEN_RE = re.compile(r"[(),]|[^ \n\t\r(),]+")
 # What boost::lexical_cast<double> accepts: a decimal with an optional sign and exponent, nan, inf.
+_PLAIN_POINT = re.compile(r"POINT[ \n\t\r]*\([ \n\t\r]*([+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)[ \n\t\r]+"
+                          r"([+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)[ \n\t\r]*\)[ \n\t\r]*")  # the common form, read at once
 _NUMBER_RE = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?|[+-]?(nan|inf|infinity)", re.IGNORECASE)
 
 
@@ -46,10 +50,20 @@ class ShapeError(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class Shape:
-    """One parsed value: the geometry the predicates run on (densified when spherical)."""
+    """One parsed value: a point's coordinates, or a polygon (densified when spherical). An index keeps
+    points as coordinates only (no geometry object per document)."""
 
-    geometry: shapely.Geometry
-    is_point: bool
+    x: float = 0.0
+    y: float = 0.0
+    polygon: shapely.Polygon | None = None
+
+    @property
+    def is_point(self) -> bool:
+        return self.polygon is None
+
+    @property
+    def geometry(self) -> shapely.Geometry:
+        return self.polygon if self.polygon is not None else shapely.Point(self.x, self.y)
 
 
 # -- reading WKT ---------------------------------------------------------------------------------------
@@ -245,10 +259,13 @@ def _unit(lon: float, lat: float) -> np.ndarray:
 def parse_shape(wkt: str, spherical: bool) -> Shape:
     """A value as RediSearch reads it, or ShapeError with its text (without the caller's prefix)."""
     if wkt.startswith("POI"):
-        x, y = _Reader(wkt).point()
+        fast = _PLAIN_POINT.fullmatch(wkt)
+        x, y = (float(fast[1]), float(fast[2])) if fast else _Reader(wkt).point()
         if not (math.isfinite(x) and math.isfinite(y)):
+            if fast and "inf" not in wkt.lower() and "nan" not in wkt.lower():  # an overflow: the reader's error
+                _Reader(wkt).point()
             raise _invalid("Geometry has point(s) with invalid coordinate(s)")
-        return Shape(shapely.Point(x, y), True)
+        return Shape(x, y)
     if not wkt.startswith("POL"):
         raise ShapeError("unknown geometry type")
     rings = _Reader(wkt).polygon()
@@ -264,68 +281,111 @@ def parse_shape(wkt: str, spherical: bool) -> Shape:
     _check_polygon(polygon)
     if spherical:
         polygon = shapely.Polygon(_densify(rings[0]), [_densify(r) for r in rings[1:]])
-    return Shape(polygon, False)
+    return Shape(polygon=polygon)
 
 
 # -- the index -------------------------------------------------------------------------------------------------
 
 
 class GeoShapeIndex:
-    """doc id -> its shape; numpy arrays of ids, geometries and bounds built on the first query after a
-    change."""
+    """doc id -> its shape, kept in slot arrays (doc id, polygon or None for a point, is-point, bounds:
+    a point's are its coordinates twice) that a write updates in place, so a query right after a write
+    costs no rebuild. A document keeps its slot while it has a shape; a removed one leaves a dead slot (id
+    -1, NaN bounds that no comparison selects) until dead slots outnumber live ones and the arrays are
+    compacted. Points are tested straight from their coordinates (shapely's contains_xy/intersects_xy)."""
 
     def __init__(self, spherical: bool) -> None:
         self.spherical = spherical
-        self.shapes: dict[int, Shape] = {}
-        self._arrays: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None
+        self._slot: dict[int, int] = {}
+        self._n = 0  # slots in use, dead ones included
+        self._ids = np.zeros(0, dtype=np.int64)
+        self._polygons = np.empty(0, dtype=object)
+        self._points = np.zeros(0, dtype=bool)
+        self._bounds = np.zeros((4, 0))  # x0, y0, x1, y1 rows: each a contiguous column to compare
 
     def __len__(self) -> int:
-        return len(self.shapes)
+        return len(self._slot)
 
     def parse(self, raw: bytes) -> Shape:
         return parse_shape(raw.decode("utf-8", "replace"), self.spherical)
 
     def add(self, doc_id: int, shape: Shape) -> None:
-        self.shapes[doc_id] = shape
-        self._arrays = None
+        slot = self._slot.get(doc_id)
+        if slot is None:
+            if self._n == len(self._ids):
+                self._resize(max(16, 2 * self._n))
+            slot = self._slot[doc_id] = self._n
+            self._n += 1
+            self._ids[slot] = doc_id
+        polygon = shape.polygon
+        self._polygons[slot] = polygon
+        self._points[slot] = polygon is None
+        self._bounds[:, slot] = (shape.x, shape.y, shape.x, shape.y) if polygon is None else polygon.bounds
 
     def remove(self, doc_id: int) -> None:
-        if self.shapes.pop(doc_id, None) is not None:
-            self._arrays = None
+        slot = self._slot.pop(doc_id, None)
+        if slot is None:
+            return
+        self._ids[slot] = -1
+        self._polygons[slot] = None
+        self._points[slot] = False
+        self._bounds[:, slot] = np.nan
+        if self._n - len(self._slot) > max(COMPACT_MIN_DEAD, len(self._slot)):
+            self._compact()
 
-    def _columns(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        if self._arrays is None:
-            ids = np.fromiter(self.shapes, dtype=np.int64, count=len(self.shapes))
-            geoms = np.array([s.geometry for s in self.shapes.values()], dtype=object)
-            points = np.fromiter((s.is_point for s in self.shapes.values()), dtype=bool, count=len(self.shapes))
-            bounds = shapely.bounds(geoms) if len(geoms) else np.zeros((0, 4))
-            order = np.argsort(ids, kind="stable")
-            self._arrays = (ids[order], geoms[order], points[order], bounds[order])
-        return self._arrays
+    def _resize(self, capacity: int) -> None:
+        n = self._n
+        ids, polygons = np.full(capacity, -1, dtype=np.int64), np.empty(capacity, dtype=object)
+        points, bounds = np.zeros(capacity, dtype=bool), np.full((4, capacity), np.nan)
+        ids[:n], polygons[:n], points[:n], bounds[:, :n] = \
+            self._ids[:n], self._polygons[:n], self._points[:n], self._bounds[:, :n]
+        self._ids, self._polygons, self._points, self._bounds = ids, polygons, points, bounds
+
+    def _compact(self) -> None:
+        n, live = self._n, np.flatnonzero(self._ids[:self._n] >= 0)
+        k = len(live)
+        for column in (self._ids, self._polygons, self._points):
+            column[:k] = column[live]
+        self._bounds[:, :k] = self._bounds[:, live]
+        self._ids[k:n], self._polygons[k:n], self._points[k:n], self._bounds[:, k:n] = -1, None, False, np.nan
+        self._n = k
+        self._slot = {d: i for i, d in enumerate(self._ids[:k].tolist())}
 
     def query(self, predicate: str, wkt: str) -> np.ndarray:
         """The ascending doc ids whose shape satisfies ``predicate`` against the WKT (ShapeError if the
         WKT is not a valid shape)."""
         shape = parse_shape(wkt, self.spherical)
-        ids, geoms, points, bounds = self._columns()
-        q = shape.geometry
-        qx0, qy0, qx1, qy1 = q.bounds
+        n = self._n
+        ids, polygons, points = self._ids[:n], self._polygons[:n], self._points[:n]
+        x0, y0, x1, y1 = self._bounds[:, :n]
+        query = shape.polygon
+        qx0, qy0, qx1, qy1 = query.bounds if query is not None else (shape.x, shape.y, shape.x, shape.y)
+        if predicate == "CONTAINS":  # polygons holding the query shape (points hold nothing)
+            near = ~points & (x0 <= qx0) & (y0 <= qy0) & (x1 >= qx1) & (y1 >= qy1)
+            return _ascending(ids[near][shapely.contains(polygons[near], shape.geometry)])
         if predicate == "WITHIN":
-            if shape.is_point:
+            if query is None:  # nothing is within a point
                 return ids[:0]
-            near = (bounds[:, 0] >= qx0) & (bounds[:, 1] >= qy0) & (bounds[:, 2] <= qx1) & (bounds[:, 3] <= qy1)
-            return _matching(ids, near, shapely.contains(_prepared(q), geoms[near]))  # within(doc, q)
-        if predicate == "CONTAINS":
-            near = ~points & (bounds[:, 0] <= qx0) & (bounds[:, 1] <= qy0) & (bounds[:, 2] >= qx1) & \
-                (bounds[:, 3] >= qy1)
-            return _matching(ids, near, shapely.contains(geoms[near], q))
-        near = (bounds[:, 0] <= qx1) & (bounds[:, 2] >= qx0) & (bounds[:, 1] <= qy1) & (bounds[:, 3] >= qy0)
-        hits = np.zeros(len(ids), dtype=bool)
-        hits[near] = shapely.intersects(_prepared(q), geoms[near])
-        return ids[~hits] if predicate == "DISJOINT" else ids[hits]
+            near = (x0 >= qx0) & (y0 >= qy0) & (x1 <= qx1) & (y1 <= qy1)
+        else:
+            near = (x0 <= qx1) & (x1 >= qx0) & (y0 <= qy1) & (y1 >= qy0)
+        near_points, near_polygons = near & points, near & ~points
+        x, y = x0[near_points], y0[near_points]
+        hits = np.zeros(n, dtype=bool)
+        if predicate == "WITHIN":  # within(doc, query) == contains(query, doc), the prepared query first
+            hits[near_points] = shapely.contains_xy(_prepared(query), x, y)
+            hits[near_polygons] = shapely.contains(query, polygons[near_polygons])
+        elif query is None:  # a point intersects a point it equals, and the polygons holding it
+            hits[near_points] = (x == shape.x) & (y == shape.y)
+            hits[near_polygons] = shapely.intersects_xy(polygons[near_polygons], shape.x, shape.y)
+        else:
+            hits[near_points] = shapely.intersects_xy(_prepared(query), x, y)
+            hits[near_polygons] = shapely.intersects(query, polygons[near_polygons])
+        return _ascending(ids[(ids >= 0) & ~hits] if predicate == "DISJOINT" else ids[hits])
 
     def memory_bytes(self) -> int:
-        return sum(200 + 16 * int(shapely.get_num_coordinates(s.geometry)) for s in self.shapes.values())
+        polygons = self._polygons[:self._n][~self._points[:self._n] & (self._ids[:self._n] >= 0)]
+        return 49 * self._n + 100 * len(self._slot) + 16 * int(shapely.get_num_coordinates(polygons).sum())
 
 
 def _prepared(geometry: shapely.Geometry) -> shapely.Geometry:
@@ -334,5 +394,8 @@ def _prepared(geometry: shapely.Geometry) -> shapely.Geometry:
     return geometry
 
 
-def _matching(ids: np.ndarray, near: np.ndarray, hits: np.ndarray) -> np.ndarray:
-    return ids[near][np.asarray(hits, dtype=bool)]
+def _ascending(ids: np.ndarray) -> np.ndarray:
+    """Slots are mostly in id order (documents come with rising ids): sort only when they are not."""
+    if len(ids) > 1 and not bool(np.all(ids[1:] > ids[:-1])):
+        return np.sort(ids)
+    return ids
