@@ -319,7 +319,7 @@ class SearchIndex:
         for spec, text in doc.text:
             # Positions run on across fields in schema order, as in RediSearch: a phrase or SLOP 0 may span
             # the end of one field and the start of the next ("alpha" | "beta" matches "alpha beta").
-            pos = self.text.add(doc_id, spec.name, text, pos, spec.weight)
+            pos = self.text.add(doc_id, spec.name, text, pos, spec.weight, spec.phonetic is not None, spec.nostem)
         for spec, raw in doc.tags:
             self.tags[spec.name].add(doc_id, raw)
         for spec, num in doc.numeric:

@@ -26,9 +26,7 @@ def _attribute(spec: FieldSpec) -> tuple[list[Any], Map]:
         (S(b"type"), S(spec.type.value.encode())),
     ]
     if spec.type is FieldType.TEXT:
-        pairs.append((S(b"WEIGHT"), float(spec.weight)))
-        if spec.phonetic:
-            pairs.append((S(b"PHONETIC"), S(spec.phonetic.encode())))
+        pairs.append((S(b"WEIGHT"), float(spec.weight)))  # (RediSearch 2.10 shows no PHONETIC here)
     elif spec.type is FieldType.TAG:
         pairs.append((S(b"SEPARATOR"), S(spec.separator) if spec.separator not in (b"\r", b"\n") else spec.separator))
     elif spec.type is FieldType.GEOSHAPE:

@@ -336,7 +336,8 @@ class _Iterators:
         fields = self._fields(node.fields)
         if node.kind == "exact":
             use_stem = not (node.verbatim or self.ex.opts.verbatim)
-            leaves, matched = self._word_records(node.text, fields, use_stem)
+            leaves, matched = self._word_records(node.text, fields, use_stem,
+                                                 self.ex.phonetic_term(node))
             return self._records(leaves, matched, self._ms(node), self._count(node) if id(node) in self.ex.records else None)
         text = self.index.text
         expand: dict[str, Callable[[], list[str]]] = {
@@ -350,10 +351,12 @@ class _Iterators:
         kind = {"fuzzy": "FUZZY", "wildcard": "WILDCARD"}.get(node.kind, "PREFIX")
         return self._union(f"{kind} - {node.text}", node, leaves)
 
-    def _word_records(self, word: str, fields: frozenset[bytes] | None, use_stem: bool) -> tuple[list[_It], int]:
+    def _word_records(self, word: str, fields: frozenset[bytes] | None, use_stem: bool,
+                      phonetic: str | None = None) -> tuple[list[_It], int]:
         """The records a word reads (TextIndex.bm25std_records and the synonym groups): the word, its
-        ``~group`` records, ``+stem`` (the other words with its stem, none from NOSTEM fields) and the
-        stem itself; each a TEXT leaf, timed as it is read here. Also: the documents they match together."""
+        ``~group`` records, its phonetic term, ``+stem`` (the other words with its stem, none from NOSTEM
+        fields) and the stem itself; each a TEXT leaf, timed as it is read here. Also: the documents they
+        match together."""
         text = self.index.text
         out: list[_It] = []
         everything: set[int] = set()
@@ -371,6 +374,9 @@ class _Iterators:
             for gid in groups.get(word.encode("utf-8", "surrogateescape"), []) if groups else []:
                 members = [t.decode("utf-8", "surrogateescape") for t, ids in groups.items() if gid in ids]
                 record("~" + gid.decode("utf-8", "surrogateescape"), members, frozenset())
+        if phonetic is not None:
+            record(phonetic, [phonetic], frozenset())
+        if use_stem:
             root = stem(word, text.language)
             nostem = frozenset(f.name for f in self.index.definition.fields if f.type is FieldType.TEXT and f.nostem)
             record("+" + root, [t for t in text.stems.get(root, ()) if t != root], nostem)

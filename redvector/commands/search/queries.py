@@ -32,6 +32,7 @@ from redvector.errors import NO_SUCH_INDEX_MSG, NoSuchIndex, SearchError
 from redvector.keyspace.types.json_value import JsonValue
 from redvector.replies import Deferred
 from redvector.search.documents import parse_csv_vector
+from redvector.search.fields.phonetic import query_term as phonetic_term
 from redvector.search.fields.tokens import stem
 from redvector.search.index import SearchIndex
 from redvector.search.query.ast import (
@@ -913,7 +914,8 @@ def _explain(ctx: CommandContext, argv: list[bytes]) -> str:
     node, _ = build_query(ctx, index, argv[2], params, dialect, verbatim)
     language = index.definition.language
     return explain(node, stem=None if verbatim else lambda word: stem(word, language),
-                   synonyms=lambda word: expansion_labels(index.synonyms, word))
+                   synonyms=lambda word: expansion_labels(index.synonyms, word),
+                   phonetic=lambda term: phonetic_term(index.definition, term.fields, term.phonetic, term.text))
 
 
 @group.command("FT.EXPLAIN", -3, Flag.READONLY | FT_MODULE, KeySpec(0, 0, 0), summary="Explain a query plan")

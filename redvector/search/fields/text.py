@@ -20,8 +20,11 @@ from typing import Any, TypeVar
 import numpy as np
 
 from redvector.search.arrays import distinct, grouped_counts, grouped_sums, run_starts
+from redvector.search.fields.phonetic import PREFIX as PHONETIC_PREFIX
+from redvector.search.fields.phonetic import index_terms as phonetic_terms
 from redvector.search.fields.postings import ALIVE, NEVER, NO_IDS, REMOVED, WordPostings, as_numpy
-from redvector.search.fields.tokens import fuzzy_distance, stem, tokenize
+from redvector.search.fields.tokens import fuzzy_distance, tokenize
+from redvector.search.fields.tokens import stem as snowball_stem
 
 # TextIndex keeps arrays derived from at most this many occurrences (~20 bytes each: 80 MB)
 ARRAY_CACHE_OCCURRENCES = 4_000_000
@@ -48,6 +51,13 @@ def _f32(x: float) -> float:
 
 
 _FLOAT32 = struct.Struct("f")
+
+
+def stem(word: str, language: str | None) -> str:
+    """tokens.stem, except that a phonetic term (``<CODE``) is its own stem: it has no +stem record."""
+    return word if word.startswith(PHONETIC_PREFIX) else snowball_stem(word, language)
+
+
 class TextIndex:
     """RediSearch's full-text index for one search index: every word's occurrences (WordPostings), each
     document's words (a forward array of word id << 16 | field code per occurrence), per-doc lengths for
@@ -72,6 +82,7 @@ class TextIndex:
         # word's occurrences stays valid until then (a write leaves the arrays of other words alone)
         self._word_changed: dict[str, int] = {}
         self._stem_docs: dict[str, int] = {}  # stem -> documents in its +stem record (stem_record_docs)
+        self._nostem_codes: list[int] = []  # codes of the NOSTEM fields (their words write no stem)
         # occurrences' and record_arrays' arrays: key -> (self._changes when built, arrays, occurrences
         # held); their sizes in all
         self._arrays: dict[tuple[Any, ...], tuple[int, Any, int]] = {}
@@ -165,7 +176,9 @@ class TextIndex:
         if root_names:
             root_ids = {r: i for i, r in enumerate(root_names)}
             run_root = np.array([root_ids[r] if r is not None else -1 for r in roots], dtype=np.int64)
-            pairs = np.flatnonzero(first)
+            # a word's first occurrence in each document; in a NOSTEM field no stem is written: then its
+            # occurrences in the other fields
+            pairs = np.flatnonzero(~np.isin(codes, self._nostem_codes)) if self._nostem_codes else np.flatnonzero(first)
             rids = run_root[np.searchsorted(starts, pairs, side="right") - 1]
             keep = rids >= 0
             keys = distinct((rids[keep] << 32) | docs[pairs[keep]].astype(np.int64))
@@ -178,12 +191,19 @@ class TextIndex:
             for rid, count in zip(counts_by_root[0].tolist(), counts_by_root[1].tolist(), strict=True):
                 stem_docs[root_names[rid]] = stem_docs.get(root_names[rid], 0) + count
 
-    def add(self, doc_id: int, field_name: bytes, text: str, start_pos: int, weight: float = 1.0) -> int:
+    def add(self, doc_id: int, field_name: bytes, text: str, start_pos: int, weight: float = 1.0,
+            phonetic: bool = False, nostem: bool = False) -> int:
         """Index one field's text for doc_id; returns the next free position (positions are per doc).
         The document's length (BM25) grows by the field's weight per indexed token, stop words left out
-        (RediSearch gives them no position: "a the b" has a, b adjacent)."""
+        (RediSearch gives them no position: "a the b" has a, b adjacent). A ``phonetic`` field's words
+        are indexed with their phonetic terms too, at the same positions (fields/phonetic.py); those
+        add nothing to the length."""
         stopwords = self.stopwords
         tokens = [t for t in tokenize(text) if t not in stopwords]
+        words = tokens
+        if phonetic and tokens:
+            extra = [(code, i) for i, t in enumerate(tokens) for code in phonetic_terms(t)]
+            words = tokens + [code for code, _ in extra]
         self._changes += 1
         self._max_freqs.pop(doc_id, None)
         if self._max_freq_array is not None:
@@ -193,27 +213,31 @@ class TextIndex:
             self._purge()
         self._state[doc_id] = ALIVE
         code = self._field_code(field_name)
+        if nostem and code not in self._nostem_codes:
+            self._nostem_codes.append(code)
         forward = self._forward.get(doc_id)
         if forward is None:
             forward = self._forward[doc_id] = array("q")
         elif forward and doc_id not in self._pending_docs:  # its other fields were settled already
             self._split_docs[doc_id] = set((as_numpy(forward, np.int64) >> 16).tolist())
-        if tokens:
+        if words:
             vocab = self._vocab
-            wids = [vocab.get(t, -1) for t in tokens]
+            wids = [vocab.get(t, -1) for t in words]
             if -1 in wids:  # words never seen: numbered now, indexed when the batch settles
-                wids = [w if w >= 0 else self._word_id(t) for w, t in zip(wids, tokens, strict=True)]
-            n = len(tokens)
-            words, docs, positions, codes = self._pending
-            words.extend(wids)
+                wids = [w if w >= 0 else self._word_id(t) for w, t in zip(wids, words, strict=True)]
+            n = len(wids)
+            pending_words, docs, positions, codes = self._pending
+            pending_words.extend(wids)
             docs.extend(itertools.repeat(doc_id, n))
-            positions.extend(range(start_pos + 1, start_pos + n + 1))
+            positions.extend(range(start_pos + 1, start_pos + len(tokens) + 1))
+            if n > len(tokens):
+                positions.extend([start_pos + 1 + i for _, i in extra])
             codes.extend(itertools.repeat(code, n))
             self._pending_docs.add(doc_id)
             forward.extend([(w << 16) | code for w in wids])
-            if len(words) >= SETTLE_BATCH:  # (bounds the memory a settle needs for its sort)
+            if len(pending_words) >= SETTLE_BATCH:  # (bounds the memory a settle needs for its sort)
                 self._settle()
-        self._occurrences += len(tokens)
+        self._occurrences += len(words)
         added = len(tokens) * weight
         self.doc_len[doc_id] = length = self.doc_len.get(doc_id, 0) + added
         self.total_len += added
@@ -249,8 +273,11 @@ class TextIndex:
         if forward is None:
             return
         self._state[doc_id] = REMOVED
-        word_ids, counts = grouped_counts(np.sort(as_numpy(forward, np.int64) >> 16))
-        self._uncount_stems([self._words[w] for w in word_ids.tolist()])
+        entries = as_numpy(forward, np.int64)
+        word_ids, counts = grouped_counts(np.sort(entries >> 16))
+        if self._nostem_codes:  # the words written in a NOSTEM field only have no +stem record there
+            entries = entries[~np.isin(entries & 0xFFFF, self._nostem_codes)]
+        self._uncount_stems([self._words[w] for w in distinct(np.sort(entries >> 16)).tolist()])
         for wid, count in zip(word_ids.tolist(), counts.tolist(), strict=True):
             term = self._words[wid]
             self._word_changed[term] = self._changes
@@ -504,27 +531,31 @@ class TextIndex:
         return out
 
     def bm25std_records(self, term: str, use_stem: bool, fields: frozenset[bytes] | None,
-                        nostem_fields: frozenset[bytes], weights: dict[bytes, float]) -> list[tuple[dict[int, float], int]]:
+                        nostem_fields: frozenset[bytes], weights: dict[bytes, float],
+                        phonetic: str | None = None) -> list[tuple[dict[int, float], int]]:
         """The inverted-index records RediSearch's BM25STD scores a query term by, one (doc -> frequency,
         documents in the record) pair each, summed by the scorer:
 
         - the term itself: its occurrences weighted by their fields' weights;
+        - its phonetic term (``phonetic``, ``<CODE``) on a PHONETIC field, weighted as the term;
         - unless verbatim, the stem record ``+stem``: every other word with the term's stem (one per
           occurrence, unweighted; none from NOSTEM fields), and the stem itself where it was written.
 
         A document matches a record through an occurrence in ``fields`` (all when None); its frequency
         counts every field, as a record's frequency does."""
         records: list[tuple[dict[int, float], int]] = []
-        for words, skip_fields, weighted in self.record_specs(term, use_stem, nostem_fields):
+        for words, skip_fields, weighted in self.record_specs(term, use_stem, nostem_fields, phonetic):
             record = self._record(words, fields, skip_fields, weights, weighted)
             if record is not None:
                 records.append(record)
         return records
 
-    def record_specs(self, term: str, use_stem: bool,
-                      nostem_fields: frozenset[bytes]) -> list[tuple[list[str], frozenset[bytes], bool]]:
+    def record_specs(self, term: str, use_stem: bool, nostem_fields: frozenset[bytes],
+                     phonetic: str | None = None) -> list[tuple[list[str], frozenset[bytes], bool]]:
         """(words, fields left out, weighted) of each record bm25std_records reads."""
         specs: list[tuple[list[str], frozenset[bytes], bool]] = [([term], frozenset(), True)]
+        if phonetic is not None and phonetic != term:
+            specs.append(([phonetic], frozenset(), True))
         if use_stem:
             root = stem(term, self.language)
             specs.append(([t for t in self.stems.get(root, ()) if t != root], nostem_fields, False))
@@ -533,13 +564,14 @@ class TextIndex:
         return specs
 
     def record_arrays(self, term: str, use_stem: bool, nostem_fields: frozenset[bytes], weights: dict[bytes, float],
-                      fields: frozenset[bytes] | None = None) -> list[tuple[np.ndarray, np.ndarray, int]]:
+                      fields: frozenset[bytes] | None = None,
+                      phonetic: str | None = None) -> list[tuple[np.ndarray, np.ndarray, int]]:
         """bm25std_records as (doc ids ascending, frequencies, documents in the record) arrays, for
         vectorised scoring (a record with none of its documents in ``fields`` stays, empty, so that the
         word's own record is the first when it has documents); kept while no document with the words
         changes."""
         records = (self._record_arrays(words, fields, skip_fields, weights, weighted)
-                   for words, skip_fields, weighted in self.record_specs(term, use_stem, nostem_fields))
+                   for words, skip_fields, weighted in self.record_specs(term, use_stem, nostem_fields, phonetic))
         return [record for record in records if record is not None]
 
     def _record_arrays(self, words: list[str], fields: frozenset[bytes] | None, skip_fields: frozenset[bytes],

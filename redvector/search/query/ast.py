@@ -29,6 +29,7 @@ class Term(Node):
     fuzz: int = 0
     weight: float = 1.0
     verbatim: bool = False
+    phonetic: bool | None = None  # ``$phonetic``: None leaves it to the fields (fields/phonetic.py)
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,11 +173,12 @@ def clause_leaves(node: Node, negated: bool = False) -> Iterator[Node]:
 
 
 def explain(node: Node, depth: int = 0, stem: Callable[[str], str] | None = None,
-            synonyms: Callable[[str], list[str]] | None = None) -> str:
+            synonyms: Callable[[str], list[str]] | None = None,
+            phonetic: Callable[[Term], str | None] | None = None) -> str:
     """FT.EXPLAIN's text form (RediSearch style: nested blocks with two-space indentation). With
     ``stem``, a plain word shows the union it expands to, as RediSearch's default expander builds it:
-    the word, its synonym groups ``~id`` (``synonyms``), its stem record ``+stem`` and, where the stem
-    differs, the stem itself."""
+    the word, its synonym groups ``~id`` (``synonyms``), its phonetic term ``<CODE`` (``phonetic``), its
+    stem record ``+stem`` and, where the stem differs, the stem itself."""
     pad = "  " * depth
     match node:
         case Wildcard():
@@ -188,6 +190,9 @@ def explain(node: Node, depth: int = 0, stem: Callable[[str], str] | None = None
             if kind == "exact" and stem is not None and not node.verbatim:
                 root = stem(text)
                 groups = "".join(f"{pad}  {prefix}{g}(expanded)\n" for g in synonyms(text)) if synonyms else ""
+                sound = phonetic(node) if phonetic is not None else None
+                if sound is not None:
+                    groups += f"{pad}  {prefix}{sound}(expanded)\n"
                 own = f" => {{$weight: {node.weight:g};}}" if node.weight != 1.0 else ""
                 inner = f"{pad}  {prefix}{text}{own}\n{groups}{pad}  {prefix}+{root}(expanded)\n"
                 if root != text:
@@ -216,24 +221,24 @@ def explain(node: Node, depth: int = 0, stem: Callable[[str], str] | None = None
             return (f"{pad}VECTOR {{Vectors that are within {radius:g} distance radius from `${param}` in vector "
                     f"index associated with field @{field.decode('utf-8', 'replace')}}}\n")
         case Union():
-            inner = "".join(explain(c, depth + 1, stem, synonyms) for c in _flattened(node))
+            inner = "".join(explain(c, depth + 1, stem, synonyms, phonetic) for c in _flattened(node))
             return f"{pad}{_fields(_shared_fields(node))}UNION {{\n{inner}{pad}}}{_attrs(node.weight)}\n"
         case Intersect():
-            inner = "".join(explain(c, depth + 1, stem, synonyms) for c in _flattened(node))
+            inner = "".join(explain(c, depth + 1, stem, synonyms, phonetic) for c in _flattened(node))
             attrs = _attrs(node.weight, node.slop, node.inorder)
             return f"{pad}{_fields(_shared_fields(node))}INTERSECT {{\n{inner}{pad}}}{attrs}\n"
         # The parser marks words under NOT, OPTIONAL and in a KNN's filter verbatim (parser.unexpanded).
         case Not(child=child):
-            return f"{pad}NOT{{\n" + explain(child, depth + 1, stem, synonyms) + f"{pad}}}\n"
+            return f"{pad}NOT{{\n" + explain(child, depth + 1, stem, synonyms, phonetic) + f"{pad}}}\n"
         case Optional(child=child):
-            return f"{pad}OPTIONAL{{\n" + explain(child, depth + 1, stem, synonyms) + f"{pad}}}\n"
+            return f"{pad}OPTIONAL{{\n" + explain(child, depth + 1, stem, synonyms, phonetic) + f"{pad}}}\n"
         case Knn(filter=flt, k=k, field=field, score_as=score_as, blob_param=param, ef_runtime=ef):
             tail = (f"K={k} nearest vectors to `${param}` in vector index associated with field "
                     f"@{field.decode('utf-8', 'replace')}, {f'EF_RUNTIME = {ef}, ' if ef else ''}"
                     f"yields distance as `{score_as}`")
             if isinstance(flt, Wildcard):
                 return f"{pad}VECTOR {{{tail}}}\n"
-            return f"{pad}VECTOR {{\n" + explain(flt, depth + 1, stem, synonyms) + f"{pad}}} => {{{tail}}}\n"
+            return f"{pad}VECTOR {{\n" + explain(flt, depth + 1, stem, synonyms, phonetic) + f"{pad}}} => {{{tail}}}\n"
     return f"{pad}{node!r}\n"
 
 

@@ -19,6 +19,7 @@ from redvector.errors import SearchError
 from redvector.search.arrays import distinct, grouped_sums, run_starts
 from redvector.search.documents import vector_value
 from redvector.search.fields.geo import UNIT_M
+from redvector.search.fields.phonetic import query_term as phonetic_query_term
 from redvector.search.fields.text import BM25_B, BM25_K1
 from redvector.search.index import SearchIndex, vector_knn
 from redvector.search.query.ast import (
@@ -469,7 +470,7 @@ class Executor:
         if isinstance(node, Term):
             if node.kind == "exact":
                 use_stem = not (node.verbatim or self.opts.verbatim)
-                specs = text.record_specs(node.text, use_stem, self._nostem())
+                specs = text.record_specs(node.text, use_stem, self._nostem(), self.phonetic_term(node))
                 found = sum(text.doc_count(words) for words, _, _ in specs)
             else:
                 found = sum(len(text.terms.get(w, ())) for w, _ in self._expansions(node))
@@ -505,6 +506,9 @@ class Executor:
         if node.kind == "exact":
             expand = not (node.verbatim or self.opts.verbatim)
             words = text.expand(node.text, expand)
+            sound = self.phonetic_term(node)
+            if sound is not None and sound in text.terms:
+                words.append((sound, True))
             if expand and self.index.synonyms:  # FT.SYNUPDATE groups: the group's other words too
                 words += [(w, True) for w in synonyms_of(self.index.synonyms, node.text) if w in text.terms]
             return words
@@ -515,6 +519,13 @@ class Executor:
         if known is None:  # (per-document checks ask again and again: a fuzzy match scans the vocabulary)
             known = self._expanded[key] = self._expand(node)
         return known
+
+    def phonetic_term(self, node: Term) -> str | None:
+        """The phonetic term a plain word expands to on a PHONETIC field (fields/phonetic.py): None
+        without one, under VERBATIM, and for prefixes, fuzzy words and the like."""
+        if node.kind != "exact" or node.verbatim or self.opts.verbatim:
+            return None
+        return phonetic_query_term(self.index.definition, node.fields, node.phonetic, node.text)
 
     def _expand(self, node: Term) -> list[tuple[str, bool]]:
         text = self.index.text
@@ -676,7 +687,8 @@ class Executor:
     def _records(self, node: Term, fields: frozenset[bytes] | None) -> list[tuple[dict[int, float], int]]:
         """The inverted-index records a plain word is scored by (TextIndex.bm25std_records)."""
         use_stem = not (node.verbatim or self.opts.verbatim)
-        records = self.index.text.bm25std_records(node.text, use_stem, fields, self._nostem(), self._weights())
+        records = self.index.text.bm25std_records(node.text, use_stem, fields, self._nostem(), self._weights(),
+                                                  self.phonetic_term(node))
         if use_stem and self.index.synonyms:  # one ~<group id> record per synonym group of the word
             records += group_records(self.index.text, self.index.synonyms, node.text, fields, self._weights())
         return records
@@ -736,7 +748,7 @@ class Executor:
         """A plain word's records as arrays (TextIndex.record_arrays), in the clause's fields."""
         use_stem = not (node.verbatim or self.opts.verbatim)
         return self.index.text.record_arrays(node.text, use_stem, self._nostem(), self._weights(),
-                                             self._text_fields(node.fields))
+                                             self._text_fields(node.fields), self.phonetic_term(node))
 
     def _bm25std_term_arrays(self, node: Term) -> Scores:
         """_bm25std_record_scores as a dict, document scores applied."""
@@ -807,7 +819,8 @@ class Executor:
         fields = self._text_fields(node.fields)
         use_stem = not (node.verbatim or self.opts.verbatim)
         out = []
-        for words, skip_fields, _weighted in self.index.text.record_specs(node.text, use_stem, self._nostem()):
+        for words, skip_fields, _weighted in self.index.text.record_specs(node.text, use_stem, self._nostem(),
+                                                                          self.phonetic_term(node)):
             found = self._positions_by_doc(words, skip_fields, fields).get(d)
             if found is not None:
                 out.append(found)
@@ -946,7 +959,7 @@ class Executor:
             if node.kind != "exact" or node.verbatim or self.opts.verbatim:
                 return None
             fields = self._text_fields(node.fields)
-            specs = text.record_specs(node.text, True, self._nostem())
+            specs = text.record_specs(node.text, True, self._nostem(), self.phonetic_term(node))
             return _neighbour_slops([text.record_keys(words, skip, fields) for words, skip, _ in specs], None)
         if isinstance(node, Phrase):
             fields = self._text_fields(node.fields)
@@ -988,8 +1001,9 @@ class Executor:
         text, fields = self.index.text, self._text_fields(node.fields)
         words = [node.text] if isinstance(node, Term) else [t for _, t in node.terms]
         use_stem = not (node.verbatim or self.opts.verbatim)
+        sound = self.phonetic_term(node) if isinstance(node, Term) else None
         lists = [text.record_keys(ws, skip, fields) for word in words
-                 for ws, skip, _ in text.record_specs(word, use_stem, self._nostem())]
+                 for ws, skip, _ in text.record_specs(word, use_stem, self._nostem(), sound)]
         return lists[0] if len(lists) == 1 else distinct(np.concatenate(lists))
 
     def _single_record(self, node: Term) -> bool:
@@ -998,7 +1012,7 @@ class Executor:
         known = self._single_records.get(id(node))
         if known is None:
             text = self.index.text
-            specs = text.record_specs(node.text, True, self._nostem())
+            specs = text.record_specs(node.text, True, self._nostem(), self.phonetic_term(node))
             known = sum(any(w in text.terms for w in words) for words, _, _ in specs) <= 1
             self._single_records[id(node)] = known
         return known

@@ -547,11 +547,15 @@ class _Builder:
                     raise SearchError("Error parsing vector similarity parameters: Invalid option")
             return VectorRange(node.field, node.radius, node.blob, yield_as, epsilon, node.blob_param)
         weight = None
+        phonetic = None
         for key, value in attrs.items():
             if key.lower() == "weight":
                 weight = float(value)  # checked as RediSearch checks it (syntax.check_attribute)
-        if weight is not None and isinstance(node, Term):
-            return replace(node, weight=weight)
+            elif key.lower() == "phonetic":
+                phonetic = value.lower() in ("true", "1")
+        if isinstance(node, Term) and (weight is not None or phonetic is not None):
+            return replace(node, weight=node.weight if weight is None else weight,
+                           phonetic=node.phonetic if phonetic is None else phonetic)
         if weight is not None and isinstance(node, Phrase):
             return replace(node, weight=weight)
         return node
