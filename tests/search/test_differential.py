@@ -147,6 +147,11 @@ DIALECT1_AND_ERRORS = [
     # Numbers are one term (3.14, -5, 1e5); an escaped separator stays inside its term.
     *[("FT.EXPLAIN", "idx", q, "DIALECT", d) for q in ("3.14", "sci\\-fi", "v1.2.3", "-5", "foo -5 bar", "1e5",
                                                         "hello\\ world", "hel\\.lo*") for d in ("1", "2")],
+    # A block shows a field modifier only where the modifier was written on it.
+    *[("FT.EXPLAIN", "idx", q, "DIALECT", d)
+      for q in ("@t:hello @t:world", "@t:hello | @t:world", "@t:(hello world)", "@t:(hello | world) @t:foo",
+                "@t:(hello (world foo))", "(@t:hello @t:world) foo", "@t:(hello world) | @t:(foo bar)")
+      for d in ("1", "2")],
     # Stop words take no position: a phrase spans them; quoted, they fail DIALECT 1 and match nothing in 2.
     *[("FT.SEARCH", "idx", q, "NOCONTENT", "SORTBY", "n", "DIALECT", d)
       for q in ('"hello the world"', '"world the"', '"the hello"', '"hello world"', '@t:"bar the baz"',

@@ -136,7 +136,7 @@ def test_clause_structure() -> None:
     # DIALECT 2: a field modifier takes one word; DIALECT 1: the words after it.
     assert parse_query("@t:hello world", DEF, {}) == Intersect((Term("hello", (b"t",)), Term("world")))
     assert parse_query("@t:hello world", DEF, {}, dialect=1) == \
-        Intersect((Term("hello", (b"t",)), Term("world", (b"t",))))
+        Intersect((Term("hello", (b"t",)), Term("world", (b"t",))), fields=(b"t",))
     # DIALECT 1: a prefix '-' takes what follows; DIALECT 2: one clause.
     assert parse_query("-foo bar", DEF, {}, dialect=1) == Not(Intersect((Term("foo", verbatim=True),
                                                                         Term("bar", verbatim=True))))

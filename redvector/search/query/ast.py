@@ -111,6 +111,7 @@ class VectorRange(Node):
 class Union(Node):
     children: tuple[Node, ...]
     weight: float = 1.0  # ``(a | b)=>{$weight: 2}``: the children's figures times it
+    fields: tuple[bytes, ...] | None = None  # ``@f:(a | b)``: the modifier the group carries (FT.EXPLAIN)
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,6 +122,7 @@ class Intersect(Node):
     slop: int | None = None
     inorder: bool = False
     weight: float = 1.0
+    fields: tuple[bytes, ...] | None = None  # ``@f:(a b)``: the modifier the group carries (FT.EXPLAIN)
 
 
 @dataclass(frozen=True, slots=True)
@@ -222,11 +224,11 @@ def explain(node: Node, depth: int = 0, stem: Callable[[str], str] | None = None
                     f"index associated with field @{field.decode('utf-8', 'replace')}}}\n")
         case Union():
             inner = "".join(explain(c, depth + 1, stem, synonyms, phonetic) for c in _flattened(node))
-            return f"{pad}{_fields(_shared_fields(node))}UNION {{\n{inner}{pad}}}{_attrs(node.weight)}\n"
+            return f"{pad}{_fields(node.fields)}UNION {{\n{inner}{pad}}}{_attrs(node.weight)}\n"
         case Intersect():
             inner = "".join(explain(c, depth + 1, stem, synonyms, phonetic) for c in _flattened(node))
             attrs = _attrs(node.weight, node.slop, node.inorder)
-            return f"{pad}{_fields(_shared_fields(node))}INTERSECT {{\n{inner}{pad}}}{attrs}\n"
+            return f"{pad}{_fields(node.fields)}INTERSECT {{\n{inner}{pad}}}{attrs}\n"
         # The parser marks words under NOT, OPTIONAL and in a KNN's filter verbatim (parser.unexpanded).
         case Not(child=child):
             return f"{pad}NOT{{\n" + explain(child, depth + 1, stem, synonyms, phonetic) + f"{pad}}}\n"
@@ -265,20 +267,9 @@ def _flattened(node: Union | Intersect) -> list[Node]:
     """A block's children, a first child of the same kind without a field restriction of its own merged
     in, as RediSearch's left-recursive parser merges ``(a b) c`` (but not ``a (b c)``) into one block."""
     first, *rest = node.children
-    if isinstance(first, (Union, Intersect)) and type(first) is type(node) and _shared_fields(first) is None:
+    if isinstance(first, (Union, Intersect)) and type(first) is type(node) and first.fields is None:
         return [*_flattened(first), *rest]
     return [first, *rest]
-
-
-def _shared_fields(node: Node) -> tuple[bytes, ...] | None:
-    """The field restriction a whole text clause carries (``@f:(a|b)``), shown before its block."""
-    if isinstance(node, (Term, Phrase)):
-        return node.fields
-    if isinstance(node, (Union, Intersect)) and node.children:
-        first = _shared_fields(node.children[0])
-        if first and all(_shared_fields(c) == first for c in node.children[1:]):
-            return first
-    return None
 
 
 def _fields(fields: tuple[bytes, ...] | None) -> str:

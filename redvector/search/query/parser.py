@@ -747,7 +747,9 @@ def _with_fields(node: Node, fields: tuple[bytes, ...]) -> Node:
         own = node.fields
         return replace(node, fields=fields if own is None else tuple(f for f in own if f in fields))
     if isinstance(node, (Union, Intersect)):
-        return replace(node, children=tuple(_with_fields(c, fields) for c in node.children))
+        own = node.fields
+        return replace(node, children=tuple(_with_fields(c, fields) for c in node.children),
+                       fields=fields if own is None else tuple(f for f in own if f in fields))
     if isinstance(node, (Not, Optional)):
         return replace(node, child=_with_fields(node.child, fields))
     return node
