@@ -387,6 +387,33 @@ def test_phrases_and_slop_span_fields(pair: tuple[redis.Redis, redis.Redis]) -> 
 PHRASE_WORDS = ["run", "runs", "running", "apple", "apples", "red", "the", "fast", "runner", "of"]
 
 
+def test_optional_clauses_take_part_in_slop_where_they_match(pair: tuple[redis.Redis, redis.Redis]) -> None:
+    """SLOP / INORDER with ``~clause``: where the optional clause matched, its positions count (in its written
+    place); where it did not, the intersection is checked without it. A clause restricted to one field
+    still brings its positions in every field, as a record holds them."""
+    ref, ours = pair
+    for c in pair:
+        c.flushall()
+        c.execute_command("FT.CREATE", "s", "SCHEMA", "t", "TEXT", "e", "TEXT")
+        c.hset("d:1", mapping={"t": "hello dog world", "e": "hello"})
+        c.hset("d:2", mapping={"t": "cat", "e": "bye"})
+        c.hset("d:3", mapping={"t": "dog", "e": "hello"})
+        c.hset("d:4", mapping={"t": "world x x x hello", "e": "z"})
+    for query in ("@e:hello ~dog", "~dog @e:hello", "hello ~dog", "hello ~world", "~world hello", "hello ~cat",
+                  "hello ~(dog world)", "hello ~(dog | world)", '~"dog world" hello', "(hello ~dog)=>{$slop:0}",
+                  "(hello ~world)=>{$inorder:true}"):
+        for opts in ((), ("SLOP", "0"), ("SLOP", "2"), ("INORDER",), ("SLOP", "0", "INORDER")):
+            args = ("FT.SEARCH", "s", query, "NOCONTENT", "DIALECT", "2", *opts)
+            assert _found(ours.execute_command(*args)) == _found(ref.execute_command(*args)), (query, opts)
+
+
+def _found(reply: Any) -> list[bytes]:
+    """The documents of an FT.SEARCH NOCONTENT reply (RESP2 or RESP3), sorted."""
+    if isinstance(reply, dict):
+        return sorted(r[b"id"] for r in reply[b"results"])
+    return sorted(reply[1:])
+
+
 def test_phrase_fuzz_matches_and_scores(pair: tuple[redis.Redis, redis.Redis]) -> None:
     """Seeded random phrases (stem variants, stop words, a weighted field, a NOSTEM field, a field
     restriction, slop) over random documents: the same documents with the same scores under each scorer."""

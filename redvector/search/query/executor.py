@@ -106,6 +106,7 @@ class Executor:
         self._all: Scores | None = None
         self._estimates: dict[int, int] = {}
         self._phrase_matches: dict[int, set[int]] = {}
+        self._optional_matches: dict[int, Scores] = {}  # an OPTIONAL clause's child's documents
         self._single_records: dict[int, bool] = {}
         self._position_maps: dict[tuple[Any, ...], dict[int, list[int]]] = {}
         self._expanded: dict[tuple[str, str, int], list[tuple[str, bool]]] = {}
@@ -423,7 +424,9 @@ class Executor:
         if result is None:
             result = dict(self.all_docs())
         elif slop is not None:
-            clauses = [c for c in self._clause_order(node) if not isinstance(c, Not | Optional)]
+            # An optional clause takes part with its positions where it matched (RediSearch's optional
+            # iterator yields its child's result there, a virtual one without offsets elsewhere).
+            clauses = [c for c in self._clause_order(node) if not isinstance(c, Not)]
             if len(children) > 1:
                 near = self._within_slop(clauses, result, slop, inorder)
                 result = {d: s for d, s in result.items() if d in near}
@@ -866,8 +869,11 @@ class Executor:
         if isinstance(node, Phrase):
             words = [self._term_offsets(Term(t, node.fields, verbatim=node.verbatim), d) for _, t in node.terms]
             return sorted({p for word in words for p in word})
-        if isinstance(node, Optional):
-            return self._offsets(node.child, d)
+        if isinstance(node, Optional):  # where its clause did not match, RediSearch holds no positions
+            matched = self._optional_matches.get(id(node))
+            if matched is None:
+                matched = self._optional_matches[id(node)] = self.eval(node.child)
+            return self._offsets(node.child, d) if d in matched else None
         if isinstance(node, Union | Intersect):
             parts = [self._offsets(c, d) for c in node.children]
             merged = sorted({p for part in parts if part for p in part})
