@@ -11,13 +11,14 @@ The predicates are shapely's (GEOS, the same DE-9IM relations as boost), with Re
 them (geometry/rtree.cpp): nothing is WITHIN a point, a point CONTAINS nothing, DISJOINT is the
 complement of INTERSECTS among the documents with a shape. A query first narrows the documents by their
 bounding boxes (numpy over every shape's bounds), then runs the predicate over the candidates at once.
+Shapes sit in slot arrays that a write updates in place (GeoShapeIndex), points as coordinates only.
 
 FLAT treats coordinates as the plane. SPHERICAL (the default) treats them as longitude and latitude in
 degrees with polygon edges along great circles, as boost's spherical_equatorial system does: each edge
 is densified along its great circle (a vertex every DENSIFY_STEP_DEG degrees, so a straight line in the
 plane deviates from the arc by under 3 cm on Earth; edges over 10 degrees long get a wider step) before
-the planar predicate runs. Edges that cross
-the antimeridian or pass over a pole are not unwrapped.
+the planar predicate runs. Shapes that touch the query's boundary exactly may fall on either side, and
+edges that cross the antimeridian or pass over a pole are not unwrapped.
 """
 
 from __future__ import annotations
@@ -38,9 +39,10 @@ COMPACT_MIN_DEAD = 1024
 DENSIFY_MAX_PER_EDGE = 1000
 
 _TOKEN_RE = re.compile(r"[(),]|[^ \n\t\r(),]+")
-# What boost::lexical_cast<double> accepts: a decimal with an optional sign and exponent, nan, inf.
+# The common form, ``POINT (x y)`` with plain decimals, read in one step (anything else: the reader).
 _PLAIN_POINT = re.compile(r"POINT[ \n\t\r]*\([ \n\t\r]*([+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)[ \n\t\r]+"
-                          r"([+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)[ \n\t\r]*\)[ \n\t\r]*")  # the common form, read at once
+                          r"([+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)[ \n\t\r]*\)[ \n\t\r]*")
+# What boost::lexical_cast<double> accepts: a decimal with an optional sign and exponent, nan, inf.
 _NUMBER_RE = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?|[+-]?(nan|inf|infinity)", re.IGNORECASE)
 
 
@@ -262,7 +264,7 @@ def parse_shape(wkt: str, spherical: bool) -> Shape:
         fast = _PLAIN_POINT.fullmatch(wkt)
         x, y = (float(fast[1]), float(fast[2])) if fast else _Reader(wkt).point()
         if not (math.isfinite(x) and math.isfinite(y)):
-            if fast and "inf" not in wkt.lower() and "nan" not in wkt.lower():  # an overflow: the reader's error
+            if fast:  # plain digits that overflow a double: the reader's "bad lexical cast"
                 _Reader(wkt).point()
             raise _invalid("Geometry has point(s) with invalid coordinate(s)")
         return Shape(x, y)
