@@ -367,16 +367,23 @@ def test_wildcard_pages_of_an_index_without_text(pair: tuple[redis.Redis, redis.
     assert [d for d, _ in got] == [f"n:{i}".encode() for i in range(12)]
 
 
+def _same_documents(pair: tuple[redis.Redis, redis.Redis], create: tuple[str, ...],
+                    docs: dict[str, dict[str, str]]) -> None:
+    """Both servers emptied, then the same index (FT.CREATE ``create``) and hashes."""
+    for c in pair:
+        c.flushall()
+        c.execute_command("FT.CREATE", *create)
+        for key, mapping in docs.items():
+            c.hset(key, mapping=mapping)
+
+
 def test_phrases_and_slop_span_fields(pair: tuple[redis.Redis, redis.Redis]) -> None:
     """Positions run on across a document's fields in schema order (whatever the HSET order), so a phrase
     or SLOP 0 may join the end of one field to the start of the next, as in RediSearch."""
     ref, ours = pair
-    for c in pair:
-        c.flushall()
-        c.execute_command("FT.CREATE", "p", "SCHEMA", "t", "TEXT", "u", "TEXT")
-        c.hset("p1", mapping={"t": "alpha", "u": "beta"})
-        c.hset("p2", mapping={"u": "beta gamma", "t": "delta alpha"})
-        c.hset("p3", mapping={"t": "alpha gamma", "u": "beta"})
+    _same_documents(pair, ("p", "SCHEMA", "t", "TEXT", "u", "TEXT"), {
+        "p1": {"t": "alpha", "u": "beta"}, "p2": {"u": "beta gamma", "t": "delta alpha"},
+        "p3": {"t": "alpha gamma", "u": "beta"}})
     for args in (("FT.SEARCH", "p", '"alpha beta"', "NOCONTENT"), ("FT.SEARCH", "p", '"beta alpha"', "NOCONTENT"),
                  ("FT.SEARCH", "p", "alpha beta", "SLOP", "0", "INORDER", "NOCONTENT"),
                  ("FT.SEARCH", "p", '"alpha beta"', "WITHSCORES", "NOCONTENT", "SCORER", "TFIDF"),
@@ -392,13 +399,9 @@ def test_optional_clauses_take_part_in_slop_where_they_match(pair: tuple[redis.R
     place); where it did not, the intersection is checked without it. A clause restricted to one field
     still brings its positions in every field, as a record holds them."""
     ref, ours = pair
-    for c in pair:
-        c.flushall()
-        c.execute_command("FT.CREATE", "s", "SCHEMA", "t", "TEXT", "e", "TEXT")
-        c.hset("d:1", mapping={"t": "hello dog world", "e": "hello"})
-        c.hset("d:2", mapping={"t": "cat", "e": "bye"})
-        c.hset("d:3", mapping={"t": "dog", "e": "hello"})
-        c.hset("d:4", mapping={"t": "world x x x hello", "e": "z"})
+    _same_documents(pair, ("s", "SCHEMA", "t", "TEXT", "e", "TEXT"), {
+        "d:1": {"t": "hello dog world", "e": "hello"}, "d:2": {"t": "cat", "e": "bye"},
+        "d:3": {"t": "dog", "e": "hello"}, "d:4": {"t": "world x x x hello", "e": "z"}})
     for query in ("@e:hello ~dog", "~dog @e:hello", "hello ~dog", "hello ~world", "~world hello", "hello ~cat",
                   "hello ~(dog world)", "hello ~(dog | world)", '~"dog world" hello', "(hello ~dog)=>{$slop:0}",
                   "(hello ~world)=>{$inorder:true}"):
