@@ -43,6 +43,12 @@ class FieldType(enum.Enum):
     VECTOR = "VECTOR"
 
 
+# RediSearch's limits on TEXT fields: a narrow index's field mask holds 32, a wide one (MAXTEXTFIELDS, or
+# created with more than 32) 128, and no index more.
+NARROW_TEXT_FIELDS = 32
+MAX_TEXT_FIELDS = 128
+
+
 @dataclass(frozen=True, slots=True)
 class FieldSpec:
     """One SCHEMA entry. ``name`` is the attribute (alias) queries use; ``identifier`` the hash field."""
@@ -109,6 +115,8 @@ class IndexDefinition:
     stopwords: list[str] | None = None  # None: the default list
     options: list[str] = field(default_factory=list)  # NOOFFSETS NOHL NOFIELDS NOFREQS MAXTEXTFIELDS
     skip_initial_scan: bool = False
+    # Field masks wide enough for FT.ALTER to add TEXT fields past NARROW_TEXT_FIELDS (set by parse_create)
+    wide_text: bool = False
     temporary_s: int | None = None
     # The commands that built it, for persistence (re-run in order to re-create the index).
     create_argv: list[bytes] = field(default_factory=list)
@@ -259,6 +267,9 @@ def parse_create(argv: list[bytes]) -> IndexDefinition:
         raise SearchError("Fields arguments are missing")
     d.fields = parse_fields(args, [], json=d.on == "JSON")
     check_json_paths(d, d.fields)
+    # RediSearch widens an index's field masks when it is created with more TEXT fields than a narrow
+    # mask holds, or asked to (MAXTEXTFIELDS); FT.ALTER may then add TEXT fields up to the hard limit.
+    d.wide_text = "MAXTEXTFIELDS" in d.options or _text_count(d.fields) > NARROW_TEXT_FIELDS
     return d
 
 
@@ -290,17 +301,28 @@ def parse_alter(definition: IndexDefinition, argv: list[bytes]) -> list[FieldSpe
         raise SearchError("No fields provided")
     fields = parse_fields(args, definition.fields, json=definition.on == "JSON")
     check_json_paths(definition, fields)
+    if not definition.wide_text and _text_count(definition.fields) + _text_count(fields) > NARROW_TEXT_FIELDS:
+        raise SearchError("Cannot add more fields. Declare index with wide fields to allow adding unlimited fields")
     return fields
+
+
+def _text_count(fields: list[FieldSpec]) -> int:
+    return sum(1 for f in fields if f.type is FieldType.TEXT)
 
 
 def parse_fields(args: _Args, existing: list[FieldSpec], json: bool = False) -> list[FieldSpec]:
     out: list[FieldSpec] = []
     names = {f.name for f in existing}
+    texts = _text_count(existing)
     while args.more():
         f = _parse_field(args, json)
         if f.name in names:
             raise SearchError(f"Duplicate field in schema - {f.name_str}")
         names.add(f.name)
+        if f.type is FieldType.TEXT:
+            texts += 1
+            if texts > MAX_TEXT_FIELDS:
+                raise SearchError(f"Schema is limited to {MAX_TEXT_FIELDS} TEXT fields")
         out.append(f)
     return out
 

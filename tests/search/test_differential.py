@@ -367,6 +367,27 @@ def test_wildcard_pages_of_an_index_without_text(pair: tuple[redis.Redis, redis.
     assert [d for d, _ in got] == [f"n:{i}".encode() for i in range(12)]
 
 
+def test_text_field_limits(pair: tuple[redis.Redis, redis.Redis]) -> None:
+    """128 TEXT fields at most; FT.ALTER may go past 32 only on a wide index (MAXTEXTFIELDS, or created
+    with more than 32)."""
+    ref, ours = pair
+
+    def texts(n: int, prefix: str = "f") -> list[str]:
+        return [x for i in range(n) for x in (f"{prefix}{i}", "TEXT")]
+
+    script = [("FT.CREATE", "a", "SCHEMA", *texts(129)), ("FT.CREATE", "a", "SCHEMA", *texts(128), "x", "TAG"),
+              ("FT.CREATE", "b", "SCHEMA", *texts(31)), ("FT.ALTER", "b", "SCHEMA", "ADD", "g", "TEXT"),
+              ("FT.ALTER", "b", "SCHEMA", "ADD", "h", "TEXT"), ("FT.ALTER", "b", "SCHEMA", "ADD", "n", "NUMERIC"),
+              ("FT.CREATE", "c", "SCHEMA", *texts(30)), ("FT.ALTER", "c", "SCHEMA", "ADD", *texts(3, "g")),
+              ("FT.CREATE", "d", "MAXTEXTFIELDS", "SCHEMA", *texts(40)), ("FT.ALTER", "d", "SCHEMA", "ADD", "g", "TEXT"),
+              ("FT.CREATE", "e", "SCHEMA", *texts(40)), ("FT.ALTER", "e", "SCHEMA", "ADD", *texts(88, "g")),
+              ("FT.ALTER", "e", "SCHEMA", "ADD", "z", "TEXT")]
+    for c in pair:
+        c.flushall()
+    for args in script:
+        assert _call(ours, args) == _call(ref, args), args[:4]
+
+
 def _same_documents(pair: tuple[redis.Redis, redis.Redis], create: tuple[str, ...],
                     docs: dict[str, dict[str, str]]) -> None:
     """Both servers emptied, then the same index (FT.CREATE ``create``) and hashes."""

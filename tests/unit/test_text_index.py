@@ -31,9 +31,11 @@ def _model_positions(doc: list[tuple[bytes, list[str]]]) -> dict[str, dict[bytes
     return out
 
 
-@pytest.mark.parametrize("batch", [1 << 21, 7])
-def test_occurrence_arrays_follow_random_writes(batch: int, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize(("batch", "wide"), [(1 << 21, 1 << 24), (7, 1 << 24), (1 << 21, 5)],
+                         ids=["one-batch", "small-batches", "wide-word-ids"])
+def test_occurrence_arrays_follow_random_writes(batch: int, wide: int, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(text_module, "SETTLE_BATCH", batch)  # 7: batches settle in the middle of documents
+    monkeypatch.setattr(text_module, "WIDE_WORD_ID", wide)  # 5: most documents' forward arrays go 8-byte
     rng = random.Random(5)
     index = TextIndex(frozenset({"the"}))
     model: dict[int, list[tuple[bytes, list[str]]]] = {}

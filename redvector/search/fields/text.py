@@ -52,6 +52,17 @@ def _f32(x: float) -> float:
 
 _FLOAT32 = struct.Struct("f")
 
+# A forward entry packs a word id and a field code: 128 TEXT fields at most (schema.MAX_TEXT_FIELDS) fit
+# in the low 8 bits, and word ids below WIDE_WORD_ID keep an entry in 4 bytes.
+FIELD_BITS = 8
+FIELD_MASK = (1 << FIELD_BITS) - 1
+WIDE_WORD_ID = 1 << (32 - FIELD_BITS)
+
+
+def _entries(forward: array[int]) -> np.ndarray:
+    """A forward array's entries as int64 (its buffer is 4-byte "I" or, past WIDE_WORD_ID, 8-byte "q")."""
+    return as_numpy(forward, np.uint32 if forward.typecode == "I" else np.int64)
+
 
 def stem(word: str, language: str | None) -> str:
     """tokens.stem, except that a phonetic term (``<CODE``) is its own stem: it has no +stem record."""
@@ -60,7 +71,7 @@ def stem(word: str, language: str | None) -> str:
 
 class TextIndex:
     """RediSearch's full-text index for one search index: every word's occurrences (WordPostings), each
-    document's words (a forward array of word id << 16 | field code per occurrence), per-doc lengths for
+    document's words (a forward array of word id << 8 | field code per occurrence), per-doc lengths for
     BM25, stem -> words for query expansion. Readers get numpy arrays (occurrences, record_arrays), kept
     until a document with the word changes."""
 
@@ -91,7 +102,8 @@ class TextIndex:
         self.field_names: list[bytes] = []  # and back
         self._vocab: dict[str, int] = {}  # word -> its number in the forward arrays (kept once given)
         self._words: list[str] = []  # and back
-        self._forward: dict[int, array[int]] = {}  # doc id -> word id << 16 | field code per occurrence
+        # doc id -> word id << FIELD_BITS | field code per occurrence (4 bytes each; 8 past 16M words)
+        self._forward: dict[int, array[int]] = {}
         self._occurrences = 0  # entries held in every WordPostings (memory_bytes)
         self._lengths = np.zeros(0)  # doc_len by doc id (doc_len_array), kept up to date by add/remove
         self._state = np.zeros(0, dtype=np.int8)  # by doc id: NEVER, ALIVE or REMOVED
@@ -217,9 +229,9 @@ class TextIndex:
             self._nostem_codes.append(code)
         forward = self._forward.get(doc_id)
         if forward is None:
-            forward = self._forward[doc_id] = array("q")
+            forward = self._forward[doc_id] = array("I")
         elif forward and doc_id not in self._pending_docs:  # its other fields were settled already
-            self._split_docs[doc_id] = set((as_numpy(forward, np.int64) >> 16).tolist())
+            self._split_docs[doc_id] = set((_entries(forward) >> FIELD_BITS).tolist())
         if words:
             vocab = self._vocab
             wids = [vocab.get(t, -1) for t in words]
@@ -234,7 +246,9 @@ class TextIndex:
                 positions.extend([start_pos + 1 + i for _, i in extra])
             codes.extend(itertools.repeat(code, n))
             self._pending_docs.add(doc_id)
-            forward.extend([(w << 16) | code for w in wids])
+            if forward.typecode == "I" and max(wids) >= WIDE_WORD_ID:  # past 16M words: 8-byte entries
+                forward = self._forward[doc_id] = array("q", forward)
+            forward.extend([(w << FIELD_BITS) | code for w in wids])
             if len(pending_words) >= SETTLE_BATCH:  # (bounds the memory a settle needs for its sort)
                 self._settle()
         self._occurrences += len(words)
@@ -273,11 +287,11 @@ class TextIndex:
         if forward is None:
             return
         self._state[doc_id] = REMOVED
-        entries = as_numpy(forward, np.int64)
-        word_ids, counts = grouped_counts(np.sort(entries >> 16))
+        entries = _entries(forward)
+        word_ids, counts = grouped_counts(np.sort(entries >> FIELD_BITS))
         if self._nostem_codes:  # the words written in a NOSTEM field only have no +stem record there
-            entries = entries[~np.isin(entries & 0xFFFF, self._nostem_codes)]
-        self._uncount_stems([self._words[w] for w in distinct(np.sort(entries >> 16)).tolist()])
+            entries = entries[~np.isin(entries & FIELD_MASK, self._nostem_codes)]
+        self._uncount_stems([self._words[w] for w in distinct(np.sort(entries >> FIELD_BITS)).tolist()])
         for wid, count in zip(word_ids.tolist(), counts.tolist(), strict=True):
             term = self._words[wid]
             self._word_changed[term] = self._changes
@@ -312,7 +326,7 @@ class TextIndex:
         if not forward:
             return frozenset()
         words = self._words
-        return frozenset(words[w] for w in distinct(as_numpy(forward, np.int64) >> 16).tolist())
+        return frozenset(words[w] for w in distinct(np.sort(_entries(forward) >> FIELD_BITS)).tolist())
 
     def positions(self, word: str, doc_id: int) -> dict[bytes, list[int]]:
         """field name -> positions of ``word`` in document ``doc_id`` (empty when it has none)."""
@@ -497,8 +511,8 @@ class TextIndex:
         forward = self._forward.get(doc_id)
         if not forward:
             return 0.0
-        keys, counts = grouped_counts(np.sort(as_numpy(forward, np.int64)))  # per (word, field)
-        word_ids, codes = keys >> 16, keys & 0xFFFF
+        keys, counts = grouped_counts(np.sort(_entries(forward)))  # per (word, field)
+        word_ids, codes = keys >> FIELD_BITS, keys & FIELD_MASK
         best = float(grouped_sums(word_ids, counts * self._weight_by_code(weights)[codes])[1].max())
         skip = self._codes(nostem_fields)
         stems: dict[str, float] = {}
@@ -793,6 +807,6 @@ class TextIndex:
         return distinct(np.concatenate(present)), distinct(np.concatenate(matched))
 
     def memory_bytes(self) -> int:
-        return self._occurrences * 18 + len(self.terms) * 300 + len(self._forward) * 120
+        return self._occurrences * 14 + len(self.terms) * 300 + len(self._forward) * 120
 
 
