@@ -81,7 +81,7 @@ class TextIndex:
         self._terms: dict[str, WordPostings] = {}  # the words some document holds now (terms)
         self.doc_len: dict[int, float] = {}
         self.total_len = 0.0
-        self._stems: dict[str, set[str]] = {}  # stem -> the words with it (stems)
+        self._stems: dict[str, tuple[str, ...]] = {}  # stem -> the words with it (stems)
         self._num_records = 0  # (word, document) pairs (num_records)
         # occurrences added since the last read, appended in bulk and sorted into the words' arrays at
         # once (_settle): word id, doc id, position, field code; and the documents they belong to
@@ -123,7 +123,7 @@ class TextIndex:
         return self._terms
 
     @property
-    def stems(self) -> dict[str, set[str]]:
+    def stems(self) -> dict[str, tuple[str, ...]]:
         """stem -> the indexed words with that stem (read it, do not change it)."""
         self._settle()
         return self._stems
@@ -172,7 +172,8 @@ class TextIndex:
             postings = terms.get(word)
             if postings is None:
                 postings = terms[word] = WordPostings(wid)
-                stems.setdefault(stem(word, language), set()).add(word)
+                root = stem(word, language)
+                stems[root] = (*stems.get(root, ()), word)  # (a tuple: most stems have one word)
             if postings.last > int(docs[a]) or unordered_runs[k]:
                 postings.ordered = False
             postings.last = max(postings.last, int(run_last[k]))
@@ -305,11 +306,11 @@ class TextIndex:
                 self._occurrences -= len(postings.docs)
                 del self._terms[term]
                 st = stem(term, self.language)
-                group = self._stems.get(st)
-                if group is not None:
-                    group.discard(term)
-                    if not group:
-                        del self._stems[st]
+                rest = tuple(w for w in self._stems.get(st, ()) if w != term)
+                if rest:
+                    self._stems[st] = rest
+                else:
+                    self._stems.pop(st, None)
             elif postings.dead * 2 > len(postings.docs):
                 self._occurrences -= postings.compact(self._state)
 
