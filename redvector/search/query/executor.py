@@ -107,6 +107,7 @@ class Executor:
         self._estimates: dict[int, int] = {}
         self._phrase_matches: dict[int, set[int]] = {}
         self._optional_matches: dict[int, Scores] = {}  # an OPTIONAL clause's child's documents
+        self._phonetic_terms: dict[int, str | None] = {}  # a word's phonetic_term, asked per document
         self._single_records: dict[int, bool] = {}
         self._position_maps: dict[tuple[Any, ...], dict[int, list[int]]] = {}
         self._expanded: dict[tuple[str, str, int], list[tuple[str, bool]]] = {}
@@ -528,7 +529,11 @@ class Executor:
         without one, under VERBATIM, and for prefixes, fuzzy words and the like."""
         if node.kind != "exact" or node.verbatim or self.opts.verbatim:
             return None
-        return phonetic_query_term(self.index.definition, node.fields, node.phonetic, node.text)
+        known = self._phonetic_terms.get(id(node), "")
+        if known == "":
+            known = self._phonetic_terms[id(node)] = phonetic_query_term(
+                self.index.definition, node.fields, node.phonetic, node.text)
+        return known
 
     def _expand(self, node: Term) -> list[tuple[str, bool]]:
         text = self.index.text
