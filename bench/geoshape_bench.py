@@ -25,7 +25,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.search_bench import STACK_SCRIPT, free_port, redvector_server
+from bench.search_bench import STACK_SCRIPT, free_port, hset_pipelined, redvector_server
 
 AREA = "POLYGON ((0 0, 0 10, 10 10, 10 0, 0 0))"
 PREDICATES = ("WITHIN", "CONTAINS", "INTERSECTS", "DISJOINT")
@@ -48,12 +48,7 @@ def run(client: Any, values: list[str], coord: str, repeat: int) -> tuple[float,
     client.flushall()
     client.execute_command("FT.CREATE", "g", "ON", "HASH", "PREFIX", "1", "s:", "SCHEMA", "geom", "GEOSHAPE", coord)
     start = time.perf_counter()
-    pipe = client.pipeline(transaction=False)
-    for i, wkt in enumerate(values):
-        pipe.hset(f"s:{i}", "geom", wkt)
-        if i % 2000 == 1999:
-            pipe.execute()
-    pipe.execute()
+    hset_pipelined(client, ((f"s:{i}", {"geom": wkt}) for i, wkt in enumerate(values)), 2000)
     loaded = time.perf_counter() - start
     inside = values[0].split("((")[1].split(",")[0]  # the first square's corner, nudged inside below
     x, y = (float(v) + 0.05 for v in inside.split())

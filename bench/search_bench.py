@@ -22,7 +22,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -467,15 +467,21 @@ def create_index(client: Any, dim: int) -> None:
         "pos", "TAG", "lexname", "TAG", "kind", "TAG")
 
 
-def load_hashes(client: Any, ds: Dataset) -> None:
-    """Every base vector as a hash (blob + the three filter columns), pipelined 500 at a time."""
+def hset_pipelined(client: Any, hashes: Iterable[tuple[str, dict[str, Any]]], batch: int = 500) -> None:
+    """HSET each (key, mapping) through a non-transactional redis-py pipeline, ``batch`` at a time."""
     pipe = client.pipeline(transaction=False)
-    for i, v in enumerate(ds.base):
-        pipe.hset(f"doc:{i}", mapping={"embedding": v.tobytes(), "pos": ds.meta["pos"][i],
-                                       "lexname": ds.meta["lexname"][i], "kind": ds.meta["kind"][i]})
-        if len(pipe) == 500:
+    for key, mapping in hashes:
+        pipe.hset(key, mapping=mapping)
+        if len(pipe) == batch:
             pipe.execute()
     pipe.execute()
+
+
+def load_hashes(client: Any, ds: Dataset) -> None:
+    """Every base vector as a hash (blob + the three filter columns), pipelined 500 at a time."""
+    hset_pipelined(client, ((f"doc:{i}", {"embedding": v.tobytes(), "pos": ds.meta["pos"][i],
+                                          "lexname": ds.meta["lexname"][i], "kind": ds.meta["kind"][i]})
+                            for i, v in enumerate(ds.base)))
 
 
 def wait_indexed(client: Any, timeout_s: float = 3600) -> None:

@@ -30,7 +30,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.search_bench import STACK_SCRIPT, free_port, redvector_server
+from bench.search_bench import STACK_SCRIPT, free_port, hset_pipelined, redvector_server
 
 WORDS = ["alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota", "kappa"]
 QUERIES = ["*", "alpha", "zeta", "alpha beta", "alpha | zeta", "@n:[0 5000]", '"alpha beta"']
@@ -39,12 +39,7 @@ QUERIES = ["*", "alpha", "zeta", "alpha beta", "alpha | zeta", "@n:[0 5000]", '"
 def load(client: Any, n: int) -> float:
     client.execute_command("FT.CREATE", "txt", "PREFIX", "1", "t:", "SCHEMA", "t", "TEXT", "n", "NUMERIC")
     start = time.perf_counter()
-    pipe = client.pipeline(transaction=False)
-    for i in range(n):
-        pipe.hset(f"t:{i}", mapping={"t": " ".join(WORDS[:(i % 7) + 1]), "n": i})
-        if i % 2000 == 1999:
-            pipe.execute()
-    pipe.execute()
+    hset_pipelined(client, ((f"t:{i}", {"t": " ".join(WORDS[:(i % 7) + 1]), "n": i}) for i in range(n)), 2000)
     return time.perf_counter() - start
 
 
@@ -108,12 +103,7 @@ def chunk_run(client: Any, texts: list[str], repeat: int) -> tuple[float, float,
     client.execute_command("FT.CREATE", "chunks", "PREFIX", "1", "c:", "SCHEMA", "content", "TEXT")
     before = int(client.info("memory")["used_memory_rss"])
     start = time.perf_counter()
-    pipe = client.pipeline(transaction=False)
-    for i, text in enumerate(texts):
-        pipe.hset(f"c:{i}", "content", text)
-        if i % 500 == 499:
-            pipe.execute()
-    pipe.execute()
+    hset_pipelined(client, ((f"c:{i}", {"content": text}) for i, text in enumerate(texts)))
     # a first text query: RedVector sorts the batch's occurrences into the words' arrays on the first read
     client.execute_command("FT.SEARCH", "chunks", "w0", "LIMIT", "0", "0")
     elapsed = time.perf_counter() - start

@@ -19,6 +19,7 @@ from redis.commands.search.index_definition import IndexDefinition
 from redis.commands.search.query import Query
 
 from tests.redis_stack import redis_stack
+from tests.search.test_differential import _call
 from tests.serverutil import ThreadedServer
 
 NAMES = ["John Smith", "Jon Smyth", "Jean Schmidt", "Catherine", "Kathryn", "Thompson", "Tomson", "Knight", "Night",
@@ -46,13 +47,6 @@ def pair(stack_port: int, server: ThreadedServer) -> Iterator[tuple[redis.Redis,
     ours.close()
 
 
-def _outcome(client: redis.Redis, *args: Any) -> Any:
-    try:
-        return client.execute_command(*args)
-    except redis.ResponseError as exc:
-        return f"error: {exc}"
-
-
 def _scores(reply: Any) -> dict[bytes, float] | str:
     if isinstance(reply, str):
         return reply
@@ -77,7 +71,7 @@ def test_matches_scores_and_explain(pair: tuple[redis.Redis, redis.Redis]) -> No
         for scorer in SCORERS:
             args = ("FT.SEARCH", "p", query, "WITHSCORES", "NOCONTENT", "DIALECT", "2", "SCORER", scorer, "LIMIT", "0",
                     "100")
-            want, got = _scores(_outcome(ref, *args)), _scores(_outcome(ours, *args))
+            want, got = _scores(_call(ref, args)), _scores(_call(ours, args))
             if isinstance(want, str) or isinstance(got, str):
                 assert got == want, (query, scorer)
                 continue
@@ -86,11 +80,11 @@ def test_matches_scores_and_explain(pair: tuple[redis.Redis, redis.Redis]) -> No
                 assert got[key] == pytest.approx(score, rel=1e-9), (query, scorer, key)
         for extra in (("VERBATIM",), ("SLOP", "1", "INORDER")):
             args = ("FT.SEARCH", "p", query, "NOCONTENT", "DIALECT", "2", "LIMIT", "0", "100", *extra)
-            want_ids, got_ids = _outcome(ref, *args), _outcome(ours, *args)
+            want_ids, got_ids = _call(ref, args), _call(ours, args)
             assert (sorted(got_ids[1:]) if isinstance(got_ids, list) else got_ids) == \
                 (sorted(want_ids[1:]) if isinstance(want_ids, list) else want_ids), (query, extra)
         explain = ("FT.EXPLAIN", "p", query, "DIALECT", "2")
-        assert _outcome(ours, *explain) == _outcome(ref, *explain), query
+        assert _call(ours, explain) == _call(ref, explain), query
 
 
 def test_phonetic_attribute_needs_a_phonetic_field(pair: tuple[redis.Redis, redis.Redis]) -> None:
@@ -99,8 +93,8 @@ def test_phonetic_attribute_needs_a_phonetic_field(pair: tuple[redis.Redis, redi
     for query in ("@other:jon=>{$phonetic:true}", "@other:jon=>{$phonetic:false}", "@other:(jon=>{$phonetic:true})",
                   "@name:jon=>{$phonetic:false}", "@other:jon=>{$phonetic:true}", "jon=>{$phonetic:false}"):
         args = ("FT.SEARCH", "p", query, "NOCONTENT", "DIALECT", "2", "SCORER", "TFIDF")
-        assert _outcome(ours, *args) == _outcome(ref, *args), query
-    assert _outcome(ours, "FT.SEARCH", "p", "@other:jon=>{$phonetic:false}") == "error: field does not support phonetics"
+        assert _call(ours, args) == _call(ref, args), query
+    assert _call(ours, ("FT.SEARCH", "p", "@other:jon=>{$phonetic:false}")) == "error: field does not support phonetics"
 
 
 def _counts(client: redis.Redis) -> tuple[Any, ...]:

@@ -55,7 +55,7 @@ def test_queries_match_the_shape_by_shape_model(monkeypatch: pytest.MonkeyPatch,
             shapes.pop(doc, None)
         else:
             wkt = _random_wkt(rng)
-            index.add(doc, index.parse(wkt.encode()))
+            index.add(doc, parse_shape(wkt, False))
             shapes[doc] = wkt
         if step % 10 == 0:
             for predicate in ("WITHIN", "CONTAINS", "INTERSECTS", "DISJOINT"):

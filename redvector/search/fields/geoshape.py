@@ -308,9 +308,6 @@ class GeoShapeIndex:
     def __len__(self) -> int:
         return len(self._slot)
 
-    def parse(self, raw: bytes) -> Shape:
-        return parse_shape(raw.decode("utf-8", "replace"), self.spherical)
-
     def add(self, doc_id: int, shape: Shape) -> None:
         slot = self._slot.get(doc_id)
         if slot is None:

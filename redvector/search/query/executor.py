@@ -432,11 +432,19 @@ class Executor:
                 near = self._within_slop(clauses, result, slop, inorder)
                 result = {d: s for d, s in result.items() if d in near}
         for c in optional:
-            opt = self.eval(c.child)
+            opt = self._optional_docs(c)
             for d in result:
                 if d in opt:
                     result[d] += opt[d]
         return result
+
+    def _optional_docs(self, node: Optional) -> Scores:
+        """An OPTIONAL clause's own matches and scores, evaluated once per query (its intersection adds the
+        scores and, under SLOP / INORDER, reads its positions where it matched)."""
+        known = self._optional_matches.get(id(node))
+        if known is None:
+            known = self._optional_matches[id(node)] = self.eval(node.child)
+        return known
 
     def _within_slop(self, children: list[Node], docs: Iterable[int], slop: int, inorder: bool) -> set[int]:
         """The docs whose clauses of this intersection lie within ``slop`` positions of each other (with
@@ -875,10 +883,7 @@ class Executor:
             words = [self._term_offsets(Term(t, node.fields, verbatim=node.verbatim), d) for _, t in node.terms]
             return sorted({p for word in words for p in word})
         if isinstance(node, Optional):  # where its clause did not match, RediSearch holds no positions
-            matched = self._optional_matches.get(id(node))
-            if matched is None:
-                matched = self._optional_matches[id(node)] = self.eval(node.child)
-            return self._offsets(node.child, d) if d in matched else None
+            return self._offsets(node.child, d) if d in self._optional_docs(node) else None
         if isinstance(node, Union | Intersect):
             parts = [self._offsets(c, d) for c in node.children]
             merged = sorted({p for part in parts if part for p in part})
