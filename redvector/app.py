@@ -280,8 +280,10 @@ class KeyspaceServicesComponent:
         return None
 
 
+# The RESP listener binds last: once it answers a PING, REST and gRPC are listening too (scripts, tests
+# and supervisors wait on that PING before they call the other ports).
 COMPONENTS: list[Callable[[App], Component]] = [
-    KeyspaceServicesComponent, PersistenceComponent, RespComponent, HttpComponent, GrpcComponent,
+    KeyspaceServicesComponent, PersistenceComponent, HttpComponent, GrpcComponent, RespComponent,
 ]
 
 
