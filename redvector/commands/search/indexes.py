@@ -154,6 +154,9 @@ def ft_aliasdel(ctx: CommandContext, argv: list[bytes]) -> Any:
     return OK
 
 
+_SAME_OPTION = {"MAXEXPANSIONS": "MAXPREFIXEXPANSIONS", "MAXPREFIXEXPANSIONS": "MAXEXPANSIONS"}
+
+
 @group.command("FT.CONFIG", -3, Flag.ADMIN | FT, KeySpec(0, 0, 0), summary="Get or set search options")
 def ft_config(ctx: CommandContext, argv: list[bytes]) -> Any:
     reg = registry(ctx)
@@ -180,9 +183,12 @@ def ft_config(ctx: CommandContext, argv: list[bytes]) -> Any:
         if name in ("DEFAULT_DIALECT",):
             if value not in ("1", "2", "3", "4"):
                 raise SearchError("Invalid option")
-        elif name in ("TIMEOUT", "MAXSEARCHRESULTS", "MINPREFIX", "MAXEXPANSIONS", "WORKERS"):
+        elif name in ("TIMEOUT", "MAXSEARCHRESULTS", "MINPREFIX", "MAXEXPANSIONS", "MAXPREFIXEXPANSIONS",
+                      "WORKERS"):
             if not value.isdigit():
                 raise SearchError("Could not convert argument to expected type")
+        if name in _SAME_OPTION:  # MAXEXPANSIONS is the old name of MAXPREFIXEXPANSIONS: one setting
+            reg.config[_SAME_OPTION[name]] = value
         reg.config[name] = value
         return OK
     if sub == "HELP":

@@ -339,12 +339,7 @@ class _Iterators:
             leaves, matched = self._word_records(node.text, fields, use_stem,
                                                  self.ex.phonetic_term(node))
             return self._records(leaves, matched, self._ms(node), self._count(node) if id(node) in self.ex.records else None)
-        text = self.index.text
-        expand: dict[str, Callable[[], list[str]]] = {
-            "prefix": lambda: text.prefix(node.text), "suffix": lambda: text.suffix(node.text),
-            "infix": lambda: text.contains(node.text), "fuzzy": lambda: text.fuzzy(node.text, node.fuzz),
-        }
-        words = sorted(expand.get(node.kind, lambda: text.wildcard(node.text))())
+        words = self.ex.expanded_words(node)
         leaves = [leaf for word in words for leaf in self._word_records(word, fields, False)[0][:1]]
         if not leaves:
             return _leaf("EMPTY", self._ms(node), 0)
@@ -403,36 +398,78 @@ class _Iterators:
                     ("Child iterators", leaves)])
 
     def _union(self, query_type: str, node: Node, leaves: list[_It]) -> _It:
-        """A union of what a clause expands to (RediSearch's PREFIX, FUZZY, WILDCARD, TAG unions): LIMITED
-        shows how many children it has rather than them."""
+        """A union of what a clause expands to (RediSearch's PREFIX, FUZZY, WILDCARD, TAG unions)."""
+        return self._union_of(query_type, self._ms(node), self._count(node), leaves)
+
+    def _union_of(self, query_type: str, ms: float, counter: int, leaves: list[_It]) -> _It:
+        """LIMITED shows how many children a union has rather than them."""
         children: Any = leaves
         if self.limited:
-            children = f"The number of iterators in the union is {len(leaves)}"
-        return _It([("Type", "UNION"), ("Query type", query_type), ("Time", self._ms(node)),
-                    ("Counter", self._count(node)), ("Child iterators", children)])
+            children = _LimitedChildren(len(leaves))
+        return _It([("Type", "UNION"), ("Query type", query_type), ("Time", ms), ("Counter", counter),
+                    ("Child iterators", children)])
 
     def _tag(self, node: Tag) -> _It:
+        """A tag clause as RediSearch 2.10 profiles it: a value is its TAG leaf; a pattern matching one
+        tag is that leaf, one matching several a ``PREFIX - <text>`` or ``WILDCARD - <pattern>`` union of
+        them (its first MAXPREFIXEXPANSIONS in byte order); several values, a TAG union of those."""
         tags = self.index.tags.get(node.field)
-        leaves: list[_It] = []
+        children: list[_It] = []
         for v in node.values if tags is not None else ():
             assert tags is not None
             start = time.perf_counter()
             wanted = tags.fold(v.text)
-            if v.prefix or v.suffix or v.wildcard:
-                values = [t for t in tags.values if _tag_matches(t, wanted, v.prefix, v.suffix, v.wildcard)]
-            else:
+            if not (v.prefix or v.suffix or v.wildcard):
                 values = [wanted] if wanted in tags.values else []
+            elif v.wildcard or len(v.text) >= self.ex.opts.min_prefix:
+                values = tags.expand(wanted, v.prefix, v.suffix, v.wildcard, self.ex.opts.max_expansions)
+            else:
+                values = []
+            leaves: list[_It] = []
+            matched: set[int] = set()
             for value in values:
-                docs = len(tags.values[value])
-                leaves.append(_leaf("TAG", _ms(time.perf_counter() - start), docs,
-                                    value.decode("utf-8", "replace"), docs))
+                docs = tags.values[value]
+                matched |= docs
+                leaves.append(_leaf("TAG", _ms(time.perf_counter() - start), len(docs),
+                                    value.decode("utf-8", "replace"), len(docs)))
                 start = time.perf_counter()
-        if not leaves:
+            if len(leaves) == 1:
+                children.append(leaves[0])
+            elif leaves:
+                kind = "WILDCARD" if v.wildcard else "PREFIX"
+                ms = sum(e for leaf in leaves for k, e in leaf.entries if k == "Time")
+                children.append(self._union_of(f"{kind} - {v.text.decode('utf-8', 'replace')}", ms,
+                                               len(matched), leaves))
+        if not children:
             return _leaf("EMPTY", self._ms(node), 0)
-        if len(leaves) == 1 and len(node.values) == 1:
-            entries = leaves[0].entries
+        if len(children) == 1 and len(node.values) == 1:
+            entries = children[0].entries
             return _It([(k, self._ms(node) if k == "Time" else v) for k, v in entries])
-        return self._union("TAG", node, leaves)
+        return self._union("TAG", node, children)
+
+
+class _LimitedChildren(int):
+    """LIMITED's stand-in for a union's children: their number, written as RediSearch words it."""
+
+    def text(self) -> str:
+        return f"The number of iterators in the union is {int(self)}"
+
+
+def _warn_full_unions(it: _It, max_expansions: int) -> _It:
+    """RediSearch 2.10 warns "Max prefix expansion reached" on every union iterator (a prefix's, a tag
+    clause's, a plain OR) with exactly MAXPREFIXEXPANSIONS children, whatever made them."""
+    entries: list[tuple[str, Any]] = []
+    for key, value in it.entries:
+        if isinstance(value, _It):
+            value = _warn_full_unions(value, max_expansions)
+        elif isinstance(value, list):
+            value = [_warn_full_unions(c, max_expansions) if isinstance(c, _It) else c for c in value]
+        if key == "Child iterators" and it.entries[0] == ("Type", "UNION"):
+            count = int(value) if isinstance(value, _LimitedChildren) else len(value)
+            if count == max_expansions:
+                entries.append(("Warning", "Max prefix expansion reached"))
+        entries.append((key, value.text() if isinstance(value, _LimitedChildren) else value))
+    return _It(entries)
 
 
 def _unread(it: _It) -> _It:
@@ -449,19 +486,6 @@ def _unread(it: _It) -> _It:
         return v
 
     return _It([(k, value(k, v)) for k, v in it.entries])
-
-
-def _tag_matches(value: bytes, wanted: bytes, prefix: bool, suffix: bool, wildcard: bool) -> bool:
-    """Whether a tag value matches a pattern of a tag clause (as TagIndex.match reads it)."""
-    if wildcard:
-        return re.fullmatch(_glob(wanted.decode("utf-8", "replace")), value.decode("utf-8", "replace")) is not None
-    if prefix and suffix:
-        return wanted in value
-    return value.startswith(wanted) if prefix else value.endswith(wanted)
-
-
-def _glob(pattern: str) -> str:
-    return "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
 
 
 def _ms(seconds: float) -> float:
@@ -682,7 +706,7 @@ class _Profiler(SearchTrace):
             return _leaf("WILDCARD", 0.0, rows), Wildcard()  # its time is the rows' (the Loader's)
         tree = _Iterators(ex.index, ex, self.limited)
         root = ex.root
-        it = tree.tree(root)
+        it = _warn_full_unions(tree.tree(root), ex.opts.max_expansions)
         if inkeys and not isinstance(root, Knn):
             it = tree.with_ids(it, ex.matched or 0)
         return it, root

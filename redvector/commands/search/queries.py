@@ -507,6 +507,7 @@ def query_options(ctx: CommandContext, index: SearchIndex, verbatim: bool, infie
         default_ef_runtime=registry(ctx).default_ef_runtime,
         expired=expiry_check(ctx, index),
         min_prefix=int(registry(ctx).config.get("MINPREFIX", "2")),
+        max_expansions=int(registry(ctx).config.get("MAXPREFIXEXPANSIONS", "200")),
     )
 
 

@@ -81,23 +81,32 @@ class TagIndex:
     def fold(self, tag: bytes) -> bytes:
         return tag if self.casesensitive else _fold(tag)
 
-    def match(self, tag: bytes, prefix: bool = False, suffix: bool = False, wildcard: bool = False) -> set[int]:
+    def match(self, tag: bytes, prefix: bool = False, suffix: bool = False, wildcard: bool = False,
+              limit: int | None = None) -> set[int]:
+        """The documents with ``tag``, or with the values a prefix, suffix, infix or wildcard pattern
+        matches (at most ``limit`` of them, the first in byte order, as RediSearch's MAXPREFIXEXPANSIONS)."""
         t = self.fold(tag)
-        if wildcard:
-            pattern = t.decode("utf-8", "replace")
-            out: set[int] = set()
-            for value, docs in self.values.items():
-                if fnmatch.fnmatchcase(value.decode("utf-8", "replace"), pattern):
-                    out |= docs
-            return out
-        if not prefix and not suffix:
+        if not prefix and not suffix and not wildcard:
             return set(self.values.get(t, ()))
-        out = set()
-        for value, docs in self.values.items():
-            if (prefix and suffix and t in value) or (prefix and not suffix and value.startswith(t)) or \
-                    (suffix and not prefix and value.endswith(t)):
-                out |= docs
+        out: set[int] = set()
+        for value in self.expand(t, prefix, suffix, wildcard, limit):
+            out |= self.values[value]
         return out
+
+    def expand(self, folded: bytes, prefix: bool, suffix: bool, wildcard: bool,
+               limit: int | None = None) -> list[bytes]:
+        """The values a pattern matches, in byte order, the first ``limit`` of them."""
+        if wildcard:
+            pattern = folded.decode("utf-8", "replace")
+            found = [v for v in self.values if fnmatch.fnmatchcase(v.decode("utf-8", "replace"), pattern)]
+        elif prefix and suffix:
+            found = [v for v in self.values if folded in v]
+        elif prefix:
+            found = [v for v in self.values if v.startswith(folded)]
+        else:
+            found = [v for v in self.values if v.endswith(folded)]
+        found.sort()
+        return found if limit is None else found[:limit]
 
     def memory_bytes(self) -> int:
         return sum(len(v) * 16 + 48 for v in self.values.values())

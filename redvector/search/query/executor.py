@@ -76,6 +76,9 @@ class QueryOptions:
     inorder: bool = False
     # FT.CONFIG MINPREFIX: a prefix, suffix or infix (text or tag) shorter than this many bytes matches nothing
     min_prefix: int = 2
+    # FT.CONFIG MAXPREFIXEXPANSIONS: a prefix, suffix, infix, fuzzy or wildcard word or tag stands for at
+    # most this many indexed terms, the first in lexicographic order (RediSearch's trie walk)
+    max_expansions: int = 200
 
 
 @dataclass(slots=True)
@@ -329,7 +332,7 @@ class Executor:
         tags = self.index.tags.get(node.field)
         if tags is None:
             return []
-        return [tags.match(v.text, v.prefix, v.suffix, v.wildcard)
+        return [tags.match(v.text, v.prefix, v.suffix, v.wildcard, self.opts.max_expansions)
                 if v.wildcard or not (v.prefix or v.suffix) or len(v.text) >= self.opts.min_prefix else set()
                 for v in node.values]
 
@@ -555,7 +558,7 @@ class Executor:
             found = text.fuzzy(node.text, node.fuzz)
         else:
             found = text.wildcard(node.text)
-        return [(t, True) for t in sorted(found)]
+        return [(t, True) for t in sorted(found)[:self.opts.max_expansions]]
 
     def expanded_words(self, node: Term) -> list[str]:
         """The indexed words a prefix, suffix, infix, fuzzy or wildcard word stands for."""
