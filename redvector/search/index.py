@@ -253,6 +253,15 @@ class SearchIndex:
         values = meta.sort_values
         return values[slot] if slot is not None and slot < len(values) else None
 
+    def sort_values_of(self, doc_ids: list[int], name: bytes) -> list[float | bytes | None]:
+        """sort_value of attribute ``name`` for each of ``doc_ids`` (None for a doc the index lacks)."""
+        slot = self._slots.get(name)
+        if slot is None:
+            return [None] * len(doc_ids)
+        get = self.docs.get
+        return [values[slot] if (meta := get(d)) is not None and slot < len(values := meta.sort_values) else None
+                for d in doc_ids]
+
     def key_of(self, doc_id: int) -> bytes | None:
         meta = self.docs.get(doc_id)
         return meta.key if meta is not None else None

@@ -247,10 +247,11 @@ class _Iterators:
                 return self._tag(node)
             case NumericRange(field=name):
                 nums = self.index.numeric.get(name)
-                if nums is None or not nums.sorted:
+                bounds = nums.bounds() if nums is not None else None
+                if bounds is None:
                     return _leaf("EMPTY", self._ms(node), 0)
-                lo, hi = nums.sorted[0][0], nums.sorted[-1][0]
-                return _leaf("NUMERIC", self._ms(node), self._count(node), f"{_g(lo)} - {_g(hi)}", len(nums.sorted))
+                lo, hi, entries = bounds
+                return _leaf("NUMERIC", self._ms(node), self._count(node), f"{_g(lo)} - {_g(hi)}", entries)
             case GeoRadius(field=name):
                 geo = self.index.geo.get(name)
                 points = [p for held in geo.points.values()

@@ -566,6 +566,8 @@ def order_hits(index: SearchIndex, hits: Hits, sortby: tuple[bytes, bool] | None
     name_text = name.decode("utf-8", "replace")
     if name_text not in hits.yields and index.definition.field(name) is None:
         raise SearchError(f"Property `{name_text}` not loaded nor in schema")
+    if name_text not in hits.yields and len(hits.scores) >= VECTORISED_ORDER_MIN:
+        return _order_by_sort_values(index, hits.scores, name, asc, need)
     present: list[tuple[Any, int]] = []
     missing: list[int] = []
     for d in hits.scores:
@@ -580,6 +582,45 @@ def order_hits(index: SearchIndex, hits: Hits, sortby: tuple[bytes, bool] | None
     strings.sort(reverse=not asc)
     missing.sort(reverse=not asc)
     return [d for _, d in numeric] + [d for _, d in strings] + missing
+
+
+def _order_by_sort_values(index: SearchIndex, scores: Mapping[int, float], name: bytes, asc: bool,
+                          need: int | None) -> list[int]:
+    """order_hits' SORTBY on a schema attribute over many hits, in the same order: numbers (by value,
+    then doc id), then strings, then documents without a value (by doc id), each reversed for DESC; the
+    numbers ordered with numpy (a partition first when only ``need`` are wanted). A NUMERIC attribute's
+    values come from its column (NumericIndex.sort_column), the others' from each document's sort values."""
+    ids = scores.ids if isinstance(scores, ArrayScores) else np.fromiter(scores.keys(), np.int64, len(scores))
+    spec = index.definition.field(name)
+    nums = index.numeric.get(spec.name) if spec is not None and spec.type is FieldType.NUMERIC else None
+    strings: list[tuple[Any, int]] = []
+    if nums is not None:
+        keys = nums.sort_column(ids)
+        absent = np.isnan(keys)
+        missing = ids[absent].tolist()
+        num_ids, keys = ids[~absent], keys[~absent]
+    else:
+        id_list = ids.tolist()
+        values = index.sort_values_of(id_list, name)
+        numbers = [(d, v) for d, v in zip(id_list, values, strict=True) if type(v) is float]
+        strings = [(v, d) for d, v in zip(id_list, values, strict=True) if v is not None and type(v) is not float]
+        missing = [d for d, v in zip(id_list, values, strict=True) if v is None]
+        num_ids = np.array([d for d, _ in numbers], dtype=np.int64)
+        keys = np.array([v for _, v in numbers], dtype=np.float64)
+    if not asc:
+        keys = -keys
+    if need is not None and need < len(keys):
+        kth = np.partition(keys, need - 1)[need - 1]
+        keep = keys <= kth  # with every document tied with the need-th one, so ids settle the ties
+        num_ids, keys = num_ids[keep], keys[keep]
+    order = np.lexsort((num_ids if asc else -num_ids, keys))
+    out = num_ids[order].tolist()
+    if need is not None and len(out) >= need:
+        return out[:need]
+    strings.sort(reverse=not asc)
+    missing.sort(reverse=not asc)
+    out += [d for _, d in strings] + missing
+    return out if need is None else out[:need]
 
 
 # -- rows -----------------------------------------------------------------------------------------------

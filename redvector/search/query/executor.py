@@ -20,6 +20,7 @@ from redvector.search.arrays import distinct, grouped_sums, run_starts
 from redvector.search.documents import vector_value
 from redvector.search.fields.geo import UNIT_M
 from redvector.search.fields.phonetic import query_term as phonetic_query_term
+from redvector.search.fields.postings import NO_IDS
 from redvector.search.fields.text import BM25_B, BM25_K1
 from redvector.search.index import SearchIndex, vector_knn
 from redvector.search.query.ast import (
@@ -195,11 +196,11 @@ class Executor:
         if isinstance(node, NumericRange | GeoRadius):
             if isinstance(node, NumericRange):
                 nums = index.numeric.get(node.field)
-                found = nums.range(node.lo, node.hi, node.lo_excl, node.hi_excl) if nums is not None else ()
+                ids = nums.range_ids(node.lo, node.hi, node.lo_excl, node.hi_excl) if nums is not None else NO_IDS
             else:
                 geo = index.geo.get(node.field)
                 found = geo.radius(node.lon, node.lat, node.radius * UNIT_M[node.unit]) if geo is not None else ()
-            ids = distinct(np.fromiter(found, dtype=np.int64))
+                ids = distinct(np.fromiter(found, dtype=np.int64))
             return ids, np.full(len(ids), self._range_score())
         if isinstance(node, Intersect | Union):
             if isinstance(node, Intersect) and (node.slop is not None or node.inorder or self.opts.slop is not None
@@ -365,7 +366,7 @@ class Executor:
                 nums = self.index.numeric.get(fname)
                 if nums is None:
                     return {}
-                return dict.fromkeys(nums.range(lo, hi, lx, hx), self._range_score())
+                return dict.fromkeys(nums.range_ids(lo, hi, lx, hx).tolist(), self._range_score())
             case GeoRadius(field=fname, lon=lon, lat=lat, radius=radius, unit=unit):
                 geo = self.index.geo.get(fname)
                 if geo is None:
