@@ -75,6 +75,22 @@ class _Loader:
         # RediSearch's lookup keys in the order it makes them (its rows' fields come out in that order):
         # those the pipeline names, then those LOAD * meets in the documents
         self.keys: dict[str, None] = {}
+        # (name, loading) -> (sort-value slot attribute or None, the hash field / JSON path, NUMERIC)
+        self._resolved: dict[tuple[str, bool], tuple[bytes | None, bytes, bool]] = {}
+
+    def _resolve(self, name: str, loading: bool) -> tuple[bytes | None, bytes, bool]:
+        """Where ``name`` is read from: the sorting vector's attribute (sortable fields, numbers normalised,
+        text case-folded unless UNF; an explicit LOAD of text reads the hash), the field in the document,
+        and whether it is NUMERIC (RediSearch loads it as a number)."""
+        key = (name, loading)
+        found = self._resolved.get(key)
+        if found is None:
+            spec = self.index.definition.field(name.encode())
+            normalised = (FieldType.NUMERIC,) if loading else (FieldType.NUMERIC, FieldType.TAG, FieldType.TEXT)
+            sortable = spec.name if spec is not None and spec.sortable and spec.type in normalised else None
+            ident = spec.identifier if spec is not None else name.encode()
+            found = self._resolved[key] = (sortable, ident, spec is not None and spec.type is FieldType.NUMERIC)
+        return found
 
     def get(self, row: Row, name: str, loading: bool = False) -> Any:
         """The row's value of ``name``, loaded from its document when the row lacks it: NULL for a property
@@ -99,19 +115,15 @@ class _Loader:
                 return None, False
         elif not isinstance(h, dict):
             return None, False
-        spec = self.index.definition.field(name.encode())
-        normalised = (FieldType.NUMERIC,) if loading else (FieldType.NUMERIC, FieldType.TAG, FieldType.TEXT)
-        if spec is not None and spec.sortable and spec.type in normalised:
-            # RediSearch reads sortable fields from its sorting vector: numbers normalised, text
-            # case-folded unless UNF (an explicit LOAD of text reads the hash).
-            value = self.index.sort_value(meta, spec.name)
+        sortable, ident, numeric = self._resolve(name, loading)
+        if sortable is not None:
+            value = self.index.sort_value(meta, sortable)
             if value is not None:
                 return value, True
-        ident = spec.identifier if spec is not None else name.encode()
         if isinstance(h, JsonValue):
             return json_value(self.index, ident, h.root, 2), False
         raw = h.get(ident)
-        if raw is not None and spec is not None and spec.type is FieldType.NUMERIC:
+        if raw is not None and numeric:
             number = to_num(raw)  # RediSearch loads a NUMERIC attribute as a number
             return (raw if number is None else number), False
         return raw, False
@@ -569,6 +581,8 @@ def run_aggregate(ctx: CommandContext, argv: list[bytes], trace: SearchTrace | N
     if any(st.expr is not None and "matched_terms" in st.expr.text.lower() for st in plain):
         terms = MatchedTerms(index, Executor(index, query_opts), node, bool(opts.get("verbatim")))
     def matched_rows() -> list[Row]:
+        if terms is None and not hits.yields and not opts.get("addscores"):
+            return [{_DOC: doc_id} for doc_id in order]
         rows: list[Row] = []
         for doc_id in order:
             row: Row = {_DOC: doc_id}

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 import random
-from collections.abc import Callable, Hashable, Iterator
+from collections.abc import Callable, Hashable, Iterable, Iterator
 from typing import Any
 
 from redvector.commands.search.aggregate_values import identity, rs_hash
@@ -249,8 +249,19 @@ def group_rows(rows: list[Row], keys: list[str], reducers: list[tuple[str, Reduc
     key puts the row in a group per element (an empty one in the null group); each reducer over its
     group's rows in the order they came."""
     distinct: dict[tuple[Any, ...], tuple[list[Any], list[tuple[int, Row]], int]] = {}
+    # One key whose values are strings (a tag, a text field): each distinct string's identity and hash
+    # worked out once.
+    by_text: dict[bytes, tuple[tuple[Any, ...], list[Any], int]] = {}
+    single = keys[0] if len(keys) == 1 else None
     for n, r in enumerate(rows):
-        for ident, values, h in _group_keys([get(r, k) for k in keys], 0):
+        if single is not None and type(v := get(r, single)) is bytes:
+            known = by_text.get(v)
+            if known is None:
+                known = by_text[v] = next(_group_keys([v], 0))
+            groups: Iterable[tuple[tuple[Any, ...], list[Any], int]] = (known,)
+        else:
+            groups = _group_keys([get(r, k) for k in keys], 0)
+        for ident, values, h in groups:
             found = distinct.get(ident)
             if found is None:
                 distinct[ident] = (values, [(n, r)], h)
