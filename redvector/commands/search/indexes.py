@@ -115,7 +115,7 @@ def ft_tagvals(ctx: CommandContext, argv: list[bytes]) -> Any:
         raise SearchError("No such field")
     if spec.type is not FieldType.TAG:
         raise SearchError("Not a tag field")
-    return SetReply(sorted(index.tags[spec.name].values))
+    return SetReply(sorted(index.tags[spec.name].tag_values()))
 
 
 @group.command("FT.ALIASADD", 3, Flag.WRITE | FT, KeySpec(0, 0, 0), summary="Add an alias to an index")

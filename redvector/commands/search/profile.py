@@ -421,18 +421,16 @@ class _Iterators:
             start = time.perf_counter()
             wanted = tags.fold(v.text)
             if not (v.prefix or v.suffix or v.wildcard):
-                values = [wanted] if wanted in tags.values else []
+                values = [wanted] if tags.count(wanted) else []
             elif v.wildcard or len(v.text) >= self.ex.opts.min_prefix:
                 values = tags.expand(wanted, v.prefix, v.suffix, v.wildcard, self.ex.opts.max_expansions)
             else:
                 values = []
             leaves: list[_It] = []
-            matched: set[int] = set()
             for value in values:
-                docs = tags.values[value]
-                matched |= docs
-                leaves.append(_leaf("TAG", _ms(time.perf_counter() - start), len(docs),
-                                    value.decode("utf-8", "replace"), len(docs)))
+                docs = tags.count(value)
+                leaves.append(_leaf("TAG", _ms(time.perf_counter() - start), docs, value.decode("utf-8", "replace"),
+                                    docs))
                 start = time.perf_counter()
             if len(leaves) == 1:
                 children.append(leaves[0])
@@ -440,7 +438,7 @@ class _Iterators:
                 kind = "WILDCARD" if v.wildcard else "PREFIX"
                 ms = sum(e for leaf in leaves for k, e in leaf.entries if k == "Time")
                 children.append(self._union_of(f"{kind} - {v.text.decode('utf-8', 'replace')}", ms,
-                                               len(matched), leaves))
+                                               len(tags.docs(values)), leaves))
         if not children:
             return _leaf("EMPTY", self._ms(node), 0)
         if len(children) == 1 and len(node.values) == 1:

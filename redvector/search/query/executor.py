@@ -226,17 +226,15 @@ class Executor:
         """eval() of a tag clause under BM25STD (_bm25std_tags) or TFIDF (_idf_tags) as arrays."""
         text, n = self.index.text, len(self.index.docs)
         parts = []
-        for docs in (self._tag_matches(node) if node.field in self.index.tags else []):
-            if not docs:
+        for ids in (self._tag_matches(node) if node.field in self.index.tags else []):
+            if not len(ids):
                 continue
-            ids = np.fromiter(docs, dtype=np.int64, count=len(docs))
-            ids.sort()
             if self.opts.scorer == "BM25STD":
                 terms = text.bm25std_terms(n)
                 assert terms is not None
-                parts.append((ids, self._bm25std_length_scores(ids, text.idf(n, len(docs)), terms)))
+                parts.append((ids, self._bm25std_length_scores(ids, text.idf(n, len(ids)), terms)))
             else:
-                parts.append((ids, np.full(len(ids), text.tfidf_idf(n, len(docs)))))
+                parts.append((ids, np.full(len(ids), text.tfidf_idf(n, len(ids)))))
         return _summed(parts)
 
     def _tfidf_final_arrays(self, node: Node, ids: np.ndarray, raw: np.ndarray,
@@ -327,14 +325,14 @@ class Executor:
         """Every document's id, ascending."""
         return self.index.doc_id_array()
 
-    def _tag_matches(self, node: Tag) -> list[set[int]]:
+    def _tag_matches(self, node: Tag) -> list[np.ndarray]:
         """The documents of each value of a tag clause (a prefix, suffix or infix shorter than MINPREFIX
         matches none, as in RediSearch; a wildcard pattern is not bound by it)."""
         tags = self.index.tags.get(node.field)
         if tags is None:
             return []
         return [tags.match(v.text, v.prefix, v.suffix, v.wildcard, self.opts.max_expansions)
-                if v.wildcard or not (v.prefix or v.suffix) or len(v.text) >= self.opts.min_prefix else set()
+                if v.wildcard or not (v.prefix or v.suffix) or len(v.text) >= self.opts.min_prefix else NO_IDS
                 for v in node.values]
 
     def all_docs(self) -> Scores:
@@ -360,8 +358,8 @@ class Executor:
                     return self._bm25std_tags(matched)
                 if self.opts.scorer.startswith("TFIDF") or self.opts.scorer == "BM25":
                     return self._idf_tags(matched)
-                docs: set[int] = set().union(*matched)
-                return dict.fromkeys(docs, self._range_score())
+                docs = distinct(np.concatenate(matched)) if len(matched) > 1 else matched[0] if matched else NO_IDS
+                return dict.fromkeys(docs.tolist(), self._range_score())
             case NumericRange(field=fname, lo=lo, hi=hi, lo_excl=lx, hi_excl=hx):
                 nums = self.index.numeric.get(fname)
                 if nums is None:
@@ -616,15 +614,15 @@ class Executor:
         base, slope = terms
         return idf * (BM25_K1 + 1) / (1.0 + base + slope * lengths)
 
-    def _bm25std_tags(self, matched: list[set[int]]) -> Scores:
+    def _bm25std_tags(self, matched: list[np.ndarray]) -> Scores:
         """A tag clause under BM25STD, as RediSearch scores its tag records: frequency 1, the value's IDF
         among the documents, the document's text length; the values a document matches add up."""
         text, n = self.index.text, len(self.index.docs)
         out: Scores = {}
         for docs in matched:
-            if not docs:
+            if not len(docs):
                 continue
-            part = self._bm25std_by_length(docs, text.idf(n, len(docs)))
+            part = self._bm25std_by_length(docs.tolist(), text.idf(n, len(docs)))
             if not out:
                 out = part
             else:
@@ -632,7 +630,7 @@ class Executor:
                     out[d] = out.get(d, 0.0) + s
         return out
 
-    def _idf_tags(self, matched: list[set[int]]) -> Scores:
+    def _idf_tags(self, matched: list[np.ndarray]) -> Scores:
         """A tag clause under TFIDF or BM25: each value a record of frequency 1 with the term IDF,
         logb(1 + N / n) (BM25: through its formula), the values a document matches adding up (TFIDF's
         tfidf_final divides by maxFreq)."""
@@ -640,10 +638,10 @@ class Executor:
         classic = self.opts.scorer == "BM25"
         out: Scores = {}
         for docs in matched:
-            if docs:
+            if len(docs):
                 idf = text.tfidf_idf(n, len(docs))
                 figure = text.bm25_classic(1.0, idf, n) if classic else idf
-                for d in docs:
+                for d in docs.tolist():
                     out[d] = out.get(d, 0.0) + figure
         return out
 
