@@ -166,7 +166,8 @@ class Executor:
 
     def _arrays(self, node: Node) -> tuple[np.ndarray, np.ndarray] | None:
         """(doc ids ascending, scores) of ``*``, a plain word, a phrase of such words, a
-        tag, numeric or geo clause, or an intersection or union of such clauses without slop or order,
+        tag, numeric or geo clause, the negation of one, or an intersection or union of such clauses
+        without slop or order,
         computed with numpy: the figures the dict path gives (eval), added in the same order, before
         TFIDF's final step; None for any other clause. Only when _arrays_apply()."""
         index = self.index
@@ -202,6 +203,17 @@ class Executor:
                 found = geo.radius(node.lon, node.lat, node.radius * UNIT_M[node.unit]) if geo is not None else ()
                 ids = distinct(np.fromiter(found, dtype=np.int64))
             return ids, np.full(len(ids), self._range_score())
+        if isinstance(node, Not):
+            # Everything else, scored 0 (in an intersection: a filter). BM25STD only: under TFIDF the final
+            # step makes the textless documents' 0 a nan, which RediSearch leaves among equal scores in
+            # doc-id order where ArrayScores.best would put it last.
+            if not bm25std:
+                return None
+            part = self._arrays(node.child)
+            if part is None:
+                return None
+            ids = np.setdiff1d(self._all_ids(), part[0], assume_unique=True)
+            return ids, np.zeros(len(ids))
         if isinstance(node, Intersect | Union):
             if isinstance(node, Intersect) and (node.slop is not None or node.inorder or self.opts.slop is not None
                                                 or self.opts.inorder):
