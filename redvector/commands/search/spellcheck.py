@@ -20,7 +20,7 @@ from redvector.commands.spec import Flag, KeySpec
 from redvector.errors import SearchError
 from redvector.replies import ByProtocol, Map, SimpleString
 from redvector.search.fields.text import TextIndex
-from redvector.search.fields.tokens import fuzzy_distance
+from redvector.search.fields.tokens import fuzzy_matches
 from redvector.search.query.ast import Node, Phrase, Tag, Term, clause_leaves
 
 MAX_DISTANCE = 4
@@ -101,14 +101,14 @@ def ft_spellcheck(ctx: CommandContext, argv: list[bytes]) -> Any:
     for word in query_words(node):
         if word in entries or word in excluded:
             continue
-        found = [(count / total, term) for term, count in entries.items()
-                 if abs(len(term) - len(word)) <= distance and fuzzy_distance(word, term) <= distance]
+        vocabulary = list(entries)
+        found = [(entries[vocabulary[i]] / total, vocabulary[i]) for i in fuzzy_matches(word, vocabulary, distance)]
         known = {term.lower() for _, term in found}  # one suggestion per case-folded word
-        for term in included:
-            if term.lower() not in known and abs(len(term) - len(word)) <= distance \
-                    and fuzzy_distance(word, term.lower()) <= distance:
-                known.add(term.lower())
-                found.append((0.0, term))
+        folded = [term.lower() for term in included]
+        for i in fuzzy_matches(word, folded, distance):
+            if folded[i] not in known:
+                known.add(folded[i])
+                found.append((0.0, included[i]))
         found.sort(key=lambda st: (-st[0], st[1].encode()))
         results.append((word, found))
     resp2 = [[SimpleString(b"TERM"), word.encode(), [[score, term.encode()] for score, term in found]] for word, found in results]

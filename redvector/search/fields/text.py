@@ -23,7 +23,7 @@ from redvector.search.arrays import distinct, grouped_counts, grouped_sums, run_
 from redvector.search.fields.phonetic import PREFIX as PHONETIC_PREFIX
 from redvector.search.fields.phonetic import index_terms as phonetic_terms
 from redvector.search.fields.postings import ALIVE, NEVER, NO_IDS, REMOVED, WordPostings, as_numpy
-from redvector.search.fields.tokens import fuzzy_distance, tokenize
+from redvector.search.fields.tokens import fuzzy_matches, tokenize
 from redvector.search.fields.tokens import stem as snowball_stem
 
 # TextIndex keeps arrays derived from at most this many occurrences (~20 bytes each: 80 MB)
@@ -395,7 +395,8 @@ class TextIndex:
         return [t for t in self.terms if infix in t]
 
     def fuzzy(self, term: str, distance: int) -> list[str]:
-        return [t for t in self.terms if abs(len(t) - len(term)) <= distance and fuzzy_distance(term, t) <= distance]
+        vocabulary = list(self.terms)
+        return [vocabulary[i] for i in fuzzy_matches(term, vocabulary, distance)]
 
     def wildcard(self, pattern: str) -> list[str]:
         rx = re.compile("".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern) + r"\Z")

@@ -4,8 +4,11 @@ what turns a field's text, or a query's word, into the terms the text index hold
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 import snowballstemmer
+from rapidfuzz import process
+from rapidfuzz.distance import Levenshtein
 
 # src/toksep.h: a space, a tab and these punctuation characters separate tokens ('_' does not, nor a newline
 # or another control character, nor a backslash, which escapes the next character)
@@ -102,21 +105,18 @@ def token_spans(text: str) -> list[tuple[int, str]]:
     return spans
 
 
-def fuzzy_distance(query: str, term: str) -> int:
-    """The edit distance RediSearch's fuzzy matching (``%word%``, FT.SPELLCHECK) applies: Levenshtein's,
-    except that swapping the query's last two letters counts as one edit (``%fxo%`` finds "fox"; a swap
-    anywhere else costs two)."""
-    d = levenshtein(query, term)
-    if d > 1 and len(query) >= 2 and query[-1] != query[-2]:
-        d = min(d, 1 + levenshtein(query[:-2] + query[-1] + query[-2], term))
-    return d
-
-
-def levenshtein(a: str, b: str) -> int:
-    prev = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        cur = [i]
-        for j, cb in enumerate(b, 1):
-            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
-        prev = cur
-    return prev[-1]
+def fuzzy_matches(query: str, candidates: Sequence[str], distance: int) -> list[int]:
+    """The positions in ``candidates`` (ascending) of the words within ``distance`` edits of ``query`` as
+    RediSearch's fuzzy matching (``%word%``, FT.SPELLCHECK) counts them: Levenshtein's distance, except
+    that swapping the query's last two letters counts as one edit (``%fxo%`` finds "fox"; a swap anywhere
+    else costs two). rapidfuzz scores the whole list at once (C++): the query, then the swapped query
+    within one edit less."""
+    if distance < 1:
+        return [i for i, c in enumerate(candidates) if c == query]
+    found = {i for _, _, i in process.extract(query, candidates, scorer=Levenshtein.distance, processor=None,
+                                              score_cutoff=distance, limit=None)}
+    if len(query) >= 2 and query[-1] != query[-2]:
+        swapped = query[:-2] + query[-1] + query[-2]
+        found.update(i for _, _, i in process.extract(swapped, candidates, scorer=Levenshtein.distance,
+                                                      processor=None, score_cutoff=distance - 1, limit=None))
+    return sorted(found)
