@@ -79,7 +79,6 @@ class TextIndex:
         self.stopwords = stopwords
         self.language = language
         self._terms: dict[str, WordPostings] = {}  # the words some document holds now (terms)
-        self.doc_len: dict[int, float] = {}
         self.total_len = 0.0
         self._stems: dict[str, tuple[str, ...]] = {}  # stem -> the words with it (stems)
         self._num_records = 0  # (word, document) pairs (num_records)
@@ -105,7 +104,7 @@ class TextIndex:
         # doc id -> word id << FIELD_BITS | field code per occurrence (4 bytes each; 8 past 16M words)
         self._forward: dict[int, array[int]] = {}
         self._occurrences = 0  # entries held in every WordPostings (memory_bytes)
-        self._lengths = np.zeros(0)  # doc_len by doc id (doc_len_array), kept up to date by add/remove
+        self._lengths = np.zeros(0)  # each document's text length by doc id (doc_len_array), 0 without text
         self._state = np.zeros(0, dtype=np.int8)  # by doc id: NEVER, ALIVE or REMOVED
         self._max_freqs: dict[int, float] = {}  # max_freq's answers, dropped as documents change
         self._max_freq_key: tuple[Any, ...] = ()
@@ -114,7 +113,8 @@ class TextIndex:
         self._max_freq_changed: set[int] = set()
 
     def __len__(self) -> int:
-        return len(self.doc_len)
+        """The documents with a TEXT field (each has a forward array, empty when it holds no words)."""
+        return len(self._forward)
 
     @property
     def terms(self) -> dict[str, WordPostings]:
@@ -254,9 +254,8 @@ class TextIndex:
                 self._settle()
         self._occurrences += len(words)
         added = len(tokens) * weight
-        self.doc_len[doc_id] = length = self.doc_len.get(doc_id, 0) + added
         self.total_len += added
-        self._lengths[doc_id] = length
+        self._lengths[doc_id] += added
         return start_pos + len(tokens)
 
     def _grow(self, doc_id: int) -> None:
@@ -282,8 +281,8 @@ class TextIndex:
         if self._max_freq_array is not None:
             self._max_freq_changed.add(doc_id)
         if doc_id < len(self._lengths):
+            self.total_len -= float(self._lengths[doc_id])
             self._lengths[doc_id] = 0.0
-        self.total_len -= self.doc_len.pop(doc_id, 0)
         forward = self._forward.pop(doc_id, None)
         if forward is None:
             return
@@ -422,7 +421,11 @@ class TextIndex:
         return self.total_len / num_docs if num_docs else 0.0
 
     def bm25(self, tf: float, doc_id: int, idf: float, num_docs: int) -> float:
-        return self.bm25_for_length(tf, self.doc_len.get(doc_id, 0), idf, num_docs)
+        return self.bm25_for_length(tf, self.doc_length(doc_id), idf, num_docs)
+
+    def doc_length(self, doc_id: int) -> float:
+        """The document's text length (BM25's dl): its indexed tokens, each weighted by its field."""
+        return float(self._lengths[doc_id]) if doc_id < len(self._lengths) else 0.0
 
     def bm25std_terms(self, num_docs: int) -> tuple[float, float] | None:
         """BM25STD = idf x tf x (k1 + 1) / (tf + base + slope x dl), dl the document's text length:

@@ -599,7 +599,7 @@ class Executor:
     def uniform_wildcard_score(self) -> float | None:
         """The score every document gets from ``*`` when it is the same for all (an index without text,
         scored by BM25STD, BM25 or DISMAX), else None."""
-        if self.index.text.doc_len or self.opts.scorer.startswith(("TFIDF", "DOCSCORE", "HAMMING")):
+        if len(self.index.text) or self.opts.scorer.startswith(("TFIDF", "DOCSCORE", "HAMMING")):
             return None
         if self.opts.scorer.startswith("BM25STD"):
             return self.index.text.bm25_for_length(1.0, 0.0, 1.0, len(self.index.docs))
@@ -733,13 +733,13 @@ class Executor:
         if terms is not None and not self.index.synonyms:
             return self._bm25std_term_arrays(node)
         out: Scores = {}
-        doc_len = text.doc_len.get
+        doc_len = text.doc_len_array().item  # (a Python float per document)
         for freq, with_term in self._records(node, fields):
             if terms is None:  # no text in the index (bm25_for_length: nan)
                 part = dict.fromkeys(freq, math.nan)
             else:  # TextIndex.bm25_for_length, inlined: this loop runs once per matching document
                 top, (base, slope) = text.idf(n, with_term) * (BM25_K1 + 1), terms
-                part = {d: top * f / (f + base + slope * doc_len(d, 0.0)) for d, f in freq.items()}
+                part = {d: top * f / (f + base + slope * doc_len(d)) for d, f in freq.items()}
             if not out:
                 out = part
             else:
