@@ -31,13 +31,28 @@ def _model_positions(doc: list[tuple[bytes, list[str]]]) -> dict[str, dict[bytes
     return out
 
 
-@pytest.mark.parametrize(("batch", "wide"), [(1 << 21, 1 << 24), (7, 1 << 24), (1 << 21, 5)],
-                         ids=["one-batch", "small-batches", "wide-word-ids"])
-def test_occurrence_arrays_follow_random_writes(batch: int, wide: int, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize(("batch", "wide", "churn"), [(1 << 21, 1 << 24, False), (7, 1 << 24, False),
+                                                    (1 << 21, 5, False), (7, 1 << 24, True), (1 << 21, 5, True)],
+                         ids=["one-batch", "small-batches", "wide-word-ids", "churning-words",
+                              "churning-wide-word-ids"])
+def test_occurrence_arrays_follow_random_writes(batch: int, wide: int, churn: bool,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """``churn``: a third of the words are new ones that few documents share, so words leave the
+    vocabulary as their last documents go and new words take their numbers."""
     monkeypatch.setattr(text_module, "SETTLE_BATCH", batch)  # 7: batches settle in the middle of documents
     monkeypatch.setattr(text_module, "WIDE_WORD_ID", wide)  # 5: most documents' forward arrays go 8-byte
     rng = random.Random(5)
     index = TextIndex(frozenset({"the"}))
+    pool = list(WORDS)
+
+    def words(k: int) -> list[str]:
+        if churn and rng.random() < 0.5:
+            pool.append(f"u{len(pool)}")
+        out = rng.choices(WORDS, k=k)
+        if churn:
+            out = [rng.choice(pool[-6:]) if rng.random() < 0.35 else w for w in out]
+        return out
+
     model: dict[int, list[tuple[bytes, list[str]]]] = {}
     next_id = 1
     for step in range(1500):
@@ -50,7 +65,7 @@ def test_occurrence_arrays_follow_random_writes(batch: int, wide: int, monkeypat
                 next_id += 1
             if doc_id in model:
                 continue
-            fields = [(f, rng.choices(WORDS, k=rng.randint(0, 6))) for f in FIELDS if rng.random() < 0.8]
+            fields = [(f, words(rng.randint(0, 6))) for f in FIELDS if rng.random() < 0.8]
             pos = 0
             for f, tokens in fields:
                 pos = index.add(doc_id, f, " ".join(tokens), pos, WEIGHTS[f])
@@ -62,7 +77,7 @@ def test_occurrence_arrays_follow_random_writes(batch: int, wide: int, monkeypat
             index.remove(doc_id)
             del model[doc_id]
             if rng.random() < 0.05:  # the same id indexed again (a reload reuses saved ids)
-                fields = [(b"a", rng.choices(WORDS, k=3))]
+                fields = [(b"a", words(3))]
                 index.add(doc_id, b"a", " ".join(fields[0][1]), 0, 1.0)
                 model[doc_id] = fields
         if step % 50 == 0 or step == 1499:
@@ -73,6 +88,9 @@ def _check(index: TextIndex, model: dict[int, list[tuple[bytes, list[str]]]]) ->
     positions = {d: _model_positions(doc) for d, doc in model.items()}
     words = {w for per_doc in positions.values() for w in per_doc}
     assert set(index.terms) == words
+    # the vocabulary holds the words documents hold (and those of documents not settled yet): no more
+    assert set(index._vocab) == words
+    assert sorted(index._vocab.values()) == sorted(set(range(len(index._words))) - set(index._free_words))
     assert index.num_records == sum(len(p) for p in positions.values())
     for word in words:
         holders = sorted(d for d, p in positions.items() if word in p)

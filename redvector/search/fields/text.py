@@ -99,8 +99,12 @@ class TextIndex:
         self._arrays_size = 0
         self.field_codes: dict[bytes, int] = {}  # TEXT field name -> its number in occurrences()
         self.field_names: list[bytes] = []  # and back
-        self._vocab: dict[str, int] = {}  # word -> its number in the forward arrays (kept once given)
-        self._words: list[str] = []  # and back
+        # word -> its number in the forward arrays, and back; a word no document holds any more is forgotten
+        # (its number goes to _free_words for the next new word), so the vocabulary follows the documents
+        self._vocab: dict[str, int] = {}
+        self._words: list[str] = []
+        self._free_words: list[int] = []
+        self._forgotten_at = 0  # the change at which a word was last forgotten (see _unchanged_since)
         # doc id -> word id << FIELD_BITS | field code per occurrence (4 bytes each; 8 past 16M words)
         self._forward: dict[int, array[int]] = {}
         self._occurrences = 0  # entries held in every WordPostings (memory_bytes)
@@ -269,7 +273,25 @@ class TextIndex:
             self._state = state
 
     def _word_id(self, word: str) -> int:
-        return _numbered(self._vocab, self._words, word)
+        wid = self._vocab.get(word)
+        if wid is None:
+            if self._free_words:
+                wid = self._free_words.pop()
+                self._words[wid] = word
+            else:
+                wid = len(self._words)
+                self._words.append(word)
+            self._vocab[word] = wid
+        return wid
+
+    def _forget(self, word: str, wid: int) -> None:
+        """A word the last document holding it lost: out of the vocabulary (remove() settles first, so no
+        pending occurrence and no live document's forward array has its number)."""
+        del self._vocab[word]
+        self._words[wid] = ""
+        self._free_words.append(wid)
+        self._word_changed.pop(word, None)
+        self._forgotten_at = self._changes
 
     def _field_code(self, name: bytes) -> int:
         return _numbered(self.field_codes, self.field_names, name)
@@ -304,6 +326,7 @@ class TextIndex:
             if not postings.ndocs:
                 self._occurrences -= len(postings.docs)
                 del self._terms[term]
+                self._forget(term, wid)
                 st = stem(term, self.language)
                 rest = tuple(w for w in self._stems.get(st, ()) if w != term)
                 if rest:
@@ -774,9 +797,10 @@ class TextIndex:
         return self._lengths
 
     def _unchanged_since(self, built: int, words: Iterable[str]) -> bool:
-        """Whether no document with any of ``words`` was added or removed after change ``built``."""
-        changed = self._word_changed
-        return all(changed.get(w, 0) <= built for w in words)
+        """Whether no document with any of ``words`` was added or removed after change ``built`` (a word
+        not in the vocabulary may have been forgotten since: then only when none was forgotten since)."""
+        changed, forgotten = self._word_changed, self._forgotten_at
+        return all(changed.get(w, forgotten) <= built for w in words)
 
     def _record(self, words: list[str], fields: frozenset[bytes] | None, skip_fields: frozenset[bytes],
                 weights: dict[bytes, float], weighted: bool) -> tuple[dict[int, float], int] | None:
