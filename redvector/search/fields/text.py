@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
 import numpy as np
+from sortedcontainers import SortedList
 
 from redvector.search.arrays import distinct, grouped_counts, grouped_sums, run_starts
 from redvector.search.fields.phonetic import PREFIX as PHONETIC_PREFIX
@@ -79,6 +80,7 @@ class TextIndex:
         self.stopwords = stopwords
         self.language = language
         self._terms: dict[str, WordPostings] = {}  # the words some document holds now (terms)
+        self._ordered = SortedList()  # the same words in order: prefixes read a range of it
         self.total_len = 0.0
         self._stems: dict[str, tuple[str, ...]] = {}  # stem -> the words with it (stems)
         self._num_records = 0  # (word, document) pairs (num_records)
@@ -171,11 +173,13 @@ class TextIndex:
         terms, stems, changed, changes, names = self._terms, self._stems, self._word_changed, self._changes, self._words
         language = self.language
         roots: list[str | None] = []
+        new_terms: list[str] = []
         for k, (wid, a, b) in enumerate(zip(wids[starts].tolist(), starts.tolist(), ends.tolist(), strict=True)):
             word = names[wid]
             postings = terms.get(word)
             if postings is None:
                 postings = terms[word] = WordPostings(wid)
+                new_terms.append(word)
                 root = stem(word, language)
                 stems[root] = (*stems.get(root, ()), word)  # (a tuple: most stems have one word)
             if postings.last > int(docs[a]) or unordered_runs[k]:
@@ -188,6 +192,7 @@ class TextIndex:
             changed[word] = changes
             root = stem(word, language)
             roots.append(root if root != word else None)
+        self._ordered.update(new_terms)
         # +stem record counts: each document once per stem its new words have other than themselves
         root_names = sorted({r for r in roots if r is not None})
         if root_names:
@@ -326,6 +331,7 @@ class TextIndex:
             if not postings.ndocs:
                 self._occurrences -= len(postings.docs)
                 del self._terms[term]
+                self._ordered.remove(term)
                 self._forget(term, wid)
                 st = stem(term, self.language)
                 rest = tuple(w for w in self._stems.get(st, ()) if w != term)
@@ -407,8 +413,12 @@ class TextIndex:
                     out.append((t, False))
         return out
 
-    def prefix(self, prefix: str) -> list[str]:
-        return [t for t in self.terms if t.startswith(prefix)]
+    def prefix(self, prefix: str, limit: int | None = None) -> list[str]:
+        """The indexed words starting with ``prefix``, in order (the first ``limit`` of them): a range of
+        the ordered words, however large the vocabulary."""
+        self._settle()
+        found = itertools.takewhile(lambda t: t.startswith(prefix), self._ordered.irange(minimum=prefix))
+        return list(found if limit is None else itertools.islice(found, limit))
 
     def suffix(self, suffix: str) -> list[str]:
         return [t for t in self.terms if t.endswith(suffix)]

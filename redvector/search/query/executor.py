@@ -560,7 +560,7 @@ class Executor:
     def _expand(self, node: Term) -> list[tuple[str, bool]]:
         text = self.index.text
         if node.kind == "prefix":
-            found = text.prefix(node.text)
+            found = text.prefix(node.text, self.opts.max_expansions)
         elif node.kind == "suffix":
             found = text.suffix(node.text)
         elif node.kind == "infix":
