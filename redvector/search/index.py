@@ -253,6 +253,10 @@ class SearchIndex:
         values = meta.sort_values
         return values[slot] if slot is not None and slot < len(values) else None
 
+    def sort_slot(self, name: bytes) -> int | None:
+        """Attribute ``name``'s position in DocMeta.sort_values (None: not in the schema)."""
+        return self._slots.get(name)
+
     def sort_values_of(self, doc_ids: list[int], name: bytes) -> list[float | bytes | None]:
         """sort_value of attribute ``name`` for each of ``doc_ids`` (None for a doc the index lacks)."""
         slot = self._slots.get(name)

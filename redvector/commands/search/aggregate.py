@@ -77,6 +77,7 @@ class _Loader:
         self.keys: dict[str, None] = {}
         # (name, loading) -> (sort-value slot attribute or None, the hash field / JSON path, NUMERIC)
         self._resolved: dict[tuple[str, bool], tuple[bytes | None, bytes, bool]] = {}
+        self._readers: dict[tuple[str, bool], Callable[[int | None], tuple[Any, bool]]] = {}
 
     def _resolve(self, name: str, loading: bool) -> tuple[bytes | None, bytes, bool]:
         """Where ``name`` is read from: the sorting vector's attribute (sortable fields, numbers normalised,
@@ -98,6 +99,46 @@ class _Loader:
         if name in row:
             return row[name]
         return self._document_value(row, name, loading)[0]
+
+    def column(self, rows: list[Row], name: str) -> list[Any]:
+        """``get(row, name)`` of every row, the documents read with one reader made for ``name``."""
+        read = self._reader(name)
+        return [r[name] if name in r else read(r.get(_DOC))[0] for r in rows]
+
+    def _reader(self, name: str) -> Callable[[int | None], tuple[Any, bool]]:
+        """_document_value of ``name`` (not loading) as a function of the doc id, its lookups done once: the
+        hash-index case inline, the others through _document_value."""
+        key = (name, False)
+        found = self._readers.get(key)
+        if found is not None:
+            return found
+        index = self.index
+        if index.on_json or name == "__key":
+            def read(doc_id: int | None) -> tuple[Any, bool]:
+                return self._document_value({_DOC: doc_id}, name, False)
+        else:
+            docs_get, data_get = index.docs.get, index.db.data.get
+            sortable, ident, numeric = self._resolve(name, False)
+            slot = index.sort_slot(sortable) if sortable is not None else None
+
+            def read(doc_id: int | None) -> tuple[Any, bool]:
+                meta = docs_get(doc_id) if doc_id is not None else None
+                if meta is None:
+                    return None, False
+                h = data_get(meta.key)
+                if type(h) is not dict:
+                    return None, False
+                if slot is not None:
+                    values = meta.sort_values
+                    if slot < len(values) and values[slot] is not None:
+                        return values[slot], True
+                raw = h.get(ident)
+                if raw is not None and numeric:
+                    number = to_num(raw)  # RediSearch loads a NUMERIC attribute as a number
+                    return (raw if number is None else number), False
+                return raw, False
+        self._readers[key] = read
+        return read
 
     def _document_value(self, row: Row, name: str, loading: bool) -> tuple[Any, bool]:
         """(value, whether it is the sorting vector's) of ``name`` in the row's document."""
@@ -379,7 +420,7 @@ def parse_pipeline(argv: list[bytes], i: int, loader: _Loader, opts: dict[str, A
             arrange = None  # a SORTBY or LIMIT after a GROUPBY is a step of its own
             def groupby(rows: list[Row], keys: list[str] = keys,
                         reducers: list[tuple[str, Reducer, list[str]]] = reducers) -> list[Row]:
-                return group_rows(rows, keys, reducers, loader.get)
+                return group_rows(rows, keys, reducers, loader.column)
             steps.append(Step("GROUPBY", groupby,
                               (*keys, *(p for _, _, props in reducers for p in props))))
         elif tok in ("SORTBY", "LIMIT"):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 import random
-from collections.abc import Callable, Hashable, Iterable, Iterator
+from collections.abc import Callable, Hashable, Iterator
 from typing import Any
 
 from redvector.commands.search.aggregate_values import identity, rs_hash
@@ -243,30 +243,40 @@ def quantile(values: list[float], q: float) -> float:
 
 
 def group_rows(rows: list[Row], keys: list[str], reducers: list[tuple[str, Reducer, list[str]]],
-               get: Callable[[Row, str], Any]) -> list[Row]:
+               column: Callable[[list[Row], str], list[Any]]) -> list[Row]:
     """GROUPBY as RediSearch's grouper: a group per hash of the keys' values (RSValue_Hash chained over
     them, so values whose hashes collide share a group, shown with the first one's values); an array
     key puts the row in a group per element (an empty one in the null group); each reducer over its
-    group's rows in the order they came."""
+    group's rows in the order they came. ``column(rows, name)``: each row's value of ``name``."""
     distinct: dict[tuple[Any, ...], tuple[list[Any], list[tuple[int, Row]], int]] = {}
-    # One key whose values are strings (a tag, a text field): each distinct string's identity and hash
-    # worked out once.
-    by_text: dict[bytes, tuple[tuple[Any, ...], list[Any], int]] = {}
-    single = keys[0] if len(keys) == 1 else None
-    for n, r in enumerate(rows):
-        if single is not None and type(v := get(r, single)) is bytes:
-            known = by_text.get(v)
-            if known is None:
-                known = by_text[v] = next(_group_keys([v], 0))
-            groups: Iterable[tuple[tuple[Any, ...], list[Any], int]] = (known,)
-        else:
-            groups = _group_keys([get(r, k) for k in keys], 0)
-        for ident, values, h in groups:
-            found = distinct.get(ident)
-            if found is None:
-                distinct[ident] = (values, [(n, r)], h)
+    key_columns = [column(rows, k) for k in keys]
+    if len(keys) == 1 and all(type(v) is bytes for v in key_columns[0]):
+        # One key whose values are all strings (a tag, a text field): rows by string first (insertion order
+        # is first appearance), each distinct string's identity and hash worked out once.
+        by_text: dict[bytes, list[int]] = {}
+        for n, v in enumerate(key_columns[0]):
+            held = by_text.get(v)
+            if held is None:
+                by_text[v] = [n]
             else:
-                found[1].append((n, r))
+                held.append(n)
+        for v, numbers in by_text.items():
+            ident, values, h = next(_group_keys([v], 0))
+            found = distinct.get(ident)
+            members = [(n, rows[n]) for n in numbers]
+            if found is None:
+                distinct[ident] = (values, members, h)
+            else:  # text whose identity is another's (invalid UTF-8 read alike): one group, in row order
+                found[1].extend(members)
+                found[1].sort(key=lambda m: m[0])
+    else:
+        for n, r in enumerate(rows):
+            for ident, values, h in _group_keys([col[n] for col in key_columns], 0):
+                found = distinct.get(ident)
+                if found is None:
+                    distinct[ident] = (values, [(n, r)], h)
+                else:
+                    found[1].append((n, r))
     by_hash: dict[int, tuple[list[Any], list[tuple[int, Row]]]] = {}
     for values, members, h in distinct.values():
         found_hash = by_hash.get(h)
@@ -280,7 +290,7 @@ def group_rows(rows: list[Row], keys: list[str], reducers: list[tuple[str, Reduc
         group = [m for _, m in numbered]
         row: Row = dict(zip(keys, values, strict=True))
         for alias, fn, props in reducers:
-            value = fn([[get(m, p) for m in group] for p in props] or [group])
+            value = fn([column(group, p) for p in props] or [group])
             row[alias] = NULL if value is None else value
         out.append(row)
     return out
