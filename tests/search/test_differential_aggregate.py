@@ -505,6 +505,20 @@ CORPUS: list[tuple[str, ...]] = [
     ("*", "LIMIT", "0", "10001"),
     ("*", "GROUPBY", "0", "LIMIT", "0", "10001"),
     ("*", "SORTBY", "1", "@n", "MAX", "10001"),
+    # numbers only: APPLY arithmetic with numpy, SORTBY one number key with numpy (a partition for the page)
+    ("@n:[-inf inf]", "SORTBY", "2", "@n", "DESC", "MAX", "5"),
+    ("@n:[-inf inf]", "SORTBY", "2", "@n", "ASC", "LIMIT", "3", "3"),
+    ("@n:[-inf inf]", "LOAD", "1", "@m", "APPLY", "@n*2+1", "AS", "x", "SORTBY", "2", "@x", "ASC", "LIMIT", "2", "4"),
+    ("@n:[-inf inf]", "APPLY", "@n/0", "AS", "z", "APPLY", "@n-@n", "AS", "w", "APPLY", "0/@n", "AS", "v"),
+    ("@n:[-inf inf] @m:[-inf inf]", "LOAD", "2", "@n", "@m", "APPLY", "(@n+@m)*@m/3", "AS", "x", "SORTBY", "2", "@x",
+     "DESC"),
+    ("@n:[-inf inf] @m:[-inf inf]", "APPLY", "@n-@m*-2", "AS", "x", "APPLY", "@x/@n", "AS", "y", "SORTBY", "4", "@y",
+     "DESC", "@x", "ASC", "LIMIT", "0", "20"),
+    ("*", "APPLY", "@n*2", "AS", "x"),
+    ("*", "LOAD", "1", "@m", "APPLY", "@m+1", "AS", "x", "SORTBY", "2", "@x", "DESC", "LIMIT", "0", "30"),
+    ("@n:[-inf inf]", "APPLY", "@ts_n*1000", "AS", "x", "SORTBY", "2", "@x", "DESC", "MAX", "4"),
+    ("@n:[-inf inf]", "FILTER", "@n*2 > 3", "SORTBY", "2", "@n", "DESC"),
+    ("@tgs:{x|y}", "GROUPBY", "1", "@tgs", "REDUCE", "SUM", "1", "@n", "AS", "s", "REDUCE", "AVG", "1", "@m", "AS", "a"),
 ]
 
 # Known differences, with the reason: each is run, and expected to differ.

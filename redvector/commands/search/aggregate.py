@@ -10,6 +10,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 from redvector.commands.context import CommandContext
 from redvector.commands.search.aggregate_stream import (
     APPLIED,
@@ -50,7 +52,16 @@ from redvector.search.index import SearchIndex
 from redvector.search.json_documents import whole_document
 from redvector.search.query.ast import Knn, Node, VectorRange, walk
 from redvector.search.query.executor import SCORERS, Executor
-from redvector.search.query.expr import NULL, TERMS, Expr, is_reference, parse_expr, to_num, truthy
+from redvector.search.query.expr import (
+    NULL,
+    TERMS,
+    Expr,
+    is_reference,
+    parse_expr,
+    to_num,
+    truthy,
+    vectorised,
+)
 from redvector.search.schema import FieldType
 
 Row = dict[str, Any]
@@ -78,6 +89,7 @@ class _Loader:
         # (name, loading) -> (sort-value slot attribute or None, the hash field / JSON path, NUMERIC)
         self._resolved: dict[tuple[str, bool], tuple[bytes | None, bytes, bool]] = {}
         self._readers: dict[tuple[str, bool], Callable[[int | None], tuple[Any, bool]]] = {}
+        self._vectors: dict[str, Any] = {}  # an expression's text -> vectorised(expr) (None: row by row)
 
     def _resolve(self, name: str, loading: bool) -> tuple[bytes | None, bytes, bool]:
         """Where ``name`` is read from: the sorting vector's attribute (sortable fields, numbers normalised,
@@ -102,23 +114,79 @@ class _Loader:
 
     def column(self, rows: list[Row], name: str) -> list[Any]:
         """``get(row, name)`` of every row, the documents read with one reader made for ``name``."""
-        read = self._reader(name)
+        read = self._reader(name, False)
         return [r[name] if name in r else read(r.get(_DOC))[0] for r in rows]
 
-    def _reader(self, name: str) -> Callable[[int | None], tuple[Any, bool]]:
-        """_document_value of ``name`` (not loading) as a function of the doc id, its lookups done once: the
-        hash-index case inline, the others through _document_value."""
-        key = (name, False)
+    def fill_column(self, rows: list[Row], name: str) -> None:
+        """``fill(row, name)`` for every row without ``name``."""
+        read = self._reader(name, False)
+        for r in rows:
+            if name not in r:
+                v, sortable = read(r.get(_DOC))
+                if v is not None:
+                    r[name] = v
+                    if sortable:
+                        sv = r.get(SV)
+                        if sv is None:
+                            r[SV] = {name}
+                        else:
+                            sv.add(name)
+
+    def load_rows(self, rows: list[Row], pairs: list[tuple[str, str]] | None) -> None:
+        """``load(row, pairs)`` for every row; named properties a column at a time."""
+        if pairs is None:
+            for r in rows:
+                self.load(r, None)
+            return
+        for name, alias in pairs:
+            read = self._reader(name, True)
+            for r in rows:
+                # a value an expression or SORTBY read from the sorting vector is replaced by what LOAD reads
+                if alias not in r or (alias == name and alias in r.get(SV, ())):
+                    v = read(r.get(_DOC))[0]
+                    if v is not None:
+                        r[alias] = v
+                        sv = r.get(SV)
+                        if sv:
+                            sv.discard(alias)
+
+    def evaluate_rows(self, rows: list[Row], expr: Expr, nameless: set[str]) -> list[Any]:
+        """An APPLY / FILTER expression over every row, the properties it reads loaded into the rows first
+        (RediSearch emits the properties its expressions loaded); with numpy where it is arithmetic over
+        numbers alone (expr.vectorised)."""
+        for p in expr.ordered:
+            self.fill_column(rows, p)
+        if rows and expr.ordered:
+            vector = self._vectors.get(expr.text, False)
+            if vector is False:
+                vector = self._vectors[expr.text] = vectorised(expr)
+            if vector is not None:
+                columns = {}
+                for p in expr.ordered:
+                    values = [r.get(p) for r in rows]
+                    if not all(type(v) is float or type(v) is int for v in values):
+                        break
+                    columns[p] = np.array(values, dtype=np.float64)
+                else:
+                    with np.errstate(all="ignore"):
+                        out = np.broadcast_to(vector(columns), (len(rows),))
+                    return out.tolist()
+        return [_evaluate(expr, r, nameless) for r in rows]
+
+    def _reader(self, name: str, loading: bool) -> Callable[[int | None], tuple[Any, bool]]:
+        """_document_value of ``name`` as a function of the doc id, its lookups done once: the hash-index
+        case inline, the others through _document_value."""
+        key = (name, loading)
         found = self._readers.get(key)
         if found is not None:
             return found
         index = self.index
         if index.on_json or name == "__key":
             def read(doc_id: int | None) -> tuple[Any, bool]:
-                return self._document_value({_DOC: doc_id}, name, False)
+                return self._document_value({_DOC: doc_id}, name, loading)
         else:
             docs_get, data_get = index.docs.get, index.db.data.get
-            sortable, ident, numeric = self._resolve(name, False)
+            sortable, ident, numeric = self._resolve(name, loading)
             slot = index.sort_slot(sortable) if sortable is not None else None
 
             def read(doc_id: int | None) -> tuple[Any, bool]:
@@ -199,14 +267,6 @@ class _Loader:
                     row[alias] = v
                     from_sv.discard(alias)
 
-    def expr_row(self, row: Row, expr: Expr) -> Row:
-        """``row`` with the properties an APPLY or FILTER expression reads loaded into it (RediSearch
-        emits the properties its expressions loaded)."""
-        for p in expr.ordered:
-            if p not in row:
-                self.fill(row, p)
-        return row
-
     def fill(self, row: Row, name: str) -> Any:
         """Load ``name`` into the row from its document (remembering a sorting-vector value as such)."""
         v, sortable = self._document_value(row, name, False)
@@ -239,14 +299,16 @@ class _Arrange:
         """Whether RediSearch pages with a pager of its own (a LIMIT without SORTBY, or with an offset)."""
         return self.limited and (not self.fields or self.offset > 0)
 
-    def _sort_value(self, row: Row, name: str) -> Any:
-        v = self.loader.get(row, name)
-        return REFERENCE if v is not None and name in row.get(REFS, ()) else v
+    def _sort_column(self, rows: list[Row], name: str) -> list[Any]:
+        """Each row's value of a key (a reference where an APPLY of a bare property made it)."""
+        return [REFERENCE if v is not None and name in r.get(REFS, ()) else v
+                for r, v in zip(rows, self.loader.column(rows, name), strict=True)]
 
     def run(self, rows: list[Row]) -> list[Row]:
         if self.fields:
-            rows = sort_rows(rows, self.fields, self._sort_value)
             num = _DEFAULT_SORT_MAX if self.num is None else self.num
+            rows = sort_rows(rows, self.fields, [self._sort_column(rows, name) for name, _ in self.fields],
+                             self.offset + num)
             rows = rows[self.offset:self.offset + num]
             for r in rows:  # the sort keys become part of the rows, as RediSearch loads them
                 for name, _ in self.fields:
@@ -343,8 +405,7 @@ def parse_pipeline(argv: list[bytes], i: int, loader: _Loader, opts: dict[str, A
                 known.update(schema)
 
             def load(rows: list[Row], pairs: list[tuple[str, str]] | None = pairs) -> list[Row]:
-                for r in rows:
-                    loader.load(r, pairs)
+                loader.load_rows(rows, pairs)
                 return rows
             makes(len(steps), [alias for _, alias in pairs or ()])
             steps.append(Step("LOAD", load, None if pairs is None else tuple(name for name, _ in pairs)))
@@ -365,15 +426,24 @@ def parse_pipeline(argv: list[bytes], i: int, loader: _Loader, opts: dict[str, A
 
             def apply(rows: list[Row], expr: Expr = expr, alias: str = alias, nameless: set[str] = unnamed,
                       referring: bool = is_reference(expr)) -> list[Row]:
-                for r in rows:
-                    value = _evaluate(expr, loader.expr_row(r, expr), nameless)
+                for r, value in zip(rows, loader.evaluate_rows(rows, expr, nameless), strict=True):
                     r[alias] = NULL if value is None else value  # a null result is replied as nil
-                    r.get(SV, set()).discard(alias)
-                    r.setdefault(APPLIED, set()).add(alias)
-                    if referring:
-                        r.setdefault(REFS, set()).add(alias)
+                    sv = r.get(SV)
+                    if sv:
+                        sv.discard(alias)
+                    applied = r.get(APPLIED)
+                    if applied is None:
+                        r[APPLIED] = {alias}
                     else:
-                        r.get(REFS, set()).discard(alias)
+                        applied.add(alias)
+                    refs = r.get(REFS)
+                    if referring:
+                        if refs is None:
+                            r[REFS] = {alias}
+                        else:
+                            refs.add(alias)
+                    elif refs:
+                        refs.discard(alias)
                 return rows
             makes(len(steps), [*expr.ordered, alias])
             steps.append(Step("APPLY", apply, tuple(expr.properties), expr))
@@ -388,7 +458,7 @@ def parse_pipeline(argv: list[bytes], i: int, loader: _Loader, opts: dict[str, A
             evaluated.append((fexpr, unnamed))
 
             def filt(rows: list[Row], expr: Expr = fexpr, nameless: set[str] = unnamed) -> list[Row]:
-                return [r for r in rows if truthy(_evaluate(expr, loader.expr_row(r, expr), nameless))]
+                return [r for r, v in zip(rows, loader.evaluate_rows(rows, expr, nameless), strict=True) if truthy(v)]
             makes(len(steps), list(fexpr.ordered))
             steps.append(Step("FILTER", filt, tuple(fexpr.properties), fexpr))
         elif tok == "GROUPBY":

@@ -5,9 +5,11 @@ apart by, collisions included."""
 from __future__ import annotations
 
 import struct
-from collections.abc import Callable, Hashable
+from collections.abc import Hashable
 from functools import cmp_to_key
 from typing import Any
+
+import numpy as np
 
 from redvector.search.query.expr import NULL, compare_values
 
@@ -45,13 +47,19 @@ REFERENCE = _Reference()
 _Keyed = tuple[list[Any], Any, Row]  # a row's sort values, its document, the row
 
 
-def sort_rows(rows: list[Row], fields: list[tuple[str, bool]], get: Callable[[Row, str], Any]) -> list[Row]:
+def sort_rows(rows: list[Row], fields: list[tuple[str, bool]], columns: list[list[Any]],
+              need: int | None = None) -> list[Row]:
     """SORTBY as RediSearch's sorter orders rows (cmpByFields): key by key, a row without the key after
     one with it whatever the direction, a null before any value, numbers by value, text bytewise; ties
     by document id in the last key's direction. Rows without a document (after a GROUPBY) keep their
-    order where RediSearch's heap makes it depend on its own layout."""
-    keyed = [([_MISSING if (v := get(r, name)) is None else _comparable(v) for name, _ in fields], r.get(DOC), r)
-             for r in rows]
+    order where RediSearch's heap makes it depend on its own layout. ``columns``: each key's value in
+    every row (None: the row has none); ``need``: only the first ones are wanted (more may come)."""
+    if len(fields) == 1:
+        fast_order = _numbers_in_order(rows, columns[0], fields[0][1], need)
+        if fast_order is not None:
+            return fast_order
+    keyed = [([_MISSING if v is None else _comparable(v) for v in values], r.get(DOC), r)
+             for r, *values in zip(rows, *columns, strict=True)]
     fast = _sorted_by_passes(keyed, fields)
     if fast is not None:
         return fast
@@ -80,6 +88,30 @@ def sort_rows(rows: list[Row], fields: list[tuple[str, bool]], get: Callable[[Ro
     keyed.sort(key=cmp_to_key(first))
     return [r for _, _, r in keyed]
 
+
+
+def _numbers_in_order(rows: list[Row], values: list[Any], asc: bool, need: int | None) -> list[Row] | None:
+    """One key whose values are all numbers (no NaN) in rows that all have a document: by value, then doc
+    id, in the key's direction, with numpy (a partition first when only ``need`` rows are wanted); None
+    for anything else (sort_rows' general order decides)."""
+    if not rows or not all(type(v) is float for v in values):
+        return None
+    docs = [r.get(DOC) for r in rows]
+    if any(d is None for d in docs):
+        return None
+    keys = np.array(values, dtype=np.float64)
+    if np.isnan(keys).any():
+        return None
+    ids = np.array(docs, dtype=np.int64)
+    positions = np.arange(len(rows))
+    if not asc:
+        keys, ids = -keys, -ids
+    if need is not None and need < len(keys):
+        kth = np.partition(keys, need - 1)[need - 1]
+        keep = keys <= kth  # with every row tied with the need-th one, so doc ids settle the ties
+        keys, ids, positions = keys[keep], ids[keep], positions[keep]
+    order = np.lexsort((ids, keys))
+    return [rows[i] for i in positions[order].tolist()]
 
 
 def _sorted_by_passes(keyed: list[_Keyed], fields: list[tuple[str, bool]]) -> list[Row] | None:

@@ -14,6 +14,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 from redvector.errors import SearchError
 
 Value = float | str | None
@@ -522,9 +524,9 @@ class _Parser:
         left = self.mul()
         while True:
             if self.accept("+"):
-                left = _arith(lambda a, b: a + b, left, self.mul())
+                left = _Arith("+", lambda a, b: a + b, left, self.mul())
             elif self.accept("-"):
-                left = _arith(lambda a, b: a - b, left, self.mul())
+                left = _Arith("-", lambda a, b: a - b, left, self.mul())
             else:
                 return left
 
@@ -532,13 +534,13 @@ class _Parser:
         left = self.operand()
         while True:
             if self.accept("*"):
-                left = _arith(lambda a, b: a * b, left, self.operand())
+                left = _Arith("*", lambda a, b: a * b, left, self.operand())
             elif self.accept("/"):
-                left = _arith(lambda a, b: a / b if b else math.nan, left, self.operand())
+                left = _Arith("/", lambda a, b: a / b if b else math.nan, left, self.operand())
             elif self.accept("%"):
-                left = _arith(_modulo, left, self.operand())
+                left = _Arith("%", _modulo, left, self.operand())
             elif self.accept("^"):
-                left = _arith(_power, left, self.operand())
+                left = _Arith("^", _power, left, self.operand())
             else:
                 return left
 
@@ -569,8 +571,7 @@ class _Parser:
             raise self.error()
         kind, text = t
         if kind == "num" or t == ("op", "-"):
-            n = self.number()
-            return lambda r: n
+            return _Const(self.number())
         self.i += 1
         if kind == "str":
             s = re.sub(r"\\(.)", r"\1", text[1:-1])
@@ -721,16 +722,70 @@ def _operand(v: Value) -> float:
     return n
 
 
-def _arith(op: Callable[[float, float], float], a: Callable[[Mapping[str, Any]], Value],
-           b: Callable[[Mapping[str, Any]], Value]) -> Callable[[Mapping[str, Any]], Value]:
-    def run(r: Mapping[str, Any]) -> Value:
-        left, right = a(r), b(r)
+class _Arith:
+    """``a op b``: both operands as numbers (an error where one is no number), the result of C's arithmetic
+    (NaN where Python would raise)."""
+
+    __slots__ = ("a", "b", "op", "symbol")
+
+    def __init__(self, symbol: str, op: Callable[[float, float], float], a: Callable[[Mapping[str, Any]], Value],
+                 b: Callable[[Mapping[str, Any]], Value]) -> None:
+        self.symbol, self.op, self.a, self.b = symbol, op, a, b
+
+    def __call__(self, r: Mapping[str, Any]) -> Value:
+        left, right = self.a(r), self.b(r)  # (both read before either converts: the first error wins)
         x, y = _operand(left), _operand(right)
         try:
-            return op(x, y)
+            return self.op(x, y)
         except (OverflowError, ZeroDivisionError, ValueError):
             return math.nan
-    return run
+
+
+class _Const:
+    """A number literal."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: float) -> None:
+        self.value = value
+
+    def __call__(self, r: Mapping[str, Any]) -> Value:
+        return self.value
+
+
+def vectorised(expr: Expr) -> Callable[[Mapping[str, np.ndarray]], np.ndarray] | None:
+    """The expression over columns, when it is ``+ - * /`` of properties and numbers alone: a function of
+    each property's values (float64 arrays, every row a number) giving what evaluate() gives row by row;
+    None for any other expression."""
+    def build(node: Any) -> Callable[[Mapping[str, np.ndarray]], np.ndarray] | None:
+        if isinstance(node, _Const):
+            value = np.float64(node.value)
+            return lambda cols: value  # type: ignore[return-value]
+        if isinstance(node, _Prop):
+            name = node.name
+            return lambda cols: cols[name]
+        if isinstance(node, _Arith) and node.symbol in "+-*/":
+            a, b = build(node.a), build(node.b)
+            if a is None or b is None:
+                return None
+            if node.symbol == "+":
+                return lambda cols: np.add(a(cols), b(cols))
+            if node.symbol == "-":
+                return lambda cols: np.subtract(a(cols), b(cols))
+            if node.symbol == "*":
+                return lambda cols: np.multiply(a(cols), b(cols))
+
+            def divide(cols: Mapping[str, np.ndarray]) -> np.ndarray:
+                x, y = np.broadcast_arrays(a(cols), b(cols))
+                out = np.full(x.shape, np.nan)
+                np.divide(x, y, out=out, where=y != 0)  # C's a / b, NaN by 0 as evaluate() has it
+                return out
+            return divide
+        return None
+
+    if isinstance(expr.fn, _Prop | _Const):  # a bare property is a reference, a bare number no column work
+        return None
+    return build(expr.fn)
 
 
 def compare_values(x: Any, y: Any, strict: bool = True) -> int:
