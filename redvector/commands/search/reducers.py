@@ -12,6 +12,7 @@ from collections.abc import Callable, Hashable, Iterator
 from typing import Any
 
 from redvector.commands.search.aggregate_values import identity, rs_hash
+from redvector.commands.search.khash_order import khash_order
 from redvector.errors import SearchError
 from redvector.search.query.expr import NULL, compare_values, to_num
 
@@ -247,7 +248,8 @@ def group_rows(rows: list[Row], keys: list[str], reducers: list[tuple[str, Reduc
     """GROUPBY as RediSearch's grouper: a group per hash of the keys' values (RSValue_Hash chained over
     them, so values whose hashes collide share a group, shown with the first one's values); an array
     key puts the row in a group per element (an empty one in the null group); each reducer over its
-    group's rows in the order they came. ``column(rows, name)``: each row's value of ``name``."""
+    group's rows in the order they came; the groups in the order RediSearch's hash table of them
+    (khash, keyed by that hash) yields them. ``column(rows, name)``: each row's value of ``name``."""
     distinct: dict[tuple[Any, ...], tuple[list[Any], list[tuple[int, Row]], int]] = {}
     key_columns = [column(rows, k) for k in keys]
     if len(keys) == 1 and all(type(v) is bytes for v in key_columns[0]):
@@ -286,7 +288,8 @@ def group_rows(rows: list[Row], keys: list[str], reducers: list[tuple[str, Reduc
             found_hash[1].extend(members)
             found_hash[1].sort(key=lambda m: m[0])
     out: list[Row] = []
-    for values, numbered in by_hash.values():
+    hashes = list(by_hash)  # the grouper's hash table yields its groups bucket by bucket
+    for values, numbered in (by_hash[hashes[i]] for i in khash_order(hashes)):
         group = [m for _, m in numbered]
         row: Row = dict(zip(keys, values, strict=True))
         for alias, fn, props in reducers:
