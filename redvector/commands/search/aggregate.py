@@ -772,10 +772,32 @@ def _last_arrange(steps: list[Step], arrange: _Arrange) -> bool:
     return not any(st.kind == "GROUPBY" for st in steps[at + 1:])
 
 
+# Rows a pipeline without SORTBY or GROUPBY takes at a time until its LIMIT's page is full.
+_PAGE_CHUNK = 256
+
+
 def _run_steps(steps: list[Step], rows: list[Row]) -> tuple[list[Row], int]:
     """The pipeline over ``rows``: its rows and the total_results a blocking step leaves (the rows read
-    when there is none)."""
+    when there is none). Without a blocking step, the steps before a LIMIT take the rows a chunk at a time
+    until the page is full, as RediSearch streams them (LOAD @f LIMIT 0 10 loads tens of documents, not
+    every match)."""
     total = len(rows)
+    if not any(step.kind in ("SORTBY", "GROUPBY") for step in steps):
+        at = next((k for k, step in enumerate(steps) if step.kind == "LIMIT"), None)
+        arrange = _arrange_of(steps[at]) if at is not None else None
+        if at is not None and arrange is not None and arrange.num is not None and at > 0:
+            need = arrange.offset + arrange.num
+            chunk = max(need, _PAGE_CHUNK)
+            out: list[Row] = []
+            for start in range(0, len(rows), chunk):
+                part = rows[start:start + chunk]
+                for step in steps[:at]:
+                    part = step.run(part)
+                out.extend(part)
+                if len(out) >= need:
+                    break
+            rows = out
+            steps = steps[at:]
     for step in steps:
         rows = step.run(rows)
         if step.kind == "GROUPBY":
