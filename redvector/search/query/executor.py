@@ -890,7 +890,11 @@ class Executor:
         return []
 
     def _offsets(self, node: Node, d: int) -> list[int] | None:
-        """A clause's positions in document ``d`` (None: a clause without positions, e.g. a tag)."""
+        """A clause's positions in document ``d`` (None: a clause without positions, e.g. a tag). A union
+        without positions (several tag values, a union of ranges) is an empty list: RediSearch's aggregate
+        result reads EOF there, which passes its unordered slop check and fails the in-order one."""
+        if isinstance(node, Tag):
+            return [] if self._tag_union(node) else None
         if isinstance(node, Term):
             return self._term_offsets(node, d)
         if isinstance(node, Phrase):
@@ -901,8 +905,20 @@ class Executor:
         if isinstance(node, Union | Intersect):
             parts = [self._offsets(c, d) for c in node.children]
             merged = sorted({p for part in parts if part for p in part})
-            return merged if any(part is not None for part in parts) else None
+            return merged if any(part is not None for part in parts) or isinstance(node, Union) else None
         return None
+
+    def _tag_union(self, node: Tag) -> bool:
+        """Whether RediSearch reads a tag clause as a union (several values, or a pattern standing for
+        several tags) rather than one tag's record."""
+        if len(node.values) > 1:
+            return True
+        value = node.values[0]
+        if not (value.prefix or value.suffix or value.wildcard):
+            return False
+        tags = self.index.tags.get(node.field)
+        return tags is not None and len(tags.expand(tags.fold(value.text), value.prefix, value.suffix, value.wildcard,
+                                                    self.opts.max_expansions)) > 1
 
     def _slop(self, node: Node, d: int) -> int:
         """RediSearch's IndexResult_MinOffsetDelta of the query's result for ``d``: over the clauses that
@@ -1019,6 +1035,8 @@ class Executor:
                 if keys is None:
                     return None
                 lists.append(keys)
+            elif isinstance(clause, Tag) and self._tag_union(clause):
+                return None  # (a union without positions: checked document by document, see _offsets)
             elif not isinstance(clause, Tag | NumericRange | GeoRadius | GeoShape | VectorRange | Missing):
                 return None
         return lists

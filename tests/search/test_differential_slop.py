@@ -1,0 +1,62 @@
+"""SLOP and INORDER over intersections with clauses that have no positions, against Redis Stack 7.4.1.
+
+RediSearch checks an intersection's positions over the children that can have them. A single tag (or a
+single numeric range leaf) takes no part: a word with it alone never passes SLOP (one list: min == max)
+and always passes INORDER. A union without positions (several tag values, a tag pattern standing for
+several tags, an OR of tag clauses) is an aggregate result whose offsets read EOF at once: it lets every
+document pass SLOP and none pass INORDER. The same documents and queries on both servers, the matching
+ids compared; skipped when Redis Stack cannot start."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import redis
+
+from tests.redis_stack import redis_stack
+from tests.search.test_differential import _call
+from tests.serverutil import ThreadedServer
+
+WORDS = ["kiwi", "lemon", "mango", "fig", "grape", "honey", "jam", "ice"]
+TAGS = ["red", "green", "blue", "dark red", "x"]
+QUERIES = ["kiwi @g:{blue}", "kiwi @g:{blue|green}", "@g:{blue|green} kiwi", "kiwi lemon @g:{blue|green}",
+           "kiwi @g:{bl*}", "kiwi @g:{*e*}", "kiwi (@g:{blue} | @g:{green})", "kiwi lemon @g:{blue}",
+           "@g:{blue|green} @g:{red|x}", "kiwi @g:{blue|green} @g:{red|x}", "kiwi lemon", "kiwi -@g:{blue|red}"]
+OPTIONS = [("SLOP", "0"), ("SLOP", "2"), ("INORDER",), ("SLOP", "2", "INORDER")]
+
+
+@pytest.fixture(scope="module")
+def stack_port(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
+    with redis_stack(Path(tmp_path_factory.mktemp("stack-slop"))) as port:
+        yield port
+
+
+def _ids(reply: Any) -> Any:
+    return reply if isinstance(reply, str) else [reply[0], *sorted(reply[1:])]
+
+
+def test_slop_and_inorder_with_tag_clauses_match_redis_stack(stack_port: int, server: ThreadedServer) -> None:
+    ref, ours = redis.Redis(port=stack_port, protocol=2), redis.Redis(port=server.port, protocol=2)
+    rng = random.Random(17)
+    docs = [{"t": " ".join(rng.choice(WORDS) for _ in range(rng.randint(1, 7))),
+             "g": ",".join(rng.sample(TAGS, rng.randint(1, 3)))} for _ in range(300)]
+    try:
+        for c in (ref, ours):
+            c.flushall()
+            c.execute_command("FT.CREATE", "sl", "ON", "HASH", "PREFIX", "1", "sl:", "SCHEMA", "t", "TEXT", "NOSTEM",
+                              "g", "TAG")
+            pipe = c.pipeline(transaction=False)
+            for i, doc in enumerate(docs):
+                pipe.hset(f"sl:{i}", mapping=doc)
+            pipe.execute()
+        for query in QUERIES:
+            for options in [(), *OPTIONS]:
+                args = ("FT.SEARCH", "sl", query, "NOCONTENT", *options, "LIMIT", "0", "300", "DIALECT", "2")
+                assert _ids(_call(ours, args)) == _ids(_call(ref, args)), (query, options)
+    finally:
+        ref.close()
+        ours.close()
