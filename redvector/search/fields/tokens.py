@@ -32,8 +32,8 @@ def stemmer_for(language: str | None) -> snowballstemmer.stemmer | None:
 
 
 def stem(word: str, language: str | None = None) -> str:
-    """Snowball's stem of ``word`` (remembered: a stem costs ~10 us, and scoring asks for the same words
-    document after document)."""
+    """Snowball's stem of ``word`` (remembered: PyStemmer's call costs ~1 us against ~0.1 us for the
+    lookup, and scoring asks for the same words document after document)."""
     key = (word, language)
     known = _STEM_CACHE.get(key)
     if known is None:
@@ -45,7 +45,9 @@ def stem(word: str, language: str | None = None) -> str:
     return known
 
 
-STEM_CACHE_SIZE = 200_000
+# Bounded (~250 bytes an entry): a vocabulary of unique tokens (ids, numbers) would otherwise fill it with
+# stems asked for once; cleared when full.
+STEM_CACHE_SIZE = 20_000
 _STEM_CACHE: dict[tuple[str, str | None], str] = {}
 
 
