@@ -523,6 +523,10 @@ def _first(docs: Iterable[int], key: Callable[[int], Any], need: int | None) -> 
 VECTORISED_ORDER_MIN = 2048
 
 
+# From this many hits, SORTBY on a schema attribute orders with numpy (_order_by_sort_values).
+SORTBY_VECTORISED_MIN = 32
+
+
 def _best_scores(scores: Mapping[int, float], need: int | None) -> list[int]:
     """Doc ids by score descending, then id ascending (nan after every number); the first ``need``."""
     n = len(scores)
@@ -566,7 +570,7 @@ def order_hits(index: SearchIndex, hits: Hits, sortby: tuple[bytes, bool] | None
     name_text = name.decode("utf-8", "replace")
     if name_text not in hits.yields and index.definition.field(name) is None:
         raise SearchError(f"Property `{name_text}` not loaded nor in schema")
-    if name_text not in hits.yields and len(hits.scores) >= VECTORISED_ORDER_MIN:
+    if name_text not in hits.yields and len(hits.scores) >= SORTBY_VECTORISED_MIN:
         return _order_by_sort_values(index, hits.scores, name, asc, need)
     present: list[tuple[Any, int]] = []
     missing: list[int] = []
