@@ -30,6 +30,7 @@ class NumericIndex:
     def __init__(self) -> None:
         self.first = np.full(0, np.nan)
         self.multi: dict[int, tuple[float, ...]] = {}
+        self._multi_flat: tuple[np.ndarray, np.ndarray] | None = None  # multi's (values, doc ids), built on need
         self._docs = 0
 
     def __len__(self) -> int:
@@ -53,6 +54,7 @@ class NumericIndex:
             self.first = grown
         if isinstance(value, tuple):
             self.multi[doc_id] = value
+            self._multi_flat = None
             self.first[doc_id] = value[0] if value else np.nan
         else:
             self.first[doc_id] = value
@@ -62,6 +64,8 @@ class NumericIndex:
         if self.multi.pop(doc_id, None) is None:
             if doc_id >= len(self.first) or self.first[doc_id] != self.first[doc_id]:
                 return
+        else:
+            self._multi_flat = None
         self.first[doc_id] = np.nan
         self._docs -= 1
 
@@ -76,9 +80,14 @@ class NumericIndex:
         ids = np.flatnonzero(inside)
         if not self.multi:
             return ids
-        more = [d for d, values in self.multi.items() if not inside[d] and any(
-            (v > lo if lo_excl else v >= lo) and (v < hi if hi_excl else v <= hi) for v in values)]
-        return np.union1d(ids, np.array(more, dtype=np.int64)) if more else ids
+        if self._multi_flat is None:  # every value of the documents with several, flat (rebuilt after a change)
+            held = [(v, d) for d, values in self.multi.items() for v in values]
+            self._multi_flat = (np.array([v for v, _ in held], dtype=np.float64),
+                                np.array([d for _, d in held], dtype=np.int64))
+        values, owners = self._multi_flat
+        hit = (values > lo) if lo_excl else (values >= lo)
+        hit &= (values < hi) if hi_excl else (values <= hi)
+        return np.union1d(ids, owners[hit]) if hit.any() else ids
 
     def range(self, lo: float, hi: float, lo_excl: bool = False, hi_excl: bool = False) -> set[int]:
         return set(self.range_ids(lo, hi, lo_excl, hi_excl).tolist())
