@@ -84,7 +84,7 @@ def main() -> None:
         client = redis.Redis(port=port, protocol=2)
         results["RedVector"] = {coord: run(client, values, coord, args.repeat) for coord in ("FLAT", "SPHERICAL")}
     port = free_port()
-    with tempfile.TemporaryDirectory(prefix="stack-geoshape") as d:
+    with tempfile.TemporaryDirectory(prefix="stack-geoshape", ignore_cleanup_errors=True) as d:
         started = subprocess.run(["bash", str(STACK_SCRIPT), "start", str(port), d], capture_output=True, text=True) \
             if STACK_SCRIPT.exists() else None
         if started is not None and started.returncode == 0:

@@ -93,7 +93,7 @@ def run_stack(n: int, repeat: int) -> tuple[tuple[float, float], dict[str, tuple
         print(f"Redis Stack skipped: {STACK_SCRIPT} not found")
         return None
     port = free_port()
-    with tempfile.TemporaryDirectory(prefix="stack-query") as d:
+    with tempfile.TemporaryDirectory(prefix="stack-query", ignore_cleanup_errors=True) as d:
         started = subprocess.run(["bash", str(STACK_SCRIPT), "start", str(port), d], capture_output=True, text=True)
         if started.returncode != 0:
             print(f"Redis Stack skipped: {started.stderr.strip()[-300:]}")

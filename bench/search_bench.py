@@ -639,7 +639,7 @@ def bench_redis_stack(ds: Dataset, efs: list[int], raw_index: Any = None) -> tup
     port = free_port()
     stats: dict[str, float] = {}
     rows: list[Row] = []
-    with tempfile.TemporaryDirectory(prefix="stack-bench") as d:
+    with tempfile.TemporaryDirectory(prefix="stack-bench", ignore_cleanup_errors=True) as d:
         started = subprocess.run(["bash", str(STACK_SCRIPT), "start", str(port), d], capture_output=True, text=True)
         if started.returncode != 0:
             print(f"\nRedis Stack skipped: it did not start ({started.stderr.strip()[-300:]})", flush=True)

@@ -72,7 +72,7 @@ def stack(n: int, repeat: int, scorer: str) -> dict[str, tuple[float, float, flo
         print(f"Redis Stack skipped: {STACK_SCRIPT} not found")
         return None
     port = free_port()
-    with tempfile.TemporaryDirectory(prefix="stack-text") as d:
+    with tempfile.TemporaryDirectory(prefix="stack-text", ignore_cleanup_errors=True) as d:
         started = subprocess.run(["bash", str(STACK_SCRIPT), "start", str(port), d], capture_output=True, text=True)
         if started.returncode != 0:
             print(f"Redis Stack skipped: it did not start ({started.stderr.strip()[-300:]})")
@@ -129,7 +129,7 @@ def chunks_main(n: int, repeat: int) -> None:
         results["RedVector"] = chunk_run(redis.Redis(port=port, protocol=2), texts, repeat)
     if STACK_SCRIPT.exists():
         port = free_port()
-        with tempfile.TemporaryDirectory(prefix="stack-chunks") as d:
+        with tempfile.TemporaryDirectory(prefix="stack-chunks", ignore_cleanup_errors=True) as d:
             started = subprocess.run(["bash", str(STACK_SCRIPT), "start", str(port), d], capture_output=True, text=True)
             if started.returncode == 0:
                 try:
