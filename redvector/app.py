@@ -37,6 +37,10 @@ if TYPE_CHECKING:  # the REST and gRPC stacks load only when one of their ports 
 
 log = logging.getLogger("redvector")
 
+# At shutdown, how long an HNSW index may take to finish the batch of vectors it is inserting (hnswlib
+# aborts the process in C++ if the interpreter exits under its threads).
+SHUTDOWN_BUILD_WAIT_S = 30.0
+
 
 class App:
     """A running RedVector: the shared state plus every listener. ``ports`` holds the bound ports."""
@@ -75,6 +79,9 @@ class App:
                 log.exception("error while stopping %s", type(component).__name__)
         for client in list(self.server.clients.values()):
             client.kill()
+        registry = self.server.extensions.get("search")
+        if registry is not None:  # (after the shutdown save: the graphs were saved as they stood)
+            registry.close(SHUTDOWN_BUILD_WAIT_S)
         self.stopped.set()
 
     def listen_port(self, directive: str) -> int | None:

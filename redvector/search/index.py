@@ -493,12 +493,13 @@ def vector_knn(index: VectorIndex, query: FloatArray, k: int, ef_runtime: int | 
     return hybrid.hybrid_knn(index, query, k, allowed, ef_runtime, chosen)
 
 
-def close_vectors(index: SearchIndex) -> None:
-    """Stop background work of the vector indexes (HNSW batch inserts) when an index is dropped."""
+def close_vectors(index: SearchIndex, wait: float = 0.0) -> None:
+    """Stop background work of the vector indexes (HNSW batch inserts) when an index is dropped, or the
+    server stops (``wait``: seconds each may take to finish the batch it is inserting)."""
     for vindex in index.vectors.values():
         close = getattr(vindex, "close", None)
         if close is not None:
-            close()
+            close(wait)
 
 
 def pending_vectors(index: SearchIndex) -> int:

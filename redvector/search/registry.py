@@ -143,6 +143,12 @@ class SearchRegistry:
                 self.indexer.scan_step(index, len(scan.keys) + 1)
         return index
 
+    def close(self, wait: float) -> None:
+        """At shutdown: every index's background vector work stopped, waiting up to ``wait`` seconds for
+        each batch in progress."""
+        for index in list(self.indexes.values()):
+            close_vectors(index, wait)
+
     def drop(self, name: bytes) -> SearchIndex | None:
         index = self.indexes.pop(name, None)
         if index is None:

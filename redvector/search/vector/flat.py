@@ -131,7 +131,7 @@ class FlatIndex:
     def flush(self) -> None:
         """Nothing is buffered in FLAT."""
 
-    def close(self) -> None:
+    def close(self, wait: float = 0.0) -> None:
         """FLAT owns no thread."""
 
     def save_graph(self, path: str | os.PathLike[str], tag: bytes = b"") -> None:

@@ -164,6 +164,10 @@ class HnswIndex:
     def _build_loop(self) -> None:
         while True:
             with self._mutex:
+                if self._closed:
+                    self._builder = None
+                    self._work.notify_all()
+                    return
                 while not self._front_seq and not self._dead:
                     if self._closed or not self._work.wait(BUILDER_LINGER_S):
                         if self._closed or (not self._front_seq and not self._dead):
@@ -187,11 +191,16 @@ class HnswIndex:
         while self._apply_batch():
             pass
 
-    def close(self) -> None:
-        """Stop the builder (buffered vectors stay searchable in the buffer)."""
+    def close(self, wait: float = 0.0) -> None:
+        """Stop the builder after the batch it is inserting (buffered vectors stay searchable in the
+        buffer); ``wait``: seconds to wait for that batch to end (a process that exits while hnswlib's
+        threads insert aborts in C++: shutdown waits)."""
         with self._mutex:
             self._closed = True
             self._work.notify_all()
+            builder = self._builder
+        if wait > 0 and builder is not None and builder is not threading.current_thread():
+            builder.join(wait)
 
     def _apply_batch(self) -> bool:
         """Insert up to BATCH_SIZE buffered vectors and apply pending deletions; False when idle."""
