@@ -65,6 +65,7 @@ from redvector.search.query.expr import (
 from redvector.search.schema import FieldType
 
 Row = dict[str, Any]
+_COLUMN_READ_MIN = 64  # rows from which a NUMERIC attribute is read from its column at once
 _DOC = DOC  # hidden: the row's doc id (for implicit loads)
 
 
@@ -112,17 +113,33 @@ class _Loader:
             return row[name]
         return self._document_value(row, name, loading)[0]
 
+    def _read_many(self, rows: list[Row], name: str, loading: bool) -> list[tuple[Any, bool]]:
+        """_document_value of ``name`` for each row's document: a sortable NUMERIC attribute of a hash
+        index straight from its column (the sorting vector's value; a document without one read as
+        usual), anything else through the attribute's reader."""
+        read = self._reader(name, loading)
+        doc_ids = [r.get(_DOC) for r in rows]
+        sortable, _, numeric = self._resolve(name, loading)
+        nums = self.index.numeric.get(sortable) if sortable is not None and numeric and not self.index.on_json \
+            and name != "__key" else None
+        if nums is None or len(rows) < _COLUMN_READ_MIN or any(d is None for d in doc_ids):
+            return [read(d) for d in doc_ids]
+        values = nums.sort_column(np.array(doc_ids, dtype=np.int64)).tolist()
+        return [(v, True) if v == v else read(d) for v, d in zip(values, doc_ids, strict=True)]
+
     def column(self, rows: list[Row], name: str) -> list[Any]:
-        """``get(row, name)`` of every row, the documents read with one reader made for ``name``."""
-        read = self._reader(name, False)
-        return [r[name] if name in r else read(r.get(_DOC))[0] for r in rows]
+        """``get(row, name)`` of every row, the documents read a column at a time."""
+        missing = [r for r in rows if name not in r]
+        if not missing:
+            return [r[name] for r in rows]
+        read = iter(self._read_many(missing, name, False))
+        return [r[name] if name in r else next(read)[0] for r in rows]
 
     def fill_column(self, rows: list[Row], name: str) -> None:
         """``fill(row, name)`` for every row without ``name``."""
-        read = self._reader(name, False)
-        for r in rows:
-            if name not in r:
-                v, sortable = read(r.get(_DOC))
+        missing = [r for r in rows if name not in r]
+        if missing:
+            for r, (v, sortable) in zip(missing, self._read_many(missing, name, False), strict=True):
                 if v is not None:
                     r[name] = v
                     if sortable:
@@ -139,16 +156,14 @@ class _Loader:
                 self.load(r, None)
             return
         for name, alias in pairs:
-            read = self._reader(name, True)
-            for r in rows:
-                # a value an expression or SORTBY read from the sorting vector is replaced by what LOAD reads
-                if alias not in r or (alias == name and alias in r.get(SV, ())):
-                    v = read(r.get(_DOC))[0]
-                    if v is not None:
-                        r[alias] = v
-                        sv = r.get(SV)
-                        if sv:
-                            sv.discard(alias)
+            # a value an expression or SORTBY read from the sorting vector is replaced by what LOAD reads
+            loading = [r for r in rows if alias not in r or (alias == name and alias in r.get(SV, ()))]
+            for r, (v, _) in zip(loading, self._read_many(loading, name, True), strict=True):
+                if v is not None:
+                    r[alias] = v
+                    sv = r.get(SV)
+                    if sv:
+                        sv.discard(alias)
 
     def evaluate_rows(self, rows: list[Row], expr: Expr, nameless: set[str]) -> list[Any]:
         """An APPLY / FILTER expression over every row, the properties it reads loaded into the rows first
