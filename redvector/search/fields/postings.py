@@ -25,10 +25,13 @@ class WordPostings:
     document's occurrences stay until they outnumber the live ones, then are compacted away; readers see
     the live ones through TextIndex.occurrences."""
 
-    __slots__ = ("dead", "docs", "fields", "last", "ndocs", "ordered", "positions", "wid")
+    __slots__ = ("changed", "dead", "docs", "fields", "last", "ndocs", "ordered", "positions", "wid")
 
     def __init__(self, wid: int) -> None:
         self.wid = wid  # the word's number in the forward arrays
+        # TextIndex._changes when a document with the word was last added or removed: arrays derived from
+        # its occurrences stay valid until then (a write leaves other words' arrays alone)
+        self.changed = 0
         self.docs = array("i")
         self.positions = array("i")
         self.fields = array("H")

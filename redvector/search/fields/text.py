@@ -90,9 +90,6 @@ class TextIndex:
         self._pending_docs: set[int] = set()
         self._split_docs: dict[int, set[int]] = {}  # a document indexed across a settle: its words before
         self._changes = 0  # add/remove calls
-        # word -> self._changes when a document with it was last added or removed: a kept array of the
-        # word's occurrences stays valid until then (a write leaves the arrays of other words alone)
-        self._word_changed: dict[str, int] = {}
         self._stem_docs: dict[str, int] = {}  # stem -> documents in its +stem record (stem_record_docs)
         self._nostem_codes: list[int] = []  # codes of the NOSTEM fields (their words write no stem)
         # occurrences' and record_arrays' arrays: key -> (self._changes when built, arrays, occurrences
@@ -170,7 +167,7 @@ class TextIndex:
         unordered_runs = np.add.reduceat(unordered, starts) if len(starts) else starts
         run_last = np.maximum.reduceat(docs, starts) if len(starts) else starts
         self._num_records += int(first.sum())
-        terms, stems, changed, changes, names = self._terms, self._stems, self._word_changed, self._changes, self._words
+        terms, stems, changes, names = self._terms, self._stems, self._changes, self._words
         language = self.language
         roots: list[str | None] = []
         new_terms: list[str] = []
@@ -189,7 +186,7 @@ class TextIndex:
             postings.positions.frombytes(positions[a:b].tobytes())
             postings.fields.frombytes(codes[a:b].tobytes())
             postings.ndocs += int(new_docs[k])
-            changed[word] = changes
+            postings.changed = changes
             root = stem(word, language)
             roots.append(root if root != word else None)
         self._ordered.update(new_terms)
@@ -295,7 +292,6 @@ class TextIndex:
         del self._vocab[word]
         self._words[wid] = ""
         self._free_words.append(wid)
-        self._word_changed.pop(word, None)
         self._forgotten_at = self._changes
 
     def _field_code(self, name: bytes) -> int:
@@ -321,10 +317,10 @@ class TextIndex:
         self._uncount_stems([self._words[w] for w in distinct(np.sort(entries >> FIELD_BITS)).tolist()])
         for wid, count in zip(word_ids.tolist(), counts.tolist(), strict=True):
             term = self._words[wid]
-            self._word_changed[term] = self._changes
             postings = self._terms.get(term)
             if postings is None:
                 continue
+            postings.changed = self._changes
             postings.ndocs -= 1
             postings.dead += count
             self._num_records -= 1
@@ -809,8 +805,8 @@ class TextIndex:
     def _unchanged_since(self, built: int, words: Iterable[str]) -> bool:
         """Whether no document with any of ``words`` was added or removed after change ``built`` (a word
         not in the vocabulary may have been forgotten since: then only when none was forgotten since)."""
-        changed, forgotten = self._word_changed, self._forgotten_at
-        return all(changed.get(w, forgotten) <= built for w in words)
+        terms, forgotten = self._terms, self._forgotten_at
+        return all((p.changed if (p := terms.get(w)) is not None else forgotten) <= built for w in words)
 
     def _record(self, words: list[str], fields: frozenset[bytes] | None, skip_fields: frozenset[bytes],
                 weights: dict[bytes, float], weighted: bool) -> tuple[dict[int, float], int] | None:
