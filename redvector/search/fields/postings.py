@@ -25,7 +25,7 @@ class WordPostings:
     document's occurrences stay until they outnumber the live ones, then are compacted away; readers see
     the live ones through TextIndex.occurrences."""
 
-    __slots__ = ("changed", "dead", "docs", "fields", "last", "ndocs", "ordered", "positions", "wid")
+    __slots__ = ("changed", "compactions", "dead", "docs", "fields", "last", "ndocs", "ordered", "positions", "wid")
 
     def __init__(self, wid: int) -> None:
         self.wid = wid  # the word's number in the forward arrays
@@ -39,6 +39,7 @@ class WordPostings:
         self.dead = 0  # occurrences of removed documents still held
         self.ordered = True  # doc ids never decrease along the arrays
         self.last = 0  # the doc id appended last
+        self.compactions = 0  # times compact() rewrote the arrays (entries appended since are a tail)
 
     def __len__(self) -> int:
         return self.ndocs
@@ -66,4 +67,5 @@ class WordPostings:
         self.fields = array("H", codes.astype(np.uint16).tobytes())
         self.dead, self.ordered = 0, True
         self.last = int(docs[-1]) if len(docs) else 0
+        self.compactions += 1
         return before - len(self.docs)

@@ -6,6 +6,7 @@ import fnmatch
 
 import numpy as np
 
+from redvector.search.fields.numbering import Numbering
 from redvector.search.fields.postings import NO_IDS
 
 
@@ -44,10 +45,9 @@ class TagIndex:
     def __init__(self, separator: bytes = b",", casesensitive: bool = False) -> None:
         self.separator = separator
         self.casesensitive = casesensitive
-        self._codes: dict[bytes, int] = {}  # value -> code
-        self._names: list[bytes] = []  # code -> value
+        self._values: Numbering[bytes] = Numbering(b"")  # value <-> code
+        self._codes = self._values.numbers
         self._counts: list[int] = []  # code -> documents with the value (0: a free code)
-        self._free: list[int] = []
         self._col = np.full(0, _NONE, dtype=np.int32)  # doc id -> its value's code, _NONE or _SEVERAL
         self._multi: dict[int, tuple[int, ...]] = {}  # doc id -> its codes, for documents with several
         self._multi_docs: dict[int, set[int]] = {}  # code -> documents with several values, this one among them
@@ -57,25 +57,17 @@ class TagIndex:
         return self._docs
 
     def _code(self, tag: bytes) -> int:
-        code = self._codes.get(tag)
-        if code is None:
-            if self._free:
-                code = self._free.pop()
-                self._names[code] = tag
-            else:
-                code = len(self._names)
-                self._names.append(tag)
-                self._counts.append(0)
-            self._codes[tag] = code
+        """``tag``'s code, one more document counted with it."""
+        code = self._values.number(tag)
+        if code == len(self._counts):
+            self._counts.append(0)
         self._counts[code] += 1
         return code
 
     def _release(self, code: int) -> None:
         self._counts[code] -= 1
         if not self._counts[code]:
-            del self._codes[self._names[code]]
-            self._names[code] = b""
-            self._free.append(code)
+            self._values.release(self._values.values[code])
 
     def add(self, doc_id: int, raw: bytes | tuple[bytes, ...]) -> None:
         """Index a document's value: one string, or several (a JSON array), each split on the separator."""

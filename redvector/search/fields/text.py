@@ -21,6 +21,7 @@ import numpy as np
 from sortedcontainers import SortedList
 
 from redvector.search.arrays import distinct, grouped_counts, grouped_sums, run_starts
+from redvector.search.fields.numbering import Numbering
 from redvector.search.fields.phonetic import PREFIX as PHONETIC_PREFIX
 from redvector.search.fields.phonetic import index_terms as phonetic_terms
 from redvector.search.fields.postings import ALIVE, NEVER, NO_IDS, REMOVED, WordPostings, as_numpy
@@ -30,6 +31,7 @@ from redvector.search.fields.tokens import stem as snowball_stem
 # TextIndex keeps arrays derived from at most this many occurrences (~20 bytes each: 80 MB)
 ARRAY_CACHE_OCCURRENCES = 4_000_000
 # occurrences indexed before they are sorted into the words' arrays even if nothing reads them
+COUNTS_KEPT_WORDS = 4096  # words whose per-document counts _word_counts keeps (cleared past it)
 SETTLE_BATCH = 1 << 21
 
 _Key = TypeVar("_Key", str, bytes)
@@ -81,6 +83,8 @@ class TextIndex:
         self.language = language
         self._terms: dict[str, WordPostings] = {}  # the words some document holds now (terms)
         self._ordered = SortedList()  # the same words in order: prefixes read a range of it
+        # word -> (its postings, entries counted, doc ids, counts, field code, compactions): _word_counts
+        self._counts_kept: dict[str, tuple[WordPostings, int, np.ndarray, np.ndarray, int, int]] = {}
         self.total_len = 0.0
         self._stems: dict[str, tuple[str, ...]] = {}  # stem -> the words with it (stems)
         self._num_records = 0  # (word, document) pairs (num_records)
@@ -99,10 +103,10 @@ class TextIndex:
         self.field_codes: dict[bytes, int] = {}  # TEXT field name -> its number in occurrences()
         self.field_names: list[bytes] = []  # and back
         # word -> its number in the forward arrays, and back; a word no document holds any more is forgotten
-        # (its number goes to _free_words for the next new word), so the vocabulary follows the documents
-        self._vocab: dict[str, int] = {}
-        self._words: list[str] = []
-        self._free_words: list[int] = []
+        # (its number goes to the next new word), so the vocabulary follows the documents
+        self._vocabulary: Numbering[str] = Numbering("")
+        self._vocab = self._vocabulary.numbers
+        self._words = self._vocabulary.values
         self._forgotten_at = 0  # the change at which a word was last forgotten (see _unchanged_since)
         # doc id -> word id << FIELD_BITS | field code per occurrence (4 bytes each; 8 past 16M words)
         self._forward: dict[int, array[int]] = {}
@@ -164,6 +168,7 @@ class TextIndex:
         new_docs = np.add.reduceat(first, starts) if len(starts) else starts
         unordered = np.zeros(len(wids), dtype=bool)
         unordered[1:] = docs[1:] < docs[:-1]
+        unordered[starts] = False  # (a run's first entry follows another word's last: no order to keep)
         unordered_runs = np.add.reduceat(unordered, starts) if len(starts) else starts
         run_last = np.maximum.reduceat(docs, starts) if len(starts) else starts
         self._num_records += int(first.sum())
@@ -275,23 +280,13 @@ class TextIndex:
             self._state = state
 
     def _word_id(self, word: str) -> int:
-        wid = self._vocab.get(word)
-        if wid is None:
-            if self._free_words:
-                wid = self._free_words.pop()
-                self._words[wid] = word
-            else:
-                wid = len(self._words)
-                self._words.append(word)
-            self._vocab[word] = wid
-        return wid
+        return self._vocabulary.number(word)
 
-    def _forget(self, word: str, wid: int) -> None:
+    def _forget(self, word: str) -> None:
         """A word the last document holding it lost: out of the vocabulary (remove() settles first, so no
         pending occurrence and no live document's forward array has its number)."""
-        del self._vocab[word]
-        self._words[wid] = ""
-        self._free_words.append(wid)
+        self._vocabulary.release(word)
+        self._counts_kept.pop(word, None)
         self._forgotten_at = self._changes
 
     def _field_code(self, name: bytes) -> int:
@@ -328,7 +323,7 @@ class TextIndex:
                 self._occurrences -= len(postings.docs)
                 del self._terms[term]
                 self._ordered.remove(term)
-                self._forget(term, wid)
+                self._forget(term)
                 st = stem(term, self.language)
                 rest = tuple(w for w in self._stems.get(st, ()) if w != term)
                 if rest:
@@ -632,6 +627,11 @@ class TextIndex:
             return None
         if fields is None:
             return ids, freqs, len(ids)
+        if len(words) == 1 and (counted := self._word_counts(words[0])) is not None:
+            # one word in one field: in ``fields`` or not, every document alike
+            if self.field_names[counted[2]] in fields:
+                return ids, freqs, len(ids)
+            return NO_IDS, np.zeros(0), len(ids)
 
         def build() -> tuple[np.ndarray, ...]:
             keep = np.isin(ids, self.docs_with(words, fields, skip_fields)[1])
@@ -747,6 +747,15 @@ class TextIndex:
         """(doc ids ascending, the record's frequency) over every field but ``skip_fields`` (each occurrence
         weighted by its field, or one each), for every document with ``words``; none where it is 0. Kept
         as occurrences are (unless not ``cache``)."""
+        if cache and len(words) == 1:
+            counted = self._word_counts(words[0])
+            if counted is not None:  # one word in one field: counts kept from query to query
+                ids, counts, code = counted
+                if code in self._codes(skip_fields):
+                    return NO_IDS, np.zeros(0)
+                figures = counts * self._weight_by_code(weights)[code] if weighted else counts.astype(np.float64)
+                keep = figures != 0
+                return ids[keep], figures[keep]
         key = ("frequencies", tuple(sorted(words)), skip_fields, weighted,
                tuple(sorted(weights.items())) if weighted else ())
 
@@ -772,6 +781,50 @@ class TextIndex:
         else:
             ids, freqs = self._cached(key, words, build)
         return ids, freqs
+
+    def _word_counts(self, word: str) -> tuple[np.ndarray, np.ndarray, int] | None:
+        """(doc ids ascending, the word's occurrences in each, its field code) for a word whose live
+        occurrences all lie in one field (a single TEXT field's index); None otherwise. Kept from query to
+        query and brought up to date from what changed: the entries appended since (new documents come in
+        doc id order) and the documents removed since, not every occurrence again (a frequent word has
+        hundreds of thousands, and any write of a document holding it would have them all read again)."""
+        postings = self.terms.get(word)  # (settled first)
+        if postings is None:
+            return None
+        state = self._state
+        entries = len(postings.docs)
+        known = self._counts_kept.get(word)
+        if known is not None and not (known[0] is postings and known[1] <= entries
+                                      and known[5] == postings.compactions and postings.ordered):
+            known = None  # rewritten arrays, or out of doc id order: counted again
+        if known is not None:
+            _, counted, ids, counts, code, _ = known
+            if counted < entries:
+                tail_docs = as_numpy(postings.docs[counted:], np.int32)
+                tail_codes = as_numpy(postings.fields[counted:], np.uint16, np.int32)
+                if np.any(tail_codes != code):
+                    known = None
+                else:
+                    new_ids, new_counts = grouped_counts(tail_docs)
+                    if len(ids) and new_ids[0] <= ids[-1]:
+                        known = None
+                    else:
+                        ids, counts = np.concatenate((ids, new_ids)), np.concatenate((counts, new_counts))
+            if known is not None:
+                alive = state[ids] == ALIVE
+                if not alive.all():
+                    ids, counts = ids[alive], counts[alive]
+        if known is None:
+            docs, _, codes = postings.live(state)
+            if not len(docs) or codes.min() != codes.max():
+                self._counts_kept.pop(word, None)
+                return None
+            ids, counts = grouped_counts(docs)
+            code = int(codes[0])
+        if len(self._counts_kept) >= COUNTS_KEPT_WORDS and word not in self._counts_kept:
+            self._counts_kept.clear()
+        self._counts_kept[word] = (postings, entries, ids, counts, code, postings.compactions)
+        return ids, counts, code
 
     def _cached(self, key: tuple[Any, ...], words: list[str],
                 build: Callable[[], tuple[np.ndarray, ...]]) -> tuple[np.ndarray, ...]:
