@@ -16,16 +16,14 @@ from __future__ import annotations
 import argparse
 import random
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.search_bench import STACK_SCRIPT, free_port, hset_pipelined, redvector_server
+from bench.search_bench import hset_pipelined, redvector_server, stack_peer
 
 AREA = "POLYGON ((0 0, 0 10, 10 10, 10 0, 0 0))"
 PREDICATES = ("WITHIN", "CONTAINS", "INTERSECTS", "DISJOINT")
@@ -83,19 +81,10 @@ def main() -> None:
     with redvector_server() as (port, _proc):
         client = redis.Redis(port=port, protocol=2)
         results["RedVector"] = {coord: run(client, values, coord, args.repeat) for coord in ("FLAT", "SPHERICAL")}
-    port = free_port()
-    with tempfile.TemporaryDirectory(prefix="stack-geoshape", ignore_cleanup_errors=True) as d:
-        started = subprocess.run(["bash", str(STACK_SCRIPT), "start", str(port), d], capture_output=True, text=True) \
-            if STACK_SCRIPT.exists() else None
-        if started is not None and started.returncode == 0:
-            try:
-                client = redis.Redis(port=port, protocol=2)
-                results["Redis Stack"] = {coord: run(client, values, coord, args.repeat)
-                                          for coord in ("FLAT", "SPHERICAL")}
-            finally:
-                subprocess.run(["bash", str(STACK_SCRIPT), "stop", str(port), d], capture_output=True)
-        else:
-            print("Redis Stack skipped: it did not start")
+    with stack_peer("stack-geoshape") as peer:
+        if peer is not None:
+            client = redis.Redis(port=peer.port, protocol=2)
+            results["Redis Stack"] = {coord: run(client, values, coord, args.repeat) for coord in ("FLAT", "SPHERICAL")}
     print(f"{args.n} shapes (90% points, 10% small squares); median of {args.repeat} runs, ms "
           "(in brackets: each run right after one HSET)")
     print("| coords | server | load s | " + " | ".join(f"{p} (matches)" for p in PREDICATES) + " |")

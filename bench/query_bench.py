@@ -18,16 +18,14 @@ from __future__ import annotations
 import argparse
 import random
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.search_bench import STACK_SCRIPT, free_port, hset_pipelined, redvector_server
+from bench.search_bench import hset_pipelined, redvector_server, stack_peer
 
 QUERIES: list[tuple[str, list[str]]] = [
     ("* SORTBY num", ["FT.SEARCH", "q", "*", "SORTBY", "num", "LIMIT", "0", "10"]),
@@ -89,20 +87,11 @@ def measure(client: Any, repeat: int) -> dict[str, tuple[float, int]]:
 def run_stack(n: int, repeat: int) -> tuple[tuple[float, float], dict[str, tuple[float, int]]] | None:
     import redis
 
-    if not STACK_SCRIPT.exists():
-        print(f"Redis Stack skipped: {STACK_SCRIPT} not found")
-        return None
-    port = free_port()
-    with tempfile.TemporaryDirectory(prefix="stack-query", ignore_cleanup_errors=True) as d:
-        started = subprocess.run(["bash", str(STACK_SCRIPT), "start", str(port), d], capture_output=True, text=True)
-        if started.returncode != 0:
-            print(f"Redis Stack skipped: {started.stderr.strip()[-300:]}")
+    with stack_peer("stack-query") as peer:
+        if peer is None:
             return None
-        try:
-            client = redis.Redis(port=port, protocol=2)
-            return load(client, n), measure(client, repeat)
-        finally:
-            subprocess.run(["bash", str(STACK_SCRIPT), "stop", str(port), d], capture_output=True)
+        client = redis.Redis(port=peer.port, protocol=2)
+        return load(client, n), measure(client, repeat)
 
 
 def main() -> None:

@@ -25,7 +25,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -628,56 +628,78 @@ def bench_pgvector(ds: Dataset, efs: list[int]) -> tuple[dict[str, float], list[
 STACK_SCRIPT = ROOT.parent / "shared" / "tools" / "redis-stack.sh"
 
 
+class StackPeer(NamedTuple):
+    port: int
+    data_dir: str
+
+    @property
+    def pid(self) -> int:
+        return int(Path(self.data_dir, "redis.pid").read_text().strip())
+
+
+@contextlib.contextmanager
+def stack_peer(prefix: str) -> Iterator[StackPeer | None]:
+    """A Redis Stack (the benchmarks' peer) started on a free port in a temporary directory and stopped
+    after; None, with a message, when its script is missing or it does not start. A data directory the
+    stopping server still writes (its shutdown save) does not fail the run."""
+    if not STACK_SCRIPT.exists():
+        print(f"\nRedis Stack skipped: {STACK_SCRIPT} not found", flush=True)
+        yield None
+        return
+    port = free_port()
+    with tempfile.TemporaryDirectory(prefix=prefix, ignore_cleanup_errors=True) as d:
+        started = subprocess.run(["bash", str(STACK_SCRIPT), "start", str(port), d], capture_output=True, text=True)
+        if started.returncode != 0:
+            print(f"\nRedis Stack skipped: it did not start ({started.stderr.strip()[-300:]})", flush=True)
+            yield None
+            return
+        try:
+            yield StackPeer(port, d)
+        finally:
+            subprocess.run(["bash", str(STACK_SCRIPT), "stop", str(port), d], capture_output=True)
+
+
 def bench_redis_stack(ds: Dataset, efs: list[int], raw_index: Any = None) -> tuple[dict[str, float], list[Row]]:
     """The same load and queries against Redis Stack 7.4 (RediSearch's own HNSW, C), the product RedVector
     replaces: the peer for RSS and per-query cost. Skipped when its script or server is unavailable."""
     import redis
 
-    if not STACK_SCRIPT.exists():
-        print(f"\nRedis Stack skipped: {STACK_SCRIPT} not found", flush=True)
-        return {}, []
-    port = free_port()
     stats: dict[str, float] = {}
     rows: list[Row] = []
-    with tempfile.TemporaryDirectory(prefix="stack-bench", ignore_cleanup_errors=True) as d:
-        started = subprocess.run(["bash", str(STACK_SCRIPT), "start", str(port), d], capture_output=True, text=True)
-        if started.returncode != 0:
-            print(f"\nRedis Stack skipped: it did not start ({started.stderr.strip()[-300:]})", flush=True)
+    with stack_peer("stack-bench") as peer:
+        if peer is None:
             return {}, []
-        try:
-            pid = int(Path(d, "redis.pid").read_text().strip())
-            client = redis.Redis(port=port, protocol=2)
-            stats["rss_empty_mb"] = rss_mb(pid)
-            create_index(client, ds.dim)
-            t = time.perf_counter()
-            load_hashes(client, ds)
-            wait_indexed(client)
-            stats["load_s"] = time.perf_counter() - t
-            stats["rss_mb"] = rss_mb(pid)
-            print(f"Redis Stack load: {len(ds.base)} pipelined HSETs + index built in {stats['load_s']:.1f} s; "
-                  f"RSS {stats['rss_mb']:.0f} MB", flush=True)
-            lean = LeanClient(port)
-            for ef in efs:
-                def lean_one(q: np.ndarray, ef: int = ef, lean: LeanClient = lean) -> list[int]:
-                    return parse_ids(lean.call(encode_command(knn_command(ef, q.tobytes()))))
+        port, pid = peer.port, peer.pid
+        client = redis.Redis(port=port, protocol=2)
+        stats["rss_empty_mb"] = rss_mb(pid)
+        create_index(client, ds.dim)
+        t = time.perf_counter()
+        load_hashes(client, ds)
+        wait_indexed(client)
+        stats["load_s"] = time.perf_counter() - t
+        stats["rss_mb"] = rss_mb(pid)
+        print(f"Redis Stack load: {len(ds.base)} pipelined HSETs + index built in {stats['load_s']:.1f} s; "
+              f"RSS {stats['rss_mb']:.0f} MB", flush=True)
+        lean = LeanClient(port)
+        for ef in efs:
+            def lean_one(q: np.ndarray, ef: int = ef, lean: LeanClient = lean) -> list[int]:
+                return parse_ids(lean.call(encode_command(knn_command(ef, q.tobytes()))))
 
-                found, lat = timed_queries(lean_one, ds.queries)
-                rows.append(row("Redis Stack FT.SEARCH 1 client", f"ef={ef}", found, lat, ds.gt,
-                                note="lean client (socket + hiredis)"))
-                if raw_index is not None:
-                    wires = [encode_command(knn_command(ef, q.tobytes())) for q in ds.queries]
-                    stats.update(paired_ratios(raw_index, ef, ds.queries, port, lean, wires))
-            for name, (col, value) in FILTERS.items():
-                prefilter = f"@{col}:{{{value.replace('.', chr(92) + '.')}}}"
+            found, lat = timed_queries(lean_one, ds.queries)
+            rows.append(row("Redis Stack FT.SEARCH 1 client", f"ef={ef}", found, lat, ds.gt,
+                            note="lean client (socket + hiredis)"))
+            if raw_index is not None:
+                wires = [encode_command(knn_command(ef, q.tobytes())) for q in ds.queries]
+                stats.update(paired_ratios(raw_index, ef, ds.queries, port, lean, wires))
+        for name, (col, value) in FILTERS.items():
+            prefilter = f"@{col}:{{{value.replace('.', chr(92) + '.')}}}"
 
-                def filtered(q: np.ndarray, prefilter: str = prefilter, lean: LeanClient = lean) -> list[int]:
-                    return parse_ids(lean.call(encode_command(knn_command(64, q.tobytes(), prefilter))))
+            def filtered(q: np.ndarray, prefilter: str = prefilter, lean: LeanClient = lean) -> list[int]:
+                return parse_ids(lean.call(encode_command(knn_command(64, q.tobytes(), prefilter))))
 
-                found, lat = timed_queries(filtered, ds.queries)
-                rows.append(row("Redis Stack filtered ef=64", name, found, lat, ds.filter_gt[name]))
-            lean.close()
-        finally:
-            subprocess.run(["bash", str(STACK_SCRIPT), "stop", str(port), d], capture_output=True)
+            found, lat = timed_queries(filtered, ds.queries)
+            rows.append(row("Redis Stack filtered ef=64", name, found, lat, ds.filter_gt[name]))
+        lean.close()
     return stats, rows
 
 

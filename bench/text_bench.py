@@ -21,16 +21,14 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.search_bench import STACK_SCRIPT, free_port, hset_pipelined, redvector_server
+from bench.search_bench import hset_pipelined, redvector_server, stack_peer
 
 WORDS = ["alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota", "kappa"]
 QUERIES = ["*", "alpha", "zeta", "alpha beta", "alpha | zeta", "@n:[0 5000]", '"alpha beta"']
@@ -68,21 +66,12 @@ def measure(client: Any, repeat: int, scorer: str) -> dict[str, tuple[float, flo
 def stack(n: int, repeat: int, scorer: str) -> dict[str, tuple[float, float, float]] | None:
     import redis
 
-    if not STACK_SCRIPT.exists():
-        print(f"Redis Stack skipped: {STACK_SCRIPT} not found")
-        return None
-    port = free_port()
-    with tempfile.TemporaryDirectory(prefix="stack-text", ignore_cleanup_errors=True) as d:
-        started = subprocess.run(["bash", str(STACK_SCRIPT), "start", str(port), d], capture_output=True, text=True)
-        if started.returncode != 0:
-            print(f"Redis Stack skipped: it did not start ({started.stderr.strip()[-300:]})")
+    with stack_peer("stack-text") as peer:
+        if peer is None:
             return None
-        try:
-            client = redis.Redis(port=port, protocol=2)
-            print(f"Redis Stack: {n} documents loaded in {load(client, n):.1f} s")
-            return measure(client, repeat, scorer)
-        finally:
-            subprocess.run(["bash", str(STACK_SCRIPT), "stop", str(port), d], capture_output=True)
+        client = redis.Redis(port=peer.port, protocol=2)
+        print(f"Redis Stack: {n} documents loaded in {load(client, n):.1f} s")
+        return measure(client, repeat, scorer)
 
 
 def chunk_texts(n: int) -> list[str]:
@@ -127,17 +116,9 @@ def chunks_main(n: int, repeat: int) -> None:
     results = {}
     with redvector_server() as (port, _proc):
         results["RedVector"] = chunk_run(redis.Redis(port=port, protocol=2), texts, repeat)
-    if STACK_SCRIPT.exists():
-        port = free_port()
-        with tempfile.TemporaryDirectory(prefix="stack-chunks", ignore_cleanup_errors=True) as d:
-            started = subprocess.run(["bash", str(STACK_SCRIPT), "start", str(port), d], capture_output=True, text=True)
-            if started.returncode == 0:
-                try:
-                    results["Redis Stack"] = chunk_run(redis.Redis(port=port, protocol=2), texts, repeat)
-                finally:
-                    subprocess.run(["bash", str(STACK_SCRIPT), "stop", str(port), d], capture_output=True)
-            else:
-                print(f"Redis Stack skipped: it did not start ({started.stderr.strip()[-300:]})")
+    with stack_peer("stack-chunks") as peer:
+        if peer is not None:
+            results["Redis Stack"] = chunk_run(redis.Redis(port=peer.port, protocol=2), texts, repeat)
     print(f"{n} chunks of 150 words, {raw:.1f} MB of text")
     print("| server | load s | RSS growth MB | x raw text | " + " | ".join(f"`{q}` ms" for q in CHUNK_QUERIES) + " |")
     print("|---" * (4 + len(CHUNK_QUERIES)) + "|")

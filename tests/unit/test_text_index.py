@@ -93,7 +93,7 @@ def _check(index: TextIndex, model: dict[int, list[tuple[bytes, list[str]]]]) ->
     for prefix in ("", "r", "ru", "run", "runs", "a", "u", "u1", "zz"):  # prefixes read the ordered words
         assert index.prefix(prefix) == sorted(w for w in words if w.startswith(prefix))
         assert index.prefix(prefix, 2) == sorted(w for w in words if w.startswith(prefix))[:2]
-    assert sorted(index._vocab.values()) == sorted(set(range(len(index._words))) - set(index._free_words))
+    assert sorted(index._vocab.values()) == sorted(set(range(len(index._words))) - set(index._vocabulary.free))
     assert index.num_records == sum(len(p) for p in positions.values())
     for word in words:
         holders = sorted(d for d, p in positions.items() if word in p)
