@@ -9,13 +9,11 @@ from __future__ import annotations
 import shlex
 import socket
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 import redis
 
-from tests.redis_stack import redis_stack
 from tests.serverutil import ThreadedServer
 
 SUGGEST = """
@@ -255,12 +253,6 @@ class Raw:
     def close(self) -> None:
         self.file.close()
         self.sock.close()
-
-
-@pytest.fixture(scope="module")
-def stack_port(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
-    with redis_stack(Path(tmp_path_factory.mktemp("stack-aux"))) as port:
-        yield port
 
 
 def raw_pair(stack_port: int, port: int, proto: int) -> Iterator[tuple[Raw, Raw]]:

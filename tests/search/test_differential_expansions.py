@@ -8,13 +8,11 @@ without it."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 import redis
 
-from tests.redis_stack import redis_stack
 from tests.search.test_differential import _call
 from tests.serverutil import ThreadedServer
 
@@ -25,12 +23,6 @@ QUERIES = ["hel*", "*llo", "*el*", "%hello%", "%%hello%%", "w'hel?'", "w'*l*'", 
            "@g:{zz*|hello}", "@g:{hea*|zz*}", "he*", "@g:{h*}", "hello|help|helm|hell",
            "@g:{hello|help|helm|hell}", "@t:hello | @g:{help}", "@t:(hello|help|helm)",
            "@g:{hea*|hello}", "hea*"]
-
-
-@pytest.fixture(scope="module")
-def stack_port(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
-    with redis_stack(Path(tmp_path_factory.mktemp("stack-expansions"))) as port:
-        yield port
 
 
 @pytest.fixture

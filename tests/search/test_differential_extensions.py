@@ -9,15 +9,13 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 import pytest
 import redis
 
-from tests.redis_stack import redis_stack
 from tests.serverutil import ThreadedServer
 
 DIM = 16
@@ -31,12 +29,6 @@ def embed(text: str, **_: Any) -> list[float]:
         v[h % DIM] += 1.0
         v[(h >> 8) % DIM] += 0.5
     return (v / (np.linalg.norm(v) or 1.0)).tolist()
-
-
-@pytest.fixture(scope="module")
-def stack_port(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
-    with redis_stack(Path(tmp_path_factory.mktemp("stack-ext")), json=True) as port:
-        yield port
 
 
 class Steps:

@@ -9,12 +9,10 @@ from __future__ import annotations
 import json
 import shlex
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.redis_stack import redis_stack
 from tests.search.test_differential_aux import Raw, raw_pair
 from tests.serverutil import ThreadedServer
 
@@ -124,12 +122,6 @@ JSON_VALUES = [["POINT (2 2)", "POINT (3 3)"], ["POINT (2 2)"], "bogus", {"a": 1
 
 def _lines(script: str) -> list[list[str]]:
     return [shlex.split(line) for line in script.strip().splitlines() if line.strip()]
-
-
-@pytest.fixture(scope="module")
-def stack_port(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
-    with redis_stack(Path(tmp_path_factory.mktemp("stack-geoshape")), json=True) as port:
-        yield port
 
 
 @pytest.fixture(params=[2, 3], ids=["resp2", "resp3"])

@@ -6,13 +6,11 @@ from __future__ import annotations
 import json
 import struct
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 import redis
 
-from tests.redis_stack import redis_stack
 from tests.serverutil import ThreadedServer
 
 SCHEMA = ["$.name", "AS", "name", "TEXT", "SORTABLE", "$.tags[*]", "AS", "tags", "TAG", "$.price", "AS", "price",
@@ -58,12 +56,6 @@ SAME = [
     ("FT.TAGVALS", "j", "tags"),
     ("FT.TAGVALS", "j", "kind"),
 ]
-
-
-@pytest.fixture(scope="module")
-def stack_port(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
-    with redis_stack(Path(tmp_path_factory.mktemp("stack-json")), json=True) as port:
-        yield port
 
 
 @pytest.fixture(params=[2, 3], ids=["resp2", "resp3"])

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,7 +17,6 @@ from redis.commands.search.field import TextField
 from redis.commands.search.index_definition import IndexDefinition
 from redis.commands.search.query import Query
 
-from tests.redis_stack import redis_stack
 from tests.search.test_differential import _call
 from tests.serverutil import ThreadedServer
 
@@ -29,12 +27,6 @@ QUERIES = ["jon", "smith", "kathryn", "@name:jon", "@other:jon", "tomson", "nigh
            "@w:jon", "@ns:running", "@ns:jon", "runs", "@name:(jon smith)", "jon | kathryn", "-jon", "~jon",
            "@name|other:jon", "jon=>{$weight:2}", "@name:jon=>{$phonetic:true; $weight:3}", "thompson", "john"]
 SCORERS = ["TFIDF", "BM25STD", "BM25", "DISMAX", "TFIDF.DOCNORM"]
-
-
-@pytest.fixture(scope="module")
-def stack_port(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
-    with redis_stack(Path(tmp_path_factory.mktemp("stack-phonetic"))) as port:
-        yield port
 
 
 @pytest.fixture

@@ -5,24 +5,16 @@ JSON storage; what a RedisVL user gets back must be the same. Skipped without Re
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
 import redis
 
-from tests.redis_stack import redis_stack
 from tests.serverutil import ThreadedServer
 
 DIM = 8
 WORDS = ["red", "green", "blue", "apple", "pear", "running", "runs", "sky", "deep", "ocean", "don't", "it's"]
-
-
-@pytest.fixture(scope="module")
-def stack_port(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
-    with redis_stack(Path(tmp_path_factory.mktemp("stack-rvl")), json=True) as port:
-        yield port
 
 
 def _schema(storage: str) -> dict[str, Any]:

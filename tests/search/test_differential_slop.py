@@ -10,14 +10,10 @@ ids compared; skipped when Redis Stack cannot start."""
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
-import pytest
 import redis
 
-from tests.redis_stack import redis_stack
 from tests.search.test_differential import _call
 from tests.serverutil import ThreadedServer
 
@@ -27,12 +23,6 @@ QUERIES = ["kiwi @g:{blue}", "kiwi @g:{blue|green}", "@g:{blue|green} kiwi", "ki
            "kiwi @g:{bl*}", "kiwi @g:{*e*}", "kiwi (@g:{blue} | @g:{green})", "kiwi lemon @g:{blue}",
            "@g:{blue|green} @g:{red|x}", "kiwi @g:{blue|green} @g:{red|x}", "kiwi lemon", "kiwi -@g:{blue|red}"]
 OPTIONS = [("SLOP", "0"), ("SLOP", "2"), ("INORDER",), ("SLOP", "2", "INORDER")]
-
-
-@pytest.fixture(scope="module")
-def stack_port(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
-    with redis_stack(Path(tmp_path_factory.mktemp("stack-slop"))) as port:
-        yield port
 
 
 def _ids(reply: Any) -> Any:

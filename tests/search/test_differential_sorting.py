@@ -8,14 +8,11 @@ hundred documents holding both, Redis Stack's numeric range tree answers no rang
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 import redis
 
-from tests.redis_stack import redis_stack
 from tests.search.test_differential import _call
 from tests.serverutil import ThreadedServer
 
@@ -37,12 +34,6 @@ def _documents(infinities: bool) -> list[dict[str, Any]]:
         doc["p"] = rng.randrange(-30, 30)
         docs.append(doc)
     return docs
-
-
-@pytest.fixture(scope="module")
-def stack_port(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
-    with redis_stack(Path(tmp_path_factory.mktemp("stack-sorting"))) as port:
-        yield port
 
 
 def _load(c: redis.Redis, infinities: bool = False) -> None:
