@@ -7,6 +7,8 @@ nobody reaches over Qdrant's gRPC API should not pay (see LazyQdrant)."""
 
 from __future__ import annotations
 
+import asyncio
+import threading
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -32,19 +34,28 @@ SERVICE_NAMES = ("redvector.VectorService", *QDRANT_SERVICES)
 class LazyQdrant(grpc.GenericRpcHandler):
     """Qdrant's three services, imported and built on the first call that needs them.
 
-    A reflection request loads them too (LoadForReflection), before the reflection service answers it
-    from the descriptors their modules add to the default pool. The first call waits for the import
-    (~1 s, once per process)."""
+    A reflection request loads them too, before the reflection service answers it from the descriptors
+    their modules add to the default pool (LoadQdrant, which imports them in a worker thread). The first
+    call waits for the import (~1 s, once per process); the other clients do not."""
 
     def __init__(self, api: VectorAPI) -> None:
         self.api = api
         self._handlers: list[grpc.GenericRpcHandler] | None = None
+        self._lock = threading.Lock()
 
     def handlers(self) -> list[grpc.GenericRpcHandler]:
         if self._handlers is None:
-            from redvector.protocol.grpc.qdrant_service import qdrant_handlers
-            self._handlers = qdrant_handlers(self.api)
+            with self._lock:
+                if self._handlers is None:
+                    from redvector.protocol.grpc.qdrant_service import qdrant_handlers
+                    self._handlers = qdrant_handlers(self.api)
         return self._handlers
+
+    async def load(self) -> None:
+        """Import and build the services in a worker thread: the event loop goes on serving the other
+        clients meanwhile (the import holds the GIL in slices, not for the whole second)."""
+        if self._handlers is None:
+            await asyncio.to_thread(self.handlers)
 
     def service(self, handler_call_details: grpc.HandlerCallDetails) -> grpc.RpcMethodHandler | None:
         method = handler_call_details.method or ""
@@ -56,9 +67,9 @@ class LazyQdrant(grpc.GenericRpcHandler):
         return None
 
 
-class LoadForReflection(grpc.aio.ServerInterceptor):
-    """Loads LazyQdrant before a reflection request reaches the (registered, so looked up first)
-    reflection service."""
+class LoadQdrant(grpc.aio.ServerInterceptor):
+    """Loads LazyQdrant (off the event loop) before a Qdrant call reaches its handler lookup, and before a
+    reflection request reaches the (registered, so looked up first) reflection service."""
 
     def __init__(self, qdrant: LazyQdrant) -> None:
         self.qdrant = qdrant
@@ -67,8 +78,8 @@ class LoadForReflection(grpc.aio.ServerInterceptor):
         self, continuation: Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler]],
         handler_call_details: grpc.HandlerCallDetails,
     ) -> grpc.RpcMethodHandler:
-        if (handler_call_details.method or "").startswith("/grpc.reflection."):
-            self.qdrant.handlers()
+        if (handler_call_details.method or "").startswith(("/grpc.reflection.", "/qdrant.")):
+            await self.qdrant.load()
         return await continuation(handler_call_details)
 
 
@@ -121,7 +132,7 @@ async def start_grpc(api: VectorAPI, hosts: list[tuple[str, bool]], wanted: dict
     """Start the server on the running loop; ``wanted``: {"grpc": port, "qdrant-grpc": port} (0 = OS picks)."""
     qdrant = LazyQdrant(api)
     server = grpc.aio.server(
-        interceptors=[AuthInterceptor(api.server.config), LoadForReflection(qdrant)],
+        interceptors=[AuthInterceptor(api.server.config), LoadQdrant(qdrant)],
         options=[
             # qdrant-client sends unlimited messages; the body limit directive bounds what we accept.
             ("grpc.max_receive_message_length", int(api.server.config["max-request-body"])),
