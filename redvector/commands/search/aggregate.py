@@ -150,10 +150,10 @@ class _Loader:
                             sv.add(name)
 
     def load_rows(self, rows: list[Row], pairs: list[tuple[str, str]] | None) -> None:
-        """``load(row, pairs)`` for every row; named properties a column at a time."""
+        """LOAD: each (property, row name) pair, a column at a time; None: every field (LOAD *)."""
         if pairs is None:
             for r in rows:
-                self.load(r, None)
+                self._load_all(r)
             return
         for name, alias in pairs:
             # a value an expression or SORTBY read from the sorting vector is replaced by what LOAD reads
@@ -198,7 +198,7 @@ class _Loader:
         index = self.index
         if index.on_json or name == "__key":
             def read(doc_id: int | None) -> tuple[Any, bool]:
-                return self._document_value({_DOC: doc_id}, name, loading)
+                return self._json_or_key_value(doc_id, name, loading)
         else:
             docs_get, data_get = index.docs.get, index.db.data.get
             sortable, ident, numeric = self._resolve(name, loading)
@@ -225,71 +225,44 @@ class _Loader:
 
     def _document_value(self, row: Row, name: str, loading: bool) -> tuple[Any, bool]:
         """(value, whether it is the sorting vector's) of ``name`` in the row's document."""
-        doc_id = row.get(_DOC)
-        if doc_id is None:
-            return None, False
-        meta = self.index.docs.get(doc_id)
+        return self._reader(name, loading)(row.get(_DOC))
+
+    def _json_or_key_value(self, doc_id: int | None, name: str, loading: bool) -> tuple[Any, bool]:
+        """_document_value where _reader has no inline case: ``__key``, and ON JSON (read by path)."""
+        meta = self.index.docs.get(doc_id) if doc_id is not None else None
         if meta is None:
             return None, False
         if name == "__key":
             return meta.key, False
         h = self.index.db.data.get(meta.key)
-        if self.index.on_json:
-            if not isinstance(h, JsonValue):
-                return None, False
-        elif not isinstance(h, dict):
+        if not isinstance(h, JsonValue):
             return None, False
-        sortable, ident, numeric = self._resolve(name, loading)
+        sortable, ident, _ = self._resolve(name, loading)
         if sortable is not None:
             value = self.index.sort_value(meta, sortable)
             if value is not None:
                 return value, True
-        if isinstance(h, JsonValue):
-            return json_value(self.index, ident, h.root, 2), False
-        raw = h.get(ident)
-        if raw is not None and numeric:
-            number = to_num(raw)  # RediSearch loads a NUMERIC attribute as a number
-            return (raw if number is None else number), False
-        return raw, False
+        return json_value(self.index, ident, h.root, 2), False
 
-    def load(self, row: Row, names: list[tuple[str, str]] | None) -> None:
-        """LOAD: each (property, row name) pair; None: every field (LOAD *)."""
+    def _load_all(self, row: Row) -> None:
+        """LOAD * into one row: every field of the document as stored, over what was loaded or read from
+        the sorting vector before (an APPLY's value stays)."""
         doc_id = row.get(_DOC)
         meta = self.index.docs.get(doc_id) if doc_id is not None else None
         if meta is None:
             return
         h = self.index.db.data.get(meta.key)
-        from_sv: set[str] = row.get(SV, set())
-        if names is None:
-            # every field of the document as stored, over what was loaded or read from the sorting
-            # vector before (an APPLY's value stays)
+        if isinstance(h, dict):
+            from_sv: set[str] = row.get(SV, set())
             applied: set[str] = row.get(APPLIED, set())
-            if isinstance(h, dict):
-                for k, v in h.items():
-                    name = k.decode("utf-8", "replace")
-                    self.keys.setdefault(name)
-                    if name not in applied:
-                        row[name] = v
-                        from_sv.discard(name)
-            elif self.index.on_json and isinstance(h, JsonValue):
-                row.setdefault("$", whole_document(h.root))
-            return
-        for name, alias in names:
-            # a value an expression or SORTBY read from the sorting vector is replaced by what LOAD reads
-            if alias not in row or (alias == name and alias in from_sv):
-                v, _ = self._document_value(row, name, True)
-                if v is not None:
-                    row[alias] = v
-                    from_sv.discard(alias)
-
-    def fill(self, row: Row, name: str) -> Any:
-        """Load ``name`` into the row from its document (remembering a sorting-vector value as such)."""
-        v, sortable = self._document_value(row, name, False)
-        if v is not None:
-            row[name] = v
-            if sortable:
-                row.setdefault(SV, set()).add(name)
-        return v
+            for k, v in h.items():
+                name = k.decode("utf-8", "replace")
+                self.keys.setdefault(name)
+                if name not in applied:
+                    row[name] = v
+                    from_sv.discard(name)
+        elif self.index.on_json and isinstance(h, JsonValue):
+            row.setdefault("$", whole_document(h.root))
 
 
 def _prop(raw: bytes) -> str:
@@ -325,10 +298,9 @@ class _Arrange:
             rows = sort_rows(rows, self.fields, [self._sort_column(rows, name) for name, _ in self.fields],
                              self.offset + num)
             rows = rows[self.offset:self.offset + num]
-            for r in rows:  # the sort keys become part of the rows, as RediSearch loads them
-                for name, _ in self.fields:
-                    if name not in r:
-                        self.loader.fill(r, name)
+            for name, _ in self.fields:  # the sort keys become part of the rows, as RediSearch loads them
+                self.loader.fill_column(rows, name)
+            for r in rows:
                 r.pop(TERMS, None)  # the sorter keeps no index results: matched_terms() is null after it
             return rows
         if self.num is None:

@@ -774,8 +774,7 @@ def _load_step(loader: Any, names: list[str]) -> Step:
     pairs = [(name, name) for name in names]
 
     def load(rows: list[Row]) -> list[Row]:
-        for r in rows:
-            loader.load(r, pairs)
+        loader.load_rows(rows, pairs)
         return rows
 
     return Step("LOAD", load, tuple(names))

@@ -15,7 +15,8 @@ import re
 import struct
 from array import array
 from collections.abc import Callable, Iterable
-from typing import Any, TypeVar
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from sortedcontainers import SortedList
@@ -30,23 +31,11 @@ from redvector.search.fields.tokens import stem as snowball_stem
 
 # TextIndex keeps arrays derived from at most this many occurrences (~20 bytes each: 80 MB)
 ARRAY_CACHE_OCCURRENCES = 4_000_000
-# occurrences indexed before they are sorted into the words' arrays even if nothing reads them
 COUNTS_KEPT_WORDS = 4096  # words whose per-document counts _word_counts keeps (cleared past it)
+# occurrences indexed before they are sorted into the words' arrays even if nothing reads them
 SETTLE_BATCH = 1 << 21
-
-_Key = TypeVar("_Key", str, bytes)
 BM25_K1 = 1.2000000476837158  # RediSearch's k1 is a C float: 1.2 rounded to float32 (both BM25 scorers)
 BM25_B = 0.5  # RediSearch 2.10 (default.c; FT.SEARCH ... EXPLAINSCORE shows it), not the textbook 0.75
-
-def _numbered(numbers: dict[_Key, int], names: list[_Key], key: _Key) -> int:
-    """``key``'s number in an interning table (``numbers`` and its reverse, ``names``), the next free one
-    when it is new."""
-    number = numbers.get(key)
-    if number is None:
-        number = numbers[key] = len(names)
-        names.append(key)
-    return number
-
 
 def _f32(x: float) -> float:
     """x rounded to the nearest float32 (C float arithmetic)."""
@@ -72,6 +61,36 @@ def stem(word: str, language: str | None) -> str:
     return word if word.startswith(PHONETIC_PREFIX) else snowball_stem(word, language)
 
 
+@dataclass(slots=True)
+class _KeptCounts:
+    """A word's per-document counts as TextIndex._word_counts last left them."""
+
+    postings: WordPostings  # the word's postings object they were counted from
+    entries: int  # its entries counted
+    ids: np.ndarray  # doc ids ascending
+    counts: np.ndarray  # the word's occurrences in each
+    code: int  # the one field they are in
+    compactions: int  # postings.compactions then
+    changed: int  # postings.changed then
+
+    def update(self, postings: WordPostings, state: np.ndarray) -> tuple[np.ndarray, np.ndarray, int] | None:
+        """The counts with the entries appended since and without the documents removed since; None when
+        the new entries are in another field or not past the counted documents."""
+        ids, counts = self.ids, self.counts
+        if self.entries < len(postings.docs):
+            tail_codes = as_numpy(postings.fields[self.entries:], np.uint16, np.int32)
+            if np.any(tail_codes != self.code):
+                return None
+            new_ids, new_counts = grouped_counts(as_numpy(postings.docs[self.entries:], np.int32))
+            if len(ids) and new_ids[0] <= ids[-1]:
+                return None
+            ids, counts = np.concatenate((ids, new_ids)), np.concatenate((counts, new_counts))
+        alive = state[ids] == ALIVE
+        if not alive.all():
+            ids, counts = ids[alive], counts[alive]
+        return ids, counts, self.code
+
+
 class TextIndex:
     """RediSearch's full-text index for one search index: every word's occurrences (WordPostings), each
     document's words (a forward array of word id << 8 | field code per occurrence), per-doc lengths for
@@ -83,8 +102,7 @@ class TextIndex:
         self.language = language
         self._terms: dict[str, WordPostings] = {}  # the words some document holds now (terms)
         self._ordered = SortedList()  # the same words in order: prefixes read a range of it
-        # word -> (its postings, entries counted, doc ids, counts, field code, compactions): _word_counts
-        self._counts_kept: dict[str, tuple[WordPostings, int, np.ndarray, np.ndarray, int, int]] = {}
+        self._counts_kept: dict[str, _KeptCounts] = {}  # word -> its per-document counts (_word_counts)
         self.total_len = 0.0
         self._stems: dict[str, tuple[str, ...]] = {}  # stem -> the words with it (stems)
         self._num_records = 0  # (word, document) pairs (num_records)
@@ -100,8 +118,9 @@ class TextIndex:
         # held); their sizes in all
         self._arrays: dict[tuple[Any, ...], tuple[int, Any, int]] = {}
         self._arrays_size = 0
-        self.field_codes: dict[bytes, int] = {}  # TEXT field name -> its number in occurrences()
-        self.field_names: list[bytes] = []  # and back
+        self._fields: Numbering[bytes] = Numbering(b"")
+        self.field_codes = self._fields.numbers  # TEXT field name -> its number in occurrences()
+        self.field_names = self._fields.values  # and back
         # word -> its number in the forward arrays, and back; a word no document holds any more is forgotten
         # (its number goes to the next new word), so the vocabulary follows the documents
         self._vocabulary: Numbering[str] = Numbering("")
@@ -290,7 +309,7 @@ class TextIndex:
         self._forgotten_at = self._changes
 
     def _field_code(self, name: bytes) -> int:
-        return _numbered(self.field_codes, self.field_names, name)
+        return self._fields.number(name)
 
     def remove(self, doc_id: int) -> None:
         self._settle()
@@ -791,40 +810,25 @@ class TextIndex:
         postings = self.terms.get(word)  # (settled first)
         if postings is None:
             return None
-        state = self._state
-        entries = len(postings.docs)
-        known = self._counts_kept.get(word)
-        if known is not None and not (known[0] is postings and known[1] <= entries
-                                      and known[5] == postings.compactions and postings.ordered):
-            known = None  # rewritten arrays, or out of doc id order: counted again
-        if known is not None:
-            _, counted, ids, counts, code, _ = known
-            if counted < entries:
-                tail_docs = as_numpy(postings.docs[counted:], np.int32)
-                tail_codes = as_numpy(postings.fields[counted:], np.uint16, np.int32)
-                if np.any(tail_codes != code):
-                    known = None
-                else:
-                    new_ids, new_counts = grouped_counts(tail_docs)
-                    if len(ids) and new_ids[0] <= ids[-1]:
-                        known = None
-                    else:
-                        ids, counts = np.concatenate((ids, new_ids)), np.concatenate((counts, new_counts))
-            if known is not None:
-                alive = state[ids] == ALIVE
-                if not alive.all():
-                    ids, counts = ids[alive], counts[alive]
-        if known is None:
-            docs, _, codes = postings.live(state)
+        kept = self._counts_kept.get(word)
+        if kept is not None and not (kept.postings is postings and kept.entries <= len(postings.docs)
+                                     and kept.compactions == postings.compactions and postings.ordered):
+            kept = None  # rewritten arrays, or out of doc id order: counted again
+        if kept is not None and kept.changed == postings.changed:
+            return kept.ids, kept.counts, kept.code  # no document with the word added or removed since
+        counted = kept.update(postings, self._state) if kept is not None else None
+        if counted is None:
+            docs, _, codes = postings.live(self._state)
             if not len(docs) or codes.min() != codes.max():
                 self._counts_kept.pop(word, None)
                 return None
             ids, counts = grouped_counts(docs)
-            code = int(codes[0])
+            counted = ids, counts, int(codes[0])
         if len(self._counts_kept) >= COUNTS_KEPT_WORDS and word not in self._counts_kept:
             self._counts_kept.clear()
-        self._counts_kept[word] = (postings, entries, ids, counts, code, postings.compactions)
-        return ids, counts, code
+        self._counts_kept[word] = _KeptCounts(postings, len(postings.docs), *counted, postings.compactions,
+                                              postings.changed)
+        return counted
 
     def _cached(self, key: tuple[Any, ...], words: list[str],
                 build: Callable[[], tuple[np.ndarray, ...]]) -> tuple[np.ndarray, ...]:
