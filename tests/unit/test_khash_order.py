@@ -11,12 +11,12 @@ from redvector.commands.search.khash_order import _hash, khash_order
 def test_small_table_is_bucket_order() -> None:
     # Three keys fit the first table (4 buckets, grown at the 4th): each in bucket hash & 3, a collision
     # probing to the next free bucket (+1).
-    keys = [5, 9, 1000]
-    buckets = [_hash(k) & 3 for k in keys]
-    order = khash_order(keys)
-    assert sorted(order) == [0, 1, 2]
-    if len(set(buckets)) == 3:
-        assert order == sorted(range(3), key=lambda i: buckets[i])
+    keys = [3, 1, 2]  # buckets 3, 1, 2: iterated 1, 2, 3
+    assert [_hash(k) & 3 for k in keys] == [3, 1, 2]
+    assert khash_order(keys) == [1, 2, 0]
+    keys = [5, 9, 1000]  # buckets 1, 1 (probes to 2), 0: iterated 1000, 5, 9
+    assert [_hash(k) & 3 for k in keys] == [1, 1, 0]
+    assert khash_order(keys) == [2, 0, 1]
 
 
 def test_hash_function() -> None:

@@ -89,9 +89,6 @@ class NumericIndex:
         hit &= (values < hi) if hi_excl else (values <= hi)
         return np.union1d(ids, owners[hit]) if hit.any() else ids
 
-    def range(self, lo: float, hi: float, lo_excl: bool = False, hi_excl: bool = False) -> set[int]:
-        return set(self.range_ids(lo, hi, lo_excl, hi_excl).tolist())
-
     def sort_column(self, doc_ids: np.ndarray) -> np.ndarray:
         """Each doc's (first) value, NaN for one without a value."""
         col = self.first

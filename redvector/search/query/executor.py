@@ -113,6 +113,7 @@ class Executor:
         self._optional_matches: dict[int, Scores] = {}  # an OPTIONAL clause's child's documents
         self._phonetic_terms: dict[int, str | None] = {}  # a word's phonetic_term, asked per document
         self._single_records: dict[int, bool] = {}
+        self._tag_unions: dict[int, bool] = {}  # a tag pattern clause read as a union (_tag_union)
         self._position_maps: dict[tuple[Any, ...], dict[int, list[int]]] = {}
         self._expanded: dict[tuple[str, str, int], list[tuple[str, bool]]] = {}
         self._inkeys: set[int] | None = None
@@ -910,15 +911,18 @@ class Executor:
 
     def _tag_union(self, node: Tag) -> bool:
         """Whether RediSearch reads a tag clause as a union (several values, or a pattern standing for
-        several tags) rather than one tag's record."""
+        several tags) rather than one tag's record; worked out once per query (_offsets asks per document)."""
         if len(node.values) > 1:
             return True
         value = node.values[0]
         if not (value.prefix or value.suffix or value.wildcard):
             return False
-        tags = self.index.tags.get(node.field)
-        return tags is not None and len(tags.expand(tags.fold(value.text), value.prefix, value.suffix, value.wildcard,
-                                                    self.opts.max_expansions)) > 1
+        known = self._tag_unions.get(id(node))
+        if known is None:
+            tags = self.index.tags.get(node.field)
+            known = self._tag_unions[id(node)] = tags is not None and len(tags.expand(
+                tags.fold(value.text), value.prefix, value.suffix, value.wildcard, self.opts.max_expansions)) > 1
+        return known
 
     def _slop(self, node: Node, d: int) -> int:
         """RediSearch's IndexResult_MinOffsetDelta of the query's result for ``d``: over the clauses that
