@@ -14,10 +14,8 @@ import numpy as np
 
 from redvector.commands.context import CommandContext
 from redvector.commands.search.aggregate_stream import (
-    APPLIED,
     DOC,
     POS,
-    REFS,
     SV,
     emit_rows,
     page_reply,
@@ -67,6 +65,7 @@ from redvector.search.schema import FieldType
 Row = dict[str, Any]
 _COLUMN_READ_MIN = 64  # rows from which a NUMERIC attribute is read from its column at once
 _DOC = DOC  # hidden: the row's doc id (for implicit loads)
+_NUMBER_TYPES = frozenset((float, int))
 
 
 @dataclass(slots=True)
@@ -91,6 +90,8 @@ class _Loader:
         self._resolved: dict[tuple[str, bool], tuple[bytes | None, bytes, bool]] = {}
         self._readers: dict[tuple[str, bool], Callable[[int | None], tuple[Any, bool]]] = {}
         self._vectors: dict[str, Any] = {}  # an expression's text -> vectorised(expr) (None: row by row)
+        # the names a row's value may have been read from the sorting vector under (SORTABLE attributes)
+        self._sortable = frozenset(f.name_str for f in index.definition.fields if f.sortable)
 
     def _resolve(self, name: str, loading: bool) -> tuple[bytes | None, bytes, bool]:
         """Where ``name`` is read from: the sorting vector's attribute (sortable fields, numbers normalised,
@@ -113,33 +114,45 @@ class _Loader:
             return row[name]
         return self._document_value(row, name, loading)[0]
 
-    def _read_many(self, rows: list[Row], name: str, loading: bool) -> list[tuple[Any, bool]]:
-        """_document_value of ``name`` for each row's document: a sortable NUMERIC attribute of a hash
-        index straight from its column (the sorting vector's value; a document without one read as
-        usual), anything else through the attribute's reader."""
+    def _read_many(self, rows: list[Row], name: str, loading: bool) -> tuple[list[Any], list[bool]]:
+        """_document_value of ``name`` for each row's document, as (values, whether each is the sorting
+        vector's): a sortable NUMERIC attribute of a hash index straight from its column (a document
+        without a value there read as usual), anything else through the attribute's reader."""
         read = self._reader(name, loading)
-        doc_ids = [r.get(_DOC) for r in rows]
+        try:
+            doc_ids = [r[_DOC] for r in rows]
+        except KeyError:
+            doc_ids = [r.get(_DOC) for r in rows]
         sortable, _, numeric = self._resolve(name, loading)
         nums = self.index.numeric.get(sortable) if sortable is not None and numeric and not self.index.on_json \
             and name != "__key" else None
-        if nums is None or len(rows) < _COLUMN_READ_MIN or any(d is None for d in doc_ids):
-            return [read(d) for d in doc_ids]
-        values = nums.sort_column(np.array(doc_ids, dtype=np.int64)).tolist()
-        return [(v, True) if v == v else read(d) for v, d in zip(values, doc_ids, strict=True)]
+        if nums is None or len(rows) < _COLUMN_READ_MIN or None in doc_ids:
+            pairs = [read(d) for d in doc_ids]
+            return [v for v, _ in pairs], [from_sv for _, from_sv in pairs]
+        column = nums.sort_column(np.array(doc_ids, dtype=np.int64))
+        values = column.tolist()
+        from_sv = [True] * len(values)
+        for at in np.flatnonzero(np.isnan(column)).tolist():  # no value in the column: read as usual
+            values[at], from_sv[at] = read(doc_ids[at])
+        return values, from_sv
 
     def column(self, rows: list[Row], name: str) -> list[Any]:
         """``get(row, name)`` of every row, the documents read a column at a time."""
         missing = [r for r in rows if name not in r]
         if not missing:
             return [r[name] for r in rows]
-        read = iter(self._read_many(missing, name, False))
-        return [r[name] if name in r else next(read)[0] for r in rows]
+        values = self._read_many(missing, name, False)[0]
+        if len(missing) == len(rows):
+            return values
+        read = iter(values)
+        return [r[name] if name in r else next(read) for r in rows]
 
     def fill_column(self, rows: list[Row], name: str) -> None:
         """``fill(row, name)`` for every row without ``name``."""
         missing = [r for r in rows if name not in r]
         if missing:
-            for r, (v, sortable) in zip(missing, self._read_many(missing, name, False), strict=True):
+            values, from_sv = self._read_many(missing, name, False)
+            for r, v, sortable in zip(missing, values, from_sv, strict=True):
                 if v is not None:
                     r[name] = v
                     if sortable:
@@ -149,16 +162,24 @@ class _Loader:
                         else:
                             sv.add(name)
 
-    def load_rows(self, rows: list[Row], pairs: list[tuple[str, str]] | None) -> None:
-        """LOAD: each (property, row name) pair, a column at a time; None: every field (LOAD *)."""
+    def load_rows(self, rows: list[Row], pairs: list[tuple[str, str]] | None,
+                  applied: frozenset[str] = frozenset()) -> None:
+        """LOAD: each (property, row name) pair, a column at a time; None: every field (LOAD *), over
+        everything but what the APPLYs before it (``applied``) wrote."""
         if pairs is None:
             for r in rows:
-                self._load_all(r)
+                self._load_all(r, applied)
             return
         for name, alias in pairs:
+            if alias not in self._sortable:
+                loading = [r for r in rows if alias not in r]
+                for r, v in zip(loading, self._read_many(loading, name, True)[0], strict=True):
+                    if v is not None:
+                        r[alias] = v
+                continue
             # a value an expression or SORTBY read from the sorting vector is replaced by what LOAD reads
             loading = [r for r in rows if alias not in r or (alias == name and alias in r.get(SV, ()))]
-            for r, (v, _) in zip(loading, self._read_many(loading, name, True), strict=True):
+            for r, v in zip(loading, self._read_many(loading, name, True)[0], strict=True):
                 if v is not None:
                     r[alias] = v
                     sv = r.get(SV)
@@ -179,7 +200,7 @@ class _Loader:
                 columns = {}
                 for p in expr.ordered:
                     values = [r.get(p) for r in rows]
-                    if not all(type(v) is float or type(v) is int for v in values):
+                    if not set(map(type, values)) <= _NUMBER_TYPES:
                         break
                     columns[p] = np.array(values, dtype=np.float64)
                 else:
@@ -244,7 +265,7 @@ class _Loader:
                 return value, True
         return json_value(self.index, ident, h.root, 2), False
 
-    def _load_all(self, row: Row) -> None:
+    def _load_all(self, row: Row, applied: frozenset[str]) -> None:
         """LOAD * into one row: every field of the document as stored, over what was loaded or read from
         the sorting vector before (an APPLY's value stays)."""
         doc_id = row.get(_DOC)
@@ -254,7 +275,6 @@ class _Loader:
         h = self.index.db.data.get(meta.key)
         if isinstance(h, dict):
             from_sv: set[str] = row.get(SV, set())
-            applied: set[str] = row.get(APPLIED, set())
             for k, v in h.items():
                 name = k.decode("utf-8", "replace")
                 self.keys.setdefault(name)
@@ -281,6 +301,9 @@ class _Arrange:
         self.num: int | None = None
         self.limited = False  # a LIMIT was given
         self.filled: Row | None = None  # the row that filled a LIMIT's page (streaming stops there)
+        # The properties an APPLY of a bare property last wrote where this step stands (every row passes
+        # every step, so what the rows hold there is known when the pipeline is built).
+        self.references: frozenset[str] = frozenset()
 
     @property
     def pager(self) -> bool:
@@ -289,8 +312,10 @@ class _Arrange:
 
     def _sort_column(self, rows: list[Row], name: str) -> list[Any]:
         """Each row's value of a key (a reference where an APPLY of a bare property made it)."""
-        return [REFERENCE if v is not None and name in r.get(REFS, ()) else v
-                for r, v in zip(rows, self.loader.column(rows, name), strict=True)]
+        column = self.loader.column(rows, name)
+        if name not in self.references:
+            return column
+        return [REFERENCE if v is not None else v for v in column]
 
     def run(self, rows: list[Row]) -> list[Row]:
         if self.fields:
@@ -333,6 +358,11 @@ def parse_pipeline(argv: list[bytes], i: int, loader: _Loader, opts: dict[str, A
     # Names read before they are known are checked after the query is parsed (its KNN and VECTOR_RANGE
     # yields, ``__score`` with ADDSCORES): see ``check_properties``.
     known: set[str] = {f.name_str for f in loader.index.definition.fields if f.sortable}
+    sortable = frozenset(known)  # the names a row's value may have come from the sorting vector under
+    # What the rows hold where each step stands (every row passes every step): the properties APPLYs
+    # wrote (LOAD * leaves them), and those an APPLY of a bare property last wrote (see REFERENCE).
+    applied: set[str] = set()
+    references: set[str] = set()
     # What RediSearch finds wrong while it builds the pipeline, in step order, once the whole command and
     # the query have parsed: (property, error) for a property a step reads that the pipeline does not
     # know (the query may yield it), (None, error) for an error of its own (a reducer's arguments, an
@@ -391,8 +421,9 @@ def parse_pipeline(argv: list[bytes], i: int, loader: _Loader, opts: dict[str, A
             else:
                 known.update(schema)
 
-            def load(rows: list[Row], pairs: list[tuple[str, str]] | None = pairs) -> list[Row]:
-                loader.load_rows(rows, pairs)
+            def load(rows: list[Row], pairs: list[tuple[str, str]] | None = pairs,
+                     applied_before: frozenset[str] = frozenset(applied)) -> list[Row]:
+                loader.load_rows(rows, pairs, applied_before)
                 return rows
             makes(len(steps), [alias for _, alias in pairs or ()])
             steps.append(Step("LOAD", load, None if pairs is None else tuple(name for name, _ in pairs)))
@@ -411,26 +442,21 @@ def parse_pipeline(argv: list[bytes], i: int, loader: _Loader, opts: dict[str, A
             unnamed: set[str] = set()
             evaluated.append((expr, unnamed))
 
+            applied.add(alias)
+            if is_reference(expr):
+                references.add(alias)
+            else:
+                references.discard(alias)
+
             def apply(rows: list[Row], expr: Expr = expr, alias: str = alias, nameless: set[str] = unnamed,
-                      referring: bool = is_reference(expr)) -> list[Row]:
+                      from_sv: bool = alias in sortable) -> list[Row]:
                 for r, value in zip(rows, loader.evaluate_rows(rows, expr, nameless), strict=True):
                     r[alias] = NULL if value is None else value  # a null result is replied as nil
-                    sv = r.get(SV)
-                    if sv:
-                        sv.discard(alias)
-                    applied = r.get(APPLIED)
-                    if applied is None:
-                        r[APPLIED] = {alias}
-                    else:
-                        applied.add(alias)
-                    refs = r.get(REFS)
-                    if referring:
-                        if refs is None:
-                            r[REFS] = {alias}
-                        else:
-                            refs.add(alias)
-                    elif refs:
-                        refs.discard(alias)
+                if from_sv:  # the value the row read from the sorting vector is replaced
+                    for r in rows:
+                        sv = r.get(SV)
+                        if sv:
+                            sv.discard(alias)
                 return rows
             makes(len(steps), [*expr.ordered, alias])
             steps.append(Step("APPLY", apply, tuple(expr.properties), expr))
@@ -474,6 +500,7 @@ def parse_pipeline(argv: list[bytes], i: int, loader: _Loader, opts: dict[str, A
                     unknown.append((None, f"Property `{alias}` specified more than once"))
             known = set(keys) | {alias for alias, _, _ in reducers}
             grouped = True
+            applied, references = set(), set()  # the GROUPBY's rows are new
             arrange = None  # a SORTBY or LIMIT after a GROUPBY is a step of its own
             def groupby(rows: list[Row], keys: list[str] = keys,
                         reducers: list[tuple[str, Reducer, list[str]]] = reducers) -> list[Row]:
@@ -485,6 +512,7 @@ def parse_pipeline(argv: list[bytes], i: int, loader: _Loader, opts: dict[str, A
             # one step, where the first of them stands.
             if arrange is None:
                 arrange = _Arrange(loader)
+                arrange.references = frozenset(references)
                 opts.setdefault("arranges", []).append(arrange)
                 steps.append(Step("LIMIT", arrange.run))
                 # what the pipeline knows there, and where its errors go among the others

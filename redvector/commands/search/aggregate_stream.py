@@ -17,8 +17,6 @@ Row = dict[str, Any]
 DOC = "\x00doc"  # hidden: the row's doc id (for implicit loads)
 POS = "\x00pos"  # hidden: the row's place among the documents the query matched (cursor pages' totals)
 SV = "\x00sv"  # hidden: the properties whose row value was read from the sorting vector
-APPLIED = "\x00applied"  # hidden: the properties an APPLY wrote (LOAD * leaves them)
-REFS = "\x00refs"  # hidden: the properties an APPLY of a bare property wrote (see aggregate_values.REFERENCE)
 _HIDDEN = "\x00"
 
 

@@ -32,6 +32,7 @@ def _comparable(v: Any) -> Any:
 
 
 _MISSING = object()
+_FLOAT = {float}
 
 
 class _Reference:
@@ -94,10 +95,13 @@ def _numbers_in_order(rows: list[Row], values: list[Any], asc: bool, need: int |
     """One key whose values are all numbers (no NaN) in rows that all have a document: by value, then doc
     id, in the key's direction, with numpy (a partition first when only ``need`` rows are wanted); None
     for anything else (sort_rows' general order decides)."""
-    if not rows or not all(type(v) is float for v in values):
+    if not rows or set(map(type, values)) != _FLOAT:
         return None
-    docs = [r.get(DOC) for r in rows]
-    if any(d is None for d in docs):
+    try:
+        docs = [r[DOC] for r in rows]
+    except KeyError:
+        return None
+    if None in docs:
         return None
     keys = np.array(values, dtype=np.float64)
     if np.isnan(keys).any():
