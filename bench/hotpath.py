@@ -63,6 +63,8 @@ WORKLOADS = {
     "SET": command(b"SET", b"key:__rand_int__", b"xxx"),
     "INCR": command(b"INCR", b"counter:__rand_int__"),
     "MSET": command(b"MSET", *[b"key:__rand_int__", b"xxx"] * 10),
+    "HSET": command(b"HSET", b"hash:__rand_int__", b"title", b"a short title", b"tag", b"blue", b"n", b"42",
+                    b"kind", b"example"),
 }
 
 

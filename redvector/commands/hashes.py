@@ -14,6 +14,7 @@ from redvector.commands.containers import random_picks, scan_container
 from redvector.commands.context import CommandContext
 from redvector.commands.spec import CommandGroup, Flag, KeySpec
 from redvector.errors import OVERFLOW_MSG, RedVectorError, SyntaxErr, WrongArity
+from redvector.keyspace.shared import VALUE_MAX_LEN, share_value, shared_name, shared_name_of, trim_values
 from redvector.keyspace.types.encoding import is_small_hash
 from redvector.replies import OK, Map, Pairs, format_double
 
@@ -23,23 +24,6 @@ _R = Flag.READONLY
 _RF = Flag.READONLY | Flag.FAST
 _WF = Flag.WRITE | Flag.DENYOOM | Flag.FAST
 _K1 = KeySpec(1, 1, 1)
-
-
-# Field names repeat across an application's hashes (one schema, many documents), and each request brings
-# fresh bytes objects: keep one shared object per common name (~40 bytes saved per field of every hash).
-# Bounded, first come first kept, so random field names cannot grow it without limit.
-_SHARED_NAMES: dict[bytes, bytes] = {}
-_SHARED_NAMES_MAX = 4096
-_SHARED_NAME_MAX_LEN = 64
-
-
-def shared_field_name(name: bytes) -> bytes:
-    held = _SHARED_NAMES.get(name)
-    if held is not None:
-        return held
-    if len(_SHARED_NAMES) < _SHARED_NAMES_MAX and len(name) <= _SHARED_NAME_MAX_LEN:
-        _SHARED_NAMES[name] = name
-    return name
 
 
 def get_hash(ctx: CommandContext, key: bytes) -> dict[bytes, bytes] | None:
@@ -60,10 +44,13 @@ def _set_pairs(ctx: CommandContext, argv: list[bytes]) -> int:
     key = argv[1]
     h = _hash_for_write(ctx, key)
     before = len(h)
-    shared = _SHARED_NAMES.get
     for i in range(2, len(argv), 2):
         name = argv[i]
-        h[shared(name) or shared_field_name(name)] = argv[i + 1]
+        value = argv[i + 1]
+        if len(value) <= VALUE_MAX_LEN:
+            value = share_value(value, value)
+        h[shared_name_of(name) or shared_name(name)] = value
+    trim_values()
     ctx.db.touched(key, "hset")
     return len(h) - before
 

@@ -12,6 +12,7 @@ from collections import deque
 from itertools import islice
 from typing import Any
 
+from redvector.keyspace.shared import is_shared
 from redvector.keyspace.types.json_value import JsonValue, json_size
 from redvector.keyspace.types.suggestions import SuggestionTrie
 
@@ -30,6 +31,15 @@ def _sampled(items: Any, length: int, samples: int, size_of: Any) -> int:
     return sum(size_of(item) for item in taken) * length // len(taken)
 
 
+def _own_size(obj: bytes) -> int:
+    """A hash field's or value's bytes, 0 for an object many hashes share (counted nowhere, as small)."""
+    return 0 if is_shared(obj) else sys.getsizeof(obj)
+
+
+def _pair_size(pair: tuple[bytes, bytes]) -> int:
+    return _own_size(pair[0]) + _own_size(pair[1])
+
+
 def value_size(value: Any, samples: int = 5) -> int:
     """Estimated bytes held by a value (its container and its elements)."""
     getsizeof = sys.getsizeof
@@ -38,7 +48,7 @@ def value_size(value: Any, samples: int = 5) -> int:
         return getsizeof(value)
     if kind is dict:
         return getsizeof(value) + _sampled(
-            iter(value.items()), len(value), samples, lambda kv: getsizeof(kv[0]) + getsizeof(kv[1]))
+            iter(value.items()), len(value), samples, _pair_size)
     if kind is set or kind is deque:
         return getsizeof(value) + _sampled(iter(value), len(value), samples, getsizeof)
     if kind is JsonValue:

@@ -32,6 +32,7 @@ from typing import Any
 
 from redvector.keyspace.database import Database
 from redvector.keyspace.events import ignore_activity
+from redvector.keyspace.shared import is_shared
 from redvector.keyspace.types import ZSet
 from redvector.server.client import ClientState
 from redvector.server.server import Server
@@ -71,6 +72,17 @@ def _mean_bytes_cost(items: Any, n: int) -> int:
     return alloc(BYTES_HEADER + total // k)
 
 
+def _mean_own_cost(items: Any, n: int) -> int:
+    """_mean_bytes_cost where the shared objects among the first few elements count 0."""
+    k = min(SAMPLE, n)
+    if not k:
+        return 0
+    try:
+        return sum(0 if is_shared(x) else bytes_cost(x) for x in islice(items, k)) // k
+    except TypeError:  # elements that are not bytes: measure them one by one
+        return sum(_cost_any(x) for x in islice(items, k)) // k
+
+
 def estimate_value(value: Any) -> int:
     """Bytes used by one value (not its key). O(1): containers are measured on a few elements."""
     t = type(value)
@@ -80,9 +92,10 @@ def estimate_value(value: Any) -> int:
         n = len(value)
         return ZSET_BASE + n * (ZSET_ENTRY + _mean_bytes_cost(iter(value.scores), n))
     if t is dict:
-        # getsizeof includes the hash table as allocated, over-allocation included.
+        # getsizeof includes the hash table as allocated, over-allocation included. A field name or
+        # value shared between hashes (keyspace/shared.py) costs them nothing each.
         n = len(value)
-        per_entry = _mean_bytes_cost(iter(value), n) + _mean_bytes_cost(iter(value.values()), n)
+        per_entry = _mean_own_cost(iter(value), n) + _mean_own_cost(iter(value.values()), n)
         return alloc(sys.getsizeof(value)) + n * per_entry
     if t is set or t is deque:
         n = len(value)

@@ -66,6 +66,21 @@ def test_memory_commands(r: redis.Redis) -> None:
         r.execute_command("MEMORY", "FOO")
 
 
+def test_memory_usage_counts_shared_hash_values_once(r: redis.Redis) -> None:
+    """Short values repeated across hashes are one shared object (keyspace/shared.py): a hash of ten
+    such values is estimated well below the same hash with values too long to share, while INFO's
+    used_memory follows the same estimate."""
+    fields = [f"field{i}" for i in range(10)]
+    for n in range(3):
+        r.hset(f"short:{n}", mapping={f: "blue" for f in fields})
+        r.hset(f"long:{n}", mapping={f: f"{'y' * 30}{n}{f}" for f in fields})
+    short, long_ = r.memory_usage("short:2", samples=0), r.memory_usage("long:2", samples=0)
+    assert short + 10 * 40 <= long_
+    assert r.hgetall("short:2") == {f.encode(): b"blue" for f in fields}
+    r.hset("short:2", "field0", "green")  # a value changed in one hash leaves the others alone
+    assert r.hget("short:1", "field0") == b"blue" and r.hget("short:2", "field0") == b"green"
+
+
 def test_debug_sleep_blocks_the_server(server: ThreadedServer, r: redis.Redis) -> None:
     other = redis.Redis(port=server.port)
     other.ping()
