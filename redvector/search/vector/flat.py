@@ -68,6 +68,27 @@ class FlatIndex:
             self._size = last
             return True
 
+    def remove_many(self, doc_ids: list[int]) -> None:
+        """``remove`` for each of ``doc_ids`` under one lock: the rows past the new end that stay move
+        into the holes below it (an HNSW front buffer drains a batch at a time)."""
+        with self._lock.write:
+            pop = self._doc_row.pop
+            rows = [row for d in doc_ids if (row := pop(d, None)) is not None]
+            if not rows:
+                return
+            size = self._size - len(rows)
+            gone = np.asarray(rows, dtype=np.int64)
+            holes = np.sort(gone[gone < size])
+            if len(holes):
+                tail = np.arange(size, self._size)
+                movers = tail[~np.isin(tail, gone)]  # as many as there are holes
+                self._data[holes] = self._data[movers]
+                self._row_doc[holes] = self._row_doc[movers]
+                doc_row = self._doc_row
+                for d, row in zip(self._row_doc[holes].tolist(), holes.tolist(), strict=True):
+                    doc_row[d] = row
+            self._size = size
+
     def distances(self, query: FloatArray, rows: IdArray | None = None) -> FloatArray:
         """Distances from query to the given rows (all rows when None), RediSearch convention."""
         q = self._prepare(query)
