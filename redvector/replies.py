@@ -180,14 +180,35 @@ def resolve_sync(reply: Any) -> Any:
 
 
 def format_double(value: float) -> bytes:
-    """Redis 7.2+ double text: shortest round-trip, integers without a fraction, ``inf``/``-inf``."""
-    if math.isinf(value):
-        return b"inf" if value > 0 else b"-inf"
-    if value.is_integer() and abs(value) < 1e17:
+    """A double as Redis 7.2+ replies it (d2string): an integer that fits half a long long as one, else
+    fpconv_dtoa's shortest round-trip digits laid out as it lays them out: plain up to 7 zeros past the
+    digits (``123456789012345690000000``), a fraction down to 6 zeros after the point (``0.00001``), an
+    exponent with no padding otherwise (``2.5e-8``, ``1e+30``); ``-0``, ``inf``, ``-inf``, ``nan``."""
+    if value == 0.0:
+        return b"-0" if math.copysign(1.0, value) < 0 else b"0"
+    if not math.isfinite(value):
+        return b"nan" if value != value else b"inf" if value > 0 else b"-inf"
+    if -_HALF_LLONG <= value <= _HALF_LLONG and value.is_integer():
         return b"%d" % int(value)
-    text = repr(value)
-    if "e" in text:
-        mant, exp = text.split("e")
-        sign = exp[0] if exp[0] in "+-" else "+"
-        text = f"{mant}e{sign}{exp.lstrip('+-').rjust(2, '0')}"
-    return text.encode()
+    neg = value < 0
+    text = repr(-value if neg else value)
+    mantissa, _, exponent = text.partition("e")
+    whole, _, fraction = mantissa.partition(".")
+    digits = (whole + fraction).lstrip("0")
+    k = (int(exponent) if exponent else 0) - len(fraction)  # value = digits * 10**k
+    kept = digits.rstrip("0")
+    k += len(digits) - len(kept)
+    digits = kept
+    n = len(digits)
+    exp = abs(k + n - 1)
+    if k >= 0 and exp < n + 7:
+        out = digits + "0" * k
+    elif k < 0 and (k > -7 or exp < 4):
+        point = n + k
+        out = "0." + "0" * -point + digits if point <= 0 else digits[:point] + "." + digits[point:]
+    else:
+        out = digits[0] + ("." + digits[1:] if n > 1 else "") + ("e-" if k + n - 1 < 0 else "e+") + str(exp)
+    return ("-" + out if neg else out).encode()
+
+
+_HALF_LLONG = float((2**63 - 1) // 2)  # double2ll's range (LLONG_MAX/2)

@@ -6,17 +6,17 @@ hash documents from that hook, so nothing here knows about indexes.
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
-from redvector.commands.args import INT64_MAX, INT64_MIN, parse_float, parse_int
+from redvector.commands.args import INT64_MAX, INT64_MIN, parse_int
 from redvector.commands.containers import random_picks, scan_container
 from redvector.commands.context import CommandContext
+from redvector.commands.long_double import ZERO, add, is_finite, long_double_text, parse_long_double
 from redvector.commands.spec import CommandGroup, Flag, KeySpec
 from redvector.errors import OVERFLOW_MSG, RedVectorError, SyntaxErr, WrongArity
 from redvector.keyspace.shared import VALUE_MAX_LEN, share_value, shared_name, shared_name_of, trim_values
 from redvector.keyspace.types.encoding import is_small_hash
-from redvector.replies import OK, Map, Pairs, format_double
+from redvector.replies import OK, Map, Pairs
 
 group = CommandGroup("hash")
 
@@ -161,16 +161,16 @@ def hincrby(ctx: CommandContext, argv: list[bytes]) -> Any:
 @group.command("HINCRBYFLOAT", 4, _WF, _K1, summary="Increments the floating point value of a field by a number.")
 def hincrbyfloat(ctx: CommandContext, argv: list[bytes]) -> Any:
     key, field = argv[1], argv[2]
-    increment = parse_float(argv[3])
-    if math.isinf(increment):
+    increment = parse_long_double(argv[3])
+    if not is_finite(increment):
         raise RedVectorError("value is NaN or Infinity")
     h = get_hash(ctx, key)
     old = None if h is None else h.get(field)
-    current = 0.0 if old is None else parse_float(old, RedVectorError("hash value is not a float"))
-    new = current + increment
-    if math.isnan(new) or math.isinf(new):
+    current = ZERO if old is None else parse_long_double(old, RedVectorError("hash value is not a float"))
+    new = add(current, increment)
+    if new is None:
         raise RedVectorError("increment would produce NaN or Infinity")
-    text = format_double(new)
+    text = long_double_text(new)
     h = _hash_for_write(ctx, key)
     h[field] = text
     ctx.db.touched(key, "hincrbyfloat")

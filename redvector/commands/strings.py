@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import Any
 
-from redvector.commands.args import INT64_MAX, INT64_MIN, ArgCursor, parse_float, parse_int
+from redvector.commands.args import INT64_MAX, INT64_MIN, ArgCursor, parse_int
 from redvector.commands.context import CommandContext
+from redvector.commands.long_double import ZERO, add, long_double_text, parse_long_double
 from redvector.commands.spec import CommandGroup, Flag, KeySpec
 from redvector.errors import (
     INVALID_EXPIRE_MSG,
@@ -17,7 +17,7 @@ from redvector.errors import (
     SyntaxErr,
     WrongArity,
 )
-from redvector.replies import OK, format_double
+from redvector.replies import OK
 
 group = CommandGroup("string")
 
@@ -292,11 +292,11 @@ def incrbyfloat(ctx: CommandContext, argv: list[bytes]) -> Any:
     key = argv[1]
     db = ctx.db
     old = db.get_typed(key, bytes, ctx.now_ms)
-    current = 0.0 if old is None else parse_float(old)
-    new = current + parse_float(argv[2])
-    if math.isnan(new) or math.isinf(new):
+    current = ZERO if old is None else parse_long_double(old)
+    new = add(current, parse_long_double(argv[2]))
+    if new is None:
         raise RedVectorError("increment would produce NaN or Infinity")
-    text = format_double(new)
+    text = long_double_text(new)
     db.set(key, text, keep_ttl=True)
     db.touched(key, "incrbyfloat")
     # Redis propagates INCRBYFLOAT as SET ... KEEPTTL so float formatting cannot drift on replay.

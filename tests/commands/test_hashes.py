@@ -83,8 +83,15 @@ def test_hincrbyfloat(r: redis.Redis) -> None:
     r.hset("h", "s", "abc")
     assert err(r, "HINCRBYFLOAT", "h", "s", "1") == "hash value is not a float"
     assert err(r, "HINCRBYFLOAT", "h", "f", "nan") == "value is not a valid float"
+    # Redis adds as C long doubles: past a double's range, and %.17Lf digits (its float text)
     r.hset("h", "m", "1.7e308")
-    assert err(r, "HINCRBYFLOAT", "h", "m", "1.7e308") == "increment would produce NaN or Infinity"
+    assert r.hincrbyfloat("h", "m", 1.7e308) == pytest.approx(3.4e308)
+    assert r.hget("h", "m").startswith(b"34000000000000000000627355605039519")
+    r.hset("h", "m", "1e4932")
+    assert err(r, "HINCRBYFLOAT", "h", "m", "1e4932") == "increment would produce NaN or Infinity"
+    r.hset("h", "d", "12345678.9")
+    r.hincrbyfloat("h", "d", 0)
+    assert r.hget("h", "d") == b"12345678.8999999999996362"
 
 
 def test_hset_arity(r: redis.Redis) -> None:

@@ -23,6 +23,10 @@ DOC = ('{"a":1,"b":2.5,"s":"ab","arr":[1,2,3],"o":{"x":1,"y":"z"},"t":true,"n":n
        '"nested":{"a":"q","arr":[]}}')
 DEEP = '{"a":{"a":1,"b":[{"a":3}]},"b":{"a":2},"c":[1,2,3,4,5],"x-y":1,"1a":2,"s p":4}'
 
+PACK8 = "[0.5,-0.25,1.5,0.125,-3.0,2.5e-8,1e30,0.75]"
+PACKED = ('{"e":' + PACK8 + ',"m":[' + PACK8 + ',' + PACK8 + '],"f":' + PACK8 + ',"g":' + PACK8 + ',"h":' + PACK8
+          + ',"i":' + PACK8 + ',"j":' + PACK8 + ',"k":' + PACK8 + ',"short":[0.5,1.5],"mixed":[0.5,1,2.5,3.5,4.5,5.5,6.5,7.5]}')
+
 SCENARIOS: dict[str, list[tuple[str, ...]]] = {
     "text": [
         ("JSON.SET", "k", "$", '{"a":1e30,"b":0.1,"c":1.0,"d":-0.0,"e":12345678901234567890,"h":1.5e-7,"i":1E5,'
@@ -232,6 +236,33 @@ SCENARIOS: dict[str, list[tuple[str, ...]]] = {
         ("JSON.ARRINSERT", "r", "$", "2", '{"z":1}', "[]"),
         ("JSON.GET", "t"),
         ("JSON.GET", "r"),
+    ],
+    # Arrays of 8 floats or more are held packed (8 bytes a float): every read and write of them, and the
+    # writes that put something other than a float in one (it becomes a plain array again).
+    "packed": [
+        ("JSON.SET", "v", "$", PACKED),
+        ("JSON.GET", "v"),
+        *[("JSON.GET", "v", p) for p in (
+            "$.e", "$.e[0]", "$.e[-1]", "$.e[2:5]", "$.e[::3]", "$.e[*]", "$..e", "$.e[?(@>0.25)]", "$..[?(@<0)]",
+            "$.m[1]", "$.m[1][3]", "$.m[*][0]", "$..*", ".e", ".e[1]", "$.e[0,0]")],
+        ("JSON.GET", "v", "INDENT", "  ", "NEWLINE", "\n", "$.e"),
+        ("JSON.TYPE", "v", "$.e"), ("JSON.TYPE", "v", "$.e[0]"), ("JSON.TYPE", "v", "$..*"),
+        ("JSON.ARRLEN", "v", "$..e"), ("JSON.ARRLEN", "v", ".m[0]"),
+        ("JSON.ARRINDEX", "v", "$.e", "0.5"), ("JSON.ARRINDEX", "v", "$.e", "1"), ("JSON.ARRINDEX", "v", "$.m", PACK8),
+        ("JSON.RESP", "v", "$.e"), ("JSON.MGET", "v", "v", "$.e[1]"),
+        ("JSON.SET", "w", "$", "[" + PACK8 + "," + PACK8 + "]"),
+        ("JSON.GET", "w", "$[1]"), ("JSON.TYPE", "w"), ("JSON.ARRLEN", "w", "$[0]"),
+        ("JSON.NUMINCRBY", "v", "$.e[0]", "1"), ("JSON.NUMMULTBY", "v", "$.e[*]", "2"),
+        ("JSON.NUMINCRBY", "v", "$.m[0][1]", "1.5"),
+        ("JSON.ARRAPPEND", "v", "$.e", "1.25", "2.5"), ("JSON.ARRAPPEND", "v", "$.e", "3"),
+        ("JSON.ARRAPPEND", "v", "$.m[0]", '"x"'), ("JSON.ARRINSERT", "v", "$.m[1]", "1", "7.5"),
+        ("JSON.ARRINSERT", "v", "$.f", "0", "null"), ("JSON.ARRPOP", "v", "$.m[1]"), ("JSON.ARRPOP", "v", ".f", "0"),
+        ("JSON.ARRTRIM", "v", "$.f", "1", "3"), ("JSON.SET", "v", "$.g[2]", "9.5"), ("JSON.SET", "v", "$.g[3]", '"s"'),
+        ("JSON.SET", "v", "$.h[*]", "1"), ("JSON.DEL", "v", "$.i[0]"), ("JSON.DEL", "v", "$.i[1,2]"),
+        ("JSON.CLEAR", "v", "$.j[*]"), ("JSON.CLEAR", "v", "$.k"), ("JSON.ARRAPPEND", "v", "$.k", '"after"'),
+        ("JSON.MERGE", "v", "$", '{"l":' + PACK8 + ',"e":null}'), ("JSON.MERGE", "v", "$.l[0]", '{"o":1}'),
+        ("JSON.GET", "v"),
+        ("JSON.ARRTRIM", "w", "$[0]", "0", "-1"), ("JSON.ARRTRIM", "w", "$[1]", "9", "10"), ("JSON.GET", "w"),
     ],
     "objects": [
         ("JSON.SET", "k", "$", DOC),

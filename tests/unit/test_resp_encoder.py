@@ -60,7 +60,9 @@ def test_encode_both_protocols(reply: object, resp2: bytes, resp3: bytes) -> Non
 
 
 @pytest.mark.parametrize(("value", "text"), [
-    (0.1, b"0.1"), (1e20, b"1e+20"), (-2.5e-7, b"-2.5e-07"), (100.0, b"100"), (1 / 3, b"0.3333333333333333"),
+    (0.1, b"0.1"), (1e20, b"1e+20"), (1.5e22, b"1.5e+22"), (-2.5e-7, b"-2.5e-7"), (100.0, b"100"),
+    (1 / 3, b"0.3333333333333333"), (1e-5, b"0.00001"), (1e-7, b"1e-7"), (-0.0, b"-0"), (4.6e18, b"4600000000000000000"),
+    (4.7e18, b"4.7e+18"), (1.2345678901234569e23, b"123456789012345690000000"), (1.05e-102, b"1.05e-102"),
 ])
 def test_format_double(value: float, text: bytes) -> None:
     assert format_double(value) == text

@@ -1,0 +1,96 @@
+"""Differential: how doubles are written in replies, against Redis Stack 7.4.1 (Redis 7.4).
+
+Redis 7.2+ writes a double reply (ZSCORE, ZINCRBY, WITHSCORES, RESP3 doubles, JSON.RESP numbers) with
+d2string: integers as integers, else fpconv_dtoa's shortest digits in its own layout (``0.00001``,
+``2.5e-8``, ``1e+30``). INCRBYFLOAT and HINCRBYFLOAT add as C long doubles and store ``%.17Lf`` with the
+zeros cut (``12345678.8999999999996362``). Replies are compared as raw RESP bytes. Skipped when Redis Stack
+cannot start.
+"""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.redis_stack import redis_stack
+from tests.serverutil import ThreadedServer
+
+VALUES = ["2.5e-8", "1e30", "1.5e-300", "123456789012345678901234", "0.1", "1e-5", "1e-4", "1e-7", "1e16", "1e17",
+          "5e18", "1e21", "-2.5e-7", "0.000123", "1.5e20", "100.5", "3.0", "1e-100", "1.05e-102", "12345678.9",
+          "0.3333333333333333", "9.5e15", "4.7e18", "4.6e18", "1e-6", "-123.456", "7e-5", "1.7976931348623157e308"]
+
+
+# RedisJSON parses these with its own inexact parser (1.4999999999999998e-300): not copied.
+INEXACT_IN_REDISJSON = {"1.5e-300", "123456789012345678901234"}
+
+
+def _commands() -> list[list[bytes]]:
+    out: list[list[bytes]] = []
+    for v in VALUES:
+        b = v.encode()
+        out += [[b"ZADD", b"z", b, b], [b"ZSCORE", b"z", b], [b"ZINCRBY", b"zi", b, b], [b"ZMSCORE", b"z", b],
+                [b"INCRBYFLOAT", b"f" + b, b], [b"INCRBYFLOAT", b"f" + b, b"0.1"], [b"GET", b"f" + b],
+                [b"HINCRBYFLOAT", b"h", b, b], [b"HINCRBYFLOAT", b"h", b, b"1"], [b"HGET", b"h", b]]
+        if v not in INEXACT_IN_REDISJSON:
+            out += [[b"JSON.SET", b"j", b"$", b"[" + b + b"]"], [b"JSON.RESP", b"j", b"$"]]
+    out += [[b"ZRANGE", b"z", b"0", b"-1", b"WITHSCORES"], [b"ZRANGE", b"zi", b"0", b"-1", b"WITHSCORES"],
+            [b"HINCRBYFLOAT", b"h", b"big", b"1e4932"], [b"HINCRBYFLOAT", b"h", b"big", b"1e4932"],
+            [b"SET", b"s", b"1.7e308"], [b"INCRBYFLOAT", b"s", b"1.7e308"], [b"INCRBYFLOAT", b"s", b"-0.0"],
+            [b"INCRBYFLOAT", b"neg", b"-0.0"], [b"INCRBYFLOAT", b"s", b"nan"], [b"INCRBYFLOAT", b"s", b" 1"]]
+    return out
+
+
+def _pack(args: list[bytes]) -> bytes:
+    return b"*%d\r\n" % len(args) + b"".join(b"$%d\r\n%b\r\n" % (len(a), a) for a in args)
+
+
+class _Raw:
+    """Raw replies: a command's reply bytes, read until the next reply would start (one command at a time,
+    so a short read after the reply's last CRLF is the whole reply)."""
+
+    def __init__(self, port: int, protocol: int) -> None:
+        self.sock = socket.create_connection(("127.0.0.1", port))
+        self.file = self.sock.makefile("rb")
+        if protocol == 3:
+            self.call([b"HELLO", b"3"])
+
+    def call(self, args: list[bytes]) -> bytes:
+        self.sock.sendall(_pack(args))
+        return self._reply()
+
+    def _reply(self) -> bytes:
+        line = self.file.readline()
+        kind, rest = line[:1], line[1:-2]
+        if (kind == b"$" and rest != b"-1") or kind == b"=":
+            return line + self.file.read(int(rest) + 2)
+        if kind in (b"*", b"%", b">", b"~") and rest != b"-1":
+            count = int(rest) * (2 if kind == b"%" else 1)
+            return line + b"".join(self._reply() for _ in range(count))
+        return line
+
+    def close(self) -> None:
+        self.file.close()
+        self.sock.close()
+
+
+@pytest.fixture(scope="module")
+def stack_port(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
+    with redis_stack(Path(tmp_path_factory.mktemp("stack-doubles")), json=True) as port:
+        yield port
+
+
+@pytest.mark.parametrize("protocol", [2, 3])
+def test_double_replies_match_redis_stack(server: ThreadedServer, stack_port: int, protocol: int) -> None:
+    ours, theirs = _Raw(server.port, protocol), _Raw(stack_port, protocol)
+    try:
+        for client in (ours, theirs):
+            client.call([b"FLUSHALL"])
+        mismatches = [(cmd, mine, ref) for cmd in _commands()
+                      if (mine := ours.call(cmd)) != (ref := theirs.call(cmd))]
+    finally:
+        ours.close()
+        theirs.close()
+    assert not mismatches, "\n".join(f"{cmd}: ours {mine!r} != redis-stack {ref!r}" for cmd, mine, ref in mismatches)
