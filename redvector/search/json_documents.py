@@ -13,13 +13,14 @@ array (a SORTABLE attribute holding one value: that value). ``$`` is the whole d
 
 from __future__ import annotations
 
+from array import array
 from typing import Any
 
 import numpy as np
 
 from redvector.errors import RedVectorError
 from redvector.keyspace.types.json_path import JsonPath, compile_path
-from redvector.keyspace.types.json_value import dumps
+from redvector.keyspace.types.json_value import ARRAYS, dumps
 from redvector.search.documents import Document, IndexingFailure, add_geoshape, sortable_text
 from redvector.search.fields.geo import in_range, split_point
 from redvector.search.query.expr import NULL, Null, format_number_bytes
@@ -66,7 +67,7 @@ def _strings(spec: FieldSpec, matches: list[Any], allow_bool: bool = False) -> l
             continue
         if isinstance(v, str):
             out.append(v)
-        elif isinstance(v, list):
+        elif isinstance(v, ARRAYS):
             for item in v:
                 if isinstance(item, str):
                     out.append(item)
@@ -87,7 +88,7 @@ def _geoshape(matches: list[Any]) -> str | None:
     v = matches[0]
     if v is None or isinstance(v, str):
         return v
-    raise Failed(_ARRAY_GEOMETRY if isinstance(v, list) else _type_error(v))
+    raise Failed(_ARRAY_GEOMETRY if isinstance(v, ARRAYS) else _type_error(v))
 
 
 def _numbers(matches: list[Any]) -> list[float]:
@@ -100,7 +101,7 @@ def _numbers(matches: list[Any]) -> list[float]:
             continue
         if _is_number(v):
             out.append(float(v))
-        elif isinstance(v, list):
+        elif isinstance(v, ARRAYS):
             for item in v:
                 if _is_number(item):
                     out.append(float(item))
@@ -129,12 +130,12 @@ def _vector(spec: FieldSpec, matches: list[Any]) -> tuple[np.ndarray, bytes] | N
     if len(present) > 1:
         raise Failed(_MULTI_VECTOR)
     v = present[0]
-    if not isinstance(v, list):
+    if not isinstance(v, ARRAYS):
         raise Failed(_type_error(v))
     dim = spec.vector.dim
-    for i, item in enumerate(v):
+    for i, item in enumerate(v if type(v) is list else ()):  # a packed array holds floats only
         if not _is_number(item):
-            raise Failed("N/A" if isinstance(item, list) else f"Invalid vector element at index {i}")
+            raise Failed("N/A" if isinstance(item, ARRAYS) else f"Invalid vector element at index {i}")
     if len(v) != dim:
         raise Failed(f"Invalid vector length. Expected {dim}, got {len(v)}")
     dtype = _VECTOR_DTYPES.get(spec.vector.dtype)
@@ -223,13 +224,13 @@ def returned_json(root: Any, path: JsonPath, dialect: int, spec: FieldSpec | Non
     if not matches:
         return None
     if dialect >= 3:
-        if spec is not None and spec.sortable and len(matches) == 1 and not isinstance(matches[0], list | dict):
+        if spec is not None and spec.sortable and len(matches) == 1 and not isinstance(matches[0], list | dict | array):
             return None if matches[0] is None else _scalar_text(matches[0])
         return dumps(matches)
     first = matches[0]
     if first is None:
         return NULL
-    if isinstance(first, list | dict):
+    if isinstance(first, list | dict | array):
         return dumps(first)
     return _scalar_text(first)
 

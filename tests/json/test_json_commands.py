@@ -132,3 +132,28 @@ def test_transactions_and_watch(r: redis.Redis) -> None:
         pipe.json().set("j", "$.n", 5)
         pipe.json().get("j", "$.n")
         assert pipe.execute()[1] == [5]
+
+
+def test_float_arrays_are_held_packed(r: redis.Redis) -> None:
+    """An array of 8 floats or more (an embedding) is held as 8 bytes a float: the same JSON everywhere,
+    a fraction of the memory, and a plain array again once something else is put in it."""
+    vec = [((i * 7919) % 1000) / 997 - 0.5 for i in range(384)]
+    r.json().set("v", "$", {"embedding": vec, "n": 1})
+    r.json().set("l", "$", {"embedding": [*vec[:-1], 1], "n": 1})  # one integer: a plain list
+    packed, plain = r.memory_usage("v", samples=0), r.memory_usage("l", samples=0)
+    assert packed < 5000 < 10000 < plain
+    assert r.json().get("v", "$.embedding")[0] == vec
+    assert r.json().get("v", "$.embedding[1:3]") == vec[1:3]
+    assert r.json().type("v", "$.embedding") in ([b"array"], [[b"array"]])  # RESP3 nests it
+    r.json().arrappend("v", "$.embedding", 0.25)
+    r.json().set("v", "$.embedding[0]", 2.5)
+    assert r.memory_usage("v", samples=0) < 5000  # floats in: still packed
+    r.json().set("v", "$.embedding[1]", "x")  # a string in: a plain array
+    assert r.memory_usage("v", samples=0) > 10000
+    assert r.json().get("v", "$.embedding")[0] == [2.5, "x", *vec[2:], 0.25]
+    r.json().set("w", "$", {"embedding": vec})
+    r.execute_command("COPY", "w", "w2")
+    r.json().arrappend("w2", "$.embedding", "tail")
+    assert r.json().get("w", "$.embedding")[0] == vec  # the copy shares nothing
+    r.restore("w3", 0, r.dump("w"))
+    assert r.json().get("w3") == {"embedding": vec}

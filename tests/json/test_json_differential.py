@@ -264,6 +264,18 @@ SCENARIOS: dict[str, list[tuple[str, ...]]] = {
         ("JSON.GET", "v"),
         ("JSON.ARRTRIM", "w", "$[0]", "0", "-1"), ("JSON.ARRTRIM", "w", "$[1]", "9", "10"), ("JSON.GET", "w"),
     ],
+    # RedisJSON removes an object's member by swap_remove (the last member takes its place): DEL in path
+    # order, MERGE's nulls in the patch's order.
+    "member order": [
+        *[cmd for paths in ("$.a", "$['a','c']", "$['c','a']", "$.*", "$.e", "$['b','zz','d']") for cmd in (
+            ("JSON.SET", "o", "$", '{"c":1,"b":2,"a":3,"d":4,"e":5}'), ("JSON.DEL", "o", paths), ("JSON.GET", "o"))],
+        ("JSON.SET", "o", "$", '{"a":{"x":1,"y":2,"z":3},"b":{"x":1,"q":2,"r":3,"s":{"x":0,"t":1}}}'),
+        ("JSON.DEL", "o", "$..x"), ("JSON.GET", "o"),
+        *[cmd for patch in ('{"a":null,"c":null}', '{"c":null,"a":null}', '{"x":5,"b":null,"y":6}', '{"e":null,"z":{"q":null}}',
+                            '{"b":{"n":1},"c":null}') for cmd in (
+            ("JSON.SET", "o", "$", '{"c":1,"b":2,"a":3,"d":4,"e":5}'), ("JSON.MERGE", "o", "$", patch), ("JSON.GET", "o"))],
+        ("JSON.FORGET", "o", "$.c"), ("JSON.GET", "o"),
+    ],
     "objects": [
         ("JSON.SET", "k", "$", DOC),
         ("JSON.OBJKEYS", "k"),

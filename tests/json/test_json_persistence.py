@@ -14,7 +14,7 @@ from tests.redis_stack import redis_stack
 AOF_ONLY = ("--appendonly", "yes", "--save", "")
 RDB_ONLY = ("--appendonly", "no", "--save", "")
 DOC = {"name": "Ada", "n": 1, "f": 1.5, "big": 18446744073709551615, "tags": ["a"], "o": {"x": None, "t": True},
-       "u": "h\u00e9 \U0001f600"}
+       "u": "h\u00e9 \U0001f600", "vec": [0.5 * i - 3.25 for i in range(16)]}  # vec: held packed
 
 
 def _write_everything(r: redis.Redis) -> dict[str, object]:
@@ -28,6 +28,8 @@ def _write_everything(r: redis.Redis) -> dict[str, object]:
     j.arrpop("doc", "$.tags", 1)
     j.arrtrim("doc", "$.tags", 0, 1)
     j.toggle("doc", "$.o.t")
+    j.numincrby("doc", "$.vec[0]", 1)
+    j.arrappend("doc", "$.vec", 1.5)
     j.merge("doc", "$.o", {"x": 5, "y": {"z": None}})
     j.set("doc", "$.new", [1, 2, 3], nx=True)
     j.delete("doc", "$.new[0]")

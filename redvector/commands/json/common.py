@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from array import array
 from typing import Any
 
 from redvector.commands.context import CommandContext
 from redvector.errors import JsonError, WrongType
 from redvector.keyspace.types.json_path import JsonPath, Node, compile_path
-from redvector.keyspace.types.json_value import JsonValue, loads, type_name
+from redvector.keyspace.types.json_value import JsonValue, loads, pack, type_name
 from redvector.replies import SimpleString
 
 WRONG_REDIS_TYPE = "Existing key has wrong Redis type"
@@ -39,8 +40,9 @@ def path_arg(argv: list[bytes], index: int) -> JsonPath:
 
 
 def parse_value(arg: bytes, err_prefix: str = "") -> Any:
+    """A JSON value from the command line, its float arrays packed (json_value.pack) to be stored."""
     try:
-        return loads(arg)
+        return pack(loads(arg))
     except JsonError as e:
         if err_prefix:
             raise JsonError(err_prefix + e.message) from None
@@ -61,7 +63,29 @@ def wrong_type(expected: str, value: Any) -> JsonError:
     return JsonError(f"WRONGTYPE wrong type of path value - expected {expected} but found {type_name(value)}")
 
 
+def writable(doc: JsonValue, path: JsonPath, float_only: bool) -> list[Node]:
+    """The nodes ``path`` matches, for a write: when a match lies in a packed array and the write may put
+    something other than a float there (``float_only`` False), the document's packed arrays are turned
+    back into lists first (json_value.JsonValue.unpack)."""
+    nodes = path.locate(doc.root)
+    if not float_only and any(type(parent) is array for parent, _, _ in nodes):
+        doc.unpack()
+        nodes = path.locate(doc.root)
+    return nodes
+
+
+def writable_arrays(doc: JsonValue, path: JsonPath, float_only: bool) -> list[Node]:
+    """``writable`` for writes into the arrays ``path`` matches (ARRAPPEND, ARRINSERT): a packed one
+    among them turns the document's packed arrays back into lists unless only floats go in."""
+    nodes = path.locate(doc.root)
+    if not float_only and any(type(value) is array for _, _, value in nodes):
+        doc.unpack()
+        nodes = path.locate(doc.root)
+    return nodes
+
+
 def set_node(doc: JsonValue, node: Node, value: Any) -> None:
+    """Store ``value`` at the node (a float into a packed array stays packed: see ``writable``)."""
     parent, key, _ = node
     if parent is None:
         doc.root = value
@@ -80,6 +104,8 @@ def container_ids(value: Any, out: set[int]) -> None:
         elif type(v) is list:
             out.add(id(v))
             stack.extend(v)
+        elif type(v) is array:  # packed: floats only
+            out.add(id(v))
 
 
 def to_resp(value: Any) -> Any:
@@ -91,7 +117,7 @@ def to_resp(value: Any) -> Any:
             out.append(k.encode())
             out.append(to_resp(v))
         return out
-    if kind is list:
+    if kind is list or kind is array:
         return [SimpleString(b"["), *(to_resp(v) for v in value)]
     if kind is bool:
         return SimpleString(b"true" if value else b"false")

@@ -8,6 +8,7 @@ each is deterministic given the document, so replaying the AOF rebuilds the same
 from __future__ import annotations
 
 import copy
+from array import array
 from typing import Any
 
 from redvector.commands.context import CommandContext
@@ -20,11 +21,21 @@ from redvector.commands.json.common import (
     path_arg,
     set_node,
     to_resp,
+    writable,
 )
 from redvector.commands.spec import CommandGroup, Flag, KeySpec
 from redvector.errors import JsonError, SyntaxErr, WrongArity
 from redvector.keyspace.types.json_path import JsonPath, Node, compile_path, is_legacy_path, is_root_path
-from redvector.keyspace.types.json_value import JsonValue, dumps, dumps_formatted, json_size, type_name
+from redvector.keyspace.types.json_value import (
+    DELETE_MEMBER,
+    JsonValue,
+    dumps,
+    dumps_formatted,
+    json_size,
+    merge_into,
+    remove_members,
+    type_name,
+)
 from redvector.replies import OK, ByProtocol, Map
 
 group = CommandGroup("json")
@@ -45,7 +56,7 @@ def _place(doc: JsonValue | None, raw_path: bytes, value: Any, cond: str | None,
             return None
         return JsonValue(value)
     path = compile_path(raw_path)
-    nodes = path.locate(doc.root)
+    nodes = writable(doc, path, float_only=type(value) is float)
     if nodes:
         if cond == "NX":
             return None
@@ -74,11 +85,9 @@ def merge_patch(target: Any, patch: Any) -> Any:
         return patch
     if type(target) is not dict:
         target = {}
-    for k, v in patch.items():
-        if v is None:
-            target.pop(k, None)
-        else:
-            target[k] = merge_patch(target.get(k), v)
+    # In the patch's order; a removed member's place goes to the last one (RedisJSON's swap_remove).
+    merge_into(target, [(k, DELETE_MEMBER) if v is None else (k, merge_patch(target.get(k), v))
+                        for k, v in patch.items()])
     return target
 
 
@@ -217,7 +226,7 @@ def to_native(value: Any) -> Any:
     kind = type(value)
     if kind is dict:
         return Map([(k.encode(), to_native(v)) for k, v in value.items()])
-    if kind is list:
+    if kind is list or kind is array:
         return [to_native(v) for v in value]
     if kind is str:
         return value.encode()
@@ -285,8 +294,12 @@ def delete_nodes(nodes: list[Node]) -> int:
             dict_keys.append((parent, k))
         else:
             list_idx.setdefault(id(parent), (parent, set()))[1].add(k)
+    by_object: dict[int, tuple[dict[str, Any], list[str]]] = {}
     for d, k in dict_keys:
-        del d[k]
+        by_object.setdefault(id(d), (d, []))[1].append(k)
+    for d, names in by_object.values():
+        # RedisJSON deletes an object's members in path order, each by swap_remove (remove_members)
+        remove_members(d, sorted(names))
     for lst, indexes in list_idx.values():
         for j in sorted(indexes, reverse=True):
             del lst[j]

@@ -8,6 +8,7 @@ paths answer one value and fail when nothing fits, with RedisJSON 2.8's texts. W
 from __future__ import annotations
 
 import math
+from array import array
 from typing import Any
 
 from redvector.commands.context import CommandContext
@@ -20,13 +21,15 @@ from redvector.commands.json.common import (
     parse_value,
     path_arg,
     set_node,
+    writable,
+    writable_arrays,
     wrong_type,
 )
 from redvector.commands.json.documents import group
 from redvector.commands.spec import Flag, KeySpec
 from redvector.errors import JsonError
 from redvector.keyspace.types.json_path import compile_path, is_legacy_path, normalize
-from redvector.keyspace.types.json_value import JsonValue, dumps, json_equal
+from redvector.keyspace.types.json_value import ARRAYS, JsonValue, dumps, json_equal
 from redvector.replies import ByProtocol
 
 _R = Flag.READONLY
@@ -166,8 +169,8 @@ def json_arrappend(ctx: CommandContext, argv: list[bytes]) -> Any:
     path = compile_path(argv[2])
     results: list[Any] = []
     first = True
-    for _, _, arr in path.locate(doc.root):
-        if type(arr) is not list:
+    for _, _, arr in writable_arrays(doc, path, _floats(values)):
+        if type(arr) not in ARRAYS:
             results.append(None)
             continue
         arr.extend(values if first else [_copy(v) for v in values])
@@ -176,8 +179,13 @@ def json_arrappend(ctx: CommandContext, argv: list[bytes]) -> Any:
     return _array_results(ctx, key, path.text, path.is_legacy, results, "json.arrappend")
 
 
+def _floats(values: list[Any]) -> bool:
+    """Whether every value is a float (a packed array can take them as they are)."""
+    return all(type(v) is float for v in values)
+
+
 def _copy(value: Any) -> Any:
-    if type(value) in (dict, list):
+    if type(value) in (dict, list, array):
         import copy
 
         return copy.deepcopy(value)
@@ -192,20 +200,21 @@ def json_arrinsert(ctx: CommandContext, argv: list[bytes]) -> Any:
     values = [parse_value(a) for a in argv[4:]]
     doc = need(found)
     path = compile_path(argv[2])
-    nodes = path.locate(doc.root)
+    nodes = writable_arrays(doc, path, _floats(values))
     for _, _, arr in nodes:  # check every target first: an out-of-range index changes nothing
-        if type(arr) is list:
+        if type(arr) in ARRAYS:
             at = index + len(arr) if index < 0 else index
             if not 0 <= at <= len(arr):
                 raise JsonError("ERR index out of bounds")
     results: list[Any] = []
     first = True
     for _, _, arr in nodes:
-        if type(arr) is not list:
+        if type(arr) not in ARRAYS:
             results.append(None)
             continue
         at = index + len(arr) if index < 0 else index
-        arr[at:at] = values if first else [_copy(v) for v in values]
+        inserted = values if first else [_copy(v) for v in values]
+        arr[at:at] = inserted if type(arr) is list else array("d", inserted)
         first = False
         results.append(len(arr))
     return _array_results(ctx, key, path.text, path.is_legacy, results, "json.arrinsert")
@@ -223,10 +232,10 @@ def json_arrlen(ctx: CommandContext, argv: list[bytes]) -> Any:
     if path.is_legacy:
         if not values:
             raise JsonError(f"ERR Path '{path.text}' does not exist")
-        if type(values[0]) is not list:
+        if type(values[0]) not in ARRAYS:
             raise _not_exist(path.text, "not an array")
         return len(values[0])
-    return [len(v) if type(v) is list else None for v in values]
+    return [len(v) if type(v) in ARRAYS else None for v in values]
 
 
 @group.command("JSON.ARRPOP", -2, _W, _K1, summary="Removes and returns an element of the arrays at a path.")
@@ -244,7 +253,7 @@ def json_arrpop(ctx: CommandContext, argv: list[bytes]) -> Any:
     arrays = 0
     popped = False
     for _, _, arr in path.locate(doc.root):
-        if type(arr) is not list:
+        if type(arr) not in ARRAYS:
             results.append(None)
             continue
         arrays += 1
@@ -274,14 +283,14 @@ def json_arrtrim(ctx: CommandContext, argv: list[bytes]) -> Any:
     path = compile_path(argv[2])
     results: list[Any] = []
     for _, _, arr in path.locate(doc.root):
-        if type(arr) is not list:
+        if type(arr) not in ARRAYS:
             results.append(None)
             continue
         n = len(arr)
         lo = max(start + n if start < 0 else start, 0)
         hi = min(stop + n if stop < 0 else stop, n - 1)
         if lo > hi or lo >= n:
-            arr.clear()
+            del arr[:]
         else:
             del arr[hi + 1 :]
             del arr[:lo]
@@ -309,7 +318,7 @@ def json_arrindex(ctx: CommandContext, argv: list[bytes]) -> Any:
     if path.is_legacy:
         if not values:
             raise JsonError(f"ERR Path '{path.normalized}' does not exist")
-        if type(values[0]) is not list:
+        if type(values[0]) not in ARRAYS:
             raise wrong_type("array", values[0])
     return _index_results(values, needle, start, stop, path.is_legacy)
 
@@ -317,7 +326,7 @@ def json_arrindex(ctx: CommandContext, argv: list[bytes]) -> Any:
 def _index_results(values: list[Any], needle: Any, start: int, stop: int, legacy: bool) -> Any:
     results: list[Any] = []
     for arr in values:
-        if type(arr) is not list:
+        if type(arr) not in ARRAYS:
             results.append(None)
             continue
         n = len(arr)
@@ -399,16 +408,19 @@ def json_clear(ctx: CommandContext, argv: list[bytes]) -> Any:
     path = path_arg(argv, 2)
     dead: set[int] = set()
     cleared = 0
-    for node in path.locate(doc.root):
+    for node in writable(doc, path, float_only=False):  # numbers become the integer 0
         parent, _, value = node
         if parent is not None and id(parent) in dead:
             continue
         kind = type(value)
-        if kind is dict or kind is list:
+        if kind is dict or kind is list or kind is array:
             if not value:
                 continue
             container_ids(value, dead)
-            value.clear()
+            if kind is dict:
+                value.clear()
+            else:
+                del value[:]
         elif (kind is int or kind is float) and value != 0:
             set_node(doc, node, 0)
         else:

@@ -16,11 +16,13 @@ commands can change what they matched in place.
 from __future__ import annotations
 
 import re
+from array import array
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from redvector.errors import JsonError
+from redvector.keyspace.types.json_value import ARRAYS
 
 Node = tuple[Any, Any, Any]  # (parent container or None for the root, key or index, value)
 Step = Callable[[list[Node]], list[Node]]
@@ -105,7 +107,7 @@ class _StepSpec:
                     if k in value:
                         out.append((value, k, value[k]))
         elif kind in ("index", "indexes"):
-            if type(value) is list:
+            if type(value) in ARRAYS:
                 n = len(value)
                 for i in self.indexes:
                     j = i + n if i < 0 else i
@@ -114,17 +116,17 @@ class _StepSpec:
         elif kind == "wildcard":
             if type(value) is dict:
                 out.extend((value, k, v) for k, v in value.items())
-            elif type(value) is list:
+            elif type(value) in ARRAYS:
                 out.extend((value, i, v) for i, v in enumerate(value))
         elif kind == "slice":
-            if type(value) is list:
+            if type(value) in ARRAYS:
                 start, stop, step = self.slice_
                 for j in range(*slice(start, stop, step).indices(len(value))):
                     out.append((value, j, value[j]))
         elif kind == "filter":
             pred = self.predicate
             assert pred is not None
-            if type(value) is list:
+            if type(value) in ARRAYS:
                 out.extend((value, i, v) for i, v in enumerate(value) if pred(v, root))
             elif type(value) is dict:
                 out.extend((value, k, v) for k, v in value.items() if pred(v, root))
@@ -141,7 +143,7 @@ class _StepSpec:
                 v = current[2]
                 if type(v) is dict:
                     stack.extend(reversed([(v, k, c) for k, c in v.items()]))
-                elif type(v) is list:
+                elif type(v) in ARRAYS:
                     stack.extend(reversed([(v, i, c) for i, c in enumerate(v)]))
 
     def apply(self, nodes: list[Node], root: Any) -> list[Node]:
@@ -434,6 +436,10 @@ _MISSING = object()
 def _compare(a: Any, op: str, b: Any) -> bool:
     if a is _MISSING or b is _MISSING:
         return op == "!="
+    if type(a) is array:
+        a = a.tolist()
+    if type(b) is array:
+        b = b.tolist()
     if op == "=~":
         if type(a) is str and type(b) is str:
             try:
