@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from operator import attrgetter, methodcaller
 from typing import Any
 
 import numpy as np
@@ -66,6 +67,8 @@ Row = dict[str, Any]
 _COLUMN_READ_MIN = 64  # rows from which a NUMERIC attribute is read from its column at once
 _DOC = DOC  # hidden: the row's doc id (for implicit loads)
 _NUMBER_TYPES = frozenset((float, int))
+_KEY_OF = attrgetter("key")
+_DICT_ONLY = {dict}
 
 
 @dataclass(slots=True)
@@ -123,7 +126,11 @@ class _Loader:
             doc_ids = [r[_DOC] for r in rows]
         except KeyError:
             doc_ids = [r.get(_DOC) for r in rows]
-        sortable, _, numeric = self._resolve(name, loading)
+        sortable, ident, numeric = self._resolve(name, loading)
+        if sortable is None and len(rows) >= _COLUMN_READ_MIN and not self.index.on_json and name != "__key":
+            values = self._hash_fields(doc_ids, ident, numeric)
+            if values is not None:
+                return values, [False] * len(values)
         nums = self.index.numeric.get(sortable) if sortable is not None and numeric and not self.index.on_json \
             and name != "__key" else None
         if nums is None or len(rows) < _COLUMN_READ_MIN or None in doc_ids:
@@ -135,6 +142,21 @@ class _Loader:
         for at in np.flatnonzero(np.isnan(column)).tolist():  # no value in the column: read as usual
             values[at], from_sv[at] = read(doc_ids[at])
         return values, from_sv
+
+    def _hash_fields(self, doc_ids: list[Any], ident: bytes, numeric: bool) -> list[Any] | None:
+        """The hash field ``ident`` of each document (what _reader's read gives for an attribute without
+        a sorting vector slot), the lookups mapped in C over the whole column; None when some document
+        is gone or not a hash (read one at a time then)."""
+        metas = list(map(self.index.docs.get, doc_ids))
+        if not all(metas):  # (a DocMeta is always true)
+            return None
+        hashes = list(map(self.index.db.data.get, map(_KEY_OF, metas)))
+        if set(map(type, hashes)) != _DICT_ONLY:
+            return None
+        values = list(map(methodcaller("get", ident), hashes))
+        if numeric:  # RediSearch loads a NUMERIC attribute as a number
+            return [raw if raw is None or (number := to_num(raw)) is None else number for raw in values]
+        return values
 
     def column(self, rows: list[Row], name: str) -> list[Any]:
         """``get(row, name)`` of every row, the documents read a column at a time."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import random
+from collections import defaultdict
 from collections.abc import Callable, Hashable, Iterator
 from typing import Any
 
@@ -250,53 +251,58 @@ def group_rows(rows: list[Row], keys: list[str], reducers: list[tuple[str, Reduc
     key puts the row in a group per element (an empty one in the null group); each reducer over its
     group's rows in the order they came; the groups in the order RediSearch's hash table of them
     (khash, keyed by that hash) yields them. ``column(rows, name)``: each row's value of ``name``."""
-    distinct: dict[tuple[Any, ...], tuple[list[Any], list[tuple[int, Row]], int]] = {}
     key_columns = [column(rows, k) for k in keys]
-    if len(keys) == 1 and all(type(v) is bytes for v in key_columns[0]):
-        # One key whose values are all strings (a tag, a text field): rows by string first (insertion order
-        # is first appearance), each distinct string's identity and hash worked out once.
-        by_text: dict[bytes, list[int]] = {}
-        for n, v in enumerate(key_columns[0]):
-            held = by_text.get(v)
-            if held is None:
-                by_text[v] = [n]
-            else:
-                held.append(n)
-        for v, numbers in by_text.items():
+    # (values, row numbers ascending, hash) per distinct identity, in the order the groups first appear
+    distinct: dict[tuple[Any, ...], tuple[list[Any], list[int], int]] = {}
+    if len(keys) == 1 and set(map(type, key_columns[0])) == _BYTES_ONLY:
+        # One key whose values are all strings (a tag, a text field): each distinct string's identity and
+        # hash worked out once.
+        for v, numbers in _rows_by_string(key_columns[0]):
             ident, values, h = next(_group_keys([v], 0))
             found = distinct.get(ident)
-            members = [(n, rows[n]) for n in numbers]
             if found is None:
-                distinct[ident] = (values, members, h)
+                distinct[ident] = (values, numbers, h)
             else:  # text whose identity is another's (invalid UTF-8 read alike): one group, in row order
-                found[1].extend(members)
-                found[1].sort(key=lambda m: m[0])
+                found[1].extend(numbers)
+                found[1].sort()
     else:
-        for n, r in enumerate(rows):
+        for n in range(len(rows)):
             for ident, values, h in _group_keys([col[n] for col in key_columns], 0):
                 found = distinct.get(ident)
                 if found is None:
-                    distinct[ident] = (values, [(n, r)], h)
+                    distinct[ident] = (values, [n], h)
                 else:
-                    found[1].append((n, r))
-    by_hash: dict[int, tuple[list[Any], list[tuple[int, Row]]]] = {}
-    for values, members, h in distinct.values():
+                    found[1].append(n)
+    by_hash: dict[int, tuple[list[Any], list[int]]] = {}
+    for values, numbers, h in distinct.values():
         found_hash = by_hash.get(h)
         if found_hash is None:
-            by_hash[h] = (values, members)
+            by_hash[h] = (values, numbers)
         else:  # a collision: one group, in the rows' order
-            found_hash[1].extend(members)
-            found_hash[1].sort(key=lambda m: m[0])
+            found_hash[1].extend(numbers)
+            found_hash[1].sort()
     out: list[Row] = []
     hashes = list(by_hash)  # the grouper's hash table yields its groups bucket by bucket
-    for values, numbered in (by_hash[hashes[i]] for i in khash_order(hashes)):
-        group = [m for _, m in numbered]
+    for values, numbers in (by_hash[hashes[i]] for i in khash_order(hashes)):
+        group = list(map(rows.__getitem__, numbers))
         row: Row = dict(zip(keys, values, strict=True))
         for alias, fn, props in reducers:
             value = fn([column(group, p) for p in props] or [group])
             row[alias] = NULL if value is None else value
         out.append(row)
     return out
+
+
+_BYTES_ONLY = {bytes}
+
+
+def _rows_by_string(column: list[bytes]) -> list[tuple[bytes, list[int]]]:
+    """Each distinct string of ``column`` with the numbers of its rows (ascending), in the order the
+    strings first appear."""
+    held: defaultdict[bytes, list[int]] = defaultdict(list)
+    for n, v in enumerate(column):
+        held[v].append(n)
+    return list(held.items())
 
 
 def _group_keys(values: list[Any], h: int) -> Iterator[tuple[tuple[Any, ...], list[Any], int]]:
