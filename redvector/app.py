@@ -22,6 +22,7 @@ from redvector.config import Config
 from redvector.persistence.manager import Persistence, StartupError
 from redvector.persistence.search_state import SearchSnapshot
 from redvector.protocol.resp.connection import start_resp
+from redvector.protocol.resp.values import resp2_values
 from redvector.server.allocator import pin_mmap_threshold
 from redvector.server.client import ClientState
 from redvector.server.cron import Cron
@@ -51,6 +52,8 @@ class App:
         self.ephemeral_ports = ephemeral_ports
         self.server = Server(config)
         self.dispatcher = Dispatcher(self.server, build_table())
+        # Lua scripts (EVAL) read command replies as a RESP2 client would (protocol/resp/values.py).
+        self.server.extensions["resp2_values"] = resp2_values
         self.cron = Cron(self.server)
         self.ports: dict[str, int] = {}
         self.listeners: list[asyncio.Server] = []

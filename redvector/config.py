@@ -181,6 +181,7 @@ DIRECTIVES: dict[str, Directive] = {
         _i("slowlog-log-slower-than", "10000"),
         _i("slowlog-max-len", "128"),
         _i("latency-monitor-threshold", "0"),
+        _i("busy-reply-threshold", "5000"),  # ms a Lua script may run (EVAL): stopped with an error past it
         _b("lazyfree-lazy-user-flush", "no"),
         _d("appendonly-dir", "", mutable=False),
         _i("search-default-ef-runtime", "64"),

@@ -52,6 +52,14 @@ class CodedError(RedVectorError):
         self.code = code
 
 
+class ScriptError(RedVectorError):
+    """An error a Lua script replies or raises, written as the script (or Redis's script runner) made the
+    whole line: its first word is whatever code the script chose (``-bad thing``, ``-ERR ... script:``)."""
+
+    def resp_line(self) -> str:
+        return self.message
+
+
 class WrongType(RedVectorError):
     code = "WRONGTYPE"
 

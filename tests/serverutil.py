@@ -155,3 +155,47 @@ def reference_redis() -> Iterator[int]:
     finally:
         proc.terminate()
         proc.wait(10)
+
+
+def resp_pack(args: list[bytes]) -> bytes:
+    return b"*%d\r\n" % len(args) + b"".join(b"$%d\r\n%b\r\n" % (len(a), a) for a in args)
+
+
+class RawClient:
+    """A RESP connection that returns each reply as its raw bytes (byte-for-byte differential tests)."""
+
+    def __init__(self, port: int, proto: int) -> None:
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=5)
+        self.buf = b""
+        self.sock.sendall(resp_pack([b"HELLO", b"%d" % proto]))
+        self.read_reply()
+
+    def read_line(self) -> bytes:
+        while b"\r\n" not in self.buf:
+            self.buf += self.sock.recv(65536)
+        line, self.buf = self.buf.split(b"\r\n", 1)
+        return line + b"\r\n"
+
+    def read_exact(self, n: int) -> bytes:
+        while len(self.buf) < n:
+            self.buf += self.sock.recv(65536)
+        data, self.buf = self.buf[:n], self.buf[n:]
+        return data
+
+    def read_reply(self) -> bytes:
+        line = self.read_line()
+        kind, rest = line[:1], line[1:-2]
+        if kind in (b"$", b"=", b"!") and rest != b"-1":
+            return line + self.read_exact(int(rest) + 2)
+        if kind in (b"*", b"~", b">") and rest != b"-1":
+            return line + b"".join(self.read_reply() for _ in range(int(rest)))
+        if kind == b"%":
+            return line + b"".join(self.read_reply() for _ in range(2 * int(rest)))
+        return line
+
+    def call(self, args: list[bytes]) -> bytes:
+        self.sock.sendall(resp_pack(args))
+        return self.read_reply()
+
+    def close(self) -> None:
+        self.sock.close()

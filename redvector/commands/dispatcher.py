@@ -5,8 +5,10 @@ Redis's processCommand() and call() in one place, so handlers never repeat the g
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
+from collections.abc import Iterator
 from typing import Any
 
 from redvector.commands.context import NOW_UNREAD, CommandContext
@@ -51,6 +53,7 @@ class Dispatcher:
         # Optional per-command key access hook (client, db_index, spec, argv), called after the command:
         # the LRU/LFU clocks of maxmemory policies.
         self.key_access: Any = None
+        self._collecting = False  # inside writes_together
 
     def execute(self, client: ClientState, argv: list[bytes]) -> Any:
         """Run one command for a client and return its reply value (an error is returned, not raised)."""
@@ -193,25 +196,40 @@ class Dispatcher:
         if watch_failed:
             return NULL_ARRAY
         replies: list[Any] = []
-        server = self.server
-        # The transaction's writes are collected and propagated as one MULTI ... EXEC block, so the
-        # AOF replays them atomically (Redis wraps them the same way when there is more than one).
-        sinks = server.propagate_sinks
-        logged: list[tuple[int, list[bytes]]] = []
-        if sinks:
-            server.propagate_sinks = [lambda db_index, argv: logged.append((db_index, argv))]
-        try:
+        with self.writes_together():
             for spec, argv in multi.queue:
-                reply = self.call(client, spec, argv)
-                if type(reply) is Blocked:  # inside MULTI a blocking command never blocks
-                    reply = reply.timeout_reply
-                elif type(reply) is Deferred:  # nor does a deferred read leave the transaction
-                    reply = self.resolve(reply)
-                replies.append(reply)
-        finally:
-            server.propagate_sinks = sinks
-        if len(logged) > 1:
-            logged = [(logged[0][0], [b"MULTI"]), *logged, (logged[-1][0], [b"EXEC"])]
-        for db_index, argv in logged:
-            server.propagate(db_index, argv)
+                replies.append(self.call_now(client, spec, argv))
         return replies
+
+    def call_now(self, client: ClientState, spec: CommandSpec, argv: list[bytes]) -> Any:
+        """``call`` whose reply is there at once: inside MULTI or a script a blocking command never blocks
+        (its timeout reply) and a deferred read does not leave the caller (it runs here)."""
+        reply = self.call(client, spec, argv)
+        if type(reply) is Blocked:
+            return reply.timeout_reply
+        if type(reply) is Deferred:
+            return self.resolve(reply)
+        return reply
+
+    @contextlib.contextmanager
+    def writes_together(self) -> Iterator[None]:
+        """The writes propagated inside are collected and propagated as one MULTI ... EXEC block, so the
+        AOF replays them atomically (Redis wraps a transaction's or a script's writes the same way when
+        there is more than one). Nested (a script inside a transaction): the outer block holds them."""
+        server = self.server
+        sinks = server.propagate_sinks
+        if not sinks or self._collecting:
+            yield
+            return
+        logged: list[tuple[int, list[bytes]]] = []
+        server.propagate_sinks = [lambda db_index, argv: logged.append((db_index, argv))]
+        self._collecting = True
+        try:
+            yield
+        finally:
+            self._collecting = False
+            server.propagate_sinks = sinks
+            if len(logged) > 1:
+                logged = [(logged[0][0], [b"MULTI"]), *logged, (logged[-1][0], [b"EXEC"])]
+            for db_index, argv in logged:
+                server.propagate(db_index, argv)

@@ -6,14 +6,13 @@ random picks, no multi-member sets whose order is an implementation detail).
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import redis
 
-from tests.serverutil import ThreadedServer, reference_redis
+from tests.serverutil import RawClient, ThreadedServer, reference_redis
 
 SCRIPT = """
 RPUSH l a b c d e
@@ -194,48 +193,6 @@ COMMAND GETKEYS BLMOVE a b LEFT LEFT 0
 COMMAND GETKEYS OBJECT ENCODING k
 SORT_RO nolist STORE x
 """
-
-
-def _pack(args: list[bytes]) -> bytes:
-    return b"*%d\r\n" % len(args) + b"".join(b"$%d\r\n%b\r\n" % (len(a), a) for a in args)
-
-
-class RawClient:
-    def __init__(self, port: int, proto: int) -> None:
-        self.sock = socket.create_connection(("127.0.0.1", port), timeout=5)
-        self.buf = b""
-        self.sock.sendall(_pack([b"HELLO", b"%d" % proto]))
-        self.read_reply()
-
-    def read_line(self) -> bytes:
-        while b"\r\n" not in self.buf:
-            self.buf += self.sock.recv(65536)
-        line, self.buf = self.buf.split(b"\r\n", 1)
-        return line + b"\r\n"
-
-    def read_exact(self, n: int) -> bytes:
-        while len(self.buf) < n:
-            self.buf += self.sock.recv(65536)
-        data, self.buf = self.buf[:n], self.buf[n:]
-        return data
-
-    def read_reply(self) -> bytes:
-        line = self.read_line()
-        kind, rest = line[:1], line[1:-2]
-        if kind in (b"$", b"=", b"!") and rest != b"-1":
-            return line + self.read_exact(int(rest) + 2)
-        if kind in (b"*", b"~", b">") and rest != b"-1":
-            return line + b"".join(self.read_reply() for _ in range(int(rest)))
-        if kind == b"%":
-            return line + b"".join(self.read_reply() for _ in range(2 * int(rest)))
-        return line
-
-    def call(self, args: list[bytes]) -> bytes:
-        self.sock.sendall(_pack(args))
-        return self.read_reply()
-
-    def close(self) -> None:
-        self.sock.close()
 
 
 @pytest.fixture(scope="module")

@@ -9,14 +9,13 @@ cannot start.
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.redis_stack import redis_stack
-from tests.serverutil import ThreadedServer
+from tests.serverutil import RawClient, ThreadedServer
 
 VALUES = ["2.5e-8", "1e30", "1.5e-300", "123456789012345678901234", "0.1", "1e-5", "1e-4", "1e-7", "1e16", "1e17",
           "5e18", "1e21", "-2.5e-7", "0.000123", "1.5e20", "100.5", "3.0", "1e-100", "1.05e-102", "12345678.9",
@@ -43,39 +42,6 @@ def _commands() -> list[list[bytes]]:
     return out
 
 
-def _pack(args: list[bytes]) -> bytes:
-    return b"*%d\r\n" % len(args) + b"".join(b"$%d\r\n%b\r\n" % (len(a), a) for a in args)
-
-
-class _Raw:
-    """Raw replies: a command's reply bytes, read until the next reply would start (one command at a time,
-    so a short read after the reply's last CRLF is the whole reply)."""
-
-    def __init__(self, port: int, protocol: int) -> None:
-        self.sock = socket.create_connection(("127.0.0.1", port))
-        self.file = self.sock.makefile("rb")
-        if protocol == 3:
-            self.call([b"HELLO", b"3"])
-
-    def call(self, args: list[bytes]) -> bytes:
-        self.sock.sendall(_pack(args))
-        return self._reply()
-
-    def _reply(self) -> bytes:
-        line = self.file.readline()
-        kind, rest = line[:1], line[1:-2]
-        if (kind == b"$" and rest != b"-1") or kind == b"=":
-            return line + self.file.read(int(rest) + 2)
-        if kind in (b"*", b"%", b">", b"~") and rest != b"-1":
-            count = int(rest) * (2 if kind == b"%" else 1)
-            return line + b"".join(self._reply() for _ in range(count))
-        return line
-
-    def close(self) -> None:
-        self.file.close()
-        self.sock.close()
-
-
 @pytest.fixture(scope="module")
 def stack_port(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
     with redis_stack(Path(tmp_path_factory.mktemp("stack-doubles")), json=True) as port:
@@ -84,7 +50,7 @@ def stack_port(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
 
 @pytest.mark.parametrize("protocol", [2, 3])
 def test_double_replies_match_redis_stack(server: ThreadedServer, stack_port: int, protocol: int) -> None:
-    ours, theirs = _Raw(server.port, protocol), _Raw(stack_port, protocol)
+    ours, theirs = RawClient(server.port, protocol), RawClient(stack_port, protocol)
     try:
         for client in (ours, theirs):
             client.call([b"FLUSHALL"])

@@ -1,0 +1,421 @@
+"""The Lua VM behind EVAL, EVALSHA and SCRIPT: Redis's scripting environment on Lua 5.1 (lupa).
+
+One VM per server, as in Redis. A script is compiled once (chunk ``@user_script``, so Lua's messages say
+``user_script:1: ...``) and cached by its SHA1. It sees Redis 7.4's globals: ``KEYS`` and ``ARGV`` (byte
+strings), the ``redis`` library (call, pcall, error_reply, status_reply, sha1hex, log, setresp,
+set_repl, replicate_commands and the LOG_* / REPL_* constants), ``cjson``, ``bit``, ``os.clock`` and the
+Lua base, string, table, math and coroutine libraries; reading an undefined global or writing any global
+is an error (``_G`` is read-only), and ``io``, ``debug``, ``require``, ``dofile`` and ``loadfile`` are
+gone. ``struct`` and ``cmsgpack`` are not provided.
+
+Values cross as Redis converts them: a command's reply reaches Lua as its RESP2 form (integer -> number,
+bulk -> string, array -> table, nil -> false, status -> ``{ok=...}``, error -> ``{err=...}``, raised by
+``redis.call``); the script's return value goes back as a reply (number -> integer, truncated; string ->
+bulk; true -> 1; false and nil -> nil; ``{ok=...}`` -> status; ``{err=...}`` -> error; a table -> array
+up to its first nil). An error raised in the script replies ``<error> script: <sha>, on
+@user_script:<line>.`` as Redis 7.4 writes it. A script runs to completion on the event loop (atomic, as
+in Redis); one that runs past ``busy-reply-threshold`` ms is stopped with an error (Redis would answer
+other clients BUSY meanwhile; RedVector serves one command at a time, so it stops the script instead).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import math
+import time
+from collections.abc import Callable
+from typing import Any
+
+from lupa import lua51
+
+from redvector.errors import RedVectorError, ScriptError
+from redvector.replies import SimpleString, format_double
+
+log = logging.getLogger("redvector.lua")
+
+# Reply values as a script's redis.call sees them: ("ok", status text) and ("err", error line) stand for
+# RESP2's status and error replies; anything else is bytes, an int, None or a list of them.
+CallReply = Any
+Caller = Callable[[list[bytes], bool], CallReply]
+
+_PRELUDE = r"""
+local py_call, py_pcall, py_log, py_sha1, py_json_encode, py_json_decode, py_bitop, py_clock, py_deadline, py_rawset = ...
+local getinfo, sethook = debug.getinfo, debug.sethook
+local rawset, rawget, error, type, tostring, setmetatable, xpcall = rawset, rawget, error, type, tostring, setmetatable, xpcall
+local loadstring, load, setfenv, getfenv, pairs, select = loadstring, load, setfenv, getfenv, pairs, select
+
+-- redis.call and redis.pcall are the Python callables themselves: C functions to Lua, so a script's
+-- ``return redis.call(...)`` keeps its own frame and an error is placed on its line.
+redis = {
+  call = py_call,
+  pcall = py_pcall,
+  error_reply = function(msg)
+    if type(msg) ~= 'string' then error('wrong number or type of arguments', 2) end
+    return {err = msg}
+  end,
+  status_reply = function(msg)
+    if type(msg) ~= 'string' then error('wrong number or type of arguments', 2) end
+    return {ok = msg}
+  end,
+  sha1hex = function(s)
+    if type(s) ~= 'string' and type(s) ~= 'number' then error('wrong number of arguments', 2) end
+    return py_sha1(tostring(s))
+  end,
+  log = function(level, ...)
+    local parts = {...}
+    for i = 1, select('#', ...) do parts[i] = tostring(parts[i]) end
+    py_log(level, table.concat(parts, ' '))
+  end,
+  setresp = function(v)
+    if v ~= 2 and v ~= 3 then error('RESP version must be 2 or 3.', 2) end
+  end,
+  set_repl = function(flags) end,
+  replicate_commands = function() return true end,
+  breakpoint = function() return false end,
+  debug = function(...) end,
+  acl_check_cmd = function(...) return true end,
+  LOG_DEBUG = 0, LOG_VERBOSE = 1, LOG_NOTICE = 2, LOG_WARNING = 3,
+  REPL_NONE = 0, REPL_AOF = 1, REPL_SLAVE = 2, REPL_REPLICA = 2, REPL_ALL = 3,
+  REDIS_VERSION = '7.4.1', REDIS_VERSION_NUM = 0x070401,
+}
+
+local null = setmetatable({}, {__tostring = function() return 'null' end})
+cjson = {
+  encode = function(v) return py_json_encode(v, null) end,
+  decode = function(s) return py_json_decode(s, null) end,
+  null = null,
+}
+
+bit = {}
+for _, name in pairs({'tobit', 'tohex', 'bnot', 'band', 'bor', 'bxor', 'lshift', 'rshift', 'arshift', 'rol', 'ror', 'bswap'}) do
+  bit[name] = function(...) return py_bitop(name, ...) end
+end
+
+-- The scripts' globals: a table of their own (Redis 7.4's set), read-only, undefined names an error.
+-- The VM's real globals keep nothing a script could escape through (no io, os, debug, require).
+local real = _G
+local sandbox = {}
+for _, name in pairs({'assert', 'collectgarbage', 'coroutine', 'error', 'gcinfo', 'getmetatable', 'ipairs',
+                      'math', 'newproxy', 'next', 'pairs', 'pcall', 'rawequal', 'rawget', 'rawset', 'select',
+                      'setmetatable', 'string', 'table', 'tonumber', 'tostring', 'type', 'unpack', 'xpcall',
+                      '_VERSION', 'redis', 'cjson', 'bit'}) do
+  sandbox[name] = real[name]
+end
+sandbox.os = {clock = py_clock}
+sandbox.rawset = py_rawset  -- refuses the sandbox itself (a C function to Lua, as redis.call)
+sandbox._G = sandbox
+local function contained(f)
+  if type(f) == 'function' then setfenv(f, sandbox) end
+  return f
+end
+sandbox.loadstring = function(code, name)
+  local f, message = loadstring(code, name)
+  return contained(f), message
+end
+sandbox.load = function(reader, name)
+  local f, message = load(reader, name)
+  return contained(f), message
+end
+sandbox.getfenv = function(f)
+  local env = getfenv(type(f) == 'number' and f > 0 and f + 1 or f or 2)
+  if env == real then return sandbox end
+  return env
+end
+sandbox.setfenv = function(f, env)
+  if type(f) == 'number' and f > 0 then f = f + 1 end
+  return setfenv(f, env)
+end
+for _, name in pairs({'io', 'os', 'debug', 'require', 'dofile', 'loadfile', 'module', 'package', 'print'}) do
+  real[name] = nil
+end
+
+-- Redis's error handler: an error becomes a table {err=..., source=..., line=...}, the place being the
+-- script's own line that raised it (a library function's frames are skipped).
+local function err_handler(e)
+  if type(e) == 'userdata' then  -- redis.call's error (a Python exception): its text is the error line
+    e = {err = tostring(e)}
+  elseif type(e) ~= 'table' then
+    e = {err = 'ERR ' .. tostring(e)}
+  end
+  for level = 2, 40 do
+    local info = getinfo(level, 'Sl')
+    if not info then break end
+    if info.source == '@user_script' then
+      rawset(e, 'source', info.source)
+      rawset(e, 'line', info.currentline)
+      break
+    end
+  end
+  return e
+end
+
+local function compile(code)
+  local f, message = loadstring(code, '@user_script')
+  if not f then return nil, message end
+  return contained(f)
+end
+
+local function run(f, keys, argv)
+  rawset(sandbox, 'KEYS', keys)
+  rawset(sandbox, 'ARGV', argv)
+  sethook(function()
+    if py_clock() > py_deadline() then error({err = 'ERR Script killed: it ran longer than busy-reply-threshold'}, 0) end
+  end, '', 100000)
+  local ok, result = xpcall(f, err_handler)
+  sethook()
+  if ok then return 'ok', result end
+  return 'err', result
+end
+
+setmetatable(sandbox, {
+  __index = function(_, name)
+    error("Script attempted to access nonexistent global variable '" .. tostring(name) .. "'", 2)
+  end,
+  __newindex = function() error('Attempt to modify a readonly table', 2) end,
+})
+
+return compile, run, function(t) return t == sandbox end, rawset
+"""
+
+
+class LuaScripting:
+    """The server's Lua VM and script cache; ``run`` executes one EVAL/EVALSHA."""
+
+    def __init__(self, busy_ms: Callable[[], int]) -> None:
+        self._busy_ms = busy_ms
+        self._deadline = math.inf
+        self.lua = lua51.LuaRuntime(encoding=None, unpack_returned_tuples=True, register_eval=False,
+                                    register_builtins=False)
+        self._caller: Caller | None = None
+        self._read_only = False
+        prelude = self.lua.execute(_PRELUDE.encode(), self._call, self._pcall, self._log, self._sha1, self._json_encode,
+                                   self._json_decode, _bitop, time.monotonic, lambda: self._deadline,
+                                   self._rawset)
+        self._compile, self._run, self._is_sandbox, self._real_rawset = prelude
+        self.scripts: dict[str, Any] = {}  # sha1 -> compiled function
+        self.bodies: dict[str, bytes] = {}
+
+    # -- the cache -------------------------------------------------------------------------------------
+    @staticmethod
+    def sha1(body: bytes) -> str:
+        return hashlib.sha1(body).hexdigest()
+
+    def load(self, body: bytes) -> str:
+        """Compile and cache ``body``; its SHA1. A script that does not compile raises Redis's error."""
+        sha = self.sha1(body)
+        if sha not in self.scripts:
+            compiled = self._compile(body)
+            if isinstance(compiled, tuple):  # (nil, message)
+                raise RedVectorError(f"Error compiling script (new function): {_text(compiled[1])}")
+            self.scripts[sha] = compiled
+            self.bodies[sha] = body
+        return sha
+
+    def flush(self) -> None:
+        self.scripts.clear()
+        self.bodies.clear()
+
+    # -- running ---------------------------------------------------------------------------------------
+    def run(self, sha: str, keys: list[bytes], args: list[bytes], caller: Caller, read_only: bool) -> Any:
+        """Run the cached script ``sha`` with ``caller(argv, read_only)`` executing its redis.call."""
+        function = self.scripts[sha]
+        outer = (self._caller, self._read_only, self._deadline)
+        self._caller, self._read_only = caller, read_only
+        self._deadline = time.monotonic() + max(self._busy_ms(), 1) / 1000
+        try:
+            kind, value = self._run(function, self.lua.table_from(keys), self.lua.table_from(args))
+        finally:
+            self._caller, self._read_only, self._deadline = outer
+        if kind == b"err":
+            message = _text(value[b"err"]) if _is_table(value) and value[b"err"] is not None else "ERR unknown error"
+            line, source = (value[b"line"], value[b"source"]) if _is_table(value) else (None, None)
+            if line is not None and source is not None:
+                message = f"{message} script: {sha}, on {_text(source)}:{int(line)}."
+            raise ScriptError(message)
+        return self._to_reply(value)
+
+    def _call(self, *args: Any) -> Any:
+        """redis.call: the command's reply, or its error raised (the script stops there)."""
+        reply = self._command(args)
+        if isinstance(reply, tuple) and reply[0] == "err":
+            raise CallError(_text(reply[1]))
+        return self._to_lua(reply)
+
+    def _rawset(self, table: Any, key: Any, value: Any) -> Any:
+        """The scripts' rawset: any table but their globals (Redis 7.4's _G is read-only even to it)."""
+        if self._is_sandbox(table):
+            raise CallError("ERR Attempt to modify a readonly table")
+        return self._real_rawset(table, key, value)
+
+    def _pcall(self, *args: Any) -> Any:
+        """redis.pcall: the command's reply, an error as a ``{err=...}`` table."""
+        return self._to_lua(self._command(args))
+
+    def _command(self, args: tuple[Any, ...]) -> Any:
+        if not args:
+            return ("err", b"ERR Please specify at least one argument for this redis lib call")
+        if not all(isinstance(a, bytes | int | float) and not isinstance(a, bool) for a in args):
+            return ("err", b"ERR Lua redis lib command arguments must be strings or integers")
+        caller = self._caller
+        if caller is None:
+            return ("err", b"ERR redis.call is only available inside a script")
+        return caller([_argument(a) for a in args], self._read_only)
+
+    # -- conversions -----------------------------------------------------------------------------------
+    def _to_lua(self, reply: Any) -> Any:
+        if reply is None:
+            return False
+        if isinstance(reply, tuple) and len(reply) == 2 and reply[0] in ("ok", "err"):
+            kind, text = reply
+            if kind == "err":  # an error inside an array: a table with err (at the top, call raised it)
+                return self.lua.table_from({b"err": text})
+            return self.lua.table_from({b"ok": text})
+        if isinstance(reply, list):
+            return self.lua.table_from([self._to_lua(x) for x in reply])
+        return reply
+
+    def _to_reply(self, value: Any) -> Any:
+        """A script's return value as the reply Redis makes of it (see the module doc)."""
+        if value is None or value is False:
+            return None
+        if value is True:
+            return 1
+        if isinstance(value, bytes):
+            return value
+        if isinstance(value, int):
+            return value
+        if isinstance(value, float):
+            return math.trunc(value) if math.isfinite(value) else 0
+        if _is_table(value):
+            err = value[b"err"]
+            if isinstance(err, bytes):
+                return ScriptError(_text(err.removeprefix(b"-")))
+            ok = value[b"ok"]
+            if isinstance(ok, bytes):
+                return SimpleString(ok)
+            out = []
+            i = 1
+            while (item := value[i]) is not None:
+                out.append(self._to_reply(item))
+                i += 1
+            return out
+        return None  # functions, userdata: nil
+
+    # -- helpers the prelude calls ---------------------------------------------------------------------
+    @staticmethod
+    def _log(level: Any, text: bytes) -> None:
+        levels = {0: logging.DEBUG, 1: logging.DEBUG, 2: logging.INFO, 3: logging.WARNING}
+        log.log(levels.get(int(level) if isinstance(level, int | float) else 2, logging.INFO), "%s",
+                _text(text))
+
+    @staticmethod
+    def _sha1(text: bytes) -> bytes:
+        return hashlib.sha1(text).hexdigest().encode()
+
+    def _json_encode(self, value: Any, null: Any) -> bytes:
+        return json.dumps(self._to_json(value, null, 0), separators=(",", ":"), ensure_ascii=False,
+                          allow_nan=False).replace("/", "\\/").encode()
+
+    def _to_json(self, value: Any, null: Any, depth: int) -> Any:
+        if depth > 1000:
+            raise RedVectorError("Cannot serialise, excessive nesting (1001)")
+        if isinstance(value, bytes):
+            return _text(value)
+        if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+            return int(value)
+        if value is None or value is True or value is False or isinstance(value, int | float):
+            return value
+        if _is_table(value):
+            if value == null:
+                return None
+            items = list(value.items())
+            if not items:
+                return {}
+            keys = [k for k, _ in items]
+            if all(isinstance(k, int) and k > 0 for k in keys) and max(keys) <= 2 * len(keys):
+                return [self._to_json(value[i], null, depth + 1) for i in range(1, max(keys) + 1)]
+            return {_text(k) if isinstance(k, bytes) else str(k): self._to_json(v, null, depth + 1) for k, v in items}
+        raise RedVectorError(f"Cannot serialise {type(value).__name__}: type not supported")
+
+    def _json_decode(self, text: Any, null: Any) -> Any:
+        try:
+            data = json.loads(text)
+        except (ValueError, TypeError) as exc:
+            raise RedVectorError(f"Expected value but found invalid token: {exc}") from None
+        return self._from_json(data, null)
+
+    def _from_json(self, data: Any, null: Any) -> Any:
+        if data is None:
+            return null
+        if isinstance(data, str):
+            return data.encode()
+        if isinstance(data, list):
+            return self.lua.table_from([self._from_json(x, null) for x in data])
+        if isinstance(data, dict):
+            return self.lua.table_from({k.encode(): self._from_json(v, null) for k, v in data.items()})
+        return data
+
+
+class CallError(Exception):
+    """redis.call's failure, raised into Lua; its text is the error line the script's error carries."""
+
+
+def _is_table(value: Any) -> bool:
+    return lua51.lua_type(value) == "table"
+
+
+def _text(value: Any) -> str:
+    return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
+
+
+def _argument(value: Any) -> bytes:
+    """A redis.call argument as Redis converts it: strings as they are, numbers as a double reply is
+    written (an integer when it is one: 1e9 is ``1000000000``), -0 as ``0``."""
+    if isinstance(value, bytes):
+        return value
+    if isinstance(value, int):
+        return b"%d" % value
+    return b"0" if value == 0 else format_double(value)
+
+
+_BIT_MASK = 0xFFFFFFFF
+
+
+def _tobit(x: Any) -> int:
+    v = int(x) & _BIT_MASK
+    return v - (1 << 32) if v & 0x80000000 else v
+
+
+def _bitop(name: bytes, *args: Any) -> Any:
+    """LuaBitOp (the ``bit`` library Redis ships), 32-bit signed results."""
+    op = name.decode()
+    xs = [int(a) for a in args]
+    if op == "tobit":
+        return _tobit(xs[0])
+    if op == "tohex":
+        n = xs[1] if len(xs) > 1 else 8
+        digits = f"{xs[0] & _BIT_MASK:08x}"[-abs(n):] if n else ""
+        return (digits.upper() if n < 0 else digits).encode()
+    if op == "bnot":
+        return _tobit(~xs[0])
+    if op in ("band", "bor", "bxor"):
+        acc = xs[0]
+        for x in xs[1:]:
+            acc = acc & x if op == "band" else acc | x if op == "bor" else acc ^ x
+        return _tobit(acc)
+    value, shift = xs[0] & _BIT_MASK, xs[1] & 31
+    if op == "lshift":
+        return _tobit(value << shift)
+    if op == "rshift":
+        return _tobit(value >> shift)
+    if op == "arshift":
+        return _tobit(_tobit(value) >> shift)
+    if op == "rol":
+        return _tobit((value << shift) | (value >> (32 - shift)))
+    if op == "ror":
+        return _tobit((value >> shift) | (value << (32 - shift)))
+    if op == "bswap":
+        return _tobit(int.from_bytes(value.to_bytes(4, "little"), "big"))
+    raise RedVectorError(f"unknown bit operation {op}")

@@ -1,0 +1,161 @@
+"""EVAL EVALSHA EVAL_RO EVALSHA_RO SCRIPT: Lua scripts, run atomically (commands/lua.py holds the VM).
+
+A script's redis.call runs a command as its client would (same database, same checks of arity and
+flags, errors as values), except that a blocking command does not block and a deferred search runs at
+once. Its writes reach WATCH, keyspace events, search indexes and the AOF through the usual change hook;
+the AOF gets them (not the script) as one MULTI/EXEC block, Redis 7's effects replication, so a script
+using TIME or random picks replays to the same data.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from redvector.commands.context import CommandContext
+from redvector.commands.spec import CommandGroup, Flag, KeySpec
+from redvector.errors import CodedError, NotInteger, RedVectorError, UnknownSubcommand
+from redvector.replies import OK
+
+group = CommandGroup("scripting")
+
+_SCRIPT_FLAGS = Flag.NOSCRIPT | Flag.STALE | Flag.SKIP_SLOWLOG | Flag.MAY_REPLICATE
+_NOT_FROM_SCRIPT = "ERR This Redis command is not allowed from script"
+
+
+def _script_keys(argv: list[bytes]) -> list[bytes]:
+    try:
+        n = int(argv[2])
+    except (ValueError, IndexError):
+        return []
+    return argv[3:3 + n] if 0 <= n <= len(argv) - 3 else []
+
+
+def lua_vm(ctx: CommandContext) -> Any:
+    """The server's Lua VM, made on first use (lupa is imported then)."""
+    vm = ctx.server.extensions.get("lua")
+    if vm is None:
+        from redvector.commands.lua import LuaScripting
+
+        config = ctx.server.config
+        vm = ctx.server.extensions["lua"] = LuaScripting(lambda: int(config["busy-reply-threshold"]))
+    return vm
+
+
+def _split(argv: list[bytes]) -> tuple[list[bytes], list[bytes]]:
+    """(KEYS, ARGV) of an EVAL-style command, with Redis's errors for a bad numkeys."""
+    try:
+        n = int(argv[2])
+    except ValueError:
+        raise NotInteger() from None
+    if n < 0:
+        raise RedVectorError("Number of keys can't be negative")
+    if n > len(argv) - 3:
+        raise RedVectorError("Number of keys can't be greater than number of args")
+    return argv[3:3 + n], argv[3 + n:]
+
+
+def _caller(ctx: CommandContext) -> Any:
+    """redis.call for scripts run by ``ctx``'s client: (argv, read_only) -> the reply as RESP2 values."""
+    dispatcher, client = ctx.dispatcher, ctx.client
+    as_values = ctx.server.extensions["resp2_values"]
+
+    def call(argv: list[bytes], read_only: bool) -> Any:
+        spec = dispatcher.table.lookup(argv[0])
+        if spec is None:
+            return ("err", b"ERR Unknown Redis command called from script")
+        if not spec.arity_ok(len(argv)):
+            return ("err", b"ERR Wrong number of args calling Redis command from script")
+        if spec.flags & Flag.NOSCRIPT:
+            return ("err", _NOT_FROM_SCRIPT.encode())
+        if read_only and spec.is_write:
+            return ("err", b"ERR Write commands are not allowed from read-only scripts.")
+        return as_values(dispatcher.call_now(client, spec, argv))
+
+    return call
+
+
+def _run(ctx: CommandContext, sha: str, argv: list[bytes], read_only: bool) -> Any:
+    keys, args = _split(argv)
+    vm = lua_vm(ctx)
+    ctx.aof_argv = []  # the script's writes are propagated one by one (writes_together), not the script
+    client = ctx.client
+    db_index = client.db_index
+    try:
+        with ctx.dispatcher.writes_together():
+            reply = vm.run(sha, keys, args, _caller(ctx), read_only)
+    finally:
+        client.db_index = db_index  # a SELECT inside the script does not outlive it
+    return reply
+
+
+@group.command("EVAL", -3, _SCRIPT_FLAGS, KeySpec(0, 0, 0), since="2.6.0", getkeys=_script_keys,
+               summary="Executes a server-side Lua script.")
+def eval_(ctx: CommandContext, argv: list[bytes]) -> Any:
+    return _run(ctx, lua_vm(ctx).load(argv[1]), argv, read_only=False)
+
+
+@group.command("EVAL_RO", -3, _SCRIPT_FLAGS | Flag.READONLY, KeySpec(0, 0, 0), since="7.0.0",
+               getkeys=_script_keys, summary="Executes a read-only server-side Lua script.")
+def eval_ro(ctx: CommandContext, argv: list[bytes]) -> Any:
+    return _run(ctx, lua_vm(ctx).load(argv[1]), argv, read_only=True)
+
+
+def _known(ctx: CommandContext, sha: bytes) -> str:
+    name = sha.decode("latin-1").lower()
+    if name not in lua_vm(ctx).scripts:
+        raise CodedError("NOSCRIPT", "No matching script. Please use EVAL.")
+    return name
+
+
+@group.command("EVALSHA", -3, _SCRIPT_FLAGS, KeySpec(0, 0, 0), since="2.6.0", getkeys=_script_keys,
+               summary="Executes a server-side Lua script by SHA1 digest.")
+def evalsha(ctx: CommandContext, argv: list[bytes]) -> Any:
+    return _run(ctx, _known(ctx, argv[1]), argv, read_only=False)
+
+
+@group.command("EVALSHA_RO", -3, _SCRIPT_FLAGS | Flag.READONLY, KeySpec(0, 0, 0), since="7.0.0",
+               getkeys=_script_keys, summary="Executes a read-only server-side Lua script by SHA1 digest.")
+def evalsha_ro(ctx: CommandContext, argv: list[bytes]) -> Any:
+    return _run(ctx, _known(ctx, argv[1]), argv, read_only=True)
+
+
+_SCRIPT_HELP = [
+    b"SCRIPT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+    b"DEBUG (YES|SYNC|NO)",
+    b"    Set the debug mode for subsequent scripts executed.",
+    b"EXISTS <sha1> [<sha1> ...]",
+    b"    Return information about the existence of the scripts in the script cache.",
+    b"FLUSH [ASYNC|SYNC]",
+    b"    Flush the Lua scripts cache. Very dangerous on replicas.",
+    b"    When called without the optional mode argument, the behavior is determined by the",
+    b"    lazyfree-lazy-user-flush configuration directive. Valid modes are:",
+    b"    * ASYNC: Asynchronously flush the scripts cache.",
+    b"    * SYNC: Synchronously flush the scripts cache.",
+    b"KILL",
+    b"    Kill the currently executing Lua script.",
+    b"LOAD <script>",
+    b"    Load a script into the scripts cache without executing it.",
+    b"HELP",
+    b"    Print this help.",
+]
+
+
+@group.command("SCRIPT", -2, Flag.NOSCRIPT, since="2.6.0", subcommands=("LOAD", "EXISTS", "FLUSH", "KILL", "HELP"),
+               summary="A container for Lua scripts management commands.")
+def script(ctx: CommandContext, argv: list[bytes]) -> Any:
+    sub = argv[1].upper()
+    if sub == b"LOAD" and len(argv) == 3:
+        return lua_vm(ctx).load(argv[2]).encode()
+    if sub == b"EXISTS" and len(argv) >= 3:
+        scripts = lua_vm(ctx).scripts
+        return [int(sha.decode("latin-1").lower() in scripts) for sha in argv[2:]]
+    if sub == b"FLUSH" and len(argv) <= 3:
+        if len(argv) == 3 and argv[2].upper() not in (b"ASYNC", b"SYNC"):
+            raise RedVectorError("SCRIPT FLUSH only support SYNC|ASYNC option")
+        lua_vm(ctx).flush()
+        return OK
+    if sub == b"KILL" and len(argv) == 2:
+        raise CodedError("NOTBUSY", "No scripts in execution right now.")
+    if sub == b"HELP" and len(argv) == 2:
+        return list(_SCRIPT_HELP)
+    raise UnknownSubcommand("SCRIPT", argv[1])
