@@ -102,6 +102,14 @@ class BigNumber:
 
 
 @dataclass(frozen=True, slots=True)
+class DoubleText:
+    """A double already written as Redis writes it in this reply (GEOPOS's ``%.17Lf`` coordinates): RESP3
+    ``,`` with that text, RESP2 a bulk string."""
+
+    text: bytes
+
+
+@dataclass(frozen=True, slots=True)
 class ByProtocol:
     """A reply whose RESP2 and RESP3 forms differ in structure, not only in encoding (RediSearch's
     FT.SEARCH / FT.AGGREGATE / FT.INFO: arrays in RESP2, maps with other keys in RESP3)."""

@@ -13,6 +13,7 @@ from redvector.replies import (
     NULL_ARRAY,
     BigNumber,
     ByProtocol,
+    DoubleText,
     Frames,
     Map,
     Pairs,
@@ -110,6 +111,11 @@ def encode(reply: Any, proto: int, out: bytearray) -> None:
             out += b"(%b\r\n" % reply.digits
         else:
             out += b"$%d\r\n%b\r\n" % (len(reply.digits), reply.digits)
+    elif t is DoubleText:
+        if proto == 3:
+            out += b",%b\r\n" % reply.text
+        else:
+            out += b"$%d\r\n%b\r\n" % (len(reply.text), reply.text)
     elif t is SearchRows:
         _encode_search_rows(reply, proto, out)
     elif t is ByProtocol:

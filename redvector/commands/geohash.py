@@ -1,0 +1,111 @@
+"""Redis's geohash arithmetic (geohash.c, geohash_helper.c): the 52-bit interleaved score a GEOADD stores,
+its decoding to the cell's centre, the standard 11-character geohash, and the haversine distances on
+Redis's earth radius, all as Redis computes them (same constants, same order of operations)."""
+
+from __future__ import annotations
+
+import math
+
+LONG_MIN, LONG_MAX = -180.0, 180.0
+LAT_MIN, LAT_MAX = -85.05112878, 85.05112878
+STEP = 26  # bits per coordinate: 52-bit scores, exact in a double
+EARTH_RADIUS_M = 6372797.560856
+_ALPHABET = b"0123456789bcdefghjkmnpqrstuvwxyz"
+UNITS = {b"m": 1.0, b"km": 1000.0, b"ft": 0.3048, b"mi": 1609.34}
+
+
+def _spread(v: int) -> int:
+    """The 32 bits of v into the even bits of a 64-bit word (interleave64's half)."""
+    v &= 0xFFFFFFFF
+    v = (v | (v << 16)) & 0x0000FFFF0000FFFF
+    v = (v | (v << 8)) & 0x00FF00FF00FF00FF
+    v = (v | (v << 4)) & 0x0F0F0F0F0F0F0F0F
+    v = (v | (v << 2)) & 0x3333333333333333
+    return (v | (v << 1)) & 0x5555555555555555
+
+
+def _squash(v: int) -> int:
+    """The even bits of v packed into 32 bits (deinterleave64's half)."""
+    v &= 0x5555555555555555
+    v = (v | (v >> 1)) & 0x3333333333333333
+    v = (v | (v >> 2)) & 0x0F0F0F0F0F0F0F0F
+    v = (v | (v >> 4)) & 0x00FF00FF00FF00FF
+    v = (v | (v >> 8)) & 0x0000FFFF0000FFFF
+    return (v | (v >> 16)) & 0x00000000FFFFFFFF
+
+
+def in_range(lon: float, lat: float) -> bool:
+    return LONG_MIN <= lon <= LONG_MAX and LAT_MIN <= lat <= LAT_MAX
+
+
+def encode(lon: float, lat: float, lat_min: float = LAT_MIN, lat_max: float = LAT_MAX) -> int:
+    """geohashEncode at step 26: latitude in the even bits, longitude in the odd ones."""
+    lat_offset = (lat - lat_min) / (lat_max - lat_min) * (1 << STEP)
+    lon_offset = (lon - LONG_MIN) / (LONG_MAX - LONG_MIN) * (1 << STEP)
+    return _spread(int(lat_offset)) | (_spread(int(lon_offset)) << 1)
+
+
+def decode(bits: int) -> tuple[float, float]:
+    """(longitude, latitude) of the centre of the score's cell, clamped to the valid ranges."""
+    ilat, ilon = _squash(bits), _squash(bits >> 1)
+    scale = float(1 << STEP)
+    lat_scale, lon_scale = LAT_MAX - LAT_MIN, LONG_MAX - LONG_MIN
+    lat_lo = LAT_MIN + (ilat * 1.0 / scale) * lat_scale
+    lat_hi = LAT_MIN + ((ilat + 1) * 1.0 / scale) * lat_scale
+    lon_lo = LONG_MIN + (ilon * 1.0 / scale) * lon_scale
+    lon_hi = LONG_MIN + ((ilon + 1) * 1.0 / scale) * lon_scale
+    lon = min(max((lon_lo + lon_hi) / 2, LONG_MIN), LONG_MAX)
+    lat = min(max((lat_lo + lat_hi) / 2, LAT_MIN), LAT_MAX)
+    return lon, lat
+
+
+def standard_geohash(bits: int) -> bytes:
+    """GEOHASH's 11 characters: the cell's centre re-encoded over the standard -90..90 latitudes (the
+    eleventh character from bits Redis does not have: 0)."""
+    lon, lat = decode(bits)
+    standard = encode(lon, lat, -90.0, 90.0)
+    out = bytearray()
+    for i in range(11):
+        idx = 0 if i == 10 else (standard >> (52 - (i + 1) * 5)) & 0x1F
+        out.append(_ALPHABET[idx])
+    return bytes(out)
+
+
+def _rad(deg: float) -> float:
+    return deg * (math.pi / 180.0)
+
+
+def lat_distance(lat1: float, lat2: float) -> float:
+    return EARTH_RADIUS_M * abs(_rad(lat2) - _rad(lat1))
+
+
+def distance(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
+    """geohashGetDistance: haversine, in meters."""
+    lon1r, lon2r = _rad(lon1), _rad(lon2)
+    v = math.sin((lon2r - lon1r) / 2)
+    if v == 0.0:
+        return lat_distance(lat1, lat2)
+    lat1r, lat2r = _rad(lat1), _rad(lat2)
+    u = math.sin((lat2r - lat1r) / 2)
+    a = u * u + math.cos(lat1r) * math.cos(lat2r) * v * v
+    return 2.0 * EARTH_RADIUS_M * math.asin(math.sqrt(a))
+
+
+def within_radius(lon: float, lat: float, plon: float, plat: float, radius_m: float) -> float | None:
+    """The point's distance from the centre when within ``radius_m``, else None."""
+    d = distance(lon, lat, plon, plat)
+    return None if d > radius_m else d
+
+
+def within_box(lon: float, lat: float, plon: float, plat: float, width_m: float, height_m: float) -> float | None:
+    """geohashGetDistanceIfInRectangle: the point's distance from the box's centre when inside it."""
+    if lat_distance(lat, plat) > height_m / 2:
+        return None
+    if distance(plon, plat, lon, plat) > width_m / 2:
+        return None
+    return distance(lon, lat, plon, plat)
+
+
+def distance_text(meters: float, to_meters: float) -> bytes:
+    """A distance in the reply's unit, as Redis writes it (four decimals)."""
+    return b"%.4f" % (meters / to_meters)
