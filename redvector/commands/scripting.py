@@ -18,7 +18,7 @@ from redvector.replies import OK
 
 group = CommandGroup("scripting")
 
-_SCRIPT_FLAGS = Flag.NOSCRIPT | Flag.STALE | Flag.SKIP_SLOWLOG | Flag.MAY_REPLICATE
+_SCRIPT_FLAGS = Flag.NOSCRIPT | Flag.STALE | Flag.MAY_REPLICATE
 _NOT_FROM_SCRIPT = "ERR This Redis command is not allowed from script"
 
 
@@ -69,7 +69,7 @@ def _caller(ctx: CommandContext) -> Any:
             return ("err", _NOT_FROM_SCRIPT.encode())
         if read_only and spec.is_write:
             return ("err", b"ERR Write commands are not allowed from read-only scripts.")
-        return as_values(dispatcher.call_now(client, spec, argv))
+        return as_values(dispatcher.call_now(client, spec, argv, from_script=True))
 
     return call
 

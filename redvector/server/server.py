@@ -13,6 +13,7 @@ from redvector.keyspace.database import Database, Keyspace
 from redvector.search.registry import SearchRegistry
 from redvector.server.blocking import BlockingRegistry
 from redvector.server.client import ClientState
+from redvector.server.command_log import CommandLog
 from redvector.server.transactions import WatchRegistry
 
 # A propagation sink: (db_index, argv) for every effective write, in apply order (the AOF is one).
@@ -58,6 +59,7 @@ class Server:
         self.keyspace.add_observer(self.watches)
         self.blocking = BlockingRegistry()
         self.keyspace.add_observer(self.blocking)
+        self.command_log = CommandLog()  # MONITOR's feed and the SLOWLOG
         self.propagate_sinks: list[PropagateSink] = []
         # appendfsync always: reply_gate(write, data) holds a reply until the AOF writes before it are
         # fsynced (True: held, sent later by the gate). None when replies may go out at once.
