@@ -39,6 +39,7 @@ log = logging.getLogger("redvector.lua")
 # RESP2's status and error replies; anything else is bytes, an int, None or a list of them.
 CallReply = Any
 Caller = Callable[[list[bytes], bool], CallReply]
+EVAL_SCRIPTS_KEPT = 500
 
 _PRELUDE = r"""
 local py_call, py_pcall, py_log, py_sha1, py_json_encode, py_json_decode, py_bitop, py_clock, py_deadline, py_rawset = ...
@@ -195,27 +196,42 @@ class LuaScripting:
                                    self._rawset)
         self._compile, self._run, self._is_sandbox, self._real_rawset = prelude
         self.scripts: dict[str, Any] = {}  # sha1 -> compiled function
-        self.bodies: dict[str, bytes] = {}
+        # Scripts EVAL brought in (not SCRIPT LOAD), least recently used first: Redis 7.4 keeps the last
+        # EVAL_SCRIPTS_KEPT of them, so scripts generated per call do not grow the cache for ever.
+        self._evaluated: dict[str, None] = {}
 
     # -- the cache -------------------------------------------------------------------------------------
     @staticmethod
     def sha1(body: bytes) -> str:
         return hashlib.sha1(body).hexdigest()
 
-    def load(self, body: bytes) -> str:
-        """Compile and cache ``body``; its SHA1. A script that does not compile raises Redis's error."""
+    def load(self, body: bytes, by_eval: bool = False) -> str:
+        """Compile and cache ``body``; its SHA1. A script that does not compile raises Redis's error.
+        ``by_eval``: brought in by EVAL (evictable) rather than SCRIPT LOAD (kept until SCRIPT FLUSH)."""
         sha = self.sha1(body)
-        if sha not in self.scripts:
-            compiled = self._compile(body)
-            if isinstance(compiled, tuple):  # (nil, message)
-                raise RedVectorError(f"Error compiling script (new function): {_text(compiled[1])}")
-            self.scripts[sha] = compiled
-            self.bodies[sha] = body
+        if sha in self.scripts:
+            if sha in self._evaluated:
+                if by_eval:
+                    self._evaluated.pop(sha)
+                    self._evaluated[sha] = None  # most recently used
+                else:
+                    del self._evaluated[sha]  # SCRIPT LOAD makes it permanent
+            return sha
+        compiled = self._compile(body)
+        if isinstance(compiled, tuple):  # (nil, message)
+            raise RedVectorError(f"Error compiling script (new function): {_text(compiled[1])}")
+        self.scripts[sha] = compiled
+        if by_eval:
+            self._evaluated[sha] = None
+            while len(self._evaluated) > EVAL_SCRIPTS_KEPT:
+                oldest = next(iter(self._evaluated))
+                del self._evaluated[oldest]
+                del self.scripts[oldest]
         return sha
 
     def flush(self) -> None:
         self.scripts.clear()
-        self.bodies.clear()
+        self._evaluated.clear()
 
     # -- running ---------------------------------------------------------------------------------------
     def run(self, sha: str, keys: list[bytes], args: list[bytes], caller: Caller, read_only: bool) -> Any:

@@ -91,13 +91,13 @@ def _run(ctx: CommandContext, sha: str, argv: list[bytes], read_only: bool) -> A
 @group.command("EVAL", -3, _SCRIPT_FLAGS, KeySpec(0, 0, 0), since="2.6.0", getkeys=_script_keys,
                summary="Executes a server-side Lua script.")
 def eval_(ctx: CommandContext, argv: list[bytes]) -> Any:
-    return _run(ctx, lua_vm(ctx).load(argv[1]), argv, read_only=False)
+    return _run(ctx, lua_vm(ctx).load(argv[1], by_eval=True), argv, read_only=False)
 
 
 @group.command("EVAL_RO", -3, _SCRIPT_FLAGS | Flag.READONLY, KeySpec(0, 0, 0), since="7.0.0",
                getkeys=_script_keys, summary="Executes a read-only server-side Lua script.")
 def eval_ro(ctx: CommandContext, argv: list[bytes]) -> Any:
-    return _run(ctx, lua_vm(ctx).load(argv[1]), argv, read_only=True)
+    return _run(ctx, lua_vm(ctx).load(argv[1], by_eval=True), argv, read_only=True)
 
 
 def _known(ctx: CommandContext, sha: bytes) -> str:

@@ -202,3 +202,21 @@ def test_concurrent_clients_see_a_script_as_one_step(server: ThreadedServer) -> 
     assert seen and all(a == b for a, b in seen)
     writer.close()
     reader.close()
+
+
+def test_eval_keeps_its_last_500_scripts(r: redis.Redis) -> None:
+    """As Redis 7.4: scripts brought in by EVAL are evicted least recently used first past 500; those
+    SCRIPT LOAD brought in stay."""
+    import hashlib
+
+    def sha(body: str) -> str:
+        return hashlib.sha1(body.encode()).hexdigest()
+
+    r.script_flush()
+    kept = r.script_load("return 'kept'")
+    r.eval("return 'first'", 0)
+    for i in range(600):
+        r.eval(f"return {i}", 0)
+    assert r.script_exists(sha("return 'first'"), kept, sha("return 599"), sha("return 99"), sha("return 100")) == \
+        [False, True, True, False, True]
+    assert r.eval("return 'first'", 0) == b"first"  # evicted scripts run again through EVAL
