@@ -88,6 +88,9 @@ def _memory(ctx: CommandContext) -> list[tuple[str, Any]]:
     peak = max(used, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024)
     total = _total_system_memory()
     maxmemory = ctx.server.config["maxmemory"]
+    lua = ctx.server.extensions.get("lua")  # the scripts' VM, once EVAL or SCRIPT made it
+    lua_bytes = lua.memory_bytes() if lua is not None else 0
+    scripts = len(lua.scripts) if lua is not None else 0
     return [
         ("used_memory", used), ("used_memory_human", _human(used)), ("used_memory_rss", rss),
         ("used_memory_rss_human", _human(rss)), ("used_memory_peak", peak),
@@ -95,7 +98,7 @@ def _memory(ctx: CommandContext) -> list[tuple[str, Any]]:
         ("used_memory_peak_perc", f"{100 * used / peak:.2f}%" if peak else "100.00%"),
         ("used_memory_overhead", 0), ("used_memory_startup", 0), ("used_memory_dataset", used),
         ("total_system_memory", total), ("total_system_memory_human", _human(total)),
-        ("used_memory_lua", 0), ("used_memory_scripts", 0), ("number_of_cached_scripts", 0),
+        ("used_memory_lua", lua_bytes), ("used_memory_scripts", 0), ("number_of_cached_scripts", scripts),
         ("number_of_functions", 0), ("number_of_libraries", 0),
         ("maxmemory", maxmemory), ("maxmemory_human", _human(maxmemory)),
         ("maxmemory_policy", ctx.server.config["maxmemory-policy"]),

@@ -177,7 +177,7 @@ setmetatable(sandbox, {
   __newindex = function() error('Attempt to modify a readonly table', 2) end,
 })
 
-return compile, run, function(t) return t == sandbox end, rawset
+return compile, run, function(t) return t == sandbox end, rawset, function() return collectgarbage('count') end
 """
 
 
@@ -194,7 +194,7 @@ class LuaScripting:
         prelude = self.lua.execute(_PRELUDE.encode(), self._call, self._pcall, self._log, self._sha1, self._json_encode,
                                    self._json_decode, _bitop, time.monotonic, lambda: self._deadline,
                                    self._rawset)
-        self._compile, self._run, self._is_sandbox, self._real_rawset = prelude
+        self._compile, self._run, self._is_sandbox, self._real_rawset, self._kilobytes = prelude
         self.scripts: dict[str, Any] = {}  # sha1 -> compiled function
         # Scripts EVAL brought in (not SCRIPT LOAD), least recently used first: Redis 7.4 keeps the last
         # EVAL_SCRIPTS_KEPT of them, so scripts generated per call do not grow the cache for ever.
@@ -232,6 +232,10 @@ class LuaScripting:
     def flush(self) -> None:
         self.scripts.clear()
         self._evaluated.clear()
+
+    def memory_bytes(self) -> int:
+        """The Lua VM's own allocations (INFO used_memory_lua)."""
+        return int(self._kilobytes() * 1024)
 
     # -- running ---------------------------------------------------------------------------------------
     def run(self, sha: str, keys: list[bytes], args: list[bytes], caller: Caller, read_only: bool) -> Any:

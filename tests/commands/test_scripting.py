@@ -220,3 +220,5 @@ def test_eval_keeps_its_last_500_scripts(r: redis.Redis) -> None:
     assert r.script_exists(sha("return 'first'"), kept, sha("return 599"), sha("return 99"), sha("return 100")) == \
         [False, True, True, False, True]
     assert r.eval("return 'first'", 0) == b"first"  # evicted scripts run again through EVAL
+    memory = r.info("memory")
+    assert memory["number_of_cached_scripts"] == 501 and memory["used_memory_lua"] > 0
