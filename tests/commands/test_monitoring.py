@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 import redis
 
 from tests.serverutil import ThreadedServer
@@ -59,3 +60,19 @@ def test_slowlog_keeps_slow_commands(r: redis.Redis) -> None:
     assert r.slowlog_len() == 0
     r.config_set("slowlog-log-slower-than", 10000)
     r.config_set("slowlog-max-len", 128)
+
+
+def test_wait_without_replicas(r: redis.Redis) -> None:
+    """WAIT: no replica ever acknowledges (0 at once when none is asked for, else after the timeout);
+    WAITAOF without the AOF refuses numlocal, as Redis does."""
+    import time
+
+    assert r.wait(0, 0) == 0
+    started = time.monotonic()
+    assert r.wait(1, 150) == 0
+    assert 0.1 < time.monotonic() - started < 2
+    assert r.execute_command("WAITAOF", 0, 0, 0) == [0, 0]
+    with pytest.raises(redis.ResponseError, match="appendonly is disabled"):
+        r.execute_command("WAITAOF", 1, 0, 0)
+    with pytest.raises(redis.ResponseError, match="timeout is negative"):
+        r.wait(1, -1)

@@ -298,3 +298,13 @@ def test_kill_9_with_everysec_loses_at_most_about_a_second(tmp_path: Path) -> No
         restored = [int(x) for x in r.lrange("log", 0, -1)]
     assert restored == list(range(len(restored)))  # a prefix: no hole
     assert len(restored) >= acked_a_second_before
+
+
+def test_waitaof_fsyncs_the_client_writes(tmp_path: Path) -> None:
+    """WAITAOF 1 0 0 answers [1, 0] once everything the client wrote is in the AOF on disk."""
+    data = tmp_path / "data"
+    with redvector(data, "--appendonly", "yes", "--appendfsync", "no", "--save", "") as (_, r):
+        r.set("durable", "yes")
+        assert r.execute_command("WAITAOF", 1, 0, 0) == [1, 0]
+        logged = b"".join(p.read_bytes() for p in (data / "appendonlydir").glob("*.incr.aof"))
+        assert b"durable" in logged
