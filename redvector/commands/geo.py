@@ -2,9 +2,9 @@
 
 A geo set is a sorted set whose scores are 52-bit geohashes (commands/geohash.py), as in Redis: GEOADD is
 ZADD of those scores (same keyspace event, same AOF form), and every sorted-set command works on it.
-Searches test every member against the shape with Redis's own distance functions, so they return the
-members Redis returns. Without ASC, DESC or COUNT, Redis lists matches in the order it scans its geohash
-boxes; RedVector lists them in score (geohash) order, which is Redis's order within one box.
+A search scans the geohash boxes Redis scans, in its order (the centre box, then its eight neighbours), and
+tests each member with Redis's own distance functions: the same members in the same order, sorted or
+not.
 """
 
 from __future__ import annotations
@@ -203,20 +203,31 @@ def _parse_options(argv: list[bytes], at: int, search: _Search, geosearch: bool,
 
 
 def _matches(zset: ZSet, search: _Search) -> list[tuple[float, int, bytes]]:
-    """(distance in meters, score, member) of every member inside the shape, in score order."""
+    """(distance in meters, score, member) of the members inside the shape, in the order Redis finds
+    them: box by box (geohash.search_boxes), each box's members in score order; with ANY, the first
+    COUNT found."""
     found: list[tuple[float, int, bytes]] = []
-    for score, member in zset.order:
-        bits = int(score)
-        lon, lat = geohash.decode(bits)
-        if search.box is not None:
-            d = geohash.within_box(search.lon, search.lat, lon, lat, *search.box)
-        else:
-            assert search.radius is not None
-            d = geohash.within_radius(search.lon, search.lat, lon, lat, search.radius)
-        if d is not None:
-            found.append((d, bits, member))
-            if search.any and len(found) >= search.count:
-                break
+    limit = search.count if search.any else 0
+    last: geohash.Box | None = None
+    for box in geohash.search_boxes(search.lon, search.lat, search.radius, search.box):
+        if box == (0, 0) or box == last:
+            continue
+        if limit and len(found) >= limit:
+            break
+        low, high = geohash.score_range(box)
+        for score, member in zset.order.irange((low, b""), (high, b""), inclusive=(True, False)):
+            bits = int(score)
+            lon, lat = geohash.decode(bits)
+            if search.box is not None:
+                d = geohash.within_box(search.lon, search.lat, lon, lat, *search.box)
+            else:
+                assert search.radius is not None
+                d = geohash.within_radius(search.lon, search.lat, lon, lat, search.radius)
+            if d is not None:
+                found.append((d, bits, member))
+                if limit and len(found) >= limit:
+                    break
+        last = box
     return found
 
 

@@ -75,6 +75,10 @@ def _rad(deg: float) -> float:
     return deg * (math.pi / 180.0)
 
 
+def _deg(rad: float) -> float:
+    return rad / (math.pi / 180.0)
+
+
 def lat_distance(lat1: float, lat2: float) -> float:
     return EARTH_RADIUS_M * abs(_rad(lat2) - _rad(lat1))
 
@@ -109,3 +113,104 @@ def within_box(lon: float, lat: float, plon: float, plat: float, width_m: float,
 def distance_text(meters: float, to_meters: float) -> bytes:
     """A distance in the reply's unit, as Redis writes it (four decimals)."""
     return b"%.4f" % (meters / to_meters)
+
+
+# -- the boxes a search scans (geohash_helper.c: geohashGetAreasByShapeWGS84, geo.c: membersOfAllNeighbors)
+MERCATOR_MAX = 20037726.37
+_EVEN = 0x5555555555555555  # latitude bits
+_ODD = 0xAAAAAAAAAAAAAAAA  # longitude bits
+_MASK64 = (1 << 64) - 1
+Box = tuple[int, int]  # (bits, step); (0, 0) is a box left out
+
+
+def _encode_step(lon: float, lat: float, step: int) -> int:
+    lat_offset = (lat - LAT_MIN) / (LAT_MAX - LAT_MIN) * (1 << step)
+    lon_offset = (lon - LONG_MIN) / (LONG_MAX - LONG_MIN) * (1 << step)
+    return _spread(int(lat_offset)) | (_spread(int(lon_offset)) << 1)
+
+
+def _area(bits: int, step: int) -> tuple[float, float, float, float]:
+    """(lon_min, lon_max, lat_min, lat_max) of a box."""
+    ilat, ilon = _squash(bits), _squash(bits >> 1)
+    scale = float(1 << step)
+    return (LONG_MIN + (ilon * 1.0 / scale) * (LONG_MAX - LONG_MIN),
+            LONG_MIN + ((ilon + 1) * 1.0 / scale) * (LONG_MAX - LONG_MIN),
+            LAT_MIN + (ilat * 1.0 / scale) * (LAT_MAX - LAT_MIN),
+            LAT_MIN + ((ilat + 1) * 1.0 / scale) * (LAT_MAX - LAT_MIN))
+
+
+def _move(bits: int, step: int, dx: int, dy: int) -> int:
+    """geohash_move_x / geohash_move_y: the neighbouring box east/west (dx) and north/south (dy)."""
+    x, y = bits & _ODD, bits & _EVEN
+    if dx:
+        zz = _EVEN >> (64 - step * 2)
+        x = (x + (zz + 1)) if dx > 0 else ((x | zz) - (zz + 1))
+        x &= _ODD >> (64 - step * 2)
+    if dy:
+        zz = _ODD >> (64 - step * 2)
+        y = (y + (zz + 1)) if dy > 0 else ((y | zz) - (zz + 1))
+        y &= _EVEN >> (64 - step * 2)
+    return (x | y) & _MASK64
+
+
+def _steps_for(radius_m: float, lat: float) -> int:
+    if radius_m == 0:
+        return 26
+    step = 1
+    while radius_m < MERCATOR_MAX:
+        radius_m *= 2
+        step += 1
+    step -= 2
+    if lat > 66 or lat < -66:
+        step -= 1
+        if lat > 80 or lat < -80:
+            step -= 1
+    return min(max(step, 1), 26)
+
+
+def search_boxes(lon: float, lat: float, radius_m: float | None, box: tuple[float, float] | None) -> list[Box]:
+    """The boxes Redis scans for a search around (lon, lat), in its order: the centre box, then north,
+    south, east, west, north-east, north-west, south-east, south-west; (0, 0) for one left out."""
+    if box is not None:
+        half_w, half_h = box[0] / 2, box[1] / 2
+        reach = math.sqrt(half_w * half_w + half_h * half_h)
+    else:
+        assert radius_m is not None
+        half_w = half_h = reach = radius_m
+    lat_delta = _deg(half_h / EARTH_RADIUS_M)
+    top = _deg(half_w / EARTH_RADIUS_M / math.cos(_rad(lat + lat_delta)))
+    bottom = _deg(half_w / EARTH_RADIUS_M / math.cos(_rad(lat - lat_delta)))
+    southern = lat < 0
+    min_lon = lon - bottom if southern else lon - top
+    max_lon = lon + bottom if southern else lon + top
+    min_lat, max_lat = lat - lat_delta, lat + lat_delta
+
+    step = _steps_for(reach, lat)
+    bits = _encode_step(lon, lat, step)
+    directions = ((0, 1), (0, -1), (1, 0), (-1, 0), (1, 1), (-1, 1), (1, -1), (-1, -1))  # N S E W NE NW SE SW
+    near = [_move(bits, step, dx, dy) for dx, dy in directions]
+    north, south, east, west = (_area(near[i], step) for i in range(4))
+    if step > 1 and (north[3] < max_lat or south[2] > min_lat or east[1] < max_lon or west[0] > min_lon):
+        step -= 1
+        bits = _encode_step(lon, lat, step)
+        near = [_move(bits, step, dx, dy) for dx, dy in directions]
+    boxes: list[Box] = [(bits, step), *((b, step) for b in near)]
+    if step >= 2:
+        lon_lo, lon_hi, lat_lo, lat_hi = _area(bits, step)
+        gone: set[int] = set()
+        if lat_lo < min_lat:
+            gone |= {2, 7, 8}  # south, south-east, south-west
+        if lat_hi > max_lat:
+            gone |= {1, 5, 6}  # north, north-east, north-west
+        if lon_lo < min_lon:
+            gone |= {4, 8, 6}  # west, south-west, north-west
+        if lon_hi > max_lon:
+            gone |= {3, 7, 5}  # east, south-east, north-east
+        boxes = [(0, 0) if i in gone else b for i, b in enumerate(boxes)]
+    return boxes
+
+
+def score_range(box: Box) -> tuple[int, int]:
+    """[low, high) of the scores (52-bit geohashes) inside a box."""
+    bits, step = box
+    return bits << (52 - step * 2), (bits + 1) << (52 - step * 2)

@@ -112,3 +112,33 @@ def test_geo_sets_work_through_redis_py(r: redis.Redis) -> None:
     assert r.type("g") == b"zset" and r.zcard("g") == 2
     assert r.zrem("g", "Palermo") == 1
     assert r.geopos("g", "Palermo") == [None]
+
+
+def test_unsorted_searches_list_members_in_redis_order(server: ThreadedServer, stack_port: int) -> None:
+    """Without ASC/DESC (and with ANY), Redis lists matches in the order it scans its geohash boxes:
+    random points and searches, the same lists on both."""
+    import random
+
+    rng = random.Random(3)
+    ours, theirs = redis.Redis(port=server.port), redis.Redis(port=stack_port)
+    points: list[object] = []
+    for i in range(200):
+        points += [rng.uniform(-10, 30), rng.uniform(30, 60), f"p{i}"]
+    for i in range(60):
+        points += [rng.uniform(-180, 180), rng.uniform(-85, 85), f"w{i}"]
+    try:
+        for client in (ours, theirs):
+            client.delete("places")
+            client.geoadd("places", points)
+        for t in range(120):
+            wide = t % 4 == 0
+            lon = rng.uniform(-180, 180) if wide else rng.uniform(-10, 30)
+            lat = rng.uniform(-85, 85) if wide else rng.uniform(30, 60)
+            r = rng.choice([1, 50, 200, 800, 3000, 8000])
+            for args in (("FROMLONLAT", lon, lat, "BYRADIUS", r, "km"), ("FROMLONLAT", lon, lat, "BYBOX", r, r / 3, "km"),
+                         ("FROMLONLAT", lon, lat, "BYRADIUS", r, "km", "COUNT", 3, "ANY")):
+                command = ("GEOSEARCH", "places", *args)
+                assert ours.execute_command(*command) == theirs.execute_command(*command), command
+    finally:
+        ours.close()
+        theirs.close()
