@@ -40,6 +40,7 @@ log = logging.getLogger("redvector.lua")
 CallReply = Any
 Caller = Callable[[list[bytes], bool], CallReply]
 EVAL_SCRIPTS_KEPT = 500
+LUA_MAX_MEMORY = 512 << 20  # a script allocating past this fails ("not enough memory"), the server goes on
 
 _PRELUDE = r"""
 local py_call, py_pcall, py_log, py_sha1, py_json_encode, py_json_decode, py_bitop, py_clock, py_deadline, py_rawset = ...
@@ -111,11 +112,31 @@ local function contained(f)
   if type(f) == 'function' then setfenv(f, sandbox) end
   return f
 end
+-- Source text only: Lua 5.1 does not verify bytecode, so a crafted binary chunk could corrupt memory.
+local BYTECODE = 'bytecode loading is disabled'
+local function is_bytecode(code)
+  return type(code) == 'string' and code:sub(1, 1) == '\27'
+end
 sandbox.loadstring = function(code, name)
+  if is_bytecode(code) then return nil, BYTECODE end
   local f, message = loadstring(code, name)
   return contained(f), message
 end
 sandbox.load = function(reader, name)
+  if type(reader) == 'function' then
+    local first = true
+    local inner = reader
+    reader = function()
+      local piece = inner()
+      if first then
+        first = false
+        if is_bytecode(piece) then error(BYTECODE, 0) end
+      end
+      return piece
+    end
+  elseif is_bytecode(reader) then
+    return nil, BYTECODE
+  end
   local f, message = load(reader, name)
   return contained(f), message
 end
@@ -153,6 +174,7 @@ local function err_handler(e)
 end
 
 local function compile(code)
+  if is_bytecode(code) then return nil, BYTECODE end
   local f, message = loadstring(code, '@user_script')
   if not f then return nil, message end
   return contained(f)
@@ -188,7 +210,7 @@ class LuaScripting:
         self._busy_ms = busy_ms
         self._deadline = math.inf
         self.lua = lua51.LuaRuntime(encoding=None, unpack_returned_tuples=True, register_eval=False,
-                                    register_builtins=False)
+                                    register_builtins=False, max_memory=LUA_MAX_MEMORY)
         self._caller: Caller | None = None
         self._read_only = False
         prelude = self.lua.execute(_PRELUDE.encode(), self._call, self._pcall, self._log, self._sha1, self._json_encode,
@@ -249,6 +271,8 @@ class LuaScripting:
         finally:
             self._caller, self._read_only, self._deadline = outer
         if kind == b"err":
+            if isinstance(value, bytes):  # an error the handler did not see (Lua's out-of-memory)
+                raise ScriptError(f"ERR {_text(value)}")
             message = _text(value[b"err"]) if _is_table(value) and value[b"err"] is not None else "ERR unknown error"
             line, source = (value[b"line"], value[b"source"]) if _is_table(value) else (None, None)
             if line is not None and source is not None:

@@ -222,3 +222,15 @@ def test_eval_keeps_its_last_500_scripts(r: redis.Redis) -> None:
     assert r.eval("return 'first'", 0) == b"first"  # evicted scripts run again through EVAL
     memory = r.info("memory")
     assert memory["number_of_cached_scripts"] == 501 and memory["used_memory_lua"] > 0
+
+
+def test_bytecode_and_memory_bombs_are_refused(r: redis.Redis) -> None:
+    """Lua 5.1 does not verify bytecode: binary chunks are refused everywhere; a script that allocates
+    without bound fails and the server goes on."""
+    with pytest.raises(redis.ResponseError, match="bytecode loading is disabled"):
+        r.eval("\x1bLua", 0)
+    assert r.eval("local f, m = loadstring(string.dump(function() return 1 end)) return {tostring(f), m}", 0) == \
+        [b"nil", b"bytecode loading is disabled"]
+    with pytest.raises(redis.ResponseError, match="not enough memory"):
+        r.eval("local t = {} for i = 1, 1000 do t[i] = string.rep('x', 10000000) .. i end", 0)
+    assert r.eval("return 'still here'", 0) == b"still here"
