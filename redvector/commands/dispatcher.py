@@ -123,7 +123,7 @@ class Dispatcher:
             except Exception as exc:
                 reply = self._failed(spec, exc)
             if self._monitors:
-                self._after(client, spec, argv, False, 0)
+                self._after(client, spec, argv, False, -1)  # -1: not timed, never logged as slow
         else:
             started = perf_counter_ns()
             try:
