@@ -79,6 +79,23 @@ def test_sorted_pages_match_redis_stack(stack_port: int, server: ThreadedServer)
     ("*", "GROUPBY", "2", "@t", "@p", "REDUCE", "SUM", "1", "@n", "AS", "s"),
     ("*", "GROUPBY", "1", "@s", "REDUCE", "MAX", "1", "@p", "AS", "m", "LIMIT", "0", "7"),
     ("@p:[0 10]", "GROUPBY", "1", "@p", "REDUCE", "AVG", "1", "@n", "AS", "a"),
+    # a SORTBY on a number worked out with numpy for every match, the rows built for the page only
+    ("*", "LOAD", "1", "@p", "APPLY", "@p*2", "AS", "x", "SORTBY", "2", "@x", "DESC", "LIMIT", "0", "10"),
+    ("*", "APPLY", "@p+1", "AS", "x", "SORTBY", "2", "@x", "ASC", "LIMIT", "5", "20"),
+    ("*", "LOAD", "1", "@p", "SORTBY", "2", "@p", "ASC", "MAX", "15"),
+    ("*", "SORTBY", "2", "@p", "DESC", "LIMIT", "0", "12"),
+    ("*", "APPLY", "@p*2", "AS", "x", "SORTBY", "2", "@x", "ASC"),
+    ("*", "APPLY", "@p*2", "AS", "x", "APPLY", "@x-@p", "AS", "x", "SORTBY", "2", "@x", "DESC", "LIMIT", "3", "9"),
+    ("@p:[0 29]", "APPLY", "@p*3", "AS", "x", "SORTBY", "2", "@x", "DESC", "LIMIT", "0", "10", "APPLY", "@x+1",
+     "AS", "y"),
+    ("*", "SORTBY", "2", "@n", "DESC", "LIMIT", "0", "10"),
+    ("*", "APPLY", "@n*2", "AS", "x", "SORTBY", "1", "@x", "LIMIT", "0", "10"),  # documents without n
+    ("*", "APPLY", "@p/0", "AS", "x", "SORTBY", "1", "@x", "LIMIT", "0", "5"),  # NaN for p = 0
+    ("*", "APPLY", "@p", "AS", "x", "SORTBY", "1", "@x", "LIMIT", "0", "5"),  # a reference
+    ("*", "SORTBY", "2", "@p", "LIMIT", "0", "5"),  # RediSearch's "MISSING ASC or DESC after sort field"
+    ("*", "SORTBY", "3", "ASC", "@p", "DESC", "LIMIT", "0", "5"),
+    ("*", "APPLY", "@p*@p", "AS", "sq", "SORTBY", "4", "@sq", "DESC", "@p", "ASC", "LIMIT", "0", "10"),
+    ("*", "LOAD", "1", "@s", "APPLY", "@p*2", "AS", "x", "SORTBY", "2", "@x", "DESC", "LIMIT", "0", "4"),
 ])
 def test_aggregate_pages_and_groups_match_redis_stack(stack_port: int, server: ThreadedServer,
                                                       args: tuple[str, ...]) -> None:

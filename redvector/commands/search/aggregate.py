@@ -67,6 +67,7 @@ Row = dict[str, Any]
 _COLUMN_READ_MIN = 64  # rows from which a NUMERIC attribute is read from its column at once
 _DOC = DOC  # hidden: the row's doc id (for implicit loads)
 _NUMBER_TYPES = frozenset((float, int))
+_FLOAT_ONLY = {float}
 _KEY_OF = attrgetter("key")
 _DICT_ONLY = {dict}
 
@@ -81,6 +82,10 @@ class Step:
     reads: tuple[str, ...] | None = ()
     expr: Expr | None = None
     offset: int = 0
+    # What the top-k plan (_top_docs) reads of the step: a LOAD's (property, row name) pairs (None: LOAD
+    # *), an APPLY's row name.
+    pairs: list[tuple[str, str]] | None = None
+    alias: str | None = None
 
 
 class _Loader:
@@ -119,21 +124,26 @@ class _Loader:
 
     def _read_many(self, rows: list[Row], name: str, loading: bool) -> tuple[list[Any], list[bool]]:
         """_document_value of ``name`` for each row's document, as (values, whether each is the sorting
-        vector's): a sortable NUMERIC attribute of a hash index straight from its column (a document
-        without a value there read as usual), anything else through the attribute's reader."""
-        read = self._reader(name, loading)
+        vector's)."""
         try:
             doc_ids = [r[_DOC] for r in rows]
         except KeyError:
             doc_ids = [r.get(_DOC) for r in rows]
+        return self.read_ids(doc_ids, name, loading)
+
+    def read_ids(self, doc_ids: list[Any], name: str, loading: bool) -> tuple[list[Any], list[bool]]:
+        """_read_many by doc id: a sortable NUMERIC attribute of a hash index straight from its column (a
+        document without a value there read as usual), a plain hash field mapped over the column,
+        anything else through the attribute's reader."""
+        read = self._reader(name, loading)
         sortable, ident, numeric = self._resolve(name, loading)
-        if sortable is None and len(rows) >= _COLUMN_READ_MIN and not self.index.on_json and name != "__key":
+        if sortable is None and len(doc_ids) >= _COLUMN_READ_MIN and not self.index.on_json and name != "__key":
             values = self._hash_fields(doc_ids, ident, numeric)
             if values is not None:
                 return values, [False] * len(values)
         nums = self.index.numeric.get(sortable) if sortable is not None and numeric and not self.index.on_json \
             and name != "__key" else None
-        if nums is None or len(rows) < _COLUMN_READ_MIN or None in doc_ids:
+        if nums is None or len(doc_ids) < _COLUMN_READ_MIN or None in doc_ids:
             pairs = [read(d) for d in doc_ids]
             return [v for v, _ in pairs], [from_sv for _, from_sv in pairs]
         column = nums.sort_column(np.array(doc_ids, dtype=np.int64))
@@ -448,7 +458,7 @@ def parse_pipeline(argv: list[bytes], i: int, loader: _Loader, opts: dict[str, A
                 loader.load_rows(rows, pairs, applied_before)
                 return rows
             makes(len(steps), [alias for _, alias in pairs or ()])
-            steps.append(Step("LOAD", load, None if pairs is None else tuple(name for name, _ in pairs)))
+            steps.append(Step("LOAD", load, None if pairs is None else tuple(name for name, _ in pairs), pairs=pairs))
         elif tok == "APPLY":
             if i >= n:
                 raise SearchError("Bad arguments for APPLY/FILTER: Expected an argument, but none provided")
@@ -481,7 +491,7 @@ def parse_pipeline(argv: list[bytes], i: int, loader: _Loader, opts: dict[str, A
                             sv.discard(alias)
                 return rows
             makes(len(steps), [*expr.ordered, alias])
-            steps.append(Step("APPLY", apply, tuple(expr.properties), expr))
+            steps.append(Step("APPLY", apply, tuple(expr.properties), expr, alias=alias))
         elif tok == "FILTER":
             if i >= n:
                 raise SearchError("Bad arguments for APPLY/FILTER: Expected an argument, but none provided")
@@ -553,16 +563,18 @@ def parse_pipeline(argv: list[bytes], i: int, loader: _Loader, opts: dict[str, A
             c = count(i, "SORTBY")
             spec = argv[i + 1:i + 1 + c]
             i += 1 + c
+            # RediSearch's parseSortby: an @property opens a key, ASC / DESC sets the last key's direction
+            # (before any key it is ignored), anything else is refused
             fields: list[tuple[str, bool]] = []
-            j = 0
-            while j < len(spec):
-                name = _prop(spec[j])
-                asc = True
-                if j + 1 < len(spec) and spec[j + 1].upper() in (b"ASC", b"DESC"):
-                    asc = spec[j + 1].upper() == b"ASC"
-                    j += 1
-                fields.append((name, asc))
-                j += 1
+            for token in spec:
+                text = token.decode("utf-8", "replace")
+                if text.startswith("@"):
+                    fields.append((text[1:], True))
+                elif text.upper() in ("ASC", "DESC"):
+                    if fields:
+                        fields[-1] = (fields[-1][0], text.upper() == "ASC")
+                else:
+                    raise SearchError(f"MISSING ASC or DESC after sort field ({text})")
             # the SORTBY's keys are looked up where its step stands: known there, or not at all for the
             # steps that came between (which then read them from it)
             known_then, at = arranged_at
@@ -728,11 +740,14 @@ def run_aggregate(ctx: CommandContext, argv: list[bytes], trace: SearchTrace | N
     terms = None
     if any(st.expr is not None and "matched_terms" in st.expr.text.lower() for st in plain):
         terms = MatchedTerms(index, Executor(index, query_opts), node, bool(opts.get("verbatim")))
-    def matched_rows() -> list[Row]:
-        if terms is None and not hits.yields and not opts.get("addscores"):
-            return [{_DOC: doc_id} for doc_id in order]
+    plain_rows = terms is None and not hits.yields and not opts.get("addscores")
+    chosen = _top_docs(plain, order, loader) if plain_rows and trace is None and len(order) >= _TOP_K_MIN else None
+
+    def matched_rows(docs: list[int] = order) -> list[Row]:
+        if plain_rows:
+            return [{_DOC: doc_id} for doc_id in docs]
         rows: list[Row] = []
-        for doc_id in order:
+        for doc_id in docs:
             row: Row = {_DOC: doc_id}
             if terms is not None:
                 row[TERMS] = terms.of(doc_id)
@@ -744,7 +759,7 @@ def run_aggregate(ctx: CommandContext, argv: list[bytes], trace: SearchTrace | N
             rows.append(row)
         return rows
 
-    matched = matched_rows()
+    matched = matched_rows(chosen if chosen is not None else order)
 
     # total_results: the documents RediSearch had read when it wrote the reply's header. A GROUPBY reads
     # every document and gives the groups; a SORTBY (without a GROUPBY) reads every document the query
@@ -755,12 +770,14 @@ def run_aggregate(ctx: CommandContext, argv: list[bytes], trace: SearchTrace | N
     warning: str | None = None
     try:
         rows, total = _run_steps(steps, matched)
+        if chosen is not None and not any(step.kind == "GROUPBY" for step in steps):
+            total = len(order)  # a SORTBY reads every document the query matched
         filled = next((a.filled for a in opts.get("arranges", ()) if a.filled), None)
-        read = next((n for n, r in enumerate(matched, 1) if r is filled), len(matched))
+        read = next((n for n, r in enumerate(matched, 1) if r is filled), len(order))
     except SearchError:
         # RediSearch runs a row at a time: the first row to fail decides the error, and one failing after
         # rows went out (past the last GROUPBY or SORTBY) ends the reply there, the error as its warning.
-        matched = matched_rows()  # afresh: the failed run changed the rows it went over
+        matched = matched_rows(order)  # afresh (all of them): the failed run changed the rows it went over
         rows, total, error, read = stream(plain, matched, _arrange_of)
         if error is not None:
             if not rows:
@@ -783,8 +800,80 @@ def run_aggregate(ctx: CommandContext, argv: list[bytes], trace: SearchTrace | N
         final = next((a for a in reversed(opts.get("arranges", ())) if a.pager and a.num), None)
         return _cursor_reply(ctx, index, _in_key_order(rows, loader, plain), count, max_idle, total, warning,
                              {"cap": final.num if final is not None and _last_arrange(plain, final) else None,
-                              "blocking": blocking, "matched": len(matched)})
+                              "blocking": blocking, "matched": len(order)})
     return page_reply(total, emit_rows(_in_key_order(rows, loader, plain)), warning)
+
+
+# From this many matches, a pipeline that sorts on a number works out its sort key with numpy first and
+# runs its steps on the rows that can reach the page only (_top_docs).
+_TOP_K_MIN = 2048
+
+
+def _top_docs(steps: list[Step], order: list[int], loader: _Loader) -> list[int] | None:
+    """The documents whose rows can reach the first SORTBY's page, when the steps before it are LOADs of
+    numbers and arithmetic APPLYs over numbers and it sorts on one of those numbers: the sort key is
+    worked out for every document with numpy (the values the rows would hold, through the same readers
+    and expr.vectorised), and the rows that sort within the first offset+num (ties included) are kept.
+    Every step is row-local up to the sort, so running the pipeline on those rows alone answers the same.
+    None where that does not hold (another step first, text, a missing value, NaN, a reference)."""
+    arrange: _Arrange | None = None
+    before: list[Step] = []
+    for step in steps:
+        arrange = _arrange_of(step)
+        if arrange is not None:
+            break
+        if step.kind not in ("LOAD", "APPLY"):
+            return None
+        before.append(step)
+    if arrange is None or len(arrange.fields) != 1:
+        return None
+    need = arrange.offset + (_DEFAULT_SORT_MAX if arrange.num is None else arrange.num)
+    name, asc = arrange.fields[0]
+    if need <= 0 or 4 * need > len(order) or name in arrange.references:
+        return None
+
+    def numbers(prop: str, loading: bool) -> np.ndarray | None:
+        values = loader.read_ids(order, prop, loading)[0]
+        if set(map(type, values)) != _FLOAT_ONLY:
+            return None
+        return np.array(values, dtype=np.float64)
+
+    columns: dict[str, np.ndarray] = {}
+    for step in before:
+        if step.kind == "LOAD":
+            if step.pairs is None:
+                return None
+            for prop, alias in step.pairs:
+                column = numbers(prop, True) if alias not in columns else None
+                if column is None:
+                    return None
+                columns[alias] = column
+            continue
+        expr, applied_as = step.expr, step.alias
+        if expr is None or applied_as is None or is_reference(expr):
+            return None
+        vector = vectorised(expr)
+        if vector is None:
+            return None
+        for prop in expr.ordered:  # a property not in the rows yet is read as the rows read it
+            if prop not in columns:
+                column = numbers(prop, False)
+                if column is None:
+                    return None
+                columns[prop] = column
+        with np.errstate(all="ignore"):
+            columns[applied_as] = np.array(
+                np.broadcast_to(vector({p: columns[p] for p in expr.ordered}), (len(order),)), dtype=np.float64)
+    keys = columns.get(name)
+    if keys is None:
+        keys = numbers(name, False)
+        if keys is None:
+            return None
+    if np.isnan(keys).any():
+        return None
+    ranked = keys if asc else -keys
+    kth = np.partition(ranked, need - 1)[need - 1]
+    return np.asarray(order, dtype=np.int64)[ranked <= kth].tolist()
 
 
 def _in_key_order(rows: list[Row], loader: _Loader, steps: list[Step]) -> list[Row]:
