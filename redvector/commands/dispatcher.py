@@ -72,6 +72,19 @@ class Dispatcher:
             micros = int(value)
             self._slow_ns = _NEVER if micros < 0 else micros * 1000
 
+    def _timed(self, ctx: CommandContext, client: ClientState, spec: CommandSpec, argv: list[bytes],
+               from_script: bool) -> Any:
+        """Run the handler, timed for the SLOWLOG (and shown to monitors)."""
+        started = perf_counter_ns()
+        try:
+            reply = spec.handler(ctx, argv)
+        except Exception as exc:
+            reply = self._failed(spec, exc)
+        elapsed = perf_counter_ns() - started
+        if elapsed >= self._slow_ns or self._monitors:
+            self._after(client, spec, argv, from_script, elapsed)
+        return reply
+
     def _after(self, client: ClientState, spec: CommandSpec, argv: list[bytes], from_script: bool,
                elapsed_ns: int) -> None:
         """The rare path after a command: a monitor to feed (the database the client is in now, as
@@ -125,14 +138,7 @@ class Dispatcher:
             if self._monitors:
                 self._after(client, spec, argv, False, -1)  # -1: not timed, never logged as slow
         else:
-            started = perf_counter_ns()
-            try:
-                reply = spec.handler(ctx, argv)
-            except Exception as exc:
-                reply = self._failed(spec, exc)
-            elapsed = perf_counter_ns() - started
-            if elapsed >= self._slow_ns or self._monitors:
-                self._after(client, spec, argv, False, elapsed)
+            reply = self._timed(ctx, client, spec, argv, False)
         # A read whose only effect was a lazy expiry is not logged (the expiry was, as DEL).
         if keyspace.dirty != dirty and server.propagate_sinks and spec.name not in self.readonly_names:
             self._propagate(db_index, argv, ctx)
@@ -169,14 +175,7 @@ class Dispatcher:
         db_index = client.db_index
         self._calls[spec.name] += 1
         client.last_cmd = spec.name
-        started = perf_counter_ns()
-        try:
-            reply = spec.handler(ctx, argv)
-        except Exception as exc:
-            reply = self._failed(spec, exc)
-        elapsed = perf_counter_ns() - started
-        if elapsed >= self._slow_ns or self._monitors:
-            self._after(client, spec, argv, from_script, elapsed)
+        reply = self._timed(ctx, client, spec, argv, from_script)
         # A read whose only effect was a lazy expiry is not logged (the expiry was, as DEL).
         if keyspace.dirty != dirty and server.propagate_sinks and spec.name not in self.readonly_names:
             self._propagate(db_index, argv, ctx)

@@ -81,25 +81,17 @@ class CommandLog:
             self.slowlog.pop()
 
 
+_ESCAPES = {0x5C: b"\\\\", 0x22: b'\\"', 0x0A: b"\\n", 0x0D: b"\\r", 0x09: b"\\t", 0x07: b"\\a", 0x08: b"\\b"}
+
+
 def _repr(arg: bytes) -> bytes:
     """sdscatrepr: the argument in double quotes, ``\\\\ \\" \\n \\r \\t \\a \\b`` escaped, other bytes
     outside printable ASCII as ``\\xHH``."""
     out = bytearray(b'"')
     for byte in arg:
-        if byte == 0x5C:
-            out += b"\\\\"
-        elif byte == 0x22:
-            out += b'\\"'
-        elif byte == 0x0A:
-            out += b"\\n"
-        elif byte == 0x0D:
-            out += b"\\r"
-        elif byte == 0x09:
-            out += b"\\t"
-        elif byte == 0x07:
-            out += b"\\a"
-        elif byte == 0x08:
-            out += b"\\b"
+        escaped = _ESCAPES.get(byte)
+        if escaped is not None:
+            out += escaped
         elif 0x20 <= byte < 0x7F:
             out.append(byte)
         else:
