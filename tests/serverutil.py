@@ -199,3 +199,19 @@ class RawClient:
 
     def close(self) -> None:
         self.sock.close()
+
+
+def assert_same_raw_replies(ours_port: int, reference_port: int, protocol: int, commands: list[list[bytes]],
+                            setup: list[list[bytes]] | None = None) -> None:
+    """Run ``setup`` (default: FLUSHALL) on both servers, then each command on both: every reply byte for
+    byte the reference's (the differences listed when not)."""
+    ours, theirs = RawClient(ours_port, protocol), RawClient(reference_port, protocol)
+    try:
+        for client in (ours, theirs):
+            for cmd in setup if setup is not None else [[b"FLUSHALL"]]:
+                client.call(cmd)
+        mismatches = [(cmd, mine, ref) for cmd in commands if (mine := ours.call(cmd)) != (ref := theirs.call(cmd))]
+    finally:
+        ours.close()
+        theirs.close()
+    assert not mismatches, "\n".join(f"{cmd}: ours {mine!r} != reference {ref!r}" for cmd, mine, ref in mismatches)

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from tests.redis_stack import redis_stack
-from tests.serverutil import RawClient, ThreadedServer
+from tests.serverutil import ThreadedServer, assert_same_raw_replies
 
 VALUES = ["2.5e-8", "1e30", "1.5e-300", "123456789012345678901234", "0.1", "1e-5", "1e-4", "1e-7", "1e16", "1e17",
           "5e18", "1e21", "-2.5e-7", "0.000123", "1.5e20", "100.5", "3.0", "1e-100", "1.05e-102", "12345678.9",
@@ -50,13 +50,4 @@ def stack_port(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
 
 @pytest.mark.parametrize("protocol", [2, 3])
 def test_double_replies_match_redis_stack(server: ThreadedServer, stack_port: int, protocol: int) -> None:
-    ours, theirs = RawClient(server.port, protocol), RawClient(stack_port, protocol)
-    try:
-        for client in (ours, theirs):
-            client.call([b"FLUSHALL"])
-        mismatches = [(cmd, mine, ref) for cmd in _commands()
-                      if (mine := ours.call(cmd)) != (ref := theirs.call(cmd))]
-    finally:
-        ours.close()
-        theirs.close()
-    assert not mismatches, "\n".join(f"{cmd}: ours {mine!r} != redis-stack {ref!r}" for cmd, mine, ref in mismatches)
+    assert_same_raw_replies(server.port, stack_port, protocol, _commands())

@@ -10,7 +10,7 @@ import pytest
 import redis
 
 from tests.redis_stack import redis_stack
-from tests.serverutil import RawClient, ThreadedServer
+from tests.serverutil import ThreadedServer, assert_same_raw_replies
 
 PLACES = ("13.361389 38.115556 Palermo 15.087269 37.502669 Catania 2.349014 48.864716 Paris "
           "-0.127758 51.507351 London -74.005974 40.712776 NewYork 139.691706 35.689487 Tokyo "
@@ -93,16 +93,8 @@ def stack_port(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
 
 @pytest.mark.parametrize("protocol", [2, 3])
 def test_replies_match_redis_stack(server: ThreadedServer, stack_port: int, protocol: int) -> None:
-    ours, theirs = RawClient(server.port, protocol), RawClient(stack_port, protocol)
     commands = [[part.encode() for part in line.split()] for line in SCRIPT.strip().splitlines()]
-    try:
-        for client in (ours, theirs):
-            client.call([b"FLUSHALL"])
-        mismatches = [(cmd, mine, ref) for cmd in commands if (mine := ours.call(cmd)) != (ref := theirs.call(cmd))]
-    finally:
-        ours.close()
-        theirs.close()
-    assert not mismatches, "\n".join(f"{cmd}: ours {mine!r} != redis-stack {ref!r}" for cmd, mine, ref in mismatches)
+    assert_same_raw_replies(server.port, stack_port, protocol, commands)
 
 
 def test_geo_sets_work_through_redis_py(r: redis.Redis) -> None:

@@ -14,7 +14,7 @@ import redis
 
 from tests.persistence.helpers import redvector
 from tests.redis_stack import redis_stack
-from tests.serverutil import RawClient, ThreadedServer
+from tests.serverutil import ThreadedServer, assert_same_raw_replies
 
 # (script, numkeys-and-args...) as redis-cli would send them: every reply and error text is Redis's.
 SCRIPTS: list[tuple[str, ...]] = [
@@ -78,7 +78,6 @@ def stack_port(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
 
 @pytest.mark.parametrize("protocol", [2, 3])
 def test_replies_match_redis_stack(server: ThreadedServer, stack_port: int, protocol: int) -> None:
-    ours, theirs = RawClient(server.port, protocol), RawClient(stack_port, protocol)
     setup = [[b"FLUSHALL"], [b"SCRIPT", b"FLUSH"], [b"SET", b"text", b"hello"], [b"HSET", b"h", b"f", b"v"],
              [b"ZADD", b"z", b"1.5", b"m", b"2", b"n"]]
     commands = [[b"EVAL", *(a.encode() for a in script)] for script in SCRIPTS]
@@ -88,16 +87,7 @@ def test_replies_match_redis_stack(server: ThreadedServer, stack_port: int, prot
                  [b"EVAL_RO", b"return redis.call('SET','a','1')", b"0"], [b"EVAL_RO", b"return redis.call('GET','a')", b"0"],
                  [b"EVALSHA_RO", sha, b"0"], [b"SCRIPT", b"KILL"], [b"SCRIPT", b"FLUSH", b"BAD"],
                  [b"SCRIPT", b"FLUSH"], [b"SCRIPT", b"EXISTS", sha], [b"SCRIPT", b"NOPE"], [b"EVAL"]]
-    try:
-        for client in (ours, theirs):
-            for cmd in setup:
-                client.call(cmd)
-        mismatches = [(cmd, mine, ref) for cmd in commands if (mine := ours.call(cmd)) != (ref := theirs.call(cmd))]
-    finally:
-        ours.close()
-        theirs.close()
-    # a function's tostring is its address, which differs by nature
-    assert not mismatches, "\n".join(f"{cmd}: ours {mine!r} != redis-stack {ref!r}" for cmd, mine, ref in mismatches)
+    assert_same_raw_replies(server.port, stack_port, protocol, commands, setup)
 
 
 def test_redis_py_lock_and_registered_scripts(r: redis.Redis) -> None:
