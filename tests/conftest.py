@@ -4,10 +4,12 @@ for RESP2 and RESP3. Each test starts from an empty keyspace."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 import redis
 
+from tests.redis_stack import redis_stack
 from tests.serverutil import ThreadedServer
 
 
@@ -41,3 +43,11 @@ def r3(server: ThreadedServer) -> Iterator[redis.Redis]:
     client.flushall()
     yield client
     client.close()
+
+
+@pytest.fixture(scope="module")
+def stack_port(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
+    """A Redis Stack 7.4.1 (Redis 7.4 with RediSearch and RedisJSON) for one test module's differential
+    tests, on a free port; the tests using it are skipped when it cannot start."""
+    with redis_stack(Path(tmp_path_factory.mktemp("stack")), json=True) as port:
+        yield port

@@ -9,12 +9,8 @@ cannot start.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 
-from tests.redis_stack import redis_stack
 from tests.serverutil import ThreadedServer, assert_same_raw_replies
 
 VALUES = ["2.5e-8", "1e30", "1.5e-300", "123456789012345678901234", "0.1", "1e-5", "1e-4", "1e-7", "1e16", "1e17",
@@ -40,12 +36,6 @@ def _commands() -> list[list[bytes]]:
             [b"SET", b"s", b"1.7e308"], [b"INCRBYFLOAT", b"s", b"1.7e308"], [b"INCRBYFLOAT", b"s", b"-0.0"],
             [b"INCRBYFLOAT", b"neg", b"-0.0"], [b"INCRBYFLOAT", b"s", b"nan"], [b"INCRBYFLOAT", b"s", b" 1"]]
     return out
-
-
-@pytest.fixture(scope="module")
-def stack_port(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
-    with redis_stack(Path(tmp_path_factory.mktemp("stack-doubles")), json=True) as port:
-        yield port
 
 
 @pytest.mark.parametrize("protocol", [2, 3])

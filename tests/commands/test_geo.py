@@ -3,13 +3,9 @@ being a sorted set to every other command."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 import redis
 
-from tests.redis_stack import redis_stack
 from tests.serverutil import ThreadedServer, assert_same_raw_replies
 
 PLACES = ("13.361389 38.115556 Palermo 15.087269 37.502669 Catania 2.349014 48.864716 Paris "
@@ -83,12 +79,6 @@ GEOADD str 1 1 a
 GEOPOS str a
 GEOSEARCH str FROMLONLAT 1 1 BYRADIUS 1 km
 """
-
-
-@pytest.fixture(scope="module")
-def stack_port(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
-    with redis_stack(Path(tmp_path_factory.mktemp("stack-geo"))) as port:
-        yield port
 
 
 @pytest.mark.parametrize("protocol", [2, 3])

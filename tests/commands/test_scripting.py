@@ -6,14 +6,12 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import redis
 
 from tests.persistence.helpers import redvector
-from tests.redis_stack import redis_stack
 from tests.serverutil import ThreadedServer, assert_same_raw_replies
 
 # (script, numkeys-and-args...) as redis-cli would send them: every reply and error text is Redis's.
@@ -68,12 +66,6 @@ SCRIPTS: list[tuple[str, ...]] = [
     ("return rawset(_G, 'z', 1)", "0"),
     ("return pcall(function() redis.call('nosuch') end)", "0"),
 ]
-
-
-@pytest.fixture(scope="module")
-def stack_port(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
-    with redis_stack(Path(tmp_path_factory.mktemp("stack-scripting"))) as port:
-        yield port
 
 
 @pytest.mark.parametrize("protocol", [2, 3])

@@ -9,14 +9,11 @@ compared (RedVector reports CPython sizes). Skipped when Redis Stack cannot star
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 import redis
 
-from tests.redis_stack import redis_stack
 from tests.serverutil import ThreadedServer
 
 DOC = ('{"a":1,"b":2.5,"s":"ab","arr":[1,2,3],"o":{"x":1,"y":"z"},"t":true,"n":null,'
@@ -410,12 +407,6 @@ SCENARIOS: dict[str, list[tuple[str, ...]]] = {
         ("JSON.ARRINSERT", "k", "$", "0"), ("JSON.NUMINCRBY", "k", "$"), ("JSON.GET", "k", "INDENT"),
     ],
 }
-
-
-@pytest.fixture(scope="module")
-def stack_port(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
-    with redis_stack(Path(tmp_path_factory.mktemp("stack-json-cmds")), json=True) as port:
-        yield port
 
 
 def _normalize(command: tuple[str, ...], reply: Any) -> Any:

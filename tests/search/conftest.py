@@ -4,12 +4,10 @@ legacy result objects), each starting from an empty server (FLUSHALL also drops 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 import redis
 
-from tests.redis_stack import redis_stack
 from tests.serverutil import ThreadedServer
 
 
@@ -19,11 +17,3 @@ def client(server: ThreadedServer, request: pytest.FixtureRequest) -> Iterator[r
     c.flushall()
     yield c
     c.close()
-
-
-@pytest.fixture(scope="module")
-def stack_port(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
-    """A Redis Stack 7.4.1 (RediSearch and RedisJSON) for one test module's differential tests, on a free
-    port; the tests using it are skipped when it cannot start."""
-    with redis_stack(Path(tmp_path_factory.mktemp("stack")), json=True) as port:
-        yield port

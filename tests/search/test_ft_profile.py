@@ -5,8 +5,6 @@
 from __future__ import annotations
 
 import struct
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,7 +15,6 @@ from redis.commands.search.query import Query
 from redis.commands.search.reducers import count
 from redis.commands.search.result import Result
 
-from tests.redis_stack import redis_stack
 from tests.search.helpers import hset, load_small_corpus
 from tests.serverutil import ThreadedServer
 
@@ -414,12 +411,6 @@ ERRORS = [
     ("AGGREGATE", "QUERY", "*", "WITHCURSOR"),
     ("AGGREGATE", "QUERY", "*", "APPLY", "@zz+1", "AS", "x"),
 ]
-
-
-@pytest.fixture(scope="module")
-def stack_port(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
-    with redis_stack(Path(tmp_path_factory.mktemp("stack-profile"))) as port:
-        yield port
 
 
 def _without_counters(reply: Any) -> Any:
