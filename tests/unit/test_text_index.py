@@ -12,7 +12,7 @@ import pytest
 
 from redvector.search.fields import text as text_module
 from redvector.search.fields.text import TextIndex
-from redvector.search.fields.tokens import stem
+from redvector.search.fields.tokens import fuzzy_matches, stem
 
 WORDS = ["run", "runs", "running", "apple", "apples", "red", "blue", "sky", "the"]
 FIELDS = [b"a", b"b"]
@@ -94,6 +94,10 @@ def _check(index: TextIndex, model: dict[int, list[tuple[bytes, list[str]]]]) ->
         assert index.prefix(prefix) == sorted(w for w in words if w.startswith(prefix))
         assert index.prefix(prefix, 2) == sorted(w for w in words if w.startswith(prefix))[:2]
     assert sorted(index._vocab.values()) == sorted(set(range(len(index._words))) - set(index._vocabulary.free))
+    listed = sorted(words)
+    for query, distance in (("run", 1), ("u1", 1), ("runs", 2), ("x", 1), ("nur", 1)):  # words kept by length
+        expected = sorted(listed[i] for i in fuzzy_matches(query, listed, distance))
+        assert sorted(index.fuzzy(query, distance)) == expected
     assert index.num_records == sum(len(p) for p in positions.values())
     for word in words:
         holders = sorted(d for d, p in positions.items() if word in p)

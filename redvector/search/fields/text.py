@@ -102,6 +102,10 @@ class TextIndex:
         self.language = language
         self._terms: dict[str, WordPostings] = {}  # the words some document holds now (terms)
         self._ordered = SortedList()  # the same words in order: prefixes read a range of it
+        # the same words by length (fuzzy matching reads only the lengths within its distance), built on
+        # demand and kept while no word comes or goes: (self._word_set_changes when built, buckets)
+        self._word_set_changes = 0
+        self._by_length: tuple[int, dict[int, list[str]]] = (-1, {})
         self._counts_kept: dict[str, _KeptCounts] = {}  # word -> its per-document counts (_word_counts)
         self.total_len = 0.0
         self._stems: dict[str, tuple[str, ...]] = {}  # stem -> the words with it (stems)
@@ -214,6 +218,8 @@ class TextIndex:
             root = stem(word, language)
             roots.append(root if root != word else None)
         self._ordered.update(new_terms)
+        if new_terms:
+            self._word_set_changes += 1
         # +stem record counts: each document once per stem its new words have other than themselves
         root_names = sorted({r for r in roots if r is not None})
         if root_names:
@@ -342,6 +348,7 @@ class TextIndex:
                 self._occurrences -= len(postings.docs)
                 del self._terms[term]
                 self._ordered.remove(term)
+                self._word_set_changes += 1
                 self._forget(term)
                 st = stem(term, self.language)
                 rest = tuple(w for w in self._stems.get(st, ()) if w != term)
@@ -437,8 +444,21 @@ class TextIndex:
         return [t for t in self.terms if infix in t]
 
     def fuzzy(self, term: str, distance: int) -> list[str]:
-        vocabulary = list(self.terms)
-        return [vocabulary[i] for i in fuzzy_matches(term, vocabulary, distance)]
+        """The words within ``distance`` edits of ``term``: only those whose length is within ``distance``
+        of its own can be (an edit changes the length by one at most)."""
+        terms = self.terms  # (settled first)
+        built_at, buckets = self._by_length
+        if built_at != self._word_set_changes:
+            buckets = {}
+            for word in terms:
+                buckets.setdefault(len(word), []).append(word)
+            self._by_length = (self._word_set_changes, buckets)
+        found: list[str] = []
+        for length in range(max(0, len(term) - distance), len(term) + distance + 1):
+            words = buckets.get(length)
+            if words:
+                found.extend(words[i] for i in fuzzy_matches(term, words, distance))
+        return found
 
     def wildcard(self, pattern: str) -> list[str]:
         rx = re.compile("".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern) + r"\Z")
