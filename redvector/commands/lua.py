@@ -85,7 +85,7 @@ redis = {
 
 local null = setmetatable({}, {__tostring = function() return 'null' end})
 cjson = {
-  encode = function(v) return py_json_encode(v, null) end,
+  encode = function(v) return py_json_encode(v) end,
   decode = function(s) return py_json_decode(s, null) end,
   null = null,
 }
@@ -199,7 +199,8 @@ setmetatable(sandbox, {
   __newindex = function() error('Attempt to modify a readonly table', 2) end,
 })
 
-return compile, run, function(t) return t == sandbox end, rawset, function() return collectgarbage('count') end
+-- lupa compares tables by their Python wrappers, not by identity: these two ask Lua
+return compile, run, function(t) return t == sandbox end, rawset, function(t) return t == null end
 """
 
 
@@ -216,7 +217,7 @@ class LuaScripting:
         prelude = self.lua.execute(_PRELUDE.encode(), self._call, self._pcall, self._log, self._sha1, self._json_encode,
                                    self._json_decode, _bitop, time.monotonic, lambda: self._deadline,
                                    self._rawset)
-        self._compile, self._run, self._is_sandbox, self._real_rawset, self._kilobytes = prelude
+        self._compile, self._run, self._is_sandbox, self._real_rawset, self._is_null = prelude
         self.scripts: dict[str, Any] = {}  # sha1 -> compiled function
         # Scripts EVAL brought in (not SCRIPT LOAD), least recently used first: Redis 7.4 keeps the last
         # EVAL_SCRIPTS_KEPT of them, so scripts generated per call do not grow the cache for ever.
@@ -257,7 +258,7 @@ class LuaScripting:
 
     def memory_bytes(self) -> int:
         """The Lua VM's own allocations (INFO used_memory_lua)."""
-        return int(self._kilobytes() * 1024)
+        return int(self.lua.get_memory_used() or 0)
 
     # -- running ---------------------------------------------------------------------------------------
     def run(self, sha: str, keys: list[bytes], args: list[bytes], caller: Caller, read_only: bool) -> Any:
@@ -358,11 +359,11 @@ class LuaScripting:
     def _sha1(text: bytes) -> bytes:
         return hashlib.sha1(text).hexdigest().encode()
 
-    def _json_encode(self, value: Any, null: Any) -> bytes:
-        return json.dumps(self._to_json(value, null, 0), separators=(",", ":"), ensure_ascii=False,
+    def _json_encode(self, value: Any) -> bytes:
+        return json.dumps(self._to_json(value, 0), separators=(",", ":"), ensure_ascii=False,
                           allow_nan=False).replace("/", "\\/").encode()
 
-    def _to_json(self, value: Any, null: Any, depth: int) -> Any:
+    def _to_json(self, value: Any, depth: int) -> Any:
         if depth > 1000:
             raise RedVectorError("Cannot serialise, excessive nesting (1001)")
         if isinstance(value, bytes):
@@ -372,15 +373,15 @@ class LuaScripting:
         if value is None or value is True or value is False or isinstance(value, int | float):
             return value
         if _is_table(value):
-            if value == null:
+            if self._is_null(value):  # cjson.null
                 return None
             items = list(value.items())
             if not items:
                 return {}
             keys = [k for k, _ in items]
             if all(isinstance(k, int) and k > 0 for k in keys) and max(keys) <= 2 * len(keys):
-                return [self._to_json(value[i], null, depth + 1) for i in range(1, max(keys) + 1)]
-            return {_text(k) if isinstance(k, bytes) else str(k): self._to_json(v, null, depth + 1) for k, v in items}
+                return [self._to_json(value[i], depth + 1) for i in range(1, max(keys) + 1)]
+            return {_text(k) if isinstance(k, bytes) else str(k): self._to_json(v, depth + 1) for k, v in items}
         raise RedVectorError(f"Cannot serialise {type(value).__name__}: type not supported")
 
     def _json_decode(self, text: Any, null: Any) -> Any:

@@ -51,6 +51,8 @@ SCRIPTS: list[tuple[str, ...]] = [
     ("return type(os)..type(cjson)..type(bit)..type(io)", "0"),
     ("return cjson.encode({1,2,{a=1}})", "0"),
     ("return cjson.decode('[1,2,{\"a\":1}]')[3].a", "0"),
+    ("return cjson.encode({a=cjson.null, b={1,cjson.null}})", "0"),
+    ("return tostring(cjson.decode('[null]')[1] == cjson.null)", "0"),
     ("return {bit.band(7,3), bit.bor(1,2), bit.bxor(5,1), bit.lshift(1,4), bit.rshift(-1,28), bit.tohex(255)}", "0"),
     ("return tostring(3.0)..math.floor(2.5)..string.format('%d', 5)", "0"),
     ("return {redis.call('PING'), redis.call('TYPE','a')}", "0"),
