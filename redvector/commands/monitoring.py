@@ -20,12 +20,7 @@ def monitor(ctx: CommandContext, argv: list[bytes]) -> Any:
     client = ctx.client
     if client.internal:
         raise RedVectorError("MONITOR is only available on RESP connections")
-    if client not in log.monitors:
-        hooks = ctx.server.extensions
-        for name in ("client_reset_hooks", "client_closed_hooks"):
-            if log.drop_monitor not in hooks.setdefault(name, []):
-                hooks[name].append(log.drop_monitor)
-        log.add_monitor(client)
+    log.add_monitor(client)
     return OK
 
 

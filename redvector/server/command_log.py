@@ -3,7 +3,7 @@
 MONITOR: every command a client runs is written to the monitoring clients as Redis writes it,
 ``+<unix time with microseconds> [<db> <client address>] "arg" "arg" ...`` (arguments quoted and escaped
 as sdscatrepr does; ``lua`` as the address of a script's commands; AUTH's and HELLO's arguments redacted).
-Administrative commands and EVAL/EXEC themselves are not shown (Redis's skip_monitor and admin flags).
+Administrative commands are not shown (the dispatcher leaves them out, as Redis does).
 
 SLOWLOG: a command that ran for ``slowlog-log-slower-than`` microseconds or more (0: every command;
 negative: none) is kept, newest first, up to ``slowlog-max-len`` entries: its id, unix time, duration in
@@ -66,16 +66,15 @@ class CommandLog:
             monitor.deliver(message)
 
     # -- SLOWLOG ---------------------------------------------------------------------------------------
-    def record(self, argv: list[bytes], duration_us: int, client: ClientState | None, max_len: int) -> None:
+    def record(self, argv: list[bytes], duration_us: int, client: ClientState, max_len: int) -> None:
         if max_len <= 0:
             return
         args = [a if len(a) <= _MAX_ARG_LEN else a[:_MAX_ARG_LEN] + b"... (%d more bytes)" % (len(a) - _MAX_ARG_LEN)
                 for a in argv[:_MAX_ARGS if len(argv) <= _MAX_ARGS else _MAX_ARGS - 1]]
         if len(argv) > _MAX_ARGS:
             args.append(b"... (%d more arguments)" % (len(argv) - _MAX_ARGS + 1))
-        addr = client.addr.encode() if client is not None else b""
-        name = client.name if client is not None else b""
-        self.slowlog.appendleft(SlowlogEntry(self.next_id, int(time.time()), duration_us, args, addr, name))
+        self.slowlog.appendleft(SlowlogEntry(self.next_id, int(time.time()), duration_us, args, client.addr.encode(),
+                                             client.name))
         self.next_id += 1
         while len(self.slowlog) > max_len:
             self.slowlog.pop()

@@ -74,6 +74,9 @@ class Server:
         # FT.* indexes over the keyspace (redvector/search/registry.py documents the Python API).
         self.search = SearchRegistry(self.keyspace, lambda: int(self.config["search-default-ef-runtime"]))
         self.extensions["search"] = self.search
+        # a monitoring client that disconnects or sends RESET stops being one
+        for hooks in ("client_closed_hooks", "client_reset_hooks"):
+            self.extensions.setdefault(hooks, []).append(self.command_log.drop_monitor)
         self.ports: dict[str, int] = {}
         self.run_id = "%040x" % int.from_bytes(__import__("os").urandom(20), "big")
 
