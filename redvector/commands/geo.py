@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 from redvector.commands import geohash
 from redvector.commands.args import parse_float, parse_int
 from redvector.commands.context import CommandContext
@@ -46,8 +48,6 @@ def _unit(arg: bytes) -> float:
 
 def _coordinate(value: float) -> DoubleText:
     """A coordinate as GEOPOS writes it (addReplyHumanLongDouble: %.17Lf, zeros cut)."""
-    import numpy as np
-
     return DoubleText(long_double_text(np.longdouble(value)))
 
 

@@ -38,22 +38,16 @@ def in_range(lon: float, lat: float) -> bool:
     return LONG_MIN <= lon <= LONG_MAX and LAT_MIN <= lat <= LAT_MAX
 
 
-def encode(lon: float, lat: float, lat_min: float = LAT_MIN, lat_max: float = LAT_MAX) -> int:
-    """geohashEncode at step 26: latitude in the even bits, longitude in the odd ones."""
-    lat_offset = (lat - lat_min) / (lat_max - lat_min) * (1 << STEP)
-    lon_offset = (lon - LONG_MIN) / (LONG_MAX - LONG_MIN) * (1 << STEP)
+def encode(lon: float, lat: float, lat_min: float = LAT_MIN, lat_max: float = LAT_MAX, step: int = STEP) -> int:
+    """geohashEncode: latitude in the even bits, longitude in the odd ones (step bits each)."""
+    lat_offset = (lat - lat_min) / (lat_max - lat_min) * (1 << step)
+    lon_offset = (lon - LONG_MIN) / (LONG_MAX - LONG_MIN) * (1 << step)
     return _spread(int(lat_offset)) | (_spread(int(lon_offset)) << 1)
 
 
 def decode(bits: int) -> tuple[float, float]:
     """(longitude, latitude) of the centre of the score's cell, clamped to the valid ranges."""
-    ilat, ilon = _squash(bits), _squash(bits >> 1)
-    scale = float(1 << STEP)
-    lat_scale, lon_scale = LAT_MAX - LAT_MIN, LONG_MAX - LONG_MIN
-    lat_lo = LAT_MIN + (ilat * 1.0 / scale) * lat_scale
-    lat_hi = LAT_MIN + ((ilat + 1) * 1.0 / scale) * lat_scale
-    lon_lo = LONG_MIN + (ilon * 1.0 / scale) * lon_scale
-    lon_hi = LONG_MIN + ((ilon + 1) * 1.0 / scale) * lon_scale
+    lon_lo, lon_hi, lat_lo, lat_hi = _area(bits, STEP)
     lon = min(max((lon_lo + lon_hi) / 2, LONG_MIN), LONG_MAX)
     lat = min(max((lat_lo + lat_hi) / 2, LAT_MIN), LAT_MAX)
     return lon, lat
@@ -123,12 +117,6 @@ _MASK64 = (1 << 64) - 1
 Box = tuple[int, int]  # (bits, step); (0, 0) is a box left out
 
 
-def _encode_step(lon: float, lat: float, step: int) -> int:
-    lat_offset = (lat - LAT_MIN) / (LAT_MAX - LAT_MIN) * (1 << step)
-    lon_offset = (lon - LONG_MIN) / (LONG_MAX - LONG_MIN) * (1 << step)
-    return _spread(int(lat_offset)) | (_spread(int(lon_offset)) << 1)
-
-
 def _area(bits: int, step: int) -> tuple[float, float, float, float]:
     """(lon_min, lon_max, lat_min, lat_max) of a box."""
     ilat, ilon = _squash(bits), _squash(bits >> 1)
@@ -186,13 +174,13 @@ def search_boxes(lon: float, lat: float, radius_m: float | None, box: tuple[floa
     min_lat, max_lat = lat - lat_delta, lat + lat_delta
 
     step = _steps_for(reach, lat)
-    bits = _encode_step(lon, lat, step)
+    bits = encode(lon, lat, step=step)
     directions = ((0, 1), (0, -1), (1, 0), (-1, 0), (1, 1), (-1, 1), (1, -1), (-1, -1))  # N S E W NE NW SE SW
     near = [_move(bits, step, dx, dy) for dx, dy in directions]
     north, south, east, west = (_area(near[i], step) for i in range(4))
     if step > 1 and (north[3] < max_lat or south[2] > min_lat or east[1] < max_lon or west[0] > min_lon):
         step -= 1
-        bits = _encode_step(lon, lat, step)
+        bits = encode(lon, lat, step=step)
         near = [_move(bits, step, dx, dy) for dx, dy in directions]
     boxes: list[Box] = [(bits, step), *((b, step) for b in near)]
     if step >= 2:
