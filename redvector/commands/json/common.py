@@ -63,22 +63,14 @@ def wrong_type(expected: str, value: Any) -> JsonError:
     return JsonError(f"WRONGTYPE wrong type of path value - expected {expected} but found {type_name(value)}")
 
 
-def writable(doc: JsonValue, path: JsonPath, float_only: bool) -> list[Node]:
-    """The nodes ``path`` matches, for a write: when a match lies in a packed array and the write may put
-    something other than a float there (``float_only`` False), the document's packed arrays are turned
-    back into lists first (json_value.JsonValue.unpack)."""
+def writable(doc: JsonValue, path: JsonPath, float_only: bool, into_matches: bool = False) -> list[Node]:
+    """The nodes ``path`` matches, for a write: when the write may put something other than a float
+    (``float_only`` False) into a packed array (the match's parent; with ``into_matches``, the match
+    itself, as ARRAPPEND and ARRINSERT write into it), the document's packed arrays are turned back into
+    lists first (json_value.JsonValue.unpack)."""
     nodes = path.locate(doc.root)
-    if not float_only and any(type(parent) is array for parent, _, _ in nodes):
-        doc.unpack()
-        nodes = path.locate(doc.root)
-    return nodes
-
-
-def writable_arrays(doc: JsonValue, path: JsonPath, float_only: bool) -> list[Node]:
-    """``writable`` for writes into the arrays ``path`` matches (ARRAPPEND, ARRINSERT): a packed one
-    among them turns the document's packed arrays back into lists unless only floats go in."""
-    nodes = path.locate(doc.root)
-    if not float_only and any(type(value) is array for _, _, value in nodes):
+    at = 2 if into_matches else 0
+    if not float_only and any(type(node[at]) is array for node in nodes):
         doc.unpack()
         nodes = path.locate(doc.root)
     return nodes

@@ -22,7 +22,6 @@ from redvector.commands.json.common import (
     path_arg,
     set_node,
     writable,
-    writable_arrays,
     wrong_type,
 )
 from redvector.commands.json.documents import group
@@ -169,7 +168,7 @@ def json_arrappend(ctx: CommandContext, argv: list[bytes]) -> Any:
     path = compile_path(argv[2])
     results: list[Any] = []
     first = True
-    for _, _, arr in writable_arrays(doc, path, _floats(values)):
+    for _, _, arr in writable(doc, path, _floats(values), into_matches=True):
         if type(arr) not in ARRAYS:
             results.append(None)
             continue
@@ -200,7 +199,7 @@ def json_arrinsert(ctx: CommandContext, argv: list[bytes]) -> Any:
     values = [parse_value(a) for a in argv[4:]]
     doc = need(found)
     path = compile_path(argv[2])
-    nodes = writable_arrays(doc, path, _floats(values))
+    nodes = writable(doc, path, _floats(values), into_matches=True)
     for _, _, arr in nodes:  # check every target first: an out-of-range index changes nothing
         if type(arr) in ARRAYS:
             at = index + len(arr) if index < 0 else index

@@ -7,7 +7,7 @@ JSON) reads ``root`` through ``json_path.compile_path(...).values(root)``.
 **Packed arrays.** An array of PACK_MIN or more numbers that are all floats (an embedding) is held as an
 ``array.array("d")``: 8 bytes a number instead of a list slot and a float object (32 bytes), so a
 384-dimension vector takes 3 KB instead of 12 KB. It is the same JSON array: readers accept both kinds
-(``ARRAYS``, ``is_array``); a write keeps it packed while it stays all floats, and ``JsonValue.unpack``
+(``ARRAYS``); a write keeps it packed while it stays all floats, and ``JsonValue.unpack``
 turns the document's packed arrays back into lists before a write that would put anything else in one.
 New values are packed as they are stored (``pack``).
 
@@ -39,11 +39,6 @@ I64_MIN = -(2**63)
 
 PACK_MIN = 8  # floats from which an array is held packed
 ARRAYS = (list, array)  # the kinds of a JSON array (type(v) in ARRAYS)
-
-
-def is_array(value: Any) -> bool:
-    kind = type(value)
-    return kind is list or kind is array
 
 
 def pack(value: Any) -> Any:
