@@ -203,19 +203,14 @@ class _Loader:
                 self._load_all(r, applied)
             return
         for name, alias in pairs:
-            if alias not in self._sortable:
-                loading = [r for r in rows if alias not in r]
-                for r, v in zip(loading, self._read_many(loading, name, True)[0], strict=True):
-                    if v is not None:
-                        r[alias] = v
-                continue
-            # a value an expression or SORTBY read from the sorting vector is replaced by what LOAD reads
-            loading = [r for r in rows if alias not in r or (alias == name and alias in r.get(SV, ()))]
+            # a value an expression or SORTBY read from the sorting vector (a SORTABLE attribute's) is
+            # replaced by what LOAD reads
+            sortable = alias in self._sortable
+            loading = [r for r in rows if alias not in r or (sortable and alias == name and alias in r.get(SV, ()))]
             for r, v in zip(loading, self._read_many(loading, name, True)[0], strict=True):
                 if v is not None:
                     r[alias] = v
-                    sv = r.get(SV)
-                    if sv:
+                    if sortable and (sv := r.get(SV)):
                         sv.discard(alias)
 
     def evaluate_rows(self, rows: list[Row], expr: Expr, nameless: set[str]) -> list[Any]:
