@@ -2,9 +2,10 @@
 
     python bench/query_bench.py                 # 100k documents
     python bench/query_bench.py --n 20000 --repeat 5
+    python bench/query_bench.py --words 500000   # a large vocabulary (fuzzy and prefix words)
 
 Both servers get the same hashes through pipelined HSETs: a TEXT field of 12 words drawn from a 20k-word
-vocabulary, a NUMERIC SORTABLE field and a TAG field of 10 values (seeded). Then each query (SORTBY over
+(``--words``) vocabulary, a NUMERIC SORTABLE field and a TAG field of 10 values (seeded). Then each query (SORTBY over
 every document, prefix / fuzzy / negated words, tags, numeric ranges, FT.AGGREGATE GROUPBY and
 LOAD/APPLY/SORTBY) runs once to warm up and ``--repeat`` times more through redis-py; the table shows the
 median in ms on each server, the ratio RedVector / Redis Stack and the result counts (the same count on
@@ -53,13 +54,13 @@ def rss_mb(client: Any) -> float:
     return int(client.info("memory")["used_memory_rss"]) / 2**20
 
 
-def load(client: Any, n: int) -> tuple[float, float]:
+def load(client: Any, n: int, vocabulary: int = 20_000) -> tuple[float, float]:
     """(seconds to load, growth of the server's RSS in MB)."""
     before = rss_mb(client)
     client.execute_command("FT.CREATE", "q", "ON", "HASH", "PREFIX", "1", "q:", "SCHEMA", "title", "TEXT", "num",
                            "NUMERIC", "SORTABLE", "tag", "TAG")
     rng = random.Random(1)
-    words = [f"w{i}" + "x" * (i % 5) for i in range(20_000)]
+    words = [f"w{i}" + "x" * (i % 5) for i in range(vocabulary)]
     start = time.perf_counter()
     hset_pipelined(client, ((f"q:{i}", {"title": " ".join(rng.choice(words) for _ in range(12)),
                                         "num": f"{rng.random() * 1000:.6f}", "tag": rng.choice("abcdefghij")})
@@ -84,14 +85,14 @@ def measure(client: Any, repeat: int) -> dict[str, tuple[float, int]]:
     return out
 
 
-def run_stack(n: int, repeat: int) -> tuple[tuple[float, float], dict[str, tuple[float, int]]] | None:
+def run_stack(n: int, repeat: int, vocabulary: int) -> tuple[tuple[float, float], dict[str, tuple[float, int]]] | None:
     import redis
 
     with stack_peer("stack-query") as peer:
         if peer is None:
             return None
         client = redis.Redis(port=peer.port, protocol=2)
-        return load(client, n), measure(client, repeat)
+        return load(client, n, vocabulary), measure(client, repeat)
 
 
 def main() -> None:
@@ -100,13 +101,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--n", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=7)
+    parser.add_argument("--words", type=int, default=20_000,
+                        help="vocabulary size (500000: the fuzzy and prefix shapes over a large vocabulary)")
     args = parser.parse_args()
-    print(f"# query_bench: {args.n} documents, median of {args.repeat} runs (ms), redis-py RESP2", flush=True)
+    print(f"# query_bench: {args.n} documents, {args.words} words, median of {args.repeat} runs (ms), redis-py RESP2",
+          flush=True)
     with redvector_server() as (port, _proc):
         client = redis.Redis(port=port, protocol=2)
-        ours_load = load(client, args.n)
+        ours_load = load(client, args.n, args.words)
         ours = measure(client, args.repeat)
-    stack = run_stack(args.n, args.repeat)
+    stack = run_stack(args.n, args.repeat, args.words)
     print(f"load: RedVector {ours_load[0]:.1f} s, RSS +{ours_load[1]:.0f} MB" +
           (f"; Redis Stack {stack[0][0]:.1f} s, RSS +{stack[0][1]:.0f} MB" if stack else ""))
     print(f"{'query':34}{'RedVector':>11}{'Stack':>9}{'ratio':>8}{'results':>10}{'Stack':>8}")
