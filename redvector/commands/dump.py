@@ -13,6 +13,7 @@ from redvector.commands.args import ArgCursor, parse_int
 from redvector.commands.context import CommandContext
 from redvector.commands.spec import CommandGroup, Flag, KeySpec
 from redvector.errors import CodedError, RedVectorError, SyntaxErr
+from redvector.keyspace.field_expiry import HashWithTtls
 from redvector.persistence.rdb.dump import DumpPayloadError, dump_payload, load_payload, verify_payload
 from redvector.persistence.rdb.reader import RdbError
 from redvector.replies import OK
@@ -26,10 +27,13 @@ _K1 = KeySpec(1, 1, 1)
 @group.command("DUMP", 2, Flag.READONLY, _K1, since="2.6.0",
                summary="Returns a serialized representation of the value stored at a key.")
 def dump(ctx: CommandContext, argv: list[bytes]) -> Any:
-    value = ctx.db.get(argv[1], ctx.now_ms)
+    db, key = ctx.db, argv[1]
+    if key in db.field_ttls.by_key:
+        db.expire_fields(key, ctx.now_ms)
+    value = db.get(key, ctx.now_ms)
     if value is None:
         return None
-    payload = dump_payload(value)
+    payload = dump_payload(value, db.field_ttls.of(key) if type(value) is dict else None)
     if payload is None:
         raise RedVectorError("this value type cannot be serialized")
     return payload
@@ -72,17 +76,26 @@ def restore(ctx: CommandContext, argv: list[bytes]) -> Any:
         raise RedVectorError("DUMP payload version or checksum are wrong")
     except RdbError:
         raise RedVectorError("Bad data format")
-    if type(value) is not bytes and not value:  # Redis refuses empty containers as corrupt
+    deadlines: dict[bytes, int] = {}
+    fields_expired = False
+    if isinstance(value, HashWithTtls):  # fields with TTLs: those still alive
+        if not value.fields:
+            raise RedVectorError("Bad data format")
+        live = value.live(ctx.now_ms)
+        value, deadlines, fields_expired = live.fields, live.deadlines, not live.fields
+    elif type(value) is not bytes and not value:  # Redis refuses empty containers as corrupt
         raise RedVectorError("Bad data format")
     deleted = replace and db.delete(key)
     expire_at_ms = ttl if absttl or not ttl else ctx.now_ms + ttl
-    if ttl and expire_at_ms <= ctx.now_ms:
+    if fields_expired or (ttl and expire_at_ms <= ctx.now_ms):
         # Already expired: nothing is created; a replaced key is simply gone (logged as DEL).
         if deleted:
             db.touched(key, "del")
             ctx.propagate_as([b"DEL", key])
         return OK
     db.set(key, value, expire_at_ms if ttl else None)
+    if deadlines:
+        db.field_ttls.set_all(key, value, deadlines)
     db.touched(key, "restore")
     if ttl and not absttl:
         ctx.propagate_as([b"RESTORE", key, b"%d" % expire_at_ms, *argv[3:], b"ABSTTL"])

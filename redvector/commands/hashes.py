@@ -27,7 +27,10 @@ _K1 = KeySpec(1, 1, 1)
 
 
 def get_hash(ctx: CommandContext, key: bytes) -> dict[bytes, bytes] | None:
-    return ctx.db.lookup(key, dict, ctx)
+    db = ctx.db
+    if db.field_ttls.by_key and key in db.field_ttls.by_key:
+        db.expire_fields(key, ctx.now_ms)  # lazy field expiry (hash_ttl.py)
+    return db.lookup(key, dict, ctx)
 
 
 def _hash_for_write(ctx: CommandContext, key: bytes) -> dict[bytes, bytes]:
@@ -44,6 +47,11 @@ def _set_pairs(ctx: CommandContext, argv: list[bytes]) -> int:
     key = argv[1]
     h = _hash_for_write(ctx, key)
     before = len(h)
+    ttls = ctx.db.field_ttls
+    if ttls.by_key and key in ttls.by_key:
+        for name in argv[2::2]:
+            if ttls.discard(key, (name,)):  # written anew, a field loses its TTL (HINCRBY* keep it) and,
+                h.pop(name, None)  # as in Redis's listpackex, its place: it goes to the end
     for i in range(2, len(argv), 2):
         name = argv[i]
         value = argv[i + 1]

@@ -144,7 +144,8 @@ def _stats(ctx: CommandContext) -> list[tuple[str, Any]]:
         ("total_net_repl_input_bytes", 0), ("total_net_repl_output_bytes", 0),
         ("instantaneous_input_kbps", "0.00"), ("instantaneous_output_kbps", "0.00"),
         ("rejected_connections", st.rejected_connections), ("sync_full", 0), ("sync_partial_ok", 0),
-        ("sync_partial_err", 0), ("expired_keys", st.expired_keys), ("expired_stale_perc", "0.00"),
+        ("sync_partial_err", 0), ("expired_subkeys", ctx.server.keyspace.expired_fields),
+        ("expired_keys", st.expired_keys), ("expired_stale_perc", "0.00"),
         ("expired_time_cap_reached_count", 0), ("evicted_keys", st.evicted_keys), ("evicted_clients", 0),
         ("keyspace_hits", st.keyspace_hits), ("keyspace_misses", st.keyspace_misses),
         ("pubsub_channels", channels), ("pubsub_patterns", patterns), ("pubsubshard_channels", 0),
@@ -196,7 +197,7 @@ def _keyspace(ctx: CommandContext) -> list[tuple[str, Any]]:
     out = []
     for db in ctx.server.databases:
         if len(db):
-            out.append((f"db{db.index}", f"keys={len(db)},expires={len(db.expires)},avg_ttl=0"))
+            out.append((f"db{db.index}", f"keys={len(db)},expires={len(db.expires)},avg_ttl=0,subexpiry={len(db.field_ttls)}"))
     return out
 
 

@@ -62,12 +62,15 @@ def _rename(ctx: CommandContext, argv: list[bytes], nx: bool) -> Any:
     if nx and db.get(dst, now) is not None:
         return 0
     ttl_at = db.expires.get(src)
+    field_ttls = db.field_ttls.take(src)
     if db.get(dst, now) is not None:
         db.delete(dst)
         db.touched(dst, "del")
     db.delete(src)
     db.touched(src, "rename_from")
     db.set(dst, value, ttl_at)
+    if field_ttls:
+        db.field_ttls.set_all(dst, value, field_ttls)
     db.touched(dst, "rename_to")
     return 1 if nx else OK
 

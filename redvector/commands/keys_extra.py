@@ -102,7 +102,11 @@ def copy(ctx: CommandContext, argv: list[bytes]) -> Any:
         if not replace:
             return 0
         target.delete(dst)
-    target.set(dst, copy_value(value), ctx.db.expires.get(src))
+    copied = copy_value(value)
+    target.set(dst, copied, ctx.db.expires.get(src))
+    field_ttls = ctx.db.field_ttls.of(src)
+    if field_ttls:
+        target.field_ttls.set_all(dst, copied, field_ttls)
     target.touched(dst, "copy_to")
     return 1
 
@@ -119,8 +123,11 @@ def move(ctx: CommandContext, argv: list[bytes]) -> Any:
     if value is None or target.get(key, ctx.now_ms) is not None:
         return 0
     expire_at_ms = source.expires.get(key)
+    field_ttls = source.field_ttls.take(key)
     source.delete(key)
     source.touched(key, "move_from")
     target.set(key, value, expire_at_ms)
+    if field_ttls:
+        target.field_ttls.set_all(key, value, field_ttls)
     target.touched(key, "move_to")
     return 1

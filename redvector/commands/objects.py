@@ -66,6 +66,8 @@ def object_(ctx: CommandContext, argv: list[bytes]) -> Any:
         return None
     if sub == b"ENCODING":
         name = object_encoding(value, ctx.server.config)
+        if name == "listpack" and type(value) is dict and ctx.db.field_ttls.had_deadlines(key, value):
+            name = "listpackex"  # a small hash with field TTLs (Redis 7.4)
         return None if name is None else name.encode()
     if sub == b"REFCOUNT":
         if type(value) is bytes:

@@ -7,6 +7,7 @@ from typing import Any, Protocol, TypeVar
 
 from redvector.errors import WrongType
 from redvector.keyspace.events import KeyspaceObserver, wants_changes
+from redvector.keyspace.field_expiry import FieldExpiry
 from redvector.keyspace.scan_index import KeyOrder
 
 T = TypeVar("T")
@@ -60,6 +61,10 @@ class Keyspace:
         # remove, ...), and an ActivityAware observer asks for it when its own answer changes.
         self.change_hooks: tuple[Callable[[int, bytes, str], None], ...] = ()
         self.observers: list[KeyspaceObserver] = ObserverList(self.refresh_hooks)
+        # Called with (db index, key, fields) when hash fields expire, before the change hook runs: the
+        # AOF logs them as HDEL (Redis's propagateHashFieldDeletion).
+        self.field_expiry_hooks: list[Callable[[int, bytes, list[bytes]], None]] = []
+        self.expired_fields = 0  # INFO's expired_subkeys
         self.databases = [Database(i, self) for i in range(num_databases)]
 
     def refresh_hooks(self) -> None:
@@ -85,6 +90,7 @@ class Keyspace:
         da.data, db.data = db.data, da.data
         da.expires, db.expires = db.expires, da.expires
         da.key_order, db.key_order = db.key_order, da.key_order
+        da.field_ttls, db.field_ttls = db.field_ttls, da.field_ttls
         self.dirty += 1
         for observer in self.observers:
             observer.dbs_swapped(a, b)
@@ -93,13 +99,15 @@ class Keyspace:
 class Database:
     """One numbered database. Every write, delete, expiry and flush ends in ``touched``."""
 
-    __slots__ = ("_expire_cursor", "_expire_snapshot", "data", "expires", "index", "key_order", "keyspace")
+    __slots__ = ("_expire_cursor", "_expire_snapshot", "data", "expires", "field_ttls", "index", "key_order",
+                 "keyspace")
 
     def __init__(self, index: int, keyspace: Keyspace) -> None:
         self.index = index
         self.keyspace = keyspace
         self.data: dict[bytes, Any] = {}
         self.expires: dict[bytes, int] = {}
+        self.field_ttls = FieldExpiry()  # hash fields' deadlines (HEXPIRE ...): field_expiry.py
         # Every key in hash order, for SCAN cursors and RANDOMKEY (see scan_index.py). Database.set and
         # delete keep it exact; touched() repairs it for code that wrote ``data`` directly.
         self.key_order = KeyOrder()
@@ -114,6 +122,8 @@ class Database:
         """Every key change ends here: WATCH, keyspace events, search indexes and the AOF counter."""
         if len(self.data) != self.key_order.size:
             self._sync_key_order(key)
+        if self.field_ttls.by_key and key in self.field_ttls.by_key:
+            self.field_ttls.reconcile(key, self.data.get(key))
         keyspace = self.keyspace
         keyspace.dirty += 1
         hooks = keyspace.change_hooks
@@ -166,6 +176,33 @@ class Database:
         self.expires.pop(key, None)
         self.touched(key, "expired")
 
+    def expire_fields(self, key: bytes, now_ms: int) -> int:
+        """Remove the hash fields of ``key`` whose deadline has passed (lazy or active field expiry):
+        ``hexpired``, then ``del`` when the hash emptied, as Redis 7.4 signals them."""
+        fields = self.field_ttls.due_fields(key, now_ms)
+        if not fields:
+            return 0
+        value = self.data.get(key)
+        if type(value) is not dict:
+            return 0
+        for field in fields:
+            value.pop(field, None)
+        keyspace = self.keyspace
+        keyspace.expired_fields += len(fields)
+        for hook in keyspace.field_expiry_hooks:
+            hook(self.index, key, fields)
+        self.touched(key, "hexpired")
+        if not value:
+            self.delete(key)
+            self.touched(key, "del")
+        return len(fields)
+
+    def expire_due_fields(self, now_ms: int, limit: int = 1 << 62) -> int:
+        """Active field expiry: the due fields of up to ``limit`` hashes; how many fields expired."""
+        if self.field_ttls.next_due() > now_ms:
+            return 0
+        return sum(self.expire_fields(key, now_ms) for key in self.field_ttls.due_keys(now_ms, limit))
+
     def ttl_ms(self, key: bytes, now_ms: int) -> int | None:
         at = self.expires.get(key)
         return None if at is None else at - now_ms
@@ -208,6 +245,7 @@ class Database:
         """Drop every key without signalling (callers signal db_flushed)."""
         self.data = {}
         self.expires = {}
+        self.field_ttls = FieldExpiry()
         self.key_order = KeyOrder()
         self._expire_snapshot = []
         self._expire_cursor = 0

@@ -19,7 +19,8 @@ EVENT_CLASS: dict[str, str] = {
     "lpush": "l", "rpush": "l", "lpop": "l", "rpop": "l", "linsert": "l", "lset": "l", "lrem": "l",
     "ltrim": "l",
     # hashes
-    "hset": "h", "hdel": "h", "hincrby": "h", "hincrbyfloat": "h",
+    "hset": "h", "hdel": "h", "hincrby": "h", "hincrbyfloat": "h", "hexpire": "h", "hexpired": "h",
+    "hpersist": "h",
     # sets
     "sadd": "s", "srem": "s", "spop": "s", "sinterstore": "s", "sunionstore": "s", "sdiffstore": "s",
     # sorted sets

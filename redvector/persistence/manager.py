@@ -75,6 +75,11 @@ class ExpiryPropagator:
         if event == "expired" and self.host.propagate_sinks:
             self.host.propagate(db_index, [b"DEL", key])
 
+    def fields_expired(self, db_index: int, key: bytes, fields: list[bytes]) -> None:
+        """Hash fields past their HEXPIRE deadline are logged as HDEL."""
+        if self.host.propagate_sinks:
+            self.host.propagate(db_index, [b"HDEL", key, *fields])
+
     def db_flushed(self, db_index: int | None) -> None:
         return None
 
@@ -214,6 +219,7 @@ class Persistence:
         """Start logging writes (after loading, so the replay is not logged again)."""
         self._loop = loop
         self.keyspace.add_observer(self.expiry_propagator)
+        self.keyspace.field_expiry_hooks.append(self.expiry_propagator.fields_expired)
         self.config.on_change(self._config_changed)
         if self.writer is not None:
             self._attach_writer()

@@ -8,6 +8,7 @@ from collections.abc import Iterable
 
 from redvector import REDIS_COMPAT_VERSION
 from redvector.keyspace.database import Keyspace
+from redvector.keyspace.field_expiry import HashWithTtls
 from redvector.persistence.fsutil import write_atomic
 from redvector.persistence.participants import SnapshotParticipant
 from redvector.persistence.rdb import RdbError, dump_keyspace, load_rdb
@@ -78,9 +79,19 @@ def load_snapshot(keyspace: Keyspace, path: str, participants: Iterable[Snapshot
             counts[1] += 1
             return
         database = databases[db]
+        deadlines: dict[bytes, int] = {}
+        if isinstance(value, HashWithTtls):  # a hash with field TTLs: the fields still alive
+            live = value.live(now_ms)
+            if not live.fields:
+                counts[1] += 1
+                return
+            value, deadlines = live.fields, live.deadlines
         database.data[key] = value
         if expire_at_ms is not None:
             database.expires[key] = expire_at_ms
+        if deadlines:
+            assert isinstance(value, dict)
+            database.field_ttls.set_all(key, value, deadlines)
         counts[0] += 1
 
     def on_aux(key: bytes, value: bytes) -> None:

@@ -119,5 +119,7 @@ class Server:
                 total += expired
                 if tested == 0 or expired * 4 <= tested or time.perf_counter() > deadline:
                     break
+            while db.field_ttls.next_due() <= now and time.perf_counter() <= deadline:
+                db.expire_due_fields(now, 20)  # hash fields (HEXPIRE): the heap gives only due ones
         self.stats.expired_keys += total
         return total

@@ -41,6 +41,9 @@ def get_index(ctx: CommandContext, name: bytes, style: str = "search") -> Search
         if style == "drop":
             raise NoSuchIndex(UNKNOWN_INDEX_CAP_MSG)
         raise NoSuchIndex(NO_SUCH_INDEX_MSG.format(text))
+    db = index.db
+    if db.field_ttls.heap and db.field_ttls.next_due() <= ctx.now_ms:
+        db.expire_due_fields(ctx.now_ms)  # hash fields past their HEXPIRE deadline leave the index first
     return index
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 # The version we write: Redis 7.0 writes (and reads up to) 10; 7.2 writes 11 and 7.4 writes 12.
 RDB_VERSION = 10
+RDB_VERSION_FIELD_TTLS = 12  # what we write when a hash has field TTLs (its type 24 is Redis 7.4's)
 MAX_READ_VERSION = 12
 
 # Opcodes.

@@ -11,7 +11,7 @@ from typing import Any
 from redvector.persistence.rdb import constants as c
 from redvector.persistence.rdb.crc64 import crc64
 from redvector.persistence.rdb.reader import RdbReader
-from redvector.persistence.rdb.writer import encode_value
+from redvector.persistence.rdb.writer import encode_hash_with_ttls, encode_value
 
 FOOTER_LEN = 10  # version (2) + checksum (8)
 
@@ -20,15 +20,16 @@ class DumpPayloadError(ValueError):
     """The payload's version is newer than we read, or its checksum does not match."""
 
 
-def dump_payload(value: Any) -> bytes | None:
-    """The DUMP serialization of ``value``; None for a type with no RDB form."""
-    encoded = encode_value(value)
+def dump_payload(value: Any, field_deadlines: dict[bytes, int] | None = None) -> bytes | None:
+    """The DUMP serialization of ``value`` (a hash with ``field_deadlines`` as Redis 7.4's type 24, in
+    an RDB 12 payload); None for a type with no RDB form."""
+    encoded = encode_hash_with_ttls(value, field_deadlines) if field_deadlines else encode_value(value)
     if encoded is None:
         return None
     type_byte, body = encoded
     payload = bytearray(type_byte)
     payload += body
-    payload += c.RDB_VERSION.to_bytes(2, "little")
+    payload += (c.RDB_VERSION_FIELD_TTLS if field_deadlines else c.RDB_VERSION).to_bytes(2, "little")
     payload += crc64(payload).to_bytes(8, "little")
     return bytes(payload)
 

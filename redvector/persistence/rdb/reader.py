@@ -15,6 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 from redvector.errors import JsonError
+from redvector.keyspace.field_expiry import HashWithTtls
 from redvector.keyspace.types import ZSet
 from redvector.keyspace.types.json_value import JsonValue, loads
 from redvector.persistence.rdb import constants as c
@@ -237,10 +238,30 @@ class RdbReader:
             return self._module_value()
         if t == c.TYPE_MODULE_PRE_GA:
             raise RdbError("module values (a Redis module's own data type) cannot be loaded", self.pos)
-        if t in (c.TYPE_HASH_METADATA, c.TYPE_HASH_METADATA_PRE_GA, c.TYPE_HASH_LISTPACK_EX,
-                 c.TYPE_HASH_LISTPACK_EX_PRE_GA):
-            raise RdbError("hashes with field expiry (Redis 7.4 HEXPIRE) are not supported", self.pos)
+        if t in (c.TYPE_HASH_METADATA, c.TYPE_HASH_METADATA_PRE_GA):
+            return self._hash_metadata(t == c.TYPE_HASH_METADATA)
+        if t in (c.TYPE_HASH_LISTPACK_EX, c.TYPE_HASH_LISTPACK_EX_PRE_GA):
+            if t == c.TYPE_HASH_LISTPACK_EX:
+                self.ms()  # the hash's earliest deadline, also in the triplets
+            flat = listpack_entries(self.string())
+            fields = dict(zip(flat[::3], flat[1::3], strict=True))
+            deadlines = {f: int(at) for f, at in zip(flat[::3], flat[2::3], strict=True) if int(at) != 0}
+            return HashWithTtls(fields, deadlines)
         raise RdbError(f"unknown value type {t}", self.pos - 1)
+
+    def _hash_metadata(self, relative: bool) -> HashWithTtls:
+        """RDB_TYPE_HASH_METADATA (24): the earliest deadline, then per field its TTL (0: none, else
+        deadline - earliest + 1) before the field and value; PRE_GA (22): absolute deadlines, no header."""
+        base = self.ms() - 1 if relative else 0
+        fields: dict[bytes, bytes] = {}
+        deadlines: dict[bytes, int] = {}
+        for _ in range(self.length()):
+            ttl = self.length()
+            field = self.string()
+            fields[field] = self.string()
+            if ttl:
+                deadlines[field] = ttl + base
+        return HashWithTtls(fields, deadlines)
 
     def _module_value(self) -> Any:
         """A module type's value: only RedisJSON 2.x documents (ReJSON-RL, encoding version 3) are known."""

@@ -32,6 +32,7 @@ _T_SET = bytes([c.TYPE_SET])
 _T_HASH = bytes([c.TYPE_HASH])
 _T_ZSET_2 = bytes([c.TYPE_ZSET_2])
 _T_MODULE_2 = bytes([c.TYPE_MODULE_2])
+_T_HASH_METADATA = bytes([c.TYPE_HASH_METADATA])
 _JSON_HEADER = encode_length(c.JSON_MODULE_ID) + encode_length(c.MODULE_OP_STRING)
 _MODULE_EOF = encode_length(c.MODULE_OP_EOF)
 
@@ -50,8 +51,9 @@ class RdbWriter:
         self.out += bytes([c.OP_SELECTDB]) + encode_length(index)
         self.out += bytes([c.OP_RESIZEDB]) + encode_length(keys) + encode_length(expires)
 
-    def entry(self, key: bytes, value: Any, expire_at_ms: int | None) -> None:
-        encoded = encode_value(value)
+    def entry(self, key: bytes, value: Any, expire_at_ms: int | None,
+              field_deadlines: dict[bytes, int] | None = None) -> None:
+        encoded = encode_hash_with_ttls(value, field_deadlines) if field_deadlines else encode_value(value)
         if encoded is None:
             self.skipped += 1
             log.warning("key %r holds a %s, which RDB cannot store: skipped", key, type(value).__name__)
@@ -105,9 +107,24 @@ def encode_value(value: Any) -> tuple[bytes, bytes] | None:
     return None
 
 
+def encode_hash_with_ttls(value: dict[bytes, bytes], deadlines: dict[bytes, int]) -> tuple[bytes, bytes]:
+    """RDB_TYPE_HASH_METADATA (Redis 7.4, RDB 12): the earliest deadline, then per field its TTL as a
+    length (0: none, else deadline - earliest + 1), the field and the value."""
+    earliest = min(deadlines.values())
+    parts = [encode_ms(earliest), encode_length(len(value))]
+    for field, item in value.items():
+        at = deadlines.get(field)
+        parts.append(encode_length(0 if at is None else at - earliest + 1))
+        parts.append(encode_string(field))
+        parts.append(encode_string(item))
+    return _T_HASH_METADATA, b"".join(parts)
+
+
 def dump_keyspace(keyspace: Keyspace, aux: Iterable[tuple[bytes, bytes]] = (), checksum: bool = True) -> bytes:
-    """The whole keyspace as one RDB image (the caller decides where and how it is written)."""
-    writer = RdbWriter()
+    """The whole keyspace as one RDB image (the caller decides where and how it is written). Version 10
+    (Redis 7.0) unless a hash has field TTLs, which only RDB 12 (Redis 7.4) can hold."""
+    field_ttls = any(len(db.field_ttls) for db in keyspace.databases)
+    writer = RdbWriter(c.RDB_VERSION_FIELD_TTLS if field_ttls else c.RDB_VERSION)
     for key, value in aux:
         writer.aux(key, value)
     for db in keyspace.databases:
@@ -116,6 +133,9 @@ def dump_keyspace(keyspace: Keyspace, aux: Iterable[tuple[bytes, bytes]] = (), c
         writer.select_db(db.index, len(db.data), len(db.expires))
         expires = db.expires
         entry = writer.entry
+        by_key = db.field_ttls.by_key
         for key, value in db.data.items():
-            entry(key, value, expires.get(key) if expires else None)
+            deadlines = by_key.get(key) if by_key else None
+            entry(key, value, expires.get(key) if expires else None,
+                  deadlines.at if deadlines is not None and deadlines.hash is value else None)
     return writer.finish(checksum)
