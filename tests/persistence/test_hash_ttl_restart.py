@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.persistence.helpers import REDIS_CHECK_RDB, redvector
+from tests.persistence.helpers import REDIS_CHECK_RDB, redvector, wait_until
 
 FAR = 4102444800
 
@@ -48,6 +48,11 @@ def test_aof_replays_field_ttls_as_absolute_times_and_expired_fields_as_hdel(tmp
     logged = b"".join(p.read_bytes() for p in (data / "appendonlydir").glob("*.incr.aof"))
     assert b"HPEXPIREAT" in logged and b"HEXPIRE\r\n" not in logged
     assert b"$4\r\nHDEL\r\n$1\r\nh\r\n$4\r\nsoon\r\n" in logged
+    with redvector(data, "--appendonly", "yes", "--save", "") as (_, r):
+        _check(r, expected)
+        r.bgrewriteaof()  # the rewritten base is an RDB image: the TTLs go into it
+        wait_until(lambda: r.info("persistence")["aof_rewrite_in_progress"] == 0)
+        assert any(p.read_bytes()[:9] == b"REDIS0012" for p in (data / "appendonlydir").glob("*.base.rdb"))
     with redvector(data, "--appendonly", "yes", "--save", "") as (_, r):
         _check(r, expected)
 
