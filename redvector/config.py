@@ -132,6 +132,7 @@ DIRECTIVES: dict[str, Directive] = {
         _d("loglevel", "notice", _enum("debug", "verbose", "notice", "warning", "nothing")),
         _d("logfile", ""),
         _i("maxclients", "10000"),
+        _i("tracking-table-max-keys", "1000000"),
         _i("timeout", "0"),
         _i("tcp-keepalive", "300"),
         _i("tcp-backlog", "511", mutable=False),

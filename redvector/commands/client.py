@@ -7,6 +7,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from redvector.commands import client_tracking
 from redvector.commands.args import ArgCursor, parse_int
 from redvector.commands.context import CommandContext
 from redvector.commands.spec import CommandGroup, Flag
@@ -59,6 +60,8 @@ def client_flags(client: ClientState) -> str:
         flags += "x"
     if client.blocked_on:
         flags += "b"
+    if client.tracking is not None:  # t, R (broken redirect), B (BCAST): Redis's order
+        flags += "t" + "R" * client.tracking.broken_redirect + "B" * client.tracking.bcast
     if client.closing:
         flags += "c"
     if client.watch_dirty:
@@ -81,7 +84,8 @@ def client_line(client: ClientState, now: float) -> str:
         f"flags={client_flags(client)} db={client.db_index} sub={len(client.channels)} "
         f"psub={len(client.patterns)} ssub={len(client.shard_channels)} multi={multi} "
         f"qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=16384 rbp=0 obl=0 oll=0 omem={omem} "
-        f"tot-mem={omem + 16384} events=r cmd={client.last_cmd.lower()} user=default redir=-1 "
+        f"tot-mem={omem + 16384} events=r cmd={client.last_cmd.lower()} user=default "
+        f"redir={-1 if client.tracking is None else client.tracking.redirect} "
         f"resp={client.protocol} lib-name={client.lib_name.decode('latin-1')} "
         f"lib-ver={client.lib_ver.decode('latin-1')}"
     )
@@ -304,7 +308,8 @@ def _reply(ctx: CommandContext, argv: list[bytes]) -> Any:
 
 @group.command("CLIENT", -2, Flag.ADMIN | Flag.NOSCRIPT | Flag.LOADING | Flag.STALE,
                subcommands=("ID", "GETNAME", "SETNAME", "LIST", "INFO", "KILL", "SETINFO", "NO-EVICT",
-                            "NO-TOUCH", "REPLY", "PAUSE", "UNPAUSE", "UNBLOCK", "TRACKING", "HELP"),
+                            "NO-TOUCH", "REPLY", "PAUSE", "UNPAUSE", "UNBLOCK", "TRACKING", "CACHING",
+                            "GETREDIR", "TRACKINGINFO", "HELP"),
                summary="A container for client connection commands.")
 def client(ctx: CommandContext, argv: list[bytes]) -> Any:
     sub = argv[1].upper()
@@ -345,8 +350,14 @@ def client(ctx: CommandContext, argv: list[bytes]) -> Any:
         return OK
     if sub == b"UNBLOCK":
         return _unblock(ctx, argv)
-    if sub in (b"TRACKING", b"CACHING", b"GETREDIR", b"TRACKINGINFO"):
-        raise RedVectorError(f"CLIENT {sub.decode()} is not supported by RedVector (no client-side caching)")
+    if sub == b"TRACKING":
+        return client_tracking.tracking(ctx, argv)
+    if sub == b"CACHING":
+        return client_tracking.caching(ctx, argv)
+    if sub == b"GETREDIR":
+        return client_tracking.getredir(ctx, argv)
+    if sub == b"TRACKINGINFO":
+        return client_tracking.trackinginfo(ctx, argv)
     if sub == b"HELP":
         return [line.encode() for line in HELP]
     raise UnknownSubcommand("client", argv[1])

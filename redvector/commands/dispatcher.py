@@ -130,6 +130,9 @@ class Dispatcher:
         dirty = keyspace.dirty
         self._calls[spec.name] += 1
         client.last_cmd = spec.name
+        tracking = client.tracking
+        if tracking is not None:
+            server.tracking.before_command(client)
         if spec.fast:  # O(1) / O(log n): not timed (two clock reads would cost ~5% of a pipelined GET)
             try:
                 reply = spec.handler(ctx, argv)
@@ -142,6 +145,8 @@ class Dispatcher:
         # A read whose only effect was a lazy expiry is not logged (the expiry was, as DEL).
         if keyspace.dirty != dirty and server.propagate_sinks and spec.name not in self.readonly_names:
             self._propagate(db_index, argv, ctx)
+        if tracking is not None:
+            self._tracked(client, spec, argv)
         if self.key_access is not None:
             self.key_access(client, db_index, spec, argv)
         if server.blocking.ready:
@@ -175,11 +180,23 @@ class Dispatcher:
         db_index = client.db_index
         self._calls[spec.name] += 1
         client.last_cmd = spec.name
+        tracking = client.tracking
+        if tracking is not None:
+            server.tracking.before_command(client)
         reply = self._timed(ctx, client, spec, argv, from_script)
         # A read whose only effect was a lazy expiry is not logged (the expiry was, as DEL).
         if keyspace.dirty != dirty and server.propagate_sinks and spec.name not in self.readonly_names:
             self._propagate(db_index, argv, ctx)
+        if tracking is not None:
+            self._tracked(client, spec, argv)
         return reply
+
+    def _tracked(self, client: ClientState, spec: CommandSpec, argv: list[bytes]) -> None:
+        """After a command of a client with CLIENT TRACKING on: the keys a read touched are remembered.
+        CLIENT CACHING's answer lasts until a command other than CLIENT runs outside MULTI (resetClient)."""
+        self.server.tracking.after_command(
+            client, bool(spec.flags & Flag.READONLY), lambda: spec.key_args(argv),
+            keep_caching=spec.name == "CLIENT" or client.multi is not None)
 
     def _failed(self, spec: CommandSpec, exc: Exception) -> RedVectorError:
         """A handler raised: its error is the reply; anything but a RedVectorError is a bug (logged)."""

@@ -62,7 +62,7 @@ def _clients(ctx: CommandContext) -> list[tuple[str, Any]]:
         ("maxclients", ctx.server.config["maxclients"]),
         ("client_recent_max_input_buffer", 0),
         ("client_recent_max_output_buffer", max((c.output_buffer_size() for c in clients), default=0)),
-        ("blocked_clients", sum(1 for c in clients if c.blocked_on)), ("tracking_clients", 0),
+        ("blocked_clients", sum(1 for c in clients if c.blocked_on)), ("tracking_clients", ctx.server.tracking.stats()[0]),
         ("pubsub_clients", sum(1 for c in clients if c.subscription_count)),
         ("watching_clients", sum(1 for c in clients if c.watched)),
         ("clients_in_timeout_table", 0), ("total_watched_keys", len(ctx.server.watches.watchers)),
@@ -137,6 +137,7 @@ def _stats(ctx: CommandContext) -> list[tuple[str, Any]]:
     ops: Callable[[], int] | None = ctx.server.extensions.get("ops_per_sec")
     pubsub_counts: Callable[[], tuple[int, int]] | None = ctx.server.extensions.get("pubsub_counts")
     channels, patterns = pubsub_counts() if pubsub_counts is not None else (0, 0)
+    tracked = ctx.server.tracking.stats()
     return [
         ("total_connections_received", st.total_connections), ("total_commands_processed", st.total_commands),
         ("instantaneous_ops_per_sec", ops() if ops is not None else 0),
@@ -149,7 +150,8 @@ def _stats(ctx: CommandContext) -> list[tuple[str, Any]]:
         ("expired_time_cap_reached_count", 0), ("evicted_keys", st.evicted_keys), ("evicted_clients", 0),
         ("keyspace_hits", st.keyspace_hits), ("keyspace_misses", st.keyspace_misses),
         ("pubsub_channels", channels), ("pubsub_patterns", patterns), ("pubsubshard_channels", 0),
-        ("latest_fork_usec", 0), ("total_forks", 0), ("tracking_total_keys", 0),
+        ("latest_fork_usec", 0), ("total_forks", 0), ("tracking_total_keys", tracked[1]),
+        ("tracking_total_items", tracked[2]), ("tracking_total_prefixes", tracked[3]),
         ("unexpected_error_replies", 0), ("total_error_replies", sum(st.command_errors.values())),
         ("dump_payload_sanitizations", 0),
     ]

@@ -21,6 +21,7 @@ class ClientState:
         "deliver", "flags", "gated", "id", "kill", "laddr", "last_cmd", "last_interaction", "lib_name",
         "lib_ver", "name", "no_evict", "no_touch", "output_buffer_size", "patterns", "protocol",
         "reply_mode", "shard_channels", "channels", "watched", "watch_dirty", "internal", "unblock",
+        "tracking",
     )
 
     def __init__(self, addr: str = "", laddr: str = "", authenticated: bool = True, internal: bool = False) -> None:
@@ -56,6 +57,8 @@ class ClientState:
         self.channels: set[bytes] = set()
         self.patterns: set[bytes] = set()
         self.shard_channels: set[bytes] = set()
+        # CLIENT TRACKING settings (server/tracking.py's TrackingState), None when off
+        self.tracking: Any = None
         # blocking
         self.blocked_on: tuple[bytes, ...] = ()
         # transport hooks

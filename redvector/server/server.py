@@ -14,6 +14,7 @@ from redvector.search.registry import SearchRegistry
 from redvector.server.blocking import BlockingRegistry
 from redvector.server.client import ClientState
 from redvector.server.command_log import CommandLog
+from redvector.server.tracking import ClientTracking
 from redvector.server.transactions import WatchRegistry
 
 # A propagation sink: (db_index, argv) for every effective write, in apply order (the AOF is one).
@@ -60,6 +61,8 @@ class Server:
         self.blocking = BlockingRegistry()
         self.keyspace.add_observer(self.blocking)
         self.command_log = CommandLog()  # MONITOR's feed and the SLOWLOG
+        self.tracking = ClientTracking(self)  # CLIENT TRACKING (client-side caching)
+        self.keyspace.add_observer(self.tracking)
         self.propagate_sinks: list[PropagateSink] = []
         # appendfsync always: reply_gate(write, data) holds a reply until the AOF writes before it are
         # fsynced (True: held, sent later by the gate). None when replies may go out at once.
@@ -77,6 +80,7 @@ class Server:
         # a monitoring client that disconnects or sends RESET stops being one
         for hooks in ("client_closed_hooks", "client_reset_hooks"):
             self.extensions.setdefault(hooks, []).append(self.command_log.drop_monitor)
+            self.extensions[hooks].append(self.tracking.disable)
         self.ports: dict[str, int] = {}
         self.run_id = "%040x" % int.from_bytes(__import__("os").urandom(20), "big")
 

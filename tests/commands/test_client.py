@@ -66,9 +66,11 @@ def test_client_errors(r: redis.Redis, args: tuple[object, ...], message: str) -
     assert r.ping()  # the connection survives
 
 
-def test_tracking_is_an_error_not_a_disconnect(r: redis.Redis) -> None:
-    with pytest.raises(redis.ResponseError, match="not supported"):
-        r.execute_command("CLIENT", "TRACKING", "ON")
+def test_tracking_turns_on_and_off(r: redis.Redis) -> None:
+    assert r.execute_command("CLIENT", "TRACKING", "ON") in (b"OK", "OK", True)
+    assert r.execute_command("CLIENT", "GETREDIR") == 0
+    assert r.execute_command("CLIENT", "TRACKING", "OFF") in (b"OK", "OK", True)
+    assert r.execute_command("CLIENT", "GETREDIR") == -1
     assert r.ping()
 
 
