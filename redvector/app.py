@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from redvector import __version__
 from redvector.commands import build_table
 from redvector.commands.dispatcher import Dispatcher
+from redvector.commands.functions import FunctionSnapshot
 from redvector.config import Config
 from redvector.persistence.manager import Persistence, StartupError
 from redvector.persistence.search_state import SearchSnapshot
@@ -125,6 +126,7 @@ class PersistenceComponent:
         registry = server.extensions.get("search")
         if registry is not None:  # index definitions and HNSW graphs travel with the snapshots
             self.persistence.participants.append(SearchSnapshot(registry, execute))
+        self.persistence.participants.append(FunctionSnapshot(server))  # FUNCTION LOAD's libraries
         clock = dispatcher.clock
         dispatcher.clock = _replay_clock
         # Redis loads the whole dataset whatever maxmemory says: no eviction, no OOM during the replay.

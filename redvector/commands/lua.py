@@ -107,6 +107,13 @@ for _, name in pairs({'assert', 'collectgarbage', 'coroutine', 'error', 'gcinfo'
 end
 sandbox.os = {clock = py_clock}
 sandbox.rawset = py_rawset  -- refuses the sandbox itself (a C function to Lua, as redis.call)
+-- The Python callables above are userdata to Lua; scripts see them as the functions they are in Redis.
+local python_functions = {[py_call] = true, [py_pcall] = true, [py_clock] = true, [py_rawset] = true}
+sandbox.type = function(value)
+  local kind = type(value)
+  if kind == 'userdata' and python_functions[value] then return 'function' end
+  return kind
+end
 sandbox._G = sandbox
 local function contained(f)
   if type(f) == 'function' then setfenv(f, sandbox) end
@@ -164,7 +171,7 @@ local function err_handler(e)
   for level = 2, 40 do
     local info = getinfo(level, 'Sl')
     if not info then break end
-    if info.source == '@user_script' then
+    if info.source == '@user_script' or info.source == '@user_function' then
       rawset(e, 'source', info.source)
       rawset(e, 'line', info.currentline)
       break
@@ -199,8 +206,12 @@ setmetatable(sandbox, {
   __newindex = function() error('Attempt to modify a readonly table', 2) end,
 })
 
+-- What the function libraries' chunk (lua_functions.py) builds on.
+local internals = {sandbox = sandbox, err_handler = err_handler, is_bytecode = is_bytecode, BYTECODE = BYTECODE,
+                   redis = redis, clock = py_clock, deadline = py_deadline, sethook = sethook}
+
 -- lupa compares tables by their Python wrappers, not by identity: these two ask Lua
-return compile, run, function(t) return t == sandbox end, rawset, function(t) return t == null end
+return compile, run, function(t) return t == sandbox end, rawset, function(t) return t == null end, internals
 """
 
 
@@ -217,7 +228,7 @@ class LuaScripting:
         prelude = self.lua.execute(_PRELUDE.encode(), self._call, self._pcall, self._log, self._sha1, self._json_encode,
                                    self._json_decode, _bitop, time.monotonic, lambda: self._deadline,
                                    self._rawset)
-        self._compile, self._run, self._is_sandbox, self._real_rawset, self._is_null = prelude
+        self._compile, self._run, self._is_sandbox, self._real_rawset, self._is_null, self.internals = prelude
         self.scripts: dict[str, Any] = {}  # sha1 -> compiled function
         # Scripts EVAL brought in (not SCRIPT LOAD), least recently used first: Redis 7.4 keeps the last
         # EVAL_SCRIPTS_KEPT of them, so scripts generated per call do not grow the cache for ever.
@@ -263,12 +274,17 @@ class LuaScripting:
     # -- running ---------------------------------------------------------------------------------------
     def run(self, sha: str, keys: list[bytes], args: list[bytes], caller: Caller, read_only: bool) -> Any:
         """Run the cached script ``sha`` with ``caller(argv, read_only)`` executing its redis.call."""
-        function = self.scripts[sha]
+        return self.invoke(self._run, self.scripts[sha], keys, args, caller, read_only, sha)
+
+    def invoke(self, runner: Any, function: Any, keys: list[bytes], args: list[bytes], caller: Caller,
+               read_only: bool, label: str) -> Any:
+        """``runner(function, KEYS, ARGV)`` (a script, or a library function for FCALL) under the busy
+        deadline; its result as a reply, its error raised as Redis words it (``script: <label>, on ...``)."""
         outer = (self._caller, self._read_only, self._deadline)
         self._caller, self._read_only = caller, read_only
         self._deadline = time.monotonic() + max(self._busy_ms(), 1) / 1000
         try:
-            kind, value = self._run(function, self.lua.table_from(keys), self.lua.table_from(args))
+            kind, value = runner(function, self.lua.table_from(keys), self.lua.table_from(args))
         finally:
             self._caller, self._read_only, self._deadline = outer
         if kind == b"err":
@@ -277,7 +293,7 @@ class LuaScripting:
             message = _text(value[b"err"]) if _is_table(value) and value[b"err"] is not None else "ERR unknown error"
             line, source = (value[b"line"], value[b"source"]) if _is_table(value) else (None, None)
             if line is not None and source is not None:
-                message = f"{message} script: {sha}, on {_text(source)}:{int(line)}."
+                message = f"{message} script: {label}, on {_text(source)}:{int(line)}."
             raise ScriptError(message)
         return self._to_reply(value)
 

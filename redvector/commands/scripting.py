@@ -15,6 +15,7 @@ from redvector.commands.context import CommandContext
 from redvector.commands.spec import CommandGroup, Flag, KeySpec
 from redvector.errors import CodedError, NotInteger, RedVectorError, UnknownSubcommand
 from redvector.replies import OK
+from redvector.server.server import Server
 
 group = CommandGroup("scripting")
 
@@ -32,16 +33,20 @@ def _script_keys(argv: list[bytes]) -> list[bytes]:
 
 def lua_vm(ctx: CommandContext) -> Any:
     """The server's Lua VM, made on first use (lupa is imported then)."""
-    vm = ctx.server.extensions.get("lua")
+    return vm_of(ctx.server)
+
+
+def vm_of(server: Server) -> Any:
+    vm = server.extensions.get("lua")
     if vm is None:
         from redvector.commands.lua import LuaScripting
 
-        config = ctx.server.config
-        vm = ctx.server.extensions["lua"] = LuaScripting(lambda: int(config["busy-reply-threshold"]))
+        config = server.config
+        vm = server.extensions["lua"] = LuaScripting(lambda: int(config["busy-reply-threshold"]))
     return vm
 
 
-def _split(argv: list[bytes]) -> tuple[list[bytes], list[bytes]]:
+def split_keys_and_args(argv: list[bytes]) -> tuple[list[bytes], list[bytes]]:
     """(KEYS, ARGV) of an EVAL-style command, with Redis's errors for a bad numkeys."""
     try:
         n = int(argv[2])
@@ -54,7 +59,7 @@ def _split(argv: list[bytes]) -> tuple[list[bytes], list[bytes]]:
     return argv[3:3 + n], argv[3 + n:]
 
 
-def _caller(ctx: CommandContext) -> Any:
+def script_caller(ctx: CommandContext) -> Any:
     """redis.call for scripts run by ``ctx``'s client: (argv, read_only) -> the reply as RESP2 values."""
     dispatcher, client = ctx.dispatcher, ctx.client
     as_values = ctx.server.extensions["resp2_values"]
@@ -75,14 +80,14 @@ def _caller(ctx: CommandContext) -> Any:
 
 
 def _run(ctx: CommandContext, sha: str, argv: list[bytes], read_only: bool) -> Any:
-    keys, args = _split(argv)
+    keys, args = split_keys_and_args(argv)
     vm = lua_vm(ctx)
     ctx.aof_argv = []  # the script's writes are propagated one by one (writes_together), not the script
     client = ctx.client
     db_index = client.db_index
     try:
         with ctx.dispatcher.writes_together():
-            reply = vm.run(sha, keys, args, _caller(ctx), read_only)
+            reply = vm.run(sha, keys, args, script_caller(ctx), read_only)
     finally:
         client.db_index = db_index  # a SELECT inside the script does not outlive it
     return reply

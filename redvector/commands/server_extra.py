@@ -1,4 +1,4 @@
-"""Server commands beyond the basics: ROLE MODULE MEMORY DEBUG LOLWUT FUNCTION SHUTDOWN LASTSAVE."""
+"""Server commands beyond the basics: ROLE MODULE MEMORY DEBUG LOLWUT SHUTDOWN LASTSAVE."""
 
 from __future__ import annotations
 
@@ -170,27 +170,6 @@ def lolwut(ctx: CommandContext, argv: list[bytes]) -> Any:
                      " |  _ <  __/ (_| | \\ V /  __/ (__| || (_) | |",
                      " |_| \\_\\___|\\__,_|  \\_/ \\___|\\___|\\__\\___/|_|"])
     return Verbatim(f"{art}\n\nRedVector ver. {__version__} (Redis ver. {REDIS_COMPAT_VERSION})\n".encode())
-
-
-@group.command("FUNCTION", -2, Flag.NOSCRIPT, subcommands=("FLUSH", "LIST", "STATS", "HELP"),
-               summary="A container for function commands.")
-def function(ctx: CommandContext, argv: list[bytes]) -> Any:
-    sub = argv[1].upper()
-    if sub == b"FLUSH":
-        if len(argv) > 3 or (len(argv) == 3 and argv[2].upper() not in (b"ASYNC", b"SYNC")):
-            raise SyntaxErr()
-        return OK  # no function libraries exist, so there is nothing to flush
-    if sub == b"LIST":
-        return []
-    if sub == b"STATS":
-        return Map([("running_script", None),
-                    ("engines", Map([("LUA", Map([("libraries_count", 0), ("functions_count", 0)]))]))])
-    if sub == b"HELP":
-        return [b"FUNCTION <subcommand> [<arg> [value] [opt] ...]. Subcommands are:", b"FLUSH [ASYNC|SYNC]",
-                b"LIST", b"STATS"]
-    if sub in (b"LOAD", b"DELETE", b"DUMP", b"RESTORE", b"KILL"):
-        raise RedVectorError("Functions are not supported by RedVector")
-    raise UnknownSubcommand("function", argv[1])
 
 
 @group.command("SHUTDOWN", -1, Flag.ADMIN | Flag.NOSCRIPT | Flag.LOADING | Flag.STALE | Flag.NO_MULTI

@@ -9,6 +9,9 @@ MAX_READ_VERSION = 12
 
 # Opcodes.
 OP_FUNCTION2 = 0xF5
+# The aux "key" under which a function library's code travels between the snapshot participants and the
+# RDB writer/reader, which store it as an OP_FUNCTION2 record (not an aux field).
+FUNCTION_LIBRARY = b"\x00function-library"
 OP_FUNCTION_PRE_GA = 0xF6
 OP_MODULE_AUX = 0xF7
 OP_IDLE = 0xF8

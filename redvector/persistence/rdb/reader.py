@@ -345,7 +345,9 @@ def load_rdb(data: bytes, on_entry: EntryCallback, on_aux: AuxCallback | None = 
         elif op == c.OP_MODULE_AUX:
             reader.skip_module_aux()
         elif op == c.OP_FUNCTION2:
-            reader.string()  # a function library's code: RedVector has no scripting engine
+            code = reader.string()  # a function library's code (FUNCTION LOAD)
+            if on_aux is not None:
+                on_aux(c.FUNCTION_LIBRARY, code)
         elif op == c.OP_FUNCTION_PRE_GA:
             raise RdbError("pre-GA function libraries are not supported", at)
         elif op == c.OP_IDLE:

@@ -45,6 +45,9 @@ class RdbWriter:
         self.skipped = 0
 
     def aux(self, key: bytes, value: bytes) -> None:
+        if key == c.FUNCTION_LIBRARY:  # a function library: Redis's function record
+            self.out += bytes([c.OP_FUNCTION2]) + encode_string(value)
+            return
         self.out += bytes([c.OP_AUX]) + encode_string(key) + encode_string(value)
 
     def select_db(self, index: int, keys: int, expires: int) -> None:
