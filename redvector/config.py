@@ -133,6 +133,7 @@ DIRECTIVES: dict[str, Directive] = {
         _d("logfile", ""),
         _i("maxclients", "10000"),
         _i("tracking-table-max-keys", "1000000"),
+        _i("acllog-max-len", "128"),
         _i("timeout", "0"),
         _i("tcp-keepalive", "300"),
         _i("tcp-backlog", "511", mutable=False),

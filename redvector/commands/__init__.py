@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from redvector.commands import (
+    acl,
     bits,
     client,
     connection,
@@ -41,6 +42,7 @@ from redvector.commands.spec import CommandGroup, CommandTable
 
 GROUPS: list[CommandGroup] = [
     connection.group,
+    acl.group,
     client.group,
     strings.group,
     bits.group,

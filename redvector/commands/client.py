@@ -84,11 +84,16 @@ def client_line(client: ClientState, now: float) -> str:
         f"flags={client_flags(client)} db={client.db_index} sub={len(client.channels)} "
         f"psub={len(client.patterns)} ssub={len(client.shard_channels)} multi={multi} "
         f"qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=16384 rbp=0 obl=0 oll=0 omem={omem} "
-        f"tot-mem={omem + 16384} events=r cmd={client.last_cmd.lower()} user=default "
+        f"tot-mem={omem + 16384} events=r cmd={client.last_cmd.lower()} user={client.user_name.decode('utf-8', 'replace')} "
         f"redir={-1 if client.tracking is None else client.tracking.redirect} "
         f"resp={client.protocol} lib-name={client.lib_name.decode('latin-1')} "
         f"lib-ver={client.lib_ver.decode('latin-1')}"
     )
+
+
+def client_info(client: ClientState) -> str:
+    """The client's CLIENT LIST line now (ACL LOG's client-info)."""
+    return client_line(client, time.time())
 
 
 def client_type(client: ClientState) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from redvector import REDIS_COMPAT_VERSION
+from redvector.commands.acl import authenticate, login
 from redvector.commands.args import ArgCursor, parse_int
 from redvector.commands.context import CommandContext
 from redvector.commands.spec import CommandGroup, Flag
@@ -41,17 +42,14 @@ def echo(ctx: CommandContext, argv: list[bytes]) -> Any:
 
 
 def _check_password(ctx: CommandContext, username: bytes | None, password: bytes) -> None:
-    required = ctx.server.config["requirepass"]
-    if not required:
-        if username is None:
+    """AUTH [username] password: the one-argument form is the default user's (an error when it has no
+    password, as in Redis)."""
+    if username is None:
+        if ctx.server.acl.default.nopass:
             raise RedVectorError(NOPASS_MSG)
-        if username != b"default":
-            raise WrongPass()
-        ctx.client.authenticated = True
-        return
-    if (username is not None and username != b"default") or password != required.encode():
+        username = b"default"
+    if not authenticate(ctx, username, password):
         raise WrongPass()
-    ctx.client.authenticated = True
 
 
 @group.command("AUTH", -2, _CONN | Flag.NO_AUTH | Flag.NOSCRIPT, summary="Authenticates the connection.")
@@ -162,7 +160,11 @@ def reset(ctx: CommandContext, argv: list[bytes]) -> Any:
     client.reply_mode = "on"
     client.no_evict = False
     client.no_touch = False
-    client.authenticated = not ctx.server.requires_auth()
+    client.user_name, client.acl = b"default", None
+    if ctx.server.requires_auth():
+        client.authenticated = False
+    else:
+        login(client, ctx.server.acl.default)
     for hook in ctx.server.extensions.get("client_reset_hooks", []):
         hook(client)
     return SimpleString(b"RESET")

@@ -12,6 +12,8 @@ from collections.abc import Iterator
 from time import perf_counter_ns
 from typing import Any
 
+from redvector.commands.acl import check as acl_check
+from redvector.commands.client import client_info
 from redvector.commands.context import NOW_UNREAD, CommandContext
 from redvector.commands.spec import CommandSpec, CommandTable, Flag
 from redvector.errors import (
@@ -157,6 +159,10 @@ class Dispatcher:
         """The per-client checks of processCommand(): a refusal or QUEUED, or None to run the command."""
         if not client.authenticated and not spec.no_auth:
             return self._reject(client, NoAuth())
+        if client.acl is not None:  # a user that may not run everything
+            denied = acl_check(self.server, client, spec, argv, client_info)
+            if denied is not None:
+                return self._reject(client, denied)
         if client.multi is not None and not spec.tx_control:
             if spec.no_multi:
                 return self._reject(client, RedVectorError("Command not allowed inside a transaction"))

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from redvector.commands.acl import check as acl_check
+from redvector.commands.client import client_info
 from redvector.commands.context import CommandContext
 from redvector.commands.spec import CommandGroup, Flag, KeySpec
 from redvector.errors import CodedError, NotInteger, RedVectorError, UnknownSubcommand
@@ -74,6 +76,10 @@ def script_caller(ctx: CommandContext) -> Any:
             return ("err", _NOT_FROM_SCRIPT.encode())
         if read_only and spec.is_write:
             return ("err", b"ERR Write commands are not allowed from read-only scripts.")
+        if client.acl is not None:  # a restricted user's script: each command is checked (ACL LOG "lua")
+            denied = acl_check(ctx.server, client, spec, argv, client_info, context="lua")
+            if denied is not None:
+                return ("err", f"ERR ACL failure in script: {denied.message}".encode())
         return as_values(dispatcher.call_now(client, spec, argv, from_script=True))
 
     return call

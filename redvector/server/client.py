@@ -21,7 +21,7 @@ class ClientState:
         "deliver", "flags", "gated", "id", "kill", "laddr", "last_cmd", "last_interaction", "lib_name",
         "lib_ver", "name", "no_evict", "no_touch", "output_buffer_size", "patterns", "protocol",
         "reply_mode", "shard_channels", "channels", "watched", "watch_dirty", "internal", "unblock",
-        "tracking",
+        "tracking", "user_name", "acl",
     )
 
     def __init__(self, addr: str = "", laddr: str = "", authenticated: bool = True, internal: bool = False) -> None:
@@ -57,6 +57,10 @@ class ClientState:
         self.channels: set[bytes] = set()
         self.patterns: set[bytes] = set()
         self.shard_channels: set[bytes] = set()
+        # ACL: the user this connection is authenticated as, and that User when it may not run everything
+        # (server/acl.py; None: no permission checks)
+        self.user_name = b"default"
+        self.acl: Any = None
         # CLIENT TRACKING settings (server/tracking.py's TrackingState), None when off
         self.tracking: Any = None
         # blocking
@@ -93,6 +97,7 @@ class ClientState:
         self.gated = (
             not self._authenticated
             or self._multi is not None
+            or self.acl is not None
             or (self.protocol == 2 and bool(self.channels or self.patterns or self.shard_channels))
         )
 

@@ -11,6 +11,7 @@ from typing import Any
 from redvector.config import Config
 from redvector.keyspace.database import Database, Keyspace
 from redvector.search.registry import SearchRegistry
+from redvector.server.acl import AccessControl
 from redvector.server.blocking import BlockingRegistry
 from redvector.server.client import ClientState
 from redvector.server.command_log import CommandLog
@@ -62,6 +63,9 @@ class Server:
         self.keyspace.add_observer(self.blocking)
         self.command_log = CommandLog()  # MONITOR's feed and the SLOWLOG
         self.tracking = ClientTracking(self)  # CLIENT TRACKING (client-side caching)
+        self.acl = AccessControl()  # ACL users; the default one follows requirepass
+        self.acl.set_requirepass(str(config["requirepass"] or ""))
+        config.on_change(self._config_changed)
         self.keyspace.add_observer(self.tracking)
         self.propagate_sinks: list[PropagateSink] = []
         # appendfsync always: reply_gate(write, data) holds a reply until the AOF writes before it are
@@ -109,8 +113,14 @@ class Server:
         for sink in self.propagate_sinks:
             sink(db_index, argv)
 
+    def _config_changed(self, name: str, value: Any) -> None:
+        if name == "requirepass":
+            self.acl.set_requirepass(str(value or ""))
+
     def requires_auth(self) -> bool:
-        return bool(self.config["requirepass"])
+        """Whether a new connection must AUTH: the default user is off or has passwords."""
+        default = self.acl.default
+        return not (default.enabled and default.nopass)
 
     def active_expire_cycle(self, budget_ms: float = 25.0) -> int:
         """Redis's activeExpireCycle: sample volatile keys per db, repeat while >25% were expired."""

@@ -1,0 +1,303 @@
+"""ACL (SETUSER GETUSER DELUSER LIST USERS WHOAMI CAT GENPASS DRYRUN LOG SAVE LOAD HELP), AUTH's user
+checks and the per-command permission check of restricted clients (server/acl.py holds the users).
+
+Categories are derived from the command table (family, flags) as Redis assigns them: a read-only
+command is @read, a write @write, an O(1)/O(log n) one @fast (else @slow), an admin one @admin and
+@dangerous, and so on; the family gives @string, @hash, @keyspace ... Module commands (FT.*, JSON.*)
+have no category, as in Redis Stack: a user needs +@all or the command by name.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from redvector.commands.args import parse_int
+from redvector.commands.context import CommandContext
+from redvector.commands.spec import CommandGroup, CommandSpec, CommandTable, Flag
+from redvector.errors import CodedError, RedVectorError, UnknownSubcommand, WrongArity
+from redvector.replies import OK, Map, SetReply, SimpleString
+from redvector.server.acl import CATEGORIES, AccessControl, AclError, User, log_entry_reply
+from redvector.server.client import ClientState
+
+group = CommandGroup("server")
+
+_FAMILY_CATEGORY = {"string": "string", "bitmap": "bitmap", "hash": "hash", "list": "list", "set": "set",
+                    "sorted-set": "sortedset", "hyperloglog": "hyperloglog", "geo": "geo", "generic": "keyspace",
+                    "pubsub": "pubsub", "scripting": "scripting", "connection": "connection",
+                    "transactions": "transaction", "stream": "stream"}
+_DANGEROUS = frozenset({"FLUSHALL", "FLUSHDB", "KEYS", "SORT", "SORT_RO", "SWAPDB", "RESTORE", "MIGRATE",
+                        "INFO", "ROLE", "LASTSAVE", "SAVE", "BGSAVE", "BGREWRITEAOF", "SHUTDOWN", "MONITOR",
+                        "DEBUG", "CONFIG", "ACL", "SLOWLOG", "CLIENT", "MODULE", "FUNCTION"})
+
+
+def categories(spec: CommandSpec) -> frozenset[str]:
+    """The ACL categories of a command (see the module doc)."""
+    if spec.flags & Flag.MODULE or spec.name.startswith(("FT.", "JSON.")):
+        return frozenset()
+    out = set()
+    family = _FAMILY_CATEGORY.get(spec.group)
+    if family is not None:
+        out.add(family)
+    if spec.flags & Flag.WRITE:
+        out.add("write")
+    if spec.flags & Flag.READONLY and family not in ("scripting", None):
+        out.add("read")
+    if spec.flags & Flag.ADMIN:
+        out.update(("admin", "dangerous"))
+    if spec.name in _DANGEROUS:
+        out.add("dangerous")
+    if spec.flags & Flag.BLOCKING:
+        out.add("blocking")
+    if spec.flags & Flag.PUBSUB:
+        out.add("pubsub")
+    out.add("fast" if spec.fast else "slow")
+    return frozenset(out)
+
+
+def access(ctx: CommandContext) -> AccessControl:
+    return ctx.server.acl
+
+
+def command_name(spec: CommandSpec, argv: list[bytes]) -> str:
+    """Redis's full command name: ``get``, or ``container|sub`` for a container's known subcommand."""
+    name = spec.name.lower()
+    if spec.subcommands and len(argv) > 1:
+        sub = argv[1].decode("utf-8", "replace").upper()
+        if sub in spec.subcommands:
+            return f"{name}|{sub.lower()}"
+    return name
+
+
+_CHANNEL_COMMANDS = {"PUBLISH": (1, 2, False), "SPUBLISH": (1, 2, False), "SUBSCRIBE": (1, None, False),
+                     "SSUBSCRIBE": (1, None, False), "PSUBSCRIBE": (1, None, True)}
+
+
+def denial(user: User, spec: CommandSpec, argv: list[bytes]) -> tuple[str, str] | None:
+    """Why ``user`` may not run this command: (reason, object) as ACL LOG records it, or None."""
+    if spec.no_auth:  # AUTH, HELLO, QUIT: everyone may
+        return None
+    name = command_name(spec, argv)
+    if not user.allows_command(name, categories(spec)):
+        return "command", name
+    if not user.allkeys:
+        write = bool(spec.flags & Flag.WRITE)
+        for key in spec.key_args(argv):
+            if not user.allows_key(key, write):
+                return "key", key.decode("utf-8", "replace")
+    channels = _CHANNEL_COMMANDS.get(spec.name)
+    if channels is not None and not user.allchannels:
+        start, stop, is_pattern = channels
+        for channel in argv[start:stop]:
+            if not user.allows_channel(channel, is_pattern):
+                return "channel", channel.decode("utf-8", "replace")
+    return None
+
+
+DENIAL_TEXT = {"key": "No permissions to access a key", "channel": "No permissions to access a channel"}
+
+
+def check(ctx_server: Any, client: ClientState, spec: CommandSpec, argv: list[bytes],
+          client_info: Any, context: str = "toplevel") -> RedVectorError | None:
+    """The dispatcher's check for a restricted client: Redis's NOPERM error (logged), or None."""
+    user: User = client.acl
+    found = denial(user, spec, argv)
+    if found is None:
+        return None
+    reason, obj = found
+    ctx_server.acl.record(reason, context, obj, user.name.decode("utf-8", "replace"), client_info(client),
+                          int(ctx_server.config["acllog-max-len"]))
+    if reason == "command":
+        return CodedError("NOPERM", f"User {user.name.decode('utf-8', 'replace')} has no permissions to run the "
+                                    f"'{obj}' command")
+    return CodedError("NOPERM", DENIAL_TEXT[reason])
+
+
+def authenticate(ctx: CommandContext, username: bytes, password: bytes) -> bool:
+    """AUTH / HELLO AUTH: log the client in as ``username`` if the password fits (else an ACL LOG entry)."""
+    acl = access(ctx)
+    user = acl.users.get(username)
+    if user is None or not user.check_password(password):
+        from redvector.commands.client import client_info
+
+        acl.record("auth", "toplevel", "AUTH", username.decode("utf-8", "replace"),
+                   client_info(ctx.client), int(ctx.server.config["acllog-max-len"]))
+        return False
+    login(ctx.client, user)
+    return True
+
+
+def login(client: ClientState, user: User) -> None:
+    client.user_name = user.name
+    client.acl = None if user.unrestricted else user
+    client.authenticated = True  # refreshes the gate, which tests ``acl``
+
+
+def _refresh_clients(ctx: CommandContext) -> None:
+    """Users changed: every client follows its user's new rules at once (as in Redis); clients of a
+    deleted user are disconnected."""
+    users = access(ctx).users
+    for client in list(ctx.server.clients.values()):
+        user = users.get(client.user_name)
+        if user is None:
+            client.kill()
+            continue
+        client.acl = None if user.unrestricted else user
+        client.refresh_gate()
+
+
+HELP = [
+    "ACL <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+    "CAT [<category>]",
+    "    List all commands that belong to <category>, or all command categories",
+    "    when no category is specified.",
+    "DELUSER <username> [<username> ...]",
+    "    Delete a list of users.",
+    "DRYRUN <username> <command> [<arg> ...]",
+    "    Returns whether the user can execute the given command without executing the command.",
+    "GETUSER <username>",
+    "    Get the user's details.",
+    "GENPASS [<bits>]",
+    "    Generate a secure 256-bit user password. The optional `bits` argument can",
+    "    be used to specify a different size.",
+    "LIST",
+    "    Show users details in config file format.",
+    "LOAD",
+    "    Reload users from the ACL file.",
+    "LOG [<count> | RESET]",
+    "    Show the ACL log entries.",
+    "SAVE",
+    "    Save the current config to the ACL file.",
+    "SETUSER <username> <attribute> [<attribute> ...]",
+    "    Create or modify a user with the specified attributes.",
+    "USERS",
+    "    List all the registered usernames.",
+    "WHOAMI",
+    "    Return the current connection username.",
+    "HELP",
+    "    Print this help.",
+]
+
+_ARITY = {b"CAT": -2, b"DELUSER": -3, b"DRYRUN": -4, b"GETUSER": 3, b"GENPASS": -2, b"LIST": 2, b"LOAD": 2,
+          b"LOG": -2, b"SAVE": 2, b"SETUSER": -3, b"USERS": 2, b"WHOAMI": 2, b"HELP": 2}
+_NO_FILE = ("This Redis instance is not configured to use an ACL file. You may want to specify users via the ACL "
+            "SETUSER command and then issue a CONFIG REWRITE (assuming you have a Redis configuration file set) "
+            "in order to store users in the Redis configuration.")
+
+
+@group.command("ACL", -2, Flag.ADMIN | Flag.NOSCRIPT | Flag.LOADING | Flag.STALE,
+               subcommands=tuple(s.decode() for s in _ARITY), since="6.0.0",
+               summary="A container for Access List Control commands.")
+def acl(ctx: CommandContext, argv: list[bytes]) -> Any:
+    sub = argv[1].upper()
+    arity = _ARITY.get(sub)
+    if arity is None:
+        raise UnknownSubcommand("ACL", argv[1])
+    if len(argv) != arity and (arity >= 0 or len(argv) < -arity):
+        raise WrongArity(f"acl|{sub.decode().lower()}")
+    control = access(ctx)
+    table: CommandTable = ctx.dispatcher.table
+    if sub == b"WHOAMI":
+        return ctx.client.user_name
+    if sub == b"USERS":
+        return sorted(control.users)
+    if sub == b"LIST":
+        return [control.users[name].describe().encode() for name in sorted(control.users)]
+    if sub == b"SETUSER":
+        return _setuser(ctx, control, table, argv[2], argv[3:])
+    if sub == b"GETUSER":
+        user = control.users.get(argv[2])
+        if user is None:
+            return None
+        return Map([("flags", SetReply([f.encode() for f in user.flags()])),
+                    ("passwords", [p.encode() for p in user.passwords]),
+                    ("commands", user.describe_commands().encode()),
+                    ("keys", " ".join(user.describe_keys()).encode()),
+                    ("channels", " ".join(user.describe_channels()).encode()),
+                    ("selectors", [])])
+    if sub == b"DELUSER":
+        deleted = 0
+        for name in argv[2:]:
+            if name == b"default":
+                raise RedVectorError("The 'default' user cannot be removed")
+        for name in argv[2:]:
+            if control.users.pop(name, None) is not None:
+                deleted += 1
+        if deleted:
+            _refresh_clients(ctx)
+        return deleted
+    if sub == b"CAT":
+        if len(argv) == 2:
+            return [c.encode() for c in CATEGORIES]
+        if len(argv) > 3:
+            raise WrongArity("acl|cat")
+        category = argv[2].decode("utf-8", "replace").lower()
+        if category not in CATEGORIES:
+            raise RedVectorError(f"Unknown category '{argv[2].decode('utf-8', 'replace')}'")
+        return [spec.name.lower().encode() for spec in table if category in categories(spec)]
+    if sub == b"GENPASS":
+        bits = 256
+        if len(argv) == 3:
+            bits = parse_int(argv[2])
+            if not 0 < bits <= 4096:
+                raise RedVectorError("ACL GENPASS argument must be the number of bits for the output password, a "
+                                     "positive number up to 4096")
+        elif len(argv) > 3:
+            raise WrongArity("acl|genpass")
+        return control.genpass(bits).encode()
+    if sub == b"DRYRUN":
+        user = control.users.get(argv[2])
+        if user is None:
+            raise RedVectorError(f"User '{argv[2].decode('utf-8', 'replace')}' not found")
+        spec = table.lookup(argv[3])
+        if spec is None:
+            raise RedVectorError(f"Command '{argv[3].decode('utf-8', 'replace')}' not found")
+        if not spec.arity_ok(len(argv) - 3):
+            raise RedVectorError(f"wrong number of arguments for '{spec.name.lower()}' command")
+        found = denial(user, spec, argv[3:])
+        if found is None:
+            return OK
+        reason, obj = found
+        who = user.name.decode("utf-8", "replace")
+        if reason == "command":
+            return f"User {who} has no permissions to run the '{obj}' command".encode()
+        return f"User {who} has no permissions to access the '{obj}' {reason}".encode()
+    if sub == b"LOG":
+        if len(argv) > 3:
+            raise WrongArity("acl|log")
+        if len(argv) == 3:
+            if argv[2].upper() == b"RESET":
+                control.log.clear()
+                return OK
+            count = max(parse_int(argv[2], RedVectorError("value is out of range, must be positive")), 0)
+        else:
+            count = 10
+        return [Map(log_entry_reply(entry)) for entry in control.log[:count]]
+    if sub in (b"SAVE", b"LOAD"):
+        raise RedVectorError(_NO_FILE)
+    return [SimpleString(line.encode()) for line in HELP]
+
+
+def _setuser(ctx: CommandContext, control: AccessControl, table: CommandTable, name: bytes,
+             rules: list[bytes]) -> Any:
+    existing = control.users.get(name)
+    user = User(name, command_rules=[]) if existing is None else _copy(existing)
+
+    def command_exists(target: str) -> bool:
+        base, _, sub = target.partition("|")
+        spec = table.lookup(base.encode())
+        return spec is not None and (not sub or sub.upper() in spec.subcommands)
+
+    for rule in rules:
+        try:
+            user.apply(rule, command_exists)
+        except AclError as exc:
+            raise RedVectorError(f"Error in ACL SETUSER modifier '{rule.decode('utf-8', 'replace')}': {exc}") from None
+    control.users[name] = user  # all rules or none, as Redis applies them to a copy first
+    _refresh_clients(ctx)
+    return OK
+
+
+def _copy(user: User) -> User:
+    return User(user.name, user.enabled, user.nopass, list(user.passwords),
+                [type(p)(p.pattern, p.read, p.write) for p in user.keys], user.allkeys, list(user.channels),
+                user.allchannels, list(user.command_rules))
