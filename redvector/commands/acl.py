@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from redvector.commands.args import parse_int
+from redvector.commands.args import parse_int, subcommand
 from redvector.commands.context import CommandContext
 from redvector.commands.spec import CommandGroup, CommandSpec, CommandTable, Flag
-from redvector.errors import CodedError, RedVectorError, UnknownSubcommand, WrongArity
+from redvector.errors import CodedError, RedVectorError, WrongArity
 from redvector.replies import OK, Map, SetReply, SimpleString
 from redvector.server.acl import CATEGORIES, AccessControl, AclError, User, log_entry_reply
 from redvector.server.client import ClientState
@@ -188,12 +188,7 @@ _NO_FILE = ("This Redis instance is not configured to use an ACL file. You may w
                subcommands=tuple(s.decode() for s in _ARITY), since="6.0.0",
                summary="A container for Access List Control commands.")
 def acl(ctx: CommandContext, argv: list[bytes]) -> Any:
-    sub = argv[1].upper()
-    arity = _ARITY.get(sub)
-    if arity is None:
-        raise UnknownSubcommand("ACL", argv[1])
-    if len(argv) != arity and (arity >= 0 or len(argv) < -arity):
-        raise WrongArity(f"acl|{sub.decode().lower()}")
+    sub = subcommand(argv, _ARITY, "ACL")
     control = access(ctx)
     table: CommandTable = ctx.dispatcher.table
     if sub == b"WHOAMI":

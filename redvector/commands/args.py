@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import math
 
-from redvector.errors import NOT_FLOAT_MSG, NotFloat, NotInteger, RedVectorError, SyntaxErr
+from redvector.errors import (
+    NOT_FLOAT_MSG,
+    NotFloat,
+    NotInteger,
+    RedVectorError,
+    SyntaxErr,
+    UnknownSubcommand,
+    WrongArity,
+)
 from redvector.replies import format_double
 
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
@@ -98,3 +106,15 @@ __all__ = [
     "INT64_MAX", "INT64_MIN", "NOT_FLOAT_MSG", "ArgCursor", "format_double", "parse_float", "parse_int",
     "parse_timeout_ms",
 ]
+
+
+def subcommand(argv: list[bytes], arities: dict[bytes, int], container: str) -> bytes:
+    """A container command's subcommand (upper case), checked against its arity (negative: at least),
+    with Redis's errors: unknown subcommand, then ``wrong number of arguments for 'container|sub'``."""
+    sub = argv[1].upper()
+    arity = arities.get(sub)
+    if arity is None:
+        raise UnknownSubcommand(container, argv[1])
+    if len(argv) != arity and (arity >= 0 or len(argv) < -arity):
+        raise WrongArity(f"{container.lower()}|{sub.decode().lower()}")
+    return sub

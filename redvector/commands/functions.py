@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from redvector.commands.args import subcommand
 from redvector.commands.context import CommandContext
 from redvector.commands.lua_functions import FunctionLibraries, Library, LibraryFunction
-from redvector.commands.scripting import lua_vm, script_caller, split_keys_and_args
+from redvector.commands.scripting import lua_vm, script_caller, script_keys, split_keys_and_args
 from redvector.commands.spec import CommandGroup, Flag, KeySpec
-from redvector.errors import CodedError, RedVectorError, UnknownSubcommand, WrongArity
+from redvector.errors import CodedError, RedVectorError
 from redvector.keyspace.glob import glob_match
 from redvector.persistence.rdb import constants as c
 from redvector.persistence.rdb.crc64 import crc64
@@ -70,25 +71,17 @@ def _fcall(ctx: CommandContext, argv: list[bytes], read_only: bool) -> Any:
         client.db_index = db_index
 
 
-def _function_keys(argv: list[bytes]) -> list[bytes]:
-    try:
-        n = int(argv[2])
-    except (ValueError, IndexError):
-        return []
-    return argv[3:3 + n] if 0 <= n <= len(argv) - 3 else []
-
-
 _FCALL_FLAGS = Flag.NOSCRIPT | Flag.STALE | Flag.MAY_REPLICATE
 
 
-@group.command("FCALL", -3, _FCALL_FLAGS, KeySpec(0, 0, 0), since="7.0.0", getkeys=_function_keys,
+@group.command("FCALL", -3, _FCALL_FLAGS, KeySpec(0, 0, 0), since="7.0.0", getkeys=script_keys,
                summary="Invokes a function.")
 def fcall(ctx: CommandContext, argv: list[bytes]) -> Any:
     return _fcall(ctx, argv, read_only=False)
 
 
 @group.command("FCALL_RO", -3, _FCALL_FLAGS | Flag.READONLY, KeySpec(0, 0, 0), since="7.0.0",
-               getkeys=_function_keys, summary="Invokes a read-only function.")
+               getkeys=script_keys, summary="Invokes a read-only function.")
 def fcall_ro(ctx: CommandContext, argv: list[bytes]) -> Any:
     return _fcall(ctx, argv, read_only=True)
 
@@ -145,12 +138,7 @@ _ARITY = {b"LOAD": -3, b"DELETE": 3, b"FLUSH": -2, b"LIST": -2, b"DUMP": 2, b"RE
                subcommands=("LOAD", "DELETE", "FLUSH", "LIST", "DUMP", "RESTORE", "STATS", "KILL", "HELP"),
                since="7.0.0", summary="A container for function commands.")
 def function(ctx: CommandContext, argv: list[bytes]) -> Any:
-    sub = argv[1].upper()
-    arity = _ARITY.get(sub)
-    if arity is None:
-        raise UnknownSubcommand("FUNCTION", argv[1])
-    if len(argv) != arity and (arity >= 0 or len(argv) < -arity):
-        raise WrongArity(f"function|{sub.decode().lower()}")
+    sub = subcommand(argv, _ARITY, "FUNCTION")
     if sub == b"LOAD":
         return _load(ctx, argv)
     if sub == b"DELETE":

@@ -25,7 +25,7 @@ _SCRIPT_FLAGS = Flag.NOSCRIPT | Flag.STALE | Flag.MAY_REPLICATE
 _NOT_FROM_SCRIPT = "ERR This Redis command is not allowed from script"
 
 
-def _script_keys(argv: list[bytes]) -> list[bytes]:
+def script_keys(argv: list[bytes]) -> list[bytes]:
     try:
         n = int(argv[2])
     except (ValueError, IndexError):
@@ -99,14 +99,14 @@ def _run(ctx: CommandContext, sha: str, argv: list[bytes], read_only: bool) -> A
     return reply
 
 
-@group.command("EVAL", -3, _SCRIPT_FLAGS, KeySpec(0, 0, 0), since="2.6.0", getkeys=_script_keys,
+@group.command("EVAL", -3, _SCRIPT_FLAGS, KeySpec(0, 0, 0), since="2.6.0", getkeys=script_keys,
                summary="Executes a server-side Lua script.")
 def eval_(ctx: CommandContext, argv: list[bytes]) -> Any:
     return _run(ctx, lua_vm(ctx).load(argv[1], by_eval=True), argv, read_only=False)
 
 
 @group.command("EVAL_RO", -3, _SCRIPT_FLAGS | Flag.READONLY, KeySpec(0, 0, 0), since="7.0.0",
-               getkeys=_script_keys, summary="Executes a read-only server-side Lua script.")
+               getkeys=script_keys, summary="Executes a read-only server-side Lua script.")
 def eval_ro(ctx: CommandContext, argv: list[bytes]) -> Any:
     return _run(ctx, lua_vm(ctx).load(argv[1], by_eval=True), argv, read_only=True)
 
@@ -118,14 +118,14 @@ def _known(ctx: CommandContext, sha: bytes) -> str:
     return name
 
 
-@group.command("EVALSHA", -3, _SCRIPT_FLAGS, KeySpec(0, 0, 0), since="2.6.0", getkeys=_script_keys,
+@group.command("EVALSHA", -3, _SCRIPT_FLAGS, KeySpec(0, 0, 0), since="2.6.0", getkeys=script_keys,
                summary="Executes a server-side Lua script by SHA1 digest.")
 def evalsha(ctx: CommandContext, argv: list[bytes]) -> Any:
     return _run(ctx, _known(ctx, argv[1]), argv, read_only=False)
 
 
 @group.command("EVALSHA_RO", -3, _SCRIPT_FLAGS | Flag.READONLY, KeySpec(0, 0, 0), since="7.0.0",
-               getkeys=_script_keys, summary="Executes a read-only server-side Lua script by SHA1 digest.")
+               getkeys=script_keys, summary="Executes a read-only server-side Lua script by SHA1 digest.")
 def evalsha_ro(ctx: CommandContext, argv: list[bytes]) -> Any:
     return _run(ctx, _known(ctx, argv[1]), argv, read_only=True)
 
