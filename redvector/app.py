@@ -17,9 +17,11 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from redvector import __version__
 from redvector.commands import build_table
+from redvector.commands.acl import load_startup_users
 from redvector.commands.dispatcher import Dispatcher
 from redvector.commands.functions import FunctionSnapshot
 from redvector.config import Config
+from redvector.errors import RedVectorError
 from redvector.persistence.manager import Persistence, StartupError
 from redvector.persistence.search_state import SearchSnapshot
 from redvector.protocol.resp.connection import start_resp
@@ -53,6 +55,10 @@ class App:
         self.ephemeral_ports = ephemeral_ports
         self.server = Server(config)
         self.dispatcher = Dispatcher(self.server, build_table())
+        try:  # the ACL users of redis.conf's ``user`` lines or of the ``aclfile``
+            load_startup_users(self.server, self.dispatcher.table)
+        except RedVectorError as exc:
+            raise StartupError(f"ACL: {exc.message}") from None
         # Lua scripts (EVAL) read command replies as a RESP2 client would (protocol/resp/values.py).
         self.server.extensions["resp2_values"] = resp2_values
         self.cron = Cron(self.server)

@@ -134,6 +134,7 @@ DIRECTIVES: dict[str, Directive] = {
         _i("maxclients", "10000"),
         _i("tracking-table-max-keys", "1000000"),
         _i("acllog-max-len", "128"),
+        _d("aclfile", "", mutable=False),
         _i("timeout", "0"),
         _i("tcp-keepalive", "300"),
         _i("tcp-backlog", "511", mutable=False),
@@ -204,6 +205,8 @@ class Config:
         self._values: dict[str, Any] = {}
         self._listeners: list[Callable[[str, Any], None]] = []
         self.config_file: str | None = None
+        # ``user <name> <rules...>`` lines (redis.conf's ACL users), in order; the server applies them.
+        self.users: list[str] = []
         for d in DIRECTIVES.values():
             self._values[d.name] = d.parse(d.default)
         for name, value in (values or {}).items():
@@ -272,13 +275,17 @@ class Config:
         for name, value in pairs:
             if name in ("version", "help"):
                 continue
+            if name == "user":  # repeatable: one ACL user per line
+                cfg.users.append(value)
+                continue
             if name not in DIRECTIVES:
                 raise ConfigError(f"Bad directive or wrong number of arguments: unknown directive '{name}'")
             cfg.set(name, value, startup=True)
         return cfg
 
-    def rewrite(self) -> None:
-        """CONFIG REWRITE: write non-default directives back to the config file."""
+    def rewrite(self, users: list[str] | None = None) -> None:
+        """CONFIG REWRITE: write non-default directives back to the config file, and ``users`` (the ACL
+        users as ``user`` lines take them; None: the ones read at startup)."""
         if not self.config_file:
             raise ConfigError("The server is running without a config file")
         lines = []
@@ -286,6 +293,9 @@ class Config:
             text = self.render(d.name)
             if text != d.render(d.parse(d.default)):
                 lines.append(f"{d.name} {_quote(text)}")
+        if users is not None:
+            self.users = list(users)
+        lines.extend(f"user {line}" for line in self.users)
         with open(self.config_file, "w", encoding="utf-8") as f:
             f.write("\n".join(lines) + "\n")
 

@@ -9,6 +9,8 @@ have no category, as in Redis Stack: a user needs +@all or the command by name.
 
 from __future__ import annotations
 
+import os
+import shlex
 from typing import Any
 
 from redvector.commands.args import parse_int, subcommand
@@ -268,13 +270,27 @@ def acl(ctx: CommandContext, argv: list[bytes]) -> Any:
             count = 10
         return [Map(log_entry_reply(entry)) for entry in control.log[:count]]
     if sub in (b"SAVE", b"LOAD"):
-        raise RedVectorError(_NO_FILE)
+        path = str(ctx.server.config["aclfile"])
+        if not path:
+            raise RedVectorError(_NO_FILE)
+        if sub == b"SAVE":
+            save_acl_file(ctx.server, path)
+        else:
+            load_acl_file(ctx.server, table, path)
+            _refresh_clients(ctx)
+        return OK
     return [SimpleString(line.encode()) for line in HELP]
 
 
 def _setuser(ctx: CommandContext, control: AccessControl, table: CommandTable, name: bytes,
              rules: list[bytes]) -> Any:
-    existing = control.users.get(name)
+    control.users[name] = _ruled_user(table, control.users.get(name), name, rules)
+    _refresh_clients(ctx)
+    return OK
+
+
+def _ruled_user(table: CommandTable, existing: User | None, name: bytes, rules: list[bytes]) -> User:
+    """``existing`` (or a new user) with ``rules`` applied to a copy: all of them or none, as Redis does."""
     user = User(name, command_rules=[]) if existing is None else _copy(existing)
 
     def command_exists(target: str) -> bool:
@@ -287,9 +303,83 @@ def _setuser(ctx: CommandContext, control: AccessControl, table: CommandTable, n
             user.apply(rule, command_exists)
         except AclError as exc:
             raise RedVectorError(f"Error in ACL SETUSER modifier '{rule.decode('utf-8', 'replace')}': {exc}") from None
-    control.users[name] = user  # all rules or none, as Redis applies them to a copy first
-    _refresh_clients(ctx)
-    return OK
+    return user
+
+
+def acl_user_lines(ctx: CommandContext) -> list[str]:
+    """The users as redis.conf's ``user`` lines (without the ``user`` word)."""
+    users = access(ctx).users
+    return [users[name].describe().removeprefix("user ") for name in sorted(users)]
+
+
+def users_from_lines(table: CommandTable, lines: list[str], where: str) -> dict[bytes, User]:
+    """Users from ``<name> <rules...>`` lines (config ``user`` directives, an ACL file's ``user`` lines);
+    the default user starts as Redis's and a line may redefine it. Raises RedVectorError naming the line."""
+    fresh = AccessControl()
+    users = dict(fresh.users)
+    for number, line in enumerate(lines, 1):
+        words = shlex.split(line)
+        if not words:
+            continue
+        name, rules = words[0].encode(), [w.encode() for w in words[1:]]
+        try:
+            user = _ruled_user(table, None, name, [b"reset", *rules])  # each line defines its user afresh
+        except RedVectorError as exc:
+            raise RedVectorError(f"{where}:{number}: {exc.message}") from None
+        users[name] = user
+    return users
+
+
+def load_acl_file(server: Any, table: CommandTable, path: str) -> None:
+    """ACL LOAD (and the start): every ``user`` line of the file, replacing all users, or nothing."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            text = f.read()
+    except FileNotFoundError:
+        text = ""
+    except OSError as exc:
+        raise RedVectorError(f"Error loading ACLs, opening file '{path}': {exc.strerror}") from None
+    lines = []
+    for number, raw in enumerate(text.splitlines(), 1):
+        line = raw.strip()
+        if not line:
+            continue
+        if not line.startswith("user "):
+            raise RedVectorError(f"{path}:{number}: should start with user keyword")
+        lines.append(line[5:])
+    server.acl.users = users_from_lines(table, lines, path)
+
+
+def save_acl_file(server: Any, path: str) -> None:
+    """ACL SAVE: every user as a ``user`` line, written atomically."""
+    users = server.acl.users
+    text = "".join(users[name].describe() + "\n" for name in sorted(users))
+    tmp = f"{path}.tmp-{os.getpid()}"
+    try:
+        with open(tmp, "w", encoding="utf-8") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except OSError as exc:
+        raise RedVectorError(f"There was an error trying to save the ACLs. Please check the server logs for more "
+                             f"information ({exc.strerror})") from None
+
+
+def load_startup_users(server: Any, table: CommandTable) -> None:
+    """The users at start: redis.conf ``user`` lines or the ``aclfile`` (not both, as in Redis)."""
+    config = server.config
+    if config.users and config["aclfile"]:
+        raise RedVectorError("Configuring Redis with users defined in redis.conf and at the same setting an ACL "
+                             "file path is invalid. This setup is very likely to lead to configuration errors and "
+                             "security holes, please define either an ACL file or declare users directly in your "
+                             "redis.conf, but not both.")
+    if config["aclfile"]:
+        load_acl_file(server, table, str(config["aclfile"]))
+    elif config.users:
+        server.acl.users = users_from_lines(table, config.users, "user directive")
+    if config["requirepass"]:
+        server.acl.set_requirepass(str(config["requirepass"]))
 
 
 def _copy(user: User) -> User:

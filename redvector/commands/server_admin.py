@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from redvector.commands.acl import acl_user_lines
 from redvector.commands.args import ArgCursor
 from redvector.commands.context import CommandContext
 from redvector.commands.spec import CommandGroup, Flag
@@ -87,7 +88,8 @@ def config(ctx: CommandContext, argv: list[bytes]) -> Any:
             gc_reset()
         return OK
     if sub == b"REWRITE":
-        cfg.rewrite()
+        # The ACL users go into the file as ``user`` lines unless an ACL file holds them (as in Redis).
+        cfg.rewrite(None if cfg["aclfile"] else acl_user_lines(ctx))
         return OK
     if sub == b"HELP":
         return [b"CONFIG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",

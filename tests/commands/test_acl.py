@@ -4,12 +4,24 @@ scripts, RESET, requirepass, ACL LOG and DELUSER disconnecting the user's client
 
 from __future__ import annotations
 
+import hashlib
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 import redis
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
-from tests.serverutil import ThreadedServer, assert_same_raw_replies
+from tests.persistence.helpers import run_to_exit
+from tests.serverutil import (
+    ThreadedServer,
+    assert_same_raw_replies,
+    free_port,
+    subprocess_server,
+    wait_for_ping,
+)
 
 USERS = ["alice", "bob", "carol", "dave", "eve", "x"]
 
@@ -179,3 +191,50 @@ def test_auth_hello_reset_and_requirepass(server: ThreadedServer, r2: redis.Redi
     finally:
         r2.config_set("requirepass", "")
     assert redis.Redis(port=server.port).ping()
+
+
+def test_acl_file_load_save_and_user_directives(tmp_path: Path) -> None:
+    acl_file = tmp_path / "users.acl"
+    acl_file.write_text("user alice on #" + hashlib.sha256(b"pw").hexdigest() + " ~app:* +get\n"
+                        "user default on nopass ~* &* +@all\n")
+    with subprocess_server(["--aclfile", str(acl_file), "--appendonly", "no", "--save", ""]) as (_, port):
+        admin = redis.Redis(port=port)
+        assert admin.acl_users() == ["alice", "default"]
+        alice = redis.Redis(port=port, username="alice", password="pw", retry=Retry(NoBackoff(), 0))
+        with pytest.raises(redis.exceptions.NoPermissionError):
+            alice.set("app:1", "x")
+        admin.acl_setuser("bob", enabled=True, passwords=["+b"], commands=["+ping"])
+        assert admin.acl_save()
+        saved = acl_file.read_text().splitlines()
+        assert [line.split()[1] for line in saved] == ["alice", "bob", "default"]
+        # a bad line: nothing changes
+        acl_file.write_text("user carol on +nocommand\n")
+        with pytest.raises(redis.ResponseError, match=r"users\.acl:1: Error in ACL SETUSER modifier '\+nocommand'"):
+            admin.acl_load()
+        assert admin.acl_users() == ["alice", "bob", "default"]
+        acl_file.write_text("\n".join(saved[1:]) + "\n")  # alice goes: her connection is closed
+        assert admin.acl_load()
+        assert admin.acl_users() == ["bob", "default"]
+        with pytest.raises(redis.exceptions.ConnectionError):
+            alice.ping()
+        admin.close()
+    conf = tmp_path / "redvector.conf"
+    conf.write_text("user default on nopass ~* &* +@all\nuser carol on >c ~* +@read\n")
+    port = free_port()  # the config file comes first on the command line
+    proc = subprocess.Popen([sys.executable, "-m", "redvector", str(conf), "--port", str(port), "--appendonly", "no",
+                             "--save", "", "--rest-port", "0", "--grpc-port", "0", "--qdrant-port", "0",
+                             "--qdrant-grpc-port", "0"], cwd=Path(__file__).resolve().parents[2],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        wait_for_ping(port, 30, proc)
+        admin = redis.Redis(port=port)
+        assert admin.acl_users() == ["carol", "default"]
+        admin.acl_setuser("dan", enabled=True, passwords=["+d"])
+        assert admin.config_rewrite()
+        assert "user dan on" in conf.read_text() and "user carol on" in conf.read_text()
+        admin.close()
+    finally:
+        proc.terminate()
+        proc.wait(15)
+    code, output = run_to_exit(tmp_path / "data", "--user", "carol on >c", "--aclfile", str(acl_file))
+    assert code == 1 and "users defined in redis.conf" in output
