@@ -157,8 +157,10 @@ def srandmember(ctx: CommandContext, argv: list[bytes]) -> Any:
 def smove(ctx: CommandContext, argv: list[bytes]) -> Any:
     src, dst, member = argv[1], argv[2], argv[3]
     source = get_set(ctx, src)
+    if source is None:  # Redis answers 0 before it looks at the destination's type
+        return 0
     target = get_set(ctx, dst)
-    if source is None or member not in source:
+    if member not in source:
         return 0
     if src == dst:
         return 1

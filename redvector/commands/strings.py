@@ -308,7 +308,7 @@ def _range(start: int, end: int, length: int) -> tuple[int, int] | None:
     if start < 0:
         start = max(length + start, 0)
     if end < 0:
-        end = length + end
+        end = max(length + end, 0)  # Redis clamps a negative end to 0: GETRANGE "-3" 0 -3 is "-"
     end = min(end, length - 1)
     if start > end or length == 0:
         return None

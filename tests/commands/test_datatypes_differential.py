@@ -192,6 +192,16 @@ COMMAND GETKEYS BLPOP a b 0
 COMMAND GETKEYS BLMOVE a b LEFT LEFT 0
 COMMAND GETKEYS OBJECT ENCODING k
 SORT_RO nolist STORE x
+SMOVE nosuchset str member
+SADD oneset m
+SMOVE oneset str absent
+SET neg -3
+GETRANGE neg 0 -3
+GETRANGE neg -3 -2
+GETRANGE neg -5 -9
+SETRANGE padded 2 x
+GETRANGE padded 0 -3
+GETRANGE padded -1 -3
 """
 
 
