@@ -168,8 +168,8 @@ def _ttl(ctx: CommandContext, key: bytes, unit_ms: int, absolute: bool) -> int:
     at = db.expires.get(key)
     if at is None:
         return -1
-    if absolute:
-        return at // unit_ms
+    if absolute:  # EXPIRETIME rounds to the nearest second, as TTL does
+        return (at + 500) // 1000 if unit_ms == 1000 else at
     remaining = max(at - ctx.now_ms, 0)
     return (remaining + 500) // 1000 if unit_ms == 1000 else remaining
 

@@ -187,6 +187,8 @@ SCENARIOS: dict[str, list[tuple[str, ...]]] = {
         ("JSON.ARRINDEX", "k", ".arr", "1"),
         ("JSON.ARRINDEX", "k", ".arr", "1", "2"),
         ("JSON.ARRINDEX", "k", ".arr", "1", "2", "-1"),
+        ("JSON.ARRINDEX", "nokey", ".a", "1"),
+        ("JSON.ARRINDEX", "nokey", "a", "1"),
         ("JSON.ARRINDEX", "k", "$.a", "1"),
         ("JSON.ARRINDEX", "k", ".a", "1"),
         ("JSON.ARRINDEX", "k", ".zz", "1"),

@@ -311,7 +311,7 @@ def json_arrindex(ctx: CommandContext, argv: list[bytes]) -> Any:
     if wrong_key is not None:
         raise wrong_key
     if doc is None:
-        raise JsonError(f"ERR Path '{normalize(argv[2].decode('utf-8', 'replace'))[0]}' does not exist")
+        raise JsonError(f"ERR Path '{argv[2].decode('utf-8', 'replace')}' does not exist")  # as given
     path = compile_path(argv[2])
     values = path.values(doc.root)
     if path.is_legacy:
