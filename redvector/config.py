@@ -135,6 +135,7 @@ DIRECTIVES: dict[str, Directive] = {
         _i("tracking-table-max-keys", "1000000"),
         _i("acllog-max-len", "128"),
         _d("aclfile", "", mutable=False),
+        _i("hll-sparse-max-bytes", "3000"),
         _i("timeout", "0"),
         _i("tcp-keepalive", "300"),
         _i("tcp-backlog", "511", mutable=False),

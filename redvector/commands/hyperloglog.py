@@ -39,7 +39,7 @@ def pfadd(ctx: CommandContext, argv: list[bytes]) -> Any:
     key = argv[1]
     value = _hll_value(ctx, key)
     try:
-        new, changed = hll.add(value, argv[2:])
+        new, changed = hll.add(value, argv[2:], int(ctx.server.config["hll-sparse-max-bytes"]))
     except hll.CorruptHLL:
         raise CodedError("INVALIDOBJ", "Corrupted HLL object detected")
     if not changed:
@@ -52,16 +52,21 @@ def pfadd(ctx: CommandContext, argv: list[bytes]) -> Any:
 @group.command("PFCOUNT", -2, Flag.READONLY | Flag.MAY_REPLICATE, KeySpec(1, -1, 1),
                summary="Returns the approximated cardinality of the set(s) observed by the HyperLogLog key(s).")
 def pfcount(ctx: CommandContext, argv: list[bytes]) -> Any:
-    values = [v for v in (_hll_value(ctx, k) for k in argv[1:]) if v is not None]
-    if not values:
-        return 0
-    if len(values) == 1:
-        cached = hll.cached_count(values[0])
+    if len(argv) == 2:
+        key = argv[1]
+        value = _hll_value(ctx, key)
+        if value is None:
+            return 0
+        cached = hll.cached_count(value)
         if cached is not None:
             return cached
-    # The cached cardinality is not written back: PFCOUNT stays a read (Redis updates the cache and
-    # counts that as a write; the answer is the same).
-    return hll.count(_registers(values))
+        # One key: the cardinality is cached in the value, as Redis does (a change WATCH sees).
+        cardinality = hll.count(_registers([value]))
+        ctx.db.set(key, hll.with_cached_count(value, cardinality), keep_ttl=True)
+        ctx.db.touched(key, "pfcount")
+        return cardinality
+    values = [v for v in (_hll_value(ctx, k) for k in argv[1:]) if v is not None]
+    return hll.count(_registers(values)) if values else 0
 
 
 @group.command("PFMERGE", -2, Flag.WRITE | Flag.DENYOOM, KeySpec(1, -1, 1),
@@ -69,7 +74,12 @@ def pfcount(ctx: CommandContext, argv: list[bytes]) -> Any:
 def pfmerge(ctx: CommandContext, argv: list[bytes]) -> Any:
     dest = argv[1]
     values = [v for v in (_hll_value(ctx, k) for k in argv[1:]) if v is not None]
-    merged = hll.encode(_registers(values))
+    regs = _registers(values)
+    try:  # sparse unless a source is dense, written register by register as Redis does
+        merged = hll.merge_into(ctx.db.data.get(dest), regs, any(v[4] == hll.DENSE for v in values),
+                                int(ctx.server.config["hll-sparse-max-bytes"]))
+    except hll.CorruptHLL:
+        raise CodedError("INVALIDOBJ", "Corrupted HLL object detected")
     ctx.db.set(dest, merged, keep_ttl=True)
     # Redis signals PFMERGE's destination with the "pfadd" event.
     ctx.db.touched(dest, "pfadd")

@@ -41,6 +41,8 @@ EVENT_CLASS: dict[str, str] = {
     # RediSearch's suggestion dictionaries: WATCH and the AOF see the change, no notification is sent
     # (no class letter enables "silent"), as in Redis Stack.
     "ft.sugadd": "silent", "ft.sugdel": "silent",
+    # PFCOUNT caching the cardinality in the value: WATCH sees it, no notification (as in Redis).
+    "pfcount": "silent",
 }
 
 

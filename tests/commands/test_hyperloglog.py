@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import random
 from collections.abc import Iterator
 
 import pytest
 import redis
 
 from redvector.keyspace.types import hyperloglog as hll
-from tests.serverutil import reference_redis
+from tests.serverutil import RawClient, ThreadedServer, reference_redis
 
 
 def err(r: redis.Redis, *args: object) -> str:
@@ -24,8 +25,42 @@ def test_pfadd_pfcount(r: redis.Redis) -> None:
     assert r.pfadd("empty") == 1 and r.pfadd("empty") == 0
     assert r.pfcount("empty") == 0 and r.pfcount("nope") == 0
     assert r.type("h") == b"string"
+    value = r.get("h")  # a few registers: the sparse encoding, a handful of bytes
+    assert value is not None and value[:5] == b"HYLL\x01" and len(value) < 40
+    r.pfadd("h", *[f"e{i}" for i in range(3000)])  # too many registers for sparse: promoted to dense
     value = r.get("h")
-    assert value is not None and value[:4] == b"HYLL" and len(value) == hll.DENSE_SIZE
+    assert value is not None and value[:5] == b"HYLL\x00" and len(value) == hll.DENSE_SIZE
+
+
+def test_values_are_byte_for_byte_redis_stacks(server: ThreadedServer, stack_port: int) -> None:
+    """Random PFADD / PFCOUNT / PFMERGE over three keys: every reply, GET of the raw value included, is
+    Redis Stack's (sparse opcodes, promotion to dense, cached cardinalities)."""
+    rnd = random.Random(7)
+    ours, theirs = RawClient(server.port, 2), RawClient(stack_port, 2)
+    keys = [b"h1", b"h2", b"h3"]
+    try:
+        for client in (ours, theirs):
+            client.call([b"FLUSHALL"])
+        for step in range(2500):
+            pick = rnd.random()
+            if pick < 0.6:
+                spread = rnd.choice([50, 500, 5000, 100000])
+                cmd = [b"PFADD", rnd.choice(keys)] + [b"e%d" % rnd.randrange(spread)
+                                                      for _ in range(rnd.choice([0, 1, 2, 5, 30]))]
+            elif pick < 0.75:
+                cmd = [b"PFCOUNT", rnd.choice(keys)]
+            elif pick < 0.8:
+                cmd = [b"PFCOUNT", rnd.choice(keys), rnd.choice(keys)]
+            elif pick < 0.9:
+                cmd = [b"PFMERGE", rnd.choice(keys), rnd.choice(keys), rnd.choice(keys)]
+            elif pick < 0.98:
+                cmd = [b"GET", rnd.choice(keys)]
+            else:
+                cmd = [b"DEL", rnd.choice(keys)]
+            assert ours.call(cmd) == theirs.call(cmd), (step, cmd[:3])
+    finally:
+        ours.close()
+        theirs.close()
 
 
 def test_pfcount_union_and_pfmerge(r: redis.Redis) -> None:

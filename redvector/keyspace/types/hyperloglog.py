@@ -2,8 +2,11 @@
 
 A HyperLogLog is a string value (TYPE says "string", GET returns its bytes), byte-compatible with Redis:
 a 16-byte header (``HYLL``, encoding byte, 3 unused bytes, 8-byte little-endian cached cardinality whose
-top bit marks it stale) followed by the registers. RedVector always writes the dense encoding (12304
-bytes); it reads Redis's sparse encoding too, so values copied from Redis (RESTORE, SET, RDB) work.
+top bit marks it stale) followed by the registers. Like Redis, a new HyperLogLog is sparse (run-length
+opcodes: ZERO, XZERO and VAL; a few bytes while few registers are set) and is promoted to the dense
+encoding (12304 bytes) when a register needs a value above 32 or the sparse form would pass
+``hll-sparse-max-bytes``; ``sparse_set`` follows Redis's hllSparseSet step by step (split, then merge
+adjacent VAL opcodes), so the bytes GET returns are Redis's.
 Register positions and values come from the same hash as Redis's (MurmurHash64A, seed 0xadc83b19), so
 sketches built by either server merge correctly. Standard error: 1.04/sqrt(16384) = 0.81%.
 """
@@ -70,9 +73,181 @@ def register_for(element: bytes) -> tuple[int, int]:
     return index, (h & -h).bit_length()
 
 
+SPARSE_VAL_MAX_VALUE = 32
+SPARSE_VAL_MAX_LEN = 4
+SPARSE_ZERO_MAX_LEN = 64
+SPARSE_XZERO_MAX_LEN = 16384
+
+
 def empty() -> bytes:
-    """A new dense HyperLogLog with a valid cached cardinality of 0."""
-    return MAGIC + bytes(DENSE_SIZE - len(MAGIC))
+    """A new (sparse) HyperLogLog, as Redis's createHLLObject: one XZERO run over every register, a valid
+    cached cardinality of 0."""
+    return MAGIC + bytes([SPARSE]) + bytes(11) + _xzero(REGISTERS)
+
+
+def _xzero(length: int) -> bytes:
+    return bytes([((length - 1) >> 8) | 0x40, (length - 1) & 0xFF])
+
+
+def _zero(length: int) -> int:
+    return length - 1
+
+
+def _val(value: int, length: int) -> int:
+    return 0x80 | ((value - 1) << 2) | (length - 1)
+
+
+# Registers covered by a one-byte opcode (ZERO 00xxxxxx, VAL 1vvvvvxx); 0 marks XZERO's first byte.
+_SPANS = [(b & 0x3F) + 1 if b < 0x40 else 0 if b < 0x80 else (b & 0x3) + 1 for b in range(256)]
+
+
+def _op(buf: bytearray, p: int) -> tuple[int, int, int]:
+    """(kind 0 ZERO / 1 XZERO / 2 VAL, registers covered, opcode bytes) of the opcode at ``p``."""
+    op = buf[p]
+    if op & 0x80:
+        return 2, (op & 0x3) + 1, 1
+    if op & 0x40:
+        return 1, (((op & 0x3F) << 8) | buf[p + 1]) + 1, 2
+    return 0, (op & 0x3F) + 1, 1
+
+
+def sparse_set(buf: bytearray, index: int, count: int, max_bytes: int,
+               hint: list[int] | None = None) -> int:
+    """Redis's hllSparseSet on a sparse value held in ``buf`` (changed in place): 1 if the register grew,
+    0 if not, -1 for a corrupt value, 2 when the value must be promoted to dense (the caller does, then
+    sets the register there).
+
+    ``hint`` lets a caller setting registers in increasing order (PFMERGE) resume the scan instead of
+    starting over: [offset, first register] of where to resume, then the same of the opcode before it
+    (-1: none), updated here. A set changes nothing before the opcode that precedes the changed one, so
+    the two opcodes before that one stay where they were and cover only lower registers."""
+    if count > SPARSE_VAL_MAX_VALUE:
+        return 2
+    end = len(buf)
+    if hint is None:
+        hint = [HEADER_SIZE, 0, -1, 0]
+    p, first, prev, first_prev = hint
+    before_prev = earlier = -1
+    first_before_prev = first_earlier = 0
+    span = oplen = 0
+    spans = _SPANS
+    while p < end:  # the hot loop: one table lookup per 1-byte opcode
+        op = buf[p]
+        span = spans[op]
+        oplen = 1
+        if not span:  # XZERO
+            span = (((op & 0x3F) << 8) | buf[p + 1]) + 1 if p + 1 < end else 0
+            oplen = 2
+        if index <= first + span - 1:
+            break
+        earlier, first_earlier = before_prev, first_before_prev
+        before_prev, first_before_prev = prev, first_prev
+        prev, first_prev = p, first
+        p += oplen
+        first += span
+    if span == 0 or p >= end:
+        return -1
+    kind = _op(buf, p)[0]
+    if before_prev >= 0:  # resume next time at the opcode before ``prev`` (Step 4 starts at ``prev``)
+        hint[:] = [before_prev, first_before_prev, earlier, first_earlier]
+    else:
+        hint[:] = [HEADER_SIZE, 0, -1, 0]
+    runlen = span
+    if kind == 2:
+        old = ((buf[p] >> 2) & 0x1F) + 1
+        if old >= count:
+            return 0
+        if runlen == 1:
+            buf[p] = _val(count, 1)
+            return _merged(buf, prev)
+    if kind == 0 and runlen == 1:
+        buf[p] = _val(count, 1)
+        return _merged(buf, prev)
+    seq = bytearray()
+    last = first + span - 1
+    if kind != 2:
+        if index != first:
+            gap = index - first
+            seq += _xzero(gap) if gap > SPARSE_ZERO_MAX_LEN else bytes([_zero(gap)])
+        seq.append(_val(count, 1))
+        if index != last:
+            gap = last - index
+            seq += _xzero(gap) if gap > SPARSE_ZERO_MAX_LEN else bytes([_zero(gap)])
+    else:
+        current = ((buf[p] >> 2) & 0x1F) + 1
+        if index != first:
+            seq.append(_val(current, index - first))
+        seq.append(_val(count, 1))
+        if index != last:
+            seq.append(_val(current, last - index))
+    delta = len(seq) - oplen
+    if delta > 0 and len(buf) + delta > max_bytes:
+        return 2
+    buf[p:p + oplen] = seq
+    return _merged(buf, prev)
+
+
+def _merged(buf: bytearray, prev: int) -> int:
+    """Step 4 of hllSparseSet: merge adjacent VAL opcodes of equal value, scanning up to 5 opcodes from
+    the one before the change; the cached cardinality becomes stale."""
+    p = prev if prev >= 0 else HEADER_SIZE
+    scan = 5
+    while p < len(buf) and scan:
+        scan -= 1
+        op = buf[p]
+        if not op & 0x80:
+            p += 2 if op & 0x40 else 1
+            continue
+        if p + 1 < len(buf) and buf[p + 1] & 0x80:
+            v1, v2 = ((op >> 2) & 0x1F) + 1, ((buf[p + 1] >> 2) & 0x1F) + 1
+            if v1 == v2:
+                length = (op & 0x3) + 1 + (buf[p + 1] & 0x3) + 1
+                if length <= SPARSE_VAL_MAX_LEN:
+                    buf[p + 1] = _val(v1, length)
+                    del buf[p]
+                    continue  # try to merge the merged opcode with the one on its right
+        p += 1
+    buf[15] |= 0x80
+    return 1
+
+
+def to_dense(value: bytes) -> bytearray:
+    """Redis's hllSparseToDense: the same header (magic, cached cardinality) over dense registers."""
+    regs = _decode_sparse(value)
+    dense = bytearray(encode(regs))
+    dense[8:16] = value[8:16]
+    return dense
+
+
+def dense_set(buf: bytearray, index: int, count: int) -> bool:
+    """Redis's hllDenseSet: raise register ``index`` of a dense value to ``count``; whether it grew."""
+    bit = index * 6
+    pos = HEADER_SIZE + (bit >> 3)
+    shift = bit & 7
+    word = buf[pos] | (buf[pos + 1] << 8 if pos + 1 < DENSE_SIZE else 0)
+    if count <= (word >> shift) & 63:
+        return False
+    word = (word & ~(63 << shift)) | (count << shift)
+    buf[pos] = word & 0xFF
+    if pos + 1 < DENSE_SIZE:
+        buf[pos + 1] = (word >> 8) & 0xFF
+    return True
+
+
+def set_register(buf: bytearray, index: int, count: int, max_bytes: int) -> tuple[bytearray, int]:
+    """Raise one register of a sparse or dense value (promoting it when needed): (value, 1 if changed,
+    0 if not, -1 if corrupt)."""
+    if buf[4] == DENSE:
+        return buf, int(dense_set(buf, index, count))
+    result = sparse_set(buf, index, count, max_bytes)
+    if result != 2:
+        return buf, result
+    try:
+        dense = to_dense(bytes(buf))
+    except CorruptHLL:
+        return buf, -1
+    dense_set(dense, index, count)
+    return dense, 1
 
 
 def check(value: bytes) -> None:
@@ -133,34 +308,54 @@ def encode(regs: Registers) -> bytes:
     return header + packed.tobytes()
 
 
-def add(value: bytes | None, elements: list[bytes]) -> tuple[bytes, bool]:
-    """PFADD: (new value, whether any register changed). A dense value is updated register by register."""
+def add(value: bytes | None, elements: list[bytes], max_bytes: int = 3000) -> tuple[bytes, bool]:
+    """PFADD: (new value, whether any register changed), register by register as Redis updates them (a
+    new key counts as a change). Raises CorruptHLL for a sparse value that does not decode."""
     if value is None:
         value = empty()
         changed = True
     else:
         check(value)
         changed = False
-    if not elements:
-        return value, changed
-    if value[4] != DENSE:
-        value = encode(decode(value))
     buf = bytearray(value)
     for element in elements:
         index, count = register_for(element)
-        bit = index * 6
-        pos = HEADER_SIZE + (bit >> 3)
-        shift = bit & 7
-        word = buf[pos] | (buf[pos + 1] << 8 if pos + 1 < DENSE_SIZE else 0)
-        if count > (word >> shift) & 63:
-            word = (word & ~(63 << shift)) | (count << shift)
-            buf[pos] = word & 0xFF
-            if pos + 1 < DENSE_SIZE:
-                buf[pos + 1] = (word >> 8) & 0xFF
-            changed = True
+        buf, result = set_register(buf, index, count, max_bytes)
+        if result < 0:
+            raise CorruptHLL()
+        changed |= result == 1
     if changed:
         buf[15] |= 0x80  # the cached cardinality is stale
     return bytes(buf), changed
+
+
+def with_cached_count(value: bytes, cardinality: int) -> bytes:
+    """The value with ``cardinality`` cached in its header (what PFCOUNT writes back)."""
+    return value[:8] + cardinality.to_bytes(8, "little") + value[16:]
+
+
+def merge_into(dest: bytes | None, regs: Registers, use_dense: bool, max_bytes: int = 3000) -> bytes:
+    """PFMERGE's write: ``regs`` (the maximum of every source, the destination included) set into the
+    destination register by register, sparse unless a source was dense; the cache stale."""
+    buf = bytearray(dest if dest is not None else empty())
+    if use_dense and buf[4] != DENSE:
+        buf = to_dense(bytes(buf))
+    hint = [HEADER_SIZE, 0, -1, 0]  # registers are set in increasing order: each scan resumes (sparse_set)
+    for index in np.flatnonzero(regs).tolist():
+        if buf[4] == DENSE:
+            dense_set(buf, index, int(regs[index]))
+            continue
+        result = sparse_set(buf, index, int(regs[index]), max_bytes, hint)
+        if result == 2:
+            try:
+                buf = to_dense(bytes(buf))
+            except CorruptHLL:
+                raise
+            dense_set(buf, index, int(regs[index]))
+        elif result < 0:
+            raise CorruptHLL()
+    buf[15] |= 0x80
+    return bytes(buf)
 
 
 def cached_count(value: bytes) -> int | None:
