@@ -16,7 +16,7 @@ import struct
 from array import array
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 from sortedcontainers import SortedList
@@ -45,20 +45,47 @@ def _f32(x: float) -> float:
 _FLOAT32 = struct.Struct("f")
 
 # A forward entry packs a word id and a field code: 128 TEXT fields at most (schema.MAX_TEXT_FIELDS) fit
-# in the low 8 bits, and word ids below WIDE_WORD_ID keep an entry in 4 bytes.
+# in the low 8 bits, and word ids below WIDE_WORD_ID keep an entry in 4 bytes. A document whose words are
+# all in field code 0 (the first TEXT field) with ids below NARROW_WORD_ID keeps only the word ids, in 2
+# bytes each ("H"); the array is widened when a word or a field does not fit, never wrapped.
 FIELD_BITS = 8
 FIELD_MASK = (1 << FIELD_BITS) - 1
 WIDE_WORD_ID = 1 << (32 - FIELD_BITS)
+NARROW_WORD_ID = 1 << 16
+_FORWARD_RANK = {"H": 0, "I": 1, "q": 2}
 
 
 def _entries(forward: array[int]) -> np.ndarray:
-    """A forward array's entries as int64 (its buffer is 4-byte "I" or, past WIDE_WORD_ID, 8-byte "q")."""
+    """A forward array's entries (word id << FIELD_BITS | field code) as int64: its buffer is 2-byte word
+    ids ("H", field code 0), 4-byte entries ("I") or, past WIDE_WORD_ID, 8-byte ones ("q")."""
+    if forward.typecode == "H":
+        return as_numpy(forward, np.uint16) << FIELD_BITS
     return as_numpy(forward, np.uint32 if forward.typecode == "I" else np.int64)
 
 
-def stem(word: str, language: str | None) -> str:
+def _retyped(forward: array[int], typecode: str) -> array[int]:
+    """A forward array in a wider typecode, its entries kept."""
+    return array(typecode, _entries(forward).astype(np.uint32 if typecode == "I" else np.int64).tobytes())
+
+
+def stem(word: str, language: str | None, remember: bool = True) -> str:
     """tokens.stem, except that a phonetic term (``<CODE``) is its own stem: it has no +stem record."""
-    return word if word.startswith(PHONETIC_PREFIX) else snowball_stem(word, language)
+    return word if word.startswith(PHONETIC_PREFIX) else snowball_stem(word, language, remember)
+
+
+def _unrolled(runs: np.ndarray, extra_positions: array[int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The pending occurrences' (doc ids, positions, field codes) from their add() calls' runs (rows of doc
+    id, field code, occurrences, first position, occurrences at consecutive positions; the others take
+    ``extra_positions`` in order)."""
+    counts = runs[:, 2]
+    docs = np.repeat(runs[:, 0].astype(np.int32), counts)
+    codes = np.repeat(runs[:, 1].astype(np.int32), counts)
+    run_start = np.repeat(np.cumsum(counts) - counts, counts)
+    within = np.arange(len(docs), dtype=np.int64) - run_start
+    positions = (np.repeat(runs[:, 3], counts) + within).astype(np.int32)
+    if len(extra_positions):
+        positions[within >= np.repeat(runs[:, 4], counts)] = as_numpy(extra_positions, np.int32, np.int32)
+    return docs, positions, codes
 
 
 @dataclass(slots=True)
@@ -78,10 +105,9 @@ class _KeptCounts:
         the new entries are in another field or not past the counted documents."""
         ids, counts = self.ids, self.counts
         if self.entries < len(postings.docs):
-            tail_codes = as_numpy(postings.fields[self.entries:], np.uint16, np.int32)
-            if np.any(tail_codes != self.code):
+            if np.any(postings.codes(self.entries) != self.code):
                 return None
-            new_ids, new_counts = grouped_counts(as_numpy(postings.docs[self.entries:], np.int32))
+            new_ids, new_counts = grouped_counts(postings.doc_ids(self.entries))
             if len(ids) and new_ids[0] <= ids[-1]:
                 return None
             ids, counts = np.concatenate((ids, new_ids)), np.concatenate((counts, new_counts))
@@ -111,8 +137,10 @@ class TextIndex:
         self._stems: dict[str, tuple[str, ...]] = {}  # stem -> the words with it (stems)
         self._num_records = 0  # (word, document) pairs (num_records)
         # occurrences added since the last read, appended in bulk and sorted into the words' arrays at
-        # once (_settle): word id, doc id, position, field code; and the documents they belong to
-        self._pending = (array("i"), array("i"), array("i"), array("H"))
+        # once (_settle): their word ids; per add() call, (doc id, field code, occurrences, first position,
+        # occurrences at consecutive positions from it); the positions of the others (phonetic terms); and
+        # the documents they belong to
+        self._pending = (array("i"), array("i"), array("i"))
         self._pending_docs: set[int] = set()
         self._split_docs: dict[int, set[int]] = {}  # a document indexed across a settle: its words before
         self._changes = 0  # add/remove calls
@@ -169,17 +197,17 @@ class TextIndex:
         per-word work of indexing runs here once per batch of documents instead of once per document."""
         if not self._pending_docs:
             return
-        words_buf, docs_buf, positions_buf, codes_buf = self._pending
-        self._pending = (array("i"), array("i"), array("i"), array("H"))
+        words_buf, runs_buf, extra_buf = self._pending
+        self._pending = (array("i"), array("i"), array("i"))
         self._pending_docs = set()
         split, self._split_docs = self._split_docs, {}
         wids = as_numpy(words_buf, np.int32, np.int32)
-        order = np.argsort(wids, kind="stable")  # a word's occurrences stay in the order they came
-        wids = wids[order]
-        docs = as_numpy(docs_buf, np.int32, np.int32)[order]
-        positions = as_numpy(positions_buf, np.int32, np.int32)[order]
-        codes = as_numpy(codes_buf, np.uint16, np.uint16)[order]
-        del words_buf, docs_buf, positions_buf, codes_buf
+        docs, positions, codes = _unrolled(as_numpy(runs_buf, np.int32).reshape(-1, 5), extra_buf)
+        del words_buf, runs_buf, extra_buf
+        # a word's occurrences stay in the order they came (a stable sort: radix on 2-byte word ids)
+        order = np.argsort(wids.astype(np.uint16) if len(self._words) <= NARROW_WORD_ID else wids, kind="stable")
+        wids, docs, positions, codes = wids[order], docs[order], positions[order], codes[order]
+        del order
         first = np.ones(len(wids), dtype=bool)  # a word's first occurrence in a document
         first[1:] = (wids[1:] != wids[:-1]) | (docs[1:] != docs[:-1])
         if split:  # words a document held before this batch are no new records
@@ -194,29 +222,36 @@ class TextIndex:
         unordered[starts] = False  # (a run's first entry follows another word's last: no order to keep)
         unordered_runs = np.add.reduceat(unordered, starts) if len(starts) else starts
         run_last = np.maximum.reduceat(docs, starts) if len(starts) else starts
+        # a word's entries in one field are appended with that code alone (no code array while they all are)
+        code_lo = np.minimum.reduceat(codes, starts) if len(starts) else starts
+        mixed = (np.maximum.reduceat(codes, starts) != code_lo).tolist() if len(starts) else []
+        run_top = np.maximum.reduceat(positions, starts) if len(starts) else starts
         self._num_records += int(first.sum())
         terms, stems, changes, names = self._terms, self._stems, self._changes, self._words
         language = self.language
         roots: list[str | None] = []
         new_terms: list[str] = []
-        for k, (wid, a, b) in enumerate(zip(wids[starts].tolist(), starts.tolist(), ends.tolist(), strict=True)):
+        runs = zip(wids[starts].tolist(), starts.tolist(), ends.tolist(), docs[starts].tolist(),
+                   unordered_runs.tolist(), run_last.tolist(), new_docs.tolist(), code_lo.tolist(), mixed,
+                   run_top.tolist(), strict=True)
+        for wid, a, b, first_doc, unordered_run, last, added, code, several, top in runs:
             word = names[wid]
             postings = terms.get(word)
             if postings is None:
-                postings = terms[word] = WordPostings(wid)
+                # (its stem kept with it, not in the bounded stem cache, which stays for query words)
+                root = stem(word, language, remember=False)
+                if root == word:
+                    root = word  # (the one string object, as the stems key too)
+                postings = terms[word] = WordPostings(wid, root if root != word else None)
                 new_terms.append(word)
-                root = stem(word, language)
                 stems[root] = (*stems.get(root, ()), word)  # (a tuple: most stems have one word)
-            if postings.last > int(docs[a]) or unordered_runs[k]:
+            if postings.last > first_doc or unordered_run:
                 postings.ordered = False
-            postings.last = max(postings.last, int(run_last[k]))
-            postings.docs.frombytes(docs[a:b].tobytes())
-            postings.positions.frombytes(positions[a:b].tobytes())
-            postings.fields.frombytes(codes[a:b].tobytes())
-            postings.ndocs += int(new_docs[k])
+            postings.last = max(postings.last, last)
+            postings.extend(docs[a:b], positions[a:b], code, codes[a:b] if several else None, last, top)
+            postings.ndocs += added
             postings.changed = changes
-            root = stem(word, language)
-            roots.append(root if root != word else None)
+            roots.append(postings.root)
         self._ordered.update(new_terms)
         if new_terms:
             self._word_set_changes += 1
@@ -232,8 +267,8 @@ class TextIndex:
             keep = rids >= 0
             keys = distinct((rids[keep] << 32) | docs[pairs[keep]].astype(np.int64))
             if split:  # a stem a document's earlier words already counted is not counted again
-                before = {(root_ids.get(stem(names[w], language), -1), d) for d, had in split.items() for w in had
-                          if stem(names[w], language) != names[w]}
+                before = {(root_ids.get(self._root_of(names[w]), -1), d) for d, had in split.items() for w in had
+                          if self._root_of(names[w]) != names[w]}
                 keys = np.array([k for k in keys.tolist() if (k >> 32, k & 0xFFFFFFFF) not in before], dtype=np.int64)
             counts_by_root = grouped_counts(keys >> 32)
             stem_docs = self._stem_docs
@@ -266,26 +301,29 @@ class TextIndex:
             self._nostem_codes.append(code)
         forward = self._forward.get(doc_id)
         if forward is None:
-            forward = self._forward[doc_id] = array("I")
+            forward = self._forward[doc_id] = array("H")
         elif forward and doc_id not in self._pending_docs:  # its other fields were settled already
             self._split_docs[doc_id] = set((_entries(forward) >> FIELD_BITS).tolist())
         if words:
-            vocab = self._vocab
-            wids = [vocab.get(t, -1) for t in words]
-            if -1 in wids:  # words never seen: numbered now, indexed when the batch settles
-                wids = [w if w >= 0 else self._word_id(t) for w, t in zip(wids, words, strict=True)]
-            n = len(wids)
-            pending_words, docs, positions, codes = self._pending
+            known = list(map(self._vocab.get, words))
+            if None in known:  # words never seen: numbered now, indexed when the batch settles
+                wids = [w if w is not None else self._word_id(t) for w, t in zip(known, words, strict=True)]
+            else:
+                wids = cast(list[int], known)
+            pending_words, runs, extra_positions = self._pending
             pending_words.extend(wids)
-            docs.extend(itertools.repeat(doc_id, n))
-            positions.extend(range(start_pos + 1, start_pos + len(tokens) + 1))
-            if n > len(tokens):
-                positions.extend([start_pos + 1 + i for _, i in extra])
-            codes.extend(itertools.repeat(code, n))
+            runs.extend((doc_id, code, len(wids), start_pos + 1, len(tokens)))
+            if len(wids) > len(tokens):
+                extra_positions.extend([start_pos + 1 + i for _, i in extra])
             self._pending_docs.add(doc_id)
-            if forward.typecode == "I" and max(wids) >= WIDE_WORD_ID:  # past 16M words: 8-byte entries
-                forward = self._forward[doc_id] = array("q", forward)
-            forward.extend([(w << FIELD_BITS) | code for w in wids])
+            top = max(wids)
+            typecode = "q" if top >= WIDE_WORD_ID else "I" if code or top >= NARROW_WORD_ID else "H"
+            if _FORWARD_RANK[typecode] > _FORWARD_RANK[forward.typecode]:
+                forward = self._forward[doc_id] = _retyped(forward, typecode)
+            if forward.typecode == "H":
+                forward.extend(wids)
+            else:
+                forward.extend([(w << FIELD_BITS) | code for w in wids])
             if len(pending_words) >= SETTLE_BATCH:  # (bounds the memory a settle needs for its sort)
                 self._settle()
         self._occurrences += len(words)
@@ -350,7 +388,7 @@ class TextIndex:
                 self._ordered.remove(term)
                 self._word_set_changes += 1
                 self._forget(term)
-                st = stem(term, self.language)
+                st = postings.root or term
                 rest = tuple(w for w in self._stems.get(st, ()) if w != term)
                 if rest:
                     self._stems[st] = rest
@@ -403,11 +441,18 @@ class TextIndex:
         self._settle()
         return self._stem_docs
 
+    def _root_of(self, word: str) -> str:
+        """The word's stem: kept with its postings for an indexed word."""
+        postings = self._terms.get(word)
+        if postings is not None:
+            return postings.root or word
+        return stem(word, self.language)
+
     def _uncount_stems(self, words: list[str]) -> None:
         """A removed document's words: one document less in the +stem record of each stem they have
         other than themselves."""
         counts = self._stem_docs
-        for root in {root for word in words if (root := stem(word, self.language)) != word}:
+        for root in {root for word in words if (root := self._root_of(word)) != word}:
             left = counts.get(root, 0) - 1
             if left > 0:
                 counts[root] = left
@@ -542,11 +587,10 @@ class TextIndex:
             exact = all((w * 1024).is_integer() and abs(w) < 1 << 20 for w in by_code.tolist())
             for word, postings in self.terms.items():
                 if exact and postings.ordered and not postings.dead and len(postings.docs):
-                    docs = np.frombuffer(postings.docs, dtype=np.int32)
+                    docs = postings.doc_ids(out=np.int32)
                     starts = run_starts(docs)
-                    figures = by_code[np.frombuffer(postings.fields, dtype=np.uint16)]
+                    figures = by_code[postings.codes()]
                     np.maximum.at(array_, docs[starts], np.add.reduceat(figures, starts))
-                    del docs  # (the array.arrays may grow again)
                     continue
                 ids, freqs = self._frequencies([word], frozenset(), weights, True, cache=False)
                 np.maximum.at(array_, ids, freqs)
@@ -561,7 +605,7 @@ class TextIndex:
                         docs, _, codes = other.live(self._state)
                         parts.append(docs[~np.isin(codes, skip)] if skip else docs)
                     else:
-                        parts.append(as_numpy(other.docs, np.int32))
+                        parts.append(other.doc_ids())
                 if parts:
                     ids, counts = grouped_counts(np.sort(np.concatenate(parts)))
                     np.maximum.at(array_, ids, counts)
@@ -587,7 +631,7 @@ class TextIndex:
         words = self._words
         for wid, code, count in zip(word_ids.tolist(), codes.tolist(), counts.tolist(), strict=True):
             word = words[wid]
-            root = stem(word, self.language)
+            root = self._root_of(word)
             if root != word and code not in skip:
                 stems[root] = stems.get(root, 0.0) + count
         return max(best, max(stems.values(), default=0.0))
@@ -746,8 +790,8 @@ class TextIndex:
             if postings is None or not len(postings.docs):
                 counts.append(0)
                 continue
-            doc_parts.append(as_numpy(postings.docs, np.int32))
-            code_parts.append(as_numpy(postings.fields, np.uint16))
+            doc_parts.append(postings.doc_ids())
+            code_parts.append(postings.codes())
             counts.append(len(postings.docs))
         nothing = (NO_IDS, NO_IDS, np.zeros(0), np.zeros(len(words), dtype=np.int64))
         if not doc_parts:
