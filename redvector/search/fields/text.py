@@ -104,7 +104,7 @@ class _KeptCounts:
         """The counts with the entries appended since and without the documents removed since; None when
         the new entries are in another field or not past the counted documents."""
         ids, counts = self.ids, self.counts
-        if self.entries < len(postings.docs):
+        if self.entries < postings.entries:
             if np.any(postings.codes(self.entries) != self.code):
                 return None
             new_ids, new_counts = grouped_counts(postings.doc_ids(self.entries))
@@ -383,7 +383,7 @@ class TextIndex:
             postings.dead += count
             self._num_records -= 1
             if not postings.ndocs:
-                self._occurrences -= len(postings.docs)
+                self._occurrences -= postings.entries
                 del self._terms[term]
                 self._ordered.remove(term)
                 self._word_set_changes += 1
@@ -394,7 +394,7 @@ class TextIndex:
                     self._stems[st] = rest
                 else:
                     self._stems.pop(st, None)
-            elif postings.dead * 2 > len(postings.docs):
+            elif postings.dead * 2 > postings.entries:
                 self._occurrences -= postings.compact(self._state)
 
     def _purge(self) -> None:
@@ -586,7 +586,7 @@ class TextIndex:
             # weights with few binary digits add up exactly in any order, so runs may be summed directly
             exact = all((w * 1024).is_integer() and abs(w) < 1 << 20 for w in by_code.tolist())
             for word, postings in self.terms.items():
-                if exact and postings.ordered and not postings.dead and len(postings.docs):
+                if exact and postings.ordered and not postings.dead and postings.entries:
                     docs = postings.doc_ids(out=np.int32)
                     starts = run_starts(docs)
                     figures = by_code[postings.codes()]
@@ -787,12 +787,12 @@ class TextIndex:
         doc_parts, code_parts, counts = [], [], []
         for word in words:
             postings = self.terms.get(word)
-            if postings is None or not len(postings.docs):
+            if postings is None or not postings.entries:
                 counts.append(0)
                 continue
             doc_parts.append(postings.doc_ids())
             code_parts.append(postings.codes())
-            counts.append(len(postings.docs))
+            counts.append(postings.entries)
         nothing = (NO_IDS, NO_IDS, np.zeros(0), np.zeros(len(words), dtype=np.int64))
         if not doc_parts:
             return nothing
@@ -875,7 +875,7 @@ class TextIndex:
         if postings is None:
             return None
         kept = self._counts_kept.get(word)
-        if kept is not None and not (kept.postings is postings and kept.entries <= len(postings.docs)
+        if kept is not None and not (kept.postings is postings and kept.entries <= postings.entries
                                      and kept.compactions == postings.compactions and postings.ordered):
             kept = None  # rewritten arrays, or out of doc id order: counted again
         if kept is not None and kept.changed == postings.changed:
@@ -890,7 +890,7 @@ class TextIndex:
             counted = ids, counts, int(codes[0])
         if len(self._counts_kept) >= COUNTS_KEPT_WORDS and word not in self._counts_kept:
             self._counts_kept.clear()
-        self._counts_kept[word] = _KeptCounts(postings, len(postings.docs), *counted, postings.compactions,
+        self._counts_kept[word] = _KeptCounts(postings, postings.entries, *counted, postings.compactions,
                                               postings.changed)
         return counted
 
