@@ -185,7 +185,7 @@ def test_records_widen_for_word_ids_positions_and_doc_ids(monkeypatch: pytest.Mo
 def test_word_postings_widen_every_column() -> None:
     """WordPostings on its own: appends that do not fit widen the records (field codes past 255 too: 4
     bytes), a first occurrence in a second field adds the code column, and compaction narrows again."""
-    postings = WordPostings(0)
+    postings = WordPostings()
     written: list[tuple[int, int, int]] = []
 
     def append(docs: list[int], positions: list[int], codes: list[int]) -> None:

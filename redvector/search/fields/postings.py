@@ -25,7 +25,7 @@ _WIDEST_CODE = {"B": "i"}  # field codes skip 2 bytes: past 255 codes is far pas
 _LAYOUTS: dict[str, np.dtype[Any]] = {}  # a record layout (typecodes of doc id, position[, code]) -> dtype
 
 
-def _dtype(layout: str) -> np.dtype[Any]:
+def record_type(layout: str) -> np.dtype[Any]:
     """The packed numpy record type of a layout ("HB": 2-byte doc id, 1-byte position, no code)."""
     dtype = _LAYOUTS.get(layout)
     if dtype is None:
@@ -33,7 +33,7 @@ def _dtype(layout: str) -> np.dtype[Any]:
     return dtype
 
 
-def _wide_enough(typecode: str, top: int, wider: dict[str, str] = _WIDER) -> str:
+def wide_enough(typecode: str, top: int, wider: dict[str, str] = _WIDER) -> str:
     """The typecode, widened until ``top`` (non-negative) fits."""
     while typecode in _LIMITS and top >= _LIMITS[typecode]:
         typecode = wider[typecode]
@@ -55,10 +55,9 @@ class WordPostings:
     TextIndex.occurrences."""
 
     __slots__ = ("changed", "code", "compactions", "dead", "last", "layout", "ndocs", "ordered", "records",
-                 "root", "wid")
+                 "root")
 
-    def __init__(self, wid: int, root: str | None = None) -> None:
-        self.wid = wid  # the word's number in the forward arrays
+    def __init__(self, root: str | None = None) -> None:
         self.root = root  # the word's stem where it differs from the word (a +stem record's), else None
         # TextIndex._changes when a document with the word was last added or removed: arrays derived from
         # its occurrences stay valid until then (a write leaves other words' arrays alone)
@@ -78,7 +77,7 @@ class WordPostings:
     @property
     def entries(self) -> int:
         """The occurrences held, live or not."""
-        return len(self.records) // _dtype(self.layout).itemsize
+        return len(self.records) // record_type(self.layout).itemsize
 
     def extend(self, docs: np.ndarray, positions: np.ndarray, code: int, codes: np.ndarray | None,
                top_doc: int | None = None, top_position: int | None = None) -> None:
@@ -94,22 +93,36 @@ class WordPostings:
                 codes = np.full(len(docs), code, dtype=np.int32)
             top_code = int(codes.max())
         old = self.layout
-        layout = _wide_enough(old[0], int(docs.max()) if top_doc is None else top_doc)
-        layout += _wide_enough(old[1], int(positions.max()) if top_position is None else top_position)
+        layout = wide_enough(old[0], int(docs.max()) if top_doc is None else top_doc)
+        layout += wide_enough(old[1], int(positions.max()) if top_position is None else top_position)
         if len(old) == 3 or top_code >= 0:
-            layout += _wide_enough(old[2] if len(old) == 3 else "B", max(top_code, self.code), _WIDEST_CODE)
+            layout += wide_enough(old[2] if len(old) == 3 else "B", max(top_code, self.code), _WIDEST_CODE)
         if layout != old:
             self._relayout(layout)
-        added = np.empty(len(docs), dtype=_dtype(layout))
+        added = np.empty(len(docs), dtype=record_type(layout))
         added["d"], added["p"] = docs, positions
         if len(layout) == 3:
             added["c"] = code if codes is None else codes
         self.records.frombytes(added.view(np.uint8).data)
 
+    def extend_packed(self, layout: str, code: int, packed: np.ndarray) -> bool:
+        """Append occurrences already packed as records of a two-column ``layout`` (uint8 ``packed``), all
+        in field ``code``, when this word's records take them as they are (or it has none yet: it takes
+        the layout); False, nothing appended, otherwise (extend() then)."""
+        if len(self.layout) == 3 or self.code not in (-1, code):
+            return False
+        if self.layout != layout:
+            if self.records:
+                return False
+            self.layout = layout
+        self.code = code
+        self.records.frombytes(packed.data)
+        return True
+
     def _relayout(self, layout: str) -> None:
         """Rewrite the records in a wider layout (a code column's first values: ``code``)."""
-        held = np.frombuffer(self.records, dtype=_dtype(self.layout)) if self.records else None
-        wider = np.empty(0 if held is None else len(held), dtype=_dtype(layout))
+        held = np.frombuffer(self.records, dtype=record_type(self.layout)) if self.records else None
+        wider = np.empty(0 if held is None else len(held), dtype=record_type(layout))
         if held is not None:
             wider["d"], wider["p"] = held["d"], held["p"]
             if len(layout) == 3:
@@ -120,7 +133,7 @@ class WordPostings:
 
     def _column(self, name: str, start: int, out: Any) -> np.ndarray:
         """One field of the records from entry ``start`` on, as a numpy array of ``out`` (a copy)."""
-        dtype = _dtype(self.layout)
+        dtype = record_type(self.layout)
         if len(self.records) <= start * dtype.itemsize:
             return np.zeros(0, dtype=out)
         return np.frombuffer(self.records, dtype=dtype, offset=start * dtype.itemsize)[name].astype(out)

@@ -1,8 +1,11 @@
 """Full text: a positional inverted index with stop words, stem records and BM25STD/TFIDF figures.
 
 One inverted index covers every TEXT field of an index, as RediSearch keeps one index with field masks:
-per word, its occurrences as compact parallel arrays (doc id, position, field code; WordPostings), and
-per document, its words (a forward array, for removal and TFIDF's maxFreq). Readers get numpy arrays.
+per word, its occurrences as packed records (doc id, position, field code, each as narrow as the values
+allow; WordPostings), and per document, its words (a forward array of 2-byte word ids or 4-byte word id
+and field code entries, for removal and TFIDF's maxFreq). Indexing appends a field's word ids to its
+document's forward array and notes the call; the next read sorts the batch's occurrences into the words'
+records at once (_settle). Readers get numpy arrays.
 Stemming happens at query-expansion time: a query term matches every indexed term with the same stem
 (RediSearch indexes ``+stem`` entries for the same effect).
 """
@@ -16,6 +19,7 @@ import struct
 from array import array
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from itertools import filterfalse
 from typing import Any, cast
 
 import numpy as np
@@ -25,7 +29,16 @@ from redvector.search.arrays import distinct, grouped_counts, grouped_sums, run_
 from redvector.search.fields.numbering import Numbering
 from redvector.search.fields.phonetic import PREFIX as PHONETIC_PREFIX
 from redvector.search.fields.phonetic import index_terms as phonetic_terms
-from redvector.search.fields.postings import ALIVE, NEVER, NO_IDS, REMOVED, WordPostings, as_numpy
+from redvector.search.fields.postings import (
+    ALIVE,
+    NEVER,
+    NO_IDS,
+    REMOVED,
+    WordPostings,
+    as_numpy,
+    record_type,
+    wide_enough,
+)
 from redvector.search.fields.tokens import fuzzy_matches, tokenize
 from redvector.search.fields.tokens import stem as snowball_stem
 
@@ -75,7 +88,7 @@ def stem(word: str, language: str | None, remember: bool = True) -> str:
 
 def _unrolled(runs: np.ndarray, extra_positions: array[int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The pending occurrences' (doc ids, positions, field codes) from their add() calls' runs (rows of doc
-    id, field code, occurrences, first position, occurrences at consecutive positions; the others take
+    id, field code, occurrences, first position, occurrences at consecutive positions, ...; the others take
     ``extra_positions`` in order)."""
     counts = runs[:, 2]
     docs = np.repeat(runs[:, 0].astype(np.int32), counts)
@@ -119,9 +132,9 @@ class _KeptCounts:
 
 class TextIndex:
     """RediSearch's full-text index for one search index: every word's occurrences (WordPostings), each
-    document's words (a forward array of word id << 8 | field code per occurrence), per-doc lengths for
-    BM25, stem -> words for query expansion. Readers get numpy arrays (occurrences, record_arrays), kept
-    until a document with the word changes."""
+    document's words (a forward array: word ids, or word id << 8 | field code, per occurrence; _entries),
+    per-doc lengths for BM25, stem -> words for query expansion. Readers get numpy arrays (occurrences,
+    record_arrays), kept until a document with the word changes."""
 
     def __init__(self, stopwords: frozenset[str], language: str | None = None) -> None:
         self.stopwords = stopwords
@@ -136,11 +149,12 @@ class TextIndex:
         self.total_len = 0.0
         self._stems: dict[str, tuple[str, ...]] = {}  # stem -> the words with it (stems)
         self._num_records = 0  # (word, document) pairs (num_records)
-        # occurrences added since the last read, appended in bulk and sorted into the words' arrays at
-        # once (_settle): their word ids; per add() call, (doc id, field code, occurrences, first position,
-        # occurrences at consecutive positions from it); the positions of the others (phonetic terms); and
-        # the documents they belong to
-        self._pending = (array("i"), array("i"), array("i"))
+        # occurrences added since the last read, sorted into the words' arrays at once (_settle): per add()
+        # call, (doc id, field code, occurrences, first position, occurrences at consecutive positions from
+        # it, where its word ids start in the document's forward array); the positions of the others
+        # (phonetic terms); the documents they belong to, and how many they are
+        self._pending = (array("i"), array("i"))
+        self._pending_count = 0
         self._pending_docs: set[int] = set()
         self._split_docs: dict[int, set[int]] = {}  # a document indexed across a settle: its words before
         self._changes = 0  # add/remove calls
@@ -159,7 +173,8 @@ class TextIndex:
         self._vocab = self._vocabulary.numbers
         self._words = self._vocabulary.values
         self._forgotten_at = 0  # the change at which a word was last forgotten (see _unchanged_since)
-        # doc id -> word id << FIELD_BITS | field code per occurrence (4 bytes each; 8 past 16M words)
+        # doc id -> per occurrence, its word id (2 bytes: "H", field code 0, ids below NARROW_WORD_ID), or
+        # word id << FIELD_BITS | field code (4 bytes: "I"; 8: "q", past 16M words)
         self._forward: dict[int, array[int]] = {}
         self._occurrences = 0  # entries held in every WordPostings (memory_bytes)
         self._lengths = np.zeros(0)  # each document's text length by doc id (doc_len_array), 0 without text
@@ -197,13 +212,14 @@ class TextIndex:
         per-word work of indexing runs here once per batch of documents instead of once per document."""
         if not self._pending_docs:
             return
-        words_buf, runs_buf, extra_buf = self._pending
-        self._pending = (array("i"), array("i"), array("i"))
+        runs_buf, extra_buf = self._pending
+        self._pending, self._pending_count = (array("i"), array("i")), 0
         self._pending_docs = set()
         split, self._split_docs = self._split_docs, {}
-        wids = as_numpy(words_buf, np.int32, np.int32)
-        docs, positions, codes = _unrolled(as_numpy(runs_buf, np.int32).reshape(-1, 5), extra_buf)
-        del words_buf, runs_buf, extra_buf
+        runs = as_numpy(runs_buf, np.int32).reshape(-1, 6)
+        wids = self._pending_words(runs)
+        docs, positions, codes = _unrolled(runs, extra_buf)
+        del runs_buf, extra_buf, runs
         # a word's occurrences stay in the order they came (a stable sort: radix on 2-byte word ids)
         order = np.argsort(wids.astype(np.uint16) if len(self._words) <= NARROW_WORD_ID else wids, kind="stable")
         wids, docs, positions, codes = wids[order], docs[order], positions[order], codes[order]
@@ -224,17 +240,28 @@ class TextIndex:
         run_last = np.maximum.reduceat(docs, starts) if len(starts) else starts
         # a word's entries in one field are appended with that code alone (no code array while they all are)
         code_lo = np.minimum.reduceat(codes, starts) if len(starts) else starts
-        mixed = (np.maximum.reduceat(codes, starts) != code_lo).tolist() if len(starts) else []
+        mixed = np.maximum.reduceat(codes, starts) != code_lo if len(starts) else starts
         run_top = np.maximum.reduceat(positions, starts) if len(starts) else starts
         self._num_records += int(first.sum())
         terms, stems, changes, names = self._terms, self._stems, self._changes, self._words
         language = self.language
         roots: list[str | None] = []
         new_terms: list[str] = []
-        runs = zip(wids[starts].tolist(), starts.tolist(), ends.tolist(), docs[starts].tolist(),
-                   unordered_runs.tolist(), run_last.tolist(), new_docs.tolist(), code_lo.tolist(), mixed,
-                   run_top.tolist(), strict=True)
-        for wid, a, b, first_doc, unordered_run, last, added, code, several, top in runs:
+        # the batch's records packed at once in the narrowest layout all of them fit (every word in one field
+        # but some takes its slice of them as they are: WordPostings.extend_packed)
+        layout = wide_enough("H", int(run_last.max()) if len(starts) else 0)
+        layout += wide_enough("B", int(run_top.max()) if len(starts) else 0)
+        packed = np.empty(len(docs), dtype=record_type(layout))
+        packed["d"], packed["p"] = docs, positions
+        packed_bytes, width = packed.view(np.uint8), packed.dtype.itemsize
+        del packed
+        columns = (wids[starts], starts, ends, docs[starts], unordered_runs, run_last, new_docs, code_lo, mixed,
+                   run_top)
+        # the words' runs a slice at a time: the Python ints of a slice are freed before the next one's are
+        # made, not left between the words' new arrays (which would keep the allocator's pages in use)
+        runs = (zip(*(column[i:i + 1024].tolist() for column in columns), strict=True)
+                for i in range(0, len(starts), 1024))
+        for wid, a, b, first_doc, unordered_run, last, added, code, several, top in itertools.chain.from_iterable(runs):
             word = names[wid]
             postings = terms.get(word)
             if postings is None:
@@ -242,13 +269,14 @@ class TextIndex:
                 root = stem(word, language, remember=False)
                 if root == word:
                     root = word  # (the one string object, as the stems key too)
-                postings = terms[word] = WordPostings(wid, root if root != word else None)
+                postings = terms[word] = WordPostings(root if root != word else None)
                 new_terms.append(word)
                 stems[root] = (*stems.get(root, ()), word)  # (a tuple: most stems have one word)
             if postings.last > first_doc or unordered_run:
                 postings.ordered = False
             postings.last = max(postings.last, last)
-            postings.extend(docs[a:b], positions[a:b], code, codes[a:b] if several else None, last, top)
+            if several or not postings.extend_packed(layout, code, packed_bytes[a * width:b * width]):
+                postings.extend(docs[a:b], positions[a:b], code, codes[a:b] if several else None, last, top)
             postings.ndocs += added
             postings.changed = changes
             roots.append(postings.root)
@@ -275,6 +303,22 @@ class TextIndex:
             for rid, count in zip(counts_by_root[0].tolist(), counts_by_root[1].tolist(), strict=True):
                 stem_docs[root_names[rid]] = stem_docs.get(root_names[rid], 0) + count
 
+    def _pending_words(self, runs: np.ndarray) -> np.ndarray:
+        """The word ids of the pending add() calls (``runs``), read from the documents' forward arrays
+        into one array (views of the forward arrays, no copy of each: a settle's small temporaries would
+        otherwise sit in the heap under the words' new records)."""
+        forwards = self._forward
+        wids = np.empty(int(runs[:, 2].sum()), dtype=np.int32)
+        at = 0
+        for doc_id, count, start in runs[:, [0, 2, 5]].tolist():
+            forward = forwards[doc_id]
+            if forward.typecode == "H":
+                wids[at:at + count] = np.frombuffer(forward, dtype=np.uint16, count=count, offset=2 * start)
+            else:
+                wids[at:at + count] = _entries(forward)[start:start + count] >> FIELD_BITS
+            at += count
+        return wids
+
     def add(self, doc_id: int, field_name: bytes, text: str, start_pos: int, weight: float = 1.0,
             phonetic: bool = False, nostem: bool = False) -> int:
         """Index one field's text for doc_id; returns the next free position (positions are per doc).
@@ -283,7 +327,7 @@ class TextIndex:
         are indexed with their phonetic terms too, at the same positions (fields/phonetic.py); those
         add nothing to the length."""
         stopwords = self.stopwords
-        tokens = [t for t in tokenize(text) if t not in stopwords]
+        tokens = list(filterfalse(stopwords.__contains__, tokenize(text))) if stopwords else tokenize(text)
         words = tokens
         if phonetic and tokens:
             extra = [(code, i) for i, t in enumerate(tokens) for code in phonetic_terms(t)]
@@ -310,12 +354,12 @@ class TextIndex:
                 wids = [w if w is not None else self._word_id(t) for w, t in zip(known, words, strict=True)]
             else:
                 wids = cast(list[int], known)
-            pending_words, runs, extra_positions = self._pending
-            pending_words.extend(wids)
-            runs.extend((doc_id, code, len(wids), start_pos + 1, len(tokens)))
+            runs, extra_positions = self._pending
+            runs.extend((doc_id, code, len(wids), start_pos + 1, len(tokens), len(forward)))
             if len(wids) > len(tokens):
                 extra_positions.extend([start_pos + 1 + i for _, i in extra])
             self._pending_docs.add(doc_id)
+            self._pending_count += len(wids)
             top = max(wids)
             typecode = "q" if top >= WIDE_WORD_ID else "I" if code or top >= NARROW_WORD_ID else "H"
             if _FORWARD_RANK[typecode] > _FORWARD_RANK[forward.typecode]:
@@ -324,7 +368,7 @@ class TextIndex:
                 forward.extend(wids)
             else:
                 forward.extend([(w << FIELD_BITS) | code for w in wids])
-            if len(pending_words) >= SETTLE_BATCH:  # (bounds the memory a settle needs for its sort)
+            if self._pending_count >= SETTLE_BATCH:  # (bounds the memory a settle needs for its sort)
                 self._settle()
         self._occurrences += len(words)
         added = len(tokens) * weight
@@ -963,6 +1007,8 @@ class TextIndex:
         return distinct(np.concatenate(present)), distinct(np.concatenate(matched))
 
     def memory_bytes(self) -> int:
-        return self._occurrences * 14 + len(self.terms) * 300 + len(self._forward) * 120
+        """An estimate: ~3-7 bytes of record and 2-4 of forward entry an occurrence (postings.py), ~300
+        bytes a word (its postings object, records array, vocabulary and stem entries), ~100 a document."""
+        return self._occurrences * 6 + len(self.terms) * 300 + len(self._forward) * 100
 
 
