@@ -259,9 +259,10 @@ class TextIndex:
                    run_top)
         # the words' runs a slice at a time: the Python ints of a slice are freed before the next one's are
         # made, not left between the words' new arrays (which would keep the allocator's pages in use)
-        runs = (zip(*(column[i:i + 1024].tolist() for column in columns), strict=True)
-                for i in range(0, len(starts), 1024))
-        for wid, a, b, first_doc, unordered_run, last, added, code, several, top in itertools.chain.from_iterable(runs):
+        word_runs: Iterable[tuple[Any, ...]] = itertools.chain.from_iterable(
+            zip(*(column[i:i + 1024].tolist() for column in columns), strict=True)
+            for i in range(0, len(starts), 1024))
+        for wid, a, b, first_doc, unordered_run, last, added, code, several, top in word_runs:
             word = names[wid]
             postings = terms.get(word)
             if postings is None:
