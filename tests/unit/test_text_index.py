@@ -31,20 +31,22 @@ def _model_positions(doc: list[tuple[bytes, list[str]]], pos: int = 0) -> dict[s
     return out
 
 
-@pytest.mark.parametrize(("batch", "wide", "churn", "id_base", "pos_base"),
-                         [(1 << 21, 1 << 24, False, 0, 0), (7, 1 << 24, False, 0, 0), (1 << 21, 5, False, 0, 0),
-                          (7, 1 << 24, True, 0, 0), (1 << 21, 5, True, 0, 0), (7, 1 << 24, True, 65000, 252),
-                          (1 << 21, 1 << 24, False, 64400, 65533)],
+@pytest.mark.parametrize(("batch", "wide", "churn", "id_base", "pos_base", "inline"),
+                         [(1 << 21, 1 << 24, False, 0, 0, 32), (7, 1 << 24, False, 0, 0, 3),
+                          (1 << 21, 5, False, 0, 0, 3), (7, 1 << 24, True, 0, 0, 32), (1 << 21, 5, True, 0, 0, 32),
+                          (7, 1 << 24, True, 65000, 252, 3), (1 << 21, 1 << 24, False, 64400, 65533, 32)],
                          ids=["one-batch", "small-batches", "wide-word-ids", "churning-words",
                               "churning-wide-word-ids", "ids-and-positions-past-narrow-types", "positions-past-2-bytes"])
 def test_occurrence_arrays_follow_random_writes(batch: int, wide: int, churn: bool, id_base: int, pos_base: int,
-                                                monkeypatch: pytest.MonkeyPatch) -> None:
+                                                inline: int, monkeypatch: pytest.MonkeyPatch) -> None:
     """``churn``: a third of the words are new ones that few documents share, so words leave the
     vocabulary as their last documents go and new words take their numbers. ``id_base``, ``pos_base``: doc
     ids and positions start there, so that they pass 65536 and 256 / 65536 mid-test (postings.py keeps
     them in 2 and 1 bytes until then: the records widen, never wrap)."""
     monkeypatch.setattr(text_module, "SETTLE_BATCH", batch)  # 7: batches settle in the middle of documents
     monkeypatch.setattr(text_module, "WIDE_WORD_ID", wide)  # 5: most documents' forward arrays go 8-byte
+    # 3: a field of 3 words or more settles from its document's forward array, a shorter one from the batch's
+    monkeypatch.setattr(text_module, "INLINE_WORDS", inline)
     rng = random.Random(5)
     index = TextIndex(frozenset({"the"}))
     pool = list(WORDS)

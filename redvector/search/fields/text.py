@@ -47,6 +47,9 @@ ARRAY_CACHE_OCCURRENCES = 4_000_000
 COUNTS_KEPT_WORDS = 4096  # words whose per-document counts _word_counts keeps (cleared past it)
 # occurrences indexed before they are sorted into the words' arrays even if nothing reads them
 SETTLE_BATCH = 1 << 21
+# an add() call with fewer words keeps their ids in the pending arrays too; a longer one's are read back
+# from its document's forward array when they settle (one Python step for many words)
+INLINE_WORDS = 32
 BM25_K1 = 1.2000000476837158  # RediSearch's k1 is a C float: 1.2 rounded to float32 (both BM25 scorers)
 BM25_B = 0.5  # RediSearch 2.10 (default.c; FT.SEARCH ... EXPLAINSCORE shows it), not the textbook 0.75
 
@@ -151,9 +154,10 @@ class TextIndex:
         self._num_records = 0  # (word, document) pairs (num_records)
         # occurrences added since the last read, sorted into the words' arrays at once (_settle): per add()
         # call, (doc id, field code, occurrences, first position, occurrences at consecutive positions from
-        # it, where its word ids start in the document's forward array); the positions of the others
-        # (phonetic terms); the documents they belong to, and how many they are
-        self._pending = (array("i"), array("i"))
+        # it, where its word ids start in the document's forward array, or -1 when they are in the next:
+        # INLINE_WORDS); the positions of the others (phonetic terms); the word ids of the short calls; the
+        # documents they belong to, and how many they are
+        self._pending = (array("i"), array("i"), array("i"))
         self._pending_count = 0
         self._pending_docs: set[int] = set()
         self._split_docs: dict[int, set[int]] = {}  # a document indexed across a settle: its words before
@@ -212,14 +216,14 @@ class TextIndex:
         per-word work of indexing runs here once per batch of documents instead of once per document."""
         if not self._pending_docs:
             return
-        runs_buf, extra_buf = self._pending
-        self._pending, self._pending_count = (array("i"), array("i")), 0
+        runs_buf, extra_buf, inline_buf = self._pending
+        self._pending, self._pending_count = (array("i"), array("i"), array("i")), 0
         self._pending_docs = set()
         split, self._split_docs = self._split_docs, {}
         runs = as_numpy(runs_buf, np.int32).reshape(-1, 6)
-        wids = self._pending_words(runs)
+        wids = self._pending_words(runs, inline_buf)
         docs, positions, codes = _unrolled(runs, extra_buf)
-        del runs_buf, extra_buf, runs
+        del runs_buf, extra_buf, inline_buf, runs
         # a word's occurrences stay in the order they came (a stable sort: radix on 2-byte word ids)
         order = np.argsort(wids.astype(np.uint16) if len(self._words) <= NARROW_WORD_ID else wids, kind="stable")
         wids, docs, positions, codes = wids[order], docs[order], positions[order], codes[order]
@@ -304,20 +308,25 @@ class TextIndex:
             for rid, count in zip(counts_by_root[0].tolist(), counts_by_root[1].tolist(), strict=True):
                 stem_docs[root_names[rid]] = stem_docs.get(root_names[rid], 0) + count
 
-    def _pending_words(self, runs: np.ndarray) -> np.ndarray:
-        """The word ids of the pending add() calls (``runs``), read from the documents' forward arrays
-        into one array (views of the forward arrays, no copy of each: a settle's small temporaries would
-        otherwise sit in the heap under the words' new records)."""
+    def _pending_words(self, runs: np.ndarray, inline: array[int]) -> np.ndarray:
+        """The word ids of the pending add() calls (``runs``): a short call's from ``inline`` (theirs, in
+        order), a long one's read back from its document's forward array (a view, no copy: a settle's
+        small temporaries would otherwise sit in the heap under the words' new records)."""
+        counts = runs[:, 2]
+        wids = np.empty(int(counts.sum()), dtype=np.int32)
+        short = runs[:, 5] < 0
+        if short.any():
+            wids[np.repeat(short, counts)] = as_numpy(inline, np.int32, np.int32)
+        if short.all():
+            return wids
         forwards = self._forward
-        wids = np.empty(int(runs[:, 2].sum()), dtype=np.int32)
-        at = 0
-        for doc_id, count, start in runs[:, [0, 2, 5]].tolist():
+        ats = np.cumsum(counts) - counts
+        for doc_id, count, start, at in np.column_stack((runs[:, [0, 2, 5]], ats))[~short].tolist():
             forward = forwards[doc_id]
             if forward.typecode == "H":
                 wids[at:at + count] = np.frombuffer(forward, dtype=np.uint16, count=count, offset=2 * start)
             else:
                 wids[at:at + count] = _entries(forward)[start:start + count] >> FIELD_BITS
-            at += count
         return wids
 
     def add(self, doc_id: int, field_name: bytes, text: str, start_pos: int, weight: float = 1.0,
@@ -355,8 +364,11 @@ class TextIndex:
                 wids = [w if w is not None else self._word_id(t) for w, t in zip(known, words, strict=True)]
             else:
                 wids = cast(list[int], known)
-            runs, extra_positions = self._pending
-            runs.extend((doc_id, code, len(wids), start_pos + 1, len(tokens), len(forward)))
+            runs, extra_positions, inline = self._pending
+            if len(wids) < INLINE_WORDS:
+                inline.extend(wids)
+            runs.extend((doc_id, code, len(wids), start_pos + 1, len(tokens),
+                         len(forward) if len(wids) >= INLINE_WORDS else -1))
             if len(wids) > len(tokens):
                 extra_positions.extend([start_pos + 1 + i for _, i in extra])
             self._pending_docs.add(doc_id)
