@@ -93,6 +93,12 @@ def _unrolled(runs: np.ndarray, extra_positions: array[int]) -> tuple[np.ndarray
     """The pending occurrences' (doc ids, positions, field codes) from their add() calls' runs (rows of doc
     id, field code, occurrences, first position, occurrences at consecutive positions, ...; the others take
     ``extra_positions`` in order)."""
+    if len(runs) == 1:  # (one field of one document: a write's settle)
+        doc_id, code, count, first, consecutive = runs[0, :5].tolist()
+        positions = np.arange(first, first + count, dtype=np.int32)
+        if count > consecutive:
+            positions[consecutive:] = as_numpy(extra_positions, np.int32, np.int32)
+        return np.full(count, doc_id, dtype=np.int32), positions, np.full(count, code, dtype=np.int32)
     counts = runs[:, 2]
     docs = np.repeat(runs[:, 0].astype(np.int32), counts)
     codes = np.repeat(runs[:, 1].astype(np.int32), counts)
@@ -243,9 +249,12 @@ class TextIndex:
         unordered_runs = np.add.reduceat(unordered, starts) if len(starts) else starts
         run_last = np.maximum.reduceat(docs, starts) if len(starts) else starts
         # a word's entries in one field are appended with that code alone (no code array while they all are)
-        code_lo = np.minimum.reduceat(codes, starts) if len(starts) else starts
-        mixed = np.maximum.reduceat(codes, starts) != code_lo if len(starts) else starts
-        run_top = np.maximum.reduceat(positions, starts) if len(starts) else starts
+        if not len(codes) or int(codes.min()) == int(codes.max()):
+            code_lo = np.full(len(starts), codes[0] if len(codes) else 0, dtype=np.int32)
+            mixed = np.zeros(len(starts), dtype=bool)
+        else:
+            code_lo = np.minimum.reduceat(codes, starts)
+            mixed = np.maximum.reduceat(codes, starts) != code_lo
         self._num_records += int(first.sum())
         terms, stems, changes, names = self._terms, self._stems, self._changes, self._words
         language = self.language
@@ -254,19 +263,18 @@ class TextIndex:
         # the batch's records packed at once in the narrowest layout all of them fit (every word in one field
         # but some takes its slice of them as they are: WordPostings.extend_packed)
         layout = wide_enough("H", int(run_last.max()) if len(starts) else 0)
-        layout += wide_enough("B", int(run_top.max()) if len(starts) else 0)
+        layout += wide_enough("B", int(positions.max()) if len(starts) else 0)
         packed = np.empty(len(docs), dtype=record_type(layout))
         packed["d"], packed["p"] = docs, positions
         packed_bytes, width = packed.view(np.uint8), packed.dtype.itemsize
         del packed
-        columns = (wids[starts], starts, ends, docs[starts], unordered_runs, run_last, new_docs, code_lo, mixed,
-                   run_top)
+        columns = (wids[starts], starts, ends, docs[starts], unordered_runs, run_last, new_docs, code_lo, mixed)
         # the words' runs a slice at a time: the Python ints of a slice are freed before the next one's are
         # made, not left between the words' new arrays (which would keep the allocator's pages in use)
         word_runs: Iterable[tuple[Any, ...]] = itertools.chain.from_iterable(
             zip(*(column[i:i + 1024].tolist() for column in columns), strict=True)
             for i in range(0, len(starts), 1024))
-        for wid, a, b, first_doc, unordered_run, last, added, code, several, top in word_runs:
+        for wid, a, b, first_doc, unordered_run, last, added, code, several in word_runs:
             word = names[wid]
             postings = terms.get(word)
             if postings is None:
@@ -281,7 +289,7 @@ class TextIndex:
                 postings.ordered = False
             postings.last = max(postings.last, last)
             if several or not postings.extend_packed(layout, code, packed_bytes[a * width:b * width]):
-                postings.extend(docs[a:b], positions[a:b], code, codes[a:b] if several else None, last, top)
+                postings.extend(docs[a:b], positions[a:b], code, codes[a:b] if several else None, last)
             postings.ndocs += added
             postings.changed = changes
             roots.append(postings.root)
@@ -313,12 +321,12 @@ class TextIndex:
         order), a long one's read back from its document's forward array (a view, no copy: a settle's
         small temporaries would otherwise sit in the heap under the words' new records)."""
         counts = runs[:, 2]
-        wids = np.empty(int(counts.sum()), dtype=np.int32)
         short = runs[:, 5] < 0
+        if short.all():
+            return as_numpy(inline, np.int32, np.int32)
+        wids = np.empty(int(counts.sum()), dtype=np.int32)
         if short.any():
             wids[np.repeat(short, counts)] = as_numpy(inline, np.int32, np.int32)
-        if short.all():
-            return wids
         forwards = self._forward
         ats = np.cumsum(counts) - counts
         for doc_id, count, start, at in np.column_stack((runs[:, [0, 2, 5]], ats))[~short].tolist():
