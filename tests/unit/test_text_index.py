@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from redvector.search.fields import text as text_module
+from redvector.search.fields.postings import WordPostings
 from redvector.search.fields.text import TextIndex
 from redvector.search.fields.tokens import fuzzy_matches, stem
 
@@ -19,9 +20,8 @@ FIELDS = [b"a", b"b"]
 WEIGHTS = {b"a": 1.0, b"b": 2.0}
 
 
-def _model_positions(doc: list[tuple[bytes, list[str]]]) -> dict[str, dict[bytes, list[int]]]:
+def _model_positions(doc: list[tuple[bytes, list[str]]], pos: int = 0) -> dict[str, dict[bytes, list[int]]]:
     out: dict[str, dict[bytes, list[int]]] = {}
-    pos = 0
     for field, tokens in doc:
         for tok in tokens:
             if tok == "the":  # a stop word: no position
@@ -31,16 +31,22 @@ def _model_positions(doc: list[tuple[bytes, list[str]]]) -> dict[str, dict[bytes
     return out
 
 
-@pytest.mark.parametrize(("batch", "wide", "churn"), [(1 << 21, 1 << 24, False), (7, 1 << 24, False),
-                                                    (1 << 21, 5, False), (7, 1 << 24, True), (1 << 21, 5, True)],
+@pytest.mark.parametrize(("batch", "wide", "churn", "id_base", "pos_base", "inline"),
+                         [(1 << 21, 1 << 24, False, 0, 0, 32), (7, 1 << 24, False, 0, 0, 3),
+                          (1 << 21, 5, False, 0, 0, 3), (7, 1 << 24, True, 0, 0, 32), (1 << 21, 5, True, 0, 0, 32),
+                          (7, 1 << 24, True, 65000, 252, 3), (1 << 21, 1 << 24, False, 64400, 65533, 32)],
                          ids=["one-batch", "small-batches", "wide-word-ids", "churning-words",
-                              "churning-wide-word-ids"])
-def test_occurrence_arrays_follow_random_writes(batch: int, wide: int, churn: bool,
-                                                monkeypatch: pytest.MonkeyPatch) -> None:
+                              "churning-wide-word-ids", "ids-and-positions-past-narrow-types", "positions-past-2-bytes"])
+def test_occurrence_arrays_follow_random_writes(batch: int, wide: int, churn: bool, id_base: int, pos_base: int,
+                                                inline: int, monkeypatch: pytest.MonkeyPatch) -> None:
     """``churn``: a third of the words are new ones that few documents share, so words leave the
-    vocabulary as their last documents go and new words take their numbers."""
+    vocabulary as their last documents go and new words take their numbers. ``id_base``, ``pos_base``: doc
+    ids and positions start there, so that they pass 65536 and 256 / 65536 mid-test (postings.py keeps
+    them in 2 and 1 bytes until then: the records widen, never wrap)."""
     monkeypatch.setattr(text_module, "SETTLE_BATCH", batch)  # 7: batches settle in the middle of documents
     monkeypatch.setattr(text_module, "WIDE_WORD_ID", wide)  # 5: most documents' forward arrays go 8-byte
+    # 3: a field of 3 words or more settles from its document's forward array, a shorter one from the batch's
+    monkeypatch.setattr(text_module, "INLINE_WORDS", inline)
     rng = random.Random(5)
     index = TextIndex(frozenset({"the"}))
     pool = list(WORDS)
@@ -54,7 +60,8 @@ def test_occurrence_arrays_follow_random_writes(batch: int, wide: int, churn: bo
         return out
 
     model: dict[int, list[tuple[bytes, list[str]]]] = {}
-    next_id = 1
+    starts: dict[int, int] = {}  # doc id -> the position its first field starts after
+    next_id = id_base + 1
     for step in range(1500):
         roll = rng.random()
         if roll < 0.55 or not model:
@@ -66,7 +73,7 @@ def test_occurrence_arrays_follow_random_writes(batch: int, wide: int, churn: bo
             if doc_id in model:
                 continue
             fields = [(f, words(rng.randint(0, 6))) for f in FIELDS if rng.random() < 0.8]
-            pos = 0
+            pos = starts[doc_id] = pos_base + rng.randint(0, 6) if pos_base else 0
             for f, tokens in fields:
                 pos = index.add(doc_id, f, " ".join(tokens), pos, WEIGHTS[f])
                 if rng.random() < 0.05:  # a read between two fields of one document settles the first
@@ -78,14 +85,21 @@ def test_occurrence_arrays_follow_random_writes(batch: int, wide: int, churn: bo
             del model[doc_id]
             if rng.random() < 0.05:  # the same id indexed again (a reload reuses saved ids)
                 fields = [(b"a", words(3))]
+                starts[doc_id] = 0
                 index.add(doc_id, b"a", " ".join(fields[0][1]), 0, 1.0)
                 model[doc_id] = fields
         if step % 50 == 0 or step == 1499:
-            _check(index, model)
+            _check(index, model, starts)
+    layouts = {postings.layout for postings in index.terms.values()}
+    assert any(len(layout) == 3 for layout in layouts)  # words in both fields keep a code per occurrence
+    if id_base:
+        assert any(layout[0] == "i" for layout in layouts)
+    if pos_base:
+        assert any(layout[1] == ("i" if pos_base > (1 << 16) - 10 else "H") for layout in layouts)
 
 
-def _check(index: TextIndex, model: dict[int, list[tuple[bytes, list[str]]]]) -> None:
-    positions = {d: _model_positions(doc) for d, doc in model.items()}
+def _check(index: TextIndex, model: dict[int, list[tuple[bytes, list[str]]]], starts: dict[int, int]) -> None:
+    positions = {d: _model_positions(doc, starts[d]) for d, doc in model.items()}
     words = {w for per_doc in positions.values() for w in per_doc}
     assert set(index.terms) == words
     # the vocabulary holds the words documents hold (and those of documents not settled yet): no more
@@ -129,3 +143,77 @@ def _check(index: TextIndex, model: dict[int, list[tuple[bytes, list[str]]]]) ->
     assert index.stem_record_docs() == stem_docs
     array_ = index.max_freq_array(WEIGHTS, frozenset())
     assert not np.any(np.delete(array_, sorted(model)))  # documents gone (or never there) have none
+
+
+def test_records_widen_for_word_ids_positions_and_doc_ids(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Word ids past the 2-byte forward arrays, positions and doc ids past their narrow types, a word in
+    128 fields (the schema's most): every value reads back as written, before and after compaction."""
+    monkeypatch.setattr(text_module, "NARROW_WORD_ID", 40)  # forward arrays widen past 40 words
+    index = TextIndex(frozenset())
+    fields = [f"f{i}".encode() for i in range(128)]
+    model: dict[int, list[tuple[bytes, list[str]]]] = {}
+    starts: dict[int, int] = {}
+    for k in range(300):
+        doc_id = 1 + k * 300  # past 65535 from the 220th document
+        field = fields[k % len(fields)]
+        tokens = ["shared", f"own{k % 50}", "shared"]
+        starts[doc_id] = 70_000 if k % 7 == 0 else 200  # positions of 4 bytes for some, 1 or 2 for others
+        index.add(doc_id, field, " ".join(tokens), starts[doc_id])
+        model[doc_id] = [(field, tokens)]
+    weights = {field: 1.0 + (k % 3) for k, field in enumerate(fields)}
+
+    def check() -> None:
+        docs, positions, codes = index.occurrences("shared")
+        expected = [(d, starts[d] + p, index.field_codes[model[d][0][0]]) for d in sorted(model) for p in (1, 3)]
+        assert list(zip(docs.tolist(), positions.tolist(), codes.tolist(), strict=True)) == expected
+        ids, freqs = index._frequencies(["shared"], frozenset(), weights, True)
+        assert ids.tolist() == sorted(model)
+        assert freqs.tolist() == [2 * weights[model[d][0][0]] for d in ids.tolist()]
+        for d in sorted(model)[::37]:
+            assert index.positions("shared", d) == {model[d][0][0]: [starts[d] + 1, starts[d] + 3]}
+            assert index.doc_words(d) == frozenset(model[d][0][1])
+            assert index.max_freq(d, weights, frozenset()) == 2 * weights[model[d][0][0]]
+        assert index.doc_ids("own1").tolist() == sorted(d for d in model if "own1" in model[d][0][1])
+
+    check()
+    assert index.terms["shared"].layout == "iiB"
+    assert {forward.typecode for forward in index._forward.values()} == {"H", "I"}
+    for d in sorted(model)[::2]:  # removals compact the widened records, which stay readable
+        index.remove(d)
+        del model[d]
+    check()
+
+
+def test_word_postings_widen_every_column() -> None:
+    """WordPostings on its own: appends that do not fit widen the records (field codes past 255 too: 4
+    bytes), a first occurrence in a second field adds the code column, and compaction narrows again."""
+    postings = WordPostings()
+    written: list[tuple[int, int, int]] = []
+
+    def append(docs: list[int], positions: list[int], codes: list[int]) -> None:
+        several = len(set(codes)) > 1
+        postings.extend(np.array(docs), np.array(positions), codes[0], np.array(codes) if several else None)
+        written.extend(zip(docs, positions, codes, strict=True))
+
+    def read() -> list[tuple[int, int, int]]:
+        docs, positions, codes = postings.live(np.ones(1 << 20, dtype=np.int8))
+        return list(zip(docs.tolist(), positions.tolist(), codes.tolist(), strict=True))
+
+    append([1, 1, 2], [1, 2, 255], [3, 3, 3])
+    assert (postings.layout, postings.code) == ("HB", 3)
+    append([3], [256], [3])
+    assert postings.layout == "HH"
+    append([4, 5], [1, 1], [3, 7])
+    assert postings.layout == "HHB"
+    append([70_000], [1 << 16], [300])
+    assert postings.layout == "iii"
+    append([1_000_000], [(1 << 31) - 1], [0])
+    assert read() == written
+    assert postings.entries == len(written)
+    state = np.ones(1 << 20, dtype=np.int8)
+    state[[3, 5, 70_000]] = 2
+    state[1_000_000] = 2
+    postings.dead = 4
+    assert postings.compact(state) == 4
+    assert read() == [w for w in written if w[0] not in (3, 5, 70_000, 1_000_000)]
+    assert (postings.layout, postings.code) == ("HB", 3)  # one field, small values left: narrow again

@@ -1,8 +1,11 @@
 """Full text: a positional inverted index with stop words, stem records and BM25STD/TFIDF figures.
 
 One inverted index covers every TEXT field of an index, as RediSearch keeps one index with field masks:
-per word, its occurrences as compact parallel arrays (doc id, position, field code; WordPostings), and
-per document, its words (a forward array, for removal and TFIDF's maxFreq). Readers get numpy arrays.
+per word, its occurrences as packed records (doc id, position, field code, each as narrow as the values
+allow; WordPostings), and per document, its words (a forward array of 2-byte word ids or 4-byte word id
+and field code entries, for removal and TFIDF's maxFreq). Indexing appends a field's word ids to its
+document's forward array and notes the call; the next read sorts the batch's occurrences into the words'
+records at once (_settle). Readers get numpy arrays.
 Stemming happens at query-expansion time: a query term matches every indexed term with the same stem
 (RediSearch indexes ``+stem`` entries for the same effect).
 """
@@ -16,7 +19,8 @@ import struct
 from array import array
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from itertools import filterfalse
+from typing import Any, cast
 
 import numpy as np
 from sortedcontainers import SortedList
@@ -25,7 +29,16 @@ from redvector.search.arrays import distinct, grouped_counts, grouped_sums, run_
 from redvector.search.fields.numbering import Numbering
 from redvector.search.fields.phonetic import PREFIX as PHONETIC_PREFIX
 from redvector.search.fields.phonetic import index_terms as phonetic_terms
-from redvector.search.fields.postings import ALIVE, NEVER, NO_IDS, REMOVED, WordPostings, as_numpy
+from redvector.search.fields.postings import (
+    ALIVE,
+    NEVER,
+    NO_IDS,
+    REMOVED,
+    WordPostings,
+    as_numpy,
+    record_type,
+    wide_enough,
+)
 from redvector.search.fields.tokens import fuzzy_matches, tokenize
 from redvector.search.fields.tokens import stem as snowball_stem
 
@@ -34,6 +47,9 @@ ARRAY_CACHE_OCCURRENCES = 4_000_000
 COUNTS_KEPT_WORDS = 4096  # words whose per-document counts _word_counts keeps (cleared past it)
 # occurrences indexed before they are sorted into the words' arrays even if nothing reads them
 SETTLE_BATCH = 1 << 21
+# an add() call with fewer words keeps their ids in the pending arrays too; a longer one's are read back
+# from its document's forward array when they settle (one Python step for many words)
+INLINE_WORDS = 32
 BM25_K1 = 1.2000000476837158  # RediSearch's k1 is a C float: 1.2 rounded to float32 (both BM25 scorers)
 BM25_B = 0.5  # RediSearch 2.10 (default.c; FT.SEARCH ... EXPLAINSCORE shows it), not the textbook 0.75
 
@@ -45,20 +61,53 @@ def _f32(x: float) -> float:
 _FLOAT32 = struct.Struct("f")
 
 # A forward entry packs a word id and a field code: 128 TEXT fields at most (schema.MAX_TEXT_FIELDS) fit
-# in the low 8 bits, and word ids below WIDE_WORD_ID keep an entry in 4 bytes.
+# in the low 8 bits, and word ids below WIDE_WORD_ID keep an entry in 4 bytes. A document whose words are
+# all in field code 0 (the first TEXT field) with ids below NARROW_WORD_ID keeps only the word ids, in 2
+# bytes each ("H"); the array is widened when a word or a field does not fit, never wrapped.
 FIELD_BITS = 8
 FIELD_MASK = (1 << FIELD_BITS) - 1
 WIDE_WORD_ID = 1 << (32 - FIELD_BITS)
+NARROW_WORD_ID = 1 << 16
+_FORWARD_RANK = {"H": 0, "I": 1, "q": 2}
 
 
 def _entries(forward: array[int]) -> np.ndarray:
-    """A forward array's entries as int64 (its buffer is 4-byte "I" or, past WIDE_WORD_ID, 8-byte "q")."""
+    """A forward array's entries (word id << FIELD_BITS | field code) as int64: its buffer is 2-byte word
+    ids ("H", field code 0), 4-byte entries ("I") or, past WIDE_WORD_ID, 8-byte ones ("q")."""
+    if forward.typecode == "H":
+        return as_numpy(forward, np.uint16) << FIELD_BITS
     return as_numpy(forward, np.uint32 if forward.typecode == "I" else np.int64)
 
 
-def stem(word: str, language: str | None) -> str:
+def _retyped(forward: array[int], typecode: str) -> array[int]:
+    """A forward array in a wider typecode, its entries kept."""
+    return array(typecode, _entries(forward).astype(np.uint32 if typecode == "I" else np.int64).tobytes())
+
+
+def stem(word: str, language: str | None, remember: bool = True) -> str:
     """tokens.stem, except that a phonetic term (``<CODE``) is its own stem: it has no +stem record."""
-    return word if word.startswith(PHONETIC_PREFIX) else snowball_stem(word, language)
+    return word if word.startswith(PHONETIC_PREFIX) else snowball_stem(word, language, remember)
+
+
+def _unrolled(runs: np.ndarray, extra_positions: array[int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The pending occurrences' (doc ids, positions, field codes) from their add() calls' runs (rows of doc
+    id, field code, occurrences, first position, occurrences at consecutive positions, ...; the others take
+    ``extra_positions`` in order)."""
+    if len(runs) == 1:  # (one field of one document: a write's settle)
+        doc_id, code, count, first, consecutive = runs[0, :5].tolist()
+        positions = np.arange(first, first + count, dtype=np.int32)
+        if count > consecutive:
+            positions[consecutive:] = as_numpy(extra_positions, np.int32, np.int32)
+        return np.full(count, doc_id, dtype=np.int32), positions, np.full(count, code, dtype=np.int32)
+    counts = runs[:, 2]
+    docs = np.repeat(runs[:, 0].astype(np.int32), counts)
+    codes = np.repeat(runs[:, 1].astype(np.int32), counts)
+    run_start = np.repeat(np.cumsum(counts) - counts, counts)
+    within = np.arange(len(docs), dtype=np.int64) - run_start
+    positions = (np.repeat(runs[:, 3], counts) + within).astype(np.int32)
+    if len(extra_positions):
+        positions[within >= np.repeat(runs[:, 4], counts)] = as_numpy(extra_positions, np.int32, np.int32)
+    return docs, positions, codes
 
 
 @dataclass(slots=True)
@@ -77,11 +126,10 @@ class _KeptCounts:
         """The counts with the entries appended since and without the documents removed since; None when
         the new entries are in another field or not past the counted documents."""
         ids, counts = self.ids, self.counts
-        if self.entries < len(postings.docs):
-            tail_codes = as_numpy(postings.fields[self.entries:], np.uint16, np.int32)
-            if np.any(tail_codes != self.code):
+        if self.entries < postings.entries:
+            if np.any(postings.codes(self.entries) != self.code):
                 return None
-            new_ids, new_counts = grouped_counts(as_numpy(postings.docs[self.entries:], np.int32))
+            new_ids, new_counts = grouped_counts(postings.doc_ids(self.entries))
             if len(ids) and new_ids[0] <= ids[-1]:
                 return None
             ids, counts = np.concatenate((ids, new_ids)), np.concatenate((counts, new_counts))
@@ -93,9 +141,9 @@ class _KeptCounts:
 
 class TextIndex:
     """RediSearch's full-text index for one search index: every word's occurrences (WordPostings), each
-    document's words (a forward array of word id << 8 | field code per occurrence), per-doc lengths for
-    BM25, stem -> words for query expansion. Readers get numpy arrays (occurrences, record_arrays), kept
-    until a document with the word changes."""
+    document's words (a forward array: word ids, or word id << 8 | field code, per occurrence; _entries),
+    per-doc lengths for BM25, stem -> words for query expansion. Readers get numpy arrays (occurrences,
+    record_arrays), kept until a document with the word changes."""
 
     def __init__(self, stopwords: frozenset[str], language: str | None = None) -> None:
         self.stopwords = stopwords
@@ -110,9 +158,13 @@ class TextIndex:
         self.total_len = 0.0
         self._stems: dict[str, tuple[str, ...]] = {}  # stem -> the words with it (stems)
         self._num_records = 0  # (word, document) pairs (num_records)
-        # occurrences added since the last read, appended in bulk and sorted into the words' arrays at
-        # once (_settle): word id, doc id, position, field code; and the documents they belong to
-        self._pending = (array("i"), array("i"), array("i"), array("H"))
+        # occurrences added since the last read, sorted into the words' arrays at once (_settle): per add()
+        # call, (doc id, field code, occurrences, first position, occurrences at consecutive positions from
+        # it, where its word ids start in the document's forward array, or -1 when they are in the next:
+        # INLINE_WORDS); the positions of the others (phonetic terms); the word ids of the short calls; the
+        # documents they belong to, and how many they are
+        self._pending = (array("i"), array("i"), array("i"))
+        self._pending_count = 0
         self._pending_docs: set[int] = set()
         self._split_docs: dict[int, set[int]] = {}  # a document indexed across a settle: its words before
         self._changes = 0  # add/remove calls
@@ -131,7 +183,8 @@ class TextIndex:
         self._vocab = self._vocabulary.numbers
         self._words = self._vocabulary.values
         self._forgotten_at = 0  # the change at which a word was last forgotten (see _unchanged_since)
-        # doc id -> word id << FIELD_BITS | field code per occurrence (4 bytes each; 8 past 16M words)
+        # doc id -> per occurrence, its word id (2 bytes: "H", field code 0, ids below NARROW_WORD_ID), or
+        # word id << FIELD_BITS | field code (4 bytes: "I"; 8: "q", past 16M words)
         self._forward: dict[int, array[int]] = {}
         self._occurrences = 0  # entries held in every WordPostings (memory_bytes)
         self._lengths = np.zeros(0)  # each document's text length by doc id (doc_len_array), 0 without text
@@ -169,17 +222,18 @@ class TextIndex:
         per-word work of indexing runs here once per batch of documents instead of once per document."""
         if not self._pending_docs:
             return
-        words_buf, docs_buf, positions_buf, codes_buf = self._pending
-        self._pending = (array("i"), array("i"), array("i"), array("H"))
+        runs_buf, extra_buf, inline_buf = self._pending
+        self._pending, self._pending_count = (array("i"), array("i"), array("i")), 0
         self._pending_docs = set()
         split, self._split_docs = self._split_docs, {}
-        wids = as_numpy(words_buf, np.int32, np.int32)
-        order = np.argsort(wids, kind="stable")  # a word's occurrences stay in the order they came
-        wids = wids[order]
-        docs = as_numpy(docs_buf, np.int32, np.int32)[order]
-        positions = as_numpy(positions_buf, np.int32, np.int32)[order]
-        codes = as_numpy(codes_buf, np.uint16, np.uint16)[order]
-        del words_buf, docs_buf, positions_buf, codes_buf
+        runs = as_numpy(runs_buf, np.int32).reshape(-1, 6)
+        wids = self._pending_words(runs, inline_buf)
+        docs, positions, codes = _unrolled(runs, extra_buf)
+        del runs_buf, extra_buf, inline_buf, runs
+        # a word's occurrences stay in the order they came (a stable sort: radix on 2-byte word ids)
+        order = np.argsort(wids.astype(np.uint16) if len(self._words) <= NARROW_WORD_ID else wids, kind="stable")
+        wids, docs, positions, codes = wids[order], docs[order], positions[order], codes[order]
+        del order
         first = np.ones(len(wids), dtype=bool)  # a word's first occurrence in a document
         first[1:] = (wids[1:] != wids[:-1]) | (docs[1:] != docs[:-1])
         if split:  # words a document held before this batch are no new records
@@ -194,29 +248,51 @@ class TextIndex:
         unordered[starts] = False  # (a run's first entry follows another word's last: no order to keep)
         unordered_runs = np.add.reduceat(unordered, starts) if len(starts) else starts
         run_last = np.maximum.reduceat(docs, starts) if len(starts) else starts
+        # a word's entries in one field are appended with that code alone (no code array while they all are)
+        if not len(codes) or int(codes.min()) == int(codes.max()):
+            code_lo = np.full(len(starts), codes[0] if len(codes) else 0, dtype=np.int32)
+            mixed = np.zeros(len(starts), dtype=bool)
+        else:
+            code_lo = np.minimum.reduceat(codes, starts)
+            mixed = np.maximum.reduceat(codes, starts) != code_lo
         self._num_records += int(first.sum())
         terms, stems, changes, names = self._terms, self._stems, self._changes, self._words
         language = self.language
         roots: list[str | None] = []
         new_terms: list[str] = []
-        for k, (wid, a, b) in enumerate(zip(wids[starts].tolist(), starts.tolist(), ends.tolist(), strict=True)):
+        # the batch's records packed at once in the narrowest layout all of them fit (every word in one field
+        # but some takes its slice of them as they are: WordPostings.extend_packed)
+        layout = wide_enough("H", int(run_last.max()) if len(starts) else 0)
+        layout += wide_enough("B", int(positions.max()) if len(starts) else 0)
+        packed = np.empty(len(docs), dtype=record_type(layout))
+        packed["d"], packed["p"] = docs, positions
+        packed_bytes, width = packed.view(np.uint8), packed.dtype.itemsize
+        del packed
+        columns = (wids[starts], starts, ends, docs[starts], unordered_runs, run_last, new_docs, code_lo, mixed)
+        # the words' runs a slice at a time: the Python ints of a slice are freed before the next one's are
+        # made, not left between the words' new arrays (which would keep the allocator's pages in use)
+        word_runs: Iterable[tuple[Any, ...]] = itertools.chain.from_iterable(
+            zip(*(column[i:i + 1024].tolist() for column in columns), strict=True)
+            for i in range(0, len(starts), 1024))
+        for wid, a, b, first_doc, unordered_run, last, added, code, several in word_runs:
             word = names[wid]
             postings = terms.get(word)
             if postings is None:
-                postings = terms[word] = WordPostings(wid)
+                # (its stem kept with it, not in the bounded stem cache, which stays for query words)
+                root = stem(word, language, remember=False)
+                if root == word:
+                    root = word  # (the one string object, as the stems key too)
+                postings = terms[word] = WordPostings(root if root != word else None)
                 new_terms.append(word)
-                root = stem(word, language)
                 stems[root] = (*stems.get(root, ()), word)  # (a tuple: most stems have one word)
-            if postings.last > int(docs[a]) or unordered_runs[k]:
+            if postings.last > first_doc or unordered_run:
                 postings.ordered = False
-            postings.last = max(postings.last, int(run_last[k]))
-            postings.docs.frombytes(docs[a:b].tobytes())
-            postings.positions.frombytes(positions[a:b].tobytes())
-            postings.fields.frombytes(codes[a:b].tobytes())
-            postings.ndocs += int(new_docs[k])
+            postings.last = max(postings.last, last)
+            if several or not postings.extend_packed(layout, code, packed_bytes[a * width:b * width]):
+                postings.extend(docs[a:b], positions[a:b], code, codes[a:b] if several else None, last)
+            postings.ndocs += added
             postings.changed = changes
-            root = stem(word, language)
-            roots.append(root if root != word else None)
+            roots.append(postings.root)
         self._ordered.update(new_terms)
         if new_terms:
             self._word_set_changes += 1
@@ -232,13 +308,34 @@ class TextIndex:
             keep = rids >= 0
             keys = distinct((rids[keep] << 32) | docs[pairs[keep]].astype(np.int64))
             if split:  # a stem a document's earlier words already counted is not counted again
-                before = {(root_ids.get(stem(names[w], language), -1), d) for d, had in split.items() for w in had
-                          if stem(names[w], language) != names[w]}
+                before = {(root_ids.get(self._root_of(names[w]), -1), d) for d, had in split.items() for w in had
+                          if self._root_of(names[w]) != names[w]}
                 keys = np.array([k for k in keys.tolist() if (k >> 32, k & 0xFFFFFFFF) not in before], dtype=np.int64)
             counts_by_root = grouped_counts(keys >> 32)
             stem_docs = self._stem_docs
             for rid, count in zip(counts_by_root[0].tolist(), counts_by_root[1].tolist(), strict=True):
                 stem_docs[root_names[rid]] = stem_docs.get(root_names[rid], 0) + count
+
+    def _pending_words(self, runs: np.ndarray, inline: array[int]) -> np.ndarray:
+        """The word ids of the pending add() calls (``runs``): a short call's from ``inline`` (theirs, in
+        order), a long one's read back from its document's forward array (a view, no copy: a settle's
+        small temporaries would otherwise sit in the heap under the words' new records)."""
+        counts = runs[:, 2]
+        short = runs[:, 5] < 0
+        if short.all():
+            return as_numpy(inline, np.int32, np.int32)
+        wids = np.empty(int(counts.sum()), dtype=np.int32)
+        if short.any():
+            wids[np.repeat(short, counts)] = as_numpy(inline, np.int32, np.int32)
+        forwards = self._forward
+        ats = np.cumsum(counts) - counts
+        for doc_id, count, start, at in np.column_stack((runs[:, [0, 2, 5]], ats))[~short].tolist():
+            forward = forwards[doc_id]
+            if forward.typecode == "H":
+                wids[at:at + count] = np.frombuffer(forward, dtype=np.uint16, count=count, offset=2 * start)
+            else:
+                wids[at:at + count] = _entries(forward)[start:start + count] >> FIELD_BITS
+        return wids
 
     def add(self, doc_id: int, field_name: bytes, text: str, start_pos: int, weight: float = 1.0,
             phonetic: bool = False, nostem: bool = False) -> int:
@@ -248,7 +345,7 @@ class TextIndex:
         are indexed with their phonetic terms too, at the same positions (fields/phonetic.py); those
         add nothing to the length."""
         stopwords = self.stopwords
-        tokens = [t for t in tokenize(text) if t not in stopwords]
+        tokens = list(filterfalse(stopwords.__contains__, tokenize(text))) if stopwords else tokenize(text)
         words = tokens
         if phonetic and tokens:
             extra = [(code, i) for i, t in enumerate(tokens) for code in phonetic_terms(t)]
@@ -266,27 +363,33 @@ class TextIndex:
             self._nostem_codes.append(code)
         forward = self._forward.get(doc_id)
         if forward is None:
-            forward = self._forward[doc_id] = array("I")
+            forward = self._forward[doc_id] = array("H")
         elif forward and doc_id not in self._pending_docs:  # its other fields were settled already
             self._split_docs[doc_id] = set((_entries(forward) >> FIELD_BITS).tolist())
         if words:
-            vocab = self._vocab
-            wids = [vocab.get(t, -1) for t in words]
-            if -1 in wids:  # words never seen: numbered now, indexed when the batch settles
-                wids = [w if w >= 0 else self._word_id(t) for w, t in zip(wids, words, strict=True)]
-            n = len(wids)
-            pending_words, docs, positions, codes = self._pending
-            pending_words.extend(wids)
-            docs.extend(itertools.repeat(doc_id, n))
-            positions.extend(range(start_pos + 1, start_pos + len(tokens) + 1))
-            if n > len(tokens):
-                positions.extend([start_pos + 1 + i for _, i in extra])
-            codes.extend(itertools.repeat(code, n))
+            known = list(map(self._vocab.get, words))
+            if None in known:  # words never seen: numbered now, indexed when the batch settles
+                wids = [w if w is not None else self._word_id(t) for w, t in zip(known, words, strict=True)]
+            else:
+                wids = cast(list[int], known)
+            runs, extra_positions, inline = self._pending
+            if len(wids) < INLINE_WORDS:
+                inline.extend(wids)
+            runs.extend((doc_id, code, len(wids), start_pos + 1, len(tokens),
+                         len(forward) if len(wids) >= INLINE_WORDS else -1))
+            if len(wids) > len(tokens):
+                extra_positions.extend([start_pos + 1 + i for _, i in extra])
             self._pending_docs.add(doc_id)
-            if forward.typecode == "I" and max(wids) >= WIDE_WORD_ID:  # past 16M words: 8-byte entries
-                forward = self._forward[doc_id] = array("q", forward)
-            forward.extend([(w << FIELD_BITS) | code for w in wids])
-            if len(pending_words) >= SETTLE_BATCH:  # (bounds the memory a settle needs for its sort)
+            self._pending_count += len(wids)
+            top = max(wids)
+            typecode = "q" if top >= WIDE_WORD_ID else "I" if code or top >= NARROW_WORD_ID else "H"
+            if _FORWARD_RANK[typecode] > _FORWARD_RANK[forward.typecode]:
+                forward = self._forward[doc_id] = _retyped(forward, typecode)
+            if forward.typecode == "H":
+                forward.extend(wids)
+            else:
+                forward.extend([(w << FIELD_BITS) | code for w in wids])
+            if self._pending_count >= SETTLE_BATCH:  # (bounds the memory a settle needs for its sort)
                 self._settle()
         self._occurrences += len(words)
         added = len(tokens) * weight
@@ -345,18 +448,18 @@ class TextIndex:
             postings.dead += count
             self._num_records -= 1
             if not postings.ndocs:
-                self._occurrences -= len(postings.docs)
+                self._occurrences -= postings.entries
                 del self._terms[term]
                 self._ordered.remove(term)
                 self._word_set_changes += 1
                 self._forget(term)
-                st = stem(term, self.language)
+                st = postings.root or term
                 rest = tuple(w for w in self._stems.get(st, ()) if w != term)
                 if rest:
                     self._stems[st] = rest
                 else:
                     self._stems.pop(st, None)
-            elif postings.dead * 2 > len(postings.docs):
+            elif postings.dead * 2 > postings.entries:
                 self._occurrences -= postings.compact(self._state)
 
     def _purge(self) -> None:
@@ -403,11 +506,18 @@ class TextIndex:
         self._settle()
         return self._stem_docs
 
+    def _root_of(self, word: str) -> str:
+        """The word's stem: kept with its postings for an indexed word."""
+        postings = self._terms.get(word)
+        if postings is not None:
+            return postings.root or word
+        return stem(word, self.language)
+
     def _uncount_stems(self, words: list[str]) -> None:
         """A removed document's words: one document less in the +stem record of each stem they have
         other than themselves."""
         counts = self._stem_docs
-        for root in {root for word in words if (root := stem(word, self.language)) != word}:
+        for root in {root for word in words if (root := self._root_of(word)) != word}:
             left = counts.get(root, 0) - 1
             if left > 0:
                 counts[root] = left
@@ -541,12 +651,11 @@ class TextIndex:
             # weights with few binary digits add up exactly in any order, so runs may be summed directly
             exact = all((w * 1024).is_integer() and abs(w) < 1 << 20 for w in by_code.tolist())
             for word, postings in self.terms.items():
-                if exact and postings.ordered and not postings.dead and len(postings.docs):
-                    docs = np.frombuffer(postings.docs, dtype=np.int32)
+                if exact and postings.ordered and not postings.dead and postings.entries:
+                    docs = postings.doc_ids(out=np.int32)
                     starts = run_starts(docs)
-                    figures = by_code[np.frombuffer(postings.fields, dtype=np.uint16)]
+                    figures = by_code[postings.codes()]
                     np.maximum.at(array_, docs[starts], np.add.reduceat(figures, starts))
-                    del docs  # (the array.arrays may grow again)
                     continue
                 ids, freqs = self._frequencies([word], frozenset(), weights, True, cache=False)
                 np.maximum.at(array_, ids, freqs)
@@ -561,7 +670,7 @@ class TextIndex:
                         docs, _, codes = other.live(self._state)
                         parts.append(docs[~np.isin(codes, skip)] if skip else docs)
                     else:
-                        parts.append(as_numpy(other.docs, np.int32))
+                        parts.append(other.doc_ids())
                 if parts:
                     ids, counts = grouped_counts(np.sort(np.concatenate(parts)))
                     np.maximum.at(array_, ids, counts)
@@ -587,7 +696,7 @@ class TextIndex:
         words = self._words
         for wid, code, count in zip(word_ids.tolist(), codes.tolist(), counts.tolist(), strict=True):
             word = words[wid]
-            root = stem(word, self.language)
+            root = self._root_of(word)
             if root != word and code not in skip:
                 stems[root] = stems.get(root, 0.0) + count
         return max(best, max(stems.values(), default=0.0))
@@ -743,12 +852,12 @@ class TextIndex:
         doc_parts, code_parts, counts = [], [], []
         for word in words:
             postings = self.terms.get(word)
-            if postings is None or not len(postings.docs):
+            if postings is None or not postings.entries:
                 counts.append(0)
                 continue
-            doc_parts.append(as_numpy(postings.docs, np.int32))
-            code_parts.append(as_numpy(postings.fields, np.uint16))
-            counts.append(len(postings.docs))
+            doc_parts.append(postings.doc_ids())
+            code_parts.append(postings.codes())
+            counts.append(postings.entries)
         nothing = (NO_IDS, NO_IDS, np.zeros(0), np.zeros(len(words), dtype=np.int64))
         if not doc_parts:
             return nothing
@@ -831,7 +940,7 @@ class TextIndex:
         if postings is None:
             return None
         kept = self._counts_kept.get(word)
-        if kept is not None and not (kept.postings is postings and kept.entries <= len(postings.docs)
+        if kept is not None and not (kept.postings is postings and kept.entries <= postings.entries
                                      and kept.compactions == postings.compactions and postings.ordered):
             kept = None  # rewritten arrays, or out of doc id order: counted again
         if kept is not None and kept.changed == postings.changed:
@@ -846,7 +955,7 @@ class TextIndex:
             counted = ids, counts, int(codes[0])
         if len(self._counts_kept) >= COUNTS_KEPT_WORDS and word not in self._counts_kept:
             self._counts_kept.clear()
-        self._counts_kept[word] = _KeptCounts(postings, len(postings.docs), *counted, postings.compactions,
+        self._counts_kept[word] = _KeptCounts(postings, postings.entries, *counted, postings.compactions,
                                               postings.changed)
         return counted
 
@@ -919,6 +1028,8 @@ class TextIndex:
         return distinct(np.concatenate(present)), distinct(np.concatenate(matched))
 
     def memory_bytes(self) -> int:
-        return self._occurrences * 14 + len(self.terms) * 300 + len(self._forward) * 120
+        """An estimate: ~3-7 bytes of record and 2-4 of forward entry an occurrence (postings.py), ~300
+        bytes a word (its postings object, records array, vocabulary and stem entries), ~100 a document."""
+        return self._occurrences * 6 + len(self.terms) * 300 + len(self._forward) * 100
 
 
