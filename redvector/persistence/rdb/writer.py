@@ -16,10 +16,12 @@ from typing import Any
 from redvector.keyspace.database import Keyspace
 from redvector.keyspace.types import ZSet
 from redvector.keyspace.types.json_value import JsonValue, dumps
+from redvector.keyspace.types.stream import Stream
 from redvector.keyspace.types.suggestions import SuggestionTrie
 from redvector.persistence.rdb import constants as c
 from redvector.persistence.rdb.crc64 import crc64
 from redvector.persistence.rdb.encoding import encode_length, encode_ms, encode_string
+from redvector.persistence.rdb.stream_codec import encode_stream
 from redvector.persistence.rdb.trie_codec import encode_trie
 
 log = logging.getLogger("redvector.rdb")
@@ -32,6 +34,7 @@ _T_SET = bytes([c.TYPE_SET])
 _T_HASH = bytes([c.TYPE_HASH])
 _T_ZSET_2 = bytes([c.TYPE_ZSET_2])
 _T_MODULE_2 = bytes([c.TYPE_MODULE_2])
+_T_STREAM_3 = bytes([c.TYPE_STREAM_LISTPACKS_3])
 _JSON_HEADER = encode_length(c.JSON_MODULE_ID) + encode_length(c.MODULE_OP_STRING)
 _MODULE_EOF = encode_length(c.MODULE_OP_EOF)
 
@@ -102,6 +105,8 @@ def encode_value(value: Any) -> tuple[bytes, bytes] | None:
         return _T_MODULE_2, _JSON_HEADER + encode_string(dumps(value.root)) + _MODULE_EOF
     if kind is SuggestionTrie:  # RediSearch's trietype0 encoding (FT.SUGADD dictionaries)
         return _T_MODULE_2, encode_trie(value)
+    if kind is Stream:  # Redis 7.2+'s stream layout (listpack nodes, consumer active times)
+        return _T_STREAM_3, encode_stream(value)
     return None
 
 
