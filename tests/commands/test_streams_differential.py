@@ -8,8 +8,10 @@ compared too. Skipped when Redis Stack cannot start.
 from __future__ import annotations
 
 import shlex
+import time
 
 import pytest
+import redis
 
 from tests.serverutil import RawClient, ThreadedServer, assert_same_raw_replies
 
@@ -260,6 +262,46 @@ xautoclaim nokey g c 0 0
 xautoclaim s g c 0 0 justid count 5
 xinfo groups s
 """,
+    "generic_keys_and_full_info": """
+xadd s 1-1 a 1
+xadd s 2-1 b 2 c 3
+xadd s 3-1 a 1
+xgroup create s g1 0
+xgroup create s g0 $
+xgroup create s g2 2-1 entriesread 1
+xinfo stream s full
+xinfo stream s full count 1
+xinfo stream s full count 0
+xinfo stream s full count -5
+xinfo stream s FULL COUNT 2
+xinfo groups s
+xdel s 3-1
+xinfo groups s
+xinfo stream s full
+xadd e 1-1 a 1
+xdel e 1-1
+xinfo stream e full
+xinfo groups e
+scan 0 type stream match e
+scan 0 type string
+type e
+object encoding e
+copy s s2
+xrange s2 - +
+rename s2 s3
+xinfo groups s3
+expire s3 100
+del s3
+exists s3
+xadd big 1-1 f 0123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890123456789
+xtrim big maxlen 0
+xadd h 1-1 a 1
+hset h2 a 1
+xadd h2 1-1 a 1
+xgroup create h2 g 0
+xinfo stream h2
+xlen h2
+""",
     "groups_and_trimming": "\n".join(f"xadd s {i}-1 f{i % 3} v{i}" for i in range(1, 251)) + """
 xinfo stream s
 xadd s maxlen ~ 120 251-1 a 1
@@ -363,3 +405,57 @@ def _head(port: int, name: str) -> list[bytes]:
         client.close()
     flags = int(lines[5][1:])
     return lines[:6 + flags + 3]
+
+
+def _events(port: int) -> list[tuple[bytes, bytes]]:
+    r = redis.Redis(port=port)
+    r.flushall()
+    r.config_set("notify-keyspace-events", "KEA")
+    sub = r.pubsub()
+    sub.psubscribe("__keyevent@0__:*")
+    sub.get_message(timeout=1)
+    for line in NOTIFIED.splitlines():
+        r.execute_command(*shlex.split(line))
+    r.execute_command("PING")
+    out = []
+    deadline = time.time() + 2
+    while time.time() < deadline:
+        message = sub.get_message(timeout=0.2)
+        if message is None:
+            break
+        if message["type"] == "pmessage":
+            out.append((message["channel"].split(b":", 1)[1], message["data"]))
+    sub.close()
+    r.config_set("notify-keyspace-events", "")
+    r.close()
+    return out
+
+
+NOTIFIED = """XADD s 1-1 a 1
+XADD s MAXLEN 1 2-1 a 1
+XADD s MAXLEN 5 3-1 a 1
+XDEL s 3-1
+XDEL s 9-9
+XTRIM s MAXLEN 0
+XTRIM s MAXLEN 0
+XSETID s 10-0
+XGROUP CREATE s g 0
+XGROUP CREATE m g $ MKSTREAM
+XGROUP SETID s g 0
+XGROUP CREATECONSUMER s g c
+XGROUP CREATECONSUMER s g c
+XADD s 11-0 a 1
+XREADGROUP GROUP g c2 STREAMS s >
+XACK s g 11-0
+XCLAIM s g c3 0 11-0
+XAUTOCLAIM s g c4 0 0
+XGROUP DELCONSUMER s g c
+XGROUP DESTROY s g
+XADD n NOMKSTREAM 1-1 a 1
+DEL s"""
+
+
+def test_keyspace_events_match_redis_stack(server: ThreadedServer, stack_port: int) -> None:
+    ours = _events(server.port)
+    assert (b"xgroup-createconsumer", b"s") in ours and (b"xtrim", b"s") in ours
+    assert ours == _events(stack_port)
