@@ -22,10 +22,28 @@ def other(server: ThreadedServer) -> Iterator[redis.Redis]:
     client.close()
 
 
-def _later(fn: Callable[[], Any], delay: float = 0.2) -> threading.Timer:
-    timer = threading.Timer(delay, fn)
-    timer.start()
-    return timer
+@pytest.fixture
+def when_blocked(other: redis.Redis) -> Iterator[Callable[..., None]]:
+    """``when_blocked(fn, n=1)``: run ``fn(other)`` in a thread once ``n`` more clients are blocked than now
+    (so the write never comes before the blocking read); the threads are joined after the test."""
+    threads: list[threading.Thread] = []
+
+    def schedule(fn: Callable[[redis.Redis], Any], n: int = 1) -> None:
+        baseline = int(other.info("clients")["blocked_clients"])
+
+        def run() -> None:
+            deadline = time.time() + 5
+            while int(other.info("clients")["blocked_clients"]) < baseline + n and time.time() < deadline:
+                time.sleep(0.01)
+            fn(other)
+
+        thread = threading.Thread(target=run)
+        thread.start()
+        threads.append(thread)
+
+    yield schedule
+    for thread in threads:
+        thread.join(10)
 
 
 def _parse(entry_id: bytes) -> tuple[int, int]:
@@ -61,9 +79,9 @@ def test_ms_star_ids(r: redis.Redis) -> None:
 
 
 # -- blocking ------------------------------------------------------------------------------------------
-def test_xread_dollar_is_woken_by_xadd_from_another_client(r: redis.Redis, other: redis.Redis) -> None:
+def test_xread_dollar_is_woken_by_xadd_from_another_client(r: redis.Redis, when_blocked: Any) -> None:
     r.xadd("s", {"old": 1}, id="1-1")
-    _later(lambda: other.xadd("s", {"new": 2}, id="2-1"))
+    when_blocked(lambda o: o.xadd("s", {"new": 2}, id="2-1"))
     started = time.time()
     reply = r.xread({"s": "$"}, block=5000)
     assert time.time() - started < 4
@@ -86,15 +104,15 @@ def test_xread_block_times_out_with_a_null_reply(r: redis.Redis) -> None:
     assert 0.15 <= time.time() - started < 2
 
 
-def test_xread_block_on_several_streams_serves_the_one_written(r: redis.Redis, other: redis.Redis) -> None:
-    _later(lambda: other.xadd("b", {"x": 1}, id="3-3"))
+def test_xread_block_on_several_streams_serves_the_one_written(r: redis.Redis, when_blocked: Any) -> None:
+    when_blocked(lambda o: o.xadd("b", {"x": 1}, id="3-3"))
     reply = r.xread({"a": "$", "b": "$"}, block=5000)
     assert _entries(reply, "b") == [(b"3-3", {b"x": b"1"})]
     assert _entries(reply, "a") == []
 
 
 def test_blocked_readers_on_different_ids_do_not_hold_each_other(server: ThreadedServer, r: redis.Redis,
-                                                                 other: redis.Redis) -> None:
+                                                                 other: redis.Redis, when_blocked: Any) -> None:
     r.xadd("s", {"a": 1}, id="10-1")
     waiting_far = redis.Redis(port=server.port)
     result: dict[str, Any] = {}
@@ -102,10 +120,12 @@ def test_blocked_readers_on_different_ids_do_not_hold_each_other(server: Threade
     def far() -> None:
         result["far"] = waiting_far.xread({"s": "1000-0"}, block=1500)
 
+    baseline = int(other.info("clients")["blocked_clients"])
     thread = threading.Thread(target=far)
     thread.start()
-    time.sleep(0.15)  # parked first
-    _later(lambda: other.xadd("s", {"b": 2}, id="50-1"), 0.1)
+    while int(other.info("clients")["blocked_clients"]) <= baseline:  # parked first
+        time.sleep(0.01)
+    when_blocked(lambda o: o.xadd("s", {"b": 2}, id="50-1"))
     near = r.xread({"s": "$"}, block=3000)
     thread.join()
     waiting_far.close()
@@ -113,16 +133,16 @@ def test_blocked_readers_on_different_ids_do_not_hold_each_other(server: Threade
     assert not result["far"]
 
 
-def test_xreadgroup_block_is_woken_by_a_transaction(r: redis.Redis, other: redis.Redis) -> None:
+def test_xreadgroup_block_is_woken_by_a_transaction(r: redis.Redis, when_blocked: Any) -> None:
     r.xgroup_create("s", "g", "$", mkstream=True)
 
-    def transaction() -> None:
+    def transaction(other: redis.Redis) -> None:
         pipe = other.pipeline(transaction=True)
         pipe.xadd("s", {"a": 1}, id="1-1")
         pipe.xadd("s", {"b": 2}, id="2-1")
         pipe.execute()
 
-    _later(transaction)
+    when_blocked(transaction)
     reply = r.xreadgroup("g", "worker", {"s": ">"}, block=0)
     assert [e[0] for e in _entries(reply, "s")] == [b"1-1", b"2-1"]
     assert r.xpending("s", "g")["pending"] == 2
@@ -133,12 +153,12 @@ def test_xreadgroup_block_is_woken_by_a_transaction(r: redis.Redis, other: redis
     (lambda c: c.xgroup_destroy("s", "g"), "NOGROUP"),
     (lambda c: c.set("s", "now a string"), "WRONGTYPE"),
 ])
-def test_blocked_xreadgroup_fails_when_its_stream_or_group_goes(r: redis.Redis, other: redis.Redis,
+def test_blocked_xreadgroup_fails_when_its_stream_or_group_goes(r: redis.Redis, when_blocked: Any,
                                                                change: Callable[[redis.Redis], Any],
                                                                error: str) -> None:
     r.xadd("s", {"a": 1}, id="1-1")
     r.xgroup_create("s", "g", "$")
-    _later(lambda: change(other))
+    when_blocked(change)
     with pytest.raises(redis.ResponseError, match=error):
         r.xreadgroup("g", "worker", {"s": ">"}, block=0)
 
@@ -153,8 +173,8 @@ def test_block_inside_multi_answers_at_once(r: redis.Redis) -> None:
     assert not first and added == b"1-1"
 
 
-def test_requests_pipelined_behind_a_blocked_xread_wait_for_it(r: redis.Redis, other: redis.Redis) -> None:
-    _later(lambda: other.xadd("s", {"a": 1}, id="5-5"))
+def test_requests_pipelined_behind_a_blocked_xread_wait_for_it(r: redis.Redis, when_blocked: Any) -> None:
+    when_blocked(lambda o: o.xadd("s", {"a": 1}, id="5-5"))
     pipe = r.pipeline(transaction=False)
     pipe.xread({"s": "$"}, block=5000)
     pipe.xlen("s")
