@@ -45,32 +45,33 @@ def filled(size: int) -> Stream:
     return s
 
 
+def measure(size: int, ops: int) -> dict[str, float]:
+    start = time.perf_counter()
+    stream = filled(size)
+    fill_us = (time.perf_counter() - start) / size * 1e6
+    ids = stream.entries.keys()
+    rnd = random.Random(size)
+    picks = [ids[rnd.randrange(size - 20)] for _ in range(ops)]
+    last = stream.last_id
+    return {
+        "append (fill)": fill_us,
+        "append": per_op_us(lambda i: stream.append(last + 1 + i, FIELDS), ops),
+        "range 10": per_op_us(lambda i: stream.range(picks[i], picks[i] + (1 << 80), 10), ops),
+        "delete": per_op_us(lambda i: stream.delete(picks[i]), ops),
+    }
+
+
 def in_process(ops: int) -> None:
     print("in-process (us per operation)")
-    rows = {}
-    for size in SIZES:
-        start = time.perf_counter()
-        s = filled(size)
-        fill_us = (time.perf_counter() - start) / size * 1e6
-        ids = s.entries.keys()
-        rnd = random.Random(size)
-        picks = [ids[rnd.randrange(size - 20)] for _ in range(ops)]
-        last = s.last_id
-        rows[size] = {
-            "append (fill)": fill_us,
-            "append": per_op_us(lambda i: s.append(last + 1 + i, FIELDS), ops),
-            "range 10": per_op_us(lambda i: s.range(picks[i], picks[i] + (1 << 80), 10), ops),
-            "delete": per_op_us(lambda i: s.delete(picks[i]), ops),
-        }
+    rows = {size: measure(size, ops) for size in SIZES}
     for name in rows[SIZES[0]]:
         small, large = rows[SIZES[0]][name], rows[SIZES[1]][name]
         print(f"  {name:14s} 10k {small:7.2f}   1M {large:7.2f}   ratio {large / small:5.2f}")
     tracemalloc.start()
-    s = filled(100_000)
+    stream = filled(100_000)
     current, _ = tracemalloc.get_traced_memory()
     tracemalloc.stop()
-    print(f"  memory per entry (Python objects, 2 fields): {current / 100_000:.0f} bytes")
-    del s
+    print(f"  memory per entry (Python objects; the field list shared): {current / len(stream):.0f} bytes")
 
 
 def through_servers(ours: int, peer: int, n: int, ops: int) -> None:

@@ -15,8 +15,8 @@ from redvector.commands.context import CommandContext
 from redvector.commands.spec import CommandGroup, Flag, KeySpec
 from redvector.commands.stream_ids import parse_id, parse_range, parse_strict_id
 from redvector.errors import NoSuchKey, RedVectorError, SyntaxErr, WrongArity
-from redvector.keyspace.types.stream import MAX_ID, Stream, StreamIdError, format_id
-from redvector.replies import OK
+from redvector.keyspace.types.stream import MAX_ID, U64, Stream, StreamIdError, format_id
+from redvector.replies import NULL_ARRAY, OK
 
 group = CommandGroup("stream")
 
@@ -114,7 +114,7 @@ def parse_trim_args(argv: list[bytes], xadd: bool) -> TrimArgs:
     return args
 
 
-def trim(ctx: CommandContext, stream: Stream, args: TrimArgs) -> int:
+def trim(stream: Stream, args: TrimArgs) -> int:
     return stream.trim(args.maxlen, args.minid, args.approx, args.limit)
 
 
@@ -141,15 +141,12 @@ def xadd(ctx: CommandContext, argv: list[bytes]) -> Any:
     if id_arg != b"*":
         given, seq_given = parse_id(id_arg, strict=True, allow_auto_seq=True)
         ms = given >> 64
-        seq = given & ((1 << 64) - 1) if seq_given else None
-        if seq_given and given == 0:
-            nfields = len(argv) - idpos - 1
-            if nfields < 2 or nfields % 2:
-                raise WrongArity("xadd")
-            raise RedVectorError("The ID specified in XADD must be greater than 0-0")
+        seq = given & U64 if seq_given else None
     nfields = len(argv) - idpos - 1
     if nfields < 2 or nfields % 2:
         raise WrongArity("xadd")
+    if ms == 0 and seq == 0:
+        raise RedVectorError("The ID specified in XADD must be greater than 0-0")
     key = argv[1]
     stream = get_stream(ctx, key)
     if stream is None:
@@ -160,7 +157,7 @@ def xadd(ctx: CommandContext, argv: list[bytes]) -> Any:
     if stream.last_id == MAX_ID:
         raise RedVectorError("The stream has exhausted the last possible ID, unable to add more items")
     try:
-        entry_id = stream.next_id(ctx.now_ms if ms is None else 0, ms, seq)
+        entry_id = stream.next_id(ctx.now_ms if ms is None else 0, ms, seq)  # the clock only for *
     except StreamIdError:
         raise RedVectorError(_NOT_ABOVE_TOP) from None
     fields = argv[idpos + 1:]
@@ -169,7 +166,7 @@ def xadd(ctx: CommandContext, argv: list[bytes]) -> Any:
     ctx.db.touched(key, "xadd")
     logged = [b"XADD", key]
     if args.strategy:
-        if trim(ctx, stream, args):
+        if trim(stream, args):
             ctx.db.touched(key, "xtrim")
         logged += exact_trim_argv(stream, args)
     ctx.propagate_as([*logged, format_id(entry_id), *fields])
@@ -198,8 +195,6 @@ def _range(ctx: CommandContext, argv: list[bytes], reverse: bool) -> Any:
     if stream is None:
         return []
     if count == 0:
-        from redvector.replies import NULL_ARRAY
-
         return NULL_ARRAY
     return entries_reply(stream.range(start, end, max(count, 0), reverse))
 
@@ -242,7 +237,7 @@ def xtrim(ctx: CommandContext, argv: list[bytes]) -> Any:
     stream = get_stream(ctx, key)
     if stream is None:
         return 0
-    deleted = trim(ctx, stream, args)
+    deleted = trim(stream, args)
     if deleted:
         ctx.db.touched(key, "xtrim")
         ctx.propagate_as([b"XTRIM", key, *exact_trim_argv(stream, args)])
