@@ -32,6 +32,8 @@ def _string2ll(text: bytes) -> int | None:
 
 def string2ull(text: bytes) -> int | None:
     """Redis's string2ull: an unsigned 64-bit integer, or None."""
+    if text.isdigit() and len(text) < 20 and (text[0] != 48 or len(text) == 1):
+        return int(text)  # the common case: canonical digits that fit
     value = _string2ll(text)
     if value is not None:
         return None if value < 0 else value

@@ -164,13 +164,13 @@ def xadd(ctx: CommandContext, argv: list[bytes]) -> Any:
     max_entries, max_bytes = node_limits(ctx)
     stream.append(entry_id, fields, max_entries, max_bytes)
     ctx.db.touched(key, "xadd")
-    logged = [b"XADD", key]
-    if args.strategy:
-        if trim(stream, args):
-            ctx.db.touched(key, "xtrim")
-        logged += exact_trim_argv(stream, args)
-    ctx.propagate_as([*logged, format_id(entry_id), *fields])
-    return format_id(entry_id)
+    if args.strategy and trim(stream, args):
+        ctx.db.touched(key, "xtrim")
+    reply = format_id(entry_id)
+    if ctx.server.propagate_sinks:  # logged as its effect: the id it generated, the trim it came to
+        trim_argv = exact_trim_argv(stream, args) if args.strategy else []
+        ctx.propagate_as([b"XADD", key, *trim_argv, reply, *fields])
+    return reply
 
 
 @group.command("XLEN", 2, Flag.READONLY | Flag.FAST, _K1, since="5.0.0",

@@ -19,7 +19,7 @@ from redvector.commands.context import CommandContext
 from redvector.commands.spec import NO_KEYS, CommandGroup, Flag
 from redvector.commands.stream_ids import parse_strict_id
 from redvector.commands.streams import get_stream
-from redvector.errors import CodedError, RedVectorError, SyntaxErr
+from redvector.errors import CodedError, RedVectorError, SyntaxErr, WrongType
 from redvector.keyspace.types.stream import MAX_ID, Consumer, Group, Nack, Stream, format_id
 from redvector.replies import NULL_ARRAY, Blocked, ByProtocol, Map
 
@@ -106,8 +106,14 @@ def _read(ctx: CommandContext, argv: list[bytes], xreadgroup: bool) -> Any:
     ids: list[int] = []
     groups: list[Group | None] = []
     streams: list[Stream | None] = []
+    rerun = bool(ctx.client.blocked_on)  # a parked client re-running its command
     for key, id_arg in zip(keys, id_args, strict=True):
-        stream = get_stream(ctx, key)
+        try:
+            stream = get_stream(ctx, key)
+        except WrongType:
+            if xreadgroup or not rerun:
+                raise
+            stream = None  # a blocked XREAD keeps waiting while its key holds another type, as in Redis
         streams.append(stream)
         grp = None
         if group_name is not None:
@@ -148,13 +154,13 @@ def _read(ctx: CommandContext, argv: list[bytes], xreadgroup: bool) -> Any:
                                  for i in _take(stream.ids_after(after), count)]))
     if served or timeout == -1:
         return streams_reply(served)
-    rerun = None
+    rerun_argv = None
     if not xreadgroup:
-        rerun = list(argv)
+        rerun_argv = list(argv)
         for n, id_arg in enumerate(id_args):
             if id_arg == b"$":
-                rerun[streams_arg + nstreams + n] = format_id(ids[n])
-    return Blocked(keys, timeout, NULL_ARRAY, rerun_argv=rerun, independent=True)
+                rerun_argv[streams_arg + nstreams + n] = format_id(ids[n])
+    return Blocked(keys, timeout, NULL_ARRAY, rerun_argv=rerun_argv, independent=True)
 
 
 def _take(ids: Any, count: int) -> list[int]:

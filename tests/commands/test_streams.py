@@ -163,6 +163,19 @@ def test_blocked_xreadgroup_fails_when_its_stream_or_group_goes(r: redis.Redis, 
         r.xreadgroup("g", "worker", {"s": ">"}, block=0)
 
 
+def test_blocked_xread_keeps_waiting_while_its_key_holds_another_type(r: redis.Redis, when_blocked: Any) -> None:
+    """Redis wakes a plain XREAD only for a stream (XREADGROUP fails instead, see above)."""
+    def replace_then_add(other: redis.Redis) -> None:
+        other.set("s", "a string")
+        time.sleep(0.1)
+        other.delete("s")
+        other.xadd("s", {"a": 1}, id="7-7")
+
+    when_blocked(replace_then_add)
+    reply = r.xread({"s": "$"}, block=5000)
+    assert _entries(reply, "s") == [(b"7-7", {b"a": b"1"})]
+
+
 def test_block_inside_multi_answers_at_once(r: redis.Redis) -> None:
     pipe = r.pipeline(transaction=True)
     pipe.xread({"s": "$"}, block=0)
