@@ -328,7 +328,7 @@ def xclaim(ctx: CommandContext, argv: list[bytes]) -> Any:
             continue
         created = False
         if force and nack is None:
-            nack = grp.pel[entry_id] = Nack(consumer, now, 0)
+            nack = grp.pel[entry_id] = Nack(consumer, now)  # delivery count 1, then counted as claimed
             consumer.pel[entry_id] = nack
             created = True
         if nack is None:
