@@ -214,10 +214,10 @@ def xrevrange(ctx: CommandContext, argv: list[bytes]) -> Any:
 @group.command("XDEL", -3, Flag.WRITE | Flag.FAST, _K1, since="5.0.0",
                summary="Returns the number of messages after removing them from a stream.")
 def xdel(ctx: CommandContext, argv: list[bytes]) -> Any:
-    ids = [parse_strict_id(arg) for arg in argv[2:]]
     stream = get_stream(ctx, argv[1])
     if stream is None:
-        return 0
+        return 0  # (Redis looks the key up before it parses the ids)
+    ids = [parse_strict_id(arg) for arg in argv[2:]]
     deleted = 0
     for entry_id in ids:
         if stream.delete(entry_id):
@@ -268,6 +268,8 @@ def xsetid(ctx: CommandContext, argv: list[bytes]) -> Any:
     stream = get_stream(ctx, key)
     if stream is None:
         raise NoSuchKey()
+    if new_id < stream.max_deleted_id:
+        raise RedVectorError("The ID specified in XSETID is smaller than current max_deleted_entry_id")
     if len(stream):
         if new_id < stream.last_entry()[0]:  # type: ignore[index]
             raise RedVectorError("The ID specified in XSETID is smaller than the target stream top item")

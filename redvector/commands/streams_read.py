@@ -128,8 +128,10 @@ def _read(ctx: CommandContext, argv: list[bytes], xreadgroup: bool) -> Any:
                     "history of this consumer by specifying a proper ID, or use the > ID to get new messages. "
                     f"The {id_arg.decode()} ID would just return an empty result set.")
             last_id = stream.last_id if stream is not None else 0
-            if id_arg == b"+" and last_id:
-                last_id -= 1
+            if id_arg == b"+" and stream is not None:
+                if not last_id:
+                    raise RedVectorError("the stream last element ID is 0-0")
+                last_id -= 1  # served from the last id: the last entry, if it is still there
             ids.append(last_id)
         elif id_arg == b">":
             if not xreadgroup:

@@ -7,6 +7,7 @@ compared too. Skipped when Redis Stack cannot start.
 
 from __future__ import annotations
 
+import random
 import shlex
 import time
 
@@ -302,6 +303,22 @@ xgroup create h2 g 0
 xinfo stream h2
 xlen h2
 """,
+    "found_by_random_sequences": """
+xdel nope abc
+set str x
+xdel str abc
+xadd s 1-1 a 1
+xadd s 5-1 a 1
+xadd s 8-1 a 1
+xdel s 5-1
+xsetid s 2-0
+xsetid s 6-0
+xsetid s 9-0 maxdeletedid 0-0
+xinfo stream s
+xgroup create e g 0 mkstream
+xread streams e +
+xread streams nope +
+""",
     "groups_and_trimming": "\n".join(f"xadd s {i}-1 f{i % 3} v{i}" for i in range(1, 251)) + """
 xinfo stream s
 xadd s maxlen ~ 120 251-1 a 1
@@ -459,3 +476,49 @@ def test_keyspace_events_match_redis_stack(server: ThreadedServer, stack_port: i
     ours = _events(server.port)
     assert (b"xgroup-createconsumer", b"s") in ours and (b"xtrim", b"s") in ours
     assert ours == _events(stack_port)
+
+
+def _random_command(rnd: random.Random) -> list[str]:
+    """One stream command with explicit ids (the clock's are never compared), valid or not."""
+    def some_id() -> str:
+        c = rnd.random()
+        if c < 0.1:
+            return rnd.choice(["-", "+", "$", ">", "0", "abc", "(3-1", "(-", "18446744073709551615-18446744073709551615"])
+        return str(rnd.randint(0, 40)) if c < 0.3 else f"{rnd.randint(0, 40)}-{rnd.randint(0, 3)}"
+
+    k, g, c = rnd.choice(["s", "t", "str"]), rnd.choice(["g", "h"]), rnd.choice(["a", "b", "c"])
+    count = ["COUNT", str(rnd.randint(-1, 4))] if rnd.random() < 0.5 else []
+    return rnd.choice([
+        lambda: ["XADD", k, *rnd.choice([[], ["NOMKSTREAM"], ["MAXLEN", rnd.choice("=~"), str(rnd.randint(0, 5))],
+                                          ["MINID", rnd.choice("=~"), some_id()], ["MAXLEN", "~", "2", "LIMIT", "1"]]),
+                 rnd.choice([some_id(), f"{rnd.randint(0, 40)}-*"]), "f", f"v{rnd.randint(0, 9)}"],
+        lambda: ["XDEL", k, *[some_id() for _ in range(rnd.randint(1, 3))]],
+        lambda: ["XTRIM", k, rnd.choice(["MAXLEN", "MINID"]), rnd.choice("=~"), some_id()],
+        lambda: ["XRANGE", k, some_id(), some_id(), *count],
+        lambda: ["XREVRANGE", k, some_id(), some_id(), *count],
+        lambda: ["XREAD", *count, "STREAMS", k, some_id()],
+        lambda: ["XGROUP", "CREATE", k, g, some_id(), *rnd.choice([[], ["MKSTREAM"], ["ENTRIESREAD", "3"]])],
+        lambda: ["XGROUP", "SETID", k, g, some_id(), *rnd.choice([[], ["ENTRIESREAD", str(rnd.randint(-1, 9))]])],
+        lambda: ["XGROUP", rnd.choice(["DESTROY", "CREATECONSUMER", "DELCONSUMER"]), k, g, c][:4 + (rnd.random() < .7)],
+        lambda: ["XREADGROUP", "GROUP", g, c, *count, *(["NOACK"] if rnd.random() < 0.2 else []), "STREAMS", k,
+                 rnd.choice([">", ">", some_id()])],
+        lambda: ["XACK", k, g, *[some_id() for _ in range(rnd.randint(1, 3))]],
+        lambda: ["XPENDING", k, g],
+        lambda: ["XCLAIM", k, g, c, "0", *[some_id() for _ in range(rnd.randint(1, 3))],
+                 *rnd.choice([[], ["JUSTID"], ["FORCE"], ["FORCE", "JUSTID"], ["RETRYCOUNT", "4"], ["LASTID", some_id()]])],
+        lambda: ["XAUTOCLAIM", k, g, c, "0", some_id(), *rnd.choice([[], ["COUNT", "2"], ["JUSTID"]])],
+        lambda: ["XINFO", rnd.choice(["GROUPS", "STREAM"]), k],
+        lambda: ["XSETID", k, some_id(), *rnd.choice([[], ["ENTRIESADDED", str(rnd.randint(0, 20))],
+                                                      ["MAXDELETEDID", some_id()]])],
+        lambda: ["XLEN", k],
+        lambda: ["SET", "str", "x"],
+    ])()
+
+
+@pytest.mark.parametrize("protocol", [2, 3])
+@pytest.mark.parametrize("seed", range(4))
+def test_random_sequences_match_redis_stack(server: ThreadedServer, stack_port: int, seed: int, protocol: int) -> None:
+    """Seeded random command sequences (groups, claims, trims, bad ids and options) answer as Redis Stack."""
+    rnd = random.Random(seed)
+    script = [[a.encode() for a in _random_command(rnd)] for _ in range(300)]
+    assert_same_raw_replies(server.port, stack_port, protocol, script)
