@@ -96,7 +96,10 @@ class BlockingRegistry:
             self.ready[(db_index, key)] = None
 
     def db_flushed(self, db_index: int | None) -> None:
-        return None
+        # Every waiter re-runs: a pop finds nothing and parks again, an XREADGROUP fails (NOGROUP), as in Redis.
+        for ref in self.waiters:
+            if db_index is None or ref[0] == db_index:
+                self.ready[ref] = None
 
     def dbs_swapped(self, a: int, b: int) -> None:
         for ref in list(self.waiters):

@@ -152,6 +152,8 @@ def test_xreadgroup_block_is_woken_by_a_transaction(r: redis.Redis, when_blocked
     (lambda c: c.delete("s"), "NOGROUP"),
     (lambda c: c.xgroup_destroy("s", "g"), "NOGROUP"),
     (lambda c: c.set("s", "now a string"), "WRONGTYPE"),
+    (lambda c: c.flushall(), "NOGROUP"),
+    (lambda c: c.flushdb(), "NOGROUP"),
 ])
 def test_blocked_xreadgroup_fails_when_its_stream_or_group_goes(r: redis.Redis, when_blocked: Any,
                                                                change: Callable[[redis.Redis], Any],
