@@ -1,8 +1,8 @@
 """XREAD and XREADGROUP, blocking or not (Redis's xreadCommand).
 
 With BLOCK and nothing to serve, the handler returns ``Blocked``: the connection parks the client and re-runs
-the command whenever one of its streams is written (XADD, or a delete / type change, which XREADGROUP
-answers with its error), as the blocking list commands do. ``$`` is resolved to the stream's last id
+the command whenever one of its streams is written (XADD; a delete, flush or type change, which XREADGROUP
+answers with its error while XREAD keeps waiting, as in Redis), as the blocking list commands do. ``$`` is resolved to the stream's last id
 before parking, so the re-run waits for entries added after the call. Each stream's waiters are tried
 independently (a waiter that cannot be served does not hold back the next one, unlike list pops).
 
