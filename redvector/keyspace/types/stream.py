@@ -374,14 +374,19 @@ class Stream:
         return new
 
     def memory_usage(self) -> int:
-        """Estimated bytes: per entry its key, list and field/value strings (sampled), plus groups."""
+        """Estimated bytes, as allocated (16-byte granules): per entry its field list and strings (the mean of
+        the first 16), its id int, its dict entry and sorted-list slot; pending entries; nodes."""
         import sys
+
+        def alloc(size: int) -> int:
+            return (size + 15) & ~15
 
         n = len(self.entries)
         per_entry = 0
         if n:
             sample = [self.entries[k] for k in self.entries.keys()[: min(n, 16)]]
-            per_entry = sum(sys.getsizeof(v) + sum(sys.getsizeof(x) for x in v) for v in sample) // len(sample)
-            per_entry += 32 + 8 + 8 + 8  # the id int, the dict entry, the sorted list slot
+            per_entry = sum(alloc(sys.getsizeof(v)) + sum(alloc(sys.getsizeof(x)) for x in v)
+                            for v in sample) // len(sample)
+            per_entry += 48 + 64 + 16  # the id int; the dict entry at 2/3 load and its index; the sorted slot
         pending = sum(len(g.pel) for g in self.groups.values())
-        return 256 + n * per_entry + pending * 200 + len(self.groups) * 300 + len(self.nodes) * 100
+        return 256 + n * per_entry + pending * 250 + len(self.groups) * 300 + len(self.nodes) * 120
