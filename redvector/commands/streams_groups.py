@@ -132,7 +132,7 @@ def xgroup(ctx: CommandContext, argv: list[bytes]) -> Any:
         last = stream.last_id if argv[4] == b"$" else parse_id(argv[4])[0]
         if len(argv) == 7:
             if argv[5].upper() != b"ENTRIESREAD":
-                raise SyntaxErr()
+                raise _subcommand_syntax(argv[1])
             entries_read = _entries_read(argv[6])
         grp.last_id = last
         grp.entries_read = entries_read

@@ -316,6 +316,8 @@ xsetid s 6-0
 xsetid s 9-0 maxdeletedid 0-0
 xinfo stream s
 xgroup create e g 0 mkstream
+xgroup setid e g 0 foo 3
+xgroup create e g2 0 mkstream entriesread 3 mkstream x
 xread streams e +
 xread streams nope +
 """,
