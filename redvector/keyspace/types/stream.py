@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections.abc import Iterator
+from itertools import islice
 from typing import Any
 
 from sortedcontainers import SortedDict
@@ -384,7 +385,8 @@ class Stream:
         n = len(self.entries)
         per_entry = 0
         if n:
-            sample = [self.entries[k] for k in self.entries.keys()[: min(n, 16)]]
+            # islice, not a positional slice: that would build (then keep updating) the sorted list's index
+            sample = list(islice(self.entries.values(), 16))
             per_entry = sum(alloc(sys.getsizeof(v)) + sum(alloc(sys.getsizeof(x)) for x in v)
                             for v in sample) // len(sample)
             per_entry += 48 + 64 + 16  # the id int; the dict entry at 2/3 load and its index; the sorted slot
