@@ -182,6 +182,8 @@ DIRECTIVES: dict[str, Directive] = {
         _i("set-max-listpack-value", "64"),
         _i("zset-max-listpack-entries", "128"),
         _i("zset-max-listpack-value", "64"),
+        _i("stream-node-max-bytes", "4096"),
+        _i("stream-node-max-entries", "100"),
         _i("slowlog-log-slower-than", "10000"),
         _i("slowlog-max-len", "128"),
         _i("latency-monitor-threshold", "0"),

@@ -153,12 +153,17 @@ class Blocked:
 
     The connection parks the client until one of ``keys`` (in the client's database) is signalled ready,
     then runs the same command again through the dispatcher (so propagation is that of the pop it became);
-    after ``timeout_ms`` (0 = forever) it sends ``timeout_reply``.
+    after ``timeout_ms`` (0 = forever) it sends ``timeout_reply``. ``rerun_argv`` replaces the command for
+    the re-runs (XREAD's ``$`` resolved to the id it meant when the client blocked); ``independent``
+    waiters do not hold back the ones parked after them when they cannot be served (stream readers, each
+    waiting for its own ids), where a list pop that finds the list empty does.
     """
 
     keys: Sequence[bytes]
     timeout_ms: int
     timeout_reply: Any = NULL_ARRAY
+    rerun_argv: list[bytes] | None = None
+    independent: bool = False
 
 
 @dataclass(frozen=True, slots=True)

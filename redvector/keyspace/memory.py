@@ -14,6 +14,7 @@ from typing import Any
 
 from redvector.keyspace.shared import is_shared
 from redvector.keyspace.types.json_value import JsonValue, json_size
+from redvector.keyspace.types.stream import Stream
 from redvector.keyspace.types.suggestions import SuggestionTrie
 
 # One entry of the database dict (hash, key pointer, value pointer) plus its index slot, amortised
@@ -53,6 +54,8 @@ def value_size(value: Any, samples: int = 5) -> int:
         return getsizeof(value) + _sampled(iter(value), len(value), samples, getsizeof)
     if kind is JsonValue:
         return getsizeof(value) + json_size(value.root)
+    if kind is Stream:
+        return value.memory_usage()
     if kind is SuggestionTrie:  # per entry: its node (slots), its label and child list, its payload
         per_entry = lambda e: 136 + getsizeof(e[0]) + (getsizeof(e[2]) if e[2] else 0)  # noqa: E731
         return getsizeof(value) + _sampled(value.entries(), value.size, samples, per_entry)

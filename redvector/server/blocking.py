@@ -17,20 +17,23 @@ WAKING_EVENTS = frozenset({
     "lpush", "rpush", "linsert", "lset", "lmove", "zadd", "zincr", "zunionstore", "zinterstore",
     "zdiffstore", "zrangestore", "set", "restore", "rename_to", "copy_to", "move_to", "sortstore",
     "sinterstore", "sunionstore", "sdiffstore", "sadd",
+    # streams: new entries, and what makes a blocked XREADGROUP fail (key gone, group destroyed)
+    "xadd", "del", "expired", "evicted", "rename_from", "move_from", "xgroup-destroy",
 })
 
 
 class Waiter:
     """One parked client. ``try_serve`` re-runs its command; True when it was served (or gone)."""
 
-    __slots__ = ("client", "db_index", "keys", "try_serve")
+    __slots__ = ("client", "db_index", "independent", "keys", "try_serve")
 
     def __init__(self, client: ClientState, db_index: int, keys: tuple[bytes, ...],
-                 try_serve: Callable[[], bool]) -> None:
+                 try_serve: Callable[[], bool], independent: bool = False) -> None:
         self.client = client
         self.db_index = db_index
         self.keys = keys
         self.try_serve = try_serve
+        self.independent = independent  # not served: the next waiter may still be (stream readers)
 
 
 class BlockingRegistry:
@@ -82,6 +85,8 @@ class BlockingRegistry:
                 if current is None or not any(w is waiter for w in current):
                     continue  # served or gone meanwhile (through another key)
                 if not waiter.try_serve():
+                    if waiter.independent:
+                        continue
                     break  # the key is empty again: later waiters cannot be served either
                 self.unpark(waiter)
 
@@ -91,7 +96,10 @@ class BlockingRegistry:
             self.ready[(db_index, key)] = None
 
     def db_flushed(self, db_index: int | None) -> None:
-        return None
+        # Every waiter re-runs: a pop finds nothing and parks again, an XREADGROUP fails (NOGROUP), as in Redis.
+        for ref in self.waiters:
+            if db_index is None or ref[0] == db_index:
+                self.ready[ref] = None
 
     def dbs_swapped(self, a: int, b: int) -> None:
         for ref in list(self.waiters):

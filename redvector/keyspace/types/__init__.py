@@ -10,11 +10,12 @@ from collections import deque
 
 from redvector.keyspace.types.json_value import JsonValue
 from redvector.keyspace.types.sorted_set import ZSet
+from redvector.keyspace.types.stream import Stream
 from redvector.keyspace.types.suggestions import SuggestionTrie
 
 TYPE_NAMES: dict[type, str] = {
     bytes: "string", deque: "list", dict: "hash", set: "set", ZSet: "zset", JsonValue: "ReJSON-RL",
-    SuggestionTrie: "trietype0",
+    SuggestionTrie: "trietype0", Stream: "stream",
 }
 
 
@@ -22,4 +23,4 @@ def type_name(value: object) -> str:
     return TYPE_NAMES.get(type(value), "none")
 
 
-__all__ = ["TYPE_NAMES", "JsonValue", "SuggestionTrie", "ZSet", "type_name"]
+__all__ = ["TYPE_NAMES", "JsonValue", "Stream", "SuggestionTrie", "ZSet", "type_name"]

@@ -16,6 +16,7 @@ from typing import Any
 
 from redvector.keyspace.types.json_value import JsonValue
 from redvector.keyspace.types.sorted_set import ZSet
+from redvector.keyspace.types.stream import Stream
 from redvector.keyspace.types.suggestions import SuggestionTrie
 
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
@@ -98,6 +99,8 @@ def object_encoding(value: Any, config: Any) -> str | None:
         return set_encoding(value, config)
     if t is ZSet:
         return zset_encoding(value, config)
+    if t is Stream:
+        return "stream"
     if t is JsonValue or t is SuggestionTrie:
         return "raw"  # what Redis reports for a module type's value
     return None

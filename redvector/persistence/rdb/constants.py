@@ -5,6 +5,7 @@ from __future__ import annotations
 # The version we write: Redis 7.0 writes (and reads up to) 10; 7.2 writes 11 and 7.4 writes 12.
 RDB_VERSION = 10
 RDB_VERSION_FIELD_TTLS = 12  # what we write when a hash has field TTLs (its type 24 is Redis 7.4's)
+RDB_VERSION_STREAMS_3 = 11  # what we write when there is a stream (its type 21 came with Redis 7.2)
 MAX_READ_VERSION = 12
 
 # Opcodes.

@@ -11,7 +11,7 @@ from typing import Any
 from redvector.persistence.rdb import constants as c
 from redvector.persistence.rdb.crc64 import crc64
 from redvector.persistence.rdb.reader import RdbReader
-from redvector.persistence.rdb.writer import encode_hash_with_ttls, encode_value
+from redvector.persistence.rdb.writer import encode_hash_with_ttls, encode_value, needed_version
 
 FOOTER_LEN = 10  # version (2) + checksum (8)
 
@@ -29,7 +29,7 @@ def dump_payload(value: Any, field_deadlines: dict[bytes, int] | None = None) ->
     type_byte, body = encoded
     payload = bytearray(type_byte)
     payload += body
-    payload += (c.RDB_VERSION_FIELD_TTLS if field_deadlines else c.RDB_VERSION).to_bytes(2, "little")
+    payload += needed_version(type_byte).to_bytes(2, "little")
     payload += crc64(payload).to_bytes(8, "little")
     return bytes(payload)
 

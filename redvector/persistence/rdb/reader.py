@@ -1,8 +1,8 @@
 """Reading RDB files (versions 1..12, as written by Redis 7.0, 7.2 and 7.4, and by RedVector).
 
 Values come out as RedVector's keyspace types: bytes, deque, dict, set, ZSet, JsonValue (RedisJSON 2.x's
-module type ReJSON-RL). Aux fields are handed to a callback (RedVector keeps its search index definitions
-there); module aux data and functions, which RedVector cannot run, are skipped safely. Streams and other
+module type ReJSON-RL), Stream. Aux fields are handed to a callback (RedVector keeps its search index definitions
+there); module aux data and functions, which RedVector cannot run, are skipped safely. Other
 modules' values are reported with a clear error.
 """
 
@@ -28,6 +28,7 @@ from redvector.persistence.rdb.compact import (
 )
 from redvector.persistence.rdb.crc64 import crc64
 from redvector.persistence.rdb.lzf import LzfError, lzf_decompress
+from redvector.persistence.rdb.stream_codec import StreamFormatError, decode_stream
 from redvector.persistence.rdb.trie_codec import TrieFormatError, decode_trie, is_trie_module
 
 _U32_BE = struct.Struct(">I").unpack_from
@@ -233,7 +234,10 @@ class RdbReader:
                 zset.add(member, float(score))
             return zset
         if t in (c.TYPE_STREAM_LISTPACKS, c.TYPE_STREAM_LISTPACKS_2, c.TYPE_STREAM_LISTPACKS_3):
-            raise RdbError("streams are not supported by RedVector", self.pos)
+            try:
+                return decode_stream(self, t, c.TYPE_STREAM_LISTPACKS_2, c.TYPE_STREAM_LISTPACKS_3)
+            except StreamFormatError as exc:
+                raise RdbError(f"bad stream value: {exc}", self.pos) from None
         if t == c.TYPE_MODULE_2:
             return self._module_value()
         if t == c.TYPE_MODULE_PRE_GA:

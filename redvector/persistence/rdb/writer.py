@@ -16,10 +16,12 @@ from typing import Any
 from redvector.keyspace.database import Keyspace
 from redvector.keyspace.types import ZSet
 from redvector.keyspace.types.json_value import JsonValue, dumps
+from redvector.keyspace.types.stream import Stream
 from redvector.keyspace.types.suggestions import SuggestionTrie
 from redvector.persistence.rdb import constants as c
 from redvector.persistence.rdb.crc64 import crc64
 from redvector.persistence.rdb.encoding import encode_length, encode_ms, encode_string
+from redvector.persistence.rdb.stream_codec import encode_stream
 from redvector.persistence.rdb.trie_codec import encode_trie
 
 log = logging.getLogger("redvector.rdb")
@@ -33,6 +35,7 @@ _T_HASH = bytes([c.TYPE_HASH])
 _T_ZSET_2 = bytes([c.TYPE_ZSET_2])
 _T_MODULE_2 = bytes([c.TYPE_MODULE_2])
 _T_HASH_METADATA = bytes([c.TYPE_HASH_METADATA])
+_T_STREAM_3 = bytes([c.TYPE_STREAM_LISTPACKS_3])
 _JSON_HEADER = encode_length(c.JSON_MODULE_ID) + encode_length(c.MODULE_OP_STRING)
 _MODULE_EOF = encode_length(c.MODULE_OP_EOF)
 
@@ -42,6 +45,7 @@ class RdbWriter:
 
     def __init__(self, version: int = c.RDB_VERSION) -> None:
         self.out = bytearray(b"REDIS%04d" % version)
+        self.version = version  # raised by ``entry`` for a type an older version lacks (see needed_version)
         self.skipped = 0
 
     def aux(self, key: bytes, value: bytes) -> None:
@@ -63,6 +67,10 @@ class RdbWriter:
             return
         type_byte, body = encoded
         out = self.out
+        needed = needed_version(type_byte)
+        if needed > self.version:
+            self.version = needed
+            out[5:9] = b"%04d" % needed
         if expire_at_ms is not None:
             out += _OP_EXPIRE + encode_ms(expire_at_ms)
         out += type_byte
@@ -107,6 +115,8 @@ def encode_value(value: Any) -> tuple[bytes, bytes] | None:
         return _T_MODULE_2, _JSON_HEADER + encode_string(dumps(value.root)) + _MODULE_EOF
     if kind is SuggestionTrie:  # RediSearch's trietype0 encoding (FT.SUGADD dictionaries)
         return _T_MODULE_2, encode_trie(value)
+    if kind is Stream:  # Redis 7.2+'s stream layout (listpack nodes, consumer active times)
+        return _T_STREAM_3, encode_stream(value)
     return None
 
 
@@ -123,11 +133,20 @@ def encode_hash_with_ttls(value: dict[bytes, bytes], deadlines: dict[bytes, int]
     return _T_HASH_METADATA, b"".join(parts)
 
 
+def needed_version(type_byte: bytes) -> int:
+    """The RDB version a value type needs: 10 (Redis 7.0) for the plain encodings, 11 (Redis 7.2) for
+    streams' type 21, 12 (Redis 7.4) for hashes with field TTLs (type 24)."""
+    if type_byte == _T_HASH_METADATA:
+        return c.RDB_VERSION_FIELD_TTLS
+    if type_byte == _T_STREAM_3:
+        return c.RDB_VERSION_STREAMS_3
+    return c.RDB_VERSION
+
+
 def dump_keyspace(keyspace: Keyspace, aux: Iterable[tuple[bytes, bytes]] = (), checksum: bool = True) -> bytes:
     """The whole keyspace as one RDB image (the caller decides where and how it is written). Version 10
-    (Redis 7.0) unless a hash has field TTLs, which only RDB 12 (Redis 7.4) can hold."""
-    field_ttls = any(len(db.field_ttls) for db in keyspace.databases)
-    writer = RdbWriter(c.RDB_VERSION_FIELD_TTLS if field_ttls else c.RDB_VERSION)
+    (Redis 7.0 reads it) unless a value needs a newer one (``needed_version``)."""
+    writer = RdbWriter()
     for key, value in aux:
         writer.aux(key, value)
     for db in keyspace.databases:

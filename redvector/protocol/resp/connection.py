@@ -247,6 +247,8 @@ class RespConnection(asyncio.Protocol):
     def _block(self, argv: list[bytes], blocked: Blocked) -> None:
         blocking = self.server.blocking
         loop = asyncio.get_running_loop()
+        if blocked.rerun_argv is not None:
+            argv = blocked.rerun_argv
 
         def try_serve() -> bool:
             if self._closed:
@@ -258,7 +260,8 @@ class RespConnection(asyncio.Protocol):
             return True
 
         self._blocked_timeout_reply = blocked.timeout_reply
-        self._waiter = Waiter(self.client, self.client.db_index, tuple(blocked.keys), try_serve)
+        self._waiter = Waiter(self.client, self.client.db_index, tuple(blocked.keys), try_serve,
+                              blocked.independent)
         blocking.park(self._waiter)
         if blocked.timeout_ms > 0:
             self._timer = loop.call_later(blocked.timeout_ms / 1000, self._on_timeout, blocked.timeout_reply)
