@@ -56,7 +56,7 @@ def collect(zset: ZSet, kind: str, low_arg: bytes, high_arg: bytes, reverse: boo
     if kind == SCORE:
         start, stop = zset.score_span(parse_score_bound(low_arg), parse_score_bound(high_arg))
     else:
-        start, stop = zset.lex_span(parse_lex_bound(low_arg), parse_lex_bound(high_arg))
+        start, stop = zset.lex_span(parse_lex_bound(low_arg), parse_lex_bound(high_arg), reverse=reverse)
     if offset < 0:
         return []
     if reverse:

@@ -207,6 +207,16 @@ EXPIRETIME padded
 PEXPIREAT padded 4102444800499
 EXPIRETIME padded
 PEXPIRETIME padded
+ZADD lexmix 2.5 1 0 c 0 10 1 a 3 b
+ZRANGEBYLEX lexmix [a (a
+ZRANGEBYLEX lexmix (c +
+ZRANGEBYLEX lexmix - [b
+ZREVRANGEBYLEX lexmix [c -
+ZREVRANGEBYLEX lexmix + (1
+ZLEXCOUNT lexmix [1 +
+ZREMRANGEBYLEX lexmix (a [1
+ZREMRANGEBYLEX lexmix [10 [c
+ZRANGE lexmix 0 -1 WITHSCORES
 """
 
 

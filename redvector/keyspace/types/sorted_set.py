@@ -23,6 +23,24 @@ class ScoreBound:
     exclusive: bool = False
 
 
+# A sorted set this small is a listpack in Redis (zset-max-listpack-entries' default): lex ranges walk it.
+LISTPACK_WALK_MAX = 128
+
+
+def _lex_range_empty(low: LexBound, high: LexBound) -> bool:
+    """Redis's test for lex ranges that are always empty: min above max, or equal with an exclusive end
+    (sdscmplex: '-' below everything, '+' above)."""
+    if low.kind and low.kind == high.kind:
+        cmp = 0
+    elif low.kind < 0 or high.kind > 0:
+        cmp = -1
+    elif low.kind > 0 or high.kind < 0:
+        cmp = 1
+    else:
+        cmp = (low.value > high.value) - (low.value < high.value)
+    return cmp > 0 or (cmp == 0 and (low.exclusive or high.exclusive))
+
+
 @dataclass(frozen=True, slots=True)
 class LexBound:
     """One end of a lex range: ``-`` (kind -1), ``+`` (kind 1), or ``[value`` / ``(value`` (kind 0)."""
@@ -121,15 +139,38 @@ class ZSet:
             stop = order.bisect_left((math.nextafter(high.value, math.inf),))
         return int(start), max(int(start), int(stop))
 
-    def lex_span(self, low: LexBound, high: LexBound) -> tuple[int, int]:
+    def lex_span(self, low: LexBound, high: LexBound, reverse: bool = False) -> tuple[int, int]:
         """Positions [start, stop) of members within [low, high], as Redis walks them.
 
-        Lex ranges assume all scores are equal (Redis's rule); members are compared in (score, member)
-        order by binary search on positions, which gives Redis's answer for that case in O(log^2 n).
+        Lex ranges assume all scores are equal (Redis's rule). A range that can hold nothing, or that
+        lies past either end, is empty, as Redis's zslIsInLexRange says. A small set (listpack in
+        Redis) is walked as Redis walks it: from the first member >= min while members are <= max (from
+        the last member <= max, backwards, when ``reverse``), which also gives Redis's answer when scores
+        differ; a large one by binary search on positions, O(log^2 n), Redis's answer for equal scores.
         """
-        n = len(self.order)
-        start = self._first(lambda m: low.above_min(m), 0, n)
-        stop = self._first(lambda m: not high.below_max(m), start, n)
+        order = self.order
+        n = len(order)
+        if n == 0 or _lex_range_empty(low, high) or not low.above_min(order[n - 1][1]) \
+                or not high.below_max(order[0][1]):
+            return 0, 0
+        if n > LISTPACK_WALK_MAX:
+            start = self._first(lambda m: low.above_min(m), 0, n)
+            return start, self._first(lambda m: not high.below_max(m), start, n)
+        members = [member for _, member in order]
+        if reverse:
+            last = next(i for i in range(n - 1, -1, -1) if high.below_max(members[i]))
+            if not low.above_min(members[last]):
+                return 0, 0
+            start = last
+            while start > 0 and low.above_min(members[start - 1]):
+                start -= 1
+            return start, last + 1
+        start = next(i for i in range(n) if low.above_min(members[i]))
+        if not high.below_max(members[start]):
+            return 0, 0
+        stop = start + 1
+        while stop < n and high.below_max(members[stop]):
+            stop += 1
         return start, stop
 
     def _first(self, pred: Callable[[bytes], bool], lo: int, hi: int) -> int:
