@@ -11,6 +11,7 @@ from typing import Any
 
 from redvector.commands.args import ArgCursor
 from redvector.commands.context import CommandContext
+from redvector.commands.pqsort import pqsort
 from redvector.commands.spec import CommandGroup, Flag, KeySpec
 from redvector.errors import RedVectorError, SyntaxErr, WrongType
 from redvector.keyspace.types import ZSet
@@ -131,9 +132,9 @@ def sort_generic(ctx: CommandContext, argv: list[bytes], allow_store: bool) -> A
         # Redis sorts a set anyway when storing, so the stored list is deterministic.
         o.dont_sort, o.alpha, o.by = False, True, None
     items = [] if value is None else _elements(ctx, value, o)
-    if not o.dont_sort and items:
-        items = _sorted(ctx, items, o)
     start, end = _limit(len(items), o.offset, o.count)
+    if not o.dont_sort and items:
+        items = _sorted(ctx, items, o, start, end)
     selected = items[start : end + 1] if end >= start else []
     if o.gets:
         out: list[bytes | None] = [lookup_pattern(ctx, p, e) for e in selected for p in o.gets]
@@ -144,7 +145,7 @@ def sort_generic(ctx: CommandContext, argv: list[bytes], allow_store: bool) -> A
     return _store(ctx, o.store, [b"" if x is None else x for x in out])
 
 
-def _sorted(ctx: CommandContext, items: list[bytes], o: SortOptions) -> list[bytes]:
+def _sorted(ctx: CommandContext, items: list[bytes], o: SortOptions, start: int, end: int) -> list[bytes]:
     by = o.by
     if o.alpha:
         if by is None:
@@ -162,7 +163,12 @@ def _sorted(ctx: CommandContext, items: list[bytes], o: SortOptions) -> list[byt
                 c = (x > y) - (x < y)
             return -c if o.desc else c
 
-        pairs = sorted(zip(weights, items, strict=True), key=functools.cmp_to_key(cmp_alpha))
+        pairs = list(zip(weights, items, strict=True))
+        if start != 0 or end != len(items) - 1:
+            # Redis sorts only the limited range, with its pqsort: equal weights come out in its order.
+            pqsort(pairs, cmp_alpha, start, end)
+        else:
+            pairs.sort(key=functools.cmp_to_key(cmp_alpha))
         return [e for _, e in pairs]
     scores: list[float] = []
     for e in items:

@@ -158,10 +158,11 @@ def getex(ctx: CommandContext, argv: list[bytes]) -> Any:
     args = ArgCursor(argv, 2)
     at: int | None = None
     persist = False
+    unit, amount = "", None
     if args:
         match args.next_token():
             case "EX" | "PX" | "EXAT" | "PXAT" as unit if args.remaining() == 1:
-                at = _expire_at(ctx, unit, args.next_int(), "getex")
+                amount = args.next()
             case "PERSIST" if not args:
                 persist = True
             case _:
@@ -169,6 +170,8 @@ def getex(ctx: CommandContext, argv: list[bytes]) -> Any:
     value = get_string(ctx, key)
     if value is None:
         return None
+    if amount is not None:  # Redis reads the time only once the key is known to be a string
+        at = _expire_at(ctx, unit, parse_int(amount), "getex")
     db = ctx.db
     if at is not None:
         if at <= ctx.now_ms:

@@ -217,6 +217,19 @@ ZLEXCOUNT lexmix [1 +
 ZREMRANGEBYLEX lexmix (a [1
 ZREMRANGEBYLEX lexmix [10 [c
 ZRANGE lexmix 0 -1 WITHSCORES
+RPUSH pq b a 10 1 c -5 10 x1 x2 x3 x4 x5 x6 x7 x8 x9 y1 y2 y3 y4 y5 y6 y7 y8 y9 z1 z2 z3 z4 z5 z6 z7 z8 z9 q1 q2 q3 q4 q5 q6 q7 q8 q9
+SET w_a x
+SET w_b 2
+SET w_x5 2
+SORT pq BY w_* ALPHA LIMIT 0 3
+SORT pq BY w_* ALPHA DESC LIMIT 2 5
+SORT pq BY w_* ALPHA LIMIT 10 20
+SORT pq BY w_* ALPHA LIMIT 40 3
+SORT pq BY w_* ALPHA
+GETEX nosuchkey EX -1
+GETEX pq EX abc
+GETEX padded PX 0
+GETEX padded EX notanumber
 """
 
 
