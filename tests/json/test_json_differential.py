@@ -25,6 +25,29 @@ PACKED = ('{"e":' + PACK8 + ',"m":[' + PACK8 + ',' + PACK8 + '],"f":' + PACK8 + 
           + ',"i":' + PACK8 + ',"j":' + PACK8 + ',"k":' + PACK8 + ',"short":[0.5,1.5],"mixed":[0.5,1,2.5,3.5,4.5,5.5,6.5,7.5]}')
 
 SCENARIOS: dict[str, list[tuple[str, ...]]] = {
+    # found by random sequences compared with Redis Stack
+    "random_finds": [
+        ("JSON.SET", "z", "$", '{"a":-0,"b":[-0,1],"c":[],"big":[12345678901234567890,9223372036854775807]}'),
+        ("JSON.GET", "z"),
+        ("JSON.TYPE", "z", "$.a"),
+        ("JSON.RESP", "z", "$.b"),
+        ("JSON.NUMINCRBY", "z", "$.a", "1"),
+        ("JSON.NUMMULTBY", "z", "$.big[0]", "-1"),
+        ("JSON.NUMINCRBY", "z", "$.big[1]", "1"),
+        ("JSON.SET", "nokey", "$.q", "1", "XX"),
+        ("JSON.SET", "nokey", "$.q", "1", "NX"),
+        ("JSON.SET", "z", "$.new", "1", "NX"),
+        ("JSON.SET", "z", "$.a", "2", "NX"),
+        ("JSON.SET", "z", "$[*]", "2", "NX"),
+        ("JSON.SET", "z", "$..a", "3", "NX"),
+        ("JSON.SET", "z", "$.c[0]", "1"),
+        ("JSON.ARRINSERT", "z", "a", "0", "1"),
+        ("JSON.ARRINSERT", "z", ".zz", "0", "1"),
+        ("JSON.MSET", "z", "$.c[0]", "1", "nokey", "$.d", "1"),
+        ("JSON.MSET", "z", "$.c[*]", "1", "nokey", "$.d", "1"),
+        ("JSON.MSET", "z", "$.c[1:3]", "1", "z", "$.n", "1"),
+        ("JSON.GET", "z"),
+    ],
     "text": [
         ("JSON.SET", "k", "$", '{"a":1e30,"b":0.1,"c":1.0,"d":-0.0,"e":12345678901234567890,"h":1.5e-7,"i":1E5,'
          '"j":[],"k":{},"l":1e308,"m":-9223372036854775808,"n":18446744073709551615,"o":18446744073709551616,'

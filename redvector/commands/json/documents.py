@@ -40,6 +40,8 @@ from redvector.replies import OK, ByProtocol, Map
 
 group = CommandGroup("json")
 
+ARRAY_INDEX_OUT_OF_RANGE = "ERR array index out of range"
+
 _R = Flag.READONLY
 _W = Flag.WRITE | Flag.DENYOOM
 _K1 = KeySpec(1, 1, 1)
@@ -50,12 +52,14 @@ def _place(doc: JsonValue | None, raw_path: bytes, value: Any, cond: str | None,
     """Apply a SET (or MERGE) of ``value`` at the path. Returns the document to store, None when nothing
     was done (NX/XX not met, or no place to put it)."""
     if doc is None:
+        if cond == "XX":  # nothing to update: nil, whatever the path
+            return None
         if not is_root_path(raw_path):  # checked on the text, before the path is parsed (RedisJSON)
             raise JsonError(NEW_AT_ROOT)
-        if cond == "XX":
-            return None
         return JsonValue(value)
     path = compile_path(raw_path)
+    if cond == "NX" and not path.is_static:  # NX only adds, and only a static path names where
+        raise JsonError(WRONG_STATIC_PATH)
     nodes = writable(doc, path, float_only=type(value) is float)
     if nodes:
         if cond == "NX":
@@ -70,7 +74,7 @@ def _place(doc: JsonValue | None, raw_path: bytes, value: Any, cond: str | None,
         raise JsonError(WRONG_STATIC_PATH)
     key = path.last_key
     if key is None:
-        raise JsonError("ERR array index out of range")
+        raise JsonError(ARRAY_INDEX_OUT_OF_RANGE)
     placed = False
     for _, _, parent in path.locate_parents(doc.root):
         if type(parent) is dict:
@@ -131,8 +135,14 @@ def json_mset(ctx: CommandContext, argv: list[bytes]) -> Any:
         if doc is None and not is_root_path(path):
             raise JsonError(NEW_AT_ROOT)
         value = parse_value(argv[i + 2])
-        if doc is not None:
-            compile_path(path)
+        if doc is not None:  # RedisJSON checks each triple in turn: a path that can place nothing fails
+            compiled = compile_path(path)
+            # (a packed array writable unpacks reads the same)
+            if not writable(doc, compiled, float_only=type(value) is float):
+                if not compiled.is_static:
+                    raise JsonError(WRONG_STATIC_PATH)
+                if compiled.last_key is None:  # a static index that is not there
+                    raise JsonError(ARRAY_INDEX_OUT_OF_RANGE)
         triples.append((key, path, value))
     for key, path, value in triples:  # all checked first: all or nothing
         doc = _place(get_doc(ctx, key), path, value, None, merge=False)

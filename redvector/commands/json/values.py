@@ -67,7 +67,7 @@ def _arith(ctx: CommandContext, argv: list[bytes], op: str) -> Any:
         if type(old) not in (int, float):
             results.append(None)
             continue
-        if type(old) is int and type(number) is int:
+        if type(old) is int and type(number) is int and old <= I64_MAX and number <= I64_MAX:
             new: int | float = old + number if op == "incr" else old * number
             new = (new - I64_MIN) % 2**64 + I64_MIN  # RedisJSON wraps i64 arithmetic
         else:
@@ -216,7 +216,9 @@ def json_arrinsert(ctx: CommandContext, argv: list[bytes]) -> Any:
         arr[at:at] = inserted if type(arr) is list else array("d", inserted)
         first = False
         results.append(len(arr))
-    return _array_results(ctx, key, path.text, path.is_legacy, results, "json.arrinsert")
+    # RedisJSON names a legacy path normalised here ('$.a' for 'a'), unlike JSON.ARRAPPEND's
+    shown = path.normalized if path.is_legacy else path.text
+    return _array_results(ctx, key, shown, path.is_legacy, results, "json.arrinsert")
 
 
 @group.command("JSON.ARRLEN", -2, _R, _K1, summary="Returns the length of the arrays at a path.")

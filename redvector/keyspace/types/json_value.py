@@ -21,6 +21,7 @@ refuses the text (or accepts something serde_json would not).
 
 from __future__ import annotations
 
+import json
 import math
 import sys
 from array import array
@@ -255,11 +256,21 @@ def loads(text: bytes | str) -> Any:
         value = orjson.loads(data)
     except orjson.JSONDecodeError:
         return _Parser(data).parse()
+    if b"-0" in data:  # serde_json reads the integer -0 as the float -0.0; orjson as the integer 0
+        value = json.loads(data, parse_int=_int_or_negative_zero)
     if (data.count(b"[") + data.count(b"{") >= MAX_DEPTH and _depth(value) >= MAX_DEPTH) or (
         type(value) is float and not math.isfinite(value)
     ):
         return _Parser(data).parse()
     return value
+
+
+def _int_or_negative_zero(text: str) -> int | float:
+    """json.loads' integer hook: serde_json's -0.0 for ``-0``, a float beyond 64 bits (as _Parser)."""
+    if text == "-0":
+        return -0.0
+    number = int(text)
+    return number if I64_MIN <= number <= U64_MAX else float(text)
 
 
 def _depth(value: Any) -> int:
@@ -521,6 +532,8 @@ class _Parser:
         self.pos = pos
         text = data[start:pos]
         if not is_float:
+            if text == b"-0":
+                return -0.0  # serde_json keeps the sign of an integer -0 as a float
             number = int(text)
             if I64_MIN <= number <= U64_MAX:
                 return number
