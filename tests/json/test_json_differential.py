@@ -47,6 +47,12 @@ SCENARIOS: dict[str, list[tuple[str, ...]]] = {
         ("JSON.MSET", "z", "$.c[*]", "1", "nokey", "$.d", "1"),
         ("JSON.MSET", "z", "$.c[1:3]", "1", "z", "$.n", "1"),
         ("JSON.GET", "z"),
+        ("JSON.SET", "u", "$", '{"a":1,"b":null,"t":true,"s":"x","n":2.5,"u":12345678901234567890,"e":1e30}'),
+        ("JSON.RESP", "u", "$..*"),
+        ("JSON.RESP", "u", ".u"),
+        ("JSON.SET", "arr", "$", "[1,2]"),
+        ("JSON.MSET", "arr", "$", '"s"', "arr", "$[*]", "true"),
+        ("JSON.GET", "arr"),
     ],
     "text": [
         ("JSON.SET", "k", "$", '{"a":1e30,"b":0.1,"c":1.0,"d":-0.0,"e":12345678901234567890,"h":1.5e-7,"i":1E5,'

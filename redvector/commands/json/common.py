@@ -115,4 +115,6 @@ def to_resp(value: Any) -> Any:
         return SimpleString(b"true" if value else b"false")
     if kind is str:
         return value.encode()
+    if kind is int and value > 2**63 - 1:  # a u64 leaves RedisJSON as a double (and RESP integers are i64)
+        return float(value)
     return value  # int, float, None

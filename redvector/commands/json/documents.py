@@ -145,7 +145,10 @@ def json_mset(ctx: CommandContext, argv: list[bytes]) -> Any:
                     raise JsonError(ARRAY_INDEX_OUT_OF_RANGE)
         triples.append((key, path, value))
     for key, path, value in triples:  # all checked first: all or nothing
-        doc = _place(get_doc(ctx, key), path, value, None, merge=False)
+        try:
+            doc = _place(get_doc(ctx, key), path, value, None, merge=False)
+        except JsonError:  # an earlier triple changed this document: RedisJSON applies what still fits
+            continue
         if doc is not None:
             _store(ctx, key, doc, "json.mset")
     return OK
