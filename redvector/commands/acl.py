@@ -98,7 +98,7 @@ def denial(user: User, spec: CommandSpec, argv: list[bytes]) -> tuple[str, str] 
 DENIAL_TEXT = {"key": "No permissions to access a key", "channel": "No permissions to access a channel"}
 
 
-def check(ctx_server: Any, client: ClientState, spec: CommandSpec, argv: list[bytes],
+def check(server: Any, client: ClientState, spec: CommandSpec, argv: list[bytes],
           client_info: Any, context: str = "toplevel") -> RedVectorError | None:
     """The dispatcher's check for a restricted client: Redis's NOPERM error (logged), or None."""
     user: User = client.acl
@@ -106,8 +106,8 @@ def check(ctx_server: Any, client: ClientState, spec: CommandSpec, argv: list[by
     if found is None:
         return None
     reason, obj = found
-    ctx_server.acl.record(reason, context, obj, user.name.decode("utf-8", "replace"), client_info(client),
-                          int(ctx_server.config["acllog-max-len"]))
+    server.acl.record(reason, context, obj, user.name.decode("utf-8", "replace"), client_info(client),
+                      int(server.config["acllog-max-len"]))
     if reason == "command":
         return CodedError("NOPERM", f"User {user.name.decode('utf-8', 'replace')} has no permissions to run the "
                                     f"'{obj}' command")

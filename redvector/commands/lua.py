@@ -20,12 +20,13 @@ other clients BUSY meanwhile; RedVector serves one command at a time, so it stop
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from lupa import lua51
@@ -276,17 +277,27 @@ class LuaScripting:
         """Run the cached script ``sha`` with ``caller(argv, read_only)`` executing its redis.call."""
         return self.invoke(self._run, self.scripts[sha], keys, args, caller, read_only, sha)
 
+    @contextlib.contextmanager
+    def busy_deadline(self) -> Iterator[None]:
+        """Lua code run inside stops with an error past ``busy-reply-threshold`` (the prelude's hook)."""
+        outer = self._deadline
+        self._deadline = time.monotonic() + max(self._busy_ms(), 1) / 1000
+        try:
+            yield
+        finally:
+            self._deadline = outer
+
     def invoke(self, runner: Any, function: Any, keys: list[bytes], args: list[bytes], caller: Caller,
                read_only: bool, label: str) -> Any:
         """``runner(function, KEYS, ARGV)`` (a script, or a library function for FCALL) under the busy
         deadline; its result as a reply, its error raised as Redis words it (``script: <label>, on ...``)."""
-        outer = (self._caller, self._read_only, self._deadline)
+        outer = (self._caller, self._read_only)
         self._caller, self._read_only = caller, read_only
-        self._deadline = time.monotonic() + max(self._busy_ms(), 1) / 1000
         try:
-            kind, value = runner(function, self.lua.table_from(keys), self.lua.table_from(args))
+            with self.busy_deadline():
+                kind, value = runner(function, self.lua.table_from(keys), self.lua.table_from(args))
         finally:
-            self._caller, self._read_only, self._deadline = outer
+            self._caller, self._read_only = outer
         if kind == b"err":
             if isinstance(value, bytes):  # an error the handler did not see (Lua's out-of-memory)
                 raise ScriptError(f"ERR {_text(value)}")

@@ -13,7 +13,6 @@ empty line, so line numbers are the source's.
 from __future__ import annotations
 
 import re
-import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -204,12 +203,8 @@ class FunctionLibraries:
         compiled = self._compile(body)
         if isinstance(compiled, tuple):  # (nil, message)
             raise RedVectorError(f"Error compiling function: {_text(compiled[1])}")
-        deadline = self.vm._deadline
-        self.vm._deadline = time.monotonic() + max(self.vm._busy_ms(), 1) / 1000
-        try:
+        with self.vm.busy_deadline():
             kind, result = self._load(compiled)
-        finally:
-            self.vm._deadline = deadline
         if kind == b"err":
             err = result[b"err"] if not isinstance(result, bytes) else result
             raise RedVectorError(f"Error registering functions: {_text(err)}")

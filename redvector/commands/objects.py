@@ -15,7 +15,8 @@ from typing import Any
 from redvector.commands.context import CommandContext
 from redvector.commands.spec import CommandGroup, Flag, KeySpec
 from redvector.errors import RedVectorError, UnknownSubcommand, WrongArity
-from redvector.keyspace.types.encoding import as_int64, object_encoding
+from redvector.keyspace.types.encoding import object_encoding
+from redvector.keyspace.types.int64 import as_int64
 from redvector.replies import SimpleString
 
 group = CommandGroup("generic")

@@ -10,12 +10,12 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from redvector.commands.args import parse_int
+from redvector.commands.args import parse_int, subcommand
 from redvector.commands.context import CommandContext
 from redvector.commands.spec import CommandGroup, Flag, KeySpec
 from redvector.commands.stream_ids import parse_id, parse_range, parse_strict_id
 from redvector.commands.streams import get_stream
-from redvector.errors import CodedError, RedVectorError, SyntaxErr, UnknownSubcommand, WrongArity
+from redvector.errors import CodedError, RedVectorError, SyntaxErr
 from redvector.keyspace.types.stream import INVALID_ENTRIES_READ, Consumer, Group, Nack, Stream, format_id
 from redvector.replies import NULL_ARRAY, OK, SimpleString
 
@@ -83,12 +83,7 @@ def _xgroup_keys(argv: list[bytes]) -> list[bytes]:
                subcommands=("CREATE", "SETID", "DESTROY", "CREATECONSUMER", "DELCONSUMER", "HELP"),
                summary="A container for consumer groups commands.")
 def xgroup(ctx: CommandContext, argv: list[bytes]) -> Any:
-    sub = argv[1].upper()
-    arity = _ARITY.get(sub)
-    if arity is None:
-        raise UnknownSubcommand("xgroup", argv[1])
-    if (arity >= 0 and len(argv) != arity) or (arity < 0 and len(argv) < -arity):
-        raise WrongArity("xgroup|" + sub.decode().lower())
+    sub = subcommand(argv, _ARITY, "XGROUP")
     if sub == b"HELP":
         return [SimpleString(line.encode()) for line in XGROUP_HELP]
     key, name = argv[2], argv[3]

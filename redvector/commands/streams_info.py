@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from redvector.commands.args import parse_int
+from redvector.commands.args import parse_int, subcommand
 from redvector.commands.context import CommandContext
 from redvector.commands.spec import CommandGroup, Flag, KeySpec
 from redvector.commands.streams import entries_reply, entry_reply, get_stream
-from redvector.errors import CodedError, NoSuchKey, RedVectorError, UnknownSubcommand, WrongArity
+from redvector.errors import CodedError, NoSuchKey, RedVectorError
 from redvector.keyspace.types.stream import INVALID_ENTRIES_READ, Group, Stream, format_id
 from redvector.replies import Map, SimpleString
 
@@ -141,12 +141,7 @@ def _xinfo_keys(argv: list[bytes]) -> list[bytes]:
                subcommands=("STREAM", "GROUPS", "CONSUMERS", "HELP"),
                summary="A container for stream introspection commands.")
 def xinfo(ctx: CommandContext, argv: list[bytes]) -> Any:
-    sub = argv[1].upper()
-    arity = _ARITY.get(sub)
-    if arity is None:
-        raise UnknownSubcommand("xinfo", argv[1])
-    if (arity >= 0 and len(argv) != arity) or (arity < 0 and len(argv) < -arity):
-        raise WrongArity("xinfo|" + sub.decode().lower())
+    sub = subcommand(argv, _ARITY, "XINFO")
     if sub == b"HELP":
         return [SimpleString(line.encode()) for line in XINFO_HELP]
     if sub == b"STREAM":

@@ -15,7 +15,6 @@ are hints, checked against the current deadlines when popped, so changes never s
 from __future__ import annotations
 
 import heapq
-from collections.abc import Iterator
 from typing import Any, NamedTuple
 
 NEVER = 1 << 63
@@ -62,9 +61,6 @@ class FieldExpiry:
         """The key's field deadlines (a copy; empty when none)."""
         entry = self.by_key.get(key)
         return {} if entry is None else dict(entry.at)
-
-    def items(self) -> Iterator[tuple[bytes, FieldDeadlines]]:
-        return iter(self.by_key.items())
 
     # -- writes ------------------------------------------------------------------------------------------
     def set(self, key: bytes, hash_value: dict[bytes, Any], field: bytes, at: int) -> None:

@@ -14,29 +14,16 @@ from collections import deque
 from collections.abc import Iterable
 from typing import Any
 
+from redvector.keyspace.types.int64 import as_int64
 from redvector.keyspace.types.json_value import JsonValue
 from redvector.keyspace.types.sorted_set import ZSet
 from redvector.keyspace.types.stream import Stream
 from redvector.keyspace.types.suggestions import SuggestionTrie
 
-INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 # Redis's OBJ_ENCODING_EMBSTR_SIZE_LIMIT: strings up to 44 bytes are embedded in the object header.
 EMBSTR_SIZE_LIMIT = 44
 # list-max-listpack-size < 0 selects a byte limit per node: -1 = 4 KiB ... -5 = 64 KiB.
 _LIST_BYTES = {-1: 4096, -2: 8192, -3: 16384, -4: 32768, -5: 65536}
-
-
-def as_int64(value: bytes) -> int | None:
-    """The integer a string holds if Redis would store it as one (canonical form, within int64)."""
-    if not value or len(value) > 20:
-        return None
-    try:
-        number = int(value)
-    except ValueError:
-        return None
-    if b"%d" % number != value or not INT64_MIN <= number <= INT64_MAX:
-        return None
-    return number
 
 
 def _all_short(items: Iterable[bytes], limit: int) -> bool:

@@ -101,16 +101,6 @@ def _val(value: int, length: int) -> int:
 _SPANS = [(b & 0x3F) + 1 if b < 0x40 else 0 if b < 0x80 else (b & 0x3) + 1 for b in range(256)]
 
 
-def _op(buf: bytearray, p: int) -> tuple[int, int, int]:
-    """(kind 0 ZERO / 1 XZERO / 2 VAL, registers covered, opcode bytes) of the opcode at ``p``."""
-    op = buf[p]
-    if op & 0x80:
-        return 2, (op & 0x3) + 1, 1
-    if op & 0x40:
-        return 1, (((op & 0x3F) << 8) | buf[p + 1]) + 1, 2
-    return 0, (op & 0x3F) + 1, 1
-
-
 def sparse_set(buf: bytearray, index: int, count: int, max_bytes: int,
                hint: list[int] | None = None) -> int:
     """Redis's hllSparseSet on a sparse value held in ``buf`` (changed in place): 1 if the register grew,
@@ -147,7 +137,8 @@ def sparse_set(buf: bytearray, index: int, count: int, max_bytes: int,
         first += span
     if span == 0 or p >= end:
         return -1
-    kind = _op(buf, p)[0]
+    op = buf[p]
+    kind = 2 if op & 0x80 else 1 if op & 0x40 else 0  # VAL, XZERO, ZERO
     if before_prev >= 0:  # resume next time at the opcode before ``prev`` (Step 4 starts at ``prev``)
         hint[:] = [before_prev, first_before_prev, earlier, first_earlier]
     else:

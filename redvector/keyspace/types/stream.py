@@ -19,6 +19,8 @@ from typing import Any
 
 from sortedcontainers import SortedDict
 
+from redvector.keyspace.types.int64 import as_int64
+
 U64 = (1 << 64) - 1
 MAX_ID = (1 << 128) - 1
 INVALID_ENTRIES_READ = -1  # Redis's SCG_INVALID_ENTRIES_READ: a group's read counter is unknown
@@ -54,13 +56,9 @@ def _lp_int_size(value: int) -> int:
 def lp_element_size(value: bytes) -> int:
     """Bytes of one listpack element (header, data, back-length) as Redis encodes ``value``."""
     n = len(value)
-    if n <= 20 and n and (value[0] in b"-0123456789"):
-        try:
-            number = int(value)
-        except ValueError:
-            number = None
-        if number is not None and b"%d" % number == value and -(2**63) <= number < 2**63:
-            return _lp_int_size(number)
+    number = as_int64(value)
+    if number is not None:
+        return _lp_int_size(number)
     size = 1 + n if n < 64 else 2 + n if n < 4096 else 5 + n
     return size + (1 if size < 128 else 2 if size < 16384 else 3 if size < 2097152 else 4 if size < 268435456 else 5)
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import struct
 from typing import TYPE_CHECKING
 
+from redvector.keyspace.types.int64 import as_int64
 from redvector.keyspace.types.stream import U64, Consumer, Group, Nack, Stream
 from redvector.persistence.rdb.compact import listpack_entries
 from redvector.persistence.rdb.encoding import encode_length, encode_ms, encode_string
@@ -67,13 +68,9 @@ def lp_int(v: int) -> bytes:
 def lp_str(s: bytes) -> bytes:
     """A listpack element for a string: an integer when it is the canonical text of an int64."""
     n = len(s)
-    if 0 < n <= 20 and s[0] in b"-0123456789":
-        try:
-            v = int(s)
-        except ValueError:
-            v = None
-        if v is not None and b"%d" % v == s and -(2**63) <= v < 2**63:
-            return lp_int(v)
+    v = as_int64(s)
+    if v is not None:
+        return lp_int(v)
     if n < 64:
         body = bytes([0x80 | n]) + s
     elif n < 4096:
