@@ -25,6 +25,7 @@ from redvector.errors import RedVectorError
 from redvector.persistence.manager import Persistence, StartupError
 from redvector.persistence.search_state import SearchSnapshot
 from redvector.protocol.resp.connection import start_resp
+from redvector.protocol.resp.master_link import install_master_link
 from redvector.protocol.resp.values import resp2_values
 from redvector.server.allocator import pin_mmap_threshold
 from redvector.server.client import ClientState
@@ -125,6 +126,7 @@ class PersistenceComponent:
     async def start(self) -> None:
         server, dispatcher = self.app.server, self.app.dispatcher
         replay_client = ClientState(internal=True)
+        replay_client.replicated = True  # a replica's own files load whatever replica-read-only says
 
         def execute(argv: list[bytes]) -> Any:
             return dispatcher.execute(replay_client, argv)
@@ -204,9 +206,16 @@ class RespComponent:
             self.app.listeners.append(listener)
             port = port or listener.sockets[0].getsockname()[1]
             self.app.ports["resp"] = port
+        server = self.app.server
+        install_master_link(server, self.app.dispatcher)
+        self.app.cron.every_tick(server.replication.tick)
+        master = str(self.app.config["replicaof"])
+        if master:  # redis.conf's ``replicaof host port``: sync once the listener is up
+            host, master_port = master.split()
+            server.replication.replicate_from(host, int(master_port))
 
     async def stop(self) -> None:
-        return None
+        self.app.server.replication.shutdown()
 
 
 def bind_addresses(bind: str) -> list[tuple[str, bool]]:

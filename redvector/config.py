@@ -104,6 +104,17 @@ def _yesno(v: bool) -> str:
     return "yes" if v else "no"
 
 
+def _parse_replicaof(value: str) -> str:
+    """``host port`` (or empty: not a replica); ``no one`` is empty too."""
+    parts = value.split()
+    if not parts or [p.lower() for p in parts] == ["no", "one"]:
+        return ""
+    if len(parts) != 2:
+        raise ValueError("replicaof takes a host and a port")
+    _parse_port(parts[1])
+    return f"{parts[0]} {int(parts[1])}"
+
+
 def _d(name: str, default: str, parse: Callable[[str], Any] = str, render: Callable[[Any], str] = str,
        mutable: bool = True) -> Directive:
     return Directive(name, default, parse, render, mutable)
@@ -168,6 +179,22 @@ DIRECTIVES: dict[str, Directive] = {
             "volatile-random", "volatile-ttl")),
         _i("maxmemory-samples", "5"),
         _i("hz", "10"),
+        # replication (server/replication.py): ``replicaof host port`` makes this server a replica at startup
+        _d("replicaof", "", _parse_replicaof, mutable=False),
+        _d("masterauth", ""),
+        _d("masteruser", ""),
+        _b("replica-read-only", "yes"),
+        _b("replica-serve-stale-data", "yes"),
+        _m("repl-backlog-size", "1048576"),
+        _i("repl-backlog-ttl", "3600"),
+        _i("repl-ping-replica-period", "10"),
+        _i("repl-timeout", "60"),
+        _b("repl-diskless-sync", "yes"),
+        _i("repl-diskless-sync-delay", "5"),
+        _i("replica-priority", "100"),
+        _d("replica-announce-ip", ""),
+        _i("min-replicas-to-write", "0"),
+        _i("min-replicas-max-lag", "10"),
         _i("lfu-log-factor", "10"),
         _i("lfu-decay-time", "1"),
         _b("daemonize", "no", mutable=False),
@@ -201,6 +228,13 @@ DIRECTIVES: dict[str, Directive] = {
 }
 
 
+# Redis's old names, still accepted in config files and by CONFIG SET.
+ALIASES = {"slaveof": "replicaof", "slave-read-only": "replica-read-only",
+           "slave-serve-stale-data": "replica-serve-stale-data", "slave-priority": "replica-priority",
+           "repl-ping-slave-period": "repl-ping-replica-period", "min-slaves-to-write": "min-replicas-to-write",
+           "min-slaves-max-lag": "min-replicas-max-lag", "slave-announce-ip": "replica-announce-ip"}
+
+
 class Config:
     """The live configuration. Read with ``config["port"]``; change with ``set`` (validated)."""
 
@@ -232,6 +266,7 @@ class Config:
 
     def set(self, name: str, value: str, startup: bool = False) -> None:
         name = name.lower()
+        name = ALIASES.get(name, name)
         directive = DIRECTIVES.get(name)
         if directive is None:
             raise ConfigError(f"Unknown option or number of arguments for CONFIG SET - '{name}'")
@@ -281,7 +316,7 @@ class Config:
             if name == "user":  # repeatable: one ACL user per line
                 cfg.users.append(value)
                 continue
-            if name not in DIRECTIVES:
+            if ALIASES.get(name, name) not in DIRECTIVES:
                 raise ConfigError(f"Bad directive or wrong number of arguments: unknown directive '{name}'")
             cfg.set(name, value, startup=True)
         return cfg

@@ -87,6 +87,14 @@ class Frames:
 
 
 @dataclass(frozen=True, slots=True)
+class SyncPayload:
+    """A replica's answer to PSYNC/SYNC: ``+FULLRESYNC`` and an RDB image sent as a bulk with no final
+    CRLF, or ``+CONTINUE`` and backlog bytes. RESP has no type for it; both protocols send it as is."""
+
+    data: bytes
+
+
+@dataclass(frozen=True, slots=True)
 class Verbatim:
     """A verbatim string (INFO, CLIENT INFO in RESP3 ``=``); RESP2 a bulk string."""
 

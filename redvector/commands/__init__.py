@@ -25,6 +25,7 @@ from redvector.commands import (
     objects,
     persistence,
     pubsub,
+    replication,
     scripting,
     search,
     server_admin,
@@ -83,6 +84,7 @@ GROUPS: list[CommandGroup] = [
     search.group,
     json.group,
     persistence.group,
+    replication.group,
 ]
 
 

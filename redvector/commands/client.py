@@ -53,7 +53,7 @@ def _validate_name(name: bytes, message: str = NAME_MSG) -> None:
 
 
 def client_flags(client: ClientState) -> str:
-    flags = ""
+    flags = client.flags  # S (a replica) / M (the master): first, as Redis lists them
     if client.subscription_count:
         flags += "P"
     if client.multi is not None:

@@ -33,6 +33,7 @@ from redvector.server.transactions import MultiState
 log = logging.getLogger("redvector.dispatch")
 
 INTERNAL_ERROR = RedVectorError("internal error")
+READONLY_REPLICA = CodedError("READONLY", "You can't write against a read only replica.")
 _NEVER = 1 << 62  # a slow threshold no command reaches
 
 
@@ -67,9 +68,17 @@ class Dispatcher:
         self._no_slowlog = frozenset(spec.name for spec in table if spec.flags & Flag.SKIP_SLOWLOG)
         self._slow_ns = _NEVER
         server.config.on_change(self._config_changed)
+        # A read-only replica refuses writes from every client but its master link (and replays).
+        self.read_only_replica = False
+        server.replication.on_role_change.append(self._replication_changed)
         self._config_changed("slowlog-log-slower-than", server.config["slowlog-log-slower-than"])
 
+    def _replication_changed(self) -> None:
+        self.read_only_replica = self.server.replication.refuses_writes
+
     def _config_changed(self, name: str, value: Any) -> None:
+        if name == "replica-read-only":
+            self._replication_changed()
         if name == "slowlog-log-slower-than":
             micros = int(value)
             self._slow_ns = _NEVER if micros < 0 else micros * 1000
@@ -109,6 +118,8 @@ class Dispatcher:
         argc = len(argv)
         if argc != arity and (arity >= 0 or argc < -arity):
             return self._reject(client, WrongArity(spec.name, exact=bool(spec.flags & Flag.MODULE)))
+        if self.read_only_replica and spec.write and not client.replicated and client.authenticated:
+            return self._reject(client, READONLY_REPLICA)
         if client.gated:  # not authenticated, in MULTI, or subscribed on RESP2
             refused = self._gate(client, spec, argv)
             if refused is not None:

@@ -138,14 +138,15 @@ def _stats(ctx: CommandContext) -> list[tuple[str, Any]]:
     pubsub_counts: Callable[[], tuple[int, int]] | None = ctx.server.extensions.get("pubsub_counts")
     channels, patterns = pubsub_counts() if pubsub_counts is not None else (0, 0)
     tracked = ctx.server.tracking.stats()
+    repl = ctx.server.replication
     return [
         ("total_connections_received", st.total_connections), ("total_commands_processed", st.total_commands),
         ("instantaneous_ops_per_sec", ops() if ops is not None else 0),
         ("total_net_input_bytes", st.net_input_bytes), ("total_net_output_bytes", st.net_output_bytes),
         ("total_net_repl_input_bytes", 0), ("total_net_repl_output_bytes", 0),
         ("instantaneous_input_kbps", "0.00"), ("instantaneous_output_kbps", "0.00"),
-        ("rejected_connections", st.rejected_connections), ("sync_full", 0), ("sync_partial_ok", 0),
-        ("sync_partial_err", 0), ("expired_subkeys", ctx.server.keyspace.expired_fields),
+        ("rejected_connections", st.rejected_connections), ("sync_full", repl.sync_full),
+        ("sync_partial_ok", repl.sync_partial_ok), ("sync_partial_err", repl.sync_partial_err), ("expired_subkeys", ctx.server.keyspace.expired_fields),
         ("expired_keys", st.expired_keys), ("expired_stale_perc", "0.00"),
         ("expired_time_cap_reached_count", 0), ("evicted_keys", st.evicted_keys), ("evicted_clients", 0),
         ("keyspace_hits", st.keyspace_hits), ("keyspace_misses", st.keyspace_misses),
@@ -158,10 +159,7 @@ def _stats(ctx: CommandContext) -> list[tuple[str, Any]]:
 
 
 def _replication(ctx: CommandContext) -> list[tuple[str, Any]]:
-    return [("role", "master"), ("connected_slaves", 0), ("master_failover_state", "no-failover"),
-            ("master_replid", ctx.server.run_id), ("master_replid2", "0" * 40), ("master_repl_offset", 0),
-            ("second_repl_offset", -1), ("repl_backlog_active", 0), ("repl_backlog_size", 1048576),
-            ("repl_backlog_first_byte_offset", 0), ("repl_backlog_histlen", 0)]
+    return ctx.server.replication.info()
 
 
 def _cpu(ctx: CommandContext) -> list[tuple[str, Any]]:

@@ -1,4 +1,4 @@
-"""SAVE BGSAVE BGREWRITEAOF WAIT WAITAOF: the persistence commands (the work is in redvector/persistence).
+"""SAVE BGSAVE BGREWRITEAOF WAITAOF: the persistence commands (the work is in redvector/persistence).
 
 LASTSAVE (commands/server_extra.py) reads server.stats.last_save_time, which persistence updates.
 """
@@ -49,23 +49,11 @@ def bgrewriteaof(ctx: CommandContext, argv: list[bytes]) -> Any:
 
 
 
-def _wait_timeout(arg: bytes) -> int:
+def wait_timeout(arg: bytes) -> int:
     timeout = parse_int(arg)
     if timeout < 0:
         raise RedVectorError("timeout is negative")
     return timeout
-
-
-@group.command("WAIT", 3, Flag.NOSCRIPT, since="3.0.0",
-               summary="Blocks until the writes sent by the connection reach a number of replicas.")
-def wait(ctx: CommandContext, argv: list[bytes]) -> Any:
-    """No replicas: 0 acknowledged at once when none is asked for, else after the timeout (0: never), as
-    Redis answers without replicas."""
-    wanted = parse_int(argv[1])
-    timeout = _wait_timeout(argv[2])
-    if wanted <= 0:
-        return 0
-    return Blocked((), timeout, 0)
 
 
 @group.command("WAITAOF", 4, Flag.NOSCRIPT, since="7.2.0",
@@ -74,7 +62,7 @@ def waitaof(ctx: CommandContext, argv: list[bytes]) -> Any:
     """[local fsyncs, replica fsyncs]: the AOF is written and fsynced now when ``numlocal`` asks for it
     (so every write this client made is on disk); no replicas ever acknowledge."""
     numlocal, numreplicas = parse_int(argv[1]), parse_int(argv[2])
-    timeout = _wait_timeout(argv[3])
+    timeout = wait_timeout(argv[3])
     local = 0
     if numlocal > 0:
         writer = persistence_of(ctx).writer if ctx.server.config["appendonly"] else None

@@ -1,4 +1,4 @@
-"""Server commands beyond the basics: ROLE MODULE MEMORY DEBUG LOLWUT SHUTDOWN LASTSAVE."""
+"""Server commands beyond the basics: MODULE MEMORY DEBUG LOLWUT SHUTDOWN LASTSAVE."""
 
 from __future__ import annotations
 
@@ -26,12 +26,6 @@ def _subcommand_syntax(argv: list[bytes]) -> RedVectorError:
     return RedVectorError(
         f"unknown subcommand or wrong number of arguments for '{argv[1][:128].decode('latin-1')}'. "
         f"Try {argv[0].decode('latin-1').upper()} HELP.")
-
-
-@group.command("ROLE", 1, Flag.NOSCRIPT | Flag.LOADING | Flag.STALE | Flag.FAST, since="2.8.12",
-               summary="Returns the replication role.")
-def role(ctx: CommandContext, argv: list[bytes]) -> Any:
-    return [b"master", 0, []]
 
 
 @group.command("LASTSAVE", 1, Flag.LOADING | Flag.STALE | Flag.FAST,

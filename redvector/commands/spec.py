@@ -90,12 +90,13 @@ class CommandSpec:
     loading_ok: bool = field(init=False, default=False)
     denyoom: bool = field(init=False, default=False)
     fast: bool = field(init=False, default=False)
+    write: bool = field(init=False, default=False)
 
     def __post_init__(self) -> None:
         flags = self.flags
         for name, flag in (("no_auth", Flag.NO_AUTH), ("tx_control", Flag.TX_CONTROL), ("no_multi", Flag.NO_MULTI),
                            ("subscribe_ok", Flag.SUBSCRIBE_OK), ("loading_ok", Flag.LOADING),
-                           ("denyoom", Flag.DENYOOM), ("fast", Flag.FAST)):
+                           ("denyoom", Flag.DENYOOM), ("fast", Flag.FAST), ("write", Flag.WRITE)):
             object.__setattr__(self, name, bool(flags & flag))
 
     def arity_ok(self, argc: int) -> bool:

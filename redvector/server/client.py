@@ -21,7 +21,7 @@ class ClientState:
         "deliver", "flags", "gated", "id", "kill", "laddr", "last_cmd", "last_interaction", "lib_name",
         "lib_ver", "name", "no_evict", "no_touch", "output_buffer_size", "patterns", "protocol",
         "reply_mode", "shard_channels", "channels", "watched", "watch_dirty", "internal", "unblock",
-        "tracking", "user_name", "acl",
+        "tracking", "user_name", "acl", "replicated", "write_raw",
     )
 
     def __init__(self, addr: str = "", laddr: str = "", authenticated: bool = True, internal: bool = False) -> None:
@@ -48,7 +48,9 @@ class ClientState:
         self.reply_mode = "on"  # on | off | skip
         self.no_evict = False
         self.no_touch = False
-        self.flags = ""
+        self.flags = ""  # CLIENT LIST's role flags: "S" a replica of this server, "M" its master
+        # Commands from the master link or a replay: obeyed even on a read-only replica (obey_client).
+        self.replicated = False
         # transactions
         self._multi: MultiState | None = None
         self.watched: set[tuple[int, bytes]] = set()
@@ -70,6 +72,8 @@ class ClientState:
         self.kill: Callable[[], None] = _noop
         self.closing = False
         self.output_buffer_size: Callable[[], int] = _zero
+        # Bytes past the reply encoder, straight to the socket (a replica's sync payload and stream).
+        self.write_raw: Callable[[bytes], None] = _drop
         # CLIENT UNBLOCK: end a blocking wait now (True: with an UNBLOCKED error); False if not blocked.
         self.unblock: Callable[[bool], bool] = _not_blocked
         self.refresh_gate()

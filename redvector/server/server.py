@@ -15,6 +15,7 @@ from redvector.server.acl import AccessControl
 from redvector.server.blocking import BlockingRegistry
 from redvector.server.client import ClientState
 from redvector.server.command_log import CommandLog
+from redvector.server.replication import Replication
 from redvector.server.tracking import ClientTracking
 from redvector.server.transactions import WatchRegistry
 
@@ -85,6 +86,7 @@ class Server:
         for hooks in ("client_closed_hooks", "client_reset_hooks"):
             self.extensions.setdefault(hooks, []).append(self.command_log.drop_monitor)
             self.extensions[hooks].append(self.tracking.disable)
+        self.replication = Replication(self)  # role, backlog, replicas, the master link's state
         self.ports: dict[str, int] = {}
         self.run_id = "%040x" % int.from_bytes(__import__("os").urandom(20), "big")
 

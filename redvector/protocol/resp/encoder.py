@@ -21,6 +21,7 @@ from redvector.replies import (
     SearchRows,
     SetReply,
     SimpleString,
+    SyncPayload,
     Verbatim,
     _NoFields,
     _NullArray,
@@ -98,6 +99,8 @@ def encode(reply: Any, proto: int, out: bytearray) -> None:
     elif t is Frames:
         for item in reply.items:
             encode(item, proto, out)
+    elif t is SyncPayload:
+        out += reply.data
     elif t is Verbatim:
         if proto == 3:
             body = reply.fmt + b":" + reply.text

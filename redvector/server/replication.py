@@ -1,0 +1,397 @@
+"""Replication state, both roles (Redis's replication.c, PSYNC2).
+
+As a master, every effective write reaches ``feed`` (a propagation sink, the same stream the AOF logs),
+framed as RESP with a SELECT whenever the database changes, and goes into the backlog (the last
+``repl-backlog-size`` bytes) and to every online replica. ``master_repl_offset`` counts every byte ever
+fed. A replica that asks ``PSYNC <replid> <offset>`` for bytes still in the backlog (of this replication
+id, or of the previous one up to ``second_repl_offset`` after a promotion) continues from there;
+otherwise it gets ``+FULLRESYNC <replid> <offset>`` and an RDB image of the keyspace taken at that
+offset, then the stream.
+
+As a replica, a master link (protocol/resp/master_link.py, started through ``start_link``) loads the
+master's RDB, applies its stream and hands the applied bytes to ``feed_from_master``: they enter this
+server's backlog unchanged, so replicas of this replica (and a later promotion) keep the master's ids
+and offsets. Writes from other clients are refused while ``replica-read-only`` is on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from redvector.persistence.aof import encode_command
+from redvector.persistence.rdb import dump_keyspace
+from redvector.persistence.snapshot import collect_aux, new_token
+
+if TYPE_CHECKING:
+    from redvector.server.client import ClientState
+    from redvector.server.server import Server
+
+log = logging.getLogger("redvector.replication")
+
+_PING = encode_command([b"PING"])
+_GETACK = encode_command([b"REPLCONF", b"GETACK", b"*"])
+NO_ID = "0" * 40
+
+
+def new_replid() -> str:
+    return os.urandom(20).hex()
+
+
+@dataclass(slots=True, eq=False)
+class ReplicaPeer:
+    """A replica connected to this server (its connection's client, and what it told us)."""
+
+    client: ClientState
+    write: Callable[[bytes], None]
+    listening_port: int = 0
+    ip: str = ""
+    capa: set[bytes] = field(default_factory=set)
+    online: bool = False
+    ack_offset: int = 0
+    ack_time: float = field(default_factory=time.monotonic)
+
+
+@dataclass(slots=True, eq=False)
+class AckWaiter:
+    """A WAIT: resolved with the number of replicas that acknowledged ``offset``."""
+
+    offset: int
+    needed: int
+    future: asyncio.Future[int]
+
+
+class Replication:
+    """Role, replication ids and offsets, the backlog, connected replicas and the master link's state."""
+
+    def __init__(self, server: Server) -> None:
+        self.server = server
+        self.replid = new_replid()
+        self.replid2 = NO_ID
+        self.offset = 0  # master_repl_offset
+        self.second_offset = -1  # second_repl_offset: replid2 is valid up to here
+        self.backlog: bytearray | None = None
+        self.backlog_first = 0  # offset of the backlog's first byte
+        self.selected_db = -1
+        self.replicas: list[ReplicaPeer] = []
+        self.waiters: list[AckWaiter] = []
+        self._getack_pending = False
+        self._last_ping = time.monotonic()
+        self._sink_attached = False
+        self.sync_full = self.sync_partial_ok = self.sync_partial_err = 0  # INFO stats
+        # replica side
+        self.master: tuple[str, int] | None = None
+        self.link_state = "none"  # connect | connecting | sync | connected (Redis's repl_state names)
+        self.last_io = 0.0
+        self.sync_started = 0.0
+        self.link_down_since = time.monotonic()
+        self.link: Any = None  # the running master link (protocol layer), None when not a replica
+        # Installed by the composition root: start a master link for (host, port), returning it (it has
+        # ``close()``), and the check that makes the dispatcher refuse writes on a read-only replica.
+        self.start_link: Callable[[str, int], Any] | None = None
+        self.on_role_change: list[Callable[[], None]] = []
+        server.extensions.setdefault("client_closed_hooks", []).append(self.replica_gone)
+
+    # -- role ---------------------------------------------------------------------------------------------
+    @property
+    def is_replica(self) -> bool:
+        return self.master is not None
+
+    @property
+    def refuses_writes(self) -> bool:
+        """A read-only replica: clients other than the master link (and replays) may not write."""
+        return self.master is not None and bool(self.server.config["replica-read-only"])
+
+    def replicate_from(self, host: str, port: int) -> bool:
+        """REPLICAOF host port; False when already replicating that master."""
+        if self.master == (host, port):
+            return False
+        was_master = self.master is None
+        self._close_link()
+        self.master = (host, port)
+        self.link_state = "connect"
+        self.link_down_since = time.monotonic()
+        self._detach_sink()
+        if was_master:
+            self._cancel_waiters()
+        # Replicas of this server resynchronise with it once it has synced with its new master.
+        for peer in list(self.replicas):
+            peer.client.kill()
+        self._role_changed()
+        if self.start_link is not None:
+            self.link = self.start_link(host, port)
+        return True
+
+    def promote(self) -> None:
+        """REPLICAOF NO ONE: stop replicating, keep the data; the old id stays valid for PSYNC up to
+        the current offset (shiftReplicationId), so replicas of the old master can continue with us."""
+        if self.master is None:
+            return
+        self._close_link()
+        self.master = None
+        self.link_state = "none"
+        self.replid2 = self.replid
+        self.second_offset = self.offset + 1
+        self.replid = new_replid()
+        self.selected_db = -1
+        self._attach_sink()
+        # Replicas learn the new id by reconnecting: their PSYNC of the old id continues (+CONTINUE id).
+        for peer in list(self.replicas):
+            peer.client.kill()
+        self._role_changed()
+
+    def shutdown(self) -> None:
+        """Server stop: end the master link (the data stays; a restart resyncs)."""
+        self._close_link()
+
+    def _close_link(self) -> None:
+        if self.link is not None:
+            self.link.close()
+            self.link = None
+
+    def _role_changed(self) -> None:
+        replica = self.master is not None
+        self.server.extensions["active_expire_enabled"] = not replica  # a replica waits for the DELs
+        for hook in self.on_role_change:
+            hook()
+
+    # -- master side: the stream --------------------------------------------------------------------------
+    def _attach_sink(self) -> None:
+        if not self._sink_attached and self.master is None and self.backlog is not None:
+            self.server.propagate_sinks.append(self.feed)
+            self._sink_attached = True
+
+    def _detach_sink(self) -> None:
+        if self._sink_attached:
+            if self.feed in self.server.propagate_sinks:
+                self.server.propagate_sinks.remove(self.feed)
+            self._sink_attached = False
+
+    def _create_backlog(self) -> None:
+        """The first replica: a backlog, and (on a master) a fresh history (Redis's createReplicationBacklog)."""
+        if self.backlog is not None:
+            return
+        if self.master is None:
+            self.replid = new_replid()
+            self.replid2, self.second_offset = NO_ID, -1
+        self.backlog = bytearray()
+        self.backlog_first = self.offset + 1
+        self._attach_sink()
+
+    def feed(self, db_index: int, argv: list[bytes]) -> None:
+        """The propagation sink: one write of this master, in apply order (a replica's own writes never
+        enter its backlog: it carries the master's bytes)."""
+        if self.master is not None:
+            return
+        if db_index != self.selected_db:
+            self.selected_db = db_index
+            self._append(encode_command([b"SELECT", b"%d" % db_index]) + encode_command(argv))
+        else:
+            self._append(encode_command(argv))
+
+    def feed_from_master(self, data: bytes) -> None:
+        """A replica: bytes of the master's stream it has applied (they keep the master's offsets)."""
+        self._append(data)
+
+    def _append(self, data: bytes) -> None:
+        self.offset += len(data)
+        backlog = self.backlog
+        if backlog is not None:
+            backlog += data
+            excess = len(backlog) - int(self.server.config["repl-backlog-size"])
+            if excess > 65536 or (excess > 0 and excess * 8 > len(backlog)):
+                del backlog[:excess]
+                self.backlog_first += excess
+        for peer in self.replicas:
+            if peer.online:
+                peer.write(data)
+
+    def tick(self) -> None:
+        """Cron: PING the replicas every ``repl-ping-replica-period`` seconds, send a pending GETACK,
+        time out WAITs' replicas that went away."""
+        if self.master is not None or not self.replicas:
+            return
+        now = time.monotonic()
+        if now - self._last_ping >= max(1, int(self.server.config["repl-ping-replica-period"])):
+            self._last_ping = now
+            self._append(_PING)
+        self.flush_getack()
+
+    def flush_getack(self) -> None:
+        if self._getack_pending:
+            self._getack_pending = False
+            if any(peer.online for peer in self.replicas):
+                self._append(_GETACK)
+
+    # -- master side: replicas ------------------------------------------------------------------------------
+    def peer_of(self, client: ClientState) -> ReplicaPeer | None:
+        for peer in self.replicas:
+            if peer.client is client:
+                return peer
+        return None
+
+    def register_peer(self, client: ClientState, write: Callable[[bytes], None]) -> ReplicaPeer:
+        peer = self.peer_of(client)
+        if peer is None:
+            peer = ReplicaPeer(client, write, ip=client.addr.rsplit(":", 1)[0])
+            self.replicas.append(peer)
+        return peer
+
+    def replica_gone(self, client: ClientState) -> None:
+        peer = self.peer_of(client)
+        if peer is not None:
+            self.replicas.remove(peer)
+            self._check_waiters()
+
+    def psync(self, peer: ReplicaPeer, replid: str, offset: int) -> bytes:
+        """PSYNC's answer: ``+CONTINUE`` and the backlog from ``offset`` when it still holds it, else a
+        full resynchronisation. The replica is online from here: the stream follows the answer."""
+        if self._can_continue(replid, offset):
+            assert self.backlog is not None
+            line = b"+CONTINUE %s\r\n" % self.replid.encode() if b"psync2" in peer.capa else b"+CONTINUE\r\n"
+            peer.online = True
+            peer.ack_offset = offset - 1
+            self.sync_partial_ok += 1
+            log.info("Partial resynchronization request from %s accepted, sending %d bytes of backlog",
+                     peer.client.addr, self.offset + 1 - offset)
+            return line + bytes(self.backlog[offset - self.backlog_first:])
+        if replid != "?":
+            self.sync_partial_err += 1
+        return self.full_sync(peer, fullresync_line=True)
+
+    def _can_continue(self, replid: str, offset: int) -> bool:
+        if self.backlog is None or (self.master is not None and self.link_state != "connected"):
+            return False
+        if replid != self.replid and not (replid == self.replid2 and offset <= self.second_offset):
+            return False
+        return self.backlog_first <= offset <= self.offset + 1
+
+    def full_sync(self, peer: ReplicaPeer, fullresync_line: bool) -> bytes:
+        """``+FULLRESYNC`` (PSYNC; SYNC has none), then the keyspace as an RDB bulk at this offset."""
+        self._create_backlog()
+        self.sync_full += 1
+        self.selected_db = -1  # the stream after the image starts with SELECT
+        started = time.perf_counter()
+        image = self.rdb_image()
+        line = b"+FULLRESYNC %s %d\r\n" % (self.replid.encode(), self.offset) if fullresync_line else b""
+        peer.online = True
+        peer.ack_offset = self.offset
+        log.info("Synchronization with replica %s succeeded (%d bytes of RDB in %.3f s)",
+                 peer.client.addr, len(image), time.perf_counter() - started)
+        return b"%b$%d\r\n%b" % (line, len(image), image)
+
+    def rdb_image(self) -> bytes:
+        """The keyspace as an RDB image with every participant's aux fields (index definitions,
+        function libraries) and the replication aux fields Redis writes."""
+        persistence = self.server.extensions.get("persistence")
+        participants = persistence.participants if persistence is not None else []
+        aux = collect_aux(participants, new_token(), int(time.time()))
+        aux += [(b"repl-stream-db", b"0"), (b"repl-id", self.replid.encode()), (b"repl-offset", b"%d" % self.offset)]
+        return dump_keyspace(self.server.keyspace, aux, bool(self.server.config["rdbchecksum"]))
+
+    def ack(self, peer: ReplicaPeer, offset: int) -> None:
+        peer.ack_offset = max(peer.ack_offset, offset)
+        peer.ack_time = time.monotonic()
+        if self.waiters:
+            self._check_waiters()
+
+    # -- WAIT -------------------------------------------------------------------------------------------
+    def acked(self, offset: int) -> int:
+        return sum(1 for peer in self.replicas if peer.online and peer.ack_offset >= offset)
+
+    def wait(self, needed: int, offset: int) -> asyncio.Future[int]:
+        """A future of the number of replicas that acknowledged ``offset`` once ``needed`` did (the
+        caller adds the timeout); asks every replica for an ACK."""
+        future: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+        self.waiters.append(AckWaiter(offset, needed, future))
+        self._getack_pending = True
+        asyncio.get_running_loop().call_soon(self.flush_getack)
+        return future
+
+    def _check_waiters(self) -> None:
+        for waiter in list(self.waiters):
+            if waiter.future.done():
+                self.waiters.remove(waiter)
+                continue
+            count = self.acked(waiter.offset)
+            if count >= waiter.needed:
+                self.waiters.remove(waiter)
+                waiter.future.set_result(count)
+
+    def _cancel_waiters(self) -> None:
+        for waiter in self.waiters:
+            if not waiter.future.done():
+                waiter.future.set_result(self.acked(waiter.offset))
+        self.waiters.clear()
+
+    # -- replica side: what the master link reports ---------------------------------------------------
+    def synced_fully(self, replid: str, offset: int) -> None:
+        """The master's RDB is loaded: its history is ours from ``offset`` on."""
+        self.replid, self.offset = replid, offset
+        self.replid2, self.second_offset = NO_ID, -1
+        self.backlog = bytearray()
+        self.backlog_first = offset + 1
+        self.link_state = "connected"
+        self.last_io = time.monotonic()
+
+    def continued(self, replid: str | None) -> None:
+        """+CONTINUE: the master may have a new id (it was promoted); our old one stays valid to here."""
+        if replid and replid != self.replid:
+            self.replid2, self.second_offset = self.replid, self.offset + 1
+            self.replid = replid
+        if self.backlog is None:
+            self.backlog = bytearray()
+            self.backlog_first = self.offset + 1
+        self.link_state = "connected"
+        self.last_io = time.monotonic()
+
+    def link_lost(self) -> None:
+        if self.master is not None:
+            self.link_state = "connect"
+            self.link_down_since = time.monotonic()
+
+    # -- INFO replication and ROLE --------------------------------------------------------------------
+    def info(self) -> list[tuple[str, Any]]:
+        now = time.monotonic()
+        fields: list[tuple[str, Any]] = [("role", "slave" if self.master else "master")]
+        if self.master is not None:
+            up = self.link_state == "connected"
+            fields += [("master_host", self.master[0]), ("master_port", self.master[1]),
+                       ("master_link_status", "up" if up else "down"),
+                       ("master_last_io_seconds_ago", int(now - self.last_io) if up else -1),
+                       ("master_sync_in_progress", int(self.link_state == "sync")),
+                       ("slave_read_repl_offset", self.offset), ("slave_repl_offset", self.offset)]
+            if not up:
+                fields.append(("master_link_down_since_seconds", int(now - self.link_down_since)))
+            fields += [("slave_priority", self.server.config["replica-priority"]),
+                       ("slave_read_only", int(bool(self.server.config["replica-read-only"]))),
+                       ("replica_announced", 1)]
+        online = [peer for peer in self.replicas if peer.online]
+        fields.append(("connected_slaves", len(online)))
+        for i, peer in enumerate(online):
+            fields.append((f"slave{i}", f"ip={peer.ip},port={peer.listening_port},state=online,"
+                                        f"offset={peer.ack_offset},lag={int(now - peer.ack_time)}"))
+        backlog = self.backlog
+        fields += [("master_failover_state", "no-failover"), ("master_replid", self.replid),
+                   ("master_replid2", self.replid2), ("master_repl_offset", self.offset),
+                   ("second_repl_offset", self.second_offset),
+                   ("repl_backlog_active", int(backlog is not None)),
+                   ("repl_backlog_size", self.server.config["repl-backlog-size"]),
+                   ("repl_backlog_first_byte_offset", self.backlog_first if backlog is not None else 0),
+                   ("repl_backlog_histlen", len(backlog) if backlog is not None else 0)]
+        return fields
+
+    def role(self) -> list[Any]:
+        if self.master is not None:
+            state = {"connect": b"connect", "connecting": b"connecting", "sync": b"sync",
+                     "connected": b"connected"}.get(self.link_state, b"none")
+            return [b"slave", self.master[0].encode(), self.master[1], state,
+                    self.offset if self.link_state == "connected" else -1]
+        return [b"master", self.offset,
+                [[peer.ip.encode(), b"%d" % peer.listening_port, b"%d" % peer.ack_offset]
+                 for peer in self.replicas if peer.online]]

@@ -1,0 +1,306 @@
+"""Replication: RedVector masters and replicas (PSYNC, the stream, WAIT, promotion), and with Redis 7.0.
+
+Every server is a real subprocess; the checks read the replica through redis-py.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+import redis
+
+from tests.persistence.helpers import REDIS_SERVER, redvector
+from tests.serverutil import free_port, wait_for_ping
+
+
+def wait_until(check: Callable[[], Any], timeout: float = 15.0) -> Any:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            value = check()
+            if value:
+                return value
+        except (redis.ConnectionError, redis.ResponseError):
+            pass
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not true within {timeout}s: {check}")
+        time.sleep(0.05)
+
+
+def info(client: redis.Redis, section: str = "replication") -> dict[str, Any]:
+    return client.info(section)
+
+
+def port_of(client: redis.Redis) -> int:
+    return int(client.connection_pool.connection_kwargs["port"])
+
+
+def synced(master: redis.Redis, replica: redis.Redis) -> bool:
+    """The replica is connected and has applied everything the master has written."""
+    r = info(replica)
+    return r.get("master_link_status") == "up" and r["master_repl_offset"] == info(master)["master_repl_offset"]
+
+
+@contextmanager
+def pair(tmp_path: Path, *replica_args: str) -> Iterator[tuple[redis.Redis, redis.Redis]]:
+    (tmp_path / "m").mkdir()
+    (tmp_path / "r").mkdir()
+    with redvector(tmp_path / "m", "--appendonly", "no", "--save", "") as (_, master), \
+            redvector(tmp_path / "r", "--appendonly", "no", "--save", "", *replica_args) as (_, replica):
+        yield master, replica
+
+
+def fill(client: redis.Redis, stream: bool = True) -> None:
+    """One key of each type (no stream for Redis 7.0: RedVector writes streams as Redis 7.4 does, in
+    RDB 11, which 7.0 cannot read), and one in database 2."""
+    client.set("s", "v")
+    client.set("ttl", "v", ex=1000)
+    client.rpush("l", *range(5))
+    client.hset("h", mapping={"a": 1, "b": 2})
+    client.sadd("set", "x", "y")
+    client.zadd("z", {"a": 1.5, "b": 2})
+    if stream:
+        client.xadd("stream", {"f": "v"}, id="1-1")
+    client.pfadd("hll", "a", "b", "c")
+    db2 = redis.Redis(port=port_of(client), db=2)
+    db2.set("in-db-2", "yes")
+
+
+def value_of(client: redis.Redis, key: bytes) -> Any:
+    kind = client.type(key)
+    readers: dict[bytes, Callable[[], Any]] = {
+        b"string": lambda: client.get(key), b"list": lambda: client.lrange(key, 0, -1),
+        b"hash": lambda: client.hgetall(key), b"set": lambda: sorted(client.smembers(key)),
+        b"zset": lambda: client.zrange(key, 0, -1, withscores=True), b"stream": lambda: client.xrange(key),
+    }
+    return kind, readers[kind]()
+
+
+def same_data(master: redis.Redis, replica: redis.Redis, dbs: tuple[int, ...] = (0, 2)) -> None:
+    for db in dbs:
+        m = redis.Redis(port=port_of(master), db=db)
+        r = redis.Redis(port=port_of(replica), db=db)
+        keys = sorted(m.keys("*"))
+        assert sorted(r.keys("*")) == keys
+        for key in keys:
+            assert value_of(r, key) == value_of(m, key), key
+            assert abs(r.pttl(key) - m.pttl(key)) < 2000
+
+
+def test_full_sync_then_stream(tmp_path: Path) -> None:
+    with pair(tmp_path) as (master, replica):
+        fill(master)
+        assert replica.execute_command("REPLICAOF", "127.0.0.1", port_of(master)) == b"OK"
+        wait_until(lambda: synced(master, replica))
+        same_data(master, replica)
+        # the stream: writes in several databases, a transaction, a script, an expiry, deletes
+        master.incr("counter")
+        redis.Redis(port=port_of(master), db=2).lpush("l2", "a", "b")
+        with master.pipeline(transaction=True) as tx:
+            tx.set("tx1", 1).incrby("tx2", 5).execute()
+        master.eval("redis.call('set', KEYS[1], ARGV[1]); redis.call('del', 's')", 1, "from-lua", "x")
+        master.set("short", "v", px=100)
+        master.spop("set")  # a random effect, propagated as what happened
+        wait_until(lambda: synced(master, replica))
+        same_data(master, replica)
+        time.sleep(0.3)  # the master expires "short" (active expiry) and propagates a DEL
+        wait_until(lambda: master.exists("short") == 0 and synced(master, replica))
+        assert replica.exists("short") == 0
+        same_data(master, replica)
+
+        assert replica.get("counter") == b"1"
+        assert replica.get("from-lua") == b"x"
+        role = replica.execute_command("ROLE")
+        assert role[0] == b"slave" and role[2] == port_of(master) and role[3] == b"connected"
+        master_role = master.execute_command("ROLE")
+        assert master_role[0] == b"master" and len(master_role[2]) == 1
+        assert int(master_role[2][0][1]) == port_of(replica)
+        m_info = info(master)
+        assert m_info["connected_slaves"] == 1 and m_info["repl_backlog_active"] == 1
+        assert info(master, "stats")["sync_full"] == 1
+        r_info = info(replica)
+        assert r_info["role"] == "slave" and r_info["master_host"] == "127.0.0.1"
+        assert r_info["master_replid"] == m_info["master_replid"]
+        assert b"flags=S" in master.execute_command("CLIENT", "LIST")
+
+
+def test_replica_is_read_only_and_promotes(tmp_path: Path) -> None:
+    with pair(tmp_path) as (master, replica):
+        master.set("k", "v")
+        replica.execute_command("REPLICAOF", "127.0.0.1", port_of(master))
+        wait_until(lambda: synced(master, replica))
+        with pytest.raises(redis.ResponseError, match=r"^You can't write against a read only replica\.$"):
+            replica.set("x", 1)
+        with pytest.raises(redis.ResponseError, match="read only replica"), \
+                replica.pipeline(transaction=True) as tx:
+            tx.set("x", 1).execute()
+        assert replica.get("k") == b"v"  # reads are served
+        assert replica.execute_command("REPLICAOF", "127.0.0.1", port_of(master)) == \
+            b"OK Already connected to specified master"
+        with pytest.raises(redis.ResponseError, match="WAIT cannot be used with replica instances"):
+            replica.execute_command("WAIT", 1, 0)
+        replica.config_set("replica-read-only", "no")
+        replica.set("local", 1)  # a writable replica
+        replica.config_set("replica-read-only", "yes")
+
+        old_id = info(replica)["master_replid"]
+        assert replica.execute_command("REPLICAOF", "NO", "ONE") == b"OK"
+        r = info(replica)
+        assert r["role"] == "master" and r["master_replid2"] == old_id
+        assert r["second_repl_offset"] == r["master_repl_offset"] + 1
+        replica.set("x", 1)  # a master again: writes are accepted
+        master.set("k", "changed")
+        time.sleep(0.2)
+        assert replica.get("k") == b"v"
+        assert info(master)["connected_slaves"] == 0
+
+
+def test_wait_counts_acknowledgements(tmp_path: Path) -> None:
+    with pair(tmp_path) as (master, replica):
+        assert master.execute_command("WAIT", 0, 0) == 0
+        started = time.monotonic()
+        assert master.execute_command("WAIT", 1, 200) == 0  # no replica: the timeout's count
+        assert time.monotonic() - started >= 0.18
+        replica.execute_command("REPLICAOF", "127.0.0.1", port_of(master))
+        wait_until(lambda: synced(master, replica))
+        master.set("a", 1)
+        assert master.execute_command("WAIT", 1, 5000) == 1
+        assert master.execute_command("WAIT", 2, 100) == 1
+        with master.pipeline(transaction=True) as tx:  # inside MULTI: answered at once
+            assert tx.set("b", 2).execute_command("WAIT", 5, 0).execute()[1] in (0, 1)
+
+
+def test_partial_resync_after_a_lost_link(tmp_path: Path) -> None:
+    with pair(tmp_path) as (master, replica):
+        master.set("before", 1)
+        replica.execute_command("REPLICAOF", "127.0.0.1", port_of(master))
+        wait_until(lambda: synced(master, replica))
+        replica_conn = next(c for c in master.client_list() if "S" in c["flags"])
+        master.execute_command("CLIENT", "KILL", "ID", replica_conn["id"])
+        master.set("while-down", 2)
+        wait_until(lambda: synced(master, replica) and replica.get("while-down") == b"2")
+        stats = info(master, "stats")
+        assert stats["sync_full"] == 1 and stats["sync_partial_ok"] == 1
+
+
+def test_chained_replica_and_promotion_keep_offsets(tmp_path: Path) -> None:
+    """A <- B <- C: C gets A's writes through B; when B is promoted, C continues with B (no full sync)."""
+    (tmp_path / "c").mkdir()
+    with pair(tmp_path) as (a, b), redvector(tmp_path / "c", "--appendonly", "no", "--save", "") as (_, c):
+        a.set("k", 1)
+        b.execute_command("REPLICAOF", "127.0.0.1", port_of(a))
+        wait_until(lambda: synced(a, b))
+        c.execute_command("REPLICAOF", "127.0.0.1", port_of(b))
+        wait_until(lambda: synced(b, c))
+        a.set("k", 2)
+        wait_until(lambda: c.get("k") == b"2")
+        assert info(c)["master_replid"] == info(a)["master_replid"]
+        b.execute_command("REPLICAOF", "NO", "ONE")
+        b.set("after-promotion", 1)
+        wait_until(lambda: c.get("after-promotion") == b"1")
+        assert info(c)["master_replid"] == info(b)["master_replid"]
+        assert info(b, "stats")["sync_partial_ok"] >= 1
+
+
+def total(reply: Any) -> int:
+    """FT.SEARCH's total, whether redis-py left the reply a list or parsed it into a dict."""
+    return int(reply[0] if isinstance(reply, list) else reply[b"total_results"])
+
+
+def test_search_indexes_follow_the_master(tmp_path: Path) -> None:
+    rng = np.random.default_rng(7)
+    vectors = rng.random((50, 8), dtype=np.float32)
+    with pair(tmp_path) as (master, replica):
+        master.execute_command("FT.CREATE", "before", "ON", "HASH", "PREFIX", "1", "doc:", "SCHEMA",
+                               "v", "VECTOR", "HNSW", "6", "TYPE", "FLOAT32", "DIM", "8", "DISTANCE_METRIC", "L2",
+                               "tag", "TAG")
+        for i in range(25):
+            master.hset(f"doc:{i}", mapping={"v": vectors[i].tobytes(), "tag": "a" if i % 2 else "b"})
+        replica.execute_command("REPLICAOF", "127.0.0.1", port_of(master))
+        wait_until(lambda: synced(master, replica))
+        master.execute_command("FT.CREATE", "after", "ON", "HASH", "PREFIX", "1", "doc:", "SCHEMA", "tag", "TAG")
+        for i in range(25, 50):
+            master.hset(f"doc:{i}", mapping={"v": vectors[i].tobytes(), "tag": "a" if i % 2 else "b"})
+        master.delete("doc:3")
+        wait_until(lambda: synced(master, replica))
+        assert sorted(replica.execute_command("FT._LIST")) == [b"after", b"before"]
+        query = ["FT.SEARCH", "before", "(@tag:{a})=>[KNN 5 @v $q AS d]", "PARAMS", "2", "q", vectors[0].tobytes(),
+                 "SORTBY", "d", "RETURN", "1", "d", "DIALECT", "2"]
+        wait_until(lambda: replica.execute_command(*query) == master.execute_command(*query))
+        assert total(master.execute_command(*query)) == 5
+        count = ["FT.SEARCH", "after", "@tag:{b}", "LIMIT", "0", "0"]
+        assert total(replica.execute_command(*count)) == total(master.execute_command(*count)) == 25
+
+
+def test_replicaof_at_startup_and_bad_arguments(tmp_path: Path) -> None:
+    (tmp_path / "m").mkdir()
+    (tmp_path / "r").mkdir()
+    with redvector(tmp_path / "m", "--appendonly", "no", "--save", "") as (_, master):
+        master.set("k", "v")
+        with redvector(tmp_path / "r", "--appendonly", "no", "--save", "",
+                       "--replicaof", "127.0.0.1", str(port_of(master))) as (_, replica):
+            wait_until(lambda: replica.get("k") == b"v")
+            assert replica.config_get("replicaof") == {"replicaof": f"127.0.0.1 {port_of(master)}"}
+            with pytest.raises(redis.ResponseError, match="value is not an integer"):
+                replica.execute_command("REPLICAOF", "127.0.0.1", "port")
+            with pytest.raises(redis.ResponseError, match="Unrecognized REPLCONF option: bogus"):
+                replica.execute_command("REPLCONF", "bogus", "1")
+            with pytest.raises(redis.ResponseError, match="syntax error"):
+                replica.execute_command("REPLCONF", "listening-port")
+
+
+@contextmanager
+def debian_redis(tmp_path: Path, *args: str) -> Iterator[redis.Redis]:
+    if REDIS_SERVER is None:
+        pytest.skip("redis-server (Debian's Redis 7.0) is not installed")
+    port = free_port()
+    proc = subprocess.Popen([REDIS_SERVER, "--port", str(port), "--save", "", "--appendonly", "no",
+                             "--dir", str(tmp_path), "--repl-diskless-sync-delay", "0", *args],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_for_ping(port, 15)
+        yield redis.Redis(port=port)
+    finally:
+        proc.terminate()
+        proc.wait(15)
+
+
+def test_redis_7_replica_of_redvector(tmp_path: Path) -> None:
+    (tmp_path / "m").mkdir()
+    with redvector(tmp_path / "m", "--appendonly", "no", "--save", "") as (_, master):
+        fill(master, stream=False)
+        with debian_redis(tmp_path, "--replicaof", "127.0.0.1", str(port_of(master))) as replica:
+            wait_until(lambda: synced(master, replica))
+            same_data(master, replica)
+            master.hincrby("h", "a", 10)
+            master.zincrby("z", 1, "c")
+            master.delete("l")
+            wait_until(lambda: synced(master, replica))
+            same_data(master, replica)
+            assert info(master)["connected_slaves"] == 1
+
+
+def test_redvector_replica_of_redis_7(tmp_path: Path) -> None:
+    (tmp_path / "r").mkdir()
+    with debian_redis(tmp_path) as master, \
+            redvector(tmp_path / "r", "--appendonly", "no", "--save", "") as (_, replica):
+        fill(master)
+        master.function_load("#!lua name=lib\nredis.register_function{function_name='one', "
+                             "callback=function() return 1 end, flags={'no-writes'}}")
+        replica.execute_command("REPLICAOF", "127.0.0.1", port_of(master))
+        wait_until(lambda: synced(master, replica), timeout=30)
+        same_data(master, replica)
+        assert replica.fcall_ro("one", 0) == 1
+        master.eval("redis.call('incr', 'n'); redis.call('rpush', 'l', 'from-lua')", 0)
+        master.set("px", "v", px=100)
+        wait_until(lambda: synced(master, replica))
+        same_data(master, replica)
+        wait_until(lambda: master.exists("px") == 0 and synced(master, replica) and replica.exists("px") == 0)
+        assert master.execute_command("WAIT", 1, 5000) == 1  # our ACKs count on a real Redis master
