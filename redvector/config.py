@@ -52,6 +52,23 @@ def _parse_port(text: str) -> int:
     return port
 
 
+def _parse_percentiles(text: str) -> list[float]:
+    values = []
+    for word in text.split():
+        try:
+            value = float(word)
+        except ValueError:
+            raise ValueError("Invalid latency-tracking-info-percentiles parameters")
+        if not 0.0 <= value <= 100.0:
+            raise ValueError("latency-tracking-info-percentiles parameters should sit between [0.0,100.0]")
+        values.append(value)
+    return values
+
+
+def _render_percentiles(values: list[float]) -> str:
+    return " ".join(("%f" % v).rstrip("0").rstrip(".") for v in values)
+
+
 def _enum(*choices: str) -> Callable[[str], str]:
     def parse(text: str) -> str:
         t = text.lower()
@@ -187,6 +204,8 @@ DIRECTIVES: dict[str, Directive] = {
         _i("slowlog-log-slower-than", "10000"),
         _i("slowlog-max-len", "128"),
         _i("latency-monitor-threshold", "0"),
+        _b("latency-tracking", "yes"),
+        _d("latency-tracking-info-percentiles", "50 99 99.9", _parse_percentiles, _render_percentiles),
         _i("busy-reply-threshold", "5000"),  # ms a Lua script may run (EVAL): stopped with an error past it
         _b("lazyfree-lazy-user-flush", "no"),
         _d("appendonly-dir", "", mutable=False),
