@@ -85,3 +85,26 @@ def cumulative(durations: dict[int, int]) -> list[tuple[int, int]]:
             total += n
             out.append((usec, total))
     return out
+
+
+def _highest_equivalent_ns(value: int) -> int:
+    """HdrHistogram's highest_equivalent_value with 2 significant digits (256 sub-buckets)."""
+    shift = max(value.bit_length(), 8) - 8
+    return ((value >> shift) << shift) + (1 << shift) - 1
+
+
+def percentile_usec(durations: dict[int, int], percentile: float) -> float:
+    """hdr_value_at_percentile over the recorded durations, in microseconds (INFO latencystats)."""
+    total = sum(durations.values())
+    wanted = max(int(min(percentile, 100.0) / 100 * total + 0.5), 1)
+    seen = 0
+    usec = 0
+    for usec in sorted(durations):
+        seen += durations[usec]
+        if seen >= wanted:
+            break
+    value = min(max(usec * 1000, _MIN_NS), _MAX_NS)
+    if percentile == 0.0:
+        shift = max(value.bit_length(), 8) - 8
+        return ((value >> shift) << shift) / 1000
+    return _highest_equivalent_ns(value) / 1000

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import pytest
 import redis
 
-from redvector.server.latency import BUCKET_USEC, LatencyMonitor, cumulative
+from redvector.server.latency import BUCKET_USEC, LatencyMonitor, cumulative, percentile_usec
 from tests.serverutil import ThreadedServer, assert_same_raw_replies
 
 
@@ -45,6 +45,7 @@ COMMANDS = [
     _c("CONFIG", "SET", "latency-tracking-info-percentiles", "50.0 99.90 1e1"),
     _c("CONFIG", "GET", "latency-tracking-info-percentiles"),
     _c("CONFIG", "SET", "latency-tracking-info-percentiles", "50 99 99.9"),
+    _c("CONFIG", "SET", "latency-monitor-threshold", "-1"),
     _c("CONFIG", "SET", "latency-monitor-threshold", "100"),
     _c("LATENCY", "DOCTOR"),
     _c("LATENCY", "LATEST"),
@@ -140,6 +141,29 @@ def test_histogram_counts_timed_commands(r: redis.Redis) -> None:
         r.config_set("latency-tracking", "yes")
     r.config_resetstat()  # forgets the histograms, as Redis does
     assert _histogram(r, "set") == {}
+
+
+def test_info_latencystats(r: redis.Redis) -> None:
+    r.config_resetstat()
+    r.set("k", "v")
+    stats = r.info("latencystats")
+    line = stats["latency_percentiles_usec_set"]
+    text = ",".join(f"{k}={v}" for k, v in line.items()) if isinstance(line, dict) else str(line)
+    assert text.startswith("p50=") and ",p99=" in text and ",p99.9=" in text
+    r.config_set("latency-tracking-info-percentiles", "0 100")
+    try:
+        assert {str(k) for k in dict(r.info("latencystats")["latency_percentiles_usec_set"])} == {"p0", "p100"}
+    finally:
+        r.config_set("latency-tracking-info-percentiles", "50 99 99.9")
+
+
+def test_percentiles_are_hdr_values() -> None:
+    """hdr_value_at_percentile: the highest value equivalent to the sample's (2 significant digits)."""
+    durations = {1: 98, 16: 1, 798: 1}  # microseconds
+    assert percentile_usec(durations, 50) == 1.003
+    assert percentile_usec(durations, 99) == 16.063
+    assert percentile_usec(durations, 99.9) == 798.719
+    assert percentile_usec(durations, 0) == 1.0
 
 
 def test_histogram_buckets_are_redis_hdr_buckets() -> None:
