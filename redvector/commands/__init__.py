@@ -67,6 +67,7 @@ GROUPS: list[CommandGroup] = [
     monitoring.group,
     latency.group,
     cluster.group,
+    cluster.connection_group,
     lists.group,
     lists_blocking.group,
     hashes.group,

@@ -11,6 +11,8 @@ from redvector.commands.spec import CommandGroup, Flag
 from redvector.errors import RedVectorError
 
 group = CommandGroup("cluster")
+# READONLY, READWRITE and ASKING are in the @connection ACL category (Redis documents them in "cluster").
+connection_group = CommandGroup("connection")
 
 DISABLED = "This instance has cluster support disabled"
 
@@ -31,19 +33,19 @@ def cluster(ctx: CommandContext, argv: list[bytes]) -> Any:
     raise RedVectorError(DISABLED)
 
 
-@group.command("READONLY", 1, Flag.LOADING | Flag.STALE | Flag.FAST, since="3.0.0",
+@connection_group.command("READONLY", 1, Flag.LOADING | Flag.STALE | Flag.FAST, since="3.0.0",
                summary="Enables read-only queries for a connection to a Redis Cluster replica node.")
 def readonly(ctx: CommandContext, argv: list[bytes]) -> Any:
     raise RedVectorError(DISABLED)
 
 
-@group.command("READWRITE", 1, Flag.LOADING | Flag.STALE | Flag.FAST, since="3.0.0",
+@connection_group.command("READWRITE", 1, Flag.LOADING | Flag.STALE | Flag.FAST, since="3.0.0",
                summary="Enables read-write queries for a connection to a Reids Cluster replica node.")
 def readwrite(ctx: CommandContext, argv: list[bytes]) -> Any:
     raise RedVectorError(DISABLED)
 
 
-@group.command("ASKING", 1, Flag.FAST, since="3.0.0",
+@connection_group.command("ASKING", 1, Flag.FAST, since="3.0.0",
                summary="Signals that a cluster client is following an -ASK redirect.")
 def asking(ctx: CommandContext, argv: list[bytes]) -> Any:
     raise RedVectorError(DISABLED)
