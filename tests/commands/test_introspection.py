@@ -94,3 +94,9 @@ def test_module_commands_keep_their_case_in_info_and_docs(server: ThreadedServer
         assert docs.startswith(b"*2\r\n$9\r\nFT.SEARCH\r\n") and b"$5\r\ngroup\r\n$6\r\nmodule\r\n" in docs
     finally:
         client.close()
+
+
+def test_cluster_connection_commands_are_in_connection_category(server: ThreadedServer, stack_port: int) -> None:
+    wanted = {"readonly", "readwrite", "asking", "cluster"}
+    ours = _names(server.port, "FILTERBY", "ACLCAT", "connection") & wanted
+    assert ours == _names(stack_port, "FILTERBY", "ACLCAT", "connection") & wanted == wanted - {"cluster"}
