@@ -52,6 +52,35 @@ def _parse_port(text: str) -> int:
     return port
 
 
+def _parse_non_negative(text: str) -> int:
+    value = _parse_int(text)
+    if not 0 <= value <= 2**63 - 1:
+        raise ValueError("argument must be between 0 and 9223372036854775807 inclusive")
+    return value
+
+
+def _parse_percentiles(text: str) -> list[float]:
+    values = []
+    for word in text.split():
+        try:
+            value = float(word)
+        except ValueError:
+            raise ValueError("Invalid latency-tracking-info-percentiles parameters")
+        if not 0.0 <= value <= 100.0:
+            raise ValueError("latency-tracking-info-percentiles parameters should sit between [0.0,100.0]")
+        values.append(value)
+    return values
+
+
+def render_percentile(value: float) -> str:
+    """A percentile as Redis writes it (%f, trailing zeros and point trimmed)."""
+    return ("%f" % value).rstrip("0").rstrip(".")
+
+
+def _render_percentiles(values: list[float]) -> str:
+    return " ".join(render_percentile(v) for v in values)
+
+
 def _enum(*choices: str) -> Callable[[str], str]:
     def parse(text: str) -> str:
         t = text.lower()
@@ -213,7 +242,9 @@ DIRECTIVES: dict[str, Directive] = {
         _i("stream-node-max-entries", "100"),
         _i("slowlog-log-slower-than", "10000"),
         _i("slowlog-max-len", "128"),
-        _i("latency-monitor-threshold", "0"),
+        _d("latency-monitor-threshold", "0", _parse_non_negative),
+        _b("latency-tracking", "yes"),
+        _d("latency-tracking-info-percentiles", "50 99 99.9", _parse_percentiles, _render_percentiles),
         _i("busy-reply-threshold", "5000"),  # ms a Lua script may run (EVAL): stopped with an error past it
         _b("lazyfree-lazy-user-flush", "no"),
         _d("appendonly-dir", "", mutable=False),

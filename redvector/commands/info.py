@@ -13,7 +13,9 @@ from typing import Any
 from redvector import REDIS_COMPAT_VERSION, __version__
 from redvector.commands.context import CommandContext
 from redvector.commands.spec import CommandGroup, Flag
+from redvector.config import render_percentile
 from redvector.replies import Verbatim
+from redvector.server.latency import percentile_usec
 
 group = CommandGroup("server")
 
@@ -189,6 +191,18 @@ def _errorstats(ctx: CommandContext) -> list[tuple[str, Any]]:
     return [(f"errorstat_{code}", f"count={n}") for code, n in sorted(codes.items())]
 
 
+def _latencystats(ctx: CommandContext) -> list[tuple[str, Any]]:
+    """Each command's latency percentiles (latency-tracking-info-percentiles) from LATENCY HISTOGRAM's data."""
+    percentiles = ctx.server.config["latency-tracking-info-percentiles"]
+    if not ctx.server.config["latency-tracking"]:
+        return []
+    out = []
+    for name, durations in ctx.server.latency.histograms.items():
+        values = ",".join(f"p{render_percentile(p)}={percentile_usec(durations, p):.3f}" for p in percentiles)
+        out.append((f"latency_percentiles_usec_{name}", values))
+    return out
+
+
 def _cluster(ctx: CommandContext) -> list[tuple[str, Any]]:
     return [("cluster_enabled", 0)]
 
@@ -204,7 +218,8 @@ def _keyspace(ctx: CommandContext) -> list[tuple[str, Any]]:
 SECTIONS: dict[str, Callable[[CommandContext], list[tuple[str, Any]]]] = {
     "server": _server, "clients": _clients, "memory": _memory, "persistence": _persistence,
     "stats": _stats, "replication": _replication, "cpu": _cpu, "modules": _modules,
-    "commandstats": _commandstats, "errorstats": _errorstats, "cluster": _cluster, "keyspace": _keyspace,
+    "commandstats": _commandstats, "errorstats": _errorstats,
+    "latencystats": _latencystats, "cluster": _cluster, "keyspace": _keyspace,
 }
 DEFAULT_SECTIONS = ["server", "clients", "memory", "persistence", "stats", "replication", "cpu", "modules",
                     "errorstats", "cluster", "keyspace"]

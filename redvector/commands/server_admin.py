@@ -82,6 +82,7 @@ def config(ctx: CommandContext, argv: list[bytes]) -> Any:
             calls[name] = 0
         stats.command_errors.clear()
         stats.command_usec.clear()
+        ctx.server.latency.histograms.clear()  # LATENCY HISTOGRAM starts again too
         stats.error_codes.clear()
         gc_reset = ctx.server.extensions.get("gc_reset")
         if gc_reset is not None:

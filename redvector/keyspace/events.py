@@ -36,7 +36,7 @@ EVENT_CLASS: dict[str, str] = {
     "pfadd": "$", "pfmerge": "$",
     # RedisJSON (module key events, class 'd')
     "json.set": "d", "json.mset": "d", "json.merge": "d", "json.del": "d", "json.numincrby": "d",
-    "json.nummultby": "d", "json.strappend": "d", "json.arrappend": "d", "json.arrinsert": "d",
+    "json.nummultby": "d", "json.numpowby": "d", "json.strappend": "d", "json.arrappend": "d", "json.arrinsert": "d",
     "json.arrpop": "d", "json.arrtrim": "d", "json.toggle": "d", "json.clear": "d",
     # RediSearch's suggestion dictionaries: WATCH and the AOF see the change, no notification is sent
     # (no class letter enables "silent"), as in Redis Stack.

@@ -15,6 +15,7 @@ from redvector.server.acl import AccessControl
 from redvector.server.blocking import BlockingRegistry
 from redvector.server.client import ClientState
 from redvector.server.command_log import CommandLog
+from redvector.server.latency import LatencyMonitor
 from redvector.server.replication import Replication
 from redvector.server.tracking import ClientTracking
 from redvector.server.transactions import WatchRegistry
@@ -63,6 +64,7 @@ class Server:
         self.blocking = BlockingRegistry()
         self.keyspace.add_observer(self.blocking)
         self.command_log = CommandLog()  # MONITOR's feed and the SLOWLOG
+        self.latency = LatencyMonitor()  # LATENCY's events and per-command histograms
         self.tracking = ClientTracking(self)  # CLIENT TRACKING (client-side caching)
         self.acl = AccessControl()  # ACL users; the default one follows requirepass
         self.acl.set_requirepass(str(config["requirepass"] or ""))

@@ -352,8 +352,8 @@ _DEBUG_HELP = [
 ]
 
 
-@group.command("JSON.DEBUG", -2, _R, KeySpec(2, 2, 1), summary="Debugging container command.",
-               subcommands=("MEMORY", "HELP"))
+# RedisJSON registers JSON.DEBUG as one command (COMMAND LIST shows no json.debug|memory).
+@group.command("JSON.DEBUG", -2, _R, KeySpec(2, 2, 1), summary="Debugging container command.")
 def json_debug(ctx: CommandContext, argv: list[bytes]) -> Any:
     sub = argv[1].upper()
     if sub == b"HELP":

@@ -1,4 +1,4 @@
-"""JSON.NUMINCRBY/NUMMULTBY, STR*, ARR*, OBJKEYS/OBJLEN, TOGGLE, CLEAR: commands on values at a path.
+"""JSON.NUMINCRBY/NUMMULTBY/NUMPOWBY, STR*, ARR*, OBJKEYS/OBJLEN, TOGGLE, CLEAR: commands on values at a path.
 
 JSONPath (``$...``) forms answer one entry per match (null where the match has the wrong type); legacy
 paths answer one value and fail when nothing fits, with RedisJSON 2.8's texts. Writes signal
@@ -52,6 +52,27 @@ def _not_exist(path_text: str, what: str) -> JsonError:
 
 
 # -- numbers ------------------------------------------------------------------------------------------
+def _int_op(op: str, old: int, number: int) -> int:
+    """i64 arithmetic as RedisJSON does it: wrapping; a power's exponent is cast to u32 (wrapping_pow)."""
+    if op == "incr":
+        new = old + number
+    elif op == "mult":
+        new = old * number
+    else:
+        new = pow(old, number & 0xFFFFFFFF, 2**64)
+    return (new - I64_MIN) % 2**64 + I64_MIN
+
+
+def _float_op(op: str, old: float, number: float) -> float:
+    try:
+        new = old + number if op == "incr" else old * number if op == "mult" else math.pow(old, number)
+    except (OverflowError, ValueError):  # powf's inf or NaN
+        new = math.nan
+    if not math.isfinite(new):
+        raise JsonError("ERR result is not a number")
+    return new
+
+
 def _arith(ctx: CommandContext, argv: list[bytes], op: str) -> Any:
     key = argv[1]
     found = get_doc(ctx, key)
@@ -68,17 +89,14 @@ def _arith(ctx: CommandContext, argv: list[bytes], op: str) -> Any:
             results.append(None)
             continue
         if type(old) is int and type(number) is int and old <= I64_MAX and number <= I64_MAX:
-            new: int | float = old + number if op == "incr" else old * number
-            new = (new - I64_MIN) % 2**64 + I64_MIN  # RedisJSON wraps i64 arithmetic
+            new: int | float = _int_op(op, old, number)
         else:
-            new = float(old) + number if op == "incr" else float(old) * number
-            if not math.isfinite(new):
-                raise JsonError("ERR result is not a number")
+            new = _float_op(op, float(old), float(number))
         set_node(doc, node, new)
         results.append(new)
         changed = True
     if changed:
-        ctx.touched(key, "json.numincrby" if op == "incr" else "json.nummultby")
+        ctx.touched(key, f"json.num{op}by")
     if path.is_legacy:  # RESP3 answers every match, as for a JSONPath
         numbers = [r for r in results if r is not None]
         if not numbers:
@@ -95,6 +113,11 @@ def json_numincrby(ctx: CommandContext, argv: list[bytes]) -> Any:
 @group.command("JSON.NUMMULTBY", 4, _W, _K1, summary="Multiplies the numeric value at a path.")
 def json_nummultby(ctx: CommandContext, argv: list[bytes]) -> Any:
     return _arith(ctx, argv, "mult")
+
+
+@group.command("JSON.NUMPOWBY", 4, _W, _K1, summary="Raises the numeric value at a path to a power.")
+def json_numpowby(ctx: CommandContext, argv: list[bytes]) -> Any:
+    return _arith(ctx, argv, "pow")
 
 
 # -- strings ------------------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ from redvector.commands.search import (
     dictionaries,
     indexes,
     info,
+    internal,
     legacy,
     profile,
     queries,
@@ -17,5 +18,5 @@ from redvector.commands.search import (
 from redvector.commands.search.common import group
 
 __all__ = [
-    "aggregate", "dictionaries", "group", "indexes", "info", "legacy", "profile", "queries", "spellcheck", "suggest", "synonyms",
+    "aggregate", "dictionaries", "group", "indexes", "info", "internal", "legacy", "profile", "queries", "spellcheck", "suggest", "synonyms",
 ]
