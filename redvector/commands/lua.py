@@ -4,9 +4,9 @@ One VM per server, as in Redis. A script is compiled once (chunk ``@user_script`
 ``user_script:1: ...``) and cached by its SHA1. It sees Redis 7.4's globals: ``KEYS`` and ``ARGV`` (byte
 strings), the ``redis`` library (call, pcall, error_reply, status_reply, sha1hex, log, setresp,
 set_repl, replicate_commands and the LOG_* / REPL_* constants), ``cjson``, ``bit``, ``os.clock`` and the
-Lua base, string, table, math and coroutine libraries; reading an undefined global or writing any global
-is an error (``_G`` is read-only), and ``io``, ``debug``, ``require``, ``dofile`` and ``loadfile`` are
-gone. ``struct`` and ``cmsgpack`` are not provided.
+Lua base, string, table, math and coroutine libraries, and ``struct`` and ``cmsgpack`` (lua_libs.py);
+reading an undefined global or writing any global is an error (``_G`` is read-only), and ``io``,
+``debug``, ``require``, ``dofile`` and ``loadfile`` are gone.
 
 Values cross as Redis converts them: a command's reply reaches Lua as its RESP2 form (integer -> number,
 bulk -> string, array -> table, nil -> false, status -> ``{ok=...}``, error -> ``{err=...}``, raised by
@@ -31,6 +31,7 @@ from typing import Any
 
 from lupa import lua51
 
+from redvector.commands.lua_libs import LuaLibError, LuaLibraries
 from redvector.errors import RedVectorError, ScriptError
 from redvector.replies import SimpleString, format_double
 
@@ -44,7 +45,8 @@ EVAL_SCRIPTS_KEPT = 500
 LUA_MAX_MEMORY = 512 << 20  # a script allocating past this fails ("not enough memory"), the server goes on
 
 _PRELUDE = r"""
-local py_call, py_pcall, py_log, py_sha1, py_json_encode, py_json_decode, py_bitop, py_clock, py_deadline, py_rawset = ...
+local py_call, py_pcall, py_log, py_sha1, py_json_encode, py_json_decode, py_bitop, py_clock, py_deadline, py_rawset,
+      py_lib_error = ...
 local getinfo, sethook = debug.getinfo, debug.sethook
 local rawset, rawget, error, type, tostring, setmetatable, xpcall = rawset, rawget, error, type, tostring, setmetatable, xpcall
 local loadstring, load, setfenv, getfenv, pairs, select = loadstring, load, setfenv, getfenv, pairs, select
@@ -103,13 +105,35 @@ local sandbox = {}
 for _, name in pairs({'assert', 'collectgarbage', 'coroutine', 'error', 'gcinfo', 'getmetatable', 'ipairs',
                       'math', 'newproxy', 'next', 'pairs', 'pcall', 'rawequal', 'rawget', 'rawset', 'select',
                       'setmetatable', 'string', 'table', 'tonumber', 'tostring', 'type', 'unpack', 'xpcall',
-                      '_VERSION', 'redis', 'cjson', 'bit'}) do
+                      '_VERSION', 'redis', 'cjson', 'bit', 'struct', 'cmsgpack'}) do
   sandbox[name] = real[name]
 end
 sandbox.os = {clock = py_clock}
 sandbox.rawset = py_rawset  -- refuses the sandbox itself (a C function to Lua, as redis.call)
 -- The Python callables above are userdata to Lua; scripts see them as the functions they are in Redis.
 local python_functions = {[py_call] = true, [py_pcall] = true, [py_clock] = true, [py_rawset] = true}
+for _, lib in pairs({struct, cmsgpack}) do
+  for _, f in pairs(lib) do
+    if type(f) == 'userdata' then python_functions[f] = true end
+  end
+end
+-- A struct / cmsgpack error crosses Python as an object: scripts' pcall and xpcall see its text, the
+-- string the C library raises in Redis.
+local function lib_error_text(e)
+  if type(e) == 'userdata' then
+    local text = py_lib_error(e)
+    if text then return text end
+  end
+  return e
+end
+local function caught(ok, ...)
+  if ok then return ok, ... end
+  return false, lib_error_text((...))
+end
+sandbox.pcall = function(f, ...) return caught(pcall(f, ...)) end
+sandbox.xpcall = function(f, handler)
+  return xpcall(f, function(e) return handler(lib_error_text(e)) end)
+end
 sandbox.type = function(value)
   local kind = type(value)
   if kind == 'userdata' and python_functions[value] then return 'function' end
@@ -164,6 +188,7 @@ end
 -- Redis's error handler: an error becomes a table {err=..., source=..., line=...}, the place being the
 -- script's own line that raised it (a library function's frames are skipped).
 local function err_handler(e)
+  e = lib_error_text(e)
   if type(e) == 'userdata' then  -- redis.call's error (a Python exception): its text is the error line
     e = {err = tostring(e)}
   elseif type(e) ~= 'table' then
@@ -226,9 +251,10 @@ class LuaScripting:
                                     register_builtins=False, max_memory=LUA_MAX_MEMORY)
         self._caller: Caller | None = None
         self._read_only = False
+        LuaLibraries(self.lua)  # struct and cmsgpack, in the globals the prelude's sandbox copies
         prelude = self.lua.execute(_PRELUDE.encode(), self._call, self._pcall, self._log, self._sha1, self._json_encode,
                                    self._json_decode, _bitop, time.monotonic, lambda: self._deadline,
-                                   self._rawset)
+                                   self._rawset, _lib_error_text)
         self._compile, self._run, self._is_sandbox, self._real_rawset, self._is_null, self.internals = prelude
         self.scripts: dict[str, Any] = {}  # sha1 -> compiled function
         # Scripts EVAL brought in (not SCRIPT LOAD), least recently used first: Redis 7.4 keeps the last
@@ -356,10 +382,8 @@ class LuaScripting:
             return 1
         if isinstance(value, bytes):
             return value
-        if isinstance(value, int):
-            return value
-        if isinstance(value, float):
-            return math.trunc(value) if math.isfinite(value) else 0
+        if isinstance(value, int | float):
+            return _lua_integer(value)
         if _is_table(value):
             err = value[b"err"]
             if isinstance(err, bytes):
@@ -430,6 +454,11 @@ class LuaScripting:
         return data
 
 
+def _lib_error_text(error: Any) -> bytes | None:
+    """The text of a struct / cmsgpack error (what the C library raises in Redis); None for others."""
+    return str(error).encode() if isinstance(error, LuaLibError) else None
+
+
 class CallError(Exception):
     """redis.call's failure, raised into Lua; its text is the error line the script's error carries."""
 
@@ -440,6 +469,17 @@ def _is_table(value: Any) -> bool:
 
 def _text(value: Any) -> str:
     return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
+
+
+def _lua_integer(value: float) -> int:
+    """A Lua number as Redis replies it, ``(long long)`` of the double: truncated, and INT64_MIN (x86-64's
+    answer) when it is out of range or not a number."""
+    if value != value or not -_TWO_63 <= value < _TWO_63:
+        return -_TWO_63
+    return int(value)
+
+
+_TWO_63 = 2**63
 
 
 def _argument(value: Any) -> bytes:
