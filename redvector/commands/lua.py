@@ -10,9 +10,14 @@ reading an undefined global or writing any global is an error (``_G`` is read-on
 
 Values cross as Redis converts them: a command's reply reaches Lua as its RESP2 form (integer -> number,
 bulk -> string, array -> table, nil -> false, status -> ``{ok=...}``, error -> ``{err=...}``, raised by
-``redis.call``); the script's return value goes back as a reply (number -> integer, truncated; string ->
-bulk; true -> 1; false and nil -> nil; ``{ok=...}`` -> status; ``{err=...}`` -> error; a table -> array
-up to its first nil). An error raised in the script replies ``<error> script: <sha>, on
+``redis.call``), or after ``redis.setresp(3)`` as its RESP3 form (also map -> ``{map={k=v}}``, set ->
+``{set={member=true}}``, double -> ``{double=n}``, null -> nil, booleans, big number -> ``{big_number=s}``,
+verbatim -> ``{verbatim_string={format=f, string=s}}``); each script starts in RESP2. The script's
+return value goes back as a reply (number -> integer, truncated, INT64_MIN out of range; string -> bulk;
+true -> 1 and false -> nil, or RESP3 booleans after ``setresp(3)``; nil -> nil; ``{ok=...}`` -> status;
+``{err=...}`` -> error; ``{double=n}``, ``{big_number=s}``, ``{verbatim_string=...}``, ``{map=t}``,
+``{set=t}`` -> those RESP3 types, which the RESP layer writes down for a RESP2 client as Redis does; a
+table -> array up to its first nil). An error raised in the script replies ``<error> script: <sha>, on
 @user_script:<line>.`` as Redis 7.4 writes it. A script runs to completion on the event loop (atomic, as
 in Redis); one that runs past ``busy-reply-threshold`` ms is stopped with an error (Redis would answer
 other clients BUSY meanwhile; RedVector serves one command at a time, so it stops the script instead).
@@ -33,20 +38,22 @@ from lupa import lua51
 
 from redvector.commands.lua_libs import LuaLibError, LuaLibraries
 from redvector.errors import RedVectorError, ScriptError
-from redvector.replies import SimpleString, format_double
+from redvector.replies import BigNumber, Map, SetReply, SimpleString, Verbatim, format_double
 
 log = logging.getLogger("redvector.lua")
 
-# Reply values as a script's redis.call sees them: ("ok", status text) and ("err", error line) stand for
-# RESP2's status and error replies; anything else is bytes, an int, None or a list of them.
+# Reply values as a script's redis.call sees them (protocol/resp/values.py): ("ok", status text) and
+# ("err", error line) stand for status and error replies; RESP3's ("double", float), ("big_number", digits),
+# ("verbatim", format, text), ("map", [(key, value)]), ("set", [members]) and bools; anything else is
+# bytes, an int, None or a list of them. A caller gets (argv, read_only, RESP protocol).
 CallReply = Any
-Caller = Callable[[list[bytes], bool], CallReply]
+Caller = Callable[[list[bytes], bool, int], CallReply]
 EVAL_SCRIPTS_KEPT = 500
 LUA_MAX_MEMORY = 512 << 20  # a script allocating past this fails ("not enough memory"), the server goes on
 
 _PRELUDE = r"""
 local py_call, py_pcall, py_log, py_sha1, py_json_encode, py_json_decode, py_bitop, py_clock, py_deadline, py_rawset,
-      py_lib_error = ...
+      py_lib_error, py_setresp = ...
 local getinfo, sethook = debug.getinfo, debug.sethook
 local rawset, rawget, error, type, tostring, setmetatable, xpcall = rawset, rawget, error, type, tostring, setmetatable, xpcall
 local loadstring, load, setfenv, getfenv, pairs, select = loadstring, load, setfenv, getfenv, pairs, select
@@ -73,8 +80,12 @@ redis = {
     for i = 1, select('#', ...) do parts[i] = tostring(parts[i]) end
     py_log(level, table.concat(parts, ' '))
   end,
-  setresp = function(v)
-    if v ~= 2 and v ~= 3 then error('RESP version must be 2 or 3.', 2) end
+  setresp = function(...)
+    if select('#', ...) ~= 1 then error({err = 'ERR redis.setresp() requires one argument.'}, 0) end
+    local n = tonumber((...)) or 0  -- lua_tonumber, then (int)
+    n = n >= 0 and math.floor(n) or math.ceil(n)
+    if n ~= 2 and n ~= 3 then error({err = 'ERR RESP version must be 2 or 3.'}, 0) end
+    py_setresp(n)
   end,
   set_repl = function(flags) end,
   replicate_commands = function() return true end,
@@ -237,7 +248,8 @@ local internals = {sandbox = sandbox, err_handler = err_handler, is_bytecode = i
                    redis = redis, clock = py_clock, deadline = py_deadline, sethook = sethook}
 
 -- lupa compares tables by their Python wrappers, not by identity: these two ask Lua
-return compile, run, function(t) return t == sandbox end, rawset, function(t) return t == null end, internals
+return compile, run, function(t) return t == sandbox end, rawset, function(t) return t == null end, internals,
+       function(t) return rawget(t, 'double') == 0 and 1 / rawget(t, 'double') < 0 end
 """
 
 
@@ -251,11 +263,13 @@ class LuaScripting:
                                     register_builtins=False, max_memory=LUA_MAX_MEMORY)
         self._caller: Caller | None = None
         self._read_only = False
+        self._resp = 2  # the running script's RESP protocol (redis.setresp)
         LuaLibraries(self.lua)  # struct and cmsgpack, in the globals the prelude's sandbox copies
         prelude = self.lua.execute(_PRELUDE.encode(), self._call, self._pcall, self._log, self._sha1, self._json_encode,
                                    self._json_decode, _bitop, time.monotonic, lambda: self._deadline,
-                                   self._rawset, _lib_error_text)
-        self._compile, self._run, self._is_sandbox, self._real_rawset, self._is_null, self.internals = prelude
+                                   self._rawset, _lib_error_text, self._set_resp)
+        (self._compile, self._run, self._is_sandbox, self._real_rawset, self._is_null, self.internals,
+         self._negative_zero_double) = prelude
         self.scripts: dict[str, Any] = {}  # sha1 -> compiled function
         # Scripts EVAL brought in (not SCRIPT LOAD), least recently used first: Redis 7.4 keeps the last
         # EVAL_SCRIPTS_KEPT of them, so scripts generated per call do not grow the cache for ever.
@@ -317,22 +331,22 @@ class LuaScripting:
                read_only: bool, label: str) -> Any:
         """``runner(function, KEYS, ARGV)`` (a script, or a library function for FCALL) under the busy
         deadline; its result as a reply, its error raised as Redis words it (``script: <label>, on ...``)."""
-        outer = (self._caller, self._read_only)
-        self._caller, self._read_only = caller, read_only
+        outer = (self._caller, self._read_only, self._resp)
+        self._caller, self._read_only, self._resp = caller, read_only, 2
         try:
             with self.busy_deadline():
                 kind, value = runner(function, self.lua.table_from(keys), self.lua.table_from(args))
+            if kind != b"err":
+                return self._to_reply(value)
         finally:
-            self._caller, self._read_only = outer
-        if kind == b"err":
-            if isinstance(value, bytes):  # an error the handler did not see (Lua's out-of-memory)
-                raise ScriptError(f"ERR {_text(value)}")
-            message = _text(value[b"err"]) if _is_table(value) and value[b"err"] is not None else "ERR unknown error"
-            line, source = (value[b"line"], value[b"source"]) if _is_table(value) else (None, None)
-            if line is not None and source is not None:
-                message = f"{message} script: {label}, on {_text(source)}:{int(line)}."
-            raise ScriptError(message)
-        return self._to_reply(value)
+            self._caller, self._read_only, self._resp = outer
+        if isinstance(value, bytes):  # an error the handler did not see (Lua's out-of-memory)
+            raise ScriptError(f"ERR {_text(value)}")
+        message = _text(value[b"err"]) if _is_table(value) and value[b"err"] is not None else "ERR unknown error"
+        line, source = (value[b"line"], value[b"source"]) if _is_table(value) else (None, None)
+        if line is not None and source is not None:
+            message = f"{message} script: {label}, on {_text(source)}:{int(line)}."
+        raise ScriptError(message)
 
     def _call(self, *args: Any) -> Any:
         """redis.call: the command's reply, or its error raised (the script stops there)."""
@@ -359,45 +373,83 @@ class LuaScripting:
         caller = self._caller
         if caller is None:
             return ("err", b"ERR redis.call is only available inside a script")
-        return caller([_argument(a) for a in args], self._read_only)
+        return caller([_argument(a) for a in args], self._read_only, self._resp)
+
+    def _set_resp(self, protocol: int) -> None:
+        self._resp = protocol
 
     # -- conversions -----------------------------------------------------------------------------------
     def _to_lua(self, reply: Any) -> Any:
-        if reply is None:
-            return False
-        if isinstance(reply, tuple) and len(reply) == 2 and reply[0] in ("ok", "err"):
-            kind, text = reply
-            if kind == "err":  # an error inside an array: a table with err (at the top, call raised it)
-                return self.lua.table_from({b"err": text})
-            return self.lua.table_from({b"ok": text})
+        """A command's reply (values.py's form) as Redis's script reply parser hands it to Lua."""
+        if reply is None:  # RESP2's null bulk / array: false; RESP3's null: nil
+            return None if self._resp == 3 else False
         if isinstance(reply, list):
             return self.lua.table_from([self._to_lua(x) for x in reply])
-        return reply
+        if not isinstance(reply, tuple):
+            return reply  # bytes, int, bool
+        kind = reply[0]
+        if kind in ("ok", "err", "double", "big_number"):
+            # an error inside an array is a table with err (at the top, call raised it)
+            return self.lua.table_from({kind.encode(): reply[1]})
+        if kind == "verbatim":
+            return self.lua.table_from({b"verbatim_string": self.lua.table_from({b"format": reply[1],
+                                                                                 b"string": reply[2]})})
+        table = self.lua.table()
+        if kind == "map":
+            for key, value in reply[1]:
+                table[self._to_lua(key)] = self._to_lua(value)
+        else:  # a set: its members are the keys
+            for member in reply[1]:
+                table[self._to_lua(member)] = True
+        return self.lua.table_from({kind.encode(): table})
 
     def _to_reply(self, value: Any) -> Any:
-        """A script's return value as the reply Redis makes of it (see the module doc)."""
-        if value is None or value is False:
+        """A script's return value as the reply Redis makes of it (see the module doc): typed values
+        (replies.py) that the RESP layer writes for the client's protocol."""
+        if value is None:
             return None
-        if value is True:
-            return 1
+        if isinstance(value, bool):  # RESP3 booleans once the script chose RESP3 (addReplyBool)
+            return value if self._resp == 3 else (1 if value else None)
         if isinstance(value, bytes):
             return value
         if isinstance(value, int | float):
             return _lua_integer(value)
         if _is_table(value):
-            err = value[b"err"]
-            if isinstance(err, bytes):
-                return ScriptError(_text(err.removeprefix(b"-")))
-            ok = value[b"ok"]
-            if isinstance(ok, bytes):
-                return SimpleString(ok)
-            out = []
-            i = 1
-            while (item := value[i]) is not None:
-                out.append(self._to_reply(item))
-                i += 1
-            return out
+            return self._table_reply(value)
         return None  # functions, userdata: nil
+
+    def _table_reply(self, value: Any) -> Any:
+        """luaReplyToRedisReply's table cases, in its order: err, ok, double, big_number, verbatim_string,
+        map, set, else an array."""
+        err = value[b"err"]
+        if isinstance(err, bytes):
+            return ScriptError(_text(err.removeprefix(b"-")))
+        ok = value[b"ok"]
+        if isinstance(ok, bytes):
+            return SimpleString(ok)
+        double = value[b"double"]
+        if isinstance(double, int | float) and not isinstance(double, bool):
+            return -0.0 if double == 0 and self._negative_zero_double(value) else float(double)
+        big = value[b"big_number"]
+        if isinstance(big, bytes):
+            return BigNumber(big)
+        verbatim = value[b"verbatim_string"]
+        if _is_table(verbatim):
+            fmt, text = verbatim[b"format"], verbatim[b"string"]
+            if isinstance(fmt, bytes) and isinstance(text, bytes):
+                return Verbatim(text, fmt.split(b"\0")[0][:3].ljust(3))  # addReplyVerbatim's 3 bytes
+        mapping = value[b"map"]
+        if _is_table(mapping):
+            return Map([(self._to_reply(k), self._to_reply(v)) for k, v in mapping.items()])
+        members = value[b"set"]
+        if _is_table(members):
+            return SetReply([self._to_reply(k) for k in members])
+        out = []
+        i = 1
+        while (item := value[i]) is not None:
+            out.append(self._to_reply(item))
+            i += 1
+        return out
 
     # -- helpers the prelude calls ---------------------------------------------------------------------
     @staticmethod
