@@ -340,6 +340,10 @@ class LuaScripting:
                 return self._to_reply(value)
         finally:
             self._caller, self._read_only, self._resp = outer
+            if self.memory_bytes() > LUA_MAX_MEMORY // 2:
+                # Lua 5.1 has no emergency collection: garbage a big script left (one that ran out of
+                # memory, say) would make every later allocation fail, even lupa's unprotected ones.
+                self.lua.gccollect()
         if isinstance(value, bytes):  # an error the handler did not see (Lua's out-of-memory)
             raise ScriptError(f"ERR {_text(value)}")
         message = _text(value[b"err"]) if _is_table(value) and value[b"err"] is not None else "ERR unknown error"
