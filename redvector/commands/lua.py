@@ -49,11 +49,12 @@ log = logging.getLogger("redvector.lua")
 CallReply = Any
 Caller = Callable[[list[bytes], bool, int], CallReply]
 EVAL_SCRIPTS_KEPT = 500
+SCRIPT_KILLED = "ERR Script killed: it ran longer than busy-reply-threshold"
 LUA_MAX_MEMORY = 512 << 20  # a script allocating past this fails ("not enough memory"), the server goes on
 
 _PRELUDE = r"""
 local py_call, py_pcall, py_log, py_sha1, py_json_encode, py_json_decode, py_bitop, py_clock, py_deadline, py_rawset,
-      py_lib_error, py_setresp = ...
+      py_lib_error, py_setresp, SCRIPT_KILLED = ...
 local getinfo, sethook = debug.getinfo, debug.sethook
 local rawset, rawget, error, type, tostring, setmetatable, xpcall = rawset, rawget, error, type, tostring, setmetatable, xpcall
 local loadstring, load, setfenv, getfenv, pairs, select = loadstring, load, setfenv, getfenv, pairs, select
@@ -228,7 +229,7 @@ local function run(f, keys, argv)
   rawset(sandbox, 'KEYS', keys)
   rawset(sandbox, 'ARGV', argv)
   sethook(function()
-    if py_clock() > py_deadline() then error({err = 'ERR Script killed: it ran longer than busy-reply-threshold'}, 0) end
+    if py_clock() > py_deadline() then error({err = SCRIPT_KILLED}, 0) end
   end, '', 100000)
   local ok, result = xpcall(f, err_handler)
   sethook()
@@ -264,10 +265,10 @@ class LuaScripting:
         self._caller: Caller | None = None
         self._read_only = False
         self._resp = 2  # the running script's RESP protocol (redis.setresp)
-        LuaLibraries(self.lua)  # struct and cmsgpack, in the globals the prelude's sandbox copies
+        LuaLibraries(self.lua, SCRIPT_KILLED)  # struct and cmsgpack, in the globals the prelude's sandbox copies
         prelude = self.lua.execute(_PRELUDE.encode(), self._call, self._pcall, self._log, self._sha1, self._json_encode,
                                    self._json_decode, _bitop, time.monotonic, lambda: self._deadline,
-                                   self._rawset, _lib_error_text, self._set_resp)
+                                   self._rawset, _lib_error_text, self._set_resp, SCRIPT_KILLED.encode())
         (self._compile, self._run, self._is_sandbox, self._real_rawset, self._is_null, self.internals,
          self._negative_zero_double) = prelude
         self.scripts: dict[str, Any] = {}  # sha1 -> compiled function

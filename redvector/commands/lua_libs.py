@@ -3,8 +3,7 @@
 Their functions are Python callables (C functions to Lua, as Redis's are, so ``return struct.pack(...)``
 keeps the script's frame and its line for the error message) following Redis's lua_struct.c (struct.c
 1.4: formats ``<>!xbBhHlLTiIfdsc``, alignment, an x86-64 build's sizes and integer conversions) and
-lua_cmsgpack.c 0.4.0 (integers in the smallest encoding, a fractional number as float32 when exact else
-float64, tables with keys 1..n as arrays, others as maps, nesting past 16 as nil) byte for byte. Their
+lua_cmsgpack.c 0.4.0 (its codec is Lua code, commands/lua_msgpack.py, called from here) byte for byte. Their
 errors read as the C library's do: ``user_script:1: bad argument #1 to 'pack' (...)`` (luaL_argerror)
 or ``user_script:1: <message>`` (luaL_error); the scripts' pcall gets that text, as in Redis.
 
@@ -20,6 +19,8 @@ from typing import Any
 
 from lupa import lua51
 
+from redvector.commands import lua_msgpack
+
 INT_MAX = 2**31 - 1
 _U64 = 2**64 - 1
 _I64_MIN = -(2**63)
@@ -29,7 +30,6 @@ MAXALIGN = 8  # offsetof(struct {char c; double d;}, d) on x86-64
 _SIZES = {ord("b"): 1, ord("B"): 1, ord("h"): 2, ord("H"): 2, ord("l"): 8, ord("L"): 8, ord("T"): 8,
           ord("f"): 4, ord("d"): 8, ord("x"): 1}
 _INTEGERS = frozenset(b"bBhHlLTiI")
-MAX_NESTING = 16  # LUACMSGPACK_MAX_NESTING
 LUA_MAX_STACK = 8000  # LUAI_MAXCSTACK: luaL_checkstack fails past it
 
 _CHUNK = r"""
@@ -65,6 +65,21 @@ class LibError(Exception):
 
 class LuaLibError(Exception):
     """A library function's error as the script sees it (its full text), raised into Lua."""
+
+
+class LuaAbort(Exception):
+    """An error that is not the library's (the busy deadline's kill) met inside it: its text is the
+    script's error line."""
+
+
+def _outcome(result: tuple[Any, ...]) -> tuple[Any, ...]:
+    """The results of a guarded Lua call (lua_msgpack.py), its error raised."""
+    if result[0]:
+        return result[1:]
+    message = result[2].decode("utf-8", "replace")
+    if result[1] == b"abort":
+        raise LuaAbort(message)
+    raise LibError(message, positioned=bool(result[3]))
 
 
 def _arg_error(narg: int, message: str) -> LibError:
@@ -117,8 +132,11 @@ def _float32(d: float) -> bytes:
 class LuaLibraries:
     """Installs ``struct`` and ``cmsgpack`` in a LuaRuntime's globals (before the scripts' sandbox is made)."""
 
-    def __init__(self, lua: Any) -> None:
+    def __init__(self, lua: Any, killed: str) -> None:
+        """``killed``: the error line of a script the busy deadline stops, which the deadline's hook may
+        raise while Lua code this module calls runs (it reaches Python without its text)."""
         self.lua = lua
+        self._killed = killed
         funcs = {
             b"struct_pack": self._entry(self.struct_pack), b"struct_unpack": self._entry(self.struct_unpack),
             b"struct_size": self._entry(self.struct_size), b"msgpack_pack": self._entry(self.msgpack_pack),
@@ -127,6 +145,7 @@ class LuaLibraries:
             b"msgpack_unpack_limit": self._entry(self.msgpack_unpack_limit),
         }
         self._context, self._tostring, self._tonumber = lua.execute(_CHUNK.encode(), lua.table_from(funcs))
+        self._mp_pack, self._mp_unpack = lua_msgpack.install(lua)
 
     def _entry(self, function: Callable[..., Any]) -> Callable[..., Any]:
         """``function`` as Lua calls it: its LibError raised as the text luaL_error would give."""
@@ -135,6 +154,8 @@ class LuaLibraries:
                 return function(args)
             except LibError as exc:
                 raise LuaLibError(self._describe(exc)) from None
+            except lua51.LuaError as exc:  # raised by Lua code called from here: the deadline's hook
+                raise LuaAbort(str(exc) or self._killed) from None
         return call
 
     def _describe(self, exc: LibError) -> str:
@@ -295,41 +316,7 @@ class LuaLibraries:
     def msgpack_pack(self, args: tuple[Any, ...]) -> bytes:
         if not args:
             raise _arg_error(0, "MessagePack pack needs input.")
-        out = bytearray()
-        for value in args:
-            self._encode(value, 0, out)
-        return bytes(out)
-
-    def _encode(self, value: Any, level: int, out: bytearray) -> None:
-        if isinstance(value, bytes):
-            n = len(value)
-            if n < 32:
-                out.append(0xA0 | n)
-            elif n <= 0xFF:
-                out += b"\xd9" + n.to_bytes(1, "big")
-            elif n <= 0xFFFF:
-                out += b"\xda" + n.to_bytes(2, "big")
-            else:
-                out += b"\xdb" + (n & 0xFFFFFFFF).to_bytes(4, "big")
-            out += value
-        elif isinstance(value, bool):
-            out.append(0xC3 if value else 0xC2)
-        elif isinstance(value, int | float):
-            _encode_number(value, out)
-        elif lua51.lua_type(value) == "table" and level < MAX_NESTING:
-            if _is_array(value):
-                n = len(value)
-                _header(out, n, 0x90, 0xDC)
-                for j in range(1, n + 1):
-                    self._encode(value[j], level + 1, out)
-            else:
-                items = list(value.items())
-                _header(out, len(items), 0x80, 0xDE)
-                for key, item in items:
-                    self._encode(key, level + 1, out)
-                    self._encode(item, level + 1, out)
-        else:
-            out.append(0xC0)
+        return bytes(_outcome(self._mp_pack(*args))[0])
 
     def msgpack_unpack(self, args: tuple[Any, ...]) -> tuple[Any, ...]:
         return self._unpack(self._check_string(args, 1), 0, 0)
@@ -355,13 +342,11 @@ class LuaLibraries:
         decode_all = not limit and not offset
         if decode_all:
             limit = INT_MAX
-        decoder = _Decoder(self.lua, data, offset)
-        values: list[Any] = []
-        while decoder.at < length and len(values) < limit:
-            values.append(decoder.value(1 + len(values)))
+        found, count, end = _outcome(self._mp_unpack(data, limit, offset))
+        values = tuple(found[i] for i in range(1, count + 1))
         if decode_all:
-            return tuple(values)
-        return (-1 if decoder.at == length else decoder.at, *values)
+            return values
+        return (-1 if end == length else end, *values)
 
 
 def _optsize(opt: int, fmt: bytes, i: int) -> tuple[int, int]:
@@ -424,152 +409,3 @@ def _getinteger(data: bytes, little: bool, signed: bool, size: int) -> float:
     if value & mask:
         value |= mask
     return float(value - (1 << 64) if value >= _SIGN64 else value)
-
-
-def _encode_number(n: float | int, out: bytearray) -> None:
-    if isinstance(n, int) or (math.isfinite(n) and _c_int64(n) == n):
-        _encode_int(int(n), out)
-        return
-    single = _float32(n)
-    if pystruct.unpack(">f", single)[0] == n:
-        out += b"\xca" + single
-    else:
-        out += b"\xcb" + pystruct.pack(">d", n)
-
-
-def _encode_int(n: int, out: bytearray) -> None:
-    if n >= 0:
-        if n <= 127:
-            out.append(n)
-        elif n <= 0xFF:
-            out += b"\xcc" + n.to_bytes(1, "big")
-        elif n <= 0xFFFF:
-            out += b"\xcd" + n.to_bytes(2, "big")
-        elif n <= 0xFFFFFFFF:
-            out += b"\xce" + n.to_bytes(4, "big")
-        else:
-            out += b"\xcf" + n.to_bytes(8, "big")
-    elif n >= -32:
-        out.append(n & 0xFF)
-    elif n >= -128:
-        out += b"\xd0" + n.to_bytes(1, "big", signed=True)
-    elif n >= -32768:
-        out += b"\xd1" + n.to_bytes(2, "big", signed=True)
-    elif n >= -(2**31):
-        out += b"\xd2" + n.to_bytes(4, "big", signed=True)
-    else:
-        out += b"\xd3" + n.to_bytes(8, "big", signed=True)
-
-
-def _header(out: bytearray, n: int, fix: int, wide: int) -> None:
-    """An array (0x90 / 0xdc) or map (0x80 / 0xde) header for ``n`` entries."""
-    if n <= 15:
-        out.append(fix | n)
-    elif n <= 0xFFFF:
-        out += wide.to_bytes(1, "big") + n.to_bytes(2, "big")
-    else:
-        out += (wide + 1).to_bytes(1, "big") + (n & 0xFFFFFFFF).to_bytes(4, "big")
-
-
-def _is_array(table: Any) -> bool:
-    """lua_cmsgpack's table_is_an_array: keys exactly the numbers 1..n (an int each)."""
-    count = top = 0
-    for key in table:  # lupa iterates a table's keys (lua_next)
-        if isinstance(key, bool) or not isinstance(key, int | float):
-            return False
-        if key <= 0 or not (isinstance(key, int) or key.is_integer()) or key > INT_MAX:
-            return False
-        top = max(top, int(key))
-        count += 1
-    return top == count
-
-
-class _Decoder:
-    """lua_cmsgpack's mp_decode_to_lua_type over ``data`` from ``at``, building Lua tables."""
-
-    def __init__(self, lua: Any, data: bytes, at: int) -> None:
-        self.lua = lua
-        self.data = data
-        self.at = at
-
-    def _need(self, n: int) -> None:
-        if len(self.data) - self.at < n:
-            raise LibError("Missing bytes in input.")
-
-    def _take(self, n: int) -> bytes:
-        self._need(n)
-        chunk = self.data[self.at:self.at + n]
-        self.at += n
-        return chunk
-
-    def value(self, stack: int) -> Any:
-        """One value; ``stack``: the Lua stack slots in use (luaL_checkstack's limit applies)."""
-        self._need(1)
-        if stack + 1 > LUA_MAX_STACK:
-            raise LibError("stack overflow (too many return values at once; use unpack_one or unpack_limit "
-                           "instead.)")
-        kind = self.data[self.at]
-        if kind < 0x80:
-            self.at += 1
-            return kind
-        if kind >= 0xE0:
-            self.at += 1
-            return kind - 256
-        if 0xA0 <= kind <= 0xBF:
-            self._need(1 + (kind & 0x1F))
-            self.at += 1
-            return self._take(kind & 0x1F)
-        if 0x80 <= kind <= 0x9F:
-            self.at += 1
-            return self._array(kind & 0xF, stack) if kind >= 0x90 else self._map(kind & 0xF, stack)
-        fixed = _FIXED.get(kind)
-        if fixed is not None:
-            fmt, size = fixed
-            self._need(1 + size)
-            number = pystruct.unpack(fmt, self.data[self.at + 1:self.at + 1 + size])[0]
-            self.at += 1 + size
-            return number - (1 << 64) if kind == 0xCF and number >= _SIGN64 else number
-        if kind in _CONSTANTS:
-            self.at += 1
-            return _CONSTANTS[kind]
-        if kind in (0xD9, 0xDA, 0xDB):
-            width = {0xD9: 1, 0xDA: 2, 0xDB: 4}[kind]
-            self._need(1 + width)
-            n = int.from_bytes(self.data[self.at + 1:self.at + 1 + width], "big")
-            if kind != 0xDB:
-                self._need(1 + width + n)
-            self.at += 1 + width
-            return self._take(n)
-        if kind in (0xDC, 0xDD, 0xDE, 0xDF):
-            width = 2 if kind in (0xDC, 0xDE) else 4
-            n = int.from_bytes(self._take(1 + width)[1:], "big")
-            return self._array(n, stack) if kind <= 0xDD else self._map(n, stack)
-        raise LibError("Bad data format in input.")
-
-    def _array(self, n: int, stack: int) -> Any:
-        table = self.lua.table()
-        if stack + 2 > LUA_MAX_STACK:
-            raise LibError("stack overflow (in function mp_decode_to_lua_array)")
-        for index in range(1, n + 1):
-            item = self.value(stack + 2)
-            table[index] = item
-        return table
-
-    def _map(self, n: int, stack: int) -> Any:
-        table = self.lua.table()
-        for _ in range(n):
-            key = self.value(stack + 1)
-            item = self.value(stack + 2)
-            if key is None:
-                raise LibError("table index is nil", positioned=False)
-            if isinstance(key, float) and key != key:
-                raise LibError("table index is NaN", positioned=False)
-            table[key] = item  # nil removes the key, as lua_settable does
-        return table
-
-
-_FIXED: dict[int, tuple[str, int]] = {
-    0xCC: (">B", 1), 0xD0: (">b", 1), 0xCD: (">H", 2), 0xD1: (">h", 2), 0xCE: (">I", 4), 0xD2: (">i", 4),
-    0xCF: (">Q", 8), 0xD3: (">q", 8), 0xCA: (">f", 4), 0xCB: (">d", 8),
-}
-_CONSTANTS: dict[int, Any] = {0xC0: None, 0xC2: False, 0xC3: True}

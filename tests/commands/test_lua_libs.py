@@ -6,6 +6,7 @@ range replied as Redis does (INT64_MIN)."""
 from __future__ import annotations
 
 import pytest
+import redis
 
 from tests.serverutil import ThreadedServer, assert_same_raw_replies
 
@@ -173,6 +174,23 @@ CMSGPACK = [
     'local t = cmsgpack.unpack(cmsgpack.pack({x=1, y=2, z={1,2}})) return {t.x, t.y, t.z[2]}',
     'return {cmsgpack._VERSION, cmsgpack._NAME, cmsgpack._COPYRIGHT, cmsgpack._DESCRIPTION}',
     'return {type(struct.pack), type(cmsgpack.unpack), type(struct), type(cmsgpack)}',
+    'return cmsgpack.pack(-2^53, -2^53 - 2, 2^53, 2^53 + 2, -2^62, 2^62, -2^31, -2^31 - 1, -2^32, 2^32 - 1, -65536, -32769, -32768, -129, -(2^53 - 1), 2^53 - 1, -3e15, 3e15)',
+    'return {cmsgpack.unpack(cmsgpack.pack(-2^53, -2^53 - 2, 2^53, 2^53 + 2, -2^62, 2^62, -2^31, -2^31 - 1, -2^32, 2^32 - 1, -65536, -32769, -32768, -129))}',
+    "return cmsgpack.pack(string.rep('a', 65535)):sub(1, 4)",
+    "return cmsgpack.pack(string.rep('a', 65536)):sub(1, 6)",
+    'local t = {} for i = 1, 65536 do t[i] = i end return cmsgpack.pack(t):sub(1, 8)',
+    "local t = {} for i = 1, 65536 do t['k'..i] = 1 end return cmsgpack.pack(t):sub(1, 8)",
+    "local t = {} for i = 1, 65535 do t['k'..i] = 1 end return redis.sha1hex(cmsgpack.pack(t))",
+    "return {cmsgpack.unpack('\\221\\0\\0\\0\\2\\1\\2\\223\\0\\0\\0\\1\\1\\2')}",
+    "return {cmsgpack.unpack('\\205\\255\\255\\206\\255\\255\\255\\255\\210\\128\\0\\0\\0\\209\\128\\0')}",
+    "return {cmsgpack.unpack_one('\\1\\2', 2)}",
+    "return {cmsgpack.unpack_limit('\\1\\2\\3', 1, 1)}",
+    "return {cmsgpack.unpack_limit('\\1\\2\\3', 5, 1)}",
+    "return {pcall(cmsgpack.unpack, '\\129\\192\\1')}",
+    'local t = {} for i=1,20000 do t[i] = i + 0.25 end return redis.sha1hex(cmsgpack.pack(t))',
+    'local t = {} for i=1,20000 do t[i] = 1/i end return redis.sha1hex(cmsgpack.pack(t))',
+    'local t = {} for i=1,2000 do t[i] = 1/i end local u = cmsgpack.unpack(cmsgpack.pack(t)) local s = 0 for i=1,#u do s = s + u[i] end return tostring(s)',
+    'return cmsgpack.pack(1e-45, 1.4e-45, 2^-149, 2^-150, 3.4028234663852886e38, 3.4028235677973366e38, 2^128, -2^-126)',
 ]
 
 NUMBERS = [
@@ -190,19 +208,23 @@ def _eval(scripts: list[str]) -> list[list[bytes]]:
     return [[b"EVAL", script.encode(), b"0"] for script in scripts]
 
 
+# Another module's test may have lowered the shared server's script time limit.
+SETUP = [[b"FLUSHALL"], [b"CONFIG", b"SET", b"busy-reply-threshold", b"5000"]]
+
+
 @pytest.mark.parametrize("protocol", [2, 3])
 def test_struct_matches_redis_stack(server: ThreadedServer, stack_port: int, protocol: int) -> None:
-    assert_same_raw_replies(server.port, stack_port, protocol, _eval(STRUCT))
+    assert_same_raw_replies(server.port, stack_port, protocol, _eval(STRUCT), SETUP)
 
 
 @pytest.mark.parametrize("protocol", [2, 3])
 def test_cmsgpack_matches_redis_stack(server: ThreadedServer, stack_port: int, protocol: int) -> None:
-    assert_same_raw_replies(server.port, stack_port, protocol, _eval(CMSGPACK))
+    assert_same_raw_replies(server.port, stack_port, protocol, _eval(CMSGPACK), SETUP)
 
 
 @pytest.mark.parametrize("protocol", [2, 3])
 def test_lua_numbers_reply_as_redis_does(server: ThreadedServer, stack_port: int, protocol: int) -> None:
-    assert_same_raw_replies(server.port, stack_port, protocol, _eval(NUMBERS))
+    assert_same_raw_replies(server.port, stack_port, protocol, _eval(NUMBERS), SETUP)
 
 
 def test_functions_see_the_libraries_in_callbacks_only(server: ThreadedServer, stack_port: int) -> None:
@@ -220,3 +242,16 @@ def test_functions_see_the_libraries_in_callbacks_only(server: ThreadedServer, s
         [b"FCALL", b"fails", b"0"],
     ]
     assert_same_raw_replies(server.port, stack_port, 2, commands, [[b"FUNCTION", b"FLUSH"]])
+
+
+def test_a_runaway_script_inside_cmsgpack_is_still_stopped(r: redis.Redis) -> None:
+    """The codec's own error catching lets the busy deadline's kill through."""
+    r.config_set("busy-reply-threshold", 200)
+    try:
+        with pytest.raises(redis.ResponseError, match=r"^Script killed: it ran longer than busy-reply-threshold"):
+            r.eval("local s = cmsgpack.pack({1, 2, {3}}) while true do cmsgpack.unpack(s) end", 0)
+        with pytest.raises(redis.ResponseError, match=r"^Script killed: it ran longer than busy-reply-threshold"):
+            r.eval("local t = {} for i = 1, 20 do t[i] = i end while true do cmsgpack.pack(t, t, t) end", 0)
+    finally:
+        r.config_set("busy-reply-threshold", 5000)
+    assert r.eval("return cmsgpack.unpack(cmsgpack.pack(7))", 0) == 7
