@@ -143,6 +143,8 @@ local function caught(ok, ...)
   return false, lib_error_text((...))
 end
 sandbox.pcall = function(f, ...) return caught(pcall(f, ...)) end
+local resume = coroutine.resume
+coroutine.resume = function(co, ...) return caught(resume(co, ...)) end
 sandbox.xpcall = function(f, handler)
   return xpcall(f, function(e) return handler(lib_error_text(e)) end)
 end

@@ -33,18 +33,33 @@ _INTEGERS = frozenset(b"bBhHlLTiI")
 LUA_MAX_STACK = 8000  # LUAI_MAXCSTACK: luaL_checkstack fails past it
 
 _CHUNK = r"""
-local getinfo, type, pairs = debug.getinfo, type, pairs
+local getinfo = debug.getinfo
 local py = ...
 struct = {pack = py.struct_pack, unpack = py.struct_unpack, size = py.struct_size}
 cmsgpack = {pack = py.msgpack_pack, unpack = py.msgpack_unpack, unpack_one = py.msgpack_unpack_one,
             unpack_limit = py.msgpack_unpack_limit, _NAME = 'cmsgpack', _VERSION = 'lua-cmsgpack 0.4.0',
             _COPYRIGHT = 'Copyright (C) 2012, Salvatore Sanfilippo',
             _DESCRIPTION = 'MessagePack C implementation for Lua'}
--- Where a library function was called, as luaL_error and luaL_argerror see it: called from Python while
--- that function (level 2, a C function to Lua) runs; its caller is level 3.
+-- The coroutines scripts resumed, innermost last: a library function called in one runs on its stack.
+local resume, running = coroutine.resume, {}
+local function resumed(...)
+  running[#running] = nil
+  return ...
+end
+coroutine.resume = function(co, ...)
+  running[#running + 1] = co
+  return resumed(resume(co, ...))
+end
+-- Where a library function was called, as luaL_error and luaL_argerror see it. Called from Python while
+-- that function (a C function to Lua) runs: level 2 on the main stack (its caller level 3), or level 0
+-- of the coroutine running it.
 local function context()
-  local fn = getinfo(2, 'n')
-  local caller = getinfo(3, 'Sl')
+  local co, fn, caller = running[#running]
+  if co then
+    fn, caller = getinfo(co, 0, 'n'), getinfo(co, 1, 'Sl')
+  else
+    fn, caller = getinfo(2, 'n'), getinfo(3, 'Sl')
+  end
   local where = ''
   if caller and caller.currentline > 0 then where = caller.short_src .. ':' .. caller.currentline .. ': ' end
   return where, fn and fn.name, fn and fn.namewhat

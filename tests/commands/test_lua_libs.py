@@ -94,6 +94,13 @@ STRUCT = [
     "return {struct.unpack('f', struct.pack('f', 0.1))}",
     "return tostring(struct.unpack('f', struct.pack('f', 0.1)))",
     "local ok, e = pcall(function() return struct.pack('>i') end) return e",
+    "return {xpcall(function() struct.pack('q') end, function(e) return e end)}",
+    "return {xpcall(function() return struct.pack('>i', 1) end, function(e) return e end)}",
+    "local co = coroutine.create(function() struct.pack('q') end) return {coroutine.resume(co)}",
+    "local co = coroutine.create(function() coroutine.yield(1) struct.pack('q') end) local a = {coroutine.resume(co)} local b = {coroutine.resume(co)} return {a[1], a[2], b[1], b[2], coroutine.status(co)}",
+    "local co = coroutine.create(function(x) return struct.pack('>h', x) end) return {coroutine.resume(co, 5)}",
+    "local co = coroutine.create(function() error('plain') end) return {coroutine.resume(co)}",
+    "local co = coroutine.create(function() local ok, e = pcall(struct.pack, 'q') return e end) return {coroutine.resume(co)}",
 ]
 
 CMSGPACK = [
