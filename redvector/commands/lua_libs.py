@@ -7,12 +7,13 @@ lua_cmsgpack.c 0.4.0 (its codec is Lua code, commands/lua_msgpack.py, called fro
 errors read as the C library's do: ``user_script:1: bad argument #1 to 'pack' (...)`` (luaL_argerror)
 or ``user_script:1: <message>`` (luaL_error); the scripts' pcall gets that text, as in Redis.
 
-Known difference: lupa hands Python ``-0.0`` as the integer 0, so ``struct.pack('d', -0.0)`` packs +0.
+Known differences: lupa hands Python ``-0.0`` as the integer 0, so ``struct.pack('d', -0.0)`` packs +0;
+an error inside a ``coroutine.wrap`` coroutine is placed on the main stack (only coroutine.resume is
+followed), and crosses auxwrap as an object, without the position auxwrap prepends to a string.
 """
 
 from __future__ import annotations
 
-import math
 import struct as pystruct
 from collections.abc import Callable
 from typing import Any
@@ -136,14 +137,6 @@ def _c_int32(n: int) -> int:
     return n - (1 << 32) if n & 0x80000000 else n
 
 
-def _float32(d: float) -> bytes:
-    """The 4 bytes (big-endian) of ``(float)d``: rounded, inf past the float range."""
-    try:
-        return pystruct.pack(">f", d)
-    except OverflowError:
-        return pystruct.pack(">f", math.copysign(math.inf, d))
-
-
 class LuaLibraries:
     """Installs ``struct`` and ``cmsgpack`` in a LuaRuntime's globals (before the scripts' sandbox is made)."""
 
@@ -166,9 +159,10 @@ class LuaLibraries:
         """``function`` as Lua calls it: its LibError raised as the text luaL_error would give."""
         def call(*args: Any) -> Any:
             try:
-                return function(args)
-            except LibError as exc:
-                raise LuaLibError(self._describe(exc)) from None
+                try:
+                    return function(args)
+                except LibError as exc:
+                    raise LuaLibError(self._describe(exc)) from None
             except lua51.LuaError as exc:  # raised by Lua code called from here: the deadline's hook
                 raise LuaAbort(str(exc) or self._killed) from None
         return call
@@ -238,7 +232,7 @@ class LuaLibraries:
             elif opt == ord("x"):
                 out += b"\0"
             elif opt == ord("f"):
-                data = _float32(float(self._check_number(args, arg)))
+                data = lua_msgpack.float32_bytes(float(self._check_number(args, arg)))
                 arg += 1
                 out += data[::-1] if little else data
             elif opt == ord("d"):

@@ -229,13 +229,18 @@ def encode_number(n: float) -> bytes:
     exact, else float64)."""
     if isinstance(n, int) and -(2**63) <= n < 2**63:
         return _integer(n)
-    try:
-        single = struct.pack(">f", n)
-    except OverflowError:
-        single = struct.pack(">f", math.copysign(math.inf, n))
+    single = float32_bytes(n)
     if struct.unpack(">f", single)[0] == n:
         return b"\xca" + single
     return b"\xcb" + struct.pack(">d", n)
+
+
+def float32_bytes(d: float) -> bytes:
+    """The 4 bytes (big-endian) of C's ``(float)d``: rounded to nearest, inf past the float range."""
+    try:
+        return struct.pack(">f", d)
+    except OverflowError:
+        return struct.pack(">f", math.copysign(math.inf, d))
 
 
 def _integer(n: int) -> bytes:
