@@ -5,8 +5,8 @@ One VM per server, as in Redis. A script is compiled once (chunk ``@user_script`
 strings), the ``redis`` library (call, pcall, error_reply, status_reply, sha1hex, log, setresp,
 set_repl, replicate_commands and the LOG_* / REPL_* constants), ``cjson``, ``bit``, ``os.clock`` and the
 Lua base, string, table, math and coroutine libraries, and ``struct`` and ``cmsgpack`` (lua_libs.py);
-reading an undefined global or writing any global is an error (``_G`` is read-only), and ``io``,
-``debug``, ``require``, ``dofile`` and ``loadfile`` are gone.
+reading an undefined global or writing any global is an error (``_G`` is read-only, and so are the
+library tables), and ``io``, ``debug``, ``require``, ``dofile`` and ``loadfile`` are gone.
 
 Values cross as Redis converts them: a command's reply reaches Lua as its RESP2 form (integer -> number,
 bulk -> string, array -> table, nil -> false, status -> ``{ok=...}``, error -> ``{err=...}``, raised by
@@ -154,6 +154,17 @@ sandbox.type = function(value)
   return kind
 end
 sandbox._G = sandbox
+-- The library tables are read-only too (Redis 7.4 protects every table its globals reach): scripts get an
+-- empty proxy of each, reading through to it; writing raises Redis's error, and its metatable is hidden.
+-- (So pairs, next and rawget see nothing in a library table, where Redis's would list its functions.)
+local protected = {[sandbox] = true}
+local function readonly_table() error('Attempt to modify a readonly table', 2) end
+for _, name in pairs({'coroutine', 'math', 'string', 'table', 'os', 'redis', 'cjson', 'bit', 'struct', 'cmsgpack'}) do
+  local proxy = setmetatable({}, {__index = sandbox[name], __newindex = readonly_table, __metatable = false})
+  protected[proxy] = true
+  sandbox[name] = proxy
+end
+getmetatable('').__index = sandbox.string  -- the strings' methods table is the string library
 local function contained(f)
   if type(f) == 'function' then setfenv(f, sandbox) end
   return f
@@ -251,7 +262,7 @@ local internals = {sandbox = sandbox, err_handler = err_handler, is_bytecode = i
                    redis = redis, clock = py_clock, deadline = py_deadline, sethook = sethook}
 
 -- lupa compares tables by their Python wrappers, not by identity: these two ask Lua
-return compile, run, function(t) return t == sandbox end, rawset, function(t) return t == null end, internals,
+return compile, run, function(t) return protected[t] ~= nil end, rawset, function(t) return t == null end, internals,
        function(t) return rawget(t, 'double') == 0 and 1 / rawget(t, 'double') < 0 end
 """
 
@@ -271,7 +282,7 @@ class LuaScripting:
         prelude = self.lua.execute(_PRELUDE.encode(), self._call, self._pcall, self._log, self._sha1, self._json_encode,
                                    self._json_decode, _bitop, time.monotonic, lambda: self._deadline,
                                    self._rawset, _lib_error_text, self._set_resp, SCRIPT_KILLED.encode())
-        (self._compile, self._run, self._is_sandbox, self._real_rawset, self._is_null, self.internals,
+        (self._compile, self._run, self._is_protected, self._real_rawset, self._is_null, self.internals,
          self._negative_zero_double) = prelude
         self.scripts: dict[str, Any] = {}  # sha1 -> compiled function
         # Scripts EVAL brought in (not SCRIPT LOAD), least recently used first: Redis 7.4 keeps the last
@@ -363,9 +374,10 @@ class LuaScripting:
         return self._to_lua(reply)
 
     def _rawset(self, table: Any, key: Any, value: Any) -> Any:
-        """The scripts' rawset: any table but their globals (Redis 7.4's _G is read-only even to it)."""
-        if self._is_sandbox(table):
-            raise CallError("ERR Attempt to modify a readonly table")
+        """The scripts' rawset: any table but their globals and libraries (read-only even to it in Redis
+        7.4; the error has no position, and pcall gets its text)."""
+        if self._is_protected(table):
+            raise LuaLibError("Attempt to modify a readonly table")
         return self._real_rawset(table, key, value)
 
     def _pcall(self, *args: Any) -> Any:
