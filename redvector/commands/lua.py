@@ -261,9 +261,30 @@ setmetatable(sandbox, {
 local internals = {sandbox = sandbox, err_handler = err_handler, is_bytecode = is_bytecode, BYTECODE = BYTECODE,
                    redis = redis, clock = py_clock, deadline = py_deadline, sethook = sethook}
 
+-- A table a script returns, as luaReplyToRedisReply reads it (raw fields, in its order): the kind of reply
+-- and its parts, or nothing for an array. One call instead of a lookup per field from Python.
+local function reply_kind(t)
+  local v = rawget(t, 'err')
+  if type(v) == 'string' then return 'err', v end
+  v = rawget(t, 'ok')
+  if type(v) == 'string' then return 'ok', v end
+  v = rawget(t, 'double')
+  if type(v) == 'number' then return 'double', v, v == 0 and 1 / v < 0 end  -- lupa hands -0 over as 0
+  v = rawget(t, 'big_number')
+  if type(v) == 'string' then return 'big_number', v end
+  v = rawget(t, 'verbatim_string')
+  if type(v) == 'table' and type(rawget(v, 'format')) == 'string' and type(rawget(v, 'string')) == 'string' then
+    return 'verbatim', rawget(v, 'format'), rawget(v, 'string')
+  end
+  v = rawget(t, 'map')
+  if type(v) == 'table' then return 'map', v end
+  v = rawget(t, 'set')
+  if type(v) == 'table' then return 'set', v end
+end
+
 -- lupa compares tables by their Python wrappers, not by identity: these two ask Lua
 return compile, run, function(t) return protected[t] ~= nil end, rawset, function(t) return t == null end, internals,
-       function(t) return rawget(t, 'double') == 0 and 1 / rawget(t, 'double') < 0 end
+       reply_kind
 """
 
 
@@ -283,7 +304,7 @@ class LuaScripting:
                                    self._json_decode, _bitop, time.monotonic, lambda: self._deadline,
                                    self._rawset, _lib_error_text, self._set_resp, SCRIPT_KILLED.encode())
         (self._compile, self._run, self._is_protected, self._real_rawset, self._is_null, self.internals,
-         self._negative_zero_double) = prelude
+         self._reply_kind) = prelude
         self.scripts: dict[str, Any] = {}  # sha1 -> compiled function
         # Scripts EVAL brought in (not SCRIPT LOAD), least recently used first: Redis 7.4 keeps the last
         # EVAL_SCRIPTS_KEPT of them, so scripts generated per call do not grow the cache for ever.
@@ -440,29 +461,22 @@ class LuaScripting:
     def _table_reply(self, value: Any) -> Any:
         """luaReplyToRedisReply's table cases, in its order: err, ok, double, big_number, verbatim_string,
         map, set, else an array."""
-        err = value[b"err"]
-        if isinstance(err, bytes):
-            return ScriptError(_text(err.removeprefix(b"-")))
-        ok = value[b"ok"]
-        if isinstance(ok, bytes):
-            return SimpleString(ok)
-        double = value[b"double"]
-        if isinstance(double, int | float) and not isinstance(double, bool):
-            return -0.0 if double == 0 and self._negative_zero_double(value) else float(double)
-        big = value[b"big_number"]
-        if isinstance(big, bytes):
-            return BigNumber(big)
-        verbatim = value[b"verbatim_string"]
-        if _is_table(verbatim):
-            fmt, text = verbatim[b"format"], verbatim[b"string"]
-            if isinstance(fmt, bytes) and isinstance(text, bytes):
-                return Verbatim(text, fmt.split(b"\0")[0][:3].ljust(3))  # addReplyVerbatim's 3 bytes
-        mapping = value[b"map"]
-        if _is_table(mapping):
-            return Map([(self._to_reply(k), self._to_reply(v)) for k, v in mapping.items()])
-        members = value[b"set"]
-        if _is_table(members):
-            return SetReply([self._to_reply(k) for k in members])
+        kind = self._reply_kind(value)
+        if isinstance(kind, tuple):
+            name, part = kind[0], kind[1]
+            if name == b"err":
+                return ScriptError(_text(part.removeprefix(b"-")))
+            if name == b"ok":
+                return SimpleString(part)
+            if name == b"double":
+                return -0.0 if kind[2] else float(part)
+            if name == b"big_number":
+                return BigNumber(part)
+            if name == b"verbatim":
+                return Verbatim(kind[2], part.split(b"\0")[0][:3].ljust(3))  # addReplyVerbatim's 3 bytes
+            if name == b"map":
+                return Map([(self._to_reply(k), self._to_reply(v)) for k, v in part.items()])
+            return SetReply([self._to_reply(k) for k in part])
         out = []
         i = 1
         while (item := value[i]) is not None:
