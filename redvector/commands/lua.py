@@ -36,7 +36,7 @@ from typing import Any
 
 from lupa import lua51
 
-from redvector.commands.lua_libs import LuaLibError, LuaLibraries
+from redvector.commands.lua_libs import LuaLibError, LuaLibraries, bitop
 from redvector.errors import RedVectorError, ScriptError
 from redvector.replies import BigNumber, Map, SetReply, SimpleString, Verbatim, format_double
 
@@ -301,7 +301,7 @@ class LuaScripting:
         self._resp = 2  # the running script's RESP protocol (redis.setresp)
         LuaLibraries(self.lua, SCRIPT_KILLED)  # struct and cmsgpack, in the globals the prelude's sandbox copies
         prelude = self.lua.execute(_PRELUDE.encode(), self._call, self._pcall, self._log, self._sha1, self._json_encode,
-                                   self._json_decode, _bitop, time.monotonic, lambda: self._deadline,
+                                   self._json_decode, bitop, time.monotonic, lambda: self._deadline,
                                    self._rawset, _lib_error_text, self._set_resp, SCRIPT_KILLED.encode())
         (self._compile, self._run, self._is_protected, self._real_rawset, self._is_null, self.internals,
          self._reply_kind) = prelude
@@ -575,44 +575,3 @@ def _argument(value: Any) -> bytes:
     if isinstance(value, int):
         return b"%d" % value
     return b"0" if value == 0 else format_double(value)
-
-
-_BIT_MASK = 0xFFFFFFFF
-
-
-def _tobit(x: Any) -> int:
-    v = int(x) & _BIT_MASK
-    return v - (1 << 32) if v & 0x80000000 else v
-
-
-def _bitop(name: bytes, *args: Any) -> Any:
-    """LuaBitOp (the ``bit`` library Redis ships), 32-bit signed results."""
-    op = name.decode()
-    xs = [int(a) for a in args]
-    if op == "tobit":
-        return _tobit(xs[0])
-    if op == "tohex":
-        n = xs[1] if len(xs) > 1 else 8
-        digits = f"{xs[0] & _BIT_MASK:08x}"[-abs(n):] if n else ""
-        return (digits.upper() if n < 0 else digits).encode()
-    if op == "bnot":
-        return _tobit(~xs[0])
-    if op in ("band", "bor", "bxor"):
-        acc = xs[0]
-        for x in xs[1:]:
-            acc = acc & x if op == "band" else acc | x if op == "bor" else acc ^ x
-        return _tobit(acc)
-    value, shift = xs[0] & _BIT_MASK, xs[1] & 31
-    if op == "lshift":
-        return _tobit(value << shift)
-    if op == "rshift":
-        return _tobit(value >> shift)
-    if op == "arshift":
-        return _tobit(_tobit(value) >> shift)
-    if op == "rol":
-        return _tobit((value << shift) | (value >> (32 - shift)))
-    if op == "ror":
-        return _tobit((value >> shift) | (value << (32 - shift)))
-    if op == "bswap":
-        return _tobit(int.from_bytes(value.to_bytes(4, "little"), "big"))
-    raise RedVectorError(f"unknown bit operation {op}")

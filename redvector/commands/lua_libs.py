@@ -1,4 +1,4 @@
-"""The ``struct`` and ``cmsgpack`` libraries Redis ships to scripts, on the scripting VM (commands/lua.py).
+"""The ``struct``, ``cmsgpack`` and ``bit`` libraries Redis ships to scripts, on the scripting VM (commands/lua.py).
 
 Their functions are Python callables (C functions to Lua, as Redis's are, so ``return struct.pack(...)``
 keeps the script's frame and its line for the error message) following Redis's lua_struct.c (struct.c
@@ -21,6 +21,7 @@ from typing import Any
 from lupa import lua51
 
 from redvector.commands import lua_msgpack
+from redvector.errors import RedVectorError
 
 INT_MAX = 2**31 - 1
 _U64 = 2**64 - 1
@@ -418,3 +419,44 @@ def _getinteger(data: bytes, little: bool, signed: bool, size: int) -> float:
     if value & mask:
         value |= mask
     return float(value - (1 << 64) if value >= _SIGN64 else value)
+
+
+_BIT_MASK = 0xFFFFFFFF
+
+
+def _tobit(x: Any) -> int:
+    v = int(x) & _BIT_MASK
+    return v - (1 << 32) if v & 0x80000000 else v
+
+
+def bitop(name: bytes, *args: Any) -> Any:
+    """LuaBitOp (the ``bit`` library Redis ships), 32-bit signed results."""
+    op = name.decode()
+    xs = [int(a) for a in args]
+    if op == "tobit":
+        return _tobit(xs[0])
+    if op == "tohex":
+        n = xs[1] if len(xs) > 1 else 8
+        digits = f"{xs[0] & _BIT_MASK:08x}"[-abs(n):] if n else ""
+        return (digits.upper() if n < 0 else digits).encode()
+    if op == "bnot":
+        return _tobit(~xs[0])
+    if op in ("band", "bor", "bxor"):
+        acc = xs[0]
+        for x in xs[1:]:
+            acc = acc & x if op == "band" else acc | x if op == "bor" else acc ^ x
+        return _tobit(acc)
+    value, shift = xs[0] & _BIT_MASK, xs[1] & 31
+    if op == "lshift":
+        return _tobit(value << shift)
+    if op == "rshift":
+        return _tobit(value >> shift)
+    if op == "arshift":
+        return _tobit(_tobit(value) >> shift)
+    if op == "rol":
+        return _tobit((value << shift) | (value >> (32 - shift)))
+    if op == "ror":
+        return _tobit((value >> shift) | (value << (32 - shift)))
+    if op == "bswap":
+        return _tobit(int.from_bytes(value.to_bytes(4, "little"), "big"))
+    raise RedVectorError(f"unknown bit operation {op}")
