@@ -26,7 +26,7 @@ from redvector.persistence.manager import Persistence, StartupError
 from redvector.persistence.search_state import SearchSnapshot
 from redvector.protocol.resp.connection import start_resp
 from redvector.protocol.resp.master_link import install_master_link
-from redvector.protocol.resp.values import resp2_values
+from redvector.protocol.resp.values import reply_values
 from redvector.server.allocator import pin_mmap_threshold
 from redvector.server.client import ClientState
 from redvector.server.cron import Cron
@@ -60,8 +60,9 @@ class App:
             load_startup_users(self.server, self.dispatcher.table)
         except RedVectorError as exc:
             raise StartupError(f"ACL: {exc.message}") from None
-        # Lua scripts (EVAL) read command replies as a RESP2 client would (protocol/resp/values.py).
-        self.server.extensions["resp2_values"] = resp2_values
+        # Lua scripts (EVAL) read command replies as a RESP2 (or, after redis.setresp(3), RESP3) client
+        # would (protocol/resp/values.py).
+        self.server.extensions["reply_values"] = reply_values
         self.cron = Cron(self.server)
         self.ports: dict[str, int] = {}
         self.listeners: list[asyncio.Server] = []

@@ -4,15 +4,20 @@ One VM per server, as in Redis. A script is compiled once (chunk ``@user_script`
 ``user_script:1: ...``) and cached by its SHA1. It sees Redis 7.4's globals: ``KEYS`` and ``ARGV`` (byte
 strings), the ``redis`` library (call, pcall, error_reply, status_reply, sha1hex, log, setresp,
 set_repl, replicate_commands and the LOG_* / REPL_* constants), ``cjson``, ``bit``, ``os.clock`` and the
-Lua base, string, table, math and coroutine libraries; reading an undefined global or writing any global
-is an error (``_G`` is read-only), and ``io``, ``debug``, ``require``, ``dofile`` and ``loadfile`` are
-gone. ``struct`` and ``cmsgpack`` are not provided.
+Lua base, string, table, math and coroutine libraries, and ``struct`` and ``cmsgpack`` (lua_libs.py);
+reading an undefined global or writing any global is an error (``_G`` is read-only, and so are the
+library tables), and ``io``, ``debug``, ``require``, ``dofile`` and ``loadfile`` are gone.
 
 Values cross as Redis converts them: a command's reply reaches Lua as its RESP2 form (integer -> number,
 bulk -> string, array -> table, nil -> false, status -> ``{ok=...}``, error -> ``{err=...}``, raised by
-``redis.call``); the script's return value goes back as a reply (number -> integer, truncated; string ->
-bulk; true -> 1; false and nil -> nil; ``{ok=...}`` -> status; ``{err=...}`` -> error; a table -> array
-up to its first nil). An error raised in the script replies ``<error> script: <sha>, on
+``redis.call``), or after ``redis.setresp(3)`` as its RESP3 form (also map -> ``{map={k=v}}``, set ->
+``{set={member=true}}``, double -> ``{double=n}``, null -> nil, booleans, big number -> ``{big_number=s}``,
+verbatim -> ``{verbatim_string={format=f, string=s}}``); each script starts in RESP2. The script's
+return value goes back as a reply (number -> integer, truncated, INT64_MIN out of range; string -> bulk;
+true -> 1 and false -> nil, or RESP3 booleans after ``setresp(3)``; nil -> nil; ``{ok=...}`` -> status;
+``{err=...}`` -> error; ``{double=n}``, ``{big_number=s}``, ``{verbatim_string=...}``, ``{map=t}``,
+``{set=t}`` -> those RESP3 types, which the RESP layer writes down for a RESP2 client as Redis does; a
+table -> array up to its first nil). An error raised in the script replies ``<error> script: <sha>, on
 @user_script:<line>.`` as Redis 7.4 writes it. A script runs to completion on the event loop (atomic, as
 in Redis); one that runs past ``busy-reply-threshold`` ms is stopped with an error (Redis would answer
 other clients BUSY meanwhile; RedVector serves one command at a time, so it stops the script instead).
@@ -31,20 +36,25 @@ from typing import Any
 
 from lupa import lua51
 
+from redvector.commands.lua_libs import LuaLibError, LuaLibraries, bitop
 from redvector.errors import RedVectorError, ScriptError
-from redvector.replies import SimpleString, format_double
+from redvector.replies import BigNumber, Map, SetReply, SimpleString, Verbatim, format_double
 
 log = logging.getLogger("redvector.lua")
 
-# Reply values as a script's redis.call sees them: ("ok", status text) and ("err", error line) stand for
-# RESP2's status and error replies; anything else is bytes, an int, None or a list of them.
+# Reply values as a script's redis.call sees them (protocol/resp/values.py): ("ok", status text) and
+# ("err", error line) stand for status and error replies; RESP3's ("double", float), ("big_number", digits),
+# ("verbatim", format, text), ("map", [(key, value)]), ("set", [members]) and bools; anything else is
+# bytes, an int, None or a list of them. A caller gets (argv, read_only, RESP protocol).
 CallReply = Any
-Caller = Callable[[list[bytes], bool], CallReply]
+Caller = Callable[[list[bytes], bool, int], CallReply]
 EVAL_SCRIPTS_KEPT = 500
+SCRIPT_KILLED = "ERR Script killed: it ran longer than busy-reply-threshold"
 LUA_MAX_MEMORY = 512 << 20  # a script allocating past this fails ("not enough memory"), the server goes on
 
 _PRELUDE = r"""
-local py_call, py_pcall, py_log, py_sha1, py_json_encode, py_json_decode, py_bitop, py_clock, py_deadline, py_rawset = ...
+local py_call, py_pcall, py_log, py_sha1, py_json_encode, py_json_decode, py_bitop, py_clock, py_deadline, py_rawset,
+      py_lib_error, py_setresp, SCRIPT_KILLED = ...
 local getinfo, sethook = debug.getinfo, debug.sethook
 local rawset, rawget, error, type, tostring, setmetatable, xpcall = rawset, rawget, error, type, tostring, setmetatable, xpcall
 local loadstring, load, setfenv, getfenv, pairs, select = loadstring, load, setfenv, getfenv, pairs, select
@@ -71,8 +81,12 @@ redis = {
     for i = 1, select('#', ...) do parts[i] = tostring(parts[i]) end
     py_log(level, table.concat(parts, ' '))
   end,
-  setresp = function(v)
-    if v ~= 2 and v ~= 3 then error('RESP version must be 2 or 3.', 2) end
+  setresp = function(...)
+    if select('#', ...) ~= 1 then error({err = 'ERR redis.setresp() requires one argument.'}, 0) end
+    local n = tonumber((...)) or 0  -- lua_tonumber, then (int)
+    n = n >= 0 and math.floor(n) or math.ceil(n)
+    if n ~= 2 and n ~= 3 then error({err = 'ERR RESP version must be 2 or 3.'}, 0) end
+    py_setresp(n)
   end,
   set_repl = function(flags) end,
   replicate_commands = function() return true end,
@@ -103,19 +117,54 @@ local sandbox = {}
 for _, name in pairs({'assert', 'collectgarbage', 'coroutine', 'error', 'gcinfo', 'getmetatable', 'ipairs',
                       'math', 'newproxy', 'next', 'pairs', 'pcall', 'rawequal', 'rawget', 'rawset', 'select',
                       'setmetatable', 'string', 'table', 'tonumber', 'tostring', 'type', 'unpack', 'xpcall',
-                      '_VERSION', 'redis', 'cjson', 'bit'}) do
+                      '_VERSION', 'redis', 'cjson', 'bit', 'struct', 'cmsgpack'}) do
   sandbox[name] = real[name]
 end
 sandbox.os = {clock = py_clock}
 sandbox.rawset = py_rawset  -- refuses the sandbox itself (a C function to Lua, as redis.call)
 -- The Python callables above are userdata to Lua; scripts see them as the functions they are in Redis.
 local python_functions = {[py_call] = true, [py_pcall] = true, [py_clock] = true, [py_rawset] = true}
+for _, lib in pairs({struct, cmsgpack}) do
+  for _, f in pairs(lib) do
+    if type(f) == 'userdata' then python_functions[f] = true end
+  end
+end
+-- A struct / cmsgpack error crosses Python as an object: scripts' pcall and xpcall see its text, the
+-- string the C library raises in Redis.
+local function lib_error_text(e)
+  if type(e) == 'userdata' then
+    local text = py_lib_error(e)
+    if text then return text end
+  end
+  return e
+end
+local function caught(ok, ...)
+  if ok then return ok, ... end
+  return false, lib_error_text((...))
+end
+sandbox.pcall = function(f, ...) return caught(pcall(f, ...)) end
+local resume = coroutine.resume
+coroutine.resume = function(co, ...) return caught(resume(co, ...)) end
+sandbox.xpcall = function(f, handler)
+  return xpcall(f, function(e) return handler(lib_error_text(e)) end)
+end
 sandbox.type = function(value)
   local kind = type(value)
   if kind == 'userdata' and python_functions[value] then return 'function' end
   return kind
 end
 sandbox._G = sandbox
+-- The library tables are read-only too (Redis 7.4 protects every table its globals reach): scripts get an
+-- empty proxy of each, reading through to it; writing raises Redis's error, and its metatable is hidden.
+-- (So pairs, next and rawget see nothing in a library table, where Redis's would list its functions.)
+local protected = {[sandbox] = true}
+local function readonly_table() error('Attempt to modify a readonly table', 2) end
+for _, name in pairs({'coroutine', 'math', 'string', 'table', 'os', 'redis', 'cjson', 'bit', 'struct', 'cmsgpack'}) do
+  local proxy = setmetatable({}, {__index = sandbox[name], __newindex = readonly_table, __metatable = false})
+  protected[proxy] = true
+  sandbox[name] = proxy
+end
+getmetatable('').__index = sandbox.string  -- the strings' methods table is the string library
 local function contained(f)
   if type(f) == 'function' then setfenv(f, sandbox) end
   return f
@@ -164,6 +213,7 @@ end
 -- Redis's error handler: an error becomes a table {err=..., source=..., line=...}, the place being the
 -- script's own line that raised it (a library function's frames are skipped).
 local function err_handler(e)
+  e = lib_error_text(e)
   if type(e) == 'userdata' then  -- redis.call's error (a Python exception): its text is the error line
     e = {err = tostring(e)}
   elseif type(e) ~= 'table' then
@@ -192,7 +242,7 @@ local function run(f, keys, argv)
   rawset(sandbox, 'KEYS', keys)
   rawset(sandbox, 'ARGV', argv)
   sethook(function()
-    if py_clock() > py_deadline() then error({err = 'ERR Script killed: it ran longer than busy-reply-threshold'}, 0) end
+    if py_clock() > py_deadline() then error({err = SCRIPT_KILLED}, 0) end
   end, '', 100000)
   local ok, result = xpcall(f, err_handler)
   sethook()
@@ -211,8 +261,30 @@ setmetatable(sandbox, {
 local internals = {sandbox = sandbox, err_handler = err_handler, is_bytecode = is_bytecode, BYTECODE = BYTECODE,
                    redis = redis, clock = py_clock, deadline = py_deadline, sethook = sethook}
 
+-- A table a script returns, as luaReplyToRedisReply reads it (raw fields, in its order): the kind of reply
+-- and its parts, or nothing for an array. One call instead of a lookup per field from Python.
+local function reply_kind(t)
+  local v = rawget(t, 'err')
+  if type(v) == 'string' then return 'err', v end
+  v = rawget(t, 'ok')
+  if type(v) == 'string' then return 'ok', v end
+  v = rawget(t, 'double')
+  if type(v) == 'number' then return 'double', v, v == 0 and 1 / v < 0 end  -- lupa hands -0 over as 0
+  v = rawget(t, 'big_number')
+  if type(v) == 'string' then return 'big_number', v end
+  v = rawget(t, 'verbatim_string')
+  if type(v) == 'table' and type(rawget(v, 'format')) == 'string' and type(rawget(v, 'string')) == 'string' then
+    return 'verbatim', rawget(v, 'format'), rawget(v, 'string')
+  end
+  v = rawget(t, 'map')
+  if type(v) == 'table' then return 'map', v end
+  v = rawget(t, 'set')
+  if type(v) == 'table' then return 'set', v end
+end
+
 -- lupa compares tables by their Python wrappers, not by identity: these two ask Lua
-return compile, run, function(t) return t == sandbox end, rawset, function(t) return t == null end, internals
+return compile, run, function(t) return protected[t] ~= nil end, rawset, function(t) return t == null end, internals,
+       reply_kind
 """
 
 
@@ -226,10 +298,13 @@ class LuaScripting:
                                     register_builtins=False, max_memory=LUA_MAX_MEMORY)
         self._caller: Caller | None = None
         self._read_only = False
+        self._resp = 2  # the running script's RESP protocol (redis.setresp)
+        LuaLibraries(self.lua, SCRIPT_KILLED)  # struct and cmsgpack, in the globals the prelude's sandbox copies
         prelude = self.lua.execute(_PRELUDE.encode(), self._call, self._pcall, self._log, self._sha1, self._json_encode,
-                                   self._json_decode, _bitop, time.monotonic, lambda: self._deadline,
-                                   self._rawset)
-        self._compile, self._run, self._is_sandbox, self._real_rawset, self._is_null, self.internals = prelude
+                                   self._json_decode, bitop, time.monotonic, lambda: self._deadline,
+                                   self._rawset, _lib_error_text, self._set_resp, SCRIPT_KILLED.encode())
+        (self._compile, self._run, self._is_protected, self._real_rawset, self._is_null, self.internals,
+         self._reply_kind) = prelude
         self.scripts: dict[str, Any] = {}  # sha1 -> compiled function
         # Scripts EVAL brought in (not SCRIPT LOAD), least recently used first: Redis 7.4 keeps the last
         # EVAL_SCRIPTS_KEPT of them, so scripts generated per call do not grow the cache for ever.
@@ -291,22 +366,26 @@ class LuaScripting:
                read_only: bool, label: str) -> Any:
         """``runner(function, KEYS, ARGV)`` (a script, or a library function for FCALL) under the busy
         deadline; its result as a reply, its error raised as Redis words it (``script: <label>, on ...``)."""
-        outer = (self._caller, self._read_only)
-        self._caller, self._read_only = caller, read_only
+        outer = (self._caller, self._read_only, self._resp)
+        self._caller, self._read_only, self._resp = caller, read_only, 2
         try:
             with self.busy_deadline():
                 kind, value = runner(function, self.lua.table_from(keys), self.lua.table_from(args))
+            if kind != b"err":
+                return self._to_reply(value)
         finally:
-            self._caller, self._read_only = outer
-        if kind == b"err":
-            if isinstance(value, bytes):  # an error the handler did not see (Lua's out-of-memory)
-                raise ScriptError(f"ERR {_text(value)}")
-            message = _text(value[b"err"]) if _is_table(value) and value[b"err"] is not None else "ERR unknown error"
-            line, source = (value[b"line"], value[b"source"]) if _is_table(value) else (None, None)
-            if line is not None and source is not None:
-                message = f"{message} script: {label}, on {_text(source)}:{int(line)}."
-            raise ScriptError(message)
-        return self._to_reply(value)
+            self._caller, self._read_only, self._resp = outer
+            if self.memory_bytes() > LUA_MAX_MEMORY // 2:
+                # Lua 5.1 has no emergency collection: garbage a big script left (one that ran out of
+                # memory, say) would make every later allocation fail, even lupa's unprotected ones.
+                self.lua.gccollect()
+        if isinstance(value, bytes):  # an error the handler did not see (Lua's out-of-memory)
+            raise ScriptError(f"ERR {_text(value)}")
+        message = _text(value[b"err"]) if _is_table(value) and value[b"err"] is not None else "ERR unknown error"
+        line, source = (value[b"line"], value[b"source"]) if _is_table(value) else (None, None)
+        if line is not None and source is not None:
+            message = f"{message} script: {label}, on {_text(source)}:{int(line)}."
+        raise ScriptError(message)
 
     def _call(self, *args: Any) -> Any:
         """redis.call: the command's reply, or its error raised (the script stops there)."""
@@ -316,9 +395,10 @@ class LuaScripting:
         return self._to_lua(reply)
 
     def _rawset(self, table: Any, key: Any, value: Any) -> Any:
-        """The scripts' rawset: any table but their globals (Redis 7.4's _G is read-only even to it)."""
-        if self._is_sandbox(table):
-            raise CallError("ERR Attempt to modify a readonly table")
+        """The scripts' rawset: any table but their globals and libraries (read-only even to it in Redis
+        7.4; the error has no position, and pcall gets its text)."""
+        if self._is_protected(table):
+            raise LuaLibError("Attempt to modify a readonly table")
         return self._real_rawset(table, key, value)
 
     def _pcall(self, *args: Any) -> Any:
@@ -333,47 +413,76 @@ class LuaScripting:
         caller = self._caller
         if caller is None:
             return ("err", b"ERR redis.call is only available inside a script")
-        return caller([_argument(a) for a in args], self._read_only)
+        return caller([_argument(a) for a in args], self._read_only, self._resp)
+
+    def _set_resp(self, protocol: int) -> None:
+        self._resp = protocol
 
     # -- conversions -----------------------------------------------------------------------------------
     def _to_lua(self, reply: Any) -> Any:
-        if reply is None:
-            return False
-        if isinstance(reply, tuple) and len(reply) == 2 and reply[0] in ("ok", "err"):
-            kind, text = reply
-            if kind == "err":  # an error inside an array: a table with err (at the top, call raised it)
-                return self.lua.table_from({b"err": text})
-            return self.lua.table_from({b"ok": text})
+        """A command's reply (values.py's form) as Redis's script reply parser hands it to Lua."""
+        if reply is None:  # RESP2's null bulk / array: false; RESP3's null: nil
+            return None if self._resp == 3 else False
         if isinstance(reply, list):
             return self.lua.table_from([self._to_lua(x) for x in reply])
-        return reply
+        if not isinstance(reply, tuple):
+            return reply  # bytes, int, bool
+        kind = reply[0]
+        if kind in ("ok", "err", "double", "big_number"):
+            # an error inside an array is a table with err (at the top, call raised it)
+            return self.lua.table_from({kind.encode(): reply[1]})
+        if kind == "verbatim":
+            return self.lua.table_from({b"verbatim_string": self.lua.table_from({b"format": reply[1],
+                                                                                 b"string": reply[2]})})
+        table = self.lua.table()
+        if kind == "map":
+            for key, value in reply[1]:
+                table[self._to_lua(key)] = self._to_lua(value)
+        else:  # a set: its members are the keys
+            for member in reply[1]:
+                table[self._to_lua(member)] = True
+        return self.lua.table_from({kind.encode(): table})
 
     def _to_reply(self, value: Any) -> Any:
-        """A script's return value as the reply Redis makes of it (see the module doc)."""
-        if value is None or value is False:
+        """A script's return value as the reply Redis makes of it (see the module doc): typed values
+        (replies.py) that the RESP layer writes for the client's protocol."""
+        if value is None:
             return None
-        if value is True:
-            return 1
+        if isinstance(value, bool):  # RESP3 booleans once the script chose RESP3 (addReplyBool)
+            return value if self._resp == 3 else (1 if value else None)
         if isinstance(value, bytes):
             return value
-        if isinstance(value, int):
-            return value
-        if isinstance(value, float):
-            return math.trunc(value) if math.isfinite(value) else 0
+        if isinstance(value, int | float):
+            return _lua_integer(value)
         if _is_table(value):
-            err = value[b"err"]
-            if isinstance(err, bytes):
-                return ScriptError(_text(err.removeprefix(b"-")))
-            ok = value[b"ok"]
-            if isinstance(ok, bytes):
-                return SimpleString(ok)
-            out = []
-            i = 1
-            while (item := value[i]) is not None:
-                out.append(self._to_reply(item))
-                i += 1
-            return out
+            return self._table_reply(value)
         return None  # functions, userdata: nil
+
+    def _table_reply(self, value: Any) -> Any:
+        """luaReplyToRedisReply's table cases, in its order: err, ok, double, big_number, verbatim_string,
+        map, set, else an array."""
+        kind = self._reply_kind(value)
+        if isinstance(kind, tuple):
+            name, part = kind[0], kind[1]
+            if name == b"err":
+                return ScriptError(_text(part.removeprefix(b"-")))
+            if name == b"ok":
+                return SimpleString(part)
+            if name == b"double":
+                return -0.0 if kind[2] else float(part)
+            if name == b"big_number":
+                return BigNumber(part)
+            if name == b"verbatim":
+                return Verbatim(kind[2], part.split(b"\0")[0][:3].ljust(3))  # addReplyVerbatim's 3 bytes
+            if name == b"map":
+                return Map([(self._to_reply(k), self._to_reply(v)) for k, v in part.items()])
+            return SetReply([self._to_reply(k) for k in part])
+        out = []
+        i = 1
+        while (item := value[i]) is not None:
+            out.append(self._to_reply(item))
+            i += 1
+        return out
 
     # -- helpers the prelude calls ---------------------------------------------------------------------
     @staticmethod
@@ -430,6 +539,11 @@ class LuaScripting:
         return data
 
 
+def _lib_error_text(error: Any) -> bytes | None:
+    """The text of a struct / cmsgpack error (what the C library raises in Redis); None for others."""
+    return str(error).encode() if isinstance(error, LuaLibError) else None
+
+
 class CallError(Exception):
     """redis.call's failure, raised into Lua; its text is the error line the script's error carries."""
 
@@ -442,6 +556,17 @@ def _text(value: Any) -> str:
     return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
 
 
+def _lua_integer(value: float) -> int:
+    """A Lua number as Redis replies it, ``(long long)`` of the double: truncated, and INT64_MIN (x86-64's
+    answer) when it is out of range or not a number."""
+    if value != value or not -_TWO_63 <= value < _TWO_63:
+        return -_TWO_63
+    return int(value)
+
+
+_TWO_63 = 2**63
+
+
 def _argument(value: Any) -> bytes:
     """A redis.call argument as Redis converts it: strings as they are, numbers as a double reply is
     written (an integer when it is one: 1e9 is ``1000000000``), -0 as ``0``."""
@@ -450,44 +575,3 @@ def _argument(value: Any) -> bytes:
     if isinstance(value, int):
         return b"%d" % value
     return b"0" if value == 0 else format_double(value)
-
-
-_BIT_MASK = 0xFFFFFFFF
-
-
-def _tobit(x: Any) -> int:
-    v = int(x) & _BIT_MASK
-    return v - (1 << 32) if v & 0x80000000 else v
-
-
-def _bitop(name: bytes, *args: Any) -> Any:
-    """LuaBitOp (the ``bit`` library Redis ships), 32-bit signed results."""
-    op = name.decode()
-    xs = [int(a) for a in args]
-    if op == "tobit":
-        return _tobit(xs[0])
-    if op == "tohex":
-        n = xs[1] if len(xs) > 1 else 8
-        digits = f"{xs[0] & _BIT_MASK:08x}"[-abs(n):] if n else ""
-        return (digits.upper() if n < 0 else digits).encode()
-    if op == "bnot":
-        return _tobit(~xs[0])
-    if op in ("band", "bor", "bxor"):
-        acc = xs[0]
-        for x in xs[1:]:
-            acc = acc & x if op == "band" else acc | x if op == "bor" else acc ^ x
-        return _tobit(acc)
-    value, shift = xs[0] & _BIT_MASK, xs[1] & 31
-    if op == "lshift":
-        return _tobit(value << shift)
-    if op == "rshift":
-        return _tobit(value >> shift)
-    if op == "arshift":
-        return _tobit(_tobit(value) >> shift)
-    if op == "rol":
-        return _tobit((value << shift) | (value >> (32 - shift)))
-    if op == "ror":
-        return _tobit((value >> shift) | (value << (32 - shift)))
-    if op == "bswap":
-        return _tobit(int.from_bytes(value.to_bytes(4, "little"), "big"))
-    raise RedVectorError(f"unknown bit operation {op}")

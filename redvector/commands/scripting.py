@@ -62,11 +62,12 @@ def split_keys_and_args(argv: list[bytes]) -> tuple[list[bytes], list[bytes]]:
 
 
 def script_caller(ctx: CommandContext) -> Any:
-    """redis.call for scripts run by ``ctx``'s client: (argv, read_only) -> the reply as RESP2 values."""
+    """redis.call for scripts run by ``ctx``'s client: (argv, read_only, protocol) -> the reply as a client
+    of that RESP protocol reads it (2, or 3 after the script's redis.setresp(3))."""
     dispatcher, client = ctx.dispatcher, ctx.client
-    as_values = ctx.server.extensions["resp2_values"]
+    as_values = ctx.server.extensions["reply_values"]
 
-    def call(argv: list[bytes], read_only: bool) -> Any:
+    def call(argv: list[bytes], read_only: bool, protocol: int) -> Any:
         spec = dispatcher.table.lookup(argv[0])
         if spec is None:
             return ("err", b"ERR Unknown Redis command called from script")
@@ -80,7 +81,7 @@ def script_caller(ctx: CommandContext) -> Any:
             denied = acl_check(ctx.server, client, spec, argv, client_info, context="lua")
             if denied is not None:
                 return ("err", f"ERR ACL failure in script: {denied.message}".encode())
-        return as_values(dispatcher.call_now(client, spec, argv, from_script=True))
+        return as_values(dispatcher.call_now(client, spec, argv, from_script=True), protocol)
 
     return call
 

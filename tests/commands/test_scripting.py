@@ -67,6 +67,17 @@ SCRIPTS: list[tuple[str, ...]] = [
     ("return redis.call('DBSIZE')", "0"),
     ("return rawset(_G, 'z', 1)", "0"),
     ("return pcall(function() redis.call('nosuch') end)", "0"),
+    # the library tables are read-only (and stay intact for the scripts that follow)
+    ("string.foo = 1", "0"),
+    ("cjson.encode = nil", "0"),
+    ("local s = string; s.rep = nil", "0"),
+    ("redis.call = function() return 1 end", "0"),
+    ("struct.pack = 1", "0"),
+    ("rawset(redis, 'call', 1)", "0"),
+    ("return {pcall(rawset, cmsgpack, 'x', 1)}", "0"),
+    ("return {pcall(function() math.pi = 3 end)}", "0"),
+    ("getmetatable('').__index.upper = nil", "0"),
+    ("return {string.rep('a', 2), ('b'):upper(), cjson.encode({1}), redis.call('PING'), math.floor(2.5)}", "0"),
 ]
 
 
