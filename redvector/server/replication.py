@@ -17,14 +17,17 @@ and offsets. Writes from other clients are refused while ``replica-read-only`` i
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from redvector.persistence.aof import encode_command
+from redvector.persistence.child import ChildJob, fork_available, poll_child, start_child
 from redvector.persistence.rdb import dump_keyspace
 from redvector.persistence.snapshot import collect_aux, new_token
 
@@ -37,6 +40,7 @@ log = logging.getLogger("redvector.replication")
 _PING = encode_command([b"PING"])
 _GETACK = encode_command([b"REPLCONF", b"GETACK", b"*"])
 NO_ID = "0" * 40
+SYNC_POLL_S = 0.01  # how often a sync child is checked for completion
 
 
 def new_replid() -> str:
@@ -55,6 +59,19 @@ class ReplicaPeer:
     online: bool = False
     ack_offset: int = 0
     ack_time: float = field(default_factory=time.monotonic)
+    # While a forked child writes its RDB: the stream that follows the image, sent after it.
+    pending: bytearray | None = None
+
+
+@dataclass(slots=True, eq=False)
+class SyncJob:
+    """A full sync's RDB being written by a forked child (Redis's BGSAVE for replication)."""
+
+    peer: ReplicaPeer
+    path: str
+    started: float
+    child: ChildJob | None = None
+    done: bool | None = None  # the child's success, once reaped
 
 
 @dataclass(slots=True, eq=False)
@@ -80,6 +97,7 @@ class Replication:
         self.selected_db = -1
         self.replicas: list[ReplicaPeer] = []
         self.waiters: list[AckWaiter] = []
+        self.sync_jobs: list[SyncJob] = []
         self._getack_pending = False
         self._last_ping = time.monotonic()
         self._sink_attached = False
@@ -210,6 +228,8 @@ class Replication:
         for peer in self.replicas:
             if peer.online:
                 peer.write(data)
+            elif peer.pending is not None:
+                peer.pending += data
 
     def tick(self) -> None:
         """Cron: PING the replicas every ``repl-ping-replica-period`` seconds, send a pending GETACK,
@@ -272,27 +292,88 @@ class Replication:
         return self.backlog_first <= offset <= self.offset + 1
 
     def full_sync(self, peer: ReplicaPeer, fullresync_line: bool) -> bytes:
-        """``+FULLRESYNC`` (PSYNC; SYNC has none), then the keyspace as an RDB bulk at this offset."""
+        """``+FULLRESYNC`` (PSYNC; SYNC has none), then the keyspace as an RDB bulk at this offset.
+
+        Where fork works, a child writes the image from its copy-on-write view of this instant while the
+        loop goes on serving clients; the writes made meanwhile wait in ``peer.pending`` and follow the
+        image (``_finish_sync``). Elsewhere the image is built here."""
         self._create_backlog()
         self.sync_full += 1
         self.selected_db = -1  # the stream after the image starts with SELECT
-        started = time.perf_counter()
-        image = self.rdb_image()
         line = b"+FULLRESYNC %s %d\r\n" % (self.replid.encode(), self.offset) if fullresync_line else b""
-        peer.online = True
         peer.ack_offset = self.offset
+        aux = self._aux()
+        if fork_available():
+            fd, path = tempfile.mkstemp(prefix="redvector-sync-", suffix=".rdb")
+            os.close(fd)
+            keyspace, checksum = self.server.keyspace, bool(self.server.config["rdbchecksum"])
+
+            def work() -> None:
+                with open(path, "wb") as f:
+                    f.write(dump_keyspace(keyspace, aux, checksum))
+
+            job = SyncJob(peer, path, time.perf_counter())
+            job.child = start_child("replication", work, lambda ok: setattr(job, "done", ok))
+            if job.child is not None:
+                peer.pending = bytearray()
+                self.sync_jobs.append(job)
+                self._poll_soon()
+                return line
+            os.unlink(path)
+        started = time.perf_counter()
+        image = dump_keyspace(self.server.keyspace, aux, bool(self.server.config["rdbchecksum"]))
+        peer.online = True
         log.info("Synchronization with replica %s succeeded (%d bytes of RDB in %.3f s)",
                  peer.client.addr, len(image), time.perf_counter() - started)
         return b"%b$%d\r\n%b" % (line, len(image), image)
 
-    def rdb_image(self) -> bytes:
-        """The keyspace as an RDB image with every participant's aux fields (index definitions,
-        function libraries) and the replication aux fields Redis writes."""
+    def _poll_soon(self) -> None:
+        try:
+            asyncio.get_running_loop().call_later(SYNC_POLL_S, self.poll_sync_jobs)
+        except RuntimeError:  # no loop (an in-process caller): cron's tick polls
+            pass
+
+    def poll_sync_jobs(self) -> None:
+        """Reap finished sync children; send each replica its image, then what was written meanwhile."""
+        for job in list(self.sync_jobs):
+            if job.done is None and job.child is not None and not poll_child(job.child):
+                continue
+            self.sync_jobs.remove(job)
+            self._finish_sync(job)
+        if self.sync_jobs:
+            self._poll_soon()
+
+    def _finish_sync(self, job: SyncJob) -> None:
+        peer = job.peer
+        try:
+            if peer not in self.replicas:
+                return  # the replica went away meanwhile
+            if not job.done:
+                log.warning("Background RDB for replica %s failed; closing its connection", peer.client.addr)
+                peer.client.kill()
+                return
+            with open(job.path, "rb") as f:
+                image = f.read()
+            peer.write(b"$%d\r\n" % len(image))
+            peer.write(image)
+            pending, peer.pending = peer.pending or bytearray(), None
+            if pending:
+                peer.write(bytes(pending))
+            peer.online = True
+            log.info("Synchronization with replica %s succeeded (%d bytes of RDB in %.3f s)",
+                     peer.client.addr, len(image), time.perf_counter() - job.started)
+        finally:
+            with contextlib.suppress(OSError):
+                os.unlink(job.path)
+
+    def _aux(self) -> list[tuple[bytes, bytes]]:
+        """Every participant's aux fields (index definitions, function libraries), taken in this process,
+        and the replication aux fields Redis writes."""
         persistence = self.server.extensions.get("persistence")
         participants = persistence.participants if persistence is not None else []
         aux = collect_aux(participants, new_token(), int(time.time()))
         aux += [(b"repl-stream-db", b"0"), (b"repl-id", self.replid.encode()), (b"repl-offset", b"%d" % self.offset)]
-        return dump_keyspace(self.server.keyspace, aux, bool(self.server.config["rdbchecksum"]))
+        return aux
 
     def ack(self, peer: ReplicaPeer, offset: int) -> None:
         peer.ack_offset = max(peer.ack_offset, offset)

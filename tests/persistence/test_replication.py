@@ -304,3 +304,21 @@ def test_redvector_replica_of_redis_7(tmp_path: Path) -> None:
         same_data(master, replica)
         wait_until(lambda: master.exists("px") == 0 and synced(master, replica) and replica.exists("px") == 0)
         assert master.execute_command("WAIT", 1, 5000) == 1  # our ACKs count on a real Redis master
+
+
+def test_writes_during_a_full_sync_follow_the_image(tmp_path: Path) -> None:
+    """The image is written by a forked child: the master keeps serving, and what it applies meanwhile
+    reaches the replica after the image, in order."""
+    with pair(tmp_path) as (master, replica):
+        with master.pipeline(transaction=False) as pipe:
+            for i in range(20000):
+                pipe.set(f"k{i}", "x" * 100)
+            pipe.execute()
+        replica.execute_command("REPLICAOF", "127.0.0.1", port_of(master))
+        for i in range(300):  # while the child writes the image
+            master.incr("during")
+            master.set(f"k{i}", "changed")
+        wait_until(lambda: synced(master, replica), timeout=60)
+        assert replica.get("during") == b"300"
+        assert replica.get("k0") == b"changed" and replica.get("k19999") == b"x" * 100
+        assert replica.dbsize() == master.dbsize()
