@@ -13,7 +13,7 @@ from typing import Any
 from redvector.commands.args import subcommand
 from redvector.commands.context import CommandContext
 from redvector.commands.lua_functions import FunctionLibraries, Library, LibraryFunction
-from redvector.commands.scripting import lua_vm, script_caller, script_keys, split_keys_and_args
+from redvector.commands.scripting import lua_vm, run_mode, script_caller, script_keys, split_keys_and_args
 from redvector.commands.spec import CommandGroup, Flag, KeySpec
 from redvector.errors import CodedError, RedVectorError
 from redvector.keyspace.glob import glob_match
@@ -59,14 +59,13 @@ def _fcall(ctx: CommandContext, argv: list[bytes], read_only: bool) -> Any:
     except ValueError:
         raise RedVectorError("Bad number of keys provided") from None
     keys, args = split_keys_and_args(argv)
-    if read_only and not function.no_writes:
-        raise RedVectorError("Can not execute a script with write flag using *_ro command.")
+    read_only = run_mode(ctx, function.flags, read_only)
     ctx.aof_argv = []  # the function's writes are propagated one by one (writes_together)
     client = ctx.client
     db_index = client.db_index
     try:
         with ctx.dispatcher.writes_together():
-            return libs.call(function, keys, args, script_caller(ctx), read_only or function.no_writes)
+            return libs.call(function, keys, args, script_caller(ctx), read_only)
     finally:
         client.db_index = db_index
 

@@ -288,6 +288,30 @@ return compile, run, function(t) return protected[t] ~= nil end, rawset, functio
 """
 
 
+SCRIPT_FLAGS = frozenset((b"no-writes", b"allow-oom", b"allow-stale", b"no-cluster", b"allow-cross-slot-keys"))
+
+
+def parse_shebang(body: bytes) -> frozenset[bytes]:
+    """The flags of ``#!lua [flags=a,b]`` (evalExtractShebangFlags), with Redis's errors."""
+    end = body.find(b"\n")
+    if end < 0:
+        raise RedVectorError("Invalid script shebang")
+    parts = body[:end].split()
+    if not parts or parts[0] != b"#!lua":
+        engine = parts[0].decode("latin-1") if parts else "#!"
+        raise RedVectorError(f"Unexpected engine in script shebang: {engine}")
+    flags: set[bytes] = set()
+    for option in parts[1:]:
+        if not option.startswith(b"flags="):
+            raise RedVectorError(f"Unknown lua shebang option: {option.decode('latin-1')}")
+        for flag in option[6:].split(b","):
+            if flag and flag not in SCRIPT_FLAGS:
+                raise RedVectorError(f"Unexpected flag in script shebang: {flag.decode('latin-1')}")
+            if flag:
+                flags.add(flag)
+    return frozenset(flags)
+
+
 class LuaScripting:
     """The server's Lua VM and script cache; ``run`` executes one EVAL/EVALSHA."""
 
@@ -309,6 +333,9 @@ class LuaScripting:
         # Scripts EVAL brought in (not SCRIPT LOAD), least recently used first: Redis 7.4 keeps the last
         # EVAL_SCRIPTS_KEPT of them, so scripts generated per call do not grow the cache for ever.
         self._evaluated: dict[str, None] = {}
+        # The flags of scripts with a shebang line (none: a legacy script, which may write and is
+        # checked command by command).
+        self.script_flags: dict[str, frozenset[bytes]] = {}
 
     # -- the cache -------------------------------------------------------------------------------------
     @staticmethod
@@ -327,21 +354,30 @@ class LuaScripting:
                 else:
                     del self._evaluated[sha]  # SCRIPT LOAD makes it permanent
             return sha
-        compiled = self._compile(body)
+        flags: frozenset[bytes] | None = None
+        source = body
+        if body.startswith(b"#!"):  # Redis 7's shebang: ``#!lua [flags=no-writes,...]``
+            flags = parse_shebang(body)
+            source = body[body.index(b"\n"):]  # the line goes, its newline stays: line numbers hold
+        compiled = self._compile(source)
         if isinstance(compiled, tuple):  # (nil, message)
             raise RedVectorError(f"Error compiling script (new function): {_text(compiled[1])}")
         self.scripts[sha] = compiled
+        if flags is not None:
+            self.script_flags[sha] = flags
         if by_eval:
             self._evaluated[sha] = None
             while len(self._evaluated) > EVAL_SCRIPTS_KEPT:
                 oldest = next(iter(self._evaluated))
                 del self._evaluated[oldest]
                 del self.scripts[oldest]
+                self.script_flags.pop(oldest, None)
         return sha
 
     def flush(self) -> None:
         self.scripts.clear()
         self._evaluated.clear()
+        self.script_flags.clear()
 
     def memory_bytes(self) -> int:
         """The Lua VM's own allocations (INFO used_memory_lua)."""

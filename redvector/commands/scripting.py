@@ -9,13 +9,14 @@ using TIME or random picks replays to the same data.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 from redvector.commands.acl import check as acl_check
 from redvector.commands.client import client_info
 from redvector.commands.context import CommandContext
 from redvector.commands.spec import CommandGroup, Flag, KeySpec
-from redvector.errors import CodedError, NotInteger, RedVectorError, UnknownSubcommand
+from redvector.errors import CodedError, NotInteger, OutOfMemory, RedVectorError, UnknownSubcommand
 from redvector.replies import OK
 from redvector.server.server import Server
 
@@ -75,8 +76,10 @@ def script_caller(ctx: CommandContext) -> Any:
             return ("err", b"ERR Wrong number of args calling Redis command from script")
         if spec.flags & Flag.NOSCRIPT:
             return ("err", _NOT_FROM_SCRIPT.encode())
-        if read_only and spec.is_write:
+        if read_only and spec.write:
             return ("err", b"ERR Write commands are not allowed from read-only scripts.")
+        if spec.write and dispatcher.read_only_replica and not client.replicated:
+            return ("err", b"READONLY You can't write against a read only replica.")
         if client.acl is not None:  # a restricted user's script: each command is checked (ACL LOG "lua")
             denied = acl_check(ctx.server, client, spec, argv, client_info, context="lua")
             if denied is not None:
@@ -86,9 +89,28 @@ def script_caller(ctx: CommandContext) -> Any:
     return call
 
 
+def run_mode(ctx: CommandContext, flags: Collection[bytes] | None, read_only: bool) -> bool:
+    """Redis's scriptPrepareForRun for a script that declares its flags (a shebang, or a function):
+    refuse it before it runs when it may write where writes are not allowed; whether it runs read-only.
+    A legacy script (``flags`` None) is checked command by command instead."""
+    if flags is None:
+        return read_only
+    no_writes = b"no-writes" in flags
+    if not no_writes:
+        over_limit = ctx.dispatcher.over_memory_limit
+        if b"allow-oom" not in flags and over_limit is not None and over_limit():
+            raise OutOfMemory()
+        if ctx.dispatcher.read_only_replica and not ctx.client.replicated:
+            raise CodedError("READONLY", "You can't write against a read only replica.")
+        if read_only:
+            raise RedVectorError("Can not execute a script with write flag using *_ro command.")
+    return read_only or no_writes
+
+
 def _run(ctx: CommandContext, sha: str, argv: list[bytes], read_only: bool) -> Any:
     keys, args = split_keys_and_args(argv)
     vm = lua_vm(ctx)
+    read_only = run_mode(ctx, vm.script_flags.get(sha), read_only)
     ctx.aof_argv = []  # the script's writes are propagated one by one (writes_together), not the script
     client = ctx.client
     db_index = client.db_index

@@ -78,6 +78,19 @@ SCRIPTS: list[tuple[str, ...]] = [
     ("return {pcall(function() math.pi = 3 end)}", "0"),
     ("getmetatable('').__index.upper = nil", "0"),
     ("return {string.rep('a', 2), ('b'):upper(), cjson.encode({1}), redis.call('PING'), math.floor(2.5)}", "0"),
+    # Redis 7's shebang: flags, and the errors of a bad first line (line numbers keep counting it)
+    ("#!lua\nreturn error_here(", "0"),
+    ("#!lua flags=no-writes\nreturn redis.call('SET','x',1)", "0"),
+    ("#!lua flags=no-writes,allow-stale\nreturn redis.call('GET','text')", "0"),
+    ("#!lua\nreturn redis.call('SET','x',1)", "0"),
+    ("#!lua   flags=no-writes\nreturn 3", "0"),
+    ("#!lua flags=\nreturn 2", "0"),
+    ("#!lua flags=bogus\nreturn 1", "0"),
+    ("#!python\nreturn 1", "0"),
+    ("#!  lua\nreturn 1", "0"),
+    ("#!lua x=1\nreturn 1", "0"),
+    ("#!lua name=x\nreturn 1", "0"),
+    ("#!lua", "0"),
 ]
 
 
@@ -90,7 +103,8 @@ def test_replies_match_redis_stack(server: ThreadedServer, stack_port: int, prot
     commands += [[b"EVALSHA", sha, b"0"], [b"SCRIPT", b"LOAD", b"return 1"], [b"EVALSHA", sha, b"0"],
                  [b"EVALSHA", sha.upper(), b"0"], [b"SCRIPT", b"EXISTS", sha, b"0" * 40],
                  [b"EVAL_RO", b"return redis.call('SET','a','1')", b"0"], [b"EVAL_RO", b"return redis.call('GET','a')", b"0"],
-                 [b"EVALSHA_RO", sha, b"0"], [b"SCRIPT", b"KILL"], [b"SCRIPT", b"FLUSH", b"BAD"],
+                 [b"EVALSHA_RO", sha, b"0"], [b"EVAL_RO", b"#!lua\nreturn 1", b"0"],
+                 [b"EVAL_RO", b"#!lua flags=no-writes\nreturn 1", b"0"], [b"SCRIPT", b"KILL"], [b"SCRIPT", b"FLUSH", b"BAD"],
                  [b"SCRIPT", b"FLUSH"], [b"SCRIPT", b"EXISTS", sha], [b"SCRIPT", b"NOPE"], [b"EVAL"]]
     assert_same_raw_replies(server.port, stack_port, protocol, commands, setup)
 

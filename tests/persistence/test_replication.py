@@ -146,6 +146,18 @@ def test_replica_is_read_only_and_promotes(tmp_path: Path) -> None:
             b"OK Already connected to specified master"
         with pytest.raises(redis.ResponseError, match="WAIT cannot be used with replica instances"):
             replica.execute_command("WAIT", 1, 0)
+        # scripts: a legacy one fails at its write, a shebang one without no-writes before it runs
+        with pytest.raises(redis.ResponseError, match=r"^You can't write against a read only replica\. script: "):
+            replica.eval("return redis.call('set', 'x', 1)", 0)
+        with pytest.raises(redis.ResponseError, match=r"^You can't write against a read only replica\.$"):
+            replica.eval("#!lua\nreturn 1", 0)
+        assert replica.eval("#!lua flags=no-writes\nreturn redis.call('get', 'k')", 0) == b"v"
+        master.function_load("#!lua name=lib\nredis.register_function('w', function() "
+                             "return redis.call('set', 'x', 1) end)")
+        wait_until(lambda: synced(master, replica))
+        with pytest.raises(redis.ResponseError, match=r"^You can't write against a read only replica\.$"):
+            replica.fcall("w", 0)
+        assert replica.exists("x") == 0
         replica.config_set("replica-read-only", "no")
         replica.set("local", 1)  # a writable replica
         replica.config_set("replica-read-only", "yes")
