@@ -167,6 +167,15 @@ class Forbidden(RedVectorError):
     """A REST/gRPC request with a wrong api key. REST 403, gRPC PERMISSION_DENIED."""
 
 
+class ReadOnlyReplica(RedVectorError):
+    """A write on a read-only replica (Redis's READONLY). REST 403, gRPC FAILED_PRECONDITION."""
+
+    code = "READONLY"
+
+    def __init__(self) -> None:
+        super().__init__("You can't write against a read only replica.")
+
+
 class PayloadTooLarge(RedVectorError):
     """A request body over ``max-request-body``. REST 413, gRPC RESOURCE_EXHAUSTED."""
 

@@ -21,6 +21,7 @@ from redvector.errors import (
     ExecAbort,
     NoAuth,
     OutOfMemory,
+    ReadOnlyReplica,
     RedVectorError,
     UnknownCommand,
     WrongArity,
@@ -33,7 +34,7 @@ from redvector.server.transactions import MultiState
 log = logging.getLogger("redvector.dispatch")
 
 INTERNAL_ERROR = RedVectorError("internal error")
-READONLY_REPLICA = CodedError("READONLY", "You can't write against a read only replica.")
+READONLY_REPLICA = ReadOnlyReplica()
 _NEVER = 1 << 62  # a slow threshold no command reaches
 
 

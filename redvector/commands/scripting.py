@@ -16,7 +16,14 @@ from redvector.commands.acl import check as acl_check
 from redvector.commands.client import client_info
 from redvector.commands.context import CommandContext
 from redvector.commands.spec import CommandGroup, Flag, KeySpec
-from redvector.errors import CodedError, NotInteger, OutOfMemory, RedVectorError, UnknownSubcommand
+from redvector.errors import (
+    CodedError,
+    NotInteger,
+    OutOfMemory,
+    ReadOnlyReplica,
+    RedVectorError,
+    UnknownSubcommand,
+)
 from redvector.replies import OK
 from redvector.server.server import Server
 
@@ -101,7 +108,7 @@ def run_mode(ctx: CommandContext, flags: Collection[bytes] | None, read_only: bo
         if b"allow-oom" not in flags and over_limit is not None and over_limit():
             raise OutOfMemory()
         if ctx.dispatcher.read_only_replica and not ctx.client.replicated:
-            raise CodedError("READONLY", "You can't write against a read only replica.")
+            raise ReadOnlyReplica()
         if read_only:
             raise RedVectorError("Can not execute a script with write flag using *_ro command.")
     return read_only or no_writes

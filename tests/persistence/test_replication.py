@@ -334,3 +334,48 @@ def test_writes_during_a_full_sync_follow_the_image(tmp_path: Path) -> None:
         assert replica.get("during") == b"300"
         assert replica.get("k0") == b"changed" and replica.get("k19999") == b"x" * 100
         assert replica.dbsize() == master.dbsize()
+
+
+@pytest.mark.parametrize("prefer_grpc", [False, True])
+def test_qdrant_api_on_a_replica_reads_and_refuses_writes(tmp_path: Path, prefer_grpc: bool) -> None:
+    """Collections written on the master through qdrant-client are searchable on the replica's Qdrant API;
+    a write there is refused (REST 403, gRPC FAILED_PRECONDITION) with Redis's READONLY text."""
+    from qdrant_client import QdrantClient, models
+
+    ports = {name: free_port() for name in ("qdrant", "qdrant-grpc")}
+    api_args = [arg for name, port in ports.items() for arg in (f"--{name}-port", str(port))]
+    (tmp_path / "m").mkdir()
+    (tmp_path / "r").mkdir()
+    master_ports = {name: free_port() for name in ("qdrant", "qdrant-grpc")}
+    master_args = [arg for name, port in master_ports.items() for arg in (f"--{name}-port", str(port))]
+    with redvector(tmp_path / "m", "--appendonly", "no", "--save", "", *master_args) as (_, master), \
+            redvector(tmp_path / "r", "--appendonly", "no", "--save", "", *api_args) as (_, replica):
+        on_master = QdrantClient(url=f"http://127.0.0.1:{master_ports['qdrant']}", check_compatibility=False,
+                                 grpc_port=master_ports["qdrant-grpc"], prefer_grpc=prefer_grpc)
+        on_replica = QdrantClient(url=f"http://127.0.0.1:{ports['qdrant']}", check_compatibility=False,
+                                  grpc_port=ports["qdrant-grpc"], prefer_grpc=prefer_grpc)
+        try:
+            on_master.create_collection("docs", vectors_config=models.VectorParams(size=2, distance=models.Distance.DOT))
+            on_master.upsert("docs", [models.PointStruct(id=i, vector=[1.0, float(i)], payload={"i": i})
+                                      for i in range(1, 6)])
+            replica.execute_command("REPLICAOF", "127.0.0.1", port_of(master))
+            wait_until(lambda: synced(master, replica))
+            query = [1.0, 1.0]
+            expected = [(h.id, h.score) for h in on_master.query_points("docs", query=query, limit=3).points]
+            assert expected == [(5, 6.0), (4, 5.0), (3, 4.0)]
+            wait_until(lambda: [(h.id, h.score) for h in
+                                on_replica.query_points("docs", query=query, limit=3).points] == expected)
+            with pytest.raises(Exception, match="read only replica") as refused:
+                on_replica.upsert("docs", [models.PointStruct(id=9, vector=[1.0, 9.0])])
+            status = getattr(refused.value, "status_code", None) or refused.value.code()  # type: ignore[attr-defined]
+            assert status in (403, grpc_failed_precondition())
+            assert on_replica.count("docs").count == 5
+        finally:
+            on_master.close()
+            on_replica.close()
+
+
+def grpc_failed_precondition() -> Any:
+    import grpc
+
+    return grpc.StatusCode.FAILED_PRECONDITION

@@ -14,6 +14,7 @@ from redvector.errors import (
     Forbidden,
     OutOfMemory,
     PayloadTooLarge,
+    ReadOnlyReplica,
     RedVectorError,
     Unauthorized,
 )
@@ -24,6 +25,7 @@ log = logging.getLogger("redvector.grpc")
 GRPC_STATUS: dict[type, grpc.StatusCode] = {
     Unauthorized: grpc.StatusCode.UNAUTHENTICATED,
     Forbidden: grpc.StatusCode.PERMISSION_DENIED,
+    ReadOnlyReplica: grpc.StatusCode.FAILED_PRECONDITION,
     PayloadTooLarge: grpc.StatusCode.RESOURCE_EXHAUSTED,
     OutOfMemory: grpc.StatusCode.RESOURCE_EXHAUSTED,
     AlreadyExists: grpc.StatusCode.ALREADY_EXISTS,

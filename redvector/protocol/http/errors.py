@@ -14,6 +14,7 @@ from redvector.errors import (
     Forbidden,
     OutOfMemory,
     PayloadTooLarge,
+    ReadOnlyReplica,
     RedVectorError,
     Unauthorized,
     Unprocessable,
@@ -26,6 +27,7 @@ log = logging.getLogger("redvector.http")
 HTTP_STATUS: dict[type, int] = {
     Unauthorized: 401,
     Forbidden: 403,
+    ReadOnlyReplica: 403,
     PayloadTooLarge: 413,
     Unprocessable: 422,
     AlreadyExists: 409,
