@@ -97,6 +97,10 @@ def client_info(client: ClientState) -> str:
 
 
 def client_type(client: ClientState) -> str:
+    if client.flags == "S":
+        return "replica"
+    if client.flags == "M":
+        return "master"
     return "pubsub" if client.subscription_count else "normal"
 
 
@@ -113,7 +117,7 @@ def _list(ctx: CommandContext, argv: list[bytes]) -> Any:
             kind = args.next().decode("latin-1").lower()
             if kind not in CLIENT_TYPES:
                 raise RedVectorError(f"Unknown client type '{kind}'")
-            wanted = "normal" if kind == "slave" else kind
+            wanted = "replica" if kind == "slave" else kind
             clients = [c for c in clients if client_type(c) == wanted]
         elif token == "ID" and args:
             ids = set()
@@ -174,7 +178,7 @@ def _kill_filter(ctx: CommandContext, argv: list[bytes]) -> KillFilter:
             kind = value.decode("latin-1").lower()
             if kind not in CLIENT_TYPES:
                 raise RedVectorError(f"Unknown client type '{kind}'")
-            f.kind = "normal" if kind == "slave" else kind
+            f.kind = "replica" if kind == "slave" else kind
         elif token == "USER":
             if value != b"default":
                 raise RedVectorError(f"No such user '{value.decode('latin-1')}'")

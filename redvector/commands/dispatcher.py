@@ -21,7 +21,6 @@ from redvector.errors import (
     ExecAbort,
     NoAuth,
     OutOfMemory,
-    ReadOnlyReplica,
     RedVectorError,
     UnknownCommand,
     WrongArity,
@@ -34,7 +33,6 @@ from redvector.server.transactions import MultiState
 log = logging.getLogger("redvector.dispatch")
 
 INTERNAL_ERROR = RedVectorError("internal error")
-READONLY_REPLICA = ReadOnlyReplica()
 _NEVER = 1 << 62  # a slow threshold no command reaches
 
 
@@ -75,17 +73,19 @@ class Dispatcher:
         self._slowlog_ns = self._latency_ns = self._slow_ns = _NEVER
         self._tracking = False
         server.config.on_change(self._config_changed)
-        # A read-only replica refuses writes from every client but its master link (and replays).
-        self.read_only_replica = False
-        server.replication.on_role_change.append(self._replication_changed)
+        # Why writes are refused now (a read-only replica: READONLY; a master short of min-replicas-to-write
+        # good replicas: NOREPLICAS), for every client but the master link and replays; None: they are not.
+        self.write_refusal: RedVectorError | None = None
+        server.replication.on_write_rules_change.append(self._replication_changed)
+        self._replication_changed()
         for name in ("slowlog-log-slower-than", "latency-monitor-threshold", "latency-tracking"):
             self._config_changed(name, server.config[name])
 
     def _replication_changed(self) -> None:
-        self.read_only_replica = self.server.replication.refuses_writes
+        self.write_refusal = self.server.replication.write_refusal()
 
     def _config_changed(self, name: str, value: Any) -> None:
-        if name == "replica-read-only":
+        if name in ("replica-read-only", "min-replicas-to-write", "min-replicas-max-lag"):
             self._replication_changed()
         if name == "slowlog-log-slower-than":
             micros = int(value)
@@ -170,8 +170,8 @@ class Dispatcher:
         argc = len(argv)
         if argc != arity and (arity >= 0 or argc < -arity):
             return self._reject(client, WrongArity(spec.name, exact=bool(spec.flags & Flag.MODULE)))
-        if self.read_only_replica and spec.write and not client.replicated and client.authenticated:
-            return self._reject(client, READONLY_REPLICA)
+        if self.write_refusal is not None and spec.write and not client.replicated and client.authenticated:
+            return self._reject(client, self.write_refusal)
         if client.gated:  # not authenticated, in MULTI, or subscribed on RESP2
             refused = self._gate(client, spec, argv)
             if refused is not None:

@@ -20,7 +20,6 @@ from redvector.errors import (
     CodedError,
     NotInteger,
     OutOfMemory,
-    ReadOnlyReplica,
     RedVectorError,
     UnknownSubcommand,
 )
@@ -85,8 +84,9 @@ def script_caller(ctx: CommandContext) -> Any:
             return ("err", _NOT_FROM_SCRIPT.encode())
         if read_only and spec.write:
             return ("err", b"ERR Write commands are not allowed from read-only scripts.")
-        if spec.write and dispatcher.read_only_replica and not client.replicated:
-            return ("err", b"READONLY You can't write against a read only replica.")
+        if spec.write and dispatcher.write_refusal is not None and not client.replicated:
+            refusal = dispatcher.write_refusal
+            return ("err", f"{refusal.code} {refusal.message}".encode())
         if client.acl is not None:  # a restricted user's script: each command is checked (ACL LOG "lua")
             denied = acl_check(ctx.server, client, spec, argv, client_info, context="lua")
             if denied is not None:
@@ -107,8 +107,8 @@ def run_mode(ctx: CommandContext, flags: Collection[bytes] | None, read_only: bo
         over_limit = ctx.dispatcher.over_memory_limit
         if b"allow-oom" not in flags and over_limit is not None and over_limit():
             raise OutOfMemory()
-        if ctx.dispatcher.read_only_replica and not ctx.client.replicated:
-            raise ReadOnlyReplica()
+        if ctx.dispatcher.write_refusal is not None and not ctx.client.replicated:
+            raise ctx.dispatcher.write_refusal
         if read_only:
             raise RedVectorError("Can not execute a script with write flag using *_ro command.")
     return read_only or no_writes

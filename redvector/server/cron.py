@@ -169,7 +169,7 @@ class Cron:
             return 0
         now = time.time()
         idle = [c for c in self.server.clients.values()
-                if not c.internal and not c.blocked_on and not c.subscription_count
+                if not c.internal and not c.blocked_on and not c.subscription_count and not c.flags
                 and now - c.last_interaction > timeout_s]
         for client in idle:
             log.info("closing idle client %d (%s)", client.id, client.addr)

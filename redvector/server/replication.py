@@ -26,6 +26,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from redvector.errors import CodedError, ReadOnlyReplica, RedVectorError
 from redvector.persistence.aof import encode_command
 from redvector.persistence.child import ChildJob, fork_available, poll_child, start_child
 from redvector.persistence.rdb import dump_keyspace
@@ -40,6 +41,7 @@ log = logging.getLogger("redvector.replication")
 _PING = encode_command([b"PING"])
 _GETACK = encode_command([b"REPLCONF", b"GETACK", b"*"])
 NO_ID = "0" * 40
+NOT_ENOUGH_REPLICAS = CodedError("NOREPLICAS", "Not enough good replicas to write.")
 SYNC_POLL_S = 0.01  # how often a sync child is checked for completion
 
 
@@ -112,7 +114,7 @@ class Replication:
         # Installed by the composition root: start a master link for (host, port), returning it (it has
         # ``close()``), and the check that makes the dispatcher refuse writes on a read-only replica.
         self.start_link: Callable[[str, int], Any] | None = None
-        self.on_role_change: list[Callable[[], None]] = []
+        self.on_write_rules_change: list[Callable[[], None]] = []
         server.extensions.setdefault("client_closed_hooks", []).append(self.replica_gone)
 
     # -- role ---------------------------------------------------------------------------------------------
@@ -120,10 +122,29 @@ class Replication:
     def is_replica(self) -> bool:
         return self.master is not None
 
-    @property
-    def refuses_writes(self) -> bool:
-        """A read-only replica: clients other than the master link (and replays) may not write."""
-        return self.master is not None and bool(self.server.config["replica-read-only"])
+    def write_refusal(self) -> RedVectorError | None:
+        """Why clients other than the master link (and replays) may not write now: a read-only replica
+        (READONLY), or a master with fewer than ``min-replicas-to-write`` replicas that acknowledged
+        within ``min-replicas-max-lag`` seconds (NOREPLICAS); None when they may."""
+        config = self.server.config
+        if self.master is not None:
+            return ReadOnlyReplica() if config["replica-read-only"] else None
+        needed = int(config["min-replicas-to-write"])
+        if needed > 0 and int(config["min-replicas-max-lag"]) > 0 and self.good_replicas() < needed:
+            return NOT_ENOUGH_REPLICAS
+        return None
+
+    def good_replicas(self) -> int:
+        """Online replicas whose last ACK is at most ``min-replicas-max-lag`` seconds old."""
+        max_lag = int(self.server.config["min-replicas-max-lag"])
+        now = time.monotonic()
+        return sum(1 for peer in self.replicas if peer.online and now - peer.ack_time <= max_lag)
+
+    def _refresh_write_refusal(self) -> None:
+        """Good replicas come and go (ACKs, lag, disconnects): the dispatcher's view follows."""
+        if int(self.server.config["min-replicas-to-write"]) > 0:
+            for hook in self.on_write_rules_change:
+                hook()
 
     def replicate_from(self, host: str, port: int) -> bool:
         """REPLICAOF host port; False when already replicating that master."""
@@ -175,7 +196,7 @@ class Replication:
     def _role_changed(self) -> None:
         replica = self.master is not None
         self.server.extensions["active_expire_enabled"] = not replica  # a replica waits for the DELs
-        for hook in self.on_role_change:
+        for hook in self.on_write_rules_change:
             hook()
 
     # -- master side: the stream --------------------------------------------------------------------------
@@ -234,6 +255,7 @@ class Replication:
     def tick(self) -> None:
         """Cron: PING the replicas every ``repl-ping-replica-period`` seconds, send a pending GETACK,
         time out WAITs' replicas that went away."""
+        self._refresh_write_refusal()
         if self.master is not None or not self.replicas:
             return
         now = time.monotonic()
@@ -267,6 +289,7 @@ class Replication:
         if peer is not None:
             self.replicas.remove(peer)
             self._check_waiters()
+            self._refresh_write_refusal()
 
     def psync(self, peer: ReplicaPeer, replid: str, offset: int) -> bytes:
         """PSYNC's answer: ``+CONTINUE`` and the backlog from ``offset`` when it still holds it, else a
@@ -378,6 +401,7 @@ class Replication:
     def ack(self, peer: ReplicaPeer, offset: int) -> None:
         peer.ack_offset = max(peer.ack_offset, offset)
         peer.ack_time = time.monotonic()
+        self._refresh_write_refusal()
         if self.waiters:
             self._check_waiters()
 

@@ -200,6 +200,33 @@ def test_partial_resync_after_a_lost_link(tmp_path: Path) -> None:
         wait_until(lambda: synced(master, replica) and replica.get("while-down") == b"2")
         stats = info(master, "stats")
         assert stats["sync_full"] == 1 and stats["sync_partial_ok"] == 1
+        # the replica's side: its master is a client (flags M); killing it drops the link, which resumes
+        masters = replica.client_list(_type="master")
+        assert [c["flags"] for c in masters] == ["M"]
+        assert masters[0]["addr"] == f"127.0.0.1:{port_of(master)}"
+        replica.execute_command("CLIENT", "KILL", "TYPE", "master")
+        master.set("after-kill", 3)
+        wait_until(lambda: synced(master, replica) and replica.get("after-kill") == b"3")
+        assert info(master, "stats")["sync_partial_ok"] == 2
+        assert [c["flags"] for c in master.client_list(_type="replica")] == ["S"]
+
+
+def test_min_replicas_to_write(tmp_path: Path) -> None:
+    with pair(tmp_path) as (master, replica):
+        master.config_set("min-replicas-to-write", 1)
+        with pytest.raises(redis.ResponseError, match=r"^NOREPLICAS Not enough good replicas to write\.$"):
+            master.set("k", 1)
+        with pytest.raises(redis.ResponseError, match="Not enough good replicas"):
+            master.eval("return redis.call('set', 'k', 1)", 0)
+        assert master.get("k") is None  # reads are served
+        replica.execute_command("REPLICAOF", "127.0.0.1", port_of(master))
+        wait_until(lambda: synced(master, replica))
+        wait_until(lambda: master.set("k", 1))
+        master.config_set("min-replicas-to-write", 2)
+        with pytest.raises(redis.ResponseError, match="Not enough good replicas"):
+            master.set("k", 2)
+        master.config_set("min-replicas-to-write", 0)
+        assert master.set("k", 3)
 
 
 def test_chained_replica_and_promotion_keep_offsets(tmp_path: Path) -> None:

@@ -67,6 +67,8 @@ class MasterLink:
                 if self.writer is not None:
                     self.writer.close()
                     self.writer = None
+                if self.client.id in self.server.clients:
+                    self.server.unregister_client(self.client)
                 self.replication.link_lost()
             await asyncio.sleep(RETRY_S)
 
@@ -115,6 +117,12 @@ class MasterLink:
             log.info("Successful partial resynchronization with master %s:%d", self.host, self.port)
         else:
             raise SyncError(f"unexpected reply to PSYNC from master: {reply.decode(errors='replace')}")
+        # Listed in CLIENT LIST (flags=M) while the link is up; CLIENT KILL TYPE master drops the link,
+        # which reconnects and resynchronises (partially when it can).
+        self.client.addr = "%s:%d" % writer.get_extra_info("peername")[:2]
+        self.client.laddr = "%s:%d" % writer.get_extra_info("sockname")[:2]
+        self.client.kill = writer.close
+        self.server.register_client(self.client)
         await self._stream(reader, writer, timeout)
 
     async def _full_sync(self, reader: asyncio.StreamReader, replid: str, offset: int, timeout: int) -> None:
@@ -166,6 +174,7 @@ class MasterLink:
                 if not data:
                     raise EOFError("the master closed the connection")
                 repl.last_io = time.monotonic()
+                self.client.last_interaction = time.time()
                 parser.feed(data)
                 for argv in parser.drain():
                     self._apply(argv, writer)
