@@ -260,11 +260,6 @@ def _pause(ctx: CommandContext, argv: list[bytes]) -> Any:
     return OK
 
 
-def unpause(server: Server) -> None:
-    server.paused_until_ms = 0
-    server.paused_writes_only = False
-    for resume in list(server.extensions.get("pause_waiters", ())):
-        resume()
 
 
 def _unblock(ctx: CommandContext, argv: list[bytes]) -> Any:
@@ -355,7 +350,7 @@ def client(ctx: CommandContext, argv: list[bytes]) -> Any:
         return _pause(ctx, argv)
     if sub == b"UNPAUSE":
         _arity(argv, "unpause", len(argv) == 2)
-        unpause(ctx.server)
+        ctx.server.unpause()
         return OK
     if sub == b"UNBLOCK":
         return _unblock(ctx, argv)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from typing import Any
 
 from redvector.commands.args import parse_int
@@ -13,6 +14,7 @@ from redvector.errors import CodedError, RedVectorError, SyntaxErr
 from redvector.replies import NO_REPLY, OK, Deferred, SimpleString, SyncPayload
 
 group = CommandGroup("server")
+log = logging.getLogger("redvector.replication")
 
 _SYNC_FLAGS = Flag.ADMIN | Flag.NOSCRIPT | Flag.NO_MULTI
 WAIT_ON_REPLICA = ("WAIT cannot be used with replica instances. Please also note that since Redis 4.0 if a "
@@ -56,6 +58,14 @@ def _start_sync(ctx: CommandContext) -> Any:
 def psync(ctx: CommandContext, argv: list[bytes]) -> Any:
     if ctx.client.flags == "S":
         return NO_REPLY  # already a replica: ignored, as Redis does
+    repl = ctx.server.replication
+    if len(argv) > 3 and argv[3].lower() == b"failover":  # our master hands over (its FAILOVER)
+        if argv[1].decode("latin-1").lower() != repl.replid:
+            raise RedVectorError("PSYNC FAILOVER replid must match my replid.")
+        repl.promote(keep=ctx.client)
+        log.info("MASTER MODE enabled (failover request from %s)", ctx.client.addr)
+    if repl.failover_state != "no-failover":
+        raise CodedError("NOMASTERLINK", "Can't SYNC while failing over")
     offset = parse_int(argv[2])
     peer = _start_sync(ctx)
     return SyncPayload(ctx.server.replication.psync(peer, argv[1].decode("latin-1"), offset))
@@ -131,3 +141,48 @@ def wait(ctx: CommandContext, argv: list[bytes]) -> Any:
         return future
 
     return Deferred(work=lambda: repl.acked(offset), finish=int, submit=submit)
+
+
+@group.command("FAILOVER", -1, Flag.ADMIN | Flag.NOSCRIPT | Flag.STALE, since="6.2.0",
+               summary="Starts a coordinated failover from a server to one of its replicas.")
+def failover(ctx: CommandContext, argv: list[bytes]) -> Any:
+    """FAILOVER [TO host port [FORCE]] [ABORT] [TIMEOUT ms]: Redis's failoverCommand, checks in its order."""
+    repl = ctx.server.replication
+    if len(argv) == 2 and argv[1].lower() == b"abort":
+        if repl.failover_state == "no-failover":
+            raise RedVectorError("No failover in progress.")
+        repl.abort_failover("Failover manually aborted")
+        return OK
+    timeout_ms, force, target = 0, False, None
+    i = 1
+    while i < len(argv):
+        option = argv[i].lower()
+        if option == b"timeout" and i + 1 < len(argv) and timeout_ms == 0:
+            timeout_ms = parse_int(argv[i + 1])
+            if timeout_ms <= 0:
+                raise RedVectorError("FAILOVER timeout must be greater than 0")
+            i += 2
+        elif option == b"to" and i + 2 < len(argv) and target is None:
+            target = (argv[i + 1].decode("latin-1"), parse_int(argv[i + 2]))
+            i += 3
+        elif option == b"force" and not force:
+            force = True
+            i += 1
+        else:
+            raise SyntaxErr()
+    if repl.failover_state != "no-failover":
+        raise RedVectorError("FAILOVER already in progress.")
+    if repl.is_replica:
+        raise RedVectorError("FAILOVER is not valid when server is a replica.")
+    if not repl.replicas:
+        raise RedVectorError("FAILOVER requires connected replicas.")
+    if force and (not timeout_ms or target is None):
+        raise RedVectorError("FAILOVER with force option requires both a timeout and target HOST and IP.")
+    if target is not None:
+        peer = next((p for p in repl.replicas if (p.ip, p.listening_port) == target), None)
+        if peer is None:
+            raise RedVectorError("FAILOVER target HOST and PORT is not a replica.")
+        if not peer.online:
+            raise RedVectorError("FAILOVER target replica is not online.")
+    repl.start_failover(target, timeout_ms, force)
+    return OK

@@ -20,6 +20,8 @@ from redvector.server.replication import Replication
 from redvector.server.tracking import ClientTracking
 from redvector.server.transactions import WatchRegistry
 
+PAUSE_FOREVER_MS = 10 * 365 * 86400 * 1000  # "no end" that event-loop timers can still hold
+
 # A propagation sink: (db_index, argv) for every effective write, in apply order (the AOF is one).
 PropagateSink = Callable[[int, list[bytes]], None]
 
@@ -102,6 +104,19 @@ class Server:
     @staticmethod
     def now_ms() -> int:
         return int(time.time() * 1000)
+
+    def pause_writes(self) -> None:
+        """Hold every write (CLIENT PAUSE WRITE with no end) until ``unpause``: FAILOVER's pause."""
+        writes_only = self.paused_writes_only or self.paused_until_ms <= self.now_ms()
+        self.paused_until_ms = self.now_ms() + PAUSE_FOREVER_MS
+        self.paused_writes_only = writes_only
+
+    def unpause(self) -> None:
+        """End a pause; the held clients go on."""
+        self.paused_until_ms = 0
+        self.paused_writes_only = False
+        for resume in list(self.extensions.get("pause_waiters", ())):
+            resume()
 
     def register_client(self, client: ClientState) -> None:
         self.clients[client.id] = client

@@ -406,3 +406,85 @@ def grpc_failed_precondition() -> Any:
     import grpc
 
     return grpc.StatusCode.FAILED_PRECONDITION
+
+
+def test_failover_hands_over_to_the_replica(tmp_path: Path) -> None:
+    """FAILOVER: writes pause, the replica catches up, the master becomes its replica and asks it to
+    take over (PSYNC ... FAILOVER); both keep their data and the new pair continues without a full copy."""
+    with pair(tmp_path) as (a, b):
+        with pytest.raises(redis.ResponseError, match=r"^FAILOVER requires connected replicas\.$"):
+            a.execute_command("FAILOVER")
+        with pytest.raises(redis.ResponseError, match=r"^No failover in progress\.$"):
+            a.execute_command("FAILOVER", "ABORT")
+        with pytest.raises(redis.ResponseError, match=r"^FAILOVER timeout must be greater than 0$"):
+            a.execute_command("FAILOVER", "TIMEOUT", 0)
+        with pytest.raises(redis.ResponseError, match=r"^syntax error$"):
+            a.execute_command("FAILOVER", "TO", "127.0.0.1")
+        a.set("k", 1)
+        b.execute_command("REPLICAOF", "127.0.0.1", port_of(a))
+        wait_until(lambda: synced(a, b))
+        with pytest.raises(redis.ResponseError, match=r"^FAILOVER target HOST and PORT is not a replica\.$"):
+            a.execute_command("FAILOVER", "TO", "127.0.0.1", 1)
+        with pytest.raises(redis.ResponseError, match=r"^FAILOVER with force option requires both"):
+            a.execute_command("FAILOVER", "TO", "127.0.0.1", port_of(b), "FORCE")
+        with pytest.raises(redis.ResponseError, match=r"^FAILOVER is not valid when server is a replica\.$"):
+            b.execute_command("FAILOVER")
+        a.set("k", 2)
+        assert a.execute_command("FAILOVER", "TO", "127.0.0.1", port_of(b), "TIMEOUT", 10000) == b"OK"
+        wait_until(lambda: info(b)["role"] == "master" and info(a)["role"] == "slave")
+        wait_until(lambda: info(a)["master_link_status"] == "up" and info(a)["master_failover_state"] == "no-failover")
+        assert info(a)["master_port"] == port_of(b)
+        assert b.get("k") == b"2"
+        with pytest.raises(redis.ReadOnlyError):
+            a.set("k", 3)
+        b.set("k", 4)
+        wait_until(lambda: a.get("k") == b"4")
+        assert info(b, "stats")["sync_partial_ok"] == 1 and info(b, "stats")["sync_full"] == 0
+
+
+def test_failover_times_out_when_the_replica_does_not_catch_up(tmp_path: Path) -> None:
+    import signal
+
+    (tmp_path / "m").mkdir()
+    (tmp_path / "r").mkdir()
+    with redvector(tmp_path / "m", "--appendonly", "no", "--save", "") as (_, a), \
+            redvector(tmp_path / "r", "--appendonly", "no", "--save", "") as (b_proc, b):
+        b.execute_command("REPLICAOF", "127.0.0.1", port_of(a))
+        wait_until(lambda: synced(a, b))
+        b_proc.send_signal(signal.SIGSTOP)  # the replica stops acknowledging
+        try:
+            a.set("k", "unacknowledged")
+            assert a.execute_command("FAILOVER", "TIMEOUT", 300) == b"OK"
+            assert info(a)["master_failover_state"] == "waiting-for-sync"
+            with pytest.raises(redis.ResponseError, match=r"^FAILOVER already in progress\.$"):
+                a.execute_command("FAILOVER")
+            writer = redis.Redis(port=port_of(a), socket_timeout=10)
+            started = time.monotonic()
+            assert writer.set("held", 1)  # paused until the failover gives up
+            assert time.monotonic() - started > 0.15
+            assert info(a)["master_failover_state"] == "no-failover" and info(a)["role"] == "master"
+            writer.close()
+        finally:
+            b_proc.send_signal(signal.SIGCONT)
+        wait_until(lambda: synced(a, b))  # the replica resumes and gets what was written meanwhile
+        assert b.get("k") == b"unacknowledged" and b.get("held") == b"1"
+
+
+def test_failover_between_redvector_and_redis_7(tmp_path: Path) -> None:
+    """Redis 7.0 takes over from a RedVector master, then hands back with its own FAILOVER."""
+    (tmp_path / "m").mkdir()
+    with redvector(tmp_path / "m", "--appendonly", "no", "--save", "") as (_, ours), \
+            debian_redis(tmp_path) as theirs:
+        fill(ours, stream=False)
+        theirs.execute_command("REPLICAOF", "127.0.0.1", port_of(ours))
+        wait_until(lambda: synced(ours, theirs))
+        assert ours.execute_command("FAILOVER") == b"OK"
+        wait_until(lambda: info(theirs)["role"] == "master" and info(ours).get("master_link_status") == "up")
+        theirs.set("from-redis", 1)
+        wait_until(lambda: ours.get("from-redis") == b"1")
+        same_data(theirs, ours)
+        assert theirs.execute_command("FAILOVER") == b"OK"
+        wait_until(lambda: info(ours)["role"] == "master" and info(theirs).get("master_link_status") == "up")
+        ours.set("from-redvector", 1)
+        wait_until(lambda: theirs.get("from-redvector") == b"1")
+        same_data(ours, theirs)
