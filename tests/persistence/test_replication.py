@@ -488,3 +488,24 @@ def test_failover_between_redvector_and_redis_7(tmp_path: Path) -> None:
         ours.set("from-redvector", 1)
         wait_until(lambda: theirs.get("from-redvector") == b"1")
         same_data(ours, theirs)
+
+
+def test_a_replica_persists_what_it_replicated(tmp_path: Path) -> None:
+    """A replica with the AOF on keeps the master's data across its restart: the AOF is rewritten from
+    the loaded image, and the stream's writes follow it."""
+    (tmp_path / "m").mkdir()
+    (tmp_path / "r").mkdir()
+    with redvector(tmp_path / "m", "--appendonly", "no", "--save", "") as (_, master):
+        master.set("from-image", 1)
+        master.hset("h", mapping={"a": 1})
+        with redvector(tmp_path / "r", "--appendonly", "yes") as (_, replica):
+            replica.set("stale", 1)  # replaced by the master's data
+            replica.execute_command("REPLICAOF", "127.0.0.1", port_of(master))
+            wait_until(lambda: synced(master, replica))
+            master.set("from-stream", 2)
+            master.hincrby("h", "a", 5)
+            wait_until(lambda: synced(master, replica))
+            wait_until(lambda: info(replica, "persistence")["aof_rewrite_in_progress"] == 0)
+        with redvector(tmp_path / "r", "--appendonly", "yes") as (_, restarted):
+            assert sorted(restarted.keys("*")) == [b"from-image", b"from-stream", b"h"]
+            assert restarted.hget("h", "a") == b"6"
