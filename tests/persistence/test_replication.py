@@ -509,3 +509,41 @@ def test_a_replica_persists_what_it_replicated(tmp_path: Path) -> None:
         with redvector(tmp_path / "r", "--appendonly", "yes") as (_, restarted):
             assert sorted(restarted.keys("*")) == [b"from-image", b"from-stream", b"h"]
             assert restarted.hget("h", "a") == b"6"
+
+
+def test_redis_sentinel_fails_over_a_redvector_master(tmp_path: Path) -> None:
+    """Redis Sentinel (Debian's redis-server --sentinel) monitors a RedVector master and its replica,
+    and promotes the replica when the master dies; redis-py's Sentinel client follows it."""
+    from redis.sentinel import Sentinel
+
+    if REDIS_SERVER is None:
+        pytest.skip("redis-server (Debian's Redis 7.0) is not installed")
+    (tmp_path / "m").mkdir()
+    (tmp_path / "r").mkdir()
+    with redvector(tmp_path / "m", "--appendonly", "no", "--save", "") as (master_proc, master), \
+            redvector(tmp_path / "r", "--appendonly", "no", "--save", "") as (_, replica):
+        replica.execute_command("REPLICAOF", "127.0.0.1", port_of(master))
+        wait_until(lambda: synced(master, replica))
+        sentinel_port = free_port()
+        conf = tmp_path / "sentinel.conf"
+        conf.write_text(f"port {sentinel_port}\ndir {tmp_path}\n"
+                        f"sentinel monitor mymaster 127.0.0.1 {port_of(master)} 1\n"
+                        "sentinel down-after-milliseconds mymaster 1000\nsentinel failover-timeout mymaster 10000\n")
+        proc = subprocess.Popen([REDIS_SERVER, str(conf), "--sentinel"], stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL)
+        try:
+            wait_for_ping(sentinel_port, 15)
+            sentinel = Sentinel([("127.0.0.1", sentinel_port)], socket_timeout=5)
+            wait_until(lambda: sentinel.discover_slaves("mymaster") == [("127.0.0.1", port_of(replica))])
+            writer = sentinel.master_for("mymaster", socket_timeout=5)
+            writer.set("before", 1)
+            wait_until(lambda: replica.get("before") == b"1")
+            master_proc.kill()
+            wait_until(lambda: sentinel.discover_master("mymaster") == ("127.0.0.1", port_of(replica)),
+                       timeout=30)
+            assert info(replica)["role"] == "master"
+            wait_until(lambda: writer.set("after", 2))  # the client reconnects to the promoted replica
+            assert replica.get("after") == b"2" and replica.get("before") == b"1"
+        finally:
+            proc.terminate()
+            proc.wait(15)
