@@ -381,3 +381,18 @@ def test_replies_match_redis_stack(r2: redis.Redis, stack_port: int, target: Thr
                 replies.append(f"error: {exc}")
         assert replies[0] == replies[1], (host, port, args)
     stack.close()
+
+
+def test_replicas_get_the_del(tmp_path: Path, target: ThreadedServer) -> None:
+    (tmp_path / "m").mkdir()
+    (tmp_path / "r").mkdir()
+    with redvector(tmp_path / "m", "--appendonly", "no", "--save", "") as (_, master), \
+            redvector(tmp_path / "r", "--appendonly", "no", "--save", "") as (_, replica):
+        master.mset({"a": "1", "b": "2"})
+        replica.execute_command("REPLICAOF", HOST, master.connection_pool.connection_kwargs["port"])
+        wait_until(lambda: replica.mget("a", "b") == [b"1", b"2"])
+        assert migrate(master, HOST, target.port, "", 0, 1000, "REPLACE", "KEYS", "a", "b") in (b"OK", "OK")
+        master.set("after", "x")
+        wait_until(lambda: replica.get("after") == b"x")
+        assert replica.exists("a", "b") == 0
+    redis.Redis(port=target.port).flushall()
