@@ -3,12 +3,13 @@
 Redis's migrateCommand, with its replies and errors: the RESTORE commands (DUMP payloads, the TTL left,
 REPLACE) are built on the loop from one snapshot of the values, sent after AUTH and SELECT, and the
 keys the target acknowledged are deleted here (propagated as ``DEL``) unless COPY. The round trip runs
-as a coroutine (``Deferred.submit``), so other clients are served meanwhile; inside MULTI or a script it
-runs at once over a blocking socket with the same timeout, as Redis does for every MIGRATE.
+as a coroutine (``Deferred.submit``), so other clients are served meanwhile, over a connection cached
+10 s per target as Redis caches them; inside MULTI or a script it runs at once over a blocking socket
+of its own (not cached) with the same timeout, as Redis does for every MIGRATE.
 
-Differences from Redis: no connection cache (a fresh connection per MIGRATE, so SELECT is always sent),
-and a key changed by another client while the target was answering is kept here (the target has the
-snapshot taken when MIGRATE ran), where Redis, blocked for the round trip, cannot see such a change.
+Difference from Redis: a key changed by another client while the target was answering is kept here
+(the target has the snapshot taken when MIGRATE ran), where Redis, blocked for the round trip, cannot
+see such a change.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import logging
 import socket
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from redvector.commands.args import parse_int
 from redvector.commands.context import CommandContext
@@ -85,9 +86,6 @@ class _Conn:
         raise NotImplementedError
 
 
-Opener = Callable[[str, int, float], Awaitable[_Conn]]
-
-
 class _AsyncConn(_Conn):
     def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, timeout_s: float) -> None:
         self.reader, self.writer, self.timeout_s = reader, writer, timeout_s
@@ -152,7 +150,7 @@ def _resolve_error(host: str, port: int) -> bool:
     return not host or port < 0
 
 
-async def _open_async(host: str, port: int, timeout_s: float) -> _Conn:
+async def _open_async(host: str, port: int, timeout_s: float) -> _AsyncConn:
     if _resolve_error(host, port):
         raise _ConnectFailed()
     loop = asyncio.get_running_loop()
@@ -171,7 +169,7 @@ async def _open_async(host: str, port: int, timeout_s: float) -> _Conn:
     return _AsyncConn(reader, writer, timeout_s)
 
 
-async def _open_blocking(host: str, port: int, timeout_s: float) -> _Conn:
+async def _open_blocking(host: str, port: int, timeout_s: float) -> tuple[_Conn, int]:
     if _resolve_error(host, port):
         raise _ConnectFailed()
     try:
@@ -189,7 +187,11 @@ async def _open_blocking(host: str, port: int, timeout_s: float) -> _Conn:
     except OSError:
         sock.close()
         raise _IoError(False) from None
-    return _BlockingConn(sock)
+    return _BlockingConn(sock), -1
+
+
+def _close(conn: _Conn, last_db: int) -> None:
+    conn.close()
 
 
 def _run_now(coro: Coroutine[Any, Any, _Outcome]) -> _Outcome:
@@ -207,33 +209,84 @@ class _Plan:
     host: str
     port: int
     timeout_s: float
-    request: bytes  # AUTH, SELECT and the RESTOREs, as one RESP pipeline
-    auth: bool
-    count: int  # RESTORE commands sent
+    auth: bytes  # the AUTH command, or b""
+    dest_db: int
+    restores: bytes  # the RESTORE commands, one pipeline
+    count: int  # how many
+
+
+# The connections a MIGRATE talks over: an opener gives one and the database it has selected (-1: none
+# known), ``keep`` takes it back after an exchange that left it usable (with its database, -1 after a
+# target error), the exchange closes it after an I/O error.
+Opener = Callable[[str, int, float], Awaitable[tuple[_Conn, int]]]
+Keeper = Callable[[_Conn, int], None]
+
+
+class SocketCache:
+    """Redis's migrate cached sockets (INFO's ``migrate_cached_sockets``): the connection to each
+    host:port is kept for the next MIGRATE, with the database it selected, and closed after 10 s unused;
+    64 at most (the oldest goes). A connection is taken out while a MIGRATE uses it, so concurrent
+    MIGRATEs to one target open their own."""
+
+    IDLE_S = 10.0
+    MAX = 64
+
+    def __init__(self) -> None:
+        self.idle: dict[tuple[str, int], tuple[_Conn, int]] = {}
+
+    def __len__(self) -> int:
+        return len(self.idle)
+
+    async def open(self, host: str, port: int, timeout_s: float) -> tuple[_Conn, int]:
+        cached = self.idle.pop((host, port), None)
+        if cached is not None:
+            conn, last_db = cached
+            cast(_AsyncConn, conn).timeout_s = timeout_s
+            return conn, last_db
+        return await _open_async(host, port, timeout_s), -1
+
+    def keeper(self, host: str, port: int) -> Keeper:
+        def keep(conn: _Conn, last_db: int) -> None:
+            key = (host, port)
+            old = self.idle.pop(key, None)
+            if old is not None:
+                old[0].close()
+            if len(self.idle) >= self.MAX:
+                oldest = next(iter(self.idle))
+                self.idle.pop(oldest)[0].close()
+            entry = self.idle[key] = (conn, last_db)
+            asyncio.get_running_loop().call_later(self.IDLE_S, self._expire, key, entry)
+
+        return keep
+
+    def _expire(self, key: tuple[str, int], entry: tuple[_Conn, int]) -> None:
+        if self.idle.get(key) is entry:
+            del self.idle[key]
+            entry[0].close()
 
 
 def _io_error(write: bool) -> CodedError:
     return CodedError("IOERR", f"error or timeout {'writing' if write else 'reading'} to target instance")
 
 
-async def _exchange(plan: _Plan, opener: Opener) -> _Outcome:
+async def _exchange(plan: _Plan, opener: Opener, keep: Keeper) -> _Outcome:
     """``_talk``, with anything unexpected answered as an I/O error (``finish`` must always run: it
     stops watching the keys)."""
     try:
-        return await _talk(plan, opener)
+        return await _talk(plan, opener, keep)
     except Exception:
         log.exception("MIGRATE to %s:%d failed", plan.host, plan.port)
         return _Outcome(_io_error(False))
 
 
-async def _talk(plan: _Plan, opener: Opener) -> _Outcome:
+async def _talk(plan: _Plan, opener: Opener, keep: Keeper) -> _Outcome:
     """Redis's migrateCommand from the connection on: one retry on an I/O error that is not a timeout
     when nothing was acknowledged yet (a stale connection), the first error the target replied
     reported, the keys acknowledged before any error still deleted."""
     may_retry = True
     while True:
         try:
-            conn = await opener(plan.host, plan.port, plan.timeout_s)
+            conn, last_db = await opener(plan.host, plan.port, plan.timeout_s)
         except _ConnectFailed:
             return _Outcome(CONNECT_ERROR)
         except _IoError as exc:
@@ -241,12 +294,14 @@ async def _talk(plan: _Plan, opener: Opener) -> _Outcome:
                 may_retry = False
                 continue
             return _Outcome(_io_error(True))
+        select = last_db != plan.dest_db
         writing = True
         try:
-            await conn.write(plan.request)
+            await conn.write(plan.auth + (_command(b"SELECT", b"%d" % plan.dest_db) if select else b"")
+                             + plan.restores)
             writing = False
             auth_line = await conn.readline() if plan.auth else b""
-            select_line = await conn.readline()
+            select_line = await conn.readline() if select else b""
             outcome = _Outcome()
             socket_error: _IoError | None = None
             for index in range(plan.count):
@@ -268,7 +323,10 @@ async def _talk(plan: _Plan, opener: Opener) -> _Outcome:
                 may_retry = False
                 continue
             return _Outcome(_io_error(writing))
-        conn.close()
+        if socket_error is not None:
+            conn.close()
+        else:
+            keep(conn, -1 if outcome.error is not None else plan.dest_db)
         if socket_error is not None and outcome.error is None:
             if not outcome.acked and may_retry and not socket_error.timed_out:
                 may_retry = False
@@ -365,9 +423,6 @@ def migrate(ctx: CommandContext, argv: list[bytes]) -> Any:
     keys: list[bytes] = []
     values: list[Any] = []
     parts: list[bytes] = []
-    if password is not None:
-        parts.append(_command(b"AUTH", password) if username is None else _command(b"AUTH", username, password))
-    parts.append(_command(b"SELECT", b"%d" % dest_db))
     for key in argv[first:first + count]:
         if key in db.field_ttls.by_key:
             db.expire_fields(key, now_ms)
@@ -387,8 +442,11 @@ def migrate(ctx: CommandContext, argv: list[bytes]) -> Any:
         return NOKEY
 
     host = argv[1].decode("utf-8", "replace")
-    plan = _Plan(host, _atoi(argv[2]), timeout_ms / 1000, b"".join(parts), password is not None, len(keys))
+    auth = b"" if password is None else \
+        _command(b"AUTH", password) if username is None else _command(b"AUTH", username, password)
+    plan = _Plan(host, _atoi(argv[2]), timeout_ms / 1000, auth, dest_db, b"".join(parts), len(keys))
     server, db_index = ctx.server, ctx.client.db_index
+    cache: SocketCache = server.extensions.setdefault("migrate_sockets", SocketCache())
     watch = _ChangeWatch(db_index, set(keys))
     server.keyspace.add_observer(watch)
 
@@ -408,8 +466,9 @@ def migrate(ctx: CommandContext, argv: list[bytes]) -> Any:
             raise outcome.error
         return SimpleString(b"OK")
 
-    return Deferred(work=lambda: _run_now(_exchange(plan, _open_blocking)), finish=finish,
-                    submit=lambda: asyncio.ensure_future(_exchange(plan, _open_async)))
+    return Deferred(work=lambda: _run_now(_exchange(plan, _open_blocking, _close)), finish=finish,
+                    submit=lambda: asyncio.ensure_future(
+                        _exchange(plan, cache.open, cache.keeper(plan.host, plan.port))))
 
 
 def dump_value(db: Database, key: bytes, value: Any) -> bytes:

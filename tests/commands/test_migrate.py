@@ -141,16 +141,19 @@ def test_target_db_out_of_range_is_the_targets_error(r: redis.Redis, target: Thr
 def test_auth_and_auth2_to_a_target_with_requirepass(r: redis.Redis, locked_target: ThreadedServer) -> None:
     locked = redis.Redis(port=locked_target.port, password="s3cret")
     locked.flushall()
-    r.mset({"a": "1", "b": "2"})
-    assert migrate(r, HOST, locked_target.port, "a", 0, 1000, "AUTH", "s3cret") in (b"OK", "OK")
-    assert migrate(r, HOST, locked_target.port, "b", 0, 1000, "AUTH2", "default", "s3cret") in (b"OK", "OK")
-    assert locked.mget("a", "b") == [b"1", b"2"] and r.dbsize() == 0
+    # The source's cached connection (authenticated by an earlier run) is dropped: the next MIGRATE
+    # retries over a fresh one, as Redis does.
+    locked.client_kill_filter(_type="normal", skipme=True)
     r.set("c", "3")
     assert error_of(r, HOST, locked_target.port, "c", 0, 1000) == \
         "Target instance replied with error: NOAUTH Authentication required."
     assert error_of(r, HOST, locked_target.port, "c", 0, 1000, "AUTH", "wrong") == \
         "Target instance replied with error: WRONGPASS invalid username-password pair or user is disabled."
     assert r.get("c") == b"3" and locked.exists("c") == 0
+    r.mset({"a": "1", "b": "2"})
+    assert migrate(r, HOST, locked_target.port, "a", 0, 1000, "AUTH", "s3cret") in (b"OK", "OK")
+    assert migrate(r, HOST, locked_target.port, "b", 0, 1000, "AUTH2", "default", "s3cret") in (b"OK", "OK")
+    assert locked.mget("a", "b") == [b"1", b"2"] and r.exists("a", "b") == 0
     locked.close()
 
 
@@ -396,3 +399,38 @@ def test_replicas_get_the_del(tmp_path: Path, target: ThreadedServer) -> None:
         wait_until(lambda: replica.get("after") == b"x")
         assert replica.exists("a", "b") == 0
     redis.Redis(port=target.port).flushall()
+
+
+def test_connections_are_cached_per_target(r: redis.Redis, t: redis.Redis, target: ThreadedServer,
+                                           server: ThreadedServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    """One connection per target, SELECT only when the database changes, a dropped connection retried
+    once, closed after SocketCache.IDLE_S unused (INFO migrate_cached_sockets)."""
+    from redvector.commands.migrate import SocketCache
+
+    monkeypatch.setattr(SocketCache, "IDLE_S", 1.0)
+    t.client_kill_filter(_type="normal", skipme=True)  # what earlier tests left cached
+
+    def target_stats() -> tuple[int, int]:
+        selects = t.info("commandstats").get("cmdstat_select", {}).get("calls", 0)
+        return t.info("stats")["total_connections_received"], selects
+
+    r.mset({"a": "1", "b": "2", "c": "3"})
+    assert migrate(r, HOST, target.port, "a", 0, 1000) in (b"OK", "OK")  # a new connection (the retry's)
+    before = target_stats()
+    assert migrate(r, HOST, target.port, "b", 0, 1000) in (b"OK", "OK")
+    assert target_stats() == before  # same connection, same database: no SELECT
+    assert migrate(r, HOST, target.port, "c", 1, 1000) in (b"OK", "OK")
+    assert target_stats() == (before[0], before[1] + 1)
+    assert r.info("stats")["migrate_cached_sockets"] >= 1
+
+    def cached() -> bool:
+        assert server.app is not None
+        return (HOST, target.port) in server.call(lambda: server.app.server.extensions["migrate_sockets"].idle)
+
+    assert cached()
+    t.client_kill_filter(_type="normal", skipme=True)
+    r.set("d", "4")
+    assert migrate(r, HOST, target.port, "d", 1, 1000) in (b"OK", "OK")  # retried on a fresh connection
+    assert redis.Redis(port=target.port, db=1).mget("c", "d") == [b"3", b"4"]
+    wait_until(lambda: not cached(), timeout=5)
+    redis.Redis(port=target.port, db=1).flushdb()
