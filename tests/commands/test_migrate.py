@@ -85,6 +85,15 @@ def test_every_type_moves(r: redis.Redis, t: redis.Redis, target: ThreadedServer
     assert t.xrange("stream") == [(b"1-1", {b"f": b"v"})]
 
 
+def test_hash_field_ttls_move(r: redis.Redis, t: redis.Redis, target: ThreadedServer) -> None:
+    r.hset("h", mapping={"f": "1", "g": "2"})
+    r.execute_command("HPEXPIRE", "h", 60_000, "FIELDS", 1, "f")
+    assert migrate(r, HOST, target.port, "h", 0, 1000) in (b"OK", "OK")
+    assert t.hgetall("h") == {b"f": b"1", b"g": b"2"}
+    ttls = t.execute_command("HPTTL", "h", "FIELDS", 2, "f", "g")
+    assert 50_000 < ttls[0] <= 60_000 and ttls[1] == -1
+
+
 def test_copy_keeps_the_source_key(r: redis.Redis, t: redis.Redis, target: ThreadedServer) -> None:
     r.set("k", "v")
     assert migrate(r, HOST, target.port, "k", 0, 1000, "COPY") in (b"OK", "OK")
