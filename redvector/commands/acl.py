@@ -27,7 +27,7 @@ _FAMILY_CATEGORY = {"string": "string", "bitmap": "bitmap", "hash": "hash", "lis
                     "sorted-set": "sortedset", "hyperloglog": "hyperloglog", "geo": "geo", "generic": "keyspace",
                     "pubsub": "pubsub", "scripting": "scripting", "connection": "connection",
                     "transactions": "transaction", "stream": "stream"}
-_DANGEROUS = frozenset({"FLUSHALL", "FLUSHDB", "KEYS", "SORT", "SORT_RO", "SWAPDB", "RESTORE", "MIGRATE",
+_DANGEROUS = frozenset({"FLUSHALL", "FLUSHDB", "KEYS", "SORT", "SORT_RO", "SWAPDB", "RESTORE", "RESTORE-ASKING", "MIGRATE",
                         "INFO", "ROLE", "LASTSAVE", "SAVE", "BGSAVE", "BGREWRITEAOF", "SHUTDOWN", "MONITOR",
                         "DEBUG", "CONFIG", "ACL", "SLOWLOG", "CLIENT", "MODULE", "FUNCTION"})
 
@@ -38,6 +38,8 @@ def categories(spec: CommandSpec) -> frozenset[str]:
         return frozenset()
     out = set()
     family = _FAMILY_CATEGORY.get(spec.group)
+    if spec.name == "RESTORE-ASKING":  # documented with the server commands, in @keyspace like RESTORE
+        family = "keyspace"
     if family is not None:
         out.add(family)
     if spec.flags & Flag.WRITE:

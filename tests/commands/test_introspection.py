@@ -65,10 +65,10 @@ def _names(port: int, *args: str) -> set[str]:
 ])
 def test_lists_are_redis_stacks(server: ThreadedServer, stack_port: int, args: tuple[str, ...]) -> None:
     """The same names as Redis Stack's (in another order: Redis walks a hash table), less the commands
-    RedVector lacks: MIGRATE, FT.DEBUG, SCRIPT DEBUG."""
+    RedVector lacks: FT.DEBUG, SCRIPT DEBUG."""
     ours, theirs = _names(server.port, *args), _names(stack_port, *args)
     assert ours <= theirs, ours - theirs
-    lacking = {"migrate", "restore-asking", "script|debug"}
+    lacking = {"script|debug"}
     assert {n for n in theirs - ours if not n.startswith("FT.DEBUG")} <= lacking
 
 
