@@ -64,7 +64,7 @@ def psync(ctx: CommandContext, argv: list[bytes]) -> Any:
             raise RedVectorError("PSYNC FAILOVER replid must match my replid.")
         repl.promote(keep=ctx.client)
         log.info("MASTER MODE enabled (failover request from %s)", ctx.client.addr)
-    if repl.failover_state != "no-failover":
+    if repl.failover.state != "no-failover":
         raise CodedError("NOMASTERLINK", "Can't SYNC while failing over")
     offset = parse_int(argv[2])
     peer = _start_sync(ctx)
@@ -149,9 +149,9 @@ def failover(ctx: CommandContext, argv: list[bytes]) -> Any:
     """FAILOVER [TO host port [FORCE]] [ABORT] [TIMEOUT ms]: Redis's failoverCommand, checks in its order."""
     repl = ctx.server.replication
     if len(argv) == 2 and argv[1].lower() == b"abort":
-        if repl.failover_state == "no-failover":
+        if repl.failover.state == "no-failover":
             raise RedVectorError("No failover in progress.")
-        repl.abort_failover("Failover manually aborted")
+        repl.failover.abort("Failover manually aborted")
         return OK
     timeout_ms, force, target = 0, False, None
     i = 1
@@ -170,7 +170,7 @@ def failover(ctx: CommandContext, argv: list[bytes]) -> Any:
             i += 1
         else:
             raise SyntaxErr()
-    if repl.failover_state != "no-failover":
+    if repl.failover.state != "no-failover":
         raise RedVectorError("FAILOVER already in progress.")
     if repl.is_replica:
         raise RedVectorError("FAILOVER is not valid when server is a replica.")
@@ -184,5 +184,5 @@ def failover(ctx: CommandContext, argv: list[bytes]) -> Any:
             raise RedVectorError("FAILOVER target HOST and PORT is not a replica.")
         if not peer.online:
             raise RedVectorError("FAILOVER target replica is not online.")
-    repl.start_failover(target, timeout_ms, force)
+    repl.failover.start(target, timeout_ms, force)
     return OK

@@ -31,6 +31,7 @@ from redvector.persistence.aof import encode_command
 from redvector.persistence.child import ChildJob, fork_available, poll_child, start_child
 from redvector.persistence.rdb import dump_keyspace
 from redvector.persistence.snapshot import collect_aux, new_token
+from redvector.server.failover import Failover
 
 if TYPE_CHECKING:
     from redvector.server.client import ClientState
@@ -104,10 +105,7 @@ class Replication:
         self._last_ping = time.monotonic()
         self._sink_attached = False
         self.sync_full = self.sync_partial_ok = self.sync_partial_err = 0  # INFO stats
-        self.failover_state = "no-failover"  # | waiting-for-sync | failover-in-progress
-        self.failover_target: tuple[str, int] | None = None
-        self.failover_deadline: float | None = None
-        self.failover_force = False
+        self.failover = Failover(self)  # FAILOVER's state (server/failover.py)
         # replica side
         self.master: tuple[str, int] | None = None
         self.link_state = "none"  # connect | connecting | sync | connected (Redis's repl_state names)
@@ -190,59 +188,6 @@ class Replication:
                 peer.client.kill()
         self._role_changed()
 
-    # -- FAILOVER (coordinated hand-over to a replica) ------------------------------------------------
-    def start_failover(self, target: tuple[str, int] | None, timeout_ms: int, force: bool) -> None:
-        """Pause writes and wait for a replica (``target`` or the first one) to acknowledge everything;
-        then become its replica and ask it, with PSYNC ... FAILOVER, to take over."""
-        self.failover_state = "waiting-for-sync"
-        self.failover_target = target
-        self.failover_deadline = time.monotonic() + timeout_ms / 1000 if timeout_ms else None
-        self.failover_force = force
-        self.server.pause_writes()
-        log.info("FAILOVER requested to %s.", "%s:%d" % target if target else "any replica")
-
-    def _update_failover(self) -> None:
-        """updateFailoverStatus: hand over once the target caught up, or at the timeout (FORCE)."""
-        if self.failover_state != "waiting-for-sync":
-            return
-        if self.failover_deadline is not None and time.monotonic() >= self.failover_deadline:
-            if self.failover_force and self.failover_target is not None:
-                self._hand_over(self.failover_target)
-            else:
-                self.abort_failover("Replica never caught up before timeout")
-            return
-        for peer in self.replicas:
-            address = (peer.ip, peer.listening_port)
-            if (self.failover_target is None or address == self.failover_target) and peer.online \
-                    and peer.ack_offset == self.offset:
-                self._hand_over(address)
-                return
-
-    def _hand_over(self, target: tuple[str, int]) -> None:
-        log.info("Failover target %s:%d is synced, failing over.", *target)
-        self.failover_state = "failover-in-progress"
-        self.failover_target = target
-        self.replicate_from(*target)
-
-    def failover_accepted(self) -> None:
-        """The target answered our PSYNC ... FAILOVER: it is the master now; writes resume (refused here
-        as on any read-only replica)."""
-        self._clear_failover()
-
-    def abort_failover(self, reason: str) -> None:
-        """FAILOVER ABORT, a timeout, or a target that refused: back to master, writes resume."""
-        log.warning("FAILOVER aborted: %s", reason)
-        if self.failover_state == "failover-in-progress":
-            self.promote()
-        self._clear_failover()
-
-    def _clear_failover(self) -> None:
-        self.failover_state = "no-failover"
-        self.failover_target = None
-        self.failover_deadline = None
-        self.failover_force = False
-        self.server.unpause()
-
     def shutdown(self) -> None:
         """Server stop: end the master link (the data stays; a restart resyncs)."""
         self._close_link()
@@ -315,7 +260,7 @@ class Replication:
         """Cron: PING the replicas every ``repl-ping-replica-period`` seconds, send a pending GETACK,
         time out WAITs' replicas that went away."""
         self._refresh_write_refusal()
-        self._update_failover()
+        self.failover.update()
         if self.master is not None or not self.replicas:
             return
         now = time.monotonic()
@@ -462,7 +407,7 @@ class Replication:
         peer.ack_offset = max(peer.ack_offset, offset)
         peer.ack_time = time.monotonic()
         self._refresh_write_refusal()
-        self._update_failover()
+        self.failover.update()
         if self.waiters:
             self._check_waiters()
 
@@ -543,7 +488,7 @@ class Replication:
             fields.append((f"slave{i}", f"ip={peer.ip},port={peer.listening_port},state=online,"
                                         f"offset={peer.ack_offset},lag={int(now - peer.ack_time)}"))
         backlog = self.backlog
-        fields += [("master_failover_state", self.failover_state), ("master_replid", self.replid),
+        fields += [("master_failover_state", self.failover.state), ("master_replid", self.replid),
                    ("master_replid2", self.replid2), ("master_repl_offset", self.offset),
                    ("second_repl_offset", self.second_offset),
                    ("repl_backlog_active", int(backlog is not None)),

@@ -64,8 +64,8 @@ class MasterLink:
             except Exception:
                 log.exception("replication link to %s:%d failed", self.host, self.port)
             finally:
-                if self.replication.failover_state == "failover-in-progress":
-                    self.replication.abort_failover("the failover target could not be reached")
+                if self.replication.failover.in_progress:
+                    self.replication.failover.abort("the failover target could not be reached")
                 if self.writer is not None:
                     self.writer.close()
                     self.writer = None
@@ -105,16 +105,16 @@ class MasterLink:
         await ask(b"REPLCONF", b"capa", b"eof", b"capa", b"psync2")
         repl.link_state = "sync"
         repl.sync_started = time.monotonic()
-        failing_over = repl.failover_state == "failover-in-progress"
+        failing_over = repl.failover.in_progress
         psync = [b"PSYNC", repl.replid.encode(), b"%d" % (repl.offset + 1)]
         reply = await ask(*psync, *([b"FAILOVER"] if failing_over else []))
         while not reply:  # newlines: the master is still preparing the payload
             reply = (await asyncio.wait_for(reader.readline(), timeout)).rstrip(b"\r\n")
         if failing_over:  # our FAILOVER: the target took over, or refused (we are a master again)
             if reply.startswith((b"+FULLRESYNC", b"+CONTINUE")):
-                repl.failover_accepted()
+                repl.failover.accepted()
             else:
-                repl.abort_failover("Failover target rejected psync request")
+                repl.failover.abort("Failover target rejected psync request")
                 raise SyncError(f"the failover target refused: {reply.decode(errors='replace')}")
         if reply.startswith(b"+FULLRESYNC"):
             parts = reply.split()
