@@ -26,7 +26,7 @@ group = CommandGroup("connection")
 _CONN = Flag.FAST | Flag.LOADING | Flag.STALE
 
 
-@group.command("PING", -1, _CONN | Flag.SUBSCRIBE_OK, summary="Returns the server's liveliness response.")
+@group.command("PING", -1, Flag.FAST | Flag.SUBSCRIBE_OK, summary="Returns the server's liveliness response.")
 def ping(ctx: CommandContext, argv: list[bytes]) -> Any:
     if len(argv) > 2:
         raise WrongArity("ping")

@@ -73,19 +73,34 @@ class Dispatcher:
         self._slowlog_ns = self._latency_ns = self._slow_ns = _NEVER
         self._tracking = False
         server.config.on_change(self._config_changed)
-        # Why writes are refused now (a read-only replica: READONLY; a master short of min-replicas-to-write
-        # good replicas: NOREPLICAS), for every client but the master link and replays; None: they are not.
+        # What replication refuses now, to every client but the master link and replays: writes (a
+        # read-only replica: READONLY; a master short of min-replicas-to-write good replicas: NOREPLICAS)
+        # and commands not flagged stale (a replica cut from its master with replica-serve-stale-data no:
+        # MASTERDOWN). ``restricted``: either applies (the one test on the hot path).
         self.write_refusal: RedVectorError | None = None
-        server.replication.on_write_rules_change.append(self._replication_changed)
+        self.stale_refusal: RedVectorError | None = None
+        self.restricted = False
+        server.replication.on_rules_change.append(self._replication_changed)
         self._replication_changed()
         for name in ("slowlog-log-slower-than", "latency-monitor-threshold", "latency-tracking"):
             self._config_changed(name, server.config[name])
 
     def _replication_changed(self) -> None:
-        self.write_refusal = self.server.replication.write_refusal()
+        replication = self.server.replication
+        self.write_refusal = replication.write_refusal()
+        self.stale_refusal = replication.stale_refusal()
+        self.restricted = self.write_refusal is not None or self.stale_refusal is not None
+
+    def _restriction(self, spec: CommandSpec) -> RedVectorError | None:
+        """processCommand's replication checks, in its order: READONLY / NOREPLICAS, then MASTERDOWN."""
+        if self.write_refusal is not None and spec.write:
+            return self.write_refusal
+        if self.stale_refusal is not None and not spec.stale_ok:
+            return self.stale_refusal
+        return None
 
     def _config_changed(self, name: str, value: Any) -> None:
-        if name in ("replica-read-only", "min-replicas-to-write", "min-replicas-max-lag"):
+        if name in ("replica-read-only", "min-replicas-to-write", "min-replicas-max-lag", "replica-serve-stale-data"):
             self._replication_changed()
         if name == "slowlog-log-slower-than":
             micros = int(value)
@@ -170,8 +185,10 @@ class Dispatcher:
         argc = len(argv)
         if argc != arity and (arity >= 0 or argc < -arity):
             return self._reject(client, WrongArity(spec.name, exact=bool(spec.flags & Flag.MODULE)))
-        if self.write_refusal is not None and spec.write and not client.replicated and client.authenticated:
-            return self._reject(client, self.write_refusal)
+        if self.restricted and not client.replicated and client.authenticated:
+            refused = self._restriction(spec)
+            if refused is not None:
+                return self._reject(client, refused)
         if client.gated:  # not authenticated, in MULTI, or subscribed on RESP2
             refused = self._gate(client, spec, argv)
             if refused is not None:

@@ -91,6 +91,7 @@ class CommandSpec:
     denyoom: bool = field(init=False, default=False)
     fast: bool = field(init=False, default=False)
     write: bool = field(init=False, default=False)
+    stale_ok: bool = field(init=False, default=False)
     # The name as Redis shows it (COMMAND LIST, LATENCY HISTOGRAM): lower case, but RediSearch registers
     # its commands upper case (FT.SEARCH) where RedisJSON registers them lower case (json.get).
     display: str = field(init=False, default="")
@@ -100,7 +101,8 @@ class CommandSpec:
         object.__setattr__(self, "display", self.name if self.name.startswith("FT.") else self.name.lower())
         for name, flag in (("no_auth", Flag.NO_AUTH), ("tx_control", Flag.TX_CONTROL), ("no_multi", Flag.NO_MULTI),
                            ("subscribe_ok", Flag.SUBSCRIBE_OK), ("loading_ok", Flag.LOADING),
-                           ("denyoom", Flag.DENYOOM), ("fast", Flag.FAST), ("write", Flag.WRITE)):
+                           ("denyoom", Flag.DENYOOM), ("fast", Flag.FAST), ("write", Flag.WRITE),
+                           ("stale_ok", Flag.STALE)):
             object.__setattr__(self, name, bool(flags & flag))
 
     def arity_ok(self, argc: int) -> bool:

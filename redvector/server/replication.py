@@ -43,6 +43,7 @@ _PING = encode_command([b"PING"])
 _GETACK = encode_command([b"REPLCONF", b"GETACK", b"*"])
 NO_ID = "0" * 40
 NOT_ENOUGH_REPLICAS = CodedError("NOREPLICAS", "Not enough good replicas to write.")
+MASTER_DOWN = CodedError("MASTERDOWN", "Link with MASTER is down and replica-serve-stale-data is set to 'no'.")
 SYNC_POLL_S = 0.01  # how often a sync child is checked for completion
 
 
@@ -116,7 +117,7 @@ class Replication:
         # Installed by the composition root: start a master link for (host, port), returning it (it has
         # ``close()``), and the check that makes the dispatcher refuse writes on a read-only replica.
         self.start_link: Callable[[str, int], Any] | None = None
-        self.on_write_rules_change: list[Callable[[], None]] = []
+        self.on_rules_change: list[Callable[[], None]] = []
         server.extensions.setdefault("client_closed_hooks", []).append(self.replica_gone)
 
     # -- role ---------------------------------------------------------------------------------------------
@@ -136,6 +137,14 @@ class Replication:
             return NOT_ENOUGH_REPLICAS
         return None
 
+    def stale_refusal(self) -> RedVectorError | None:
+        """A replica cut from its master with ``replica-serve-stale-data no`` serves only commands
+        flagged stale (INFO, REPLICAOF, ...): MASTERDOWN for the others."""
+        if self.master is not None and self.link_state != "connected" \
+                and not self.server.config["replica-serve-stale-data"]:
+            return MASTER_DOWN
+        return None
+
     def good_replicas(self) -> int:
         """Online replicas whose last ACK is at most ``min-replicas-max-lag`` seconds old."""
         max_lag = int(self.server.config["min-replicas-max-lag"])
@@ -145,8 +154,11 @@ class Replication:
     def _refresh_write_refusal(self) -> None:
         """Good replicas come and go (ACKs, lag, disconnects): the dispatcher's view follows."""
         if int(self.server.config["min-replicas-to-write"]) > 0:
-            for hook in self.on_write_rules_change:
-                hook()
+            self._rules_changed()
+
+    def _rules_changed(self) -> None:
+        for hook in self.on_rules_change:
+            hook()
 
     def replicate_from(self, host: str, port: int) -> bool:
         """REPLICAOF host port; False when already replicating that master."""
@@ -200,8 +212,7 @@ class Replication:
     def _role_changed(self) -> None:
         replica = self.master is not None
         self.server.extensions["active_expire_enabled"] = not replica  # a replica waits for the DELs
-        for hook in self.on_write_rules_change:
-            hook()
+        self._rules_changed()
 
     # -- master side: the stream --------------------------------------------------------------------------
     def _attach_sink(self) -> None:
@@ -449,6 +460,7 @@ class Replication:
         self.backlog_first = offset + 1
         self.link_state = "connected"
         self.last_io = time.monotonic()
+        self._rules_changed()
 
     def continued(self, replid: str | None) -> None:
         """+CONTINUE: the master may have a new id (it was promoted); our old one stays valid to here."""
@@ -460,11 +472,13 @@ class Replication:
             self.backlog_first = self.offset + 1
         self.link_state = "connected"
         self.last_io = time.monotonic()
+        self._rules_changed()
 
     def link_lost(self) -> None:
         if self.master is not None:
             self.link_state = "connect"
             self.link_down_since = time.monotonic()
+            self._rules_changed()
 
     # -- INFO replication and ROLE --------------------------------------------------------------------
     def info(self) -> list[tuple[str, Any]]:

@@ -547,3 +547,24 @@ def test_redis_sentinel_fails_over_a_redvector_master(tmp_path: Path) -> None:
         finally:
             proc.terminate()
             proc.wait(15)
+
+
+def test_a_cut_off_replica_can_refuse_stale_reads(tmp_path: Path) -> None:
+    """replica-serve-stale-data no: while the link is down only stale-flagged commands run (INFO,
+    REPLICAOF...), the others answer MASTERDOWN, as Redis does (PING included)."""
+    (tmp_path / "r").mkdir()
+    with redvector(tmp_path / "r", "--appendonly", "no", "--save", "", "--replica-serve-stale-data", "no") \
+            as (_, replica):
+        replica.set("k", 1)
+        replica.execute_command("REPLICAOF", "127.0.0.1", free_port())  # nobody there
+        for command in (["GET", "k"], ["PING"], ["FT._LIST"]):
+            with pytest.raises(redis.exceptions.MasterDownError, match=r"^Link with MASTER is down"):
+                replica.execute_command(*command)
+        with pytest.raises(redis.ReadOnlyError):
+            replica.set("k", 2)
+        assert info(replica)["master_link_status"] == "down"
+        replica.config_set("replica-serve-stale-data", "yes")
+        assert replica.get("k") == b"1"
+        replica.config_set("replica-serve-stale-data", "no")
+        replica.execute_command("REPLICAOF", "NO", "ONE")
+        assert replica.get("k") == b"1"
