@@ -24,13 +24,16 @@ import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
+
+from hiredis import pack_command
 
 from redvector.errors import CodedError, ReadOnlyReplica, RedVectorError
 from redvector.persistence.aof import encode_command
 from redvector.persistence.child import ChildJob, fork_available, poll_child, start_child
 from redvector.persistence.rdb import dump_keyspace
 from redvector.persistence.snapshot import collect_aux, new_token
+from redvector.server.backlog import Backlog
 from redvector.server.failover import Failover
 
 if TYPE_CHECKING:
@@ -96,12 +99,15 @@ class Replication:
         self.replid2 = NO_ID
         self.offset = 0  # master_repl_offset
         self.second_offset = -1  # second_repl_offset: replid2 is valid up to here
-        self.backlog: bytearray | None = None
-        self.backlog_first = 0  # offset of the backlog's first byte
+        self.backlog: Backlog | None = None
         self.selected_db = -1
         self.replicas: list[ReplicaPeer] = []
         self.waiters: list[AckWaiter] = []
         self.sync_jobs: list[SyncJob] = []
+        self._outgoing: list[bytes] = []  # stream bytes for the online replicas, sent once per loop turn
+        self._flush_scheduled = False
+        self._streaming = self._syncing = False  # see _peers_changed
+        server.config.on_change(self._config_changed)
         self._getack_pending = False
         self._last_ping = time.monotonic()
         self._sink_attached = False
@@ -119,6 +125,10 @@ class Replication:
         self.start_link: Callable[[str, int], Any] | None = None
         self.on_rules_change: list[Callable[[], None]] = []
         server.extensions.setdefault("client_closed_hooks", []).append(self.replica_gone)
+
+    def _config_changed(self, name: str, value: Any) -> None:
+        if name == "repl-backlog-size" and self.backlog is not None:
+            self.backlog.size = int(value)
 
     # -- role ---------------------------------------------------------------------------------------------
     @property
@@ -233,8 +243,7 @@ class Replication:
         if self.master is None:
             self.replid = new_replid()
             self.replid2, self.second_offset = NO_ID, -1
-        self.backlog = bytearray()
-        self.backlog_first = self.offset + 1
+        self.backlog = self._new_backlog(self.offset + 1)
         self._attach_sink()
 
     def feed(self, db_index: int, argv: list[bytes]) -> None:
@@ -244,9 +253,10 @@ class Replication:
             return
         if db_index != self.selected_db:
             self.selected_db = db_index
-            self._append(encode_command([b"SELECT", b"%d" % db_index]) + encode_command(argv))
+            self._append(pack_command(cast(Any, (b"SELECT", b"%d" % db_index))) + pack_command(cast(Any, tuple(argv))))
         else:
-            self._append(encode_command(argv))
+            # hiredis's C encoder (its stub types the tuple as one item long)
+            self._append(pack_command(cast(Any, tuple(argv))))
 
     def feed_from_master(self, data: bytes) -> None:
         """A replica: bytes of the master's stream it has applied (they keep the master's offsets)."""
@@ -254,18 +264,43 @@ class Replication:
 
     def _append(self, data: bytes) -> None:
         self.offset += len(data)
-        backlog = self.backlog
-        if backlog is not None:
-            backlog += data
-            excess = len(backlog) - int(self.server.config["repl-backlog-size"])
-            if excess > 65536 or (excess > 0 and excess * 8 > len(backlog)):
-                del backlog[:excess]
-                self.backlog_first += excess
-        for peer in self.replicas:
-            if peer.online:
-                peer.write(data)
-            elif peer.pending is not None:
-                peer.pending += data
+        if self.backlog is not None:
+            self.backlog.append(data)
+        if self._streaming:
+            # Sent once per event-loop turn, not once per write (a send per command would cost a
+            # system call each): the online replicas all get the same bytes.
+            self._outgoing.append(data)
+            if not self._flush_scheduled:
+                self._flush_scheduled = True
+                asyncio.get_running_loop().call_soon(self._flush_outgoing)
+        if self._syncing:
+            for peer in self.replicas:
+                if peer.pending is not None:
+                    peer.pending += data
+
+    def _new_backlog(self, first_offset: int) -> Backlog:
+        return Backlog(first_offset, int(self.server.config["repl-backlog-size"]))
+
+    def _peers_changed(self) -> None:
+        """Whether any replica is online (gets the stream) or waits for its image (buffers it)."""
+        self._streaming = any(peer.online for peer in self.replicas)
+        self._syncing = any(peer.pending is not None for peer in self.replicas)
+
+    def _flush_outgoing(self) -> None:
+        self._flush_scheduled = False
+        if self._outgoing:
+            data = b"".join(self._outgoing)
+            self._outgoing.clear()
+            for peer in self.replicas:
+                if peer.online:
+                    peer.write(data)
+
+    def _go_online(self, peer: ReplicaPeer) -> None:
+        """From now on ``peer`` gets the stream: what is still buffered goes to the others first (the
+        new one got those bytes in its sync payload)."""
+        self._flush_outgoing()
+        peer.online = True
+        self._peers_changed()
 
     def tick(self) -> None:
         """Cron: PING the replicas every ``repl-ping-replica-period`` seconds, send a pending GETACK,
@@ -304,6 +339,7 @@ class Replication:
         peer = self.peer_of(client)
         if peer is not None:
             self.replicas.remove(peer)
+            self._peers_changed()
             self._check_waiters()
             self._refresh_write_refusal()
 
@@ -313,12 +349,13 @@ class Replication:
         if self._can_continue(replid, offset):
             assert self.backlog is not None
             line = b"+CONTINUE %s\r\n" % self.replid.encode() if b"psync2" in peer.capa else b"+CONTINUE\r\n"
-            peer.online = True
+            backlog = self.backlog.since(offset)
+            self._go_online(peer)
             peer.ack_offset = offset - 1
             self.sync_partial_ok += 1
             log.info("Partial resynchronization request from %s accepted, sending %d bytes of backlog",
                      peer.client.addr, self.offset + 1 - offset)
-            return line + bytes(self.backlog[offset - self.backlog_first:])
+            return line + backlog
         if replid != "?":
             self.sync_partial_err += 1
         return self.full_sync(peer, fullresync_line=True)
@@ -328,7 +365,7 @@ class Replication:
             return False
         if replid != self.replid and not (replid == self.replid2 and offset <= self.second_offset):
             return False
-        return self.backlog_first <= offset <= self.offset + 1
+        return self.backlog.holds(offset)
 
     def full_sync(self, peer: ReplicaPeer, fullresync_line: bool) -> bytes:
         """``+FULLRESYNC`` (PSYNC; SYNC has none), then the keyspace as an RDB bulk at this offset.
@@ -355,13 +392,14 @@ class Replication:
             job.child = start_child("replication", work, lambda ok: setattr(job, "done", ok))
             if job.child is not None:
                 peer.pending = bytearray()
+                self._peers_changed()
                 self.sync_jobs.append(job)
                 self._poll_soon()
                 return line
             os.unlink(path)
         started = time.perf_counter()
         image = dump_keyspace(self.server.keyspace, aux, bool(self.server.config["rdbchecksum"]))
-        peer.online = True
+        self._go_online(peer)
         log.info("Synchronization with replica %s succeeded (%d bytes of RDB in %.3f s)",
                  peer.client.addr, len(image), time.perf_counter() - started)
         return b"%b$%d\r\n%b" % (line, len(image), image)
@@ -398,7 +436,7 @@ class Replication:
             pending, peer.pending = peer.pending or bytearray(), None
             if pending:
                 peer.write(bytes(pending))
-            peer.online = True
+            self._go_online(peer)
             log.info("Synchronization with replica %s succeeded (%d bytes of RDB in %.3f s)",
                      peer.client.addr, len(image), time.perf_counter() - job.started)
         finally:
@@ -456,8 +494,7 @@ class Replication:
         """The master's RDB is loaded: its history is ours from ``offset`` on."""
         self.replid, self.offset = replid, offset
         self.replid2, self.second_offset = NO_ID, -1
-        self.backlog = bytearray()
-        self.backlog_first = offset + 1
+        self.backlog = self._new_backlog(offset + 1)
         self.link_state = "connected"
         self.last_io = time.monotonic()
         self._rules_changed()
@@ -468,8 +505,7 @@ class Replication:
             self.replid2, self.second_offset = self.replid, self.offset + 1
             self.replid = replid
         if self.backlog is None:
-            self.backlog = bytearray()
-            self.backlog_first = self.offset + 1
+            self.backlog = self._new_backlog(self.offset + 1)
         self.link_state = "connected"
         self.last_io = time.monotonic()
         self._rules_changed()
@@ -507,8 +543,8 @@ class Replication:
                    ("second_repl_offset", self.second_offset),
                    ("repl_backlog_active", int(backlog is not None)),
                    ("repl_backlog_size", self.server.config["repl-backlog-size"]),
-                   ("repl_backlog_first_byte_offset", self.backlog_first if backlog is not None else 0),
-                   ("repl_backlog_histlen", len(backlog) if backlog is not None else 0)]
+                   ("repl_backlog_first_byte_offset", backlog.first if backlog is not None else 0),
+                   ("repl_backlog_histlen", backlog.length if backlog is not None else 0)]
         return fields
 
     def role(self) -> list[Any]:
