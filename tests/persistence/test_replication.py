@@ -568,3 +568,33 @@ def test_a_cut_off_replica_can_refuse_stale_reads(tmp_path: Path) -> None:
         replica.config_set("replica-serve-stale-data", "no")
         replica.execute_command("REPLICAOF", "NO", "ONE")
         assert replica.get("k") == b"1"
+
+
+def test_a_replica_that_fell_behind_the_backlog_copies_everything_again(tmp_path: Path) -> None:
+    """With repl-backlog-size 16kb, a replica away while 100 KB were written cannot continue: PSYNC is
+    refused (sync_partial_err) and it gets a full copy; one away for a few bytes continues."""
+    with pair(tmp_path) as (master, replica):
+        master.config_set("repl-backlog-size", "16kb")
+        replica.execute_command("REPLICAOF", "127.0.0.1", port_of(master))
+        wait_until(lambda: synced(master, replica))
+
+        def drop_link() -> None:
+            ids = [c["id"] for c in master.client_list(_type="replica")]
+            master.execute_command("CLIENT", "KILL", "ID", ids[0])
+
+        drop_link()
+        master.set("small", 1)
+        wait_until(lambda: synced(master, replica) and replica.get("small") == b"1")
+        drop_link()
+        with master.pipeline(transaction=False) as pipe:
+            for i in range(1000):
+                pipe.set(f"big:{i}", "x" * 100)
+            pipe.execute()
+        wait_until(lambda: synced(master, replica) and replica.dbsize() == master.dbsize())
+        stats, repl = info(master, "stats"), info(master)
+        # partial errors: the first PSYNC (the replica's own id, as a Redis 7 master turned replica sends)
+        # and the one that fell behind
+        assert (stats["sync_full"], stats["sync_partial_ok"], stats["sync_partial_err"]) == (2, 1, 2)
+        assert 16384 <= repl["repl_backlog_histlen"] < 16384 + 200
+        assert repl["repl_backlog_first_byte_offset"] + repl["repl_backlog_histlen"] == repl["master_repl_offset"] + 1
+        assert replica.get("big:999") == b"x" * 100
