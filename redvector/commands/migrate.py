@@ -15,9 +15,10 @@ see such a change.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import socket
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine, Iterator
 from dataclasses import dataclass, field
 from typing import Any, cast
 
@@ -72,6 +73,18 @@ class _IoError(Exception):
         self.timed_out = timed_out
 
 
+@contextlib.contextmanager
+def _io_errors() -> Iterator[None]:
+    """Socket failures as _IoError: a timeout, or any other I/O error (ValueError: a line over the
+    stream's limit)."""
+    try:
+        yield
+    except TimeoutError:
+        raise _IoError(True) from None
+    except (OSError, ValueError):
+        raise _IoError(False) from None
+
+
 class _Conn:
     """One connection to the target; methods raise _IoError. Both kinds are coroutines so that the
     exchange is written once: the blocking one never suspends (``_run_now`` drives it)."""
@@ -91,22 +104,14 @@ class _AsyncConn(_Conn):
         self.reader, self.writer, self.timeout_s = reader, writer, timeout_s
 
     async def write(self, data: bytes) -> None:
-        try:
+        with _io_errors():
             for start in range(0, len(data), _CHUNK):
                 self.writer.write(data[start:start + _CHUNK])
                 await asyncio.wait_for(self.writer.drain(), self.timeout_s)
-        except TimeoutError:
-            raise _IoError(True) from None
-        except OSError:
-            raise _IoError(False) from None
 
     async def readline(self) -> bytes:
-        try:
+        with _io_errors():
             line = await asyncio.wait_for(self.reader.readline(), self.timeout_s)
-        except TimeoutError:
-            raise _IoError(True) from None
-        except (OSError, ValueError):  # ValueError: a line over the stream's limit
-            raise _IoError(False) from None
         if not line.endswith(b"\n"):
             raise _IoError(False)  # the target closed the connection
         return line.rstrip(b"\r\n")[:_LINE_MAX - 1]
@@ -121,21 +126,13 @@ class _BlockingConn(_Conn):
         self.file = sock.makefile("rb")
 
     async def write(self, data: bytes) -> None:
-        try:
+        with _io_errors():
             for start in range(0, len(data), _CHUNK):
                 self.sock.sendall(data[start:start + _CHUNK])
-        except TimeoutError:
-            raise _IoError(True) from None
-        except OSError:
-            raise _IoError(False) from None
 
     async def readline(self) -> bytes:
-        try:
+        with _io_errors():
             line = self.file.readline(1 << 20)
-        except TimeoutError:
-            raise _IoError(True) from None
-        except OSError:
-            raise _IoError(False) from None
         if not line.endswith(b"\n"):
             raise _IoError(False)
         return line.rstrip(b"\r\n")[:_LINE_MAX - 1]
