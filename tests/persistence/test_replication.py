@@ -598,3 +598,46 @@ def test_a_replica_that_fell_behind_the_backlog_copies_everything_again(tmp_path
         assert 16384 <= repl["repl_backlog_histlen"] < 16384 + 200
         assert repl["repl_backlog_first_byte_offset"] + repl["repl_backlog_histlen"] == repl["master_repl_offset"] + 1
         assert replica.get("big:999") == b"x" * 100
+
+
+def test_random_writes_leave_replicas_identical(tmp_path: Path) -> None:
+    """Seeded random commands (the random differential test's, plus random picks, short expiries,
+    transactions and scripts) on a RedVector master; a RedVector replica and a Redis 7.0 replica end with
+    the master's data, key by key."""
+    import random
+
+    from tests.commands.test_random_differential import GENERATORS
+
+    extra = [
+        lambda rnd: [b"SPOP", rnd.choice([b"k1", b"k2", b"k3"])],
+        lambda rnd: [b"PEXPIRE", rnd.choice([b"k1", b"k2", b"k3"]), rnd.choice([b"5", b"50", b"100000"])],
+        lambda rnd: [b"SET", b"tmp%d" % rnd.randrange(5), b"v", b"PX", rnd.choice([b"5", b"20"])],
+        lambda rnd: [b"EVAL", b"return redis.call('SPOP', KEYS[1])", b"1", rnd.choice([b"k1", b"k2", b"k3"])],
+        lambda rnd: [b"SRANDMEMBER", rnd.choice([b"k1", b"k2"]), b"2"],
+    ]
+    rnd = random.Random(7)
+    (tmp_path / "m").mkdir()
+    (tmp_path / "r").mkdir()
+    with redvector(tmp_path / "m", "--appendonly", "no", "--save", "") as (_, master), \
+            redvector(tmp_path / "r", "--appendonly", "no", "--save", "") as (_, replica), \
+            debian_redis(tmp_path) as redis_replica:
+        replica.execute_command("REPLICAOF", "127.0.0.1", port_of(master))
+        wait_until(lambda: synced(master, replica))
+        redis_replica.execute_command("REPLICAOF", "127.0.0.1", port_of(master))
+        wait_until(lambda: synced(master, redis_replica))
+        for step in range(3000):
+            commands = [rnd.choice(GENERATORS + extra)(rnd) for _ in range(rnd.choice([1, 1, 1, 3]))]
+            if len(commands) > 1:
+                commands = [[b"MULTI"], *commands, [b"EXEC"]]
+            for command in commands:
+                try:
+                    master.execute_command(*command)
+                except redis.ResponseError:
+                    pass
+            if step % 500 == 0:
+                redis.Redis(port=port_of(master), db=rnd.randrange(3)).set(b"db-key", step)
+        time.sleep(0.1)  # the short expiries happen (and reach the replicas as DEL)
+        master.execute_command("PING")
+        wait_until(lambda: synced(master, replica) and synced(master, redis_replica))
+        same_data(master, replica, dbs=(0, 1, 2))
+        same_data(master, redis_replica, dbs=(0, 1, 2))
