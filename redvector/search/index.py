@@ -24,7 +24,7 @@ from redvector.keyspace.types.json_value import JsonValue
 from redvector.search.documents import Document, IndexingFailure, build_document, vector_value
 from redvector.search.fields.geo import GeoIndex
 from redvector.search.fields.geoshape import GeoShapeIndex
-from redvector.search.fields.numeric import NumericIndex
+from redvector.search.fields.numeric import NumericIndex, parse_number
 from redvector.search.fields.tag import TagIndex
 from redvector.search.fields.text import TextIndex
 from redvector.search.json_documents import build_json_document
@@ -52,7 +52,9 @@ class DocMeta:
     score: float
     payload: bytes | None
     # The SORTBY value of each schema field, by the field's position in the schema (None: absent); a
-    # tuple, not a dict, and shorter than the schema for documents indexed before an FT.ALTER.
+    # tuple, not a dict, and shorter than the schema for documents indexed before an FT.ALTER. ON HASH
+    # only SORTABLE fields have one here (the others are read from the hash: SearchIndex.sort_value),
+    # and a document with none shares the empty tuple.
     sort_values: tuple[float | bytes | None, ...]
     vector_fields: tuple[bytes, ...] = ()  # attributes of the vectors this document has (a shared tuple)
     # The hash's own value objects for those vectors (references, no copies): the one value itself when
@@ -116,6 +118,9 @@ class SearchIndex:
         self.geoshapes: dict[bytes, GeoShapeIndex] = {}
         self.vectors: dict[bytes, VectorIndex] = {}
         self._slots: dict[bytes, int] = {}  # attribute -> its position in DocMeta.sort_values
+        # By slot: (hash field, NUMERIC) for an attribute whose sort value is read from the hash instead
+        # of DocMeta.sort_values (ON HASH, not SORTABLE); None where DocMeta.sort_values holds it.
+        self._read_back: list[tuple[bytes, bool] | None] = []
         self._vector_sets: dict[tuple[bytes, ...], tuple[bytes, ...]] = {}  # one tuple per combination
         self._install_fields(definition.fields)
         self.errors = ErrorStats()
@@ -145,6 +150,8 @@ class SearchIndex:
     # -- schema ------------------------------------------------------------------------------------------
     def _install_fields(self, fields: Iterable[FieldSpec]) -> None:
         self._slots = {f.name: i for i, f in enumerate(self.definition.fields)}
+        self._read_back = [None if self.on_json or f.sortable or f.type is FieldType.VECTOR
+                           else (f.identifier, f.type is FieldType.NUMERIC) for f in self.definition.fields]
         for f in fields:
             if self.on_json:
                 self.json_paths[f.identifier] = compile_path(f.identifier)
@@ -250,8 +257,21 @@ class SearchIndex:
     def sort_value(self, meta: DocMeta, name: bytes) -> float | bytes | None:
         """The document's SORTBY value of attribute ``name`` (None: it has none)."""
         slot = self._slots.get(name)
+        if slot is None:
+            return None
+        read_back = self._read_back[slot]
+        if read_back is not None:
+            return self._hash_sort_value(meta.key, *read_back)
         values = meta.sort_values
-        return values[slot] if slot is not None and slot < len(values) else None
+        return values[slot] if slot < len(values) else None
+
+    def _hash_sort_value(self, key: bytes, ident: bytes, numeric: bool) -> float | bytes | None:
+        """The sort value of a field that is not SORTABLE, from the hash (what build_document would have
+        kept): the stored bytes, a NUMERIC field's as a number. The index follows every write to the
+        key, so the hash holds what was indexed."""
+        h = self.db.data.get(key)
+        raw = h.get(ident) if type(h) is dict else None
+        return parse_number(raw) if raw is not None and numeric else raw
 
     def sort_slot(self, name: bytes) -> int | None:
         """Attribute ``name``'s position in DocMeta.sort_values (None: not in the schema)."""
@@ -263,6 +283,10 @@ class SearchIndex:
         if slot is None:
             return [None] * len(doc_ids)
         get = self.docs.get
+        read_back = self._read_back[slot]
+        if read_back is not None:
+            read = self._hash_sort_value
+            return [read(meta.key, *read_back) if (meta := get(d)) is not None else None for d in doc_ids]
         return [values[slot] if (meta := get(d)) is not None and slot < len(values := meta.sort_values) else None
                 for d in doc_ids]
 
