@@ -49,8 +49,6 @@ class DocMeta:
     """What an index keeps per document besides its postings (one per indexed key: kept small)."""
 
     key: bytes
-    score: float
-    payload: bytes | None
     # The SORTBY value of each schema field, by the field's position in the schema (None: absent); a
     # tuple, not a dict, and shorter than the schema for documents indexed before an FT.ALTER. ON HASH
     # only SORTABLE fields have one here (the others are read from the hash: SearchIndex.sort_value),
@@ -105,7 +103,10 @@ class SearchIndex:
         self.json_paths: dict[bytes, JsonPath] = {}
         self.key_to_id: dict[bytes, int] = {}
         self.docs: dict[int, DocMeta] = {}
-        self.scored_docs = 0  # documents whose score (SCORE field, FT.ADD) is not 1
+        # By doc id, only for the documents that have them (most have neither, so DocMeta does not hold
+        # them): the document's own score where it is not 1 (SCORE field, FT.ADD), its PAYLOAD_FIELD value.
+        self.doc_scores: dict[int, float] = {}
+        self.payloads: dict[int, bytes] = {}
         # New docs get ever higher ids, so ``docs`` iterates in doc-id order unless a restore assigned
         # saved ids out of order (then queries sort instead of taking the first entries).
         self.docs_in_id_order = True
@@ -233,6 +234,11 @@ class SearchIndex:
         return self.definition.name
 
     @property
+    def scored_docs(self) -> int:
+        """How many documents have a score other than 1."""
+        return len(self.doc_scores)
+
+    @property
     def num_docs(self) -> int:
         return len(self.docs)
 
@@ -347,11 +353,12 @@ class SearchIndex:
         names = tuple(spec.name for spec, _ in doc.vectors)
         names = self._vector_sets.setdefault(names, names)
         values = doc.vector_values
-        meta = DocMeta(key, doc.score, doc.payload, doc.sort_values, names,
-                       values[0] if len(values) == 1 else tuple(values) if values else None)
-        self.docs[doc_id] = meta
-        if meta.score != 1.0:
-            self.scored_docs += 1
+        self.docs[doc_id] = DocMeta(key, doc.sort_values, names,
+                                    values[0] if len(values) == 1 else tuple(values) if values else None)
+        if doc.score != 1.0:
+            self.doc_scores[doc_id] = doc.score
+        if doc.payload is not None:
+            self.payloads[doc_id] = doc.payload
         pos = 0
         for spec, text in doc.text:
             # Positions run on across fields in schema order, as in RediSearch: a phrase or SLOP 0 may span
@@ -382,9 +389,9 @@ class SearchIndex:
             return False
         self.generation += 1
         self._present[doc_id] = False
-        meta = self.docs.pop(doc_id, None)
-        if meta is not None and meta.score != 1.0:
-            self.scored_docs -= 1
+        self.docs.pop(doc_id, None)
+        self.doc_scores.pop(doc_id, None)
+        self.payloads.pop(doc_id, None)
         self.text.remove(doc_id)
         for tags in self.tags.values():
             tags.remove(doc_id)
@@ -404,7 +411,8 @@ class SearchIndex:
         self.key_to_id.clear()
         self.docs.clear()
         self._present[:] = False
-        self.scored_docs = 0
+        self.doc_scores.clear()
+        self.payloads.clear()
         close_vectors(self)
         self.filter_cache.clear()
         self.text = TextIndex(self.definition.stopword_set, self.definition.language)

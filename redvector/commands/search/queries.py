@@ -652,7 +652,7 @@ def build_rows(ctx: CommandContext, index: SearchIndex, req: SearchRequest, hits
                 # A one-line explanation tree in the EXPLAINSCORE shape ([score, [text, [children]]]).
                 row["score"] = [score, [f"Final {req.scorer} : score {score:.2f}".encode(), []]]
         if req.withpayloads:
-            row["payload"] = meta.payload
+            row["payload"] = index.payloads.get(doc_id)
         if req.withsortkeys:
             v = sort_value(index, hits, req.sortby[0], doc_id) if req.sortby else None
             row["sortkey"] = None if v is None else (b"#" + number_text(v) if isinstance(v, float) else b"$" + v)
