@@ -21,6 +21,7 @@ import numpy as np
 from redvector.errors import SearchError
 from redvector.keyspace.types.json_path import JsonPath, compile_path
 from redvector.keyspace.types.json_value import JsonValue
+from redvector.search.doctable import DocMeta, DocTable
 from redvector.search.documents import Document, IndexingFailure, build_document, vector_value
 from redvector.search.fields.geo import GeoIndex
 from redvector.search.fields.geoshape import GeoShapeIndex
@@ -42,23 +43,6 @@ from redvector.search.vector.base import (
 
 if TYPE_CHECKING:
     from redvector.keyspace.database import Database
-
-
-@dataclass(slots=True)
-class DocMeta:
-    """What an index keeps per document besides its postings (one per indexed key: kept small)."""
-
-    key: bytes
-    # The SORTBY value of each schema field, by the field's position in the schema (None: absent); a
-    # tuple, not a dict, and shorter than the schema for documents indexed before an FT.ALTER. ON HASH
-    # only SORTABLE fields have one here (the others are read from the hash: SearchIndex.sort_value),
-    # and a document with none shares the empty tuple.
-    sort_values: tuple[float | bytes | None, ...]
-    vector_fields: tuple[bytes, ...] = ()  # attributes of the vectors this document has (a shared tuple)
-    # The hash's own value objects for those vectors (references, no copies): the one value itself when
-    # there is one vector field, else a tuple in ``vector_fields`` order. Exact search over a filtered
-    # subset reads them (hnswlib hands its stored vectors back slowly).
-    vector_values: bytes | tuple[bytes, ...] | None = None
 
 
 @dataclass(slots=True)
@@ -102,14 +86,11 @@ class SearchIndex:
         self.value_type: type[JsonValue] | type[dict[Any, Any]] = JsonValue if self.on_json else dict
         self.json_paths: dict[bytes, JsonPath] = {}
         self.key_to_id: dict[bytes, int] = {}
-        self.docs: dict[int, DocMeta] = {}
+        self.docs = DocTable()  # doc id -> DocMeta; iterates in doc-id order
         # By doc id, only for the documents that have them (most have neither, so DocMeta does not hold
         # them): the document's own score where it is not 1 (SCORE field, FT.ADD), its PAYLOAD_FIELD value.
         self.doc_scores: dict[int, float] = {}
         self.payloads: dict[int, bytes] = {}
-        # New docs get ever higher ids, so ``docs`` iterates in doc-id order unless a restore assigned
-        # saved ids out of order (then queries sort instead of taking the first entries).
-        self.docs_in_id_order = True
         self.max_doc_id = 0
         self._present = np.zeros(1024, dtype=bool)  # by doc id: indexed now (doc_id_array)
         self.text = TextIndex(definition.stopword_set, definition.language)
@@ -336,8 +317,6 @@ class SearchIndex:
             restoring = key in self._restored_vectors
             self._remove_postings(key, keep_vectors=restoring)
             doc_id = pre
-            if doc_id < self.max_doc_id:
-                self.docs_in_id_order = False
             self.max_doc_id = max(self.max_doc_id, doc_id)
         else:
             self.remove_key(key)
@@ -389,7 +368,7 @@ class SearchIndex:
             return False
         self.generation += 1
         self._present[doc_id] = False
-        self.docs.pop(doc_id, None)
+        self.docs.pop(doc_id)
         self.doc_scores.pop(doc_id, None)
         self.payloads.pop(doc_id, None)
         self.text.remove(doc_id)
@@ -503,7 +482,7 @@ class SearchIndex:
             "vector": sum(v.memory_bytes() for v in self.vectors.values()),
             "tag": sum(t.memory_bytes() for t in self.tags.values()),
             "numeric": sum(n.memory_bytes() for n in self.numeric.values()),
-            "doc_table": len(self.docs) * 96,
+            "doc_table": len(self.docs) * 72,  # a DocMeta and its DocTable slot
             "key_table": sum(len(k) + 48 for k in self.key_to_id),
         }
 

@@ -820,8 +820,7 @@ def run_search(ctx: CommandContext, index: SearchIndex, req: SearchRequest, argv
         uniform = executor.uniform_wildcard_score() if isinstance(node, Wildcard) else None
         if uniform is None and isinstance(node, Wildcard) and not req.num:
             uniform = 1.0  # LIMIT 0 0 (a count): no page, so no scores to compute
-        if (uniform is not None and req.sortby is None and req.inkeys is None and opts.expired is None
-                and index.docs_in_id_order):
+        if uniform is not None and req.sortby is None and req.inkeys is None and opts.expired is None:
             # ``*`` with no sort where every doc scores the same (no text in the index): the page is the
             # first doc ids (no full scan).
             page = list(itertools.islice(index.docs, req.offset, req.offset + req.num)) if req.num else []
