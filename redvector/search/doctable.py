@@ -8,7 +8,7 @@ a new id and leaves a hole (None) behind, 8 bytes per id ever used, as the index
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from itertools import compress, count
 
@@ -45,6 +45,13 @@ class DocTable:
     def get(self, doc_id: int) -> DocMeta | None:
         metas = self._metas
         return metas[doc_id] if 0 <= doc_id < len(metas) else None
+
+    def keys_of(self, doc_ids: Iterable[int]) -> list[bytes | None]:
+        """The key of each of ``doc_ids`` (None for one not in the table) in one pass, for readers of many
+        documents (a get call per document costs more)."""
+        metas = self._metas
+        n = len(metas)
+        return [meta.key if 0 <= d < n and (meta := metas[d]) is not None else None for d in doc_ids]
 
     def __contains__(self, doc_id: int) -> bool:
         return self.get(doc_id) is not None

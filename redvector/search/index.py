@@ -14,7 +14,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 
@@ -269,11 +269,14 @@ class SearchIndex:
         slot = self._slots.get(name)
         if slot is None:
             return [None] * len(doc_ids)
-        get = self.docs.get
         read_back = self._read_back[slot]
-        if read_back is not None:
-            read = self._hash_sort_value
-            return [read(meta.key, *read_back) if (meta := get(d)) is not None else None for d in doc_ids]
+        if read_back is not None:  # _hash_sort_value for each document, its lookups mapped in C
+            ident, numeric = read_back
+            # (a None key, a document gone, finds no hash)
+            hashes = map(self.db.data.get, cast("list[bytes]", self.docs.keys_of(doc_ids)))
+            raws = [h.get(ident) if type(h) is dict else None for h in hashes]
+            return [raw if raw is None else parse_number(raw) for raw in raws] if numeric else raws
+        get = self.docs.get
         return [values[slot] if (meta := get(d)) is not None and slot < len(values := meta.sort_values) else None
                 for d in doc_ids]
 

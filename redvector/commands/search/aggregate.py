@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from operator import attrgetter, methodcaller
-from typing import Any
+from operator import methodcaller
+from typing import Any, cast
 
 import numpy as np
 
@@ -68,7 +68,6 @@ _COLUMN_READ_MIN = 64  # rows from which a NUMERIC attribute is read from its co
 _DOC = DOC  # hidden: the row's doc id (for implicit loads)
 _NUMBER_TYPES = frozenset((float, int))
 _FLOAT_ONLY = {float}
-_KEY_OF = attrgetter("key")
 _DICT_ONLY = {dict}
 
 
@@ -157,10 +156,12 @@ class _Loader:
         """The hash field ``ident`` of each document (what _reader's read gives for an attribute without
         a sorting vector slot), the lookups mapped in C over the whole column; None when some document
         is gone or not a hash (read one at a time then)."""
-        metas = list(map(self.index.docs.get, doc_ids))
-        if not all(metas):  # (a DocMeta is always true)
+        if None in doc_ids:
             return None
-        hashes = list(map(self.index.db.data.get, map(_KEY_OF, metas)))
+        keys = self.index.docs.keys_of(doc_ids)
+        if None in keys:
+            return None
+        hashes = list(map(self.index.db.data.get, cast("list[bytes]", keys)))  # (no None left)
         if set(map(type, hashes)) != _DICT_ONLY:
             return None
         values = list(map(methodcaller("get", ident), hashes))
