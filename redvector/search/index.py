@@ -21,7 +21,7 @@ import numpy as np
 from redvector.errors import SearchError
 from redvector.keyspace.types.json_path import JsonPath, compile_path
 from redvector.keyspace.types.json_value import JsonValue
-from redvector.search.doctable import DocMeta, DocTable
+from redvector.search.doctable import DocTable
 from redvector.search.documents import Document, IndexingFailure, build_document, vector_value
 from redvector.search.fields.geo import GeoIndex
 from redvector.search.fields.geoshape import GeoShapeIndex
@@ -86,9 +86,9 @@ class SearchIndex:
         self.value_type: type[JsonValue] | type[dict[Any, Any]] = JsonValue if self.on_json else dict
         self.json_paths: dict[bytes, JsonPath] = {}
         self.key_to_id: dict[bytes, int] = {}
-        self.docs = DocTable()  # doc id -> DocMeta; iterates in doc-id order
-        # By doc id, only for the documents that have them (most have neither, so DocMeta does not hold
-        # them): the document's own score where it is not 1 (SCORE field, FT.ADD), its PAYLOAD_FIELD value.
+        self.docs = DocTable()  # doc id -> key (and sort values, vectors); iterates in doc-id order
+        # By doc id, only for the documents that have them (most have neither, so DocTable has no column
+        # for them): the document's own score where it is not 1 (SCORE field, FT.ADD), its PAYLOAD_FIELD value.
         self.doc_scores: dict[int, float] = {}
         self.payloads: dict[int, bytes] = {}
         self.max_doc_id = 0
@@ -99,9 +99,9 @@ class SearchIndex:
         self.geo: dict[bytes, GeoIndex] = {}
         self.geoshapes: dict[bytes, GeoShapeIndex] = {}
         self.vectors: dict[bytes, VectorIndex] = {}
-        self._slots: dict[bytes, int] = {}  # attribute -> its position in DocMeta.sort_values
+        self._slots: dict[bytes, int] = {}  # attribute -> its position in DocTable.sort_values
         # By slot: (hash field, NUMERIC) for an attribute whose sort value is read from the hash instead
-        # of DocMeta.sort_values (ON HASH, not SORTABLE); None where DocMeta.sort_values holds it.
+        # of DocTable.sort_values (ON HASH, not SORTABLE); None where DocTable.sort_values holds it.
         self._read_back: list[tuple[bytes, bool] | None] = []
         self._vector_sets: dict[tuple[bytes, ...], tuple[bytes, ...]] = {}  # one tuple per combination
         self._install_fields(definition.fields)
@@ -166,20 +166,21 @@ class SearchIndex:
         def read(doc_ids: IdArray) -> tuple[IdArray, FloatArray]:
             # May run on a worker thread: reads only; a write racing with it moves the index's generation
             # and the query is recomputed (see the search commands).
-            docs = self.docs
+            fields_of, values_of = self.docs.vector_columns()
+            n = len(values_of)
             found: list[int] = []
             blobs: list[bytes] = []
             for d in doc_ids.tolist():
-                meta = docs.get(d)
-                if meta is None:
+                held = values_of[d] if d < n else None
+                if held is None:
                     continue
-                held = meta.vector_values
+                fields = fields_of[d]  # () if the document was removed since (a racing write)
                 if isinstance(held, bytes):
-                    if meta.vector_fields[0] != name:
+                    if not fields or fields[0] != name:
                         continue
                     raw = held
-                elif held is not None and name in meta.vector_fields:
-                    raw = held[meta.vector_fields.index(name)]
+                elif name in fields:
+                    raw = held[fields.index(name)]
                 else:
                     continue
                 found.append(d)
@@ -241,15 +242,16 @@ class SearchIndex:
         """key -> doc id (a copy), for persistence of vector graphs."""
         return dict(self.key_to_id)
 
-    def sort_value(self, meta: DocMeta, name: bytes) -> float | bytes | None:
-        """The document's SORTBY value of attribute ``name`` (None: it has none)."""
+    def sort_value(self, doc_id: int, name: bytes) -> float | bytes | None:
+        """The document's SORTBY value of attribute ``name`` (None: it has none, or the index lacks it)."""
         slot = self._slots.get(name)
         if slot is None:
             return None
         read_back = self._read_back[slot]
         if read_back is not None:
-            return self._hash_sort_value(meta.key, *read_back)
-        values = meta.sort_values
+            key = self.docs.get(doc_id)
+            return self._hash_sort_value(key, *read_back) if key is not None else None
+        values = self.docs.sort_values(doc_id)
         return values[slot] if slot < len(values) else None
 
     def _hash_sort_value(self, key: bytes, ident: bytes, numeric: bool) -> float | bytes | None:
@@ -261,7 +263,7 @@ class SearchIndex:
         return parse_number(raw) if raw is not None and numeric else raw
 
     def sort_slot(self, name: bytes) -> int | None:
-        """Attribute ``name``'s position in DocMeta.sort_values (None: not in the schema)."""
+        """Attribute ``name``'s position in DocTable.sort_values (None: not in the schema)."""
         return self._slots.get(name)
 
     def sort_values_of(self, doc_ids: list[int], name: bytes) -> list[float | bytes | None]:
@@ -276,13 +278,11 @@ class SearchIndex:
             hashes = map(self.db.data.get, cast("list[bytes]", self.docs.keys_of(doc_ids)))
             raws = [h.get(ident) if type(h) is dict else None for h in hashes]
             return [raw if raw is None else parse_number(raw) for raw in raws] if numeric else raws
-        get = self.docs.get
-        return [values[slot] if (meta := get(d)) is not None and slot < len(values := meta.sort_values) else None
-                for d in doc_ids]
+        sort_values = self.docs.sort_values
+        return [values[slot] if slot < len(values := sort_values(d)) else None for d in doc_ids]
 
     def key_of(self, doc_id: int) -> bytes | None:
-        meta = self.docs.get(doc_id)
-        return meta.key if meta is not None else None
+        return self.docs.get(doc_id)
 
     def covers(self, key: bytes) -> bool:
         return self.rule.key_matches(key)
@@ -335,8 +335,8 @@ class SearchIndex:
         names = tuple(spec.name for spec, _ in doc.vectors)
         names = self._vector_sets.setdefault(names, names)
         values = doc.vector_values
-        self.docs[doc_id] = DocMeta(key, doc.sort_values, names,
-                                    values[0] if len(values) == 1 else tuple(values) if values else None)
+        self.docs.add(doc_id, key, doc.sort_values, names,
+                      values[0] if len(values) == 1 else tuple(values) if values else None)
         if doc.score != 1.0:
             self.doc_scores[doc_id] = doc.score
         if doc.payload is not None:
@@ -465,9 +465,9 @@ class SearchIndex:
         hits = vector_knn(self.vectors[spec.name], q, k, ef, allowed)
         out = []
         for doc_id, dist in hits:
-            meta = self.docs.get(doc_id)
-            if meta is not None:
-                out.append((meta.key, dist))
+            key = self.docs.get(doc_id)
+            if key is not None:
+                out.append((key, dist))
         return out
 
     def effective_ef_runtime(self, spec: FieldSpec) -> int | None:
@@ -485,7 +485,7 @@ class SearchIndex:
             "vector": sum(v.memory_bytes() for v in self.vectors.values()),
             "tag": sum(t.memory_bytes() for t in self.tags.values()),
             "numeric": sum(n.memory_bytes() for n in self.numeric.values()),
-            "doc_table": len(self.docs) * 72,  # a DocMeta and its DocTable slot
+            "doc_table": len(self.docs) * 36,  # DocTable's four columns (lists grow by ~1/8 ahead)
             "key_table": sum(len(k) + 48 for k in self.key_to_id),
         }
 

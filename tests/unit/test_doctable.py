@@ -1,24 +1,27 @@
-"""DocTable: the search index's doc id -> DocMeta list, read through a dict's interface."""
+"""DocTable: the search index's columns by doc id, read through a dict's interface (doc id -> key)."""
 
 from __future__ import annotations
 
-from redvector.search.doctable import DocMeta, DocTable
+from redvector.search.doctable import DocTable
 
 
 def test_doc_table_reads_like_a_dict_in_doc_id_order() -> None:
     table = DocTable()
-    metas = {d: DocMeta(b"k%d" % d, ()) for d in (5, 2, 9, 3)}  # a restore's saved ids, out of order
-    for d, meta in metas.items():
-        table[d] = meta
+    for d in (5, 2, 9, 3):  # a restore's saved ids, out of order
+        table.add(d, b"k%d" % d, (float(d),), (b"v",), b"blob%d" % d)
     assert len(table) == 4 and list(table) == [2, 3, 5, 9]
-    assert list(table.items()) == [(d, metas[d]) for d in (2, 3, 5, 9)]
-    assert table.get(5) is metas[5] and 5 in table
+    assert list(table.items()) == [(2, b"k2"), (3, b"k3"), (5, b"k5"), (9, b"k9")]
+    assert table.get(5) == b"k5" and 5 in table and table.keys_of([9, 4, 2, 10, -1]) == [b"k9", None, b"k2", None, None]
     assert table.get(4) is None and table.get(10) is None and table.get(-1) is None and -1 not in table
-    table[5] = replaced = DocMeta(b"k5", ())
-    assert len(table) == 4 and table.get(5) is replaced
-    assert table.pop(5) is replaced and table.pop(5) is None and table.pop(100) is None
-    assert len(table) == 3 and list(table) == [2, 3, 9]
-    table[10] = metas[9]
+    assert table.sort_values(5) == (5.0,) and table.vector_fields(5) == (b"v",)
+    assert table.sort_values(4) == () and table.vector_fields(4) == () and table.sort_values(10) == ()
+    fields, values = table.vector_columns()
+    assert values[9] == b"blob9" and values[4] is None and fields[9] == (b"v",)
+    table.add(5, b"", (), (), None)  # (an empty key is a key)
+    assert len(table) == 4 and table.get(5) == b"" and list(table) == [2, 3, 5, 9]
+    assert table.pop(5) and not table.pop(5) and not table.pop(100)
+    assert len(table) == 3 and list(table) == [2, 3, 9] and table.sort_values(5) == ()
+    table.add(10, b"k10", (), (), None)
     assert list(table) == [2, 3, 9, 10] and len(table) == 4
     table.clear()
     assert len(table) == 0 and list(table) == [] and table.get(2) is None

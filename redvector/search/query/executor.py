@@ -263,9 +263,8 @@ class Executor:
         inside = ids < len(by_id)
         norm[inside] = by_id[ids[inside]]
         if index.vectors and self.opts.scorer == "TFIDF":
-            docs = index.docs
-            norm += np.fromiter((len(meta.vector_fields) if (meta := docs.get(d)) is not None else 0
-                                 for d in ids.tolist()), dtype=np.float64, count=len(ids))
+            vector_fields = index.docs.vector_fields
+            norm += np.fromiter((len(vector_fields(d)) for d in ids.tolist()), dtype=np.float64, count=len(ids))
         slop = self._slop_array(node, ids)
         scaled = raw if scale is None else scale * raw
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -1184,9 +1183,10 @@ class Executor:
             return {}
         docs = self.index.docs
         if spec.type is FieldType.VECTOR:
-            return {d: 0.0 for d, meta in docs.items() if name not in meta.vector_fields}
+            vector_fields = docs.vector_fields
+            return {d: 0.0 for d in docs if name not in vector_fields(d)}
         sort_value = self.index.sort_value
-        return {d: 0.0 for d, meta in docs.items() if sort_value(meta, name) is None}
+        return {d: 0.0 for d in docs if sort_value(d, name) is None}
 
     # -- vectors ----------------------------------------------------------------------------------------
     def vector_range(self, node: VectorRange) -> Scores:
