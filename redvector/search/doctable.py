@@ -10,7 +10,7 @@ documents lack, are in SearchIndex.doc_scores/payloads.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from itertools import compress, count, repeat
 from operator import is_not
 
@@ -46,11 +46,14 @@ class DocTable:
         keys = self._keys
         return keys[doc_id] if 0 <= doc_id < len(keys) else None
 
-    def keys_of(self, doc_ids: Iterable[int]) -> list[bytes | None]:
+    def keys_of(self, doc_ids: list[int]) -> list[bytes | None]:
         """get for each of ``doc_ids`` in one pass, for readers of many documents (a call per document
-        costs more)."""
+        costs more); the lookups mapped in C when every id is in range, as they are but for a racing
+        write."""
         keys = self._keys
         n = len(keys)
+        if doc_ids and min(doc_ids) >= 0 and max(doc_ids) < n:
+            return list(map(keys.__getitem__, doc_ids))
         return [keys[d] if 0 <= d < n else None for d in doc_ids]
 
     def __contains__(self, doc_id: int) -> bool:
