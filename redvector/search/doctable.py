@@ -2,10 +2,11 @@
 
 Doc ids are small integers handed out in increasing order (SearchIndex.max_doc_id), so the table is a few
 lists indexed by doc id (columns) rather than a dict of per-document objects: 8 bytes per column per id
-instead of ~44 bytes of dict entry and ~64 of object per document. Every re-index of a key takes a new id
-and leaves a hole behind (8 bytes per column per id ever used), as the index's other by-doc-id columns
-(numeric values, tag codes, text lengths) already cost. The document's score and payload, which most
-documents lack, are in SearchIndex.doc_scores/payloads.
+instead of ~44 bytes of dict entry and ~64 of object per document (and no sort-value column while no
+document has one). Every re-index of a key takes a new id and leaves a hole behind (8 bytes per column
+per id ever used), as the index's other by-doc-id columns (numeric values, tag codes, text lengths)
+already cost. The document's score and payload, which most documents lack, are in
+SearchIndex.doc_scores/payloads.
 """
 
 from __future__ import annotations
@@ -30,8 +31,9 @@ class DocTable:
         # The SORTBY value of each schema field, by the field's position in the schema (None: absent); a
         # tuple, shorter than the schema for documents indexed before an FT.ALTER. ON HASH only SORTABLE
         # fields have one here (the others are read from the hash: SearchIndex.sort_value), and a
-        # document with none shares the empty tuple.
-        self._sort_values: list[SortValues] = []
+        # document with none shares the empty tuple. The column only exists from the first document with
+        # a sort value on (then as long as ``_keys``): an index without SORTABLE fields needs none.
+        self._sort_values: list[SortValues] | None = None
         # The attributes of the vectors the document has (one shared tuple per combination), and the hash's
         # own value objects for them (references, no copies): the one value itself when there is one
         # vector field, else a tuple in ``vector_fields`` order. Exact search over a filtered subset reads
@@ -72,7 +74,7 @@ class DocTable:
     # -- the other columns (a document the table lacks has none) -------------------------------------------
     def sort_values(self, doc_id: int) -> SortValues:
         column = self._sort_values
-        return column[doc_id] if 0 <= doc_id < len(column) else ()
+        return column[doc_id] if column is not None and 0 <= doc_id < len(column) else ()
 
     def vector_fields(self, doc_id: int) -> tuple[bytes, ...]:
         column = self._vector_fields
@@ -87,15 +89,20 @@ class DocTable:
     def add(self, doc_id: int, key: bytes, sort_values: SortValues, vector_fields: tuple[bytes, ...],
             vector_values: VectorValues) -> None:
         keys = self._keys
+        if self._sort_values is None and sort_values:
+            self._sort_values = [()] * len(keys)  # the first sort value: the column starts
+        sorts = self._sort_values
         if doc_id >= len(keys):
             gap = doc_id - len(keys)
             if gap:  # (a restore's saved ids may come in any order)
                 keys.extend(repeat(None, gap))
-                self._sort_values.extend(repeat((), gap))
+                if sorts is not None:
+                    sorts.extend(repeat((), gap))
                 self._vector_fields.extend(repeat((), gap))
                 self._vector_values.extend(repeat(None, gap))
             keys.append(key)
-            self._sort_values.append(sort_values)
+            if sorts is not None:
+                sorts.append(sort_values)
             self._vector_fields.append(vector_fields)
             self._vector_values.append(vector_values)
             self._count += 1
@@ -103,7 +110,8 @@ class DocTable:
         if keys[doc_id] is None:
             self._count += 1
         keys[doc_id] = key
-        self._sort_values[doc_id] = sort_values
+        if sorts is not None:
+            sorts[doc_id] = sort_values
         self._vector_fields[doc_id] = vector_fields
         self._vector_values[doc_id] = vector_values
 
@@ -113,11 +121,12 @@ class DocTable:
             return False
         self._vector_values[doc_id] = None
         self._vector_fields[doc_id] = ()
-        self._sort_values[doc_id] = ()
+        if self._sort_values is not None:
+            self._sort_values[doc_id] = ()
         self._keys[doc_id] = None
         self._count -= 1
         return True
 
     def clear(self) -> None:
-        self._keys, self._sort_values, self._vector_fields, self._vector_values = [], [], [], []
+        self._keys, self._sort_values, self._vector_fields, self._vector_values = [], None, [], []
         self._count = 0

@@ -485,7 +485,7 @@ class SearchIndex:
             "vector": sum(v.memory_bytes() for v in self.vectors.values()),
             "tag": sum(t.memory_bytes() for t in self.tags.values()),
             "numeric": sum(n.memory_bytes() for n in self.numeric.values()),
-            "doc_table": len(self.docs) * 36,  # DocTable's four columns (lists grow by ~1/8 ahead)
+            "doc_table": len(self.docs) * 36,  # DocTable's (up to) four columns
             "key_table": sum(len(k) + 48 for k in self.key_to_id),
         }
 

@@ -25,3 +25,18 @@ def test_doc_table_reads_like_a_dict_in_doc_id_order() -> None:
     assert list(table) == [2, 3, 9, 10] and len(table) == 4
     table.clear()
     assert len(table) == 0 and list(table) == [] and table.get(2) is None
+
+
+def test_sort_value_column_starts_with_the_first_sort_value() -> None:
+    table = DocTable()
+    table.add(1, b"a", (), (), None)
+    table.add(3, b"b", (), (), None)
+    assert table.sort_values(1) == () and table.sort_values(3) == ()
+    table.add(2, b"c", (b"x", 1.0), (), None)  # (restore order) the column starts, () for the others
+    table.add(6, b"d", (None, 2.0), (), None)
+    table.add(7, b"e", (), (), None)
+    assert [table.sort_values(d) for d in range(9)] == [(), (), (b"x", 1.0), (), (), (), (None, 2.0), (), ()]
+    assert table.pop(2) and table.sort_values(2) == ()
+    table.clear()
+    table.add(1, b"a", (), (), None)
+    assert table.sort_values(1) == () and list(table) == [1]
