@@ -39,6 +39,7 @@ class Document:
     # The raw values of ``vectors``: the hash's blobs; for JSON, the array's numbers in the field's type.
     vector_values: list[bytes] = field(default_factory=list)
     # SORTBY value (numbers as float, text as bytes) of each schema field, by schema position; () if none.
+    # Hash documents keep SORTABLE fields' only (the index reads the others from the hash); JSON, all.
     sort_values: tuple[float | bytes | None, ...] = ()
 
 
@@ -98,6 +99,8 @@ def build_document(definition: IndexDefinition, key: bytes, value: dict[bytes, b
         doc.language = value[definition.language_field].decode("latin-1").lower()
     if definition.payload_field is not None:
         doc.payload = value.get(definition.payload_field)
+    # Only SORTABLE fields keep a sort value (as RediSearch's sorting vector): the others' are read back
+    # from the hash when a query needs them (SearchIndex.sort_value), which saves a tuple per document.
     sort_values: list[float | bytes | None] = [None] * len(definition.fields)
     for pos, spec in enumerate(definition.fields):
         raw = value.get(spec.identifier)
@@ -106,29 +109,34 @@ def build_document(definition: IndexDefinition, key: bytes, value: dict[bytes, b
         t = spec.type
         if t is FieldType.TEXT:
             text = raw.decode("utf-8", "replace")
-            sort_values[pos] = sortable_text(spec, raw)
+            if spec.sortable:
+                sort_values[pos] = sortable_text(spec, raw)
             if not spec.noindex:
                 doc.text.append((spec, text))
         elif t is FieldType.TAG:
-            sort_values[pos] = sortable_text(spec, raw)
+            if spec.sortable:
+                sort_values[pos] = sortable_text(spec, raw)
             if not spec.noindex:
                 doc.tags.append((spec, raw))
         elif t is FieldType.NUMERIC:
             num = parse_number(raw)
             if num is None:
                 return IndexingFailure(spec, f"Invalid numeric value: '{raw.decode('utf-8', 'replace')}'")
-            sort_values[pos] = num
+            if spec.sortable:
+                sort_values[pos] = num
             if not spec.noindex:
                 doc.numeric.append((spec, num))
         elif t is FieldType.GEO:
             point = parse_point(raw)
             if point is None:
                 return IndexingFailure(spec, f"Invalid geo coordinates: {raw.decode('utf-8', 'replace')}")
-            sort_values[pos] = raw
+            if spec.sortable:
+                sort_values[pos] = raw
             if not spec.noindex:
                 doc.geo.append((spec, point))
         elif t is FieldType.GEOSHAPE:
-            sort_values[pos] = raw
+            if spec.sortable:
+                sort_values[pos] = raw
             if not spec.noindex:
                 add_geoshape(doc, spec, raw.decode("utf-8", "replace"))
         elif t is FieldType.VECTOR:

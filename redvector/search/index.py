@@ -14,17 +14,18 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 
 from redvector.errors import SearchError
 from redvector.keyspace.types.json_path import JsonPath, compile_path
 from redvector.keyspace.types.json_value import JsonValue
+from redvector.search.doctable import DocTable
 from redvector.search.documents import Document, IndexingFailure, build_document, vector_value
 from redvector.search.fields.geo import GeoIndex
 from redvector.search.fields.geoshape import GeoShapeIndex
-from redvector.search.fields.numeric import NumericIndex
+from redvector.search.fields.numeric import NumericIndex, parse_number
 from redvector.search.fields.tag import TagIndex
 from redvector.search.fields.text import TextIndex
 from redvector.search.json_documents import build_json_document
@@ -42,23 +43,6 @@ from redvector.search.vector.base import (
 
 if TYPE_CHECKING:
     from redvector.keyspace.database import Database
-
-
-@dataclass(slots=True)
-class DocMeta:
-    """What an index keeps per document besides its postings (one per indexed key: kept small)."""
-
-    key: bytes
-    score: float
-    payload: bytes | None
-    # The SORTBY value of each schema field, by the field's position in the schema (None: absent); a
-    # tuple, not a dict, and shorter than the schema for documents indexed before an FT.ALTER.
-    sort_values: tuple[float | bytes | None, ...]
-    vector_fields: tuple[bytes, ...] = ()  # attributes of the vectors this document has (a shared tuple)
-    # The hash's own value objects for those vectors (references, no copies): the one value itself when
-    # there is one vector field, else a tuple in ``vector_fields`` order. Exact search over a filtered
-    # subset reads them (hnswlib hands its stored vectors back slowly).
-    vector_values: bytes | tuple[bytes, ...] | None = None
 
 
 @dataclass(slots=True)
@@ -102,11 +86,11 @@ class SearchIndex:
         self.value_type: type[JsonValue] | type[dict[Any, Any]] = JsonValue if self.on_json else dict
         self.json_paths: dict[bytes, JsonPath] = {}
         self.key_to_id: dict[bytes, int] = {}
-        self.docs: dict[int, DocMeta] = {}
-        self.scored_docs = 0  # documents whose score (SCORE field, FT.ADD) is not 1
-        # New docs get ever higher ids, so ``docs`` iterates in doc-id order unless a restore assigned
-        # saved ids out of order (then queries sort instead of taking the first entries).
-        self.docs_in_id_order = True
+        self.docs = DocTable()  # doc id -> key (and sort values, vectors); iterates in doc-id order
+        # By doc id, only for the documents that have them (most have neither, so DocTable has no column
+        # for them): the document's own score where it is not 1 (SCORE field, FT.ADD), its PAYLOAD_FIELD value.
+        self.doc_scores: dict[int, float] = {}
+        self.payloads: dict[int, bytes] = {}
         self.max_doc_id = 0
         self._present = np.zeros(1024, dtype=bool)  # by doc id: indexed now (doc_id_array)
         self.text = TextIndex(definition.stopword_set, definition.language)
@@ -115,7 +99,10 @@ class SearchIndex:
         self.geo: dict[bytes, GeoIndex] = {}
         self.geoshapes: dict[bytes, GeoShapeIndex] = {}
         self.vectors: dict[bytes, VectorIndex] = {}
-        self._slots: dict[bytes, int] = {}  # attribute -> its position in DocMeta.sort_values
+        self._slots: dict[bytes, int] = {}  # attribute -> its position in DocTable.sort_values
+        # By slot: (hash field, NUMERIC) for an attribute whose sort value is read from the hash instead
+        # of DocTable.sort_values (ON HASH, not SORTABLE); None where DocTable.sort_values holds it.
+        self._read_back: list[tuple[bytes, bool] | None] = []
         self._vector_sets: dict[tuple[bytes, ...], tuple[bytes, ...]] = {}  # one tuple per combination
         self._install_fields(definition.fields)
         self.errors = ErrorStats()
@@ -145,6 +132,8 @@ class SearchIndex:
     # -- schema ------------------------------------------------------------------------------------------
     def _install_fields(self, fields: Iterable[FieldSpec]) -> None:
         self._slots = {f.name: i for i, f in enumerate(self.definition.fields)}
+        self._read_back = [None if self.on_json or f.sortable or f.type is FieldType.VECTOR
+                           else (f.identifier, f.type is FieldType.NUMERIC) for f in self.definition.fields]
         for f in fields:
             if self.on_json:
                 self.json_paths[f.identifier] = compile_path(f.identifier)
@@ -177,20 +166,21 @@ class SearchIndex:
         def read(doc_ids: IdArray) -> tuple[IdArray, FloatArray]:
             # May run on a worker thread: reads only; a write racing with it moves the index's generation
             # and the query is recomputed (see the search commands).
-            docs = self.docs
+            fields_of, values_of = self.docs.vector_columns()
+            n = len(values_of)
             found: list[int] = []
             blobs: list[bytes] = []
             for d in doc_ids.tolist():
-                meta = docs.get(d)
-                if meta is None:
+                held = values_of[d] if d < n else None
+                if held is None:
                     continue
-                held = meta.vector_values
+                fields = fields_of[d]  # () if the document was removed since (a racing write)
                 if isinstance(held, bytes):
-                    if meta.vector_fields[0] != name:
+                    if not fields or fields[0] != name:
                         continue
                     raw = held
-                elif held is not None and name in meta.vector_fields:
-                    raw = held[meta.vector_fields.index(name)]
+                elif name in fields:
+                    raw = held[fields.index(name)]
                 else:
                     continue
                 found.append(d)
@@ -226,6 +216,11 @@ class SearchIndex:
         return self.definition.name
 
     @property
+    def scored_docs(self) -> int:
+        """How many documents have a score other than 1."""
+        return len(self.doc_scores)
+
+    @property
     def num_docs(self) -> int:
         return len(self.docs)
 
@@ -247,14 +242,28 @@ class SearchIndex:
         """key -> doc id (a copy), for persistence of vector graphs."""
         return dict(self.key_to_id)
 
-    def sort_value(self, meta: DocMeta, name: bytes) -> float | bytes | None:
-        """The document's SORTBY value of attribute ``name`` (None: it has none)."""
+    def sort_value(self, doc_id: int, name: bytes) -> float | bytes | None:
+        """The document's SORTBY value of attribute ``name`` (None: it has none, or the index lacks it)."""
         slot = self._slots.get(name)
-        values = meta.sort_values
-        return values[slot] if slot is not None and slot < len(values) else None
+        if slot is None:
+            return None
+        read_back = self._read_back[slot]
+        if read_back is not None:
+            key = self.docs.get(doc_id)
+            return self._hash_sort_value(key, *read_back) if key is not None else None
+        values = self.docs.sort_values(doc_id)
+        return values[slot] if slot < len(values) else None
+
+    def _hash_sort_value(self, key: bytes, ident: bytes, numeric: bool) -> float | bytes | None:
+        """The sort value of a field that is not SORTABLE, from the hash (what build_document would have
+        kept): the stored bytes, a NUMERIC field's as a number. The index follows every write to the
+        key, so the hash holds what was indexed."""
+        h = self.db.data.get(key)
+        raw = h.get(ident) if type(h) is dict else None
+        return parse_number(raw) if raw is not None and numeric else raw
 
     def sort_slot(self, name: bytes) -> int | None:
-        """Attribute ``name``'s position in DocMeta.sort_values (None: not in the schema)."""
+        """Attribute ``name``'s position in DocTable.sort_values (None: not in the schema)."""
         return self._slots.get(name)
 
     def sort_values_of(self, doc_ids: list[int], name: bytes) -> list[float | bytes | None]:
@@ -262,13 +271,18 @@ class SearchIndex:
         slot = self._slots.get(name)
         if slot is None:
             return [None] * len(doc_ids)
-        get = self.docs.get
-        return [values[slot] if (meta := get(d)) is not None and slot < len(values := meta.sort_values) else None
-                for d in doc_ids]
+        read_back = self._read_back[slot]
+        if read_back is not None:  # _hash_sort_value for each document, its lookups mapped in C
+            ident, numeric = read_back
+            # (a None key, a document gone, finds no hash)
+            hashes = map(self.db.data.get, cast("list[bytes]", self.docs.keys_of(doc_ids)))
+            raws = [h.get(ident) if type(h) is dict else None for h in hashes]
+            return [raw if raw is None else parse_number(raw) for raw in raws] if numeric else raws
+        sort_values = self.docs.sort_values
+        return [values[slot] if slot < len(values := sort_values(d)) else None for d in doc_ids]
 
     def key_of(self, doc_id: int) -> bytes | None:
-        meta = self.docs.get(doc_id)
-        return meta.key if meta is not None else None
+        return self.docs.get(doc_id)
 
     def covers(self, key: bytes) -> bool:
         return self.rule.key_matches(key)
@@ -306,8 +320,6 @@ class SearchIndex:
             restoring = key in self._restored_vectors
             self._remove_postings(key, keep_vectors=restoring)
             doc_id = pre
-            if doc_id < self.max_doc_id:
-                self.docs_in_id_order = False
             self.max_doc_id = max(self.max_doc_id, doc_id)
         else:
             self.remove_key(key)
@@ -323,11 +335,12 @@ class SearchIndex:
         names = tuple(spec.name for spec, _ in doc.vectors)
         names = self._vector_sets.setdefault(names, names)
         values = doc.vector_values
-        meta = DocMeta(key, doc.score, doc.payload, doc.sort_values, names,
-                       values[0] if len(values) == 1 else tuple(values) if values else None)
-        self.docs[doc_id] = meta
-        if meta.score != 1.0:
-            self.scored_docs += 1
+        self.docs.add(doc_id, key, doc.sort_values, names,
+                      values[0] if len(values) == 1 else tuple(values) if values else None)
+        if doc.score != 1.0:
+            self.doc_scores[doc_id] = doc.score
+        if doc.payload is not None:
+            self.payloads[doc_id] = doc.payload
         pos = 0
         for spec, text in doc.text:
             # Positions run on across fields in schema order, as in RediSearch: a phrase or SLOP 0 may span
@@ -358,9 +371,9 @@ class SearchIndex:
             return False
         self.generation += 1
         self._present[doc_id] = False
-        meta = self.docs.pop(doc_id, None)
-        if meta is not None and meta.score != 1.0:
-            self.scored_docs -= 1
+        self.docs.pop(doc_id)
+        self.doc_scores.pop(doc_id, None)
+        self.payloads.pop(doc_id, None)
         self.text.remove(doc_id)
         for tags in self.tags.values():
             tags.remove(doc_id)
@@ -380,7 +393,8 @@ class SearchIndex:
         self.key_to_id.clear()
         self.docs.clear()
         self._present[:] = False
-        self.scored_docs = 0
+        self.doc_scores.clear()
+        self.payloads.clear()
         close_vectors(self)
         self.filter_cache.clear()
         self.text = TextIndex(self.definition.stopword_set, self.definition.language)
@@ -451,9 +465,9 @@ class SearchIndex:
         hits = vector_knn(self.vectors[spec.name], q, k, ef, allowed)
         out = []
         for doc_id, dist in hits:
-            meta = self.docs.get(doc_id)
-            if meta is not None:
-                out.append((meta.key, dist))
+            key = self.docs.get(doc_id)
+            if key is not None:
+                out.append((key, dist))
         return out
 
     def effective_ef_runtime(self, spec: FieldSpec) -> int | None:
@@ -471,7 +485,7 @@ class SearchIndex:
             "vector": sum(v.memory_bytes() for v in self.vectors.values()),
             "tag": sum(t.memory_bytes() for t in self.tags.values()),
             "numeric": sum(n.memory_bytes() for n in self.numeric.values()),
-            "doc_table": len(self.docs) * 96,
+            "doc_table": len(self.docs) * 36,  # DocTable's (up to) four columns
             "key_table": sum(len(k) + 48 for k in self.key_to_id),
         }
 

@@ -563,3 +563,38 @@ def test_weights_as_each_scorer_reads_them(client: redis.Redis) -> None:
     for scorer in ("BM25STD", "BM25", "TFIDF", "DISMAX"):
         assert score("(red apple)=>{$weight:2}", scorer) == pytest.approx(score("red apple", scorer) * 2)
         assert score('"red apple"=>{$weight:2}', scorer) == pytest.approx(score('"red apple"', scorer) * 2)
+
+
+def test_sortby_fields_not_sortable_and_payloads(client: redis.Redis) -> None:
+    """SORTBY and WITHSORTKEYS on fields that are not SORTABLE (their values are read from the hash, only
+    SORTABLE ones are kept by the index): text and tags as stored (not case-folded), numbers as numbers,
+    over few hits and over many (numpy); WITHPAYLOADS gives PAYLOAD_FIELD's value, WITHSCORES SCORE_FIELD's."""
+    client.execute_command("FT.CREATE", "u", "PREFIX", "1", "u:", "SCORE_FIELD", "sc", "PAYLOAD_FIELD", "pl",
+                           "SCHEMA", "t", "TEXT", "g", "TAG", "n", "NUMERIC", "s", "TEXT", "SORTABLE")
+    hset(client, "u:1", {"t": "beta", "g": "Zed", "n": "10", "s": "B", "pl": "first"})
+    hset(client, "u:2", {"t": "Alpha", "g": "abc", "n": "9", "sc": "0.5"})
+    hset(client, "u:3", {"t": "gamma", "n": "-1", "s": "a"})
+    few = "@t:(beta|alpha|gamma)"
+    for i in range(40):  # past SORTBY_VECTORISED_MIN hits for "*"
+        hset(client, f"u:f{i}", {"t": f"zz{i:02}", "n": str(100 + i)})
+    fillers = [f"u:f{i}" for i in range(40)]
+    for query in (few, "*"):
+        rest = fillers if query == "*" else []
+        assert ids(client, "u", query, "SORTBY", "t", "NOCONTENT", "LIMIT", "0", "50") == ["u:2", "u:1", "u:3", *rest]
+        assert ids(client, "u", query, "SORTBY", "g", "NOCONTENT", "LIMIT", "0", "50") == ["u:1", "u:2", "u:3", *rest]
+        assert ids(client, "u", query, "SORTBY", "n", "DESC", "NOCONTENT", "LIMIT", "0", "50") == \
+            [*reversed(rest), "u:1", "u:2", "u:3"]
+        assert ids(client, "u", query, "SORTBY", "s", "NOCONTENT", "LIMIT", "0", "3") == ["u:3", "u:1", "u:2"]
+    reply = client.execute_command("FT.SEARCH", "u", few, "SORTBY", "t", "WITHSORTKEYS", "NOCONTENT")
+    if isinstance(reply, dict):
+        keys = [(r[b"id"], r[b"sortkey"]) for r in reply[b"results"]]
+    else:
+        keys = list(zip(reply[1::2], reply[2::2], strict=True))
+    assert keys == [(b"u:2", b"$Alpha"), (b"u:1", b"$beta"), (b"u:3", b"$gamma")]
+    reply = client.execute_command("FT.SEARCH", "u", few, "SORTBY", "n", "WITHPAYLOADS", "WITHSCORES", "NOCONTENT",
+                                   "SCORER", "DOCSCORE")
+    if isinstance(reply, dict):
+        rows = [(r[b"id"], float(r[b"score"]), r.get(b"payload")) for r in reply[b"results"]]
+    else:
+        rows = [(reply[i], float(reply[i + 1]), reply[i + 2]) for i in range(1, len(reply), 3)]
+    assert rows == [(b"u:3", 1.0, None), (b"u:2", 0.5, None), (b"u:1", 1.0, b"first")]

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from operator import attrgetter, methodcaller
-from typing import Any
+from operator import methodcaller
+from typing import Any, cast
 
 import numpy as np
 
@@ -68,7 +68,6 @@ _COLUMN_READ_MIN = 64  # rows from which a NUMERIC attribute is read from its co
 _DOC = DOC  # hidden: the row's doc id (for implicit loads)
 _NUMBER_TYPES = frozenset((float, int))
 _FLOAT_ONLY = {float}
-_KEY_OF = attrgetter("key")
 _DICT_ONLY = {dict}
 
 
@@ -157,10 +156,12 @@ class _Loader:
         """The hash field ``ident`` of each document (what _reader's read gives for an attribute without
         a sorting vector slot), the lookups mapped in C over the whole column; None when some document
         is gone or not a hash (read one at a time then)."""
-        metas = list(map(self.index.docs.get, doc_ids))
-        if not all(metas):  # (a DocMeta is always true)
+        if None in doc_ids:
             return None
-        hashes = list(map(self.index.db.data.get, map(_KEY_OF, metas)))
+        keys = self.index.docs.keys_of(doc_ids)
+        if None in keys:
+            return None
+        hashes = list(map(self.index.db.data.get, cast("list[bytes]", keys)))  # (no None left)
         if set(map(type, hashes)) != _DICT_ONLY:
             return None
         values = list(map(methodcaller("get", ident), hashes))
@@ -248,19 +249,20 @@ class _Loader:
             def read(doc_id: int | None) -> tuple[Any, bool]:
                 return self._json_or_key_value(doc_id, name, loading)
         else:
-            docs_get, data_get = index.docs.get, index.db.data.get
+            docs_get, data_get, sort_values = index.docs.get, index.db.data.get, index.docs.sort_values
             sortable, ident, numeric = self._resolve(name, loading)
             slot = index.sort_slot(sortable) if sortable is not None else None
 
             def read(doc_id: int | None) -> tuple[Any, bool]:
-                meta = docs_get(doc_id) if doc_id is not None else None
-                if meta is None:
+                doc_key = docs_get(doc_id) if doc_id is not None else None
+                if doc_key is None:
                     return None, False
-                h = data_get(meta.key)
+                h = data_get(doc_key)
                 if type(h) is not dict:
                     return None, False
                 if slot is not None:
-                    values = meta.sort_values
+                    assert doc_id is not None
+                    values = sort_values(doc_id)
                     if slot < len(values) and values[slot] is not None:
                         return values[slot], True
                 raw = h.get(ident)
@@ -277,17 +279,18 @@ class _Loader:
 
     def _json_or_key_value(self, doc_id: int | None, name: str, loading: bool) -> tuple[Any, bool]:
         """_document_value where _reader has no inline case: ``__key``, and ON JSON (read by path)."""
-        meta = self.index.docs.get(doc_id) if doc_id is not None else None
-        if meta is None:
+        key = self.index.docs.get(doc_id) if doc_id is not None else None
+        if key is None:
             return None, False
         if name == "__key":
-            return meta.key, False
-        h = self.index.db.data.get(meta.key)
+            return key, False
+        h = self.index.db.data.get(key)
         if not isinstance(h, JsonValue):
             return None, False
         sortable, ident, _ = self._resolve(name, loading)
         if sortable is not None:
-            value = self.index.sort_value(meta, sortable)
+            assert doc_id is not None
+            value = self.index.sort_value(doc_id, sortable)
             if value is not None:
                 return value, True
         return json_value(self.index, ident, h.root, 2), False
@@ -296,10 +299,10 @@ class _Loader:
         """LOAD * into one row: every field of the document as stored, over what was loaded or read from
         the sorting vector before (an APPLY's value stays)."""
         doc_id = row.get(_DOC)
-        meta = self.index.docs.get(doc_id) if doc_id is not None else None
-        if meta is None:
+        key = self.index.docs.get(doc_id) if doc_id is not None else None
+        if key is None:
             return
-        h = self.index.db.data.get(meta.key)
+        h = self.index.db.data.get(key)
         if isinstance(h, dict):
             from_sv: set[str] = row.get(SV, set())
             for k, v in h.items():

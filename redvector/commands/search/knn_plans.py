@@ -71,9 +71,9 @@ class LeanKnn:
     def reply(self, index: SearchIndex, found: list[tuple[int, float]]) -> SearchRows:
         # One docs lookup per hit, and the hash itself only read when a hash field is returned: at 100k
         # documents each of these lookups is a cache (and TLB) miss, ~40% of this reply's time.
-        get_meta = index.docs.get
+        get_key = index.docs.get
         # (doc id, distance, key) of the hits still indexed: a deferred search may race a delete.
-        live = [(d, dist, meta.key) for d, dist in found if (meta := get_meta(d)) is not None]
+        live = [(d, dist, key) for d, dist in found if (key := get_key(d)) is not None]
         if self.sort_by_distance:
             live.sort(key=_distance_then_id)
         else:

@@ -485,10 +485,10 @@ def expiry_check(ctx: CommandContext, index: SearchIndex) -> Callable[[int], boo
     docs = index.docs
 
     def expired(doc_id: int) -> bool:
-        meta = docs.get(doc_id)
-        if meta is None:
+        key = docs.get(doc_id)
+        if key is None:
             return False
-        at = expires.get(meta.key)
+        at = expires.get(key)
         return at is not None and at <= now
 
     return expired
@@ -538,10 +538,7 @@ def sort_value(index: SearchIndex, hits: Hits, name: bytes, doc_id: int) -> floa
     key = name.decode("utf-8", "replace")
     if key in hits.yields:
         return hits.yields[key].get(doc_id)
-    meta = index.docs.get(doc_id)
-    if meta is None:
-        return None
-    return index.sort_value(meta, name)
+    return index.sort_value(doc_id, name)
 
 
 def order_hits(index: SearchIndex, hits: Hits, sortby: tuple[bytes, bool] | None,
@@ -641,10 +638,10 @@ def build_rows(ctx: CommandContext, index: SearchIndex, req: SearchRequest, hits
     # ON JSON: rows read the document by path, and DIALECT 3 returns every match (0: a hash index).
     json_dialect = query_dialect(ctx, req.dialect) if index.on_json else 0
     for doc_id in page:
-        meta = index.docs.get(doc_id)
-        if meta is None:
+        key = index.docs.get(doc_id)
+        if key is None:
             continue
-        row: dict[str, Any] = {"id": meta.key}
+        row: dict[str, Any] = {"id": key}
         if req.withscores:
             score = hits.scores.get(doc_id, 0.0)
             row["score"] = score
@@ -652,12 +649,12 @@ def build_rows(ctx: CommandContext, index: SearchIndex, req: SearchRequest, hits
                 # A one-line explanation tree in the EXPLAINSCORE shape ([score, [text, [children]]]).
                 row["score"] = [score, [f"Final {req.scorer} : score {score:.2f}".encode(), []]]
         if req.withpayloads:
-            row["payload"] = meta.payload
+            row["payload"] = index.payloads.get(doc_id)
         if req.withsortkeys:
             v = sort_value(index, hits, req.sortby[0], doc_id) if req.sortby else None
             row["sortkey"] = None if v is None else (b"#" + number_text(v) if isinstance(v, float) else b"$" + v)
         if not req.nocontent:
-            value = data.get(meta.key)
+            value = data.get(key)
             fields: list[tuple[bytes, Any]] | None
             if json_dialect and isinstance(value, JsonValue):
                 fields = json_row_fields(index, req.return_fields, value.root, hits, doc_id, json_dialect,
@@ -820,8 +817,7 @@ def run_search(ctx: CommandContext, index: SearchIndex, req: SearchRequest, argv
         uniform = executor.uniform_wildcard_score() if isinstance(node, Wildcard) else None
         if uniform is None and isinstance(node, Wildcard) and not req.num:
             uniform = 1.0  # LIMIT 0 0 (a count): no page, so no scores to compute
-        if (uniform is not None and req.sortby is None and req.inkeys is None and opts.expired is None
-                and index.docs_in_id_order):
+        if uniform is not None and req.sortby is None and req.inkeys is None and opts.expired is None:
             # ``*`` with no sort where every doc scores the same (no text in the index): the page is the
             # first doc ids (no full scan).
             page = list(itertools.islice(index.docs, req.offset, req.offset + req.num)) if req.num else []

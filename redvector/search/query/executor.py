@@ -132,13 +132,12 @@ class Executor:
         if self.opts.scorer.startswith("TFIDF"):
             scores = self.tfidf_final(node, scores)
         if self.opts.scorer == "DOCSCORE":  # the document's own score, whatever the query's clauses
-            docs = self.index.docs
-            scores = {d: meta.score if (meta := docs.get(d)) is not None else 1.0 for d in scores}
+            doc_score = self.index.doc_scores.get
+            scores = {d: doc_score(d, 1.0) for d in scores}
         elif self.opts.scorer == "BM25":  # the clauses' figures x the document's score / the slop (as TFIDF)
-            docs = self.index.docs
+            doc_score = self.index.doc_scores.get
             slop_of = self._slop_function(node)
-            scores = {d: s * (meta.score if (meta := docs.get(d)) is not None else 1.0) / slop_of(d)
-                      for d, s in scores.items()}
+            scores = {d: s * doc_score(d, 1.0) / slop_of(d) for d, s in scores.items()}
         return Hits(scores, self.yields)
 
     def array_scores(self, node: Node) -> ArrayScores | None:
@@ -264,9 +263,8 @@ class Executor:
         inside = ids < len(by_id)
         norm[inside] = by_id[ids[inside]]
         if index.vectors and self.opts.scorer == "TFIDF":
-            docs = index.docs
-            norm += np.fromiter((len(meta.vector_fields) if (meta := docs.get(d)) is not None else 0
-                                 for d in ids.tolist()), dtype=np.float64, count=len(ids))
+            vector_fields = index.docs.vector_fields
+            norm += np.fromiter((len(vector_fields(d)) for d in ids.tolist()), dtype=np.float64, count=len(ids))
         slop = self._slop_array(node, ids)
         scaled = raw if scale is None else scale * raw
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -747,10 +745,11 @@ class Executor:
                 for d, s in part.items():
                     out[d] = out.get(d, 0.0) + s
         if self.index.scored_docs:
+            doc_score = self.index.doc_scores.get
             for d, score in out.items():
-                meta = docs.get(d)
-                if meta is not None and meta.score != 1.0:
-                    out[d] = score * meta.score
+                factor = doc_score(d)
+                if factor is not None:
+                    out[d] = score * factor
         return out
 
     def _bm25std_record_scores(self, node: Term) -> tuple[np.ndarray, np.ndarray]:
@@ -787,11 +786,11 @@ class Executor:
         ids, scores = self._bm25std_record_scores(node)
         out = dict(zip(ids.tolist(), scores.tolist(), strict=True))
         if index.scored_docs:
-            docs = index.docs
+            doc_score = index.doc_scores.get
             for d, score in out.items():
-                meta = docs.get(d)
-                if meta is not None and meta.score != 1.0:
-                    out[d] = score * meta.score
+                factor = doc_score(d)
+                if factor is not None:
+                    out[d] = score * factor
         return out
 
     def _bm25_term(self, node: Term, fields: frozenset[bytes] | None) -> Scores:
@@ -839,9 +838,8 @@ class Executor:
 
     def _doc_scores(self, ids: np.ndarray) -> np.ndarray:
         """The documents' own scores (SCORE field, FT.ADD), 1 for a document gone."""
-        docs = self.index.docs
-        return np.fromiter((meta.score if (meta := docs.get(d)) is not None else 1.0 for d in ids.tolist()),
-                           dtype=np.float64, count=len(ids))
+        doc_score = self.index.doc_scores.get
+        return np.fromiter((doc_score(d, 1.0) for d in ids.tolist()), dtype=np.float64, count=len(ids))
 
     def _record_offsets(self, node: Term, d: int) -> list[list[int]]:
         """A word's positions in document ``d`` record by record, as RediSearch's union of them holds them:
@@ -1080,14 +1078,13 @@ class Executor:
         if not tf:
             return {}
         text = self.index.text
-        docs = self.index.docs
-        n = len(docs)
+        n = len(self.index.docs)
+        doc_scores = self.index.doc_scores
         idf = text.idf(n, len(tf))
         scorer = self.opts.scorer
         out: Scores = {}
         for d, f in tf.items():
-            meta = docs.get(d)
-            doc_score = meta.score if meta is not None else 1.0
+            doc_score = doc_scores.get(d, 1.0)
             if scorer.startswith("TFIDF"):
                 s = text.tfidf(f, d, idf)
             elif scorer == "DOCSCORE":
@@ -1186,9 +1183,10 @@ class Executor:
             return {}
         docs = self.index.docs
         if spec.type is FieldType.VECTOR:
-            return {d: 0.0 for d, meta in docs.items() if name not in meta.vector_fields}
+            vector_fields = docs.vector_fields
+            return {d: 0.0 for d in docs if name not in vector_fields(d)}
         sort_value = self.index.sort_value
-        return {d: 0.0 for d, meta in docs.items() if sort_value(meta, name) is None}
+        return {d: 0.0 for d in docs if sort_value(d, name) is None}
 
     # -- vectors ----------------------------------------------------------------------------------------
     def vector_range(self, node: VectorRange) -> Scores:
