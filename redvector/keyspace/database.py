@@ -133,11 +133,14 @@ class Database:
                 hook(index, key, event)
 
     def _sync_key_order(self, key: bytes) -> None:
-        if key in self.data:
-            if key not in self.key_order:
-                self.key_order.add(key)
+        data, order = self.data, self.key_order
+        if key in data:
+            # One key changes per call: when the database grew by one, ``key`` is the new one and the
+            # membership test (a bisect over hashes, most of a new key's cost) can be skipped.
+            if len(data) == order.size + 1 or key not in order:
+                order.add(key)
         else:
-            self.key_order.discard(key)
+            order.discard(key)
 
     # -- reads (lazy expiry) --------------------------------------------------------------------------
     def get(self, key: bytes, now_ms: int) -> Any:

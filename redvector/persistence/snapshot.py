@@ -86,6 +86,8 @@ def load_snapshot(keyspace: Keyspace, path: str, participants: Iterable[Snapshot
                 counts[1] += 1
                 return
             value, deadlines = live.fields, live.deadlines
+        if key not in database.data:
+            database.key_order.add(key)  # SCAN and RANDOMKEY walk it (writes past touched() must add)
         database.data[key] = value
         if expire_at_ms is not None:
             database.expires[key] = expire_at_ms

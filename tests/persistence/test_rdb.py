@@ -213,3 +213,26 @@ def test_rdb_v12_from_redis_stack_with_search_module_aux_loads(tmp_path: Path) -
         subprocess.run([str(STACK_TOOL), "stop", str(port), str(stack_dir)], capture_output=True, timeout=60)
     assert (stack_dir / "dump.rdb").read_bytes()[:9] == b"REDIS0012"
     assert rdb_contents(stack_dir / "dump.rdb") == expected  # RediSearch's module aux data is skipped
+
+
+@pytest.mark.parametrize("mode", ["rdb", "aof-base"])
+def test_scan_and_randomkey_see_the_keys_a_dump_loaded(tmp_path: Path, mode: str) -> None:
+    """Keys loaded from a dump (dump.rdb, or the AOF's RDB base after a rewrite) are in the key order
+    SCAN and RANDOMKEY walk, and keys added later join them (the bug: SCAN returned none of them)."""
+    data = tmp_path / "data"
+    args = [*RDB_ONLY, "--save", ""] if mode == "rdb" else ["--appendonly", "yes", "--save", ""]
+    keys = {f"k{i}".encode() for i in range(300)}
+    with redvector(data, *args) as (_, r):
+        r.mset({k: b"v" for k in keys})
+        if mode == "rdb":
+            assert r.save() is True
+        else:
+            r.bgrewriteaof()
+            wait_until(lambda: r.info("persistence")["aof_rewrite_in_progress"] == 0
+                       and r.info("persistence")["aof_rewrite_scheduled"] == 0)
+    with redvector(data, *args) as (_, r):
+        assert set(r.scan_iter(count=50)) == keys
+        assert r.randomkey() in keys
+        r.set("later", 1)
+        r.delete("k0")
+        assert set(r.scan_iter(count=50)) == (keys - {b"k0"}) | {b"later"}
