@@ -1,4 +1,5 @@
-"""REPLICAOF SLAVEOF PSYNC SYNC REPLCONF ROLE WAIT: the replication commands (state in server/replication.py)."""
+"""REPLICAOF SLAVEOF PSYNC SYNC REPLCONF ROLE WAIT FAILOVER: the replication commands (state in
+server/replication.py, FAILOVER's in server/failover.py)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from redvector.commands.persistence import wait_timeout
 from redvector.commands.spec import CommandGroup, Flag
 from redvector.errors import CodedError, RedVectorError, SyntaxErr
 from redvector.replies import NO_REPLY, OK, Deferred, SimpleString, SyncPayload
+from redvector.server.replication import ReplicaPeer
 
 group = CommandGroup("server")
 log = logging.getLogger("redvector.replication")
@@ -43,12 +45,12 @@ group.command("SLAVEOF", 3, Flag.ADMIN | Flag.NOSCRIPT | Flag.STALE, since="1.0.
               summary="Sets a Redis server as a replica of another, or promotes it to being a master.")(_replicaof)
 
 
-def _start_sync(ctx: CommandContext) -> Any:
+def _start_sync(ctx: CommandContext) -> ReplicaPeer:
     client = ctx.client
     repl = ctx.server.replication
     if repl.is_replica and repl.link_state != "connected":
         raise CodedError("NOMASTERLINK", "Can't SYNC while not connected with my master")
-    peer = repl.register_peer(client, client.write_raw)
+    peer = repl.register_peer(client)
     client.flags = "S"
     return peer
 
@@ -68,7 +70,7 @@ def psync(ctx: CommandContext, argv: list[bytes]) -> Any:
         raise CodedError("NOMASTERLINK", "Can't SYNC while failing over")
     offset = parse_int(argv[2])
     peer = _start_sync(ctx)
-    return SyncPayload(ctx.server.replication.psync(peer, argv[1].decode("latin-1"), offset))
+    return SyncPayload(repl.psync(peer, argv[1].decode("latin-1"), offset))
 
 
 @group.command("SYNC", 1, _SYNC_FLAGS, since="1.0.0", summary="An internal command used in replication.")
@@ -90,11 +92,11 @@ def replconf(ctx: CommandContext, argv: list[bytes]) -> Any:
         option, value = argv[i].lower(), argv[i + 1]
         if option == b"listening-port":
             port = parse_int(value)
-            repl.register_peer(client, client.write_raw).listening_port = port
+            repl.register_peer(client).listening_port = port
         elif option == b"ip-address":
-            repl.register_peer(client, client.write_raw).ip = value.decode("latin-1")
+            repl.register_peer(client).ip = value.decode("latin-1")
         elif option == b"capa":
-            repl.register_peer(client, client.write_raw).capa.add(value.lower())
+            repl.register_peer(client).capa.add(value.lower())
         elif option == b"ack":
             peer = repl.peer_of(client)
             if peer is not None and peer.online:

@@ -117,12 +117,13 @@ class Replication:
         self.master: tuple[str, int] | None = None
         self.link_state = "none"  # connect | connecting | sync | connected (Redis's repl_state names)
         self.last_io = 0.0
-        self.sync_started = 0.0
         self.link_down_since = time.monotonic()
         self.link: Any = None  # the running master link (protocol layer), None when not a replica
         # Installed by the composition root: start a master link for (host, port), returning it (it has
-        # ``close()``), and the check that makes the dispatcher refuse writes on a read-only replica.
+        # ``close()``).
         self.start_link: Callable[[str, int], Any] | None = None
+        # Called when what replication refuses may have changed (role, link, good replicas): the
+        # dispatcher recomputes its write and stale refusals.
         self.on_rules_change: list[Callable[[], None]] = []
         server.extensions.setdefault("client_closed_hooks", []).append(self.replica_gone)
 
@@ -303,8 +304,8 @@ class Replication:
         self._peers_changed()
 
     def tick(self) -> None:
-        """Cron: PING the replicas every ``repl-ping-replica-period`` seconds, send a pending GETACK,
-        time out WAITs' replicas that went away."""
+        """Cron: recount the good replicas, move a FAILOVER on, PING the replicas every
+        ``repl-ping-replica-period`` seconds, send a pending GETACK."""
         self._refresh_write_refusal()
         self.failover.update()
         if self.master is not None or not self.replicas:
@@ -328,10 +329,11 @@ class Replication:
                 return peer
         return None
 
-    def register_peer(self, client: ClientState, write: Callable[[bytes], None]) -> ReplicaPeer:
+    def register_peer(self, client: ClientState) -> ReplicaPeer:
+        """The replica on ``client``'s connection (known from its first REPLCONF or PSYNC)."""
         peer = self.peer_of(client)
         if peer is None:
-            peer = ReplicaPeer(client, write, ip=client.addr.rsplit(":", 1)[0])
+            peer = ReplicaPeer(client, client.write_raw, ip=client.addr.rsplit(":", 1)[0])
             self.replicas.append(peer)
         return peer
 
@@ -549,9 +551,7 @@ class Replication:
 
     def role(self) -> list[Any]:
         if self.master is not None:
-            state = {"connect": b"connect", "connecting": b"connecting", "sync": b"sync",
-                     "connected": b"connected"}.get(self.link_state, b"none")
-            return [b"slave", self.master[0].encode(), self.master[1], state,
+            return [b"slave", self.master[0].encode(), self.master[1], self.link_state.encode(),
                     self.offset if self.link_state == "connected" else -1]
         return [b"master", self.offset,
                 [[peer.ip.encode(), b"%d" % peer.listening_port, b"%d" % peer.ack_offset]

@@ -74,7 +74,7 @@ class RespConnection(asyncio.Protocol):
         self.client.kill = self.kill
         self.client.output_buffer_size = transport.get_write_buffer_size
         self.client.unblock = self._client_unblock
-        self.client.write_raw = self._write_raw
+        self.client.write_raw = self._write  # a replica's sync payload and stream, in order with replies
         transport.set_write_buffer_limits(high=WRITE_HIGH_WATER, low=WRITE_LOW_WATER)
         if len(self.server.clients) >= maxclients:
             self.server.stats.rejected_connections += 1
@@ -192,7 +192,7 @@ class RespConnection(asyncio.Protocol):
             return
         encode(reply, client.protocol, out)
 
-    def _write(self, out: bytearray) -> None:
+    def _write(self, out: bytes | bytearray) -> None:
         if out and self.transport is not None and not self._closed:
             self.server.stats.net_output_bytes += len(out)
             gate = self.server.reply_gate
@@ -238,15 +238,6 @@ class RespConnection(asyncio.Protocol):
         self._end_pause_wait()
         if not self._closed and self._held:
             asyncio.get_running_loop().call_soon(self._process)
-
-    def _write_raw(self, data: bytes) -> None:
-        """Bytes the encoder did not make (a replica's sync payload and stream), in order with replies."""
-        if self.transport is not None and not self._closed:
-            self.server.stats.net_output_bytes += len(data)
-            gate = self.server.reply_gate
-            if gate is not None and gate(self._write_now, data):
-                return
-            self.transport.write(data)
 
     def _write_now(self, data: bytes) -> None:
         transport = self.transport

@@ -96,15 +96,12 @@ class MasterLink:
             if not reply.startswith(b"+"):
                 raise SyncError(f"unable to AUTH to MASTER: {reply.decode(errors='replace')}")
         reply = await ask(b"PING")
-        if reply.startswith(b"-") and not reply.startswith((b"-NOAUTH", b"-NOPERM", b"-ERR operation not permitted")):
+        if reply.startswith(b"-"):  # NOAUTH / NOPERM without masterauth, or a master that cannot serve
             raise SyncError(f"error reply to PING from master: {reply.decode(errors='replace')}")
-        if reply.startswith(b"-"):
-            raise SyncError(f"the master needs authentication: {reply.decode(errors='replace')}")
         own_port = self.server.ports.get("resp", int(config["port"]))
         await ask(b"REPLCONF", b"listening-port", b"%d" % own_port)
         await ask(b"REPLCONF", b"capa", b"eof", b"capa", b"psync2")
         repl.link_state = "sync"
-        repl.sync_started = time.monotonic()
         failing_over = repl.failover.in_progress
         psync = [b"PSYNC", repl.replid.encode(), b"%d" % (repl.offset + 1)]
         reply = await ask(*psync, *([b"FAILOVER"] if failing_over else []))
