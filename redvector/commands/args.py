@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 
 from redvector.errors import (
     NOT_FLOAT_MSG,
@@ -30,15 +31,34 @@ def parse_int(arg: bytes, error: RedVectorError | None = None) -> int:
     return value
 
 
+# strtod's hexadecimal form (C99), which Python's float() does not read: 0x1p3, -0X.8, 0x10.
+_HEX_FLOAT = re.compile(rb"[+-]?0[xX](?:[0-9a-fA-F]+\.?[0-9a-fA-F]*|\.[0-9a-fA-F]+)(?:[pP][+-]?[0-9]+)?")
+
+
+def hex_float(arg: bytes) -> float | None:
+    """``arg`` read as strtod reads a hexadecimal float, None if it is not one (the rare path of the
+    float parsers: they try float() first)."""
+    if _HEX_FLOAT.fullmatch(arg) is None:
+        return None
+    try:
+        return float.fromhex(arg.decode("ascii"))
+    except OverflowError:  # strtod gives HUGE_VAL
+        return -math.inf if arg[:1] == b"-" else math.inf
+
+
 def parse_float(arg: bytes, error: RedVectorError | None = None, allow_nan: bool = False) -> float:
-    """A Redis double (strtod): accepts inf/-inf/+inf, rejects NaN and empty or space-padded text."""
+    """A Redis double (strtod): accepts inf/-inf/+inf and hexadecimal floats, rejects NaN and empty or
+    space-padded text."""
     try:
         # strtod accepts neither surrounding spaces nor Python's digit separators.
         if not arg or arg[0] in b" \t\r\n" or arg[-1] in b" \t\r\n" or b"_" in arg:
             raise ValueError
         value = float(arg)
     except ValueError:
-        raise error or NotFloat()
+        hexadecimal = hex_float(arg)
+        if hexadecimal is None:
+            raise error or NotFloat()
+        value = hexadecimal
     if math.isnan(value) and not allow_nan:
         raise error or NotFloat()
     return value
@@ -52,7 +72,10 @@ def parse_timeout_ms(arg: bytes, in_seconds: bool = True) -> int:
             raise ValueError
         value = float(arg)
     except ValueError:
-        raise RedVectorError("timeout is not a float or out of range")
+        hexadecimal = hex_float(arg)
+        if hexadecimal is None:
+            raise RedVectorError("timeout is not a float or out of range")
+        value = hexadecimal
     if math.isnan(value) or math.isinf(value):
         raise RedVectorError("timeout is not a float or out of range")
     if value < 0:
@@ -103,7 +126,7 @@ class ArgCursor:
 
 
 __all__ = [
-    "INT64_MAX", "INT64_MIN", "NOT_FLOAT_MSG", "ArgCursor", "format_double", "parse_float", "parse_int",
+    "INT64_MAX", "INT64_MIN", "NOT_FLOAT_MSG", "ArgCursor", "format_double", "hex_float", "parse_float", "parse_int",
     "parse_timeout_ms",
 ]
 

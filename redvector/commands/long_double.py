@@ -19,7 +19,9 @@ ZERO = np.longdouble(0)
 
 def parse_long_double(arg: bytes, error: RedVectorError | None = None) -> np.longdouble:
     """strtold of ``arg``, refused where Redis refuses it (parse_float's checks: no spaces, no NaN)."""
-    parse_float(arg, error)
+    value = parse_float(arg, error)
+    if b"x" in arg or b"X" in arg:  # hexadecimal: numpy's parser does not read it (a double holds it)
+        return np.longdouble(value)
     return np.longdouble(arg.decode("ascii"))
 
 

@@ -9,7 +9,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
-from redvector.commands.args import ArgCursor
+from redvector.commands.args import ArgCursor, hex_float
 from redvector.commands.context import CommandContext
 from redvector.commands.pqsort import pqsort
 from redvector.commands.spec import CommandGroup, Flag, KeySpec
@@ -91,7 +91,11 @@ def _to_double(text: bytes) -> float:
             raise ValueError
         value = float(text)
     except ValueError:
-        raise RedVectorError(NOT_DOUBLE_MSG)
+        hexadecimal = hex_float(text.lstrip(b" \t\n\v\f\r"))
+        if hexadecimal is None:
+            raise RedVectorError(NOT_DOUBLE_MSG)
+        value = hexadecimal
+        text = b""  # (an overflowing one reads as inf: strtod's ERANGE)
     if math.isnan(value) or (math.isinf(value) and b"inf" not in text.lower()):
         raise RedVectorError(NOT_DOUBLE_MSG)
     return value

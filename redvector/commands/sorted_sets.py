@@ -11,7 +11,7 @@ import math
 import random
 from typing import Any
 
-from redvector.commands.args import parse_int
+from redvector.commands.args import hex_float, parse_int
 from redvector.commands.containers import parse_cursor, scan_container
 from redvector.commands.context import CommandContext
 from redvector.commands.spec import CommandGroup, Flag, KeySpec
@@ -41,11 +41,15 @@ def get_zset(ctx: CommandContext, key: bytes) -> ZSet | None:
 
 def parse_score(arg: bytes, error: RedVectorError | None = None) -> float:
     """A score as strtod reads it (inf, -inf, +inf accepted; NaN, spaces around, and Python-only
-    spellings such as "1_0" rejected). On the ZADD hot path, so float() goes first."""
+    spellings such as "1_0" rejected; hexadecimal floats read). On the ZADD hot path, so float() goes
+    first."""
     try:
         value = float(arg)
     except ValueError:
-        raise error or NotFloat()
+        hexadecimal = hex_float(arg)
+        if hexadecimal is None:
+            raise error or NotFloat()
+        value = hexadecimal
     if value != value or b"_" in arg or arg[:1].isspace() or arg[-1:].isspace():
         raise error or NotFloat()
     return value

@@ -52,7 +52,9 @@ def watch(ctx: CommandContext, argv: list[bytes]) -> Any:
     return OK
 
 
-@group.command("UNWATCH", 1, _TX | Flag.ALLOW_BUSY, summary="Forgets about watched keys of a transaction.")
+# Not TX_CONTROL: inside MULTI, Redis queues UNWATCH like any command (EXEC has unwatched already).
+@group.command("UNWATCH", 1, Flag.NOSCRIPT | Flag.LOADING | Flag.STALE | Flag.FAST | Flag.ALLOW_BUSY,
+               summary="Forgets about watched keys of a transaction.")
 def unwatch(ctx: CommandContext, argv: list[bytes]) -> Any:
     ctx.server.watches.unwatch_all(ctx.client)
     return OK

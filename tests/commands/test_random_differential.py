@@ -3,8 +3,9 @@ byte the same (RESP2 and RESP3), seeded so a failure replays. The generators mix
 so WRONGTYPE paths, empty-container deletion, negative indexes and odd scores are exercised together.
 
 Two things are left out on purpose: OBJECT ENCODING (Redis's depends on a value's history, e.g. APPEND
-makes ``raw``) and the order of multi-member set replies (Redis's follows its encoding's memory layout);
-set replies are compared as sorted members.
+makes ``raw``) and the order of multi-member set replies (Redis's follows its encoding's memory layout:
+an intset iterates in numeric order, a Python set does not); set replies are compared as sorted members,
+and SORT BY nosort only runs on lists here.
 """
 
 from __future__ import annotations
@@ -21,7 +22,9 @@ Gen = Callable[[random.Random], list[bytes]]
 KEYS = [b"k1", b"k2", b"k3"]
 MEMBERS = [b"a", b"b", b"c", b"d", b"1", b"2", b"-3", b"4.5", b""]
 INTS = [b"-3", b"-2", b"-1", b"0", b"1", b"2", b"3", b"5", b"10", b"100"]
-SCORES = [b"0", b"1.5", b"-2", b"inf", b"-inf", b"3e2", b"(1", b"(2", b"+inf", b"nan", b"abc"]
+# (strtod reads hexadecimal floats: 0x10 is 16, 0x1p-2 is 0.25; "0x" alone is refused)
+SCORES = [b"0", b"1.5", b"-2", b"inf", b"-inf", b"3e2", b"(1", b"(2", b"+inf", b"nan", b"abc", b"0x10", b"(0x1p-2",
+          b"0x", b"-0X.8"]
 
 
 def _gen(*parts: object) -> Gen:
@@ -57,6 +60,13 @@ GENERATORS: list[Gen] = [
     _gen(b"TYPE", K), _gen(b"DEL", K), _gen(b"EXISTS", K, K), _gen(b"RENAME", K, K), _gen(b"RENAMENX", K, K),
     _gen(b"COPY", K, K, b"REPLACE"), _gen(b"SORT", K, b"ALPHA", b"LIMIT", N, N), _gen(b"SORT", K),
     _gen(b"GETEX", K, b"PERSIST"), _gen(b"HRANDFIELD", K, b"0"),
+    # transactions: inside MULTI every command but EXEC/DISCARD/MULTI/WATCH/QUIT/RESET is queued (UNWATCH too)
+    _gen(b"MULTI"), _gen(b"EXEC"), _gen(b"DISCARD"), _gen(b"WATCH", K), _gen(b"UNWATCH"),
+    _gen(b"PFADD", K, M, M), _gen(b"PFCOUNT", K), _gen(b"SORT", K, b"BY", b"nosort", b"GET", b"#"),
+    _gen(b"XADD", K, [b"1-1", b"2-0", b"3-5", b"0-1"], b"f", M), _gen(b"XRANGE", K, b"-", b"+", b"COUNT", N),
+    _gen(b"XDEL", K, [b"1-1", b"2-0"]), _gen(b"XLEN", K), _gen(b"XTRIM", K, b"MAXLEN", N),
+    _gen(b"GEOADD", K, [b"13.36", b"0x1", b"-200"], [b"38.11", b"0x2", b"91"], M), _gen(b"GEODIST", K, M, M),
+    _gen(b"EVAL", b"return redis.call('incrbyfloat', KEYS[1], ARGV[1])", b"1", K, F),
 ]
 SET_REPLIES = {b"SMEMBERS", b"SINTER", b"SDIFF", b"SUNION"}
 
@@ -68,8 +78,13 @@ def _run(ours_port: int, ref_port: int, protocol: int, seed: int, steps: int) ->
     try:
         for client in (ours, theirs):
             client.call([b"FLUSHALL"])
+        in_multi = False
         for step in range(steps):
             cmd = rnd.choice(GENERATORS)(rnd)
+            while in_multi and cmd[0] in SET_REPLIES:  # EXEC's reply would hold it unsorted
+                cmd = rnd.choice(GENERATORS)(rnd)
+            if cmd[0] in (b"MULTI", b"EXEC", b"DISCARD"):
+                in_multi = cmd[0] == b"MULTI"
             mine, ref = ours.call(cmd), theirs.call(cmd)
             if cmd[0] in SET_REPLIES and mine != ref:
                 mine, ref = sorted(mine.split(b"\r\n")), sorted(ref.split(b"\r\n"))  # type: ignore[assignment]

@@ -22,6 +22,8 @@ from redvector.keyspace.types.suggestions import SuggestionTrie
 
 # Redis's OBJ_ENCODING_EMBSTR_SIZE_LIMIT: strings up to 44 bytes are embedded in the object header.
 EMBSTR_SIZE_LIMIT = 44
+# The header of a HyperLogLog string (PFADD's sparse form is shorter than the embstr limit).
+HLL_MAGIC = b"HYLL"
 # list-max-listpack-size < 0 selects a byte limit per node: -1 = 4 KiB ... -5 = 64 KiB.
 _LIST_BYTES = {-1: 4096, -2: 8192, -3: 16384, -4: 32768, -5: 65536}
 
@@ -33,7 +35,9 @@ def _all_short(items: Iterable[bytes], limit: int) -> bool:
 def string_encoding(value: bytes) -> str:
     if as_int64(value) is not None:
         return "int"
-    return "embstr" if len(value) <= EMBSTR_SIZE_LIMIT else "raw"
+    if len(value) <= EMBSTR_SIZE_LIMIT and not value.startswith(HLL_MAGIC):
+        return "embstr"
+    return "raw"  # long, or a HyperLogLog (Redis creates those as raw strings, whatever their size)
 
 
 def list_encoding(lst: deque[bytes], config: Any) -> str:
