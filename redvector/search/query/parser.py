@@ -265,7 +265,9 @@ class _Builder:
         return self._extend(Union, b, c)
 
     def either_more(self, b: Node | _Open | None, op: Tok, c: Node | _Open | None) -> Node | _Open | None:
-        return self._extend(Union, b, c, always=True)
+        if b is None or c is None or isinstance(b, Union) or (isinstance(b, _Open) and b.kind is Union):
+            return self._extend(Union, b, c, always=True)
+        return _adopted(b, c)
 
     def group(self, lp: Tok, b: Node | _Open | None, rp: Tok) -> Node | _Open | None:
         return b
@@ -738,6 +740,34 @@ def _compare(field: bytes, op: str, num: float) -> Node:
     if op == "<":
         return NumericRange(field, -math.inf, num, hi_excl=True)
     return NumericRange(field, -math.inf, num)
+
+
+def _adopted(b: Node | _Open, c: Node | _Open) -> Node | _Open:
+    """RediSearch's ``union ::= union OR expr`` adds C to B's children whatever B is. B is not a union when
+    the first ``expr OR expr`` had a stop word on one side (``the | x | y``, ``x | the | y``: B is x), and
+    then C joins x: an intersection or a phrase gets one more clause or word, a tag clause one more value
+    (a word, prefix, suffix or infix, folded as a term is), and any other clause ignores it. The union is
+    gone: ``the | (a b) | c`` is ``a b c``, ``the | @t:{x} | y`` is ``@t:{x|y}``, ``the | a | b`` is ``a``."""
+    c = _closed(c)
+    if isinstance(b, (_Open, Intersect)):
+        opened = b if isinstance(b, _Open) else _reopened(b)
+        fields = b.fields if isinstance(b, Intersect) else None
+        opened.children.append(_with_fields(c, fields) if fields is not None else c)
+        return opened
+    if isinstance(b, Phrase):
+        if isinstance(c, Term) and c.kind == "exact":
+            return replace(b, terms=(*b.terms, (len(b.terms), c.text)))
+        return Empty()  # an exact phrase with a clause that has no word positions
+    if isinstance(b, Tag) and isinstance(c, Term) and c.kind in _TAG_KINDS:
+        value = c.text.lower().encode("utf-8")
+        kind = c.kind
+        return replace(b, values=(*b.values, TagValue(value, prefix=kind in ("prefix", "infix"),
+                                                      suffix=kind in ("suffix", "infix"),
+                                                      wildcard=kind == "wildcard")))
+    return b
+
+
+_TAG_KINDS = ("exact", "prefix", "suffix", "infix", "wildcard")
 
 
 def _with_fields(node: Node, fields: tuple[bytes, ...]) -> Node:
