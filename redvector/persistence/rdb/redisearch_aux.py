@@ -164,7 +164,7 @@ def _indexes(t: _Typed, encver: int) -> list[list[bytes]]:
 def _index(t: _Typed, encver: int) -> list[list[bytes]]:
     name = t.cstr("index name")
     flags = t.uint("index flags")
-    fields = [_field(t) for _ in range(t.uint("field count"))]
+    fields = [_field(t, encver) for _ in range(t.uint("field count"))]
     rule = _rule(t, encver)
     stopwords = [t.cstr("stop word") for _ in range(t.uint("stop word count"))] if flags & _CUSTOM_STOPWORDS else None
     synonyms = _synonyms(t) if flags & _HAS_SYNONYMS else {}
@@ -217,7 +217,7 @@ def _index(t: _Typed, encver: int) -> list[list[bytes]]:
     return commands
 
 
-def _field(t: _Typed) -> list[bytes]:
+def _field(t: _Typed, encver: int) -> list[bytes]:
     name = t.cstr("field name")
     path = t.cstr("field path") if t.uint("field path flag") == 1 else name
     types = t.uint("field types")
@@ -238,8 +238,8 @@ def _field(t: _Typed) -> list[bytes]:
     if types & _VECTOR:
         t.uint("vector blob size")
         vector = _vector(t)
-    coords = b""
-    if types & _GEOSHAPE:
+    coords = b"FLAT"  # before encoding 23 (RediSearch 2.8.1-2.8.3) the system was not saved: Cartesian
+    if types & _GEOSHAPE and encver >= 23:
         system = t.uint("geoshape coordinates")
         if system >= len(_GEOSHAPE_COORDS):
             raise AuxFormatError(f"unknown GEOSHAPE coordinate system {system}")
