@@ -28,6 +28,7 @@ log = logging.getLogger("redvector.persistence")
 
 INDEX_MODULE_ID = c.module_type_id("ft_index0", 0) >> 10
 DICT_MODULE_ID = c.module_type_id("scdtype00", 0) >> 10
+DICT_ENCVER = 1
 INDEX_ENCVERS = range(22, 25)  # RediSearch 2.8 (tiered vectors: 22; GEOSHAPE: 23) to 2.10 / 8.0 INDEXALL (24)
 
 # IndexFlags (spec.h)
@@ -120,6 +121,8 @@ def read_module_aux(reader: Any) -> tuple[bytes, list[list[bytes]]] | None:
                                      f"(only {INDEX_ENCVERS.start}..{INDEX_ENCVERS.stop - 1})")
             commands = _indexes(typed, encver) if reader.pos < len(reader.data) and _peek_uint(reader) else []
         else:
+            if encver != DICT_ENCVER:
+                raise AuxFormatError(f"dictionaries of encoding version {encver} are not known (only 1)")
             commands = _dictionaries(typed) if when == 2 and not _peek_eof(reader) else []
         typed.eof()
         return kind, commands
