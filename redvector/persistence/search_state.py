@@ -10,6 +10,9 @@ Aux fields (Redis skips aux fields it does not know, so the dump still loads int
 - ``redvector-ft-doc-ids``: per index with vector fields, ``DOCIDS name key id key id ...``;
 - ``redvector-ft-token``: the snapshot's token; each graph sidecar is tagged with it.
 
+A Redis Stack dump carries RediSearch's own definitions instead (module aux data, decoded by
+rdb/redisearch_aux.py into the same commands), which are re-created the same way.
+
 Graphs are saved at the instant of the snapshot (in the server process, right after the fork), so a
 graph covers exactly the doc ids of the dump. On load an index whose graphs all load (same token, same
 options, intact) gets them back with its doc ids (``SearchIndex.restore``) and only its non-vector
@@ -24,6 +27,7 @@ from typing import Any
 
 from redvector.persistence.aof import encode_command
 from redvector.persistence.aof_load import Execute, iter_commands
+from redvector.persistence.rdb.constants import REDISEARCH_DICTIONARIES, REDISEARCH_INDEXES
 
 log = logging.getLogger("redvector.search.persistence")
 
@@ -83,6 +87,14 @@ class SearchSnapshot:
     def load_aux(self, key: bytes, value: bytes) -> bool:
         if key in (AUX_DEFINITIONS, AUX_DOC_IDS, AUX_TOKEN, AUX_DICTIONARIES):
             self._aux[key] = value
+            return True
+        # RediSearch's own definitions and dictionaries (a Redis Stack dump), decoded into the same commands:
+        # they run after the keys are loaded, like ours (RediSearch indexes live in database 0).
+        if key == REDISEARCH_INDEXES:
+            self._aux[AUX_DEFINITIONS] = self._aux.get(AUX_DEFINITIONS, b"") + encode_command([b"SELECT", b"0"]) + value
+            return True
+        if key == REDISEARCH_DICTIONARIES:
+            self._aux[AUX_DICTIONARIES] = self._aux.get(AUX_DICTIONARIES, b"") + value
             return True
         return False
 

@@ -17,6 +17,8 @@ from redvector.search.index import ErrorStats, SearchIndex, pending_vectors
 from redvector.search.schema import FieldSpec, FieldType
 
 MB = 1024.0 * 1024.0
+# index_options in RediSearch's order (one per storage flag it lacks); NOOFFSETS implies NOHL.
+INDEX_OPTIONS_ORDER = ("NOFREQS", "NOFIELDS", "NOOFFSETS", "NOHL", "MAXTEXTFIELDS")
 
 
 def _attribute(spec: FieldSpec) -> tuple[list[Any], Map]:
@@ -103,7 +105,7 @@ def info_reply(index: SearchIndex) -> ByProtocol:
     def common(attrs: Any) -> list[tuple[Any, Any]]:
         items: list[tuple[Any, Any]] = [
             (S(b"index_name"), d.name),
-            (S(b"index_options"), [S(o.encode()) for o in d.options]),
+            (S(b"index_options"), [S(o.encode()) for o in index_options(d.options)]),
             (S(b"index_definition"), Map(definition)),
             (S(b"attributes"), attrs),
             (S(b"num_docs"), num_docs),
@@ -159,3 +161,8 @@ def info_reply(index: SearchIndex) -> ByProtocol:
 @group.command("FT.INFO", -2, Flag.READONLY | Flag.MODULE, KeySpec(0, 0, 0), summary="Index statistics and schema")
 def ft_info(ctx: CommandContext, argv: list[bytes]) -> Any:
     return info_reply(get_index(ctx, argv[1], "info"))
+
+
+def index_options(options: list[str]) -> list[str]:
+    given = set(options) | ({"NOHL"} if "NOOFFSETS" in options else set())
+    return [o for o in INDEX_OPTIONS_ORDER if o in given]

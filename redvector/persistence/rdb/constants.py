@@ -13,6 +13,10 @@ OP_FUNCTION2 = 0xF5
 # The aux "key" under which a function library's code travels between the snapshot participants and the
 # RDB writer/reader, which store it as an OP_FUNCTION2 record (not an aux field).
 FUNCTION_LIBRARY = b"\x00function-library"
+# The aux "keys" under which RediSearch's index definitions and dictionaries, read from a Redis Stack dump's
+# module aux data, reach the search participant: RESP-framed commands that re-create them.
+REDISEARCH_INDEXES = b"\x00redisearch-indexes"
+REDISEARCH_DICTIONARIES = b"\x00redisearch-dictionaries"
 OP_FUNCTION_PRE_GA = 0xF6
 OP_MODULE_AUX = 0xF7
 OP_IDLE = 0xF8

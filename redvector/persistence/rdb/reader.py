@@ -2,7 +2,8 @@
 
 Values come out as RedVector's keyspace types: bytes, deque, dict, set, ZSet, JsonValue (RedisJSON 2.x's
 module type ReJSON-RL), Stream. Aux fields are handed to a callback (RedVector keeps its search index definitions
-there); module aux data and functions, which RedVector cannot run, are skipped safely. Other
+there); RediSearch's module aux data (its index definitions and dictionaries) goes to the same callback
+as commands that re-create it (redisearch_aux.py); other module aux data is skipped safely. Other
 modules' values are reported with a clear error.
 """
 
@@ -28,6 +29,7 @@ from redvector.persistence.rdb.compact import (
 )
 from redvector.persistence.rdb.crc64 import crc64
 from redvector.persistence.rdb.lzf import LzfError, lzf_decompress
+from redvector.persistence.rdb.redisearch_aux import encode_commands, read_module_aux
 from redvector.persistence.rdb.stream_codec import StreamFormatError, decode_stream
 from redvector.persistence.rdb.trie_codec import TrieFormatError, decode_trie, is_trie_module
 
@@ -347,7 +349,11 @@ def load_rdb(data: bytes, on_entry: EntryCallback, on_aux: AuxCallback | None = 
             if on_aux is not None:
                 on_aux(key, value)
         elif op == c.OP_MODULE_AUX:
-            reader.skip_module_aux()
+            redisearch = read_module_aux(reader)  # None: another module's data, skipped
+            if redisearch is not None and redisearch[1] and on_aux is not None:
+                kind, commands = redisearch
+                on_aux(c.REDISEARCH_INDEXES if kind == b"indexes" else c.REDISEARCH_DICTIONARIES,
+                       encode_commands(commands))
         elif op == c.OP_FUNCTION2:
             code = reader.string()  # a function library's code (FUNCTION LOAD)
             if on_aux is not None:
