@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from redvector.commands.context import CommandContext
-from redvector.commands.spec import CommandGroup, Flag, KeySpec
+from redvector.commands.spec import CommandGroup, Flag, KeySpec, Sub
 from redvector.errors import UnknownSubcommand, WrongArity
 from redvector.keyspace.glob import glob_match
 from redvector.replies import Frames, Push, SimpleString
@@ -115,8 +115,25 @@ _HELP = [
 ]
 
 
+# PUBSUB's subcommands as Redis 7.4 declares them (COMMAND INFO pubsub|<sub>).
+_PUBSUB_SUBS = (
+    Sub("CHANNELS", -2, Flag.PUBSUB | Flag.LOADING | Flag.STALE, since="2.8.0",
+        summary="Returns the active channels."),
+    Sub("NUMSUB", -2, Flag.PUBSUB | Flag.LOADING | Flag.STALE, since="2.8.0",
+        summary="Returns a count of subscribers to channels."),
+    Sub("NUMPAT", 2, Flag.PUBSUB | Flag.LOADING | Flag.STALE, since="2.8.0",
+        summary="Returns a count of unique pattern subscriptions."),
+    Sub("SHARDCHANNELS", -2, Flag.PUBSUB | Flag.LOADING | Flag.STALE, since="7.0.0",
+        summary="Returns the active shard channels."),
+    Sub("SHARDNUMSUB", -2, Flag.PUBSUB | Flag.LOADING | Flag.STALE, since="7.0.0",
+        summary="Returns the count of subscribers of shard channels."),
+    Sub("HELP", 2, Flag.LOADING | Flag.STALE, since="6.2.0",
+        summary="Returns helpful text about the different subcommands."),
+)
+
+
 @group.command("PUBSUB", -2, Flag(0),
-               subcommands=("CHANNELS", "NUMSUB", "NUMPAT", "SHARDCHANNELS", "SHARDNUMSUB", "HELP"),
+               subcommands=_PUBSUB_SUBS,
                summary="A container for Pub/Sub commands.")
 def pubsub(ctx: CommandContext, argv: list[bytes]) -> Any:
     hub = _hub(ctx)

@@ -8,7 +8,7 @@ from typing import Any
 from redvector.commands.acl import acl_user_lines
 from redvector.commands.args import ArgCursor
 from redvector.commands.context import CommandContext
-from redvector.commands.spec import CommandGroup, Flag
+from redvector.commands.spec import CommandGroup, Flag, Sub
 from redvector.errors import RedVectorError, SyntaxErr, UnknownSubcommand, WrongArity
 from redvector.keyspace.glob import glob_match
 from redvector.replies import OK, Map
@@ -48,8 +48,23 @@ def time_(ctx: CommandContext, argv: list[bytes]) -> Any:
     return [b"%d" % int(now), b"%d" % int((now % 1) * 1_000_000)]
 
 
+# CONFIG's subcommands as Redis 7.4 declares them (COMMAND INFO config|<sub>).
+_CONFIG_SUBS = (
+    Sub("GET", -3, Flag.ADMIN | Flag.NOSCRIPT | Flag.LOADING | Flag.STALE, since="2.0.0",
+        summary="Returns the effective values of configuration parameters."),
+    Sub("SET", -4, Flag.ADMIN | Flag.NOSCRIPT | Flag.LOADING | Flag.STALE, since="2.0.0",
+        summary="Sets configuration parameters in-flight."),
+    Sub("RESETSTAT", 2, Flag.ADMIN | Flag.NOSCRIPT | Flag.LOADING | Flag.STALE, since="2.0.0",
+        summary="Resets the server's statistics."),
+    Sub("REWRITE", 2, Flag.ADMIN | Flag.NOSCRIPT | Flag.LOADING | Flag.STALE, since="2.8.0",
+        summary="Persists the effective configuration to file."),
+    Sub("HELP", 2, Flag.LOADING | Flag.STALE, since="5.0.0",
+        summary="Returns helpful text about the different subcommands."),
+)
+
+
 @group.command("CONFIG", -2, Flag.ADMIN | Flag.NOSCRIPT | Flag.LOADING | Flag.STALE,
-               subcommands=("GET", "SET", "RESETSTAT", "REWRITE", "HELP"),
+               subcommands=_CONFIG_SUBS,
                summary="A container for server configuration commands.")
 def config(ctx: CommandContext, argv: list[bytes]) -> Any:
     sub = argv[1].upper()
