@@ -73,7 +73,10 @@ def lookup_pattern(ctx: CommandContext, pattern: bytes, subst: bytes) -> bytes |
     else:
         key_pattern, hash_field = pattern, None
     key = key_pattern[:star] + subst + key_pattern[star + 1 :]
-    value = ctx.db.get(key, ctx.now_ms)
+    db = ctx.db
+    if hash_field is not None and key in db.field_ttls.by_key:
+        db.expire_fields(key, ctx.now_ms, (hash_field,))  # a field past its TTL is absent (Redis 7.4)
+    value = db.get(key, ctx.now_ms)
     if value is None:
         return None
     if hash_field is not None:
