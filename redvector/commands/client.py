@@ -353,7 +353,7 @@ _CLIENT_SUBS = (
 
 @group.command("CLIENT", -2, Flag.ADMIN | Flag.NOSCRIPT | Flag.LOADING | Flag.STALE,
                subcommands=_CLIENT_SUBS,
-               summary="A container for client connection commands.")
+               summary="A container for client connection commands.", since="2.4.0")
 def client(ctx: CommandContext, argv: list[bytes]) -> Any:
     sub = argv[1].upper()
     me = ctx.client

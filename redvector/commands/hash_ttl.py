@@ -159,52 +159,61 @@ def _ttl(ctx: CommandContext, argv: list[bytes], relative: bool, unit_ms: int) -
     return replies
 
 
-@group.command("HEXPIRE", -6, _WRITE, _K1, summary="Set expiry for hash field using relative time to expire (seconds)")
+@group.command("HEXPIRE", -6, _WRITE, _K1,
+               summary="Set expiry for hash field using relative time to expire (seconds)",
+               since="7.4.0")
 def hexpire(ctx: CommandContext, argv: list[bytes]) -> Any:
     return _expire(ctx, argv, True, 1000)
 
 
 @group.command("HPEXPIRE", -6, _WRITE, _K1,
-               summary="Set expiry for hash field using relative time to expire (milliseconds)")
+               summary="Set expiry for hash field using relative time to expire (milliseconds)",
+               since="7.4.0")
 def hpexpire(ctx: CommandContext, argv: list[bytes]) -> Any:
     return _expire(ctx, argv, True, 1)
 
 
 @group.command("HEXPIREAT", -6, _WRITE, _K1,
-               summary="Set expiry for hash field using an absolute Unix timestamp (seconds)")
+               summary="Set expiry for hash field using an absolute Unix timestamp (seconds)", since="7.4.0")
 def hexpireat(ctx: CommandContext, argv: list[bytes]) -> Any:
     return _expire(ctx, argv, False, 1000)
 
 
 @group.command("HPEXPIREAT", -6, _WRITE, _K1,
-               summary="Set expiry for hash field using an absolute Unix timestamp (milliseconds)")
+               summary="Set expiry for hash field using an absolute Unix timestamp (milliseconds)",
+               since="7.4.0")
 def hpexpireat(ctx: CommandContext, argv: list[bytes]) -> Any:
     return _expire(ctx, argv, False, 1)
 
 
-@group.command("HTTL", -5, _READ, _K1, summary="Returns the TTL in seconds of a hash field.")
+@group.command("HTTL", -5, _READ, _K1, summary="Returns the TTL in seconds of a hash field.", since="7.4.0")
 def httl(ctx: CommandContext, argv: list[bytes]) -> Any:
     return _ttl(ctx, argv, True, 1000)
 
 
-@group.command("HPTTL", -5, _READ, _K1, summary="Returns the TTL in milliseconds of a hash field.")
+@group.command("HPTTL", -5, _READ, _K1,
+               summary="Returns the TTL in milliseconds of a hash field.", since="7.4.0")
 def hpttl(ctx: CommandContext, argv: list[bytes]) -> Any:
     return _ttl(ctx, argv, True, 1)
 
 
 @group.command("HEXPIRETIME", -5, _READ, _K1,
-               summary="Returns the expiration time of a hash field as a Unix timestamp, in seconds.")
+               summary="Returns the expiration time of a hash field as a Unix timestamp, in seconds.",
+               since="7.4.0")
 def hexpiretime(ctx: CommandContext, argv: list[bytes]) -> Any:
     return _ttl(ctx, argv, False, 1000)
 
 
 @group.command("HPEXPIRETIME", -5, _READ, _K1,
-               summary="Returns the expiration time of a hash field as a Unix timestamp, in msec.")
+               summary="Returns the expiration time of a hash field as a Unix timestamp, in msec.",
+               since="7.4.0")
 def hpexpiretime(ctx: CommandContext, argv: list[bytes]) -> Any:
     return _ttl(ctx, argv, False, 1)
 
 
-@group.command("HPERSIST", -5, Flag.WRITE | Flag.FAST, _K1, summary="Removes the expiration time for each specified field")
+@group.command("HPERSIST", -5, Flag.WRITE | Flag.FAST, _K1,
+               summary="Removes the expiration time for each specified field",
+               since="7.4.0")
 def hpersist(ctx: CommandContext, argv: list[bytes]) -> Any:
     key = argv[1]
     h = get_hash(ctx, key)  # a field past its TTL is absent, and stays until deleted (Redis 7.4)

@@ -90,18 +90,21 @@ def _set_pairs(ctx: CommandContext, argv: list[bytes]) -> int:
     return len(h) - before
 
 
-@group.command("HSET", -4, _WF, _K1, summary="Creates or modifies the value of a field in a hash.")
+@group.command("HSET", -4, _WF, _K1,
+               summary="Creates or modifies the value of a field in a hash.", since="2.0.0")
 def hset(ctx: CommandContext, argv: list[bytes]) -> Any:
     return _set_pairs(ctx, argv)
 
 
-@group.command("HMSET", -4, _WF, _K1, summary="Sets the values of multiple fields.")
+@group.command("HMSET", -4, _WF, _K1, summary="Sets the values of multiple fields.", since="2.0.0")
 def hmset(ctx: CommandContext, argv: list[bytes]) -> Any:
     _set_pairs(ctx, argv)
     return OK
 
 
-@group.command("HSETNX", 4, _WF, _K1, summary="Sets the value of a field in a hash only when the field doesn't exist.")
+@group.command("HSETNX", 4, _WF, _K1,
+               summary="Sets the value of a field in a hash only when the field doesn't exist.",
+               since="2.0.0")
 def hsetnx(ctx: CommandContext, argv: list[bytes]) -> Any:
     key, field = argv[1], argv[2]
     h = get_hash_for(ctx, key, (field,))
@@ -113,55 +116,57 @@ def hsetnx(ctx: CommandContext, argv: list[bytes]) -> Any:
     return 1
 
 
-@group.command("HGET", 3, _RF, _K1, summary="Returns the value of a field in a hash.")
+@group.command("HGET", 3, _RF, _K1, summary="Returns the value of a field in a hash.", since="2.0.0")
 def hget(ctx: CommandContext, argv: list[bytes]) -> Any:
     h = get_hash_for(ctx, argv[1], (argv[2],))
     return None if h is None else h.get(argv[2])
 
 
-@group.command("HMGET", -3, _RF, _K1, summary="Returns the values of all fields in a hash.")
+@group.command("HMGET", -3, _RF, _K1, summary="Returns the values of all fields in a hash.", since="2.0.0")
 def hmget(ctx: CommandContext, argv: list[bytes]) -> Any:
     h = get_hash_for(ctx, argv[1], argv[2:]) or {}
     return [h.get(f) for f in argv[2:]]
 
 
-@group.command("HGETALL", 2, _R, _K1, summary="Returns all fields and values in a hash.")
+@group.command("HGETALL", 2, _R, _K1, summary="Returns all fields and values in a hash.", since="2.0.0")
 def hgetall(ctx: CommandContext, argv: list[bytes]) -> Any:
     h = get_hash(ctx, argv[1])
     return Map(list(live(ctx, argv[1], h).items()) if h else [])
 
 
-@group.command("HKEYS", 2, _R, _K1, summary="Returns all fields in a hash.")
+@group.command("HKEYS", 2, _R, _K1, summary="Returns all fields in a hash.", since="2.0.0")
 def hkeys(ctx: CommandContext, argv: list[bytes]) -> Any:
     h = get_hash(ctx, argv[1])
     return list(live(ctx, argv[1], h)) if h else []
 
 
-@group.command("HVALS", 2, _R, _K1, summary="Returns all values in a hash.")
+@group.command("HVALS", 2, _R, _K1, summary="Returns all values in a hash.", since="2.0.0")
 def hvals(ctx: CommandContext, argv: list[bytes]) -> Any:
     h = get_hash(ctx, argv[1])
     return list(live(ctx, argv[1], h).values()) if h else []
 
 
-@group.command("HLEN", 2, _RF, _K1, summary="Returns the number of fields in a hash.")
+@group.command("HLEN", 2, _RF, _K1, summary="Returns the number of fields in a hash.", since="2.0.0")
 def hlen(ctx: CommandContext, argv: list[bytes]) -> Any:
     # Redis 7.4 counts fields past their TTL that are not deleted yet (hashTypeLength without subtracting)
     return len(ctx.db.lookup(argv[1], dict, ctx) or ())
 
 
-@group.command("HSTRLEN", 3, _RF, _K1, summary="Returns the length of the value of a field.")
+@group.command("HSTRLEN", 3, _RF, _K1, summary="Returns the length of the value of a field.", since="3.2.0")
 def hstrlen(ctx: CommandContext, argv: list[bytes]) -> Any:
     h = get_hash_for(ctx, argv[1], (argv[2],)) or {}
     return len(h.get(argv[2], b""))
 
 
-@group.command("HEXISTS", 3, _RF, _K1, summary="Determines whether a field exists in a hash.")
+@group.command("HEXISTS", 3, _RF, _K1, summary="Determines whether a field exists in a hash.", since="2.0.0")
 def hexists(ctx: CommandContext, argv: list[bytes]) -> Any:
     h = get_hash_for(ctx, argv[1], (argv[2],))
     return 1 if h is not None and argv[2] in h else 0
 
 
-@group.command("HDEL", -3, Flag.WRITE | Flag.FAST, _K1, summary="Deletes one or more fields and their values from a hash.")
+@group.command("HDEL", -3, Flag.WRITE | Flag.FAST, _K1,
+               summary="Deletes one or more fields and their values from a hash. Deletes the hash if no fields remain.",
+               since="2.0.0")
 def hdel(ctx: CommandContext, argv: list[bytes]) -> Any:
     key = argv[1]
     h = get_hash(ctx, key)
@@ -180,7 +185,9 @@ def hdel(ctx: CommandContext, argv: list[bytes]) -> Any:
     return removed
 
 
-@group.command("HINCRBY", 4, _WF, _K1, summary="Increments the integer value of a field in a hash by a number.")
+@group.command("HINCRBY", 4, _WF, _K1,
+               summary="Increments the integer value of a field in a hash by a number. Uses 0 as initial value if the field doesn't exist.",
+               since="2.0.0")
 def hincrby(ctx: CommandContext, argv: list[bytes]) -> Any:
     key, field = argv[1], argv[2]
     increment = parse_int(argv[3])
@@ -196,7 +203,9 @@ def hincrby(ctx: CommandContext, argv: list[bytes]) -> Any:
     return new
 
 
-@group.command("HINCRBYFLOAT", 4, _WF, _K1, summary="Increments the floating point value of a field by a number.")
+@group.command("HINCRBYFLOAT", 4, _WF, _K1,
+               summary="Increments the floating point value of a field by a number. Uses 0 as initial value if the field doesn't exist.",
+               since="2.6.0")
 def hincrbyfloat(ctx: CommandContext, argv: list[bytes]) -> Any:
     key, field = argv[1], argv[2]
     increment = parse_long_double(argv[3])
@@ -217,7 +226,8 @@ def hincrbyfloat(ctx: CommandContext, argv: list[bytes]) -> Any:
     return text
 
 
-@group.command("HRANDFIELD", -2, _R, _K1, summary="Returns one or more random fields from a hash.")
+@group.command("HRANDFIELD", -2, _R, _K1,
+               summary="Returns one or more random fields from a hash.", since="6.2.0")
 def hrandfield(ctx: CommandContext, argv: list[bytes]) -> Any:
     if len(argv) > 4 or (len(argv) == 4 and argv[3].upper() != b"WITHVALUES"):
         raise SyntaxErr()
@@ -238,7 +248,7 @@ def hrandfield(ctx: CommandContext, argv: list[bytes]) -> Any:
     return chosen
 
 
-@group.command("HSCAN", -3, _R, _K1, summary="Iterates over fields and values of a hash.")
+@group.command("HSCAN", -3, _R, _K1, summary="Iterates over fields and values of a hash.", since="2.8.0")
 def hscan(ctx: CommandContext, argv: list[bytes]) -> Any:
     stored = get_hash(ctx, argv[1])
     h = live(ctx, argv[1], stored) if stored else stored

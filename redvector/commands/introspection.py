@@ -27,7 +27,8 @@ group = CommandGroup("server")
 
 # MODULE LIST's names (any case) -> the prefix of their commands.
 _MODULES = {"search": "FT.", "rejson": "JSON."}
-_MODULE_PREFIXES = tuple(_MODULES.values())
+# MODULE LIST's spelling of each module -> the prefix of its commands (COMMAND DOCS).
+_MODULE_DOCS = {"search": "FT.", "ReJSON": "JSON."}
 
 
 _HELP = [
@@ -91,11 +92,13 @@ def _info_categories(spec: CommandSpec) -> frozenset[str] | set[str]:
 
 
 def command_docs(spec: CommandSpec) -> Map:
-    """COMMAND DOCS's entry: summary, since, group (and a container's subcommands)."""
-    fields: list[tuple[Any, Any]] = [
-        ("summary", spec.summary or spec.name), ("since", spec.since),
-        ("group", "module" if spec.name.startswith(_MODULE_PREFIXES) else spec.group),
-    ]
+    """COMMAND DOCS's entry: summary, since, group (and a container's subcommands); a module's command
+    has its group and module only, as RediSearch and RedisJSON register no docs."""
+    for module, prefix in _MODULE_DOCS.items():
+        if spec.name.startswith(prefix):
+            return Map([("group", "module"), ("module", module)])
+    fields: list[tuple[Any, Any]] = [("summary", spec.summary or spec.name), ("since", spec.since),
+                                     ("group", spec.group)]
     if spec.sub_specs:
         fields.append(("subcommands", Map([(sub.display.encode(), command_docs(sub)) for sub in spec.sub_specs])))
     return Map(fields)
@@ -155,7 +158,7 @@ _ARITIES = sub_arities(_COMMAND_SUBS)
 
 @group.command("COMMAND", -1, Flag.LOADING | Flag.STALE,
                subcommands=_COMMAND_SUBS, container_flags=Flag.LOADING | Flag.STALE,
-               summary="Returns detailed information about all commands.")
+               summary="Returns detailed information about all commands.", since="2.8.13")
 def command(ctx: CommandContext, argv: list[bytes]) -> Any:
     table = ctx.dispatcher.table
     if len(argv) == 1:

@@ -65,7 +65,7 @@ _OBJECT_SUBS = (
 
 @group.command("OBJECT", -2, Flag.READONLY, KeySpec(2, 2, 1),
                subcommands=_OBJECT_SUBS,
-               summary="A container for object introspection commands.")
+               summary="A container for object introspection commands.", since="2.2.3")
 def object_(ctx: CommandContext, argv: list[bytes]) -> Any:
     sub = argv[1].upper()
     if sub == b"HELP":

@@ -56,43 +56,53 @@ def _hub(ctx: CommandContext) -> PubSubHub:
     return pubsub_hub(ctx.server)
 
 
-@group.command("SUBSCRIBE", -2, _SUB, summary="Listens for messages published to channels.")
+@group.command("SUBSCRIBE", -2, _SUB, summary="Listens for messages published to channels.", since="2.0.0")
 def subscribe(ctx: CommandContext, argv: list[bytes]) -> Any:
     return _subscribe(ctx, argv[1:], b"subscribe", _hub(ctx).subscribe)
 
 
-@group.command("UNSUBSCRIBE", -1, _SUB, summary="Stops listening to messages posted to channels.")
+@group.command("UNSUBSCRIBE", -1, _SUB,
+               summary="Stops listening to messages posted to channels.", since="2.0.0")
 def unsubscribe(ctx: CommandContext, argv: list[bytes]) -> Any:
     return _unsubscribe(ctx, argv[1:], b"unsubscribe", ctx.client.channels, _hub(ctx).unsubscribe)
 
 
-@group.command("PSUBSCRIBE", -2, _SUB, summary="Listens for messages published to channels that match one or more patterns.")
+@group.command("PSUBSCRIBE", -2, _SUB,
+               summary="Listens for messages published to channels that match one or more patterns.",
+               since="2.0.0")
 def psubscribe(ctx: CommandContext, argv: list[bytes]) -> Any:
     return _subscribe(ctx, argv[1:], b"psubscribe", _hub(ctx).psubscribe)
 
 
-@group.command("PUNSUBSCRIBE", -1, _SUB, summary="Stops listening to messages published to channels that match one or more patterns.")
+@group.command("PUNSUBSCRIBE", -1, _SUB,
+               summary="Stops listening to messages published to channels that match one or more patterns.",
+               since="2.0.0")
 def punsubscribe(ctx: CommandContext, argv: list[bytes]) -> Any:
     return _unsubscribe(ctx, argv[1:], b"punsubscribe", ctx.client.patterns, _hub(ctx).punsubscribe)
 
 
-@group.command("SSUBSCRIBE", -2, _SUB, KeySpec(1, -1, 1), summary="Listens for messages published to shard channels.")
+@group.command("SSUBSCRIBE", -2, _SUB, KeySpec(1, -1, 1),
+               summary="Listens for messages published to shard channels.",
+               since="7.0.0")
 def ssubscribe(ctx: CommandContext, argv: list[bytes]) -> Any:
     return _subscribe(ctx, argv[1:], b"ssubscribe", _hub(ctx).ssubscribe, shard=True)
 
 
-@group.command("SUNSUBSCRIBE", -1, _SUB, KeySpec(1, -1, 1), summary="Stops listening to messages posted to shard channels.")
+@group.command("SUNSUBSCRIBE", -1, _SUB, KeySpec(1, -1, 1),
+               summary="Stops listening to messages posted to shard channels.",
+               since="7.0.0")
 def sunsubscribe(ctx: CommandContext, argv: list[bytes]) -> Any:
     return _unsubscribe(ctx, argv[1:], b"sunsubscribe", ctx.client.shard_channels, _hub(ctx).sunsubscribe,
                         shard=True)
 
 
-@group.command("PUBLISH", 3, _PUB, summary="Posts a message to a channel.")
+@group.command("PUBLISH", 3, _PUB, summary="Posts a message to a channel.", since="2.0.0")
 def publish(ctx: CommandContext, argv: list[bytes]) -> Any:
     return _hub(ctx).publish(argv[1], argv[2])
 
 
-@group.command("SPUBLISH", 3, _PUB, KeySpec(1, 1, 1), summary="Post a message to a shard channel")
+@group.command("SPUBLISH", 3, _PUB, KeySpec(1, 1, 1),
+               summary="Post a message to a shard channel", since="7.0.0")
 def spublish(ctx: CommandContext, argv: list[bytes]) -> Any:
     return _hub(ctx).spublish(argv[1], argv[2])
 
@@ -134,7 +144,7 @@ _PUBSUB_SUBS = (
 
 @group.command("PUBSUB", -2, Flag(0),
                subcommands=_PUBSUB_SUBS,
-               summary="A container for Pub/Sub commands.")
+               summary="A container for Pub/Sub commands.", since="2.8.0")
 def pubsub(ctx: CommandContext, argv: list[bytes]) -> Any:
     hub = _hub(ctx)
     sub = argv[1].upper()

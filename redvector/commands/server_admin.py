@@ -23,7 +23,7 @@ def _flush_mode(argv: list[bytes]) -> None:
         raise SyntaxErr()
 
 
-@group.command("FLUSHDB", -1, Flag.WRITE, summary="Removes all keys from the current database.")
+@group.command("FLUSHDB", -1, Flag.WRITE, summary="Remove all keys from the current database.")
 def flushdb(ctx: CommandContext, argv: list[bytes]) -> Any:
     _flush_mode(argv)
     ctx.db.clear()
@@ -42,7 +42,8 @@ def dbsize(ctx: CommandContext, argv: list[bytes]) -> Any:
     return len(ctx.db)
 
 
-@group.command("TIME", 1, Flag.LOADING | Flag.STALE | Flag.FAST, summary="Returns the server time.")
+@group.command("TIME", 1, Flag.LOADING | Flag.STALE | Flag.FAST,
+               summary="Returns the server time.", since="2.6.0")
 def time_(ctx: CommandContext, argv: list[bytes]) -> Any:
     now = time.time()
     return [b"%d" % int(now), b"%d" % int((now % 1) * 1_000_000)]
@@ -65,7 +66,7 @@ _CONFIG_SUBS = (
 
 @group.command("CONFIG", -2, Flag.ADMIN | Flag.NOSCRIPT | Flag.LOADING | Flag.STALE,
                subcommands=_CONFIG_SUBS,
-               summary="A container for server configuration commands.")
+               summary="A container for server configuration commands.", since="2.0.0")
 def config(ctx: CommandContext, argv: list[bytes]) -> Any:
     sub = argv[1].upper()
     cfg = ctx.server.config

@@ -49,7 +49,7 @@ _MODULE_SUBS = (
 
 
 @group.command("MODULE", -2, Flag.ADMIN | Flag.NOSCRIPT, subcommands=_MODULE_SUBS,
-               summary="A container for module commands.")
+               summary="A container for module commands.", since="4.0.0")
 def module(ctx: CommandContext, argv: list[bytes]) -> Any:
     sub = argv[1].upper()
     if sub == b"LIST":
@@ -111,7 +111,7 @@ _MEMORY_SUBS = (
 
 @group.command("MEMORY", -2, Flag.READONLY, subcommands=_MEMORY_SUBS,
                getkeys=lambda argv: [argv[2]] if len(argv) > 2 and argv[1].upper() == b"USAGE" else [],
-               summary="A container for memory diagnostics commands.")
+               summary="A container for memory diagnostics commands.", since="4.0.0")
 def memory(ctx: CommandContext, argv: list[bytes]) -> Any:
     sub = argv[1].upper()
     if sub == b"USAGE":
@@ -194,7 +194,7 @@ def lolwut(ctx: CommandContext, argv: list[bytes]) -> Any:
 
 
 @group.command("SHUTDOWN", -1, Flag.ADMIN | Flag.NOSCRIPT | Flag.LOADING | Flag.STALE | Flag.NO_MULTI
-               | Flag.ALLOW_BUSY, summary="Synchronously saves the database(s) to disk and shuts down the server.")
+               | Flag.ALLOW_BUSY, summary="Synchronously saves the database(s) to disk and shuts down the Redis server.")
 def shutdown(ctx: CommandContext, argv: list[bytes]) -> Any:
     save: bool | None = None
     abort = False

@@ -209,6 +209,6 @@ def sort(ctx: CommandContext, argv: list[bytes]) -> Any:
 
 
 @group.command("SORT_RO", -2, Flag.READONLY, KeySpec(1, 1, 1),
-               summary="Returns the sorted elements of a list, a set, or a sorted set.")
+               summary="Returns the sorted elements of a list, a set, or a sorted set.", since="7.0.0")
 def sort_ro(ctx: CommandContext, argv: list[bytes]) -> Any:
     return sort_generic(ctx, argv, allow_store=False)
