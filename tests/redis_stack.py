@@ -34,8 +34,9 @@ def free_port() -> int:
 
 
 @contextmanager
-def redis_stack(directory: Path, json: bool = False) -> Iterator[int]:
-    """The port of a running Redis Stack (RediSearch, plus RedisJSON with ``json``)."""
+def redis_stack(directory: Path, json: bool = False, extra_args: tuple[str, ...] = ()) -> Iterator[int]:
+    """The port of a running Redis Stack (RediSearch, plus RedisJSON with ``json``; ``extra_args``, such
+    as ``--enable-debug-command yes``, need ``json``)."""
     if os.environ.get("REDVECTOR_NO_DIFFERENTIAL") or not STACK_TOOL.exists():
         pytest.skip("Redis Stack reference not available")
     port = free_port()
@@ -58,7 +59,7 @@ def redis_stack(directory: Path, json: bool = False) -> Iterator[int]:
             [str(stack / "bin" / "redis-server"), "--bind", "127.0.0.1", "--port", str(port), "--save", "",
              "--appendonly", "no", "--dir", str(directory), "--loadmodule", str(stack / "lib" / "redisearch.so"),
              "MAXSEARCHRESULTS", "10000", "MAXAGGREGATERESULTS", "10000",
-             "--loadmodule", str(stack / "lib" / "rejson.so")],
+             "--loadmodule", str(stack / "lib" / "rejson.so"), *extra_args],
             env=dict(os.environ, LD_LIBRARY_PATH=str(SSL_LIB)), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     except (subprocess.SubprocessError, OSError) as exc:
         pytest.skip(f"Redis Stack did not start: {exc}")

@@ -15,7 +15,7 @@ from typing import Any
 
 from redvector.commands.args import parse_int, subcommand
 from redvector.commands.context import CommandContext
-from redvector.commands.spec import CommandGroup, CommandSpec, CommandTable, Flag
+from redvector.commands.spec import CommandGroup, CommandSpec, CommandTable, Flag, Sub, sub_arities
 from redvector.errors import CodedError, RedVectorError, WrongArity
 from redvector.replies import OK, Map, SetReply, SimpleString
 from redvector.server.acl import CATEGORIES, AccessControl, AclError, User, log_entry_reply
@@ -181,15 +181,45 @@ HELP = [
     "    Print this help.",
 ]
 
-_ARITY = {b"CAT": -2, b"DELUSER": -3, b"DRYRUN": -4, b"GETUSER": 3, b"GENPASS": -2, b"LIST": 2, b"LOAD": 2,
-          b"LOG": -2, b"SAVE": 2, b"SETUSER": -3, b"USERS": 2, b"WHOAMI": 2, b"HELP": 2}
 _NO_FILE = ("This Redis instance is not configured to use an ACL file. You may want to specify users via the ACL "
             "SETUSER command and then issue a CONFIG REWRITE (assuming you have a Redis configuration file set) "
             "in order to store users in the Redis configuration.")
 
 
+# ACL's subcommands as Redis 7.4 declares them (COMMAND INFO acl|<sub>).
+_ACL_SUBS = (
+    Sub("CAT", -2, Flag.NOSCRIPT | Flag.LOADING | Flag.STALE, since="6.0.0",
+        summary="Lists the ACL categories, or the commands inside a category."),
+    Sub("DELUSER", -3, Flag.ADMIN | Flag.NOSCRIPT | Flag.LOADING | Flag.STALE, since="6.0.0",
+        summary="Deletes ACL users, and terminates their connections."),
+    Sub("DRYRUN", -4, Flag.ADMIN | Flag.NOSCRIPT | Flag.LOADING | Flag.STALE, since="7.0.0",
+        summary="Simulates the execution of a command by a user, without executing the command."),
+    Sub("GETUSER", 3, Flag.ADMIN | Flag.NOSCRIPT | Flag.LOADING | Flag.STALE, since="6.0.0",
+        summary="Lists the ACL rules of a user."),
+    Sub("GENPASS", -2, Flag.NOSCRIPT | Flag.LOADING | Flag.STALE, since="6.0.0",
+        summary="Generates a pseudorandom, secure password that can be used to identify ACL users."),
+    Sub("LIST", 2, Flag.ADMIN | Flag.NOSCRIPT | Flag.LOADING | Flag.STALE, since="6.0.0",
+        summary="Dumps the effective rules in ACL file format."),
+    Sub("LOAD", 2, Flag.ADMIN | Flag.NOSCRIPT | Flag.LOADING | Flag.STALE, since="6.0.0",
+        summary="Reloads the rules from the configured ACL file."),
+    Sub("LOG", -2, Flag.ADMIN | Flag.NOSCRIPT | Flag.LOADING | Flag.STALE, since="6.0.0",
+        summary="Lists recent security events generated due to ACL rules."),
+    Sub("SAVE", 2, Flag.ADMIN | Flag.NOSCRIPT | Flag.LOADING | Flag.STALE, since="6.0.0",
+        summary="Saves the effective ACL rules in the configured ACL file."),
+    Sub("SETUSER", -3, Flag.ADMIN | Flag.NOSCRIPT | Flag.LOADING | Flag.STALE, since="6.0.0",
+        summary="Creates and modifies an ACL user and its rules."),
+    Sub("USERS", 2, Flag.ADMIN | Flag.NOSCRIPT | Flag.LOADING | Flag.STALE, since="6.0.0",
+        summary="Lists all ACL users."),
+    Sub("WHOAMI", 2, Flag.NOSCRIPT | Flag.LOADING | Flag.STALE, since="6.0.0",
+        summary="Returns the authenticated username of the current connection."),
+    Sub("HELP", 2, Flag.LOADING | Flag.STALE, since="6.0.0",
+        summary="Returns helpful text about the different subcommands."),
+)
+_ARITY = sub_arities(_ACL_SUBS)
+
+
 @group.command("ACL", -2, Flag.ADMIN | Flag.NOSCRIPT | Flag.LOADING | Flag.STALE,
-               subcommands=tuple(s.decode() for s in _ARITY), since="6.0.0",
+               subcommands=_ACL_SUBS, since="6.0.0",
                summary="A container for Access List Control commands.")
 def acl(ctx: CommandContext, argv: list[bytes]) -> Any:
     sub = subcommand(argv, _ARITY, "ACL")

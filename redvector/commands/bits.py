@@ -51,7 +51,8 @@ def _store(ctx: CommandContext, key: bytes, buf: bytearray) -> None:
 
 
 @group.command("SETBIT", 4, Flag.WRITE | Flag.DENYOOM, _K1,
-               summary="Sets or clears the bit at offset of the string value. Creates the key if it doesn't exist.")
+               summary="Sets or clears the bit at offset of the string value. Creates the key if it doesn't exist.",
+               since="2.2.0")
 def setbit(ctx: CommandContext, argv: list[bytes]) -> Any:
     offset = _bit_offset(ctx, argv[2])
     if argv[3] not in (b"0", b"1"):
@@ -68,7 +69,8 @@ def setbit(ctx: CommandContext, argv: list[bytes]) -> Any:
     return old
 
 
-@group.command("GETBIT", 3, Flag.READONLY | Flag.FAST, _K1, summary="Returns a bit value by offset.")
+@group.command("GETBIT", 3, Flag.READONLY | Flag.FAST, _K1,
+               summary="Returns a bit value by offset.", since="2.2.0")
 def getbit(ctx: CommandContext, argv: list[bytes]) -> Any:
     offset = _bit_offset(ctx, argv[2])
     value = ctx.db.get_typed(argv[1], bytes, ctx.now_ms)
@@ -111,7 +113,9 @@ def _bit_slice_count(value: bytes, first_bit: int, last_bit: int) -> int:
     return (chunk & ((1 << keep) - 1)).bit_count()  # and those before first_bit
 
 
-@group.command("BITCOUNT", -2, Flag.READONLY, _K1, summary="Counts the number of set bits (population counting) in a string.")
+@group.command("BITCOUNT", -2, Flag.READONLY, _K1,
+               summary="Counts the number of set bits (population counting) in a string.",
+               since="2.6.0")
 def bitcount(ctx: CommandContext, argv: list[bytes]) -> Any:
     value = ctx.db.get_typed(argv[1], bytes, ctx.now_ms)
     if value is None:
@@ -156,7 +160,9 @@ def _first_bit(value: bytes, bit: int, first_bit: int, last_bit: int) -> int:
     return (first_byte + index) * 8 + (8 - byte.bit_length())
 
 
-@group.command("BITPOS", -3, Flag.READONLY, _K1, summary="Finds the first set (1) or clear (0) bit in a string.")
+@group.command("BITPOS", -3, Flag.READONLY, _K1,
+               summary="Finds the first set (1) or clear (0) bit in a string.",
+               since="2.8.7")
 def bitpos(ctx: CommandContext, argv: list[bytes]) -> Any:
     if argv[2] not in (b"0", b"1"):
         raise RedVectorError("The bit argument must be 1 or 0.")
@@ -183,7 +189,8 @@ def bitpos(ctx: CommandContext, argv: list[bytes]) -> Any:
 
 
 @group.command("BITOP", -4, Flag.WRITE | Flag.DENYOOM, KeySpec(2, -1, 1),
-               summary="Performs bitwise operations on multiple strings, and stores the result.")
+               summary="Performs bitwise operations on multiple strings, and stores the result.",
+               since="2.6.0")
 def bitop(ctx: CommandContext, argv: list[bytes]) -> Any:
     op = argv[1].upper()
     if op not in (b"AND", b"OR", b"XOR", b"NOT"):
@@ -340,12 +347,12 @@ def _bitfield(ctx: CommandContext, argv: list[bytes], read_only: bool) -> Any:
 
 
 @group.command("BITFIELD", -2, Flag.WRITE | Flag.DENYOOM, _K1,
-               summary="Performs arbitrary bitfield integer operations on strings.")
+               summary="Performs arbitrary bitfield integer operations on strings.", since="3.2.0")
 def bitfield(ctx: CommandContext, argv: list[bytes]) -> Any:
     return _bitfield(ctx, argv, read_only=False)
 
 
 @group.command("BITFIELD_RO", -2, Flag.READONLY | Flag.FAST, _K1,
-               summary="Performs arbitrary read-only bitfield integer operations on strings.")
+               summary="Performs arbitrary read-only bitfield integer operations on strings.", since="6.0.0")
 def bitfield_ro(ctx: CommandContext, argv: list[bytes]) -> Any:
     return _bitfield(ctx, argv, read_only=True)

@@ -10,7 +10,7 @@ from typing import Any
 from redvector.commands import client_tracking
 from redvector.commands.args import ArgCursor, parse_int
 from redvector.commands.context import CommandContext
-from redvector.commands.spec import CommandGroup, Flag
+from redvector.commands.spec import CommandGroup, Flag, Sub
 from redvector.errors import RedVectorError, SyntaxErr, UnknownSubcommand, WrongArity
 from redvector.replies import NO_REPLY, OK, Verbatim
 from redvector.server.client import ClientState
@@ -310,11 +310,50 @@ def _reply(ctx: CommandContext, argv: list[bytes]) -> Any:
     return NO_REPLY
 
 
+# CLIENT's subcommands as Redis 7.4 declares them (COMMAND INFO client|<sub>).
+_CLIENT_SUBS = (
+    Sub("ID", 2, Flag.NOSCRIPT | Flag.LOADING | Flag.STALE, since="5.0.0",
+        summary="Returns the unique client ID of the connection."),
+    Sub("GETNAME", 2, Flag.NOSCRIPT | Flag.LOADING | Flag.STALE, since="2.6.9",
+        summary="Returns the name of the connection."),
+    Sub("SETNAME", 3, Flag.NOSCRIPT | Flag.LOADING | Flag.STALE, since="2.6.9",
+        summary="Sets the connection name."),
+    Sub("LIST", -2, Flag.ADMIN | Flag.NOSCRIPT | Flag.LOADING | Flag.STALE, since="2.4.0",
+        summary="Lists open connections."),
+    Sub("INFO", 2, Flag.NOSCRIPT | Flag.LOADING | Flag.STALE, since="6.2.0",
+        summary="Returns information about the connection."),
+    Sub("KILL", -3, Flag.ADMIN | Flag.NOSCRIPT | Flag.LOADING | Flag.STALE, since="2.4.0",
+        summary="Terminates open connections."),
+    Sub("SETINFO", 4, Flag.NOSCRIPT | Flag.LOADING | Flag.STALE, since="7.2.0",
+        summary="Sets information specific to the client or connection."),
+    Sub("NO-EVICT", 3, Flag.ADMIN | Flag.NOSCRIPT | Flag.LOADING | Flag.STALE, since="7.0.0",
+        summary="Sets the client eviction mode of the connection."),
+    Sub("NO-TOUCH", 3, Flag.NOSCRIPT | Flag.LOADING | Flag.STALE, since="7.2.0",
+        summary="Controls whether commands sent by the client affect the LRU/LFU of accessed keys."),
+    Sub("REPLY", 3, Flag.NOSCRIPT | Flag.LOADING | Flag.STALE, since="3.2.0",
+        summary="Instructs the server whether to reply to commands."),
+    Sub("PAUSE", -3, Flag.ADMIN | Flag.NOSCRIPT | Flag.LOADING | Flag.STALE, since="3.0.0",
+        summary="Suspends commands processing."),
+    Sub("UNPAUSE", 2, Flag.ADMIN | Flag.NOSCRIPT | Flag.LOADING | Flag.STALE, since="6.2.0",
+        summary="Resumes processing commands from paused clients."),
+    Sub("UNBLOCK", -3, Flag.ADMIN | Flag.NOSCRIPT | Flag.LOADING | Flag.STALE, since="5.0.0",
+        summary="Unblocks a client blocked by a blocking command from a different connection."),
+    Sub("TRACKING", -3, Flag.NOSCRIPT | Flag.LOADING | Flag.STALE, since="6.0.0",
+        summary="Controls server-assisted client-side caching for the connection."),
+    Sub("CACHING", 3, Flag.NOSCRIPT | Flag.LOADING | Flag.STALE, since="6.0.0",
+        summary="Instructs the server whether to track the keys in the next request."),
+    Sub("GETREDIR", 2, Flag.NOSCRIPT | Flag.LOADING | Flag.STALE, since="6.0.0",
+        summary="Returns the client ID to which the connection's tracking notifications are redirected."),
+    Sub("TRACKINGINFO", 2, Flag.NOSCRIPT | Flag.LOADING | Flag.STALE, since="6.2.0",
+        summary="Returns information about server-assisted client-side caching for the connection."),
+    Sub("HELP", 2, Flag.LOADING | Flag.STALE, since="5.0.0",
+        summary="Returns helpful text about the different subcommands."),
+)
+
+
 @group.command("CLIENT", -2, Flag.ADMIN | Flag.NOSCRIPT | Flag.LOADING | Flag.STALE,
-               subcommands=("ID", "GETNAME", "SETNAME", "LIST", "INFO", "KILL", "SETINFO", "NO-EVICT",
-                            "NO-TOUCH", "REPLY", "PAUSE", "UNPAUSE", "UNBLOCK", "TRACKING", "CACHING",
-                            "GETREDIR", "TRACKINGINFO", "HELP"),
-               summary="A container for client connection commands.")
+               subcommands=_CLIENT_SUBS,
+               summary="A container for client connection commands.", since="2.4.0")
 def client(ctx: CommandContext, argv: list[bytes]) -> Any:
     sub = argv[1].upper()
     me = ctx.client

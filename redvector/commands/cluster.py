@@ -7,7 +7,7 @@ from typing import Any
 
 from redvector.commands.args import subcommand
 from redvector.commands.context import CommandContext
-from redvector.commands.spec import CommandGroup, Flag
+from redvector.commands.spec import CommandGroup, Flag, Sub, sub_arities
 from redvector.errors import RedVectorError
 
 group = CommandGroup("cluster")
@@ -16,17 +16,62 @@ connection_group = CommandGroup("connection")
 
 DISABLED = "This instance has cluster support disabled"
 
-# Redis 7.4's CLUSTER subcommands and their arities.
-_ARITIES = {
-    b"ADDSLOTS": -3, b"ADDSLOTSRANGE": -4, b"BUMPEPOCH": 2, b"COUNT-FAILURE-REPORTS": 3, b"COUNTKEYSINSLOT": 3,
-    b"DELSLOTS": -3, b"DELSLOTSRANGE": -4, b"FAILOVER": -2, b"FLUSHSLOTS": 2, b"FORGET": 3, b"GETKEYSINSLOT": 4,
-    b"HELP": 2, b"INFO": 2, b"KEYSLOT": 3, b"LINKS": 2, b"MEET": -4, b"MYID": 2, b"MYSHARDID": 2, b"NODES": 2,
-    b"REPLICAS": 3, b"REPLICATE": 3, b"RESET": -2, b"SAVECONFIG": 2, b"SET-CONFIG-EPOCH": 3, b"SETSLOT": -4,
-    b"SHARDS": 2, b"SLAVES": 3, b"SLOTS": 2,
-}
+# CLUSTER's subcommands as Redis 7.4 declares them (COMMAND INFO cluster|<sub>).
+_CLUSTER_SUBS = (
+    Sub("ADDSLOTS", -3, Flag.ADMIN | Flag.STALE | Flag.NO_ASYNC_LOADING, since="3.0.0",
+        summary="Assigns new hash slots to a node."),
+    Sub("ADDSLOTSRANGE", -4, Flag.ADMIN | Flag.STALE | Flag.NO_ASYNC_LOADING, since="7.0.0",
+        summary="Assigns new hash slot ranges to a node."),
+    Sub("BUMPEPOCH", 2, Flag.ADMIN | Flag.STALE | Flag.NO_ASYNC_LOADING, since="3.0.0",
+        summary="Advances the cluster config epoch."),
+    Sub("COUNT-FAILURE-REPORTS", 3, Flag.ADMIN | Flag.STALE, since="3.0.0",
+        summary="Returns the number of active failure reports active for a node."),
+    Sub("COUNTKEYSINSLOT", 3, Flag.STALE, since="3.0.0",
+        summary="Returns the number of keys in a hash slot."),
+    Sub("DELSLOTS", -3, Flag.ADMIN | Flag.STALE | Flag.NO_ASYNC_LOADING, since="3.0.0",
+        summary="Sets hash slots as unbound for a node."),
+    Sub("DELSLOTSRANGE", -4, Flag.ADMIN | Flag.STALE | Flag.NO_ASYNC_LOADING, since="7.0.0",
+        summary="Sets hash slot ranges as unbound for a node."),
+    Sub("FAILOVER", -2, Flag.ADMIN | Flag.STALE | Flag.NO_ASYNC_LOADING, since="3.0.0",
+        summary="Forces a replica to perform a manual failover of its master."),
+    Sub("FLUSHSLOTS", 2, Flag.ADMIN | Flag.STALE | Flag.NO_ASYNC_LOADING, since="3.0.0",
+        summary="Deletes all slots information from a node."),
+    Sub("FORGET", 3, Flag.ADMIN | Flag.STALE | Flag.NO_ASYNC_LOADING, since="3.0.0",
+        summary="Removes a node from the nodes table."),
+    Sub("GETKEYSINSLOT", 4, Flag.STALE, since="3.0.0", summary="Returns the key names in a hash slot."),
+    Sub("HELP", 2, Flag.LOADING | Flag.STALE, since="5.0.0",
+        summary="Returns helpful text about the different subcommands."),
+    Sub("INFO", 2, Flag.STALE, since="3.0.0", summary="Returns information about the state of a node."),
+    Sub("KEYSLOT", 3, Flag.STALE, since="3.0.0", summary="Returns the hash slot for a key."),
+    Sub("LINKS", 2, Flag.STALE, since="7.0.0",
+        summary="Returns a list of all TCP links to and from peer nodes."),
+    Sub("MEET", -4, Flag.ADMIN | Flag.STALE | Flag.NO_ASYNC_LOADING, since="3.0.0",
+        summary="Forces a node to handshake with another node."),
+    Sub("MYID", 2, Flag.STALE, since="3.0.0", summary="Returns the ID of a node."),
+    Sub("MYSHARDID", 2, Flag.STALE, since="7.2.0", summary="Returns the shard ID of a node."),
+    Sub("NODES", 2, Flag.STALE, since="3.0.0", summary="Returns the cluster configuration for a node."),
+    Sub("REPLICAS", 3, Flag.ADMIN | Flag.STALE, since="5.0.0",
+        summary="Lists the replica nodes of a master node."),
+    Sub("REPLICATE", 3, Flag.ADMIN | Flag.STALE | Flag.NO_ASYNC_LOADING, since="3.0.0",
+        summary="Configure a node as replica of a master node."),
+    Sub("RESET", -2, Flag.ADMIN | Flag.NOSCRIPT | Flag.STALE, since="3.0.0", summary="Resets a node."),
+    Sub("SAVECONFIG", 2, Flag.ADMIN | Flag.STALE | Flag.NO_ASYNC_LOADING, since="3.0.0",
+        summary="Forces a node to save the cluster configuration to disk."),
+    Sub("SET-CONFIG-EPOCH", 3, Flag.ADMIN | Flag.STALE | Flag.NO_ASYNC_LOADING, since="3.0.0",
+        summary="Sets the configuration epoch for a new node."),
+    Sub("SETSLOT", -4, Flag.ADMIN | Flag.STALE | Flag.NO_ASYNC_LOADING, since="3.0.0",
+        summary="Binds a hash slot to a node."),
+    Sub("SHARDS", 2, Flag.LOADING | Flag.STALE, since="7.0.0",
+        summary="Returns the mapping of cluster slots to shards."),
+    Sub("SLAVES", 3, Flag.ADMIN | Flag.STALE, since="3.0.0",
+        summary="Lists the replica nodes of a master node."),
+    Sub("SLOTS", 2, Flag.LOADING | Flag.STALE, since="3.0.0",
+        summary="Returns the mapping of cluster slots to nodes."),
+)
+_ARITIES = sub_arities(_CLUSTER_SUBS)
 
 
-@group.command("CLUSTER", -2, subcommands=tuple(sub.decode() for sub in _ARITIES), since="3.0.0",
+@group.command("CLUSTER", -2, subcommands=_CLUSTER_SUBS, since="3.0.0",
                summary="A container for Redis Cluster commands.")
 def cluster(ctx: CommandContext, argv: list[bytes]) -> Any:
     subcommand(argv, _ARITIES, "cluster")

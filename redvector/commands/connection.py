@@ -64,7 +64,7 @@ def auth(ctx: CommandContext, argv: list[bytes]) -> Any:
 
 
 @group.command("HELLO", -1, _CONN | Flag.NO_AUTH | Flag.NOSCRIPT,
-               summary="Handshakes with the Redis server.")
+               summary="Handshakes with the Redis server.", since="6.0.0")
 def hello(ctx: CommandContext, argv: list[bytes]) -> Any:
     client = ctx.client
     args = ArgCursor(argv, 1)
@@ -126,7 +126,7 @@ def select(ctx: CommandContext, argv: list[bytes]) -> Any:
     return OK
 
 
-@group.command("SWAPDB", 3, Flag.WRITE | Flag.FAST, summary="Swaps two Redis databases.")
+@group.command("SWAPDB", 3, Flag.WRITE | Flag.FAST, summary="Swaps two Redis databases.", since="4.0.0")
 def swapdb(ctx: CommandContext, argv: list[bytes]) -> Any:
     try:
         a, b = parse_int(argv[1]), parse_int(argv[2])
@@ -148,7 +148,7 @@ def quit_(ctx: CommandContext, argv: list[bytes]) -> Any:
 
 
 @group.command("RESET", 1, _CONN | Flag.NO_AUTH | Flag.TX_CONTROL | Flag.SUBSCRIBE_OK,
-               summary="Resets the connection.")
+               summary="Resets the connection.", since="6.2.0")
 def reset(ctx: CommandContext, argv: list[bytes]) -> Any:
     client = ctx.client
     client.multi = None

@@ -28,9 +28,7 @@ _K1 = KeySpec(1, 1, 1)
                summary="Returns a serialized representation of the value stored at a key.")
 def dump(ctx: CommandContext, argv: list[bytes]) -> Any:
     db, key = ctx.db, argv[1]
-    if key in db.field_ttls.by_key:
-        db.expire_fields(key, ctx.now_ms)
-    value = db.get(key, ctx.now_ms)
+    value = db.get(key, ctx.now_ms)  # fields past their TTL and not deleted yet go too, as in Redis 7.4
     if value is None:
         return None
     payload = dump_payload(value, db.field_ttls.of(key) if type(value) is dict else None)
@@ -77,17 +75,16 @@ def restore(ctx: CommandContext, argv: list[bytes]) -> Any:
     except RdbError:
         raise RedVectorError("Bad data format")
     deadlines: dict[bytes, int] = {}
-    fields_expired = False
-    if isinstance(value, HashWithTtls):  # fields with TTLs: those still alive
-        if not value.fields:
+    if isinstance(value, HashWithTtls):  # fields with TTLs, past ones too: Redis's RESTORE keeps them for
+        if not value.fields:  # lazy or active expiry to delete (and HLEN counts them until then)
             raise RedVectorError("Bad data format")
-        live = value.live(ctx.now_ms)
-        value, deadlines, fields_expired = live.fields, live.deadlines, not live.fields
+        deadlines = value.deadlines
+        value = value.fields
     elif type(value) is not bytes and not value:  # Redis refuses empty containers as corrupt
         raise RedVectorError("Bad data format")
     deleted = replace and db.delete(key)
     expire_at_ms = ttl if absttl or not ttl else ctx.now_ms + ttl
-    if fields_expired or (ttl and expire_at_ms <= ctx.now_ms):
+    if ttl and expire_at_ms <= ctx.now_ms:
         # Already expired: nothing is created; a replaced key is simply gone (logged as DEL).
         if deleted:
             db.touched(key, "del")

@@ -14,7 +14,7 @@ from redvector.commands.args import subcommand
 from redvector.commands.context import CommandContext
 from redvector.commands.lua_functions import FunctionLibraries, Library, LibraryFunction
 from redvector.commands.scripting import lua_vm, run_mode, script_caller, script_keys, split_keys_and_args
-from redvector.commands.spec import CommandGroup, Flag, KeySpec
+from redvector.commands.spec import CommandGroup, Flag, KeySpec, Sub
 from redvector.errors import CodedError, RedVectorError
 from redvector.keyspace.glob import glob_match
 from redvector.persistence.rdb import constants as c
@@ -133,8 +133,29 @@ _ARITY = {b"LOAD": -3, b"DELETE": 3, b"FLUSH": -2, b"LIST": -2, b"DUMP": 2, b"RE
           b"KILL": 2, b"HELP": 2}
 
 
+# FUNCTION's subcommands as Redis 7.4 declares them (COMMAND INFO function|<sub>).
+_FUNCTION_SUBS = (
+    Sub("LOAD", -3, Flag.WRITE | Flag.DENYOOM | Flag.NOSCRIPT, since="7.0.0", summary="Creates a library."),
+    Sub("DELETE", 3, Flag.WRITE | Flag.NOSCRIPT, since="7.0.0",
+        summary="Deletes a library and its functions."),
+    Sub("FLUSH", -2, Flag.WRITE | Flag.NOSCRIPT, since="7.0.0",
+        summary="Deletes all libraries and functions."),
+    Sub("LIST", -2, Flag.NOSCRIPT, since="7.0.0", summary="Returns information about all libraries."),
+    Sub("DUMP", 2, Flag.NOSCRIPT, since="7.0.0",
+        summary="Dumps all libraries into a serialized binary payload."),
+    Sub("RESTORE", -3, Flag.WRITE | Flag.DENYOOM | Flag.NOSCRIPT, since="7.0.0",
+        summary="Restores all libraries from a payload."),
+    Sub("STATS", 2, Flag.NOSCRIPT | Flag.ALLOW_BUSY, since="7.0.0",
+        summary="Returns information about a function during execution."),
+    Sub("KILL", 2, Flag.NOSCRIPT | Flag.ALLOW_BUSY, since="7.0.0",
+        summary="Terminates a function during execution."),
+    Sub("HELP", 2, Flag.LOADING | Flag.STALE, since="7.0.0",
+        summary="Returns helpful text about the different subcommands."),
+)
+
+
 @group.command("FUNCTION", -2, Flag.NOSCRIPT,
-               subcommands=("LOAD", "DELETE", "FLUSH", "LIST", "DUMP", "RESTORE", "STATS", "KILL", "HELP"),
+               subcommands=_FUNCTION_SUBS,
                since="7.0.0", summary="A container for function commands.")
 def function(ctx: CommandContext, argv: list[bytes]) -> Any:
     sub = subcommand(argv, _ARITY, "FUNCTION")

@@ -51,7 +51,8 @@ def _coordinate(value: float) -> DoubleText:
     return DoubleText(long_double_text(np.longdouble(value)))
 
 
-@group.command("GEOADD", -5, _W, _K1, since="3.2.0", summary="Adds members to a geospatial index.")
+@group.command("GEOADD", -5, _W, _K1, since="3.2.0",
+               summary="Adds one or more members to a geospatial index. The key is created if it doesn't exist.")
 def geoadd(ctx: CommandContext, argv: list[bytes]) -> Any:
     options: list[bytes] = []
     at = 2
@@ -70,7 +71,8 @@ def geoadd(ctx: CommandContext, argv: list[bytes]) -> Any:
     return zadd_generic(ctx, [b"ZADD", argv[1], *options, *pairs])
 
 
-@group.command("GEOPOS", -2, _R, _K1, since="3.2.0", summary="Returns the longitude and latitude of members.")
+@group.command("GEOPOS", -2, _R, _K1, since="3.2.0",
+               summary="Returns the longitude and latitude of members from a geospatial index.")
 def geopos(ctx: CommandContext, argv: list[bytes]) -> Any:
     zset = get_zset(ctx, argv[1])
     out: list[Any] = []
@@ -84,7 +86,8 @@ def geopos(ctx: CommandContext, argv: list[bytes]) -> Any:
     return out
 
 
-@group.command("GEODIST", -4, _R, _K1, since="3.2.0", summary="Returns the distance between two members.")
+@group.command("GEODIST", -4, _R, _K1, since="3.2.0",
+               summary="Returns the distance between two members of a geospatial index.")
 def geodist(ctx: CommandContext, argv: list[bytes]) -> Any:
     if len(argv) > 5:
         raise SyntaxErr()
@@ -98,7 +101,8 @@ def geodist(ctx: CommandContext, argv: list[bytes]) -> Any:
     return geohash.distance_text(geohash.distance(*geohash.decode(int(a)), *geohash.decode(int(b))), to_meters)
 
 
-@group.command("GEOHASH", -2, _R, _K1, since="3.2.0", summary="Returns members as Geohash strings.")
+@group.command("GEOHASH", -2, _R, _K1, since="3.2.0",
+               summary="Returns members from a geospatial index as geohash strings.")
 def geohash_(ctx: CommandContext, argv: list[bytes]) -> Any:
     zset = get_zset(ctx, argv[1])
     out: list[Any] = []
@@ -308,25 +312,25 @@ def _georadius_keys(argv: list[bytes]) -> list[bytes]:
 
 
 @group.command("GEORADIUS", -6, _W, KeySpec(1, 1, 1), since="3.2.0", getkeys=_georadius_keys,
-               summary="Queries a geospatial index for members within a distance from a coordinate.")
+               summary="Queries a geospatial index for members within a distance from a coordinate, optionally stores the result.")
 def georadius(ctx: CommandContext, argv: list[bytes]) -> Any:
     return _radius_command(ctx, argv, by_member=False, read_only=False)
 
 
 @group.command("GEORADIUS_RO", -6, _R, _K1, since="3.2.10",
-               summary="Returns members within a distance from a coordinate (read-only).")
+               summary="Returns members from a geospatial index that are within a distance from a coordinate.")
 def georadius_ro(ctx: CommandContext, argv: list[bytes]) -> Any:
     return _radius_command(ctx, argv, by_member=False, read_only=True)
 
 
 @group.command("GEORADIUSBYMEMBER", -5, _W, KeySpec(1, 1, 1), since="3.2.0", getkeys=_georadius_keys,
-               summary="Queries a geospatial index for members within a distance from a member.")
+               summary="Queries a geospatial index for members within a distance from a member, optionally stores the result.")
 def georadiusbymember(ctx: CommandContext, argv: list[bytes]) -> Any:
     return _radius_command(ctx, argv, by_member=True, read_only=False)
 
 
 @group.command("GEORADIUSBYMEMBER_RO", -5, _R, _K1, since="3.2.10",
-               summary="Returns members within a distance from a member (read-only).")
+               summary="Returns members from a geospatial index that are within a distance from a member.")
 def georadiusbymember_ro(ctx: CommandContext, argv: list[bytes]) -> Any:
     return _radius_command(ctx, argv, by_member=True, read_only=True)
 
@@ -340,7 +344,7 @@ def geosearch(ctx: CommandContext, argv: list[bytes]) -> Any:
 
 
 @group.command("GEOSEARCHSTORE", -8, _W, KeySpec(1, 2, 1), since="6.2.0",
-               summary="Stores the members of a geospatial search in a sorted set.")
+               summary="Queries a geospatial index for members inside an area of a box or a circle, optionally stores the result.")
 def geosearchstore(ctx: CommandContext, argv: list[bytes]) -> Any:
     search = _Search()
     _parse_options(argv, 3, search, geosearch=True, storing=True)

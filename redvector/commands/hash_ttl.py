@@ -1,9 +1,12 @@
 """Hash field expiration, Redis 7.4: HEXPIRE HPEXPIRE HEXPIREAT HPEXPIREAT HTTL HPTTL HEXPIRETIME
 HPEXPIRETIME HPERSIST (``key ... FIELDS numfields field ...``).
 
-Deadlines live in the database's FieldExpiry (keyspace/field_expiry.py); hash commands purge a key's due
-fields before they read it (hashes.get_hash), the server cron expires the rest, and search commands purge
-every due field of the index's database first, so no expired field is ever seen. The effects reach the
+Deadlines live in the database's FieldExpiry (keyspace/field_expiry.py). As in Redis 7.4, a field past
+its deadline is deleted when a command looks it up (hashes.get_hash_for: HGET, HEXISTS, SORT's
+``h_*->f`` ...), by HRANDFIELD (all of its hash's) or by the server cron. Until then reads that walk the
+hash skip it (hashes.live), HTTL and HPERSIST see no such field, HLEN and DUMP count it, and HEXPIRE & co.
+give it the new TTL, as Redis does.
+Search commands purge every due field of the index's database first. The effects reach the
 AOF as Redis logs them: HPEXPIREAT with the absolute time and only the fields whose TTL was set, HDEL for
 fields a deadline in the past deleted.
 """
@@ -52,7 +55,7 @@ def _fields(argv: list[bytes], at: int, positive_msg: str) -> list[bytes]:
 
 def _expire(ctx: CommandContext, argv: list[bytes], relative: bool, unit_ms: int) -> Any:
     key = argv[1]
-    h = get_hash(ctx, key)
+    h = get_hash(ctx, key)  # as Redis 7.4 does, a field past its TTL not deleted yet takes the new TTL
     amount = parse_int(argv[2])
     if amount < 0:
         raise RedVectorError("invalid expire time, must be >= 0")
@@ -134,15 +137,16 @@ def _place_by_deadline(h: dict[bytes, bytes], deadlines: dict[bytes, int], field
 
 def _ttl(ctx: CommandContext, argv: list[bytes], relative: bool, unit_ms: int) -> Any:
     key = argv[1]
-    h = get_hash(ctx, key)
+    h = get_hash(ctx, key)  # a field past its TTL is absent, and stays until deleted (Redis 7.4)
     fields = _fields(argv, 3, "Number of fields must be a positive integer")
     if h is None:
         return [NO_FIELD] * len(fields)
     ttls = ctx.db.field_ttls
     base = ctx.now_ms if relative else 0
+    expired = ttls.expired(key, ctx.now_ms)
     replies: list[int] = []
     for field in fields:
-        if field not in h:
+        if field not in h or field in expired:
             replies.append(NO_FIELD)
             continue
         at = ttls.deadline(key, field)
@@ -155,63 +159,73 @@ def _ttl(ctx: CommandContext, argv: list[bytes], relative: bool, unit_ms: int) -
     return replies
 
 
-@group.command("HEXPIRE", -6, _WRITE, _K1, summary="Set expiry for hash field using relative time to expire (seconds)")
+@group.command("HEXPIRE", -6, _WRITE, _K1,
+               summary="Set expiry for hash field using relative time to expire (seconds)",
+               since="7.4.0")
 def hexpire(ctx: CommandContext, argv: list[bytes]) -> Any:
     return _expire(ctx, argv, True, 1000)
 
 
 @group.command("HPEXPIRE", -6, _WRITE, _K1,
-               summary="Set expiry for hash field using relative time to expire (milliseconds)")
+               summary="Set expiry for hash field using relative time to expire (milliseconds)",
+               since="7.4.0")
 def hpexpire(ctx: CommandContext, argv: list[bytes]) -> Any:
     return _expire(ctx, argv, True, 1)
 
 
 @group.command("HEXPIREAT", -6, _WRITE, _K1,
-               summary="Set expiry for hash field using an absolute Unix timestamp (seconds)")
+               summary="Set expiry for hash field using an absolute Unix timestamp (seconds)", since="7.4.0")
 def hexpireat(ctx: CommandContext, argv: list[bytes]) -> Any:
     return _expire(ctx, argv, False, 1000)
 
 
 @group.command("HPEXPIREAT", -6, _WRITE, _K1,
-               summary="Set expiry for hash field using an absolute Unix timestamp (milliseconds)")
+               summary="Set expiry for hash field using an absolute Unix timestamp (milliseconds)",
+               since="7.4.0")
 def hpexpireat(ctx: CommandContext, argv: list[bytes]) -> Any:
     return _expire(ctx, argv, False, 1)
 
 
-@group.command("HTTL", -5, _READ, _K1, summary="Returns the TTL in seconds of a hash field.")
+@group.command("HTTL", -5, _READ, _K1, summary="Returns the TTL in seconds of a hash field.", since="7.4.0")
 def httl(ctx: CommandContext, argv: list[bytes]) -> Any:
     return _ttl(ctx, argv, True, 1000)
 
 
-@group.command("HPTTL", -5, _READ, _K1, summary="Returns the TTL in milliseconds of a hash field.")
+@group.command("HPTTL", -5, _READ, _K1,
+               summary="Returns the TTL in milliseconds of a hash field.", since="7.4.0")
 def hpttl(ctx: CommandContext, argv: list[bytes]) -> Any:
     return _ttl(ctx, argv, True, 1)
 
 
 @group.command("HEXPIRETIME", -5, _READ, _K1,
-               summary="Returns the expiration time of a hash field as a Unix timestamp, in seconds.")
+               summary="Returns the expiration time of a hash field as a Unix timestamp, in seconds.",
+               since="7.4.0")
 def hexpiretime(ctx: CommandContext, argv: list[bytes]) -> Any:
     return _ttl(ctx, argv, False, 1000)
 
 
 @group.command("HPEXPIRETIME", -5, _READ, _K1,
-               summary="Returns the expiration time of a hash field as a Unix timestamp, in msec.")
+               summary="Returns the expiration time of a hash field as a Unix timestamp, in msec.",
+               since="7.4.0")
 def hpexpiretime(ctx: CommandContext, argv: list[bytes]) -> Any:
     return _ttl(ctx, argv, False, 1)
 
 
-@group.command("HPERSIST", -5, Flag.WRITE | Flag.FAST, _K1, summary="Removes the expiration time for each specified field")
+@group.command("HPERSIST", -5, Flag.WRITE | Flag.FAST, _K1,
+               summary="Removes the expiration time for each specified field",
+               since="7.4.0")
 def hpersist(ctx: CommandContext, argv: list[bytes]) -> Any:
     key = argv[1]
-    h = get_hash(ctx, key)
+    h = get_hash(ctx, key)  # a field past its TTL is absent, and stays until deleted (Redis 7.4)
     fields = _fields(argv, 3, "Number of fields must be a positive integer")
     if h is None:
         return [NO_FIELD] * len(fields)
     ttls = ctx.db.field_ttls
+    expired = ttls.expired(key, ctx.now_ms)
     replies: list[int] = []
     persisted = False
     for field in fields:
-        if field not in h:
+        if field not in h or field in expired:
             replies.append(NO_FIELD)
         elif ttls.discard(key, (field,)):
             h[field] = h.pop(field)  # as in Redis's listpackex, a field without TTL goes to the end

@@ -27,10 +27,37 @@ _K1 = KeySpec(1, 1, 1)
 
 
 def get_hash(ctx: CommandContext, key: bytes) -> dict[bytes, bytes] | None:
+    """The hash as stored: fields past their TTL and not deleted yet are still in it (HLEN counts them,
+    HDEL deletes them as any field, HSET overwrites them), as in Redis 7.4."""
+    return ctx.db.lookup(key, dict, ctx)
+
+
+def get_hash_for(ctx: CommandContext, key: bytes,
+                 fields: tuple[bytes, ...] | list[bytes]) -> dict[bytes, bytes] | None:
+    """The hash, once those of ``fields`` past their TTL are deleted (Redis's lazy expiry deletes just
+    the fields a command looks up; the hash goes with its last field)."""
     db = ctx.db
     if db.field_ttls.by_key and key in db.field_ttls.by_key:
-        db.expire_fields(key, ctx.now_ms)  # lazy field expiry (hash_ttl.py)
+        db.expire_fields(key, ctx.now_ms, tuple(fields))
     return db.lookup(key, dict, ctx)
+
+
+def purged_hash(ctx: CommandContext, key: bytes) -> dict[bytes, bytes] | None:
+    """The hash, once all its fields past their TTL are deleted (HRANDFIELD, as Redis 7.4 does)."""
+    db = ctx.db
+    if db.field_ttls.by_key and key in db.field_ttls.by_key:
+        db.expire_fields(key, ctx.now_ms)
+    return db.lookup(key, dict, ctx)
+
+
+def live(ctx: CommandContext, key: bytes, h: dict[bytes, bytes]) -> dict[bytes, bytes]:
+    """``h`` without its fields past their TTL, which stay in place (HGETALL, HKEYS, HVALS, HSCAN skip
+    them without deleting them, as Redis 7.4 does); ``h`` itself when it has none."""
+    ttls = ctx.db.field_ttls
+    if not ttls.by_key or key not in ttls.by_key:
+        return h
+    expired = ttls.expired(key, ctx.now_ms)
+    return {f: v for f, v in h.items() if f not in expired} if expired else h
 
 
 def _hash_for_write(ctx: CommandContext, key: bytes) -> dict[bytes, bytes]:
@@ -63,21 +90,24 @@ def _set_pairs(ctx: CommandContext, argv: list[bytes]) -> int:
     return len(h) - before
 
 
-@group.command("HSET", -4, _WF, _K1, summary="Creates or modifies the value of a field in a hash.")
+@group.command("HSET", -4, _WF, _K1,
+               summary="Creates or modifies the value of a field in a hash.", since="2.0.0")
 def hset(ctx: CommandContext, argv: list[bytes]) -> Any:
     return _set_pairs(ctx, argv)
 
 
-@group.command("HMSET", -4, _WF, _K1, summary="Sets the values of multiple fields.")
+@group.command("HMSET", -4, _WF, _K1, summary="Sets the values of multiple fields.", since="2.0.0")
 def hmset(ctx: CommandContext, argv: list[bytes]) -> Any:
     _set_pairs(ctx, argv)
     return OK
 
 
-@group.command("HSETNX", 4, _WF, _K1, summary="Sets the value of a field in a hash only when the field doesn't exist.")
+@group.command("HSETNX", 4, _WF, _K1,
+               summary="Sets the value of a field in a hash only when the field doesn't exist.",
+               since="2.0.0")
 def hsetnx(ctx: CommandContext, argv: list[bytes]) -> Any:
     key, field = argv[1], argv[2]
-    h = get_hash(ctx, key)
+    h = get_hash_for(ctx, key, (field,))
     if h is not None and field in h:
         return 0
     h = _hash_for_write(ctx, key)
@@ -86,52 +116,57 @@ def hsetnx(ctx: CommandContext, argv: list[bytes]) -> Any:
     return 1
 
 
-@group.command("HGET", 3, _RF, _K1, summary="Returns the value of a field in a hash.")
+@group.command("HGET", 3, _RF, _K1, summary="Returns the value of a field in a hash.", since="2.0.0")
 def hget(ctx: CommandContext, argv: list[bytes]) -> Any:
-    h = get_hash(ctx, argv[1])
+    h = get_hash_for(ctx, argv[1], (argv[2],))
     return None if h is None else h.get(argv[2])
 
 
-@group.command("HMGET", -3, _RF, _K1, summary="Returns the values of all fields in a hash.")
+@group.command("HMGET", -3, _RF, _K1, summary="Returns the values of all fields in a hash.", since="2.0.0")
 def hmget(ctx: CommandContext, argv: list[bytes]) -> Any:
-    h = get_hash(ctx, argv[1]) or {}
+    h = get_hash_for(ctx, argv[1], argv[2:]) or {}
     return [h.get(f) for f in argv[2:]]
 
 
-@group.command("HGETALL", 2, _R, _K1, summary="Returns all fields and values in a hash.")
+@group.command("HGETALL", 2, _R, _K1, summary="Returns all fields and values in a hash.", since="2.0.0")
 def hgetall(ctx: CommandContext, argv: list[bytes]) -> Any:
     h = get_hash(ctx, argv[1])
-    return Map(list(h.items()) if h else [])
+    return Map(list(live(ctx, argv[1], h).items()) if h else [])
 
 
-@group.command("HKEYS", 2, _R, _K1, summary="Returns all fields in a hash.")
+@group.command("HKEYS", 2, _R, _K1, summary="Returns all fields in a hash.", since="2.0.0")
 def hkeys(ctx: CommandContext, argv: list[bytes]) -> Any:
-    return list(get_hash(ctx, argv[1]) or ())
+    h = get_hash(ctx, argv[1])
+    return list(live(ctx, argv[1], h)) if h else []
 
 
-@group.command("HVALS", 2, _R, _K1, summary="Returns all values in a hash.")
+@group.command("HVALS", 2, _R, _K1, summary="Returns all values in a hash.", since="2.0.0")
 def hvals(ctx: CommandContext, argv: list[bytes]) -> Any:
-    return list((get_hash(ctx, argv[1]) or {}).values())
+    h = get_hash(ctx, argv[1])
+    return list(live(ctx, argv[1], h).values()) if h else []
 
 
-@group.command("HLEN", 2, _RF, _K1, summary="Returns the number of fields in a hash.")
+@group.command("HLEN", 2, _RF, _K1, summary="Returns the number of fields in a hash.", since="2.0.0")
 def hlen(ctx: CommandContext, argv: list[bytes]) -> Any:
-    return len(get_hash(ctx, argv[1]) or ())
+    # Redis 7.4 counts fields past their TTL that are not deleted yet (hashTypeLength without subtracting)
+    return len(ctx.db.lookup(argv[1], dict, ctx) or ())
 
 
-@group.command("HSTRLEN", 3, _RF, _K1, summary="Returns the length of the value of a field.")
+@group.command("HSTRLEN", 3, _RF, _K1, summary="Returns the length of the value of a field.", since="3.2.0")
 def hstrlen(ctx: CommandContext, argv: list[bytes]) -> Any:
-    h = get_hash(ctx, argv[1]) or {}
+    h = get_hash_for(ctx, argv[1], (argv[2],)) or {}
     return len(h.get(argv[2], b""))
 
 
-@group.command("HEXISTS", 3, _RF, _K1, summary="Determines whether a field exists in a hash.")
+@group.command("HEXISTS", 3, _RF, _K1, summary="Determines whether a field exists in a hash.", since="2.0.0")
 def hexists(ctx: CommandContext, argv: list[bytes]) -> Any:
-    h = get_hash(ctx, argv[1])
+    h = get_hash_for(ctx, argv[1], (argv[2],))
     return 1 if h is not None and argv[2] in h else 0
 
 
-@group.command("HDEL", -3, Flag.WRITE | Flag.FAST, _K1, summary="Deletes one or more fields and their values from a hash.")
+@group.command("HDEL", -3, Flag.WRITE | Flag.FAST, _K1,
+               summary="Deletes one or more fields and their values from a hash. Deletes the hash if no fields remain.",
+               since="2.0.0")
 def hdel(ctx: CommandContext, argv: list[bytes]) -> Any:
     key = argv[1]
     h = get_hash(ctx, key)
@@ -150,11 +185,13 @@ def hdel(ctx: CommandContext, argv: list[bytes]) -> Any:
     return removed
 
 
-@group.command("HINCRBY", 4, _WF, _K1, summary="Increments the integer value of a field in a hash by a number.")
+@group.command("HINCRBY", 4, _WF, _K1,
+               summary="Increments the integer value of a field in a hash by a number. Uses 0 as initial value if the field doesn't exist.",
+               since="2.0.0")
 def hincrby(ctx: CommandContext, argv: list[bytes]) -> Any:
     key, field = argv[1], argv[2]
     increment = parse_int(argv[3])
-    h = get_hash(ctx, key)
+    h = get_hash_for(ctx, key, (field,))
     old = None if h is None else h.get(field)
     current = 0 if old is None else parse_int(old, RedVectorError("hash value is not an integer"))
     new = current + increment
@@ -166,13 +203,15 @@ def hincrby(ctx: CommandContext, argv: list[bytes]) -> Any:
     return new
 
 
-@group.command("HINCRBYFLOAT", 4, _WF, _K1, summary="Increments the floating point value of a field by a number.")
+@group.command("HINCRBYFLOAT", 4, _WF, _K1,
+               summary="Increments the floating point value of a field by a number. Uses 0 as initial value if the field doesn't exist.",
+               since="2.6.0")
 def hincrbyfloat(ctx: CommandContext, argv: list[bytes]) -> Any:
     key, field = argv[1], argv[2]
     increment = parse_long_double(argv[3])
     if not is_finite(increment):
         raise RedVectorError("value is NaN or Infinity")
-    h = get_hash(ctx, key)
+    h = get_hash_for(ctx, key, (field,))
     old = None if h is None else h.get(field)
     current = ZERO if old is None else parse_long_double(old, RedVectorError("hash value is not a float"))
     new = add(current, increment)
@@ -187,19 +226,20 @@ def hincrbyfloat(ctx: CommandContext, argv: list[bytes]) -> Any:
     return text
 
 
-@group.command("HRANDFIELD", -2, _R, _K1, summary="Returns one or more random fields from a hash.")
+@group.command("HRANDFIELD", -2, _R, _K1,
+               summary="Returns one or more random fields from a hash.", since="6.2.0")
 def hrandfield(ctx: CommandContext, argv: list[bytes]) -> Any:
     if len(argv) > 4 or (len(argv) == 4 and argv[3].upper() != b"WITHVALUES"):
         raise SyntaxErr()
     with_values = len(argv) == 4
     if len(argv) == 2:
-        h = get_hash(ctx, argv[1])
+        h = purged_hash(ctx, argv[1])  # Redis 7.4 deletes the hash's expired fields first
         return random_picks(ctx, argv[1], h, 1)[0] if h else None
     count = parse_int(argv[2])
     # Redis: a negative count times 2 (WITHVALUES) must not overflow a long.
     if count < (-(INT64_MAX // 2) if with_values else -INT64_MAX):
         raise RedVectorError("value is out of range")
-    h = get_hash(ctx, argv[1])
+    h = purged_hash(ctx, argv[1])
     if not h or count == 0:
         return []
     chosen = random_picks(ctx, argv[1], h, count)
@@ -208,11 +248,12 @@ def hrandfield(ctx: CommandContext, argv: list[bytes]) -> Any:
     return chosen
 
 
-@group.command("HSCAN", -3, _R, _K1, summary="Iterates over fields and values of a hash.")
+@group.command("HSCAN", -3, _R, _K1, summary="Iterates over fields and values of a hash.", since="2.8.0")
 def hscan(ctx: CommandContext, argv: list[bytes]) -> Any:
-    h = get_hash(ctx, argv[1])
+    stored = get_hash(ctx, argv[1])
+    h = live(ctx, argv[1], stored) if stored else stored
     cursor, fields, novalues = scan_container(ctx, argv, h, allow_novalues=True,
-                                              small=h is not None and is_small_hash(h, ctx.server.config))
+                                              small=stored is not None and is_small_hash(stored, ctx.server.config))
     if novalues or h is None:
         return [cursor, fields]
     flat: list[bytes] = []

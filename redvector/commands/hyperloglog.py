@@ -34,7 +34,8 @@ def _registers(values: list[bytes]) -> Any:
 
 
 @group.command("PFADD", -2, Flag.WRITE | Flag.DENYOOM | Flag.FAST, KeySpec(1, 1, 1),
-               summary="Adds elements to a HyperLogLog key. Creates the key if it doesn't exist.")
+               summary="Adds elements to a HyperLogLog key. Creates the key if it doesn't exist.",
+               since="2.8.9")
 def pfadd(ctx: CommandContext, argv: list[bytes]) -> Any:
     key = argv[1]
     value = _hll_value(ctx, key)
@@ -50,7 +51,8 @@ def pfadd(ctx: CommandContext, argv: list[bytes]) -> Any:
 
 
 @group.command("PFCOUNT", -2, Flag.READONLY | Flag.MAY_REPLICATE, KeySpec(1, -1, 1),
-               summary="Returns the approximated cardinality of the set(s) observed by the HyperLogLog key(s).")
+               summary="Returns the approximated cardinality of the set(s) observed by the HyperLogLog key(s).",
+               since="2.8.9")
 def pfcount(ctx: CommandContext, argv: list[bytes]) -> Any:
     if len(argv) == 2:
         key = argv[1]
@@ -70,7 +72,7 @@ def pfcount(ctx: CommandContext, argv: list[bytes]) -> Any:
 
 
 @group.command("PFMERGE", -2, Flag.WRITE | Flag.DENYOOM, KeySpec(1, -1, 1),
-               summary="Merges one or more HyperLogLog values into a single key.")
+               summary="Merges one or more HyperLogLog values into a single key.", since="2.8.9")
 def pfmerge(ctx: CommandContext, argv: list[bytes]) -> Any:
     dest = argv[1]
     values = [v for v in (_hll_value(ctx, k) for k in argv[1:]) if v is not None]

@@ -29,18 +29,21 @@ def del_(ctx: CommandContext, argv: list[bytes]) -> Any:
     return count
 
 
-@group.command("UNLINK", -2, Flag.WRITE | Flag.FAST, _ALL, summary="Asynchronously deletes one or more keys.")
+@group.command("UNLINK", -2, Flag.WRITE | Flag.FAST, _ALL, summary="Asynchronously deletes one or more keys.",
+               since="4.0.0")
 def unlink(ctx: CommandContext, argv: list[bytes]) -> Any:
     return del_(ctx, argv)
 
 
-@group.command("EXISTS", -2, Flag.READONLY | Flag.FAST, _ALL, summary="Determines whether one or more keys exist.")
+@group.command("EXISTS", -2, Flag.READONLY | Flag.FAST, _ALL,
+               summary="Determines whether one or more keys exist.")
 def exists(ctx: CommandContext, argv: list[bytes]) -> Any:
     db, now = ctx.db, ctx.now_ms
     return sum(1 for key in argv[1:] if db.get(key, now) is not None)
 
 
-@group.command("TYPE", 2, Flag.READONLY | Flag.FAST, _K1, summary="Determines the type of value stored at a key.")
+@group.command("TYPE", 2, Flag.READONLY | Flag.FAST, _K1,
+               summary="Determines the type of value stored at a key.")
 def type_(ctx: CommandContext, argv: list[bytes]) -> Any:
     return SimpleString(type_name(ctx.db.get(argv[1], ctx.now_ms)).encode())
 
@@ -75,7 +78,8 @@ def _rename(ctx: CommandContext, argv: list[bytes], nx: bool) -> Any:
     return 1 if nx else OK
 
 
-@group.command("RENAME", 3, Flag.WRITE, KeySpec(1, 2, 1), summary="Renames a key and overwrites the destination.")
+@group.command("RENAME", 3, Flag.WRITE, KeySpec(1, 2, 1),
+               summary="Renames a key and overwrites the destination.")
 def rename(ctx: CommandContext, argv: list[bytes]) -> Any:
     return _rename(ctx, argv, nx=False)
 
@@ -140,23 +144,28 @@ def expire_generic(ctx: CommandContext, argv: list[bytes], unit_ms: int, absolut
     return 1
 
 
-@group.command("EXPIRE", -3, Flag.WRITE | Flag.FAST, _K1, summary="Sets a key's time to live in seconds.")
+@group.command("EXPIRE", -3, Flag.WRITE | Flag.FAST, _K1,
+               summary="Sets the expiration time of a key in seconds.")
 def expire(ctx: CommandContext, argv: list[bytes]) -> Any:
     return expire_generic(ctx, argv, 1000, absolute=False)
 
 
-@group.command("PEXPIRE", -3, Flag.WRITE | Flag.FAST, _K1, summary="Sets a key's time to live in milliseconds.")
+@group.command("PEXPIRE", -3, Flag.WRITE | Flag.FAST, _K1,
+               summary="Sets the expiration time of a key in milliseconds.",
+               since="2.6.0")
 def pexpire(ctx: CommandContext, argv: list[bytes]) -> Any:
     return expire_generic(ctx, argv, 1, absolute=False)
 
 
-@group.command("EXPIREAT", -3, Flag.WRITE | Flag.FAST, _K1, summary="Sets the expiration time of a key to a Unix timestamp.")
+@group.command("EXPIREAT", -3, Flag.WRITE | Flag.FAST, _K1,
+               summary="Sets the expiration time of a key to a Unix timestamp.",
+               since="1.2.0")
 def expireat(ctx: CommandContext, argv: list[bytes]) -> Any:
     return expire_generic(ctx, argv, 1000, absolute=True)
 
 
 @group.command("PEXPIREAT", -3, Flag.WRITE | Flag.FAST, _K1,
-               summary="Sets the expiration time of a key to a Unix milliseconds timestamp.")
+               summary="Sets the expiration time of a key to a Unix milliseconds timestamp.", since="2.6.0")
 def pexpireat(ctx: CommandContext, argv: list[bytes]) -> Any:
     return expire_generic(ctx, argv, 1, absolute=True)
 
@@ -174,29 +183,34 @@ def _ttl(ctx: CommandContext, key: bytes, unit_ms: int, absolute: bool) -> int:
     return (remaining + 500) // 1000 if unit_ms == 1000 else remaining
 
 
-@group.command("TTL", 2, Flag.READONLY | Flag.FAST, _K1, summary="Returns the expiration time in seconds of a key.")
+@group.command("TTL", 2, Flag.READONLY | Flag.FAST, _K1,
+               summary="Returns the expiration time in seconds of a key.")
 def ttl(ctx: CommandContext, argv: list[bytes]) -> Any:
     return _ttl(ctx, argv[1], 1000, absolute=False)
 
 
-@group.command("PTTL", 2, Flag.READONLY | Flag.FAST, _K1, summary="Returns the expiration time in milliseconds of a key.")
+@group.command("PTTL", 2, Flag.READONLY | Flag.FAST, _K1,
+               summary="Returns the expiration time in milliseconds of a key.",
+               since="2.6.0")
 def pttl(ctx: CommandContext, argv: list[bytes]) -> Any:
     return _ttl(ctx, argv[1], 1, absolute=False)
 
 
 @group.command("EXPIRETIME", 2, Flag.READONLY | Flag.FAST, _K1,
-               summary="Returns the expiration time of a key as a Unix timestamp.")
+               summary="Returns the expiration time of a key as a Unix timestamp.", since="7.0.0")
 def expiretime(ctx: CommandContext, argv: list[bytes]) -> Any:
     return _ttl(ctx, argv[1], 1000, absolute=True)
 
 
 @group.command("PEXPIRETIME", 2, Flag.READONLY | Flag.FAST, _K1,
-               summary="Returns the expiration time of a key as a Unix milliseconds timestamp.")
+               summary="Returns the expiration time of a key as a Unix milliseconds timestamp.",
+               since="7.0.0")
 def pexpiretime(ctx: CommandContext, argv: list[bytes]) -> Any:
     return _ttl(ctx, argv[1], 1, absolute=True)
 
 
-@group.command("PERSIST", 2, Flag.WRITE | Flag.FAST, _K1, summary="Removes the expiration time of a key.")
+@group.command("PERSIST", 2, Flag.WRITE | Flag.FAST, _K1,
+               summary="Removes the expiration time of a key.", since="2.2.0")
 def persist(ctx: CommandContext, argv: list[bytes]) -> Any:
     db = ctx.db
     if db.get(argv[1], ctx.now_ms) is None or not db.persist(argv[1]):

@@ -9,7 +9,7 @@ from typing import Any
 from redvector.commands import latency_report
 from redvector.commands.args import subcommand
 from redvector.commands.context import CommandContext
-from redvector.commands.spec import CommandGroup, CommandTable, Flag
+from redvector.commands.spec import CommandGroup, CommandTable, Flag, Sub
 from redvector.errors import RedVectorError
 from redvector.replies import Map, SimpleString, Verbatim
 from redvector.server.latency import cumulative
@@ -71,8 +71,27 @@ def _histograms(ctx: CommandContext, names: list[bytes]) -> Map:
     return Map(out)
 
 
+# LATENCY's subcommands as Redis 7.4 declares them (COMMAND INFO latency|<sub>).
+_LATENCY_SUBS = (
+    Sub("LATEST", 2, Flag.ADMIN | Flag.NOSCRIPT | Flag.LOADING | Flag.STALE, since="2.8.13",
+        summary="Returns the latest latency samples for all events."),
+    Sub("DOCTOR", 2, Flag.ADMIN | Flag.NOSCRIPT | Flag.LOADING | Flag.STALE, since="2.8.13",
+        summary="Returns a human-readable latency analysis report."),
+    Sub("GRAPH", 3, Flag.ADMIN | Flag.NOSCRIPT | Flag.LOADING | Flag.STALE, since="2.8.13",
+        summary="Returns a latency graph for an event."),
+    Sub("HISTORY", 3, Flag.ADMIN | Flag.NOSCRIPT | Flag.LOADING | Flag.STALE, since="2.8.13",
+        summary="Returns timestamp-latency samples for an event."),
+    Sub("RESET", -2, Flag.ADMIN | Flag.NOSCRIPT | Flag.LOADING | Flag.STALE, since="2.8.13",
+        summary="Resets the latency data for one or more events."),
+    Sub("HELP", 2, Flag.LOADING | Flag.STALE, since="2.8.13",
+        summary="Returns helpful text about the different subcommands."),
+    Sub("HISTOGRAM", -2, Flag.ADMIN | Flag.NOSCRIPT | Flag.LOADING | Flag.STALE, since="7.0.0",
+        summary="Returns the cumulative distribution of latencies of a subset or all commands."),
+)
+
+
 @group.command("LATENCY", -2, Flag.ADMIN | Flag.NOSCRIPT | Flag.LOADING | Flag.STALE, since="2.8.13",
-               subcommands=("LATEST", "DOCTOR", "GRAPH", "HISTORY", "RESET", "HELP", "HISTOGRAM"),
+               subcommands=_LATENCY_SUBS,
                summary="A container for latency diagnostics commands.")
 def latency(ctx: CommandContext, argv: list[bytes]) -> Any:
     sub = subcommand(argv, _ARITIES, "latency")

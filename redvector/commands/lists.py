@@ -83,22 +83,27 @@ def signal_pop(ctx: CommandContext, key: bytes, lst: deque[bytes], left: bool) -
         db.touched(key, "del")
 
 
-@group.command("LPUSH", -3, _WF, _K1, summary="Prepends one or more elements to a list. Creates the key if needed.")
+@group.command("LPUSH", -3, _WF, _K1,
+               summary="Prepends one or more elements to a list. Creates the key if it doesn't exist.")
 def lpush(ctx: CommandContext, argv: list[bytes]) -> Any:
     return push(ctx, argv[1], argv[2:], left=True, only_existing=False)
 
 
-@group.command("RPUSH", -3, _WF, _K1, summary="Appends one or more elements to a list. Creates the key if needed.")
+@group.command("RPUSH", -3, _WF, _K1,
+               summary="Appends one or more elements to a list. Creates the key if it doesn't exist.")
 def rpush(ctx: CommandContext, argv: list[bytes]) -> Any:
     return push(ctx, argv[1], argv[2:], left=False, only_existing=False)
 
 
-@group.command("LPUSHX", -3, _WF, _K1, summary="Prepends one or more elements to a list only when the list exists.")
+@group.command("LPUSHX", -3, _WF, _K1,
+               summary="Prepends one or more elements to a list only when the list exists.",
+               since="2.2.0")
 def lpushx(ctx: CommandContext, argv: list[bytes]) -> Any:
     return push(ctx, argv[1], argv[2:], left=True, only_existing=True)
 
 
-@group.command("RPUSHX", -3, _WF, _K1, summary="Appends one or more elements to a list only when the list exists.")
+@group.command("RPUSHX", -3, _WF, _K1,
+               summary="Appends an element to a list only when the list exists.", since="2.2.0")
 def rpushx(ctx: CommandContext, argv: list[bytes]) -> Any:
     return push(ctx, argv[1], argv[2:], left=False, only_existing=True)
 
@@ -123,12 +128,14 @@ def _pop(ctx: CommandContext, argv: list[bytes], left: bool) -> Any:
     return pop_many(ctx, key, lst, left, count)
 
 
-@group.command("LPOP", -2, Flag.WRITE | Flag.FAST, _K1, summary="Returns the first elements in a list after removing it.")
+@group.command("LPOP", -2, Flag.WRITE | Flag.FAST, _K1,
+               summary="Returns the first elements in a list after removing it. Deletes the list if the last element was popped.")
 def lpop(ctx: CommandContext, argv: list[bytes]) -> Any:
     return _pop(ctx, argv, left=True)
 
 
-@group.command("RPOP", -2, Flag.WRITE | Flag.FAST, _K1, summary="Returns and removes the last elements of the list.")
+@group.command("RPOP", -2, Flag.WRITE | Flag.FAST, _K1,
+               summary="Returns and removes the last elements of a list. Deletes the list if the last element was popped.")
 def rpop(ctx: CommandContext, argv: list[bytes]) -> Any:
     return _pop(ctx, argv, left=False)
 
@@ -193,7 +200,8 @@ def lset(ctx: CommandContext, argv: list[bytes]) -> Any:
     return OK
 
 
-@group.command("LTRIM", 4, Flag.WRITE, _K1, summary="Removes elements from both ends a list.")
+@group.command("LTRIM", 4, Flag.WRITE, _K1,
+               summary="Removes elements from both ends a list. Deletes the list if all elements were trimmed.")
 def ltrim(ctx: CommandContext, argv: list[bytes]) -> Any:
     start, end = parse_int(argv[2]), parse_int(argv[3])
     key = argv[1]
@@ -229,7 +237,8 @@ def ltrim(ctx: CommandContext, argv: list[bytes]) -> Any:
     return OK
 
 
-@group.command("LINSERT", 5, _W, _K1, summary="Inserts an element before or after another element in a list.")
+@group.command("LINSERT", 5, _W, _K1, summary="Inserts an element before or after another element in a list.",
+               since="2.2.0")
 def linsert(ctx: CommandContext, argv: list[bytes]) -> Any:
     where = argv[2].upper()
     if where not in (b"BEFORE", b"AFTER"):
@@ -247,7 +256,8 @@ def linsert(ctx: CommandContext, argv: list[bytes]) -> Any:
     return len(lst)
 
 
-@group.command("LREM", 4, Flag.WRITE, _K1, summary="Removes elements from a list.")
+@group.command("LREM", 4, Flag.WRITE, _K1,
+               summary="Removes elements from a list. Deletes the list if the last element was removed.")
 def lrem(ctx: CommandContext, argv: list[bytes]) -> Any:
     count = parse_int(argv[2])
     key, element = argv[1], argv[3]
@@ -277,7 +287,8 @@ def lrem(ctx: CommandContext, argv: list[bytes]) -> Any:
     return removed
 
 
-@group.command("LPOS", -3, _R, _K1, summary="Returns the index of matching elements in a list.")
+@group.command("LPOS", -3, _R, _K1,
+               summary="Returns the index of matching elements in a list.", since="6.0.6")
 def lpos(ctx: CommandContext, argv: list[bytes]) -> Any:
     rank, count, maxlen = 1, None, 0
     args = ArgCursor(argv, 3)
@@ -348,13 +359,17 @@ def move(ctx: CommandContext, src: bytes, dst: bytes, from_left: bool, to_left: 
     return value
 
 
-@group.command("LMOVE", 5, _W, _K12, summary="Returns an element after popping it from one list and pushing it to another.")
+@group.command("LMOVE", 5, _W, _K12,
+               summary="Returns an element after popping it from one list and pushing it to another. Deletes the list if the last element was moved.",
+               since="6.2.0")
 def lmove(ctx: CommandContext, argv: list[bytes]) -> Any:
     from_left, to_left = parse_side(argv[3]), parse_side(argv[4])
     return move(ctx, argv[1], argv[2], from_left, to_left)
 
 
-@group.command("RPOPLPUSH", 3, _W, _K12, summary="Returns the last element of a list after removing and pushing it to another list.")
+@group.command("RPOPLPUSH", 3, _W, _K12,
+               summary="Returns the last element of a list after removing and pushing it to another list. Deletes the list if the last element was popped.",
+               since="1.2.0")
 def rpoplpush(ctx: CommandContext, argv: list[bytes]) -> Any:
     return move(ctx, argv[1], argv[2], from_left=False, to_left=True)
 
@@ -412,7 +427,8 @@ def _mpop_keys(argv: list[bytes]) -> list[bytes]:
 
 
 @group.command("LMPOP", -4, Flag.WRITE, KeySpec(2, -2, 1), getkeys=_mpop_keys,
-               summary="Returns multiple elements from a list after removing them.")
+               summary="Returns multiple elements from a list after removing them. Deletes the list if the last element was popped.",
+               since="7.0.0")
 def lmpop(ctx: CommandContext, argv: list[bytes]) -> Any:
     keys, left, count = parse_mpop(argv, 1)
     result = mpop(ctx, keys, left, count)

@@ -36,13 +36,15 @@ def _bpop(ctx: CommandContext, argv: list[bytes], left: bool) -> Any:
 
 
 @group.command("BLPOP", -3, _WB, KeySpec(1, -2, 1),
-               summary="Removes and returns the first element in a list. Blocks until an element is available otherwise.")
+               summary="Removes and returns the first element in a list. Blocks until an element is available otherwise. Deletes the list if the last element was popped.",
+               since="2.0.0")
 def blpop(ctx: CommandContext, argv: list[bytes]) -> Any:
     return _bpop(ctx, argv, left=True)
 
 
 @group.command("BRPOP", -3, _WB, KeySpec(1, -2, 1),
-               summary="Removes and returns the last element in a list. Blocks until an element is available otherwise.")
+               summary="Removes and returns the last element in a list. Blocks until an element is available otherwise. Deletes the list if the last element was popped.",
+               since="2.0.0")
 def brpop(ctx: CommandContext, argv: list[bytes]) -> Any:
     return _bpop(ctx, argv, left=False)
 
@@ -56,7 +58,8 @@ def _bmove(ctx: CommandContext, src: bytes, dst: bytes, from_left: bool, to_left
 
 
 @group.command("BLMOVE", 6, _WB | Flag.DENYOOM, KeySpec(1, 2, 1),
-               summary="Pops an element from a list, pushes it to another list and returns it. Blocks until an element is available otherwise.")
+               summary="Pops an element from a list, pushes it to another list and returns it. Blocks until an element is available otherwise. Deletes the list if the last element was moved.",
+               since="6.2.0")
 def blmove(ctx: CommandContext, argv: list[bytes]) -> Any:
     from_left, to_left = parse_side(argv[3]), parse_side(argv[4])
     timeout_ms = parse_timeout_ms(argv[5])
@@ -64,7 +67,8 @@ def blmove(ctx: CommandContext, argv: list[bytes]) -> Any:
 
 
 @group.command("BRPOPLPUSH", 4, _WB | Flag.DENYOOM, KeySpec(1, 2, 1),
-               summary="Pops an element from a list, pushes it to another list and returns it. Block until an element is available otherwise.")
+               summary="Pops an element from a list, pushes it to another list and returns it. Block until an element is available otherwise. Deletes the list if the last element was popped.",
+               since="2.2.0")
 def brpoplpush(ctx: CommandContext, argv: list[bytes]) -> Any:
     timeout_ms = parse_timeout_ms(argv[3])
     return _bmove(ctx, argv[1], argv[2], False, True, timeout_ms)
@@ -78,7 +82,8 @@ def _blmpop_keys(argv: list[bytes]) -> list[bytes]:
 
 
 @group.command("BLMPOP", -5, _WB, KeySpec(3, -2, 1), getkeys=_blmpop_keys,
-               summary="Pops the first element from one of multiple lists. Blocks until an element is available otherwise.")
+               summary="Pops the first element from one of multiple lists. Blocks until an element is available otherwise. Deletes the list if the last element was popped.",
+               since="7.0.0")
 def blmpop(ctx: CommandContext, argv: list[bytes]) -> Any:
     timeout_ms = parse_timeout_ms(argv[1])
     keys, left, count = parse_mpop(argv, 2)

@@ -6,7 +6,7 @@ from typing import Any
 
 from redvector.commands.args import parse_int
 from redvector.commands.context import CommandContext
-from redvector.commands.spec import CommandGroup, Flag
+from redvector.commands.spec import CommandGroup, Flag, Sub
 from redvector.errors import RedVectorError, UnknownSubcommand
 from redvector.replies import OK
 
@@ -40,8 +40,21 @@ _SLOWLOG_HELP = [
 ]
 
 
+# SLOWLOG's subcommands as Redis 7.4 declares them (COMMAND INFO slowlog|<sub>).
+_SLOWLOG_SUBS = (
+    Sub("GET", -2, Flag.ADMIN | Flag.LOADING | Flag.STALE, since="2.2.12",
+        summary="Returns the slow log's entries."),
+    Sub("LEN", 2, Flag.ADMIN | Flag.LOADING | Flag.STALE, since="2.2.12",
+        summary="Returns the number of entries in the slow log."),
+    Sub("RESET", 2, Flag.ADMIN | Flag.LOADING | Flag.STALE, since="2.2.12",
+        summary="Clears all entries from the slow log."),
+    Sub("HELP", 2, Flag.LOADING | Flag.STALE, since="6.2.0",
+        summary="Show helpful text about the different subcommands"),
+)
+
+
 @group.command("SLOWLOG", -2, Flag.ADMIN | Flag.LOADING | Flag.STALE, since="2.2.12",
-               subcommands=("GET", "LEN", "RESET", "HELP"), summary="A container for slow log commands.")
+               subcommands=_SLOWLOG_SUBS, summary="A container for slow log commands.")
 def slowlog(ctx: CommandContext, argv: list[bytes]) -> Any:
     log = ctx.server.command_log
     sub = argv[1].upper()

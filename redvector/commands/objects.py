@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from redvector.commands.context import CommandContext
-from redvector.commands.spec import CommandGroup, Flag, KeySpec
+from redvector.commands.spec import CommandGroup, Flag, KeySpec, Sub
 from redvector.errors import RedVectorError, UnknownSubcommand, WrongArity
 from redvector.keyspace.types.encoding import object_encoding
 from redvector.keyspace.types.int64 import as_int64
@@ -48,9 +48,24 @@ HELP = [
 ]
 
 
+# OBJECT's subcommands as Redis 7.4 declares them (COMMAND INFO object|<sub>).
+_OBJECT_SUBS = (
+    Sub("ENCODING", 3, Flag.READONLY, KeySpec(2, 2, 1), since="2.2.3",
+        summary="Returns the internal encoding of a Redis object."),
+    Sub("REFCOUNT", 3, Flag.READONLY, KeySpec(2, 2, 1), since="2.2.3",
+        summary="Returns the reference count of a value of a key."),
+    Sub("IDLETIME", 3, Flag.READONLY, KeySpec(2, 2, 1), since="2.2.3",
+        summary="Returns the time since the last access to a Redis object."),
+    Sub("FREQ", 3, Flag.READONLY, KeySpec(2, 2, 1), since="4.0.0",
+        summary="Returns the logarithmic access frequency counter of a Redis object."),
+    Sub("HELP", 2, Flag.LOADING | Flag.STALE, since="6.2.0",
+        summary="Returns helpful text about the different subcommands."),
+)
+
+
 @group.command("OBJECT", -2, Flag.READONLY, KeySpec(2, 2, 1),
-               subcommands=("ENCODING", "REFCOUNT", "IDLETIME", "FREQ", "HELP"),
-               summary="A container for object introspection commands.")
+               subcommands=_OBJECT_SUBS,
+               summary="A container for object introspection commands.", since="2.2.3")
 def object_(ctx: CommandContext, argv: list[bytes]) -> Any:
     sub = argv[1].upper()
     if sub == b"HELP":

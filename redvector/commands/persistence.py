@@ -57,7 +57,7 @@ def wait_timeout(arg: bytes) -> int:
 
 
 @group.command("WAITAOF", 4, Flag.NOSCRIPT, since="7.2.0",
-               summary="Blocks until the writes sent by the connection are written to the AOF locally and on replicas.")
+               summary="Blocks until all of the preceding write commands sent by the connection are written to the append-only file of the master and/or replicas.")
 def waitaof(ctx: CommandContext, argv: list[bytes]) -> Any:
     """[local fsyncs, replica fsyncs]: the AOF is written and fsynced now when ``numlocal`` asks for it
     (so every write this client made is on disk); no replicas ever acknowledge."""

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from redvector.commands.context import CommandContext
-from redvector.commands.spec import CommandGroup, Flag, KeySpec
+from redvector.commands.spec import CommandGroup, Flag, KeySpec, Sub
 from redvector.errors import UnknownSubcommand, WrongArity
 from redvector.keyspace.glob import glob_match
 from redvector.replies import Frames, Push, SimpleString
@@ -56,43 +56,53 @@ def _hub(ctx: CommandContext) -> PubSubHub:
     return pubsub_hub(ctx.server)
 
 
-@group.command("SUBSCRIBE", -2, _SUB, summary="Listens for messages published to channels.")
+@group.command("SUBSCRIBE", -2, _SUB, summary="Listens for messages published to channels.", since="2.0.0")
 def subscribe(ctx: CommandContext, argv: list[bytes]) -> Any:
     return _subscribe(ctx, argv[1:], b"subscribe", _hub(ctx).subscribe)
 
 
-@group.command("UNSUBSCRIBE", -1, _SUB, summary="Stops listening to messages posted to channels.")
+@group.command("UNSUBSCRIBE", -1, _SUB,
+               summary="Stops listening to messages posted to channels.", since="2.0.0")
 def unsubscribe(ctx: CommandContext, argv: list[bytes]) -> Any:
     return _unsubscribe(ctx, argv[1:], b"unsubscribe", ctx.client.channels, _hub(ctx).unsubscribe)
 
 
-@group.command("PSUBSCRIBE", -2, _SUB, summary="Listens for messages published to channels that match one or more patterns.")
+@group.command("PSUBSCRIBE", -2, _SUB,
+               summary="Listens for messages published to channels that match one or more patterns.",
+               since="2.0.0")
 def psubscribe(ctx: CommandContext, argv: list[bytes]) -> Any:
     return _subscribe(ctx, argv[1:], b"psubscribe", _hub(ctx).psubscribe)
 
 
-@group.command("PUNSUBSCRIBE", -1, _SUB, summary="Stops listening to messages published to channels that match one or more patterns.")
+@group.command("PUNSUBSCRIBE", -1, _SUB,
+               summary="Stops listening to messages published to channels that match one or more patterns.",
+               since="2.0.0")
 def punsubscribe(ctx: CommandContext, argv: list[bytes]) -> Any:
     return _unsubscribe(ctx, argv[1:], b"punsubscribe", ctx.client.patterns, _hub(ctx).punsubscribe)
 
 
-@group.command("SSUBSCRIBE", -2, _SUB, KeySpec(1, -1, 1), summary="Listens for messages published to shard channels.")
+@group.command("SSUBSCRIBE", -2, _SUB, KeySpec(1, -1, 1),
+               summary="Listens for messages published to shard channels.",
+               since="7.0.0")
 def ssubscribe(ctx: CommandContext, argv: list[bytes]) -> Any:
     return _subscribe(ctx, argv[1:], b"ssubscribe", _hub(ctx).ssubscribe, shard=True)
 
 
-@group.command("SUNSUBSCRIBE", -1, _SUB, KeySpec(1, -1, 1), summary="Stops listening to messages posted to shard channels.")
+@group.command("SUNSUBSCRIBE", -1, _SUB, KeySpec(1, -1, 1),
+               summary="Stops listening to messages posted to shard channels.",
+               since="7.0.0")
 def sunsubscribe(ctx: CommandContext, argv: list[bytes]) -> Any:
     return _unsubscribe(ctx, argv[1:], b"sunsubscribe", ctx.client.shard_channels, _hub(ctx).sunsubscribe,
                         shard=True)
 
 
-@group.command("PUBLISH", 3, _PUB, summary="Posts a message to a channel.")
+@group.command("PUBLISH", 3, _PUB, summary="Posts a message to a channel.", since="2.0.0")
 def publish(ctx: CommandContext, argv: list[bytes]) -> Any:
     return _hub(ctx).publish(argv[1], argv[2])
 
 
-@group.command("SPUBLISH", 3, _PUB, KeySpec(1, 1, 1), summary="Post a message to a shard channel")
+@group.command("SPUBLISH", 3, _PUB, KeySpec(1, 1, 1),
+               summary="Post a message to a shard channel", since="7.0.0")
 def spublish(ctx: CommandContext, argv: list[bytes]) -> Any:
     return _hub(ctx).spublish(argv[1], argv[2])
 
@@ -115,9 +125,26 @@ _HELP = [
 ]
 
 
+# PUBSUB's subcommands as Redis 7.4 declares them (COMMAND INFO pubsub|<sub>).
+_PUBSUB_SUBS = (
+    Sub("CHANNELS", -2, Flag.PUBSUB | Flag.LOADING | Flag.STALE, since="2.8.0",
+        summary="Returns the active channels."),
+    Sub("NUMSUB", -2, Flag.PUBSUB | Flag.LOADING | Flag.STALE, since="2.8.0",
+        summary="Returns a count of subscribers to channels."),
+    Sub("NUMPAT", 2, Flag.PUBSUB | Flag.LOADING | Flag.STALE, since="2.8.0",
+        summary="Returns a count of unique pattern subscriptions."),
+    Sub("SHARDCHANNELS", -2, Flag.PUBSUB | Flag.LOADING | Flag.STALE, since="7.0.0",
+        summary="Returns the active shard channels."),
+    Sub("SHARDNUMSUB", -2, Flag.PUBSUB | Flag.LOADING | Flag.STALE, since="7.0.0",
+        summary="Returns the count of subscribers of shard channels."),
+    Sub("HELP", 2, Flag.LOADING | Flag.STALE, since="6.2.0",
+        summary="Returns helpful text about the different subcommands."),
+)
+
+
 @group.command("PUBSUB", -2, Flag(0),
-               subcommands=("CHANNELS", "NUMSUB", "NUMPAT", "SHARDCHANNELS", "SHARDNUMSUB", "HELP"),
-               summary="A container for Pub/Sub commands.")
+               subcommands=_PUBSUB_SUBS,
+               summary="A container for Pub/Sub commands.", since="2.8.0")
 def pubsub(ctx: CommandContext, argv: list[bytes]) -> Any:
     hub = _hub(ctx)
     sub = argv[1].upper()

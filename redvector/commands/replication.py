@@ -118,7 +118,7 @@ def role(ctx: CommandContext, argv: list[bytes]) -> Any:
 
 
 @group.command("WAIT", 3, Flag.NOSCRIPT, since="3.0.0",
-               summary="Blocks until the writes sent by the connection reach a number of replicas.")
+               summary="Blocks until the asynchronous replication of all preceding write commands sent by the connection is completed.")
 def wait(ctx: CommandContext, argv: list[bytes]) -> Any:
     """The number of replicas that acknowledged every write so far, once ``numreplicas`` have or the
     timeout (ms, 0: none) passes. Inside MULTI the count is answered at once, as Redis does."""

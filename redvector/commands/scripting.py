@@ -15,7 +15,7 @@ from typing import Any
 from redvector.commands.acl import check as acl_check
 from redvector.commands.client import client_info
 from redvector.commands.context import CommandContext
-from redvector.commands.spec import CommandGroup, Flag, KeySpec
+from redvector.commands.spec import CommandGroup, Flag, KeySpec, Sub
 from redvector.errors import (
     CodedError,
     NotInteger,
@@ -181,7 +181,22 @@ _SCRIPT_HELP = [
 ]
 
 
-@group.command("SCRIPT", -2, Flag.NOSCRIPT, since="2.6.0", subcommands=("LOAD", "EXISTS", "FLUSH", "KILL", "HELP"),
+# SCRIPT's subcommands as Redis 7.4 declares them (COMMAND INFO script|<sub>).
+_SCRIPT_SUBS = (
+    Sub("LOAD", 3, Flag.NOSCRIPT | Flag.STALE, since="2.6.0",
+        summary="Loads a server-side Lua script to the script cache."),
+    Sub("EXISTS", -3, Flag.NOSCRIPT, since="2.6.0",
+        summary="Determines whether server-side Lua scripts exist in the script cache."),
+    Sub("FLUSH", -2, Flag.NOSCRIPT, since="2.6.0",
+        summary="Removes all server-side Lua scripts from the script cache."),
+    Sub("KILL", 2, Flag.NOSCRIPT | Flag.ALLOW_BUSY, since="2.6.0",
+        summary="Terminates a server-side Lua script during execution."),
+    Sub("HELP", 2, Flag.LOADING | Flag.STALE, since="5.0.0",
+        summary="Returns helpful text about the different subcommands."),
+)
+
+
+@group.command("SCRIPT", -2, Flag.NOSCRIPT, since="2.6.0", subcommands=_SCRIPT_SUBS,
                summary="A container for Lua scripts management commands.")
 def script(ctx: CommandContext, argv: list[bytes]) -> Any:
     sub = argv[1].upper()

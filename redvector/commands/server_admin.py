@@ -8,7 +8,7 @@ from typing import Any
 from redvector.commands.acl import acl_user_lines
 from redvector.commands.args import ArgCursor
 from redvector.commands.context import CommandContext
-from redvector.commands.spec import CommandGroup, Flag
+from redvector.commands.spec import CommandGroup, Flag, Sub
 from redvector.errors import RedVectorError, SyntaxErr, UnknownSubcommand, WrongArity
 from redvector.keyspace.glob import glob_match
 from redvector.replies import OK, Map
@@ -23,7 +23,7 @@ def _flush_mode(argv: list[bytes]) -> None:
         raise SyntaxErr()
 
 
-@group.command("FLUSHDB", -1, Flag.WRITE, summary="Removes all keys from the current database.")
+@group.command("FLUSHDB", -1, Flag.WRITE, summary="Remove all keys from the current database.")
 def flushdb(ctx: CommandContext, argv: list[bytes]) -> Any:
     _flush_mode(argv)
     ctx.db.clear()
@@ -42,15 +42,31 @@ def dbsize(ctx: CommandContext, argv: list[bytes]) -> Any:
     return len(ctx.db)
 
 
-@group.command("TIME", 1, Flag.LOADING | Flag.STALE | Flag.FAST, summary="Returns the server time.")
+@group.command("TIME", 1, Flag.LOADING | Flag.STALE | Flag.FAST,
+               summary="Returns the server time.", since="2.6.0")
 def time_(ctx: CommandContext, argv: list[bytes]) -> Any:
     now = time.time()
     return [b"%d" % int(now), b"%d" % int((now % 1) * 1_000_000)]
 
 
+# CONFIG's subcommands as Redis 7.4 declares them (COMMAND INFO config|<sub>).
+_CONFIG_SUBS = (
+    Sub("GET", -3, Flag.ADMIN | Flag.NOSCRIPT | Flag.LOADING | Flag.STALE, since="2.0.0",
+        summary="Returns the effective values of configuration parameters."),
+    Sub("SET", -4, Flag.ADMIN | Flag.NOSCRIPT | Flag.LOADING | Flag.STALE, since="2.0.0",
+        summary="Sets configuration parameters in-flight."),
+    Sub("RESETSTAT", 2, Flag.ADMIN | Flag.NOSCRIPT | Flag.LOADING | Flag.STALE, since="2.0.0",
+        summary="Resets the server's statistics."),
+    Sub("REWRITE", 2, Flag.ADMIN | Flag.NOSCRIPT | Flag.LOADING | Flag.STALE, since="2.8.0",
+        summary="Persists the effective configuration to file."),
+    Sub("HELP", 2, Flag.LOADING | Flag.STALE, since="5.0.0",
+        summary="Returns helpful text about the different subcommands."),
+)
+
+
 @group.command("CONFIG", -2, Flag.ADMIN | Flag.NOSCRIPT | Flag.LOADING | Flag.STALE,
-               subcommands=("GET", "SET", "RESETSTAT", "REWRITE", "HELP"),
-               summary="A container for server configuration commands.")
+               subcommands=_CONFIG_SUBS,
+               summary="A container for server configuration commands.", since="2.0.0")
 def config(ctx: CommandContext, argv: list[bytes]) -> Any:
     sub = argv[1].upper()
     cfg = ctx.server.config

@@ -9,7 +9,7 @@ from redvector import REDIS_COMPAT_VERSION, __version__
 from redvector.commands.args import ArgCursor, parse_float, parse_int
 from redvector.commands.context import CommandContext
 from redvector.commands.info import rss_bytes, used_memory
-from redvector.commands.spec import CommandGroup, Flag
+from redvector.commands.spec import CommandGroup, Flag, KeySpec, Sub
 from redvector.errors import RedVectorError, SyntaxErr, UnknownSubcommand, WrongArity
 from redvector.keyspace.memory import key_size
 from redvector.replies import NO_REPLY, OK, Map, SimpleString, Verbatim
@@ -34,8 +34,22 @@ def lastsave(ctx: CommandContext, argv: list[bytes]) -> Any:
     return int(ctx.server.stats.last_save_time)
 
 
-@group.command("MODULE", -2, Flag.ADMIN | Flag.NOSCRIPT, subcommands=("LIST", "LOAD", "LOADEX", "UNLOAD", "HELP"),
-               summary="A container for module commands.")
+# MODULE's subcommands as Redis 7.4 declares them (COMMAND INFO module|<sub>).
+_MODULE_SUBS = (
+    Sub("LIST", 2, Flag.ADMIN | Flag.NOSCRIPT, since="4.0.0", summary="Returns all loaded modules."),
+    Sub("LOAD", -3, Flag.ADMIN | Flag.NOSCRIPT | Flag.NO_ASYNC_LOADING, since="4.0.0",
+        summary="Loads a module."),
+    Sub("LOADEX", -3, Flag.ADMIN | Flag.NOSCRIPT | Flag.NO_ASYNC_LOADING, since="7.0.0",
+        summary="Loads a module using extended parameters."),
+    Sub("UNLOAD", 3, Flag.ADMIN | Flag.NOSCRIPT | Flag.NO_ASYNC_LOADING, since="4.0.0",
+        summary="Unloads a module."),
+    Sub("HELP", 2, Flag.LOADING | Flag.STALE, since="5.0.0",
+        summary="Returns helpful text about the different subcommands."),
+)
+
+
+@group.command("MODULE", -2, Flag.ADMIN | Flag.NOSCRIPT, subcommands=_MODULE_SUBS,
+               summary="A container for module commands.", since="4.0.0")
 def module(ctx: CommandContext, argv: list[bytes]) -> Any:
     sub = argv[1].upper()
     if sub == b"LIST":
@@ -82,9 +96,22 @@ def _memory_stats(ctx: CommandContext) -> Map:
     return Map(items)
 
 
-@group.command("MEMORY", -2, Flag.READONLY, subcommands=("USAGE", "DOCTOR", "STATS", "MALLOC-STATS", "PURGE", "HELP"),
+# MEMORY's subcommands as Redis 7.4 declares them (COMMAND INFO memory|<sub>).
+_MEMORY_SUBS = (
+    Sub("USAGE", -3, Flag.READONLY, KeySpec(2, 2, 1), since="4.0.0",
+        summary="Estimates the memory usage of a key."),
+    Sub("DOCTOR", 2, Flag(0), since="4.0.0", summary="Outputs a memory problems report."),
+    Sub("STATS", 2, Flag(0), since="4.0.0", summary="Returns details about memory usage."),
+    Sub("MALLOC-STATS", 2, Flag(0), since="4.0.0", summary="Returns the allocator statistics."),
+    Sub("PURGE", 2, Flag(0), since="4.0.0", summary="Asks the allocator to release memory."),
+    Sub("HELP", 2, Flag.LOADING | Flag.STALE, since="4.0.0",
+        summary="Returns helpful text about the different subcommands."),
+)
+
+
+@group.command("MEMORY", -2, Flag.READONLY, subcommands=_MEMORY_SUBS,
                getkeys=lambda argv: [argv[2]] if len(argv) > 2 and argv[1].upper() == b"USAGE" else [],
-               summary="A container for memory diagnostics commands.")
+               summary="A container for memory diagnostics commands.", since="4.0.0")
 def memory(ctx: CommandContext, argv: list[bytes]) -> Any:
     sub = argv[1].upper()
     if sub == b"USAGE":
@@ -167,7 +194,7 @@ def lolwut(ctx: CommandContext, argv: list[bytes]) -> Any:
 
 
 @group.command("SHUTDOWN", -1, Flag.ADMIN | Flag.NOSCRIPT | Flag.LOADING | Flag.STALE | Flag.NO_MULTI
-               | Flag.ALLOW_BUSY, summary="Synchronously saves the database(s) to disk and shuts down the server.")
+               | Flag.ALLOW_BUSY, summary="Synchronously saves the database(s) to disk and shuts down the Redis server.")
 def shutdown(ctx: CommandContext, argv: list[bytes]) -> Any:
     save: bool | None = None
     abort = False

@@ -40,7 +40,8 @@ def _drop_if_empty(ctx: CommandContext, key: bytes, s: set[bytes]) -> None:
         ctx.db.touched(key, "del")
 
 
-@group.command("SADD", -3, _WF, _K1, summary="Adds one or more members to a set. Creates the key if it doesn't exist.")
+@group.command("SADD", -3, _WF, _K1,
+               summary="Adds one or more members to a set. Creates the key if it doesn't exist.")
 def sadd(ctx: CommandContext, argv: list[bytes]) -> Any:
     key = argv[1]
     s = get_set(ctx, key)
@@ -55,7 +56,8 @@ def sadd(ctx: CommandContext, argv: list[bytes]) -> Any:
     return added
 
 
-@group.command("SREM", -3, Flag.WRITE | Flag.FAST, _K1, summary="Removes one or more members from a set.")
+@group.command("SREM", -3, Flag.WRITE | Flag.FAST, _K1,
+               summary="Removes one or more members from a set. Deletes the set if the last member was removed.")
 def srem(ctx: CommandContext, argv: list[bytes]) -> Any:
     key = argv[1]
     s = get_set(ctx, key)
@@ -81,7 +83,8 @@ def sismember(ctx: CommandContext, argv: list[bytes]) -> Any:
     return 1 if s is not None and argv[2] in s else 0
 
 
-@group.command("SMISMEMBER", -3, _RF, _K1, summary="Determines whether multiple members belong to a set.")
+@group.command("SMISMEMBER", -3, _RF, _K1,
+               summary="Determines whether multiple members belong to a set.", since="6.2.0")
 def smismember(ctx: CommandContext, argv: list[bytes]) -> Any:
     s = get_set(ctx, argv[1]) or set()
     return [1 if m in s else 0 for m in argv[2:]]
@@ -92,7 +95,8 @@ def scard(ctx: CommandContext, argv: list[bytes]) -> Any:
     return len(get_set(ctx, argv[1]) or ())
 
 
-@group.command("SPOP", -2, Flag.WRITE | Flag.FAST, _K1, summary="Returns one or more random members from a set after removing them.")
+@group.command("SPOP", -2, Flag.WRITE | Flag.FAST, _K1,
+               summary="Returns one or more random members from a set after removing them. Deletes the set if the last member was popped.")
 def spop(ctx: CommandContext, argv: list[bytes]) -> Any:
     if len(argv) > 3:
         raise SyntaxErr()
@@ -135,7 +139,7 @@ def _any_member(s: set[bytes]) -> bytes:
     return next(islice(s, random.randrange(len(s)), None))
 
 
-@group.command("SRANDMEMBER", -2, _R, _K1, summary="Get one or multiple random members from a set.")
+@group.command("SRANDMEMBER", -2, _R, _K1, summary="Get one or multiple random members from a set")
 def srandmember(ctx: CommandContext, argv: list[bytes]) -> Any:
     if len(argv) > 3:
         raise SyntaxErr()
@@ -153,7 +157,8 @@ def srandmember(ctx: CommandContext, argv: list[bytes]) -> Any:
     return random_picks(ctx, argv[1], s, count)
 
 
-@group.command("SMOVE", 4, Flag.WRITE | Flag.FAST, KeySpec(1, 2, 1), summary="Moves a member from one set to another.")
+@group.command("SMOVE", 4, Flag.WRITE | Flag.FAST, KeySpec(1, 2, 1),
+               summary="Moves a member from one set to another.")
 def smove(ctx: CommandContext, argv: list[bytes]) -> Any:
     src, dst, member = argv[1], argv[2], argv[3]
     source = get_set(ctx, src)
@@ -268,7 +273,7 @@ def _sintercard_keys(argv: list[bytes]) -> list[bytes]:
 
 
 @group.command("SINTERCARD", -3, _R, KeySpec(2, -1, 1), getkeys=_sintercard_keys,
-               summary="Returns the number of members of the intersect of multiple sets.")
+               summary="Returns the number of members of the intersect of multiple sets.", since="7.0.0")
 def sintercard(ctx: CommandContext, argv: list[bytes]) -> Any:
     keys = parse_numkeys(argv, 1)
     limit = 0
@@ -283,7 +288,7 @@ def sintercard(ctx: CommandContext, argv: list[bytes]) -> Any:
     return len(_inter(_sets(ctx, keys), limit))
 
 
-@group.command("SSCAN", -3, _R, _K1, summary="Iterates over members of a set.")
+@group.command("SSCAN", -3, _R, _K1, summary="Iterates over members of a set.", since="2.8.0")
 def sscan(ctx: CommandContext, argv: list[bytes]) -> Any:
     s = get_set(ctx, argv[1])
     small = s is not None and is_small_set(s, ctx.server.config)

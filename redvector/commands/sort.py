@@ -73,7 +73,10 @@ def lookup_pattern(ctx: CommandContext, pattern: bytes, subst: bytes) -> bytes |
     else:
         key_pattern, hash_field = pattern, None
     key = key_pattern[:star] + subst + key_pattern[star + 1 :]
-    value = ctx.db.get(key, ctx.now_ms)
+    db = ctx.db
+    if hash_field is not None and key in db.field_ttls.by_key:
+        db.expire_fields(key, ctx.now_ms, (hash_field,))  # a field past its TTL is absent (Redis 7.4)
+    value = db.get(key, ctx.now_ms)
     if value is None:
         return None
     if hash_field is not None:
@@ -210,6 +213,6 @@ def sort(ctx: CommandContext, argv: list[bytes]) -> Any:
 
 
 @group.command("SORT_RO", -2, Flag.READONLY, KeySpec(1, 1, 1),
-               summary="Returns the sorted elements of a list, a set, or a sorted set.")
+               summary="Returns the sorted elements of a list, a set, or a sorted set.", since="7.0.0")
 def sort_ro(ctx: CommandContext, argv: list[bytes]) -> Any:
     return sort_generic(ctx, argv, allow_store=False)

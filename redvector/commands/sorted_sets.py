@@ -198,7 +198,9 @@ def _zadd_one(ctx: CommandContext, argv: list[bytes]) -> int | None:
     return 1 if current is None else 0
 
 
-@group.command("ZADD", -4, _W, _K1, summary="Adds one or more members to a sorted set, or updates their scores.")
+@group.command("ZADD", -4, _W, _K1,
+               summary="Adds one or more members to a sorted set, or updates their scores. Creates the key if it doesn't exist.",
+               since="1.2.0")
 def zadd(ctx: CommandContext, argv: list[bytes]) -> Any:
     if len(argv) == 4:
         added = _zadd_one(ctx, argv)
@@ -207,13 +209,16 @@ def zadd(ctx: CommandContext, argv: list[bytes]) -> Any:
     return zadd_generic(ctx, argv)
 
 
-@group.command("ZINCRBY", 4, _W, _K1, summary="Increments the score of a member in a sorted set.")
+@group.command("ZINCRBY", 4, _W, _K1,
+               summary="Increments the score of a member in a sorted set.", since="1.2.0")
 def zincrby(ctx: CommandContext, argv: list[bytes]) -> Any:
     return zadd_generic(ctx, argv, incr_only=True)
 
 
 # -- removal and single-member reads --------------------------------------------------------------------------
-@group.command("ZREM", -3, Flag.WRITE | Flag.FAST, _K1, summary="Removes one or more members from a sorted set.")
+@group.command("ZREM", -3, Flag.WRITE | Flag.FAST, _K1,
+               summary="Removes one or more members from a sorted set. Deletes the sorted set if all members were removed.",
+               since="1.2.0")
 def zrem(ctx: CommandContext, argv: list[bytes]) -> Any:
     key = argv[1]
     zset = get_zset(ctx, key)
@@ -226,19 +231,20 @@ def zrem(ctx: CommandContext, argv: list[bytes]) -> Any:
     return removed
 
 
-@group.command("ZCARD", 2, _R, _K1, summary="Returns the number of members in a sorted set.")
+@group.command("ZCARD", 2, _R, _K1, summary="Returns the number of members in a sorted set.", since="1.2.0")
 def zcard(ctx: CommandContext, argv: list[bytes]) -> Any:
     zset = get_zset(ctx, argv[1])
     return 0 if zset is None else len(zset)
 
 
-@group.command("ZSCORE", 3, _R, _K1, summary="Returns the score of a member in a sorted set.")
+@group.command("ZSCORE", 3, _R, _K1, summary="Returns the score of a member in a sorted set.", since="1.2.0")
 def zscore(ctx: CommandContext, argv: list[bytes]) -> Any:
     zset = get_zset(ctx, argv[1])
     return None if zset is None else zset.scores.get(argv[2])
 
 
-@group.command("ZMSCORE", -3, _R, _K1, summary="Returns the score of one or more members in a sorted set.")
+@group.command("ZMSCORE", -3, _R, _K1,
+               summary="Returns the score of one or more members in a sorted set.", since="6.2.0")
 def zmscore(ctx: CommandContext, argv: list[bytes]) -> Any:
     zset = get_zset(ctx, argv[1])
     if zset is None:
@@ -264,18 +270,23 @@ def _rank(ctx: CommandContext, argv: list[bytes], reverse: bool) -> Any:
     return [rank, zset.scores[argv[2]]] if withscore else rank
 
 
-@group.command("ZRANK", -3, _R, _K1, summary="Returns the index of a member in a sorted set ordered by ascending scores.")
+@group.command("ZRANK", -3, _R, _K1,
+               summary="Returns the index of a member in a sorted set ordered by ascending scores.",
+               since="2.0.0")
 def zrank(ctx: CommandContext, argv: list[bytes]) -> Any:
     return _rank(ctx, argv, reverse=False)
 
 
 @group.command("ZREVRANK", -3, _R, _K1,
-               summary="Returns the index of a member in a sorted set ordered by descending scores.")
+               summary="Returns the index of a member in a sorted set ordered by descending scores.",
+               since="2.0.0")
 def zrevrank(ctx: CommandContext, argv: list[bytes]) -> Any:
     return _rank(ctx, argv, reverse=True)
 
 
-@group.command("ZCOUNT", 4, _R, _K1, summary="Returns the count of members in a sorted set that have scores within a range.")
+@group.command("ZCOUNT", 4, _R, _K1,
+               summary="Returns the count of members in a sorted set that have scores within a range.",
+               since="2.0.0")
 def zcount(ctx: CommandContext, argv: list[bytes]) -> Any:
     low, high = parse_score_bound(argv[2]), parse_score_bound(argv[3])
     zset = get_zset(ctx, argv[1])
@@ -286,7 +297,8 @@ def zcount(ctx: CommandContext, argv: list[bytes]) -> Any:
 
 
 @group.command("ZLEXCOUNT", 4, _R, _K1,
-               summary="Returns the number of members in a sorted set within a lexicographical range.")
+               summary="Returns the number of members in a sorted set within a lexicographical range.",
+               since="2.8.9")
 def zlexcount(ctx: CommandContext, argv: list[bytes]) -> Any:
     low, high = parse_lex_bound(argv[2]), parse_lex_bound(argv[3])
     zset = get_zset(ctx, argv[1])
@@ -300,7 +312,9 @@ def zlexcount(ctx: CommandContext, argv: list[bytes]) -> Any:
 _COUNT_LIMIT = 2**63 - 1
 
 
-@group.command("ZRANDMEMBER", -2, Flag.READONLY, _K1, summary="Returns one or more random members from a sorted set.")
+@group.command("ZRANDMEMBER", -2, Flag.READONLY, _K1,
+               summary="Returns one or more random members from a sorted set.",
+               since="6.2.0")
 def zrandmember(ctx: CommandContext, argv: list[bytes]) -> Any:
     if len(argv) == 2:
         zset = get_zset(ctx, argv[1])
@@ -334,7 +348,8 @@ def zrandmember(ctx: CommandContext, argv: list[bytes]) -> Any:
     return [member for _score, member in picks]
 
 
-@group.command("ZSCAN", -3, Flag.READONLY, _K1, summary="Iterates over members and scores of a sorted set.")
+@group.command("ZSCAN", -3, Flag.READONLY, _K1,
+               summary="Iterates over members and scores of a sorted set.", since="2.8.0")
 def zscan(ctx: CommandContext, argv: list[bytes]) -> Any:
     """A small (listpack-sized) set comes back whole, in score order; a large one is walked in member-hash
     order by the cursor scheme HSCAN/SSCAN share (commands/containers.py), so members present for the

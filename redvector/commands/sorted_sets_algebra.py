@@ -151,42 +151,43 @@ def _intercard(sources: list[Source], limit: int) -> int:
 
 
 @group.command("ZUNION", -3, Flag.READONLY, getkeys=lambda argv: _numkeys_keys(argv, 1),
-               summary="Returns the union of multiple sorted sets.")
+               summary="Returns the union of multiple sorted sets.", since="6.2.0")
 def zunion(ctx: CommandContext, argv: list[bytes]) -> Any:
     return algebra(ctx, argv, 1, UNION, store=False)
 
 
 @group.command("ZINTER", -3, Flag.READONLY, getkeys=lambda argv: _numkeys_keys(argv, 1),
-               summary="Returns the intersect of multiple sorted sets.")
+               summary="Returns the intersect of multiple sorted sets.", since="6.2.0")
 def zinter(ctx: CommandContext, argv: list[bytes]) -> Any:
     return algebra(ctx, argv, 1, INTER, store=False)
 
 
 @group.command("ZDIFF", -3, Flag.READONLY, getkeys=lambda argv: _numkeys_keys(argv, 1),
-               summary="Returns the difference between multiple sorted sets.")
+               summary="Returns the difference between multiple sorted sets.", since="6.2.0")
 def zdiff(ctx: CommandContext, argv: list[bytes]) -> Any:
     return algebra(ctx, argv, 1, DIFF, store=False)
 
 
 @group.command("ZUNIONSTORE", -4, Flag.WRITE | Flag.DENYOOM, KeySpec(1, 1, 1), getkeys=_store_keys,
-               summary="Stores the union of multiple sorted sets in a key.")
+               summary="Stores the union of multiple sorted sets in a key.", since="2.0.0")
 def zunionstore(ctx: CommandContext, argv: list[bytes]) -> Any:
     return algebra(ctx, argv, 2, UNION, store=True)
 
 
 @group.command("ZINTERSTORE", -4, Flag.WRITE | Flag.DENYOOM, KeySpec(1, 1, 1), getkeys=_store_keys,
-               summary="Stores the intersect of multiple sorted sets in a key.")
+               summary="Stores the intersect of multiple sorted sets in a key.", since="2.0.0")
 def zinterstore(ctx: CommandContext, argv: list[bytes]) -> Any:
     return algebra(ctx, argv, 2, INTER, store=True)
 
 
 @group.command("ZDIFFSTORE", -4, Flag.WRITE | Flag.DENYOOM, KeySpec(1, 1, 1), getkeys=_store_keys,
-               summary="Stores the difference of multiple sorted sets in a key.")
+               summary="Stores the difference of multiple sorted sets in a key.", since="6.2.0")
 def zdiffstore(ctx: CommandContext, argv: list[bytes]) -> Any:
     return algebra(ctx, argv, 2, DIFF, store=True)
 
 
 @group.command("ZINTERCARD", -3, Flag.READONLY, getkeys=lambda argv: _numkeys_keys(argv, 1),
-               summary="Returns the number of members of the intersect of multiple sorted sets.")
+               summary="Returns the number of members of the intersect of multiple sorted sets.",
+               since="7.0.0")
 def zintercard(ctx: CommandContext, argv: list[bytes]) -> Any:
     return algebra(ctx, argv, 1, INTER, store=False, cardinality=True)

@@ -52,13 +52,15 @@ def _zpop(ctx: CommandContext, argv: list[bytes], from_max: bool) -> Any:
 
 
 @group.command("ZPOPMIN", -2, Flag.WRITE | Flag.FAST, _K1,
-               summary="Returns the lowest-scoring members from a sorted set after removing them.")
+               summary="Returns the lowest-scoring members from a sorted set after removing them. Deletes the sorted set if the last member was popped.",
+               since="5.0.0")
 def zpopmin(ctx: CommandContext, argv: list[bytes]) -> Any:
     return _zpop(ctx, argv, from_max=False)
 
 
 @group.command("ZPOPMAX", -2, Flag.WRITE | Flag.FAST, _K1,
-               summary="Returns the highest-scoring members from a sorted set after removing them.")
+               summary="Returns the highest-scoring members from a sorted set after removing them. Deletes the sorted set if the last member was popped.",
+               since="5.0.0")
 def zpopmax(ctx: CommandContext, argv: list[bytes]) -> Any:
     return _zpop(ctx, argv, from_max=True)
 
@@ -76,15 +78,15 @@ def _bzpop(ctx: CommandContext, argv: list[bytes], from_max: bool) -> Any:
 
 
 @group.command("BZPOPMIN", -3, Flag.WRITE | Flag.NOSCRIPT | Flag.FAST | Flag.BLOCKING, KeySpec(1, -2, 1),
-               summary="Removes and returns the member with the lowest score from one or more sorted sets. "
-                       "Blocks until a member is available otherwise.")
+               summary="Removes and returns the member with the lowest score from one or more sorted sets. Blocks until a member is available otherwise. Deletes the sorted set if the last element was popped.",
+               since="5.0.0")
 def bzpopmin(ctx: CommandContext, argv: list[bytes]) -> Any:
     return _bzpop(ctx, argv, from_max=False)
 
 
 @group.command("BZPOPMAX", -3, Flag.WRITE | Flag.NOSCRIPT | Flag.FAST | Flag.BLOCKING, KeySpec(1, -2, 1),
-               summary="Removes and returns the member with the highest score from one or more sorted sets. "
-                       "Blocks until a member is available otherwise.")
+               summary="Removes and returns the member with the highest score from one or more sorted sets. Blocks until a member available otherwise.  Deletes the sorted set if the last element was popped.",
+               since="5.0.0")
 def bzpopmax(ctx: CommandContext, argv: list[bytes]) -> Any:
     return _bzpop(ctx, argv, from_max=True)
 
@@ -136,14 +138,14 @@ def _mpop(ctx: CommandContext, argv: list[bytes], numkeys_pos: int, timeout_ms: 
 
 @group.command("ZMPOP", -4, Flag.WRITE, getkeys=lambda argv: _numkeys(argv, 1),
                summary="Returns the highest- or lowest-scoring members from one or more sorted sets after "
-                       "removing them. Deletes the sorted set if the last member was popped.")
+                       "removing them. Deletes the sorted set if the last member was popped.", since="7.0.0")
 def zmpop(ctx: CommandContext, argv: list[bytes]) -> Any:
     return _mpop(ctx, argv, 1, None)
 
 
 @group.command("BZMPOP", -5, Flag.WRITE | Flag.BLOCKING, getkeys=lambda argv: _numkeys(argv, 2),
-               summary="Removes and returns a member by score from one or more sorted sets. "
-                       "Blocks until a member is available otherwise.")
+               summary="Removes and returns a member by score from one or more sorted sets. Blocks until a member is available otherwise. Deletes the sorted set if the last element was popped.",
+               since="7.0.0")
 def bzmpop(ctx: CommandContext, argv: list[bytes]) -> Any:
     return _mpop(ctx, argv, 2, parse_timeout_ms(argv[1]))
 

@@ -126,43 +126,48 @@ def range_generic(ctx: CommandContext, argv: list[bytes], key_pos: int, kind: st
     return [member for _score, member in entries]
 
 
-@group.command("ZRANGE", -4, Flag.READONLY, _K1, summary="Returns members in a sorted set within a range of indexes.")
+@group.command("ZRANGE", -4, Flag.READONLY, _K1,
+               summary="Returns members in a sorted set within a range of indexes.",
+               since="1.2.0")
 def zrange(ctx: CommandContext, argv: list[bytes]) -> Any:
     return range_generic(ctx, argv, 1, None, None)
 
 
 @group.command("ZREVRANGE", -4, Flag.READONLY, _K1,
-               summary="Returns members in a sorted set within a range of indexes in reverse order.")
+               summary="Returns members in a sorted set within a range of indexes in reverse order.",
+               since="1.2.0")
 def zrevrange(ctx: CommandContext, argv: list[bytes]) -> Any:
     return range_generic(ctx, argv, 1, RANK, True)
 
 
 @group.command("ZRANGEBYSCORE", -4, Flag.READONLY, _K1,
-               summary="Returns members in a sorted set within a range of scores.")
+               summary="Returns members in a sorted set within a range of scores.", since="1.0.5")
 def zrangebyscore(ctx: CommandContext, argv: list[bytes]) -> Any:
     return range_generic(ctx, argv, 1, SCORE, False)
 
 
 @group.command("ZREVRANGEBYSCORE", -4, Flag.READONLY, _K1,
-               summary="Returns members in a sorted set within a range of scores in reverse order.")
+               summary="Returns members in a sorted set within a range of scores in reverse order.",
+               since="2.2.0")
 def zrevrangebyscore(ctx: CommandContext, argv: list[bytes]) -> Any:
     return range_generic(ctx, argv, 1, SCORE, True)
 
 
 @group.command("ZRANGEBYLEX", -4, Flag.READONLY, _K1,
-               summary="Returns members in a sorted set within a lexicographical range.")
+               summary="Returns members in a sorted set within a lexicographical range.", since="2.8.9")
 def zrangebylex(ctx: CommandContext, argv: list[bytes]) -> Any:
     return range_generic(ctx, argv, 1, LEX, False)
 
 
 @group.command("ZREVRANGEBYLEX", -4, Flag.READONLY, _K1,
-               summary="Returns members in a sorted set within a lexicographical range in reverse order.")
+               summary="Returns members in a sorted set within a lexicographical range in reverse order.",
+               since="2.8.9")
 def zrevrangebylex(ctx: CommandContext, argv: list[bytes]) -> Any:
     return range_generic(ctx, argv, 1, LEX, True)
 
 
 @group.command("ZRANGESTORE", -5, Flag.WRITE | Flag.DENYOOM, KeySpec(1, 2, 1),
-               summary="Stores a range of members from sorted set in a key.")
+               summary="Stores a range of members from sorted set in a key.", since="6.2.0")
 def zrangestore(ctx: CommandContext, argv: list[bytes]) -> Any:
     return range_generic(ctx, argv, 2, None, None, store=True)
 
@@ -195,18 +200,21 @@ def _remrange(ctx: CommandContext, argv: list[bytes], kind: str, event: str) -> 
 
 
 @group.command("ZREMRANGEBYRANK", 4, Flag.WRITE, _K1,
-               summary="Removes members in a sorted set within a range of indexes.")
+               summary="Removes members in a sorted set within a range of indexes. Deletes the sorted set if all members were removed.",
+               since="2.0.0")
 def zremrangebyrank(ctx: CommandContext, argv: list[bytes]) -> Any:
     return _remrange(ctx, argv, RANK, "zremrangebyrank")
 
 
 @group.command("ZREMRANGEBYSCORE", 4, Flag.WRITE, _K1,
-               summary="Removes members in a sorted set within a range of scores.")
+               summary="Removes members in a sorted set within a range of scores. Deletes the sorted set if all members were removed.",
+               since="1.2.0")
 def zremrangebyscore(ctx: CommandContext, argv: list[bytes]) -> Any:
     return _remrange(ctx, argv, SCORE, "zremrangebyscore")
 
 
 @group.command("ZREMRANGEBYLEX", 4, Flag.WRITE, _K1,
-               summary="Removes members in a sorted set within a lexicographical range.")
+               summary="Removes members in a sorted set within a lexicographical range. Deletes the sorted set if all members were removed.",
+               since="2.8.9")
 def zremrangebylex(ctx: CommandContext, argv: list[bytes]) -> Any:
     return _remrange(ctx, argv, LEX, "zremrangebylex")

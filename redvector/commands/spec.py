@@ -39,15 +39,20 @@ class Flag(enum.Flag):
     # Allowed in RESP2 subscribe mode.
     SUBSCRIBE_OK = enum.auto()
     MODULE = enum.auto()
+    NO_ASYNC_LOADING = enum.auto()
+    SKIP_MONITOR = enum.auto()
+    NO_MANDATORY_KEYS = enum.auto()
+    MOVABLEKEYS = enum.auto()
 
 
-# COMMAND INFO flag names, in Redis's spelling.
+# COMMAND INFO flag names, in Redis's spelling and order (server.c's flag table); Redis hides may_replicate.
 FLAG_NAMES: dict[Flag, str] = {
-    Flag.WRITE: "write", Flag.READONLY: "readonly", Flag.DENYOOM: "denyoom", Flag.ADMIN: "admin",
-    Flag.PUBSUB: "pubsub", Flag.NOSCRIPT: "noscript", Flag.BLOCKING: "blocking", Flag.LOADING: "loading",
-    Flag.STALE: "stale", Flag.NO_AUTH: "no_auth", Flag.FAST: "fast", Flag.NO_MULTI: "no_multi",
-    Flag.ALLOW_BUSY: "allow_busy", Flag.MAY_REPLICATE: "may_replicate", Flag.SKIP_SLOWLOG: "skip_slowlog",
-    Flag.MODULE: "module",
+    Flag.WRITE: "write", Flag.READONLY: "readonly", Flag.DENYOOM: "denyoom", Flag.MODULE: "module",
+    Flag.ADMIN: "admin", Flag.PUBSUB: "pubsub", Flag.NOSCRIPT: "noscript", Flag.BLOCKING: "blocking",
+    Flag.LOADING: "loading", Flag.STALE: "stale", Flag.SKIP_MONITOR: "skip_monitor",
+    Flag.SKIP_SLOWLOG: "skip_slowlog", Flag.FAST: "fast", Flag.NO_AUTH: "no_auth",
+    Flag.NO_MANDATORY_KEYS: "no_mandatory_keys", Flag.NO_ASYNC_LOADING: "no_async_loading",
+    Flag.NO_MULTI: "no_multi", Flag.MOVABLEKEYS: "movablekeys", Flag.ALLOW_BUSY: "allow_busy",
 }
 
 
@@ -70,6 +75,24 @@ NO_KEYS = KeySpec(0, 0, 0)
 
 
 @dataclass(frozen=True, slots=True)
+class Sub:
+    """One subcommand of a container, as Redis declares it (COMMAND INFO ``config|get``); the container's
+    handler runs it. ``flags`` are what COMMAND INFO shows (the dispatcher goes by the container's)."""
+
+    name: str  # upper case, e.g. "GET"
+    arity: int  # counting the container's name, as Redis does
+    flags: Flag = Flag(0)  # noqa: RUF009 - an immutable enum value
+    keys: KeySpec = NO_KEYS
+    since: str = "1.0.0"
+    summary: str = ""
+
+
+def sub_arities(subs: Iterable[Sub]) -> dict[bytes, int]:
+    """name (bytes, upper case) -> arity, for ``args.subcommand``."""
+    return {sub.name.encode(): sub.arity for sub in subs}
+
+
+@dataclass(frozen=True, slots=True)
 class CommandSpec:
     name: str  # upper case, e.g. "SET", "FT.SEARCH"
     handler: Handler
@@ -82,6 +105,10 @@ class CommandSpec:
     subcommands: tuple[str, ...] = ()
     # Custom key extraction (e.g. ZUNIONSTORE numkeys, XREAD STREAMS) for COMMAND GETKEYS.
     getkeys: Callable[[list[bytes]], list[bytes]] | None = None
+    # A container's subcommands as specs of their own (``CONFIG|GET``), for COMMAND INFO/DOCS/GETKEYS.
+    sub_specs: tuple[CommandSpec, ...] = field(default=(), compare=False)
+    # What COMMAND INFO shows as a container's own flags (Redis's container entry; None: ``flags``).
+    info_flags: Flag | None = None
     # The flags the dispatcher tests on every call, as plain booleans (enum.Flag's & costs ~1 us).
     no_auth: bool = field(init=False, default=False)
     tx_control: bool = field(init=False, default=False)
@@ -134,13 +161,22 @@ class CommandGroup:
         keys: KeySpec = NO_KEYS,
         summary: str = "",
         since: str = "1.0.0",
-        subcommands: Iterable[str] = (),
+        subcommands: Iterable[Sub] = (),
         getkeys: Callable[[list[bytes]], list[bytes]] | None = None,
+        container_flags: Flag = Flag(0),  # noqa: B008 - an immutable enum value
     ) -> Callable[[Handler], Handler]:
+        """``flags`` are what the dispatcher checks; a container (one with ``subcommands``) shows
+        ``container_flags`` in COMMAND INFO, as Redis does, and each subcommand its own."""
+        subs = tuple(subcommands)
+
         def register(fn: Handler) -> Handler:
             doc = summary or (fn.__doc__ or "").strip().splitlines()[0] if (summary or fn.__doc__) else ""
+            upper = name.upper()
+            sub_specs = tuple(CommandSpec(f"{upper}|{sub.name}", fn, sub.arity, sub.flags, sub.keys, self.name,
+                                          sub.summary, sub.since) for sub in subs)
             self.specs.append(
-                CommandSpec(name.upper(), fn, arity, flags, keys, self.name, doc, since, tuple(subcommands), getkeys)
+                CommandSpec(upper, fn, arity, flags, keys, self.name, doc, since, tuple(sub.name for sub in subs),
+                            getkeys, sub_specs, container_flags if subs else None)
             )
             return fn
 
@@ -173,6 +209,16 @@ class CommandTable:
         if spec is None:
             spec = self._fast.get(name.lower())
         return spec
+
+    def lookup_full(self, name: bytes) -> CommandSpec | None:
+        """A command by its full name, as COMMAND INFO takes it: ``get``, or ``config|get`` for a
+        container's subcommand (None for an unknown one, or a deeper ``a|b|c``)."""
+        container, bar, sub = name.partition(b"|")
+        spec = self.lookup(container)
+        if not bar or spec is None:
+            return spec
+        wanted = f"{spec.name}|{sub.decode('latin-1').upper()}"
+        return next((s for s in spec.sub_specs if s.name == wanted), None)
 
     def __iter__(self) -> Iterator[CommandSpec]:
         return iter(self.by_name.values())

@@ -12,7 +12,7 @@ from typing import Any
 
 from redvector.commands.args import parse_int, subcommand
 from redvector.commands.context import CommandContext
-from redvector.commands.spec import CommandGroup, Flag, KeySpec
+from redvector.commands.spec import CommandGroup, Flag, KeySpec, Sub
 from redvector.commands.stream_ids import parse_id, parse_range, parse_strict_id
 from redvector.commands.streams import get_stream
 from redvector.errors import CodedError, RedVectorError, SyntaxErr
@@ -79,8 +79,24 @@ def _xgroup_keys(argv: list[bytes]) -> list[bytes]:
     return [argv[2]] if len(argv) > 2 and argv[1].upper() != b"HELP" else []
 
 
+# XGROUP's subcommands as Redis 7.4 declares them (COMMAND INFO xgroup|<sub>).
+_XGROUP_SUBS = (
+    Sub("CREATE", -5, Flag.WRITE | Flag.DENYOOM, KeySpec(2, 2, 1), since="5.0.0",
+        summary="Creates a consumer group."),
+    Sub("SETID", -5, Flag.WRITE, KeySpec(2, 2, 1), since="5.0.0",
+        summary="Sets the last-delivered ID of a consumer group."),
+    Sub("DESTROY", 4, Flag.WRITE, KeySpec(2, 2, 1), since="5.0.0", summary="Destroys a consumer group."),
+    Sub("CREATECONSUMER", 5, Flag.WRITE | Flag.DENYOOM, KeySpec(2, 2, 1), since="6.2.0",
+        summary="Creates a consumer in a consumer group."),
+    Sub("DELCONSUMER", 5, Flag.WRITE, KeySpec(2, 2, 1), since="5.0.0",
+        summary="Deletes a consumer from a consumer group."),
+    Sub("HELP", 2, Flag.LOADING | Flag.STALE, since="5.0.0",
+        summary="Returns helpful text about the different subcommands."),
+)
+
+
 @group.command("XGROUP", -2, Flag.WRITE | Flag.DENYOOM, KeySpec(2, 2, 1), since="5.0.0", getkeys=_xgroup_keys,
-               subcommands=("CREATE", "SETID", "DESTROY", "CREATECONSUMER", "DELCONSUMER", "HELP"),
+               subcommands=_XGROUP_SUBS,
                summary="A container for consumer groups commands.")
 def xgroup(ctx: CommandContext, argv: list[bytes]) -> Any:
     sub = subcommand(argv, _ARITY, "XGROUP")

@@ -6,7 +6,7 @@ from typing import Any
 
 from redvector.commands.args import parse_int, subcommand
 from redvector.commands.context import CommandContext
-from redvector.commands.spec import CommandGroup, Flag, KeySpec
+from redvector.commands.spec import CommandGroup, Flag, KeySpec, Sub
 from redvector.commands.streams import entries_reply, entry_reply, get_stream
 from redvector.errors import CodedError, NoSuchKey, RedVectorError
 from redvector.keyspace.types.stream import INVALID_ENTRIES_READ, Group, Stream, format_id
@@ -137,8 +137,21 @@ def _xinfo_keys(argv: list[bytes]) -> list[bytes]:
     return [argv[2]] if len(argv) > 2 and argv[1].upper() != b"HELP" else []
 
 
+# XINFO's subcommands as Redis 7.4 declares them (COMMAND INFO xinfo|<sub>).
+_XINFO_SUBS = (
+    Sub("STREAM", -3, Flag.READONLY, KeySpec(2, 2, 1), since="5.0.0",
+        summary="Returns information about a stream."),
+    Sub("GROUPS", 3, Flag.READONLY, KeySpec(2, 2, 1), since="5.0.0",
+        summary="Returns a list of the consumer groups of a stream."),
+    Sub("CONSUMERS", 4, Flag.READONLY, KeySpec(2, 2, 1), since="5.0.0",
+        summary="Returns a list of the consumers in a consumer group."),
+    Sub("HELP", 2, Flag.LOADING | Flag.STALE, since="5.0.0",
+        summary="Returns helpful text about the different subcommands."),
+)
+
+
 @group.command("XINFO", -2, Flag.READONLY, KeySpec(2, 2, 1), since="5.0.0", getkeys=_xinfo_keys,
-               subcommands=("STREAM", "GROUPS", "CONSUMERS", "HELP"),
+               subcommands=_XINFO_SUBS,
                summary="A container for stream introspection commands.")
 def xinfo(ctx: CommandContext, argv: list[bytes]) -> Any:
     sub = subcommand(argv, _ARITY, "XINFO")

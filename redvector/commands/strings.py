@@ -104,7 +104,8 @@ def set_generic(ctx: CommandContext, key: bytes, value: bytes, o: SetOptions) ->
     return old if o.get else OK
 
 
-@group.command("SET", -3, _W, _K1, summary="Sets the string value of a key.")
+@group.command("SET", -3, _W, _K1,
+               summary="Sets the string value of a key, ignoring its type. The key is created if it doesn't exist.")
 def set_(ctx: CommandContext, argv: list[bytes]) -> Any:
     if len(argv) == 3:  # the common case, without option parsing
         db = ctx.db
@@ -117,7 +118,8 @@ def set_(ctx: CommandContext, argv: list[bytes]) -> Any:
     return set_generic(ctx, argv[1], argv[2], parse_set_options(ctx, ArgCursor(argv, 3)))
 
 
-@group.command("SETNX", 3, _W | Flag.FAST, _K1, summary="Sets a key only when it does not exist.")
+@group.command("SETNX", 3, _W | Flag.FAST, _K1,
+               summary="Set the string value of a key only when the key doesn't exist.")
 def setnx(ctx: CommandContext, argv: list[bytes]) -> Any:
     return 1 if set_generic(ctx, argv[1], argv[2], SetOptions(condition="NX")) is OK else 0
 
@@ -128,22 +130,29 @@ def _setex(ctx: CommandContext, argv: list[bytes], unit: str, command: str) -> A
     return set_generic(ctx, argv[1], argv[3], SetOptions(expire_at_ms=at))
 
 
-@group.command("SETEX", 4, _W, _K1, summary="Sets a key with an expiration in seconds.")
+@group.command("SETEX", 4, _W, _K1,
+               summary="Sets the string value and expiration time of a key. Creates the key if it doesn't exist.",
+               since="2.0.0")
 def setex(ctx: CommandContext, argv: list[bytes]) -> Any:
     return _setex(ctx, argv, "EX", "setex")
 
 
-@group.command("PSETEX", 4, _W, _K1, summary="Sets a key with an expiration in milliseconds.")
+@group.command("PSETEX", 4, _W, _K1,
+               summary="Sets both string value and expiration time in milliseconds of a key. The key is created if it doesn't exist.",
+               since="2.6.0")
 def psetex(ctx: CommandContext, argv: list[bytes]) -> Any:
     return _setex(ctx, argv, "PX", "psetex")
 
 
-@group.command("GETSET", 3, _W | Flag.FAST, _K1, summary="Returns the previous value and sets a new one.")
+@group.command("GETSET", 3, _W | Flag.FAST, _K1,
+               summary="Returns the previous string value of a key after setting it to a new value.")
 def getset(ctx: CommandContext, argv: list[bytes]) -> Any:
     return set_generic(ctx, argv[1], argv[2], SetOptions(get=True))
 
 
-@group.command("GETDEL", 2, Flag.WRITE | Flag.FAST, _K1, summary="Returns the value and deletes the key.")
+@group.command("GETDEL", 2, Flag.WRITE | Flag.FAST, _K1,
+               summary="Returns the string value of a key after deleting the key.",
+               since="6.2.0")
 def getdel(ctx: CommandContext, argv: list[bytes]) -> Any:
     value = get_string(ctx, argv[1])
     if value is not None:
@@ -152,7 +161,9 @@ def getdel(ctx: CommandContext, argv: list[bytes]) -> Any:
     return value
 
 
-@group.command("GETEX", -2, Flag.WRITE | Flag.FAST, _K1, summary="Returns the value and changes its expiry.")
+@group.command("GETEX", -2, Flag.WRITE | Flag.FAST, _K1,
+               summary="Returns the string value of a key after setting its expiration time.",
+               since="6.2.0")
 def getex(ctx: CommandContext, argv: list[bytes]) -> Any:
     key = argv[1]
     args = ArgCursor(argv, 2)
@@ -188,7 +199,8 @@ def getex(ctx: CommandContext, argv: list[bytes]) -> Any:
     return value
 
 
-@group.command("MGET", -2, _R, KeySpec(1, -1, 1), summary="Returns the values of one or more keys.")
+@group.command("MGET", -2, _R, KeySpec(1, -1, 1),
+               summary="Atomically returns the string values of one or more keys.")
 def mget(ctx: CommandContext, argv: list[bytes]) -> Any:
     db, now = ctx.db, ctx.now_ms
     out: list[Any] = []
@@ -202,7 +214,9 @@ def mget(ctx: CommandContext, argv: list[bytes]) -> Any:
     return out
 
 
-@group.command("MSET", -3, _W, KeySpec(1, -1, 2), summary="Sets the values of one or more keys.")
+@group.command("MSET", -3, _W, KeySpec(1, -1, 2),
+               summary="Atomically creates or modifies the string values of one or more keys.",
+               since="1.0.1")
 def mset(ctx: CommandContext, argv: list[bytes]) -> Any:
     if len(argv) % 2 == 0:
         raise WrongArity("mset")
@@ -220,7 +234,9 @@ def mset(ctx: CommandContext, argv: list[bytes]) -> Any:
     return OK
 
 
-@group.command("MSETNX", -3, _W, KeySpec(1, -1, 2), summary="Sets keys only when none of them exist.")
+@group.command("MSETNX", -3, _W, KeySpec(1, -1, 2),
+               summary="Atomically modifies the string values of one or more keys only when all keys don't exist.",
+               since="1.0.1")
 def msetnx(ctx: CommandContext, argv: list[bytes]) -> Any:
     if len(argv) % 2 == 0:
         raise WrongArity("msetnx")
@@ -233,7 +249,9 @@ def msetnx(ctx: CommandContext, argv: list[bytes]) -> Any:
     return 1
 
 
-@group.command("APPEND", 3, _W | Flag.FAST, _K1, summary="Appends a string to the value of a key.")
+@group.command("APPEND", 3, _W | Flag.FAST, _K1,
+               summary="Appends a string to the value of a key. Creates the key if it doesn't exist.",
+               since="2.0.0")
 def append(ctx: CommandContext, argv: list[bytes]) -> Any:
     key = argv[1]
     old = get_string(ctx, key)
@@ -249,7 +267,7 @@ def _check_size(ctx: CommandContext, size: int) -> None:
         raise RedVectorError(STRING_TOO_LONG_MSG)
 
 
-@group.command("STRLEN", 2, _R, _K1, summary="Returns the length of a string value.")
+@group.command("STRLEN", 2, _R, _K1, summary="Returns the length of a string value.", since="2.2.0")
 def strlen(ctx: CommandContext, argv: list[bytes]) -> Any:
     value = get_string(ctx, argv[1])
     return 0 if value is None else len(value)
@@ -267,22 +285,26 @@ def incr_by(ctx: CommandContext, key: bytes, delta: int) -> int:
     return new
 
 
-@group.command("INCR", 2, _W | Flag.FAST, _K1, summary="Increments the integer value of a key by one.")
+@group.command("INCR", 2, _W | Flag.FAST, _K1,
+               summary="Increments the integer value of a key by one. Uses 0 as initial value if the key doesn't exist.")
 def incr(ctx: CommandContext, argv: list[bytes]) -> Any:
     return incr_by(ctx, argv[1], 1)
 
 
-@group.command("DECR", 2, _W | Flag.FAST, _K1, summary="Decrements the integer value of a key by one.")
+@group.command("DECR", 2, _W | Flag.FAST, _K1,
+               summary="Decrements the integer value of a key by one. Uses 0 as initial value if the key doesn't exist.")
 def decr(ctx: CommandContext, argv: list[bytes]) -> Any:
     return incr_by(ctx, argv[1], -1)
 
 
-@group.command("INCRBY", 3, _W | Flag.FAST, _K1, summary="Increments the integer value of a key by a number.")
+@group.command("INCRBY", 3, _W | Flag.FAST, _K1,
+               summary="Increments the integer value of a key by a number. Uses 0 as initial value if the key doesn't exist.")
 def incrby(ctx: CommandContext, argv: list[bytes]) -> Any:
     return incr_by(ctx, argv[1], parse_int(argv[2]))
 
 
-@group.command("DECRBY", 3, _W | Flag.FAST, _K1, summary="Decrements a number from the integer value of a key.")
+@group.command("DECRBY", 3, _W | Flag.FAST, _K1,
+               summary="Decrements a number from the integer value of a key. Uses 0 as initial value if the key doesn't exist.")
 def decrby(ctx: CommandContext, argv: list[bytes]) -> Any:
     delta = parse_int(argv[2])
     if delta == INT64_MIN:
@@ -290,7 +312,9 @@ def decrby(ctx: CommandContext, argv: list[bytes]) -> Any:
     return incr_by(ctx, argv[1], -delta)
 
 
-@group.command("INCRBYFLOAT", 3, _W | Flag.FAST, _K1, summary="Increments the float value of a key by a number.")
+@group.command("INCRBYFLOAT", 3, _W | Flag.FAST, _K1,
+               summary="Increment the floating point value of a key by a number. Uses 0 as initial value if the key doesn't exist.",
+               since="2.6.0")
 def incrbyfloat(ctx: CommandContext, argv: list[bytes]) -> Any:
     key = argv[1]
     db = ctx.db
@@ -318,7 +342,9 @@ def _range(start: int, end: int, length: int) -> tuple[int, int] | None:
     return start, end
 
 
-@group.command("GETRANGE", 4, Flag.READONLY, _K1, summary="Returns a substring of the string stored at a key.")
+@group.command("GETRANGE", 4, Flag.READONLY, _K1,
+               summary="Returns a substring of the string stored at a key.",
+               since="2.4.0")
 def getrange(ctx: CommandContext, argv: list[bytes]) -> Any:
     start, end = parse_int(argv[2]), parse_int(argv[3])
     value = get_string(ctx, argv[1]) or b""
@@ -328,12 +354,14 @@ def getrange(ctx: CommandContext, argv: list[bytes]) -> Any:
     return b"" if r is None else value[r[0] : r[1] + 1]
 
 
-@group.command("SUBSTR", 4, Flag.READONLY, _K1, summary="Returns a substring of the string stored at a key.")
+@group.command("SUBSTR", 4, Flag.READONLY, _K1, summary="Returns a substring from a string value.")
 def substr(ctx: CommandContext, argv: list[bytes]) -> Any:
     return getrange(ctx, argv)
 
 
-@group.command("SETRANGE", 4, _W, _K1, summary="Overwrites part of a string value from an offset.")
+@group.command("SETRANGE", 4, _W, _K1,
+               summary="Overwrites a part of a string value with another by an offset. Creates the key if it doesn't exist.",
+               since="2.2.0")
 def setrange(ctx: CommandContext, argv: list[bytes]) -> Any:
     key = argv[1]
     offset = parse_int(argv[2])

@@ -14,7 +14,7 @@ group = CommandGroup("transactions")
 _TX = Flag.NOSCRIPT | Flag.LOADING | Flag.STALE | Flag.FAST | Flag.TX_CONTROL
 
 
-@group.command("MULTI", 1, _TX | Flag.ALLOW_BUSY, summary="Starts a transaction.")
+@group.command("MULTI", 1, _TX | Flag.ALLOW_BUSY, summary="Starts a transaction.", since="1.2.0")
 def multi(ctx: CommandContext, argv: list[bytes]) -> Any:
     if ctx.client.multi is not None:
         raise RedVectorError("MULTI calls can not be nested")
@@ -23,7 +23,7 @@ def multi(ctx: CommandContext, argv: list[bytes]) -> Any:
 
 
 @group.command("EXEC", 1, Flag.NOSCRIPT | Flag.LOADING | Flag.STALE | Flag.SKIP_SLOWLOG | Flag.TX_CONTROL,
-               summary="Executes all commands in a transaction.")
+               summary="Executes all commands in a transaction.", since="1.2.0")
 def exec_(ctx: CommandContext, argv: list[bytes]) -> Any:
     if ctx.client.multi is None:
         raise RedVectorError("EXEC without MULTI")
@@ -31,7 +31,7 @@ def exec_(ctx: CommandContext, argv: list[bytes]) -> Any:
     return ctx.dispatcher.exec_multi(ctx.client)
 
 
-@group.command("DISCARD", 1, _TX | Flag.ALLOW_BUSY, summary="Discards a transaction.")
+@group.command("DISCARD", 1, _TX | Flag.ALLOW_BUSY, summary="Discards a transaction.", since="2.0.0")
 def discard(ctx: CommandContext, argv: list[bytes]) -> Any:
     if ctx.client.multi is None:
         raise RedVectorError("DISCARD without MULTI")
@@ -41,7 +41,7 @@ def discard(ctx: CommandContext, argv: list[bytes]) -> Any:
 
 
 @group.command("WATCH", -2, _TX | Flag.ALLOW_BUSY, KeySpec(1, -1, 1),
-               summary="Monitors changes to keys to determine the execution of a transaction.")
+               summary="Monitors changes to keys to determine the execution of a transaction.", since="2.2.0")
 def watch(ctx: CommandContext, argv: list[bytes]) -> Any:
     if ctx.client.multi is not None:
         raise RedVectorError("WATCH inside MULTI is not allowed")
@@ -54,7 +54,7 @@ def watch(ctx: CommandContext, argv: list[bytes]) -> Any:
 
 # Not TX_CONTROL: inside MULTI, Redis queues UNWATCH like any command (EXEC has unwatched already).
 @group.command("UNWATCH", 1, Flag.NOSCRIPT | Flag.LOADING | Flag.STALE | Flag.FAST | Flag.ALLOW_BUSY,
-               summary="Forgets about watched keys of a transaction.")
+               summary="Forgets about watched keys of a transaction.", since="2.2.0")
 def unwatch(ctx: CommandContext, argv: list[bytes]) -> Any:
     ctx.server.watches.unwatch_all(ctx.client)
     return OK

@@ -179,10 +179,11 @@ class Database:
         self.expires.pop(key, None)
         self.touched(key, "expired")
 
-    def expire_fields(self, key: bytes, now_ms: int) -> int:
-        """Remove the hash fields of ``key`` whose deadline has passed (lazy or active field expiry):
-        ``hexpired``, then ``del`` when the hash emptied, as Redis 7.4 signals them."""
-        fields = self.field_ttls.due_fields(key, now_ms)
+    def expire_fields(self, key: bytes, now_ms: int, only: tuple[bytes, ...] | None = None) -> int:
+        """Remove the hash fields of ``key`` whose deadline has passed (lazy or active field expiry), or
+        only those of ``only`` (Redis 7.4 deletes just the field a lookup finds expired): ``hexpired``,
+        then ``del`` when the hash emptied, as Redis 7.4 signals them."""
+        fields = self.field_ttls.due_fields(key, now_ms, only)
         if not fields:
             return 0
         value = self.data.get(key)

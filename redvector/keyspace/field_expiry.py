@@ -115,18 +115,31 @@ class FieldExpiry:
             entry.recompute()
 
     # -- expiry ------------------------------------------------------------------------------------------
-    def due_fields(self, key: bytes, now_ms: int) -> list[bytes]:
-        """Remove and return the key's fields whose deadline has passed (in field order)."""
+    def due_fields(self, key: bytes, now_ms: int, only: tuple[bytes, ...] | None = None) -> list[bytes]:
+        """Remove and return the key's fields whose deadline has passed (in field order), or those of
+        ``only`` (the fields a command reads) whose deadline has passed."""
         entry = self.by_key.get(key)
         if entry is None or entry.next_at > now_ms:
             return []
-        due = [f for f, at in entry.at.items() if at <= now_ms]
+        if only is None:
+            due = [f for f, at in entry.at.items() if at <= now_ms]
+        else:
+            due = [f for f in dict.fromkeys(only) if entry.at.get(f, now_ms + 1) <= now_ms]
+            if not due:
+                return due
         for field in due:
             del entry.at[field]
         entry.recompute()
         if entry.at:
             heapq.heappush(self.heap, (entry.next_at, key))
         return due
+
+    def expired(self, key: bytes, now_ms: int) -> frozenset[bytes]:
+        """The key's fields whose deadline has passed, left in place (reads that skip them)."""
+        entry = self.by_key.get(key)
+        if entry is None or entry.next_at > now_ms:
+            return frozenset()
+        return frozenset(f for f, at in entry.at.items() if at <= now_ms)
 
     def next_due(self) -> int:
         """The earliest deadline the heap knows (NEVER when empty); may be a stale, earlier hint."""

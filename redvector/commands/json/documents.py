@@ -176,6 +176,13 @@ def _get_one(root: Any, path: JsonPath, shown: str) -> Any:
     return values
 
 
+def _compiled_or_none(path: bytes) -> JsonPath | None:
+    try:
+        return compile_path(path)
+    except JsonError:
+        return None
+
+
 @group.command("JSON.GET", -2, _R, _K1, summary="Gets the value at one or more paths in JSON serialized form.")
 def json_get(ctx: CommandContext, argv: list[bytes]) -> Any:
     fmt = {b"INDENT": b"", b"NEWLINE": b"", b"SPACE": b""}
@@ -206,11 +213,13 @@ def json_get(ctx: CommandContext, argv: list[bytes]) -> Any:
     doc = get_doc(ctx, argv[1])
     if doc is None:
         return None
-    compiled = [compile_path(p) for p in paths] or [compile_path(b".")]
     root = doc.root
-    if len(compiled) == 1:
-        result = _get_one(root, compiled[0], compiled[0].normalized)
+    if len(paths) <= 1:
+        path = compile_path(paths[0] if paths else b".")
+        result = _get_one(root, path, path.normalized)
     else:
+        # RedisJSON leaves a path that does not parse out of a multi-path reply (and out of the legacy test)
+        compiled = [c for c in map(_compiled_or_none, paths) if c is not None]
         legacy = all(p.is_legacy for p in compiled)
         result = {}
         for p in compiled:
@@ -225,13 +234,13 @@ def _get_formatted(ctx: CommandContext, key: bytes, paths: list[bytes], reply_fo
         doc = get_doc(ctx, key)
         if doc is None:
             return None
-        compiled = [compile_path(p) for p in paths] or [compile_path(b".")]
     except JsonError as e:
         return e
     if reply_format == b"STRING":
         return json_get(ctx, [b"JSON.GET", key, *paths])
-    encode = to_native if reply_format == b"EXPAND" else dumps
-    return [[encode(v) for v in p.values(doc.root)] for p in compiled]
+    encode = to_native if reply_format == b"EXPAND" else to_native_top
+    compiled = [_compiled_or_none(p) for p in paths or [b"."]]  # one that does not parse: no values
+    return [[encode(v) for v in p.values(doc.root)] if p is not None else [] for p in compiled]
 
 
 def to_native(value: Any) -> Any:
@@ -243,7 +252,17 @@ def to_native(value: Any) -> Any:
         return [to_native(v) for v in value]
     if kind is str:
         return value.encode()
+    if kind is int and not -(1 << 63) <= value < 1 << 63:
+        return float(value)  # a RESP3 integer is 64-bit signed: RedisJSON sends a u64 as a double
     return value
+
+
+def to_native_top(value: Any) -> Any:
+    """FORMAT EXPAND1: numbers, booleans and null as RESP3 values; strings, arrays and objects as JSON text."""
+    kind = type(value)
+    if kind is dict or kind is list or kind is array or kind is str:
+        return dumps(value)
+    return to_native(value)
 
 
 @group.command("JSON.MGET", -3, _R, KeySpec(1, -2, 1), summary="Returns the values at a path from keys.")
