@@ -2,6 +2,8 @@
 
 - ``within_range_in_order`` / ``within_range_unordered``: IndexResult_IsWithinRange, which decides whether
   an intersection's clauses lie within its slop (a phrase: slop 0, in order);
+- ``in_order_docs`` / ``unordered_docs``: the same checks for every document at once, from each clause's
+  positions as sorted doc << 32 | position keys (numpy; no Python step per document or position);
 - ``offset_delta``: one neighbour pair's term of IndexResult_MinOffsetDelta, the "slop" TFIDF and BM25
   divide a document's score by; ``offset_deltas`` computes it for every document at once.
 
@@ -13,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from redvector.search.arrays import run_starts
+from redvector.search.arrays import intersect_sorted, members, run_starts
 
 _EOF = 0xFFFFFFFF  # RS_OFFSETVECTOR_EOF
 
@@ -74,6 +76,76 @@ def within_range_unordered(positions: list[list[int]], slop: int) -> bool:
 
 def _as_int(position: int) -> int:
     return -1 if position == _EOF else position
+
+
+def in_order_docs(keys: list[np.ndarray], slop: int, candidates: np.ndarray | None = None) -> np.ndarray:
+    """The documents (ascending) within_range_in_order passes, from each clause's positions as sorted
+    doc << 32 | position keys, the walk run for every first-clause position at once: from a position p of
+    the first clause, each next clause at its first position >= the previous one, the gaps (q - p - 1)
+    adding up to at most ``slop`` at each step. Only ``candidates`` (ascending doc ids) are checked when
+    given: the first clause's other positions are left out before the walk."""
+    starts = keys[0]
+    if candidates is not None and len(starts):
+        starts = starts[members(starts >> 32, candidates)]
+    if not len(starts) or any(not len(later) for later in keys[1:]):
+        return np.zeros(0, dtype=np.int64)
+    prev = starts
+    ok = np.ones(len(starts), dtype=bool)
+    span = np.zeros(len(starts), dtype=np.int64)
+    for later in keys[1:]:
+        at = np.searchsorted(later, prev)
+        nxt = later[np.minimum(at, len(later) - 1)]
+        ok &= (at < len(later)) & ((nxt >> 32) == (prev >> 32))
+        span += nxt - prev - 1
+        ok &= span <= slop
+        prev = nxt
+    holders = starts[ok] >> 32  # ascending (the keys are)
+    return holders[run_starts(holders)]
+
+
+def unordered_docs(keys: list[np.ndarray], slop: int) -> tuple[np.ndarray, np.ndarray]:
+    """within_range_unordered for every document that each of ``keys`` (sorted doc << 32 | position keys,
+    one array per clause) holds: (those documents, the ones among them that pass), ascending.
+
+    The walk consumes the clauses' positions in merged order (position, then clause: ``index(low)`` takes
+    the first clause at a tie), checking before each step that the highest current position (``high``,
+    each clause's next unconsumed one) less the lowest, less n - 1, is within ``slop`` and not 0; it ends
+    after consuming a clause's last position. ``high`` before step t is the largest of the clauses' first
+    positions and the successors (next position in the same clause) of the t positions consumed: a
+    running maximum, which np.maximum.accumulate takes over all documents at once since the keys carry
+    the doc id in their high bits."""
+    n = len(keys)
+    held = intersect_sorted([k[run_starts(k >> 32)] >> 32 for k in keys]) if n else np.zeros(0, dtype=np.int64)
+    if n < 2 or not len(held):  # one clause: its min is its max, never within range
+        return held, np.zeros(0, dtype=np.int64)
+    parts, successors, lasts, firsts = [], [], [], []
+    for k in keys:
+        k = k[members(k >> 32, held)]
+        docs = k >> 32
+        last = np.ones(len(k), dtype=bool)
+        np.not_equal(docs[1:], docs[:-1], out=last[:-1])  # the document's last position in this clause
+        successor = np.empty_like(k)
+        successor[:-1] = k[1:]
+        successor[last] = k[last]  # (read only after the walk has ended)
+        parts.append(k)
+        successors.append(successor)
+        lasts.append(last)
+        firsts.append(k[run_starts(docs)])
+    merged = np.concatenate(parts)
+    order = np.argsort(merged, kind="stable")  # ties: the earlier clause first (concatenated in order)
+    merged = merged[order]
+    doc_start = run_starts(merged >> 32)  # one per held document
+    high = np.empty(len(merged), dtype=np.int64)
+    high[1:] = np.concatenate(successors)[order][:-1]
+    high[doc_start] = np.maximum.reduce(firsts)
+    np.maximum.accumulate(high, out=high)  # (a document's keys exceed every earlier document's)
+    last = np.concatenate(lasts)[order]
+    ended = np.cumsum(last) - last  # last positions consumed before each step, from the first document on
+    ended -= np.repeat(ended[doc_start], np.diff(np.append(doc_start, len(merged))))
+    spread = high - merged
+    passed = (ended == 0) & (spread != 0) & (spread - (n - 1) <= slop)
+    passing = merged[passed] >> 32
+    return held, passing[run_starts(passing)]
 
 
 def offset_delta(a: list[int], b: list[int]) -> int:
