@@ -108,3 +108,16 @@ def test_in_order_docs_match_the_walk_document_by_document() -> None:
             assert in_order_docs(keys, slop, candidates).tolist() == [d for d in expected if d in kept]
             if clauses > 1 and slop < 3:
                 assert 0 < len(expected) < len(everyone)
+
+
+def test_unordered_docs_of_candidates_only() -> None:
+    rng = random.Random(8)
+    lists = _random_lists(rng, 2, 300) + _random_lists(rng, 1, 300)
+    candidates = np.arange(0, 300, 4, dtype=np.int64)
+    for clauses in (lists[:2], lists):
+        keys = [_keys(c) for c in clauses]
+        held, passing = unordered_docs(keys, 1)
+        kept_held, kept_passing = unordered_docs(keys, 1, candidates)
+        assert kept_held.tolist() == [d for d in held.tolist() if d % 4 == 0]
+        assert kept_passing.tolist() == [d for d in passing.tolist() if d % 4 == 0]
+        assert len(kept_passing)

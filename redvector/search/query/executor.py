@@ -508,7 +508,7 @@ class Executor:
             return np.ones(len(ids), dtype=bool)
         if inorder:
             return members(ids, in_order_docs(keys, slop, ids))
-        held, passing = unordered_docs(keys, slop)
+        held, passing = unordered_docs(keys, slop, ids)
         near = members(ids, passing)
         for at in np.flatnonzero(~members(ids, held)).tolist():
             near[at] = self._near_one(children, int(ids[at]), slop, inorder)
@@ -1101,8 +1101,10 @@ class Executor:
         words = [node.text] if isinstance(node, Term) else [t for _, t in node.terms]
         use_stem = not (node.verbatim or self.opts.verbatim)
         sound = self.phonetic_term(node) if isinstance(node, Term) else None
-        lists = [text.record_keys(ws, skip, fields) for word in words
-                 for ws, skip, _ in text.record_specs(word, use_stem, self._nostem(), sound)]
+        lists = [keys for word in words for ws, skip, _ in text.record_specs(word, use_stem, self._nostem(), sound)
+                 if len(keys := text.record_keys(ws, skip, fields))]
+        if not lists:
+            return np.zeros(0, dtype=np.int64)
         return lists[0] if len(lists) == 1 else distinct(np.concatenate(lists))
 
     def _single_record(self, node: Term) -> bool:

@@ -103,48 +103,41 @@ def in_order_docs(keys: list[np.ndarray], slop: int, candidates: np.ndarray | No
     return holders[run_starts(holders)]
 
 
-def unordered_docs(keys: list[np.ndarray], slop: int) -> tuple[np.ndarray, np.ndarray]:
+def unordered_docs(keys: list[np.ndarray], slop: int,
+                   candidates: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """within_range_unordered for every document that each of ``keys`` (sorted doc << 32 | position keys,
-    one array per clause) holds: (those documents, the ones among them that pass), ascending.
+    one array per clause) holds, of ``candidates`` (ascending doc ids) alone when given: (those documents,
+    the ones among them that pass), ascending.
 
     The walk consumes the clauses' positions in merged order (position, then clause: ``index(low)`` takes
-    the first clause at a tie), checking before each step that the highest current position (``high``,
-    each clause's next unconsumed one) less the lowest, less n - 1, is within ``slop`` and not 0; it ends
-    after consuming a clause's last position. ``high`` before step t is the largest of the clauses' first
-    positions and the successors (next position in the same clause) of the t positions consumed: a
-    running maximum, which np.maximum.accumulate takes over all documents at once since the keys carry
-    the doc id in their high bits."""
+    the first clause at a tie), and before each step checks the state: the position p about to be
+    consumed is the lowest current one, and each other clause's current one is its first not consumed
+    yet, which is its first > p for an earlier clause (consumed first at a tie), >= p for a later one.
+    The state passes when the highest of those less p, less n - 1, is within ``slop`` and not 0. The
+    walk ends after consuming a clause's last position in the document: a state whose other clause has
+    no position left in the document is never reached. So every position of every clause is checked at
+    once, by a binary search in each other clause."""
     n = len(keys)
+    if candidates is not None:
+        keys = [k[members(k >> 32, candidates)] for k in keys]
     held = intersect_sorted([k[run_starts(k >> 32)] >> 32 for k in keys]) if n else np.zeros(0, dtype=np.int64)
     if n < 2 or not len(held):  # one clause: its min is its max, never within range
         return held, np.zeros(0, dtype=np.int64)
-    parts, successors, lasts, firsts = [], [], [], []
-    for k in keys:
-        k = k[members(k >> 32, held)]
-        docs = k >> 32
-        last = np.ones(len(k), dtype=bool)
-        np.not_equal(docs[1:], docs[:-1], out=last[:-1])  # the document's last position in this clause
-        successor = np.empty_like(k)
-        successor[:-1] = k[1:]
-        successor[last] = k[last]  # (read only after the walk has ended)
-        parts.append(k)
-        successors.append(successor)
-        lasts.append(last)
-        firsts.append(k[run_starts(docs)])
-    merged = np.concatenate(parts)
-    order = np.argsort(merged, kind="stable")  # ties: the earlier clause first (concatenated in order)
-    merged = merged[order]
-    doc_start = run_starts(merged >> 32)  # one per held document
-    high = np.empty(len(merged), dtype=np.int64)
-    high[1:] = np.concatenate(successors)[order][:-1]
-    high[doc_start] = np.maximum.reduce(firsts)
-    np.maximum.accumulate(high, out=high)  # (a document's keys exceed every earlier document's)
-    last = np.concatenate(lasts)[order]
-    ended = np.cumsum(last) - last  # last positions consumed before each step, from the first document on
-    ended -= np.repeat(ended[doc_start], np.diff(np.append(doc_start, len(merged))))
-    spread = high - merged
-    passed = (ended == 0) & (spread != 0) & (spread - (n - 1) <= slop)
-    passing = merged[passed] >> 32
+    found = []
+    for i, low in enumerate(keys):
+        reached = np.ones(len(low), dtype=bool)
+        high = low
+        for j, other in enumerate(keys):
+            if j == i:
+                continue
+            at = np.searchsorted(other, low, side="right" if j < i else "left")
+            current = other[np.minimum(at, len(other) - 1)]
+            reached &= (at < len(other)) & ((current >> 32) == (low >> 32))
+            high = np.maximum(high, current)
+        spread = high - low
+        found.append(low[reached & (spread != 0) & (spread - (n - 1) <= slop)] >> 32)
+    passing = np.concatenate(found)
+    passing.sort()
     return held, passing[run_starts(passing)]
 
 
