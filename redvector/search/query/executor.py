@@ -1170,7 +1170,10 @@ class Executor:
             parts.append(part)
         if len(parts) == 1:  # a quoted word: RediSearch evaluates the word itself (the phrase's weight unused)
             ids, scores = parts[0]
-            return (ids, scores) if within is None else (ids[members(ids, within)], scores[members(ids, within)])
+            if within is None:
+                return ids, scores
+            keep = members(ids, within)
+            return ids[keep], scores[keep]
         candidates = intersect_sorted([ids for ids, _ in parts] + ([within] if within is not None else []))
         # slop 0, in order (positions.in_order_docs), over the candidates' positions
         matched = in_order_docs([self._word_keys(w) for w in words], 0, candidates) if len(candidates) else candidates
