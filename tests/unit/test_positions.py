@@ -121,3 +121,18 @@ def test_unordered_docs_of_candidates_only() -> None:
         assert kept_held.tolist() == [d for d in held.tolist() if d % 4 == 0]
         assert kept_passing.tolist() == [d for d in passing.tolist() if d % 4 == 0]
         assert len(kept_passing)
+
+
+def test_in_order_docs_of_two_clauses_whichever_is_longer() -> None:
+    """Two clauses: the walk from the first clause's positions, or the search from the second's when it
+    holds fewer: the same documents as the scalar walk either way."""
+    rng = random.Random(9)
+    few, many = _random_lists(rng, 2, 400)
+    for lists in ({d: p[:1] for d, p in few.items()}, many), (many, {d: p[:1] for d, p in few.items()}):
+        keys = [_keys(c) for c in lists]
+        assert len(keys[0]) != len(keys[1])
+        everyone = sorted(set(lists[0]) | set(lists[1]))
+        for slop in (0, 1, 4):
+            expected = [d for d in everyone if within_range_in_order([c.get(d, []) for c in lists], slop)]
+            assert in_order_docs(keys, slop).tolist() == expected
+            assert 0 < len(expected) < len(everyone)

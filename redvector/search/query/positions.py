@@ -89,6 +89,14 @@ def in_order_docs(keys: list[np.ndarray], slop: int, candidates: np.ndarray | No
         starts = starts[members(starts >> 32, candidates)]
     if not len(starts) or any(not len(later) for later in keys[1:]):
         return np.zeros(0, dtype=np.int64)
+    if len(keys) == 2 and len(keys[1]) < len(starts):
+        # two clauses: some p passes when some q >= p of the second is within reach, so when the last
+        # p <= q of some q is: the fewer positions searched in the more
+        ends = keys[1]
+        at = np.searchsorted(starts, ends, side="right") - 1
+        before = starts[np.maximum(at, 0)]
+        holders = ends[(at >= 0) & ((before >> 32) == (ends >> 32)) & (ends - before - 1 <= slop)] >> 32
+        return holders[run_starts(holders)]
     prev = starts
     ok = np.ones(len(starts), dtype=bool)
     span = np.zeros(len(starts), dtype=np.int64)
