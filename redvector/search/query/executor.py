@@ -803,18 +803,30 @@ class Executor:
 
     def _bm25std_record_scores(self, node: Term) -> tuple[np.ndarray, np.ndarray]:
         """_bm25std_term vectorised, before document scores: (doc ids ascending, scores)
-        from the word's records as arrays (TextIndex.record_arrays, cached while the index is unchanged)."""
+        from the word's records as arrays (TextIndex.record_arrays), kept from query to query until a
+        document with one of the records' words changes or the document count or average length does
+        (TextIndex.kept: a frequent word's figures are not computed again for every query)."""
         text = self.index.text
         n = len(self.index.docs)
         terms = text.bm25std_terms(n)
         assert terms is not None
-        lengths = text.doc_len_array()
-        base, slope = terms
-        parts = []
-        for ids, freqs, with_term in self._record_arrays(node):
-            top = text.idf(n, with_term) * (BM25_K1 + 1)
-            parts.append((ids, top * freqs / (freqs + base + slope * lengths[ids])))
-        return _summed(parts)
+        use_stem = not (node.verbatim or self.opts.verbatim)
+        sound, fields, weights = self.phonetic_term(node), self._text_fields(node.fields), self._weights()
+        words = [w for ws, _, _ in text.record_specs(node.text, use_stem, self._nostem(), sound) for w in ws]
+        key = ("bm25std scores", node.text, use_stem, self._nostem(), sound, fields, tuple(sorted(weights.items())),
+               tuple(words))
+
+        def build() -> tuple[np.ndarray, ...]:
+            lengths = text.doc_len_array()
+            base, slope = terms
+            parts = []
+            for ids, freqs, with_term in self._record_arrays(node):
+                top = text.idf(n, with_term) * (BM25_K1 + 1)
+                parts.append((ids, top * freqs / (freqs + base + slope * lengths[ids])))
+            return _summed(parts)
+
+        ids, scores = text.kept(key, words, (n, terms), build)
+        return ids, scores
 
     def _tfidf_record_scores(self, node: Term) -> tuple[np.ndarray, np.ndarray]:
         """_tfidf_term vectorised: (doc ids ascending, raw TF-IDF)."""
