@@ -31,7 +31,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.search_bench import hset_pipelined, redvector_server, stack_peer
 
 WORDS = ["alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota", "kappa"]
-QUERIES = ["*", "alpha", "zeta", "alpha beta", "alpha | zeta", "@n:[0 5000]", '"alpha beta"']
+QUERIES = ["*", "alpha", "zeta", "alpha beta", "alpha | zeta", "@n:[0 5000]", '"alpha beta"',
+           # phrases and proximity over frequent words (alpha is in every document, beta in 6/7, gamma in 5/7)
+           '"alpha beta" zeta', '-"alpha beta"', "(alpha gamma)=>{$slop:1}", "(alpha gamma)=>{$slop:1; $inorder:true}",
+           "(alpha beta)=>{$inorder:true}", "(alpha beta gamma)=>{$slop:2}"]
 
 
 def load(client: Any, n: int) -> float:

@@ -47,3 +47,45 @@ def grouped_counts(ordered: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(the distinct values of a sorted array, how many times each occurs)."""
     starts = run_starts(ordered)
     return ordered[starts], np.diff(np.append(starts, len(ordered)))
+
+
+def _dense(values: int, ordered: int, top: int) -> bool:
+    """Whether a mask or table over the ids 0..top (a scatter of ``ordered`` ids, a gather of ``values``)
+    beats a binary search of ``values`` in ``ordered`` ids (a few steps a level, each a likely cache miss)."""
+    return ordered + values + (top >> 4) < 2 * values * max(ordered.bit_length(), 1)
+
+
+def members(values: np.ndarray, ordered: np.ndarray) -> np.ndarray:
+    """Whether each of ``values`` (non-negative ids) is in ``ordered`` (ascending, unique), as a mask."""
+    if not len(values) or not len(ordered):
+        return np.zeros(len(values), dtype=bool)
+    top = int(ordered[-1])
+    if _dense(len(values), len(ordered), top):
+        mask = np.zeros(top + 2, dtype=bool)
+        mask[ordered] = True
+        return mask[np.minimum(values, top + 1)]
+    at = np.searchsorted(ordered, values)
+    return ordered[np.minimum(at, len(ordered) - 1)] == values
+
+
+def intersect_sorted(arrays: list[np.ndarray]) -> np.ndarray:
+    """The ids in every one of ``arrays`` (each ascending and unique), ascending."""
+    ordered = sorted(arrays, key=len)
+    out = ordered[0]
+    for ids in ordered[1:]:
+        if not len(out):
+            break
+        out = out[members(out, ids)]
+    return out
+
+
+def values_at(ids: np.ndarray, values: np.ndarray, wanted: np.ndarray) -> np.ndarray:
+    """``values`` (one per id of ``ids``, ascending and unique) at the ids ``wanted``, each of which is
+    in ``ids``."""
+    if len(wanted) == len(ids):  # (all of them, then)
+        return values
+    if _dense(len(wanted), len(ids), int(ids[-1])):
+        table = np.empty(int(ids[-1]) + 1, dtype=values.dtype)
+        table[ids] = values
+        return table[wanted]
+    return values[np.searchsorted(ids, wanted)]

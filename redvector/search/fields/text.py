@@ -972,6 +972,23 @@ class TextIndex:
         self._cache_arrays(key, arrays, len(arrays[0]), now)
         return arrays
 
+    def kept(self, key: tuple[Any, ...], words: list[str], stamp: Any,
+             build: Callable[[], tuple[np.ndarray, ...]]) -> tuple[np.ndarray, ...]:
+        """Arrays derived from ``words``' occurrences and figures of the whole index (``stamp``: the
+        document count, the average length, ...): kept as _cached keeps its arrays, and built again when
+        the stamp differs (one entry a key: a write elsewhere replaces it, it does not add one). The
+        arrays are made read-only: every query shares them."""
+        cached = self._arrays.get(key)
+        if cached is not None and cached[1][0] == stamp and self._unchanged_since(cached[0], words):
+            arrays: tuple[np.ndarray, ...] = cached[1][1]
+            return arrays
+        now = self._changes
+        arrays = build()
+        for part in arrays:
+            part.flags.writeable = False
+        self._cache_arrays(key, (stamp, arrays), len(arrays[0]), now)
+        return arrays
+
     def _cache_arrays(self, key: tuple[Any, ...], arrays: Any, size: int, built: int) -> None:
         if self._arrays_size + size > ARRAY_CACHE_OCCURRENCES:
             self._arrays.clear()

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from redvector.errors import SearchError
-from redvector.search.arrays import distinct, grouped_sums, run_starts
+from redvector.search.arrays import distinct, grouped_sums, intersect_sorted, members, run_starts, values_at
 from redvector.search.documents import vector_value
 from redvector.search.fields.geo import UNIT_M
 from redvector.search.fields.phonetic import query_term as phonetic_query_term
@@ -42,8 +42,10 @@ from redvector.search.query.ast import (
     Wildcard,
 )
 from redvector.search.query.positions import (
+    in_order_docs,
     offset_delta,
     offset_deltas,
+    unordered_docs,
     within_range_in_order,
     within_range_unordered,
 )
@@ -166,8 +168,8 @@ class Executor:
 
     def _arrays(self, node: Node) -> tuple[np.ndarray, np.ndarray] | None:
         """(doc ids ascending, scores) of ``*``, a plain word, a phrase of such words, a
-        tag, numeric or geo clause, the negation of one, or an intersection or union of such clauses
-        without slop or order,
+        tag, numeric or geo clause, the negation of one, or an intersection (with or without SLOP /
+        INORDER: _intersect_arrays) or union of such clauses,
         computed with numpy: the figures the dict path gives (eval), added in the same order, before
         TFIDF's final step; None for any other clause. Only when _arrays_apply()."""
         index = self.index
@@ -214,25 +216,47 @@ class Executor:
                 return None
             ids = np.setdiff1d(self._all_ids(), part[0], assume_unique=True)
             return ids, np.zeros(len(ids))
-        if isinstance(node, Intersect | Union):
-            if isinstance(node, Intersect) and (node.slop is not None or node.inorder or self.opts.slop is not None
-                                                or self.opts.inorder):
-                return None
+        if isinstance(node, Intersect):
+            return self._intersect_arrays(node)
+        if isinstance(node, Union):
             parts = []
             for child in node.children:
                 part = self._arrays(child)
                 if part is None:
                     return None
                 parts.append(part)
-            if isinstance(node, Union):
-                ids, total = _summed(parts)
-            else:
-                ids = _intersected([i for i, _ in parts])
-                total = parts[0][1][np.searchsorted(parts[0][0], ids)]
-                for part_ids, scores in parts[1:]:
-                    total = total + scores[np.searchsorted(part_ids, ids)]
+            ids, total = _summed(parts)
             return ids, (total * node.weight if node.weight != 1.0 else total)
         return None
+
+    def _intersect_arrays(self, node: Intersect) -> tuple[np.ndarray, np.ndarray] | None:
+        """_arrays of an intersection: the documents in every clause, their figures added in the clauses'
+        order; a phrase among them checks its positions only in the other clauses' documents; under SLOP
+        / INORDER, the documents whose clauses pass RediSearch's range check (_near); None when a clause,
+        or that check, needs the dict path."""
+        slop, inorder = self._slop_and_order(node)
+        ranged = slop is not None and len(node.children) > 1
+        clauses = [c for c in self._clause_order(node) if not isinstance(c, Not)] if ranged else []
+        keys = self._positional_keys(clauses) if ranged else None
+        if ranged and (keys is None or not self._keys_serve(clauses, inorder)):
+            return None
+        found: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        # the other clauses first, so that each phrase walks the positions of their documents alone
+        for i in sorted(range(len(node.children)), key=lambda i: isinstance(node.children[i], Phrase)):
+            child = node.children[i]
+            within = intersect_sorted([ids for ids, _ in found.values()]) if found else None
+            part = self._phrase_arrays(child, within) if isinstance(child, Phrase) else self._arrays(child)
+            if part is None:
+                return None
+            found[i] = part
+        parts = [found[i] for i in range(len(node.children))]
+        ids = intersect_sorted([i for i, _ in parts])
+        if keys is not None and slop is not None and len(ids):
+            ids = ids[self._near(clauses, keys, ids, slop, inorder)]
+        total = values_at(*parts[0], ids)
+        for part_ids, scores in parts[1:]:
+            total = total + values_at(part_ids, scores, ids)
+        return ids, (total * node.weight if node.weight != 1.0 else total)
 
     def _tag_arrays(self, node: Tag) -> tuple[np.ndarray, np.ndarray]:
         """eval() of a tag clause under BM25STD (_bm25std_tags) or TFIDF (_idf_tags) as arrays."""
@@ -429,12 +453,7 @@ class Executor:
                     result = {d: s + scores[d] for d, s in result.items() if d in scores}
             if not result:
                 return {}
-        # RediSearch's intersection: the clause's $slop, else the query's SLOP; $inorder or INORDER
-        # (in order without a slop: any distance)
-        slop = node.slop if node.slop is not None else self.opts.slop
-        inorder = node.inorder or self.opts.inorder
-        if inorder and slop is None:
-            slop = 1 << 31
+        slop, inorder = self._slop_and_order(node)
         if result is None:
             result = dict(self.all_docs())
         elif slop is not None:
@@ -459,23 +478,53 @@ class Executor:
             known = self._optional_matches[id(node)] = self.eval(node.child)
         return known
 
+    def _slop_and_order(self, node: Intersect) -> tuple[int | None, bool]:
+        """RediSearch's intersection: the clause's $slop, else the query's SLOP; $inorder or INORDER (in
+        order without a slop: any distance). (None, False): no range check."""
+        slop = node.slop if node.slop is not None else self.opts.slop
+        inorder = node.inorder or self.opts.inorder
+        if inorder and slop is None:
+            slop = 1 << 31
+        return slop, inorder
+
     def _within_slop(self, children: list[Node], docs: Iterable[int], slop: int, inorder: bool) -> set[int]:
         """The docs whose clauses of this intersection lie within ``slop`` positions of each other (with
         ``inorder``, in the query's order), as RediSearch's intersect iterator checks its children's
         offsets (IndexResult_IsWithinRange); clauses without positions (tags, ranges, ...) take no part,
         and one clause with positions alone passes in order but never unordered (min == max there)."""
-        keys = self._positional_keys(children) if inorder else None
-        if keys is not None:  # RediSearch's in-order walk for every document at once
+        keys = self._positional_keys(children)
+        if keys is not None and self._keys_serve(children, inorder):  # for every document at once
             ids = np.fromiter(docs, dtype=np.int64)
             ids.sort()
-            return set(ids[self._in_order_keys(keys, ids, slop)].tolist()) if keys else set(ids.tolist())
-        check = within_range_in_order if inorder else within_range_unordered
-        near = set()
-        for d in docs:
-            lists = [o for o in (self._offsets(c, d) for c in children) if o is not None]
-            if not lists or check(lists, slop):
-                near.add(d)
+            return set(ids[self._near(children, keys, ids, slop, inorder)].tolist())
+        return {d for d in docs if self._near_one(children, d, slop, inorder)}
+
+    def _near(self, children: list[Node], keys: list[np.ndarray], ids: np.ndarray, slop: int,
+              inorder: bool) -> np.ndarray:
+        """_within_slop as a mask over ``ids`` (ascending), from the clauses' positions as keys
+        (_positional_keys): the walks of positions.in_order_docs / unordered_docs, and _near_one for a
+        document some clause holds no positions of (an empty list reads EOF: unordered, it may pass)."""
+        if not keys:  # no clause with positions: nothing to check
+            return np.ones(len(ids), dtype=bool)
+        if inorder:
+            return members(ids, in_order_docs(keys, slop, ids))
+        held, passing = unordered_docs(keys, slop, ids)
+        near = members(ids, passing)
+        for at in np.flatnonzero(~members(ids, held)).tolist():
+            near[at] = self._near_one(children, int(ids[at]), slop, inorder)
         return near
+
+    def _near_one(self, children: list[Node], d: int, slop: int, inorder: bool) -> bool:
+        """_within_slop for one document, from the clauses' _offsets."""
+        lists = [o for o in (self._offsets(c, d) for c in children) if o is not None]
+        return not lists or (within_range_in_order if inorder else within_range_unordered)(lists, slop)
+
+    def _keys_serve(self, children: list[Node], inorder: bool) -> bool:
+        """Whether _positional_keys give the positions _offsets does: not for a phrase unordered on a
+        PHONETIC field (_offsets counts its words' phonetic records there, which a phrase's keys leave
+        out; in order, the keys are what is checked)."""
+        return inorder or not any(isinstance(c, Phrase) for c in children) or not any(
+            f.type is FieldType.TEXT and f.phonetic for f in self.index.definition.fields)
 
     def _clause_order(self, node: Intersect) -> list[Node]:
         """An intersection's clauses in the order RediSearch's intersect iterator holds them (which its
@@ -754,18 +803,30 @@ class Executor:
 
     def _bm25std_record_scores(self, node: Term) -> tuple[np.ndarray, np.ndarray]:
         """_bm25std_term vectorised, before document scores: (doc ids ascending, scores)
-        from the word's records as arrays (TextIndex.record_arrays, cached while the index is unchanged)."""
+        from the word's records as arrays (TextIndex.record_arrays), kept from query to query until a
+        document with one of the records' words changes or the document count or average length does
+        (TextIndex.kept: a frequent word's figures are not computed again for every query)."""
         text = self.index.text
         n = len(self.index.docs)
         terms = text.bm25std_terms(n)
         assert terms is not None
-        lengths = text.doc_len_array()
-        base, slope = terms
-        parts = []
-        for ids, freqs, with_term in self._record_arrays(node):
-            top = text.idf(n, with_term) * (BM25_K1 + 1)
-            parts.append((ids, top * freqs / (freqs + base + slope * lengths[ids])))
-        return _summed(parts)
+        use_stem = not (node.verbatim or self.opts.verbatim)
+        sound, fields, weights = self.phonetic_term(node), self._text_fields(node.fields), self._weights()
+        words = [w for ws, _, _ in text.record_specs(node.text, use_stem, self._nostem(), sound) for w in ws]
+        key = ("bm25std scores", node.text, use_stem, self._nostem(), sound, fields, tuple(sorted(weights.items())),
+               tuple(words))
+
+        def build() -> tuple[np.ndarray, ...]:
+            lengths = text.doc_len_array()
+            base, slope = terms
+            parts = []
+            for ids, freqs, with_term in self._record_arrays(node):
+                top = text.idf(n, with_term) * (BM25_K1 + 1)
+                parts.append((ids, top * freqs / (freqs + base + slope * lengths[ids])))
+            return _summed(parts)
+
+        ids, scores = text.kept(key, words, (n, terms), build)
+        return ids, scores
 
     def _tfidf_record_scores(self, node: Term) -> tuple[np.ndarray, np.ndarray]:
         """_tfidf_term vectorised: (doc ids ascending, raw TF-IDF)."""
@@ -1052,8 +1113,10 @@ class Executor:
         words = [node.text] if isinstance(node, Term) else [t for _, t in node.terms]
         use_stem = not (node.verbatim or self.opts.verbatim)
         sound = self.phonetic_term(node) if isinstance(node, Term) else None
-        lists = [text.record_keys(ws, skip, fields) for word in words
-                 for ws, skip, _ in text.record_specs(word, use_stem, self._nostem(), sound)]
+        lists = [keys for word in words for ws, skip, _ in text.record_specs(word, use_stem, self._nostem(), sound)
+                 if len(keys := text.record_keys(ws, skip, fields))]
+        if not lists:
+            return np.zeros(0, dtype=np.int64)
         return lists[0] if len(lists) == 1 else distinct(np.concatenate(lists))
 
     def _single_record(self, node: Term) -> bool:
@@ -1104,8 +1167,9 @@ class Executor:
         ids, scores = self._phrase_arrays(node)
         return dict(zip(ids.tolist(), scores.tolist(), strict=True))
 
-    def _phrase_arrays(self, node: Phrase) -> tuple[np.ndarray, np.ndarray]:
-        """phrase() as (doc ids ascending, scores)."""
+    def _phrase_arrays(self, node: Phrase, within: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """phrase() as (doc ids ascending, scores); only of the documents ``within`` (ascending) when
+        given (the other clauses of an intersection: positions are walked in those alone)."""
         words = [Term(t, node.fields, verbatim=node.verbatim) for _, t in node.terms]
         parts = []
         for word in words:
@@ -1117,44 +1181,18 @@ class Executor:
                 part = ids[order], np.fromiter(found.values(), dtype=np.float64, count=len(found))[order]
             parts.append(part)
         if len(parts) == 1:  # a quoted word: RediSearch evaluates the word itself (the phrase's weight unused)
-            return parts[0]
-        candidates = _intersected([ids for ids, _ in parts])
-        matched = candidates[self._in_order(words, candidates)] if len(candidates) else candidates
+            ids, scores = parts[0]
+            if within is None:
+                return ids, scores
+            keep = members(ids, within)
+            return ids[keep], scores[keep]
+        candidates = intersect_sorted([ids for ids, _ in parts] + ([within] if within is not None else []))
+        # slop 0, in order (positions.in_order_docs), over the candidates' positions
+        matched = in_order_docs([self._word_keys(w) for w in words], 0, candidates) if len(candidates) else candidates
         total = np.zeros(len(matched))
         for ids, scores in parts:
-            total += scores[np.searchsorted(ids, matched)]
+            total += values_at(ids, scores, matched)
         return matched, total * node.weight
-
-    def _in_order(self, words: list[Term], docs: np.ndarray) -> np.ndarray:
-        """Which of ``docs`` (sorted) hold ``words`` in order with slop 0 (a phrase)."""
-        return self._in_order_keys([self._word_keys(w) for w in words], docs, 0)
-
-    @staticmethod
-    def _in_order_keys(keys: list[np.ndarray], docs: np.ndarray, slop: int) -> np.ndarray:
-        """Which of ``docs`` (sorted) hold positions of each of the clauses (``keys``: sorted doc << 32 |
-        position keys) in order within ``slop``, by RediSearch's in-order check (within_range_in_order)
-        run for every first-clause position at once: from a position p of the first clause, each next one
-        at its first position >= the previous one, the gaps (q - p - 1) adding up to at most ``slop`` at
-        each step."""
-        starts = keys[0]
-        if not len(starts):
-            return np.zeros(len(docs), dtype=bool)
-        prev = starts
-        ok = np.ones(len(starts), dtype=bool)
-        span = np.zeros(len(starts), dtype=np.int64)
-        for later in keys[1:]:
-            if not len(later):
-                return np.zeros(len(docs), dtype=bool)
-            at = np.searchsorted(later, prev)
-            nxt = later[np.minimum(at, len(later) - 1)]
-            ok &= (at < len(later)) & ((nxt >> 32) == (prev >> 32))
-            span += nxt - prev - 1
-            ok &= span <= slop
-            prev = nxt
-        holders = starts[ok] >> 32  # sorted (the keys are)
-        if not len(holders):
-            return np.zeros(len(docs), dtype=bool)
-        return holders[np.minimum(np.searchsorted(holders, docs), len(holders) - 1)] == docs
 
     def _word_keys(self, word: Term) -> np.ndarray:
         """A phrase word's positions as sorted doc << 32 | position keys: the positions, in every field,
@@ -1222,14 +1260,6 @@ def _summed(parts: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.
         order = np.argsort(ids, kind="stable")
         return ids[order], scores[order]
     return grouped_sums(np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts]))
-
-
-def _intersected(id_arrays: list[np.ndarray]) -> np.ndarray:
-    """The ids in every one of ``id_arrays`` (each ascending and unique), ascending."""
-    out = id_arrays[0]
-    for ids in sorted(id_arrays[1:], key=len):
-        out = np.intersect1d(out, ids, assume_unique=True)
-    return out
 
 
 def _neighbour_slops(lists: list[np.ndarray], clauses: int | None) -> tuple[np.ndarray, np.ndarray, int]:

@@ -2,6 +2,8 @@
 
 - ``within_range_in_order`` / ``within_range_unordered``: IndexResult_IsWithinRange, which decides whether
   an intersection's clauses lie within its slop (a phrase: slop 0, in order);
+- ``in_order_docs`` / ``unordered_docs``: the same checks for every document at once, from each clause's
+  positions as sorted doc << 32 | position keys (numpy; no Python step per document or position);
 - ``offset_delta``: one neighbour pair's term of IndexResult_MinOffsetDelta, the "slop" TFIDF and BM25
   divide a document's score by; ``offset_deltas`` computes it for every document at once.
 
@@ -13,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from redvector.search.arrays import run_starts
+from redvector.search.arrays import intersect_sorted, members, run_starts
 
 _EOF = 0xFFFFFFFF  # RS_OFFSETVECTOR_EOF
 
@@ -74,6 +76,77 @@ def within_range_unordered(positions: list[list[int]], slop: int) -> bool:
 
 def _as_int(position: int) -> int:
     return -1 if position == _EOF else position
+
+
+def in_order_docs(keys: list[np.ndarray], slop: int, candidates: np.ndarray | None = None) -> np.ndarray:
+    """The documents (ascending) within_range_in_order passes, from each clause's positions as sorted
+    doc << 32 | position keys, the walk run for every first-clause position at once: from a position p of
+    the first clause, each next clause at its first position >= the previous one, the gaps (q - p - 1)
+    adding up to at most ``slop`` at each step. Only ``candidates`` (ascending doc ids) are checked when
+    given: the first clause's other positions are left out before the walk."""
+    starts = keys[0]
+    if candidates is not None and len(starts):
+        starts = starts[members(starts >> 32, candidates)]
+    if not len(starts) or any(not len(later) for later in keys[1:]):
+        return np.zeros(0, dtype=np.int64)
+    if len(keys) == 2 and len(keys[1]) < len(starts):
+        # two clauses: some p passes when some q >= p of the second is within reach, so when the last
+        # p <= q of some q is: the fewer positions searched in the more
+        ends = keys[1]
+        at = np.searchsorted(starts, ends, side="right") - 1
+        before = starts[np.maximum(at, 0)]
+        holders = ends[(at >= 0) & ((before >> 32) == (ends >> 32)) & (ends - before - 1 <= slop)] >> 32
+        return holders[run_starts(holders)]
+    prev = starts
+    ok = np.ones(len(starts), dtype=bool)
+    span = np.zeros(len(starts), dtype=np.int64)
+    for later in keys[1:]:
+        at = np.searchsorted(later, prev)
+        nxt = later[np.minimum(at, len(later) - 1)]
+        ok &= (at < len(later)) & ((nxt >> 32) == (prev >> 32))
+        span += nxt - prev - 1
+        ok &= span <= slop
+        prev = nxt
+    holders = starts[ok] >> 32  # ascending (the keys are)
+    return holders[run_starts(holders)]
+
+
+def unordered_docs(keys: list[np.ndarray], slop: int,
+                   candidates: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """within_range_unordered for every document that each of ``keys`` (sorted doc << 32 | position keys,
+    one array per clause) holds, of ``candidates`` (ascending doc ids) alone when given: (those documents,
+    the ones among them that pass), ascending.
+
+    The walk consumes the clauses' positions in merged order (position, then clause: ``index(low)`` takes
+    the first clause at a tie), and before each step checks the state: the position p about to be
+    consumed is the lowest current one, and each other clause's current one is its first not consumed
+    yet, which is its first > p for an earlier clause (consumed first at a tie), >= p for a later one.
+    The state passes when the highest of those less p, less n - 1, is within ``slop`` and not 0. The
+    walk ends after consuming a clause's last position in the document: a state whose other clause has
+    no position left in the document is never reached. So every position of every clause is checked at
+    once, by a binary search in each other clause."""
+    n = len(keys)
+    if candidates is not None:
+        keys = [k[members(k >> 32, candidates)] for k in keys]
+    held = intersect_sorted([k[run_starts(k >> 32)] >> 32 for k in keys]) if n else np.zeros(0, dtype=np.int64)
+    if n < 2 or not len(held):  # one clause: its min is its max, never within range
+        return held, np.zeros(0, dtype=np.int64)
+    found = []
+    for i, low in enumerate(keys):
+        reached = np.ones(len(low), dtype=bool)
+        high = low
+        for j, other in enumerate(keys):
+            if j == i:
+                continue
+            at = np.searchsorted(other, low, side="right" if j < i else "left")
+            current = other[np.minimum(at, len(other) - 1)]
+            reached &= (at < len(other)) & ((current >> 32) == (low >> 32))
+            high = np.maximum(high, current)
+        spread = high - low
+        found.append(low[reached & (spread != 0) & (spread - (n - 1) <= slop)] >> 32)
+    passing = np.concatenate(found)
+    passing.sort()
+    return held, passing[run_starts(passing)]
 
 
 def offset_delta(a: list[int], b: list[int]) -> int:
