@@ -113,7 +113,9 @@ class Executor:
         self._estimates: dict[int, int] = {}
         self._phrase_matches: dict[int, set[int]] = {}
         self._optional_matches: dict[int, Scores] = {}  # an OPTIONAL clause's child's documents
-        self._phonetic_terms: dict[int, str | None] = {}  # a word's phonetic_term, asked per document
+        # a word's phonetic_term, asked per document; keyed by what it depends on, not by id(): the walks
+        # over a phrase's words make throwaway Terms, whose ids the next one may reuse
+        self._phonetic_terms: dict[tuple[str, tuple[bytes, ...] | None, bool | None], str | None] = {}
         self._single_records: dict[int, bool] = {}
         self._tag_unions: dict[int, bool] = {}  # a tag pattern clause read as a union (_tag_union)
         self._position_maps: dict[tuple[Any, ...], dict[int, list[int]]] = {}
@@ -599,9 +601,10 @@ class Executor:
         without one, under VERBATIM, and for prefixes, fuzzy words and the like."""
         if node.kind != "exact" or node.verbatim or self.opts.verbatim:
             return None
-        known = self._phonetic_terms.get(id(node), "")
+        key = (node.text, node.fields, node.phonetic)
+        known = self._phonetic_terms.get(key, "")
         if known == "":
-            known = self._phonetic_terms[id(node)] = phonetic_query_term(
+            known = self._phonetic_terms[key] = phonetic_query_term(
                 self.index.definition, node.fields, node.phonetic, node.text)
         return known
 
