@@ -170,15 +170,21 @@ class RawClient:
         self.sock.sendall(resp_pack([b"HELLO", b"%d" % proto]))
         self.read_reply()
 
+    def _recv(self) -> None:
+        data = self.sock.recv(65536)
+        if not data:  # the server closed the connection (it may have crashed): fail, not spin
+            raise ConnectionError("connection closed by the server")
+        self.buf += data
+
     def read_line(self) -> bytes:
         while b"\r\n" not in self.buf:
-            self.buf += self.sock.recv(65536)
+            self._recv()
         line, self.buf = self.buf.split(b"\r\n", 1)
         return line + b"\r\n"
 
     def read_exact(self, n: int) -> bytes:
         while len(self.buf) < n:
-            self.buf += self.sock.recv(65536)
+            self._recv()
         data, self.buf = self.buf[:n], self.buf[n:]
         return data
 

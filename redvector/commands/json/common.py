@@ -8,7 +8,7 @@ from typing import Any
 from redvector.commands.context import CommandContext
 from redvector.errors import JsonError, WrongType
 from redvector.keyspace.types.json_path import JsonPath, Node, compile_path
-from redvector.keyspace.types.json_value import JsonValue, loads, pack, type_name
+from redvector.keyspace.types.json_value import ARRAYS, JsonValue, loads, pack, type_name
 from redvector.replies import SimpleString
 
 WRONG_REDIS_TYPE = "Existing key has wrong Redis type"
@@ -74,6 +74,47 @@ def writable(doc: JsonValue, path: JsonPath, float_only: bool, into_matches: boo
         doc.unpack()
         nodes = path.locate(doc.root)
     return nodes
+
+
+def match_paths(root: Any, nodes: list[Node]) -> list[tuple[Any, ...]]:
+    """Each matched node's steps (member names and indexes) from the root: where RedisJSON, which finds
+    a command's matches before it writes, writes each of them once earlier writes have moved things."""
+    where: dict[int, tuple[Any, ...]] = {id(root): ()}
+    stack = [root]
+    while stack:
+        value = stack.pop()
+        base = where[id(value)]
+        items = value.items() if type(value) is dict else enumerate(value) if type(value) in ARRAYS else ()
+        for k, child in items:
+            if type(child) is dict or type(child) in ARRAYS:
+                where[id(child)] = (*base, k)
+                stack.append(child)
+    return [() if parent is None else (*where[id(parent)], key) for parent, key, _ in nodes]
+
+
+def resolve(root: Any, steps: tuple[Any, ...]) -> Node | None:
+    """The node at ``steps`` in the document as it is now, None if it is no longer there."""
+    if not steps:
+        return (None, None, root)
+    parent: Any = root
+    for step in steps[:-1]:
+        parent = _child(parent, step)
+        if parent is _GONE:
+            return None
+    value = _child(parent, steps[-1])
+    return None if value is _GONE else (parent, steps[-1], value)
+
+
+_GONE = object()
+
+
+def _child(value: Any, step: Any) -> Any:
+    """The member or element ``step`` of ``value``, _GONE where there is none."""
+    if type(value) is dict:
+        return value.get(step, _GONE) if type(step) is str else _GONE
+    if type(value) in ARRAYS and type(step) is int and step < len(value):
+        return value[step]
+    return _GONE
 
 
 def set_node(doc: JsonValue, node: Node, value: Any) -> None:

@@ -17,8 +17,10 @@ from redvector.commands.json.common import (
     WRONG_STATIC_PATH,
     container_ids,
     get_doc,
+    match_paths,
     parse_value,
     path_arg,
+    resolve,
     set_node,
     to_resp,
     writable,
@@ -124,6 +126,11 @@ def json_set(ctx: CommandContext, argv: list[bytes]) -> Any:
     return OK
 
 
+def path_locates(doc: JsonValue, path: JsonPath) -> bool:
+    """Whether ``path`` matches anything in ``doc`` (a write there would place something)."""
+    return bool(path.locate(doc.root))
+
+
 @group.command("JSON.MSET", -4, _W, KeySpec(1, -1, 3), summary="Sets or updates JSON values of keys.")
 def json_mset(ctx: CommandContext, argv: list[bytes]) -> Any:
     if (len(argv) - 1) % 3:
@@ -134,17 +141,37 @@ def json_mset(ctx: CommandContext, argv: list[bytes]) -> Any:
         doc = get_doc(ctx, key)
         if doc is None and not is_root_path(path):
             raise JsonError(NEW_AT_ROOT)
-        value = parse_value(argv[i + 2])
-        if doc is not None:  # RedisJSON checks each triple in turn: a path that can place nothing fails
-            compiled = compile_path(path)
-            # (a packed array writable unpacks reads the same)
-            if not writable(doc, compiled, float_only=type(value) is float):
+        if doc is not None:  # RedisJSON checks each triple in turn: a path that can place nothing fails,
+            compiled = compile_path(path)  # before the value is read
+            if not path_locates(doc, compiled):
                 if not compiled.is_static:
                     raise JsonError(WRONG_STATIC_PATH)
                 if compiled.last_key is None:  # a static index that is not there
                     raise JsonError(ARRAY_INDEX_OUT_OF_RANGE)
-        triples.append((key, path, value))
-    for key, path, value in triples:  # all checked first: all or nothing
+        triples.append((key, path, parse_value(argv[i + 2])))
+    # RedisJSON finds every triple's matches before it writes any: a later triple on the same document
+    # writes where its path matched the document as it was (``j $.x 1 j $..* 2`` leaves x 1).
+    repeated = {key for key in (t[0] for t in triples) if sum(t[0] == key for t in triples) > 1}
+    planned: dict[int, list[tuple[Any, ...]]] = {}
+    for n, (key, path, _) in enumerate(triples):
+        doc = get_doc(ctx, key) if key in repeated else None
+        if doc is not None:
+            nodes = writable(doc, compile_path(path), float_only=False)  # (packed arrays unpacked)
+            if nodes:
+                planned[n] = match_paths(doc.root, nodes)
+    for n, (key, path, value) in enumerate(triples):  # all checked first: all or nothing
+        if n in planned:
+            doc = get_doc(ctx, key)
+            assert doc is not None
+            placed = 0
+            for steps in planned[n]:
+                node = resolve(doc.root, steps)
+                if node is not None:  # (gone if an earlier triple replaced what held it)
+                    set_node(doc, node, value if not placed else copy.deepcopy(value))
+                    placed += 1
+            if placed:
+                _store(ctx, key, doc, "json.mset")
+            continue
         try:
             doc = _place(get_doc(ctx, key), path, value, None, merge=False)
         except JsonError:  # an earlier triple changed this document: RedisJSON applies what still fits

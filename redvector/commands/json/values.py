@@ -16,10 +16,12 @@ from redvector.commands.json.common import (
     NO_KEY,
     container_ids,
     get_doc,
+    match_paths,
     need_doc,
     parse_int,
     parse_value,
     path_arg,
+    resolve,
     set_node,
     writable,
     wrong_type,
@@ -75,19 +77,20 @@ def _float_op(op: str, old: float, number: float) -> float:
 
 def _arith(ctx: CommandContext, argv: list[bytes], op: str) -> Any:
     key = argv[1]
-    found = get_doc(ctx, key)
-    number = parse_value(argv[3], "ERR ")
-    if type(number) not in (int, float):
-        raise JsonError("bad input number")
-    doc = need(found)
+    doc = need(get_doc(ctx, key))
     path = compile_path(argv[2])
     results: list[Any] = []
     changed = False
+    number: Any = None
     for node in path.locate(doc.root):
         old = node[2]
         if type(old) not in (int, float):
             results.append(None)
             continue
+        if number is None:  # RedisJSON reads the number only once it has a number to apply it to
+            number = parse_value(argv[3], "ERR ")
+            if type(number) not in (int, float):
+                raise JsonError("bad input number")
         if type(old) is int and type(number) is int and old <= I64_MAX and number <= I64_MAX:
             new: int | float = _int_op(op, old, number)
         else:
@@ -185,9 +188,8 @@ def _array_results(
 @group.command("JSON.ARRAPPEND", -4, _W, _K1, summary="Appends JSON values to the arrays at a path.")
 def json_arrappend(ctx: CommandContext, argv: list[bytes]) -> Any:
     key = argv[1]
-    found = get_doc(ctx, key)
-    values = [parse_value(a) for a in argv[3:]]
-    doc = need(found)
+    values = [parse_value(a) for a in argv[3:]]  # RedisJSON reads the values before it opens the key
+    doc = need(get_doc(ctx, key))
     path = compile_path(argv[2])
     results: list[Any] = []
     first = True
@@ -217,10 +219,9 @@ def _copy(value: Any) -> Any:
 @group.command("JSON.ARRINSERT", -5, _W, _K1, summary="Inserts JSON values into the arrays at a path.")
 def json_arrinsert(ctx: CommandContext, argv: list[bytes]) -> Any:
     key = argv[1]
-    found = get_doc(ctx, key)
-    index = parse_int(argv[3])
+    index = parse_int(argv[3])  # RedisJSON reads the index and the values before it opens the key
     values = [parse_value(a) for a in argv[4:]]
-    doc = need(found)
+    doc = need(get_doc(ctx, key))
     path = compile_path(argv[2])
     nodes = writable(doc, path, _floats(values), into_matches=True)
     for _, _, arr in nodes:  # check every target first: an out-of-range index changes nothing
@@ -306,10 +307,23 @@ def json_arrtrim(ctx: CommandContext, argv: list[bytes]) -> Any:
     doc = need(found)
     path = compile_path(argv[2])
     results: list[Any] = []
-    for _, _, arr in path.locate(doc.root):
+    nodes = path.locate(doc.root)
+    # RedisJSON trims at each match's place as it was found: once an outer array is trimmed, a match
+    # inside it may have moved or gone (WRONGTYPE or "Path does not exist", the trims before it kept)
+    places = match_paths(doc.root, nodes) if len(nodes) > 1 else None
+    for i, (_, _, arr) in enumerate(nodes):
         if type(arr) not in ARRAYS:
             results.append(None)
             continue
+        if places is not None:
+            now = resolve(doc.root, places[i])
+            problem = JsonError("ERR Path does not exist") if now is None else \
+                wrong_type("array", now[2]) if type(now[2]) not in ARRAYS else None
+            if problem is not None:
+                if any(r is not None for r in results):
+                    ctx.touched(key, "json.arrtrim")
+                raise problem
+            arr = now[2]  # type: ignore[index]
         n = len(arr)
         lo = max(start + n if start < 0 else start, 0)
         hi = min(stop + n if stop < 0 else stop, n - 1)
@@ -325,16 +339,10 @@ def json_arrtrim(ctx: CommandContext, argv: list[bytes]) -> Any:
 @group.command("JSON.ARRINDEX", -4, _R, _K1, summary="Returns the index of a JSON value in the arrays at a path.")
 def json_arrindex(ctx: CommandContext, argv: list[bytes]) -> Any:
     key = argv[1]
-    try:
-        doc = get_doc(ctx, key)
-        wrong_key = None
-    except JsonError as e:  # RedisJSON reads the value and the range first, then the key
-        doc, wrong_key = None, e
-    needle = parse_value(argv[3], "" if wrong_key else "ERR ")
+    needle = parse_value(argv[3], "ERR ")  # RedisJSON reads the value and the range first, then the key
     start = parse_int(argv[4]) if len(argv) > 4 else 0
     stop = parse_int(argv[5]) if len(argv) > 5 else 0
-    if wrong_key is not None:
-        raise wrong_key
+    doc = get_doc(ctx, key)
     if doc is None:
         raise JsonError(f"ERR Path '{argv[2].decode('utf-8', 'replace')}' does not exist")  # as given
     path = compile_path(argv[2])
