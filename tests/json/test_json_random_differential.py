@@ -36,7 +36,7 @@ def _v(r: random.Random) -> bytes:
 
 
 GENERATORS: list[Gen] = [
-    lambda r: [b"JSON.SET", _k(r), _p(r), _v(r)] + r.choice([[], [b"NX"], [b"XX"]]),
+    lambda r: [b"JSON.SET", _k(r), _p(r), _v(r), *r.choice([[], [b"NX"], [b"XX"]])],
     lambda r: [b"JSON.SET", _k(r), b"$", r.choice(VALUES[5:8])],
     lambda r: [b"JSON.GET", _k(r), _p(r)], lambda r: [b"JSON.DEL", _k(r), _p(r)], lambda r: [b"JSON.FORGET", _k(r), _p(r)],
     lambda r: [b"JSON.TYPE", _k(r), _p(r)], lambda r: [b"JSON.STRLEN", _k(r), _p(r)],
@@ -45,9 +45,9 @@ GENERATORS: list[Gen] = [
     lambda r: [b"JSON.NUMMULTBY", _k(r), _p(r), r.choice([b"2", b"0.5"])],
     lambda r: [b"JSON.ARRAPPEND", _k(r), _p(r), _v(r), _v(r)],
     lambda r: [b"JSON.ARRINSERT", _k(r), _p(r), r.choice([b"0", b"-1", b"9", b"-9", b"x"]), _v(r)],
-    lambda r: [b"JSON.ARRPOP", _k(r)] + r.choice([[], [_p(r)], [_p(r), r.choice([b"0", b"-1", b"7"])]]),
+    lambda r: [b"JSON.ARRPOP", _k(r), *r.choice([[], [_p(r)], [_p(r), r.choice([b"0", b"-1", b"7"])]])],
     lambda r: [b"JSON.ARRTRIM", _k(r), _p(r), r.choice([b"0", b"1", b"-1"]), r.choice([b"0", b"2", b"-1", b"10"])],
-    lambda r: [b"JSON.ARRINDEX", _k(r), _p(r), _v(r)] + r.choice([[], [b"1"], [b"0", b"-1"]]),
+    lambda r: [b"JSON.ARRINDEX", _k(r), _p(r), _v(r), *r.choice([[], [b"1"], [b"0", b"-1"]])],
     lambda r: [b"JSON.ARRLEN", _k(r), _p(r)], lambda r: [b"JSON.OBJKEYS", _k(r), _p(r)],
     lambda r: [b"JSON.OBJLEN", _k(r), _p(r)], lambda r: [b"JSON.TOGGLE", _k(r), _p(r)],
     lambda r: [b"JSON.CLEAR", _k(r), _p(r)], lambda r: [b"JSON.MERGE", _k(r), _p(r), _v(r)],
