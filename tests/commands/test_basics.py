@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gc
 import socket
+import time
 
 import pytest
 import redis
@@ -44,6 +46,27 @@ def test_unknown_command_and_arity(r: redis.Redis) -> None:
 def test_inline_commands(server: ThreadedServer) -> None:
     assert raw(server, b"PING\r\n") == b"+PONG\r\n"
     assert raw(server, b'SET inl "a b"\r\nGET inl\r\n') == b"+OK\r\n$3\r\na b\r\n"
+
+
+def test_huge_multibulk_count_is_refused_before_hiredis_allocates(server: ThreadedServer) -> None:
+    """hiredis allocates a multibulk's list at its header: "*3000000000" used to leave the server busy for
+    minutes (freeing it walked every slot). It is refused before hiredis reads it, at a request boundary,
+    after earlier requests in the same read, and split over two reads; a bulk value that looks like a
+    header is data."""
+    started = time.monotonic()
+    assert raw(server, b"*3000000000\r\n") == b"-ERR Protocol error: invalid multibulk length\r\n"
+    assert raw(server, b"*1\r\n$4\r\nPING\r\n*2147483647\r\n") == \
+        b"+PONG\r\n-ERR Protocol error: invalid multibulk length\r\n"
+    with socket.create_connection(("127.0.0.1", server.port), timeout=5) as s:
+        s.sendall(b"*2\r\n$4\r\nECHO\r\n$1\r\nx")  # a request left incomplete, then the rest and a header
+        time.sleep(0.1)
+        s.sendall(b"\r\n*3000000000\r\n")
+        assert s.recv(4096) + s.recv(4096) == b"$1\r\nx\r\n-ERR Protocol error: invalid multibulk length\r\n"
+    assert raw(server, b"*2\r\n$4\r\nECHO\r\n$12\r\n*99999999999\r\n") == b"$12\r\n*99999999999\r\n"
+    for _ in range(3):  # the server is not busy freeing anything
+        assert raw(server, b"PING\r\n") == b"+PONG\r\n"
+    gc.collect()  # (the in-process server's parsers are freed here at the latest)
+    assert time.monotonic() - started < 10, "the server stalled (it took ~40 s before the fix)"
 
 
 def test_protocol_errors_close_connection(server: ThreadedServer) -> None:

@@ -20,6 +20,53 @@ FEED_SLICE = 16 * 1024
 _BIG_BULK = re.compile(rb"(?:^|\n)\$(-?\d+)\r")
 _MULTIBULK = re.compile(rb"(?:^|\n)\*(-?\d+)\r")
 _NOTHING = object()  # no request taken from hiredis yet
+# The most elements a request may have. hiredis (through hiredis-py) allocates the list of a multibulk
+# header's count at once, and freeing it walks every slot with the GIL held: "*3000000000" alone kept the
+# server busy for minutes. Redis allocates as the arguments come and refuses counts over INT_MAX; a
+# request of more than 16M arguments (a 16M-key MSET) is refused here as "invalid multibulk length".
+MULTIBULK_MAX = 1 << 24
+_HUGE_MULTIBULK = re.compile(rb"\*\d{8}")  # (a cheap first look: a count of eight digits or more)
+
+
+def _oversized_header(data: bytes, before: bytes, at_boundary: bool) -> int:
+    """Where in ``data`` a multibulk header with more than MULTIBULK_MAX elements starts, -1 if none.
+
+    At a request boundary the requests are walked exactly (a bulk payload such as "*20240101" is not a
+    header). Inside a request that began in an earlier chunk the boundaries are unknown: then a count of
+    eight digits or more at a line start counts as a header (``before``, the end of the earlier chunk,
+    catches a count split between two reads)."""
+    if not at_boundary:
+        probe = before + data
+        for m in _MULTIBULK.finditer(probe):
+            if int(m.group(1)) > MULTIBULK_MAX:
+                return max(m.start(1) - 1 - len(before), 0)
+        return -1
+    i, n = 0, len(data)
+    while i < n:
+        if data[i] != 0x2A:  # not '*': hiredis reports what this is
+            return -1
+        end = data.find(b"\r\n", i)
+        if end < 0:
+            return -1  # the header is not complete yet (_check_partial looks at it later)
+        try:
+            count = int(data[i + 1:end])
+        except ValueError:
+            return -1
+        if count > MULTIBULK_MAX:
+            return i
+        j = end + 2
+        for _ in range(count):
+            if j >= n:
+                return -1
+            line = data.find(b"\r\n", j)
+            if data[j] != 0x24 or line < 0:  # not '$': hiredis reports it
+                return -1
+            try:
+                j = line + 2 + int(data[j + 1:line]) + 2
+            except ValueError:
+                return -1
+        i = j
+    return -1
 
 
 class RequestParser:
@@ -30,7 +77,7 @@ class RequestParser:
     """
 
     __slots__ = ("_backlog", "_backlog_at", "_big_bulk", "_big_multibulk", "pending_error", "_inline", "_last",
-                 "_max_bulk", "_partial", "_reader", "_tail")
+                 "_max_bulk", "_partial", "_reader", "_refused", "_tail")
 
     def __init__(self, max_bulk_len: int = 512 * 1024 * 1024) -> None:
         self._reader = hiredis.Reader()
@@ -53,6 +100,9 @@ class RequestParser:
         # A large chunk goes to hiredis a slice at a time (see FEED_SLICE): the rest waits here.
         self._backlog = b""
         self._backlog_at = 0
+        # A header over MULTIBULK_MAX found in a chunk: the bytes before it went to hiredis, the refusal
+        # is raised once the requests before it are taken (_check_partial).
+        self._refused: ProtocolError | None = None
 
     def feed(self, data: bytes) -> None:
         if self._inline or (not self._partial and not self._reader.has_data() and data[:1] != b"*"):
@@ -61,6 +111,16 @@ class RequestParser:
         self._feed_reader(data)
 
     def _feed_reader(self, data: bytes) -> None:
+        if self._refused is not None:
+            return  # the connection is being refused: nothing after the bad header is read
+        before = self._tail[-12:] if self._partial else b""
+        if _HUGE_MULTIBULK.search(data) is not None or (before and _HUGE_MULTIBULK.search(before + data[:12])):
+            at = _oversized_header(data, before, at_boundary=not self._partial)
+            if at >= 0:
+                self._refused = ProtocolError("invalid multibulk length")
+                data = data[:at]  # hiredis never sees the count
+                if not data:
+                    return
         if len(data) > 2 * FEED_SLICE:
             self._reader.feed(data, 0, FEED_SLICE)
             self._backlog, self._backlog_at = data, FEED_SLICE
@@ -140,6 +200,9 @@ class RequestParser:
         Only a request left incomplete can still be refused before its payload is buffered, so the
         chunks that end on a request boundary (pipelined small commands) are not searched at all.
         """
+        refused = self._refused
+        if refused is not None:
+            raise refused
         last = self._last
         if not last:
             return
@@ -220,7 +283,7 @@ class RequestParser:
                     raise ProtocolError("invalid bulk length")
         if b"*" in data:
             for m in _MULTIBULK.finditer(data[:65536]):
-                if int(m.group(1)) > 1024 * 1024 * 1024:
+                if int(m.group(1)) > MULTIBULK_MAX:
                     raise ProtocolError("invalid multibulk length")
 
 
