@@ -86,7 +86,8 @@ def hello(ctx: CommandContext, argv: list[bytes]) -> Any:
             name = args.next()
             _validate_client_name(name)
         else:
-            raise RedVectorError(f"Syntax error in HELLO option '{token.lower()}'")
+            option = argv[args.pos - 1].decode("utf-8", "replace")  # as the client wrote it
+            raise RedVectorError(f"Syntax error in HELLO option '{option}'")
     if not client.authenticated:
         raise NoAuth()
     client.protocol = protocol

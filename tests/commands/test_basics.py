@@ -74,7 +74,9 @@ def test_protocol_errors_close_connection(server: ThreadedServer) -> None:
     assert raw(server, b"*1\r\n$600000000\r\n") == b"-ERR Protocol error: invalid bulk length\r\n"
     assert raw(server, b'SET a "b\r\n') == b"-ERR Protocol error: unbalanced quotes in request\r\n"
     assert raw(server, b"*1\r\n:1\r\n") == b"-ERR Protocol error: expected '$', got ':'\r\n"
+    assert raw(server, b"*1\r\n$-1\r\n") == b"-ERR Protocol error: invalid bulk length\r\n"  # a null element
     # the server carries on
+    assert raw(server, b"HELLO 3 AUTH\r\n") == b"-ERR Syntax error in HELLO option 'AUTH'\r\n"  # as written
     assert raw(server, b"PING\r\n") == b"+PONG\r\n"
 
 

@@ -170,7 +170,7 @@ class RequestParser:
                         self._partial = has_data()
                         for arg in request:
                             if type(arg) is not bytes:
-                                raise ProtocolError(f"expected '$', got '{_first_char(arg)}'")
+                                raise _bad_argument(arg)
                         append(request)
                         continue
                     if request is False:
@@ -258,7 +258,7 @@ class RequestParser:
                 continue
             for arg in request:
                 if type(arg) is not bytes:
-                    raise ProtocolError(f"expected '$', got '{_first_char(arg)}'")
+                    raise _bad_argument(arg)
             return request
 
     def _next_inline(self) -> list[bytes] | None:
@@ -295,6 +295,13 @@ def _redis_message(hiredis_message: str) -> str:
         return "invalid bulk length"
     m = re.search(r'got "(.)"', hiredis_message)
     return f"expected '$', got '{m.group(1) if m else '?'}'"
+
+
+def _bad_argument(arg: object) -> ProtocolError:
+    """The error for a request element that is not a bulk string ("$-1", a null, has no length)."""
+    if arg is None:
+        return ProtocolError("invalid bulk length")
+    return ProtocolError(f"expected '$', got '{_first_char(arg)}'")
 
 
 def _first_char(value: object) -> str:
