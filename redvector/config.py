@@ -15,18 +15,22 @@ from typing import Any
 from redvector.errors import ConfigError
 
 _UNITS = {
-    "k": 1000, "kb": 1024, "m": 1000**2, "mb": 1024**2, "g": 1000**3, "gb": 1024**3,
+    "": 1, "b": 1, "k": 1000, "kb": 1024, "m": 1000**2, "mb": 1024**2, "g": 1000**3, "gb": 1024**3,
 }
+_ULLONG = 2**64
 
 
 def parse_memory(text: str) -> int:
-    t = text.strip().lower()
-    for suffix in ("kb", "mb", "gb", "k", "m", "g"):
-        if t.endswith(suffix) and t[: -len(suffix)].lstrip("-").isdigit():
-            return int(t[: -len(suffix)]) * _UNITS[suffix]
-    if t.lstrip("-").isdigit():
-        return int(t)
-    raise ValueError(f"invalid memory value '{text}'")
+    """Redis's memtoull: ASCII digits (none reads 0) and an optional unit (b, k, kb, m, mb, g, gb, any
+    case); no sign or spaces; past 2^64-1 the digits read as 2^64-1 (strtoull) and the unit's product wraps."""
+    end = 0
+    while end < len(text) and "0" <= text[end] <= "9":
+        end += 1
+    mul = _UNITS.get(text[end:].lower())
+    if mul is None or text[:1] == "-":
+        raise ValueError("argument must be a memory value")
+    value = min(int(text[:end]) if end else 0, _ULLONG - 1)
+    return value * mul % _ULLONG
 
 
 def _parse_bool(text: str) -> bool:
@@ -157,8 +161,22 @@ def _i(name: str, default: str, mutable: bool = True) -> Directive:
     return Directive(name, default, _parse_int, str, mutable)
 
 
-def _m(name: str, default: str) -> Directive:
-    return Directive(name, default, parse_memory, str)
+def _m(name: str, default: str, low: int = 0, high: int = _ULLONG - 1, floor: int = 0) -> Directive:
+    """A memory value (memtoull) within Redis's bounds for the directive; ``floor``: a smaller accepted
+    value is raised to it (as Redis resizes the replication backlog to 16 kB at least)."""
+    if low == 0 and high == _ULLONG - 1:
+        return Directive(name, default, parse_memory, str)
+
+    def parse(text: str) -> int:
+        value = parse_memory(text)
+        if not low <= value <= high:
+            raise ValueError(f"argument must be between {low} and {high} inclusive")
+        return max(value, floor)
+
+    return Directive(name, default, parse, str)
+
+
+_LLONG_MAX = 2**63 - 1
 
 
 DIRECTIVES: dict[str, Directive] = {
@@ -179,8 +197,8 @@ DIRECTIVES: dict[str, Directive] = {
         _i("timeout", "0"),
         _i("tcp-keepalive", "300"),
         _i("tcp-backlog", "511", mutable=False),
-        _m("proto-max-bulk-len", "536870912"),
-        _m("client-query-buffer-limit", "1073741824"),
+        _m("proto-max-bulk-len", "536870912", 1024 * 1024, _LLONG_MAX),
+        _m("client-query-buffer-limit", "1073741824", 1024 * 1024, _LLONG_MAX),
         _d("client-output-buffer-limit", "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60"),
         _d("rest-port", "8888", _parse_port, mutable=False),
         _d("grpc-port", "50051", _parse_port, mutable=False),
@@ -203,9 +221,9 @@ DIRECTIVES: dict[str, Directive] = {
         _b("stop-writes-on-bgsave-error", "yes"),
         _d("notify-keyspace-events", "", _parse_notify),
         _m("maxmemory", "0"),
-        _d("maxmemory-policy", "noeviction", _enum(
-            "noeviction", "allkeys-lru", "volatile-lru", "allkeys-lfu", "volatile-lfu", "allkeys-random",
-            "volatile-random", "volatile-ttl")),
+        _d("maxmemory-policy", "noeviction", _enum(  # (in Redis's order, which its error lists)
+            "volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl", "allkeys-lru", "allkeys-lfu",
+            "allkeys-random", "noeviction")),
         _i("maxmemory-samples", "5"),
         _i("hz", "10"),
         # replication (server/replication.py): ``replicaof host port`` makes this server a replica at startup
@@ -214,7 +232,7 @@ DIRECTIVES: dict[str, Directive] = {
         _d("masteruser", ""),
         _b("replica-read-only", "yes"),
         _b("replica-serve-stale-data", "yes"),
-        _m("repl-backlog-size", "1048576"),
+        _m("repl-backlog-size", "1048576", 1, _LLONG_MAX, floor=16 * 1024),
         _i("repl-backlog-ttl", "3600"),
         _i("repl-ping-replica-period", "10"),
         _i("repl-timeout", "60"),
