@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 from array import array
+from collections import Counter
 from typing import Any
 
 from redvector.commands.context import CommandContext
@@ -126,11 +127,6 @@ def json_set(ctx: CommandContext, argv: list[bytes]) -> Any:
     return OK
 
 
-def path_locates(doc: JsonValue, path: JsonPath) -> bool:
-    """Whether ``path`` matches anything in ``doc`` (a write there would place something)."""
-    return bool(path.locate(doc.root))
-
-
 @group.command("JSON.MSET", -4, _W, KeySpec(1, -1, 3), summary="Sets or updates JSON values of keys.")
 def json_mset(ctx: CommandContext, argv: list[bytes]) -> Any:
     if (len(argv) - 1) % 3:
@@ -143,7 +139,7 @@ def json_mset(ctx: CommandContext, argv: list[bytes]) -> Any:
             raise JsonError(NEW_AT_ROOT)
         if doc is not None:  # RedisJSON checks each triple in turn: a path that can place nothing fails,
             compiled = compile_path(path)  # before the value is read
-            if not path_locates(doc, compiled):
+            if not compiled.locate(doc.root):  # (a write there would place nothing)
                 if not compiled.is_static:
                     raise JsonError(WRONG_STATIC_PATH)
                 if compiled.last_key is None:  # a static index that is not there
@@ -151,7 +147,7 @@ def json_mset(ctx: CommandContext, argv: list[bytes]) -> Any:
         triples.append((key, path, parse_value(argv[i + 2])))
     # RedisJSON finds every triple's matches before it writes any: a later triple on the same document
     # writes where its path matched the document as it was (``j $.x 1 j $..* 2`` leaves x 1).
-    repeated = {key for key in (t[0] for t in triples) if sum(t[0] == key for t in triples) > 1}
+    repeated = {key for key, count in Counter(t[0] for t in triples).items() if count > 1}
     planned: dict[int, list[tuple[Any, ...]]] = {}
     for n, (key, path, _) in enumerate(triples):
         doc = get_doc(ctx, key) if key in repeated else None

@@ -76,7 +76,7 @@ class RequestParser:
     with ``*`` (as in Redis's processInlineBuffer).
     """
 
-    __slots__ = ("_backlog", "_backlog_at", "_big_bulk", "_big_multibulk", "pending_error", "_inline", "_last",
+    __slots__ = ("_backlog", "_backlog_at", "_big_bulk", "pending_error", "_inline", "_last",
                  "_max_bulk", "_partial", "_reader", "_refused", "_tail")
 
     def __init__(self, max_bulk_len: int = 512 * 1024 * 1024) -> None:
@@ -85,12 +85,12 @@ class RequestParser:
         self._inline = bytearray()  # bytes waiting to be examined for inline requests
         self._last = b""  # the last chunk fed to hiredis, checked for oversized headers
         self._tail = b""  # the end of the chunk before it, for a header split between two reads
-        # Headers that could exceed the limits: a negative length, or as many digits as the bulk limit
-        # (multibulk counts above 1024*1024*1024 have 10 digits). Patterns that start with a literal let
-        # the regex engine skip ahead quickly; the precise check (check_header) runs only on a hit.
+        # Bulk headers that could exceed the limit: a negative length, or as many digits as the limit (a
+        # pattern that starts with a literal lets the regex engine skip ahead quickly; the precise check,
+        # check_header, runs only on a hit). Multibulk counts are checked before hiredis reads them
+        # (_feed_reader), as hiredis allocates at the header.
         digits = len(str(max_bulk_len))
         self._big_bulk = re.compile(rb"\$(?:-|\d{%d})" % digits)
-        self._big_multibulk = re.compile(rb"\*(?:-|\d{10})")
         # hiredis holds a request in progress: has_data() cannot tell, because hiredis moves the parsed
         # parts of an incomplete request out of its buffer (a chunk starting "$2" is then not inline).
         self._partial = False
@@ -209,7 +209,7 @@ class RequestParser:
         self._last = b""
         if self._partial:
             probe = self._tail + last
-            if self._big_bulk.search(probe) is not None or self._big_multibulk.search(probe) is not None:
+            if self._big_bulk.search(probe) is not None:
                 self.check_header(probe)
             self._tail = last[-24:]
         else:
@@ -275,16 +275,11 @@ class RequestParser:
         return split_inline(line)
 
     def check_header(self, data: bytes) -> None:
-        """Refuse a bulk or multibulk length Redis would refuse, before buffering its payload."""
-        if b"$" in data:
-            for m in _BIG_BULK.finditer(data[:65536]):
-                n = int(m.group(1))
-                if n > self._max_bulk or n < -1:
-                    raise ProtocolError("invalid bulk length")
-        if b"*" in data:
-            for m in _MULTIBULK.finditer(data[:65536]):
-                if int(m.group(1)) > MULTIBULK_MAX:
-                    raise ProtocolError("invalid multibulk length")
+        """Refuse a bulk length Redis would refuse, before buffering its payload."""
+        for m in _BIG_BULK.finditer(data[:65536]):
+            n = int(m.group(1))
+            if n > self._max_bulk or n < -1:
+                raise ProtocolError("invalid bulk length")
 
 
 def _redis_message(hiredis_message: str) -> str:
