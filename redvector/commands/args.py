@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import re
 
 from redvector.errors import (
     NOT_FLOAT_MSG,
@@ -14,6 +13,7 @@ from redvector.errors import (
     UnknownSubcommand,
     WrongArity,
 )
+from redvector.floats import hex_float
 from redvector.replies import format_double
 
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
@@ -29,21 +29,6 @@ def parse_int(arg: bytes, error: RedVectorError | None = None) -> int:
     if not INT64_MIN <= value <= INT64_MAX:
         raise error or NotInteger()
     return value
-
-
-# strtod's hexadecimal form (C99), which Python's float() does not read: 0x1p3, -0X.8, 0x10.
-_HEX_FLOAT = re.compile(rb"[+-]?0[xX](?:[0-9a-fA-F]+\.?[0-9a-fA-F]*|\.[0-9a-fA-F]+)(?:[pP][+-]?[0-9]+)?")
-
-
-def hex_float(arg: bytes) -> float | None:
-    """``arg`` read as strtod reads a hexadecimal float, None if it is not one (the rare path of the
-    float parsers: they try float() first)."""
-    if _HEX_FLOAT.fullmatch(arg) is None:
-        return None
-    try:
-        return float.fromhex(arg.decode("ascii"))
-    except OverflowError:  # strtod gives HUGE_VAL
-        return -math.inf if arg[:1] == b"-" else math.inf
 
 
 def parse_float(arg: bytes, error: RedVectorError | None = None, allow_nan: bool = False) -> float:

@@ -262,6 +262,13 @@ class SearchIndex:
         raw = h.get(ident) if type(h) is dict else None
         return parse_number(raw) if raw is not None and numeric else raw
 
+    def unsortable_field(self, name: bytes) -> bytes | None:
+        """The hash field of attribute ``name`` when its sort values are read back from the hash (ON HASH,
+        not SORTABLE), else None."""
+        slot = self._slots.get(name)
+        read_back = self._read_back[slot] if slot is not None else None
+        return read_back[0] if read_back is not None else None
+
     def sort_slot(self, name: bytes) -> int | None:
         """Attribute ``name``'s position in DocTable.sort_values (None: not in the schema)."""
         return self._slots.get(name)

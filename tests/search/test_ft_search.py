@@ -382,13 +382,14 @@ def test_exact_hybrid_distances_and_reuse(client: redis.Redis, metric: str, dtyp
 
 
 def test_return_of_a_sortable_number_and_sortby_field_order(client: redis.Redis) -> None:
-    """As RediSearch: RETURN reads a SORTABLE NUMERIC from the sorting vector (the number, not the stored
-    text); the SORTBY field leads each row; whole documents come back as stored."""
+    """As RediSearch: RETURN gives a NUMERIC attribute, SORTABLE or not, as the number it holds (not the
+    stored text, Redis Stack 7.4 does the same); the SORTBY field leads each row; whole documents come back
+    as stored."""
     client.execute_command("FT.CREATE", "nums", "PREFIX", "1", "p:", "SCHEMA", "title", "TEXT", "n", "NUMERIC",
                            "SORTABLE", "m", "NUMERIC", "v", "VECTOR", "FLAT", "6", "TYPE", "FLOAT32", "DIM", "2",
                            "DISTANCE_METRIC", "L2")
     hset(client, "p:1", {"title": "one", "n": "1.50", "m": "2.50", "v": np.array([1, 0], dtype=np.float32).tobytes()})
-    assert search(client, "nums", "*", "RETURN", "2", "n", "m")[1] == [("p:1", {"n": b"1.5", "m": b"2.50"})]
+    assert search(client, "nums", "*", "RETURN", "2", "n", "m")[1] == [("p:1", {"n": b"1.5", "m": b"2.5"})]
     _, rows = search(client, "nums", "*", "SORTBY", "n")
     assert list(rows[0][1])[:2] == ["n", "title"] and rows[0][1]["n"] == b"1.50"
     knn = ("*=>[KNN 1 @v $q AS d]", "PARAMS", "2", "q", np.array([1, 0], dtype=np.float32).tobytes(),

@@ -15,6 +15,7 @@ from redvector.errors import (
     NoSuchIndex,
 )
 from redvector.replies import NO_FIELDS, SearchRow, SearchRows, SimpleString
+from redvector.search.fields.numeric import parse_number
 from redvector.search.index import SearchIndex
 from redvector.search.query.expr import NULL, format_number_bytes
 from redvector.search.registry import SearchRegistry
@@ -51,13 +52,12 @@ number_text = format_number_bytes
 
 
 def returned_value(spec: FieldSpec | None, raw: bytes) -> bytes:
-    """A hash field's value as RETURN gives it: a SORTABLE NUMERIC attribute comes from RediSearch's
-    sorting vector, i.e. as the number it holds (``1.50`` returns ``1.5``); anything else as stored."""
-    if spec is not None and spec.sortable and spec.type is FieldType.NUMERIC:
-        try:
-            return number_text(float(raw))
-        except ValueError:
-            return raw
+    """A hash field's value as RETURN gives it: a NUMERIC attribute's as the number it holds (RediSearch
+    loads a named attribute as its schema type: ``1.50`` returns ``1.5``, ``0x10`` ``16``); anything else,
+    and a value that is not a number, as stored."""
+    if spec is not None and spec.type is FieldType.NUMERIC:
+        number = parse_number(raw)
+        return raw if number is None else number_text(number)
     return raw
 
 

@@ -637,6 +637,8 @@ def build_rows(ctx: CommandContext, index: SearchIndex, req: SearchRequest, hits
         seen.setdefault(name, len(seen))
     # ON JSON: rows read the document by path, and DIALECT 3 returns every match (0: a hash index).
     json_dialect = query_dialect(ctx, req.dialect) if index.on_json else 0
+    loaded_sort_field = index.unsortable_field(req.sortby[0]) if req.withsortkeys and req.sortby is not None \
+        and req.return_fields is None and not req.nocontent else None
     for doc_id in page:
         key = index.docs.get(doc_id)
         if key is None:
@@ -650,11 +652,16 @@ def build_rows(ctx: CommandContext, index: SearchIndex, req: SearchRequest, hits
                 row["score"] = [score, [f"Final {req.scorer} : score {score:.2f}".encode(), []]]
         if req.withpayloads:
             row["payload"] = index.payloads.get(doc_id)
+        value = None if req.nocontent else data.get(key)
         if req.withsortkeys:
             v = sort_value(index, hits, req.sortby[0], doc_id) if req.sortby else None
+            if isinstance(v, float) and loaded_sort_field is not None and isinstance(value, dict):
+                # RediSearch shows the hash's own text when it loaded the whole document and the
+                # attribute is not SORTABLE (the order stays numeric)
+                raw = value.get(loaded_sort_field)
+                v = raw if raw is not None else v
             row["sortkey"] = None if v is None else (b"#" + number_text(v) if isinstance(v, float) else b"$" + v)
         if not req.nocontent:
-            value = data.get(key)
             fields: list[tuple[bytes, Any]] | None
             if json_dialect and isinstance(value, JsonValue):
                 fields = json_row_fields(index, req.return_fields, value.root, hits, doc_id, json_dialect,

@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 
+from redvector.floats import string2d
 from redvector.search.fields.postings import NO_IDS
 
 
 def parse_number(raw: bytes) -> float | None:
-    """A double as RediSearch accepts it (strtod: inf, -inf, exponents); None when it does not parse."""
-    try:
-        value = float(raw)
-    except ValueError:
-        return None
-    return None if value != value else value
+    """A double as RediSearch accepts it (Redis's string2d: strtod's decimal and hexadecimal forms, inf;
+    no spaces around it, no NaN, no overflow); None when it does not parse."""
+    return string2d(raw)
 
 
 class NumericIndex:
