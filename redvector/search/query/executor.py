@@ -133,6 +133,9 @@ class Executor:
         if ranked is not None:
             return Hits(ranked, self.yields)
         scores = self._restrict(self.eval(node))
+        if self._inkeys is not None and (self.opts.slop is not None or self.opts.inorder) and \
+                not isinstance(node, Intersect | Phrase):
+            scores = self._inkeys_in_range(node, scores)
         if self.opts.scorer.startswith("TFIDF"):
             scores = self.tfidf_final(node, scores)
         if self.opts.scorer == "DOCSCORE":  # the document's own score, whatever the query's clauses
@@ -357,6 +360,16 @@ class Executor:
         if expired is not None:
             scores = {d: s for d, s in scores.items() if not expired(d)}
         return scores
+
+    def _inkeys_in_range(self, node: Node, scores: Scores) -> Scores:
+        """INKEYS under SLOP / INORDER with a query that is not an intersection or a phrase (whose clauses
+        the keys' id list joins): RediSearch intersects the query's iterator with the id list under the query's SLOP and
+        INORDER, so the query's result is the one clause with positions of that range check (the id list has
+        none): unordered, a word or a union (of words, or of tags reading EOF) never passes alone; a single
+        tag or range, or ``*``, holds no positions and passes."""
+        inorder = self.opts.inorder
+        slop = self.opts.slop if self.opts.slop is not None else 1 << 31  # (INORDER alone: any distance)
+        return {d: s for d, s in scores.items() if self._near_one([node], d, slop, inorder)}
 
     def _all_ids(self) -> np.ndarray:
         """Every document's id, ascending."""
