@@ -696,6 +696,16 @@ def _hash_row_fields(index: SearchIndex, return_fields: list[tuple[bytes, bytes]
     return row_fields(return_fields, hits.yields, doc_id, value.items, read)
 
 
+def _nostem_only(index: SearchIndex) -> Callable[[tuple[bytes, ...] | None], bool]:
+    """Whether a clause's fields (None: every TEXT field) are all NOSTEM (HIGHLIGHT's query_terms)."""
+    text = [f for f in index.definition.fields if f.type is FieldType.TEXT]
+
+    def nostem_only(fields: tuple[bytes, ...] | None) -> bool:
+        chosen = text if fields is None else [f for f in text if f.name in fields]
+        return bool(chosen) and all(f.nostem for f in chosen)
+    return nostem_only
+
+
 def _field_names(index: SearchIndex, attribute: bytes) -> tuple[bytes, ...]:
     """The names a row shows ``attribute`` under without a RETURN alias: itself and its hash field."""
     spec = index.definition.field(attribute)
@@ -728,6 +738,8 @@ def _highlighted(index: SearchIndex, req: SearchRequest, hits: Hits, fields: lis
         source: bytes | None = None
         if attribute is not None and attribute.type is FieldType.TEXT and terms:
             source = value if doc is None else doc.get(attribute.identifier)
+            if attribute.nostem:
+                terms = terms.in_nostem_field()
         tokens = field_tokens(source, terms, index.text.stopwords, idf, language) if source and terms else []
         hl = markup.highlight
         if markup.summarize is not None:
@@ -805,7 +817,7 @@ def run_search(ctx: CommandContext, index: SearchIndex, req: SearchRequest, argv
     if req.highlight is not None:
         _check_highlighter(index, req)
         req.highlight_terms = query_terms(node, index.definition.language, req.verbatim,
-                                          Executor(index, QueryOptions()).expanded_words)
+                                          Executor(index, QueryOptions()).expanded_words, _nostem_only(index))
     index.number_of_uses += 1
     opts = query_options(ctx, index, req.verbatim, req.infields, req.inkeys, req.scorer, req.slop, req.inorder)
     executor = Executor(index, opts) if trace is None else trace.executor(index, opts)

@@ -4,7 +4,9 @@ As RediSearch 2.10 does it (checked against Redis Stack 7.4): every token of a h
 lower-cased form is one of the query's terms, or whose stem is the stem of one of its plain terms, is
 wrapped in the open/close tags (``<b>``/``</b>`` by default); the rest of the text, separators and case
 included, stays as it was. Terms come from every positive clause of the query (a term restricted to one
-field is highlighted in the others too); negated clauses give none. A prefix, suffix or fuzzy term
+field is highlighted in the others too); negated clauses give none. A NOSTEM field holds no ``+stem``
+records: a token there is marked as a query word or a stem taken as a word (``run``), never by its stem,
+and a clause restricted to NOSTEM fields only contributes its stem as a word. A prefix, suffix or fuzzy term
 highlights its literal text only (``run*`` marks ``run``, not ``running``); tag, numeric, geo and vector
 clauses highlight nothing.
 """
@@ -41,6 +43,12 @@ class HighlightTerms:
     def __bool__(self) -> bool:
         return bool(self.exact or self.stems or self.expanded)
 
+    def in_nostem_field(self) -> HighlightTerms:
+        """The terms for a NOSTEM field, which holds its words as they are and no ``+stem`` records: a
+        token there matches a query word, or a stem as a word of its own (``run`` for ``running``), never
+        by its stem (``runs`` does not)."""
+        return HighlightTerms(self.exact | self.stems, frozenset(), self.expanded)
+
     def for_doc(self, words: Collection[str]) -> HighlightTerms:
         """The terms for a document holding ``words``: each expanding clause adds the first of its words
         (lexically) the document holds, as RediSearch's quick-exit union of them stops at that one."""
@@ -51,18 +59,22 @@ class HighlightTerms:
 
 
 def query_terms(node: Node, language: str | None = None, verbatim: bool = False,
-                expand: Callable[[Term], list[str]] | None = None) -> HighlightTerms:
+                expand: Callable[[Term], list[str]] | None = None,
+                nostem_only: Callable[[tuple[bytes, ...] | None], bool] | None = None) -> HighlightTerms:
     """The words HIGHLIGHT marks for a parsed query (see the module doc); ``expand``: the indexed words a
-    prefix, suffix, infix, fuzzy or wildcard clause stands for (without it, its literal text)."""
+    prefix, suffix, infix, fuzzy or wildcard clause stands for (without it, its literal text);
+    ``nostem_only``: whether a clause's fields (None: all) are NOSTEM fields only, where its ``+stem``
+    record matches nothing and its stem counts as a word of its own."""
     exact: set[str] = set()
     stems: set[str] = set()
     expanded: list[tuple[str, ...]] = []
 
-    def add(word: str, stemmed: bool) -> None:
+    def add(word: str, stemmed: bool, fields: tuple[bytes, ...] | None = None) -> None:
         word = fold_case(word)
         exact.add(word)
         if stemmed:
-            stems.add(stem(word, language))
+            root = stem(word, language)
+            (exact if nostem_only is not None and nostem_only(fields) else stems).add(root)
 
     # A negated clause matches no word of the results: NOT is not walked; tags carry no text.
     for n in clause_leaves(node):
@@ -70,10 +82,10 @@ def query_terms(node: Node, language: str | None = None, verbatim: bool = False,
             if n.kind != "exact" and expand is not None:
                 expanded.append(tuple(sorted(expand(n))))
             else:
-                add(n.text, n.kind == "exact" and not (n.verbatim or verbatim))
+                add(n.text, n.kind == "exact" and not (n.verbatim or verbatim), n.fields)
         elif isinstance(n, Phrase):
             for _, word in n.terms:
-                add(word, not (n.verbatim or verbatim))
+                add(word, not (n.verbatim or verbatim), n.fields)
     return HighlightTerms(frozenset(exact), frozenset(stems), tuple(expanded))
 
 
