@@ -26,6 +26,7 @@ from redvector.service.models import (
     ScoredPoint,
     UpdateResult,
     VectorOut,
+    format_id,
     higher_is_better,
     id_sort_key,
 )
@@ -34,6 +35,7 @@ from redvector.service.store import (
     Store,
     encode_payload,
     encode_point,
+    encode_vectors,
     read_payload,
     read_vector,
     suffix,
@@ -286,6 +288,35 @@ class Points:
                 if field in fields:
                     new_fields[field] = fields[field]
             self._write(key, new_fields, fields)
+        return UpdateResult(self.store.next_operation_id(), affected=len(targets))
+
+    def update_vectors(self, name: str, updates: list[PointWrite], predicate: Predicate | None,
+                       style: str) -> UpdateResult:
+        """Replace only the given vectors of existing points (their payload and other vectors stay); a
+        missing id is a 404 before anything is written; ``predicate`` (update_filter) skips the points it
+        rejects. The payload of each PointWrite is ignored."""
+        iv = self.collections.get(name)
+        writes: list[tuple[bytes, dict[bytes, bytes]]] = []
+        for update in updates:
+            key = self.find_key(iv, update.id, style)
+            fields = self.store.hash(key) if key is not None else None
+            if key is None or fields is None:
+                raise NotFound(f"Not found: No point with id {format_id(update.id)} found")
+            if predicate is not None and not predicate(update.id, filter_payload(iv, fields, predicate)):
+                continue
+            writes.append((key, encode_vectors(iv, update.vector)))
+        for key, new_fields in writes:
+            if new_fields:
+                self.store.execute([b"HSET", key, *(x for item in new_fields.items() for x in item)])
+        return UpdateResult(self.store.next_operation_id(), affected=len(writes))
+
+    def delete_vectors(self, name: str, ids: list[PointId] | None, predicate: Predicate | None,
+                       fields: list[bytes], style: str) -> UpdateResult:
+        """Remove these vector hash fields from the selected points (a missing id: 404, nothing removed)."""
+        iv = self.collections.get(name)
+        targets = self._targets(iv, ids, predicate, style)
+        for key in targets:
+            self.store.execute([b"HDEL", key, *fields])
         return UpdateResult(self.store.next_operation_id(), affected=len(targets))
 
     # -- reads -------------------------------------------------------------------------------------------

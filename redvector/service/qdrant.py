@@ -342,6 +342,38 @@ class QdrantAPI:
             return None, _filter(body["filter"])
         raise BadRequest(f"Format error in JSON body: expected `{ids_field}` or `filter`")
 
+    def update_vectors(self, name: str, body: Any, wait: bool) -> dict[str, Any]:
+        """PUT points/vectors: replace only the given (named) vectors of existing points."""
+        body = _obj(body)
+        iv = self.collections.get(name)
+        items = body.get("points")
+        if not isinstance(items, list) or not items:
+            raise BadRequest("Format error in JSON body: points must be a non-empty list of {id, vector}")
+        updates: list[PointWrite] = []
+        for i, item in enumerate(items):
+            if not isinstance(item, dict) or "id" not in item or item.get("vector") is None:
+                raise BadRequest(f"Format error in JSON body: points[{i}] must be an object with `id` and `vector`")
+            pid = parse_json_id(item["id"])
+            updates.append(PointWrite(pid, self._point_vector(iv, item["vector"], f"points[{i}].vector"), {}))
+        predicate = _filter(body.get("update_filter"))
+        return update_json(self.points.update_vectors(name, updates, predicate, QDRANT), wait)
+
+    def delete_vectors(self, name: str, body: Any, wait: bool) -> dict[str, Any]:
+        """POST points/vectors/delete: remove the named vectors (by ids or filter) from points."""
+        body = _obj(body)
+        iv = self.collections.get(name)
+        names = body.get("vector", body.get("vectors"))
+        if not isinstance(names, list) or not names or not all(isinstance(n, str) for n in names):
+            raise BadRequest("Format error in JSON body: vector must be a non-empty list of vector names")
+        ids, predicate = self._selector(body)
+        fields = []
+        for vector_name in names:
+            space = iv.space(vector_name)
+            if space is None:
+                raise no_vector_name(vector_name, iv)
+            fields.append(space.vector_field)
+        return update_json(self.points.delete_vectors(name, ids, predicate, fields, QDRANT), wait)
+
     def delete_points(self, name: str, body: Any, wait: bool) -> dict[str, Any]:
         body = _obj(body)
         self.collections.get(name)

@@ -146,13 +146,17 @@ def encode_vector(iv: IndexView, vector: FloatArray) -> bytes:
 def encode_point(iv: IndexView, vector: FloatArray | dict[str, FloatArray],
                  payload: dict[str, Any]) -> dict[bytes, bytes]:
     """The hash of a point: its vector (or named vectors, by name: iv.named must hold them) and payload."""
-    if isinstance(vector, dict):
-        assert iv.named is not None
-        fields = {iv.named[n].vector_field: encode_vector(iv.named[n], v) for n, v in vector.items()}
-    else:
-        fields = {iv.vector_field: encode_vector(iv, vector)}
+    fields = encode_vectors(iv, vector)
     fields.update(encode_payload(iv, payload))
     return fields
+
+
+def encode_vectors(iv: IndexView, vector: FloatArray | dict[str, FloatArray]) -> dict[bytes, bytes]:
+    """The vector hash fields of a point: the collection's vector, or the named vectors given."""
+    if isinstance(vector, dict):
+        assert iv.named is not None
+        return {iv.named[n].vector_field: encode_vector(iv.named[n], v) for n, v in vector.items()}
+    return {iv.vector_field: encode_vector(iv, vector)}
 
 
 def encode_payload(iv: IndexView, payload: dict[str, Any]) -> dict[bytes, bytes]:

@@ -292,3 +292,41 @@ def test_named_collection_survives_a_restart(tmp_path: Path) -> None:
         record = c.retrieve("keep", [0], with_vectors=True)[0]
         assert isinstance(record.vector, dict) and sorted(record.vector) == ["img", "txt"]
         c.close()
+
+
+def test_update_and_delete_vectors_match_local_mode(client: QdrantClient) -> None:
+    from qdrant_client.http.exceptions import UnexpectedResponse
+
+    errors = (UnexpectedResponse, grpc.RpcError)
+    oracle = QdrantClient(":memory:")
+    for c in (client, oracle):
+        _load(c)
+        c.update_vectors("nv", points=[models.PointVectors(id=1, vector={"txt": [0, 0, 3, 4]}),
+                                       models.PointVectors(id=3, vector={"img": [5, 5]})])
+        c.update_vectors("nv", points=[models.PointVectors(id=i, vector={"img": [1, 1]}) for i in (0, 2, 4)],
+                         update_filter=models.Filter(must=[models.FieldCondition(
+                             key="city", match=models.MatchValue(value="Berlin"))]))
+        c.delete_vectors("nv", vectors=["img"], points=[5, 6, 7])
+        c.delete_vectors("nv", vectors=["txt", "img"], points=models.Filter(must=[models.FieldCondition(
+            key="n", range=models.Range(gte=37))]))
+    ids = [*range(10), 37, 38, 39]
+    _same_records(client.retrieve("nv", ids, with_vectors=True), oracle.retrieve("nv", ids, with_vectors=True))
+    for flt in FILTERS:
+        assert client.count("nv", count_filter=flt).count == oracle.count("nv", count_filter=flt).count
+    for using in ("img", "txt"):
+        query = [0.5, 0.5] if using == "img" else [0.1, 0.2, 0.3, 0.4]
+        assert _scored(client.query_points("nv", query=query, using=using, limit=40).points) == _scored(
+            oracle.query_points("nv", query=query, using=using, limit=40).points)
+
+    before = client.retrieve("nv", [1, 2], with_vectors=True)
+    with pytest.raises(errors):  # a missing id: nothing is written
+        client.update_vectors("nv", points=[models.PointVectors(id=1, vector={"img": [9, 9]}),
+                                            models.PointVectors(id=999, vector={"img": [9, 9]})])
+    with pytest.raises(errors):  # a bad dimension
+        client.update_vectors("nv", points=[models.PointVectors(id=1, vector={"img": [9, 9]}),
+                                            models.PointVectors(id=2, vector={"img": [9]})])
+    with pytest.raises(errors):
+        client.delete_vectors("nv", vectors=["img", "aud"], points=[1, 2])
+    with pytest.raises(errors):
+        client.delete_vectors("nv", vectors=["img"], points=[1, 999])
+    _same_records(client.retrieve("nv", [1, 2], with_vectors=True), before)
