@@ -181,8 +181,10 @@ class Points:
 
     def matching(self, iv: IndexView, predicate: Predicate | None, style: str) -> list[tuple[bytes, PointId]]:
         out = []
+        names = type(predicate) is VectorNamesFilter  # else the plain payload, without a call more per point
         for key, pid, fields in self.iter_points(iv, style):
-            if predicate is None or predicate(pid, filter_payload(iv, fields, predicate)):
+            if predicate is None or predicate(pid, filter_payload(iv, fields, predicate) if names
+                                              else read_payload(iv, fields)):
                 out.append((key, pid))
         return out
 

@@ -16,6 +16,8 @@ import redis
 from qdrant_client import QdrantClient, models
 from qdrant_client import grpc as qgrpc
 
+from redvector.protocol.grpc.generated import redvector_pb2 as pb
+from redvector.protocol.grpc.generated import redvector_pb2_grpc as pb_grpc
 from tests.serverutil import ThreadedServer, free_port, subprocess_server
 
 CONFIG = {"img": models.VectorParams(size=2, distance=models.Distance.EUCLID),
@@ -236,7 +238,7 @@ def blob(*values: float) -> bytes:
     return struct.pack(f"<{len(values)}f", *values)
 
 
-def test_resp_sees_named_vector_fields_and_back(qrest: httpx.Client, rest: httpx.Client,
+def test_resp_sees_named_vector_fields_and_back(qrest: httpx.Client, rest: httpx.Client, server: ThreadedServer,
                                                 clean: redis.Redis) -> None:
     body = {"vectors": {"img": {"size": 2, "distance": "Euclid"}, "txt": {"size": 4, "distance": "Dot"}}}
     assert qrest.put("/collections/x", json=body).status_code == 200
@@ -267,9 +269,15 @@ def test_resp_sees_named_vector_fields_and_back(qrest: httpx.Client, rest: httpx
     # Payload updates keep every vector; the payload key spelled like a vector field stays in the JSON only.
     assert qrest.put("/collections/x/points/payload", json={"payload": {"a": 1}, "points": [1]}).status_code == 200
     assert clean.hget("x:1", "vector:img") == blob(1, 0) and clean.hget("x:1", "vector:txt") == blob(1, 0, 0, 0)
-    # The product API serves unnamed collections only, and says so.
+    # The product API and VectorService serve unnamed vectors only, and say so.
     reply = rest.get("/api/collections/x/points/1")
     assert reply.status_code == 400 and "named vectors" in reply.text
+    reply = rest.post("/api/collections/x/points", json={"points": [{"id": 9, "vector": [1, 2]}]})
+    assert reply.status_code == 400 and clean.exists("x:9") == 0
+    with grpc.insecure_channel(f"127.0.0.1:{server.ports()['grpc']}") as channel:
+        with pytest.raises(grpc.RpcError) as err:
+            pb_grpc.VectorServiceStub(channel).Search(pb.SearchRequest(collection_name="x", vector=[1, 2], limit=3))
+        assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT
 
 
 def test_named_collection_survives_a_restart(tmp_path: Path) -> None:
