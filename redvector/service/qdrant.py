@@ -78,7 +78,7 @@ def _mentions(raw: Any, key: str) -> bool:
 def no_vector_name(name: Any, iv: IndexView) -> BadRequest:
     hint = ""
     if name in (None, "") and iv.named is not None:
-        hint = f"(the collection's vectors are named: {', '.join(iv.named)}; say which with `using`)"
+        hint = f"(this collection's vectors are named: {', '.join(iv.named)})"
     return BadRequest(f"Wrong input: Not existing vector name error: {'' if name is None else name}{hint}")
 
 
@@ -486,6 +486,8 @@ class QdrantAPI:
             if body.get(key) is not None:
                 raise BadRequest(f"Bad request: {key} is not supported by RedVector")
         query = body.get("query")
+        using = body.get("using")
+        space = self._space(iv, using) if query is not None or using is not None else iv
         if query is None:
             limit = _int(body.get("limit"), "limit", 10, 0)
             offset = _int(body.get("offset"), "offset", 0, 0)
@@ -493,7 +495,6 @@ class QdrantAPI:
                                          payload_selector(body.get("with_payload"), False),
                                          with_vector_flag(body), QDRANT)
             return {"points": [{**record_json(r), "version": 0, "score": 1.0} for r in page[offset:]]}
-        space = self._space(iv, body.get("using"))
         if isinstance(query, dict):
             if "nearest" in query:
                 vector, exclude = self._query_vector(space, query["nearest"], "query.nearest")

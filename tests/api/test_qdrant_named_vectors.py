@@ -192,6 +192,8 @@ def test_rest_error_messages_name_the_vector(qrest: httpx.Client, clean: redis.R
         400, "Wrong input: Not existing vector name error: aud")
     reply = qrest.post("/collections/msg/points/query", json={"query": [1, 2]})
     assert reply.status_code == 400 and "img, txt" in reply.json()["status"]["error"]
+    assert qrest.post("/collections/msg/points/query", json={"using": "aud"}).status_code == 400
+    assert qrest.post("/collections/msg/points/query", json={"limit": 2}).json()["result"] == {"points": []}
     assert qrest.post("/collections/msg/points/count", json={}).json()["result"]["count"] == 0
     for bad in ({"img": {"size": 0}}, {"img": {"distance": "Dot"}}, {"img": {"size": 2, "distance": "Manhattan"}},
                 {"": {"size": 2}}):
