@@ -1,8 +1,10 @@
 """Collections: create / list / describe / drop, as FT.CREATE / FT._LIST / FT.DROPINDEX through the dispatcher.
 
 A collection ``c`` is the search index ``c`` over hashes with prefix ``c:`` whose schema holds the vector
-field ``vector`` (HNSW, FLOAT32, the collection's dimension and metric). Any index created over RESP with a
-VECTOR field is listed as a collection too (its first prefix and first vector field).
+field ``vector`` (HNSW, FLOAT32, the collection's dimension and metric); with Qdrant named vectors, one
+field ``vector:<name>`` (attribute ``<name>``) per name instead. Any index created over RESP with a VECTOR
+field is listed as a collection too (its first prefix and first vector field; named when every vector field
+is spelled ``vector:<name>``).
 Payload indexes (Qdrant's ``PUT /collections/c/index``) become FT.ALTER SCHEMA ADD fields.
 """
 
@@ -13,7 +15,7 @@ from typing import Any
 
 from redvector.errors import AlreadyExists, BadRequest, NotFound, RedVectorError
 from redvector.service import engine
-from redvector.service.engine import IndexView
+from redvector.service.engine import NAMED_VECTOR_PREFIX, IndexView
 from redvector.service.models import DISTANCE_METRIC, CollectionInfo, UpdateResult, parse_distance
 from redvector.service.store import Store
 
@@ -50,6 +52,14 @@ def validate_size(size: Any, where: str = "vector_size") -> int:
     return size
 
 
+def _vector_schema(algorithm: str, size: int, distance: str) -> list[bytes]:
+    """``VECTOR <algorithm> <n> <params>`` of one vector field (float32, the canonical distance's metric)."""
+    params = [b"TYPE", b"FLOAT32", b"DIM", str(size).encode(), b"DISTANCE_METRIC", DISTANCE_METRIC[distance].encode()]
+    if algorithm == "HNSW":
+        params += [b"M", b"16", b"EF_CONSTRUCTION", b"200"]
+    return [b"VECTOR", algorithm.encode(), str(len(params)).encode(), *params]
+
+
 class Collections:
     def __init__(self, store: Store) -> None:
         self.store = store
@@ -61,6 +71,14 @@ class Collections:
         iv = engine.view(self.server, name)
         if iv is None:
             raise not_found(name)
+        return iv
+
+    def get_unnamed(self, name: str) -> IndexView:
+        """get, for the product API (one unnamed vector per point): a collection with named vectors is a 400."""
+        iv = self.get(name)
+        if iv.named is not None:
+            raise BadRequest(f"Bad request: collection `{name}` has named vectors ({', '.join(iv.named)}): "
+                             "use the Qdrant-compatible API for it")
         return iv
 
     def exists(self, name: str) -> bool:
@@ -80,20 +98,37 @@ class Collections:
             raise BadRequest(f"Wrong input: unknown index algorithm {algorithm!r}: expected HNSW or FLAT")
         existing = engine.view(self.server, name)
         if existing is not None:
-            if exist_ok and existing.dim == size and existing.distance == canonical:
+            if exist_ok and existing.named is None and existing.dim == size and existing.distance == canonical:
                 return False
             raise AlreadyExists(f"Wrong input: Collection `{name}` already exists!")
         if name.encode() in {n.encode() for n in engine.index_names(self.server)}:
             raise AlreadyExists(f"Wrong input: Collection `{name}` already exists! (an index without a vector field)")
-        params = [b"TYPE", b"FLOAT32", b"DIM", str(size).encode(), b"DISTANCE_METRIC",
-                  DISTANCE_METRIC[canonical].encode()]
-        if algorithm == "HNSW":
-            params += [b"M", b"16", b"EF_CONSTRUCTION", b"200"]
-        argv = [b"FT.CREATE", name.encode(), b"ON", b"HASH", b"PREFIX", b"1", name.encode() + b":",
-                b"SCHEMA", VECTOR_FIELD, b"VECTOR", algorithm.encode(), str(len(params)).encode(), *params]
-        self.store.execute(argv)
-        self.soft_indexes.pop(name, None)
+        self._create(name, [VECTOR_FIELD, *_vector_schema(algorithm, size, canonical)])
         return True
+
+    def create_named(self, name: Any, vectors: dict[str, tuple[Any, Any]]) -> bool:
+        """A collection with Qdrant named vectors (name -> (size, distance)): one VECTOR field per name, hash
+        field ``vector:<name>`` AS ``<name>`` (engine.NAMED_VECTOR_PREFIX), in the order given."""
+        name = validate_name(name)
+        if not vectors:
+            raise BadRequest("Wrong input: a collection needs at least one vector")
+        schema: list[bytes] = []
+        for vector_name, (size, distance) in vectors.items():
+            if not isinstance(vector_name, str) or not vector_name or "\x00" in vector_name:
+                raise BadRequest(f"Wrong input: vector name {vector_name!r} must be a non-empty string")
+            size = validate_size(size, f"vectors.{vector_name}.size")
+            canonical = parse_distance(distance if distance is not None else "Cosine")
+            schema += [NAMED_VECTOR_PREFIX + vector_name.encode(), b"AS", vector_name.encode(),
+                       *_vector_schema("HNSW", size, canonical)]
+        if engine.view(self.server, name) is not None or name in engine.index_names(self.server):
+            raise AlreadyExists(f"Wrong input: Collection `{name}` already exists!")
+        self._create(name, schema)
+        return True
+
+    def _create(self, name: str, schema: list[bytes]) -> None:
+        self.store.execute([b"FT.CREATE", name.encode(), b"ON", b"HASH", b"PREFIX", b"1", name.encode() + b":",
+                            b"SCHEMA", *schema])
+        self.soft_indexes.pop(name, None)
 
     def delete(self, name: str) -> bool:
         """Drop the index and every point (hash) under its prefix; False when it did not exist."""
@@ -118,6 +153,7 @@ class Collections:
             indexed_vectors_count=count if iv.options.algorithm == "HNSW" else 0,
             payload_schema=self.payload_schema(iv), vector_field=iv.vector_field.decode(),
             prefix=iv.prefix.decode("utf-8", "replace"),
+            named=None if iv.named is None else {n: (v.dim, v.distance) for n, v in iv.named.items()},
         )
 
     def payload_schema(self, iv: IndexView) -> dict[str, dict[str, Any]]:

@@ -7,7 +7,8 @@ absorbed in one module.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -28,10 +29,26 @@ class IndexView:
     index: Any
     distance: str  # canonical Qdrant name of the metric: Cosine | Euclid | Dot
     attribute: bytes = b""  # the vector field's attribute name (what knn is asked for)
+    vector_fields: frozenset[bytes] = frozenset()  # every vector hash field of the index (never payload)
+    # Named vectors (a collection whose vector fields all are ``vector:<name>``): name -> the view of that
+    # vector (its field, options, distance; ``vector_name`` set). None for an unnamed-vector collection.
+    named: Mapping[str, IndexView] | None = None
+    vector_name: str = ""  # the Qdrant name of this view's vector ("" unnamed, and for a named collection itself)
 
     @property
     def dim(self) -> int:
         return int(self.options.dim)
+
+    def space(self, name: str) -> IndexView | None:
+        """The view of vector ``name`` ("" is the unnamed vector), or None when the collection has no such vector."""
+        if self.named is None:
+            return self if not name or name == self.vector_field.decode("utf-8", "replace") else None
+        return self.named.get(name)
+
+
+# The hash field of the Qdrant named vector ``img`` is ``vector:img`` (its attribute ``img``); an index whose
+# vector fields are all spelled so is a named-vector collection, which survives a restart with the schema.
+NAMED_VECTOR_PREFIX = b"vector:"
 
 
 def registry(server: Server) -> Any | None:
@@ -75,9 +92,22 @@ def view(server: Server, name: str) -> IndexView | None:
         return None
     vf = vector_fields[0]
     prefixes = list(d.prefixes) or [b""]
-    return IndexView(name=name, prefix=bytes(prefixes[0]), vector_field=bytes(vf.identifier),
+    identifiers = frozenset(bytes(f.identifier) for f in vector_fields)
+    base = IndexView(name=name, prefix=bytes(prefixes[0]), vector_field=bytes(vf.identifier),
                      options=vf.vector, index=index,
-                     distance=METRIC_DISTANCE.get(vf.vector.metric.value, "Cosine"), attribute=bytes(vf.name))
+                     distance=METRIC_DISTANCE.get(vf.vector.metric.value, "Cosine"), attribute=bytes(vf.name),
+                     vector_fields=identifiers)
+    if not vf.identifier.startswith(NAMED_VECTOR_PREFIX) or not all(
+        f.identifier.startswith(NAMED_VECTOR_PREFIX) and f.vector is not None for f in vector_fields
+    ):
+        return base
+    named = {}
+    for f in vector_fields:
+        vector_name = bytes(f.identifier[len(NAMED_VECTOR_PREFIX):]).decode("utf-8", "replace")
+        named[vector_name] = replace(base, vector_field=bytes(f.identifier), options=f.vector,
+                                     distance=METRIC_DISTANCE.get(f.vector.metric.value, "Cosine"),
+                                     attribute=bytes(f.name), vector_name=vector_name)
+    return replace(base, named=named)
 
 
 def num_docs(iv: IndexView) -> int:

@@ -3,8 +3,9 @@
 Semantics follow Qdrant 1.19 and qdrant-client's local mode (the test oracle): a key resolves to a list of
 values (a final array is flattened one level); ``match``/``range`` hold when any value satisfies them and
 are false on a missing key; ``match.value`` is type-strict; ``match.text`` is token containment;
-``is_empty``/``is_null``/``values_count``/``nested``/``has_id`` and must/should/must_not/min_should as
-specified there. Geo, phrase, prefix and has_vector conditions are rejected with a 400 until supported.
+``is_empty``/``is_null``/``values_count``/``nested``/``has_id``/``has_vector`` and
+must/should/must_not/min_should as specified there. Geo, phrase and prefix conditions are rejected with a 400
+until supported.
 """
 
 from __future__ import annotations
@@ -19,6 +20,15 @@ from redvector.service.ids import parse_json_id
 from redvector.service.models import PointId
 
 Predicate = Callable[[PointId, dict[str, Any]], bool]
+
+
+class PointPayload(dict[str, Any]):
+    """A payload with the names of the vectors the point has ("" the unnamed one), which has_vector reads;
+    points.py passes it to predicates that ask for it (points.VectorNamesFilter)."""
+
+    __slots__ = ("vector_names",)
+    vector_names: frozenset[str]
+
 
 # A path step: a key (str), an array index (int) or every element (None).
 PathStep = str | int | None
@@ -298,10 +308,15 @@ def _condition(cond: Any, where: str, nested: bool) -> Predicate:
         return _is_empty(steps) if kind == "is_empty" else _is_null(steps)
     if "nested" in cond:
         return _nested(cond["nested"], f"{where}.nested")
+    if "has_vector" in cond:
+        name = cond["has_vector"]
+        if not isinstance(name, str):
+            raise BadRequest(f"Format error in JSON body: {where}.has_vector must be a vector name (a string)")
+        return lambda _pid, payload: name in getattr(payload, "vector_names", ())
     if cond.keys() & {"must", "should", "must_not", "min_should"} or not cond:
         return compile_filter(cond, where, nested)
     unknown = next(iter(cond))
-    if unknown in ("has_vector", "slice"):
+    if unknown == "slice":
         raise BadRequest(f"Bad request: {unknown} conditions are not supported by RedVector")
     raise BadRequest(f"Format error in JSON body: {where}: unknown condition `{unknown}`")
 

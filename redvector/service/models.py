@@ -11,6 +11,9 @@ from typing import Any
 
 from redvector.errors import BadRequest
 
+# A stored vector as read back: a list, or by name for a collection with named vectors.
+VectorOut = list[float] | dict[str, list[float]]
+
 # A point id: an unsigned 64-bit int, a UUID, or (product API and keys written over RESP) any string.
 PointId = int | uuid.UUID | str
 
@@ -77,6 +80,7 @@ class CollectionInfo:
     payload_schema: dict[str, dict[str, Any]] = field(default_factory=dict)
     vector_field: str = "vector"
     prefix: str = ""
+    named: dict[str, tuple[int, str]] | None = None  # named vectors: name -> (size, canonical distance)
 
 
 @dataclass(slots=True)
@@ -85,7 +89,7 @@ class Record:
 
     id: PointId
     payload: dict[str, Any] | None = None
-    vector: list[float] | None = None
+    vector: VectorOut | None = None
     key: bytes = b""
     order_value: int | float | None = None  # scroll with order_by: the value this record is ordered by
 
@@ -95,7 +99,7 @@ class ScoredPoint:
     id: PointId
     score: float
     payload: dict[str, Any] | None = None
-    vector: list[float] | None = None
+    vector: VectorOut | None = None
     version: int = 0
 
 

@@ -15,8 +15,7 @@ from typing import Any
 from redvector.errors import BadRequest
 from redvector.service.filters import PathStep, Predicate, _parse_datetime, parse_path, resolve
 from redvector.service.models import Record, id_sort_key
-from redvector.service.points import PayloadSelector, Points
-from redvector.service.store import read_payload
+from redvector.service.points import PayloadSelector, Points, VectorSelector, filter_payload
 
 OrderValue = int | float
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -59,11 +58,11 @@ def parse_order_by(raw: Any) -> OrderBy:
 
 
 def ordered_page(points: Points, name: str, predicate: Predicate | None, order: OrderBy, limit: int,
-                 with_payload: PayloadSelector, with_vector: bool, style: str) -> list[Record]:
+                 with_payload: PayloadSelector, with_vector: VectorSelector, style: str) -> list[Record]:
     iv = points.collections.get(name)
     rows: list[tuple[OrderValue, Any, bytes, dict[bytes, bytes]]] = []
     for key, pid, fields in points.iter_points(iv, style):
-        payload = read_payload(iv, fields)
+        payload = filter_payload(iv, fields, predicate)
         if predicate is not None and not predicate(pid, payload):
             continue
         for value in resolve(payload, order.steps) or ():

@@ -13,27 +13,29 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
-
 from redvector.errors import BadRequest, NotFound
 from redvector.search.vector.base import FloatArray
 from redvector.service import engine
 from redvector.service.collections import Collections
 from redvector.service.engine import IndexView
-from redvector.service.filters import Predicate
+from redvector.service.filters import PointPayload, Predicate
 from redvector.service.ids import id_suffix, suffix_to_id, suffix_to_qdrant_id
 from redvector.service.models import (
     PointId,
     Record,
     ScoredPoint,
     UpdateResult,
+    VectorOut,
+    format_id,
     higher_is_better,
     id_sort_key,
 )
 from redvector.service.store import (
     PAYLOAD_FIELD,
     Store,
+    encode_payload,
     encode_point,
+    encode_vectors,
     read_payload,
     read_vector,
     suffix,
@@ -41,6 +43,50 @@ from redvector.service.store import (
 
 QDRANT = "qdrant"  # ids: uint or UUID (other keys -> uuid5)
 PRODUCT = "product"  # ids: uint or any string
+
+# with_vector: none, all, or (a collection with named vectors) the vectors of these names.
+VectorSelector = bool | tuple[str, ...]
+
+
+class VectorNamesFilter:
+    """A filter predicate that reads which vectors a point has (a has_vector condition): the payload it is
+    called with is a PointPayload carrying them. Other predicates get the plain payload (no extra work)."""
+
+    __slots__ = ("predicate",)
+
+    def __init__(self, predicate: Predicate) -> None:
+        self.predicate = predicate
+
+    def __call__(self, pid: PointId, payload: dict[str, Any]) -> bool:
+        return self.predicate(pid, payload)
+
+
+def filter_payload(iv: IndexView, fields: dict[bytes, bytes], predicate: Predicate | None) -> dict[str, Any]:
+    """The payload ``predicate`` is evaluated on: with the point's vector names when it asks for them."""
+    payload = read_payload(iv, fields)
+    if type(predicate) is VectorNamesFilter:
+        view = PointPayload(payload)
+        if iv.named is None:
+            view.vector_names = frozenset({""}) if iv.vector_field in fields else frozenset()
+        else:
+            view.vector_names = frozenset(n for n, sub in iv.named.items() if sub.vector_field in fields)
+        return view
+    return payload
+
+
+def read_vectors(iv: IndexView, fields: dict[bytes, bytes], selector: VectorSelector) -> VectorOut | None:
+    """A point's vector(s) for with_vector: the list (unnamed; any selector picks it), or name -> list of
+    the selected named vectors the point has (all for True, in the collection's order; else the order asked)."""
+    if iv.named is None:
+        v = read_vector(iv, fields)
+        return None if v is None else [float(x) for x in v]
+    names = iv.named if selector is True else [n for n in dict.fromkeys(selector or ()) if n in iv.named]
+    out: dict[str, list[float]] = {}
+    for n in names:
+        v = read_vector(iv.named[n], fields)
+        if v is not None:
+            out[n] = [float(x) for x in v]
+    return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,7 +142,7 @@ def _drop_path(d: dict[str, Any], parts: list[str]) -> None:
 @dataclass(frozen=True, slots=True)
 class PointWrite:
     id: PointId
-    vector: FloatArray
+    vector: FloatArray | dict[str, FloatArray]  # by name for a collection with named vectors
     payload: dict[str, Any]
 
 
@@ -135,18 +181,17 @@ class Points:
 
     def matching(self, iv: IndexView, predicate: Predicate | None, style: str) -> list[tuple[bytes, PointId]]:
         out = []
+        names = type(predicate) is VectorNamesFilter  # else the plain payload, without a call more per point
         for key, pid, fields in self.iter_points(iv, style):
-            if predicate is None or predicate(pid, read_payload(iv, fields)):
+            if predicate is None or predicate(pid, filter_payload(iv, fields, predicate) if names
+                                              else read_payload(iv, fields)):
                 out.append((key, pid))
         return out
 
     def record(self, iv: IndexView, key: bytes, pid: PointId, fields: dict[bytes, bytes],
-                with_payload: PayloadSelector, with_vector: bool) -> Record:
+                with_payload: PayloadSelector, with_vector: VectorSelector) -> Record:
         payload = with_payload.apply(read_payload(iv, fields)) if with_payload.mode != "none" else None
-        vector = None
-        if with_vector:
-            v = read_vector(iv, fields)
-            vector = None if v is None else [float(x) for x in v]
+        vector = read_vectors(iv, fields, with_vector) if with_vector else None
         return Record(id=pid, payload=payload, vector=vector, key=key)
 
     # -- writes ------------------------------------------------------------------------------------------
@@ -240,17 +285,44 @@ class Points:
             elif delete_keys is not None:
                 for k in delete_keys:
                     _drop_path(payload, k.split("."))
-            vector_blob = fields.get(iv.vector_field)
-            new_fields = encode_point(iv, np.zeros(0, dtype=np.float32), payload)
-            if vector_blob is None:
-                del new_fields[iv.vector_field]
-            else:
-                new_fields[iv.vector_field] = vector_blob
+            new_fields = encode_payload(iv, payload)
+            for field in iv.vector_fields:  # the vectors stay as they are
+                if field in fields:
+                    new_fields[field] = fields[field]
             self._write(key, new_fields, fields)
         return UpdateResult(self.store.next_operation_id(), affected=len(targets))
 
+    def update_vectors(self, name: str, updates: list[PointWrite], predicate: Predicate | None,
+                       style: str) -> UpdateResult:
+        """Replace only the given vectors of existing points (their payload and other vectors stay); a
+        missing id is a 404 before anything is written; ``predicate`` (update_filter) skips the points it
+        rejects. The payload of each PointWrite is ignored."""
+        iv = self.collections.get(name)
+        writes: list[tuple[bytes, dict[bytes, bytes]]] = []
+        for update in updates:
+            key = self.find_key(iv, update.id, style)
+            fields = self.store.hash(key) if key is not None else None
+            if key is None or fields is None:
+                raise NotFound(f"Not found: No point with id {format_id(update.id)} found")
+            if predicate is not None and not predicate(update.id, filter_payload(iv, fields, predicate)):
+                continue
+            writes.append((key, encode_vectors(iv, update.vector)))
+        for key, new_fields in writes:
+            if new_fields:
+                self.store.execute([b"HSET", key, *(x for item in new_fields.items() for x in item)])
+        return UpdateResult(self.store.next_operation_id(), affected=len(writes))
+
+    def delete_vectors(self, name: str, ids: list[PointId] | None, predicate: Predicate | None,
+                       fields: list[bytes], style: str) -> UpdateResult:
+        """Remove these vector hash fields from the selected points (a missing id: 404, nothing removed)."""
+        iv = self.collections.get(name)
+        targets = self._targets(iv, ids, predicate, style)
+        for key in targets:
+            self.store.execute([b"HDEL", key, *fields])
+        return UpdateResult(self.store.next_operation_id(), affected=len(targets))
+
     # -- reads -------------------------------------------------------------------------------------------
-    def retrieve(self, name: str, ids: list[PointId], with_payload: PayloadSelector, with_vector: bool,
+    def retrieve(self, name: str, ids: list[PointId], with_payload: PayloadSelector, with_vector: VectorSelector,
                  style: str) -> list[Record]:
         iv = self.collections.get(name)
         out = []
@@ -266,6 +338,7 @@ class Points:
         return out
 
     def vector_of(self, iv: IndexView, pid: PointId, style: str) -> FloatArray:
+        """The stored vector of ``iv`` (a named vector's view reads that vector) of a point; 404 without it."""
         key = self.find_key(iv, pid, style)
         fields = self.store.hash(key) if key is not None else None
         vector = read_vector(iv, fields) if fields is not None else None
@@ -274,7 +347,8 @@ class Points:
         return vector
 
     def scroll(self, name: str, predicate: Predicate | None, limit: int, offset: PointId | None,
-               with_payload: PayloadSelector, with_vector: bool, style: str) -> tuple[list[Record], PointId | None]:
+               with_payload: PayloadSelector, with_vector: VectorSelector,
+               style: str) -> tuple[list[Record], PointId | None]:
         iv = self.collections.get(name)
         rows = [(pid, key, fields) for key, pid, fields in self.iter_points(iv, style)]
         rows.sort(key=lambda row: id_sort_key(row[0]))
@@ -284,7 +358,7 @@ class Points:
         for pid, key, fields in rows:
             if start_key is not None and id_sort_key(pid) < start_key:
                 continue
-            if predicate is not None and not predicate(pid, read_payload(iv, fields)):
+            if predicate is not None and not predicate(pid, filter_payload(iv, fields, predicate)):
                 continue
             if len(page) == limit:
                 next_offset = pid
@@ -300,12 +374,15 @@ class Points:
 
     def search(self, name: str, query: FloatArray, limit: int, *, predicate: Predicate | None = None,
                offset: int = 0, score_threshold: float | None = None,
-               with_payload: PayloadSelector = ALL_PAYLOAD, with_vector: bool = False,
+               with_payload: PayloadSelector = ALL_PAYLOAD, with_vector: VectorSelector = False,
                exclude: list[PointId] | None = None, ef_runtime: int | None = None,
-               style: str = QDRANT, iv: IndexView | None = None) -> list[ScoredPoint]:
-        """The ``limit`` best points after ``offset`` (Cosine/Dot: highest score; Euclid: lowest)."""
+               style: str = QDRANT, iv: IndexView | None = None,
+               space: IndexView | None = None) -> list[ScoredPoint]:
+        """The ``limit`` best points after ``offset`` (Cosine/Dot: highest score; Euclid: lowest), by the
+        vector of ``space`` (a named vector's view, iv.space(name)) or the collection's vector."""
         if iv is None:
             iv = self.collections.get(name)
+        vspace = iv if space is None else space
         if limit <= 0:
             return []
         excluded: set[bytes] = set()
@@ -321,9 +398,9 @@ class Points:
         k = offset + limit + (len(excluded) if allowed is None else 0)
         default_ef = int(self.server.config.get("search-default-ef-runtime", 64) or 64)
         ef = max(ef_runtime or default_ef, k)
-        hits = engine.knn(iv, query, k, ef, allowed)
-        better_high = higher_is_better(iv.distance)
-        euclid = iv.distance == "Euclid"
+        hits = engine.knn(vspace, query, k, ef, allowed)
+        better_high = higher_is_better(vspace.distance)
+        euclid = vspace.distance == "Euclid"
         to_id = suffix_to_qdrant_id if style == QDRANT else suffix_to_id
         cut = len(iv.prefix)
         scored: list[tuple[float, bytes, PointId]] = []
@@ -350,11 +427,10 @@ class Points:
                 if with_payload.mode != "none":
                     payload = with_payload.apply(read_payload(iv, fields))
                 if with_vector:
-                    v = read_vector(iv, fields)
-                    vector = None if v is None else [float(x) for x in v]
+                    vector = read_vectors(iv, fields, with_vector)
             out.append(ScoredPoint(id=pid, score=score, payload=payload, vector=vector))
         return out
 
 
 __all__ = ["ALL_PAYLOAD", "NO_PAYLOAD", "PAYLOAD_FIELD", "PRODUCT", "QDRANT", "PayloadSelector", "PointWrite",
-           "Points"]
+           "Points", "VectorNamesFilter", "VectorSelector", "filter_payload", "read_vectors"]

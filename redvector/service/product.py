@@ -101,7 +101,7 @@ class ProductAPI:
         return {"deleted": True}
 
     def upsert(self, name: str, body: Any) -> dict[str, Any]:
-        iv = self.collections.get(name)
+        iv = self.collections.get_unnamed(name)
         items = body.get("points") if isinstance(body, dict) else body
         if not isinstance(items, list):
             raise BadRequest("body must be {\"points\": [{\"id\": ..., \"vector\": [...], \"payload\": {...}}]}")
@@ -128,7 +128,7 @@ class ProductAPI:
     def search(self, name: str, vector: Any, limit: Any, *, filter_: Any = None,
                predicate: Predicate | None = None, with_payload: bool = True, with_vector: bool = False,
                score_threshold: float | None = None, offset: int = 0) -> dict[str, Any]:
-        iv = self.collections.get(name)
+        iv = self.collections.get_unnamed(name)
         query = prepare_vector(iv, vector, "vector")
         if predicate is None:
             predicate = optional_filter(filter_)
@@ -156,12 +156,14 @@ class ProductAPI:
                            score_threshold=None if threshold is None else float(threshold), offset=offset)
 
     def get_point(self, name: str, point_id: PointId) -> dict[str, Any]:
+        self.collections.get_unnamed(name)
         records = self.points.retrieve(name, [point_id], ALL_PAYLOAD, True, PRODUCT)
         if not records:
             raise NotFound(f"Not found: Point with id {format_id(point_id)} does not exist")
         return point_json(records[0])
 
     def get_points(self, name: str, ids: list[PointId], with_vector: bool) -> list[Record]:
+        self.collections.get_unnamed(name)
         return self.points.retrieve(name, ids, ALL_PAYLOAD, with_vector, PRODUCT)
 
     def delete_point(self, name: str, point_id: PointId) -> dict[str, Any]:

@@ -14,7 +14,7 @@ from redvector.errors import BadRequest, NotFound, Unprocessable
 from redvector.search.vector.base import FloatArray
 from redvector.service.collections import Collections, validate_size
 from redvector.service.engine import IndexView
-from redvector.service.filters import optional_filter
+from redvector.service.filters import Predicate, optional_filter
 from redvector.service.ids import parse_json_id
 from redvector.service.models import CollectionInfo, PointId, Record, ScoredPoint, UpdateResult, format_id
 from redvector.service.ordering import ordered_page, parse_order_by
@@ -25,6 +25,8 @@ from redvector.service.points import (
     PayloadSelector,
     Points,
     PointWrite,
+    VectorNamesFilter,
+    VectorSelector,
 )
 from redvector.service.store import normalize, prepare_vector
 
@@ -56,6 +58,30 @@ def _int(value: Any, where: str, default: int, minimum: int = 0) -> int:
     return value
 
 
+def _filter(raw: Any) -> Predicate | None:
+    """The request's filter; one with a has_vector condition is marked so the points layer hands it the
+    point's vector names."""
+    predicate = optional_filter(raw)
+    if predicate is not None and _mentions(raw, "has_vector"):
+        return VectorNamesFilter(predicate)
+    return predicate
+
+
+def _mentions(raw: Any, key: str) -> bool:
+    if isinstance(raw, dict):
+        return key in raw or any(_mentions(v, key) for v in raw.values())
+    if isinstance(raw, list):
+        return any(_mentions(v, key) for v in raw)
+    return False
+
+
+def no_vector_name(name: Any, iv: IndexView) -> BadRequest:
+    hint = ""
+    if name in (None, "") and iv.named is not None:
+        hint = f"(this collection's vectors are named: {', '.join(iv.named)})"
+    return BadRequest(f"Wrong input: Not existing vector name error: {'' if name is None else name}{hint}")
+
+
 def _number(value: Any, where: str) -> float | None:
     if value is None:
         return None
@@ -80,15 +106,15 @@ def payload_selector(value: Any, default: bool) -> PayloadSelector:
                      f"or {{include|exclude: [...]}}, got {value!r}")
 
 
-def with_vector_flag(body: dict[str, Any]) -> bool:
+def with_vector_flag(body: dict[str, Any]) -> VectorSelector:
+    """False, True, or the names asked for (a collection with an unnamed vector returns it for any name)."""
     value = body.get("with_vector", body.get("with_vectors"))
     if value is None:
         return False
     if isinstance(value, bool):
         return value
-    if isinstance(value, list):
-        # Named vectors are not supported: any requested name selects the single vector.
-        return bool(value)
+    if isinstance(value, list) and all(isinstance(n, str) for n in value):
+        return tuple(value) if value else False
     raise BadRequest(f"Format error in JSON body: with_vector must be a bool or a list of names, got {value!r}")
 
 
@@ -118,6 +144,9 @@ def update_json(u: UpdateResult, wait: bool = True) -> dict[str, Any]:
 
 
 def collection_info_json(info: CollectionInfo) -> dict[str, Any]:
+    vectors: dict[str, Any] = {"size": info.vector_size, "distance": info.distance}
+    if info.named is not None:
+        vectors = {n: {"size": size, "distance": distance} for n, (size, distance) in info.named.items()}
     return {
         "status": "green",
         "optimizer_status": "ok",
@@ -126,7 +155,7 @@ def collection_info_json(info: CollectionInfo) -> dict[str, Any]:
         "segments_count": 1,
         "config": {
             "params": {
-                "vectors": {"size": info.vector_size, "distance": info.distance},
+                "vectors": vectors,
                 "shard_number": 1, "replication_factor": 1, "write_consistency_factor": 1,
                 "on_disk_payload": False,
             },
@@ -168,18 +197,27 @@ class QdrantAPI:
         vectors = body.get("vectors")
         if not isinstance(vectors, dict):
             raise BadRequest("Format error in JSON body: `vectors` must be an object {size, distance}")
-        if "size" not in vectors:
-            named = [k for k, v in vectors.items() if isinstance(v, dict)]
-            if named:
-                raise BadRequest("Bad request: named vectors are not supported by RedVector")
-            raise BadRequest("Format error in JSON body: missing field `size` in vectors")
         if body.get("sparse_vectors"):
             raise BadRequest("Bad request: sparse vectors are not supported by RedVector")
+        if "size" not in vectors:
+            if vectors and all(isinstance(v, dict) for v in vectors.values()):
+                return self._create_named(name, vectors)
+            raise BadRequest("Format error in JSON body: missing field `size` in vectors")
         if vectors.get("multivector_config"):
             raise BadRequest("Bad request: multivectors are not supported by RedVector")
         size = validate_size(vectors.get("size"), "vectors.size")
         self.collections.create(name, size, vectors.get("distance"))
         return True
+
+    def _create_named(self, name: str, vectors: dict[str, Any]) -> bool:
+        spec: dict[str, tuple[Any, Any]] = {}
+        for vector_name, params in vectors.items():
+            if "size" not in params:
+                raise BadRequest(f"Format error in JSON body: missing field `size` in vectors.{vector_name}")
+            if params.get("multivector_config"):
+                raise BadRequest("Bad request: multivectors are not supported by RedVector")
+            spec[vector_name] = (params.get("size"), params.get("distance"))
+        return self.collections.create_named(name, spec)
 
     def delete_collection(self, name: str) -> bool:
         return self.collections.delete(name)
@@ -194,14 +232,46 @@ class QdrantAPI:
 
     # -- points: writes ----------------------------------------------------------------------------------
     def _vector(self, iv: IndexView, value: Any, where: str) -> FloatArray:
+        """One dense vector for ``iv`` (a collection's unnamed vector, or a named vector's view)."""
         if isinstance(value, dict):
             if len(value) == 1 and isinstance(next(iter(value.values())), list):
                 name, inner = next(iter(value.items()))
-                if name in ("", iv.vector_field.decode()):
+                if iv.named is None and (name == iv.vector_name or (not iv.vector_name and name in (
+                        "", iv.vector_field.decode()))):
                     return prepare_vector(iv, inner, where)
-                raise BadRequest(f"Wrong input: Not existing vector name error: {name}")
-            raise BadRequest(f"Bad request: {where}: named, sparse and multi vectors are not supported by RedVector")
+                raise no_vector_name(name, iv)
+            raise BadRequest(f"Bad request: {where}: sparse and multi vectors are not supported by RedVector")
+        if iv.named is not None:
+            raise no_vector_name("", iv)
         return prepare_vector(iv, value, where)
+
+    def _point_vector(self, iv: IndexView, value: Any, where: str) -> FloatArray | dict[str, FloatArray]:
+        """A point's vector: the collection's vector, or for named vectors {name: vector} (some names may be
+        missing: the point has no such vector)."""
+        if iv.named is None:
+            return self._vector(iv, value, where)
+        if not isinstance(value, dict):
+            raise no_vector_name("", iv)
+        out: dict[str, FloatArray] = {}
+        for vector_name, inner in value.items():
+            space = iv.named.get(vector_name)
+            if space is None:
+                raise no_vector_name(vector_name, iv)
+            if isinstance(inner, dict):
+                raise BadRequest(f"Bad request: {where}.{vector_name}: sparse vectors are not supported by RedVector")
+            out[vector_name] = prepare_vector(space, inner, f"{where}.{vector_name}")
+        return out
+
+    def _space(self, iv: IndexView, using: Any) -> IndexView:
+        """The vector a search uses: ``using`` names it ("" or absent: the unnamed vector)."""
+        if using is None:
+            using = ""
+        if not isinstance(using, str):
+            raise BadRequest("Format error in JSON body: using must be a string")
+        space = iv.space(using)
+        if space is None:
+            raise no_vector_name(using, iv)
+        return space
 
     def _payload(self, value: Any, where: str) -> dict[str, Any]:
         if value is None:
@@ -227,13 +297,15 @@ class QdrantAPI:
                 vector_value = item.get("vector", item.get("vectors"))
                 if vector_value is None:
                     raise BadRequest(f"Format error in JSON body: points[{i}]: missing field `vector`")
-                writes.append(PointWrite(pid, self._vector(iv, vector_value, f"points[{i}].vector"),
+                writes.append(PointWrite(pid, self._point_vector(iv, vector_value, f"points[{i}].vector"),
                                          self._payload(item.get("payload"), f"points[{i}].payload")))
         elif "batch" in body:
             batch = _obj(body["batch"], "batch")
             ids = batch.get("ids")
             vectors = batch.get("vectors")
             payloads = batch.get("payloads")
+            if isinstance(vectors, dict) and isinstance(ids, list):
+                vectors = self._named_batch(vectors, len(ids))
             if not isinstance(ids, list) or not isinstance(vectors, list):
                 raise BadRequest("Format error in JSON body: batch needs `ids` and `vectors` lists")
             if len(ids) != len(vectors) or (payloads is not None and len(payloads) != len(ids)):
@@ -241,13 +313,24 @@ class QdrantAPI:
             for i, raw_id in enumerate(ids):
                 pid = parse_json_id(raw_id)
                 payload = self._payload(payloads[i] if payloads is not None else None, f"batch.payloads[{i}]")
-                writes.append(PointWrite(pid, self._vector(iv, vectors[i], f"batch.vectors[{i}]"), payload))
+                writes.append(PointWrite(pid, self._point_vector(iv, vectors[i], f"batch.vectors[{i}]"), payload))
         else:
             raise BadRequest("Format error in JSON body: expected `points` or `batch`")
         mode = body.get("update_mode") or "upsert"
         if mode not in ("upsert", "insert_only", "update_only"):
             raise BadRequest(f"Format error in JSON body: unknown update_mode {mode!r}")
         return update_json(self.points.upsert(name, writes, mode), wait)
+
+    @staticmethod
+    def _named_batch(vectors: dict[str, Any], count: int) -> list[dict[str, Any]]:
+        """A named batch {"img": [[..], ..], ...} as one {name: vector} per point."""
+        per_point: list[dict[str, Any]] = [{} for _ in range(count)]
+        for vector_name, column in vectors.items():
+            if not isinstance(column, list) or len(column) != count:
+                raise BadRequest(f"Wrong input: batch.vectors.{vector_name} must be a list with one vector per id")
+            for i, vector in enumerate(column):
+                per_point[i][vector_name] = vector
+        return per_point
 
     def _selector(self, body: dict[str, Any], ids_field: str = "points") -> tuple[list[PointId] | None, Any]:
         ids = body.get(ids_field)
@@ -256,8 +339,40 @@ class QdrantAPI:
                 raise BadRequest(f"Format error in JSON body: {ids_field} must be a list of ids")
             return [parse_json_id(v) for v in ids], None
         if body.get("filter") is not None:
-            return None, optional_filter(body["filter"])
+            return None, _filter(body["filter"])
         raise BadRequest(f"Format error in JSON body: expected `{ids_field}` or `filter`")
+
+    def update_vectors(self, name: str, body: Any, wait: bool) -> dict[str, Any]:
+        """PUT points/vectors: replace only the given (named) vectors of existing points."""
+        body = _obj(body)
+        iv = self.collections.get(name)
+        items = body.get("points")
+        if not isinstance(items, list) or not items:
+            raise BadRequest("Format error in JSON body: points must be a non-empty list of {id, vector}")
+        updates: list[PointWrite] = []
+        for i, item in enumerate(items):
+            if not isinstance(item, dict) or "id" not in item or item.get("vector") is None:
+                raise BadRequest(f"Format error in JSON body: points[{i}] must be an object with `id` and `vector`")
+            pid = parse_json_id(item["id"])
+            updates.append(PointWrite(pid, self._point_vector(iv, item["vector"], f"points[{i}].vector"), {}))
+        predicate = _filter(body.get("update_filter"))
+        return update_json(self.points.update_vectors(name, updates, predicate, QDRANT), wait)
+
+    def delete_vectors(self, name: str, body: Any, wait: bool) -> dict[str, Any]:
+        """POST points/vectors/delete: remove the named vectors (by ids or filter) from points."""
+        body = _obj(body)
+        iv = self.collections.get(name)
+        names = body.get("vector", body.get("vectors"))
+        if not isinstance(names, list) or not names or not all(isinstance(n, str) for n in names):
+            raise BadRequest("Format error in JSON body: vector must be a non-empty list of vector names")
+        ids, predicate = self._selector(body)
+        fields = []
+        for vector_name in names:
+            space = iv.space(vector_name)
+            if space is None:
+                raise no_vector_name(vector_name, iv)
+            fields.append(space.vector_field)
+        return update_json(self.points.delete_vectors(name, ids, predicate, fields, QDRANT), wait)
 
     def delete_points(self, name: str, body: Any, wait: bool) -> dict[str, Any]:
         body = _obj(body)
@@ -315,7 +430,7 @@ class QdrantAPI:
 
     def scroll(self, name: str, body: Any) -> dict[str, Any]:
         body = _obj(body)
-        predicate = optional_filter(body.get("filter"))
+        predicate = _filter(body.get("filter"))
         limit = _int(body.get("limit"), "limit", 10, 1)
         if body.get("order_by") is not None:
             if body.get("offset") is not None:
@@ -334,7 +449,7 @@ class QdrantAPI:
 
     def count(self, name: str, body: Any) -> dict[str, Any]:
         body = _obj(body)
-        predicate = optional_filter(body.get("filter"))
+        predicate = _filter(body.get("filter"))
         return {"count": self.points.count(name, predicate, QDRANT)}
 
     # -- search ------------------------------------------------------------------------------------------
@@ -351,50 +466,46 @@ class QdrantAPI:
             return int(params["hnsw_ef"])
         return None
 
-    def _run_search(self, name: str, iv: IndexView, body: dict[str, Any], vector: FloatArray,
+    def _run_search(self, name: str, iv: IndexView, space: IndexView, body: dict[str, Any], vector: FloatArray,
                     exclude: list[PointId], payload_default: bool) -> list[dict[str, Any]]:
         limit = _int(body.get("limit", body.get("top")), "limit", 10, 0)
         offset = _int(body.get("offset"), "offset", 0, 0)
         hits = self.points.search(
-            name, vector, limit, predicate=optional_filter(body.get("filter")), offset=offset,
+            name, vector, limit, predicate=_filter(body.get("filter")), offset=offset,
             score_threshold=_number(body.get("score_threshold"), "score_threshold"),
             with_payload=payload_selector(body.get("with_payload"), payload_default),
             with_vector=with_vector_flag(body), exclude=exclude, ef_runtime=self._search_params(body),
-            style=QDRANT, iv=iv,
+            style=QDRANT, iv=iv, space=space,
         )
         return [scored_json(h) for h in hits]
-
-    def _check_using(self, iv: IndexView, body: dict[str, Any]) -> None:
-        using = body.get("using")
-        if using is not None and using not in ("", iv.vector_field.decode()):
-            raise BadRequest(f"Wrong input: Not existing vector name error: {using}")
 
     def query(self, name: str, body: Any) -> dict[str, Any]:
         body = _obj(body)
         iv = self.collections.get(name)
-        self._check_using(iv, body)
         for key in ("prefetch", "lookup_from"):
             if body.get(key) is not None:
                 raise BadRequest(f"Bad request: {key} is not supported by RedVector")
         query = body.get("query")
+        using = body.get("using")
+        space = self._space(iv, using) if query is not None or using is not None else iv
         if query is None:
             limit = _int(body.get("limit"), "limit", 10, 0)
             offset = _int(body.get("offset"), "offset", 0, 0)
-            page, _ = self.points.scroll(name, optional_filter(body.get("filter")), limit + offset, None,
+            page, _ = self.points.scroll(name, _filter(body.get("filter")), limit + offset, None,
                                          payload_selector(body.get("with_payload"), False),
                                          with_vector_flag(body), QDRANT)
             return {"points": [{**record_json(r), "version": 0, "score": 1.0} for r in page[offset:]]}
         if isinstance(query, dict):
             if "nearest" in query:
-                vector, exclude = self._query_vector(iv, query["nearest"], "query.nearest")
+                vector, exclude = self._query_vector(space, query["nearest"], "query.nearest")
             elif "recommend" in query:
-                vector, exclude = self._recommend_vector(iv, _obj(query["recommend"], "query.recommend"))
+                vector, exclude = self._recommend_vector(space, _obj(query["recommend"], "query.recommend"))
             else:
                 kind = next(iter(query), "?")
                 raise BadRequest(f"Bad request: query `{kind}` is not supported by RedVector")
         else:
-            vector, exclude = self._query_vector(iv, query, "query")
-        return {"points": self._run_search(name, iv, body, vector, exclude, payload_default=False)}
+            vector, exclude = self._query_vector(space, query, "query")
+        return {"points": self._run_search(name, iv, space, body, vector, exclude, payload_default=False)}
 
     def query_batch(self, name: str, body: Any) -> list[dict[str, Any]]:
         searches = _obj(body).get("searches")
@@ -408,14 +519,15 @@ class QdrantAPI:
         if body.get("limit", body.get("top")) is None:
             raise BadRequest("Format error in JSON body: missing field `limit`")
         raw = body.get("vector")
-        if isinstance(raw, dict) and "vector" in raw:
-            if raw.get("name") not in (None, "", iv.vector_field.decode()):
-                raise BadRequest(f"Wrong input: Not existing vector name error: {raw.get('name')}")
+        using = None
+        if isinstance(raw, dict) and "vector" in raw:  # NamedVector {"name": ..., "vector": [...]}
+            using = raw.get("name")
             raw = raw["vector"]
         if raw is None:
             raise BadRequest("Format error in JSON body: missing field `vector`")
-        vector = self._vector(iv, raw, "vector")
-        return self._run_search(name, iv, body, vector, [], payload_default=False)
+        space = self._space(iv, using)
+        vector = self._vector(space, raw, "vector")
+        return self._run_search(name, iv, space, body, vector, [], payload_default=False)
 
     def search_batch(self, name: str, body: Any) -> list[list[dict[str, Any]]]:
         searches = _obj(body).get("searches")
@@ -453,9 +565,9 @@ class QdrantAPI:
     def recommend(self, name: str, body: Any) -> list[dict[str, Any]]:
         body = _obj(body)
         iv = self.collections.get(name)
-        self._check_using(iv, body)
-        vector, exclude = self._recommend_vector(iv, body)
-        return self._run_search(name, iv, body, vector, exclude, payload_default=False)
+        space = self._space(iv, body.get("using"))
+        vector, exclude = self._recommend_vector(space, body)
+        return self._run_search(name, iv, space, body, vector, exclude, payload_default=False)
 
     def recommend_batch(self, name: str, body: Any) -> list[list[dict[str, Any]]]:
         searches = _obj(body).get("searches")

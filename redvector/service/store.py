@@ -3,10 +3,12 @@
 Hash layout of point X in collection ``c`` (key ``c:X``, see ids.py):
 
 * ``vector`` (the index's vector field): the float32 little-endian blob, normalized for Cosine;
+  in a collection with Qdrant named vectors, ``vector:<name>`` per name instead (attribute ``<name>``; a
+  point without that vector has no such field), see engine.NAMED_VECTOR_PREFIX;
 * ``payload``: the whole payload as compact JSON (the source of truth for typed values);
 * every top-level payload key whose value is a string, number or bool, mirrored as its own field
   (text; bools as ``true``/``false``), so FT.SEARCH filters and HGETALL see it. Keys named like the vector
-  field or ``payload`` are only in the JSON.
+  field (any vector field of the index) or ``payload`` are only in the JSON.
 
 A hash written by another client under the prefix is a point too: its payload is the JSON field (if it
 holds an object) plus every other field, as a UTF-8 string, that the JSON does not already hold.
@@ -97,8 +99,9 @@ def read_payload(iv: IndexView, fields: dict[bytes, bytes]) -> dict[str, Any]:
             payload = parsed
         else:
             payload["payload"] = raw.decode("utf-8", "replace")
+    skip = iv.vector_fields
     for name, value in fields.items():
-        if name == iv.vector_field or name == PAYLOAD_FIELD:
+        if name == PAYLOAD_FIELD or name in skip:
             continue
         text = name.decode("utf-8", "replace")
         if text not in payload:
@@ -136,9 +139,29 @@ def mirror_value(value: Any) -> bytes | None:
     return None
 
 
-def encode_point(iv: IndexView, vector: FloatArray, payload: dict[str, Any]) -> dict[bytes, bytes]:
-    dtype = BLOB_DTYPES.get(iv.options.dtype, np.dtype("<f4"))
-    fields: dict[bytes, bytes] = {iv.vector_field: np.asarray(vector).astype(dtype).tobytes()}
+def encode_vector(iv: IndexView, vector: FloatArray) -> bytes:
+    return np.asarray(vector).astype(BLOB_DTYPES.get(iv.options.dtype, np.dtype("<f4"))).tobytes()
+
+
+def encode_point(iv: IndexView, vector: FloatArray | dict[str, FloatArray],
+                 payload: dict[str, Any]) -> dict[bytes, bytes]:
+    """The hash of a point: its vector (or named vectors, by name: iv.named must hold them) and payload."""
+    fields = encode_vectors(iv, vector)
+    fields.update(encode_payload(iv, payload))
+    return fields
+
+
+def encode_vectors(iv: IndexView, vector: FloatArray | dict[str, FloatArray]) -> dict[bytes, bytes]:
+    """The vector hash fields of a point: the collection's vector, or the named vectors given."""
+    if isinstance(vector, dict):
+        assert iv.named is not None
+        return {iv.named[n].vector_field: encode_vector(iv.named[n], v) for n, v in vector.items()}
+    return {iv.vector_field: encode_vector(iv, vector)}
+
+
+def encode_payload(iv: IndexView, payload: dict[str, Any]) -> dict[bytes, bytes]:
+    """The payload's hash fields: the JSON and the mirrored top-level scalars."""
+    fields: dict[bytes, bytes] = {}
     try:
         text = json.dumps(payload, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
     except ValueError:
@@ -146,7 +169,7 @@ def encode_point(iv: IndexView, vector: FloatArray, payload: dict[str, Any]) -> 
     fields[PAYLOAD_FIELD] = text.encode()
     for name, value in payload.items():
         encoded_name = name.encode()
-        if encoded_name in (iv.vector_field, PAYLOAD_FIELD) or not name:
+        if encoded_name == PAYLOAD_FIELD or encoded_name in iv.vector_fields or not name:
             continue
         mirrored = mirror_value(value)
         if mirrored is not None:
@@ -162,7 +185,7 @@ def prepare_vector(iv: IndexView, values: Any, where: str) -> FloatArray:
     if not isinstance(values, list):
         raise BadRequest(f"Format error in JSON body: {where} must be a list of numbers")
     if len(values) != iv.dim:
-        raise BadRequest(f"Wrong input: Vector dimension error: expected dim: {iv.dim}, got {len(values)}")
+        raise dimension_error(iv, len(values))
     # Fast path: only ints and floats (a bool is an int to numpy, so types are checked first), then one
     # conversion; a bad element is located by the slow loop below, which names it.
     ok = set(map(type, values)) <= _NUMBER_TYPES
@@ -187,6 +210,11 @@ def prepare_vector(iv: IndexView, values: Any, where: str) -> FloatArray:
     return vector
 
 
+def dimension_error(iv: IndexView, got: int) -> BadRequest:
+    named = f" for vector '{iv.vector_name}'" if iv.vector_name else ""
+    return BadRequest(f"Wrong input: Vector dimension error: expected dim: {iv.dim}, got {got}{named}")
+
+
 def _finite_f32(x: float) -> bool:
     try:
         return math.isfinite(x) and abs(float(x)) <= 3.4028234663852886e38
@@ -198,7 +226,7 @@ def prepare_array(iv: IndexView, vector: FloatArray, where: str) -> FloatArray:
     """prepare_vector for a float32 array (a protobuf ``repeated float`` read with np.array): the same
     checks and messages without the per-element type checks a JSON list needs."""
     if vector.shape[0] != iv.dim:
-        raise BadRequest(f"Wrong input: Vector dimension error: expected dim: {iv.dim}, got {vector.shape[0]}")
+        raise dimension_error(iv, int(vector.shape[0]))
     finite = np.isfinite(vector)
     if not finite.all():
         i = int(np.argmin(finite))

@@ -324,6 +324,17 @@ class QdrantPoints(qgrpc.PointsServicer):
         result = self.q.recommend(request.collection_name, body)
         return qgrpc.RecommendResponse(result=_scored(result), time=self._timed(started))
 
+    def _update_vectors(self, request: Any) -> Any:
+        body: dict[str, Any] = {"points": [dump(GrpcToRest.convert_point_vectors(p)) for p in request.points]}
+        if request.HasField("update_filter"):
+            body["update_filter"] = dump(GrpcToRest.convert_filter(request.update_filter))
+        return qgrpc.PointsOperationResponse(result=_update(self.q.update_vectors(request.collection_name, body, True)))
+
+    def _delete_vectors(self, request: Any) -> Any:
+        body = self._payload_body(request, "points_selector")
+        body["vector"] = list(request.vectors.names)
+        return qgrpc.PointsOperationResponse(result=_update(self.q.delete_vectors(request.collection_name, body, True)))
+
     def _create_index(self, request: Any) -> Any:
         body = {"field_name": request.field_name,
                 "field_schema": FIELD_TYPES.get(request.field_type, "keyword") if request.HasField("field_type")
@@ -348,6 +359,8 @@ class QdrantPoints(qgrpc.PointsServicer):
     Search = rpc(_search)
     SearchBatch = rpc(_search_batch)
     Recommend = rpc(_recommend)
+    UpdateVectors = rpc(_update_vectors)
+    DeleteVectors = rpc(_delete_vectors)
     CreateFieldIndex = rpc(_create_index)
     DeleteFieldIndex = rpc(_delete_index)
 

@@ -16,7 +16,7 @@ from redvector.protocol.grpc.generated import redvector_pb2_grpc as pb_grpc
 from redvector.service import VectorAPI
 from redvector.service.filters import Predicate, compile_filter, simple_equality_filter
 from redvector.service.ids import parse_product_id
-from redvector.service.models import PointId, Record
+from redvector.service.models import PointId, Record, VectorOut
 from redvector.service.points import ALL_PAYLOAD, NO_PAYLOAD, PRODUCT
 from redvector.service.product import parse_limit
 from redvector.service.store import prepare_array
@@ -53,14 +53,14 @@ def _name(request: Any) -> str:
 
 
 def _scored(point_id: PointId, score: float, payload: dict[str, Any] | None,
-            vector: list[float] | None) -> pb.ScoredPoint:
+            vector: VectorOut | None) -> pb.ScoredPoint:
     out = pb.ScoredPoint(id=point_id, score=score) if type(point_id) is int else \
         pb.ScoredPoint(uuid=str(point_id), score=score)
     if payload is not None:
         for k, v in payload.items():
             out.payload[k] = _text(v)
         out.payload_json.update(payload)
-    if vector is not None:
+    if isinstance(vector, list):  # always (the product API refuses collections with named vectors)
         out.vector.extend(vector)
     return out
 
@@ -106,7 +106,7 @@ class VectorService(pb_grpc.VectorServiceServicer):
     def _search(self, request: pb.SearchRequest) -> pb.SearchResponse:
         started = time.perf_counter()
         name = _name(request)
-        iv = self.api.collections.get(name)
+        iv = self.api.collections.get_unnamed(name)
         # The repeated float read straight into float32 (no Python list of 384 floats).
         raw = request.vector if len(request.vector) else request.query_vector
         query = prepare_array(iv, np.array(raw, dtype=np.float32), "vector")

@@ -37,6 +37,8 @@ ROUTES: list[tuple[str, str, str, str, bool]] = [
     ("put", "/collections/{name}/points/payload", "Qdrant", "Overwrite payload", True),
     ("post", "/collections/{name}/points/payload/delete", "Qdrant", "Delete payload keys", True),
     ("post", "/collections/{name}/points/payload/clear", "Qdrant", "Clear payload", True),
+    ("put", "/collections/{name}/points/vectors", "Qdrant", "Update (named) vectors of points", True),
+    ("post", "/collections/{name}/points/vectors/delete", "Qdrant", "Delete named vectors of points", True),
     ("post", "/collections/{name}/points/scroll", "Qdrant", "Scroll points (paginated)", True),
     ("post", "/collections/{name}/points/count", "Qdrant", "Count points", True),
     ("post", "/collections/{name}/points/query", "Qdrant", "Universal query (nearest, by id, recommend)", True),

@@ -120,6 +120,10 @@ def qdrant_routes(api: VectorAPI, version_at_root: bool) -> list[Route]:
           lambda a, rq, b: q.delete_payload(_name(rq), b, _wait(rq)), True),
         r("/collections/{name}/points/payload/clear", ["POST"],
           lambda a, rq, b: q.clear_payload(_name(rq), b, _wait(rq)), True),
+        r("/collections/{name}/points/vectors", ["PUT"],
+          lambda a, rq, b: q.update_vectors(_name(rq), b, _wait(rq)), True),
+        r("/collections/{name}/points/vectors/delete", ["POST"],
+          lambda a, rq, b: q.delete_vectors(_name(rq), b, _wait(rq)), True),
         r("/collections/{name}/points/scroll", ["POST"], lambda a, rq, b: q.scroll(_name(rq), b), True),
         r("/collections/{name}/points/count", ["POST"], lambda a, rq, b: q.count(_name(rq), b), True),
         r("/collections/{name}/points/query", ["POST"], lambda a, rq, b: q.query(_name(rq), b), True, True),
@@ -135,8 +139,7 @@ def qdrant_routes(api: VectorAPI, version_at_root: bool) -> list[Route]:
     ]
     for feature, path in (("snapshots", "/collections/{name}/snapshots"), ("groups", "/collections/{name}/points/search/groups"),
                           ("groups", "/collections/{name}/points/query/groups"),
-                          ("facets", "/collections/{name}/facet"), ("discovery", "/collections/{name}/points/discover"),
-                          ("sparse and named vector updates", "/collections/{name}/points/vectors")):
+                          ("facets", "/collections/{name}/facet"), ("discovery", "/collections/{name}/points/discover")):
         routes.append(r(path, ["GET", "POST", "PUT"], _unsupported(feature), with_body=True))
     routes.append(r("/collections/{name}/points/{id}", ["GET"],
                     lambda a, rq, b: q.get_point(_name(rq), _point_id(rq))))
