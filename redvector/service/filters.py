@@ -162,7 +162,8 @@ def _range_predicate(spec: Any, where: str) -> Callable[[Any], bool]:
 
 def _match_predicate(spec: Any, where: str) -> Callable[[Any], bool]:
     if not isinstance(spec, dict) or len(spec) != 1:
-        raise BadRequest(f"Format error in JSON body: {where} must have exactly one of value, any, except, text")
+        raise BadRequest(f"Format error in JSON body: {where} must have exactly one of value, any, except, text, "
+                         "text_any, phrase, prefix, substring")
     kind, operand = next(iter(spec.items()))
     if kind == "value":
         if isinstance(operand, float) or not isinstance(operand, (str, int, bool)):
