@@ -3,9 +3,9 @@
 Semantics follow Qdrant 1.19 and qdrant-client's local mode (the test oracle): a key resolves to a list of
 values (a final array is flattened one level); ``match``/``range`` hold when any value satisfies them and
 are false on a missing key; ``match.value`` is type-strict; ``match.text`` is token containment;
-``is_empty``/``is_null``/``values_count``/``nested``/``has_id``/``has_vector`` and
-must/should/must_not/min_should as specified there. Geo, phrase and prefix conditions are rejected with a 400
-until supported.
+``is_empty``/``is_null``/``values_count``/``nested``/``has_id``/``has_vector`` and must/should/must_not/
+min_should as specified there; ``match.text_any``/``phrase``/``prefix``/``substring``, ``slice`` and the geo
+conditions (service.geo) as local mode.
 """
 
 from __future__ import annotations
@@ -16,8 +16,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from redvector.errors import BadRequest, Unprocessable
+from redvector.service.geo import GEO_CONDITIONS
 from redvector.service.ids import parse_json_id
 from redvector.service.models import PointId
+from redvector.service.slices import id_hash
 
 Predicate = Callable[[PointId, dict[str, Any]], bool]
 
@@ -169,7 +171,8 @@ def _range_predicate(spec: Any, where: str) -> Callable[[Any], bool]:
 
 def _match_predicate(spec: Any, where: str) -> Callable[[Any], bool]:
     if not isinstance(spec, dict) or len(spec) != 1:
-        raise BadRequest(f"Format error in JSON body: {where} must have exactly one of value, any, except, text")
+        raise BadRequest(f"Format error in JSON body: {where} must have exactly one of value, any, except, text, "
+                         "text_any, phrase, prefix, substring")
     kind, operand = next(iter(spec.items()))
     if kind == "value":
         if isinstance(operand, float) or not isinstance(operand, (str, int, bool)):
@@ -189,16 +192,16 @@ def _match_predicate(spec: Any, where: str) -> Callable[[Any], bool]:
             raise BadRequest(f"Format error in JSON body: {where}.text must be a string")
         query = _tokens(operand)
         return lambda v: isinstance(v, str) and bool(query) and set(query) <= set(_tokens(v))
+    if kind in _STRING_MATCHES:
+        return _string_match(kind, operand, where)
     raise BadRequest(f"Bad request: match condition `{kind}` is not supported by RedVector")
 
 
 def _field_condition(cond: dict[str, Any], where: str) -> Predicate:
     steps = parse_path(cond["key"], f"{where}.key")
     kinds = [k for k in ("match", "range", "values_count", "is_empty", "is_null") if cond.get(k) is not None]
-    unsupported = [k for k in ("geo_radius", "geo_bounding_box", "geo_polygon") if cond.get(k) is not None]
-    if unsupported:
-        raise BadRequest(f"Bad request: {unsupported[0]} filters are not supported by RedVector")
-    if not kinds:
+    geo = [k for k in GEO_CONDITIONS if cond.get(k) is not None]
+    if not kinds and not geo:
         raise Unprocessable(
             f"Validation error in JSON body: [{where}: At least one field condition must be specified]"
         )
@@ -222,9 +225,56 @@ def _field_condition(cond: dict[str, Any], where: str) -> Predicate:
             if not isinstance(spec, bool):
                 raise BadRequest(f"Format error in JSON body: {where}.is_null must be a bool")
             checks.append(_is_null(steps, spec))
+    checks.extend(_any_value(steps, GEO_CONDITIONS[kind](cond[kind], f"{where}.{kind}")) for kind in geo)
     if len(checks) == 1:
         return checks[0]
     return lambda pid, payload: all(c(pid, payload) for c in checks)
+
+
+def _phrase_in(phrase: list[str], text: str) -> bool:
+    tokens = _tokens(text)
+    n = len(phrase)
+    return any(tokens[i:i + n] == phrase for i in range(len(tokens) - n + 1))
+
+
+_STRING_MATCHES = ("text_any", "phrase", "prefix", "substring")
+
+
+def _string_match(kind: str, operand: Any, where: str) -> Callable[[Any], bool]:
+    """match.text_any (one query token is enough), match.phrase (the query tokens consecutive, in order) and
+    the case-sensitive match.prefix / match.substring, as local mode; none matches a non-string value."""
+    if not isinstance(operand, str):
+        raise BadRequest(f"Format error in JSON body: {where}.{kind} must be a string")
+    if kind == "text_any":
+        query = set(_tokens(operand))
+        return lambda v: isinstance(v, str) and not query.isdisjoint(_tokens(v))
+    if kind == "phrase":
+        phrase = _tokens(operand)
+        return lambda v: isinstance(v, str) and bool(phrase) and _phrase_in(phrase, v)
+    if kind == "prefix":
+        return lambda v: isinstance(v, str) and v.startswith(operand)
+    return lambda v: isinstance(v, str) and operand in v
+
+
+def _slice(spec: Any, where: str) -> Predicate:
+    """{"slice": {"total": n, "index": i}}: the points whose id hash is i modulo n (none inside `nested`)."""
+    if not isinstance(spec, dict) or set(spec) != {"total", "index"}:
+        raise BadRequest(f"Format error in JSON body: {where} needs exactly `total` and `index`")
+    total, index = spec["total"], spec["index"]
+    for name, value in (("total", total), ("index", index)):
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < 2**32:
+            raise BadRequest(f"Format error in JSON body: {where}.{name} must be an unsigned 32-bit integer")
+    if total < 1:
+        raise BadRequest(f"Bad request: Slice total must be >= 1, got {total}")
+    if index >= total:
+        raise BadRequest(f"Bad request: Slice index must be in [0;{total - 1}], got {index}")
+
+    def predicate(pid: PointId, _payload: dict[str, Any]) -> bool:
+        if isinstance(pid, int) and pid < 0:  # the sentinel id of an element checked by a nested filter
+            return False
+        return id_hash(pid) % total == index
+
+    return predicate
 
 
 def _any_value(steps: list[PathStep], check: Callable[[Any], bool]) -> Predicate:
@@ -313,11 +363,11 @@ def _condition(cond: Any, where: str, nested: bool) -> Predicate:
         if not isinstance(name, str):
             raise BadRequest(f"Format error in JSON body: {where}.has_vector must be a vector name (a string)")
         return lambda _pid, payload: name in getattr(payload, "vector_names", ())
+    if "slice" in cond:
+        return _slice(cond["slice"], f"{where}.slice")
     if cond.keys() & {"must", "should", "must_not", "min_should"} or not cond:
         return compile_filter(cond, where, nested)
     unknown = next(iter(cond))
-    if unknown == "slice":
-        raise BadRequest(f"Bad request: {unknown} conditions are not supported by RedVector")
     raise BadRequest(f"Format error in JSON body: {where}: unknown condition `{unknown}`")
 
 

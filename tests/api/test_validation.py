@@ -53,7 +53,10 @@ def test_bad_upserts_write_nothing(rest: httpx.Client, coll: str, body: dict[str
     ({"must": [{"key": "a", "range": {"gt": "x"}}]}, 400, "filter.must[0].range.gt"),
     ({"must": "nope"}, 400, "filter.must[0] must be an object"),
     ({"min_should": {"conditions": [], "min_count": 0}}, 400, "min_count"),
-    ({"must": [{"key": "loc", "geo_radius": {"center": {"lat": 1, "lon": 2}, "radius": 3}}]}, 400, "not supported"),
+    ({"must": [{"key": "loc", "geo_radius": {"center": {"lat": 91, "lon": 2}, "radius": 3}}]}, 400, "within [-90;90]"),
+    ({"must": [{"key": "loc", "geo_polygon": {"exterior": {"points": []}}}]}, 400, "at least 4, got 0"),
+    ({"must": [{"key": "t", "match": {"phrase": 1}}]}, 400, "filter.must[0].match.phrase"),
+    ({"must": [{"slice": {"total": 2, "index": 2}}]}, 400, "Slice index must be in [0;1], got 2"),
 ])
 def test_bad_filters(rest: httpx.Client, coll: str, flt: dict[str, Any], status: int, text: str) -> None:
     for path, body in (("points/query", {"query": [1, 2, 3]}), ("points/scroll", {}), ("points/count", {})):
