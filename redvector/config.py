@@ -344,6 +344,7 @@ class Config:
                 raise ConfigError(f"CONFIG SET failed (possibly related to argument '{name.lower()}') - {exc}")
         for canonical, parsed in changes:
             self._values[canonical] = parsed
+        for canonical, parsed in changes:  # (as Redis applies them: after every value is set)
             for listener in self._listeners:
                 listener(canonical, parsed)
 
