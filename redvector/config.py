@@ -12,116 +12,35 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from redvector.config_values import (
+    INT_MAX,
+    INT_MIN,
+    LLONG_MAX,
+    ULLONG,
+    ObufLimits,
+    enum,
+    merge_obuf_limits,
+    parse_bool,
+    parse_memory,
+    parse_notify,
+    parse_obuf_limits,
+    parse_percentiles,
+    parse_save,
+    render_bool,
+    render_notify,
+    render_obuf_limits,
+    render_percentile,
+    render_percentiles,
+    render_save,
+    string2ll,
+)
 from redvector.errors import ConfigError
 
-_UNITS = {
-    "": 1, "b": 1, "k": 1000, "kb": 1024, "m": 1000**2, "mb": 1024**2, "g": 1000**3, "gb": 1024**3,
-}
-_ULLONG = 2**64
+__all__ = ["ALIASES", "DIRECTIVES", "Config", "ConfigError", "Directive", "ObufLimits", "parse_config_text",
+           "parse_memory", "render_percentile"]
 
-
-def parse_memory(text: str) -> int:
-    """Redis's memtoull: ASCII digits (none reads 0) and an optional unit (b, k, kb, m, mb, g, gb, any
-    case); no sign or spaces; past 2^64-1 the digits read as 2^64-1 (strtoull) and the unit's product wraps."""
-    end = 0
-    while end < len(text) and "0" <= text[end] <= "9":
-        end += 1
-    mul = _UNITS.get(text[end:].lower())
-    if mul is None or text[:1] == "-":
-        raise ValueError("argument must be a memory value")
-    value = min(int(text[:end]) if end else 0, _ULLONG - 1)
-    return value * mul % _ULLONG
-
-
-def _parse_bool(text: str) -> bool:
-    t = text.lower()
-    if t in ("yes", "true", "1"):
-        return True
-    if t in ("no", "false", "0"):
-        return False
-    raise ValueError("argument must be 'yes' or 'no'")
-
-
-def _parse_int(text: str) -> int:
-    try:
-        return int(text)
-    except ValueError:
-        raise ValueError("argument couldn't be parsed into an integer")
-
-
-def _parse_port(text: str) -> int:
-    port = _parse_int(text)
-    if not 0 <= port <= 65535:
-        raise ValueError("argument must be between 0 and 65535 inclusive")
-    return port
-
-
-def _parse_non_negative(text: str) -> int:
-    value = _parse_int(text)
-    if not 0 <= value <= 2**63 - 1:
-        raise ValueError("argument must be between 0 and 9223372036854775807 inclusive")
-    return value
-
-
-def _parse_percentiles(text: str) -> list[float]:
-    values = []
-    for word in text.split():
-        try:
-            value = float(word)
-        except ValueError:
-            raise ValueError("Invalid latency-tracking-info-percentiles parameters")
-        if not 0.0 <= value <= 100.0:
-            raise ValueError("latency-tracking-info-percentiles parameters should sit between [0.0,100.0]")
-        values.append(value)
-    return values
-
-
-def render_percentile(value: float) -> str:
-    """A percentile as Redis writes it (%f, trailing zeros and point trimmed)."""
-    return ("%f" % value).rstrip("0").rstrip(".")
-
-
-def _render_percentiles(values: list[float]) -> str:
-    return " ".join(render_percentile(v) for v in values)
-
-
-def _enum(*choices: str) -> Callable[[str], str]:
-    def parse(text: str) -> str:
-        t = text.lower()
-        if t not in choices:
-            raise ValueError("argument(s) must be one of the following: " + ", ".join(choices))
-        return t
-
-    return parse
-
-
-def _parse_save(text: str) -> list[tuple[int, int]]:
-    parts = text.split()
-    if len(parts) % 2:
-        raise ValueError("Invalid save parameters")
-    rules = []
-    for i in range(0, len(parts), 2):
-        try:
-            rules.append((int(parts[i]), int(parts[i + 1])))
-        except ValueError:
-            raise ValueError("Invalid save parameters")
-    return rules
-
-
-def _render_save(rules: list[tuple[int, int]]) -> str:
-    return " ".join(f"{s} {c}" for s, c in rules)
-
-
-def _parse_notify(text: str) -> str:
-    """notify-keyspace-events, kept in Redis's canonical spelling (keyspaceEventsFlagsToString)."""
-    allowed = set("KEg$lshzxetmdnA")
-    if not set(text) <= allowed:
-        raise ValueError("Invalid event class character. Use 'Ag$lshzxeKEtmdn'.")
-    every = "g$lshzxetd"  # what 'A' stands for
-    classes = set(every) if "A" in text else set()
-    classes.update(c for c in text if c in every)
-    out = "A" if classes >= set(every) else "".join(c for c in every if c in classes)
-    return out + "".join(c for c in "KEmn" if c in text)
+_LONG_MAX = LLONG_MAX
+_UINT_MAX = 2**32 - 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,21 +50,9 @@ class Directive:
     parse: Callable[[str], Any]
     render: Callable[[Any], str] = str
     mutable: bool = True  # CONFIG SET may change it at run time
-
-
-def _yesno(v: bool) -> str:
-    return "yes" if v else "no"
-
-
-def _parse_replicaof(value: str) -> str:
-    """``host port`` (or empty: not a replica); ``no one`` is empty too."""
-    parts = value.split()
-    if not parts or [p.lower() for p in parts] == ["no", "one"]:
-        return ""
-    if len(parts) != 2:
-        raise ValueError("replicaof takes a host and a port")
-    _parse_port(parts[1])
-    return f"{parts[0]} {int(parts[1])}"
+    # the new value from the current one and the parsed one (client-output-buffer-limit changes only the
+    # classes it names); None: the parsed value
+    merge: Callable[[Any, Any], Any] | None = None
 
 
 def _d(name: str, default: str, parse: Callable[[str], Any] = str, render: Callable[[Any], str] = str,
@@ -154,134 +61,206 @@ def _d(name: str, default: str, parse: Callable[[str], Any] = str, render: Calla
 
 
 def _b(name: str, default: str, mutable: bool = True) -> Directive:
-    return Directive(name, default, _parse_bool, _yesno, mutable)
+    """A bool: yes or no, any case (Redis's yesnotoi)."""
+    return Directive(name, default, parse_bool, render_bool, mutable)
 
 
-def _i(name: str, default: str, mutable: bool = True) -> Directive:
-    return Directive(name, default, _parse_int, str, mutable)
-
-
-def _m(name: str, default: str, low: int = 0, high: int = _ULLONG - 1, floor: int = 0) -> Directive:
-    """A memory value (memtoull) within Redis's bounds for the directive; ``floor``: a smaller accepted
-    value is raised to it (as Redis resizes the replication backlog to 16 kB at least)."""
-    if low == 0 and high == _ULLONG - 1:
-        return Directive(name, default, parse_memory, str)
+def _n(name: str, default: str, low: int, high: int, *, memory: bool = False, percent: bool = False,
+       unsigned: bool = False, clamp: tuple[int, int] | None = None, mutable: bool = True) -> Directive:
+    """A number as Redis's numeric configs read it (numericParseString, numericBoundaryCheck): a strict
+    integer (string2ll), or with ``memory`` a memory value (memtoull), with ``percent`` also ``N%`` (kept
+    as -N, shown as ``N%``); within ``low``..``high``, compared as the C type does (``unsigned``: a memory
+    value or a negative number wraps to 64 unsigned bits; otherwise memory values past 2^63-1 wrap to
+    negative). ``clamp``: an accepted value is moved into this range (hz: 1..500), and CONFIG GET shows it."""
+    if memory and percent:
+        error = "argument must be a memory or percent value"
+    elif memory:
+        error = "argument must be a memory value"
+    else:
+        error = "argument couldn't be parsed into an integer"
 
     def parse(text: str) -> int:
-        value = parse_memory(text)
-        if not low <= value <= high:
+        value: int | None = None
+        if memory:
+            try:
+                value = parse_memory(text)
+            except ValueError:
+                pass
+        if value is None and percent and len(text) > 1 and text[-1] == "%":
+            number = string2ll(text[:-1])
+            value = -number if number is not None and number >= 0 else None
+        if value is None and not (memory or percent):
+            value = string2ll(text)
+        if value is None:
+            raise ValueError(error)
+        if unsigned:
+            value %= ULLONG
+        elif value > LLONG_MAX:
+            value -= ULLONG
+        if percent and value < 0:
+            if value < low:
+                raise ValueError(f"percentage argument must be less or equal to {-low}")
+        elif not low <= value <= high:
             raise ValueError(f"argument must be between {low} and {high} inclusive")
-        return max(value, floor)
+        return value if clamp is None else max(clamp[0], min(clamp[1], value))
 
-    return Directive(name, default, parse, str)
-
-
-_LLONG_MAX = 2**63 - 1
+    render: Callable[[Any], str] = (lambda v: f"{-v}%" if v < 0 else str(v)) if percent else str
+    return Directive(name, default, parse, render, mutable)
 
 
+def _m(name: str, default: str, low: int = 0, high: int = ULLONG - 1, floor: int = 0) -> Directive:
+    """A memory value (memtoull) within Redis's bounds for the directive; ``floor``: a smaller accepted
+    value is raised to it (as Redis resizes the replication backlog to 16 kB at least)."""
+    if floor:
+        return _n(name, default, low, high, memory=True, clamp=(floor, high))
+    return _n(name, default, low, high, memory=True, unsigned=high == ULLONG - 1)
+
+
+def _int(name: str, default: str, mutable: bool = True) -> Directive:
+    """A C int (0 and up): Redis's bounds for most of its int directives."""
+    return _n(name, default, 0, INT_MAX, mutable=mutable)
+
+
+def _long(name: str, default: str, low: int = 0, memory: bool = False) -> Directive:
+    """A long, size_t or long long (0 and up to 2^63-1)."""
+    return _n(name, default, low, _LONG_MAX, memory=memory)
+
+
+def _port(name: str, default: str) -> Directive:
+    return _n(name, default, 0, 65535, mutable=False)
+
+
+def _parse_replicaof(value: str) -> str:
+    """``host port`` (or ``no one``: not a replica; empty too, as RedVector's default)."""
+    parts = value.split(" ") if value else []
+    if not parts:
+        return ""
+    if len(parts) != 2:
+        raise ValueError("wrong number of arguments")
+    if [p.lower() for p in parts] == ["no", "one"]:
+        return ""
+    port = string2ll(parts[1])
+    if port is None or not 0 <= port <= 65535:
+        raise ValueError("Invalid master port")
+    return f"{parts[0]} {port}"
+
+
+_O = Directive("client-output-buffer-limit", "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60",
+               parse_obuf_limits, render_obuf_limits, merge=merge_obuf_limits)
+
+
+# Bounds, types and mutability as Redis 7.4's config.c declares them (its standardConfig table); the
+# RedVector-only directives (ports of the other transports, api-key, search-*, gc-*) follow the same rules.
 DIRECTIVES: dict[str, Directive] = {
     d.name: d
     for d in [
-        _d("port", "6379", _parse_port, mutable=False),
+        _port("port", "6379"),
         _d("bind", "127.0.0.1 -::1", mutable=False),
         _d("requirepass", ""),
-        _i("databases", "16", mutable=False),
+        _n("databases", "16", 1, INT_MAX, mutable=False),
         _d("dir", "./data"),
-        _d("loglevel", "notice", _enum("debug", "verbose", "notice", "warning", "nothing")),
-        _d("logfile", ""),
-        _i("maxclients", "10000"),
-        _i("tracking-table-max-keys", "1000000"),
-        _i("acllog-max-len", "128"),
+        _d("loglevel", "notice", enum("debug", "verbose", "notice", "warning", "nothing")),
+        _d("logfile", "", mutable=False),
+        _n("maxclients", "10000", 1, _UINT_MAX, unsigned=True),
+        _long("tracking-table-max-keys", "1000000"),
+        _long("acllog-max-len", "128"),
         _d("aclfile", "", mutable=False),
-        _i("hll-sparse-max-bytes", "3000"),
-        _i("timeout", "0"),
-        _i("tcp-keepalive", "300"),
-        _i("tcp-backlog", "511", mutable=False),
-        _m("proto-max-bulk-len", "536870912", 1024 * 1024, _LLONG_MAX),
-        _m("client-query-buffer-limit", "1073741824", 1024 * 1024, _LLONG_MAX),
-        _d("client-output-buffer-limit", "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60"),
-        _d("rest-port", "8888", _parse_port, mutable=False),
-        _d("grpc-port", "50051", _parse_port, mutable=False),
-        _d("qdrant-port", "6333", _parse_port, mutable=False),
-        _d("qdrant-grpc-port", "6334", _parse_port, mutable=False),
+        _long("hll-sparse-max-bytes", "3000", memory=True),
+        _int("timeout", "0"),
+        _int("tcp-keepalive", "300"),
+        _int("tcp-backlog", "511", mutable=False),
+        _m("proto-max-bulk-len", "536870912", 1024 * 1024, _LONG_MAX),
+        _m("client-query-buffer-limit", "1073741824", 1024 * 1024, _LONG_MAX),
+        _n("maxmemory-clients", "0", -100, _LONG_MAX, memory=True, percent=True),  # accepted, not enforced
+        _O,
+        _port("rest-port", "8888"),
+        _port("grpc-port", "50051"),
+        _port("qdrant-port", "6333"),
+        _port("qdrant-grpc-port", "6334"),
         _d("api-key", ""),
         _m("max-request-body", "67108864"),
         _b("appendonly", "yes"),
-        _d("appendfsync", "everysec", _enum("always", "everysec", "no")),
+        _d("appendfsync", "everysec", enum("everysec", "always", "no")),
         _d("appendfilename", "appendonly.aof", mutable=False),
         _d("appenddirname", "appendonlydir", mutable=False),
-        _i("auto-aof-rewrite-percentage", "100"),
-        _m("auto-aof-rewrite-min-size", "67108864"),
+        _int("auto-aof-rewrite-percentage", "100"),
+        _m("auto-aof-rewrite-min-size", "67108864", 0, LLONG_MAX),
         _b("aof-load-truncated", "yes"),
         _b("aof-use-rdb-preamble", "yes"),
-        _d("save", "3600 1 300 100 60 10000", _parse_save, _render_save),
+        _d("save", "3600 1 300 100 60 10000", parse_save, render_save),
         _d("dbfilename", "dump.rdb"),
         _b("rdbcompression", "yes"),
-        _b("rdbchecksum", "yes"),
+        _b("rdbchecksum", "yes", mutable=False),
         _b("stop-writes-on-bgsave-error", "yes"),
-        _d("notify-keyspace-events", "", _parse_notify),
+        _d("notify-keyspace-events", "", parse_notify, render_notify),
         _m("maxmemory", "0"),
-        _d("maxmemory-policy", "noeviction", _enum(  # (in Redis's order, which its error lists)
+        _d("maxmemory-policy", "noeviction", enum(  # (in Redis's order, which its error lists)
             "volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl", "allkeys-lru", "allkeys-lfu",
             "allkeys-random", "noeviction")),
-        _i("maxmemory-samples", "5"),
-        _i("hz", "10"),
+        _n("maxmemory-samples", "5", 1, 64),
+        _n("hz", "10", 0, INT_MAX, clamp=(1, 500)),
         # replication (server/replication.py): ``replicaof host port`` makes this server a replica at startup
         _d("replicaof", "", _parse_replicaof, mutable=False),
         _d("masterauth", ""),
         _d("masteruser", ""),
         _b("replica-read-only", "yes"),
         _b("replica-serve-stale-data", "yes"),
-        _m("repl-backlog-size", "1048576", 1, _LLONG_MAX, floor=16 * 1024),
-        _i("repl-backlog-ttl", "3600"),
-        _i("repl-ping-replica-period", "10"),
-        _i("repl-timeout", "60"),
+        _m("repl-backlog-size", "1048576", 1, LLONG_MAX, floor=16 * 1024),
+        _long("repl-backlog-ttl", "3600"),
+        _n("repl-ping-replica-period", "10", 1, INT_MAX),
+        _n("repl-timeout", "60", 1, INT_MAX),
         _b("repl-diskless-sync", "yes"),
-        _i("repl-diskless-sync-delay", "5"),
-        _i("replica-priority", "100"),
+        _int("repl-diskless-sync-delay", "5"),
+        _int("replica-priority", "100"),
         _d("replica-announce-ip", ""),
-        _i("min-replicas-to-write", "0"),
-        _i("min-replicas-max-lag", "10"),
-        _i("lfu-log-factor", "10"),
-        _i("lfu-decay-time", "1"),
+        _int("min-replicas-to-write", "0"),
+        _int("min-replicas-max-lag", "10"),
+        _int("lfu-log-factor", "10"),
+        _int("lfu-decay-time", "1"),
         _b("daemonize", "no", mutable=False),
         _d("pidfile", "", mutable=False),
         _b("protected-mode", "yes"),
-        _i("list-max-listpack-size", "-2"),
-        _i("list-compress-depth", "0"),
-        _i("hash-max-listpack-entries", "128"),
-        _i("hash-max-listpack-value", "64"),
-        _i("set-max-intset-entries", "512"),
-        _i("set-max-listpack-entries", "128"),
-        _i("set-max-listpack-value", "64"),
-        _i("zset-max-listpack-entries", "128"),
-        _i("zset-max-listpack-value", "64"),
-        _i("stream-node-max-bytes", "4096"),
-        _i("stream-node-max-entries", "100"),
-        _i("slowlog-log-slower-than", "10000"),
-        _i("slowlog-max-len", "128"),
-        _d("latency-monitor-threshold", "0", _parse_non_negative),
+        _n("list-max-listpack-size", "-2", INT_MIN, INT_MAX),
+        _int("list-compress-depth", "0"),
+        _long("hash-max-listpack-entries", "128"),
+        _long("hash-max-listpack-value", "64", memory=True),
+        _long("set-max-intset-entries", "512"),
+        _long("set-max-listpack-entries", "128"),
+        _long("set-max-listpack-value", "64"),
+        _long("zset-max-listpack-entries", "128"),
+        _long("zset-max-listpack-value", "64", memory=True),
+        _long("stream-node-max-bytes", "4096", memory=True),
+        _long("stream-node-max-entries", "100"),
+        _long("slowlog-log-slower-than", "10000", low=-1),
+        _long("slowlog-max-len", "128"),
+        _long("latency-monitor-threshold", "0"),
         _b("latency-tracking", "yes"),
-        _d("latency-tracking-info-percentiles", "50 99 99.9", _parse_percentiles, _render_percentiles),
-        _i("busy-reply-threshold", "5000"),  # ms a Lua script may run (EVAL): stopped with an error past it
+        _d("latency-tracking-info-percentiles", "50 99 99.9", parse_percentiles, render_percentiles),
+        _long("busy-reply-threshold", "5000"),  # ms a Lua script may run (EVAL): stopped with an error past it
         _b("lazyfree-lazy-user-flush", "no"),
         _d("appendonly-dir", "", mutable=False),
-        _i("search-default-ef-runtime", "64"),
-        _i("search-timeout", "500"),
+        _n("search-default-ef-runtime", "64", 1, INT_MAX),
+        _int("search-timeout", "500"),
         _b("gc-freeze-after-load", "yes"),
         # default: CPython's collector as is; tuned: no automatic full collections, survivors of the
         # young collections are frozen every second (server/cron.py), so pauses stay short however
         # many objects the dataset holds.
-        _d("gc-mode", "tuned", _enum("default", "tuned")),
+        _d("gc-mode", "tuned", enum("default", "tuned")),
     ]
 }
 
 
-# Redis's old names, still accepted in config files and by CONFIG SET.
+# Redis's other names, accepted in config files and by CONFIG SET, and shown by CONFIG GET under their own
+# name (a pattern matches them too).
 ALIASES = {"slaveof": "replicaof", "slave-read-only": "replica-read-only",
            "slave-serve-stale-data": "replica-serve-stale-data", "slave-priority": "replica-priority",
            "repl-ping-slave-period": "repl-ping-replica-period", "min-slaves-to-write": "min-replicas-to-write",
-           "min-slaves-max-lag": "min-replicas-max-lag", "slave-announce-ip": "replica-announce-ip"}
+           "min-slaves-max-lag": "min-replicas-max-lag", "slave-announce-ip": "replica-announce-ip",
+           "list-max-ziplist-size": "list-max-listpack-size", "lua-time-limit": "busy-reply-threshold",
+           "hash-max-ziplist-entries": "hash-max-listpack-entries",
+           "hash-max-ziplist-value": "hash-max-listpack-value",
+           "zset-max-ziplist-entries": "zset-max-listpack-entries",
+           "zset-max-ziplist-value": "zset-max-listpack-value"}
 
 
 class Config:
@@ -294,7 +273,7 @@ class Config:
         # ``user <name> <rules...>`` lines (redis.conf's ACL users), in order; the server applies them.
         self.users: list[str] = []
         for d in DIRECTIVES.values():
-            self._values[d.name] = d.parse(d.default)
+            self._values[d.name] = self._parsed(d, d.default)
         for name, value in (values or {}).items():
             self.set(name, value, startup=True)
 
@@ -305,32 +284,69 @@ class Config:
         return self._values.get(name, default)
 
     def names(self) -> Iterator[str]:
-        return iter(self._values)
+        """Every name CONFIG GET knows: the directives, then Redis's other names for them."""
+        yield from self._values
+        yield from ALIASES
+
+    @staticmethod
+    def lookup(name: str) -> str | None:
+        """The directive a name (any case, or one of Redis's other names) stands for; None if none."""
+        name = name.lower()
+        name = ALIASES.get(name, name)
+        return name if name in DIRECTIVES else None
 
     def render(self, name: str) -> str:
+        name = ALIASES.get(name, name)
         return DIRECTIVES[name].render(self._values[name])
 
     def on_change(self, listener: Callable[[str, Any], None]) -> None:
         self._listeners.append(listener)
 
+    def _parsed(self, directive: Directive, value: str) -> Any:
+        parsed = directive.parse(value)
+        if directive.merge is not None:
+            parsed = directive.merge(self._values.get(directive.name), parsed)
+        return parsed
+
     def set(self, name: str, value: str, startup: bool = False) -> None:
-        name = name.lower()
-        name = ALIASES.get(name, name)
-        directive = DIRECTIVES.get(name)
-        if directive is None:
-            raise ConfigError(f"Unknown option or number of arguments for CONFIG SET - '{name}'")
-        if not startup and not directive.mutable:
-            raise ConfigError(f"CONFIG SET failed (possibly related to argument '{name}') - can't set immutable config")
-        try:
-            parsed = directive.parse(value)
-        except ValueError as exc:
-            if startup:
-                raise ConfigError(f"Bad directive or wrong number of arguments: '{name}' '{value}': {exc}")
-            raise ConfigError(f"CONFIG SET failed (possibly related to argument '{name}') - {exc}")
-        self._values[name] = parsed
+        """One directive; at startup (config file, flags) immutable ones too."""
         if not startup:
+            self.set_many([(name, value)])
+            return
+        canonical = self.lookup(name)
+        if canonical is None:
+            raise ConfigError(f"Bad directive or wrong number of arguments: unknown directive '{name}'")
+        try:
+            self._values[canonical] = self._parsed(DIRECTIVES[canonical], value)
+        except ValueError as exc:
+            raise ConfigError(f"Bad directive or wrong number of arguments: '{name}' '{value}': {exc}")
+
+    def set_many(self, pairs: list[tuple[str, str]]) -> None:
+        """CONFIG SET: all the pairs or none, with Redis's errors. The names are checked first, in order (the
+        first unknown, immutable or repeated one is the error, named as given); then every value is read
+        (a bad one is named in lower case); only then do they all change."""
+        seen: set[str] = set()
+        for name, _ in pairs:
+            canonical = self.lookup(name)
+            if canonical is None:
+                raise ConfigError(f"Unknown option or number of arguments for CONFIG SET - '{name}'")
+            failure = "can't set immutable config" if not DIRECTIVES[canonical].mutable else (
+                "duplicate parameter" if name.lower() in seen else "")
+            if failure:
+                raise ConfigError(f"CONFIG SET failed (possibly related to argument '{name}') - {failure}")
+            seen.add(name.lower())
+        changes = []
+        for name, value in pairs:
+            canonical = ALIASES.get(name.lower(), name.lower())
+            try:
+                changes.append((canonical, self._parsed(DIRECTIVES[canonical], value)))
+            except ValueError as exc:
+                raise ConfigError(f"CONFIG SET failed (possibly related to argument '{name.lower()}') - {exc}")
+        for canonical, parsed in changes:
+            self._values[canonical] = parsed
+        for canonical, parsed in changes:  # (as Redis applies them: after every value is set)
             for listener in self._listeners:
-                listener(name, parsed)
+                listener(canonical, parsed)
 
     @classmethod
     def from_args(cls, argv: list[str]) -> Config:
@@ -365,8 +381,6 @@ class Config:
             if name == "user":  # repeatable: one ACL user per line
                 cfg.users.append(value)
                 continue
-            if ALIASES.get(name, name) not in DIRECTIVES:
-                raise ConfigError(f"Bad directive or wrong number of arguments: unknown directive '{name}'")
             cfg.set(name, value, startup=True)
         return cfg
 

@@ -9,6 +9,7 @@ from redvector.commands.acl import acl_user_lines
 from redvector.commands.args import ArgCursor
 from redvector.commands.context import CommandContext
 from redvector.commands.spec import CommandGroup, Flag, Sub
+from redvector.config import Config
 from redvector.errors import RedVectorError, SyntaxErr, UnknownSubcommand, WrongArity
 from redvector.keyspace.glob import glob_match
 from redvector.replies import OK, Map
@@ -64,6 +65,22 @@ _CONFIG_SUBS = (
 )
 
 
+def _config_get(cfg: Config, patterns: list[bytes]) -> dict[str, tuple[str, str]]:
+    """CONFIG GET as Redis answers it: a name without ``*?[`` is looked up (any case; shown as given), a
+    pattern matches every name (Redis's other names too) in any case; each directive once per name."""
+    out: dict[str, tuple[str, str]] = {}
+    for pattern in patterns:
+        text = pattern.decode(errors="replace")
+        if not any(c in text for c in "*?["):
+            if text.lower() not in out and cfg.lookup(text) is not None:
+                out[text.lower()] = (text, cfg.render(text.lower()))
+            continue
+        for name in cfg.names():
+            if name not in out and glob_match(pattern.lower(), name.encode()):
+                out[name] = (name, cfg.render(name))
+    return out
+
+
 @group.command("CONFIG", -2, Flag.ADMIN | Flag.NOSCRIPT | Flag.LOADING | Flag.STALE,
                subcommands=_CONFIG_SUBS,
                summary="A container for server configuration commands.", since="2.0.0")
@@ -73,21 +90,17 @@ def config(ctx: CommandContext, argv: list[bytes]) -> Any:
     if sub == b"GET":
         if len(argv) < 3:
             raise WrongArity("config|get")
-        out: dict[str, str] = {}
-        for pattern in argv[2:]:
-            for name in cfg.names():
-                if glob_match(pattern.lower(), name.encode()):
-                    out[name] = cfg.render(name)
-        return Map(list(out.items()))
+        return Map(list(_config_get(cfg, argv[2:]).values()))
     if sub == b"SET":
-        if len(argv) < 4 or len(argv) % 2:
+        if len(argv) < 4:
             raise WrongArity("config|set")
+        if len(argv) % 2:
+            raise SyntaxErr()
         args = ArgCursor(argv, 2)
         pairs = []
         while args:
-            pairs.append((args.next().decode().lower(), args.next().decode()))
-        for name, value in pairs:
-            cfg.set(name, value)
+            pairs.append((args.next().decode(errors="replace"), args.next().decode(errors="replace")))
+        cfg.set_many(pairs)
         return OK
     if sub == b"RESETSTAT":
         stats = ctx.server.stats

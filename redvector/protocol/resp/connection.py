@@ -12,7 +12,7 @@ from typing import Any, cast
 
 from redvector.commands.dispatcher import Dispatcher
 from redvector.commands.spec import Flag
-from redvector.config import parse_memory
+from redvector.config import ObufLimits
 from redvector.errors import CodedError, ProtocolError, RedVectorError
 from redvector.protocol.resp.encoder import encode
 from redvector.protocol.resp.parser import RequestParser
@@ -378,24 +378,8 @@ class RespConnection(asyncio.Protocol):
 
 def _pubsub_limits(server: Server) -> tuple[int, int, float]:
     """``client-output-buffer-limit``'s pubsub class: (hard bytes, soft bytes, soft seconds); 0 = none."""
-    text = str(server.config["client-output-buffer-limit"])
-    cached = _LIMITS_CACHE.get(text)
-    if cached is not None:
-        return cached
-    limits = (0, 0, 0.0)
-    spec = text.split()
-    for i in range(0, len(spec) - 3, 4):
-        if spec[i] == "pubsub":
-            try:
-                limits = (parse_memory(spec[i + 1]), parse_memory(spec[i + 2]), float(spec[i + 3]))
-            except ValueError:
-                pass
-    _LIMITS_CACHE.clear()
-    _LIMITS_CACHE[text] = limits
-    return limits
-
-
-_LIMITS_CACHE: dict[str, tuple[int, int, float]] = {}
+    limits: ObufLimits = server.config["client-output-buffer-limit"]
+    return limits.get("pubsub", (0, 0, 0))
 
 
 def _fmt_addr(addr: Any) -> str:
