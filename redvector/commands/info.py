@@ -213,7 +213,7 @@ def _keyspace(ctx: CommandContext) -> list[tuple[str, Any]]:
     out = []
     for db in ctx.server.databases:
         if len(db):
-            out.append((f"db{db.index}", f"keys={len(db)},expires={len(db.expires)},avg_ttl=0,subexpiry={len(db.field_ttls)}"))
+            out.append((f"db{db.index}", f"keys={len(db)},expires={len(db.expires)},avg_ttl={db.avg_ttl},subexpiry={len(db.field_ttls)}"))
     return out
 
 

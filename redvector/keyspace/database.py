@@ -91,6 +91,7 @@ class Keyspace:
         da.expires, db.expires = db.expires, da.expires
         da.key_order, db.key_order = db.key_order, da.key_order
         da.field_ttls, db.field_ttls = db.field_ttls, da.field_ttls
+        da.avg_ttl, db.avg_ttl = db.avg_ttl, da.avg_ttl
         self.dirty += 1
         for observer in self.observers:
             observer.dbs_swapped(a, b)
@@ -99,8 +100,8 @@ class Keyspace:
 class Database:
     """One numbered database. Every write, delete, expiry and flush ends in ``touched``."""
 
-    __slots__ = ("_expire_cursor", "_expire_snapshot", "data", "expires", "field_ttls", "index", "key_order",
-                 "keyspace")
+    __slots__ = ("_expire_cursor", "_expire_snapshot", "avg_ttl", "data", "expires", "field_ttls", "index",
+                 "key_order", "keyspace")
 
     def __init__(self, index: int, keyspace: Keyspace) -> None:
         self.index = index
@@ -113,6 +114,9 @@ class Database:
         self.key_order = KeyOrder()
         self._expire_snapshot: list[bytes] = []
         self._expire_cursor = 0
+        # INFO keyspace's avg_ttl (ms): Redis's running estimate from the TTLs active expiry samples (each
+        # sample's mean weighs 2%), 0 while the database has no volatile keys
+        self.avg_ttl = 0
 
     def __len__(self) -> int:
         return len(self.data)
@@ -253,6 +257,7 @@ class Database:
         self.key_order = KeyOrder()
         self._expire_snapshot = []
         self._expire_cursor = 0
+        self.avg_ttl = 0
 
     def clear(self) -> None:
         self.reset()
@@ -288,16 +293,25 @@ class Database:
         per call. Returns (tested, expired); the caller repeats while more than 25% were expired.
         """
         if not self.expires:
+            self.avg_ttl = 0
             return 0, 0
         if self._expire_cursor >= len(self._expire_snapshot):
             self._expire_snapshot = list(self.expires)
             self._expire_cursor = 0
         batch = self._expire_snapshot[self._expire_cursor : self._expire_cursor + sample]
         self._expire_cursor += len(batch)
-        expired = 0
+        expired = ttl_sum = ttl_samples = 0
         for key in batch:
             at = self.expires.get(key)
-            if at is not None and at <= now_ms:
+            if at is None:
+                continue
+            if at <= now_ms:
                 self.expire_now(key)
                 expired += 1
+            else:
+                ttl_sum += at - now_ms
+                ttl_samples += 1
+        if ttl_samples:  # Redis's running average, in C's integer arithmetic
+            mean = ttl_sum // ttl_samples
+            self.avg_ttl = mean if self.avg_ttl == 0 else (self.avg_ttl // 50) * 49 + mean // 50
         return len(batch), expired

@@ -147,6 +147,8 @@ class Server:
         total = 0
         now = self.now_ms()
         for db in self.keyspace.databases:
+            if not db.expires:
+                db.avg_ttl = 0  # (as Redis's cycle resets it)
             while db.expires:
                 tested, expired = db.active_expire(now, 20)
                 total += expired

@@ -33,6 +33,30 @@ def test_info_sections_and_fields(r: redis.Redis) -> None:
     assert "role" in r.info("replication") and "used_memory" not in r.info("replication")
 
 
+def test_info_keyspace_avg_ttl(r: redis.Redis) -> None:
+    """avg_ttl is Redis's running estimate of the TTLs active expiry samples (ms): near the keys' TTL once
+    the cycle has sampled them, 0 again once no key is volatile, and it follows its database on SWAPDB."""
+    for i in range(50):
+        r.set(f"k{i}", 1, px=100_000 + i)
+    r.set("plain", 1)
+    deadline = time.monotonic() + 5
+    while r.info("keyspace")["db0"]["avg_ttl"] == 0 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    avg = r.info("keyspace")["db0"]["avg_ttl"]
+    assert 90_000 < avg <= 100_049, avg
+    r.swapdb(0, 1)
+    keyspace = r.info("keyspace")
+    assert keyspace["db1"]["avg_ttl"] == avg or 90_000 < keyspace["db1"]["avg_ttl"] <= avg
+    assert "db0" not in keyspace
+    r.swapdb(0, 1)
+    for i in range(50):
+        r.persist(f"k{i}")
+    deadline = time.monotonic() + 5
+    while r.info("keyspace")["db0"]["avg_ttl"] != 0 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert r.info("keyspace")["db0"] == {"keys": 51, "expires": 0, "avg_ttl": 0, "subexpiry": 0}
+
+
 def test_info_errorstats(r: redis.Redis) -> None:
     r.config_resetstat()
     with pytest.raises(redis.ResponseError):
