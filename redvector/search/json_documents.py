@@ -170,17 +170,21 @@ def build_json_document(definition: IndexDefinition, key: bytes, root: Any,
         if not matches:
             continue
         t = spec.type
+        many = len(matches) > 1 or isinstance(matches[0], ARRAYS)
+        if spec.sortable and len(matches) == 1 and many and not matches[0]:
+            # RediSearch cannot put an empty array in the sorting vector: the document fails (no message)
+            return IndexingFailure(spec, "N/A", per_field=False)
         try:
             if t is FieldType.TEXT:
                 texts = _strings(spec, matches)
                 if texts:
-                    sort_values[pos] = sortable_text(spec, texts[0].encode())
+                    sort_values[pos] = _sort_text(spec, texts[0], many)
                     if not spec.noindex:
                         doc.text.extend((spec, text) for text in texts)
             elif t is FieldType.TAG:
                 tags = [s.encode() for s in _strings(spec, matches, allow_bool=True)]
                 if tags:
-                    sort_values[pos] = sortable_text(spec, tags[0])
+                    sort_values[pos] = _sort_text(spec, tags[0].decode(), many)
                     if not spec.noindex:
                         doc.tags.append((spec, tags[0] if len(tags) == 1 else tuple(tags)))
             elif t is FieldType.NUMERIC:
@@ -214,6 +218,19 @@ def build_json_document(definition: IndexDefinition, key: bytes, root: Any,
     return doc
 
 
+class ArraySortKey(bytes):
+    """A TEXT or TAG sort value taken from an array (its first string): RediSearch keeps the array in the
+    sorting vector, and SORTBY compares an array with a string as an empty string, so documents holding
+    arrays come before those holding strings (after them DESC); arrays among themselves by that string."""
+
+    __slots__ = ()
+
+
+def _sort_text(spec: FieldSpec, text: str, many: bool) -> bytes:
+    value = sortable_text(spec, text.encode())
+    return ArraySortKey(value) if many else value
+
+
 def returned_json(root: Any, path: JsonPath, dialect: int, spec: FieldSpec | None = None) -> bytes | Null | None:
     """A RETURN / LOAD value of a JSON document: None when the path matches nothing, NULL for a JSON null
     (replied as nil). DIALECT 1 and 2 read the first match: a string as its text, a number as RediSearch
@@ -243,8 +260,9 @@ def _scalar_text(value: Any) -> bytes:
     return dumps(value)
 
 
-def whole_document(root: Any) -> bytes:
-    return dumps(root)
+def whole_document(root: Any, dialect: int = 1) -> bytes:
+    """``$``: the document as JSON; DIALECT 3 returns every match of a path, here the one root, as an array."""
+    return dumps(root) if dialect < 3 else b"[" + dumps(root) + b"]"
 
 
 def filter_value(root: Any, identifier: bytes) -> bytes | float | None:

@@ -32,6 +32,7 @@ from redvector.commands.search.queries import (
     parse_dialect,
     parse_limit,
     parse_params,
+    query_dialect,
     query_options,
 )
 from redvector.commands.search.reducers import (
@@ -90,6 +91,7 @@ class Step:
 class _Loader:
     def __init__(self, index: SearchIndex) -> None:
         self.index = index
+        self.json_dialect = 2  # ON JSON: the query's dialect (3 loads every match of a path as an array)
         # RediSearch's lookup keys in the order it makes them (its rows' fields come out in that order):
         # those the pipeline names, then those LOAD * meets in the documents
         self.keys: dict[str, None] = {}
@@ -293,7 +295,9 @@ class _Loader:
             value = self.index.sort_value(doc_id, sortable)
             if value is not None:
                 return value, True
-        return json_value(self.index, ident, h.root, 2), False
+        spec = self.index.definition.field(name.encode())
+        # (an attribute by its name: json_value gives a SORTABLE one's single value plainly under DIALECT 3)
+        return json_value(self.index, spec.name if spec is not None else ident, h.root, self.json_dialect), False
 
     def _load_all(self, row: Row, applied: frozenset[str]) -> None:
         """LOAD * into one row: every field of the document as stored, over what was loaded or read from
@@ -312,7 +316,7 @@ class _Loader:
                     row[name] = v
                     from_sv.discard(name)
         elif self.index.on_json and isinstance(h, JsonValue):
-            row.setdefault("$", whole_document(h.root))
+            row.setdefault("$", whole_document(h.root, self.json_dialect))
 
 
 def _prop(raw: bytes) -> str:
@@ -728,6 +732,7 @@ def run_aggregate(ctx: CommandContext, argv: list[bytes], trace: SearchTrace | N
     if trace is not None:
         steps = trace.pipeline(steps, opts, loader)
     node, _ = build_query(ctx, index, argv[2], opts["params"], opts["dialect"], bool(opts.get("verbatim")))
+    loader.json_dialect = max(query_dialect(ctx, opts["dialect"]), 2)
     check_properties(opts["unknown"], node, bool(opts.get("addscores")))
     index.number_of_uses += 1
     query_opts = query_options(ctx, index, bool(opts.get("verbatim")), None, None, opts["scorer"])

@@ -120,7 +120,7 @@ class LeanKnn:
             if not isinstance(value, JsonValue):
                 rows.append((key, (), None))
             elif self.returned is None:
-                rows.append((key, (), [(self.score_name, number_text(dist)), (b"$", whole_document(value.root))]))
+                rows.append((key, (), [(self.score_name, number_text(dist)), (b"$", whole_document(value.root, self.json_dialect))]))
             else:
                 fields: list[tuple[bytes, bytes | None]] = []
                 for alias, ident, spec in self.returned:

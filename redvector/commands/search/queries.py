@@ -35,6 +35,7 @@ from redvector.search.documents import parse_csv_vector
 from redvector.search.fields.phonetic import query_term as phonetic_term
 from redvector.search.fields.tokens import stem
 from redvector.search.index import SearchIndex
+from redvector.search.json_documents import ArraySortKey
 from redvector.search.query.ast import (
     GeoRadius,
     Intersect,
@@ -580,9 +581,16 @@ def order_hits(index: SearchIndex, hits: Hits, sortby: tuple[bytes, bool] | None
     numeric = [p for p in present if isinstance(p[0], float)]
     strings = [p for p in present if not isinstance(p[0], float)]
     numeric.sort(reverse=not asc)
-    strings.sort(reverse=not asc)
+    strings.sort(key=_string_order, reverse=not asc)
     missing.sort(reverse=not asc)
     return [d for _, d in numeric] + [d for _, d in strings] + missing
+
+
+def _string_order(entry: tuple[Any, int]) -> tuple[bool, Any, int]:
+    """A (text sort value, doc id)'s place in SORTBY: values from JSON arrays first (json_documents.
+    ArraySortKey), then by value, then by doc id."""
+    value, doc_id = entry
+    return type(value) is not ArraySortKey, value, doc_id
 
 
 def _order_by_sort_values(index: SearchIndex, scores: Mapping[int, float], name: bytes, asc: bool,
@@ -618,7 +626,7 @@ def _order_by_sort_values(index: SearchIndex, scores: Mapping[int, float], name:
     out = num_ids[order].tolist()
     if need is not None and len(out) >= need:
         return out[:need]
-    strings.sort(reverse=not asc)
+    strings.sort(key=_string_order, reverse=not asc)
     missing.sort(reverse=not asc)
     out += [d for _, d in strings] + missing
     return out if need is None else out[:need]

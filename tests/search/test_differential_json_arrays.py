@@ -1,0 +1,52 @@
+"""ON JSON indexes with arrays under SORTABLE attributes, and DIALECT 3's whole documents, against Redis
+Stack 7.4.1 (RediSearch 2.10 with RedisJSON), replies compared exactly in RESP2 and RESP3:
+
+* a SORTABLE TAG or TEXT attribute holding an array keeps the array in the sorting vector: its sort key
+  and the SORTBY field leading a row are the first element, and SORTBY puts such documents before those
+  holding a string (after them DESC); a NUMERIC array sorts by its first number;
+* an empty array under a SORTABLE attribute fails the document (not indexed);
+* DIALECT 3 returns ``$`` as an array of the one root (FT.SEARCH rows, RETURN ``$``, KNN rows,
+  FT.AGGREGATE LOAD), and an FT.AGGREGATE LOAD of a SORTABLE attribute's single value plainly.
+
+Skipped when Redis Stack cannot start."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from tests.serverutil import ThreadedServer, assert_same_raw_replies
+
+DOCS = [{"tg": ["blue", "Yellow"], "tx": ["b b", "a"], "n": [3, 1], "v": [1, 0]}, {"tg": "Yellow", "tx": "Zed", "v": [0, 1]},
+        {"tg": ["Yellow"], "tx": ["zed"], "t": "hello"}, {"tg": "blue,green", "tx": "c", "t": ["world", "x"]},
+        {"tg": ["green", "ant"], "n": 2, "t": "hello world"}, {"tg": "apple", "n": 7}, {"tg": []}, {"n": 5},
+        {"tx": [], "n": 1}]
+SETUP = [[b"FLUSHALL"],
+         [b"FT.CREATE", b"jt", b"ON", b"JSON", b"PREFIX", b"1", b"jt:", b"SCHEMA", b"$.tg", b"AS", b"tg", b"TAG", b"SORTABLE",
+          b"$.tx", b"AS", b"tx", b"TEXT", b"SORTABLE", b"$.n", b"AS", b"n", b"NUMERIC", b"SORTABLE", b"$.t", b"AS", b"t",
+          b"TEXT", b"$.v", b"AS", b"v", b"VECTOR", b"FLAT", b"6", b"TYPE", b"FLOAT32", b"DIM", b"2", b"DISTANCE_METRIC",
+          b"L2"]]
+SETUP += [[b"JSON.SET", b"jt:%d" % i, b"$", json.dumps(d).encode()] for i, d in enumerate(DOCS)]
+QUERY_VECTOR = np.array([1, 0], dtype=np.float32).tobytes()
+
+
+@pytest.mark.parametrize("proto", [2, 3])
+def test_json_arrays_and_dialect_3_as_redis_stack(server: ThreadedServer, stack_port: int, proto: int) -> None:
+    commands = [[b"FT.SEARCH", b"jt", b"*", b"NOCONTENT", b"SORTBY", b"n", b"LIMIT", b"0", b"20"]]
+    for field in (b"tg", b"tx", b"n"):
+        for order in (b"ASC", b"DESC"):
+            commands.append([b"FT.SEARCH", b"jt", b"*", b"WITHSORTKEYS", b"SORTBY", field, order, b"LIMIT", b"0", b"20"])
+            commands.append([b"FT.SEARCH", b"jt", b"*", b"NOCONTENT", b"SORTBY", field, order, b"LIMIT", b"2", b"5"])
+    for dialect in (b"2", b"3"):
+        commands += [
+            [b"FT.SEARCH", b"jt", b"@n:[1 10]", b"SORTBY", b"n", b"DIALECT", dialect],
+            [b"FT.SEARCH", b"jt", b"@n:[1 10]", b"RETURN", b"1", b"$", b"SORTBY", b"n", b"DIALECT", dialect],
+            [b"FT.SEARCH", b"jt", b"hello", b"RETURN", b"3", b"t", b"tg", b"n", b"SORTBY", b"n", b"DIALECT", dialect],
+            [b"FT.SEARCH", b"jt", b"*=>[KNN 2 @v $q AS s]", b"PARAMS", b"2", b"q", QUERY_VECTOR, b"DIALECT", dialect],
+            [b"FT.AGGREGATE", b"jt", b"@tg:{green|blue|apple|Yellow}", b"LOAD", b"1", b"$", b"DIALECT", dialect],
+            [b"FT.AGGREGATE", b"jt", b"@tg:{green|blue|apple|Yellow}", b"LOAD", b"2", b"@t", b"@tg", b"DIALECT", dialect],
+            [b"FT.AGGREGATE", b"jt", b"@tg:{green|blue|apple|Yellow}", b"LOAD", b"*", b"DIALECT", dialect],
+        ]
+    assert_same_raw_replies(server.port, stack_port, proto, commands, setup=SETUP)
