@@ -5,6 +5,7 @@ Stack 7.4.1 (RediSearch 2.10 with RedisJSON), replies compared exactly in RESP2 
   and the SORTBY field leading a row are the first element, and SORTBY puts such documents before those
   holding a string (after them DESC); a NUMERIC array sorts by its first number;
 * an empty array under a SORTABLE attribute fails the document (not indexed);
+* an attribute's JSONPath in RETURN keeps its place in the row after a SORTBY on the attribute;
 * DIALECT 3 returns ``$`` as an array of the one root (FT.SEARCH rows, RETURN ``$``, KNN rows,
   FT.AGGREGATE LOAD), and an FT.AGGREGATE LOAD of a SORTABLE attribute's single value plainly.
 
@@ -39,6 +40,9 @@ def test_json_arrays_and_dialect_3_as_redis_stack(server: ThreadedServer, stack_
         for order in (b"ASC", b"DESC"):
             commands.append([b"FT.SEARCH", b"jt", b"*", b"WITHSORTKEYS", b"SORTBY", field, order, b"LIMIT", b"0", b"20"])
             commands.append([b"FT.SEARCH", b"jt", b"*", b"NOCONTENT", b"SORTBY", field, order, b"LIMIT", b"2", b"5"])
+    # ON JSON an attribute's JSONPath is a lookup key of its own: RETURN keeps its order after SORTBY
+    commands += [[b"FT.SEARCH", b"jt", b"*", b"RETURN", b"3", b"n", b"$.tx", b"tx", b"SORTBY", b"tx", b"LIMIT", b"0", b"20"],
+                 [b"FT.SEARCH", b"jt", b"*", b"RETURN", b"2", b"n", b"$.tx", b"SORTBY", b"$.tx", b"LIMIT", b"0", b"20"]]
     for dialect in (b"2", b"3"):
         commands += [
             [b"FT.SEARCH", b"jt", b"@n:[1 10]", b"SORTBY", b"n", b"DIALECT", dialect],

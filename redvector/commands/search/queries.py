@@ -715,9 +715,10 @@ def _nostem_only(index: SearchIndex) -> Callable[[tuple[bytes, ...] | None], boo
 
 
 def _field_names(index: SearchIndex, attribute: bytes) -> tuple[bytes, ...]:
-    """The names a row shows ``attribute`` under without a RETURN alias: itself and its hash field."""
+    """The names a row shows ``attribute`` under without a RETURN alias: itself and its hash field (ON JSON
+    its JSONPath is another lookup key: ``RETURN 1 $.t`` keeps its own place in the row)."""
     spec = index.definition.field(attribute)
-    return (attribute, spec.identifier) if spec is not None else (attribute,)
+    return (attribute, spec.identifier) if spec is not None and not index.on_json else (attribute,)
 
 
 def _highlighted(index: SearchIndex, req: SearchRequest, hits: Hits, fields: list[tuple[bytes, Any]],
