@@ -19,21 +19,55 @@ from redvector.search.query.expr import Null
 
 
 def json_row_fields(index: SearchIndex, return_fields: list[tuple[bytes, bytes]] | None, root: Any, hits: Hits,
-                    doc_id: int, dialect: int, sort_names: tuple[bytes, ...]) -> list[tuple[bytes, Any]]:
-    """A JSON document's row (common.row_fields): without RETURN the SORTBY attribute and ``$`` after the
-    distances; with RETURN each attribute or JSONPath as json_value reads it."""
+                    doc_id: int, dialect: int, sort_names: tuple[bytes, ...],
+                    highlighted: tuple[bytes, ...] = ()) -> list[tuple[bytes, Any]]:
+    """A JSON document's row (common.row_fields): without RETURN the SORTBY attribute, the SORTABLE
+    attributes HIGHLIGHT / SUMMARIZE name (``highlighted``) and ``$`` after the distances; with RETURN each
+    attribute or JSONPath as json_value reads it."""
 
     def whole() -> list[tuple[bytes, Any]]:
         out: list[tuple[bytes, Any]] = []
-        if sort_names and sort_names[0].decode("utf-8", "replace") not in hits.yields:
-            v = _sort_field_value(index, sort_names[0], root, dialect)
+        leading = sort_names[:1] if sort_names and sort_names[0].decode("utf-8", "replace") not in hits.yields \
+            else ()
+        for name in (*leading, *highlighted):
+            v = _sort_field_value(index, name, root, dialect)
+            if type(v) is bytes and not _plain_string(index, name, root, dialect):
+                v = JsonText(v)
             if v is not None:
-                out.append((sort_names[0], v if isinstance(v, bytes) else None))
-        out.append((b"$", whole_document(root, dialect)))
+                out.append((name, v if isinstance(v, bytes) else None))
+        document = whole_document(root, dialect)  # (DIALECT 3's is a list of matches, not a string)
+        out.append((b"$", JsonText(document) if dialect >= 3 else document))
         return out
 
-    return row_fields(return_fields, hits.yields, doc_id, whole,
-                      lambda name: json_value(index, name, root, dialect))
+    def returned(name: bytes) -> bytes | Null | None:
+        v = json_value(index, name, root, dialect)
+        return JsonText(v) if type(v) is bytes and not _plain_string(index, name, root, dialect) else v
+
+    return row_fields(return_fields, hits.yields, doc_id, whole, returned)
+
+
+class JsonText(bytes):
+    """A row value read from JSON that is not a string (an array or object, DIALECT 3's list of matches, ``$``
+    under DIALECT 3, a SORTABLE array's first element): RediSearch holds no string there, and HIGHLIGHT /
+    SUMMARIZE leave it as it is (``$`` under DIALECT 1 and 2 is a string)."""
+
+    __slots__ = ()
+
+
+def _plain_string(index: SearchIndex, name: bytes, root: Any, dialect: int) -> bool:
+    """Whether RETURN ``name`` reads one JSON string (the first match under DIALECT 1 and 2; under DIALECT 3
+    a SORTABLE attribute's single string)."""
+    if name == b"$":
+        return False
+    spec = index.definition.field(name)
+    try:
+        path = index.json_paths[spec.identifier] if spec is not None else compile_path(name)
+    except RedVectorError:
+        return False
+    matches = path.values(root)
+    if dialect >= 3:
+        return spec is not None and spec.sortable and len(matches) == 1 and isinstance(matches[0], str)
+    return bool(matches) and isinstance(matches[0], str)
 
 
 def _sort_field_value(index: SearchIndex, name: bytes, root: Any, dialect: int) -> bytes | Null | None:
@@ -47,7 +81,8 @@ def _sort_field_value(index: SearchIndex, name: bytes, root: Any, dialect: int) 
         if len(matches) == 1 and isinstance(matches[0], list) and matches[0]:
             first = matches[0][0]
             if first is not None and not isinstance(first, list | dict):
-                return returned_json(first, compile_path(b"$"), dialect, None)
+                value = returned_json(first, compile_path(b"$"), dialect, None)
+                return JsonText(value) if type(value) is bytes else value
     return json_value(index, name, root, dialect)
 
 

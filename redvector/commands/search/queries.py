@@ -23,7 +23,7 @@ from redvector.commands.search.common import (
     returned_value,
     row_fields,
 )
-from redvector.commands.search.json_rows import json_row_fields
+from redvector.commands.search.json_rows import JsonText, json_row_fields
 from redvector.commands.search.knn_batches import batcher_for
 from redvector.commands.search.knn_plans import CompiledKnn, LeanKnn, compile_knn, find_compiled, lean_request
 from redvector.commands.search.tracing import SearchTrace
@@ -50,7 +50,7 @@ from redvector.search.query.highlight import HighlightSpec, HighlightTerms, high
 from redvector.search.query.scores import ArrayScores, best_order
 from redvector.search.query.summarize import SummarizeSpec, field_tokens, head, mark_all, summarize
 from redvector.search.query.syntax import c_double
-from redvector.search.schema import FieldType
+from redvector.search.schema import FieldSpec, FieldType
 from redvector.search.synonyms import expansion_labels
 from redvector.search.vector.base import BLOB_DTYPES, VectorIndex, decode_blob
 
@@ -647,6 +647,7 @@ def build_rows(ctx: CommandContext, index: SearchIndex, req: SearchRequest, hits
     json_dialect = query_dialect(ctx, req.dialect) if index.on_json else 0
     loaded_sort_field = index.unsortable_field(req.sortby[0]) if req.withsortkeys and req.sortby is not None \
         and req.return_fields is None and not req.nocontent else None
+    highlighted = _json_highlight_loads(index, req, sort_names) if json_dialect and page else ()
     for doc_id in page:
         key = index.docs.get(doc_id)
         if key is None:
@@ -673,7 +674,7 @@ def build_rows(ctx: CommandContext, index: SearchIndex, req: SearchRequest, hits
             fields: list[tuple[bytes, Any]] | None
             if json_dialect and isinstance(value, JsonValue):
                 fields = json_row_fields(index, req.return_fields, value.root, hits, doc_id, json_dialect,
-                                         sort_names)
+                                         sort_names, highlighted)
             elif not json_dialect and isinstance(value, dict):
                 fields = _hash_row_fields(index, req.return_fields, value, hits, doc_id)
             else:
@@ -682,13 +683,31 @@ def build_rows(ctx: CommandContext, index: SearchIndex, req: SearchRequest, hits
                 if req.highlight is not None:
                     terms = req.highlight_terms.for_doc(index.text.doc_words(doc_id)) \
                         if req.highlight_terms is not None else None
-                    fields = _highlighted(index, req, hits, fields, value if isinstance(value, dict) else None, terms)
+                    matched: set[bytes] = set()
+                    fields = _highlighted(index, req, hits, fields, value if isinstance(value, dict) else None, terms,
+                                          matched)
+                    if req.withsortkeys and req.sortby is not None:
+                        _marked_sort_key(index, req.sortby[0], row, fields, matched)
                 for name, _ in fields:
                     seen.setdefault(name, len(seen))
                 fields.sort(key=lambda pair: seen[pair[0]])
             row["fields"] = fields
         rows.append(row)
     return rows
+
+
+def _marked_sort_key(index: SearchIndex, attribute: bytes, row: dict[str, Any], fields: list[tuple[bytes, Any]],
+                     matched: set[bytes]) -> None:
+    """WITHSORTKEYS of an attribute that is not SORTABLE: RediSearch reads the key from the row's loaded
+    value, which HIGHLIGHT / SUMMARIZE have rewritten by then where the query's words were found in it
+    (``$... <b>cherry</b>``)."""
+    spec = index.definition.field(attribute)
+    if spec is None or spec.sortable or attribute not in matched:
+        return
+    for name, value in fields:
+        if name == attribute and isinstance(value, bytes):
+            row["sortkey"] = b"$" + value
+            return
 
 
 def _hash_row_fields(index: SearchIndex, return_fields: list[tuple[bytes, bytes]] | None, value: dict[bytes, bytes],
@@ -702,6 +721,22 @@ def _hash_row_fields(index: SearchIndex, return_fields: list[tuple[bytes, bytes]
         return None if v is None else returned_value(spec, v)
 
     return row_fields(return_fields, hits.yields, doc_id, value.items, read)
+
+
+def _json_highlight_loads(index: SearchIndex, req: SearchRequest, sort_names: tuple[bytes, ...]) -> tuple[bytes, ...]:
+    """ON JSON without RETURN RediSearch loads ``$`` alone: an attribute HIGHLIGHT / SUMMARIZE FIELDS names
+    comes from the sorting vector (a SORTABLE one joins the row) or is "No such property"."""
+    if req.highlight is None or req.return_fields is not None or req.nocontent:
+        return ()
+    out = []
+    for name in req.highlight.named:
+        spec = index.definition.field(name)
+        if spec is None or name in sort_names:
+            continue
+        if not spec.sortable:
+            raise SearchError(f"No such property `{name.decode('utf-8', 'replace')}`")
+        out.append(name)
+    return tuple(out)
 
 
 def _nostem_only(index: SearchIndex) -> Callable[[tuple[bytes, ...] | None], bool]:
@@ -722,7 +757,8 @@ def _field_names(index: SearchIndex, attribute: bytes) -> tuple[bytes, ...]:
 
 
 def _highlighted(index: SearchIndex, req: SearchRequest, hits: Hits, fields: list[tuple[bytes, Any]],
-                 doc: dict[bytes, bytes] | None, terms: HighlightTerms | None) -> list[tuple[bytes, Any]]:
+                 doc: dict[bytes, bytes] | None, terms: HighlightTerms | None,
+                 matched: set[bytes] | None = None) -> list[tuple[bytes, Any]]:
     """HIGHLIGHT and SUMMARIZE applied to a row's fields as RediSearch's highlighter does (Highlighter says
     which fields and how). A field counts as text by its name in the row: a TEXT attribute of that name (not a
     RETURN alias, nor a hash field behind an ``AS`` name), whose matches come from the document's text of
@@ -740,31 +776,41 @@ def _highlighted(index: SearchIndex, req: SearchRequest, hits: Hits, fields: lis
         markup = plan.markup(name) if not only_named or name in plan.named else None
         returned = definition.field(paths.get(name, name)) if paths is not None else None  # what RETURN reads
         if (markup is None or not isinstance(value, bytes) or name.decode("utf-8", "replace") in hits.yields
-                or (returned is not None and returned.type is FieldType.NUMERIC)):
+                or (returned is not None and returned.type is FieldType.NUMERIC)
+                or (index.on_json and (isinstance(value, JsonText) or _is_numeric(definition.field(name))))):
+            # (ON JSON only strings are marked: a number, an array or ``$`` stays as it is)
             out.append((name, value))
             continue
         attribute = definition.field(name)
         source: bytes | None = None
         if attribute is not None and attribute.type is FieldType.TEXT and terms:
             source = value if doc is None else doc.get(attribute.identifier)
-            if attribute.nostem:
-                terms = terms.in_nostem_field()
-        tokens = field_tokens(source, terms, index.text.stopwords, idf, language) if source and terms else []
+        field_terms = terms.in_nostem_field() if terms and attribute is not None and attribute.nostem else terms
+        tokens = field_tokens(source, field_terms, index.text.stopwords, idf, language) \
+            if source and field_terms else []
         hl = markup.highlight
         if markup.summarize is not None:
             tags = (hl.open_tag, hl.close_tag) if hl is not None else None
             summary = summarize(value, tokens, markup.summarize, tags)
             if summary is not None:
                 value = summary
+                if matched is not None and any(t.term is not None for t in tokens):
+                    matched.add(name)
             elif hl is None:
                 value = head(value, markup.summarize)
         elif hl is not None and tokens:
-            if source == value and terms:
-                value = highlight(value, terms, hl, language)
+            if source == value and field_terms:
+                value = highlight(value, field_terms, hl, language)
             else:
                 value = mark_all(value, tokens, (hl.open_tag, hl.close_tag))
+            if matched is not None:
+                matched.add(name)
         out.append((name, value))
     return out  # (build_rows puts the named fields first, in the reply's one field order)
+
+
+def _is_numeric(spec: FieldSpec | None) -> bool:
+    return spec is not None and spec.type is FieldType.NUMERIC
 
 
 def _idf_of_terms(index: SearchIndex) -> Callable[[str], float]:
