@@ -581,14 +581,14 @@ def order_hits(index: SearchIndex, hits: Hits, sortby: tuple[bytes, bool] | None
     numeric = [p for p in present if isinstance(p[0], float)]
     strings = [p for p in present if not isinstance(p[0], float)]
     numeric.sort(reverse=not asc)
-    strings.sort(key=_string_order, reverse=not asc)
+    strings.sort(key=_string_order if index.on_json else None, reverse=not asc)
     missing.sort(reverse=not asc)
     return [d for _, d in numeric] + [d for _, d in strings] + missing
 
 
 def _string_order(entry: tuple[Any, int]) -> tuple[bool, Any, int]:
-    """A (text sort value, doc id)'s place in SORTBY: values from JSON arrays first (json_documents.
-    ArraySortKey), then by value, then by doc id."""
+    """A (text sort value, doc id)'s place in SORTBY ON JSON: values from arrays first (json_documents.
+    ArraySortKey), then by value, then by doc id (ON HASH the pairs sort as they are)."""
     value, doc_id = entry
     return type(value) is not ArraySortKey, value, doc_id
 
@@ -626,7 +626,7 @@ def _order_by_sort_values(index: SearchIndex, scores: Mapping[int, float], name:
     out = num_ids[order].tolist()
     if need is not None and len(out) >= need:
         return out[:need]
-    strings.sort(key=_string_order, reverse=not asc)
+    strings.sort(key=_string_order if index.on_json else None, reverse=not asc)
     missing.sort(reverse=not asc)
     out += [d for _, d in strings] + missing
     return out if need is None else out[:need]
