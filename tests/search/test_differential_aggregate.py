@@ -13,7 +13,7 @@ import pytest
 import redis
 
 from tests.search.test_differential import stack_port  # noqa: F401  (the fixture starting Redis Stack)
-from tests.serverutil import ThreadedServer
+from tests.serverutil import ThreadedServer, assert_same_raw_replies
 
 SCHEMA = ("ON", "HASH", "PREFIX", "1", "d:", "SCHEMA", "t", "TEXT", "ts", "TEXT", "SORTABLE", "tg", "TAG",
           "tgs", "TAG", "SORTABLE", "n", "NUMERIC", "SORTABLE", "m", "NUMERIC", "loc", "GEO",
@@ -422,6 +422,11 @@ CORPUS: list[tuple[str, ...]] = [
      "APPLY", "2 ^ 1000", "AS", "l", "APPLY", "(0 - 2) ^ 1001", "AS", "m", "APPLY", "0 ^ (0 - 1)", "AS", "n",
      "APPLY", "5 % (1/0)", "AS", "o", "APPLY", "(1/0) % 5", "AS", "p", "LIMIT", "0", "1"),
     ("*", "APPLY", "substr(upper(1), 0, 1)", "AS", "a", "LIMIT", "0", "1"),
+    # to_str of a string another function made is null in RediSearch 2.10 (its value is freed), of a null ""
+    ("@t:search", "LOAD", "2", "@t", "@n", "APPLY", "to_str(upper(@t))", "AS", "a", "APPLY", "to_str(to_str(@t))", "AS", "b",
+     "APPLY", "to_str(to_str(to_str(@t)))", "AS", "c", "APPLY", "to_str(format(\"%s\", @t))", "AS", "d",
+     "APPLY", "to_str(substr(@t, 0, 2))", "AS", "e", "APPLY", "to_str(lower(@n))", "AS", "f",
+     "APPLY", "upper(to_str(@t))", "AS", "g", "LIMIT", "0", "3"),
     ("*", "APPLY", "to_number(upper(1))", "AS", "a", "LIMIT", "0", "1"),
     ("*", "APPLY", "(split(\"q\") < 1)", "AS", "a", "LIMIT", "0", "1"),
     ("*", "APPLY", "geodistance(5, \"1,2\")", "AS", "a", "APPLY", "geodistance(\"1\", 2, \"3,4\")", "AS", "b",
@@ -653,3 +658,13 @@ def test_cursor_pages_match_redis_stack(pair: tuple[redis.Redis, redis.Redis], a
         assert our_rows == ref_rows
     else:
         assert sorted(our_rows, key=repr) == sorted(ref_rows, key=repr)
+
+
+def test_row_failure_warning_is_a_simple_string_in_resp3(server: ThreadedServer, stack_port: int) -> None:  # noqa: F811
+    """A row failing after others went out ends the RESP3 reply with the error in ``warning``, as a simple
+    string (compared byte for byte)."""
+    setup = [[b"FLUSHALL"], [b"FT.CREATE", b"w", b"ON", b"HASH", b"PREFIX", b"1", b"w:", b"SCHEMA", b"t", b"TAG"],
+             [b"HSET", b"w:1", b"t", b"a", b"u", b"x"], [b"HSET", b"w:2", b"t", b"a"], [b"HSET", b"w:3", b"t", b"a", b"u", b"y"]]
+    commands = [[b"FT.AGGREGATE", b"w", b"*", b"LOAD", b"1", b"@u", b"APPLY", b"upper(@u)", b"AS", b"v"],
+                [b"FT.AGGREGATE", b"w", b"*", b"APPLY", b"@u", b"AS", b"v", b"LIMIT", b"0", b"2"]]
+    assert_same_raw_replies(server.port, stack_port, 3, commands, setup=setup)

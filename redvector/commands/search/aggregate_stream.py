@@ -114,5 +114,5 @@ def page_reply(total: int, rows: list[dict[str, Any]], warning: str | None) -> A
     s = SimpleString
     results = [Map([(s(b"extra_attributes"), Map(list(row["fields"]))), (s(b"values"), [])]) for row in rows]
     resp3 = Map([(s(b"attributes"), []), (s(b"total_results"), total), (s(b"format"), s(b"STRING")),
-                 (s(b"results"), results), (s(b"warning"), [warning.encode()])])
+                 (s(b"results"), results), (s(b"warning"), [s(warning.encode())])])
     return ByProtocol(page, resp3)

@@ -626,13 +626,27 @@ def _call(name: str, args: list[Callable[[Mapping[str, Any]], Value]],
     func, fewest, most = _FUNCS[fname]
     if not arity_when_called and (len(args) < fewest or (most >= 0 and len(args) > most)):
         raise SearchError(_ARITY_ERRORS.get(fname, f"Invalid arguments for function '{fname}'"))
+    if fname == "to_str" and len(args) == 1 and getattr(args[0], "makes_string", False):
+        # RediSearch 2.10's to_str of another function's new string (upper, substr, format, to_str ...)
+        # hands back a reference to a value its evaluator then frees: the result is null
+        inner = args[0]
+
+        def freed(r: Mapping[str, Any]) -> Value:
+            made = inner(r)
+            return None if isinstance(made, str) else _plain_str(made)
+        return freed
 
     def run(r: Mapping[str, Any]) -> Value:
         values = [a(r) for a in args]
         if len(values) < fewest or (most >= 0 and len(values) > most):
             raise SearchError(_ARITY_ERRORS.get(fname, f"Invalid arguments for function '{fname}'"))
         return func(*values)
+    run.makes_string = fname in _NEW_STRINGS  # type: ignore[attr-defined]
     return run
+
+
+# The functions whose result is a string they make (what to_str then loses).
+_NEW_STRINGS = frozenset({"lower", "upper", "to_str", "substr", "format", "timefmt"})
 
 
 # What RediSearch says when a function gets too few or too many arguments (its C function's name for the
