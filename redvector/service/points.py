@@ -13,6 +13,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 from redvector.errors import BadRequest, NotFound
 from redvector.search.vector.base import FloatArray
 from redvector.service import engine
@@ -30,8 +32,11 @@ from redvector.service.models import (
     higher_is_better,
     id_sort_key,
 )
+from redvector.service.sparse import SparseSpec, SparseVector, dot_scores, idf_weighted
+from redvector.service.sparse import decode as decode_sparse
 from redvector.service.store import (
     PAYLOAD_FIELD,
+    PointVectors,
     Store,
     encode_payload,
     encode_point,
@@ -67,16 +72,22 @@ def filter_payload(iv: IndexView, fields: dict[bytes, bytes], predicate: Predica
     if type(predicate) is VectorNamesFilter:
         view = PointPayload(payload)
         if iv.named is None:
-            view.vector_names = frozenset({""}) if iv.vector_field in fields else frozenset()
+            names = {""} if iv.vector_field in fields else set()
         else:
-            view.vector_names = frozenset(n for n, sub in iv.named.items() if sub.vector_field in fields)
+            names = {n for n, sub in iv.named.items() if sub.vector_field in fields}
+        names.update(n for n, s in iv.sparse.items() if s.field in fields)
+        view.vector_names = frozenset(names)
         return view
     return payload
 
 
 def read_vectors(iv: IndexView, fields: dict[bytes, bytes], selector: VectorSelector) -> VectorOut | None:
     """A point's vector(s) for with_vector: the list (unnamed; any selector picks it), or name -> list of
-    the selected named vectors the point has (all for True, in the collection's order; else the order asked)."""
+    the selected named vectors the point has (all for True, in the collection's order; else the order asked).
+    With sparse vectors, name -> vector of those it has, as qdrant-client's local mode: dense, then sparse,
+    ("" the unnamed one), and the bare list when only the unnamed vector is picked."""
+    if iv.sparse:
+        return _read_with_sparse(iv, fields, selector)
     if iv.named is None:
         v = read_vector(iv, fields)
         return None if v is None else [float(x) for x in v]
@@ -86,6 +97,29 @@ def read_vectors(iv: IndexView, fields: dict[bytes, bytes], selector: VectorSele
         v = read_vector(iv.named[n], fields)
         if v is not None:
             out[n] = [float(x) for x in v]
+    return out
+
+
+def _read_with_sparse(iv: IndexView, fields: dict[bytes, bytes], selector: VectorSelector) -> VectorOut | None:
+    out: dict[str, Any] = {}
+    if iv.named is None:
+        dense = read_vector(iv, fields)
+        if dense is not None:
+            out[""] = [float(x) for x in dense]
+    else:
+        for n, sub in iv.named.items():
+            v = read_vector(sub, fields)
+            if v is not None:
+                out[n] = [float(x) for x in v]
+    for n, spec in iv.sparse.items():
+        raw = fields.get(spec.field)
+        sv = decode_sparse(raw) if raw is not None else None
+        if sv is not None:
+            out[n] = sv.to_json()
+    if selector is not True:
+        out = {n: out[n] for n in dict.fromkeys(selector or ()) if n in out}
+    if iv.named is None and list(out) == [""]:
+        return list(out[""])
     return out
 
 
@@ -142,7 +176,7 @@ def _drop_path(d: dict[str, Any], parts: list[str]) -> None:
 @dataclass(frozen=True, slots=True)
 class PointWrite:
     id: PointId
-    vector: FloatArray | dict[str, FloatArray]  # by name for a collection with named vectors
+    vector: PointVectors  # by name for a collection with named or sparse vectors
     payload: dict[str, Any]
 
 
@@ -429,6 +463,61 @@ class Points:
                 if with_vector:
                     vector = read_vectors(iv, fields, with_vector)
             out.append(ScoredPoint(id=pid, score=score, payload=payload, vector=vector))
+        return out
+
+    def sparse_vector_of(self, iv: IndexView, spec: SparseSpec, pid: PointId, style: str) -> SparseVector:
+        """The stored sparse vector ``spec`` of a point; 404 when the point or its vector is missing."""
+        key = self.find_key(iv, pid, style)
+        fields = self.store.hash(key) if key is not None else None
+        raw = fields.get(spec.field) if fields is not None else None
+        vector = decode_sparse(raw) if raw is not None else None
+        if vector is None:
+            raise NotFound(f"Not found: No point with id {format_id(pid)} found")
+        return vector
+
+    def sparse_search(self, iv: IndexView, spec: SparseSpec, query: SparseVector, limit: int, *,
+                      predicate: Predicate | None = None, offset: int = 0, score_threshold: float | None = None,
+                      with_payload: PayloadSelector = ALL_PAYLOAD, with_vector: VectorSelector = False,
+                      exclude: list[PointId] | None = None, style: str = QDRANT) -> list[ScoredPoint]:
+        """The ``limit`` best points after ``offset`` by sparse vector ``spec``: exact dot product over the
+        points that have it and share an index with the query (sparse.py), highest first, ties by id; with
+        ``modifier: idf`` the query is weighted by IDF over every point that has the vector. Reads the
+        keyspace, so it sees writes from every protocol."""
+        if limit <= 0:
+            return []
+        rows: list[tuple[bytes, PointId, dict[bytes, bytes]]] = []
+        stored: list[SparseVector] = []
+        for key, pid, fields in self.iter_points(iv, style):
+            raw = fields.get(spec.field)
+            vector = decode_sparse(raw) if raw is not None else None
+            if vector is not None:
+                rows.append((key, pid, fields))
+                stored.append(vector)
+        if spec.idf:
+            query = idf_weighted(query, stored)
+        scores, overlaps = dot_scores(query, stored)
+        excluded = {self.key_of(iv, pid) for pid in exclude or ()}
+        hits: list[tuple[float, int]] = []
+        names = type(predicate) is VectorNamesFilter
+        for i in np.flatnonzero(overlaps).tolist():
+            key, pid, fields = rows[i]
+            # Qdrant's score is f32; the threshold compares it as local mode does (strictly better passes).
+            score = float(np.float32(scores[i]))
+            if score_threshold is not None and score <= score_threshold:
+                continue
+            if key in excluded:
+                continue
+            if predicate is not None and not predicate(pid, filter_payload(iv, fields, predicate) if names
+                                                       else read_payload(iv, fields)):
+                continue
+            hits.append((score, i))
+        hits.sort(key=lambda t: (-t[0], id_sort_key(rows[t[1]][1])))
+        out = []
+        for score, i in hits[offset:offset + limit]:
+            key, pid, fields = rows[i]
+            payload = with_payload.apply(read_payload(iv, fields)) if with_payload.mode != "none" else None
+            vector_out = read_vectors(iv, fields, with_vector) if with_vector else None
+            out.append(ScoredPoint(id=pid, score=score, payload=payload, vector=vector_out))
         return out
 
 
