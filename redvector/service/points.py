@@ -75,7 +75,7 @@ def filter_payload(iv: IndexView, fields: dict[bytes, bytes], predicate: Predica
             names = {""} if iv.vector_field in fields else set()
         else:
             names = {n for n, sub in iv.named.items() if sub.vector_field in fields}
-        names.update(n for n, s in iv.sparse.items() if s.field in fields)
+        names.update(n for n, s in iv.sparse.items() if s.field in fields and len(fields[s.field]) % 8 == 0)
         view.vector_names = frozenset(names)
         return view
     return payload
@@ -503,6 +503,8 @@ class Points:
             key, pid, fields = rows[i]
             # Qdrant's score is f32; the threshold compares it as local mode does (strictly better passes).
             score = float(np.float32(scores[i]))
+            if not math.isfinite(score):  # a value written over RESP may be NaN or overflow float32
+                continue
             if score_threshold is not None and score <= score_threshold:
                 continue
             if key in excluded:

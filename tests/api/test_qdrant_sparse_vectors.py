@@ -365,3 +365,23 @@ def test_sparse_collection_survives_a_restart(tmp_path: Path) -> None:
         for a, b in zip(after, before, strict=True):
             same_vectors(a.vector, b.vector)
         c.close()
+
+
+def test_odd_values_over_resp_and_other_apis(qrest: httpx.Client, rest: httpx.Client, clean: redis.Redis) -> None:
+    """A sparse-only collection is listed by the product API; values written over RESP that are not sparse
+    vectors (a length not a multiple of 8) or score NaN are left out, never a server error."""
+    assert qrest.put("/collections/odd", json={"sparse_vectors": {"text": {}}}).status_code == 200
+    clean.hset("odd:1", "sparse:text", sparse_blob([1], [2.0]))
+    clean.hset("odd:2", "sparse:text", b"abc")
+    clean.hset("odd:3", "sparse:text", sparse_blob([1], [float("nan")]))
+    reply = qrest.post("/collections/odd/points/query",
+                       json={"query": {"indices": [1], "values": [1.0]}, "using": "text"})
+    assert reply.status_code == 200
+    assert [(h["id"], h["score"]) for h in reply.json()["result"]["points"]] == [(1, 2.0)]
+    assert qrest.post("/collections/odd/points/count",
+                      json={"filter": {"must": [{"has_vector": "text"}]}}).json()["result"]["count"] == 2
+    listed = rest.get("/api/collections")
+    assert listed.status_code == 200 and "odd" in listed.text
+    assert rest.get("/api/collections/odd/points/1").status_code == 400  # not an unnamed-vector collection
+    reply = qrest.post("/collections/odd/points/recommend", json={"positive": [1], "using": "text", "limit": 1})
+    assert reply.status_code == 400 and "sparse" in reply.json()["status"]["error"]
