@@ -32,7 +32,7 @@ from redvector.service.models import (
     higher_is_better,
     id_sort_key,
 )
-from redvector.service.sparse import SparseSpec, SparseVector, dot_scores, idf_weighted
+from redvector.service.sparse import SparseMatrix, SparseSpec, SparseVector
 from redvector.service.sparse import decode as decode_sparse
 from redvector.service.store import (
     PAYLOAD_FIELD,
@@ -180,11 +180,28 @@ class PointWrite:
     payload: dict[str, Any]
 
 
+@dataclass(frozen=True, slots=True)
+class SparseRows:
+    """The points of a collection that have one sparse vector (key, hash) and those vectors as a matrix,
+    valid while the collection's index (``index``) is at ``generation``."""
+
+    index: Any
+    generation: int
+    rows: list[tuple[bytes, dict[bytes, bytes]]]
+    matrix: SparseMatrix
+
+
+_SPARSE_CACHE_SIZE = 8
+
+
 class Points:
     def __init__(self, store: Store, collections: Collections) -> None:
         self.store = store
         self.collections = collections
         self.server = store.server
+        # (collection, sparse field) -> its SparseRows: rebuilt when the index's generation moves (every
+        # write of a key under the prefix, through any protocol, moves it) or the index is another one.
+        self._sparse_rows: dict[tuple[str, bytes], SparseRows] = {}
 
     # -- ids and keys ------------------------------------------------------------------------------------
     @staticmethod
@@ -481,26 +498,20 @@ class Points:
                       exclude: list[PointId] | None = None, style: str = QDRANT) -> list[ScoredPoint]:
         """The ``limit`` best points after ``offset`` by sparse vector ``spec``: exact dot product over the
         points that have it and share an index with the query (sparse.py), highest first, ties by id; with
-        ``modifier: idf`` the query is weighted by IDF over every point that has the vector. Reads the
-        keyspace, so it sees writes from every protocol."""
+        ``modifier: idf`` the query is weighted by IDF over every point that has the vector. The vectors
+        come from the keyspace (sparse_rows), so writes from every protocol are seen at once."""
         if limit <= 0:
             return []
-        rows: list[tuple[bytes, PointId, dict[bytes, bytes]]] = []
-        stored: list[SparseVector] = []
-        for key, pid, fields in self.iter_points(iv, style):
-            raw = fields.get(spec.field)
-            vector = decode_sparse(raw) if raw is not None else None
-            if vector is not None:
-                rows.append((key, pid, fields))
-                stored.append(vector)
+        cached = self.sparse_rows(iv, spec)
+        rows = cached.rows
         if spec.idf:
-            query = idf_weighted(query, stored)
-        scores, overlaps = dot_scores(query, stored)
+            query = cached.matrix.idf_weighted(query)
+        scores, overlaps = cached.matrix.scores(query)
         excluded = {self.key_of(iv, pid) for pid in exclude or ()}
-        hits: list[tuple[float, int]] = []
+        hits: list[tuple[float, PointId, int]] = []
         names = type(predicate) is VectorNamesFilter
         for i in np.flatnonzero(overlaps).tolist():
-            key, pid, fields = rows[i]
+            key, fields = rows[i]
             # Qdrant's score is f32; the threshold compares it as local mode does (strictly better passes).
             score = float(np.float32(scores[i]))
             if not math.isfinite(score):  # a value written over RESP may be NaN or overflow float32
@@ -509,18 +520,45 @@ class Points:
                 continue
             if key in excluded:
                 continue
+            pid = self.id_of(iv, key, style)
             if predicate is not None and not predicate(pid, filter_payload(iv, fields, predicate) if names
                                                        else read_payload(iv, fields)):
                 continue
-            hits.append((score, i))
-        hits.sort(key=lambda t: (-t[0], id_sort_key(rows[t[1]][1])))
+            hits.append((score, pid, i))
+        hits.sort(key=lambda t: (-t[0], id_sort_key(t[1])))
         out = []
-        for score, i in hits[offset:offset + limit]:
-            key, pid, fields = rows[i]
+        for score, pid, i in hits[offset:offset + limit]:
+            fields = rows[i][1]
             payload = with_payload.apply(read_payload(iv, fields)) if with_payload.mode != "none" else None
             vector_out = read_vectors(iv, fields, with_vector) if with_vector else None
             out.append(ScoredPoint(id=pid, score=score, payload=payload, vector=vector_out))
         return out
+
+    def sparse_rows(self, iv: IndexView, spec: SparseSpec) -> SparseRows:
+        """The points having sparse vector ``spec``, from the cache while the index has not changed. Not
+        cached while database 0 holds keys or hash fields with a TTL (one may lapse without a write)."""
+        index = iv.index
+        generation = getattr(index, "generation", None)
+        db = self.store.db
+        cacheable = generation is not None and not db.expires and not db.field_ttls.by_key
+        slot = (iv.name, spec.field)
+        cached = self._sparse_rows.get(slot)
+        if cacheable and cached is not None and cached.index is index and cached.generation == generation:
+            return cached
+        rows: list[tuple[bytes, dict[bytes, bytes]]] = []
+        blobs: list[bytes] = []
+        field = spec.field
+        for key, fields in self.store.hashes(iv):
+            raw = fields.get(field)
+            if raw is not None and not len(raw) % 8:  # else not a sparse vector (sparse.decode)
+                rows.append((key, fields))
+                blobs.append(raw)
+        built = SparseRows(index, int(generation or 0), rows, SparseMatrix(blobs))
+        if cacheable:
+            if len(self._sparse_rows) >= _SPARSE_CACHE_SIZE and slot not in self._sparse_rows:
+                self._sparse_rows.pop(next(iter(self._sparse_rows)))
+            self._sparse_rows[slot] = built
+        return built
 
 
 __all__ = ["ALL_PAYLOAD", "NO_PAYLOAD", "PAYLOAD_FIELD", "PRODUCT", "QDRANT", "PayloadSelector", "PointWrite",

@@ -14,8 +14,9 @@ every field of this kind is reserved like a vector field (store.encode_payload s
 
 Scoring is Qdrant's (and qdrant-client local mode's): the dot product over common indices, summed in
 index order; a point sharing no index with the query is not a hit; a point without the vector is not
-either. Searches read the keyspace (the source of truth) on each query, so writes through any protocol
-(RESP HSET/DEL included) are seen at once, with no cache to invalidate.
+either. Searches score against a SparseMatrix of the collection's points read from the keyspace (the
+source of truth); points.Points.sparse_rows keeps it while the index's generation (moved by every write
+of a key under the prefix, through any protocol: RESP HSET/DEL included) stays the same.
 """
 
 from __future__ import annotations
@@ -148,36 +149,54 @@ def decode(blob: bytes) -> SparseVector | None:
                         np.frombuffer(blob, dtype="<f4", count=n, offset=4 * n))
 
 
-def idf_weighted(query: SparseVector, stored: list[SparseVector]) -> SparseVector:
-    """The query with each value times its IDF over ``stored`` (every point that has the vector), as
-    Qdrant's ``modifier: idf``: ln((n - df + 0.5) / (df + 0.5) + 1)."""
-    n = len(stored)
-    df = np.zeros(len(query.indices), dtype=np.int64)
-    if n and len(query.indices):
-        every = np.concatenate([v.indices for v in stored])
-        df = np.searchsorted(np.sort(every), query.indices, side="right") - np.searchsorted(
-            np.sort(every), query.indices, side="left")
-    weights = np.log((n - df + 0.5) / (df + 0.5) + 1.0)
-    return SparseVector(query.indices, (query.values.astype(np.float64) * weights).astype(np.float32))
+class SparseMatrix:
+    """The sparse vectors of one collection's points as an inverted index (every stored entry, ordered by
+    index): a query reads only the entries of its own indices. Row i is stored[i]."""
 
+    __slots__ = ("count", "indices", "owner", "values")
 
-def dot_scores(query: SparseVector, stored: list[SparseVector]) -> tuple[npt.NDArray[np.float64],
-                                                                       npt.NDArray[np.bool_]]:
-    """(score, overlaps) per stored vector: the dot product over common indices, summed in index order in
-    float64, and whether any index is common (a vector sharing none is not a hit)."""
-    count = len(stored)
-    if count == 0 or len(query.indices) == 0:
-        return np.zeros(count), np.zeros(count, dtype=bool)
-    lengths = np.fromiter((len(v.indices) for v in stored), dtype=np.int64, count=count)
-    if int(lengths.sum()) == 0:
-        return np.zeros(count), np.zeros(count, dtype=bool)
-    every = np.concatenate([v.indices for v in stored])
-    values = np.concatenate([v.values for v in stored]).astype(np.float64)
-    owner = np.repeat(np.arange(count), lengths)
-    pos = np.searchsorted(query.indices, every)
-    pos_clipped = np.minimum(pos, len(query.indices) - 1)
-    common = query.indices[pos_clipped] == every
-    products = values[common] * query.values.astype(np.float64)[pos_clipped[common]]
-    scores = np.bincount(owner[common], weights=products, minlength=count).astype(np.float64)
-    overlaps = np.bincount(owner[common], minlength=count) > 0
-    return scores, overlaps
+    def __init__(self, blobs: list[bytes]) -> None:
+        """From stored sparse vectors (encode's bytes; each length a multiple of 8), decoded all at once."""
+        self.count = len(blobs)
+        lengths = np.fromiter(map(len, blobs), dtype=np.int64, count=self.count) // 8
+        words = np.frombuffer(b"".join(blobs), dtype="<u4")
+        # Each blob is n index words then n value words: tell them apart by the position within the blob.
+        width = 2 * lengths
+        within = np.arange(len(words)) - np.repeat(np.cumsum(width) - width, width)
+        is_index = within < np.repeat(lengths, width)
+        indices = words[is_index]
+        values = words[~is_index].view("<f4")
+        owner = np.repeat(np.arange(self.count, dtype=np.int32), lengths)
+        # A row holds an index at most once, so the order among one index's entries does not matter.
+        order = np.argsort(indices)
+        self.indices: npt.NDArray[np.uint32] = indices[order]
+        self.values: npt.NDArray[np.float64] = values[order].astype(np.float64)
+        self.owner: npt.NDArray[np.int32] = owner[order]
+
+    def _postings(self, query: SparseVector) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+        """Where each query index's entries start, and how many there are (its document frequency)."""
+        lo = np.searchsorted(self.indices, query.indices, side="left")
+        hi = np.searchsorted(self.indices, query.indices, side="right")
+        return lo.astype(np.int64), (hi - lo).astype(np.int64)
+
+    def idf_weighted(self, query: SparseVector) -> SparseVector:
+        """The query with each value times its IDF over the rows (every point that has the vector), as
+        Qdrant's ``modifier: idf``: ln((n - df + 0.5) / (df + 0.5) + 1), df the rows holding the index."""
+        _, df = self._postings(query)
+        weights = np.log((self.count - df + 0.5) / (df + 0.5) + 1.0)
+        return SparseVector(query.indices, (query.values.astype(np.float64) * weights).astype(np.float32))
+
+    def scores(self, query: SparseVector) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.bool_]]:
+        """(score, overlaps) per row: the dot product over common indices, summed in index order in float64
+        (the query's indices are ascending, and bincount adds in entry order), and whether any index is
+        common (a row sharing none is not a hit)."""
+        lo, lengths = self._postings(query)
+        total = int(lengths.sum())
+        if total == 0:
+            return np.zeros(self.count), np.zeros(self.count, dtype=bool)
+        starts = np.repeat(lo - (np.cumsum(lengths) - lengths), lengths)
+        positions = starts + np.arange(total)
+        owners = self.owner[positions]
+        products = self.values[positions] * np.repeat(query.values.astype(np.float64), lengths)
+        scores = np.bincount(owners, weights=products, minlength=self.count).astype(np.float64)
+        return scores, np.bincount(owners, minlength=self.count) > 0

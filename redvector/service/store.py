@@ -79,6 +79,18 @@ class Store:
                 if type(value) is dict:
                     yield key
 
+    def hashes(self, iv: IndexView) -> Iterator[tuple[bytes, dict[bytes, bytes]]]:
+        """keys(iv) with each one's hash, read once."""
+        prefix = iv.prefix
+        db = self.db
+        now_ms = self.server.now_ms()
+        candidates = iv.index.keys() if hasattr(iv.index, "keys") else db.snapshot_keys()
+        for key in candidates:
+            if key.startswith(prefix) and len(key) > len(prefix):
+                value = db.get(key, now_ms)
+                if type(value) is dict:
+                    yield key, value
+
     def hash(self, key: bytes) -> dict[bytes, bytes] | None:
         value = self.db.get(key, self.server.now_ms())
         return value if type(value) is dict else None

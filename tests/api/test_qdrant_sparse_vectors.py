@@ -8,6 +8,7 @@ from __future__ import annotations
 import random
 import signal
 import struct
+import time
 from pathlib import Path
 from typing import Any
 
@@ -320,6 +321,16 @@ def test_resp_sees_sparse_fields_and_back(qrest: httpx.Client, clean: redis.Redi
     assert got[0]["payload"]["sparse:text"] == "p"
     # Not a payload index: the sparse field is not listed in payload_schema.
     assert qrest.get("/collections/x").json()["result"]["payload_schema"] == {}
+    # A point whose key lapses (TTL, no write when it does) is gone from the next query.
+    clean.hset("x:4", "sparse:text", sparse_blob([4], [9.0]))
+    assert hits() == [(4, 9.0), (2, 0.5)]
+    clean.pexpire("x:4", 150)
+    time.sleep(0.3)
+    assert hits() == [(2, 0.5)]
+    # Dropped and created again under the same name: nothing of the old points is left.
+    assert qrest.delete("/collections/x").status_code == 200
+    assert qrest.put("/collections/x", json=body).status_code == 200
+    assert hits() == []
 
 
 def test_idf_modifier_matches_local_mode(client: QdrantClient) -> None:
