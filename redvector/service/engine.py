@@ -16,7 +16,7 @@ import numpy as np
 from redvector.search.vector.base import FloatArray, Metric, VectorOptions
 from redvector.server.server import Server
 from redvector.service.models import METRIC_DISTANCE
-from redvector.service.sparse import SparseSpec, spec_of
+from redvector.service.sparse import SPARSE_FIELD_PREFIX, SparseSpec, spec_of
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,7 +101,9 @@ def view(server: Server, name: str) -> IndexView | None:
     if not vector_fields or vector_fields[0].vector is None:
         return None
     vf = vector_fields[0]
-    identifiers = frozenset(bytes(f.identifier) for f in vector_fields) | {s.field for s in sparse.values()}
+    identifiers = frozenset(bytes(f.identifier) for f in vector_fields)
+    if sparse:
+        identifiers |= {s.field for s in sparse.values()}
     base = IndexView(name=name, prefix=bytes(prefixes[0]), vector_field=bytes(vf.identifier),
                      options=vf.vector, index=index,
                      distance=METRIC_DISTANCE.get(vf.vector.metric.value, "Cosine"), attribute=bytes(vf.name),
@@ -127,10 +129,11 @@ def _sparse_specs(d: Any) -> dict[str, SparseSpec]:
     """The sparse vectors an index definition declares (sparse.schema_args), in schema order."""
     out: dict[str, SparseSpec] = {}
     for f in d.fields:
-        kind = f.type.value if hasattr(f.type, "value") else str(f.type)
-        spec = spec_of(bytes(f.identifier), bytes(f.name), kind, bool(getattr(f, "noindex", False)))
-        if spec is not None:
-            out[spec.name] = spec
+        if f.noindex and f.identifier.startswith(SPARSE_FIELD_PREFIX):  # cheap test first: views are hot
+            kind = f.type.value if hasattr(f.type, "value") else str(f.type)
+            spec = spec_of(bytes(f.identifier), bytes(f.name), kind, True)
+            if spec is not None:
+                out[spec.name] = spec
     return out
 
 

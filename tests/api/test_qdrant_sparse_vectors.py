@@ -178,7 +178,7 @@ def test_sparse_collection_matches_local_mode(client: QdrantClient, kind: str) -
 def test_updates_and_deletes_match_local_mode(client: QdrantClient, kind: str) -> None:
     oracle = QdrantClient(":memory:")
     rng = random.Random(3)
-    new_text, other_text = sparse(rng), sparse(rng)
+    new_text, other_text, batch_texts = sparse(rng), sparse(rng), [sparse(rng), sparse(rng)]
     for c in (client, oracle):
         load(c, kind, count=30)
         # Upsert replaces the whole point: a sparse vector left out is gone; payload updates keep it.
@@ -191,7 +191,9 @@ def test_updates_and_deletes_match_local_mode(client: QdrantClient, kind: str) -
                                        models.PointVectors(id=4, vector={"text": other_text})])
         c.delete_vectors("sp", vectors=["text"], points=[5, 6])
         c.delete("sp", points_selector=models.PointIdsList(points=[7]))
-    ids = list(range(10))
+        c.upsert("sp", points=models.Batch(ids=[100, 101], vectors={"text": batch_texts},
+                                           payloads=[{"n": 100}, {"n": 101}]))
+    ids = [*range(10), 100, 101]
     same_records(client.retrieve("sp", ids, with_vectors=True), oracle.retrieve("sp", ids, with_vectors=True))
     for _ in range(3):
         query = sparse(rng, most=20)
