@@ -289,8 +289,9 @@ class QdrantAPI:
             if space is None:
                 raise no_vector_name(vector_name, iv)
             if isinstance(inner, dict):
-                raise BadRequest(f"Wrong input: {where}.{vector_name}: '{vector_name}' is a dense vector, "
-                                 "not a sparse one (or multi vector)")
+                if is_sparse_json(inner):
+                    raise sparse_mismatch(vector_name)
+                raise BadRequest(f"Bad request: {where}.{vector_name}: multi vectors are not supported by RedVector")
             out[vector_name] = prepare_vector(space, inner, f"{where}.{vector_name}")
         return out
 

@@ -266,6 +266,12 @@ def test_rest_messages_name_the_point_and_vector(qrest: httpx.Client, clean: red
     assert [(h["id"], h["score"]) for h in reply.json()["result"]] == [(1, 2.0)]
     reply = qrest.post("/collections/msg/points/query", json={"query": [1.0], "using": "text"})
     assert reply.status_code == 400 and "sparse" in reply.json()["status"]["error"]
+    body = {"vectors": {"img": {"size": 2, "distance": "Dot"}}, "sparse_vectors": {"text": {}}}
+    assert qrest.put("/collections/both", json=body).status_code == 200
+    reply = qrest.put("/collections/both/points",
+                      json={"points": [{"id": 1, "vector": {"img": {"indices": [1], "values": [1.0]}}}]})
+    assert (reply.status_code, reply.json()["status"]["error"]) == (
+        400, "Wrong input: Conversion between sparse and regular vectors failed for vector 'img'")
 
 
 def test_grpc_legacy_search_with_sparse_indices(server: ThreadedServer, clean: redis.Redis) -> None:
@@ -351,19 +357,23 @@ def test_idf_modifier_matches_local_mode(client: QdrantClient) -> None:
                     oracle.query_points("idf", query=query, using="bm", query_filter=flt, limit=10).points)
 
 
-def test_sparse_collection_survives_a_restart(tmp_path: Path) -> None:
+@pytest.mark.parametrize("persistence", ["aof", "rdb"])
+def test_sparse_collection_survives_a_restart(tmp_path: Path, persistence: str) -> None:
     port = free_port()
-    args = ["--dir", str(tmp_path), "--appendonly", "yes", "--appendfsync", "always", "--save", "",
-            "--qdrant-port", str(port)]
+    kept = ["--appendonly", "yes", "--appendfsync", "always"] if persistence == "aof" else ["--appendonly", "no"]
+    args = ["--dir", str(tmp_path), *kept, "--save", "", "--qdrant-port", str(port)]
     url = f"http://127.0.0.1:{port}"
     query = models.SparseVector(indices=list(range(0, 40, 3)), values=[1.0] * 14)
-    with subprocess_server(args) as (proc, _resp_port):
+    with subprocess_server(args) as (proc, resp_port):
         c = QdrantClient(url=url, timeout=30, check_compatibility=False)
         load(c, "sparse", "keep", count=20)
         c.create_collection("idf", vectors_config=UNNAMED,
                             sparse_vectors_config={"bm": models.SparseVectorParams(modifier=models.Modifier.IDF)})
         before = c.query_points("keep", query=query, using="text", limit=5, with_vectors=True).points
         c.close()
+        if persistence == "rdb":
+            with redis.Redis(port=resp_port) as r:
+                assert r.save()
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(20) == 0
     with subprocess_server(args):
