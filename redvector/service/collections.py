@@ -17,6 +17,7 @@ from redvector.errors import AlreadyExists, BadRequest, NotFound, RedVectorError
 from redvector.service import engine
 from redvector.service.engine import NAMED_VECTOR_PREFIX, IndexView
 from redvector.service.models import DISTANCE_METRIC, CollectionInfo, UpdateResult, parse_distance
+from redvector.service.sparse import schema_args
 from redvector.service.store import Store
 
 _BAD_NAME = re.compile(r'[<>:"/\\|?*\x00\x1f]')
@@ -60,6 +61,19 @@ def _vector_schema(algorithm: str, size: int, distance: str) -> list[bytes]:
     return [b"VECTOR", algorithm.encode(), str(len(params)).encode(), *params]
 
 
+def _check_vector_name(vector_name: Any) -> None:
+    if not isinstance(vector_name, str) or not vector_name or "\x00" in vector_name:
+        raise BadRequest(f"Wrong input: vector name {vector_name!r} must be a non-empty string")
+
+
+def _sparse_schema(sparse: dict[str, bool] | None) -> list[bytes]:
+    out: list[bytes] = []
+    for vector_name, idf in (sparse or {}).items():
+        _check_vector_name(vector_name)
+        out += schema_args(vector_name, idf)
+    return out
+
+
 class Collections:
     def __init__(self, store: Store) -> None:
         self.store = store
@@ -88,8 +102,9 @@ class Collections:
         return sorted(n for n in engine.index_names(self.server) if engine.view(self.server, n) is not None)
 
     def create(self, name: Any, size: Any, distance: Any, algorithm: str = "HNSW",
-               exist_ok: bool = False) -> bool:
-        """Create; False when it exists with the same size and distance and ``exist_ok``."""
+               exist_ok: bool = False, sparse: dict[str, bool] | None = None) -> bool:
+        """Create; False when it exists with the same size and distance and ``exist_ok``. ``sparse``: Qdrant
+        sparse vectors beside the unnamed vector (name -> IDF modifier)."""
         name = validate_name(name)
         size = validate_size(size)
         canonical = parse_distance(distance if distance is not None else "Cosine")
@@ -98,28 +113,35 @@ class Collections:
             raise BadRequest(f"Wrong input: unknown index algorithm {algorithm!r}: expected HNSW or FLAT")
         existing = engine.view(self.server, name)
         if existing is not None:
-            if exist_ok and existing.named is None and existing.dim == size and existing.distance == canonical:
+            if (exist_ok and existing.named is None and existing.dim == size and existing.distance == canonical
+                    and not sparse):
                 return False
             raise AlreadyExists(f"Wrong input: Collection `{name}` already exists!")
         if name.encode() in {n.encode() for n in engine.index_names(self.server)}:
             raise AlreadyExists(f"Wrong input: Collection `{name}` already exists! (an index without a vector field)")
-        self._create(name, [VECTOR_FIELD, *_vector_schema(algorithm, size, canonical)])
+        self._create(name, [VECTOR_FIELD, *_vector_schema(algorithm, size, canonical), *_sparse_schema(sparse)])
         return True
 
-    def create_named(self, name: Any, vectors: dict[str, tuple[Any, Any]]) -> bool:
+    def create_named(self, name: Any, vectors: dict[str, tuple[Any, Any]],
+                     sparse: dict[str, bool] | None = None) -> bool:
         """A collection with Qdrant named vectors (name -> (size, distance)): one VECTOR field per name, hash
-        field ``vector:<name>`` AS ``<name>`` (engine.NAMED_VECTOR_PREFIX), in the order given."""
+        field ``vector:<name>`` AS ``<name>`` (engine.NAMED_VECTOR_PREFIX), in the order given; then the
+        sparse vectors (name -> IDF modifier; sparse.schema_args). Sparse vectors alone are allowed."""
         name = validate_name(name)
-        if not vectors:
+        if not vectors and not sparse:
             raise BadRequest("Wrong input: a collection needs at least one vector")
         schema: list[bytes] = []
+        for vector_name in sparse or {}:
+            _check_vector_name(vector_name)
+            if vector_name in vectors:
+                raise BadRequest(f"Wrong input: vector name {vector_name!r} is both a dense and a sparse vector")
         for vector_name, (size, distance) in vectors.items():
-            if not isinstance(vector_name, str) or not vector_name or "\x00" in vector_name:
-                raise BadRequest(f"Wrong input: vector name {vector_name!r} must be a non-empty string")
+            _check_vector_name(vector_name)
             size = validate_size(size, f"vectors.{vector_name}.size")
             canonical = parse_distance(distance if distance is not None else "Cosine")
             schema += [NAMED_VECTOR_PREFIX + vector_name.encode(), b"AS", vector_name.encode(),
                        *_vector_schema("HNSW", size, canonical)]
+        schema += _sparse_schema(sparse)
         if engine.view(self.server, name) is not None or name in engine.index_names(self.server):
             raise AlreadyExists(f"Wrong input: Collection `{name}` already exists!")
         self._create(name, schema)
@@ -154,6 +176,7 @@ class Collections:
             payload_schema=self.payload_schema(iv), vector_field=iv.vector_field.decode(),
             prefix=iv.prefix.decode("utf-8", "replace"),
             named=None if iv.named is None else {n: (v.dim, v.distance) for n, v in iv.named.items()},
+            sparse={n: s.params_json() for n, s in iv.sparse.items()} or None,
         )
 
     def payload_schema(self, iv: IndexView) -> dict[str, dict[str, Any]]:

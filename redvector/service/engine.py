@@ -8,14 +8,15 @@ absorbed in one module.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 
-from redvector.search.vector.base import FloatArray, VectorOptions
+from redvector.search.vector.base import FloatArray, Metric, VectorOptions
 from redvector.server.server import Server
 from redvector.service.models import METRIC_DISTANCE
+from redvector.service.sparse import SPARSE_FIELD_PREFIX, SparseSpec, spec_of
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +35,8 @@ class IndexView:
     # vector (its field, options, distance; ``vector_name`` set). None for an unnamed-vector collection.
     named: Mapping[str, IndexView] | None = None
     vector_name: str = ""  # the Qdrant name of this view's vector ("" unnamed, and for a named collection itself)
+    # Qdrant sparse vectors by name (service/sparse.py); their hash fields are in vector_fields too.
+    sparse: Mapping[str, SparseSpec] = field(default_factory=dict)
 
     @property
     def dim(self) -> int:
@@ -88,15 +91,23 @@ def view(server: Server, name: str) -> IndexView | None:
         return None
     d = definition(index)
     vector_fields = d.vector_fields()
+    sparse = _sparse_specs(d)
+    prefixes = list(d.prefixes) or [b""]
+    if (not vector_fields or vector_fields[0].vector is None) and sparse:
+        # Sparse vectors only: a named-vector collection without dense names.
+        return IndexView(name=name, prefix=bytes(prefixes[0]), vector_field=b"", options=_NO_DENSE, index=index,
+                         distance="Dot", vector_fields=frozenset(s.field for s in sparse.values()), named={},
+                         sparse=sparse)
     if not vector_fields or vector_fields[0].vector is None:
         return None
     vf = vector_fields[0]
-    prefixes = list(d.prefixes) or [b""]
     identifiers = frozenset(bytes(f.identifier) for f in vector_fields)
+    if sparse:
+        identifiers |= {s.field for s in sparse.values()}
     base = IndexView(name=name, prefix=bytes(prefixes[0]), vector_field=bytes(vf.identifier),
                      options=vf.vector, index=index,
                      distance=METRIC_DISTANCE.get(vf.vector.metric.value, "Cosine"), attribute=bytes(vf.name),
-                     vector_fields=identifiers)
+                     vector_fields=identifiers, sparse=sparse)
     if not vf.identifier.startswith(NAMED_VECTOR_PREFIX) or not all(
         f.identifier.startswith(NAMED_VECTOR_PREFIX) and f.vector is not None for f in vector_fields
     ):
@@ -108,6 +119,22 @@ def view(server: Server, name: str) -> IndexView | None:
                                      distance=METRIC_DISTANCE.get(f.vector.metric.value, "Cosine"),
                                      attribute=bytes(f.name), vector_name=vector_name)
     return replace(base, named=named)
+
+
+# The options a sparse-only collection reports for its (absent) dense vector.
+_NO_DENSE = VectorOptions(algorithm="FLAT", dim=0, metric=Metric.IP)
+
+
+def _sparse_specs(d: Any) -> dict[str, SparseSpec]:
+    """The sparse vectors an index definition declares (sparse.schema_args), in schema order."""
+    out: dict[str, SparseSpec] = {}
+    for f in d.fields:
+        if f.noindex and f.identifier.startswith(SPARSE_FIELD_PREFIX):  # cheap test first: views are hot
+            kind = f.type.value if hasattr(f.type, "value") else str(f.type)
+            spec = spec_of(bytes(f.identifier), bytes(f.name), kind, True)
+            if spec is not None:
+                out[spec.name] = spec
+    return out
 
 
 def num_docs(iv: IndexView) -> int:
@@ -127,9 +154,10 @@ def indexed_fields(iv: IndexView) -> dict[str, str]:
     """Non-vector schema fields (attribute -> TEXT/TAG/NUMERIC/GEO): the collection's payload indexes."""
     d = definition(iv.index)
     out: dict[str, str] = {}
+    sparse_fields = {s.field for s in iv.sparse.values()}
     for f in d.fields:
         kind = f.type.value if hasattr(f.type, "value") else str(f.type)
-        if kind != "VECTOR":
+        if kind != "VECTOR" and bytes(f.identifier) not in sparse_fields:
             out[_text(f.name)] = kind
     return out
 

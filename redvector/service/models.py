@@ -11,8 +11,9 @@ from typing import Any
 
 from redvector.errors import BadRequest
 
-# A stored vector as read back: a list, or by name for a collection with named vectors.
-VectorOut = list[float] | dict[str, list[float]]
+# A stored vector as read back: a list, or by name for a collection with named (or sparse) vectors; a
+# sparse vector reads back as {"indices": [...], "values": [...]}.
+VectorOut = list[float] | dict[str, Any]
 
 # A point id: an unsigned 64-bit int, a UUID, or (product API and keys written over RESP) any string.
 PointId = int | uuid.UUID | str
@@ -81,6 +82,7 @@ class CollectionInfo:
     vector_field: str = "vector"
     prefix: str = ""
     named: dict[str, tuple[int, str]] | None = None  # named vectors: name -> (size, canonical distance)
+    sparse: dict[str, dict[str, Any]] | None = None  # sparse vectors: name -> Qdrant SparseVectorParams JSON
 
 
 @dataclass(slots=True)

@@ -13,6 +13,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 from redvector.errors import BadRequest, NotFound
 from redvector.search.vector.base import FloatArray
 from redvector.service import engine
@@ -30,8 +32,11 @@ from redvector.service.models import (
     higher_is_better,
     id_sort_key,
 )
+from redvector.service.sparse import SparseMatrix, SparseSpec, SparseVector
+from redvector.service.sparse import decode as decode_sparse
 from redvector.service.store import (
     PAYLOAD_FIELD,
+    PointVectors,
     Store,
     encode_payload,
     encode_point,
@@ -67,16 +72,22 @@ def filter_payload(iv: IndexView, fields: dict[bytes, bytes], predicate: Predica
     if type(predicate) is VectorNamesFilter:
         view = PointPayload(payload)
         if iv.named is None:
-            view.vector_names = frozenset({""}) if iv.vector_field in fields else frozenset()
+            names = {""} if iv.vector_field in fields else set()
         else:
-            view.vector_names = frozenset(n for n, sub in iv.named.items() if sub.vector_field in fields)
+            names = {n for n, sub in iv.named.items() if sub.vector_field in fields}
+        names.update(n for n, s in iv.sparse.items() if s.field in fields and len(fields[s.field]) % 8 == 0)
+        view.vector_names = frozenset(names)
         return view
     return payload
 
 
 def read_vectors(iv: IndexView, fields: dict[bytes, bytes], selector: VectorSelector) -> VectorOut | None:
     """A point's vector(s) for with_vector: the list (unnamed; any selector picks it), or name -> list of
-    the selected named vectors the point has (all for True, in the collection's order; else the order asked)."""
+    the selected named vectors the point has (all for True, in the collection's order; else the order asked).
+    With sparse vectors, name -> vector of those it has, as qdrant-client's local mode: dense, then sparse,
+    ("" the unnamed one), and the bare list when only the unnamed vector is picked."""
+    if iv.sparse:
+        return _read_with_sparse(iv, fields, selector)
     if iv.named is None:
         v = read_vector(iv, fields)
         return None if v is None else [float(x) for x in v]
@@ -86,6 +97,29 @@ def read_vectors(iv: IndexView, fields: dict[bytes, bytes], selector: VectorSele
         v = read_vector(iv.named[n], fields)
         if v is not None:
             out[n] = [float(x) for x in v]
+    return out
+
+
+def _read_with_sparse(iv: IndexView, fields: dict[bytes, bytes], selector: VectorSelector) -> VectorOut | None:
+    out: dict[str, Any] = {}
+    if iv.named is None:
+        dense = read_vector(iv, fields)
+        if dense is not None:
+            out[""] = [float(x) for x in dense]
+    else:
+        for n, sub in iv.named.items():
+            v = read_vector(sub, fields)
+            if v is not None:
+                out[n] = [float(x) for x in v]
+    for n, spec in iv.sparse.items():
+        raw = fields.get(spec.field)
+        sv = decode_sparse(raw) if raw is not None else None
+        if sv is not None:
+            out[n] = sv.to_json()
+    if selector is not True:
+        out = {n: out[n] for n in dict.fromkeys(selector or ()) if n in out}
+    if iv.named is None and list(out) == [""]:
+        return list(out[""])
     return out
 
 
@@ -142,8 +176,22 @@ def _drop_path(d: dict[str, Any], parts: list[str]) -> None:
 @dataclass(frozen=True, slots=True)
 class PointWrite:
     id: PointId
-    vector: FloatArray | dict[str, FloatArray]  # by name for a collection with named vectors
+    vector: PointVectors  # by name for a collection with named or sparse vectors
     payload: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class SparseRows:
+    """The points of a collection that have one sparse vector (key, hash) and those vectors as a matrix,
+    valid while the collection's index (``index``) is at ``generation``."""
+
+    index: Any
+    generation: int
+    rows: list[tuple[bytes, dict[bytes, bytes]]]
+    matrix: SparseMatrix
+
+
+_SPARSE_CACHE_SIZE = 8
 
 
 class Points:
@@ -151,6 +199,9 @@ class Points:
         self.store = store
         self.collections = collections
         self.server = store.server
+        # (collection, sparse field) -> its SparseRows: rebuilt when the index's generation moves (every
+        # write of a key under the prefix, through any protocol, moves it) or the index is another one.
+        self._sparse_rows: dict[tuple[str, bytes], SparseRows] = {}
 
     # -- ids and keys ------------------------------------------------------------------------------------
     @staticmethod
@@ -430,6 +481,84 @@ class Points:
                     vector = read_vectors(iv, fields, with_vector)
             out.append(ScoredPoint(id=pid, score=score, payload=payload, vector=vector))
         return out
+
+    def sparse_vector_of(self, iv: IndexView, spec: SparseSpec, pid: PointId, style: str) -> SparseVector:
+        """The stored sparse vector ``spec`` of a point; 404 when the point or its vector is missing."""
+        key = self.find_key(iv, pid, style)
+        fields = self.store.hash(key) if key is not None else None
+        raw = fields.get(spec.field) if fields is not None else None
+        vector = decode_sparse(raw) if raw is not None else None
+        if vector is None:
+            raise NotFound(f"Not found: No point with id {format_id(pid)} found")
+        return vector
+
+    def sparse_search(self, iv: IndexView, spec: SparseSpec, query: SparseVector, limit: int, *,
+                      predicate: Predicate | None = None, offset: int = 0, score_threshold: float | None = None,
+                      with_payload: PayloadSelector = ALL_PAYLOAD, with_vector: VectorSelector = False,
+                      exclude: list[PointId] | None = None, style: str = QDRANT) -> list[ScoredPoint]:
+        """The ``limit`` best points after ``offset`` by sparse vector ``spec``: exact dot product over the
+        points that have it and share an index with the query (sparse.py), highest first, ties by id; with
+        ``modifier: idf`` the query is weighted by IDF over every point that has the vector. The vectors
+        come from the keyspace (sparse_rows), so writes from every protocol are seen at once."""
+        if limit <= 0:
+            return []
+        cached = self.sparse_rows(iv, spec)
+        rows = cached.rows
+        if spec.idf:
+            query = cached.matrix.idf_weighted(query)
+        scores, overlaps = cached.matrix.scores(query)
+        excluded = {self.key_of(iv, pid) for pid in exclude or ()}
+        hits: list[tuple[float, PointId, int]] = []
+        names = type(predicate) is VectorNamesFilter
+        for i in np.flatnonzero(overlaps).tolist():
+            key, fields = rows[i]
+            # Qdrant's score is f32; the threshold compares it as local mode does (strictly better passes).
+            score = float(np.float32(scores[i]))
+            if not math.isfinite(score):  # a value written over RESP may be NaN or overflow float32
+                continue
+            if score_threshold is not None and score <= score_threshold:
+                continue
+            if key in excluded:
+                continue
+            pid = self.id_of(iv, key, style)
+            if predicate is not None and not predicate(pid, filter_payload(iv, fields, predicate) if names
+                                                       else read_payload(iv, fields)):
+                continue
+            hits.append((score, pid, i))
+        hits.sort(key=lambda t: (-t[0], id_sort_key(t[1])))
+        out = []
+        for score, pid, i in hits[offset:offset + limit]:
+            fields = rows[i][1]
+            payload = with_payload.apply(read_payload(iv, fields)) if with_payload.mode != "none" else None
+            vector_out = read_vectors(iv, fields, with_vector) if with_vector else None
+            out.append(ScoredPoint(id=pid, score=score, payload=payload, vector=vector_out))
+        return out
+
+    def sparse_rows(self, iv: IndexView, spec: SparseSpec) -> SparseRows:
+        """The points having sparse vector ``spec``, from the cache while the index has not changed. Not
+        cached while database 0 holds keys or hash fields with a TTL (one may lapse without a write)."""
+        index = iv.index
+        generation = getattr(index, "generation", None)
+        db = self.store.db
+        cacheable = generation is not None and not db.expires and not db.field_ttls.by_key
+        slot = (iv.name, spec.field)
+        cached = self._sparse_rows.get(slot)
+        if cacheable and cached is not None and cached.index is index and cached.generation == generation:
+            return cached
+        rows: list[tuple[bytes, dict[bytes, bytes]]] = []
+        blobs: list[bytes] = []
+        field = spec.field
+        for key, fields in self.store.hashes(iv):
+            raw = fields.get(field)
+            if raw is not None and not len(raw) % 8:  # else not a sparse vector (sparse.decode)
+                rows.append((key, fields))
+                blobs.append(raw)
+        built = SparseRows(index, int(generation or 0), rows, SparseMatrix(blobs))
+        if cacheable:
+            if len(self._sparse_rows) >= _SPARSE_CACHE_SIZE and slot not in self._sparse_rows:
+                self._sparse_rows.pop(next(iter(self._sparse_rows)))
+            self._sparse_rows[slot] = built
+        return built
 
 
 __all__ = ["ALL_PAYLOAD", "NO_PAYLOAD", "PAYLOAD_FIELD", "PRODUCT", "QDRANT", "PayloadSelector", "PointWrite",

@@ -28,7 +28,9 @@ from redvector.service.points import (
     VectorNamesFilter,
     VectorSelector,
 )
-from redvector.service.store import normalize, prepare_vector
+from redvector.service.sparse import SparseSpec, SparseVector, is_sparse_json, parse_params
+from redvector.service.sparse import parse as parse_sparse
+from redvector.service.store import PointVectors, normalize, prepare_vector
 
 QDRANT_VERSION = "1.19.0"
 
@@ -78,8 +80,12 @@ def _mentions(raw: Any, key: str) -> bool:
 def no_vector_name(name: Any, iv: IndexView) -> BadRequest:
     hint = ""
     if name in (None, "") and iv.named is not None:
-        hint = f"(this collection's vectors are named: {', '.join(iv.named)})"
+        hint = f"(this collection's vectors are named: {', '.join([*iv.named, *iv.sparse])})"
     return BadRequest(f"Wrong input: Not existing vector name error: {'' if name is None else name}{hint}")
+
+
+def sparse_mismatch(name: str) -> BadRequest:
+    return BadRequest(f"Wrong input: Conversion between sparse and regular vectors failed for vector '{name}'")
 
 
 def _number(value: Any, where: str) -> float | None:
@@ -147,6 +153,9 @@ def collection_info_json(info: CollectionInfo) -> dict[str, Any]:
     vectors: dict[str, Any] = {"size": info.vector_size, "distance": info.distance}
     if info.named is not None:
         vectors = {n: {"size": size, "distance": distance} for n, (size, distance) in info.named.items()}
+    params: dict[str, Any] = {"vectors": vectors}
+    if info.sparse:
+        params["sparse_vectors"] = info.sparse
     return {
         "status": "green",
         "optimizer_status": "ok",
@@ -155,7 +164,7 @@ def collection_info_json(info: CollectionInfo) -> dict[str, Any]:
         "segments_count": 1,
         "config": {
             "params": {
-                "vectors": vectors,
+                **params,
                 "shard_number": 1, "replication_factor": 1, "write_consistency_factor": 1,
                 "on_disk_payload": False,
             },
@@ -194,22 +203,37 @@ class QdrantAPI:
 
     def create_collection(self, name: str, body: Any) -> bool:
         body = _obj(body)
+        sparse = self._sparse_config(body.get("sparse_vectors"))
         vectors = body.get("vectors")
+        if vectors is None and sparse:
+            vectors = {}
         if not isinstance(vectors, dict):
             raise BadRequest("Format error in JSON body: `vectors` must be an object {size, distance}")
-        if body.get("sparse_vectors"):
-            raise BadRequest("Bad request: sparse vectors are not supported by RedVector")
         if "size" not in vectors:
-            if vectors and all(isinstance(v, dict) for v in vectors.values()):
-                return self._create_named(name, vectors)
+            if all(isinstance(v, dict) for v in vectors.values()) and (vectors or sparse):
+                return self._create_named(name, vectors, sparse)
             raise BadRequest("Format error in JSON body: missing field `size` in vectors")
         if vectors.get("multivector_config"):
             raise BadRequest("Bad request: multivectors are not supported by RedVector")
         size = validate_size(vectors.get("size"), "vectors.size")
-        self.collections.create(name, size, vectors.get("distance"))
+        self.collections.create(name, size, vectors.get("distance"), sparse=sparse)
         return True
 
-    def _create_named(self, name: str, vectors: dict[str, Any]) -> bool:
+    @staticmethod
+    def _sparse_config(raw: Any) -> dict[str, bool]:
+        """``sparse_vectors``: name -> SparseVectorParams ({} or {"modifier": "idf"}) -> name -> IDF."""
+        if raw is None:
+            return {}
+        if not isinstance(raw, dict):
+            raise BadRequest("Format error in JSON body: sparse_vectors must be an object {name: {}}")
+        out: dict[str, bool] = {}
+        for vector_name, params in raw.items():
+            if not vector_name:
+                raise BadRequest("Wrong input: sparse vector name cannot be empty")
+            out[vector_name] = parse_params(params, f"sparse_vectors.{vector_name}")
+        return out
+
+    def _create_named(self, name: str, vectors: dict[str, Any], sparse: dict[str, bool] | None = None) -> bool:
         spec: dict[str, tuple[Any, Any]] = {}
         for vector_name, params in vectors.items():
             if "size" not in params:
@@ -217,7 +241,7 @@ class QdrantAPI:
             if params.get("multivector_config"):
                 raise BadRequest("Bad request: multivectors are not supported by RedVector")
             spec[vector_name] = (params.get("size"), params.get("distance"))
-        return self.collections.create_named(name, spec)
+        return self.collections.create_named(name, spec, sparse)
 
     def delete_collection(self, name: str) -> bool:
         return self.collections.delete(name)
@@ -240,25 +264,34 @@ class QdrantAPI:
                         "", iv.vector_field.decode()))):
                     return prepare_vector(iv, inner, where)
                 raise no_vector_name(name, iv)
-            raise BadRequest(f"Bad request: {where}: sparse and multi vectors are not supported by RedVector")
+            if is_sparse_json(value):
+                raise sparse_mismatch(iv.vector_name)
+            raise BadRequest(f"Bad request: {where}: multi vectors are not supported by RedVector")
         if iv.named is not None:
             raise no_vector_name("", iv)
         return prepare_vector(iv, value, where)
 
-    def _point_vector(self, iv: IndexView, value: Any, where: str) -> FloatArray | dict[str, FloatArray]:
-        """A point's vector: the collection's vector, or for named vectors {name: vector} (some names may be
-        missing: the point has no such vector)."""
-        if iv.named is None:
+    def _point_vector(self, iv: IndexView, value: Any, where: str) -> PointVectors:
+        """A point's vector: the collection's vector, or for named (or sparse) vectors {name: vector} (some
+        names may be missing: the point has no such vector)."""
+        if iv.named is None and not (iv.sparse and isinstance(value, dict)):
             return self._vector(iv, value, where)
         if not isinstance(value, dict):
             raise no_vector_name("", iv)
-        out: dict[str, FloatArray] = {}
+        out: dict[str, FloatArray | SparseVector] = {}
         for vector_name, inner in value.items():
-            space = iv.named.get(vector_name)
+            if vector_name in iv.sparse:
+                if not isinstance(inner, dict):
+                    raise sparse_mismatch(vector_name)
+                out[vector_name] = parse_sparse(inner, f"{where}.{vector_name}")
+                continue
+            space = iv.space(vector_name) if iv.named is None else iv.named.get(vector_name)
             if space is None:
                 raise no_vector_name(vector_name, iv)
             if isinstance(inner, dict):
-                raise BadRequest(f"Bad request: {where}.{vector_name}: sparse vectors are not supported by RedVector")
+                if is_sparse_json(inner):
+                    raise sparse_mismatch(vector_name)
+                raise BadRequest(f"Bad request: {where}.{vector_name}: multi vectors are not supported by RedVector")
             out[vector_name] = prepare_vector(space, inner, f"{where}.{vector_name}")
         return out
 
@@ -268,6 +301,9 @@ class QdrantAPI:
             using = ""
         if not isinstance(using, str):
             raise BadRequest("Format error in JSON body: using must be a string")
+        if using in iv.sparse:
+            raise BadRequest(f"Bad request: '{using}' is a sparse vector: only a nearest query by a sparse "
+                             "vector (or a point id) is supported for it")
         space = iv.space(using)
         if space is None:
             raise no_vector_name(using, iv)
@@ -368,6 +404,9 @@ class QdrantAPI:
         ids, predicate = self._selector(body)
         fields = []
         for vector_name in names:
+            if vector_name in iv.sparse:
+                fields.append(iv.sparse[vector_name].field)
+                continue
             space = iv.space(vector_name)
             if space is None:
                 raise no_vector_name(vector_name, iv)
@@ -487,7 +526,15 @@ class QdrantAPI:
                 raise BadRequest(f"Bad request: {key} is not supported by RedVector")
         query = body.get("query")
         using = body.get("using")
-        space = self._space(iv, using) if query is not None or using is not None else iv
+        if query is not None and isinstance(using, str) and using in iv.sparse:
+            if isinstance(query, dict) and "nearest" in query:
+                query = query["nearest"]
+            elif isinstance(query, dict) and not is_sparse_json(query):
+                kind = next(iter(query), "?")
+                raise BadRequest(f"Bad request: query `{kind}` is not supported for sparse vectors by RedVector")
+            return {"points": [scored_json(h) for h in self.sparse_nearest(iv, iv.sparse[using], query, body)]}
+        scrolls = query is None and (using is None or (isinstance(using, str) and using in iv.sparse))
+        space = iv if scrolls else self._space(iv, using)
         if query is None:
             limit = _int(body.get("limit"), "limit", 10, 0)
             offset = _int(body.get("offset"), "offset", 0, 0)
@@ -507,6 +554,27 @@ class QdrantAPI:
             vector, exclude = self._query_vector(space, query, "query")
         return {"points": self._run_search(name, iv, space, body, vector, exclude, payload_default=False)}
 
+    def sparse_nearest(self, iv: IndexView, spec: SparseSpec, nearest: Any, body: dict[str, Any],
+                       payload_default: bool = False) -> list[ScoredPoint]:
+        """One nearest query by sparse vector ``spec``: ``nearest`` is a sparse vector {indices, values} or a
+        point id (its stored sparse vector; the point is left out); limit, offset, filter, score_threshold,
+        with_payload and with_vector(s) come from ``body``. Scored points, best first."""
+        exclude: list[PointId] = []
+        if isinstance(nearest, (int, str)) and not isinstance(nearest, bool):
+            pid = parse_json_id(nearest)
+            vector = self.points.sparse_vector_of(iv, spec, pid, QDRANT)
+            exclude.append(pid)
+        elif is_sparse_json(nearest):
+            vector = parse_sparse(nearest, "query")
+        else:
+            raise sparse_mismatch(spec.name)
+        return self.points.sparse_search(
+            iv, spec, vector, _int(body.get("limit", body.get("top")), "limit", 10, 0),
+            predicate=_filter(body.get("filter")), offset=_int(body.get("offset"), "offset", 0, 0),
+            score_threshold=_number(body.get("score_threshold"), "score_threshold"),
+            with_payload=payload_selector(body.get("with_payload"), payload_default),
+            with_vector=with_vector_flag(body), exclude=exclude, style=QDRANT)
+
     def query_batch(self, name: str, body: Any) -> list[dict[str, Any]]:
         searches = _obj(body).get("searches")
         if not isinstance(searches, list):
@@ -525,6 +593,10 @@ class QdrantAPI:
             raw = raw["vector"]
         if raw is None:
             raise BadRequest("Format error in JSON body: missing field `vector`")
+        if isinstance(using, str) and using in iv.sparse:  # NamedSparseVector
+            if not is_sparse_json(raw):
+                raise sparse_mismatch(using)
+            return [scored_json(h) for h in self.sparse_nearest(iv, iv.sparse[using], raw, body)]
         space = self._space(iv, using)
         vector = self._vector(space, raw, "vector")
         return self._run_search(name, iv, space, body, vector, [], payload_default=False)

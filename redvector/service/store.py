@@ -5,6 +5,7 @@ Hash layout of point X in collection ``c`` (key ``c:X``, see ids.py):
 * ``vector`` (the index's vector field): the float32 little-endian blob, normalized for Cosine;
   in a collection with Qdrant named vectors, ``vector:<name>`` per name instead (attribute ``<name>``; a
   point without that vector has no such field), see engine.NAMED_VECTOR_PREFIX;
+* ``sparse:<name>`` per Qdrant sparse vector the point has (binary indices + values, see sparse.py);
 * ``payload``: the whole payload as compact JSON (the source of truth for typed values);
 * every top-level payload key whose value is a string, number or bool, mirrored as its own field
   (text; bools as ``true``/``false``), so FT.SEARCH filters and HGETALL see it. Keys named like the vector
@@ -30,6 +31,11 @@ from redvector.search.vector.base import BLOB_DTYPES, FloatArray, decode_blob
 from redvector.server.client import ClientState
 from redvector.server.server import Server
 from redvector.service.engine import IndexView
+from redvector.service.sparse import SparseVector
+from redvector.service.sparse import encode as encode_sparse
+
+# A point's vectors as written: the unnamed vector, or by name (dense arrays, and sparse vectors).
+PointVectors = FloatArray | dict[str, FloatArray | SparseVector]
 
 PAYLOAD_FIELD = b"payload"
 _NUMBER_TYPES = frozenset({int, float})
@@ -72,6 +78,18 @@ class Store:
                 value = db.get(key, now_ms)
                 if type(value) is dict:
                     yield key
+
+    def hashes(self, iv: IndexView) -> Iterator[tuple[bytes, dict[bytes, bytes]]]:
+        """keys(iv) with each one's hash, read once."""
+        prefix = iv.prefix
+        db = self.db
+        now_ms = self.server.now_ms()
+        candidates = iv.index.keys() if hasattr(iv.index, "keys") else db.snapshot_keys()
+        for key in candidates:
+            if key.startswith(prefix) and len(key) > len(prefix):
+                value = db.get(key, now_ms)
+                if type(value) is dict:
+                    yield key, value
 
     def hash(self, key: bytes) -> dict[bytes, bytes] | None:
         value = self.db.get(key, self.server.now_ms())
@@ -143,20 +161,27 @@ def encode_vector(iv: IndexView, vector: FloatArray) -> bytes:
     return np.asarray(vector).astype(BLOB_DTYPES.get(iv.options.dtype, np.dtype("<f4"))).tobytes()
 
 
-def encode_point(iv: IndexView, vector: FloatArray | dict[str, FloatArray],
-                 payload: dict[str, Any]) -> dict[bytes, bytes]:
+def encode_point(iv: IndexView, vector: PointVectors, payload: dict[str, Any]) -> dict[bytes, bytes]:
     """The hash of a point: its vector (or named vectors, by name: iv.named must hold them) and payload."""
     fields = encode_vectors(iv, vector)
     fields.update(encode_payload(iv, payload))
     return fields
 
 
-def encode_vectors(iv: IndexView, vector: FloatArray | dict[str, FloatArray]) -> dict[bytes, bytes]:
-    """The vector hash fields of a point: the collection's vector, or the named vectors given."""
-    if isinstance(vector, dict):
-        assert iv.named is not None
-        return {iv.named[n].vector_field: encode_vector(iv.named[n], v) for n, v in vector.items()}
-    return {iv.vector_field: encode_vector(iv, vector)}
+def encode_vectors(iv: IndexView, vector: PointVectors) -> dict[bytes, bytes]:
+    """The vector hash fields of a point: the collection's vector, or the named (and sparse) vectors given
+    (by name; "" is the unnamed vector of a collection that has sparse vectors beside it)."""
+    if not isinstance(vector, dict):
+        return {iv.vector_field: encode_vector(iv, vector)}
+    out: dict[bytes, bytes] = {}
+    for n, v in vector.items():
+        if isinstance(v, SparseVector):
+            out[iv.sparse[n].field] = encode_sparse(v)
+        elif iv.named is None:
+            out[iv.vector_field] = encode_vector(iv, v)
+        else:
+            out[iv.named[n].vector_field] = encode_vector(iv.named[n], v)
+    return out
 
 
 def encode_payload(iv: IndexView, payload: dict[str, Any]) -> dict[bytes, bytes]:

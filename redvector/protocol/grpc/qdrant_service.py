@@ -63,9 +63,17 @@ def _scored(points: list[dict[str, Any]]) -> list[Any]:
             id=qgrpc.PointId(num=pid) if type(pid) is int else qgrpc.PointId(uuid=str(pid)),
             score=p["score"], version=p["version"],
             payload=RestToGrpc.convert_payload(payload) if payload else None,
-            vectors=RestToGrpc.convert_vector_struct_output(vector) if vector is not None else None,
+            vectors=RestToGrpc.convert_vector_struct_output(_sparse_models(vector)) if vector is not None else None,
         ))
     return out
+
+
+def _sparse_models(vector: Any) -> Any:
+    """A with_vector value whose sparse vectors ({indices, values} dicts) become rest.SparseVector, the
+    form RestToGrpc's converter reads; dense lists are left as they are."""
+    if isinstance(vector, dict) and any(isinstance(v, dict) for v in vector.values()):
+        return {k: rest.SparseVector(**v) if isinstance(v, dict) else v for k, v in vector.items()}
+    return vector
 
 
 def _dense(vector: Any) -> np.ndarray:
@@ -137,11 +145,14 @@ class QdrantCollections(qgrpc.CollectionsServicer):
         return qgrpc.ListCollectionsResponse(collections=[qgrpc.CollectionDescription(name=n) for n in names])
 
     def _create(self, request: Any) -> Any:
-        if not request.HasField("vectors_config"):
+        body: dict[str, Any] = {}
+        if request.HasField("sparse_vectors_config"):
+            body["sparse_vectors"] = dump(GrpcToRest.convert_sparse_vector_config(request.sparse_vectors_config))
+        if request.HasField("vectors_config"):
+            body["vectors"] = dump(GrpcToRest.convert_vectors_config(request.vectors_config))
+        elif not body:
             raise BadRequest("Wrong input: vectors_config is required")
-        vectors = dump(GrpcToRest.convert_vectors_config(request.vectors_config))
-        return qgrpc.CollectionOperationResponse(
-            result=self.q.create_collection(request.collection_name, {"vectors": vectors}))
+        return qgrpc.CollectionOperationResponse(result=self.q.create_collection(request.collection_name, body))
 
     def _delete(self, request: Any) -> Any:
         return qgrpc.CollectionOperationResponse(result=self.q.delete_collection(request.collection_name))
@@ -279,6 +290,8 @@ class QdrantPoints(qgrpc.PointsServicer):
 
     def _search_body(self, request: Any) -> dict[str, Any]:
         body: dict[str, Any] = {"vector": _dense(request.vector), "limit": request.limit}
+        if request.HasField("sparse_indices"):  # a NamedSparseVector: values in `vector`
+            body["vector"] = {"indices": list(request.sparse_indices.data), "values": [float(v) for v in request.vector]}
         if request.HasField("vector_name") and request.vector_name:
             body["vector"] = {"name": request.vector_name, "vector": body["vector"]}
         if request.HasField("filter"):
