@@ -30,7 +30,7 @@ from redvector.commands.search.tracing import SearchTrace
 from redvector.commands.spec import Flag, KeySpec
 from redvector.errors import NO_SUCH_INDEX_MSG, NoSuchIndex, SearchError
 from redvector.keyspace.types.json_value import JsonValue
-from redvector.replies import Deferred
+from redvector.replies import Deferred, SimpleString
 from redvector.search.documents import parse_csv_vector
 from redvector.search.fields.phonetic import query_term as phonetic_term
 from redvector.search.fields.tokens import stem
@@ -1041,7 +1041,7 @@ def ft_explain(ctx: CommandContext, argv: list[bytes]) -> Any:
 
 @group.command("FT.EXPLAINCLI", -3, Flag.READONLY | FT_MODULE, KeySpec(0, 0, 0), summary="Explain a query plan as lines")
 def ft_explaincli(ctx: CommandContext, argv: list[bytes]) -> Any:
-    return [line.encode() for line in _explain(ctx, argv).splitlines()] + [b""]
+    return [SimpleString(line.encode()) for line in _explain(ctx, argv).splitlines()] + [SimpleString(b"")]
 
 
 def ensure_text_field(index: SearchIndex, name: bytes) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +50,7 @@ class TagValue:
     prefix: bool = False
     suffix: bool = False
     wildcard: bool = False
+    shown: bytes | None = field(default=None, compare=False)  # the text as written, before case folding
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,11 +129,14 @@ class Intersect(Node):
 @dataclass(frozen=True, slots=True)
 class Not(Node):
     child: Node
+    # ``@f:-clause``: the modifier written before the NOT (FT.EXPLAIN shows it; its child carries the fields)
+    fields: tuple[bytes, ...] | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
 class Optional(Node):
     child: Node
+    fields: tuple[bytes, ...] | None = field(default=None, compare=False)  # as Not's
 
 
 @dataclass(frozen=True, slots=True)
@@ -231,9 +235,11 @@ def explain(node: Node, depth: int = 0, stem: Callable[[str], str] | None = None
             return f"{pad}{_fields(node.fields)}INTERSECT {{\n{inner}{pad}}}{attrs}\n"
         # The parser marks words under NOT, OPTIONAL and in a KNN's filter verbatim (parser.unexpanded).
         case Not(child=child):
-            return f"{pad}NOT{{\n" + explain(child, depth + 1, stem, synonyms, phonetic) + f"{pad}}}\n"
+            return (f"{pad}{_fields(node.fields)}NOT{{\n" + explain(child, depth + 1, stem, synonyms, phonetic)
+                    + f"{pad}}}\n")
         case Optional(child=child):
-            return f"{pad}OPTIONAL{{\n" + explain(child, depth + 1, stem, synonyms, phonetic) + f"{pad}}}\n"
+            return (f"{pad}{_fields(node.fields)}OPTIONAL{{\n" + explain(child, depth + 1, stem, synonyms, phonetic)
+                    + f"{pad}}}\n")
         case Knn(filter=flt, k=k, field=field, score_as=score_as, blob_param=param, ef_runtime=ef):
             tail = (f"K={k} nearest vectors to `${param}` in vector index associated with field "
                     f"@{field.decode('utf-8', 'replace')}, {f'EF_RUNTIME = {ef}, ' if ef else ''}"
@@ -253,7 +259,7 @@ def _attrs(weight: float, slop: int | None = None, inorder: bool = False) -> str
 
 
 def _tag_shown(v: TagValue) -> str:
-    text = v.text.decode("utf-8", "replace")
+    text = (v.text if v.shown is None else v.shown).decode("utf-8", "replace")
     if v.wildcard:
         return f"WILDCARD{{{text}}}"
     if v.prefix and v.suffix:

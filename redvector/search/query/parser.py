@@ -394,7 +394,7 @@ class _Builder:
             self._empty_string(fields, FieldType.TAG)
         spec = self.definition.field(field)
         if spec is not None and spec.type is FieldType.TAG and not spec.casesensitive:
-            values = [replace(v, text=v.text.lower()) for v in values]  # A-Z only, as the index folds
+            values = [replace(v, text=v.text.lower(), shown=v.text) for v in values]  # A-Z only, as the index folds
         return Tag(field, tuple(v for v in values if v.text or v.prefix))
 
     def tag(self, fields: tuple[bytes, ...], colon: Tok, lb: Tok, values: list[TagValue], rb: Tok) -> Node:
@@ -781,7 +781,9 @@ def _with_fields(node: Node, fields: tuple[bytes, ...]) -> Node:
         return replace(node, children=tuple(_with_fields(c, fields) for c in node.children),
                        fields=fields if own is None else tuple(f for f in own if f in fields))
     if isinstance(node, (Not, Optional)):
-        return replace(node, child=_with_fields(node.child, fields))
+        own = node.fields
+        return replace(node, child=_with_fields(node.child, fields),
+                       fields=fields if own is None else tuple(f for f in own if f in fields))
     return node
 
 
