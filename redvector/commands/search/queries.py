@@ -648,6 +648,11 @@ def build_rows(ctx: CommandContext, index: SearchIndex, req: SearchRequest, hits
     loaded_sort_field = index.unsortable_field(req.sortby[0]) if req.withsortkeys and req.sortby is not None \
         and req.return_fields is None and not req.nocontent else None
     highlighted = _json_highlight_loads(index, req, sort_names) if json_dialect and page else ()
+    language = index.definition.language
+
+    def stem_of(word: str) -> str:
+        return stem(word, language)
+
     for doc_id in page:
         key = index.docs.get(doc_id)
         if key is None:
@@ -683,6 +688,8 @@ def build_rows(ctx: CommandContext, index: SearchIndex, req: SearchRequest, hits
                 if req.highlight is not None:
                     terms = req.highlight_terms.for_doc(index.text.doc_words(doc_id)) \
                         if req.highlight_terms is not None else None
+                    if terms is not None and terms.restricted:
+                        terms = terms.resolve(index.text.doc_words_by_field(doc_id), stem_of)
                     matched: set[bytes] = set()
                     fields = _highlighted(index, req, hits, fields, value if isinstance(value, dict) else None, terms,
                                           matched)
@@ -737,16 +744,6 @@ def _json_highlight_loads(index: SearchIndex, req: SearchRequest, sort_names: tu
             raise SearchError(f"No such property `{name.decode('utf-8', 'replace')}`")
         out.append(name)
     return tuple(out)
-
-
-def _nostem_only(index: SearchIndex) -> Callable[[tuple[bytes, ...] | None], bool]:
-    """Whether a clause's fields (None: every TEXT field) are all NOSTEM (HIGHLIGHT's query_terms)."""
-    text = [f for f in index.definition.fields if f.type is FieldType.TEXT]
-
-    def nostem_only(fields: tuple[bytes, ...] | None) -> bool:
-        chosen = text if fields is None else [f for f in text if f.name in fields]
-        return bool(chosen) and all(f.nostem for f in chosen)
-    return nostem_only
 
 
 def _field_names(index: SearchIndex, attribute: bytes) -> tuple[bytes, ...]:
@@ -871,8 +868,9 @@ def run_search(ctx: CommandContext, index: SearchIndex, req: SearchRequest, argv
     node = with_filters(node, [*req.numeric_filters, *req.geo_filters])
     if req.highlight is not None:
         _check_highlighter(index, req)
+        text_fields = {f.name: not f.nostem for f in index.definition.fields if f.type is FieldType.TEXT}
         req.highlight_terms = query_terms(node, index.definition.language, req.verbatim,
-                                          Executor(index, QueryOptions()).expanded_words, _nostem_only(index))
+                                          Executor(index, QueryOptions()).expanded_words, text_fields, req.infields)
     index.number_of_uses += 1
     opts = query_options(ctx, index, req.verbatim, req.infields, req.inkeys, req.scorer, req.slop, req.inorder)
     executor = Executor(index, opts) if trace is None else trace.executor(index, opts)

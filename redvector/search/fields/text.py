@@ -477,6 +477,18 @@ class TextIndex:
         words = self._words
         return frozenset(words[w] for w in distinct(np.sort(_entries(forward) >> FIELD_BITS)).tolist())
 
+    def doc_words_by_field(self, doc_id: int) -> dict[bytes, set[str]]:
+        """field name -> the words document ``doc_id`` holds in it."""
+        forward = self._forward.get(doc_id)
+        out: dict[bytes, set[str]] = {}
+        if not forward:
+            return out
+        entries = distinct(np.sort(_entries(forward)))
+        words, names = self._words, self.field_names
+        for entry in entries.tolist():
+            out.setdefault(names[entry & FIELD_MASK], set()).add(words[entry >> FIELD_BITS])
+        return out
+
     def positions(self, word: str, doc_id: int) -> dict[bytes, list[int]]:
         """field name -> positions of ``word`` in document ``doc_id`` (empty when it has none)."""
         docs, positions, codes = self.occurrences(word)
