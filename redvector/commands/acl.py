@@ -19,6 +19,7 @@ from redvector.commands.spec import CommandGroup, CommandSpec, CommandTable, Fla
 from redvector.errors import CodedError, RedVectorError, WrongArity
 from redvector.replies import OK, Map, SetReply, SimpleString
 from redvector.server.acl import CATEGORIES, AccessControl, AclError, User, log_entry_reply
+from redvector.server.acl_selector import Selector, merge_selector_rules
 from redvector.server.client import ClientState
 
 group = CommandGroup("server")
@@ -77,23 +78,47 @@ _CHANNEL_COMMANDS = {"PUBLISH": (1, 2, False), "SPUBLISH": (1, 2, False), "SUBSC
 
 
 def denial(user: User, spec: CommandSpec, argv: list[bytes]) -> tuple[str, str] | None:
-    """Why ``user`` may not run this command: (reason, object) as ACL LOG records it, or None."""
+    """Why ``user`` may not run this command: (reason, object) as ACL LOG records it, or None. Allowed when
+    one selector (the root first) allows it; else Redis's pick (ACLCheckAllUserCommandPerm): a channel
+    before a key before the command, and of two keys (or channels) the later one in the command."""
     if spec.no_auth:  # AUTH, HELLO, QUIT: everyone may
         return None
     name = command_name(spec, argv)
-    if not user.allows_command(name, categories(spec)):
-        return "command", name
-    if not user.allkeys:
-        write = bool(spec.flags & Flag.WRITE)
-        for key in spec.key_args(argv):
-            if not user.allows_key(key, write):
-                return "key", key.decode("utf-8", "replace")
+    found = _selector_denial(user.root, spec, name, argv)
+    if found is None:
+        return None
+    if not user.selectors:
+        return found[0], found[2]
+    worst = found
+    for selector in user.selectors:
+        found = _selector_denial(selector, spec, name, argv)
+        if found is None:
+            return None
+        if found[1] > worst[1] or (found[1] == worst[1] and found[3] > worst[3]):
+            worst = found
+    return worst[0], worst[2]
+
+
+_RANK = {"command": 1, "key": 2, "channel": 4}  # Redis's ACL_DENIED_CMD, _KEY, _CHANNEL
+
+
+def _selector_denial(selector: Selector, spec: CommandSpec, name: str,
+                     argv: list[bytes]) -> tuple[str, int, str, int] | None:
+    """Why one selector refuses the command: (reason, rank, object, position), or None (Redis's
+    ACLSelectorCheckCmd)."""
+    if not selector.allows_command(name, lambda: categories(spec)):
+        return "command", 1, name, 0
+    if not selector.allkeys:
+        write = spec.write
+        for position, key in enumerate(spec.key_args(argv)):
+            if not selector.allows_key(key, write):
+                return "key", 2, key.decode("utf-8", "replace"), position
     channels = _CHANNEL_COMMANDS.get(spec.name)
-    if channels is not None and not user.allchannels:
+    if channels is not None and not selector.allchannels:
         start, stop, is_pattern = channels
-        for channel in argv[start:stop]:
-            if not user.allows_channel(channel, is_pattern):
-                return "channel", channel.decode("utf-8", "replace")
+        for position, channel in enumerate(argv[start:stop], start):
+            if not selector.allows_channel(channel, is_pattern):
+                return "channel", 4, channel.decode("utf-8", "replace"), position
     return None
 
 
@@ -239,10 +264,8 @@ def acl(ctx: CommandContext, argv: list[bytes]) -> Any:
             return None
         return Map([("flags", SetReply([f.encode() for f in user.flags()])),
                     ("passwords", [p.encode() for p in user.passwords]),
-                    ("commands", user.describe_commands().encode()),
-                    ("keys", " ".join(user.describe_keys()).encode()),
-                    ("channels", " ".join(user.describe_channels()).encode()),
-                    ("selectors", [])])
+                    *_selector_reply(user.root),
+                    ("selectors", [Map(_selector_reply(s)) for s in user.selectors])])
     if sub == b"DELUSER":
         deleted = 0
         for name in argv[2:]:
@@ -314,6 +337,13 @@ def acl(ctx: CommandContext, argv: list[bytes]) -> Any:
     return [SimpleString(line.encode()) for line in HELP]
 
 
+def _selector_reply(selector: Selector) -> list[tuple[str, bytes]]:
+    """ACL GETUSER's commands, keys and channels of one selector."""
+    return [("commands", selector.describe_commands().encode()),
+            ("keys", " ".join(selector.describe_keys()).encode()),
+            ("channels", " ".join(selector.describe_channels()).encode())]
+
+
 def _setuser(ctx: CommandContext, control: AccessControl, table: CommandTable, name: bytes,
              rules: list[bytes]) -> Any:
     control.users[name] = _ruled_user(table, control.users.get(name), name, rules)
@@ -322,14 +352,19 @@ def _setuser(ctx: CommandContext, control: AccessControl, table: CommandTable, n
 
 
 def _ruled_user(table: CommandTable, existing: User | None, name: bytes, rules: list[bytes]) -> User:
-    """``existing`` (or a new user) with ``rules`` applied to a copy: all of them or none, as Redis does."""
-    user = User(name, command_rules=[]) if existing is None else _copy(existing)
+    """``existing`` (or a new user) with ``rules`` applied to a copy: all of them or none, as Redis does;
+    a selector spread over several arguments is one rule."""
+    user = User(name) if existing is None else existing.copy()
 
     def command_exists(target: str) -> bool:
         base, _, sub = target.partition("|")
         spec = table.lookup(base.encode())
         return spec is not None and (not sub or sub.upper() in spec.subcommands)
 
+    try:
+        rules = merge_selector_rules(rules)
+    except AclError as exc:
+        raise RedVectorError(str(exc)) from None
     for rule in rules:
         try:
             user.apply(rule, command_exists)
@@ -413,8 +448,3 @@ def load_startup_users(server: Any, table: CommandTable) -> None:
     if config["requirepass"]:
         server.acl.set_requirepass(str(config["requirepass"]))
 
-
-def _copy(user: User) -> User:
-    return User(user.name, user.enabled, user.nopass, list(user.passwords),
-                [type(p)(p.pattern, p.read, p.write) for p in user.keys], user.allkeys, list(user.channels),
-                user.allchannels, list(user.command_rules))

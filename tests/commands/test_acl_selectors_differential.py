@@ -1,0 +1,155 @@
+"""ACL selectors (Redis 7's ``(...)`` rules) against Redis Stack 7.4, byte for byte: SETUSER with one or
+several selectors (commands, key patterns with %R~/%W~, channels), clearselectors and reset, their
+syntax errors, ACL LIST / GETUSER, DRYRUN allowed and denied for keys and channels (Redis's pick of the
+error among the selectors), real commands run as a restricted user (AUTH) and the ACL LOG entries the
+refusals leave (their stable fields)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+import redis
+
+from tests.serverutil import RawClient, ThreadedServer, assert_same_raw_replies
+
+USERS = ["sel", "sel2", "bad", "multi"]
+
+
+def _c(*args: str) -> list[bytes]:
+    return [a.encode() for a in args]
+
+
+SETUP = [_c("FLUSHALL"), _c("ACL", "DELUSER", *USERS), _c("ACL", "LOG", "RESET")]
+
+SETUSER = [
+    _c("ACL", "SETUSER", "sel", "on", ">pw", "+get", "~read:*", "(+set ~write:*)", "(+@read ~other:* &chan)"),
+    _c("ACL", "SETUSER", "sel2", "(+get", "~x)", "(", "+set", ")", "()", "(+get '~q)"),
+    _c("ACL", "SETUSER", "sel2", "(allkeys allchannels allcommands)",
+       "(%R~r* %W~w* %RW~rw* ~x %R~x -@all +@hash -hdel +client|list)", "(%wr~k %R %R~)"),
+    _c("ACL", "LIST"),
+    _c("ACL", "GETUSER", "sel"),
+    _c("ACL", "GETUSER", "sel2"),
+    _c("ACL", "GETUSER", "default"),
+    _c("ACL", "SETUSER", "sel2", "clearselectors"),
+    _c("ACL", "GETUSER", "sel2"),
+    _c("ACL", "SETUSER", "sel2", "(+get)", "reset"),
+    _c("ACL", "GETUSER", "sel2"),
+    _c("ACL", "SETUSER", "sel2", "(+get)", "CLEARSELECTORS", "(+set)"),
+    _c("ACL", "LIST"),
+]
+
+ERRORS = [
+    _c("ACL", "SETUSER", "bad", "(+get", "~x"),
+    _c("ACL", "SETUSER", "bad", "on", "(+get", "(~x"),
+    _c("ACL", "SETUSER", "bad", "(+get ~x foo)"),
+    _c("ACL", "SETUSER", "bad", "(on)"),
+    _c("ACL", "SETUSER", "bad", "(>pw)"),
+    _c("ACL", "SETUSER", "bad", "(resetpass)"),
+    _c("ACL", "SETUSER", "bad", "(clearselectors)"),
+    _c("ACL", "SETUSER", "bad", "(reset)"),
+    _c("ACL", "SETUSER", "bad", "((+get))"),
+    _c("ACL", "SETUSER", "bad", "(+get) (+set)"),
+    _c("ACL", "SETUSER", "bad", "(+get)", "(allkeys ~x)"),
+    _c("ACL", "SETUSER", "bad", "(allchannels &x)"),
+    _c("ACL", "SETUSER", "bad", "(+nocmd)"),
+    _c("ACL", "SETUSER", "bad", "(+@nocat)"),
+    _c("ACL", "SETUSER", "bad", "(%X~k)"),
+    _c("ACL", "SETUSER", "bad", "(%~k)"),
+    _c("ACL", "SETUSER", "bad", "(%RR~k)"),
+    _c("ACL", "SETUSER", "bad", '(+get "~a b")'),
+    _c("ACL", "SETUSER", "bad", "~a b"),
+    _c("ACL", "SETUSER", "bad", "&a b"),
+    _c("ACL", "SETUSER", "bad", "allkeys", "%X~k"),
+    _c("ACL", "SETUSER", "bad", ")"),
+    _c("ACL", "USERS"),  # nothing was created by the refused rules
+]
+
+# DRYRUN: the root allows GET on k*; the selectors SET on w* (write only) with channels c*, MGET/COPY on
+# m* and r* (read only), PUBLISH/SUBSCRIBE/PSUBSCRIBE on news*, PUBLISH on sp* with MSET on ms*.
+DRYRUN_USER = _c("ACL", "SETUSER", "multi", "reset", "on", "nopass", "~k*", "+get", "(+set %W~w* &c*)",
+                 "(+mget +copy ~m* %R~r*)", "(+publish +subscribe +psubscribe &news*)", "(+publish &sp* +mset ~ms*)")
+DRYRUNS = [
+    "get k1", "get w1", "set w1 v", "set k1 v", "mget k1 m1", "mget m1 k1", "mget k1 k2", "mget m1 r1 x",
+    "mget x m1 y", "copy m1 r1", "publish news.1 x", "publish chan x", "publish sp1 x", "subscribe news.1 sp1",
+    "subscribe x news.1", "psubscribe news*", "psubscribe news.*", "mset ms1 a", "mset x a", "mset ms1 a x b",
+    "mset x a ms1 b", "hget k f", "set", "nocmd", "get k1 extra", "client list", "client kill id 1",
+    "ssubscribe news.1", "ping", "auth a b",
+]
+DRYRUN = [DRYRUN_USER, _c("ACL", "LIST")] + [_c("ACL", "DRYRUN", "multi", *c.split()) for c in DRYRUNS] + [
+    _c("ACL", "DRYRUN", "nobody", "get", "k")]
+
+# Real commands as the restricted user: allowed by the root or one selector, refused with NOPERM.
+AS_USER = [
+    _c("ACL", "SETUSER", "sel", "reset", "on", ">pw", "+get", "+auth", "~read:*", "(+set +get ~write:*)",
+       "(+@read ~other:* &chan +publish)"),
+    _c("SET", "read:1", "r"),
+    _c("SET", "other:1", "o"),
+    _c("AUTH", "sel", "pw"),
+    _c("ACL", "WHOAMI"),
+    _c("GET", "read:1"),
+    _c("SET", "write:1", "w"),
+    _c("GET", "write:1"),
+    _c("GET", "other:1"),
+    _c("STRLEN", "other:1"),
+    _c("STRLEN", "read:1"),
+    _c("SET", "read:1", "x"),
+    _c("SET", "other:1", "x"),
+    _c("DEL", "write:1"),
+    _c("PUBLISH", "chan", "hi"),
+    _c("PUBLISH", "other", "hi"),
+    _c("MGET", "other:1", "other:2"),
+    _c("MGET", "other:1", "read:1"),
+    _c("MULTI"),
+    _c("AUTH", "default", "x"),
+    _c("GET", "read:1"),
+    _c("GET", "write:1"),
+    _c("GET", "other:1"),
+    _c("ACL", "DRYRUN", "sel", "mget", "other:1", "read:1"),
+    _c("ACL", "SETUSER", "sel", "clearselectors"),
+    _c("ACL", "DRYRUN", "sel", "set", "write:1", "v"),
+]
+
+
+@pytest.fixture
+def clean(server: ThreadedServer, stack_port: int) -> Iterator[None]:
+    """Both servers without the test's users and ACL LOG afterwards (the reference lives for the module)."""
+    yield
+    for port in (server.port, stack_port):
+        client = redis.Redis(port=port)
+        client.acl_deluser(*USERS)
+        client.acl_setuser("default", reset=True, enabled=True, nopass=True, keys=["*"], channels=["*"],
+                           commands=["+@all"])
+        client.acl_log_reset()
+        client.close()
+
+
+@pytest.mark.parametrize("protocol", [2, 3])
+@pytest.mark.parametrize("commands", [SETUSER, ERRORS, DRYRUN, AS_USER], ids=["setuser", "errors", "dryrun", "as-user"])
+def test_selectors_match_redis_stack(server: ThreadedServer, stack_port: int, clean: None, protocol: int,
+                                     commands: list[list[bytes]]) -> None:
+    assert_same_raw_replies(server.port, stack_port, protocol, commands, SETUP)
+
+
+def _stable_log(port: int) -> list[tuple[object, ...]]:
+    client = redis.Redis(port=port, protocol=3)
+    try:
+        return [(e["count"], e["reason"], e["context"], e["object"], e["username"]) for e in client.acl_log()]
+    finally:
+        client.close()
+
+
+def test_acl_log_entries_match_redis_stack(server: ThreadedServer, stack_port: int, clean: None) -> None:
+    """The refusals a selector user meets (command, key, channel; at top level and in MULTI) leave the same
+    ACL LOG entries (count, reason, context, object, username) on both servers."""
+    for port in (server.port, stack_port):
+        client = RawClient(port, 2)
+        for cmd in [*SETUP, *AS_USER[:4], _c("SET", "read:1", "x"), _c("SET", "read:1", "x"),
+                    _c("GET", "nokey"), _c("HGET", "read:1", "f"), _c("PUBLISH", "other", "m"),
+                    _c("MGET", "other:1", "read:1"), _c("MULTI"), _c("SET", "read:2", "x"), _c("DISCARD"),
+                    _c("AUTH", "default", "x")]:
+            client.call(cmd)
+        client.close()
+    ours, theirs = _stable_log(server.port), _stable_log(stack_port)
+    assert len(ours) >= 4
+    assert ours == theirs, f"{ours}\n{theirs}"
