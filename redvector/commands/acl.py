@@ -13,6 +13,7 @@ import os
 import shlex
 from typing import Any
 
+from redvector.commands.acl_keys import keys_with_access
 from redvector.commands.args import parse_int, subcommand
 from redvector.commands.context import CommandContext
 from redvector.commands.spec import CommandGroup, CommandSpec, CommandTable, Flag, Sub, sub_arities
@@ -109,9 +110,8 @@ def _selector_denial(selector: Selector, spec: CommandSpec, name: str,
     if not selector.allows_command(name, lambda: categories(spec)):
         return "command", 1, name, 0
     if not selector.allkeys:
-        write = spec.write
-        for position, key in enumerate(spec.key_args(argv)):
-            if not selector.allows_key(key, write):
+        for position, key, access in keys_with_access(name, spec, argv):
+            if not selector.allows_key(key, access):
                 return "key", 2, key.decode("utf-8", "replace"), position
     channels = _CHANNEL_COMMANDS.get(spec.name)
     if channels is not None and not selector.allchannels:

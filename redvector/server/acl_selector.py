@@ -83,10 +83,12 @@ class Selector:
                 allowed = rule[0] == "+"
         return allowed
 
-    def allows_key(self, key: bytes, write: bool) -> bool:
+    def allows_key(self, key: bytes, access: int) -> bool:
+        """``access``: 1 read, 2 write, 3 both, 0 neither (a pattern must still match, as in Redis)."""
         if self.allkeys:
             return True
-        return any((p.write if write else p.read) and glob_match(p.pattern, key) for p in self.keys)
+        read, write = access & 1, access & 2
+        return any((p.read or not read) and (p.write or not write) and glob_match(p.pattern, key) for p in self.keys)
 
     def allows_channel(self, channel: bytes, is_pattern: bool) -> bool:
         if self.allchannels:

@@ -111,6 +111,39 @@ AS_USER = [
 ]
 
 
+# Key permissions as Redis's key specs give them: read where the command reads the value, write where it
+# changes the key, neither for metadata (HLEN, EXISTS: a pattern must still match); SET ... GET, BITFIELD,
+# SORT ... STORE and MIGRATE as Redis's own key finders say.
+KEY_TEMPLATES = [
+    "get K", "set K v", "set K v get", "set K v ex 10 get", "getdel K", "incr K", "append K v", "strlen K",
+    "mget K K", "mset K v K v", "del K", "exists K K", "type K", "ttl K", "expire K 10", "copy K K", "rename K K",
+    "lpush K v", "lpop K", "llen K", "lmove K K left right", "smove K K m", "sinterstore K K K", "hset K f v",
+    "hget K f", "hlen K", "hincrby K f 1", "zadd K 1 m", "zcard K", "zunionstore K 2 K K", "zrangestore K K 0 1",
+    "pfadd K a", "pfmerge K K", "setbit K 0 1", "bitop and K K K", "bitfield K get u8 0",
+    "bitfield K overflow wrap get u8 0", "bitfield K set u8 0 1", "bitfield_ro K get u8 0",
+    "geosearchstore K K fromlonlat 0 0 byradius 1 km", "georadius K 0 0 1 km store K", "xadd K * f v", "xlen K",
+    "xread streams K K 0 0", "sort K", "sort K store K", "sort K by x get y store K limit 0 1", "sort_ro K",
+    "lmpop 1 K left", "eval x 2 K K", "migrate h 1 K 0 10", "migrate h 1 '' 0 10 keys K K", "object freq K",
+    "watch K", "json.get K", "json.set K $ 1", "json.mget K K $", "ft.search K x",
+]
+
+
+def _key_dryruns() -> list[list[bytes]]:
+    out = [_c("ACL", "SETUSER", "multi", "reset", "on", "nopass", "+@all", "%R~r*", "%W~w*", "~rw*")]
+    for template in KEY_TEMPLATES:
+        words = ["" if w == "''" else w for w in template.split()]
+        count = words.count("K")
+        for first in ("r1", "w1", "rw1"):
+            for second in ("r1", "w1", "rw1") if count > 1 else (first,):
+                names = iter([first] + [second] * (count - 1))
+                out.append(_c("ACL", "DRYRUN", "multi", *(next(names) if w == "K" else w for w in words)))
+    # the same through selectors: reads from one, writes from another
+    out.append(_c("ACL", "SETUSER", "multi", "reset", "on", "nopass", "(+@all %R~r*)", "(+@all %W~w*)"))
+    out.extend(_c("ACL", "DRYRUN", "multi", *c.split()) for c in ("copy r1 w1", "copy w1 r1", "get w1", "set w1 v",
+                                                                  "set w1 v get", "lmove r1 w1 left right"))
+    return out
+
+
 @pytest.fixture
 def clean(server: ThreadedServer, stack_port: int) -> Iterator[None]:
     """Both servers without the test's users and ACL LOG afterwards (the reference lives for the module)."""
@@ -125,7 +158,8 @@ def clean(server: ThreadedServer, stack_port: int) -> Iterator[None]:
 
 
 @pytest.mark.parametrize("protocol", [2, 3])
-@pytest.mark.parametrize("commands", [SETUSER, ERRORS, DRYRUN, AS_USER], ids=["setuser", "errors", "dryrun", "as-user"])
+@pytest.mark.parametrize("commands", [SETUSER, ERRORS, DRYRUN, AS_USER, _key_dryruns()],
+                         ids=["setuser", "errors", "dryrun", "as-user", "key-access"])
 def test_selectors_match_redis_stack(server: ThreadedServer, stack_port: int, clean: None, protocol: int,
                                      commands: list[list[bytes]]) -> None:
     assert_same_raw_replies(server.port, stack_port, protocol, commands, SETUP)
