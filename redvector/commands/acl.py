@@ -9,10 +9,11 @@ have no category, as in Redis Stack: a user needs +@all or the command by name.
 
 from __future__ import annotations
 
-import os
 import shlex
+from collections.abc import Callable
 from typing import Any
 
+from redvector.commands.acl_file import read_acl_file, save_acl_file
 from redvector.commands.acl_keys import keys_with_access
 from redvector.commands.args import parse_int, subcommand
 from redvector.commands.context import CommandContext
@@ -355,12 +356,7 @@ def _ruled_user(table: CommandTable, existing: User | None, name: bytes, rules: 
     """``existing`` (or a new user) with ``rules`` applied to a copy: all of them or none, as Redis does;
     a selector spread over several arguments is one rule."""
     user = User(name) if existing is None else existing.copy()
-
-    def command_exists(target: str) -> bool:
-        base, _, sub = target.partition("|")
-        spec = table.lookup(base.encode())
-        return spec is not None and (not sub or sub.upper() in spec.subcommands)
-
+    command_exists = _command_checker(table)
     try:
         rules = merge_selector_rules(rules)
     except AclError as exc:
@@ -371,6 +367,16 @@ def _ruled_user(table: CommandTable, existing: User | None, name: bytes, rules: 
         except AclError as exc:
             raise RedVectorError(f"Error in ACL SETUSER modifier '{rule.decode('utf-8', 'replace')}': {exc}") from None
     return user
+
+
+def _command_checker(table: CommandTable) -> Callable[[str], bool]:
+    """Whether a rule's ``cmd`` or ``container|sub`` names a command of ``table``."""
+    def command_exists(target: str) -> bool:
+        base, _, sub = target.partition("|")
+        spec = table.lookup(base.encode())
+        return spec is not None and (not sub or sub.upper() in spec.subcommands)
+
+    return command_exists
 
 
 def acl_user_lines(ctx: CommandContext) -> list[str]:
@@ -399,38 +405,7 @@ def users_from_lines(table: CommandTable, lines: list[str], where: str) -> dict[
 
 def load_acl_file(server: Any, table: CommandTable, path: str) -> None:
     """ACL LOAD (and the start): every ``user`` line of the file, replacing all users, or nothing."""
-    try:
-        with open(path, encoding="utf-8") as f:
-            text = f.read()
-    except FileNotFoundError:
-        text = ""
-    except OSError as exc:
-        raise RedVectorError(f"Error loading ACLs, opening file '{path}': {exc.strerror}") from None
-    lines = []
-    for number, raw in enumerate(text.splitlines(), 1):
-        line = raw.strip()
-        if not line:
-            continue
-        if not line.startswith("user "):
-            raise RedVectorError(f"{path}:{number}: should start with user keyword")
-        lines.append(line[5:])
-    server.acl.users = users_from_lines(table, lines, path)
-
-
-def save_acl_file(server: Any, path: str) -> None:
-    """ACL SAVE: every user as a ``user`` line, written atomically."""
-    users = server.acl.users
-    text = "".join(users[name].describe() + "\n" for name in sorted(users))
-    tmp = f"{path}.tmp-{os.getpid()}"
-    try:
-        with open(tmp, "w", encoding="utf-8") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except OSError as exc:
-        raise RedVectorError(f"There was an error trying to save the ACLs. Please check the server logs for more "
-                             f"information ({exc.strerror})") from None
+    server.acl.users = read_acl_file(path, _command_checker(table))
 
 
 def load_startup_users(server: Any, table: CommandTable) -> None:

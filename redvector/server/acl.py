@@ -50,6 +50,8 @@ class User:
         refused."""
         text = rule.decode("utf-8", "replace")
         low = text.lower()
+        if not rule:  # an empty rule does nothing
+            return
         if low == "on":
             self.enabled = True
         elif low == "off":

@@ -29,6 +29,9 @@ _ALLCHANNELS_TAKEN = ("Adding a pattern after the * pattern (or the 'allchannels
                       "have any effect. Try 'resetchannels' to start with an empty list of channels")
 
 
+UNKNOWN_NAME = "Unknown command or category name in ACL"
+
+
 class AclError(Exception):
     """A rule ACL SETUSER refuses (its message follows Redis's 'Error in ACL SETUSER modifier')."""
 
@@ -120,7 +123,7 @@ class Selector:
         elif text.startswith("&"):
             if self.allchannels:
                 raise AclError(_ALLCHANNELS_TAKEN)
-            if _has_spaces(rule[1:]):
+            if has_spaces(rule[1:]):
                 raise AclError("Syntax error")
             if rule[1:] not in self.channels:
                 self.channels.append(rule[1:])
@@ -156,7 +159,7 @@ class Selector:
             if not (read or write):
                 raise AclError("Syntax error")
             pattern = rule[i:]
-        if _has_spaces(pattern):
+        if has_spaces(pattern):
             raise AclError("Syntax error")
         if pattern == b"*" and read and write:
             self.allkeys = True
@@ -173,11 +176,11 @@ class Selector:
         target = rule[1:]
         if target.startswith("@"):
             if target[1:] not in CATEGORIES:
-                raise AclError("Unknown command or category name in ACL")
+                raise AclError(UNKNOWN_NAME)
             self.command_rules.append(rule)
             return
         if not command_exists(target):
-            raise AclError("Unknown command or category name in ACL")
+            raise AclError(UNKNOWN_NAME)
         self.command_rules = [r for r in self.command_rules if r[1:] != target]
         self.command_rules.append(rule)
 
@@ -203,7 +206,7 @@ class Selector:
         return " ".join(parts)
 
 
-def _has_spaces(pattern: bytes) -> bool:
+def has_spaces(pattern: bytes) -> bool:
     """Redis refuses patterns with white space or NUL (ACLStringHasSpaces: they would not round-trip)."""
     return any(c in b" \t\n\v\f\r\0" for c in pattern)
 
