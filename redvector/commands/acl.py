@@ -21,7 +21,7 @@ from redvector.commands.spec import CommandGroup, CommandSpec, CommandTable, Fla
 from redvector.errors import CodedError, RedVectorError, WrongArity
 from redvector.replies import OK, Map, SetReply, SimpleString
 from redvector.server.acl import CATEGORIES, AccessControl, AclError, User, log_entry_reply
-from redvector.server.acl_selector import Selector, merge_selector_rules
+from redvector.server.acl_selector import Selector, has_spaces, merge_selector_rules
 from redvector.server.client import ClientState
 
 group = CommandGroup("server")
@@ -164,11 +164,13 @@ def login(client: ClientState, user: User) -> None:
 
 def _refresh_clients(ctx: CommandContext) -> None:
     """Users changed: every client follows its user's new rules at once (as in Redis); clients of a
-    deleted user are disconnected."""
+    deleted user are disconnected, and so are those subscribed to a channel or pattern their user may no
+    longer subscribe to (Redis's ACLShouldKillPubsubClient)."""
     users = access(ctx).users
     for client in list(ctx.server.clients.values()):
         user = users.get(client.user_name)
-        if user is None:
+        if user is None or (client.subscription_count and not user.may_keep(
+                client.channels | client.shard_channels, client.patterns)):
             client.kill()
             continue
         client.acl = None if user.unrestricted else user
@@ -347,6 +349,8 @@ def _selector_reply(selector: Selector) -> list[tuple[str, bytes]]:
 
 def _setuser(ctx: CommandContext, control: AccessControl, table: CommandTable, name: bytes,
              rules: list[bytes]) -> Any:
+    if has_spaces(name):
+        raise RedVectorError("Usernames can't contain spaces or null characters")
     control.users[name] = _ruled_user(table, control.users.get(name), name, rules)
     _refresh_clients(ctx)
     return OK

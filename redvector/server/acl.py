@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from redvector.keyspace.glob import glob_match
 from redvector.server.acl_selector import CATEGORIES, AclError, KeyPattern, Selector, selector_from_rule
 
 __all__ = ["CATEGORIES", "AccessControl", "AclError", "KeyPattern", "LogEntry", "Selector", "User",
@@ -34,6 +35,15 @@ class User:
     @property
     def unrestricted(self) -> bool:
         return self.root.unrestricted or any(s.unrestricted for s in self.selectors)
+
+    def may_keep(self, channels: set[bytes], patterns: set[bytes]) -> bool:
+        """Whether a client of this user may stay subscribed to ``channels`` and ``patterns``: each allowed
+        by the channel patterns of all the selectors together (Redis's getUpcomingChannelList)."""
+        selectors = [self.root, *self.selectors]
+        if any(s.allchannels for s in selectors):
+            return True
+        allowed = [pattern for s in selectors for pattern in s.channels]
+        return patterns <= set(allowed) and all(any(glob_match(p, c) for p in allowed) for c in channels)
 
     def check_password(self, password: bytes) -> bool:
         if not self.enabled:

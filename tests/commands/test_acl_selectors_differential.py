@@ -62,6 +62,8 @@ ERRORS = [
     _c("ACL", "SETUSER", "bad", "&a b"),
     _c("ACL", "SETUSER", "bad", "allkeys", "%X~k"),
     _c("ACL", "SETUSER", "bad", ")"),
+    _c("ACL", "SETUSER", "b d", "on"),
+    _c("ACL", "SETUSER", "b\td", "on"),
     _c("ACL", "USERS"),  # nothing was created by the refused rules
 ]
 
@@ -187,3 +189,38 @@ def test_acl_log_entries_match_redis_stack(server: ThreadedServer, stack_port: i
     ours, theirs = _stable_log(server.port), _stable_log(stack_port)
     assert len(ours) >= 4
     assert ours == theirs, f"{ours}\n{theirs}"
+
+
+def _subscriber(port: int, *subscribe: list[bytes]) -> RawClient:
+    client = RawClient(port, 2)
+    assert client.call(_c("AUTH", "sel", "pw")) == b"+OK\r\n"
+    for cmd in subscribe:
+        client.call(cmd)
+    return client
+
+
+def _closed(client: RawClient) -> bool:
+    """Whether the server closed the connection (a PING left unanswered)."""
+    try:
+        client.call(_c("PING"))
+    except (ConnectionError, OSError):
+        return True
+    return False
+
+
+def test_subscribers_leave_when_their_channels_go(server: ThreadedServer, stack_port: int, clean: None) -> None:
+    """A client subscribed to a channel (or pattern) its user may no longer subscribe to, in any selector,
+    is disconnected by ACL SETUSER; one whose subscriptions all still fit stays (as in Redis)."""
+    outcome = {}
+    for port in (server.port, stack_port):
+        admin = RawClient(port, 2)
+        admin.call(_c("ACL", "SETUSER", "sel", "reset", "on", ">pw", "+@all", "~*", "&x",
+                      "(&news* &y +subscribe +psubscribe +ping)"))
+        keeps = _subscriber(port, _c("SUBSCRIBE", "x"), _c("SUBSCRIBE", "news.1"))
+        loses_pattern = _subscriber(port, _c("PSUBSCRIBE", "news*"))
+        loses_channel = _subscriber(port, _c("SUBSCRIBE", "y"))
+        admin.call(_c("ACL", "SETUSER", "sel", "clearselectors", "(&news.* +subscribe +psubscribe +ping)"))
+        outcome[port] = [_closed(c) for c in (keeps, loses_pattern, loses_channel)]
+        for client in (admin, keeps, loses_pattern, loses_channel):
+            client.close()
+    assert outcome[server.port] == outcome[stack_port] == [False, True, True]
