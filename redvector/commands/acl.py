@@ -1,5 +1,7 @@
 """ACL (SETUSER GETUSER DELUSER LIST USERS WHOAMI CAT GENPASS DRYRUN LOG SAVE LOAD HELP), AUTH's user
-checks and the per-command permission check of restricted clients (server/acl.py holds the users).
+checks and the per-command permission check of restricted clients (server/acl.py holds the users and
+server/acl_selector.py their selectors; the keys a check tests come from acl_keys.py, the ACL file is
+read and written by acl_file.py).
 
 Categories are derived from the command table (family, flags) as Redis assigns them: a read-only
 command is @read, a write @write, an O(1)/O(log n) one @fast (else @slow), an admin one @admin and
