@@ -144,6 +144,27 @@ def check(server: Any, client: ClientState, spec: CommandSpec, argv: list[bytes]
     return CodedError("NOPERM", DENIAL_TEXT[reason])
 
 
+_EXEC_REASONS = {"command": "no permission to execute the command or subcommand",
+                 "key": "no permission to touch the specified keys",
+                 "channel": "no permission to access one of the channels used as arguments"}
+
+
+def exec_check(server: Any, client: ClientState, spec: CommandSpec, argv: list[bytes],
+               client_info: Any) -> RedVectorError | None:
+    """EXEC's check of each queued command of a restricted client (its user's rules may have changed
+    since it was queued): Redis's NOPERM (logged in the "multi" context), or None."""
+    user: User = client.acl
+    found = denial(user, spec, argv)
+    if found is None:
+        return None
+    reason, obj = found
+    server.acl.record(reason, "multi", obj, user.name.decode("utf-8", "replace"), client_info(client),
+                      int(server.config["acllog-max-len"]))
+    return CodedError("NOPERM", "ACLs rules changed between the moment the transaction was accumulated and the "
+                                "EXEC call. This command is no longer allowed for the following reason: "
+                                + _EXEC_REASONS[reason])
+
+
 def authenticate(ctx: CommandContext, username: bytes, password: bytes) -> bool:
     """AUTH / HELLO AUTH: log the client in as ``username`` if the password fits (else an ACL LOG entry)."""
     acl = access(ctx)

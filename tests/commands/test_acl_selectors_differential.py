@@ -176,14 +176,19 @@ def _stable_log(port: int) -> list[tuple[object, ...]]:
 
 
 def test_acl_log_entries_match_redis_stack(server: ThreadedServer, stack_port: int, clean: None) -> None:
-    """The refusals a selector user meets (command, key, channel; at top level and in MULTI) leave the same
-    ACL LOG entries (count, reason, context, object, username) on both servers."""
+    """The refusals selector users meet (command, key, channel; at top level and while queueing in MULTI)
+    leave the same ACL LOG entries (count, reason, context, object, username) on both servers."""
     for port in (server.port, stack_port):
         client = RawClient(port, 2)
         for cmd in [*SETUP, *AS_USER[:4], _c("SET", "read:1", "x"), _c("SET", "read:1", "x"),
                     _c("GET", "nokey"), _c("HGET", "read:1", "f"), _c("PUBLISH", "other", "m"),
                     _c("MGET", "other:1", "read:1"), _c("MULTI"), _c("SET", "read:2", "x"), _c("DISCARD"),
-                    _c("AUTH", "default", "x")]:
+                    _c("AUTH", "default", "x"),
+                    # refusals while queueing in MULTI are logged in the "multi" context
+                    _c("ACL", "SETUSER", "multi", "reset", "on", ">pw", "~k*", "+get",
+                       "(+multi +exec +discard +set ~w*)"),
+                    _c("AUTH", "multi", "pw"), _c("MULTI"), _c("SET", "w1", "v"), _c("SET", "k1", "v"),
+                    _c("GET", "w1"), _c("EXEC"), _c("EVAL", "return 1", "0"), _c("AUTH", "default", "x")]:
             client.call(cmd)
         client.close()
     ours, theirs = _stable_log(server.port), _stable_log(stack_port)
@@ -224,3 +229,35 @@ def test_subscribers_leave_when_their_channels_go(server: ThreadedServer, stack_
         for client in (admin, keeps, loses_pattern, loses_channel):
             client.close()
     assert outcome[server.port] == outcome[stack_port] == [False, True, True]
+
+
+# (rules given while the transaction waits, what it queued); the root allows GET and SET on k*, a
+# selector MULTI/EXEC/DISCARD and SET on w*.
+EXEC_CASES = [
+    (["-get"], []),  # the selector still allows what was queued
+    (["clearselectors", "+multi", "+exec"], []),  # SET w1 refused at EXEC, the rest runs
+    (["resetkeys", "~w*", "+exec"], []),  # GET k1 and SET k1 refused at EXEC
+    (["clearselectors"], []),  # EXEC itself refused: the transaction is discarded
+    (["clearselectors", "+exec", "+publish", "&c*"], [["PUBLISH", "d", "m"]]),  # a channel refused at EXEC
+]
+
+
+@pytest.mark.parametrize(("rules", "extra"), EXEC_CASES)
+def test_exec_rechecks_queued_commands(server: ThreadedServer, stack_port: int, clean: None, rules: list[str],
+                                       extra: list[list[str]]) -> None:
+    """Rules changed between MULTI and EXEC: EXEC checks each queued command again (Redis's NOPERM
+    'ACLs rules changed ...', logged in the "multi" context), or is refused itself (EXECABORT)."""
+    seen = []
+    for port in (server.port, stack_port):
+        admin, user = RawClient(port, 2), RawClient(port, 2)
+        admin.call(_c("ACL", "LOG", "RESET"))
+        admin.call(_c("ACL", "SETUSER", "multi", "reset", "on", ">pw", "~k*", "&d", "+get", "+set", "+publish",
+                      "(+multi +exec +discard +set ~w*)"))
+        replies = [user.call(cmd) for cmd in [_c("AUTH", "multi", "pw"), _c("MULTI"), _c("SET", "w1", "v"),
+                                              _c("GET", "k1"), _c("SET", "k1", "v"), *(_c(*e) for e in extra)]]
+        admin.call(_c("ACL", "SETUSER", "multi", *rules))
+        replies += [user.call(_c("EXEC")), user.call(_c("GET", "w1")), user.call(_c("GET", "k1"))]
+        admin.close()
+        user.close()
+        seen.append((replies, _stable_log(port)))
+    assert seen[0] == seen[1]
