@@ -1,5 +1,7 @@
 """ACL (SETUSER GETUSER DELUSER LIST USERS WHOAMI CAT GENPASS DRYRUN LOG SAVE LOAD HELP), AUTH's user
-checks and the per-command permission check of restricted clients (server/acl.py holds the users).
+checks and the per-command permission check of restricted clients (server/acl.py holds the users and
+server/acl_selector.py their selectors; the keys a check tests come from acl_keys.py, the ACL file is
+read and written by acl_file.py).
 
 Categories are derived from the command table (family, flags) as Redis assigns them: a read-only
 command is @read, a write @write, an O(1)/O(log n) one @fast (else @slow), an admin one @admin and
@@ -9,16 +11,19 @@ have no category, as in Redis Stack: a user needs +@all or the command by name.
 
 from __future__ import annotations
 
-import os
 import shlex
+from collections.abc import Callable
 from typing import Any
 
+from redvector.commands.acl_file import read_acl_file, save_acl_file
+from redvector.commands.acl_keys import keys_with_access
 from redvector.commands.args import parse_int, subcommand
 from redvector.commands.context import CommandContext
 from redvector.commands.spec import CommandGroup, CommandSpec, CommandTable, Flag, Sub, sub_arities
 from redvector.errors import CodedError, RedVectorError, WrongArity
 from redvector.replies import OK, Map, SetReply, SimpleString
 from redvector.server.acl import CATEGORIES, AccessControl, AclError, User, log_entry_reply
+from redvector.server.acl_selector import Selector, has_spaces, merge_selector_rules
 from redvector.server.client import ClientState
 
 group = CommandGroup("server")
@@ -77,23 +82,46 @@ _CHANNEL_COMMANDS = {"PUBLISH": (1, 2, False), "SPUBLISH": (1, 2, False), "SUBSC
 
 
 def denial(user: User, spec: CommandSpec, argv: list[bytes]) -> tuple[str, str] | None:
-    """Why ``user`` may not run this command: (reason, object) as ACL LOG records it, or None."""
+    """Why ``user`` may not run this command: (reason, object) as ACL LOG records it, or None. Allowed when
+    one selector (the root first) allows it; else Redis's pick (ACLCheckAllUserCommandPerm): a channel
+    before a key before the command, and of two keys (or channels) the later one in the command."""
     if spec.no_auth:  # AUTH, HELLO, QUIT: everyone may
         return None
     name = command_name(spec, argv)
-    if not user.allows_command(name, categories(spec)):
-        return "command", name
-    if not user.allkeys:
-        write = bool(spec.flags & Flag.WRITE)
-        for key in spec.key_args(argv):
-            if not user.allows_key(key, write):
-                return "key", key.decode("utf-8", "replace")
+    found = _selector_denial(user.root, spec, name, argv)
+    if found is None:
+        return None
+    if not user.selectors:
+        return found[0], found[2]
+    worst = found
+    for selector in user.selectors:
+        found = _selector_denial(selector, spec, name, argv)
+        if found is None:
+            return None
+        if found[1] > worst[1] or (found[1] == worst[1] and found[3] > worst[3]):
+            worst = found
+    return worst[0], worst[2]
+
+
+_RANK = {"command": 1, "key": 2, "channel": 4}  # Redis's ACL_DENIED_CMD, _KEY, _CHANNEL
+
+
+def _selector_denial(selector: Selector, spec: CommandSpec, name: str,
+                     argv: list[bytes]) -> tuple[str, int, str, int] | None:
+    """Why one selector refuses the command: (reason, rank, object, position), or None (Redis's
+    ACLSelectorCheckCmd)."""
+    if not selector.allows_command(name, lambda: categories(spec)):
+        return "command", 1, name, 0
+    if not selector.allkeys:
+        for position, key, access in keys_with_access(name, spec, argv):
+            if not selector.allows_key(key, access):
+                return "key", 2, key.decode("utf-8", "replace"), position
     channels = _CHANNEL_COMMANDS.get(spec.name)
-    if channels is not None and not user.allchannels:
+    if channels is not None and not selector.allchannels:
         start, stop, is_pattern = channels
-        for channel in argv[start:stop]:
-            if not user.allows_channel(channel, is_pattern):
-                return "channel", channel.decode("utf-8", "replace")
+        for position, channel in enumerate(argv[start:stop], start):
+            if not selector.allows_channel(channel, is_pattern):
+                return "channel", 4, channel.decode("utf-8", "replace"), position
     return None
 
 
@@ -114,6 +142,27 @@ def check(server: Any, client: ClientState, spec: CommandSpec, argv: list[bytes]
         return CodedError("NOPERM", f"User {user.name.decode('utf-8', 'replace')} has no permissions to run the "
                                     f"'{obj}' command")
     return CodedError("NOPERM", DENIAL_TEXT[reason])
+
+
+_EXEC_REASONS = {"command": "no permission to execute the command or subcommand",
+                 "key": "no permission to touch the specified keys",
+                 "channel": "no permission to access one of the channels used as arguments"}
+
+
+def exec_check(server: Any, client: ClientState, spec: CommandSpec, argv: list[bytes],
+               client_info: Any) -> RedVectorError | None:
+    """EXEC's check of each queued command of a restricted client (its user's rules may have changed
+    since it was queued): Redis's NOPERM (logged in the "multi" context), or None."""
+    user: User = client.acl
+    found = denial(user, spec, argv)
+    if found is None:
+        return None
+    reason, obj = found
+    server.acl.record(reason, "multi", obj, user.name.decode("utf-8", "replace"), client_info(client),
+                      int(server.config["acllog-max-len"]))
+    return CodedError("NOPERM", "ACLs rules changed between the moment the transaction was accumulated and the "
+                                "EXEC call. This command is no longer allowed for the following reason: "
+                                + _EXEC_REASONS[reason])
 
 
 def authenticate(ctx: CommandContext, username: bytes, password: bytes) -> bool:
@@ -138,11 +187,13 @@ def login(client: ClientState, user: User) -> None:
 
 def _refresh_clients(ctx: CommandContext) -> None:
     """Users changed: every client follows its user's new rules at once (as in Redis); clients of a
-    deleted user are disconnected."""
+    deleted user are disconnected, and so are those subscribed to a channel or pattern their user may no
+    longer subscribe to (Redis's ACLShouldKillPubsubClient)."""
     users = access(ctx).users
     for client in list(ctx.server.clients.values()):
         user = users.get(client.user_name)
-        if user is None:
+        if user is None or (client.subscription_count and not user.may_keep(
+                client.channels | client.shard_channels, client.patterns)):
             client.kill()
             continue
         client.acl = None if user.unrestricted else user
@@ -239,10 +290,8 @@ def acl(ctx: CommandContext, argv: list[bytes]) -> Any:
             return None
         return Map([("flags", SetReply([f.encode() for f in user.flags()])),
                     ("passwords", [p.encode() for p in user.passwords]),
-                    ("commands", user.describe_commands().encode()),
-                    ("keys", " ".join(user.describe_keys()).encode()),
-                    ("channels", " ".join(user.describe_channels()).encode()),
-                    ("selectors", [])])
+                    *_selector_reply(user.root),
+                    ("selectors", [Map(_selector_reply(s)) for s in user.selectors])])
     if sub == b"DELUSER":
         deleted = 0
         for name in argv[2:]:
@@ -314,28 +363,47 @@ def acl(ctx: CommandContext, argv: list[bytes]) -> Any:
     return [SimpleString(line.encode()) for line in HELP]
 
 
+def _selector_reply(selector: Selector) -> list[tuple[str, bytes]]:
+    """ACL GETUSER's commands, keys and channels of one selector."""
+    return [("commands", selector.describe_commands().encode()),
+            ("keys", " ".join(selector.describe_keys()).encode()),
+            ("channels", " ".join(selector.describe_channels()).encode())]
+
+
 def _setuser(ctx: CommandContext, control: AccessControl, table: CommandTable, name: bytes,
              rules: list[bytes]) -> Any:
+    if has_spaces(name):
+        raise RedVectorError("Usernames can't contain spaces or null characters")
     control.users[name] = _ruled_user(table, control.users.get(name), name, rules)
     _refresh_clients(ctx)
     return OK
 
 
 def _ruled_user(table: CommandTable, existing: User | None, name: bytes, rules: list[bytes]) -> User:
-    """``existing`` (or a new user) with ``rules`` applied to a copy: all of them or none, as Redis does."""
-    user = User(name, command_rules=[]) if existing is None else _copy(existing)
-
-    def command_exists(target: str) -> bool:
-        base, _, sub = target.partition("|")
-        spec = table.lookup(base.encode())
-        return spec is not None and (not sub or sub.upper() in spec.subcommands)
-
+    """``existing`` (or a new user) with ``rules`` applied to a copy: all of them or none, as Redis does;
+    a selector spread over several arguments is one rule."""
+    user = User(name) if existing is None else existing.copy()
+    command_exists = _command_checker(table)
+    try:
+        rules = merge_selector_rules(rules)
+    except AclError as exc:
+        raise RedVectorError(str(exc)) from None
     for rule in rules:
         try:
             user.apply(rule, command_exists)
         except AclError as exc:
             raise RedVectorError(f"Error in ACL SETUSER modifier '{rule.decode('utf-8', 'replace')}': {exc}") from None
     return user
+
+
+def _command_checker(table: CommandTable) -> Callable[[str], bool]:
+    """Whether a rule's ``cmd`` or ``container|sub`` names a command of ``table``."""
+    def command_exists(target: str) -> bool:
+        base, _, sub = target.partition("|")
+        spec = table.lookup(base.encode())
+        return spec is not None and (not sub or sub.upper() in spec.subcommands)
+
+    return command_exists
 
 
 def acl_user_lines(ctx: CommandContext) -> list[str]:
@@ -364,38 +432,7 @@ def users_from_lines(table: CommandTable, lines: list[str], where: str) -> dict[
 
 def load_acl_file(server: Any, table: CommandTable, path: str) -> None:
     """ACL LOAD (and the start): every ``user`` line of the file, replacing all users, or nothing."""
-    try:
-        with open(path, encoding="utf-8") as f:
-            text = f.read()
-    except FileNotFoundError:
-        text = ""
-    except OSError as exc:
-        raise RedVectorError(f"Error loading ACLs, opening file '{path}': {exc.strerror}") from None
-    lines = []
-    for number, raw in enumerate(text.splitlines(), 1):
-        line = raw.strip()
-        if not line:
-            continue
-        if not line.startswith("user "):
-            raise RedVectorError(f"{path}:{number}: should start with user keyword")
-        lines.append(line[5:])
-    server.acl.users = users_from_lines(table, lines, path)
-
-
-def save_acl_file(server: Any, path: str) -> None:
-    """ACL SAVE: every user as a ``user`` line, written atomically."""
-    users = server.acl.users
-    text = "".join(users[name].describe() + "\n" for name in sorted(users))
-    tmp = f"{path}.tmp-{os.getpid()}"
-    try:
-        with open(tmp, "w", encoding="utf-8") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except OSError as exc:
-        raise RedVectorError(f"There was an error trying to save the ACLs. Please check the server logs for more "
-                             f"information ({exc.strerror})") from None
+    server.acl.users = read_acl_file(path, _command_checker(table))
 
 
 def load_startup_users(server: Any, table: CommandTable) -> None:
@@ -413,8 +450,3 @@ def load_startup_users(server: Any, table: CommandTable) -> None:
     if config["requirepass"]:
         server.acl.set_requirepass(str(config["requirepass"]))
 
-
-def _copy(user: User) -> User:
-    return User(user.name, user.enabled, user.nopass, list(user.passwords),
-                [type(p)(p.pattern, p.read, p.write) for p in user.keys], user.allkeys, list(user.channels),
-                user.allchannels, list(user.command_rules))

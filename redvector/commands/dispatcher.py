@@ -13,6 +13,7 @@ from time import perf_counter_ns
 from typing import Any
 
 from redvector.commands.acl import check as acl_check
+from redvector.commands.acl import exec_check as acl_exec_check
 from redvector.commands.client import client_info
 from redvector.commands.context import NOW_UNREAD, CommandContext
 from redvector.commands.spec import CommandSpec, CommandTable, Flag
@@ -240,8 +241,13 @@ class Dispatcher:
         if not client.authenticated and not spec.no_auth:
             return self._reject(client, NoAuth())
         if client.acl is not None:  # a user that may not run everything
-            denied = acl_check(self.server, client, spec, argv, client_info)
+            denied = acl_check(self.server, client, spec, argv, client_info,
+                               "toplevel" if client.multi is None else "multi")  # ACL LOG's context
             if denied is not None:
+                if client.multi is not None and spec.name == "EXEC":  # Redis's execCommandAbort
+                    client.multi = None
+                    self.server.watches.unwatch_all(client)
+                    denied = CodedError("EXECABORT", f"Transaction discarded because of: {denied.resp_line()}")
                 return self._reject(client, denied)
         if client.multi is not None and not spec.tx_control:
             if spec.no_multi:
@@ -344,6 +350,11 @@ class Dispatcher:
         replies: list[Any] = []
         with self.writes_together():
             for spec, argv in multi.queue:
+                if client.acl is not None:  # the rules may have changed since the command was queued
+                    denied = acl_exec_check(self.server, client, spec, argv, client_info)
+                    if denied is not None:
+                        replies.append(denied)
+                        continue
                 replies.append(self.call_now(client, spec, argv))
         return replies
 

@@ -11,6 +11,7 @@ import re
 import hiredis
 
 from redvector.errors import ProtocolError
+from redvector.splitargs import split_args
 
 INLINE_MAX = 64 * 1024  # PROTO_INLINE_MAX_SIZE
 # hiredis moves the unparsed rest of its buffer to the front after each request that took 1 KB or more,
@@ -311,65 +312,7 @@ def _first_char(value: object) -> str:
 
 def split_inline(line: bytes) -> list[bytes]:
     """Redis's sdssplitargs: whitespace-separated, "double" (with escapes) and 'single' quotes."""
-    args: list[bytes] = []
-    i, n = 0, len(line)
-    while True:
-        while i < n and line[i] in b" \t\r\n\v\f":
-            i += 1
-        if i >= n:
-            return args
-        current = bytearray()
-        in_dq = in_sq = False
-        while True:
-            if in_dq:
-                if i >= n:
-                    raise ProtocolError("unbalanced quotes in request")
-                c = line[i]
-                if c == 0x5C and i + 3 < n and line[i + 1] == 0x78 and _ishex(line[i + 2]) and _ishex(line[i + 3]):
-                    current.append(int(line[i + 2 : i + 4], 16))
-                    i += 3
-                elif c == 0x5C and i + 1 < n:
-                    i += 1
-                    current += {0x6E: b"\n", 0x72: b"\r", 0x74: b"\t", 0x62: b"\b", 0x61: b"\a"}.get(
-                        line[i], bytes([line[i]]))
-                elif c == 0x22:
-                    if i + 1 < n and line[i + 1] not in b" \t\r\n\v\f":
-                        raise ProtocolError("unbalanced quotes in request")
-                    in_dq = False
-                    i += 1
-                    break
-                else:
-                    current.append(c)
-            elif in_sq:
-                if i >= n:
-                    raise ProtocolError("unbalanced quotes in request")
-                c = line[i]
-                if c == 0x5C and i + 1 < n and line[i + 1] == 0x27:
-                    i += 1
-                    current.append(0x27)
-                elif c == 0x27:
-                    if i + 1 < n and line[i + 1] not in b" \t\r\n\v\f":
-                        raise ProtocolError("unbalanced quotes in request")
-                    in_sq = False
-                    i += 1
-                    break
-                else:
-                    current.append(c)
-            else:
-                if i >= n:
-                    break
-                c = line[i]
-                if c in b" \t\r\n\v\f":
-                    break
-                if c == 0x22:
-                    in_dq = True
-                elif c == 0x27:
-                    in_sq = True
-                else:
-                    current.append(c)
-            i += 1
-        args.append(bytes(current))
-
-
-def _ishex(c: int) -> bool:
-    return c in b"0123456789abcdefABCDEF"
+    args = split_args(line)
+    if args is None:
+        raise ProtocolError("unbalanced quotes in request")
+    return args
