@@ -78,6 +78,10 @@ def test_json_highlight_and_summarize_as_redis_stack(server: ThreadedServer, sta
         for marks in ([b"HIGHLIGHT"], [b"SUMMARIZE", b"LEN", b"2"], [b"HIGHLIGHT", b"FIELDS", b"1", b"t"],
                       [b"SUMMARIZE", b"FIELDS", b"1", b"s"], [b"HIGHLIGHT", b"FIELDS", b"2", b"u", b"s"]):
             for tail in ([b"SORTBY", b"n"], [b"SORTBY", b"t", b"WITHSORTKEYS"], [b"SORTBY", b"u"],
-                         [b"RETURN", b"3", b"t", b"u", b"s", b"SORTBY", b"n"], [b"SORTBY", b"n", b"LIMIT", b"0", b"0"]):
-                commands.append([b"FT.SEARCH", b"jh", b"apple|apples", *marks, *tail, b"DIALECT", dialect])
+                         [b"RETURN", b"3", b"t", b"u", b"s", b"SORTBY", b"n"], [b"SORTBY", b"n", b"LIMIT", b"0", b"0"],
+                         [b"@n:[1000 2000]", b"SORTBY", b"n"]):
+                query = b"apple|apples"
+                if tail[0].startswith(b"@"):  # no document matches: still "No such property" (not under LIMIT 0 0)
+                    query, tail = b"apple " + tail[0], tail[1:]
+                commands.append([b"FT.SEARCH", b"jh", query, *marks, *tail, b"DIALECT", dialect])
     assert_same_raw_replies(server.port, stack_port, proto, commands, setup=HIGHLIGHT_SETUP)

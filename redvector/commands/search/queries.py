@@ -647,7 +647,7 @@ def build_rows(ctx: CommandContext, index: SearchIndex, req: SearchRequest, hits
     json_dialect = query_dialect(ctx, req.dialect) if index.on_json else 0
     loaded_sort_field = index.unsortable_field(req.sortby[0]) if req.withsortkeys and req.sortby is not None \
         and req.return_fields is None and not req.nocontent else None
-    highlighted = _json_highlight_loads(index, req, sort_names) if json_dialect and page else ()
+    highlighted = _json_highlight_loads(index, req, sort_names) if json_dialect and req.num else ()
     language = index.definition.language
 
     def stem_of(word: str) -> str:
