@@ -10,11 +10,10 @@ from typing import Any
 
 import numpy as np
 
-from redvector.errors import BadRequest, NotFound, Unprocessable
+from redvector.errors import BadRequest, NotFound
 from redvector.search.vector.base import FloatArray
 from redvector.service.collections import Collections, validate_size
 from redvector.service.engine import IndexView
-from redvector.service.filters import Predicate, optional_filter
 from redvector.service.ids import parse_json_id
 from redvector.service.models import CollectionInfo, PointId, Record, ScoredPoint, UpdateResult, format_id
 from redvector.service.ordering import ordered_page, parse_order_by
@@ -25,9 +24,13 @@ from redvector.service.points import (
     PayloadSelector,
     Points,
     PointWrite,
-    VectorNamesFilter,
     VectorSelector,
 )
+from redvector.service.qdrant_body import integer as _int
+from redvector.service.qdrant_body import number as _number
+from redvector.service.qdrant_body import obj as _obj
+from redvector.service.qdrant_body import qdrant_filter as _filter
+from redvector.service.query_pipeline import LeafQuery, NearestQuery, QueryPipeline, has_prefetch, is_fusion
 from redvector.service.store import normalize, prepare_vector
 
 QDRANT_VERSION = "1.19.0"
@@ -40,54 +43,11 @@ def version_document(version: str = QDRANT_VERSION) -> dict[str, Any]:
     return {"title": "qdrant - vector search engine", "version": version}
 
 
-def _obj(body: Any, where: str = "body") -> dict[str, Any]:
-    if body is None:
-        return {}
-    if not isinstance(body, dict):
-        raise BadRequest(f"Format error in JSON body: {where} must be a JSON object")
-    return body
-
-
-def _int(value: Any, where: str, default: int, minimum: int = 0) -> int:
-    if value is None:
-        return default
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise BadRequest(f"Format error in JSON body: {where} must be an integer, got {value!r}")
-    if value < minimum:
-        raise Unprocessable(f"Validation error in JSON body: [{where}: value {value} invalid, must be {minimum} or larger]")
-    return value
-
-
-def _filter(raw: Any) -> Predicate | None:
-    """The request's filter; one with a has_vector condition is marked so the points layer hands it the
-    point's vector names."""
-    predicate = optional_filter(raw)
-    if predicate is not None and _mentions(raw, "has_vector"):
-        return VectorNamesFilter(predicate)
-    return predicate
-
-
-def _mentions(raw: Any, key: str) -> bool:
-    if isinstance(raw, dict):
-        return key in raw or any(_mentions(v, key) for v in raw.values())
-    if isinstance(raw, list):
-        return any(_mentions(v, key) for v in raw)
-    return False
-
-
 def no_vector_name(name: Any, iv: IndexView) -> BadRequest:
     hint = ""
     if name in (None, "") and iv.named is not None:
         hint = f"(this collection's vectors are named: {', '.join(iv.named)})"
     return BadRequest(f"Wrong input: Not existing vector name error: {'' if name is None else name}{hint}")
-
-
-def _number(value: Any, where: str) -> float | None:
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise BadRequest(f"Format error in JSON body: {where} must be a number")
-    return float(value)
 
 
 def payload_selector(value: Any, default: bool) -> PayloadSelector:
@@ -181,6 +141,7 @@ class QdrantAPI:
     def __init__(self, collections: Collections, points: Points) -> None:
         self.collections = collections
         self.points = points
+        self.pipeline = QueryPipeline(points, self._leaf)
 
     # -- collections -------------------------------------------------------------------------------------
     def list_collections(self) -> dict[str, Any]:
@@ -479,13 +440,31 @@ class QdrantAPI:
         )
         return [scored_json(h) for h in hits]
 
+    def _query_input(self, space: IndexView, query: Any, where: str) -> tuple[FloatArray, list[PointId]]:
+        """A query (nearest, recommend, or a bare vector or id) as a vector, and the point ids it names."""
+        if isinstance(query, dict):
+            if "nearest" in query:
+                return self._query_vector(space, query["nearest"], f"{where}.nearest")
+            if "recommend" in query:
+                return self._recommend_vector(space, _obj(query["recommend"], f"{where}.recommend"))
+            kind = next(iter(query), "?")
+            raise BadRequest(f"Bad request: query `{kind}` is not supported by RedVector")
+        return self._query_vector(space, query, where)
+
+    def _leaf(self, iv: IndexView, query: Any, using: Any, params: Any, where: str) -> tuple[LeafQuery, list[PointId]]:
+        """A prefetch's (or re-scoring) query as a source of scored points (query_pipeline.LeafParser)."""
+        space = self._space(iv, using)
+        vector, exclude = self._query_input(space, query, where)
+        return NearestQuery(space, vector, self._search_params({"params": params})), exclude
+
     def query(self, name: str, body: Any) -> dict[str, Any]:
         body = _obj(body)
         iv = self.collections.get(name)
-        for key in ("prefetch", "lookup_from"):
-            if body.get(key) is not None:
-                raise BadRequest(f"Bad request: {key} is not supported by RedVector")
+        if body.get("lookup_from") is not None:
+            raise BadRequest("Bad request: lookup_from is not supported by RedVector")
         query = body.get("query")
+        if has_prefetch(body) or is_fusion(query):
+            return {"points": self._query_with_prefetch(iv, body)}
         using = body.get("using")
         space = self._space(iv, using) if query is not None or using is not None else iv
         if query is None:
@@ -495,17 +474,15 @@ class QdrantAPI:
                                          payload_selector(body.get("with_payload"), False),
                                          with_vector_flag(body), QDRANT)
             return {"points": [{**record_json(r), "version": 0, "score": 1.0} for r in page[offset:]]}
-        if isinstance(query, dict):
-            if "nearest" in query:
-                vector, exclude = self._query_vector(space, query["nearest"], "query.nearest")
-            elif "recommend" in query:
-                vector, exclude = self._recommend_vector(space, _obj(query["recommend"], "query.recommend"))
-            else:
-                kind = next(iter(query), "?")
-                raise BadRequest(f"Bad request: query `{kind}` is not supported by RedVector")
-        else:
-            vector, exclude = self._query_vector(space, query, "query")
+        vector, exclude = self._query_input(space, query, "query")
         return {"points": self._run_search(name, iv, space, body, vector, exclude, payload_default=False)}
+
+    def _query_with_prefetch(self, iv: IndexView, body: dict[str, Any]) -> list[dict[str, Any]]:
+        stage = self.pipeline.parse(iv, body)
+        hits = self.pipeline.run(iv, stage, offset=_int(body.get("offset"), "offset", 0, 0))
+        points = self.points.scored_points(iv, hits, payload_selector(body.get("with_payload"), False),
+                                           with_vector_flag(body))
+        return [scored_json(p) for p in points]
 
     def query_batch(self, name: str, body: Any) -> list[dict[str, Any]]:
         searches = _obj(body).get("searches")
@@ -513,11 +490,8 @@ class QdrantAPI:
             raise BadRequest("Format error in JSON body: searches must be a list")
         return [self.query(name, s) for s in searches]
 
-    def search(self, name: str, body: Any) -> list[dict[str, Any]]:
-        body = _obj(body)
-        iv = self.collections.get(name)
-        if body.get("limit", body.get("top")) is None:
-            raise BadRequest("Format error in JSON body: missing field `limit`")
+    def _search_vector(self, iv: IndexView, body: dict[str, Any]) -> tuple[IndexView, FloatArray]:
+        """A legacy search's vector (a list, or a NamedVector {"name", "vector"}) and the vector it searches."""
         raw = body.get("vector")
         using = None
         if isinstance(raw, dict) and "vector" in raw:  # NamedVector {"name": ..., "vector": [...]}
@@ -526,7 +500,14 @@ class QdrantAPI:
         if raw is None:
             raise BadRequest("Format error in JSON body: missing field `vector`")
         space = self._space(iv, using)
-        vector = self._vector(space, raw, "vector")
+        return space, self._vector(space, raw, "vector")
+
+    def search(self, name: str, body: Any) -> list[dict[str, Any]]:
+        body = _obj(body)
+        iv = self.collections.get(name)
+        if body.get("limit", body.get("top")) is None:
+            raise BadRequest("Format error in JSON body: missing field `limit`")
+        space, vector = self._search_vector(iv, body)
         return self._run_search(name, iv, space, body, vector, [], payload_default=False)
 
     def search_batch(self, name: str, body: Any) -> list[list[dict[str, Any]]]:

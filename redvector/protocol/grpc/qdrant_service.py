@@ -8,6 +8,7 @@ converters, calls the QdrantAPI method the REST route calls, and converts the JS
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Any
 
 import grpc
@@ -71,6 +72,14 @@ def _scored(points: list[dict[str, Any]]) -> list[Any]:
 def _dense(vector: Any) -> np.ndarray:
     """A ``repeated float`` as float32 without a Python list (service.store.prepare_vector accepts it)."""
     return np.array(vector, dtype=np.float32)
+
+
+def _converted(convert: Callable[[], Any]) -> Any:
+    """A GrpcToRest conversion; a message it cannot convert (no query variant, ...) is a bad request."""
+    try:
+        return convert()
+    except ValueError as exc:  # pydantic's ValidationError included
+        raise BadRequest(f"Format error in request: {str(exc).splitlines()[0]}") from exc
 
 
 def _records(points: list[dict[str, Any]]) -> list[Any]:
@@ -257,7 +266,7 @@ class QdrantPoints(qgrpc.PointsServicer):
         fast = _nearest_body(request)
         if fast is not None:
             return fast
-        body = dump(GrpcToRest.convert_query_points(request))
+        body = _converted(lambda: dump(GrpcToRest.convert_query_points(request)))
         assert isinstance(body, dict)
         return body
 
