@@ -14,6 +14,7 @@ from redvector.errors import BadRequest, NotFound
 from redvector.search.vector.base import FloatArray
 from redvector.service.collections import Collections, validate_size
 from redvector.service.engine import IndexView
+from redvector.service.groups import Group, GroupRequest, group_by_path, group_ranked
 from redvector.service.ids import parse_json_id
 from redvector.service.models import CollectionInfo, PointId, Record, ScoredPoint, UpdateResult, format_id
 from redvector.service.ordering import ordered_page, parse_order_by
@@ -555,3 +556,76 @@ class QdrantAPI:
         if not isinstance(searches, list):
             raise BadRequest("Format error in JSON body: searches must be a list")
         return [self.recommend(name, s) for s in searches]
+
+    # -- groups ------------------------------------------------------------------------------------------
+    def _group_request(self, body: dict[str, Any], size_default: int | None,
+                       limit_default: int | None) -> GroupRequest:
+        for key, default in (("group_by", None), ("group_size", size_default), ("limit", limit_default)):
+            if body.get(key) is None and default is None:
+                raise BadRequest(f"Format error in JSON body: missing field `{key}`")
+        return GroupRequest(group_by=group_by_path(body["group_by"]),
+                            group_size=_int(body.get("group_size"), "group_size", size_default or 0, 1),
+                            limit=_int(body.get("limit"), "limit", limit_default or 0, 1),
+                            with_payload=payload_selector(body.get("with_payload"), False),
+                            with_vector=with_vector_flag(body))
+
+    def _lookup_spec(self, with_lookup: Any) -> dict[str, Any] | None:
+        """with_lookup (a collection name, or {collection, with_payload, with_vectors}), checked up front."""
+        if with_lookup is None:
+            return None
+        spec = {"collection": with_lookup} if isinstance(with_lookup, str) else _obj(with_lookup, "with_lookup")
+        if not isinstance(spec.get("collection"), str):
+            raise BadRequest("Format error in JSON body: with_lookup needs a `collection` name")
+        self.collections.get(spec["collection"])
+        payload_selector(spec.get("with_payload"), True)
+        with_vector_flag(spec)
+        return spec
+
+    def _groups_json(self, groups: list[Group], lookup: dict[str, Any] | None) -> dict[str, Any]:
+        out = []
+        for group in groups:
+            item: dict[str, Any] = {"id": group.id, "hits": [scored_json(p) for p in group.hits]}
+            if lookup is not None:
+                item["lookup"] = self._lookup(lookup, group.id)
+            out.append(item)
+        return {"groups": out}
+
+    def _lookup(self, spec: dict[str, Any], group_id: int | str) -> dict[str, Any] | None:
+        """The point of the group's id in the lookup collection (None: no such point, or no point id)."""
+        try:
+            pid = parse_json_id(group_id)
+        except BadRequest:  # a negative int, a string that is no UUID
+            return None
+        records = self.points.retrieve(spec["collection"], [pid], payload_selector(spec.get("with_payload"), True),
+                                       with_vector_flag(spec), QDRANT)
+        return record_json(records[0]) if records else None
+
+    def query_groups(self, name: str, body: Any) -> dict[str, Any]:
+        """POST points/query/groups: a query (prefetches and fusion included) with its hits grouped."""
+        body = _obj(body)
+        iv = self.collections.get(name)
+        request = self._group_request(body, 3, 10)
+        lookup = self._lookup_spec(body.get("with_lookup"))
+        total = self.points.count(name, None, QDRANT)
+        stage = self.pipeline.parse(iv, {**body, "limit": None}, prefetch_limit=max(total, 1))
+        groups = group_ranked(self.points, iv, lambda n: self.pipeline.run(iv, stage, limit=n), total, request,
+                              whole=bool(stage.prefetches))
+        return self._groups_json(groups, lookup)
+
+    def search_groups(self, name: str, body: Any) -> dict[str, Any]:
+        """POST points/search/groups (legacy): a vector search with its hits grouped."""
+        body = _obj(body)
+        iv = self.collections.get(name)
+        request = self._group_request(body, None, None)
+        lookup = self._lookup_spec(body.get("with_lookup"))
+        space, vector = self._search_vector(iv, body)
+        predicate = _filter(body.get("filter"))
+        threshold = _number(body.get("score_threshold"), "score_threshold")
+        ef = self._search_params(body)
+
+        def ranked(n: int) -> list[Any]:
+            return self.points.search_hits(iv, space, vector, n, predicate=predicate, score_threshold=threshold,
+                                           ef_runtime=ef)
+
+        groups = group_ranked(self.points, iv, ranked, self.points.count(name, None, QDRANT), request)
+        return self._groups_json(groups, lookup)

@@ -53,6 +53,8 @@ def points(seed: int = 3) -> list[models.PointStruct]:
             payload["grp"] = [i % 6, 2.5]  # a float: such a point joins no "grp" group
         if i % 17 == 0:
             payload["grp"] = -3  # a negative int group id
+        if i % 19 == 0:
+            payload["arr"] = [i % 4, True]  # a bool: no "arr" group either
         out.append(models.PointStruct(id=point_id(i), vector=vector, payload=payload))
     return out
 
