@@ -87,17 +87,18 @@ def _group(points: Points, iv: IndexView, hits: list[Hit], request: GroupRequest
     return list(groups.values())[:request.limit], False
 
 
-def group_ranked(points: Points, iv: IndexView, ranked: Callable[[int], list[Hit]], total: int,
-                 request: GroupRequest, whole: bool = False) -> list[Group]:
-    """Groups of the ranking ``ranked(n)`` (its best n hits) over a collection of ``total`` points;
-    ``whole``: read the whole ranking at once (a query with prefetches ranks everything anyway)."""
-    want = total if whole else min(total, max(FIRST_PREFIX, 4 * request.limit * request.group_size))
+def group_ranked(points: Points, iv: IndexView, ranked: Callable[[int], list[Hit]], request: GroupRequest,
+                 total: int | None = None) -> list[Group]:
+    """Groups of the ranking ``ranked(n)`` (its best n hits). ``total`` given (a query with prefetches,
+    which ranks every point anyway): read that many at once; else prefixes growing until the first
+    ``limit`` groups are full or the ranking ends."""
+    want = total if total is not None else max(FIRST_PREFIX, 4 * request.limit * request.group_size)
     while True:
         hits = ranked(max(want, 1))
         groups, complete = _group(points, iv, hits, request)
-        if complete or len(hits) < want or want >= total:
+        if complete or len(hits) < want or total is not None:
             return groups
-        want = min(total, want * 4)
+        want *= 4
 
 
 __all__ = ["Group", "GroupId", "GroupRequest", "group_by_path", "group_ids", "group_ranked"]

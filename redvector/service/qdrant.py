@@ -606,10 +606,11 @@ class QdrantAPI:
         iv = self.collections.get(name)
         request = self._group_request(body, 3, 10)
         lookup = self._lookup_spec(body.get("with_lookup"))
-        total = self.points.count(name, None, QDRANT)
-        stage = self.pipeline.parse(iv, {**body, "limit": None}, prefetch_limit=max(total, 1))
-        groups = group_ranked(self.points, iv, lambda n: self.pipeline.run(iv, stage, limit=n), total, request,
-                              whole=bool(stage.prefetches))
+        # With prefetches every point is ranked (their limits raised to the collection's size), else the
+        # ranking is read in growing prefixes.
+        total = self.points.count(name, None, QDRANT) if has_prefetch(body) else None
+        stage = self.pipeline.parse(iv, {**body, "limit": None}, prefetch_limit=max(total or 0, 1))
+        groups = group_ranked(self.points, iv, lambda n: self.pipeline.run(iv, stage, limit=n), request, total)
         return self._groups_json(groups, lookup)
 
     def search_groups(self, name: str, body: Any) -> dict[str, Any]:
@@ -627,5 +628,5 @@ class QdrantAPI:
             return self.points.search_hits(iv, space, vector, n, predicate=predicate, score_threshold=threshold,
                                            ef_runtime=ef)
 
-        groups = group_ranked(self.points, iv, ranked, self.points.count(name, None, QDRANT), request)
+        groups = group_ranked(self.points, iv, ranked, request)
         return self._groups_json(groups, lookup)
