@@ -36,8 +36,7 @@ from redvector.service.store import normalize, prepare_vector
 
 QDRANT_VERSION = "1.19.0"
 
-_UNSUPPORTED_QUERY = ("prefetch", "fusion", "rrf", "discover", "context", "formula", "mmr", "sample",
-                      "order_by", "document", "image", "object")
+_UNSUPPORTED_QUERY = ("discover", "context", "formula", "mmr", "sample", "order_by", "document", "image", "object")
 
 
 def version_document(version: str = QDRANT_VERSION) -> dict[str, Any]:
