@@ -6,6 +6,7 @@ with_lookup; errors."""
 from __future__ import annotations
 
 import random
+import uuid
 from typing import Any
 
 import grpc
@@ -237,3 +238,22 @@ def test_rest_group_messages(qrest: httpx.Client, clean: Any) -> None:
     assert [len(g["hits"]) for g in groups] == [3, 3] and "lookup" not in groups[0]
     assert all("payload" not in h for g in groups for h in g["hits"])  # the server's default: no payload
     assert qrest.post("/collections/hy/points/recommend/groups", json={}).status_code == 400
+
+
+def test_uuid_group_ids_look_up_points(client: QdrantClient) -> None:
+    """A string group id that is a UUID finds the point with that id in the lookup collection."""
+    oracle = QdrantClient(":memory:")
+    refs = [str(uuid.UUID(int=7 + i)) for i in range(3)] + ["not-a-uuid"]
+    for c in (client, oracle):
+        c.create_collection("u", vectors_config=models.VectorParams(size=2, distance=models.Distance.EUCLID))
+        c.create_collection("ul", vectors_config=models.VectorParams(size=2, distance=models.Distance.COSINE))
+        c.upsert("u", points=[models.PointStruct(id=i, vector=[i * 0.37, 1.0 - i * 0.11],
+                                                 payload={"ref": refs[i % 4], "refs": refs[i % 3:i % 3 + 2]})
+                              for i in range(12)])
+        c.upsert("ul", points=[models.PointStruct(id=refs[i], vector=[1.0, float(i)], payload={"k": i}) for i in (0, 2)])
+    for group_by in ("ref", "refs"):
+        kwargs: dict[str, Any] = {"query": [0.5, 0.5], "group_by": group_by, "group_size": 2, "with_lookup": "ul"}
+        got = client.query_points_groups("u", **kwargs).groups
+        want = oracle.query_points_groups("u", **kwargs).groups
+        same_groups(got, want, group_by)
+        assert sum(g.lookup is not None for g in got) == 2
