@@ -433,7 +433,16 @@ class Points:
         vector of ``space`` (a named vector's view, iv.space(name)) or the collection's vector."""
         if iv is None:
             iv = self.collections.get(name)
-        vspace = iv if space is None else space
+        hits = self.search_hits(iv, iv if space is None else space, query, limit, predicate=predicate,
+                                offset=offset, score_threshold=score_threshold, exclude=exclude,
+                                ef_runtime=ef_runtime, style=style)
+        return self.scored_points(iv, hits, with_payload, with_vector)
+
+    def search_hits(self, iv: IndexView, vspace: IndexView, query: FloatArray, limit: int, *,
+                    predicate: Predicate | None = None, offset: int = 0, score_threshold: float | None = None,
+                    exclude: list[PointId] | None = None, ef_runtime: int | None = None, style: str = QDRANT,
+                    candidates: list[bytes] | None = None) -> list[tuple[float, bytes, PointId]]:
+        """search's hits as (score, key, id), best first: among ``candidates`` (keys) only when given."""
         if limit <= 0:
             return []
         excluded: set[bytes] = set()
@@ -442,10 +451,12 @@ class Points:
             if key is not None:
                 excluded.add(key)
         allowed: list[bytes] | None = None
-        if predicate is not None:
+        if candidates is not None:
+            allowed = [k for k in self.matching_keys(iv, candidates, predicate, style) if k not in excluded]
+        elif predicate is not None:
             allowed = [k for k, _ in self.matching(iv, predicate, style) if k not in excluded]
-            if not allowed:
-                return []
+        if allowed is not None and not allowed:
+            return []
         k = offset + limit + (len(excluded) if allowed is None else 0)
         default_ef = int(self.server.config.get("search-default-ef-runtime", 64) or 64)
         ef = max(ef_runtime or default_ef, k)
@@ -467,9 +478,25 @@ class Points:
             scored.append((score, key, to_id(key[cut:].decode("utf-8", "replace"))))
         # Deterministic tie-break: id ascending (qdrant.md §6).
         scored.sort(key=lambda t: ((-t[0] if better_high else t[0]), id_sort_key(t[2])))
+        return scored[offset:offset + limit]
+
+    def matching_keys(self, iv: IndexView, keys: list[bytes], predicate: Predicate | None,
+                      style: str) -> list[bytes]:
+        """Those of ``keys`` (deduplicated) that hold a point ``predicate`` accepts."""
+        out = []
+        for key in dict.fromkeys(keys):
+            fields = self.store.hash(key)
+            if fields is not None and (predicate is None or predicate(
+                    self.id_of(iv, key, style), filter_payload(iv, fields, predicate))):
+                out.append(key)
+        return out
+
+    def scored_points(self, iv: IndexView, hits: list[tuple[float, bytes, PointId]], with_payload: PayloadSelector,
+                      with_vector: VectorSelector) -> list[ScoredPoint]:
+        """Hits as ScoredPoints with the payload and vectors asked for (a key gone since is left out)."""
         out = []
         need_fields = with_payload.mode != "none" or with_vector
-        for score, key, pid in scored[offset:offset + limit]:
+        for score, key, pid in hits:
             payload = vector = None
             if need_fields:
                 fields = self.store.hash(key)
@@ -500,8 +527,32 @@ class Points:
         points that have it and share an index with the query (sparse.py), highest first, ties by id; with
         ``modifier: idf`` the query is weighted by IDF over every point that has the vector. The vectors
         come from the keyspace (sparse_rows), so writes from every protocol are seen at once."""
+        rows, ranked = self._sparse_ranked(iv, spec, query, limit, predicate, offset, score_threshold, exclude,
+                                           style, None)
+        out = []
+        for score, pid, i in ranked:
+            fields = rows[i][1]
+            payload = with_payload.apply(read_payload(iv, fields)) if with_payload.mode != "none" else None
+            vector_out = read_vectors(iv, fields, with_vector) if with_vector else None
+            out.append(ScoredPoint(id=pid, score=score, payload=payload, vector=vector_out))
+        return out
+
+    def sparse_hits(self, iv: IndexView, spec: SparseSpec, query: SparseVector, limit: int, *,
+                    predicate: Predicate | None = None, offset: int = 0, score_threshold: float | None = None,
+                    exclude: list[PointId] | None = None, style: str = QDRANT,
+                    candidates: list[bytes] | None = None) -> list[tuple[float, bytes, PointId]]:
+        """sparse_search's hits as (score, key, id), best first (a query pipeline's leaf): among
+        ``candidates`` (keys) only when given."""
+        rows, ranked = self._sparse_ranked(iv, spec, query, limit, predicate, offset, score_threshold, exclude,
+                                           style, None if candidates is None else set(candidates))
+        return [(score, rows[i][0], pid) for score, pid, i in ranked]
+
+    def _sparse_ranked(self, iv: IndexView, spec: SparseSpec, query: SparseVector, limit: int,
+                       predicate: Predicate | None, offset: int, score_threshold: float | None,
+                       exclude: list[PointId] | None, style: str, candidates: set[bytes] | None,
+                       ) -> tuple[list[tuple[bytes, dict[bytes, bytes]]], list[tuple[float, PointId, int]]]:
         if limit <= 0:
-            return []
+            return [], []
         cached = self.sparse_rows(iv, spec)
         rows = cached.rows
         if spec.idf:
@@ -512,6 +563,8 @@ class Points:
         names = type(predicate) is VectorNamesFilter
         for i in np.flatnonzero(overlaps).tolist():
             key, fields = rows[i]
+            if candidates is not None and key not in candidates:
+                continue
             # Qdrant's score is f32; the threshold compares it as local mode does (strictly better passes).
             score = float(np.float32(scores[i]))
             if not math.isfinite(score):  # a value written over RESP may be NaN or overflow float32
@@ -526,13 +579,7 @@ class Points:
                 continue
             hits.append((score, pid, i))
         hits.sort(key=lambda t: (-t[0], id_sort_key(t[1])))
-        out = []
-        for score, pid, i in hits[offset:offset + limit]:
-            fields = rows[i][1]
-            payload = with_payload.apply(read_payload(iv, fields)) if with_payload.mode != "none" else None
-            vector_out = read_vectors(iv, fields, with_vector) if with_vector else None
-            out.append(ScoredPoint(id=pid, score=score, payload=payload, vector=vector_out))
-        return out
+        return rows, hits[offset:offset + limit]
 
     def sparse_rows(self, iv: IndexView, spec: SparseSpec) -> SparseRows:
         """The points having sparse vector ``spec``, from the cache while the index has not changed. Not

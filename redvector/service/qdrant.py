@@ -10,11 +10,11 @@ from typing import Any
 
 import numpy as np
 
-from redvector.errors import BadRequest, NotFound, Unprocessable
+from redvector.errors import BadRequest, NotFound
 from redvector.search.vector.base import FloatArray
 from redvector.service.collections import Collections, validate_size
 from redvector.service.engine import IndexView
-from redvector.service.filters import Predicate, optional_filter
+from redvector.service.groups import Group, GroupRequest, group_by_path, group_ranked
 from redvector.service.ids import parse_json_id
 from redvector.service.models import CollectionInfo, PointId, Record, ScoredPoint, UpdateResult, format_id
 from redvector.service.ordering import ordered_page, parse_order_by
@@ -25,8 +25,19 @@ from redvector.service.points import (
     PayloadSelector,
     Points,
     PointWrite,
-    VectorNamesFilter,
     VectorSelector,
+)
+from redvector.service.qdrant_body import integer as _int
+from redvector.service.qdrant_body import number as _number
+from redvector.service.qdrant_body import obj as _obj
+from redvector.service.qdrant_body import qdrant_filter as _filter
+from redvector.service.query_pipeline import (
+    LeafQuery,
+    NearestQuery,
+    QueryPipeline,
+    SparseNearestQuery,
+    has_prefetch,
+    is_fusion,
 )
 from redvector.service.sparse import SparseSpec, SparseVector, is_sparse_json, parse_params
 from redvector.service.sparse import parse as parse_sparse
@@ -34,47 +45,11 @@ from redvector.service.store import PointVectors, normalize, prepare_vector
 
 QDRANT_VERSION = "1.19.0"
 
-_UNSUPPORTED_QUERY = ("prefetch", "fusion", "rrf", "discover", "context", "formula", "mmr", "sample",
-                      "order_by", "document", "image", "object")
+_UNSUPPORTED_QUERY = ("discover", "context", "formula", "mmr", "sample", "order_by", "document", "image", "object")
 
 
 def version_document(version: str = QDRANT_VERSION) -> dict[str, Any]:
     return {"title": "qdrant - vector search engine", "version": version}
-
-
-def _obj(body: Any, where: str = "body") -> dict[str, Any]:
-    if body is None:
-        return {}
-    if not isinstance(body, dict):
-        raise BadRequest(f"Format error in JSON body: {where} must be a JSON object")
-    return body
-
-
-def _int(value: Any, where: str, default: int, minimum: int = 0) -> int:
-    if value is None:
-        return default
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise BadRequest(f"Format error in JSON body: {where} must be an integer, got {value!r}")
-    if value < minimum:
-        raise Unprocessable(f"Validation error in JSON body: [{where}: value {value} invalid, must be {minimum} or larger]")
-    return value
-
-
-def _filter(raw: Any) -> Predicate | None:
-    """The request's filter; one with a has_vector condition is marked so the points layer hands it the
-    point's vector names."""
-    predicate = optional_filter(raw)
-    if predicate is not None and _mentions(raw, "has_vector"):
-        return VectorNamesFilter(predicate)
-    return predicate
-
-
-def _mentions(raw: Any, key: str) -> bool:
-    if isinstance(raw, dict):
-        return key in raw or any(_mentions(v, key) for v in raw.values())
-    if isinstance(raw, list):
-        return any(_mentions(v, key) for v in raw)
-    return False
 
 
 def no_vector_name(name: Any, iv: IndexView) -> BadRequest:
@@ -86,14 +61,6 @@ def no_vector_name(name: Any, iv: IndexView) -> BadRequest:
 
 def sparse_mismatch(name: str) -> BadRequest:
     return BadRequest(f"Wrong input: Conversion between sparse and regular vectors failed for vector '{name}'")
-
-
-def _number(value: Any, where: str) -> float | None:
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise BadRequest(f"Format error in JSON body: {where} must be a number")
-    return float(value)
 
 
 def payload_selector(value: Any, default: bool) -> PayloadSelector:
@@ -190,6 +157,7 @@ class QdrantAPI:
     def __init__(self, collections: Collections, points: Points) -> None:
         self.collections = collections
         self.points = points
+        self.pipeline = QueryPipeline(points, self._leaf)
 
     # -- collections -------------------------------------------------------------------------------------
     def list_collections(self) -> dict[str, Any]:
@@ -518,13 +486,45 @@ class QdrantAPI:
         )
         return [scored_json(h) for h in hits]
 
+    def _query_input(self, space: IndexView, query: Any, where: str) -> tuple[FloatArray, list[PointId]]:
+        """A query (nearest, recommend, or a bare vector or id) as a vector, and the point ids it names."""
+        if isinstance(query, dict):
+            if "nearest" in query:
+                return self._query_vector(space, query["nearest"], f"{where}.nearest")
+            if "recommend" in query:
+                return self._recommend_vector(space, _obj(query["recommend"], f"{where}.recommend"))
+            kind = next(iter(query), "?")
+            raise BadRequest(f"Bad request: query `{kind}` is not supported by RedVector")
+        return self._query_vector(space, query, where)
+
+    def _leaf(self, iv: IndexView, query: Any, using: Any, params: Any, where: str) -> tuple[LeafQuery, list[PointId]]:
+        """A prefetch's (or re-scoring) query as a source of scored points (query_pipeline.LeafParser): a
+        dense nearest query, or a sparse one ``using`` a sparse vector (a vector or a point's)."""
+        if isinstance(using, str) and using in iv.sparse:
+            spec = iv.sparse[using]
+            if isinstance(query, dict) and "nearest" in query:
+                query = query["nearest"]
+            if isinstance(query, (int, str)) and not isinstance(query, bool):
+                pid = parse_json_id(query)
+                return SparseNearestQuery(spec, self.points.sparse_vector_of(iv, spec, pid, QDRANT)), [pid]
+            if is_sparse_json(query):
+                return SparseNearestQuery(spec, parse_sparse(query, where)), []
+            if isinstance(query, dict) and query and not isinstance(next(iter(query.values())), list):
+                kind = next(iter(query), "?")
+                raise BadRequest(f"Bad request: query `{kind}` is not supported for sparse vectors by RedVector")
+            raise sparse_mismatch(using)
+        space = self._space(iv, using)
+        vector, exclude = self._query_input(space, query, where)
+        return NearestQuery(space, vector, self._search_params({"params": params})), exclude
+
     def query(self, name: str, body: Any) -> dict[str, Any]:
         body = _obj(body)
         iv = self.collections.get(name)
-        for key in ("prefetch", "lookup_from"):
-            if body.get(key) is not None:
-                raise BadRequest(f"Bad request: {key} is not supported by RedVector")
+        if body.get("lookup_from") is not None:
+            raise BadRequest("Bad request: lookup_from is not supported by RedVector")
         query = body.get("query")
+        if has_prefetch(body) or is_fusion(query):
+            return {"points": self._query_with_prefetch(iv, body)}
         using = body.get("using")
         if query is not None and isinstance(using, str) and using in iv.sparse:
             if isinstance(query, dict) and "nearest" in query:
@@ -542,16 +542,7 @@ class QdrantAPI:
                                          payload_selector(body.get("with_payload"), False),
                                          with_vector_flag(body), QDRANT)
             return {"points": [{**record_json(r), "version": 0, "score": 1.0} for r in page[offset:]]}
-        if isinstance(query, dict):
-            if "nearest" in query:
-                vector, exclude = self._query_vector(space, query["nearest"], "query.nearest")
-            elif "recommend" in query:
-                vector, exclude = self._recommend_vector(space, _obj(query["recommend"], "query.recommend"))
-            else:
-                kind = next(iter(query), "?")
-                raise BadRequest(f"Bad request: query `{kind}` is not supported by RedVector")
-        else:
-            vector, exclude = self._query_vector(space, query, "query")
+        vector, exclude = self._query_input(space, query, "query")
         return {"points": self._run_search(name, iv, space, body, vector, exclude, payload_default=False)}
 
     def sparse_nearest(self, iv: IndexView, spec: SparseSpec, nearest: Any, body: dict[str, Any],
@@ -575,17 +566,21 @@ class QdrantAPI:
             with_payload=payload_selector(body.get("with_payload"), payload_default),
             with_vector=with_vector_flag(body), exclude=exclude, style=QDRANT)
 
+    def _query_with_prefetch(self, iv: IndexView, body: dict[str, Any]) -> list[dict[str, Any]]:
+        stage = self.pipeline.parse(iv, body)
+        hits = self.pipeline.run(iv, stage, offset=_int(body.get("offset"), "offset", 0, 0))
+        points = self.points.scored_points(iv, hits, payload_selector(body.get("with_payload"), False),
+                                           with_vector_flag(body))
+        return [scored_json(p) for p in points]
+
     def query_batch(self, name: str, body: Any) -> list[dict[str, Any]]:
         searches = _obj(body).get("searches")
         if not isinstance(searches, list):
             raise BadRequest("Format error in JSON body: searches must be a list")
         return [self.query(name, s) for s in searches]
 
-    def search(self, name: str, body: Any) -> list[dict[str, Any]]:
-        body = _obj(body)
-        iv = self.collections.get(name)
-        if body.get("limit", body.get("top")) is None:
-            raise BadRequest("Format error in JSON body: missing field `limit`")
+    def _search_vector(self, iv: IndexView, body: dict[str, Any]) -> tuple[IndexView, FloatArray]:
+        """A legacy search's vector (a list, or a NamedVector {"name", "vector"}) and the vector it searches."""
         raw = body.get("vector")
         using = None
         if isinstance(raw, dict) and "vector" in raw:  # NamedVector {"name": ..., "vector": [...]}
@@ -593,12 +588,23 @@ class QdrantAPI:
             raw = raw["vector"]
         if raw is None:
             raise BadRequest("Format error in JSON body: missing field `vector`")
-        if isinstance(using, str) and using in iv.sparse:  # NamedSparseVector
-            if not is_sparse_json(raw):
-                raise sparse_mismatch(using)
-            return [scored_json(h) for h in self.sparse_nearest(iv, iv.sparse[using], raw, body)]
+        if isinstance(using, str) and using in iv.sparse:  # (search() serves a NamedSparseVector)
+            raise BadRequest("Bad request: sparse vectors in search groups are not supported by RedVector")
         space = self._space(iv, using)
-        vector = self._vector(space, raw, "vector")
+        return space, self._vector(space, raw, "vector")
+
+    def search(self, name: str, body: Any) -> list[dict[str, Any]]:
+        body = _obj(body)
+        iv = self.collections.get(name)
+        if body.get("limit", body.get("top")) is None:
+            raise BadRequest("Format error in JSON body: missing field `limit`")
+        raw = body.get("vector")
+        if isinstance(raw, dict) and "vector" in raw and isinstance(raw.get("name"), str) \
+                and raw["name"] in iv.sparse:  # NamedSparseVector
+            if not is_sparse_json(raw["vector"]):
+                raise sparse_mismatch(raw["name"])
+            return [scored_json(h) for h in self.sparse_nearest(iv, iv.sparse[raw["name"]], raw["vector"], body)]
+        space, vector = self._search_vector(iv, body)
         return self._run_search(name, iv, space, body, vector, [], payload_default=False)
 
     def search_batch(self, name: str, body: Any) -> list[list[dict[str, Any]]]:
@@ -646,3 +652,77 @@ class QdrantAPI:
         if not isinstance(searches, list):
             raise BadRequest("Format error in JSON body: searches must be a list")
         return [self.recommend(name, s) for s in searches]
+
+    # -- groups ------------------------------------------------------------------------------------------
+    def _group_request(self, body: dict[str, Any], size_default: int | None,
+                       limit_default: int | None) -> GroupRequest:
+        for key, default in (("group_by", None), ("group_size", size_default), ("limit", limit_default)):
+            if body.get(key) is None and default is None:
+                raise BadRequest(f"Format error in JSON body: missing field `{key}`")
+        return GroupRequest(group_by=group_by_path(body["group_by"]),
+                            group_size=_int(body.get("group_size"), "group_size", size_default or 0, 1),
+                            limit=_int(body.get("limit"), "limit", limit_default or 0, 1),
+                            with_payload=payload_selector(body.get("with_payload"), False),
+                            with_vector=with_vector_flag(body))
+
+    def _lookup_spec(self, with_lookup: Any) -> dict[str, Any] | None:
+        """with_lookup (a collection name, or {collection, with_payload, with_vectors}), checked up front."""
+        if with_lookup is None:
+            return None
+        spec = {"collection": with_lookup} if isinstance(with_lookup, str) else _obj(with_lookup, "with_lookup")
+        if not isinstance(spec.get("collection"), str):
+            raise BadRequest("Format error in JSON body: with_lookup needs a `collection` name")
+        self.collections.get(spec["collection"])
+        payload_selector(spec.get("with_payload"), True)
+        with_vector_flag(spec)
+        return spec
+
+    def _groups_json(self, groups: list[Group], lookup: dict[str, Any] | None) -> dict[str, Any]:
+        out = []
+        for group in groups:
+            item: dict[str, Any] = {"id": group.id, "hits": [scored_json(p) for p in group.hits]}
+            if lookup is not None:
+                item["lookup"] = self._lookup(lookup, group.id)
+            out.append(item)
+        return {"groups": out}
+
+    def _lookup(self, spec: dict[str, Any], group_id: int | str) -> dict[str, Any] | None:
+        """The point of the group's id in the lookup collection (None: no such point, or no point id)."""
+        try:
+            pid = parse_json_id(group_id)
+        except BadRequest:  # a negative int, a string that is no UUID
+            return None
+        records = self.points.retrieve(spec["collection"], [pid], payload_selector(spec.get("with_payload"), True),
+                                       with_vector_flag(spec), QDRANT)
+        return record_json(records[0]) if records else None
+
+    def query_groups(self, name: str, body: Any) -> dict[str, Any]:
+        """POST points/query/groups: a query (prefetches and fusion included) with its hits grouped."""
+        body = _obj(body)
+        iv = self.collections.get(name)
+        request = self._group_request(body, 3, 10)
+        lookup = self._lookup_spec(body.get("with_lookup"))
+        # With prefetches every point is ranked (their limits raised to the collection's size), else the
+        # ranking is read in growing prefixes.
+        total = self.points.count(name, None, QDRANT) if has_prefetch(body) else None
+        stage = self.pipeline.parse(iv, {**body, "limit": None}, prefetch_limit=max(total or 0, 1))
+        groups = group_ranked(self.points, iv, lambda n: self.pipeline.run(iv, stage, limit=n), request, total)
+        return self._groups_json(groups, lookup)
+
+    def search_groups(self, name: str, body: Any) -> dict[str, Any]:
+        """POST points/search/groups (legacy): a vector search with its hits grouped."""
+        body = _obj(body)
+        iv = self.collections.get(name)
+        request = self._group_request(body, None, None)
+        lookup = self._lookup_spec(body.get("with_lookup"))
+        space, vector = self._search_vector(iv, body)
+        predicate = _filter(body.get("filter"))
+        threshold = _number(body.get("score_threshold"), "score_threshold")
+        ef = self._search_params(body)
+
+        def ranked(n: int) -> list[Any]:
+            return self.points.search_hits(iv, space, vector, n, predicate=predicate, score_threshold=threshold,
+                                           ef_runtime=ef)
+
+        groups = group_ranked(self.points, iv, ranked, request)
+        return self._groups_json(groups, lookup)

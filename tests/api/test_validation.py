@@ -92,9 +92,11 @@ def test_product_api_validation(rest: httpx.Client, coll: str) -> None:
     assert r.status_code == 400 and "points[1].id" in error(r)
     assert rest.get(f"/api/collections/{coll}").json()["points_count"] == 0
     r = rest.post(f"/collections/{coll}/points/query", json={"query": {"fusion": "rrf"}})
+    assert r.status_code == 400 and error(r) == "Bad request: cannot apply Fusion without prefetches"
+    r = rest.post(f"/collections/{coll}/points/query", json={"prefetch": {"limit": 0}, "query": {"fusion": "rrf"}})
+    assert r.status_code == 422 and "prefetch[0].limit" in error(r)
+    r = rest.post(f"/collections/{coll}/points/query", json={"query": {"discover": {}}})
     assert r.status_code == 400 and "not supported" in error(r)
-    r = rest.post(f"/collections/{coll}/points/query", json={"prefetch": [], "query": [1, 2, 3]})
-    assert r.status_code == 400 and "prefetch" in error(r)
     r = rest.put(f"/collections/{coll}/points", json={"points": [{"id": 1, "vector": [1, 2, 3]}],
                                                        "update_mode": "sometimes"})
     assert r.status_code == 400

@@ -8,6 +8,7 @@ converters, calls the QdrantAPI method the REST route calls, and converts the JS
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Any
 
 import grpc
@@ -79,6 +80,43 @@ def _sparse_models(vector: Any) -> Any:
 def _dense(vector: Any) -> np.ndarray:
     """A ``repeated float`` as float32 without a Python list (service.store.prepare_vector accepts it)."""
     return np.array(vector, dtype=np.float32)
+
+
+def _groups(result: dict[str, Any]) -> Any:
+    """service.qdrant's {"groups": [...]} as qdrant.GroupsResult."""
+    groups = []
+    for group in result["groups"]:
+        lookup = group.get("lookup")
+        groups.append(qgrpc.PointGroup(
+            id=RestToGrpc.convert_group_id(group["id"]), hits=_scored(group["hits"]),
+            lookup=_retrieved(lookup) if lookup is not None else None))
+    return qgrpc.GroupsResult(groups=groups)
+
+
+def _point_id(pid: Any) -> Any:
+    return qgrpc.PointId(num=pid) if type(pid) is int else qgrpc.PointId(uuid=str(pid))
+
+
+def _retrieved(record: dict[str, Any]) -> Any:
+    """A record_json dict as qdrant.RetrievedPoint (payload and vectors only when present)."""
+    payload = record.get("payload")
+    vector = record.get("vector")
+    return qgrpc.RetrievedPoint(
+        id=_point_id(record["id"]), payload=RestToGrpc.convert_payload(payload) if payload else None,
+        vectors=RestToGrpc.convert_vector_struct_output(vector) if vector is not None else None)
+
+
+def _with_lookup(request: Any, body: dict[str, Any]) -> None:
+    if request.HasField("with_lookup"):
+        body["with_lookup"] = dump(GrpcToRest.convert_with_lookup(request.with_lookup))
+
+
+def _converted(convert: Callable[[], Any]) -> Any:
+    """A GrpcToRest conversion; a message it cannot convert (no query variant, ...) is a bad request."""
+    try:
+        return convert()
+    except ValueError as exc:  # pydantic's ValidationError included
+        raise BadRequest(f"Format error in request: {str(exc).splitlines()[0]}") from exc
 
 
 def _records(points: list[dict[str, Any]]) -> list[Any]:
@@ -268,7 +306,7 @@ class QdrantPoints(qgrpc.PointsServicer):
         fast = _nearest_body(request)
         if fast is not None:
             return fast
-        body = dump(GrpcToRest.convert_query_points(request))
+        body = _converted(lambda: dump(GrpcToRest.convert_query_points(request)))
         assert isinstance(body, dict)
         return body
 
@@ -287,6 +325,59 @@ class QdrantPoints(qgrpc.PointsServicer):
         results = [self.q.query(request.collection_name, self._query_body(r)) for r in request.query_points]
         return qgrpc.QueryBatchResponse(result=[qgrpc.BatchResult(result=_scored(r["points"])) for r in results],
                                         time=self._timed(started))
+
+    def _query_groups(self, request: Any) -> Any:
+        started = time.perf_counter()
+        body = _converted(lambda: self._query_groups_body(request))
+        result = self.q.query_groups(request.collection_name, body)
+        return qgrpc.QueryGroupsResponse(result=_groups(result), time=self._timed(started))
+
+    @staticmethod
+    def _query_groups_body(request: Any) -> dict[str, Any]:
+        body: dict[str, Any] = {"group_by": request.group_by}
+        if len(request.prefetch):
+            body["prefetch"] = [dump(GrpcToRest.convert_prefetch_query(p)) for p in request.prefetch]
+        if request.HasField("query"):
+            body["query"] = dump(GrpcToRest.convert_query(request.query))
+        if request.HasField("using"):
+            body["using"] = request.using
+        if request.HasField("filter"):
+            body["filter"] = dump(GrpcToRest.convert_filter(request.filter))
+        if request.HasField("params"):
+            body["params"] = dump(GrpcToRest.convert_search_params(request.params))
+        if request.HasField("score_threshold"):
+            body["score_threshold"] = request.score_threshold
+        if request.HasField("limit"):
+            body["limit"] = request.limit
+        if request.HasField("group_size"):
+            body["group_size"] = request.group_size
+        if request.HasField("lookup_from"):
+            body["lookup_from"] = dump(GrpcToRest.convert_lookup_location(request.lookup_from))
+        if request.HasField("with_vectors"):
+            body["with_vector"] = dump(GrpcToRest.convert_with_vectors_selector(request.with_vectors))
+        if request.HasField("with_payload"):
+            body["with_payload"] = dump(GrpcToRest.convert_with_payload_selector(request.with_payload))
+        _with_lookup(request, body)
+        return body
+
+    def _search_groups(self, request: Any) -> Any:
+        started = time.perf_counter()
+        if request.HasField("sparse_indices"):
+            raise BadRequest("Bad request: sparse vectors are not supported by RedVector")
+        body: dict[str, Any] = {"vector": _dense(request.vector), "limit": request.limit,
+                                "group_by": request.group_by, "group_size": request.group_size}
+        if request.HasField("vector_name") and request.vector_name:
+            body["vector"] = {"name": request.vector_name, "vector": body["vector"]}
+        if request.HasField("filter"):
+            body["filter"] = dump(GrpcToRest.convert_filter(request.filter))
+        if request.HasField("score_threshold"):
+            body["score_threshold"] = request.score_threshold
+        if request.HasField("params") and request.params.HasField("hnsw_ef"):
+            body["params"] = {"hnsw_ef": request.params.hnsw_ef}
+        _payload_options(request, body, default=False)
+        _with_lookup(request, body)
+        result = self.q.search_groups(request.collection_name, body)
+        return qgrpc.SearchGroupsResponse(result=_groups(result), time=self._timed(started))
 
     def _search_body(self, request: Any) -> dict[str, Any]:
         body: dict[str, Any] = {"vector": _dense(request.vector), "limit": request.limit}
@@ -372,6 +463,8 @@ class QdrantPoints(qgrpc.PointsServicer):
     Search = rpc(_search)
     SearchBatch = rpc(_search_batch)
     Recommend = rpc(_recommend)
+    QueryGroups = rpc(_query_groups)
+    SearchGroups = rpc(_search_groups)
     UpdateVectors = rpc(_update_vectors)
     DeleteVectors = rpc(_delete_vectors)
     CreateFieldIndex = rpc(_create_index)

@@ -41,10 +41,15 @@ ROUTES: list[tuple[str, str, str, str, bool]] = [
     ("post", "/collections/{name}/points/vectors/delete", "Qdrant", "Delete named vectors of points", True),
     ("post", "/collections/{name}/points/scroll", "Qdrant", "Scroll points (paginated)", True),
     ("post", "/collections/{name}/points/count", "Qdrant", "Count points", True),
-    ("post", "/collections/{name}/points/query", "Qdrant", "Universal query (nearest, by id, recommend)", True),
+    ("post", "/collections/{name}/points/query", "Qdrant",
+     "Universal query (nearest, by id, recommend; prefetch with fusion or re-scoring)", True),
     ("post", "/collections/{name}/points/query/batch", "Qdrant", "Batch of queries", True),
+    ("post", "/collections/{name}/points/query/groups", "Qdrant", "Universal query, hits grouped by a payload key",
+     True),
     ("post", "/collections/{name}/points/search", "Qdrant", "Legacy search", True),
     ("post", "/collections/{name}/points/search/batch", "Qdrant", "Legacy batch search", True),
+    ("post", "/collections/{name}/points/search/groups", "Qdrant", "Legacy search, hits grouped by a payload key",
+     True),
     ("post", "/collections/{name}/points/recommend", "Qdrant", "Legacy recommend", True),
 ]
 

@@ -129,17 +129,21 @@ def qdrant_routes(api: VectorAPI, version_at_root: bool) -> list[Route]:
         r("/collections/{name}/points/query", ["POST"], lambda a, rq, b: q.query(_name(rq), b), True, True),
         r("/collections/{name}/points/query/batch", ["POST"],
           lambda a, rq, b: q.query_batch(_name(rq), b), True, True),
+        r("/collections/{name}/points/query/groups", ["POST"],
+          lambda a, rq, b: q.query_groups(_name(rq), b), True, True),
         r("/collections/{name}/points/search", ["POST"], lambda a, rq, b: q.search(_name(rq), b), True, True),
         r("/collections/{name}/points/search/batch", ["POST"],
           lambda a, rq, b: q.search_batch(_name(rq), b), True, True),
+        r("/collections/{name}/points/search/groups", ["POST"],
+          lambda a, rq, b: q.search_groups(_name(rq), b), True, True),
         r("/collections/{name}/points/recommend", ["POST"],
           lambda a, rq, b: q.recommend(_name(rq), b), True, True),
         r("/collections/{name}/points/recommend/batch", ["POST"],
           lambda a, rq, b: q.recommend_batch(_name(rq), b), True, True),
     ]
-    for feature, path in (("snapshots", "/collections/{name}/snapshots"), ("groups", "/collections/{name}/points/search/groups"),
-                          ("groups", "/collections/{name}/points/query/groups"),
-                          ("facets", "/collections/{name}/facet"), ("discovery", "/collections/{name}/points/discover")):
+    for feature, path in (("snapshots", "/collections/{name}/snapshots"), ("facets", "/collections/{name}/facet"),
+                          ("discovery", "/collections/{name}/points/discover"),
+                          ("recommend groups", "/collections/{name}/points/recommend/groups")):
         routes.append(r(path, ["GET", "POST", "PUT"], _unsupported(feature), with_body=True))
     routes.append(r("/collections/{name}/points/{id}", ["GET"],
                     lambda a, rq, b: q.get_point(_name(rq), _point_id(rq))))
