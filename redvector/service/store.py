@@ -69,18 +69,11 @@ class Store:
     # -- reads -------------------------------------------------------------------------------------------
     def keys(self, iv: IndexView) -> Iterator[bytes]:
         """Every live hash key under the collection's prefix (the index's documents when it lists them)."""
-        prefix = iv.prefix
-        db = self.db
-        now_ms = self.server.now_ms()
-        candidates = iv.index.keys() if hasattr(iv.index, "keys") else db.snapshot_keys()
-        for key in candidates:
-            if key.startswith(prefix) and len(key) > len(prefix):
-                value = db.get(key, now_ms)
-                if type(value) is dict:
-                    yield key
+        return (key for key, _ in self.hashes(iv))
 
     def hashes(self, iv: IndexView) -> Iterator[tuple[bytes, dict[bytes, bytes]]]:
-        """keys(iv) with each one's hash, read once."""
+        """Every live hash under the collection's prefix with its key (the index's documents when it lists
+        them), each read once."""
         prefix = iv.prefix
         db = self.db
         now_ms = self.server.now_ms()

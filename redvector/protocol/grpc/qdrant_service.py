@@ -111,6 +111,22 @@ def _with_lookup(request: Any, body: dict[str, Any]) -> None:
         body["with_lookup"] = dump(GrpcToRest.convert_with_lookup(request.with_lookup))
 
 
+_CONVERTERS: dict[str, Callable[[Any], Any]] = {
+    "filter": GrpcToRest.convert_filter, "params": GrpcToRest.convert_search_params,
+    "lookup_from": GrpcToRest.convert_lookup_location, "order_by": GrpcToRest.convert_order_by,
+}
+
+
+def _copy(request: Any, body: dict[str, Any], *fields: str) -> None:
+    """The request's optional ``fields`` that are set, into a REST body under the same names: a filter,
+    search params, lookup or order converted by qdrant-client's converters, scalars as they are."""
+    for name in fields:
+        if request.HasField(name):
+            convert = _CONVERTERS.get(name)
+            value = getattr(request, name)
+            body[name] = dump(convert(value)) if convert is not None else value
+
+
 def _converted(convert: Callable[[], Any]) -> Any:
     """A GrpcToRest conversion; a message it cannot convert (no query variant, ...) is a bad request."""
     try:
@@ -140,18 +156,7 @@ def _nearest_body(request: Any) -> dict[str, Any] | None:
     if query.WhichOneof("variant") != "nearest" or query.nearest.WhichOneof("variant") != "dense":
         return None
     body: dict[str, Any] = {"query": {"nearest": _dense(query.nearest.dense.data)}}
-    if request.HasField("using"):
-        body["using"] = request.using
-    if request.HasField("filter"):
-        body["filter"] = dump(GrpcToRest.convert_filter(request.filter))
-    if request.HasField("params"):
-        body["params"] = dump(GrpcToRest.convert_search_params(request.params))
-    if request.HasField("score_threshold"):
-        body["score_threshold"] = request.score_threshold
-    if request.HasField("limit"):
-        body["limit"] = request.limit
-    if request.HasField("offset"):
-        body["offset"] = request.offset
+    _copy(request, body, "using", "filter", "params", "score_threshold", "limit", "offset")
     if request.HasField("with_vectors"):
         body["with_vector"] = dump(GrpcToRest.convert_with_vectors_selector(request.with_vectors))
     if request.HasField("with_payload"):
@@ -280,14 +285,9 @@ class QdrantPoints(qgrpc.PointsServicer):
 
     def _scroll(self, request: Any) -> Any:
         body: dict[str, Any] = {}
-        if request.HasField("filter"):
-            body["filter"] = dump(GrpcToRest.convert_filter(request.filter))
+        _copy(request, body, "filter", "limit", "order_by")
         if request.HasField("offset"):
             body["offset"] = dump(GrpcToRest.convert_point_id(request.offset))
-        if request.HasField("limit"):
-            body["limit"] = request.limit
-        if request.HasField("order_by"):
-            body["order_by"] = dump(GrpcToRest.convert_order_by(request.order_by))
         _payload_options(request, body, default=True)
         result = self.q.scroll(request.collection_name, body)
         response = qgrpc.ScrollResponse(result=_records(result["points"]))
@@ -297,8 +297,7 @@ class QdrantPoints(qgrpc.PointsServicer):
 
     def _count(self, request: Any) -> Any:
         body: dict[str, Any] = {}
-        if request.HasField("filter"):
-            body["filter"] = dump(GrpcToRest.convert_filter(request.filter))
+        _copy(request, body, "filter")
         count = self.q.count(request.collection_name, body)["count"]
         return qgrpc.CountResponse(result=qgrpc.CountResult(count=count))
 
@@ -339,20 +338,7 @@ class QdrantPoints(qgrpc.PointsServicer):
             body["prefetch"] = [dump(GrpcToRest.convert_prefetch_query(p)) for p in request.prefetch]
         if request.HasField("query"):
             body["query"] = dump(GrpcToRest.convert_query(request.query))
-        if request.HasField("using"):
-            body["using"] = request.using
-        if request.HasField("filter"):
-            body["filter"] = dump(GrpcToRest.convert_filter(request.filter))
-        if request.HasField("params"):
-            body["params"] = dump(GrpcToRest.convert_search_params(request.params))
-        if request.HasField("score_threshold"):
-            body["score_threshold"] = request.score_threshold
-        if request.HasField("limit"):
-            body["limit"] = request.limit
-        if request.HasField("group_size"):
-            body["group_size"] = request.group_size
-        if request.HasField("lookup_from"):
-            body["lookup_from"] = dump(GrpcToRest.convert_lookup_location(request.lookup_from))
+        _copy(request, body, "using", "filter", "params", "score_threshold", "limit", "group_size", "lookup_from")
         if request.HasField("with_vectors"):
             body["with_vector"] = dump(GrpcToRest.convert_with_vectors_selector(request.with_vectors))
         if request.HasField("with_payload"):
@@ -368,10 +354,7 @@ class QdrantPoints(qgrpc.PointsServicer):
                                 "group_by": request.group_by, "group_size": request.group_size}
         if request.HasField("vector_name") and request.vector_name:
             body["vector"] = {"name": request.vector_name, "vector": body["vector"]}
-        if request.HasField("filter"):
-            body["filter"] = dump(GrpcToRest.convert_filter(request.filter))
-        if request.HasField("score_threshold"):
-            body["score_threshold"] = request.score_threshold
+        _copy(request, body, "filter", "score_threshold")
         if request.HasField("params") and request.params.HasField("hnsw_ef"):
             body["params"] = {"hnsw_ef": request.params.hnsw_ef}
         _payload_options(request, body, default=False)
@@ -385,12 +368,7 @@ class QdrantPoints(qgrpc.PointsServicer):
             body["vector"] = {"indices": list(request.sparse_indices.data), "values": [float(v) for v in request.vector]}
         if request.HasField("vector_name") and request.vector_name:
             body["vector"] = {"name": request.vector_name, "vector": body["vector"]}
-        if request.HasField("filter"):
-            body["filter"] = dump(GrpcToRest.convert_filter(request.filter))
-        if request.HasField("score_threshold"):
-            body["score_threshold"] = request.score_threshold
-        if request.HasField("offset"):
-            body["offset"] = request.offset
+        _copy(request, body, "filter", "score_threshold", "offset")
         if request.HasField("params") and request.params.HasField("hnsw_ef"):
             body["params"] = {"hnsw_ef": request.params.hnsw_ef}
         _payload_options(request, body, default=False)
@@ -416,12 +394,7 @@ class QdrantPoints(qgrpc.PointsServicer):
             + [list(GrpcToRest.convert_vector(v)) for v in request.negative_vectors],
             "limit": request.limit,
         }
-        if request.HasField("filter"):
-            body["filter"] = dump(GrpcToRest.convert_filter(request.filter))
-        if request.HasField("score_threshold"):
-            body["score_threshold"] = request.score_threshold
-        if request.HasField("offset"):
-            body["offset"] = request.offset
+        _copy(request, body, "filter", "score_threshold", "offset")
         if request.HasField("using") and request.using:
             body["using"] = request.using
         _payload_options(request, body, default=False)
