@@ -20,10 +20,11 @@ from redvector.search.query.expr import Null
 
 def json_row_fields(index: SearchIndex, return_fields: list[tuple[bytes, bytes]] | None, root: Any, hits: Hits,
                     doc_id: int, dialect: int, sort_names: tuple[bytes, ...],
-                    highlighted: tuple[bytes, ...] = ()) -> list[tuple[bytes, Any]]:
+                    highlighted: tuple[bytes, ...] = (), marking: bool = False) -> list[tuple[bytes, Any]]:
     """A JSON document's row (common.row_fields): without RETURN the SORTBY attribute, the SORTABLE
     attributes HIGHLIGHT / SUMMARIZE name (``highlighted``) and ``$`` after the distances; with RETURN each
-    attribute or JSONPath as json_value reads it."""
+    attribute or JSONPath as json_value reads it. With ``marking`` (HIGHLIGHT / SUMMARIZE asked for), the
+    values that are not JSON strings come as JsonText, which they leave alone."""
 
     def whole() -> list[tuple[bytes, Any]]:
         out: list[tuple[bytes, Any]] = []
@@ -31,19 +32,20 @@ def json_row_fields(index: SearchIndex, return_fields: list[tuple[bytes, bytes]]
             else ()
         for name in (*leading, *highlighted):
             v = _sort_field_value(index, name, root, dialect)
-            if type(v) is bytes and not _plain_string(index, name, root, dialect):
+            if marking and type(v) is bytes and not _plain_string(index, name, root, dialect):
                 v = JsonText(v)
             if v is not None:
                 out.append((name, v if isinstance(v, bytes) else None))
         document = whole_document(root, dialect)  # (DIALECT 3's is a list of matches, not a string)
-        out.append((b"$", JsonText(document) if dialect >= 3 else document))
+        out.append((b"$", JsonText(document) if marking and dialect >= 3 else document))
         return out
 
     def returned(name: bytes) -> bytes | Null | None:
         v = json_value(index, name, root, dialect)
         return JsonText(v) if type(v) is bytes and not _plain_string(index, name, root, dialect) else v
 
-    return row_fields(return_fields, hits.yields, doc_id, whole, returned)
+    return row_fields(return_fields, hits.yields, doc_id, whole,
+                      returned if marking else lambda name: json_value(index, name, root, dialect))
 
 
 class JsonText(bytes):

@@ -679,7 +679,7 @@ def build_rows(ctx: CommandContext, index: SearchIndex, req: SearchRequest, hits
             fields: list[tuple[bytes, Any]] | None
             if json_dialect and isinstance(value, JsonValue):
                 fields = json_row_fields(index, req.return_fields, value.root, hits, doc_id, json_dialect,
-                                         sort_names, highlighted)
+                                         sort_names, highlighted, req.highlight is not None)
             elif not json_dialect and isinstance(value, dict):
                 fields = _hash_row_fields(index, req.return_fields, value, hits, doc_id)
             else:
